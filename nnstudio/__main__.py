@@ -1,0 +1,7 @@
+"""`python -m nnstudio` runs the command line."""
+
+import sys
+
+from nnstudio.cli import main
+
+sys.exit(main())

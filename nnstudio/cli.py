@@ -1,0 +1,78 @@
+"""The `nnstudio` command line: the window (`nnstudio [FILE]`) and headless subcommands.
+
+Subcommands import only what they need: `summary` and `validate` never import Keras, and the
+window's start-up path never imports it either (the engine process does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+
+class CommandError(Exception):
+    """Bad input: printed as `nnstudio: error: <what> (<where>)`, exit 1."""
+
+    def __init__(self, what: str, where: str = "") -> None:
+        super().__init__(what)
+        self.what = what
+        self.where = where
+
+
+def _window_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nnstudio", description="Build Keras neural networks by hand and eye.")
+    parser.add_argument("file", nargs="?", help="a .nnstudio project or .keras model to open")
+    parser.add_argument("--screenshot", metavar="PNG", help="render the window offscreen, save PNG and exit")
+    return parser
+
+
+def _run_window(args: argparse.Namespace) -> int:
+    from nnstudio.app import run_app
+
+    return run_app(args.file, screenshot=args.screenshot)
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
+
+
+def command(name: str, configure: Callable[[argparse.ArgumentParser], None]):
+    """Register a subcommand: `configure` adds its arguments, the decorated function runs it."""
+
+    def register(run: Callable[[argparse.Namespace], int]):
+        COMMANDS[name] = (configure, run)
+        return run
+
+    return register
+
+
+def _load_commands() -> None:
+    from nnstudio import commands  # noqa: F401  (registers the subcommands)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `nnstudio` script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _load_commands()
+    if argv and argv[0] in COMMANDS:
+        parser = argparse.ArgumentParser(prog="nnstudio")
+        sub = parser.add_subparsers(dest="command", required=True)
+        for name, (configure, _run) in COMMANDS.items():
+            configure(sub.add_parser(name))
+        args = parser.parse_args(argv)
+        run = COMMANDS[args.command][1]
+    else:
+        args = _window_parser().parse_args(argv)
+        run = _run_window
+    try:
+        return run(args)
+    except CommandError as exc:
+        where = f" ({exc.where})" if exc.where else ""
+        print(f"nnstudio: error: {exc.what}{where}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("nnstudio: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback for the person at the terminal
+        print(f"nnstudio: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,209 @@
+"""Project files (`.nnstudio`): strict, versioned JSON that reads like Keras's own config.
+
+    {"format": "nnstudio", "version": 1, "name": "sequential",
+     "layers": [{"class_name": "Input", "name": "input_layer", "shape": [20]}, ...],
+     "compile": {"loss": ..., "optimizer": ..., "learning_rate": ..., "metrics": [...]},
+     "editor": {...}}
+
+Unknown keys outside `editor` are errors, reported with the JSON path of the key.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from nnstudio.core.catalog import LAYER_TYPES
+from nnstudio.core.fileio import atomic_write_bytes
+from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
+
+FORMAT = "nnstudio"
+VERSION = 1
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 16
+MAX_LAYERS = 10_000
+
+
+class ProjectError(ValueError):
+    """A project file that cannot be read; `path` is the JSON path (or file part) at fault."""
+
+    def __init__(self, message: str, path: str = "$") -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.path})"
+
+
+def spec_to_dict(spec: ModelSpec, editor: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The project-file form of `spec`."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": spec.name,
+        "layers": [layer.to_dict() for layer in spec.layers],
+        "compile": spec.compile.to_dict(),
+        "editor": editor or {},
+    }
+
+
+def dumps_project(spec: ModelSpec, editor: dict[str, Any] | None = None) -> str:
+    """Serialise `spec` as project-file text."""
+    return json.dumps(spec_to_dict(spec, editor), indent=2, allow_nan=False) + "\n"
+
+
+def save_project(path: str | Path, spec: ModelSpec, editor: dict[str, Any] | None = None) -> None:
+    """Write `spec` to `path` atomically."""
+    atomic_write_bytes(path, dumps_project(spec, editor).encode("utf-8"))
+
+
+def load_project(path: str | Path) -> tuple[ModelSpec, dict[str, Any]]:
+    """Read a project file; ProjectError names what is wrong and where."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ProjectError(f"project file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", str(path))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ProjectError(f"cannot read file: {exc.strerror or exc}", str(path)) from None
+    return loads_project(data)
+
+
+def loads_project(data: bytes | str) -> tuple[ModelSpec, dict[str, Any]]:
+    """Parse project-file bytes or text into a spec and the editor section."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_FILE_BYTES:
+            raise ProjectError(f"project file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProjectError(f"not a text file (invalid UTF-8 at byte {exc.start})") from None
+    if not data.strip():
+        raise ProjectError("the file is empty")
+    _check_depth(data)
+    try:
+        document = json.loads(data, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise ProjectError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise ProjectError(f"nested deeper than {MAX_DEPTH} levels") from None
+    return parse_document(document)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ProjectError(f"{name} is not a number a model can use")
+
+
+def _check_depth(text: str) -> None:
+    """Refuse documents nested deeper than MAX_DEPTH before parsing them."""
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ProjectError(f"nested deeper than {MAX_DEPTH} levels")
+        elif ch in "]}":
+            depth -= 1
+
+
+def parse_document(document: Any) -> tuple[ModelSpec, dict[str, Any]]:
+    """Turn a parsed project document into a spec, strictly."""
+    _expect(document, dict, "$", "an object")
+    _no_unknown_keys(document, {"format", "version", "name", "layers", "compile", "editor"}, "$")
+    if document.get("format") != FORMAT:
+        raise ProjectError(f'not an nnstudio project: "format" must be "{FORMAT}"', "$.format")
+    version = document.get("version")
+    if version != VERSION:
+        raise ProjectError(f"unsupported version {version!r}; this nnstudio reads version {VERSION}", "$.version")
+    name = document.get("name", "sequential")
+    _expect(name, str, "$.name", "a string")
+    layers = document.get("layers")
+    _expect(layers, list, "$.layers", "a list")
+    if len(layers) > MAX_LAYERS:
+        raise ProjectError(f"{len(layers):,} layers; the limit is {MAX_LAYERS:,}", "$.layers")
+    specs = tuple(_parse_layer(entry, f"$.layers[{i}]") for i, entry in enumerate(layers))
+    compile_spec = _parse_compile(document.get("compile", {}), "$.compile")
+    editor = document.get("editor", {})
+    _expect(editor, dict, "$.editor", "an object")
+    return ModelSpec(name=name, layers=specs, compile=compile_spec), editor
+
+
+def _parse_layer(entry: Any, where: str) -> LayerSpec:
+    _expect(entry, dict, where, "an object")
+    class_name = entry.get("class_name")
+    if class_name not in LAYER_TYPES:
+        raise ProjectError(
+            f"unknown layer class {class_name!r}; nnstudio knows {', '.join(LAYER_TYPES)}", f"{where}.class_name"
+        )
+    name = entry.get("name")
+    _expect(name, str, f"{where}.name", "a string")
+    allowed = {p.name for p in LAYER_TYPES[class_name].params}
+    _no_unknown_keys(entry, allowed | {"class_name", "name"}, where)
+    params = {k: v for k, v in entry.items() if k not in ("class_name", "name")}
+    for key, value in params.items():
+        _check_scalar_tree(value, f"{where}.{key}")
+    merged = LAYER_TYPES[class_name].defaults()
+    merged.update(params)
+    return LayerSpec(class_name, name, merged)
+
+
+def _parse_compile(entry: Any, where: str) -> CompileSpec:
+    _expect(entry, dict, where, "an object")
+    _no_unknown_keys(entry, {"loss", "optimizer", "learning_rate", "metrics"}, where)
+    default = CompileSpec()
+    loss = entry.get("loss", default.loss)
+    optimizer = entry.get("optimizer", default.optimizer)
+    lr = entry.get("learning_rate")
+    metrics = entry.get("metrics", [])
+    _expect(loss, str, f"{where}.loss", "a string")
+    _expect(optimizer, str, f"{where}.optimizer", "a string")
+    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0):
+        raise ProjectError(f"learning_rate must be a positive number. Received: {lr!r}", f"{where}.learning_rate")
+    _expect(metrics, list, f"{where}.metrics", "a list")
+    for i, metric in enumerate(metrics):
+        _expect(metric, str, f"{where}.metrics[{i}]", "a string")
+    return CompileSpec(loss, optimizer, None if lr is None else float(lr), tuple(metrics))
+
+
+def _check_scalar_tree(value: Any, where: str) -> None:
+    """Layer values are numbers, strings, booleans, or lists of those; numbers must be sane."""
+    if isinstance(value, list):
+        if len(value) > 64:
+            raise ProjectError(f"a list of {len(value)} entries is too long for a layer setting", where)
+        for i, item in enumerate(value):
+            if isinstance(item, (list, dict)):
+                raise ProjectError("expected a number here, found a nested list or object", f"{where}[{i}]")
+            _check_scalar_tree(item, f"{where}[{i}]")
+    elif isinstance(value, dict):
+        raise ProjectError("expected a value, found an object", where)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ProjectError(f"{value} is not a number a model can use", where)
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
+        raise ProjectError(f"{value} is absurdly large", where)
+    elif isinstance(value, str) and len(value) > 256:
+        raise ProjectError("a text value longer than 256 characters", where)
+
+
+def _expect(value: Any, kind: type, where: str, described: str) -> None:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ProjectError(f"expected {described}, found {type(value).__name__}", where)
+
+
+def _no_unknown_keys(entry: dict, allowed: set[str], where: str) -> None:
+    for key in entry:
+        if key not in allowed:
+            raise ProjectError(f"unknown key {key!r}", f"{where}.{key}")

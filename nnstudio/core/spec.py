@@ -1,0 +1,137 @@
+"""The model specification: plain, immutable descriptions of a Sequential model and its layers.
+
+Edits never mutate a spec; they return a new one (`with_layer`, `inserted`, `moved`, ...), so
+undo can keep old specs as they are and worker threads can read a spec without locks.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from nnstudio.core.catalog import OPTIMIZERS, layer_type
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer: its Keras class, its explicit name and its parameters (Keras config keys)."""
+
+    class_name: str
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str) -> Any:
+        """The value of parameter `key`, or the catalog default when unset."""
+        if key in self.params:
+            return self.params[key]
+        return layer_type(self.class_name).param(key).default
+
+    def with_params(self, **changes: Any) -> LayerSpec:
+        """A copy with some parameters changed."""
+        params = copy.deepcopy(self.params)
+        params.update(changes)
+        return replace(self, params=params)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The project-file form: `{"class_name", "name", **params}`."""
+        return {"class_name": self.class_name, "name": self.name, **copy.deepcopy(self.params)}
+
+
+@dataclass(frozen=True)
+class CompileSpec:
+    """What `model.compile` receives: loss, optimizer, learning rate and metrics, by Keras names."""
+
+    loss: str = "mean_squared_error"
+    optimizer: str = "adam"
+    learning_rate: float | None = None  # None: the optimizer's own default
+    metrics: tuple[str, ...] = ()
+
+    def effective_learning_rate(self) -> float:
+        """The learning rate Keras will use."""
+        return self.learning_rate if self.learning_rate is not None else OPTIMIZERS.get(self.optimizer, 0.001)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "loss": self.loss,
+            "optimizer": self.optimizer,
+            "learning_rate": self.learning_rate,
+            "metrics": list(self.metrics),
+        }
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A Sequential model: a name, its layers in order (Input first) and its compile settings."""
+
+    name: str = "sequential"
+    layers: tuple[LayerSpec, ...] = ()
+    compile: CompileSpec = field(default_factory=CompileSpec)
+
+    # -- editing: each returns a new spec ---------------------------------------------------
+
+    def with_layer(self, index: int, layer: LayerSpec) -> ModelSpec:
+        """A copy whose layer at `index` is replaced by `layer`."""
+        layers = list(self.layers)
+        layers[index] = layer
+        return replace(self, layers=tuple(layers))
+
+    def inserted(self, index: int, layer: LayerSpec) -> ModelSpec:
+        """A copy with `layer` inserted before position `index` (len(layers) appends)."""
+        layers = list(self.layers)
+        layers.insert(index, layer)
+        return replace(self, layers=tuple(layers))
+
+    def removed(self, index: int) -> ModelSpec:
+        """A copy without the layer at `index`."""
+        layers = list(self.layers)
+        del layers[index]
+        return replace(self, layers=tuple(layers))
+
+    def moved(self, source: int, destination: int) -> ModelSpec:
+        """A copy with the layer at `source` moved so that it ends up at index `destination`."""
+        layers = list(self.layers)
+        layer = layers.pop(source)
+        layers.insert(destination, layer)
+        return replace(self, layers=tuple(layers))
+
+    def with_compile(self, compile_spec: CompileSpec) -> ModelSpec:
+        return replace(self, compile=compile_spec)
+
+    def index_of(self, name: str) -> int:
+        """Position of the layer called `name`; ValueError when absent."""
+        for i, layer in enumerate(self.layers):
+            if layer.name == name:
+                return i
+        raise ValueError(f"no layer named {name!r}")
+
+    def new_layer(self, class_name: str, **params: Any) -> LayerSpec:
+        """A layer of `class_name` with catalog defaults (overridden by `params`) and a fresh Keras-style name."""
+        values = layer_type(class_name).defaults()
+        values.update(params)
+        return LayerSpec(class_name, self.unique_name(layer_type(class_name).base_name), values)
+
+    def unique_name(self, base: str) -> str:
+        """Keras's naming: `base`, then `base_1`, `base_2`, ... skipping names in use."""
+        used = {layer.name for layer in self.layers}
+        if base not in used:
+            return base
+        n = 1
+        while f"{base}_{n}" in used:
+            n += 1
+        return f"{base}_{n}"
+
+    def duplicate_name(self, name: str) -> str:
+        """A fresh name for a copy of layer `name` (its stem with the next free suffix)."""
+        stem = re.sub(r"_\d+$", "", name)
+        return self.unique_name(stem)
+
+
+def lesson_spec() -> ModelSpec:
+    """The first Keras lesson's model: Input(20), Dense(64, relu), Dense(10); MSE and Adam."""
+    spec = ModelSpec()
+    spec = spec.inserted(0, spec.new_layer("Input", shape=[20]))
+    spec = spec.inserted(1, spec.new_layer("Dense", units=64, activation="relu"))
+    spec = spec.inserted(2, spec.new_layer("Dense", units=10))
+    return spec

@@ -1,0 +1,205 @@
+"""The analytic summary: what Keras's `model.summary()` will say, computed without Keras.
+
+`analyze(spec)` walks the layers once, inferring shapes and parameter counts and collecting
+every validation problem; `summary_text` and `summary_json` render the result as Keras and the
+command line's `--json` contract do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from nnstudio.core.shapes import LayerError, Shape, format_shape, infer
+from nnstudio.core.spec import ModelSpec
+from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, Issue, check_compile, check_layer
+
+BYTES_PER_PARAM = 4  # float32
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One row of the summary: a layer after the Input, its output shape and parameter counts."""
+
+    index: int  # position in the spec's layers
+    name: str
+    class_name: str
+    output_shape: Shape | None  # None when it cannot be inferred
+    trainable: int = 0
+    non_trainable: int = 0
+    error: str | None = None
+
+    @property
+    def params(self) -> int:
+        return self.trainable + self.non_trainable
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything the summary table shows, plus the problems that stop Keras from building."""
+
+    name: str
+    input_shape: Shape | None
+    rows: tuple[LayerRow, ...]
+    issues: tuple[Issue, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(r.trainable for r in self.rows)
+
+    @property
+    def non_trainable_params(self) -> int:
+        return sum(r.non_trainable for r in self.rows)
+
+    @property
+    def total_params(self) -> int:
+        return self.trainable_params + self.non_trainable_params
+
+    def issues_for(self, index: int) -> list[Issue]:
+        return [i for i in self.issues if i.layer_index == index]
+
+
+def readable_bytes(size: float) -> str:
+    """Keras's `readable_memory_size`: 7.79 KB, 0.00 B, 3.64 TB (binary units)."""
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if size / 1024 < 1:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} PB"
+
+
+def count_with_size(count: int) -> str:
+    """`1,994 (7.79 KB)`: a parameter count with its float32 memory, as Keras prints it."""
+    return f"{count:,} ({readable_bytes(count * BYTES_PER_PARAM)})"
+
+
+def analyze(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> Summary:
+    """Infer every layer's output shape and parameters and collect every problem, in one pass."""
+    issues: list[Issue] = []
+    if not spec.layers:
+        return Summary(spec.name, None, (), (Issue("model: the model has no layers; add an Input first"),))
+    issues.extend(check_compile(spec.compile))
+    names: dict[str, int] = {}
+    for index, layer in enumerate(spec.layers):
+        issues.extend(check_layer(index, layer))
+        if layer.name in names:
+            issues.append(
+                Issue(
+                    f"{layer.name}: the name is already used by layer {names[layer.name] + 1}; names must be unique",
+                    index,
+                    layer.name,
+                    "name",
+                )
+            )
+        names.setdefault(layer.name, index)
+
+    first = spec.layers[0]
+    input_shape: Shape | None = None
+    if first.class_name != "Input":
+        issues.append(Issue(f"{first.name}: the first layer must be an Input that gives the data's shape", 0, first.name))
+    elif not issues_at(issues, 0):
+        input_shape = tuple(first.get("shape"))
+    for index, layer in enumerate(spec.layers[1:], start=1):
+        if layer.class_name == "Input":
+            issues.append(Issue(f"{layer.name}: a model has one Input, and it comes first", index, layer.name))
+
+    rows = []
+    shape = input_shape
+    for index, layer in enumerate(spec.layers[1:], start=1):
+        if layer.class_name == "Input":
+            continue
+        row_issues = issues_at(issues, index)
+        if shape is None or row_issues:
+            rows.append(LayerRow(index, layer.name, layer.class_name, None, error=_first(row_issues)))
+            shape = None
+            continue
+        try:
+            shape, trainable, non_trainable = infer(layer, shape)
+        except LayerError as exc:
+            issue = Issue(f"{layer.name}: {exc}", index, layer.name, exc.field)
+            issues.append(issue)
+            rows.append(LayerRow(index, layer.name, layer.class_name, None, error=issue.message))
+            shape = None
+            continue
+        rows.append(LayerRow(index, layer.name, layer.class_name, shape, trainable, non_trainable))
+
+    summary = Summary(spec.name, input_shape, tuple(rows), tuple(issues))
+    if summary.total_params > param_budget:
+        issues.append(budget_issue(summary, param_budget))
+        summary = Summary(spec.name, input_shape, tuple(rows), tuple(issues))
+    return summary
+
+
+def budget_issue(summary: Summary, param_budget: int) -> Issue:
+    """The problem raised when a model is bigger than the parameter budget, naming its biggest layer."""
+    worst = max(summary.rows, key=lambda r: r.params)
+    return Issue(
+        f"{worst.name}: the model would have {count_with_size(summary.total_params)} of parameters, "
+        f"over the budget of {count_with_size(param_budget)}",
+        worst.index,
+        worst.name,
+        "units" if worst.class_name == "Dense" else None,
+    )
+
+
+def issues_at(issues: list[Issue], index: int) -> list[Issue]:
+    return [i for i in issues if i.layer_index == index]
+
+
+def _first(issues: list[Issue]) -> str | None:
+    return issues[0].message if issues else None
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+_WIDTHS = (33, 24, 15)  # Keras's column widths for a Sequential model's summary
+
+
+def summary_text(summary: Summary) -> str:
+    """The summary laid out as Keras's `model.summary()` prints it."""
+    w1, w2, w3 = _WIDTHS
+
+    def cells(a: str, b: str, c: str, bar: str) -> str:
+        return f"{bar} {a:<{w1 - 2}} {bar} {b:<{w2 - 2}} {bar} {c:>{w3 - 2}} {bar}"
+
+    lines = [
+        f'Model: "{summary.name}"',
+        "┏" + "━" * w1 + "┳" + "━" * w2 + "┳" + "━" * w3 + "┓",
+        cells("Layer (type)", "Output Shape", "Param #", "┃"),
+        "┡" + "━" * w1 + "╇" + "━" * w2 + "╇" + "━" * w3 + "┩",
+    ]
+    for i, row in enumerate(summary.rows):
+        if i:
+            lines.append("├" + "─" * w1 + "┼" + "─" * w2 + "┼" + "─" * w3 + "┤")
+        lines.append(cells(f"{row.name} ({row.class_name})", format_shape(row.output_shape), f"{row.params:,}", "│"))
+    lines.append("└" + "─" * w1 + "┴" + "─" * w2 + "┴" + "─" * w3 + "┘")
+    lines += [
+        f" Total params: {count_with_size(summary.total_params)}",
+        f" Trainable params: {count_with_size(summary.trainable_params)}",
+        f" Non-trainable params: {count_with_size(summary.non_trainable_params)}",
+    ]
+    return "\n".join(lines)
+
+
+def summary_json(summary: Summary) -> dict[str, Any]:
+    """The command line's `--json` form of a summary."""
+    return {
+        "name": summary.name,
+        "layers": [
+            {
+                "name": r.name,
+                "type": r.class_name,
+                "output_shape": None if r.output_shape is None else [None, *r.output_shape],
+                "params": r.params,
+            }
+            for r in summary.rows
+        ],
+        "total_params": summary.total_params,
+        "trainable_params": summary.trainable_params,
+        "non_trainable_params": summary.non_trainable_params,
+        "total_bytes": summary.total_params * BYTES_PER_PARAM,
+    }

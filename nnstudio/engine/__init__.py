@@ -1,0 +1,1 @@
+"""The Keras engine process, its request/reply protocol and shared-memory weight transfer."""
