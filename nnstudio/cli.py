@@ -21,7 +21,11 @@ class CommandError(Exception):
 
 
 def _window_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nnstudio", description="Build Keras neural networks by hand and eye.")
+    parser = argparse.ArgumentParser(
+        prog="nnstudio",
+        description="Build Keras neural networks by hand and eye.",
+        epilog="headless commands: " + ", ".join(sorted(COMMANDS)) + " (nnstudio COMMAND --help)",
+    )
     parser.add_argument("file", nargs="?", help="a .nnstudio project or .keras model to open")
     parser.add_argument("--screenshot", metavar="PNG", help="render the window offscreen, save PNG and exit")
     return parser
