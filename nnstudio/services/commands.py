@@ -1,0 +1,198 @@
+"""Undo commands for the document: every edit a person makes is one of these on the QUndoStack.
+
+Specs are immutable, so a command simply keeps the spec before and after its edit (and the
+selection before and after) and swaps them on undo/redo. Consecutive edits of the same field of
+the same layer merge into one command (`id()` / `mergeWith`), so typing "128" in a spin box is one
+undo step, not three. A merge that brings a value back to where it started makes the command
+obsolete, and Qt drops it from the stack.
+
+No widget and no Keras here: commands only talk to the `Document` (nnstudio.services.document).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtGui import QUndoCommand
+
+from nnstudio.core.spec import CompileSpec, ModelSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from nnstudio.services.document import Document
+
+# Command ids for merging (QUndoCommand.id); -1 means "never merges".
+ID_SET_PARAM = 1001
+ID_RENAME = 1002
+ID_COMPILE = 1003
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as the undo text shows it: 64, relu, 0.5, on/off, 28, 28."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+class SpecCommand(QUndoCommand):
+    """An edit that replaces the document's spec `before` with `after`, and the selection with it."""
+
+    merge_id = -1
+
+    def __init__(
+        self,
+        document: Document,
+        before: ModelSpec,
+        after: ModelSpec,
+        text: str,
+        selection_after: int | None = None,
+        merge_key: tuple | None = None,
+    ) -> None:
+        super().__init__(text)
+        self.document = document
+        self.before = before
+        self.after = after
+        self.selection_before = document.selected_index
+        self.selection_after = self.selection_before if selection_after is None else selection_after
+        self.merge_key = merge_key
+
+    def redo(self) -> None:
+        self.document._apply(self.after, self.selection_after)
+
+    def undo(self) -> None:
+        self.document._apply(self.before, self.selection_before)
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return self.merge_id if self.merge_key is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+        if not isinstance(other, SpecCommand) or other.merge_key != self.merge_key or other.before != self.after:
+            return False
+        self.after = other.after
+        self.selection_after = other.selection_after
+        self.setText(other.text())
+        if self.after == self.before:
+            self.setObsolete(True)
+        return True
+
+
+class InsertLayerCommand(SpecCommand):
+    """Add a layer of a catalog class at a position ("Add Dense")."""
+
+    def __init__(self, document: Document, index: int, class_name: str, params: dict[str, Any]) -> None:
+        before = document.spec
+        layer = before.new_layer(class_name, **params)
+        self.index = index
+        self.layer = layer
+        super().__init__(document, before, before.inserted(index, layer), f"Add {class_name}", index)
+
+
+class RemoveLayerCommand(SpecCommand):
+    """Remove one layer ("Remove dense_1"); the selection moves to its neighbour."""
+
+    def __init__(self, document: Document, index: int) -> None:
+        before = document.spec
+        after = before.removed(index)
+        selection = min(index, len(after.layers) - 1)
+        super().__init__(document, before, after, f"Remove {before.layers[index].name}", selection)
+
+
+class MoveLayerCommand(SpecCommand):
+    """Move one layer so that it ends at index `destination` ("Move dense_1")."""
+
+    def __init__(self, document: Document, source: int, destination: int) -> None:
+        before = document.spec
+        super().__init__(
+            document, before, before.moved(source, destination), f"Move {before.layers[source].name}", destination
+        )
+
+
+class DuplicateLayerCommand(SpecCommand):
+    """Put a copy of a layer, with a fresh name, right below it ("Duplicate dense")."""
+
+    def __init__(self, document: Document, index: int) -> None:
+        before = document.spec
+        original = before.layers[index]
+        copy = replace(original.with_params(), name=before.duplicate_name(original.name))
+        super().__init__(document, before, before.inserted(index + 1, copy), f"Duplicate {original.name}", index + 1)
+
+
+class SetParamCommand(SpecCommand):
+    """Set one parameter of one layer ("Set units of dense to 64"); repeated edits of it merge."""
+
+    merge_id = ID_SET_PARAM
+
+    def __init__(self, document: Document, index: int, key: str, value: Any) -> None:
+        before = document.spec
+        layer = before.layers[index]
+        after = before.with_layer(index, layer.with_params(**{key: value}))
+        text = f"Set {key} of {layer.name} to {format_value(value)}"
+        super().__init__(document, before, after, text, index, merge_key=("param", index, layer.name, key))
+
+
+class RenameLayerCommand(SpecCommand):
+    """Give a layer a new name ("Rename dense to hidden"); repeated renames of one layer merge."""
+
+    merge_id = ID_RENAME
+
+    def __init__(self, document: Document, index: int, name: str) -> None:
+        before = document.spec
+        layer = before.layers[index]
+        renamed = replace(layer.with_params(), name=name)
+        after = before.with_layer(index, renamed)
+        self.old_name = layer.name
+        super().__init__(document, before, after, f"Rename {layer.name} to {name}", index, merge_key=("rename", index))
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+        merged = super().mergeWith(other)
+        if merged:
+            self.setText(f"Rename {self.old_name} to {self.after.layers[self.merge_key[1]].name}")
+        return merged
+
+
+_COMPILE_FIELDS = ("loss", "optimizer", "learning_rate", "metrics")
+
+
+def _compile_text(old: CompileSpec, new: CompileSpec) -> tuple[str, tuple | None]:
+    changed = [f for f in _COMPILE_FIELDS if getattr(old, f) != getattr(new, f)]
+    if len(changed) != 1:
+        return "Change compile settings", None
+    field = changed[0]
+    value = getattr(new, field)
+    if field == "learning_rate" and value is None:
+        shown = "default"
+    elif field == "metrics":
+        shown = ", ".join(value) if value else "none"
+    else:
+        shown = format_value(value)
+    return f"Set {field.replace('_', ' ')} to {shown}", ("compile", field)
+
+
+class SetCompileCommand(SpecCommand):
+    """Change the compile settings ("Set optimizer to sgd"); repeated edits of one field merge."""
+
+    merge_id = ID_COMPILE
+
+    def __init__(self, document: Document, compile_spec: CompileSpec) -> None:
+        before = document.spec
+        text, key = _compile_text(before.compile, compile_spec)
+        super().__init__(document, before, before.with_compile(compile_spec), text, merge_key=key)
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+        merged = super().mergeWith(other)
+        if merged and not self.isObsolete():
+            self.setText(_compile_text(self.before.compile, self.after.compile)[0])
+        return merged
+
+
+class ReplaceSpecCommand(SpecCommand):
+    """Replace the whole spec in one undoable step (an import, a paste, a template) with the given text."""
+
+    def __init__(self, document: Document, spec: ModelSpec, text: str) -> None:
+        before = document.spec
+        selection = min(document.selected_index, len(spec.layers) - 1)
+        super().__init__(document, before, spec, text, selection)

@@ -1,0 +1,280 @@
+"""The document: the model being edited, its undo stack, its file and its selection.
+
+Widgets never change the spec themselves: they call the editing methods here, each of which pushes
+one QUndoCommand (nnstudio.services.commands) whose text the Edit menu shows ("Add Dense",
+"Set units of dense to 64"). The document applies the command and emits `changed(spec)`; views
+then read `document.spec` (an immutable ModelSpec) and `document.summary()` (the core's analytic
+summary of it, computed once per spec).
+
+Placement rules (one Input, and it comes first) are checked before a command is pushed:
+`can_insert` / `can_move` / `can_duplicate` return the reason a placement is refused, in words a
+person can act on, or None. A refused edit pushes nothing, returns that reason and emits
+`editRefused(reason)`.
+
+No widget and no Keras import here (see the import-linter contracts in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from nnstudio.core.catalog import LAYER_TYPES
+from nnstudio.core.spec import CompileSpec, ModelSpec, lesson_spec
+from nnstudio.core.summary import Summary, analyze
+from nnstudio.core.validation import NAME_PATTERN
+from nnstudio.services.commands import (
+    DuplicateLayerCommand,
+    InsertLayerCommand,
+    MoveLayerCommand,
+    RemoveLayerCommand,
+    RenameLayerCommand,
+    ReplaceSpecCommand,
+    SetCompileCommand,
+    SetParamCommand,
+)
+
+
+class _Index(int):
+    """The selected index: an int that can also be called, so `doc.selected_index` and
+    `doc.selected_index()` both work."""
+
+    def __call__(self) -> int:
+        return int(self)
+
+
+class Document(QObject):
+    """A model being edited: `spec`, `undo_stack`, `path`, `editor` (free-form dict saved with the
+    project), clean-state tracking and the selected layer."""
+
+    changed = Signal(object)  # the new ModelSpec
+    selectionChanged = Signal(int)  # index into spec.layers, -1 for none
+    pathChanged = Signal(object)  # Path | None
+    modifiedChanged = Signal(bool)
+    editRefused = Signal(str)  # why an edit was not made (status bar / tooltip material)
+
+    def __init__(
+        self,
+        spec: ModelSpec | None = None,
+        path: str | Path | None = None,
+        editor: dict[str, Any] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._spec = lesson_spec() if spec is None else spec
+        self._path = Path(path) if path is not None else None
+        self.editor: dict[str, Any] = dict(editor or {})
+        self._selected = -1
+        self._summary: tuple[ModelSpec, Summary] | None = None
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+
+    @classmethod
+    def new_empty(cls, parent: QObject | None = None) -> Document:
+        """A document with no layers at all (what File ▸ New may start from)."""
+        return cls(ModelSpec(), parent=parent)
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def spec(self) -> ModelSpec:
+        return self._spec
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def selected_index(self) -> int:
+        """The selected layer's index in spec.layers, -1 for none (also callable: `selected_index()`)."""
+        return _Index(self._selected)
+
+    def selected_layer(self):
+        """The selected LayerSpec, or None."""
+        return self._spec.layers[self._selected] if 0 <= self._selected < len(self._spec.layers) else None
+
+    def is_modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def summary(self) -> Summary:
+        """The core's analytic summary of the current spec (cached until the spec changes)."""
+        if self._summary is None or self._summary[0] is not self._spec:
+            self._summary = (self._spec, analyze(self._spec))
+        return self._summary[1]
+
+    # -- non-undoable ------------------------------------------------------------------------
+
+    def load(self, spec: ModelSpec, path: str | Path | None = None, editor: dict[str, Any] | None = None) -> None:
+        """Show another model (opened, or new): clears the undo stack and marks the document clean."""
+        self.undo_stack.clear()  # also makes it clean, emitting cleanChanged(True) if it was not
+        self.editor = dict(editor or {})
+        self._path = Path(path) if path is not None else None
+        self.pathChanged.emit(self._path)
+        self._apply(spec, -1)
+
+    def mark_saved(self, path: str | Path | None = None) -> None:
+        """The spec was written to `path` (or to the current path): it is clean now."""
+        if path is not None:
+            self._set_path(Path(path))
+        self.undo_stack.setClean()
+
+    def select_layer(self, index: int) -> None:
+        """Select the layer at `index` (-1, or any index out of range, selects nothing)."""
+        index = index if 0 <= index < len(self._spec.layers) else -1
+        if index != self._selected:
+            self._selected = index
+            self.selectionChanged.emit(index)
+
+    # -- placement rules ---------------------------------------------------------------------
+
+    def can_insert(self, index: int, class_name: str) -> str | None:
+        """Why a new `class_name` layer cannot go before position `index`, or None if it can."""
+        layers = self._spec.layers
+        if class_name not in LAYER_TYPES:
+            return f"nnstudio has no layer type {class_name!r}"
+        if not 0 <= index <= len(layers):
+            return f"there is no position {index} in a stack of {len(layers)} layers"
+        inputs = [layer for layer in layers if layer.class_name == "Input"]
+        if class_name == "Input":
+            if inputs:
+                return f"A model has one Input, and it already has '{inputs[0].name}'"
+            if index != 0:
+                return "An Input must be the first layer: drop it at the top of the stack"
+        elif index == 0 and layers and layers[0].class_name == "Input":
+            return f"Nothing can go above the Input '{layers[0].name}': drop {class_name} below it"
+        return None
+
+    def can_move(self, source: int, destination: int) -> str | None:
+        """Why the layer at `source` cannot move to end at index `destination`, or None if it can."""
+        layers = self._spec.layers
+        if not 0 <= source < len(layers):
+            return f"there is no layer {source} in a stack of {len(layers)} layers"
+        if not 0 <= destination < len(layers):
+            return f"there is no position {destination} in a stack of {len(layers)} layers"
+        if source == destination:
+            return None
+        moving = layers[source]
+        if moving.class_name == "Input":
+            if destination != 0:
+                return f"The Input '{moving.name}' stays at the top of the stack"
+            return None
+        rest = layers[:source] + layers[source + 1 :]
+        if destination == 0 and rest and rest[0].class_name == "Input":
+            return f"Nothing can go above the Input '{rest[0].name}'"
+        return None
+
+    def can_duplicate(self, index: int) -> str | None:
+        """Why the layer at `index` cannot be duplicated (an Input), or None if it can."""
+        layers = self._spec.layers
+        if not 0 <= index < len(layers):
+            return f"there is no layer {index} in a stack of {len(layers)} layers"
+        if layers[index].class_name == "Input":
+            return "A model has one Input: it cannot be duplicated"
+        return None
+
+    def can_rename(self, index: int, name: str) -> str | None:
+        """Why layer `index` cannot be called `name` (bad characters, name in use), or None."""
+        layers = self._spec.layers
+        if not 0 <= index < len(layers):
+            return f"there is no layer {index} in a stack of {len(layers)} layers"
+        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+            return "A name starts with a letter or _ and holds only letters, digits, _ . -"
+        for i, layer in enumerate(layers):
+            if i != index and layer.name == name:
+                return f"The name '{name}' is already used by layer {i + 1}"
+        return None
+
+    # -- undoable edits: each returns None when done, or the reason it was refused --------------
+
+    def insert_layer(self, index: int, class_name: str, **params: Any) -> str | None:
+        """Add a new `class_name` layer (catalog defaults overridden by `params`) before `index`."""
+        reason = self.can_insert(index, class_name)
+        if reason:
+            return self._refuse(reason)
+        self.undo_stack.push(InsertLayerCommand(self, index, class_name, params))
+        return None
+
+    def append_layer(self, class_name: str, **params: Any) -> str | None:
+        """Add a new layer at the bottom of the stack."""
+        return self.insert_layer(len(self._spec.layers), class_name, **params)
+
+    def remove_layer(self, index: int) -> str | None:
+        if not 0 <= index < len(self._spec.layers):
+            return self._refuse(f"there is no layer {index} to remove")
+        self.undo_stack.push(RemoveLayerCommand(self, index))
+        return None
+
+    def move_layer(self, source: int, destination: int) -> str | None:
+        """Move the layer at `source` so that it ends at index `destination`."""
+        reason = self.can_move(source, destination)
+        if reason:
+            return self._refuse(reason)
+        if source != destination:
+            self.undo_stack.push(MoveLayerCommand(self, source, destination))
+        return None
+
+    def duplicate_layer(self, index: int) -> str | None:
+        """Insert a copy of layer `index` (fresh name) right below it."""
+        reason = self.can_duplicate(index)
+        if reason:
+            return self._refuse(reason)
+        self.undo_stack.push(DuplicateLayerCommand(self, index))
+        return None
+
+    def set_param(self, index: int, key: str, value: Any) -> str | None:
+        """Set one parameter. Values are not range-checked here (the summary reports bad ones)."""
+        layers = self._spec.layers
+        if not 0 <= index < len(layers):
+            return self._refuse(f"there is no layer {index}")
+        layer = layers[index]
+        if layer.class_name not in LAYER_TYPES or key not in {p.name for p in LAYER_TYPES[layer.class_name].params}:
+            return self._refuse(f"{layer.class_name} has no setting {key!r}")
+        if key in layer.params and layer.params[key] == value and type(layer.params[key]) is type(value):
+            return None
+        self.undo_stack.push(SetParamCommand(self, index, key, value))
+        return None
+
+    def rename_layer(self, index: int, name: str) -> str | None:
+        reason = self.can_rename(index, name)
+        if reason:
+            return self._refuse(reason)
+        if self._spec.layers[index].name != name:
+            self.undo_stack.push(RenameLayerCommand(self, index, name))
+        return None
+
+    def set_compile(self, compile_spec: CompileSpec) -> str | None:
+        if compile_spec != self._spec.compile:
+            self.undo_stack.push(SetCompileCommand(self, compile_spec))
+        return None
+
+    def replace_spec(self, spec: ModelSpec, text: str = "Replace model") -> str | None:
+        """Replace the whole spec in one undoable step named `text`."""
+        if spec != self._spec:
+            self.undo_stack.push(ReplaceSpecCommand(self, spec, text))
+        return None
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _apply(self, spec: ModelSpec, selection: int) -> None:
+        """Called by the commands: show `spec`, then select `selection`."""
+        self._spec = spec
+        self.changed.emit(spec)
+        selection = selection if 0 <= selection < len(spec.layers) else -1
+        if selection != self._selected:
+            self._selected = selection
+            self.selectionChanged.emit(selection)
+
+    def _refuse(self, reason: str) -> str:
+        self.editRefused.emit(reason)
+        return reason
+
+    def _set_path(self, path: Path | None) -> None:
+        if path != self._path:
+            self._path = path
+            self.pathChanged.emit(path)
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.modifiedChanged.emit(not clean)
