@@ -1,0 +1,256 @@
+"""Synthetic training data that fits any model, made with numpy alone (nothing is downloaded).
+
+`for_spec(spec, task)` reads the model's Input shape and output shape from the core's analytic
+summary and makes `x` of shape `(n, *input_shape)` and `y` shaped for the model's output and
+loss: one-hot rows for categorical losses, integer labels for sparse ones, 0/1 for binary ones,
+real numbers for regression losses.
+
+Tasks:
+- "teacher":   regression; targets are the outputs of a random two-layer tanh "teacher" network.
+- "clusters":  classification; one gaussian blob per class in input space.
+- "circles", "xor", "spirals", "gaussians": the classic 2-D problems (Input must have 2 features).
+- "auto":      "clusters" for a classification loss, "teacher" otherwise.
+
+Every task is seeded: the same arguments give the same arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nnstudio.core.spec import ModelSpec
+from nnstudio.core.summary import analyze
+
+TASKS: tuple[str, ...] = ("auto", "teacher", "clusters", "circles", "xor", "spirals", "gaussians")
+TWO_D_TASKS: tuple[str, ...] = ("circles", "xor", "spirals", "gaussians")
+
+TASK_HELP: dict[str, str] = {
+    "auto": "clusters for a classification loss, a random teacher network otherwise",
+    "teacher": "regression: learn the outputs of a random two-layer network",
+    "clusters": "classification: one gaussian blob per class",
+    "circles": "2-D: a ring around a disc (two classes)",
+    "xor": "2-D: the four quadrants, opposite ones alike (two classes)",
+    "spirals": "2-D: interleaved spirals, one per class",
+    "gaussians": "2-D: one gaussian blob per class",
+}
+
+# How a loss wants its targets.
+ONE_HOT_LOSSES = frozenset(
+    {"categorical_crossentropy", "categorical_focal_crossentropy", "categorical_hinge", "kl_divergence"}
+)
+SPARSE_LOSSES = frozenset({"sparse_categorical_crossentropy"})
+BINARY_LOSSES = frozenset({"binary_crossentropy", "binary_focal_crossentropy", "hinge", "squared_hinge"})
+POSITIVE_LOSSES = frozenset({"poisson", "mean_squared_logarithmic_error", "mean_absolute_percentage_error"})
+
+
+class DatasetError(ValueError):
+    """A task that cannot fit the model (for example a 2-D task for a 20-feature Input)."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Inputs and targets ready for `model.fit`, with names for people."""
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    feature_names: tuple[str, ...] = ()
+    target_names: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()  # class labels for a classification task, else ()
+    info: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+def is_classification_loss(loss: str) -> bool:
+    return loss in ONE_HOT_LOSSES or loss in SPARSE_LOSSES or loss in BINARY_LOSSES
+
+
+def model_shapes(spec: ModelSpec) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The model's Input shape and output shape (batch axis excluded); DatasetError if unknown."""
+    summary = analyze(spec)
+    if not summary.ok or summary.input_shape is None:
+        problem = summary.issues[0].message if summary.issues else "the model has no Input"
+        raise DatasetError(f"the model cannot be trained as it is: {problem}")
+    out = summary.rows[-1].output_shape if summary.rows else summary.input_shape
+    if out is None:
+        raise DatasetError("the model's output shape is unknown")
+    return tuple(summary.input_shape), tuple(out)
+
+
+def for_spec(spec: ModelSpec, task: str = "auto", samples: int = 512, seed: int = 0, noise: float = 0.1) -> Dataset:
+    """Synthetic data shaped for `spec`'s Input and output, targets encoded for its loss."""
+    input_shape, output_shape = model_shapes(spec)
+    return synthetic(task, input_shape, output_shape, spec.compile.loss, samples=samples, seed=seed, noise=noise)
+
+
+def synthetic(
+    task: str,
+    input_shape: tuple[int, ...] | int,
+    output_shape: tuple[int, ...] | int,
+    loss: str = "mean_squared_error",
+    samples: int = 512,
+    seed: int = 0,
+    noise: float = 0.1,
+) -> Dataset:
+    """Make `samples` examples of `task` for a model mapping `input_shape` to `output_shape`."""
+    input_shape = (input_shape,) if isinstance(input_shape, int) else tuple(int(d) for d in input_shape)
+    output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(int(d) for d in output_shape)
+    if task not in TASKS:
+        raise DatasetError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
+    if samples < 1:
+        raise DatasetError(f"samples must be at least 1; received samples={samples}")
+    if not input_shape or min(input_shape) < 1 or not output_shape or min(output_shape) < 1:
+        raise DatasetError(f"shapes must be positive; received input {input_shape}, output {output_shape}")
+    if task == "auto":
+        task = "clusters" if is_classification_loss(loss) else "teacher"
+    rng = np.random.default_rng(seed)
+    features = math.prod(input_shape)
+    units = output_shape[-1]
+    if task in TWO_D_TASKS and features != 2:
+        raise DatasetError(f"the {task} task needs an Input of 2 features; this model's Input has shape {input_shape}")
+
+    if task == "teacher":
+        x = rng.standard_normal((samples, features))
+        y = _teacher(rng, x, math.prod(output_shape), noise)
+        if loss in POSITIVE_LOSSES:
+            y = 1.0 + np.log1p(np.exp(y))  # softplus + 1: strictly positive, away from zero
+        elif is_classification_loss(loss):
+            y = 1.0 / (1.0 + np.exp(-3.0 * y))  # probabilities for a cross-entropy
+            if loss in ONE_HOT_LOSSES:
+                y = y / y.sum(axis=-1, keepdims=True)
+        y = y.reshape((samples, *output_shape))
+        return Dataset(
+            "teacher",
+            x.reshape((samples, *input_shape)).astype(np.float32),
+            y.astype(np.float32),
+            _names("x", features),
+            _names("y", units),
+            info={"task": "teacher", "noise": noise, "seed": seed},
+        )
+
+    classes = _class_count(task, units, loss)
+    if task == "clusters":
+        x, labels = _clusters(rng, samples, features, classes, noise)
+    elif task == "circles":
+        x, labels = _circles(rng, samples, noise)
+    elif task == "xor":
+        x, labels = _xor(rng, samples, noise)
+    elif task == "spirals":
+        x, labels = _spirals(rng, samples, classes, noise)
+    else:
+        x, labels = _clusters(rng, samples, 2, classes, noise, spread=2.0)
+    y = encode_labels(labels, classes, units, loss)
+    y = _broadcast_target(y, output_shape, loss)
+    return Dataset(
+        task,
+        x.reshape((samples, *input_shape)).astype(np.float32),
+        y,
+        _names("x", features),
+        _names("y", units),
+        tuple(f"class {c}" for c in range(classes)),
+        info={"task": task, "classes": classes, "noise": noise, "seed": seed},
+    )
+
+
+def encode_labels(labels: np.ndarray, classes: int, units: int, loss: str) -> np.ndarray:
+    """Integer class labels as the loss wants them for a model with `units` outputs.
+
+    Sparse losses take the integers; a single-unit model with a binary or regression loss takes
+    0/1 in one column; everything else takes one-hot rows as wide as the output.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    if loss in SPARSE_LOSSES:
+        return labels.astype(np.int32)
+    if units == 1:
+        return (labels > 0).astype(np.float32).reshape(-1, 1)
+    one_hot = np.zeros((len(labels), units), dtype=np.float32)
+    one_hot[np.arange(len(labels)), np.minimum(labels, units - 1)] = 1.0
+    return one_hot
+
+
+def split(x: np.ndarray, y: np.ndarray, validation_split: float, seed: int = 0):
+    """Shuffle and split into (x_train, y_train, x_val, y_val); validation is empty when the split is 0."""
+    if not 0.0 <= validation_split < 1.0:
+        raise DatasetError(f"validation split must be in [0, 1); received {validation_split}")
+    n = len(x)
+    order = np.random.default_rng(seed).permutation(n)
+    n_val = int(round(n * validation_split))
+    if validation_split > 0 and n_val == 0 and n > 1:
+        n_val = 1
+    if n_val >= n:
+        raise DatasetError(f"a validation split of {validation_split} leaves no training samples out of {n}")
+    val, train = order[:n_val], order[n_val:]
+    return x[train], y[train], x[val], y[val]
+
+
+# -- the tasks -----------------------------------------------------------------------------------
+
+
+def _names(prefix: str, count: int) -> tuple[str, ...]:
+    return tuple(f"{prefix}{i + 1}" for i in range(count))
+
+
+def _class_count(task: str, units: int, loss: str) -> int:
+    if task in ("circles", "xor"):
+        return 2
+    if loss in SPARSE_LOSSES or units > 1:
+        return max(2, units)
+    return 2
+
+
+def _teacher(rng: np.random.Generator, x: np.ndarray, outputs: int, noise: float) -> np.ndarray:
+    features = x.shape[1]
+    hidden = 16
+    w1 = rng.standard_normal((features, hidden)) / math.sqrt(features)
+    b1 = rng.standard_normal(hidden) * 0.5
+    w2 = rng.standard_normal((hidden, outputs)) / math.sqrt(hidden)
+    y = np.tanh(x @ w1 + b1) @ w2
+    return y + noise * rng.standard_normal(y.shape) * max(float(y.std()), 1e-6)
+
+
+def _clusters(rng, samples, features, classes, noise, spread=3.0):
+    centres = rng.standard_normal((classes, features))
+    centres *= spread / max(np.linalg.norm(centres, axis=1).mean(), 1e-6)
+    labels = np.arange(samples) % classes
+    rng.shuffle(labels)
+    x = centres[labels] + rng.standard_normal((samples, features)) * (0.5 + noise)
+    return x, labels
+
+
+def _circles(rng, samples, noise):
+    labels = np.arange(samples) % 2
+    rng.shuffle(labels)
+    radius = np.where(labels == 1, 0.5, 1.0) + rng.standard_normal(samples) * noise * 0.5
+    angle = rng.uniform(0, 2 * np.pi, samples)
+    return np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1), labels
+
+
+def _xor(rng, samples, noise):
+    x = rng.uniform(-1, 1, (samples, 2))
+    labels = ((x[:, 0] > 0) != (x[:, 1] > 0)).astype(np.int64)
+    return x + rng.standard_normal(x.shape) * noise * 0.2, labels
+
+
+def _spirals(rng, samples, classes, noise):
+    labels = np.arange(samples) % classes
+    rng.shuffle(labels)
+    t = rng.uniform(0.0, 1.0, samples)
+    angle = t * 3 * np.pi + labels * (2 * np.pi / classes)
+    radius = t
+    x = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+    return x + rng.standard_normal(x.shape) * noise * 0.2, labels
+
+
+def _broadcast_target(y: np.ndarray, output_shape: tuple[int, ...], loss: str) -> np.ndarray:
+    """Repeat per-sample targets over the output's extra axes (a Dense on a (T, F) input)."""
+    if len(output_shape) == 1:
+        return y
+    inner = output_shape[:-1]
+    if loss in SPARSE_LOSSES:
+        return np.broadcast_to(y.reshape((-1,) + (1,) * len(inner)), (len(y), *inner)).copy()
+    return np.broadcast_to(y.reshape((len(y),) + (1,) * len(inner) + (y.shape[-1],)), (len(y), *output_shape)).copy()
