@@ -1,0 +1,112 @@
+"""`nnstudio export FILE -o OUT.keras` and `nnstudio code FILE [-o OUT.py]`.
+
+Both check the input completely before anything heavy happens: `export` imports Keras only
+once the file has passed every check, so a refused file never loads TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from nnstudio.cli import CommandError, command
+from nnstudio.core.spec import ModelSpec
+
+
+def load_checked(path: str) -> ModelSpec:
+    """The spec in `path` (.nnstudio or .keras), with the analytic checks passed; CommandError otherwise.
+
+    A .keras file's config and weights are checked by the core archive reader (no Keras).
+    """
+    from nnstudio.core.project import ProjectError
+    from nnstudio.core.summary import analyze
+
+    source = Path(path)
+    if not source.is_file():
+        raise CommandError("no such file", path)
+    try:
+        spec = _load_spec(source)
+        if source.suffix == ".keras":
+            from nnstudio.core.keras_archive import check_keras_weights
+
+            check_keras_weights(source, spec)
+    except (ProjectError, ValueError) as exc:
+        what = getattr(exc, "message", None) or str(exc)
+        where = getattr(exc, "path", None) or getattr(exc, "where", None) or path
+        raise CommandError(what, str(where)) from None
+    summary = analyze(spec)
+    if summary.issues:
+        first = summary.issues[0]
+        more = f" (and {len(summary.issues) - 1} more)" if len(summary.issues) > 1 else ""
+        raise CommandError(first.message + more, path)
+    return spec
+
+
+def _load_spec(source: Path) -> ModelSpec:
+    try:
+        from nnstudio.core.keras_archive import load_model_file
+    except ImportError:  # the archive reader is not there yet: projects only
+        if source.suffix == ".keras":
+            raise
+        from nnstudio.core.project import load_project
+
+        return load_project(source)[0]
+    return load_model_file(source)
+
+
+def _configure_export(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Build the model with Keras and write it as a .keras file (atomically)."
+    parser.add_argument("file", help="a .nnstudio project or .keras model")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.keras", help="the .keras file to write")
+
+
+@command("export", _configure_export)
+def run_export(args: argparse.Namespace) -> int:
+    """Check FILE, build it with Keras (keeping a .keras input's weights) and save OUT atomically."""
+    out = Path(args.output)
+    if out.suffix != ".keras":
+        raise CommandError("the output file must end in .keras", args.output)
+    if not out.parent.is_dir():
+        raise CommandError("the output folder does not exist", str(out.parent))
+    spec = load_checked(args.file)
+
+    from nnstudio.keras_io.export import export_keras
+
+    weights = None
+    if Path(args.file).suffix == ".keras":
+        from nnstudio.keras_io.load import load_keras
+
+        spec, weights = load_keras(args.file)
+    try:
+        export_keras(spec, out, weights)
+    except OSError as exc:
+        raise CommandError(f"cannot write the file: {exc.strerror or exc}", args.output) from None
+    except ValueError as exc:
+        raise CommandError(f"Keras refused the model: {exc}", args.file) from None
+    print(f"wrote {out}")
+    return 0
+
+
+def _configure_code(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Write a standalone Keras script that rebuilds and compiles the model."
+    parser.add_argument("file", help="a .nnstudio project or .keras model")
+    parser.add_argument("-o", "--output", metavar="OUT.py", help="the script to write (default: standard output)")
+
+
+@command("code", _configure_code)
+def run_code(args: argparse.Namespace) -> int:
+    """Print (or write to OUT.py, atomically) the Keras script for FILE."""
+    from nnstudio.core.codegen import python_script
+
+    script = python_script(load_checked(args.file))
+    if args.output is None:
+        sys.stdout.write(script)
+        return 0
+    from nnstudio.core.fileio import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(args.output, script.encode("utf-8"))
+    except OSError as exc:
+        raise CommandError(f"cannot write the file: {exc.strerror or exc}", args.output) from None
+    return 0

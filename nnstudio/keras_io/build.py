@@ -1,0 +1,150 @@
+"""Build a compiled `keras.Sequential` from a spec, and read back Keras's own summary and weights.
+
+Keras is imported inside the functions only, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nnstudio.core.catalog import layer_type
+from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+
+Weights = dict[str, list[np.ndarray]]
+
+
+class BuildError(ValueError):
+    """Keras refused a layer or the weights handed in; `layer_name` names the layer at fault."""
+
+    def __init__(self, message: str, layer_name: str | None = None) -> None:
+        super().__init__(message)
+        self.layer_name = layer_name
+
+
+def layer_kwargs(layer: LayerSpec) -> dict[str, Any]:
+    """The Keras constructor arguments of `layer` (catalog parameters, shapes as tuples, its name)."""
+    kwargs: dict[str, Any] = {}
+    for param in layer_type(layer.class_name).params:
+        value = layer.get(param.name)
+        kwargs[param.name] = tuple(value) if param.kind == "shape" else value
+    kwargs["name"] = layer.name
+    return kwargs
+
+
+def make_layer(layer: LayerSpec) -> Any:
+    """A Keras layer object (or, for Input, the symbolic tensor of `keras.Input`) for `layer`."""
+    import keras
+
+    kwargs = layer_kwargs(layer)
+    if layer.class_name == "Input":
+        return keras.Input(**kwargs)
+    return getattr(keras.layers, layer.class_name)(**kwargs)
+
+
+def make_optimizer(compile_spec: CompileSpec) -> Any:
+    """The Keras optimizer named in `compile_spec`, with its learning rate when one is set."""
+    import keras
+
+    optimizer = keras.optimizers.get(compile_spec.optimizer)
+    if compile_spec.learning_rate is None:
+        return optimizer
+    return type(optimizer)(learning_rate=float(compile_spec.learning_rate))
+
+
+def compile_model(model: keras.Model, compile_spec: CompileSpec) -> None:
+    """`model.compile` with the loss, optimizer, learning rate and metrics of `compile_spec`."""
+    model.compile(
+        loss=compile_spec.loss,
+        optimizer=make_optimizer(compile_spec),
+        metrics=list(compile_spec.metrics) or None,
+    )
+
+
+def build_model(spec: ModelSpec, weights: Weights | None = None, *, strict: bool = True) -> keras.Sequential:
+    """A compiled `keras.Sequential` for `spec`, every layer (the Input too) named explicitly.
+
+    `weights` maps layer names to arrays in `get_weights()` order. With `strict`, a name the model
+    lacks or arrays that do not fit raise BuildError; otherwise such entries are skipped (useful
+    for keeping the weights of unchanged layers across an edit).
+    """
+    import keras
+
+    parts = []
+    for layer in spec.layers:
+        try:
+            parts.append(make_layer(layer))
+        except Exception as exc:
+            raise BuildError(f"{layer.name}: {exc}", layer.name) from exc
+    try:
+        model = keras.Sequential(parts, name=spec.name)
+    except Exception as exc:
+        raise BuildError(f"Keras could not build the model: {exc}") from exc
+    if weights:
+        set_layer_weights(model, weights, strict=strict)
+    compile_model(model, spec.compile)
+    return model
+
+
+def set_layer_weights(model: keras.Model, weights: Weights, *, strict: bool = True) -> None:
+    """Copy `weights` (layer name -> arrays) into `model`'s layers; see `build_model` for `strict`."""
+    by_name = {layer.name: layer for layer in model.layers}
+    for name, arrays in weights.items():
+        layer = by_name.get(name)
+        if layer is None:
+            if strict:
+                raise BuildError(f"{name}: weights given for a layer the model does not have", name)
+            continue
+        expected = [tuple(w.shape) for w in layer.weights]
+        received = [tuple(np.shape(a)) for a in arrays]
+        if expected != received:
+            if strict:
+                raise BuildError(f"{name}: weights of shapes {received} do not fit the layer's {expected}", name)
+            continue
+        layer.set_weights([np.asarray(a) for a in arrays])
+
+
+def layer_weights(model: keras.Model) -> Weights:
+    """Every layer's weights as numpy arrays, by layer name, in Keras's `get_weights()` order."""
+    return {layer.name: [np.asarray(w) for w in layer.get_weights()] for layer in model.layers}
+
+
+def _count(variables: list[Any]) -> int:
+    return int(sum(int(np.prod(v.shape)) for v in variables))
+
+
+def _bytes(variables: list[Any]) -> int:
+    return int(sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in variables))
+
+
+def keras_summary(model: keras.Model) -> dict[str, Any]:
+    """Keras's own view of `model` in the command line's `--json` form, plus per-layer
+    "trainable" and "non_trainable" counts."""
+    layers = []
+    for layer in model.layers:
+        trainable = _count(layer.trainable_weights)
+        non_trainable = _count(layer.non_trainable_weights)
+        layers.append(
+            {
+                "name": layer.name,
+                "type": type(layer).__name__,
+                "output_shape": list(layer.output.shape),
+                "params": trainable + non_trainable,
+                "trainable": trainable,
+                "non_trainable": non_trainable,
+            }
+        )
+    trainable = _count(model.trainable_weights)
+    non_trainable = _count(model.non_trainable_weights)
+    return {
+        "name": model.name,
+        "layers": layers,
+        "total_params": trainable + non_trainable,
+        "trainable_params": trainable,
+        "non_trainable_params": non_trainable,
+        "total_bytes": _bytes(model.weights),
+    }

@@ -1,0 +1,31 @@
+"""Load a `.keras` file: check it without running anything, then let Keras read its weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nnstudio.core.spec import ModelSpec
+from nnstudio.keras_io.build import Weights, layer_weights
+
+
+def load_keras(path: str | Path) -> tuple[ModelSpec, Weights]:
+    """The spec and the weights (by layer name) of the `.keras` file at `path`.
+
+    The archive's config and weights are checked by the core reader first (no Keras, nothing
+    executed; ArchiveError on a refused file); only then does Keras load it, in safe mode and
+    without compiling. The spec keeps the file's layer names and compile settings.
+    """
+    from nnstudio.core.keras_archive import check_keras_weights, read_keras_config
+
+    path = Path(path)
+    spec = read_keras_config(path)
+    check_keras_weights(path, spec)
+
+    import keras
+
+    model = keras.saving.load_model(path, safe_mode=True, compile=False)
+    weights = layer_weights(model)
+    names = [layer.name for layer in spec.layers[1:]]
+    if list(weights) != names:
+        raise ValueError(f"Keras read layers {list(weights)} but the file's config lists {names}")
+    return spec, weights
