@@ -1,0 +1,224 @@
+"""The parent's side of the engine: start the child, talk to it, end it. No Qt.
+
+`EngineClient` is not thread-safe: one thread (the model service's worker) owns it. Nothing
+here is meant for the GUI thread: `receive`, `call` and `close` wait on a pipe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import multiprocessing
+import threading
+import time
+from typing import Any
+
+from nnstudio.engine import shared_memory
+from nnstudio.engine.process import engine_main
+from nnstudio.engine.protocol import ERROR, PROGRESS, EngineError, Reply, Request, Weights
+
+
+class EngineDied(RuntimeError):
+    """The engine process ended (crash, out of memory, killed) or its pipe broke."""
+
+
+class EngineTimeout(TimeoutError):
+    """No reply within the time allowed; the engine is still running."""
+
+
+class EngineFailure(RuntimeError):
+    """An op raised in the engine; `error` holds the engine's account of it."""
+
+    def __init__(self, error: EngineError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class EngineClient:
+    """One engine child process (multiprocessing, spawn) and the pipe to it."""
+
+    def __init__(self) -> None:
+        self._mp = multiprocessing.get_context("spawn")
+        self.process: Any = None
+        self.conn: Any = None
+        self.prefix = shared_memory.new_prefix()
+
+    # -- life ------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Spawn the engine (returns at once; Keras is imported by the first op needing it)."""
+        if self.is_alive():
+            return
+        self._cleanup()
+        self.prefix = shared_memory.new_prefix()
+        parent_end, child_end = self._mp.Pipe(duplex=True)
+        process = self._mp.Process(
+            target=engine_main, args=(child_end, self.prefix), name="nnstudio-engine", daemon=True
+        )
+        try:
+            with _without_main_module():
+                process.start()
+        finally:
+            child_end.close()
+        self.process, self.conn = process, parent_end
+
+    def is_alive(self) -> bool:
+        return self.process is not None and self.process.is_alive()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    @property
+    def sentinel(self) -> Any:
+        """Becomes ready (for `multiprocessing.connection.wait`) when the process ends."""
+        return self.process.sentinel if self.process is not None else None
+
+    def kill(self) -> None:
+        """End the engine at once (SIGKILL) and clean up after it."""
+        if self.process is not None and self.process.is_alive():
+            with contextlib.suppress(Exception):
+                self.process.kill()
+        self._cleanup()
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Ask the engine to stop; kill it if it has not within `timeout` seconds."""
+        if self.process is not None and self.process.is_alive() and self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.send(Request("shutdown", 0))
+            self.process.join(timeout)
+        self.kill()
+
+    def _cleanup(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(Exception):
+                self.process.join(5.0)
+            with contextlib.suppress(Exception):
+                if self.process.is_alive():
+                    self.process.kill()
+                    self.process.join(5.0)
+            with contextlib.suppress(Exception):
+                self.process.close()
+        if self.conn is not None:
+            # Unread replies may hold shared-memory blocks: unlink them.
+            with contextlib.suppress(Exception):
+                while self.conn.poll(0):
+                    message = self.conn.recv()
+                    shared_memory.discard(getattr(message, "weights", None))
+            with contextlib.suppress(Exception):
+                self.conn.close()
+        self.process = self.conn = None
+        shared_memory.sweep(self.prefix)  # blocks a dying engine created but never sent
+
+    # -- messages --------------------------------------------------------------------------------
+
+    def send(self, op: str, request_id: int, args: dict[str, Any] | None = None, weights: Weights | None = None) -> None:
+        """Send one request; `weights` go through shared memory. EngineDied if the pipe is broken."""
+        if self.conn is None:
+            raise EngineDied("the Keras engine is not running")
+        layout = shared_memory.pack(weights) if weights else None
+        try:
+            self.conn.send(Request(op, request_id, dict(args or {}), layout))
+        except (BrokenPipeError, EOFError, OSError) as exc:
+            shared_memory.discard(layout)
+            raise EngineDied(f"the Keras engine is not reachable: {exc}") from exc
+        except BaseException:
+            shared_memory.discard(layout)
+            raise
+
+    def cancel(self, request_id: int) -> None:
+        """Ask a running op that checks `ctx.cancelled()` (training) to stop."""
+        self.send("cancel", 0, {"request_id": request_id})
+
+    def poll(self, timeout: float | None = 0.0) -> bool:
+        return self.conn is not None and self.conn.poll(timeout)
+
+    def receive(self, timeout: float | None = None, unpack: bool = True) -> Reply:
+        """The next reply, its weights copied out of shared memory into `reply.value.weights`.
+
+        With `unpack=False` the block is unlinked unread (a stale reply). A reply whose value has
+        no `weights` field gets the arrays in `reply.weights` instead of the layout.
+        """
+        if self.conn is None:
+            raise EngineDied("the Keras engine is not running")
+        try:
+            ready = self.conn.poll(timeout)
+        except (EOFError, OSError) as exc:
+            raise EngineDied("the Keras engine stopped") from exc
+        if not ready:
+            if not self.is_alive():
+                raise EngineDied("the Keras engine stopped")
+            raise EngineTimeout(f"no reply from the Keras engine within {timeout} s")
+        try:
+            reply: Reply = self.conn.recv()
+        except (EOFError, OSError) as exc:
+            raise EngineDied("the Keras engine stopped") from exc
+        layout = reply.weights
+        if layout is None:
+            return reply
+        if not unpack:
+            shared_memory.discard(layout)
+            reply.weights = None
+            return reply
+        weights = shared_memory.unpack(layout)
+        value = reply.value
+        if dataclasses.is_dataclass(value) and any(f.name == "weights" for f in dataclasses.fields(value)):
+            reply.value = dataclasses.replace(value, weights=weights)
+            reply.weights = None
+        else:
+            reply.weights = weights
+        return reply
+
+    def call(
+        self, op: str, args: dict[str, Any] | None = None, timeout: float | None = 60.0, weights: Weights | None = None
+    ) -> Any:
+        """Send a request and wait for its result (skipping progress). For scripts and tests."""
+        request_id = _next_id()
+        self.send(op, request_id, args, weights)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            reply = self.receive(left, unpack=True)
+            if reply.request_id != request_id or reply.kind == PROGRESS:
+                continue
+            if reply.kind == ERROR:
+                assert reply.error is not None
+                raise EngineFailure(reply.error)
+            return reply.value
+
+
+@contextlib.contextmanager
+def _without_main_module() -> Any:
+    """Spawn without re-running the parent's `__main__` in the child.
+
+    multiprocessing's spawn re-imports the main script (or module) in the child so that pickled
+    objects from it resolve. The engine needs nothing from it, and re-importing it would slow the
+    engine's start (the GUI's imports) or fail (`python -c`, stdin, frozen apps). While the child
+    is launched, `__main__` is replaced by an empty module; only the preparation data read in
+    `process.start()` sees it.
+    """
+    import sys
+    import types
+
+    with _MAIN_LOCK:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
+_MAIN_LOCK = threading.Lock()
+_counter = 0
+
+
+def _next_id() -> int:
+    global _counter
+    _counter -= 1  # negative: never collides with the model service's positive ids
+    return _counter
