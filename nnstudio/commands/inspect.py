@@ -1,0 +1,71 @@
+"""`nnstudio summary` and `nnstudio validate`: read a model file without Keras and report on it.
+
+Both commands run in pure Python (zip, JSON and, for `validate`, h5py): neither imports Keras
+or TensorFlow, so they answer in a fraction of a second and run nothing from the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from nnstudio.cli import CommandError, command
+from nnstudio.core.spec import ModelSpec
+from nnstudio.core.summary import Summary, analyze, count_with_size, summary_json, summary_text
+
+
+def _one_line(text: str) -> str:
+    """`text` with control characters replaced, so an error is always one line."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def load_checked(path: str, weights: bool) -> tuple[ModelSpec, Summary]:
+    """Read `path` (.nnstudio or .keras) and analyse it; CommandError on any refusal or model problem."""
+    from nnstudio.core.keras_archive import ArchiveError, load_model_file
+    from nnstudio.core.project import ProjectError
+
+    try:
+        spec = load_model_file(path, check_weights=weights)
+    except ArchiveError as exc:
+        raise CommandError(_one_line(exc.message), _one_line(exc.where)) from None
+    except ProjectError as exc:
+        where = exc.path if exc.path.startswith(str(path)) else f"{path}: {exc.path}"
+        raise CommandError(_one_line(exc.message), _one_line(where)) from None
+    summary = analyze(spec)
+    if summary.issues:
+        raise CommandError(_one_line(summary.issues[0].message), _one_line(str(path)))
+    return spec, summary
+
+
+def _configure_summary(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Print the model's summary as Keras's model.summary() would, without importing Keras."
+    parser.add_argument("file", help="a .nnstudio project or .keras model")
+    parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+
+
+@command("summary", _configure_summary)
+def run_summary(args: argparse.Namespace) -> int:
+    """Print the analytic summary of a project or `.keras` file."""
+    _spec, summary = load_checked(args.file, weights=False)
+    if args.json:
+        print(json.dumps(summary_json(summary)))
+    else:
+        print(summary_text(summary))
+    return 0
+
+
+def _configure_validate(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Check a model file (config and weights) without running any of its code."
+    parser.add_argument("file", help="a .nnstudio project or .keras model")
+
+
+@command("validate", _configure_validate)
+def run_validate(args: argparse.Namespace) -> int:
+    """Check a project or `.keras` file; print one line and exit 0 when it is sound."""
+    spec, summary = load_checked(args.file, weights=True)
+    print(
+        f"ok: {Path(args.file).name} is a sound Sequential model '{spec.name}' "
+        f"({len(summary.rows)} layers, {count_with_size(summary.total_params)} params)"
+    )
+    return 0

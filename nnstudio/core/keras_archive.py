@@ -1,0 +1,739 @@
+"""Reading a `.keras` archive safely: zip checks, a strict config allow-list, no Keras, nothing run.
+
+A `.keras` file is a zip holding `metadata.json`, `config.json` and `model.weights.h5`. Keras's
+own loader has had a long line of code-injection and resource-exhaustion bugs, so this module
+reads the archive itself: member names, sizes and compression ratios are checked before any
+byte is inflated, and `config.json` is parsed against an allow-list of Keras's own Sequential
+model and the catalog's layers. The result is a `ModelSpec` that keeps the file's layer names
+and compile settings. Neither Keras nor TensorFlow is imported, and nothing from the file runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import stat
+import struct
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from nnstudio.core.catalog import INITIALIZERS, LAYER_TYPES, LOSSES, METRICS, OPTIMIZERS
+from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
+from nnstudio.core.summary import analyze
+from nnstudio.core.validation import DEFAULT_PARAM_BUDGET
+
+CONFIG_MEMBER = "config.json"
+METADATA_MEMBER = "metadata.json"
+WEIGHTS_MEMBER = "model.weights.h5"
+ASSETS_PREFIX = "assets/"
+
+MAX_ARCHIVE_BYTES = 4 * 1024**3
+MAX_MEMBERS = 64
+MAX_CONFIG_BYTES = 8 * 1024**2
+MAX_METADATA_BYTES = 64 * 1024
+MAX_WEIGHTS_BYTES = 2 * 1024**3
+MAX_ASSETS_BYTES = 16 * 1024**2
+MAX_COMPRESSION_RATIO = 200  # applies to members larger than RATIO_FLOOR_BYTES
+RATIO_FLOOR_BYTES = 1024**2
+MAX_JSON_DEPTH = 32
+MAX_NAME_CHARS = 256
+
+ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+_FLOAT32_POLICY_CLASSES = {"DTypePolicy", "FloatDTypePolicy"}
+_INITIALIZER_NAMES = {keras_class: snake for snake, keras_class in INITIALIZERS.items()}
+_OPTIMIZER_CLASSES = {
+    "Adam": "adam",
+    "SGD": "sgd",
+    "RMSprop": "rmsprop",
+    "AdamW": "adamw",
+    "Adagrad": "adagrad",
+    "Adadelta": "adadelta",
+    "Adamax": "adamax",
+    "Nadam": "nadam",
+    "Ftrl": "ftrl",
+    "Lion": "lion",
+}
+_LOSS_ALIASES = {
+    "mse": "mean_squared_error",
+    "mae": "mean_absolute_error",
+    "mape": "mean_absolute_percentage_error",
+    "msle": "mean_squared_logarithmic_error",
+    "kld": "kl_divergence",
+    "kullback_leibler_divergence": "kl_divergence",
+    "logcosh": "log_cosh",
+}
+_METRIC_ALIASES = {**_LOSS_ALIASES, "acc": "accuracy", "rmse": "root_mean_squared_error"}
+_REFUSED_CLASSES = {
+    "Lambda": "Lambda layers carry Python code",
+    "TFSMLayer": "TFSMLayer loads and runs a TensorFlow SavedModel",
+    "function": "function objects name code to call",
+}
+
+
+class ArchiveError(ValueError):
+    """A `.keras` file nnstudio refuses to read; `where` names the file and the part at fault."""
+
+    def __init__(self, message: str, where: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.where})" if self.where else self.message
+
+
+# -- the zip container -----------------------------------------------------------------------
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """`repr(value)` cut to `limit` characters, safe for a one-line message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_member_name(info: zipfile.ZipInfo, where: str) -> None:
+    name = info.filename
+    if not name or len(name) > MAX_NAME_CHARS or any(ord(ch) < 32 for ch in name):
+        raise ArchiveError(f"archive member with an unusable name {_short(name)}", where)
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        raise ArchiveError(f"archive member {_short(name)} has an absolute path", where)
+    if ".." in re.split(r"[/\\]", name):
+        raise ArchiveError(f"archive member {_short(name)} climbs out of the archive with '..'", where)
+    mode = info.external_attr >> 16
+    if info.create_system == 3 and stat.S_ISLNK(mode):
+        raise ArchiveError(f"archive member {_short(name)} is a symbolic link", where)
+    if name in (CONFIG_MEMBER, METADATA_MEMBER, WEIGHTS_MEMBER):
+        return
+    if name.startswith(ASSETS_PREFIX) and "\\" not in name:
+        return
+    raise ArchiveError(f"unexpected archive member {_short(name)}; a .keras file holds only what Keras writes", where)
+
+
+def _check_member_size(info: zipfile.ZipInfo, where: str) -> None:
+    name = info.filename
+    if info.flag_bits & 0x1:
+        raise ArchiveError(f"archive member {name!r} is encrypted", where)
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ArchiveError(f"archive member {name!r} uses an unsupported compression method", where)
+    cap = _size_cap(name)
+    if info.file_size > cap:
+        raise ArchiveError(f"archive member {name!r} is {info.file_size:,} bytes; the limit is {cap:,}", where)
+    if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+        ratio = info.file_size / max(info.compress_size, 1)
+        raise ArchiveError(
+            f"archive member {name!r} would inflate {ratio:,.0f} times (limit {MAX_COMPRESSION_RATIO}); "
+            "this looks like a zip bomb",
+            where,
+        )
+
+
+def _size_cap(name: str) -> int:
+    if name == CONFIG_MEMBER:
+        return MAX_CONFIG_BYTES
+    if name == METADATA_MEMBER:
+        return MAX_METADATA_BYTES
+    if name == WEIGHTS_MEMBER:
+        return MAX_WEIGHTS_BYTES
+    return MAX_ASSETS_BYTES
+
+
+@contextmanager
+def open_archive(path: str | Path) -> Iterator[zipfile.ZipFile]:
+    """Open `path` as a `.keras` zip after checking every member's name, size and compression."""
+    path = Path(path)
+    where = str(path)
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise ArchiveError("not a file", where)
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError as exc:
+        raise ArchiveError(f"cannot read file: {exc.strerror or exc}", where) from None
+    if size > MAX_ARCHIVE_BYTES:
+        raise ArchiveError(f"the file is {size:,} bytes; the limit is {MAX_ARCHIVE_BYTES:,}", where)
+    if head.startswith(HDF5_MAGIC):
+        raise ArchiveError("an HDF5 file, not a .keras archive (legacy .h5 models are not supported)", where)
+    if not head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
+        raise ArchiveError("not a .keras file: it is not a zip archive", where)
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise ArchiveError(f"truncated or damaged zip archive: {exc}", where) from None
+    except (OSError, EOFError, ValueError) as exc:
+        raise ArchiveError(f"truncated or damaged zip archive: {exc}", where) from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise ArchiveError(f"the archive holds {len(infos):,} members; the limit is {MAX_MEMBERS}", where)
+        seen: set[str] = set()
+        assets = 0
+        for info in infos:
+            _check_member_name(info, where)
+            if info.filename in seen:
+                raise ArchiveError(f"archive member {info.filename!r} appears twice", where)
+            seen.add(info.filename)
+            _check_member_size(info, where)
+            if info.filename.startswith(ASSETS_PREFIX):
+                assets += info.file_size
+        if assets > MAX_ASSETS_BYTES:
+            raise ArchiveError(f"the assets take {assets:,} bytes; the limit is {MAX_ASSETS_BYTES:,}", where)
+        yield archive
+
+
+def copy_member(archive: zipfile.ZipFile, name: str, out: IO[bytes], where: str) -> int:
+    """Inflate member `name` into `out`, never past its cap, whatever its header claims; returns bytes."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise ArchiveError(f"the archive has no {name}", where) from None
+    cap = _size_cap(name)
+    written = 0
+    try:
+        with archive.open(info) as member:
+            while chunk := member.read(1024 * 1024):
+                written += len(chunk)
+                if written > cap or written > info.file_size:
+                    raise ArchiveError(f"archive member {name!r} inflates past its declared size", where)
+                out.write(chunk)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        if isinstance(exc, ArchiveError):
+            raise
+        raise ArchiveError(f"truncated or damaged zip archive: {exc}", f"{where}: {name}") from None
+    if written != info.file_size:
+        raise ArchiveError(f"archive member {name!r} is shorter than its header says", where)
+    return written
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, where: str) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    copy_member(archive, name, buffer, where)
+    return buffer.getvalue()
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def _parse_json(data: bytes, where: str) -> Any:
+    """Strict JSON: UTF-8, bounded depth, no NaN/Infinity, no duplicate keys."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ArchiveError(f"not UTF-8 text (invalid byte at {exc.start})", where) from None
+    _check_depth(text, where)
+
+    def refuse_constant(name: str) -> Any:
+        raise ArchiveError(f"{name} is not a number a model can use", where)
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise ArchiveError(f"the key {_short(key)} appears twice in one object", where)
+            result[key] = value
+        return result
+
+    try:
+        return json.loads(text, parse_constant=refuse_constant, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise ArchiveError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", where) from None
+    except ArchiveError:
+        raise
+    except (ValueError, RecursionError) as exc:  # e.g. an integer with more digits than Python converts
+        raise ArchiveError(f"not usable JSON: {str(exc).splitlines()[0][:100]}", where) from None
+
+
+def _check_depth(text: str, where: str) -> None:
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ArchiveError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", where)
+        elif ch in "]}":
+            depth -= 1
+
+
+def _walk(value: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every object in a JSON tree, with its JSON path."""
+    if isinstance(value, dict):
+        yield path, value
+        for key, item in value.items():
+            yield from _walk(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _walk(item, f"{path}[{i}]")
+
+
+def _screen(document: Any, where: str) -> None:
+    """Refuse, anywhere in the config, objects that name code or modules outside Keras."""
+    for path, obj in _walk(document, "$"):
+        here = f"{where} {path}"
+        module = obj.get("module")
+        class_name = obj.get("class_name")
+        if "module" in obj and not (isinstance(module, str) and (module == "keras" or module.startswith("keras."))):
+            raise ArchiveError(f"the config names the module {_short(module)}; only Keras's own are allowed", here)
+        if "class_name" in obj:
+            if not isinstance(class_name, str):
+                raise ArchiveError(f"class_name must be a string. Received: {_short(class_name)}", here)
+            label = _label(obj)
+            if class_name in _REFUSED_CLASSES:
+                raise ArchiveError(f"{label}{_REFUSED_CLASSES[class_name]} and are refused ({class_name})", here)
+            if class_name.startswith("__"):
+                raise ArchiveError(f"{label}serialized Python objects ({class_name}) are refused", here)
+        if "registered_name" in obj:
+            registered = obj["registered_name"]
+            if registered is not None and registered != class_name:
+                raise ArchiveError(
+                    f"{_label(obj)}{_short(registered)} is a registered custom object, not Keras's own", here
+                )
+
+
+def _label(obj: dict[str, Any]) -> str:
+    config = obj.get("config")
+    name = config.get("name") if isinstance(config, dict) else None
+    return f"{name}: " if isinstance(name, str) and len(name) <= 128 and name.isprintable() else ""
+
+
+# -- config.json -> ModelSpec ----------------------------------------------------------------
+
+_Check = Callable[[Any], bool]
+
+
+def _is_null(value: Any) -> bool:
+    return value is None
+
+
+def _is_false(value: Any) -> bool:
+    return value is False
+
+
+def _is_true(value: Any) -> bool:
+    return value is True
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_seed(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _is_last_axis(value: Any) -> bool:
+    return value == -1 or value == [-1]
+
+
+def _is_float32(value: Any) -> bool:
+    if value == "float32":
+        return True
+    return (
+        isinstance(value, dict)
+        and value.get("module") == "keras"
+        and value.get("class_name") in _FLOAT32_POLICY_CLASSES
+        and value.get("config") == {"name": "float32"}
+        and set(value) <= {"module", "class_name", "config", "registered_name", "shared_object_id"}
+    )
+
+
+def _is_initializer(value: Any) -> bool:
+    return _initializer_name(value) is not None
+
+
+def _initializer_name(value: Any) -> str | None:
+    """The snake-case catalog name of a serialized Keras initializer, or None if it is not one."""
+    if isinstance(value, str):
+        return value if value in INITIALIZERS else None
+    if not isinstance(value, dict) or value.get("module") != "keras.initializers":
+        return None
+    if not set(value) <= {"module", "class_name", "config", "registered_name", "shared_object_id"}:
+        return None
+    config = value.get("config", {})
+    if not isinstance(config, dict) or not all(_is_plain(v) for v in config.values()):
+        return None
+    return _INITIALIZER_NAMES.get(value.get("class_name"))
+
+
+def _is_plain(value: Any) -> bool:
+    """A JSON scalar, or a short list of scalars."""
+    if isinstance(value, list):
+        return len(value) <= 64 and all(v is None or isinstance(v, (int, float, str, bool)) for v in value)
+    return value is None or isinstance(value, (int, float, str, bool))
+
+
+_COMMON: dict[str, _Check] = {"trainable": _is_true, "dtype": _is_float32}
+_NO_REGULARIZERS = ("regularizer", "constraint")
+
+# Per class: the config keys the catalog carries over, and the others Keras writes with the
+# check they must pass (Keras's default, or a value that does not change the model).
+_CATALOG_KEYS: dict[str, tuple[str, ...]] = {
+    cls: tuple(p.name for p in t.params) for cls, t in LAYER_TYPES.items() if cls != "Input"
+}
+_EXTRA_KEYS: dict[str, dict[str, _Check]] = {
+    "Dense": {
+        "kernel_regularizer": _is_null,
+        "bias_regularizer": _is_null,
+        "activity_regularizer": _is_null,
+        "kernel_constraint": _is_null,
+        "bias_constraint": _is_null,
+        "quantization_config": _is_null,
+        "lora_rank": _is_null,
+        "lora_alpha": _is_null,
+    },
+    "Activation": {},
+    "Dropout": {"seed": _is_seed, "noise_shape": _is_null},
+    "BatchNormalization": {
+        "axis": _is_last_axis,
+        "beta_initializer": _is_initializer,
+        "gamma_initializer": _is_initializer,
+        "moving_mean_initializer": _is_initializer,
+        "moving_variance_initializer": _is_initializer,
+        "beta_regularizer": _is_null,
+        "gamma_regularizer": _is_null,
+        "beta_constraint": _is_null,
+        "gamma_constraint": _is_null,
+        "synchronized": _is_false,
+        "renorm": _is_false,
+        "renorm_clipping": _is_null,
+        "renorm_momentum": _is_number,
+    },
+    "LayerNormalization": {
+        "axis": _is_last_axis,
+        "rms_scaling": _is_false,
+        "beta_initializer": _is_initializer,
+        "gamma_initializer": _is_initializer,
+        "beta_regularizer": _is_null,
+        "gamma_regularizer": _is_null,
+        "beta_constraint": _is_null,
+        "gamma_constraint": _is_null,
+    },
+    "Flatten": {"data_format": lambda v: v in ("channels_last", None)},
+    "Reshape": {},
+}
+_LAYER_ENTRY_KEYS = {"module", "class_name", "config", "registered_name", "build_config"}
+
+
+def read_keras_config(path: str | Path, param_budget: int = DEFAULT_PARAM_BUDGET) -> ModelSpec:
+    """The model in a `.keras` file as a spec, after the zip and config checks; nothing is run."""
+    where = str(path)
+    with open_archive(path) as archive:
+        names = set(archive.namelist())
+        if CONFIG_MEMBER not in names:
+            raise ArchiveError("the archive has no config.json; it is not a Keras model", where)
+        if METADATA_MEMBER in names:
+            metadata = _parse_json(_read_member(archive, METADATA_MEMBER, where), f"{where}: {METADATA_MEMBER}")
+            if not isinstance(metadata, dict):
+                raise ArchiveError("metadata.json must hold an object", f"{where}: {METADATA_MEMBER}")
+        data = _read_member(archive, CONFIG_MEMBER, where)
+    spec = parse_keras_config(data, f"{where}: {CONFIG_MEMBER}")
+    summary = analyze(spec, param_budget)
+    if summary.issues:
+        issue = summary.issues[0]
+        raise ArchiveError(issue.message, f"{where}: {CONFIG_MEMBER}")
+    return spec
+
+
+def parse_keras_config(data: bytes, where: str = CONFIG_MEMBER) -> ModelSpec:
+    """Turn `config.json` bytes into a spec, refusing everything outside the allow-list."""
+    document = _parse_json(data, where)
+    _screen(document, where)
+    _expect_object(document, "$", where)
+    _only_keys(document, {"module", "class_name", "config", "registered_name", "build_config", "compile_config"}, "$", where)
+    if document.get("class_name") != "Sequential":
+        raise ArchiveError(
+            f"only Sequential models can be opened; this file holds {_short(document.get('class_name'))}",
+            f"{where} $.class_name",
+        )
+    if document.get("module") not in ("keras", "keras.models"):
+        raise ArchiveError(f"Sequential from an unexpected module {_short(document.get('module'))}", f"{where} $.module")
+    config = document.get("config")
+    _expect_object(config, "$.config", where)
+    _only_keys(config, {"name", "trainable", "dtype", "layers", "build_input_shape"}, "$.config", where)
+    name = config.get("name", "sequential")
+    _check_name(name, "$.config.name", where)
+    if not _is_true(config.get("trainable", True)):
+        raise ArchiveError("a frozen model (trainable=false) is not supported", f"{where} $.config.trainable")
+    if "dtype" in config and not _is_float32(config["dtype"]):
+        raise ArchiveError("only float32 models are supported", f"{where} $.config.dtype")
+    entries = config.get("layers")
+    if not isinstance(entries, list) or not entries:
+        raise ArchiveError("the model has no layers", f"{where} $.config.layers")
+    if len(entries) > 10_000:
+        raise ArchiveError(f"{len(entries):,} layers; the limit is 10,000", f"{where} $.config.layers")
+    layers = []
+    if not (isinstance(entries[0], dict) and entries[0].get("class_name") == "InputLayer"):
+        layers.append(_input_from_build_shape(config.get("build_input_shape"), where))
+    for i, entry in enumerate(entries):
+        layers.append(_parse_layer(entry, f"$.config.layers[{i}]", where))
+    compile_spec = _parse_compile(document.get("compile_config"), "$.compile_config", where)
+    return ModelSpec(name=name, layers=tuple(layers), compile=compile_spec)
+
+
+def _input_from_build_shape(shape: Any, where: str) -> LayerSpec:
+    """An Input for a Sequential saved without an InputLayer entry, from its build_input_shape."""
+    here = f"{where} $.config.build_input_shape"
+    if not isinstance(shape, list) or len(shape) < 2:
+        raise ArchiveError("the model has no InputLayer and no build_input_shape", here)
+    return LayerSpec("Input", "input_layer", {"shape": _sample_shape(shape, "build_input_shape", here)})
+
+
+def _sample_shape(batch_shape: Any, key: str, here: str) -> list[Any]:
+    if not isinstance(batch_shape, list) or len(batch_shape) < 2 or len(batch_shape) > 9:
+        raise ArchiveError(f"{key} must be a list of 2 to 9 entries. Received: {_short(batch_shape)}", here)
+    if batch_shape[0] is not None:
+        raise ArchiveError(f"a fixed batch size is not supported. Received: {key}={_short(batch_shape)}", here)
+    if any(d is None for d in batch_shape[1:]):
+        raise ArchiveError(f"every axis but the batch axis needs a size. Received: {key}={_short(batch_shape)}", here)
+    return list(batch_shape[1:])
+
+
+def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
+    _expect_object(entry, path, where)
+    _only_keys(entry, _LAYER_ENTRY_KEYS, path, where)
+    here = f"{where} {path}"
+    keras_class = entry.get("class_name")
+    config = entry.get("config")
+    _expect_object(config, f"{path}.config", where)
+    name = config.get("name")
+    _check_name(name, f"{path}.config.name", where)
+    if entry.get("module") != "keras.layers":
+        raise ArchiveError(f"{name}: layer from an unexpected module {_short(entry.get('module'))}", here)
+    if "build_config" in entry:
+        _check_build_config(entry["build_config"], f"{path}.build_config", where)
+    if keras_class == "InputLayer":
+        return _parse_input(config, f"{path}.config", where)
+    if keras_class not in _EXTRA_KEYS:
+        known = ", ".join(["InputLayer", *_EXTRA_KEYS])
+        raise ArchiveError(f"{name}: the layer class {_short(keras_class)} is not supported; nnstudio knows {known}", here)
+    params: dict[str, Any] = {}
+    allowed = {**_COMMON, **_EXTRA_KEYS[keras_class]}
+    for key, value in config.items():
+        key_here = f"{where} {path}.config.{key}"
+        if key == "name":
+            continue
+        if key in _CATALOG_KEYS[keras_class]:
+            params[key] = _catalog_value(keras_class, key, value, name, key_here)
+        elif key in allowed:
+            if not allowed[key](value):
+                raise ArchiveError(f"{name}: {_unsupported(key, value)}", key_here)
+        else:
+            raise ArchiveError(f"{name}: {keras_class} has no setting {_short(key)} that nnstudio supports", key_here)
+    defaults = LAYER_TYPES[keras_class].defaults()
+    defaults.update(params)
+    return LayerSpec(keras_class, name, defaults)
+
+
+def _unsupported(key: str, value: Any) -> str:
+    if key.endswith(_NO_REGULARIZERS) or key == "quantization_config":
+        return f"{key} is not supported. Received: {key}={_short(value)}"
+    if key == "dtype":
+        return f"only float32 layers are supported. Received: dtype={_short(value)}"
+    if key == "trainable":
+        return f"frozen layers (trainable=false) are not supported. Received: trainable={_short(value)}"
+    return f"unsupported value. Received: {key}={_short(value)}"
+
+
+def _catalog_value(keras_class: str, key: str, value: Any, name: str, here: str) -> Any:
+    """A catalog parameter's value as the spec holds it; range checks are left to validation."""
+    if key in ("kernel_initializer", "bias_initializer"):
+        snake = _initializer_name(value)
+        if snake is None:
+            raise ArchiveError(f"{name}: {key} must be one of Keras's initializers. Received: {_short(value)}", here)
+        return snake
+    if not _is_plain(value):
+        raise ArchiveError(f"{name}: {key} must be a plain value. Received: {key}={_short(value)}", here)
+    if isinstance(value, str) and len(value) > 256:
+        raise ArchiveError(f"{name}: {key} is a text longer than 256 characters", here)
+    return value
+
+
+def _parse_input(config: dict[str, Any], path: str, where: str) -> LayerSpec:
+    name = config["name"]
+    here = f"{where} {path}"
+    _only_keys(config, {"batch_shape", "dtype", "sparse", "ragged", "name", "optional", "batch_size"}, path, where)
+    if config.get("dtype", "float32") != "float32" and not _is_float32(config.get("dtype")):
+        raise ArchiveError(f"{name}: only float32 inputs are supported. Received: dtype={_short(config['dtype'])}", here)
+    for flag in ("sparse", "ragged", "optional"):
+        if config.get(flag, False) is not False:
+            raise ArchiveError(f"{name}: {flag} inputs are not supported", f"{here}.{flag}")
+    if config.get("batch_size") is not None:
+        raise ArchiveError(f"{name}: a fixed batch size is not supported", f"{here}.batch_size")
+    shape = _sample_shape(config.get("batch_shape"), "batch_shape", f"{here}.batch_shape")
+    return LayerSpec("Input", name, {"shape": shape})
+
+
+def _check_build_config(value: Any, path: str, where: str) -> None:
+    _expect_object(value, path, where)
+    _only_keys(value, {"input_shape"}, path, where)
+    shape = value.get("input_shape")
+    if shape is not None and not (_is_plain(shape) and isinstance(shape, list)):
+        raise ArchiveError(f"input_shape must be a list of sizes. Received: {_short(shape)}", f"{where} {path}")
+
+
+def _check_name(name: Any, path: str, where: str) -> None:
+    if not isinstance(name, str) or not name or len(name) > 128 or not name.isprintable():
+        raise ArchiveError(f"a name must be a printable text of 1 to 128 characters. Received: {_short(name)}", f"{where} {path}")
+
+
+def _expect_object(value: Any, path: str, where: str) -> None:
+    if not isinstance(value, dict):
+        raise ArchiveError(f"expected an object, found {type(value).__name__}", f"{where} {path}")
+
+
+def _only_keys(obj: dict[str, Any], allowed: set[str], path: str, where: str) -> None:
+    for key in obj:
+        if key not in allowed:
+            raise ArchiveError(f"unexpected key {_short(key)}", f"{where} {path}.{key}")
+
+
+# -- compile_config --------------------------------------------------------------------------
+
+_COMPILE_KEYS = {
+    "optimizer",
+    "loss",
+    "loss_weights",
+    "metrics",
+    "weighted_metrics",
+    "run_eagerly",
+    "steps_per_execution",
+    "jit_compile",
+    "auto_scale_loss",
+}
+
+
+def _parse_compile(config: Any, path: str, where: str) -> CompileSpec:
+    if config is None or config == {}:
+        return CompileSpec()
+    _expect_object(config, path, where)
+    _only_keys(config, _COMPILE_KEYS, path, where)
+    for key in ("loss_weights", "weighted_metrics"):
+        if config.get(key) is not None:
+            raise ArchiveError(f"compile: {key} is not supported", f"{where} {path}.{key}")
+    for key in ("run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss"):
+        if key in config and not _is_plain(config[key]):
+            raise ArchiveError(f"compile: {key} must be a plain value", f"{where} {path}.{key}")
+    optimizer, learning_rate = _parse_optimizer(config.get("optimizer", "adam"), f"{path}.optimizer", where)
+    loss = _named(config.get("loss", "mean_squared_error"), "keras.losses", _LOSS_ALIASES, LOSSES, "loss", f"{path}.loss", where)
+    metrics = config.get("metrics")
+    if metrics is None:
+        metrics = []
+    if not isinstance(metrics, list):
+        raise ArchiveError("compile: metrics must be a list", f"{where} {path}.metrics")
+    names = tuple(
+        _named(m, "keras.metrics", _METRIC_ALIASES, METRICS, "metric", f"{path}.metrics[{i}]", where)
+        for i, m in enumerate(metrics)
+    )
+    return CompileSpec(loss=loss, optimizer=optimizer, learning_rate=learning_rate, metrics=names)
+
+
+def _parse_optimizer(value: Any, path: str, where: str) -> tuple[str, float | None]:
+    here = f"{where} {path}"
+    if isinstance(value, str):
+        if value.lower() in OPTIMIZERS:
+            return value.lower(), None
+        raise ArchiveError(f"compile: unknown optimizer {_short(value)}", here)
+    _expect_object(value, path, where)
+    if value.get("module") != "keras.optimizers" or value.get("class_name") not in _OPTIMIZER_CLASSES:
+        raise ArchiveError(f"compile: unsupported optimizer {_short(value.get('class_name'))}", here)
+    config = value.get("config", {})
+    _expect_object(config, f"{path}.config", where)
+    for key, item in config.items():
+        if key != "learning_rate" and not _is_plain(item):
+            raise ArchiveError(f"compile: optimizer setting {_short(key)} must be a plain value", f"{here}.config.{key}")
+    lr = config.get("learning_rate")
+    if lr is None:
+        return _OPTIMIZER_CLASSES[value["class_name"]], None
+    if isinstance(lr, dict):
+        raise ArchiveError("compile: learning-rate schedules are not supported", f"{here}.config.learning_rate")
+    if not _is_number(lr) or not math.isfinite(lr) or lr <= 0:
+        raise ArchiveError(
+            f"compile: learning_rate must be a positive number. Received: learning_rate={_short(lr)}",
+            f"{here}.config.learning_rate",
+        )
+    return _OPTIMIZER_CLASSES[value["class_name"]], float32_round(lr)
+
+
+def _named(value: Any, module: str, aliases: dict[str, str], known: tuple[str, ...], what: str, path: str, where: str) -> str:
+    """A loss or metric given as a Keras name or a serialized Keras object, as a catalog name."""
+    here = f"{where} {path}"
+    if isinstance(value, dict):
+        if value.get("module") != module:
+            raise ArchiveError(f"compile: {what} from an unexpected module {_short(value.get('module'))}", here)
+        config = value.get("config", {})
+        if not isinstance(config, dict) or not all(_is_plain(v) for v in config.values()):
+            raise ArchiveError(f"compile: the {what}'s settings must be plain values", here)
+        name = to_snake_case(value.get("class_name", ""))
+    elif isinstance(value, str):
+        name = value
+    else:
+        raise ArchiveError(f"compile: a {what} must be a Keras name or object. Received: {_short(value)}", here)
+    name = aliases.get(name, name)
+    if name not in known:
+        raise ArchiveError(f"compile: unsupported {what} {_short(name)}", here)
+    return name
+
+
+def to_snake_case(name: str) -> str:
+    """Keras's class-name to snake-case rule: `MeanSquaredError` -> `mean_squared_error`."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def float32_round(value: float) -> float:
+    """The shortest decimal that is the same float32: 0.0010000000474974513 -> 0.001."""
+    target = struct.unpack("<f", struct.pack("<f", value))[0]
+    for digits in range(1, 10):
+        candidate = float(f"{value:.{digits}g}")
+        if struct.unpack("<f", struct.pack("<f", candidate))[0] == target:
+            return candidate
+    return value
+
+
+# -- dispatch --------------------------------------------------------------------------------
+
+
+def load_model_file(path: str | Path, check_weights: bool = True) -> ModelSpec:
+    """The model in a `.nnstudio` project or `.keras` archive; ProjectError or ArchiveError if refused.
+
+    A `.keras` file gets the zip and config checks and, with `check_weights`, the weights checks.
+    """
+    from nnstudio.core.project import ProjectError, load_project
+
+    path = Path(path)
+    if path.suffix.lower() == ".nnstudio":
+        return load_project(path)[0]
+    if path.suffix.lower() != ".keras":
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(4)
+        except OSError as exc:
+            raise ArchiveError(f"cannot read file: {exc.strerror or exc}", str(path)) from None
+        if not head.startswith((ZIP_MAGIC, HDF5_MAGIC)):
+            if path.suffix.lower() in ("", ".json"):
+                return load_project(path)[0]
+            raise ProjectError("unknown file type; nnstudio opens .nnstudio and .keras files", str(path))
+    spec = read_keras_config(path)
+    if check_weights:
+        from nnstudio.core.weights_check import check_keras_weights
+
+        check_keras_weights(path, spec)
+    return spec

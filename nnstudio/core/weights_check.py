@@ -1,0 +1,196 @@
+"""Checking a `.keras` file's `model.weights.h5` against its config with h5py, before Keras sees it.
+
+Keras stores each layer's variables as `layers/<snake class name>[_N]/vars/<i>`, numbered by
+class occurrence (the second Dense is `layers/dense_1` whatever its name), and the optimizer's
+state under `optimizer/vars`. Every dataset's shape must be the one the config implies; links
+that leave the file (external or soft links), external storage and virtual datasets are refused.
+Only metadata is read: no dataset is loaded into memory.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nnstudio.core.catalog import LAYER_TYPES
+from nnstudio.core.keras_archive import WEIGHTS_MEMBER, ArchiveError, copy_member, open_archive
+from nnstudio.core.shapes import Shape
+from nnstudio.core.spec import LayerSpec, ModelSpec
+from nnstudio.core.summary import analyze
+
+MAX_OBJECTS = 100_000
+MAX_DEPTH = 8
+
+
+def expected_weight_shapes(spec: ModelSpec) -> dict[str, tuple[str, list[Shape]]]:
+    """`{h5 group: (layer name, [variable shapes in Keras's order])}` for every layer after the Input."""
+    summary = analyze(spec)
+    if summary.issues:
+        raise ArchiveError(summary.issues[0].message, "config.json")
+    counts: dict[str, int] = {}
+    result: dict[str, tuple[str, list[Shape]]] = {}
+    shape = summary.input_shape or ()
+    for row in summary.rows:
+        layer = spec.layers[row.index]
+        base = LAYER_TYPES[layer.class_name].base_name
+        n = counts.get(base, 0)
+        counts[base] = n + 1
+        group = base if n == 0 else f"{base}_{n}"
+        result[group] = (layer.name, _variable_shapes(layer, shape))
+        shape = row.output_shape or ()
+    return result
+
+
+def _variable_shapes(layer: LayerSpec, input_shape: Shape) -> list[Shape]:
+    features = input_shape[-1] if input_shape else 1
+    if layer.class_name == "Dense":
+        units = int(layer.get("units"))
+        return [(features, units)] + ([(units,)] if layer.get("use_bias") else [])
+    if layer.class_name == "BatchNormalization":
+        learned = int(bool(layer.get("scale"))) + int(bool(layer.get("center")))
+        return [(features,)] * (learned + 2)
+    if layer.class_name == "LayerNormalization":
+        learned = int(bool(layer.get("scale"))) + int(bool(layer.get("center")))
+        return [(features,)] * learned
+    return []
+
+
+def check_keras_weights(path: str | Path, spec: ModelSpec) -> None:
+    """Raise ArchiveError unless the archive's weights file is sound and matches `spec` exactly."""
+    where = str(path)
+    expected = expected_weight_shapes(spec)
+    with open_archive(path) as archive:
+        if WEIGHTS_MEMBER not in archive.namelist():
+            raise ArchiveError("the archive has no model.weights.h5", where)
+        with tempfile.TemporaryDirectory(prefix="nnstudio-weights-") as folder:
+            copy = Path(folder) / WEIGHTS_MEMBER
+            with copy.open("wb") as out:
+                copy_member(archive, WEIGHTS_MEMBER, out, where)
+            check_weights_file(copy, expected, f"{where}: {WEIGHTS_MEMBER}")
+
+
+def check_weights_file(path: Path, expected: dict[str, tuple[str, list[Shape]]], where: str) -> None:
+    """Check an extracted `model.weights.h5` against `expected` (see `expected_weight_shapes`)."""
+    import h5py
+
+    with open(path, "rb") as handle:
+        if handle.read(8) != b"\x89HDF\r\n\x1a\n":
+            raise ArchiveError("model.weights.h5 is not an HDF5 file", where)
+    try:
+        h5 = h5py.File(path, "r")
+    except (OSError, ValueError) as exc:
+        raise ArchiveError(f"model.weights.h5 cannot be read: {str(exc).splitlines()[0][:120]}", where) from None
+    with h5:
+        try:
+            _check_tree(h5, expected, where)
+        except ArchiveError:
+            raise
+        except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
+            raise ArchiveError(f"model.weights.h5 is damaged: {str(exc).splitlines()[0][:120]}", where) from None
+
+
+def _check_tree(h5: Any, expected: dict[str, tuple[str, list[Shape]]], where: str) -> None:
+    import h5py
+
+    budget = [MAX_OBJECTS]
+    _check_links(h5, "", where, budget, 0)
+    _only(h5, {"layers", "optimizer", "vars"}, "/", where)
+    if "vars" in h5:
+        _vars(h5, "vars", where)  # the model's own variables: Sequential has none
+        if len(h5["vars"]):
+            raise ArchiveError("the model itself holds variables; a Sequential has none", f"{where} /vars")
+    layers = h5.get("layers")
+    if layers is None:
+        if any(shapes for _name, shapes in expected.values()):
+            raise ArchiveError("the weights file has no layers group", where)
+        layers = {}
+    elif not isinstance(layers, h5py.Group):
+        raise ArchiveError("layers must be a group", f"{where} /layers")
+    for group in layers:
+        if group not in expected:
+            raise ArchiveError(f"weights for a layer the config does not have ({group})", f"{where} /layers/{group}")
+    for group, (name, shapes) in expected.items():
+        here = f"{where} /layers/{group}"
+        if group not in layers:
+            if shapes:
+                raise ArchiveError(f"{name}: no weights stored for this layer", here)
+            continue
+        _only(layers[group], {"vars"}, f"/layers/{group}", where)
+        found = _vars(layers[group], "vars", here) if "vars" in layers[group] else []
+        if len(found) != len(shapes):
+            raise ArchiveError(f"{name}: {len(found)} weight arrays stored, the config needs {len(shapes)}", here)
+        for i, (dataset, shape) in enumerate(zip(found, shapes, strict=True)):
+            if tuple(dataset.shape) != tuple(shape):
+                raise ArchiveError(
+                    f"{name}: weight {i} has shape {tuple(dataset.shape)}, the config needs {tuple(shape)}", here
+                )
+            if dataset.dtype.kind != "f":
+                raise ArchiveError(f"{name}: weight {i} is {dataset.dtype}, not a float array", here)
+    if "optimizer" in h5:
+        _only(h5["optimizer"], {"vars"}, "/optimizer", where)
+        total = 0
+        for i, dataset in enumerate(_vars(h5["optimizer"], "vars", f"{where} /optimizer")):
+            if dataset.dtype.kind not in "fiu":
+                raise ArchiveError(f"optimizer variable {i} is {dataset.dtype}, not numbers", f"{where} /optimizer")
+            total += math.prod(dataset.shape or ()) * dataset.dtype.itemsize
+        if total > 4 * 1024**3:
+            raise ArchiveError(f"the optimizer state would take {total:,} bytes", f"{where} /optimizer")
+
+
+def _check_links(group: Any, path: str, where: str, budget: list[int], depth: int) -> None:
+    """Walk every link without following any: only hard links inside the file are allowed."""
+    import h5py
+
+    if depth > MAX_DEPTH:
+        raise ArchiveError(f"groups nested deeper than {MAX_DEPTH} levels", f"{where} {path or '/'}")
+    for key in group:
+        here = f"{path}/{key}"
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise ArchiveError(f"more than {MAX_OBJECTS:,} objects in the weights file", where)
+        link = group.get(key, getlink=True)
+        if isinstance(link, h5py.ExternalLink):
+            raise ArchiveError(f"an external link to {link.filename!r} is refused", f"{where} {here}")
+        if isinstance(link, h5py.SoftLink):
+            raise ArchiveError(f"a soft link to {link.path!r} is refused", f"{where} {here}")
+        if not isinstance(link, h5py.HardLink):
+            raise ArchiveError("an unknown kind of link is refused", f"{where} {here}")
+        item = group[key]
+        if isinstance(item, h5py.Group):
+            _check_links(item, here, where, budget, depth + 1)
+        elif isinstance(item, h5py.Dataset):
+            if item.external:
+                raise ArchiveError("a dataset stored in an external file is refused", f"{where} {here}")
+            if item.is_virtual:
+                raise ArchiveError("a virtual dataset is refused", f"{where} {here}")
+        else:
+            raise ArchiveError("an unexpected kind of object (named datatype?) is refused", f"{where} {here}")
+
+
+def _only(group: Any, allowed: set[str], path: str, where: str) -> None:
+    import h5py
+
+    if not isinstance(group, h5py.Group):
+        raise ArchiveError("expected a group", f"{where} {path}")
+    for key in group:
+        if key not in allowed:
+            raise ArchiveError(f"unexpected entry {key!r} in the weights file", f"{where} {path.rstrip('/')}/{key}")
+
+
+def _vars(parent: Any, key: str, where: str) -> list[Any]:
+    """The datasets `0`, `1`, ... of a `vars` group, in order."""
+    import h5py
+
+    group = parent[key]
+    if not isinstance(group, h5py.Group):
+        raise ArchiveError("vars must be a group", where)
+    names = list(group)
+    if sorted(names, key=lambda n: int(n) if n.isdigit() else -1) != [str(i) for i in range(len(names))]:
+        raise ArchiveError(f"variables must be numbered 0, 1, …; found {sorted(names)[:5]}", where)
+    datasets = [group[str(i)] for i in range(len(names))]
+    for i, dataset in enumerate(datasets):
+        if not isinstance(dataset, h5py.Dataset):
+            raise ArchiveError(f"variable {i} is not a dataset", where)
+    return datasets
