@@ -1,0 +1,535 @@
+"""The layer stack: the model's layers top to bottom, a drop target for the palette, reorderable by drag.
+
+`LayerStackModel` is a thin adapter over `document.spec.layers` (napari's habit): it never changes
+the spec itself. A drop becomes `document.insert_layer` (a palette entry) or `document.move_layer`
+(a row of the stack) in `dropMimeData`, so drag and drop is testable without a mouse. A placement
+the document refuses emits `dropRefused(reason)`, which the view shows in a banner — never silently.
+
+`LayerStackView` (objectName `layerStack`) adds the keys: Delete removes, Ctrl+D duplicates,
+Ctrl+Up / Ctrl+Down move; and keeps its selection in step with the document's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QEvent,
+    QItemSelectionModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QContextMenuEvent,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPalette,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QListView,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from nnstudio.core.shapes import format_shape
+from nnstudio.core.spec import LayerSpec
+from nnstudio.services.document import Document
+from nnstudio.ui.icons import ERROR_COLOR, error_icon, layer_icon
+from nnstudio.ui.palette import LAYER_MIME
+
+ROW_MIME = "application/x-nnstudio-row"
+
+ClassNameRole = Qt.ItemDataRole.UserRole + 1
+LayerNameRole = Qt.ItemDataRole.UserRole + 2
+DescriptionRole = Qt.ItemDataRole.UserRole + 3  # "Dense(64, relu)"
+ShapeRole = Qt.ItemDataRole.UserRole + 4  # "(None, 64)" or ""
+ParamsRole = Qt.ItemDataRole.UserRole + 5  # 1344 (int) or None
+ErrorRole = Qt.ItemDataRole.UserRole + 6  # the first problem's message, or None
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def describe(layer: LayerSpec) -> str:
+    """A layer in a few characters, as one would write it: Dense(64, relu), Input(20), Dropout(0.5)."""
+    try:
+        kind = layer.class_name
+        if kind == "Input":
+            args = [_short(layer.get("shape"))]
+        elif kind == "Dense":
+            args = [_short(layer.get("units"))]
+            if layer.get("activation") != "linear":
+                args.append(str(layer.get("activation")))
+            if not layer.get("use_bias"):
+                args.append("no bias")
+        elif kind == "Activation":
+            args = [str(layer.get("activation"))]
+        elif kind == "Dropout":
+            args = [_short(layer.get("rate"))]
+        elif kind == "Reshape":
+            args = [_short(layer.get("target_shape"))]
+        else:
+            args = []
+    except (KeyError, TypeError, ValueError):  # an unknown class or odd values: show it bare
+        args = []
+    return f"{layer.class_name}({', '.join(args)})"
+
+
+class LayerStackModel(QAbstractListModel):
+    """One row per layer of `document.spec`, in order; drops become document edits."""
+
+    dropRefused = Signal(str)
+
+    def __init__(self, document: Document, parent=None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self._layers = document.spec.layers
+        document.changed.connect(self._on_changed)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _on_changed(self, spec) -> None:
+        new = spec.layers
+        if len(new) == len(self._layers):
+            self._layers = new
+            if new:
+                self.dataChanged.emit(self.index(0), self.index(len(new) - 1))
+        else:
+            self.beginResetModel()
+            self._layers = new
+            self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._layers)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._layers):
+            return None
+        row = index.row()
+        layer = self._layers[row]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{layer.name} — {describe(layer)}"
+        if role == Qt.ItemDataRole.EditRole or role == LayerNameRole:
+            return layer.name
+        if role == ClassNameRole:
+            return layer.class_name
+        if role == DescriptionRole:
+            return describe(layer)
+        if role in (
+            Qt.ItemDataRole.DecorationRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.ToolTipRole,
+            ErrorRole,
+        ):
+            problems = self.document.summary().issues_for(row)
+            if role == ErrorRole:
+                return problems[0].message if problems else None
+            if role == Qt.ItemDataRole.DecorationRole:
+                return error_icon() if problems else layer_icon(layer.class_name)
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QColor(ERROR_COLOR) if problems else None
+            return self._tooltip(layer, problems)
+        if role in (ShapeRole, ParamsRole):
+            summary = self.document.summary()
+            if row == 0 and layer.class_name == "Input":
+                shape = summary.input_shape
+                return ("" if shape is None else format_shape(shape)) if role == ShapeRole else None
+            for summary_row in summary.rows:
+                if summary_row.index == row:
+                    if role == ParamsRole:
+                        return summary_row.params if summary_row.output_shape is not None else None
+                    return "" if summary_row.output_shape is None else format_shape(summary_row.output_shape)
+            return "" if role == ShapeRole else None
+        return None
+
+    def _tooltip(self, layer: LayerSpec, problems) -> str:
+        head = f"<b>{layer.name}</b> — {describe(layer)}"
+        if problems:
+            lines = "".join(f"<li>{_escape(p.message)}</li>" for p in problems)
+            return f"{head}<ul style='color:{ERROR_COLOR}; margin-left:-20px'>{lines}</ul>"
+        return head
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.ItemIsDropEnabled  # drops go between rows, never onto one
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+
+    # -- drag and drop ---------------------------------------------------------------------------
+
+    def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
+
+    def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return [LAYER_MIME, ROW_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:  # noqa: N802
+        data = QMimeData()
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        if rows:
+            data.setData(ROW_MIME, QByteArray(f"{id(self.document)}:{rows[0]}".encode()))
+            data.setText(self._layers[rows[0]].name)
+        return data
+
+    def canDropMimeData(self, data: QMimeData, action, row, column, parent) -> bool:  # noqa: N802
+        return data.hasFormat(LAYER_MIME) or data.hasFormat(ROW_MIME)
+
+    def drop_row(self, row: int, parent: QModelIndex | None = None) -> int:
+        """The position a drop lands at: before `row`, before the row under the mouse, or at the end."""
+        if row >= 0:
+            return min(row, len(self._layers))
+        if parent is not None and parent.isValid():
+            return parent.row()
+        return len(self._layers)
+
+    def dropMimeData(self, data: QMimeData, action, row: int, column: int, parent) -> bool:  # noqa: N802
+        if action == Qt.DropAction.IgnoreAction:
+            return True
+        target = self.drop_row(row, parent)
+        if data.hasFormat(ROW_MIME):
+            return self._drop_row(bytes(data.data(ROW_MIME).data()).decode("ascii", "replace"), target)
+        if data.hasFormat(LAYER_MIME):
+            class_name = bytes(data.data(LAYER_MIME).data()).decode("utf-8", "replace").strip()
+            reason = self.document.insert_layer(target, class_name)
+            if reason:
+                self.dropRefused.emit(reason)
+                return False
+            return True
+        return False
+
+    def _drop_row(self, payload: str, target: int) -> bool:
+        owner, _, source_text = payload.partition(":")
+        if owner != str(id(self.document)) or not source_text.isdigit():
+            self.dropRefused.emit("That layer belongs to another model; drag from the palette instead")
+            return False
+        source = int(source_text)
+        destination = target if target <= source else target - 1  # index after the move
+        if destination == source:
+            return False  # dropped where it was: nothing to do
+        reason = self.document.move_layer(source, destination)
+        if reason:
+            self.dropRefused.emit(reason)
+            return False
+        return True
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class LayerDelegate(QStyledItemDelegate):
+    """Icon, `name` in bold, the layer in words, and its output shape and parameters on the right."""
+
+    ICON = 22
+    PAD = 8
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+        return QSize(200, max(self.ICON, option.fontMetrics.height()) + 2 * self.PAD + 2)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        opt.icon = QIcon()
+        widget = opt.widget
+        painter.save()
+        if widget is not None:
+            widget.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        group = (
+            QPalette.ColorGroup.Active if opt.state & QStyle.StateFlag.State_Active else QPalette.ColorGroup.Inactive
+        )
+        text = opt.palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        muted = opt.palette.color(
+            group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+        )
+        error = index.data(ErrorRole)
+        if error and not selected:
+            text = QColor(ERROR_COLOR)
+
+        rect = opt.rect.adjusted(self.PAD, 0, -self.PAD, 0)
+        icon = index.data(Qt.ItemDataRole.DecorationRole)
+        icon_rect = QRect(rect.left(), rect.center().y() - self.ICON // 2 + 1, self.ICON, self.ICON)
+        if isinstance(icon, QIcon):
+            icon.paint(painter, icon_rect)
+        left = icon_rect.right() + self.PAD + 2
+
+        bold = QFont(opt.font)
+        bold.setWeight(QFont.Weight.DemiBold)
+        small = QFont(opt.font)
+        small.setPointSizeF(max(6.0, opt.font.pointSizeF() * 0.9))
+        bfm, nfm, sfm = QFontMetrics(bold), QFontMetrics(opt.font), QFontMetrics(small)
+
+        shape = index.data(ShapeRole) or ""
+        params = index.data(ParamsRole)
+        right_text = shape if params is None else f"{shape}  ·  {params:,}"
+        if error:
+            right_text = "error"
+        right_width = sfm.horizontalAdvance(right_text) if right_text else 0
+        available = max(0, rect.right() - left - right_width - self.PAD)
+
+        name = index.data(LayerNameRole) or ""
+        description = index.data(DescriptionRole) or ""
+        name_width = min(bfm.horizontalAdvance(name) + 2, available)
+        vcenter = Qt.AlignmentFlag.AlignVCenter
+        painter.setFont(bold)
+        painter.setPen(text)
+        painter.drawText(
+            QRect(left, opt.rect.top(), name_width, opt.rect.height()),
+            Qt.AlignmentFlag.AlignLeft | vcenter,
+            bfm.elidedText(name, Qt.TextElideMode.ElideRight, name_width),
+        )
+        gap = nfm.horizontalAdvance("  ")
+        desc_left = left + name_width + gap
+        desc_width = max(0, left + available - desc_left)
+        painter.setFont(opt.font)
+        painter.setPen(text if error and not selected else muted)
+        painter.drawText(
+            QRect(desc_left, opt.rect.top(), desc_width, opt.rect.height()),
+            Qt.AlignmentFlag.AlignLeft | vcenter,
+            nfm.elidedText(description, Qt.TextElideMode.ElideRight, desc_width),
+        )
+        if right_text:
+            painter.setFont(small)
+            painter.setPen(QColor(ERROR_COLOR) if error and not selected else muted)
+            painter.drawText(
+                QRect(rect.right() - right_width, opt.rect.top(), right_width, opt.rect.height()),
+                Qt.AlignmentFlag.AlignRight | vcenter,
+                right_text,
+            )
+        painter.restore()
+
+
+class LayerStackView(QListView):
+    """The model's layers, top to bottom (objectName `layerStack`)."""
+
+    BANNER_MS = 5000
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("layerStack")
+        self.setAccessibleName("Layer stack")
+        self.document = document
+        self.stack_model = LayerStackModel(document, self)
+        self.setModel(self.stack_model)
+        self.setItemDelegate(LayerDelegate(self))
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setDragDropOverwriteMode(False)
+        self.setUniformItemSizes(True)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setMouseTracking(True)
+
+        self.banner = QLabel(self.viewport())
+        self.banner.setObjectName("dropRefusedBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.banner.setStyleSheet(
+            "QLabel#dropRefusedBanner { background: #fdecec; color: #9b1c1c; border: 1px solid #f5b5b5;"
+            " border-radius: 6px; padding: 6px 10px; }"
+        )
+        self.banner.hide()
+        self._banner_timer = QTimer(self)
+        self._banner_timer.setSingleShot(True)
+        self._banner_timer.timeout.connect(self.banner.hide)
+
+        self.empty_hint = "Drag layers here from the palette,\nstarting with an Input."
+
+        self.remove_action = self._action("Remove Layer", QKeySequence(Qt.Key.Key_Delete), self.remove_selected)
+        self.duplicate_action = self._action("Duplicate Layer", QKeySequence("Ctrl+D"), self.duplicate_selected)
+        self.move_up_action = self._action("Move Up", QKeySequence("Ctrl+Up"), lambda: self.move_selected(-1))
+        self.move_down_action = self._action("Move Down", QKeySequence("Ctrl+Down"), lambda: self.move_selected(1))
+
+        self._syncing = False
+        self.stack_model.dropRefused.connect(self.show_refusal)
+        self.stack_model.modelAboutToBeReset.connect(self._begin_sync)
+        self.stack_model.modelReset.connect(self._end_sync)
+        self.selectionModel().currentChanged.connect(self._on_current_changed)
+        document.selectionChanged.connect(self._select_row)
+        document.changed.connect(lambda _spec: self._update_actions())
+        self._select_row(document.selected_index)
+        self._update_actions()
+
+    def _action(self, text: str, shortcut: QKeySequence, slot) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(shortcut)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the keys go through keyPressEvent
+        action.triggered.connect(slot)
+        return action
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def remove_selected(self) -> None:
+        row = self.document.selected_index
+        if row >= 0:
+            self.document.remove_layer(row)
+
+    def duplicate_selected(self) -> None:
+        row = self.document.selected_index
+        if row >= 0:
+            self._report(self.document.duplicate_layer(row))
+
+    def move_selected(self, delta: int) -> None:
+        row = self.document.selected_index
+        if row < 0:
+            return
+        destination = row + delta
+        if not 0 <= destination < len(self.document.spec.layers):
+            return
+        self._report(self.document.move_layer(row, destination))
+
+    def _report(self, reason: str | None) -> None:
+        if reason:
+            self.show_refusal(reason)
+
+    def _update_actions(self) -> None:
+        row = self.document.selected_index
+        count = len(self.document.spec.layers)
+        self.remove_action.setEnabled(row >= 0)
+        self.duplicate_action.setEnabled(row >= 0 and self.document.can_duplicate(row) is None)
+        self.move_up_action.setEnabled(row > 0 and self.document.can_move(row, row - 1) is None)
+        self.move_down_action.setEnabled(0 <= row < count - 1 and self.document.can_move(row, row + 1) is None)
+
+    # -- the refusal banner ----------------------------------------------------------------------
+
+    def show_refusal(self, reason: str) -> None:
+        """Show why a drop or a move was refused, in a banner at the bottom of the stack."""
+        self.banner.setText(f"⚠  {reason}")
+        self.banner.setToolTip(reason)
+        self._place_banner()
+        self.banner.show()
+        self.banner.raise_()
+        self._banner_timer.start(self.BANNER_MS)
+
+    def _place_banner(self) -> None:
+        area = self.viewport().rect().adjusted(8, 8, -8, -8)
+        width = max(80, area.width())
+        height = self.banner.heightForWidth(width)
+        height = max(height, self.banner.sizeHint().height())
+        self.banner.setGeometry(area.left(), area.bottom() - height, width, height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self.banner.isVisible():
+            self._place_banner()
+
+    # -- selection -------------------------------------------------------------------------------
+
+    def _begin_sync(self) -> None:
+        self._syncing = True
+
+    def _end_sync(self) -> None:
+        self._syncing = False
+        self._select_row(self.document.selected_index)
+
+    def _select_row(self, row: int) -> None:
+        self._syncing = True
+        try:
+            selection = self.selectionModel()
+            if 0 <= row < self.stack_model.rowCount():
+                index = self.stack_model.index(row)
+                selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+                self.scrollTo(index)
+            else:
+                selection.clearSelection()
+                selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.Clear)
+        finally:
+            self._syncing = False
+        self._update_actions()
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._syncing:
+            self.document.select_layer(current.row() if current.isValid() else -1)
+
+    # -- keys, menu, painting --------------------------------------------------------------------
+
+    def _key_action(self, event: QKeyEvent) -> QAction | None:
+        pressed = QKeySequence(event.keyCombination())
+        for action in (self.remove_action, self.duplicate_action, self.move_up_action, self.move_down_action):
+            if action.shortcut().matches(pressed) == QKeySequence.SequenceMatch.ExactMatch:
+                return action
+        if event.key() == Qt.Key.Key_Backspace and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            return self.remove_action
+        return None
+
+    def event(self, event: QEvent) -> bool:
+        # Keep our keys when the window defines the same shortcuts (Edit ▸ Delete): the focused stack wins.
+        if event.type() == QEvent.Type.ShortcutOverride and self._key_action(event) is not None:
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        action = self._key_action(event)
+        if action is not None:
+            self._update_actions()
+            if action.isEnabled():
+                action.trigger()
+            elif action is not self.remove_action:
+                self._explain_disabled(action)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _explain_disabled(self, action: QAction) -> None:
+        row = self.document.selected_index
+        if row < 0:
+            return
+        if action is self.duplicate_action:
+            self._report(self.document.can_duplicate(row))
+        elif action is self.move_up_action and row > 0:
+            self._report(self.document.can_move(row, row - 1))
+        elif action is self.move_down_action and row < len(self.document.spec.layers) - 1:
+            self._report(self.document.can_move(row, row + 1))
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        index = self.indexAt(event.pos())
+        if index.isValid():
+            self.document.select_layer(index.row())
+        self._update_actions()
+        menu = QMenu(self)
+        for action in (self.duplicate_action, self.move_up_action, self.move_down_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.remove_action)
+        menu.exec(event.globalPos())
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        super().paintEvent(event)
+        if self.stack_model.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, self.empty_hint)
+            painter.end()
