@@ -20,6 +20,9 @@ def export_keras(spec: ModelSpec, path: str | Path, weights: Weights | None = No
     if path.suffix != ".keras":
         raise ValueError(f"a Keras model file must end in .keras. Received: {path.name}")
     model = build_model(spec, weights)
+    # Build the optimizer's (zero) state too: plain Keras then loads the file without warning
+    # that the saved optimizer has fewer variables than the one it compiles.
+    model.optimizer.build(model.trainable_variables)
     save_model_atomically(model, path)
 
 
