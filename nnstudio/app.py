@@ -1,0 +1,161 @@
+"""`nnstudio [FILE] [--screenshot PNG]`: the application.
+
+The window is shown first and fast: this process never imports Keras or TensorFlow (the model
+service's engine process does, started right after the window is shown). With `--screenshot`,
+the window is rendered once the first Keras build has arrived (or failed, or after 60 s), saved
+as a PNG, and the application exits.
+
+With the environment variable NNSTUDIO_STARTUP_TIMING=1 the application prints one JSON line
+per milestone to stdout — `{"event": "window_shown", "t": <epoch seconds>}` and
+`{"event": "keras_ready", "t": ...}` — and quits once Keras has confirmed the summary
+(tests/bench/startup.py uses it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+APP_NAME = "nnstudio"
+ORG_NAME = "nnstudio"
+ORG_DOMAIN = "nnstudio.org"
+SCREENSHOT_SIZE = (1400, 900)
+SCREENSHOT_TIMEOUT_MS = 60_000
+TIMING_ENV = "NNSTUDIO_STARTUP_TIMING"
+EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
+
+
+def _emit(event: str, **extra) -> None:
+    print(json.dumps({"event": event, "t": time.time(), **extra}), flush=True)
+
+
+def make_application() -> QApplication:
+    """The QApplication with the names QSettings and the data folder use, and the style."""
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setOrganizationName(ORG_NAME)
+    QCoreApplication.setOrganizationDomain(ORG_DOMAIN)
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    app.setApplicationDisplayName("")
+    QApplication.setDesktopFileName(APP_NAME)
+    from nnstudio.ui.style import apply_style
+
+    apply_style(app)
+    return app
+
+
+def make_model_service():
+    """The Keras model service (owner C), or None when it cannot be imported."""
+    try:
+        from nnstudio.services.model_service import ModelService
+    except ImportError:
+        return None
+    return ModelService()
+
+
+def run_app(file: str | None = None, screenshot: str | None = None) -> int:
+    """Open the window on FILE (or the lesson's model); with `screenshot`, render it to a PNG and exit."""
+    timing = os.environ.get(TIMING_ENV) == "1"
+    headless = bool(screenshot) or timing
+    app = make_application()
+
+    from nnstudio.core.spec import lesson_spec
+    from nnstudio.services.document import Document
+    from nnstudio.ui.file_actions import FileError, read_model_file
+    from nnstudio.ui.main_window import MainWindow
+
+    open_error: str | None = None
+    path = Path(file) if file else None
+    if path is not None:
+        try:
+            spec, editor = read_model_file(path)
+        except FileError as exc:
+            if headless:
+                from nnstudio.cli import CommandError
+
+                raise CommandError(str(exc), str(path)) from None
+            open_error = f"{path.name} was not opened: {exc}"
+            spec, editor, path = lesson_spec(), {}, None
+    else:
+        spec, editor = lesson_spec(), {}
+    document = Document(spec, path, editor)
+
+    autosave = None
+    if not headless:
+        try:
+            from nnstudio.services.autosave import Autosave
+
+            autosave = Autosave(document)
+        except OSError:  # no writable data folder: run without autosave
+            autosave = None
+
+    service = make_model_service()
+    if headless:  # a screenshot or a timing run neither reads nor changes the person's settings
+        scratch = tempfile.TemporaryDirectory(prefix="nnstudio-headless-")
+        settings = QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
+    else:
+        scratch = None
+        settings = QSettings()
+    window = MainWindow(document, service, settings=settings, autosave=autosave)
+    if headless:
+        window.resize(*SCREENSHOT_SIZE)
+    window.show()
+
+    result = {"code": 0}
+
+    def after_show() -> None:
+        if timing:
+            _emit("window_shown")
+        window.start_service()
+        if path is not None and path.suffix.lower() == ".keras":
+            window.files.load_keras_weights(path)
+        if open_error:
+            QMessageBox.warning(window, "Cannot open file", open_error)
+        if not headless:
+            window.offer_recovery()
+
+    QTimer.singleShot(0, after_show)
+
+    if headless:
+        done = {"yes": False}
+
+        def finish(state: str = "timeout") -> None:
+            if done["yes"]:
+                return
+            done["yes"] = True
+            if timing:
+                _emit("keras_ready", state=state, message=window.keras_message)
+            if screenshot:
+                window.resize(*SCREENSHOT_SIZE)
+                app.processEvents()
+                if not window.grab().save(str(screenshot)):
+                    print(f"nnstudio: error: cannot write {screenshot}", file=sys.stderr)
+                    result["code"] = 1
+            window.document.undo_stack.setClean()  # nothing to ask about when quitting
+            app.quit()
+
+        window.kerasSettled.connect(lambda state: QTimer.singleShot(0, lambda: finish(state)))
+        if service is None:
+            QTimer.singleShot(200, lambda: finish("no-engine"))
+        QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: finish("timeout"))
+
+    try:
+        app.exec()
+    finally:
+        if service is not None:
+            try:
+                service.shutdown()
+            except Exception as exc:  # shutting down must not hide the real outcome
+                print(f"nnstudio: warning: engine shutdown: {exc}", file=sys.stderr)
+        if autosave is not None:
+            autosave.close()
+        window.deleteLater()
+        if scratch is not None:
+            scratch.cleanup()
+    return result["code"]

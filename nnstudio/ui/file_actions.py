@@ -1,0 +1,355 @@
+"""File ▸ New / Open / Save / Save As / Export: the logic behind the menu, with its dialogs.
+
+- Saves are atomic (QSaveFile): the file on disk is always the old or the new complete version.
+- `.keras` files are opened through the core's safe reader (no Keras in this process); the real
+  weights are then read by Keras in the engine process (ModelService.load_keras).
+- A file that cannot be opened gives a message box with the one-line reason and the current
+  document stays as it was.
+- Export `.keras` runs in the engine (ModelService.export_keras) with a progress indication;
+  Export Python code writes core.codegen.python_script.
+- Recent files live in QSettings.
+
+Dialogs are the static QFileDialog / QMessageBox functions, so tests can monkeypatch them; every
+action also takes an explicit path, which skips the file dialog.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSaveFile, QSettings, Signal, Slot
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from nnstudio.core.project import ProjectError, dumps_project, load_project
+from nnstudio.core.spec import ModelSpec, lesson_spec
+
+PROJECT_SUFFIX = ".nnstudio"
+KERAS_SUFFIX = ".keras"
+OPEN_FILTER = "Models (*.nnstudio *.keras);;nnstudio projects (*.nnstudio);;Keras models (*.keras);;All files (*)"
+PROJECT_FILTER = "nnstudio project (*.nnstudio)"
+KERAS_FILTER = "Keras model (*.keras)"
+PYTHON_FILTER = "Python script (*.py)"
+MAX_RECENT = 8
+RECENT_KEY = "files/recent"
+LAST_DIR_KEY = "files/lastDir"
+
+
+class FileError(Exception):
+    """A file that could not be read or written; str() is the one-line reason."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line a person can read."""
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write `data` to `path` with QSaveFile (temp file + rename); FileError says why it failed."""
+    handle = QSaveFile(str(path))
+    if not handle.open(QSaveFile.OpenModeFlag.WriteOnly):
+        raise FileError(f"cannot write {path}: {handle.errorString()}")
+    written = handle.write(data)
+    if written != len(data):
+        handle.cancelWriting()
+        handle.commit()
+        raise FileError(f"cannot write {path}: {handle.errorString()}")
+    if not handle.commit():
+        raise FileError(f"cannot write {path}: {handle.errorString()}")
+
+
+def read_model_file(path: str | Path) -> tuple[ModelSpec, dict]:
+    """The spec (and editor section) in a `.nnstudio` or `.keras` file, read without Keras.
+
+    Raises FileError with the one-line reason for anything that is not a sound model file.
+    """
+    path = Path(path)
+    try:
+        if path.suffix.lower() == KERAS_SUFFIX:
+            from nnstudio.core.keras_archive import load_model_file  # owner A: the safe, Keras-free reader
+
+            return load_model_file(path), {}
+        return load_project(path)
+    except ProjectError as exc:
+        raise FileError(one_line(exc)) from None
+    except ImportError as exc:  # the archive reader is not there (yet)
+        raise FileError(f"cannot read .keras files in this build: {exc}") from None
+    except (ValueError, OSError) as exc:  # ArchiveError is a ValueError
+        raise FileError(one_line(exc)) from None
+    except Exception as exc:  # never let a hostile file end the application
+        raise FileError(f"{type(exc).__name__}: {one_line(exc)}") from None
+
+
+class FileActions(QObject):
+    """The File menu's actions for one window and its document."""
+
+    recentFilesChanged = Signal(list)
+    exportStarted = Signal(str)  # path
+    exportDone = Signal(str, str)  # path, "" on success or the error message
+    status = Signal(str)  # a short message for the status bar
+    kerasWeightsLoaded = Signal(object, object)  # spec, weights read by Keras from an opened .keras
+
+    def __init__(self, parent: QWidget, document, model_service=None, settings: QSettings | None = None) -> None:
+        super().__init__(parent)
+        self._window = parent
+        self.document = document
+        self.model_service = model_service
+        self.settings = settings if settings is not None else QSettings()
+        self.weights_provider = lambda: None  # the window sets this: weights of the current spec, or None
+        self.last_error: str | None = None
+        self._exporting: str | None = None
+        self._loading_keras: str | None = None
+        if model_service is not None:
+            for name, slot in (
+                ("exportFinished", self._on_export_finished),
+                ("exportFailed", self._on_export_failed),
+                ("keras_loaded", self._on_keras_loaded),
+                ("loadFailed", self._on_load_failed),
+            ):
+                signal = getattr(model_service, name, None)
+                if signal is not None:
+                    signal.connect(slot)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _warn(self, title: str, text: str) -> None:
+        self.last_error = text
+        QMessageBox.warning(self._window, title, text)
+
+    def _start_dir(self) -> str:
+        if self.document.path is not None:
+            return str(Path(self.document.path).parent)
+        return str(self.settings.value(LAST_DIR_KEY, str(Path.home())))
+
+    def _remember_dir(self, path: Path) -> None:
+        self.settings.setValue(LAST_DIR_KEY, str(path.parent))
+
+    def _suggested_path(self, suffix: str) -> str:
+        path = self.document.path
+        name = (Path(path).stem if path else self.document.spec.name or "model") + suffix
+        return str(Path(self._start_dir()) / name)
+
+    # -- unsaved changes ---------------------------------------------------------------------------
+
+    def confirm_discard(self, doing: str = "continuing") -> bool:
+        """Save / Discard / Cancel when the document has unsaved changes; True when it is fine to go on."""
+        if not self.document.is_modified():
+            return True
+        name = self.display_name()
+        answer = QMessageBox.question(
+            self._window,
+            "Unsaved changes",
+            f"Save the changes to {name} before {doing}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def display_name(self) -> str:
+        path = self.document.path
+        return Path(path).name if path else "Untitled"
+
+    # -- New / Open ----------------------------------------------------------------------------------
+
+    def new(self, spec: ModelSpec | None = None) -> bool:
+        """Start a new model (the lesson's by default) after Save/Discard/Cancel."""
+        if not self.confirm_discard("starting a new model"):
+            return False
+        self.document.load(spec if spec is not None else lesson_spec(), None, {})
+        self.status.emit("New model")
+        return True
+
+    def open(self, path: str | Path | None = None) -> bool:
+        """Open a `.nnstudio` or `.keras` file (asks for one when `path` is None)."""
+        if not self.confirm_discard("opening another file"):
+            return False
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(self._window, "Open model", self._start_dir(), OPEN_FILTER)
+            if not chosen:
+                return False
+            path = chosen
+        return self.open_path(path)
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open `path` without asking about unsaved changes; a broken file leaves the document as it was."""
+        path = Path(path)
+        try:
+            spec, editor = read_model_file(path)
+        except FileError as exc:
+            self._warn("Cannot open file", f"{path.name} was not opened: {exc}")
+            self.forget_recent(path)
+            return False
+        self.document.load(spec, path, editor)
+        self.last_error = None
+        self._remember_dir(path)
+        self.add_recent(path)
+        self.status.emit(f"Opened {path.name}")
+        if path.suffix.lower() == KERAS_SUFFIX:
+            self.load_keras_weights(path)
+        return True
+
+    def load_keras_weights(self, path: str | Path) -> None:
+        """Ask the engine to read the real weights of the opened `.keras` file (Keras, safe mode)."""
+        if self.model_service is None:
+            return
+        path = Path(path)
+        self._loading_keras = str(path)
+        try:
+            self.model_service.load_keras(str(path))
+            self.status.emit(f"Opened {path.name}; reading its weights with Keras…")
+        except Exception as exc:  # the service refused at once
+            self._loading_keras = None
+            self.status.emit(f"Opened {path.name}; its weights could not be read: {one_line(exc)}")
+
+    @Slot(object)
+    def _on_keras_loaded(self, loaded) -> None:
+        if isinstance(loaded, tuple):
+            spec, weights = loaded[0], loaded[1]
+        else:  # a LoadResult
+            spec, weights = loaded.spec, loaded.weights
+        self._loading_keras = None
+        self.kerasWeightsLoaded.emit(spec, weights)
+
+    @Slot(str)
+    def _on_load_failed(self, message: str) -> None:
+        if self._loading_keras is None:
+            return
+        name = Path(self._loading_keras).name
+        self._loading_keras = None
+        self.status.emit(f"Keras could not read the weights of {name}: {message}; showing fresh weights")
+
+    # -- Save ------------------------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Save to the current `.nnstudio` path, or ask for one."""
+        path = self.document.path
+        if path is None or Path(path).suffix.lower() != PROJECT_SUFFIX:
+            return self.save_as()
+        return self.write_project(path)
+
+    def save_as(self, path: str | Path | None = None) -> bool:
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self._window, "Save model as", self._suggested_path(PROJECT_SUFFIX), PROJECT_FILTER
+            )
+            if not chosen:
+                return False
+            path = chosen
+        path = Path(path)
+        if path.suffix.lower() != PROJECT_SUFFIX:
+            path = path.with_name(path.name + PROJECT_SUFFIX)
+        return self.write_project(path)
+
+    def write_project(self, path: str | Path) -> bool:
+        path = Path(path)
+        try:
+            write_atomic(path, dumps_project(self.document.spec, self.document.editor).encode("utf-8"))
+        except (FileError, ValueError) as exc:
+            self._warn("Cannot save", one_line(exc))
+            return False
+        self.document.mark_saved(path)
+        self._remember_dir(path)
+        self.add_recent(path)
+        self.status.emit(f"Saved {path.name}")
+        return True
+
+    # -- Export ------------------------------------------------------------------------------------------
+
+    def export_keras(self, path: str | Path | None = None) -> bool:
+        """Build the model in the engine and write a `.keras` file; True when the export was started."""
+        if self.model_service is None:
+            self._warn("Cannot export", "the Keras engine is not available in this build")
+            return False
+        summary = self.document.summary()
+        if not summary.ok:
+            self._warn("Cannot export", f"fix the model first: {summary.issues[0].message}")
+            return False
+        if self._exporting is not None:
+            self.status.emit(f"Already exporting {Path(self._exporting).name}")
+            return False
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self._window, "Export Keras model", self._suggested_path(KERAS_SUFFIX), KERAS_FILTER
+            )
+            if not chosen:
+                return False
+            path = chosen
+        path = Path(path)
+        if path.suffix.lower() != KERAS_SUFFIX:
+            path = path.with_name(path.name + KERAS_SUFFIX)
+        self._exporting = str(path)
+        self._remember_dir(path)
+        self.exportStarted.emit(str(path))
+        self.status.emit(f"Exporting {path.name} with Keras…")
+        try:
+            self.model_service.export_keras(self.document.spec, str(path), self.weights_provider())
+        except Exception as exc:
+            self._on_export_failed(one_line(exc))
+            return False
+        return True
+
+    def is_exporting(self) -> bool:
+        return self._exporting is not None
+
+    @Slot(str)
+    def _on_export_finished(self, path: str) -> None:
+        self._exporting = None
+        self.status.emit(f"Exported {Path(path).name}")
+        self.exportDone.emit(path, "")
+
+    @Slot(str)
+    def _on_export_failed(self, message: str) -> None:
+        path = self._exporting or ""
+        self._exporting = None
+        self.exportDone.emit(path, message)
+        self._warn("Export failed", f"{Path(path).name or 'The model'} was not exported: {message}")
+
+    def export_python(self, path: str | Path | None = None) -> bool:
+        """Write a standalone Keras script that rebuilds and compiles the model."""
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self._window, "Export Python code", self._suggested_path(".py"), PYTHON_FILTER
+            )
+            if not chosen:
+                return False
+            path = chosen
+        path = Path(path)
+        try:
+            from nnstudio.core.codegen import python_script
+
+            script = python_script(self.document.spec)
+            write_atomic(path, script.encode("utf-8"))
+        except Exception as exc:
+            self._warn("Cannot export code", one_line(exc))
+            return False
+        self._remember_dir(path)
+        self.status.emit(f"Wrote {path.name}")
+        return True
+
+    # -- recent files ------------------------------------------------------------------------------------
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value(RECENT_KEY, [])
+        if isinstance(value, str):
+            value = [value] if value else []
+        return [str(v) for v in (value or [])]
+
+    def _set_recent(self, files: list[str]) -> None:
+        self.settings.setValue(RECENT_KEY, files[:MAX_RECENT])
+        self.recentFilesChanged.emit(files[:MAX_RECENT])
+
+    def add_recent(self, path: str | Path) -> None:
+        path = str(Path(path).resolve())
+        files = [f for f in self.recent_files() if f != path]
+        self._set_recent([path, *files])
+
+    def forget_recent(self, path: str | Path) -> None:
+        path = str(Path(path).resolve())
+        files = self.recent_files()
+        if path in files:
+            self._set_recent([f for f in files if f != path])
+
+    def clear_recent(self) -> None:
+        self._set_recent([])

@@ -1,0 +1,635 @@
+"""The main window: canvas in the middle, docks around it, menus, and the Keras state in the status bar.
+
+The window only composes: each dock is another developer's widget over the same Document, and
+each is imported lazily so that a widget that is not there (yet) shows a clear placeholder
+instead of stopping the window. On every document change the analytic summary updates the views
+at once; when it is sound, the model service is asked for a Keras build (newest wins) and the
+result confirms the summary table and feeds the canvas the real weights. When it is not sound,
+the error is shown and the last good Keras state stays on screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QWidget,
+)
+
+from nnstudio.core.project import ProjectError, load_project
+from nnstudio.core.spec import ModelSpec
+from nnstudio.ui.file_actions import FileActions
+from nnstudio.ui.summary_table import CONFIRMED, FAILED, MISMATCH, SummaryTable
+
+APP_NAME = "nnstudio"
+LAYOUT_VERSION = 1
+GEOMETRY_KEY = "window/geometry"
+STATE_KEY = "window/state"
+
+
+def _optional(module: str, name: str) -> Any | None:
+    """A class from another developer's module, or None when it cannot be imported."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ImportError:
+        return None
+    except Exception:  # a broken widget module must not stop the window
+        return None
+
+
+def _placeholder(object_name: str, text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(object_name)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setMargin(16)
+    label.setEnabled(False)
+    return label
+
+
+class MainWindow(QMainWindow):
+    """The editor window for one Document, driving one ModelService (which may be None)."""
+
+    kerasSettled = Signal(str)  # "confirmed", "mismatch", "failed" or "engine-failed": a Keras answer arrived
+
+    def __init__(self, document, model_service=None, settings: QSettings | None = None, autosave=None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.document = document
+        self.model_service = model_service
+        self.settings = settings if settings is not None else QSettings()
+        self.autosave = autosave
+        self.service_started = False
+        self.last_result = None  # the newest BuildResult for the spec on screen (or an earlier good one)
+        self.last_build_ms: float | None = None
+        self.keras_state = "idle"  # idle, loading, building, ready, error
+        self.keras_message = ""
+        self._file_weights: tuple[ModelSpec, dict] | None = None
+        self._expected_request: int | None = None
+        self.setDockNestingEnabled(True)
+        self.setDocumentMode(True)
+
+        self.files = FileActions(self, document, model_service, self.settings)
+        self.files.weights_provider = self.current_weights
+
+        self._build_central()
+        self._build_docks()
+        self._build_status_bar()
+        self._build_menus()
+        self._connect()
+        self.resize(1400, 900)
+        self.restore_layout()
+        self._update_title()
+        self._on_document_changed(document.spec)
+
+    # -- construction --------------------------------------------------------------------------------
+
+    def _build_central(self) -> None:
+        canvas_class = _optional("nnstudio.ui.canvas", "NetworkCanvas")
+        self.canvas = None
+        if canvas_class is not None:
+            try:
+                self.canvas = canvas_class(self)
+            except Exception:
+                self.canvas = None
+        if self.canvas is None:
+            self.setCentralWidget(
+                _placeholder(
+                    "canvasPlaceholder",
+                    "The network canvas is coming soon: it will draw every neuron and the real weights.\n\n"
+                    "Meanwhile, build the model in the layer stack and read its shapes in the summary.",
+                )
+            )
+        else:
+            self.setCentralWidget(self.canvas)
+
+    def _make_dock(self, title: str, object_name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(object_name)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(area, dock)
+        self.docks[object_name] = dock
+        return dock
+
+    def _widget(self, module: str, name: str, object_name: str, what: str, *args) -> QWidget:
+        cls = _optional(module, name)
+        if cls is not None:
+            try:
+                return cls(*args)
+            except Exception as exc:  # show the failure, keep the window
+                return _placeholder(f"{object_name}Placeholder", f"The {what} could not start: {exc}")
+        return _placeholder(f"{object_name}Placeholder", f"{what[0].upper()}{what[1:]}: coming soon.")
+
+    def _build_docks(self) -> None:
+        self.docks: dict[str, QDockWidget] = {}
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+
+        self.palette_widget = self._widget("nnstudio.ui.palette", "LayerPalette", "layerPalette", "layer palette")
+        self.layer_stack = self._widget(
+            "nnstudio.ui.layer_stack", "LayerStackView", "layerStack", "layer stack", self.document
+        )
+        self.property_editor = self._widget(
+            "nnstudio.ui.property_editor", "PropertyEditor", "propertyEditor", "property editor", self.document
+        )
+        self.compile_settings = self._widget(
+            "nnstudio.ui.compile_settings", "CompileSettings", "compileSettings", "compile settings", self.document
+        )
+        self.summary_table = SummaryTable(self.document)
+
+        self._make_dock("Layers", "paletteDock", self.palette_widget, left)
+        self._make_dock("Model", "layerStackDock", self.layer_stack, left)
+        self._make_dock("Properties", "propertyDock", self.property_editor, right)
+        self._make_dock("Compile", "compileDock", self.compile_settings, right)
+        self._make_dock("Summary", "summaryDock", self.summary_table, bottom)
+        self.splitDockWidget(self.docks["paletteDock"], self.docks["layerStackDock"], Qt.Orientation.Horizontal)
+        self.splitDockWidget(self.docks["propertyDock"], self.docks["compileDock"], Qt.Orientation.Vertical)
+        self.setCorner(Qt.Corner.BottomLeftCorner, left)
+        self.setCorner(Qt.Corner.BottomRightCorner, right)
+        self.resizeDocks(
+            [self.docks["paletteDock"], self.docks["layerStackDock"], self.docks["propertyDock"]],
+            [200, 300, 300],
+            Qt.Orientation.Horizontal,
+        )
+        self.resizeDocks([self.docks["propertyDock"], self.docks["compileDock"]], [480, 260], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["summaryDock"]], [230], Qt.Orientation.Vertical)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(True)
+        self.export_progress = QProgressBar(self)
+        self.export_progress.setObjectName("exportProgress")
+        self.export_progress.setRange(0, 0)  # busy: the engine reports no steps for an export
+        self.export_progress.setMaximumWidth(140)
+        self.export_progress.setTextVisible(False)
+        self.export_progress.hide()
+        self.keras_label = QLabel(self)
+        self.keras_label.setObjectName("statusKeras")
+        self.keras_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bar.addPermanentWidget(self.export_progress)
+        bar.addPermanentWidget(self.keras_label)
+        if self.model_service is None:
+            self._set_keras_state("error", "Keras engine unavailable")
+        else:
+            self._set_keras_state("idle", "Keras: starting soon")
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, (list, tuple)):
+                action.setShortcuts([QKeySequence(s) for s in shortcut])
+            else:
+                action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        files = self.files
+        key = QKeySequence.StandardKey
+
+        file_menu = menu.addMenu("&File")
+        self.new_action = self._action("&New", lambda: files.new(), key.New, "Start a new model")
+        self.open_action = self._action("&Open…", lambda: files.open(), key.Open, "Open a .nnstudio or .keras file")
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.save_action = self._action("&Save", lambda: files.save(), key.Save, "Save the model")
+        self.save_as_action = self._action(
+            "Save &As…", lambda: files.save_as(), "Ctrl+Shift+S", "Save the model under a new name"
+        )
+        self.export_keras_action = self._action(
+            "&Export .keras…", lambda: files.export_keras(), "Ctrl+E", "Build with Keras and write a .keras file"
+        )
+        self.export_code_action = self._action(
+            "Export &Python Code…", lambda: files.export_python(), None, "Write a Keras script that rebuilds the model"
+        )
+        self.quit_action = self._action("&Quit", self.close, key.Quit, "Close nnstudio")
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        for item in (self.new_action, self.open_action):
+            file_menu.addAction(item)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_keras_action)
+        file_menu.addAction(self.export_code_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self._fill_recent_menu()
+
+        edit_menu = menu.addMenu("&Edit")
+        stack = self.document.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts(QKeySequence.keyBindings(key.Undo))
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        redo_keys = [QKeySequence("Ctrl+Shift+Z")]
+        redo_keys += [k for k in QKeySequence.keyBindings(key.Redo) if k not in redo_keys]
+        self.redo_action.setShortcuts(redo_keys)
+        self.delete_action = self._action("&Delete Layer", self.delete_selected, key.Delete, "Remove the selected layer")
+        self.duplicate_action = self._action(
+            "D&uplicate Layer", self.duplicate_selected, "Ctrl+D", "Insert a copy below the selected layer"
+        )
+        self.move_up_action = self._action("Move &Up", lambda: self.move_selected(-1), "Ctrl+Up", "Move the layer up")
+        self.move_down_action = self._action(
+            "Move Do&wn", lambda: self.move_selected(1), "Ctrl+Down", "Move the layer down"
+        )
+        for item in (self.undo_action, self.redo_action):
+            edit_menu.addAction(item)
+        edit_menu.addSeparator()
+        for item in (self.delete_action, self.duplicate_action, self.move_up_action, self.move_down_action):
+            edit_menu.addAction(item)
+
+        view_menu = menu.addMenu("&View")
+        for name in ("paletteDock", "layerStackDock", "propertyDock", "compileDock", "summaryDock"):
+            view_menu.addAction(self.docks[name].toggleViewAction())
+        view_menu.addSeparator()
+        self.fit_action = self._action("&Fit Canvas", self.fit_canvas, "Ctrl+0", "Show the whole network")
+        self.fit_action.setEnabled(self._canvas_fit_method() is not None)
+        view_menu.addAction(self.fit_action)
+        self.reset_layout_action = self._action("&Reset Layout", self.reset_layout, None, "Put the panels back")
+        view_menu.addAction(self.reset_layout_action)
+
+        help_menu = menu.addMenu("&Help")
+        self.about_action = self._action("&About nnstudio", self.show_about)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        help_menu.addAction(self.about_action)
+
+        # Window-wide shortcuts must work while the menu bar is hidden too.
+        for action in (
+            self.new_action,
+            self.open_action,
+            self.save_action,
+            self.save_as_action,
+            self.export_keras_action,
+            self.quit_action,
+            self.undo_action,
+            self.redo_action,
+            self.delete_action,
+            self.duplicate_action,
+            self.move_up_action,
+            self.move_down_action,
+            self.fit_action,
+        ):
+            self.addAction(action)
+
+    def _connect(self) -> None:
+        doc = self.document
+        doc.changed.connect(self._on_document_changed)
+        doc.selectionChanged.connect(self._on_selection_changed)
+        doc.modifiedChanged.connect(self._update_title)
+        doc.pathChanged.connect(self._update_title)
+        refused = getattr(doc, "editRefused", None)
+        if refused is not None:
+            refused.connect(self._on_edit_refused)
+        self.files.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.files.recentFilesChanged.connect(lambda _files: self._fill_recent_menu())
+        self.files.exportStarted.connect(lambda _path: self.export_progress.show())
+        self.files.exportDone.connect(lambda _path, _error: self.export_progress.hide())
+        self.files.kerasWeightsLoaded.connect(self._on_file_weights)
+        append = getattr(self.palette_widget, "appendRequested", None)
+        if append is not None:
+            append.connect(self._append_layer)
+        if self.canvas is not None:
+            clicked = getattr(self.canvas, "layerClicked", None)
+            if clicked is not None:
+                clicked.connect(self._on_canvas_clicked)
+        service = self.model_service
+        if service is not None:
+            for name, slot in (
+                ("engineStateChanged", self._on_engine_state),
+                ("buildStarted", self._on_build_started),
+                ("buildFinished", self._on_build_finished),
+                ("buildFailed", self._on_build_failed),
+            ):
+                signal = getattr(service, name, None)
+                if signal is not None:
+                    signal.connect(slot)
+
+    # -- layout -----------------------------------------------------------------------------------------
+
+    def restore_layout(self) -> None:
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        geometry = self.settings.value(GEOMETRY_KEY)
+        state = self.settings.value(STATE_KEY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state, LAYOUT_VERSION)
+
+    def save_layout(self) -> None:
+        self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        self.settings.setValue(STATE_KEY, self.saveState(LAYOUT_VERSION))
+        self.settings.sync()
+
+    def reset_layout(self) -> None:
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+
+    # -- service ----------------------------------------------------------------------------------------
+
+    def start_service(self) -> None:
+        """Start the Keras engine (call right after the window is shown) and build the current model."""
+        if self.model_service is None or self.service_started:
+            return
+        self.service_started = True
+        self._set_keras_state("loading", "Loading Keras…")
+        try:
+            self.model_service.start()
+        except Exception as exc:
+            self._set_keras_state("error", f"Keras engine could not start: {exc}")
+            self.kerasSettled.emit("engine-failed")
+            return
+        self._request_build()
+
+    def _request_build(self) -> None:
+        if self.model_service is None or not self.service_started:
+            return
+        spec = self.document.spec
+        weights = None
+        if self._file_weights is not None and self._file_weights[0] == spec:
+            weights = self._file_weights[1]
+        try:
+            if weights is not None:
+                try:
+                    self._expected_request = self.model_service.request_build(spec, weights)
+                except TypeError:  # a service without weights on request_build
+                    self._expected_request = self.model_service.request_build(spec)
+            else:
+                self._expected_request = self.model_service.request_build(spec)
+        except Exception as exc:
+            self._set_keras_state("error", f"Keras: {exc}")
+
+    def current_weights(self) -> dict | None:
+        """The real weights of the spec on screen, when Keras has built it (None otherwise)."""
+        result = self.last_result
+        if result is not None and result.spec == self.document.spec:
+            return result.weights
+        if self._file_weights is not None and self._file_weights[0] == self.document.spec:
+            return self._file_weights[1]
+        return None
+
+    def _set_keras_state(self, state: str, message: str) -> None:
+        self.keras_state = state
+        self.keras_message = message
+        self.keras_label.setText(message)
+        self.keras_label.setToolTip(message)
+        style = {"ready": "ready", "error": "error"}.get(state, "busy")
+        self.keras_label.setProperty("state", style)
+        self.keras_label.style().unpolish(self.keras_label)
+        self.keras_label.style().polish(self.keras_label)
+
+    @Slot(str, str)
+    def _on_engine_state(self, state: str, message: str) -> None:
+        if state == "starting":
+            self._set_keras_state("loading", "Loading Keras…")
+        elif state == "busy":
+            self._set_keras_state("building", "Building with Keras…")
+        elif state == "ready":
+            if self.keras_state in ("loading", "idle"):
+                self._set_keras_state("ready", "Keras ready")
+        elif state == "restarting":
+            self._set_keras_state("loading", f"Keras engine restarting: {message}" if message else "Restarting Keras…")
+        elif state == "failed":
+            self._set_keras_state("error", f"Keras engine failed: {message}" if message else "Keras engine failed")
+            self.kerasSettled.emit("engine-failed")
+
+    @Slot(int)
+    def _on_build_started(self, _request_id: int) -> None:
+        if self.keras_state != "loading":
+            self._set_keras_state("building", "Building with Keras…")
+
+    @Slot(object)
+    def _on_build_finished(self, result) -> None:
+        self.summary_table.on_build_finished(result)
+        if result.spec != self.document.spec:
+            return  # stale; the newest request is on its way
+        self.last_result = result
+        self.last_build_ms = result.elapsed_ms
+        if self.canvas is not None and hasattr(self.canvas, "set_weights"):
+            try:
+                self.canvas.set_weights(result.weights)
+            except Exception as exc:
+                self.statusBar().showMessage(f"The canvas could not show the weights: {exc}", 6000)
+        self._set_keras_state("ready", f"Built in {result.elapsed_ms:.0f} ms")
+        self.kerasSettled.emit(MISMATCH if self.summary_table.state == MISMATCH else CONFIRMED)
+
+    @Slot(object)
+    def _on_build_failed(self, failure) -> None:
+        self.summary_table.on_build_failed(failure)
+        if failure.spec != self.document.spec:
+            return
+        where = f" ({failure.layer_name})" if failure.layer_name else ""
+        self._set_keras_state("error", f"Keras error{where}: {failure.message}")
+        self.kerasSettled.emit(FAILED)
+
+    @Slot(object, object)
+    def _on_file_weights(self, spec: ModelSpec, weights: dict) -> None:
+        self._file_weights = (spec, weights)
+        if spec == self.document.spec:
+            if self.canvas is not None and hasattr(self.canvas, "set_weights"):
+                self.canvas.set_weights(weights)
+            self._request_build()
+
+    # -- document -----------------------------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_document_changed(self, spec: ModelSpec) -> None:
+        summary = self.document.summary()
+        if self.canvas is not None and hasattr(self.canvas, "set_model"):
+            try:
+                self.canvas.set_model(summary, spec)
+            except Exception as exc:
+                self.statusBar().showMessage(f"The canvas could not draw the model: {exc}", 6000)
+        if summary.ok:
+            if self.canvas is not None and hasattr(self.canvas, "set_weights"):
+                weights = self.current_weights()
+                with contextlib.suppress(Exception):
+                    self.canvas.set_weights(weights)  # None: pending until Keras answers
+            if self.service_started:
+                self._request_build()
+        else:
+            message = summary.issues[0].message
+            self.statusBar().showMessage(message, 8000)
+            self._set_keras_state("error", f"Not sent to Keras: {message}")
+        self._update_actions()
+
+    @Slot(int)
+    def _on_selection_changed(self, index: int) -> None:
+        if self.canvas is not None and hasattr(self.canvas, "select_layer"):
+            with contextlib.suppress(Exception):
+                self.canvas.select_layer(index)
+        self._update_actions()
+
+    @Slot(int)
+    def _on_canvas_clicked(self, index: int) -> None:
+        self.document.select_layer(index)
+
+    @Slot(str)
+    def _on_edit_refused(self, reason: str) -> None:
+        self.statusBar().showMessage(reason, 8000)
+
+    @Slot(str)
+    def _append_layer(self, class_name: str) -> None:
+        append = getattr(self.document, "append_layer", None)
+        if append is not None:
+            append(class_name)
+        else:
+            self.document.insert_layer(len(self.document.spec.layers), class_name)
+
+    def _selected(self) -> int:
+        return int(self.document.selected_index)
+
+    def _update_actions(self) -> None:
+        index = self._selected()
+        count = len(self.document.spec.layers)
+        has = 0 <= index < count
+        self.delete_action.setEnabled(has)
+        can_dup = getattr(self.document, "can_duplicate", None)
+        self.duplicate_action.setEnabled(has and (can_dup is None or can_dup(index) is None))
+        self.move_up_action.setEnabled(has and index > 0 and self.document.can_move(index, index - 1) is None)
+        self.move_down_action.setEnabled(
+            has and index < count - 1 and self.document.can_move(index, index + 1) is None
+        )
+
+    def delete_selected(self) -> None:
+        index = self._selected()
+        if index >= 0:
+            self.document.remove_layer(index)
+
+    def duplicate_selected(self) -> None:
+        index = self._selected()
+        if index >= 0:
+            self.document.duplicate_layer(index)
+
+    def move_selected(self, step: int) -> None:
+        index = self._selected()
+        target = index + step
+        if index < 0 or not 0 <= target < len(self.document.spec.layers):
+            return
+        reason = self.document.move_layer(index, target)
+        if reason:
+            self.statusBar().showMessage(reason, 8000)
+
+    @Slot()
+    def _update_title(self, *_args) -> None:
+        path = self.document.path
+        name = Path(path).name if path else "Untitled"
+        self.setWindowTitle(f"{name}[*] — {APP_NAME}")
+        self.setWindowModified(self.document.is_modified())
+
+    # -- view / help -----------------------------------------------------------------------------------------
+
+    def _canvas_fit_method(self):
+        if self.canvas is None:
+            return None
+        for name in ("fit_view", "fit", "fit_to_view", "fit_canvas", "zoom_to_fit"):
+            method = getattr(self.canvas, name, None)
+            if callable(method):
+                return method
+        return None
+
+    def fit_canvas(self) -> None:
+        method = self._canvas_fit_method()
+        if method is not None:
+            method()
+
+    def show_about(self) -> None:
+        from nnstudio import __version__
+
+        QMessageBox.about(
+            self,
+            "About nnstudio",
+            f"<h3>nnstudio {__version__}</h3>"
+            "<p>Build Keras neural networks by hand and eye: drag layers in, read the shapes and "
+            "parameter counts at once, see the real weights, export a <code>.keras</code> file or a "
+            "Python script.</p><p>Keras runs in its own process, so the window never waits for it.</p>",
+        )
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        files = self.files.recent_files()
+        for i, path in enumerate(files):
+            action = menu.addAction(f"&{i + 1} {Path(path).name}")
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.files.open(p))
+        if files:
+            menu.addSeparator()
+            menu.addAction("Clear Recent Files", self.files.clear_recent)
+        menu.setEnabled(bool(files))
+
+    # -- crash recovery ------------------------------------------------------------------------------------------
+
+    def offer_recovery(self) -> bool:
+        """Ask Restore / Discard for autosaves of crashed sessions; True when one was restored."""
+        if self.autosave is None:
+            return False
+        from nnstudio.services.autosave import describe
+
+        for recovered in self.autosave.orphans():
+            answer = QMessageBox.question(
+                self,
+                "Restore unsaved changes?",
+                f"nnstudio did not close properly last time. Restore the {describe(recovered)}?",
+                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Discard,
+                QMessageBox.StandardButton.Open,
+            )
+            self.autosave.forget(recovered)
+            if answer in (QMessageBox.StandardButton.Open, QMessageBox.StandardButton.Yes):
+                self.restore(recovered)
+                recovered.discard()
+                return True
+            recovered.discard()
+        return False
+
+    def restore(self, recovered) -> None:
+        """Show an autosaved model: its file's saved state, then the unsaved changes as one undoable step."""
+        original = recovered.original_path
+        base: ModelSpec | None = None
+        if original is not None and original.suffix == ".nnstudio" and original.exists():
+            try:
+                base, editor = load_project(original)
+            except ProjectError:
+                base = None
+        if base is None:
+            self.document.load(ModelSpec(name=recovered.spec.name), original, recovered.editor)
+        else:
+            self.document.load(base, original, editor)
+        self.document.replace_spec(recovered.spec, "Restore autosaved changes")
+        self.statusBar().showMessage("Restored the autosaved changes", 8000)
+
+    # -- closing ------------------------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.confirm_discard("closing"):
+            event.ignore()
+            return
+        self.save_layout()
+        if self.autosave is not None:
+            self.autosave.close()
+        event.accept()
+

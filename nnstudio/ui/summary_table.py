@@ -1,0 +1,312 @@
+"""The summary table: Keras's `model.summary()` as a live Qt table.
+
+Rows come at once from the core's analytic summary on every document change; when the Keras
+build of the same spec arrives, the rows are compared with Keras's own and the table is marked
+confirmed (or shows the disagreement, which would be a bug). A row whose layer is at fault is
+shown in red with the message as its tooltip. Selecting a row selects the layer everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from nnstudio.core.shapes import format_shape
+from nnstudio.core.spec import ModelSpec
+from nnstudio.core.summary import LayerRow, Summary, analyze, count_with_size
+from nnstudio.ui.style import current_colors
+
+HEADERS = ("Layer (type)", "Output Shape", "Param #")
+
+CONFIRMED = "confirmed"
+PENDING = "pending"
+MISMATCH = "mismatch"
+FAILED = "failed"
+INVALID = "invalid"
+
+
+def keras_shape_text(shape: Any) -> str:
+    """Keras's shape text from a BuildResult row's output shape: a list like [None, 64] or a string."""
+    if shape is None:
+        return "?"
+    if isinstance(shape, str):
+        return shape
+    parts = ["None" if d is None else str(d) for d in shape]
+    return "(" + ", ".join(parts) + ")"
+
+
+def compare_rows(summary: Summary, keras_rows: list[dict]) -> list[str]:
+    """Every way Keras's rows differ from the analytic ones, as short sentences (empty when they agree)."""
+    problems: list[str] = []
+    if len(keras_rows) != len(summary.rows):
+        problems.append(f"Keras has {len(keras_rows)} rows, the analytic summary {len(summary.rows)}")
+    for row, k in zip(summary.rows, keras_rows, strict=False):
+        name = k.get("name")
+        if name != row.name:
+            problems.append(f"row {row.name}: Keras names it {name}")
+            continue
+        kind = k.get("type")
+        if kind is not None and kind != row.class_name:
+            problems.append(f"{row.name}: type {row.class_name} vs Keras {kind}")
+        shape = keras_shape_text(k.get("output_shape"))
+        if shape != format_shape(row.output_shape):
+            problems.append(f"{row.name}: shape {format_shape(row.output_shape)} vs Keras {shape}")
+        params = k.get("params")
+        if params is not None and params != row.params:
+            problems.append(f"{row.name}: {row.params:,} params vs Keras {params:,}")
+    return problems
+
+
+class SummaryModel(QAbstractTableModel):
+    """The table model: one row per summary row (Input excluded, like Keras)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._summary: Summary | None = None
+        self._rows: tuple[LayerRow, ...] = ()
+        self._keras_errors: dict[str, str] = {}  # layer name -> Keras's build error
+
+    # -- data ------------------------------------------------------------------------------
+
+    def set_summary(self, summary: Summary) -> None:
+        old, new = self._rows, summary.rows
+        self._summary = summary
+        self._keras_errors = {}
+        if len(old) == len(new):
+            self._rows = new
+            if new:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(new) - 1, len(HEADERS) - 1))
+        else:
+            self.beginResetModel()
+            self._rows = new
+            self.endResetModel()
+
+    def set_keras_error(self, layer_name: str | None, message: str) -> None:
+        self._keras_errors = {layer_name: message} if layer_name else {}
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(HEADERS) - 1))
+
+    def summary(self) -> Summary | None:
+        return self._summary
+
+    def layer_row(self, row: int) -> LayerRow:
+        return self._rows[row]
+
+    def row_of_layer(self, layer_index: int) -> int:
+        for i, row in enumerate(self._rows):
+            if row.index == layer_index:
+                return i
+        return -1
+
+    def error_of(self, row: LayerRow) -> str | None:
+        return row.error or self._keras_errors.get(row.name)
+
+    # -- QAbstractTableModel -------------------------------------------------------------------
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return HEADERS[section]
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                right = Qt.AlignmentFlag.AlignRight if section == 2 else Qt.AlignmentFlag.AlignLeft
+                return int(right | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        error = self.error_of(row)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return f"{row.name} ({row.class_name})"
+            if column == 1:
+                return "error" if error and row.output_shape is None else format_shape(row.output_shape)
+            return "—" if row.output_shape is None else f"{row.params:,}"
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            horizontal = Qt.AlignmentFlag.AlignRight if column == 2 else Qt.AlignmentFlag.AlignLeft
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and error:
+            return QBrush(QColor(current_colors().error))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if error:
+                return error
+            return f"{row.name}: {row.trainable:,} trainable, {row.non_trainable:,} non-trainable parameters"
+        if role == Qt.ItemDataRole.UserRole:
+            return row.index
+        return None
+
+
+class SummaryTable(QWidget):
+    """The summary dock's content: the table, Keras's totals and the confirmation mark."""
+
+    confirmedChanged = Signal(bool)  # True once the Keras build of the current spec agrees
+
+    def __init__(self, document, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("summaryTable")
+        self._document = document
+        self._spec: ModelSpec | None = None
+        self._state = PENDING
+        self._syncing = False
+        self.mismatches: list[str] = []
+
+        self.model = SummaryModel(self)
+        self.view = QTableView(self)
+        self.view.setObjectName("summaryTableView")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().setVisible(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setHighlightSections(False)
+
+        self.totals = QLabel(self)
+        self.totals.setObjectName("summaryTotals")
+        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.state_label = QLabel(self)
+        self.state_label.setObjectName("summaryState")
+        self.state_label.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.totals)
+        layout.addWidget(self.state_label)
+
+        self.view.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        document.changed.connect(self._on_document_changed)
+        document.selectionChanged.connect(self._on_selection_changed)
+        self._on_document_changed(document.spec)
+        self._on_selection_changed(getattr(document, "selected_index", -1))
+
+    # -- state -----------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        """PENDING, CONFIRMED, MISMATCH, FAILED or INVALID."""
+        return self._state
+
+    def summary(self) -> Summary | None:
+        return self.model.summary()
+
+    def totals_text(self) -> str:
+        return self.totals.text()
+
+    def _set_state(self, state: str, text: str) -> None:
+        was_confirmed = self._state == CONFIRMED
+        self._state = state
+        self.state_label.setText(text)
+        self.state_label.setProperty("state", state)
+        self.state_label.style().unpolish(self.state_label)
+        self.state_label.style().polish(self.state_label)
+        if was_confirmed != (state == CONFIRMED):
+            self.confirmedChanged.emit(state == CONFIRMED)
+
+    # -- document --------------------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_document_changed(self, spec: ModelSpec) -> None:
+        self._spec = spec
+        summary = self._document.summary() if spec is self._document.spec else analyze(spec)
+        self._syncing = True
+        try:
+            self.model.set_summary(summary)
+        finally:
+            self._syncing = False
+        self.totals.setText(
+            "\n".join(
+                (
+                    f"Total params: {count_with_size(summary.total_params)}",
+                    f"Trainable params: {count_with_size(summary.trainable_params)}",
+                    f"Non-trainable params: {count_with_size(summary.non_trainable_params)}",
+                )
+            )
+        )
+        self.mismatches = []
+        if summary.ok:
+            self._set_state(PENDING, "◌ analytic, waiting for Keras")
+        else:
+            first = summary.issues[0].message
+            more = f" (and {len(summary.issues) - 1} more)" if len(summary.issues) > 1 else ""
+            self._set_state(INVALID, f"✗ {first}{more}")
+        self._on_selection_changed(getattr(self._document, "selected_index", -1))
+
+    @Slot(int)
+    def _on_selection_changed(self, layer_index: int) -> None:
+        row = self.model.row_of_layer(layer_index) if layer_index is not None else -1
+        selection = self.view.selectionModel()
+        current = selection.currentIndex()
+        if (row < 0 and not current.isValid()) or (current.isValid() and current.row() == row):
+            return
+        self._syncing = True
+        try:
+            if row < 0:
+                selection.clear()
+            else:
+                flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                selection.setCurrentIndex(self.model.index(row, 0), flags)
+                self.view.scrollTo(self.model.index(row, 0))
+        finally:
+            self._syncing = False
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._syncing or not current.isValid():
+            return
+        layer_index = self.model.layer_row(current.row()).index
+        if getattr(self._document, "selected_index", None) != layer_index:
+            self._document.select_layer(layer_index)
+
+    # -- Keras results ---------------------------------------------------------------------------
+
+    @Slot(object)
+    def on_build_finished(self, result) -> None:
+        """A BuildResult arrived: confirm the table when it is for the spec on screen."""
+        summary = self.model.summary()
+        if summary is None or result.spec != self._spec:
+            return  # stale: the document moved on, a newer build is coming
+        self.mismatches = compare_rows(summary, list(result.rows))
+        totals = (result.total_params, result.trainable_params, result.non_trainable_params)
+        if totals != (summary.total_params, summary.trainable_params, summary.non_trainable_params):
+            self.mismatches.append(f"totals {summary.total_params:,} vs Keras {result.total_params:,}")
+        ms = f" in {result.elapsed_ms:.0f} ms" if getattr(result, "elapsed_ms", None) is not None else ""
+        if self.mismatches:
+            self._set_state(MISMATCH, "⚠ Keras disagrees: " + "; ".join(self.mismatches))
+        else:
+            self._set_state(CONFIRMED, f"✓ confirmed by Keras (built{ms})")
+
+    @Slot(object)
+    def on_build_failed(self, failure) -> None:
+        """A BuildFailure arrived: mark the layer at fault when it is for the spec on screen."""
+        if failure.spec != self._spec:
+            return
+        self.model.set_keras_error(failure.layer_name, failure.message)
+        where = f" ({failure.layer_name})" if failure.layer_name else ""
+        self._set_state(FAILED, f"✗ Keras could not build the model{where}: {failure.message}")
