@@ -18,7 +18,6 @@ import numpy as np
 
 from nnstudio.core.datasets import (
     BINARY_LOSSES,
-    ONE_HOT_LOSSES,
     SPARSE_LOSSES,
     Dataset,
     encode_labels,
@@ -195,7 +194,7 @@ def load_csv(
 
     classes: tuple[str, ...] = ()
     target_names = tuple(table.header[i] for i in target_idx)
-    if is_classification_loss(loss) and len(target_idx) == 1:
+    if len(target_idx) == 1 and (is_classification_loss(loss) or not _numeric(table, target_idx[0])):
         y, classes = _class_targets(table, target_idx[0], output_units, loss)
     else:
         y = np.stack([numeric_column(table, i) for i in target_idx], axis=1).astype(np.float32)
@@ -207,6 +206,11 @@ def load_csv(
             )
     name = Path(table.path).stem if table.path else "csv"
     return Dataset(name, x, y, tuple(names), target_names, classes, info={"path": table.path, "rows": len(x)})
+
+
+def _numeric(table: CsvTable, index: int) -> bool:
+    """A column with any number in it is numeric (so a stray word is reported, not taken as a class)."""
+    return any(_is_number(row[index]) for row in table.rows)
 
 
 def _class_targets(table: CsvTable, index: int, output_units: int | None, loss: str):
@@ -225,12 +229,12 @@ def _class_targets(table: CsvTable, index: int, output_units: int | None, loss: 
     labels = np.array([lookup[c] for c in cells], dtype=np.int64)
     count = len(keys)
     units = output_units if output_units is not None else (1 if count == 2 and loss in BINARY_LOSSES else count)
-    if loss in ONE_HOT_LOSSES or loss in SPARSE_LOSSES:
-        ok = count == units if loss in ONE_HOT_LOSSES else count <= units
+    if loss not in BINARY_LOSSES:  # one-hot rows (categorical or regression losses) or integers (sparse)
+        ok = count <= units if loss in SPARSE_LOSSES else (count == units or (units == 1 and count == 2))
         if not ok:
             raise CsvError(
                 f"{table.column_label(index)} has {count} classes ({', '.join(keys[:10])}) but the model has "
-                f"{units} outputs; expected {'one output per class' if loss in ONE_HOT_LOSSES else f'at least {count}'}",
+                f"{units} outputs; expected {f'at least {count}' if loss in SPARSE_LOSSES else 'one output per class'}",
                 table.path,
                 column=table.header[index],
             )
@@ -264,3 +268,91 @@ class Normaliser:
 
     def apply(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.std).astype(np.float32)
+
+
+# -- one description of "the data" for the command line, the engine and the training panel -----
+
+SOURCES: tuple[str, ...] = ("synthetic", "iris", "csv")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where training data comes from; small and picklable, so it can travel to the engine.
+
+    source "synthetic" uses `task`, `samples`, `noise`, `seed`; "iris" the shipped Iris file;
+    "csv" the file at `path` with `features` and `targets` (names or 1-based numbers; empty:
+    every column but the last, and the last). `normalise` z-scores the features with the
+    training part's mean and standard deviation (CSV and Iris only).
+    """
+
+    source: str = "synthetic"
+    task: str = "auto"
+    samples: int = 512
+    noise: float = 0.1
+    seed: int = 0
+    path: str | None = None
+    features: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    normalise: bool = True
+
+    def describe(self) -> str:
+        if self.source == "synthetic":
+            return f"synthetic {self.task} task, {self.samples} samples"
+        if self.source == "iris":
+            return "Iris (150 flowers)"
+        return f"CSV {Path(self.path or '').name}"
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """Training and validation arrays ready for `fit`, and how they were made."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x_val: np.ndarray | None
+    y_val: np.ndarray | None
+    dataset: Dataset
+    normaliser: Normaliser | None = None
+
+    @property
+    def validation_data(self) -> tuple[np.ndarray, np.ndarray] | None:
+        return None if self.x_val is None else (self.x_val, self.y_val)
+
+
+def prepare(spec, config: DataConfig, validation_split: float = 0.0) -> PreparedData:
+    """Load or make the data `config` describes for `spec`, split it and normalise it.
+
+    Raises CsvError (file problems, sizes that do not fit the model) or DatasetError.
+    """
+    from nnstudio.core.datasets import DatasetError, for_spec, model_shapes, split
+
+    if config.source == "synthetic":
+        data = for_spec(spec, config.task, config.samples, config.seed, config.noise)
+    elif config.source in ("csv", "iris"):
+        input_shape, output_shape = model_shapes(spec)
+        if len(input_shape) != 1:
+            raise CsvError(f"a CSV file feeds a flat Input; this model's Input has shape {input_shape}", config.path)
+        path = IRIS_PATH if config.source == "iris" else config.path
+        if not path:
+            raise CsvError("no CSV file chosen")
+        data = load_csv(
+            path,
+            list(config.features) or None,
+            list(config.targets) or None,
+            input_size=input_shape[0],
+            output_units=output_shape[-1],
+            loss=spec.compile.loss,
+        )
+        if len(output_shape) != 1:
+            raise CsvError(f"a CSV file's targets fit a flat output; this model's output has shape {output_shape}", path)
+    else:
+        raise DatasetError(f"unknown data source {config.source!r}; choose one of {', '.join(SOURCES)}")
+    x, y, x_val, y_val = split(data.x, data.y, validation_split, config.seed)
+    normaliser = None
+    if config.normalise and config.source != "synthetic":
+        normaliser = Normaliser.fit(x)
+        x = normaliser.apply(x)
+        x_val = normaliser.apply(x_val)
+    if len(x_val) == 0:
+        x_val = y_val = None
+    return PreparedData(x, y, x_val, y_val, data, normaliser)

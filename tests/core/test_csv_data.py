@@ -62,12 +62,36 @@ def test_class_count_must_match_outputs():
     assert data.y.tolist() == [[0.0], [1.0]]
 
 
-def test_text_target_with_regression_loss_names_cell():
-    with pytest.raises(CsvError, match=r"row 2, column 'label' \(2\): expected a number, found 'cat'"):
-        load_csv("c.csv", text="x,label\n1,cat\n")
+def test_word_in_numeric_target_names_cell():
+    with pytest.raises(CsvError, match=r"row 3, column 'y' \(2\): expected a number, found 'cat'"):
+        load_csv("c.csv", text="x,y\n1,2.5\n2,cat\n")
+
+
+def test_text_classes_with_regression_loss_become_one_hot():
+    data = csv_data.load_iris(loss="mean_squared_error")
+    assert data.y.shape == (150, 3) and (data.y.sum(axis=1) == 1).all()
+    with pytest.raises(CsvError, match="3 classes .* 10 outputs; expected one output per class"):
+        csv_data.load_iris(output_units=10, loss="mean_squared_error")
 
 
 def test_normaliser_uses_training_statistics():
     x = np.array([[1.0, 10.0], [3.0, 10.0]], dtype=np.float32)
     norm = csv_data.Normaliser.fit(x)
     assert norm.apply(x).tolist() == [[-1.0, 0.0], [1.0, 0.0]]
+
+
+def test_prepare_splits_and_normalises_with_training_statistics():
+    from nnstudio.core.spec import lesson_spec
+
+    spec = lesson_spec()
+    spec = spec.with_layer(0, spec.layers[0].with_params(shape=[4]))
+    spec = spec.with_layer(2, spec.layers[2].with_params(units=3))
+    data = csv_data.prepare(spec, csv_data.DataConfig("iris"), validation_split=0.2)
+    assert data.x.shape == (120, 4) and data.x_val.shape == (30, 4) and data.y_val.shape == (30, 3)
+    assert np.allclose(data.x.mean(axis=0), 0, atol=1e-5) and np.allclose(data.x.std(axis=0), 1, atol=1e-5)
+    # the shuffled split holds back all three species, not just the last rows of the file
+    assert (data.y_val.sum(axis=0) > 0).all()
+    with pytest.raises(CsvError, match="Input takes 20 features but 4"):
+        csv_data.prepare(lesson_spec(), csv_data.DataConfig("iris"))
+    synthetic = csv_data.prepare(lesson_spec(), csv_data.DataConfig(samples=50), validation_split=0.0)
+    assert synthetic.x.shape == (50, 20) and synthetic.validation_data is None
