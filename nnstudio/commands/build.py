@@ -15,44 +15,16 @@ from nnstudio.core.spec import ModelSpec
 
 
 def load_checked(path: str) -> ModelSpec:
-    """The spec in `path` (.nnstudio or .keras), with the analytic checks passed; CommandError otherwise.
+    """The spec in `path` (.nnstudio or .keras) after every check that needs no Keras.
 
-    A .keras file's config and weights are checked by the core archive reader (no Keras).
+    The same checks and messages as `nnstudio validate`: a .keras file's zip, config and weights
+    are checked by the core archive reader, then the analytic checks run; CommandError otherwise.
     """
-    from nnstudio.core.project import ProjectError
-    from nnstudio.core.summary import analyze
+    from nnstudio.commands.inspect import load_checked as validate_file
 
-    source = Path(path)
-    if not source.is_file():
+    if not Path(path).is_file():
         raise CommandError("no such file", path)
-    try:
-        spec = _load_spec(source)
-        if source.suffix == ".keras":
-            from nnstudio.core.keras_archive import check_keras_weights
-
-            check_keras_weights(source, spec)
-    except (ProjectError, ValueError) as exc:
-        what = getattr(exc, "message", None) or str(exc)
-        where = getattr(exc, "path", None) or getattr(exc, "where", None) or path
-        raise CommandError(what, str(where)) from None
-    summary = analyze(spec)
-    if summary.issues:
-        first = summary.issues[0]
-        more = f" (and {len(summary.issues) - 1} more)" if len(summary.issues) > 1 else ""
-        raise CommandError(first.message + more, path)
-    return spec
-
-
-def _load_spec(source: Path) -> ModelSpec:
-    try:
-        from nnstudio.core.keras_archive import load_model_file
-    except ImportError:  # the archive reader is not there yet: projects only
-        if source.suffix == ".keras":
-            raise
-        from nnstudio.core.project import load_project
-
-        return load_project(source)[0]
-    return load_model_file(source)
+    return validate_file(path, weights=True)[0]
 
 
 def _configure_export(parser: argparse.ArgumentParser) -> None:

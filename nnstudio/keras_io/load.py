@@ -15,7 +15,8 @@ def load_keras(path: str | Path) -> tuple[ModelSpec, Weights]:
     executed; ArchiveError on a refused file); only then does Keras load it, in safe mode and
     without compiling. The spec keeps the file's layer names and compile settings.
     """
-    from nnstudio.core.keras_archive import check_keras_weights, read_keras_config
+    from nnstudio.core.keras_archive import read_keras_config
+    from nnstudio.core.weights_check import check_keras_weights
 
     path = Path(path)
     spec = read_keras_config(path)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -21,52 +18,21 @@ from nnstudio.keras_io.export import export_keras  # noqa: E402
 from nnstudio.keras_io.load import load_keras  # noqa: E402
 
 
-def _real_archive_module():
-    try:
-        module = importlib.import_module("nnstudio.core.keras_archive")
-    except ImportError:
-        return None
-    has_api = all(hasattr(module, n) for n in ("read_keras_config", "check_keras_weights"))
-    return module if has_api else None
-
-
 @pytest.fixture
-def archive(monkeypatch):
-    """The core archive reader (developer A's), or a stand-in with its documented API while it is missing.
-
-    Returns `register(path, spec)`: the stand-in answers `read_keras_config(path)` with `spec`;
-    with the real reader it checks that the reader's spec has the expected names and compile settings.
-    """
-    real = _real_archive_module()
-    calls: list[str] = []
-    if real is not None:
-
-        def register(path, spec):
-            got = real.read_keras_config(path)
-            assert [layer.name for layer in got.layers] == [layer.name for layer in spec.layers]
-            assert got.compile.loss == spec.compile.loss and got.compile.optimizer == spec.compile.optimizer
-
-        register.calls = calls
-        return register
-
-    known: dict[str, object] = {}
-    stub = types.ModuleType("nnstudio.core.keras_archive")
-
-    def read_keras_config(path):
-        calls.append("read")
-        return known[str(path)]
-
-    def check_keras_weights(path, spec):
-        calls.append("check")
-
-    stub.read_keras_config = read_keras_config
-    stub.check_keras_weights = check_keras_weights
-    monkeypatch.setitem(sys.modules, "nnstudio.core.keras_archive", stub)
+def archive():
+    """`register(path, spec)`: checks that the core archive reader (no Keras) reads `spec` from `path`."""
+    from nnstudio.core.keras_archive import read_keras_config
 
     def register(path, spec):
-        known[str(path)] = spec
+        got = read_keras_config(path)
+        assert [layer.name for layer in got.layers] == [layer.name for layer in spec.layers]
+        assert (got.compile.loss, got.compile.optimizer, got.compile.metrics) == (
+            spec.compile.loss,
+            spec.compile.optimizer,
+            spec.compile.metrics,
+        )
+        assert got.compile.effective_learning_rate() == pytest.approx(spec.compile.effective_learning_rate())
 
-    register.calls = calls
     return register
 
 
@@ -166,26 +132,45 @@ def test_keras_written_file_reexports_bit_equal(tmp_path, archive):
 
 def test_load_runs_core_checks_before_keras(tmp_path, monkeypatch):
     """A file the core checks refuse never reaches keras.saving.load_model."""
+    from nnstudio.core import keras_archive, weights_check
+
     path = tmp_path / "m.keras"
     export_keras(lesson_spec(), path)
     order: list[str] = []
-    stub = types.ModuleType("nnstudio.core.keras_archive")
+    real_read = keras_archive.read_keras_config
 
-    def read_keras_config(p):
+    def read_keras_config(p, *args, **kwargs):
         order.append("read")
-        return lesson_spec()
+        return real_read(p, *args, **kwargs)
 
     def check_keras_weights(p, spec):
         order.append("check")
-        raise ValueError("weights refused")
+        raise keras_archive.ArchiveError("weights refused", str(p))
 
-    stub.read_keras_config = read_keras_config
-    stub.check_keras_weights = check_keras_weights
-    monkeypatch.setitem(sys.modules, "nnstudio.core.keras_archive", stub)
+    monkeypatch.setattr(keras_archive, "read_keras_config", read_keras_config)
+    monkeypatch.setattr(weights_check, "check_keras_weights", check_keras_weights)
     monkeypatch.setattr(keras.saving, "load_model", lambda *a, **k: pytest.fail("Keras loaded a refused file"))
-    with pytest.raises(ValueError, match="weights refused"):
+    with pytest.raises(keras_archive.ArchiveError, match="weights refused"):
         load_keras(path)
     assert order == ["read", "check"]
+
+
+def test_load_refuses_a_tampered_weights_file(tmp_path):
+    """The real weights check refuses a file whose weights do not match its config."""
+    import zipfile
+
+    from nnstudio.core.keras_archive import ArchiveError
+
+    good, other = tmp_path / "good.keras", tmp_path / "other.keras"
+    export_keras(lesson_spec(), good)
+    export_keras(lesson_spec().with_layer(1, lesson_spec().layers[1].with_params(units=65)), other)
+    bad = tmp_path / "bad.keras"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(other) as donor, zipfile.ZipFile(bad, "w") as out:
+        for info in src.infolist():
+            source = donor if info.filename == "model.weights.h5" else src
+            out.writestr(info.filename, source.read(info.filename))
+    with pytest.raises(ArchiveError):
+        load_keras(bad)
 
 
 def test_load_uses_safe_mode(tmp_path, archive, monkeypatch):
