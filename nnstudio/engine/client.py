@@ -120,7 +120,7 @@ class EngineClient:
         """Send one request; `weights` go through shared memory. EngineDied if the pipe is broken."""
         if self.conn is None:
             raise EngineDied("the Keras engine is not running")
-        layout = shared_memory.pack(weights) if weights else None
+        layout = shared_memory.pack(weights, self.prefix) if weights else None
         try:
             self.conn.send(Request(op, request_id, dict(args or {}), layout))
         except (BrokenPipeError, EOFError, OSError) as exc:

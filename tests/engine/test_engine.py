@@ -1,0 +1,133 @@
+"""The Keras engine process without Qt: builds, weights through shared memory, errors as replies."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from nnstudio.core.spec import lesson_spec
+from nnstudio.engine import shared_memory
+from nnstudio.engine.client import EngineClient, EngineFailure
+from nnstudio.engine.process import memory_limit
+from nnstudio.engine.protocol import BuildFailure, BuildResult, LoadResult
+
+
+@pytest.fixture(scope="module")
+def engine():
+    client = EngineClient()
+    client.start()
+    client.call("ping", {"import_keras": True}, timeout=180)
+    yield client
+    client.close()
+    assert not client.is_alive()
+
+
+def _blocks_of(client: EngineClient) -> list[str]:
+    if not os.path.isdir(shared_memory.SHM_DIR):
+        return []
+    return [name for name in os.listdir(shared_memory.SHM_DIR) if name.startswith(client.prefix)]
+
+
+def test_shared_memory_round_trip_unlinks_the_block():
+    rng = np.random.default_rng(0)
+    weights = {
+        "dense": [rng.standard_normal((20, 64)).astype(np.float32), np.arange(64, dtype=np.float32)],
+        "bn": [np.ones(3, dtype=np.float64), np.asfortranarray(rng.standard_normal((3, 5)))],
+        "dropout": [],
+        "empty": [np.zeros((0, 4), dtype=np.float32)],
+    }
+    layout = shared_memory.pack(weights, prefix="nns_t_")
+    assert shared_memory.exists(layout.name)
+    out = shared_memory.unpack(layout)
+    assert not shared_memory.exists(layout.name)
+    assert list(out) == list(weights)
+    for name, arrays in weights.items():
+        assert [a.dtype for a in out[name]] == [a.dtype for a in arrays]
+        assert all(np.array_equal(a, b) for a, b in zip(arrays, out[name], strict=True))
+
+    # A layout that lies about its block is refused, and the block is still unlinked.
+    layout = shared_memory.pack({"d": [np.ones(4, dtype=np.float32)]}, prefix="nns_t_")
+    bad = shared_memory.SharedWeights(
+        layout.name, layout.size, (("d", (shared_memory.ArrayLayout("<f4", (10**6,), 0, 4 * 10**6),)),)
+    )
+    with pytest.raises(ValueError):
+        shared_memory.unpack(bad)
+    assert not shared_memory.exists(layout.name)
+    shared_memory.discard(layout)  # idempotent
+
+
+def test_lesson_builds_in_the_engine_with_keras_rows_and_weights(engine):
+    result = engine.call("build", {"spec": lesson_spec()})
+    assert isinstance(result, BuildResult)
+    assert [(r["name"], r["type"], r["output_shape"], r["params"]) for r in result.rows] == [
+        ("dense", "Dense", [None, 64], 1344),
+        ("dense_1", "Dense", [None, 10], 650),
+    ]
+    assert (result.total_params, result.trainable_params, result.non_trainable_params) == (1994, 1994, 0)
+    shapes = {name: [a.shape for a in arrays] for name, arrays in result.weights.items()}
+    assert shapes["dense"] == [(20, 64), (64,)]
+    assert shapes["dense_1"] == [(64, 10), (10,)]
+    assert np.any(result.weights["dense"][0] != 0)  # Glorot-initialised, not a blank buffer
+    assert _blocks_of(engine) == []
+
+
+def test_weights_cross_shared_memory_both_ways_unchanged(engine):
+    rng = np.random.default_rng(1)
+    sent = {
+        "dense": [rng.standard_normal((20, 64)).astype(np.float32), rng.standard_normal(64).astype(np.float32)],
+        "dense_1": [rng.standard_normal((64, 10)).astype(np.float32), rng.standard_normal(10).astype(np.float32)],
+    }
+    result = engine.call("build", {"spec": lesson_spec()}, weights=sent)
+    assert isinstance(result, BuildResult)
+    for name, arrays in sent.items():
+        got = result.weights[name]
+        assert [a.shape for a in got] == [a.shape for a in arrays]
+        assert all(np.array_equal(a, b) for a, b in zip(arrays, got, strict=True))
+    assert _blocks_of(engine) == []
+
+
+def test_errors_come_back_as_replies_naming_the_layer(engine):
+    spec = lesson_spec()
+    bad_units = spec.with_layer(2, spec.layers[2].with_params(units=-5))
+    failure = engine.call("build", {"spec": bad_units})
+    assert isinstance(failure, BuildFailure)
+    assert failure.layer_name == "dense_1"
+    assert "-5" in failure.message
+
+    # Keras itself refuses: weights that do not fit the layer.
+    failure = engine.call("build", {"spec": spec}, weights={"dense": [np.zeros((3, 3), np.float32)]})
+    assert isinstance(failure, BuildFailure)
+    assert failure.layer_name == "dense"
+    assert _blocks_of(engine) == []
+
+    with pytest.raises(EngineFailure, match="unknown engine op"):
+        engine.call("no_such_op")
+    with pytest.raises(EngineFailure):
+        engine.call("build", {})  # a handler raising KeyError
+    assert engine.call("ping")["pid"] == engine.pid  # the loop lives on
+
+
+def test_export_then_load_in_the_engine(engine, tmp_path):
+    rng = np.random.default_rng(2)
+    weights = {
+        "dense": [rng.standard_normal((20, 64)).astype(np.float32), np.zeros(64, np.float32)],
+        "dense_1": [rng.standard_normal((64, 10)).astype(np.float32), np.ones(10, np.float32)],
+    }
+    path = tmp_path / "lesson.keras"
+    engine.call("export", {"spec": lesson_spec(), "path": str(path)}, weights=weights)
+    assert path.is_file()
+    loaded = engine.call("load_keras", {"path": str(path), "memory_limit_bytes": 2 << 30})
+    assert isinstance(loaded, LoadResult)
+    assert [layer.name for layer in loaded.spec.layers][1:] == ["dense", "dense_1"]
+    assert all(np.array_equal(a, b) for a, b in zip(weights["dense_1"], loaded.weights["dense_1"], strict=True))
+    with pytest.raises(EngineFailure):
+        engine.call("load_keras", {"path": str(tmp_path / "missing.keras")})
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")
+def test_memory_limit_turns_a_huge_allocation_into_memory_error():
+    with memory_limit(256 << 20), pytest.raises(MemoryError):
+        np.ones(1 << 31, dtype=np.uint8)
+    np.ones(1 << 29, dtype=np.uint8)  # the limit is lifted afterwards
