@@ -1,0 +1,273 @@
+"""The layer stack as a person uses it: drops from the palette, edits in the property editor, drag to
+reorder, keys, undo and redo, and refusals that say why."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QSpinBox
+
+from nnstudio.core.spec import ModelSpec, lesson_spec
+from nnstudio.core.summary import analyze, count_with_size
+from nnstudio.services.document import Document
+from nnstudio.ui.layer_stack import ROW_MIME, ErrorRole, LayerStackView, describe
+from nnstudio.ui.palette import LAYER_MIME, LayerPalette
+from nnstudio.ui.property_editor import PropertyEditor
+
+COPY = Qt.DropAction.CopyAction
+MOVE = Qt.DropAction.MoveAction
+
+
+@pytest.fixture
+def editor(qtbot):
+    """An empty document with a palette, a stack and a property editor, as the window lays them out."""
+    document = Document.new_empty()
+    palette = LayerPalette()
+    stack = LayerStackView(document)
+    properties = PropertyEditor(document)
+    for widget in (palette, stack, properties):
+        qtbot.addWidget(widget)
+        widget.show()
+    return document, palette, stack, properties
+
+
+def drop_from_palette(palette, stack, class_name, row=-1):
+    """Drop the palette entry `class_name` into the stack before `row` (-1: below the last layer)."""
+    model = stack.model()
+    data = palette.mime_data_for(class_name)
+    assert model.canDropMimeData(data, COPY, row, 0, QModelIndex())
+    return model.dropMimeData(data, COPY, row, 0, QModelIndex())
+
+
+def drag_row(stack, source, before_row):
+    """Drag the stack's row `source` and drop it before row `before_row` (its count: the end)."""
+    model = stack.model()
+    data = model.mimeData([model.index(source)])
+    assert data.hasFormat(ROW_MIME)
+    return model.dropMimeData(data, MOVE, before_row, 0, QModelIndex())
+
+
+def type_into_spin(qtbot, spin: QSpinBox, text: str):
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, text)
+
+
+def rows(stack):
+    model = stack.model()
+    return [model.index(i).data() for i in range(model.rowCount())]
+
+
+def build_lesson(qtbot, document, palette, stack, properties):
+    assert drop_from_palette(palette, stack, "Input")
+    assert drop_from_palette(palette, stack, "Dense")
+    assert drop_from_palette(palette, stack, "Dense")
+    assert [layer.class_name for layer in document.spec.layers] == ["Input", "Dense", "Dense"]
+
+    stack.setCurrentIndex(stack.model().index(0))
+    assert document.selected_index == 0 and properties.layer_index == 0
+    shape = properties.field("shape")
+    shape.selectAll()
+    qtbot.keyClicks(shape, "20")
+
+    stack.setCurrentIndex(stack.model().index(1))
+    type_into_spin(qtbot, properties.field("units"), "64")
+    properties.field("activation").setCurrentText("relu")
+
+    stack.setCurrentIndex(stack.model().index(2))
+    type_into_spin(qtbot, properties.field("units"), "10")
+
+
+def test_drop_input_dense_dense_and_set_the_lesson(editor, qtbot):
+    document, palette, stack, properties = editor
+    assert stack.objectName() == "layerStack" and palette.objectName() == "layerPalette"
+    assert stack.model().rowCount() == 0
+    build_lesson(qtbot, document, palette, stack, properties)
+
+    summary = analyze(document.spec)
+    assert summary.ok, summary.issues
+    assert [r.params for r in summary.rows] == [1344, 650]
+    assert count_with_size(summary.total_params) == "1,994 (7.79 KB)"
+    assert document.spec.layers == lesson_spec().layers
+    assert rows(stack) == ["input_layer — Input(20)", "dense — Dense(64, relu)", "dense_1 — Dense(10)"]
+    assert document.undo_stack.undoText() == "Set units of dense_1 to 10"
+
+    # undo every step back to the empty document, then redo all of it
+    while document.undo_stack.canUndo():
+        document.undo_stack.undo()
+    assert document.spec.layers == () and stack.model().rowCount() == 0
+    assert not document.is_modified()
+    while document.undo_stack.canRedo():
+        document.undo_stack.redo()
+    assert document.spec.layers == lesson_spec().layers
+    assert analyze(document.spec).total_params == 1994
+
+
+def test_each_typed_number_is_one_undo_step(editor, qtbot):
+    document, palette, stack, properties = editor
+    build_lesson(qtbot, document, palette, stack, properties)
+    texts = [document.undo_stack.text(i) for i in range(document.undo_stack.count())]
+    assert texts == [
+        "Add Input",
+        "Add Dense",
+        "Add Dense",
+        "Set units of dense to 64",
+        "Set activation of dense to relu",
+        "Set units of dense_1 to 10",
+    ]  # shape 20 is Input's default: typing it back leaves no step
+
+
+def test_drop_at_a_position_and_reorder_by_drag(editor, qtbot):
+    document, palette, stack, properties = editor
+    build_lesson(qtbot, document, palette, stack, properties)
+    assert drop_from_palette(palette, stack, "Dropout", row=2)  # between dense and dense_1
+    assert [layer.name for layer in document.spec.layers] == ["input_layer", "dense", "dropout", "dense_1"]
+    assert stack.currentIndex().row() == 2
+
+    assert drag_row(stack, 2, 4)  # dropout to the bottom
+    assert [layer.name for layer in document.spec.layers] == ["input_layer", "dense", "dense_1", "dropout"]
+    assert document.undo_stack.undoText() == "Move dropout"
+    assert stack.currentIndex().row() == 3 and document.selected_index == 3
+
+    assert drag_row(stack, 2, 1)  # dense_1 above dense
+    assert [layer.name for layer in document.spec.layers] == ["input_layer", "dense_1", "dense", "dropout"]
+    assert not drag_row(stack, 1, 1)  # dropped where it was: nothing happens
+    assert not drag_row(stack, 1, 2)
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert [layer.name for layer in document.spec.layers] == ["input_layer", "dense", "dropout", "dense_1"]
+
+
+def test_refused_drops_say_why(editor, qtbot):
+    document, palette, stack, properties = editor
+    build_lesson(qtbot, document, palette, stack, properties)
+    count = document.undo_stack.count()
+
+    with qtbot.waitSignal(stack.model().dropRefused) as refused:
+        assert not drop_from_palette(palette, stack, "Input")
+    assert "one Input" in refused.args[0]
+    assert stack.banner.isVisible() and "one Input" in stack.banner.text()
+
+    with qtbot.waitSignal(stack.model().dropRefused) as refused:
+        assert not drop_from_palette(palette, stack, "Dense", row=0)
+    assert "above the Input" in refused.args[0] and "above the Input" in stack.banner.text()
+
+    with qtbot.waitSignal(stack.model().dropRefused) as refused:
+        assert not drag_row(stack, 0, 3)
+    assert "stays at the top" in refused.args[0]
+    with qtbot.waitSignal(stack.model().dropRefused):
+        assert not drag_row(stack, 2, 0)
+    assert document.undo_stack.count() == count
+    assert document.spec.layers == lesson_spec().layers
+
+
+def test_a_row_from_another_document_is_refused(editor, qtbot):
+    document, palette, stack, properties = editor
+    other = LayerStackView(Document())
+    qtbot.addWidget(other)
+    data = other.model().mimeData([other.model().index(1)])
+    with qtbot.waitSignal(stack.model().dropRefused):
+        assert not stack.model().dropMimeData(data, MOVE, 0, 0, QModelIndex())
+    assert document.spec.layers == ()
+
+
+def test_keys_delete_duplicate_and_move(qtbot):
+    document = Document()
+    stack = LayerStackView(document)
+    qtbot.addWidget(stack)
+    stack.show()
+    stack.setFocus()
+    stack.setCurrentIndex(stack.model().index(1))
+    assert document.selected_index == 1
+
+    qtbot.keyClick(stack, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert [layer.name for layer in document.spec.layers] == ["input_layer", "dense", "dense_2", "dense_1"]
+    assert document.selected_index == 2 and stack.currentIndex().row() == 2
+    assert document.undo_stack.undoText() == "Duplicate dense"
+
+    qtbot.keyClick(stack, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    assert [layer.name for layer in document.spec.layers] == ["input_layer", "dense", "dense_1", "dense_2"]
+    assert stack.currentIndex().row() == 3
+    qtbot.keyClick(stack, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(stack, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    assert [layer.name for layer in document.spec.layers] == ["input_layer", "dense_2", "dense", "dense_1"]
+    assert stack.currentIndex().row() == 1
+
+    qtbot.keyClick(stack, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)  # above the Input: refused
+    assert stack.banner.isVisible() and "above the Input" in stack.banner.text()
+    assert [layer.name for layer in document.spec.layers] == ["input_layer", "dense_2", "dense", "dense_1"]
+
+    qtbot.keyClick(stack, Qt.Key.Key_Delete)
+    assert [layer.name for layer in document.spec.layers] == ["input_layer", "dense", "dense_1"]
+    assert document.undo_stack.undoText() == "Remove dense_2"
+    assert stack.currentIndex().row() == 1
+
+    stack.setCurrentIndex(stack.model().index(0))
+    qtbot.keyClick(stack, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)  # duplicate Input: refused
+    assert "one Input" in stack.banner.text()
+    assert len(document.spec.layers) == 3
+
+
+def test_selection_follows_the_document_and_survives_undo(qtbot):
+    document = Document()
+    stack = LayerStackView(document)
+    qtbot.addWidget(stack)
+    document.select_layer(2)
+    assert stack.currentIndex().row() == 2
+    document.insert_layer(3, "Dropout")
+    assert stack.currentIndex().row() == 3
+    document.undo_stack.undo()
+    assert stack.currentIndex().row() == 2 and document.selected_index == 2
+    stack.setCurrentIndex(stack.model().index(0))
+    assert document.selected_index == 0
+    document.set_param(2, "units", 11)  # same row count: selection kept, no reset
+    assert stack.currentIndex().row() == 2  # the edit selects the edited layer
+    document.load(ModelSpec())
+    assert stack.model().rowCount() == 0 and document.selected_index == -1
+
+
+def test_layers_with_errors_are_red_with_the_message(qtbot):
+    document = Document()
+    stack = LayerStackView(document)
+    qtbot.addWidget(stack)
+    document.set_param(1, "units", 0)
+    index = stack.model().index(1)
+    assert "units must be a positive integer" in index.data(ErrorRole)
+    assert "units must be a positive integer" in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert index.data(Qt.ItemDataRole.ForegroundRole).name() == "#dc2626"
+    assert stack.model().index(2).data(ErrorRole) is None
+    assert stack.model().index(2).data(Qt.ItemDataRole.ForegroundRole) is None
+
+
+def test_palette_append_on_enter_and_double_click(qtbot):
+    palette = LayerPalette()
+    qtbot.addWidget(palette)
+    palette.show()
+    assert "Dense" in palette.class_names() and len(palette.class_names()) == 8
+    palette.setCurrentItem(palette.item_for("Dropout"))
+    with qtbot.waitSignal(palette.appendRequested) as appended:
+        qtbot.keyClick(palette, Qt.Key.Key_Return)
+    assert appended.args == ["Dropout"]
+    item = palette.item_for("Flatten")
+    rect = palette.visualItemRect(item)
+    with qtbot.waitSignal(palette.appendRequested) as appended:  # a real double click: press, release, press
+        qtbot.mouseClick(palette.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(palette.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert appended.args == ["Flatten"]
+
+
+def test_palette_mime_and_tooltips(qtbot):
+    palette = LayerPalette()
+    qtbot.addWidget(palette)
+    data = palette.mime_data_for("BatchNormalization")
+    assert bytes(data.data(LAYER_MIME).data()).decode("utf-8") == "BatchNormalization"
+    assert "Normalises each feature" in palette.item_for("BatchNormalization").toolTip()
+    assert not palette.item_for("Dense").icon().isNull()
+
+
+def test_describe_is_short_and_readable():
+    spec = lesson_spec()
+    assert [describe(layer) for layer in spec.layers] == ["Input(20)", "Dense(64, relu)", "Dense(10)"]
+    assert describe(spec.new_layer("Dropout", rate=0.25)) == "Dropout(0.25)"
+    assert describe(spec.new_layer("Reshape", target_shape=[4, 5])) == "Reshape(4, 5)"
+    assert describe(spec.new_layer("Dense", units=3, use_bias=False)) == "Dense(3, no bias)"
