@@ -1,0 +1,67 @@
+"""The catalog checked against the installed Keras: names it accepts, defaults it uses."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from nnstudio.core.catalog import ACTIVATIONS, INITIALIZERS, LAYER_TYPES, LOSSES, METRICS, OPTIMIZERS
+from nnstudio.core.codegen import KERAS_DEFAULTS, OPTIMIZER_CLASSES, POSITIONAL
+
+keras = pytest.importorskip("keras")
+
+NOT_ACTIVATIONS = {"get", "serialize", "deserialize"}
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_keras_accepts_every_catalog_activation(name):
+    function = keras.activations.get(name)
+    assert callable(function)
+    # Keras writes some aliases under their other name (swish -> silu); that name is in the catalog too
+    assert keras.layers.Activation(name).get_config()["activation"] in ACTIVATIONS
+
+
+def test_every_keras_activation_is_in_the_catalog():
+    exported = {
+        name
+        for name, value in vars(keras.activations).items()
+        if not name.startswith("_") and callable(value) and name not in NOT_ACTIVATIONS
+    }
+    assert exported - set(ACTIVATIONS) == set()
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_keras_accepts_every_loss(name):
+    assert keras.losses.get(name) is not None
+
+
+@pytest.mark.parametrize("name", METRICS)
+def test_keras_accepts_every_metric(name):
+    assert keras.metrics.get(name) is not None
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_keras_accepts_every_optimizer_with_its_default_rate(name):
+    optimizer = keras.optimizers.get(name)
+    assert float(optimizer.learning_rate.numpy()) == pytest.approx(OPTIMIZERS[name])
+    assert type(optimizer).__name__ == OPTIMIZER_CLASSES[name]
+
+
+@pytest.mark.parametrize("name", list(INITIALIZERS))
+def test_initializer_class_names(name):
+    assert type(keras.initializers.get(name)).__name__ == INITIALIZERS[name]
+
+
+@pytest.mark.parametrize("class_name", [c for c in LAYER_TYPES if c != "Input"])
+def test_codegen_defaults_are_keras_defaults(class_name):
+    """Codegen leaves out exactly the arguments whose value is Keras's default; required ones stay."""
+    signature = inspect.signature(getattr(keras.layers, class_name).__init__).parameters
+    for param in LAYER_TYPES[class_name].params:
+        keras_default = signature[param.name].default
+        if keras_default is inspect.Parameter.empty:
+            assert param.name not in KERAS_DEFAULTS.get(class_name, {})
+            assert POSITIONAL.get(class_name) == param.name
+        else:
+            expected = "linear" if keras_default is None and param.name == "activation" else keras_default
+            assert KERAS_DEFAULTS[class_name][param.name] == expected
