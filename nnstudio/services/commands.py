@@ -169,7 +169,8 @@ def _compile_text(old: CompileSpec, new: CompileSpec) -> tuple[str, tuple | None
         shown = ", ".join(value) if value else "none"
     else:
         shown = format_value(value)
-    return f"Set {field.replace('_', ' ')} to {shown}", ("compile", field)
+    # Typing a rate or scrolling through a combo box merges; each metric ticked is its own step.
+    return f"Set {field.replace('_', ' ')} to {shown}", (None if field == "metrics" else ("compile", field))
 
 
 class SetCompileCommand(SpecCommand):

@@ -1,0 +1,208 @@
+"""The property editor: widgets generated from the catalog, edits as undoable commands, and problems
+shown at the field without losing what was typed."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QSpinBox
+
+from nnstudio.core.catalog import ACTIVATIONS, INITIALIZERS, LAYER_TYPES
+from nnstudio.core.spec import lesson_spec
+from nnstudio.services.document import Document
+from nnstudio.ui.property_editor import PropertyEditor, parse_shape
+
+
+@pytest.fixture
+def doc(qapp):
+    return Document()
+
+
+@pytest.fixture
+def editor(qtbot, doc):
+    widget = PropertyEditor(doc)
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def retype(qtbot, widget, text):
+    widget.setFocus()
+    widget.selectAll()
+    qtbot.keyClicks(widget, text)
+
+
+def test_nothing_selected_shows_a_hint(editor, doc):
+    assert editor.objectName() == "propertyEditor"
+    assert editor.placeholder.isVisible()
+    assert editor.fields == {}
+    doc.select_layer(1)
+    assert not editor.placeholder.isVisible()
+    assert editor.title.text() == "dense"
+
+
+def test_dense_fields_come_from_the_catalog(editor, doc):
+    doc.select_layer(1)
+    assert list(editor.fields) == ["name", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer"]
+    units = editor.field("units")
+    assert isinstance(units, QSpinBox) and units.minimum() == 1 and units.maximum() == 1_000_000
+    assert units.value() == 64
+    activation = editor.field("activation")
+    assert isinstance(activation, QComboBox)
+    assert [activation.itemText(i) for i in range(activation.count())] == list(ACTIVATIONS)
+    assert activation.currentText() == "relu"
+    kernel = editor.field("kernel_initializer")
+    assert [kernel.itemText(i) for i in range(kernel.count())] == list(INITIALIZERS)
+    assert isinstance(editor.field("use_bias"), QCheckBox) and editor.field("use_bias").isChecked()
+    assert isinstance(editor.field("name"), QLineEdit) and editor.field("name").text() == "dense"
+    assert "Number of neurons" in units.toolTip()
+
+
+@pytest.mark.parametrize("class_name", list(LAYER_TYPES))
+def test_every_layer_type_gets_its_widgets(qtbot, class_name):
+    spec = lesson_spec()
+    if class_name != "Input":
+        spec = spec.inserted(3, spec.new_layer(class_name))
+    document = Document(spec)
+    editor = PropertyEditor(document)
+    qtbot.addWidget(editor)
+    document.select_layer(0 if class_name == "Input" else 3)
+    kinds = {"int": QSpinBox, "float": QDoubleSpinBox, "choice": QComboBox, "bool": QCheckBox, "shape": QLineEdit}
+    for param in LAYER_TYPES[class_name].params:
+        assert isinstance(editor.field(param.name), kinds[param.kind]), param.name
+        assert param.help in editor.field(param.name).toolTip()
+
+
+def test_edits_are_undoable_commands(editor, doc, qtbot):
+    doc.select_layer(1)
+    retype(qtbot, editor.field("units"), "128")
+    assert doc.spec.layers[1].get("units") == 128
+    assert doc.undo_stack.count() == 1 and doc.undo_stack.undoText() == "Set units of dense to 128"
+    editor.field("activation").setCurrentText("tanh")
+    editor.field("use_bias").click()
+    editor.field("kernel_initializer").setCurrentText("he_normal")
+    layer = doc.spec.layers[1]
+    assert (layer.get("activation"), layer.get("use_bias"), layer.get("kernel_initializer")) == ("tanh", False, "he_normal")
+    assert doc.undo_stack.count() == 4
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    assert editor.field("use_bias").isChecked() and editor.field("kernel_initializer").currentText() == "glorot_uniform"
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    assert editor.field("units").value() == 64 and editor.field("activation").currentText() == "relu"
+    assert doc.spec == lesson_spec()
+
+
+def test_float_fields(qtbot):
+    spec = lesson_spec()
+    spec = spec.inserted(3, spec.new_layer("Dropout"))
+    spec = spec.inserted(4, spec.new_layer("BatchNormalization"))
+    doc = Document(spec)
+    editor = PropertyEditor(doc)
+    qtbot.addWidget(editor)
+    doc.select_layer(3)
+    rate = editor.field("rate")
+    assert rate.maximum() < 1.0 and rate.minimum() == 0.0
+    rate.setValue(0.25)
+    assert doc.spec.layers[3].get("rate") == 0.25
+    assert doc.undo_stack.undoText() == "Set rate of dropout to 0.25"
+    doc.select_layer(4)
+    assert editor.field("epsilon").text() == "0.001"
+    editor.field("momentum").setValue(0.9)
+    assert doc.spec.layers[4].get("momentum") == pytest.approx(0.9)
+
+
+def test_rename_and_refused_names_keep_the_text(editor, doc, qtbot):
+    doc.select_layer(1)
+    name = editor.field("name")
+    retype(qtbot, name, "hidden")
+    assert doc.spec.layers[1].name == "hidden"
+    assert doc.undo_stack.count() == 1 and doc.undo_stack.undoText() == "Rename dense to hidden"
+    assert editor.title.text() == "hidden"
+
+    retype(qtbot, name, "dense_1")  # in use by the next layer
+    assert name.text() == "dense_1"
+    assert "already used" in editor.error_text("name")
+    assert name.property("invalid") is True
+    assert doc.spec.layers[1].name == "dense_"  # the last usable name typed on the way
+    retype(qtbot, name, "out")
+    assert editor.error_text("name") == "" and name.property("invalid") is False
+    assert doc.spec.layers[1].name == "out"
+
+
+def test_shape_field_parses_and_refuses_with_the_reason(editor, doc, qtbot):
+    doc.select_layer(0)
+    shape = editor.field("shape")
+    assert shape.text() == "20"
+    retype(qtbot, shape, "28, 28")
+    assert doc.spec.layers[0].get("shape") == [28, 28]
+    assert doc.undo_stack.undoText() == "Set shape of input_layer to 28, 28"
+    retype(qtbot, shape, "28, x")
+    error = editor.findChild(QLabel, "error_shape")
+    assert error.isVisible() and "not a whole number" in error.text()
+    assert shape.text() == "28, x" and shape.property("invalid") is True
+    assert doc.spec.layers[0].get("shape") == [28]  # the last usable value typed on the way stays
+    retype(qtbot, shape, "0")
+    assert "positive integers" in editor.error_text("shape")
+    doc.undo_stack.undo()  # an undo elsewhere does not wipe what is being typed
+    assert shape.text() == "0"
+    retype(qtbot, shape, "(7,)")
+    assert editor.error_text("shape") == "" and doc.spec.layers[0].get("shape") == [7]
+
+
+def test_analysis_problems_show_at_their_field(qtbot):
+    spec = lesson_spec()
+    spec = spec.inserted(3, spec.new_layer("Reshape", target_shape=[3, 7]))
+    doc = Document(spec)
+    editor = PropertyEditor(doc)
+    qtbot.addWidget(editor)
+    doc.select_layer(3)
+    assert "target_shape" in editor.error_text("target_shape")
+    retype(qtbot, editor.field("target_shape"), "2, 5")
+    assert editor.error_text("target_shape") == ""
+
+
+def test_problems_without_a_field_show_above_the_form(qtbot):
+    spec = lesson_spec().removed(0)  # no Input
+    doc = Document(spec)
+    editor = PropertyEditor(doc)
+    qtbot.addWidget(editor)
+    editor.show()
+    doc.select_layer(0)
+    assert editor.problem.isVisible() and "must be an Input" in editor.problem.text()
+
+
+def test_units_out_of_range_from_a_file_is_flagged(qtbot):
+    spec = lesson_spec()
+    spec = spec.with_layer(1, spec.layers[1].with_params(units=0))
+    doc = Document(spec)
+    editor = PropertyEditor(doc)
+    qtbot.addWidget(editor)
+    doc.select_layer(1)
+    assert "positive integer" in editor.error_text("units")
+    retype(qtbot, editor.field("units"), "5")
+    assert editor.error_text("units") == "" and doc.spec.layers[1].get("units") == 5
+
+
+def test_selection_change_rebuilds_and_keys_follow(editor, doc, qtbot):
+    doc.select_layer(0)
+    assert list(editor.fields) == ["name", "shape"]
+    doc.select_layer(2)
+    assert editor.field("units").value() == 10
+    doc.remove_layer(2)
+    assert editor.layer_index == 1 and editor.field("name").text() == "dense"
+    qtbot.keyClick(editor.field("units"), Qt.Key.Key_Up)
+    assert doc.spec.layers[1].get("units") == 65
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("20", [20]), ("28, 28", [28, 28]), ("(28, 28)", [28, 28]), ("4 5", [4, 5]), ("3,", [3])]
+)
+def test_parse_shape(text, value):
+    assert parse_shape(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "x", "2.5", "(,)"])
+def test_parse_shape_refuses(text):
+    with pytest.raises(ValueError):
+        parse_shape(text)
