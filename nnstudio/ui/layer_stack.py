@@ -286,16 +286,22 @@ class LayerDelegate(QStyledItemDelegate):
         small.setPointSizeF(max(6.0, opt.font.pointSizeF() * 0.9))
         bfm, nfm, sfm = QFontMetrics(bold), QFontMetrics(opt.font), QFontMetrics(small)
 
-        shape = index.data(ShapeRole) or ""
-        params = index.data(ParamsRole)
-        right_text = shape if params is None else f"{shape}  ·  {params:,}"
-        if error:
-            right_text = "error"
-        right_width = sfm.horizontalAdvance(right_text) if right_text else 0
-        available = max(0, rect.right() - left - right_width - self.PAD)
-
         name = index.data(LayerNameRole) or ""
         description = index.data(DescriptionRole) or ""
+        gap = nfm.horizontalAdvance("  ")
+        needed = bfm.horizontalAdvance(name) + 2 + gap + nfm.horizontalAdvance(description) + 2
+        shape = index.data(ShapeRole) or ""
+        params = index.data(ParamsRole)
+        # What the right side says, most first; it gives way to the layer's own words when narrow.
+        options = ["error"] if error else [f"{shape}  ·  {params:,}" if params is not None else shape, shape]
+        right_text = ""
+        for option in options:
+            if option and needed + self.PAD + sfm.horizontalAdvance(option) <= rect.right() - left:
+                right_text = option
+                break
+        right_width = sfm.horizontalAdvance(right_text) if right_text else 0
+        available = max(0, rect.right() - left - right_width - (self.PAD if right_text else 0))
+
         name_width = min(bfm.horizontalAdvance(name) + 2, available)
         vcenter = Qt.AlignmentFlag.AlignVCenter
         painter.setFont(bold)
@@ -305,7 +311,6 @@ class LayerDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignLeft | vcenter,
             bfm.elidedText(name, Qt.TextElideMode.ElideRight, name_width),
         )
-        gap = nfm.horizontalAdvance("  ")
         desc_left = left + name_width + gap
         desc_width = max(0, left + available - desc_left)
         painter.setFont(opt.font)
