@@ -85,6 +85,8 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
     else:
         spec, editor = lesson_spec(), {}
     document = Document(spec, path, editor)
+    if len(spec.layers) > 1:
+        document.select_layer(1)  # the first layer after the Input: the property editor has something to show
 
     autosave = None
     if not headless:

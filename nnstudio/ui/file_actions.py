@@ -88,6 +88,7 @@ class FileActions(QObject):
     exportDone = Signal(str, str)  # path, "" on success or the error message
     status = Signal(str)  # a short message for the status bar
     kerasWeightsLoaded = Signal(object, object)  # spec, weights read by Keras from an opened .keras
+    documentReplaced = Signal()  # New or Open put another model in the document
 
     def __init__(self, parent: QWidget, document, model_service=None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
@@ -158,6 +159,7 @@ class FileActions(QObject):
         if not self.confirm_discard("starting a new model"):
             return False
         self.document.load(spec if spec is not None else lesson_spec(), None, {})
+        self.documentReplaced.emit()
         self.status.emit("New model")
         return True
 
@@ -182,6 +184,7 @@ class FileActions(QObject):
             self.forget_recent(path)
             return False
         self.document.load(spec, path, editor)
+        self.documentReplaced.emit()
         self.last_error = None
         self._remember_dir(path)
         self.add_recent(path)
@@ -209,7 +212,10 @@ class FileActions(QObject):
             spec, weights = loaded[0], loaded[1]
         else:  # a LoadResult
             spec, weights = loaded.spec, loaded.weights
-        self._loading_keras = None
+        loading, self._loading_keras = self._loading_keras, None
+        path = self.document.path
+        if loading is None or path is None or Path(loading) != Path(path):
+            return  # another model was opened meanwhile
         self.kerasWeightsLoaded.emit(spec, weights)
 
     @Slot(str)

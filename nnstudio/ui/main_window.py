@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.keras_state = "idle"  # idle, loading, building, ready, error
         self.keras_message = ""
         self._file_weights: tuple[ModelSpec, dict] | None = None
+        self._carried_weights: dict | None = None
         self._expected_request: int | None = None
         self.setDockNestingEnabled(True)
         self.setDocumentMode(True)
@@ -307,6 +308,7 @@ class MainWindow(QMainWindow):
         self.files.exportStarted.connect(lambda _path: self.export_progress.show())
         self.files.exportDone.connect(lambda _path, _error: self.export_progress.hide())
         self.files.kerasWeightsLoaded.connect(self._on_file_weights)
+        self.files.documentReplaced.connect(self.reset_keras_state)
         append = getattr(self.palette_widget, "appendRequested", None)
         if append is not None:
             append.connect(self._append_layer)
@@ -368,11 +370,11 @@ class MainWindow(QMainWindow):
         if self.model_service is None or not self.service_started:
             return
         spec = self.document.spec
-        weights = None
-        if self._file_weights is not None and self._file_weights[0] == spec:
-            weights = self._file_weights[1]
+        # The weights Keras last gave (or the opened file's) go along, so that every layer whose
+        # shape an edit did not change keeps its weights instead of being drawn afresh.
+        weights = self._carried_weights
         try:
-            if weights is not None:
+            if weights:
                 try:
                     self._expected_request = self.model_service.request_build(spec, weights)
                 except TypeError:  # a service without weights on request_build
@@ -381,6 +383,13 @@ class MainWindow(QMainWindow):
                 self._expected_request = self.model_service.request_build(spec)
         except Exception as exc:
             self._set_keras_state("error", f"Keras: {exc}")
+
+    @Slot()
+    def reset_keras_state(self) -> None:
+        """Another model was put in the document: forget the previous model's Keras results."""
+        self.last_result = None
+        self._file_weights = None
+        self._carried_weights = None
 
     def current_weights(self) -> dict | None:
         """The real weights of the spec on screen, when Keras has built it (None otherwise)."""
@@ -428,6 +437,7 @@ class MainWindow(QMainWindow):
             return  # stale; the newest request is on its way
         self.last_result = result
         self.last_build_ms = result.elapsed_ms
+        self._carried_weights = result.weights
         if self.canvas is not None and hasattr(self.canvas, "set_weights"):
             try:
                 self.canvas.set_weights(result.weights)
@@ -448,9 +458,9 @@ class MainWindow(QMainWindow):
     @Slot(object, object)
     def _on_file_weights(self, spec: ModelSpec, weights: dict) -> None:
         self._file_weights = (spec, weights)
-        if spec == self.document.spec:
-            if self.canvas is not None and hasattr(self.canvas, "set_weights"):
-                self.canvas.set_weights(weights)
+        self._carried_weights = weights  # set into every layer of the document they fit
+        self.statusBar().showMessage("Read the file's weights with Keras", 6000)
+        if self.document.summary().ok:
             self._request_build()
 
     # -- document -----------------------------------------------------------------------------------------
@@ -615,6 +625,7 @@ class MainWindow(QMainWindow):
                 base, editor = load_project(original)
             except ProjectError:
                 base = None
+        self.reset_keras_state()
         if base is None:
             self.document.load(ModelSpec(name=recovered.spec.name), original, recovered.editor)
         else:

@@ -1,0 +1,440 @@
+"""The main window: docks, summary table, Keras state, menus, layout memory.
+
+Most tests drive the window with a fake model service (signals emitted by the test, no engine);
+the ones marked `keras` use the real ModelService and wait for the engine's signals.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from nnstudio.core.summary import analyze
+from nnstudio.engine.protocol import BuildFailure, BuildResult
+from nnstudio.services.document import Document
+from nnstudio.ui.main_window import MainWindow
+from nnstudio.ui.summary_table import CONFIRMED, FAILED, INVALID, MISMATCH, PENDING
+
+ROOT = Path(__file__).resolve().parents[2]
+KERAS_TIMEOUT_MS = 90_000
+
+
+class FakeService(QObject):
+    """The ModelService's interface without an engine: the test emits the results."""
+
+    engineStateChanged = Signal(str, str)
+    buildStarted = Signal(int)
+    buildFinished = Signal(object)
+    buildFailed = Signal(object)
+    exportFinished = Signal(str)
+    exportFailed = Signal(str)
+    keras_loaded = Signal(object)
+    loadFailed = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = False
+        self.builds: list = []
+        self.exports: list = []
+        self.loads: list = []
+
+    def start(self) -> None:
+        self.started = True
+
+    def request_build(self, spec, weights=None) -> int:
+        self.builds.append((spec, weights))
+        return len(self.builds)
+
+    def export_keras(self, spec, path, weights=None) -> int:
+        self.exports.append((spec, path, weights))
+        return len(self.exports)
+
+    def load_keras(self, path) -> int:
+        self.loads.append(path)
+        return len(self.loads)
+
+    def shutdown(self) -> None:
+        self.started = False
+
+    def answer(self, spec=None, params_delta: int = 0, elapsed_ms: float = 42.0) -> BuildResult:
+        """Emit a BuildResult that matches the analytic summary of `spec` (the last requested one)."""
+        spec = spec if spec is not None else self.builds[-1][0]
+        summary = analyze(spec)
+        rows = [
+            {
+                "name": r.name,
+                "type": r.class_name,
+                "output_shape": [None, *r.output_shape],
+                "params": r.params + params_delta,
+                "trainable": r.trainable,
+                "non_trainable": r.non_trainable,
+            }
+            for r in summary.rows
+        ]
+        result = BuildResult(
+            len(self.builds),
+            spec,
+            rows,
+            summary.total_params + params_delta * len(rows),
+            summary.trainable_params,
+            summary.non_trainable_params,
+            {},
+            elapsed_ms,
+        )
+        self.buildFinished.emit(result)
+        return result
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """A settings file of the test's own: nothing of the person's settings is read or written."""
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def no_dialogs(monkeypatch):
+    """Message boxes answer at once: Discard for questions; warnings are recorded."""
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(
+        QMessageBox,
+        "warning",
+        staticmethod(lambda parent, title, text, *a, **k: shown.append((title, text)) or QMessageBox.StandardButton.Ok),
+    )
+    return shown
+
+
+@pytest.fixture
+def fake_window(qtbot, settings, no_dialogs):
+    service = FakeService()
+    window = MainWindow(Document(), service, settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.start_service()
+    yield window, service
+    window.document.undo_stack.setClean()
+
+
+@pytest.fixture
+def keras_window(qtbot, settings, no_dialogs):
+    from nnstudio.services.model_service import ModelService
+
+    service = ModelService()
+    window = MainWindow(Document(), service, settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        yield window, service
+    finally:
+        service.shutdown()
+        window.document.undo_stack.setClean()
+
+
+def table_texts(window) -> list[list[str]]:
+    model = window.summary_table.model
+    return [[model.index(r, c).data() for c in range(3)] for r in range(model.rowCount())]
+
+
+LESSON_ROWS = [
+    ["dense (Dense)", "(None, 64)", "1,344"],
+    ["dense_1 (Dense)", "(None, 10)", "650"],
+]
+LESSON_TOTALS = "Total params: 1,994 (7.79 KB)\nTrainable params: 1,994 (7.79 KB)\nNon-trainable params: 0 (0.00 B)"
+
+
+# -- composition -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["layerPalette", "layerStack", "propertyEditor", "compileSettings", "summaryTable", "networkCanvas"]
+)
+def test_main_widgets_carry_their_object_names(fake_window, name):
+    window, _ = fake_window
+    widget = window.findChild(QWidget, name)
+    assert widget is not None, f"no widget called {name} (is its module importable?)"
+    assert widget.isVisible()
+
+
+def test_window_shows_the_lesson_title_and_docks(fake_window):
+    window, service = fake_window
+    assert window.windowTitle() == "Untitled[*] — nnstudio"
+    assert not window.isWindowModified()
+    assert [layer.name for layer in window.document.spec.layers] == ["input_layer", "dense", "dense_1"]
+    for dock in ("paletteDock", "layerStackDock", "propertyDock", "compileDock", "summaryDock"):
+        assert window.docks[dock].isVisible()
+    assert service.started
+    assert service.builds and service.builds[-1][0] == window.document.spec
+
+
+def test_menus_have_the_documented_shortcuts(fake_window):
+    window, _ = fake_window
+    shortcuts = {
+        window.new_action: "Ctrl+N",
+        window.open_action: "Ctrl+O",
+        window.save_action: "Ctrl+S",
+        window.save_as_action: "Ctrl+Shift+S",
+        window.export_keras_action: "Ctrl+E",
+        window.duplicate_action: "Ctrl+D",
+        window.move_up_action: "Ctrl+Up",
+        window.move_down_action: "Ctrl+Down",
+        window.undo_action: "Ctrl+Z",
+    }
+    for action, keys in shortcuts.items():
+        assert action.shortcut().toString() == keys, action.text()
+    assert "Ctrl+Shift+Z" in [k.toString() for k in window.redo_action.shortcuts()]
+    titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert titles == ["File", "Edit", "View", "Help"]
+
+
+# -- the summary table -------------------------------------------------------------------------------
+
+
+def test_table_shows_the_lesson_at_once_then_confirmed(fake_window, qtbot):
+    window, service = fake_window
+    table = window.summary_table
+    assert table_texts(window) == LESSON_ROWS
+    assert table.totals_text() == LESSON_TOTALS
+    assert table.state == PENDING
+    assert "waiting for Keras" in table.state_label.text()
+    with qtbot.waitSignal(window.kerasSettled) as blocker:
+        service.answer()
+    assert blocker.args == [CONFIRMED]
+    assert table.state == CONFIRMED
+    assert "✓ confirmed by Keras" in table.state_label.text()
+    assert table_texts(window) == LESSON_ROWS
+    assert window.keras_label.text() == "Built in 42 ms"
+    param = window.summary_table.model.index(0, 2).data(Qt.ItemDataRole.TextAlignmentRole)
+    assert param & int(Qt.AlignmentFlag.AlignRight)
+
+
+def test_every_edit_updates_at_once_and_asks_for_a_build(fake_window):
+    window, service = fake_window
+    doc = window.document
+    before = len(service.builds)
+    doc.set_param(1, "units", 32)
+    assert table_texts(window)[0] == ["dense (Dense)", "(None, 32)", "672"]
+    assert table_texts(window)[1] == ["dense_1 (Dense)", "(None, 10)", "330"]
+    assert window.summary_table.totals_text().startswith("Total params: 1,002 (3.91 KB)")
+    assert window.summary_table.state == PENDING
+    assert len(service.builds) == before + 1 and service.builds[-1][0] == doc.spec
+    assert window.isWindowModified()
+    assert "Set" in window.undo_action.text() or "units" in window.undo_action.text()
+    doc.undo_stack.undo()
+    assert table_texts(window) == LESSON_ROWS
+    assert "Redo" in window.redo_action.text()
+
+
+def test_stale_result_does_not_confirm(fake_window):
+    window, service = fake_window
+    old = window.document.spec
+    window.document.set_param(1, "units", 8)
+    service.answer(old)
+    assert window.summary_table.state == PENDING
+    service.answer()
+    assert window.summary_table.state == CONFIRMED
+
+
+def test_keras_disagreement_is_shown(fake_window, qtbot):
+    window, service = fake_window
+    with qtbot.waitSignal(window.kerasSettled) as blocker:
+        service.answer(params_delta=1)
+    assert blocker.args == [MISMATCH]
+    assert window.summary_table.state == MISMATCH
+    assert "Keras disagrees" in window.summary_table.state_label.text()
+    assert "1,345" in window.summary_table.state_label.text()
+
+
+def test_invalid_edit_shows_the_error_and_keeps_the_last_good_keras_state(fake_window):
+    window, service = fake_window
+    service.answer()
+    good = window.last_result
+    builds = len(service.builds)
+    window.document.set_param(2, "units", -5)
+    assert len(service.builds) == builds, "an unsound model must not be sent to Keras"
+    assert window.summary_table.state == INVALID
+    assert "units" in window.keras_label.text()
+    assert window.last_result is good
+    model = window.summary_table.model
+    assert model.index(1, 0).data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert "Received: units=-5" in model.index(1, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is None
+
+
+def test_keras_failure_marks_the_layer(fake_window, qtbot):
+    window, service = fake_window
+    spec = window.document.spec
+    with qtbot.waitSignal(window.kerasSettled) as blocker:
+        service.buildFailed.emit(BuildFailure(1, spec, "something Keras said", "dense_1"))
+    assert blocker.args == [FAILED]
+    assert window.summary_table.state == FAILED
+    assert "something Keras said" in window.keras_label.text()
+    assert window.summary_table.model.index(1, 0).data(Qt.ItemDataRole.ToolTipRole) == "something Keras said"
+
+
+def test_engine_states_in_the_status_bar(fake_window):
+    window, service = fake_window
+    service.engineStateChanged.emit("starting", "Loading Keras…")
+    assert window.keras_label.text() == "Loading Keras…"
+    service.engineStateChanged.emit("restarting", "Keras engine stopped unexpectedly; restarting…")
+    assert "restarting" in window.keras_label.text()
+    service.engineStateChanged.emit("failed", "no Keras here")
+    assert "no Keras here" in window.keras_label.text()
+
+
+def test_row_selection_follows_the_document_both_ways(fake_window):
+    window, _ = fake_window
+    doc = window.document
+    view = window.summary_table.view
+    view.selectRow(1)
+    assert doc.selected_index == 2
+    doc.select_layer(1)
+    assert view.currentIndex().row() == 0
+    doc.select_layer(0)  # the Input has no row, like in Keras
+    assert not view.currentIndex().isValid()
+
+
+def test_edit_actions_act_on_the_selected_layer(fake_window):
+    window, _ = fake_window
+    doc = window.document
+    doc.select_layer(2)
+    window.duplicate_action.trigger()
+    assert [layer.name for layer in doc.spec.layers] == ["input_layer", "dense", "dense_1", "dense_2"]
+    doc.select_layer(3)
+    window.move_up_action.trigger()
+    assert [layer.name for layer in doc.spec.layers] == ["input_layer", "dense", "dense_2", "dense_1"]
+    doc.select_layer(2)
+    window.delete_action.trigger()
+    assert [layer.name for layer in doc.spec.layers] == ["input_layer", "dense", "dense_1"]
+    doc.select_layer(1)
+    assert not window.move_up_action.isEnabled()  # nothing goes above the Input
+    doc.select_layer(0)
+    assert not window.duplicate_action.isEnabled()
+
+
+def test_title_names_the_file_and_marks_changes(fake_window, tmp_path):
+    window, _ = fake_window
+    assert window.files.save_as(tmp_path / "mine.nnstudio")
+    assert window.windowTitle() == "mine.nnstudio[*] — nnstudio"
+    assert not window.isWindowModified()
+    window.document.set_param(1, "units", 3)
+    assert window.isWindowModified()
+
+
+def test_dock_layout_is_remembered(qtbot, settings, no_dialogs):
+    first = MainWindow(Document(), FakeService(), settings=settings)
+    qtbot.addWidget(first)
+    first.show()
+    first.docks["compileDock"].hide()
+    first.close()
+    assert settings.value("window/state") is not None
+    second = MainWindow(Document(), FakeService(), settings=settings)
+    qtbot.addWidget(second)
+    second.show()
+    assert not second.docks["compileDock"].isVisible()
+    assert second.docks["summaryDock"].isVisible()
+
+
+def test_window_starts_without_a_model_service(qtbot, settings, no_dialogs):
+    window = MainWindow(Document(), None, settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.start_service()
+    assert "unavailable" in window.keras_label.text()
+    assert table_texts(window) == LESSON_ROWS
+
+
+# -- with the real Keras engine ------------------------------------------------------------------------
+
+
+def test_keras_confirms_the_lesson(keras_window, qtbot):
+    window, _service = keras_window
+    assert table_texts(window) == LESSON_ROWS
+    assert window.summary_table.totals_text() == LESSON_TOTALS
+    with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS) as blocker:
+        window.start_service()
+    assert blocker.args == [CONFIRMED], window.summary_table.state_label.text()
+    assert table_texts(window) == LESSON_ROWS
+    assert window.summary_table.totals_text() == LESSON_TOTALS
+    assert window.keras_label.text().startswith("Built in ")
+    weights = window.current_weights()
+    assert [w.shape for w in weights["dense"]] == [(20, 64), (64,)]
+    # an edit is confirmed again
+    with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS) as blocker:
+        window.document.set_param(1, "units", 32)
+    assert blocker.args == [CONFIRMED]
+    assert table_texts(window)[0] == ["dense (Dense)", "(None, 32)", "672"]
+
+
+GUI_PROCESS_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from PySide6.QtCore import QSettings, QTimer
+    from nnstudio.app import make_application, make_model_service
+    from nnstudio.services.document import Document
+    from nnstudio.ui.main_window import MainWindow
+
+    app = make_application()
+    service = make_model_service()
+    window = MainWindow(Document(), service, settings=QSettings(sys.argv[1], QSettings.Format.IniFormat))
+    window.show()
+    states = []
+    window.kerasSettled.connect(lambda s: (states.append(s), app.quit()))
+    QTimer.singleShot(0, window.start_service)
+    QTimer.singleShot(90_000, app.quit)
+    app.exec()
+    service.shutdown()
+    rows = [[window.summary_table.model.index(r, c).data() for c in range(3)]
+            for r in range(window.summary_table.model.rowCount())]
+    print(json.dumps({"states": states, "rows": rows, "totals": window.summary_table.totals_text(),
+                      "keras": "keras" in sys.modules, "tensorflow": "tensorflow" in sys.modules}))
+    """
+)
+
+
+def test_gui_process_never_imports_keras(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="3")
+    out = subprocess.run(
+        [sys.executable, "-c", GUI_PROCESS_SCRIPT, str(tmp_path / "s.ini")],
+        capture_output=True,
+        text=True,
+        timeout=150,
+        env=env,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["states"] == [CONFIRMED], report
+    assert report["rows"] == LESSON_ROWS
+    assert report["totals"] == LESSON_TOTALS
+    assert report["keras"] is False
+    assert report["tensorflow"] is False
+
+
+def test_screenshot_command(tmp_path):
+    png = tmp_path / "shot.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="3")
+    out = subprocess.run(
+        [sys.executable, "-m", "nnstudio", "--screenshot", str(png), str(ROOT / "resources/examples/lesson.nnstudio")],
+        capture_output=True,
+        text=True,
+        timeout=150,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (1400, 900)
