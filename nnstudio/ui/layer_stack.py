@@ -197,6 +197,11 @@ class LayerStackModel(QAbstractListModel):
             data.setText(self._layers[rows[0]].name)
         return data
 
+    def removeRows(self, row: int, count: int, parent=QModelIndex()) -> bool:  # noqa: B008, N802
+        # After an internal move Qt's startDrag "removes the source rows" of a MoveAction; the move
+        # already happened in the document, so nothing may be removed here.
+        return False
+
     def canDropMimeData(self, data: QMimeData, action, row, column, parent) -> bool:  # noqa: N802
         return data.hasFormat(LAYER_MIME) or data.hasFormat(ROW_MIME)
 

@@ -271,3 +271,44 @@ def test_describe_is_short_and_readable():
     assert describe(spec.new_layer("Dropout", rate=0.25)) == "Dropout(0.25)"
     assert describe(spec.new_layer("Reshape", target_shape=[4, 5])) == "Reshape(4, 5)"
     assert describe(spec.new_layer("Dense", units=3, use_bias=False)) == "Dense(3, no bias)"
+
+
+def test_a_real_drop_event_lands_between_the_rows_under_the_mouse(qtbot):
+    """The same drop delivered as Qt delivers a mouse drop: the view works out the row from the position."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QDropEvent
+
+    document = Document()
+    stack = LayerStackView(document)
+    qtbot.addWidget(stack)
+    stack.resize(320, 300)
+    stack.show()
+    qtbot.waitExposed(stack)
+    assert stack.showDropIndicator() and stack.dragDropMode() == stack.DragDropMode.DragDrop
+    palette = LayerPalette()
+    qtbot.addWidget(palette)
+
+    def drop_at(y, class_name):
+        data = palette.mime_data_for(class_name)  # kept alive while the event points at it
+        event = QDropEvent(QPointF(40, y), COPY, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        stack.dropEvent(event)  # what the viewport runs on a drop (sendEvent needs a real QDrag in flight)
+        return event.isAccepted()
+
+    second = stack.visualRect(stack.model().index(2))  # dense_1
+    assert drop_at(second.top() + 3, "Dropout")  # upper edge of dense_1: before it
+    assert [layer.name for layer in document.spec.layers] == ["input_layer", "dense", "dropout", "dense_1"]
+    assert drop_at(stack.viewport().height() - 5, "Flatten")  # empty space below: at the end
+    assert document.spec.layers[-1].class_name == "Flatten"
+    first = stack.visualRect(stack.model().index(0))
+    assert not drop_at(first.top() + 3, "Dense")  # above the Input
+    assert stack.banner.isVisible() and "above the Input" in stack.banner.text()
+
+
+def test_qt_removing_the_source_rows_after_a_move_changes_nothing(qtbot):
+    document = Document()
+    stack = LayerStackView(document)
+    qtbot.addWidget(stack)
+    assert drag_row(stack, 2, 1)
+    moved = document.spec
+    assert not stack.model().removeRows(1, 1)  # what QAbstractItemView.startDrag does after a MoveAction
+    assert document.spec == moved
