@@ -1,0 +1,92 @@
+"""TrainingService: fitting in the engine process, driven by a worker thread, seen through signals."""
+
+import os
+import time
+
+import pytest
+
+from nnstudio.core.csv_data import DataConfig
+from nnstudio.core.spec import lesson_spec
+from nnstudio.services.training_service import TrainingService
+
+KERAS_START_MS = 180_000  # spawning the engine and importing Keras on a busy 2-core machine
+
+
+@pytest.fixture
+def service(qtbot):
+    service = TrainingService(weights_interval=0.05)
+    yield service
+    service.shutdown()
+
+
+def test_train_resume_stop_reset(qtbot, service, tmp_path):
+    spec = lesson_spec()
+    data = DataConfig(samples=256, seed=2)
+
+    # a data problem fails with the message, the service lives on
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n3,x\n")
+    with qtbot.waitSignal(service.failed, timeout=KERAS_START_MS) as failure:
+        service.start(spec, DataConfig(source="csv", path=str(bad)), epochs=1)
+    assert "Input takes 20 features" in failure.args[0] or "row 3" in failure.args[0]
+
+    # train: progress, every epoch, weight snapshots, the history, loss falls
+    epochs, progress, weights = [], [], []
+    service.epochFinished.connect(lambda e, logs: epochs.append((e, logs)))
+    service.progress.connect(lambda e, b, logs, eta: progress.append((e, b, logs, eta)))
+    service.weightsUpdated.connect(weights.append)
+    with qtbot.waitSignal(service.finished, timeout=KERAS_START_MS) as done:
+        service.start(spec, data, epochs=4, batch_size=16, validation_split=0.25)
+        assert service.is_training()
+    history = done.args[0]
+    assert [e for e, _ in epochs] == [1, 2, 3, 4]
+    assert len(history["loss"]) == 4 and len(history["val_loss"]) == 4
+    assert history["loss"][-1] < history["loss"][0]
+    assert progress and progress[-1][0] == 4 and progress[-1][1] == 12 and progress[-1][3] == 0.0
+    assert weights and weights[-1]["dense"][0].shape == (20, 64)
+    assert service.has_trained_weights() and not service.is_training()
+    assert service.last_result.epochs_done == 4 and not service.last_result.stopped
+
+    # resume: epochs count on, the history grows
+    epochs.clear()
+    with qtbot.waitSignal(service.finished, timeout=60_000) as done:
+        service.resume(spec, data, epochs=2, batch_size=16, validation_split=0.25)
+    assert [e for e, _ in epochs] == [5, 6]
+    assert len(done.args[0]["loss"]) == 6
+    assert done.args[0]["loss"][4] < history["loss"][0]
+
+    # stop: a long run ends within a batch of the request
+    epochs.clear()
+    seen = []
+
+    def stop_on_first(update):
+        if not seen:
+            seen.append((update["epoch"], update["batch"]))
+            service.stop()
+
+    service.progressDetail.connect(stop_on_first)
+    started = time.perf_counter()
+    with qtbot.waitSignal(service.finished, timeout=60_000):
+        service.resume(spec, DataConfig(samples=2048, seed=2), epochs=50, batch_size=4, validation_split=0.0)
+    assert time.perf_counter() - started < 30
+    result = service.last_result
+    assert result.stopped and len(result.history["loss"]) == 1
+    service.progressDetail.disconnect(stop_on_first)
+    # the engine saw the cancel within a batch or two of the first progress message (batches
+    # run while the message crossed the thread boundary are the only extra ones)
+    assert result.fit_seconds < 10
+
+    # reset: fresh weights, no history
+    with qtbot.waitSignal(service.resetDone, timeout=60_000) as reset:
+        service.reset(spec)
+    assert set(reset.args[0]) == {"dense", "dense_1"}
+    assert not service.has_trained_weights() and service.history == {}
+
+    pid = service.engine_pid()
+    assert pid is not None
+    service.shutdown()
+    assert service.engine_pid() is None
+    with pytest.raises(OSError):
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.1)
