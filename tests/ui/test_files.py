@@ -1,0 +1,303 @@
+"""File ▸ New / Open / Save / Export in the window: round trips, .keras files both ways, broken files, prompts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+
+from nnstudio.core.project import load_project
+from nnstudio.core.spec import lesson_spec
+from nnstudio.services.document import Document
+from nnstudio.ui.main_window import MainWindow
+from nnstudio.ui.summary_table import CONFIRMED
+
+ROOT = Path(__file__).resolve().parents[2]
+KERAS_TIMEOUT_MS = 120_000
+ENV = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="3")
+
+WRITE_KERAS = textwrap.dedent(
+    """
+    import sys, numpy as np, keras
+    model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(64, activation="relu"),
+                              keras.layers.Dense(10)])
+    model.compile(loss="mean_squared_error", optimizer="adam")
+    model.save(sys.argv[1])
+    np.save(sys.argv[2], model.layers[0].get_weights()[0])
+    """
+)
+
+READ_KERAS = textwrap.dedent(
+    """
+    import json, sys, numpy as np, keras
+    model = keras.saving.load_model(sys.argv[1])
+    print(json.dumps({"params": model.count_params(), "names": [l.name for l in model.layers],
+                      "kernel": model.layers[0].get_weights()[0].tolist(), "loss": model.loss}))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def keras_written(tmp_path_factory):
+    """A .keras file written by plain Keras (in a child process) and its first kernel."""
+    folder = tmp_path_factory.mktemp("keras_written")
+    path, kernel = folder / "lesson.keras", folder / "kernel.npy"
+    out = subprocess.run(
+        [sys.executable, "-c", WRITE_KERAS, str(path), str(kernel)], capture_output=True, text=True, env=ENV, timeout=180
+    )
+    assert out.returncode == 0, out.stderr
+    return path, np.load(kernel)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+class Dialogs:
+    """Monkeypatched QMessageBox: `answer` is what a question returns; warnings are recorded."""
+
+    def __init__(self) -> None:
+        self.answer = QMessageBox.StandardButton.Discard
+        self.questions: list[str] = []
+        self.warnings: list[tuple[str, str]] = []
+
+    def question(self, parent, title, text, *args, **kwargs):
+        self.questions.append(text)
+        return self.answer
+
+    def warning(self, parent, title, text, *args, **kwargs):
+        self.warnings.append((title, text))
+        return QMessageBox.StandardButton.Ok
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    d = Dialogs()
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(d.question))
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(d.warning))
+    return d
+
+
+@pytest.fixture
+def window(qtbot, settings, dialogs):
+    w = MainWindow(Document(), None, settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.document.undo_stack.setClean()
+
+
+@pytest.fixture
+def keras_window(qtbot, settings, dialogs):
+    from nnstudio.services.model_service import ModelService
+
+    service = ModelService()
+    w = MainWindow(Document(), service, settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        yield w, service
+    finally:
+        service.shutdown()
+        w.document.undo_stack.setClean()
+
+
+# -- save and open ------------------------------------------------------------------------------------
+
+
+def test_save_and_open_round_trip(window, tmp_path):
+    doc = window.document
+    doc.set_param(1, "units", 48)
+    doc.rename_layer(2, "logits")
+    path = tmp_path / "model.nnstudio"
+    assert window.files.save_as(path)
+    assert not doc.is_modified()
+    assert doc.path == path
+    assert [p.name for p in tmp_path.iterdir() if p.name != "settings.ini" and p.is_file()] == ["model.nnstudio"]
+    saved_spec, _ = load_project(path)
+    assert saved_spec == doc.spec
+
+    assert window.files.new()
+    assert doc.spec == lesson_spec() and doc.path is None
+    assert window.files.open(path)
+    assert doc.spec == saved_spec
+    assert doc.path == path and not doc.is_modified()
+    assert window.windowTitle() == "model.nnstudio[*] — nnstudio"
+    assert window.files.recent_files()[0] == str(path.resolve())
+
+
+def test_save_uses_the_current_path(window, tmp_path):
+    path = tmp_path / "a.nnstudio"
+    assert window.files.save_as(tmp_path / "a")  # the suffix is added
+    assert path.exists()
+    window.document.set_param(1, "units", 7)
+    assert window.files.save()
+    assert load_project(path)[0].layers[1].params["units"] == 7
+
+
+def test_save_failure_is_a_message_and_the_document_stays_modified(window, dialogs, tmp_path):
+    window.document.set_param(1, "units", 7)
+    assert not window.files.save_as(tmp_path / "no" / "such" / "folder" / "m.nnstudio")
+    assert dialogs.warnings and dialogs.warnings[-1][0] == "Cannot save"
+    assert window.document.is_modified()
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("random.keras", bytes(range(256)) * 8),
+        ("hdf5.keras", b"\x89HDF\r\n\x1a\n" + b"\0" * 512),
+        ("empty.keras", b""),
+        ("notjson.nnstudio", b"{this is not json"),
+        ("binary.nnstudio", b"\xff\xfe\x00\x01" * 10),
+        ("deep.nnstudio", b"[" * 100 + b"]" * 100),
+        ("negative.nnstudio", json.dumps({"format": "nnstudio", "version": 1, "layers": [
+            {"class_name": "Input", "name": "input_layer", "shape": [20]},
+            {"class_name": "Dense", "name": "dense", "units": 1e309}]}).encode().replace(b"Infinity", b"1e999")),
+    ],
+)
+def test_a_broken_file_is_refused_and_the_document_kept(window, dialogs, tmp_path, name, data):
+    doc = window.document
+    doc.set_param(1, "units", 5)
+    spec, path = doc.spec, doc.path
+    bad = tmp_path / name
+    bad.write_bytes(data)
+    assert not window.files.open_path(bad)
+    assert len(dialogs.warnings) == 1
+    title, text = dialogs.warnings[0]
+    assert title == "Cannot open file"
+    assert text.startswith(f"{name} was not opened: ")
+    assert "\n" not in text and "Traceback" not in text
+    assert doc.spec == spec and doc.path == path and doc.is_modified()
+
+
+def test_a_missing_file_is_refused(window, dialogs, tmp_path):
+    assert not window.files.open_path(tmp_path / "gone.nnstudio")
+    assert "gone.nnstudio was not opened" in dialogs.warnings[0][1]
+
+
+# -- unsaved changes ----------------------------------------------------------------------------------
+
+
+def test_closing_with_unsaved_changes_asks(window, dialogs, tmp_path):
+    window.document.set_param(1, "units", 9)
+    dialogs.answer = QMessageBox.StandardButton.Cancel
+    assert not window.close()
+    assert window.isVisible() and len(dialogs.questions) == 1
+    assert "before closing" in dialogs.questions[0]
+
+    dialogs.answer = QMessageBox.StandardButton.Save
+    # the document has no path yet, so Save asks for one
+    target = tmp_path / "saved.nnstudio"
+    from PySide6.QtWidgets import QFileDialog
+
+    original = QFileDialog.getSaveFileName
+    QFileDialog.getSaveFileName = staticmethod(lambda *a, **k: (str(target), ""))
+    try:
+        assert window.close()
+    finally:
+        QFileDialog.getSaveFileName = original
+    assert target.exists()
+    assert load_project(target)[0].layers[1].params["units"] == 9
+
+
+def test_discard_closes_without_saving(window, dialogs, tmp_path):
+    window.document.set_param(1, "units", 9)
+    dialogs.answer = QMessageBox.StandardButton.Discard
+    assert window.close()
+    assert dialogs.questions
+
+
+def test_a_clean_document_closes_without_asking(window, dialogs):
+    assert window.close()
+    assert dialogs.questions == []
+
+
+def test_new_and_open_ask_too(window, dialogs, tmp_path):
+    path = tmp_path / "x.nnstudio"
+    window.files.save_as(path)
+    window.document.set_param(1, "units", 2)
+    dialogs.answer = QMessageBox.StandardButton.Cancel
+    assert not window.files.new()
+    assert not window.files.open(path)
+    assert len(dialogs.questions) == 2
+    assert window.document.spec.layers[1].params["units"] == 2
+    dialogs.answer = QMessageBox.StandardButton.Discard
+    assert window.files.open(path)
+    assert window.document.spec.layers[1].params["units"] == 64
+
+
+# -- code export -----------------------------------------------------------------------------------------
+
+
+def test_export_python_code(window, tmp_path):
+    path = tmp_path / "model.py"
+    assert window.files.export_python(path)
+    source = path.read_text()
+    compile(source, str(path), "exec")
+    assert "Dense(64" in source and "keras" in source
+
+
+def test_export_keras_without_an_engine_is_a_message(window, dialogs, tmp_path):
+    assert not window.files.export_keras(tmp_path / "m.keras")
+    assert dialogs.warnings[0][0] == "Cannot export"
+    assert not (tmp_path / "m.keras").exists()
+
+
+# -- with the Keras engine ---------------------------------------------------------------------------------
+
+
+def test_open_a_keras_written_file(keras_window, qtbot, keras_written):
+    window, service = keras_window
+    path, kernel = keras_written
+    with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS):
+        window.start_service()
+    with qtbot.waitSignal(service.keras_loaded, timeout=KERAS_TIMEOUT_MS):
+        assert window.files.open_path(path)
+        doc = window.document
+        assert [layer.name for layer in doc.spec.layers] == ["input_layer", "dense", "dense_1"]
+        assert doc.path == path
+        assert window.windowTitle() == "lesson.keras[*] — nnstudio"
+        assert window.summary_table.totals_text().startswith("Total params: 1,994 (7.79 KB)")
+
+    def file_weights_shown() -> bool:
+        weights = window.current_weights()
+        return weights is not None and np.allclose(weights["dense"][0], kernel)
+
+    qtbot.waitUntil(file_weights_shown, timeout=KERAS_TIMEOUT_MS)
+    assert window.summary_table.state == CONFIRMED
+
+
+def test_export_keras_loads_in_plain_keras(keras_window, qtbot, tmp_path):
+    window, service = keras_window
+    window.document.set_param(2, "activation", "softmax")
+    with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS) as blocker:
+        window.start_service()
+    assert blocker.args == [CONFIRMED]
+    kernel = window.current_weights()["dense"][0]
+    path = tmp_path / "out.keras"
+    with qtbot.waitSignal(service.exportFinished, timeout=KERAS_TIMEOUT_MS):
+        assert window.files.export_keras(path)
+        assert window.export_progress.isVisible()
+    assert not window.export_progress.isVisible()
+    assert path.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+    out = subprocess.run(
+        [sys.executable, "-c", READ_KERAS, str(path)], capture_output=True, text=True, env=ENV, timeout=180
+    )
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["params"] == 1994
+    assert report["names"] == ["dense", "dense_1"]
+    assert np.allclose(np.array(report["kernel"]), kernel), "the exported weights are the ones on screen"
