@@ -65,7 +65,9 @@ def run_train(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise CommandError(f"--batch-size must be at least 1; received {args.batch_size}", "--batch-size")
     if not 0.0 <= args.validation_split < 1.0:
-        raise CommandError(f"--validation-split must be in [0, 1); received {args.validation_split}", "--validation-split")
+        raise CommandError(
+            f"--validation-split must be in [0, 1); received {args.validation_split}", "--validation-split"
+        )
     spec = load_checked(args.file)
 
     if args.data in ("synthetic", "iris"):

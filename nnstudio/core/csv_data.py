@@ -52,11 +52,15 @@ class CsvTable:
 
     def column_index(self, column: str | int) -> int:
         """The 0-based index of a column given by header name or 1-based number ("3" or 3)."""
-        if isinstance(column, int) or (isinstance(column, str) and column.strip().isdigit() and column not in self.header):
+        if isinstance(column, int) or (
+            isinstance(column, str) and column.strip().isdigit() and column not in self.header
+        ):
             number = int(column)
             if not 1 <= number <= len(self.header):
                 raise CsvError(
-                    f"column {number} does not exist; the file has {len(self.header)} columns", self.path, column=str(column)
+                    f"column {number} does not exist; the file has {len(self.header)} columns",
+                    self.path,
+                    column=str(column),
                 )
             return number - 1
         if column in self.header:
@@ -180,7 +184,9 @@ def load_csv(
     overlap = set(feature_idx) & set(target_idx)
     if overlap:
         i = min(overlap)
-        raise CsvError(f"{table.column_label(i)} is chosen as both a feature and a target", table.path, column=table.header[i])
+        raise CsvError(
+            f"{table.column_label(i)} is chosen as both a feature and a target", table.path, column=table.header[i]
+        )
     if not feature_idx:
         raise CsvError("no feature columns are left once the targets are taken", table.path)
     names = [table.header[i] for i in feature_idx]
@@ -248,7 +254,9 @@ def _class_targets(table: CsvTable, index: int, output_units: int | None, loss: 
     return encode_labels(labels, count, units, loss), tuple(keys)
 
 
-def load_iris(input_size: int | None = 4, output_units: int | None = 3, loss: str = "categorical_crossentropy") -> Dataset:
+def load_iris(
+    input_size: int | None = 4, output_units: int | None = 3, loss: str = "categorical_crossentropy"
+) -> Dataset:
     """Fisher's Iris data shipped in resources/datasets (4 features, 3 species)."""
     return load_csv(IRIS_PATH, input_size=input_size, output_units=output_units, loss=loss)
 
@@ -344,7 +352,9 @@ def prepare(spec, config: DataConfig, validation_split: float = 0.0) -> Prepared
             loss=spec.compile.loss,
         )
         if len(output_shape) != 1:
-            raise CsvError(f"a CSV file's targets fit a flat output; this model's output has shape {output_shape}", path)
+            raise CsvError(
+                f"a CSV file's targets fit a flat output; this model's output has shape {output_shape}", path
+            )
     else:
         raise DatasetError(f"unknown data source {config.source!r}; choose one of {', '.join(SOURCES)}")
     x, y, x_val, y_val = split(data.x, data.y, validation_split, config.seed)

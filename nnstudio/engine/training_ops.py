@@ -5,7 +5,8 @@ The engine keeps one training session (the Keras model and how many epochs it ha
 Resume goes on with the same model, optimizer state included; Reset forgets it.
 
 "train" args: `spec`, `data` (a `DataConfig`), `epochs` (to run in this call), `batch_size`,
-`validation_split`, `resume` (go on with the session's model when its spec is the same),
+`validation_split`, `resume` (go on with the session's model when its spec is the same; else
+build one from the weights sent along, counting epochs on from `initial_epoch`),
 `snapshot_every` (seconds between weight snapshots), `progress_interval` (seconds between
 progress messages; 0.05 = 20 a second). Weights sent along start a fresh run (the weights the
 app shows). While it runs the op sends interim replies (`ctx.progress`):
@@ -76,14 +77,16 @@ def train(ctx: EngineContext, args: dict[str, Any]) -> TrainResult:
     from nnstudio.keras_io.build import build_model
     from nnstudio.keras_io.train import run_training
 
-    resume = bool(args.get("resume")) and SESSION.model is not None and SESSION.spec == spec
-    if resume:
-        model = SESSION.model
+    resume = bool(args.get("resume"))
+    if resume and SESSION.model is not None and SESSION.spec == spec:
+        model = SESSION.model  # same model, same optimizer state
         initial_epoch = SESSION.epochs_done
     else:
+        # a new run, or a resume whose session is gone (engine restarted) or whose compile
+        # settings changed: a fresh model from the weights sent along, epochs counting on
         _forget()
         model = build_model(spec, ctx.weights or None, strict=False)
-        initial_epoch = 0
+        initial_epoch = int(args.get("initial_epoch", 0)) if resume else 0
     SESSION.model, SESSION.spec, SESSION.epochs_done = model, spec, initial_epoch
 
     def progress(update: dict) -> None:

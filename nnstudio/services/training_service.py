@@ -308,11 +308,19 @@ class TrainingService(QObject):
         validation_split: float = 0.2,
     ) -> int:
         """Go on training for `epochs` more with the trained model (its weights and optimizer state)."""
-        if self.spec is not None and self.spec != spec:
-            self.history = {}
-            self.epochs_done = 0
+        if self.spec is not None and self.spec.layers != spec.layers:
+            # another architecture: the trained weights do not fit it, start afresh
+            self.discard_weights()
             return self._train(spec, data, epochs, batch_size, validation_split, None, resume=False)
+        # the same model (compile settings may differ: the engine then starts a new optimizer
+        # from the trained weights, and the epochs count on)
         return self._train(spec, data, epochs, batch_size, validation_split, self.weights, resume=True)
+
+    def trained_weights_for(self, spec: ModelSpec) -> dict | None:
+        """The trained weights if they belong to `spec`'s layers (for Export), else None."""
+        if self.weights is not None and self.spec is not None and self.spec.layers == spec.layers:
+            return self.weights
+        return None
 
     def stop(self) -> None:
         """End training after the batch that is running."""
@@ -362,6 +370,7 @@ class TrainingService(QObject):
             "batch_size": int(batch_size),
             "validation_split": float(validation_split),
             "resume": resume,
+            "initial_epoch": self.epochs_done if resume else 0,
             "snapshot_every": self.weights_interval,
             "progress_interval": self.progress_interval,
         }

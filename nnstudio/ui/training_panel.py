@@ -1,0 +1,445 @@
+"""The training panel: data, settings, Train / Stop / Resume / Reset, progress and live curves.
+
+`TrainingPanel(document, training_service)` trains `document.spec` through the service. It shows
+a progress bar with the epoch, the batch and the time left, and loss/metric curves for training
+(solid) and validation (dashed) with pyqtgraph, redrawn at most every `REDRAW_MS`, with a
+log-scale toggle.
+
+Editing the architecture while trained weights exist asks first: when the document's layers
+change away from the trained ones, `ask()` offers to keep the edit (the trained weights are
+discarded) or to undo it. Tests replace `training_panel.ask`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.csv_data import DataConfig
+from nnstudio.core.datasets import TASK_HELP, TASKS
+from nnstudio.core.spec import ModelSpec
+
+REDRAW_MS = 100
+TRAIN_PEN = "#1f77b4"
+VAL_PEN = "#ff7f0e"
+SOURCES = (("synthetic", "Synthetic task"), ("iris", "Iris (150 flowers, shipped)"), ("csv", "CSV file…"))
+
+
+def ask(parent: QWidget | None, title: str, text: str) -> bool:
+    """Ask a yes/no question; replaced in tests."""
+    answer = QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+    return answer == QMessageBox.Yes
+
+
+def format_duration(seconds: float) -> str:
+    """`0:07`, `3:25`, `1:02:03`."""
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class TrainingPanel(QWidget):
+    """See the module docstring."""
+
+    trainingStateChanged = Signal(bool)  # True while training runs
+
+    def __init__(self, document: Any, training_service: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingPanel")
+        self.document = document
+        self.service = training_service
+        self._initial_weights: dict | None = None
+        self._initial_spec: ModelSpec | None = None
+        self._asking = False
+        self._run_epochs = 1
+        self._build_ui()
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self._redraw.timeout.connect(self._draw_curves)
+
+        s = training_service
+        s.progressDetail.connect(self.on_progress)
+        s.epochFinished.connect(self.on_epoch_finished)
+        s.finished.connect(self.on_finished)
+        s.failed.connect(self.on_failed)
+        s.stateChanged.connect(self.on_state)
+        s.resetDone.connect(self.on_reset_done)
+        document.changed.connect(self.on_document_changed)
+        self._update_buttons()
+
+    # -- construction ------------------------------------------------------------------------------
+
+    def _build_ui(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+
+        data_box = QGroupBox("Data")
+        data_layout = QFormLayout(data_box)
+        self.source = QComboBox(objectName="dataSource")
+        for key, text in SOURCES:
+            self.source.addItem(text, key)
+        data_layout.addRow("Source", self.source)
+        self.source_pages = QStackedWidget()
+        # synthetic
+        synthetic = QWidget()
+        syn_form = QFormLayout(synthetic)
+        syn_form.setContentsMargins(0, 0, 0, 0)
+        self.task = QComboBox(objectName="syntheticTask")
+        for task in TASKS:
+            self.task.addItem(task, task)
+            self.task.setItemData(self.task.count() - 1, TASK_HELP[task], Qt.ToolTipRole)
+        self.samples = QSpinBox(objectName="syntheticSamples", minimum=8, maximum=1_000_000, value=512)
+        self.samples.setSingleStep(128)
+        syn_form.addRow("Task", self.task)
+        syn_form.addRow("Samples", self.samples)
+        self.source_pages.addWidget(synthetic)
+        # iris
+        iris = QLabel("Fisher's Iris: 4 measurements → 3 species (needs Input (4,) and 3 outputs).")
+        iris.setWordWrap(True)
+        self.source_pages.addWidget(iris)
+        # csv
+        csv_page = QWidget()
+        csv_form = QFormLayout(csv_page)
+        csv_form.setContentsMargins(0, 0, 0, 0)
+        path_row = QHBoxLayout()
+        self.csv_path = QLineEdit(objectName="csvPath", placeholderText="a .csv file with a header row")
+        browse = QPushButton("Browse…", objectName="csvBrowse")
+        browse.clicked.connect(self._browse_csv)
+        path_row.addWidget(self.csv_path)
+        path_row.addWidget(browse)
+        csv_form.addRow("File", path_row)
+        self.csv_features = QLineEdit(objectName="csvFeatures", placeholderText="all but the targets")
+        self.csv_targets = QLineEdit(objectName="csvTargets", placeholderText="the last column")
+        self.csv_normalise = QCheckBox("Normalise features (z-score)", objectName="csvNormalise", checked=True)
+        csv_form.addRow("Features", self.csv_features)
+        csv_form.addRow("Targets", self.csv_targets)
+        csv_form.addRow("", self.csv_normalise)
+        self.source_pages.addWidget(csv_page)
+        data_layout.addRow(self.source_pages)
+        self.source.currentIndexChanged.connect(self.source_pages.setCurrentIndex)
+        layout.addWidget(data_box)
+
+        settings = QGroupBox("Training")
+        form = QFormLayout(settings)
+        self.epochs = QSpinBox(objectName="epochs", minimum=1, maximum=100_000, value=20)
+        self.batch_size = QSpinBox(objectName="batchSize", minimum=1, maximum=1 << 20, value=32)
+        self.validation_split = QDoubleSpinBox(
+            objectName="validationSplit", minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2, value=0.2
+        )
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Validation split", self.validation_split)
+        layout.addWidget(settings)
+
+        buttons = QHBoxLayout()
+        self.train_button = QPushButton("Train", objectName="trainButton")
+        self.stop_button = QPushButton("Stop", objectName="stopButton")
+        self.resume_button = QPushButton("Resume", objectName="resumeButton")
+        self.reset_button = QPushButton("Reset", objectName="resetButton")
+        self.train_button.setToolTip("Train from freshly initialised weights")
+        self.stop_button.setToolTip("Stop after the batch that is running")
+        self.resume_button.setToolTip("Go on training the trained weights for the epochs set above")
+        self.reset_button.setToolTip("Forget the trained weights and re-initialise them")
+        for button in (self.train_button, self.stop_button, self.resume_button, self.reset_button):
+            buttons.addWidget(button)
+        self.train_button.clicked.connect(self.train)
+        self.stop_button.clicked.connect(self.stop)
+        self.resume_button.clicked.connect(self.resume)
+        self.reset_button.clicked.connect(self.reset)
+        layout.addLayout(buttons)
+
+        self.progress_bar = QProgressBar(objectName="trainingProgress", minimum=0, maximum=1000, value=0)
+        self.progress_bar.setFormat("")
+        self.progress_bar.setTextVisible(True)
+        layout.addWidget(self.progress_bar)
+        self.status = QLabel("Not trained yet.", objectName="trainingStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        layout.addWidget(self.status)
+
+        plot_row = QHBoxLayout()
+        self.metric = QComboBox(objectName="curveMetric")
+        self.metric.addItem("loss")
+        self.metric.currentTextChanged.connect(lambda _text: self._rebuild_curves())
+        self.log_scale = QCheckBox("Log scale", objectName="logScale")
+        self.log_scale.toggled.connect(self._set_log_scale)
+        plot_row.addWidget(QLabel("Curve"))
+        plot_row.addWidget(self.metric, 1)
+        plot_row.addWidget(self.log_scale)
+        layout.addLayout(plot_row)
+        self.plot = pg.PlotWidget(objectName="trainingCurves")
+        self.plot.setBackground("w")
+        self.plot.showGrid(x=True, y=True, alpha=0.3)
+        self.plot.setLabel("bottom", "epoch")
+        self.plot.setMinimumHeight(160)
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        layout.addWidget(self.plot, 1)
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    def data_config(self) -> DataConfig:
+        source = self.source.currentData()
+        if source == "synthetic":
+            return DataConfig("synthetic", task=self.task.currentData(), samples=self.samples.value())
+        if source == "iris":
+            return DataConfig("iris")
+        return DataConfig(
+            "csv",
+            path=self.csv_path.text().strip() or None,
+            features=_columns(self.csv_features.text()),
+            targets=_columns(self.csv_targets.text()),
+            normalise=self.csv_normalise.isChecked(),
+        )
+
+    def _settings(self) -> dict[str, Any]:
+        return {
+            "data": self.data_config(),
+            "epochs": self.epochs.value(),
+            "batch_size": self.batch_size.value(),
+            "validation_split": self.validation_split.value(),
+        }
+
+    def _check_ready(self) -> bool:
+        summary = self.document.summary()
+        if not summary.ok:
+            self._show_error(f"The model cannot be trained yet: {summary.issues[0].message}")
+            return False
+        if self.source.currentData() == "csv" and not self.csv_path.text().strip():
+            self._show_error("Choose a CSV file first.")
+            return False
+        return True
+
+    @Slot()
+    def train(self) -> None:
+        if self.service.is_training() or not self._check_ready():
+            return
+        self._clear_curves()
+        spec = self.document.spec
+        weights = self._initial_weights if self._initial_spec == spec else None
+        self.service.start(spec, weights=weights, **self._settings())
+        self._begin()
+
+    @Slot()
+    def resume(self) -> None:
+        if self.service.is_training() or not self._check_ready():
+            return
+        self.service.resume(self.document.spec, **self._settings())
+        self._begin()
+
+    @Slot()
+    def stop(self) -> None:
+        self.service.stop()
+        self.status.setText("Stopping after this batch…")
+
+    @Slot()
+    def reset(self) -> None:
+        self.service.reset(self.document.spec)
+        self._clear_curves()
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("")
+        self.status.setText("Weights re-initialised.")
+        self._update_buttons()
+
+    def _begin(self) -> None:
+        self._run_epochs = self.epochs.value()
+        self.status.setText("Starting…")
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("starting…")
+        self._update_buttons()
+        self.trainingStateChanged.emit(True)
+
+    def _browse_csv(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Training data", str(Path.home()), "CSV files (*.csv);;All files (*)"
+        )
+        if path:
+            self.csv_path.setText(path)
+
+    # -- from the service --------------------------------------------------------------------------
+
+    @Slot(object)
+    def on_progress(self, update: dict) -> None:
+        epoch, epochs = int(update.get("epoch", 0)), int(update.get("epochs", 0))
+        batch, batches = int(update.get("batch", 0)), int(update.get("batches", 1))
+        run_epochs = max(1, min(self._run_epochs, epochs))
+        first = epochs - run_epochs  # epochs trained before this run (Resume)
+        done = (epoch - 1 - first) * batches + batch
+        self.progress_bar.setValue(int(1000 * min(1.0, max(0.0, done / (run_epochs * batches)))))
+        eta = float(update.get("eta", 0.0))
+        text = f"epoch {epoch}/{epochs} · batch {batch}/{batches} · {format_duration(eta)} left"
+        self.progress_bar.setFormat(text)
+        logs = update.get("logs") or {}
+        if logs:
+            shown = " ".join(f"{k}={v:.4g}" for k, v in logs.items())
+            self.status.setText(f"{shown} · {update.get('samples_per_s', 0):,.0f} samples/s")
+
+    @Slot(int, object)
+    def on_epoch_finished(self, epoch: int, logs: dict) -> None:
+        for key in logs:
+            name = key[4:] if key.startswith("val_") else key
+            if self.metric.findText(name) < 0:
+                self.metric.addItem(name)
+        if not self._redraw.isActive():
+            self._redraw.start()
+
+    @Slot(object)
+    def on_finished(self, history: dict) -> None:
+        result = getattr(self.service, "last_result", None)
+        stopped = bool(getattr(result, "stopped", False))
+        epochs = self.service.epochs_done
+        loss = history.get("loss", [])
+        last = f"; loss {loss[-1]:.4g}" if loss else ""
+        val = history.get("val_loss", [])
+        last += f", val_loss {val[-1]:.4g}" if val else ""
+        self.status.setText(f"{'Stopped' if stopped else 'Finished'} after {epochs} epochs{last}.")
+        if not stopped:
+            self.progress_bar.setValue(1000)
+        self.progress_bar.setFormat(f"epoch {epochs} · {'stopped' if stopped else 'done'}")
+        self._draw_curves()
+        self._update_buttons()
+        self.trainingStateChanged.emit(False)
+
+    @Slot(str)
+    def on_failed(self, message: str) -> None:
+        self._show_error(message)
+        self.progress_bar.setFormat("failed")
+        self._update_buttons()
+        self.trainingStateChanged.emit(False)
+
+    @Slot(str, str)
+    def on_state(self, state: str, message: str) -> None:
+        if state == "starting":
+            self.status.setText(message or "Loading Keras…")
+        self._update_buttons()
+
+    @Slot(object)
+    def on_reset_done(self, weights: dict) -> None:
+        self._initial_weights = weights or None
+        self._initial_spec = self.document.spec if weights else None
+        self._update_buttons()
+
+    @Slot(object)
+    def on_build_finished(self, result: Any) -> None:
+        """Connect to ModelService.buildFinished: Train then starts from the weights the canvas shows."""
+        self._initial_weights = getattr(result, "weights", None) or None
+        self._initial_spec = getattr(result, "spec", None)
+
+    # -- architecture edits while trained weights exist --------------------------------------------
+
+    @Slot(object)
+    def on_document_changed(self, spec: ModelSpec) -> None:
+        # Ask once the edit's command is on the undo stack (this signal comes from inside
+        # QUndoStack.push, where undo() would undo the edit before it).
+        if not self._asking:
+            QTimer.singleShot(0, self._check_architecture)
+
+    def _check_architecture(self) -> None:
+        spec = self.document.spec
+        trained = self.service.spec
+        if self._asking or trained is None or trained.layers == spec.layers:
+            self._update_buttons()
+            return
+        if not (self.service.has_trained_weights() or self.service.is_training()):
+            self._update_buttons()
+            return
+        self._asking = True
+        try:
+            running = self.service.is_training()
+            text = (
+                "This change to the layers makes the trained weights useless "
+                f"({self.service.epochs_done} epochs of training)"
+                + (" and stops the training that is running" if running else "")
+                + ".\n\nKeep the change and discard the trained weights?"
+            )
+            if ask(self, "Discard trained weights?", text):
+                if running:
+                    self.service.stop()
+                self.service.discard_weights()
+                self._clear_curves()
+                self.status.setText("Trained weights discarded: the layers changed.")
+            else:
+                self.document.undo_stack.undo()
+        finally:
+            self._asking = False
+        self._update_buttons()
+
+    # -- drawing -----------------------------------------------------------------------------------
+
+    def _clear_curves(self) -> None:
+        self.plot.clear()
+        self.legend.clear()
+        self._curves = {}
+
+    def _rebuild_curves(self) -> None:
+        self._clear_curves()
+        self._draw_curves()
+
+    def _draw_curves(self) -> None:
+        history = self.service.history
+        name = self.metric.currentText() or "loss"
+        for key, pen in (
+            (name, pg.mkPen(TRAIN_PEN, width=2)),
+            (f"val_{name}", pg.mkPen(VAL_PEN, width=2, style=Qt.DashLine)),
+        ):
+            values = history.get(key)
+            if not values:
+                continue
+            curve = self._curves.get(key)
+            if curve is None:
+                label = ("validation " if key.startswith("val_") else "training ") + name
+                curve = self.plot.plot([], [], pen=pen, name=label)
+                self._curves[key] = curve
+            ys = list(values)
+            if self.log_scale.isChecked():
+                ys = [max(v, 1e-12) for v in ys]
+            curve.setData(list(range(1, len(ys) + 1)), ys)
+
+    def _set_log_scale(self, on: bool) -> None:
+        self.plot.setLogMode(x=False, y=on)
+        self._draw_curves()
+
+    # -- state -------------------------------------------------------------------------------------
+
+    def _update_buttons(self) -> None:
+        running = self.service.is_training()
+        trained = self.service.has_trained_weights() and self.service.spec is not None
+        same_layers = trained and self.service.spec.layers == self.document.spec.layers
+        self.train_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        self.resume_button.setEnabled(not running and bool(same_layers))
+        self.reset_button.setEnabled(not running)
+        for widget in (self.source, self.source_pages, self.epochs, self.batch_size, self.validation_split):
+            widget.setEnabled(not running)
+
+    def _show_error(self, message: str) -> None:
+        self.status.setText(f"<span style='color:#b00020'>{_escape(message)}</span>")
+
+
+def _columns(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,183 @@
+"""TrainingPanel against a stand-in service: buttons, progress text, curves, log scale, the edit question."""
+
+import pytest
+from PySide6.QtCore import QObject, Signal
+
+from nnstudio.core.spec import lesson_spec
+from nnstudio.services.document import Document
+from nnstudio.ui import training_panel
+from nnstudio.ui.training_panel import TrainingPanel, format_duration
+
+
+class FakeService(QObject):
+    stateChanged = Signal(str, str)
+    progress = Signal(int, int, object, float)
+    progressDetail = Signal(object)
+    epochFinished = Signal(int, object)
+    weightsUpdated = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+    resetDone = Signal(object)
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+        self.history = {}
+        self.epochs_done = 0
+        self.weights = None
+        self.spec = None
+        self.running = False
+        self.last_result = None
+
+    def start(self, spec, data=None, epochs=10, batch_size=32, validation_split=0.2, weights=None):
+        self.calls.append(("start", spec, data, epochs, batch_size, validation_split))
+        self.spec, self.running, self.history, self.epochs_done = spec, True, {}, 0
+
+    def resume(self, spec, data=None, epochs=10, batch_size=32, validation_split=0.2):
+        self.calls.append(("resume", spec, data, epochs))
+        self.running = True
+
+    def stop(self):
+        self.calls.append(("stop",))
+
+    def reset(self, spec=None):
+        self.calls.append(("reset",))
+        self.history, self.weights, self.spec, self.epochs_done = {}, None, None, 0
+
+    def discard_weights(self):
+        self.calls.append(("discard",))
+        self.history, self.weights, self.spec, self.epochs_done = {}, None, None, 0
+
+    def is_training(self):
+        return self.running
+
+    def has_trained_weights(self):
+        return self.weights is not None and self.epochs_done > 0
+
+    # drive it like the engine would
+    def play(self, epochs=3):
+        for epoch in range(1, epochs + 1):
+            logs = {"loss": 1.0 / epoch, "val_loss": 1.2 / epoch}
+            for key, value in logs.items():
+                self.history.setdefault(key, []).append(value)
+            self.epochs_done = epoch
+            self.progressDetail.emit(
+                {
+                    "epoch": epoch,
+                    "epochs": epochs,
+                    "batch": 4,
+                    "batches": 4,
+                    "logs": {"loss": 1.0 / epoch},
+                    "eta": 65.0 * (epochs - epoch),
+                    "samples_per_s": 1000.0,
+                    "epochs_done": [],
+                }
+            )
+            self.epochFinished.emit(epoch, logs)
+        self.weights = {"dense": []}
+        self.running = False
+        self.finished.emit(dict(self.history))
+
+
+@pytest.fixture
+def panel(qtbot):
+    document = Document(lesson_spec())
+    service = FakeService()
+    widget = TrainingPanel(document, service)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_format_duration():
+    assert format_duration(7) == "0:07" and format_duration(205) == "3:25" and format_duration(3723) == "1:02:03"
+
+
+def test_train_sends_settings_and_shows_progress_and_curves(panel, qtbot):
+    service = panel.service
+    assert panel.train_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert not panel.resume_button.isEnabled()
+    panel.epochs.setValue(3)
+    panel.batch_size.setValue(16)
+    panel.validation_split.setValue(0.25)
+    panel.task.setCurrentIndex(panel.task.findData("teacher"))
+    panel.train_button.click()
+    kind, spec, data, epochs, batch_size, split = service.calls[-1]
+    assert kind == "start" and spec == panel.document.spec
+    assert data.source == "synthetic" and data.task == "teacher"
+    assert (epochs, batch_size, split) == (3, 16, 0.25)
+    panel._update_buttons()
+    assert panel.stop_button.isEnabled() and not panel.train_button.isEnabled()
+
+    service.progressDetail.emit(
+        {
+            "epoch": 2,
+            "epochs": 3,
+            "batch": 2,
+            "batches": 4,
+            "logs": {"loss": 0.5},
+            "eta": 75.0,
+            "samples_per_s": 10.0,
+            "epochs_done": [],
+        }
+    )
+    assert panel.progress_bar.format() == "epoch 2/3 · batch 2/4 · 1:15 left"
+    assert panel.progress_bar.value() == 500
+
+    service.play(3)
+    assert "Finished after 3 epochs" in panel.status.text()
+    assert panel.progress_bar.value() == 1000
+    xs, ys = panel._curves["loss"].getData()
+    assert list(xs) == [1, 2, 3] and list(ys) == pytest.approx([1.0, 0.5, 1 / 3])
+    assert list(panel._curves["val_loss"].getData()[1]) == pytest.approx([1.2, 0.6, 0.4])
+    panel.log_scale.setChecked(True)
+    assert panel.plot.getPlotItem().ctrl.logYCheck.isChecked()
+    assert panel.resume_button.isEnabled()
+
+    panel.resume_button.click()
+    assert service.calls[-1][0] == "resume"
+    panel.stop_button.click()
+    assert service.calls[-1] == ("stop",)
+
+
+def test_failure_is_shown(panel):
+    panel.service.failed.emit("row 4, column 'b' (2): expected a number, found 'oops'")
+    assert "row 4, column" in panel.status.text()
+
+
+def test_csv_source_needs_a_file(panel):
+    panel.source.setCurrentIndex(panel.source.findData("csv"))
+    panel.train_button.click()
+    assert not panel.service.calls and "CSV file" in panel.status.text()
+    panel.csv_path.setText("/data/x.csv")
+    panel.csv_targets.setText("label, other")
+    panel.train_button.click()
+    data = panel.service.calls[-1][2]
+    assert data.source == "csv" and data.path == "/data/x.csv" and data.targets == ("label", "other")
+
+
+def test_architecture_edit_with_trained_weights_asks_first(panel, monkeypatch, qtbot):
+    service, document = panel.service, panel.document
+    panel.train_button.click()
+    service.play(2)
+    questions = []
+    monkeypatch.setattr(training_panel, "ask", lambda parent, title, text: questions.append(text) or False)
+    document.set_param(1, "units", 32)
+    qtbot.waitUntil(lambda: bool(questions))
+    assert "2 epochs" in questions[0]
+    qtbot.waitUntil(lambda: document.spec.layers[1].get("units") == 64)
+    assert document.spec.layers[1].get("units") == 64  # undone
+    assert service.has_trained_weights()
+
+    # compile changes keep the weights: no question
+    from nnstudio.core.spec import CompileSpec
+
+    document.set_compile(CompileSpec(optimizer="sgd"))
+    qtbot.wait(50)
+    assert len(questions) == 1
+
+    monkeypatch.setattr(training_panel, "ask", lambda parent, title, text: True)
+    document.set_param(1, "units", 32)
+    qtbot.waitUntil(lambda: ("discard",) in service.calls)
+    assert document.spec.layers[1].get("units") == 32
+    assert ("discard",) in service.calls and not service.has_trained_weights()
+    assert not panel.resume_button.isEnabled()
