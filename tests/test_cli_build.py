@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "resources" / "examples" / "lesson.nnstudio"
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "COLUMNS": "80"}
 HEAVY = ("keras", "tensorflow")
 
 # Runs nnstudio's CLI in-process (several commands, one Python) and reports whether Keras got imported.

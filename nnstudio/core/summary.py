@@ -7,6 +7,7 @@ command line's `--json` contract do.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,25 +158,59 @@ def _first(issues: list[Issue]) -> str | None:
 # -- rendering -------------------------------------------------------------------------------
 
 _WIDTHS = (33, 24, 15)  # Keras's column widths for a Sequential model's summary
+_CONSOLE_WIDTH = 80  # rich's console width when Keras prints to a pipe
+
+
+def wrap_text(text: str, width: int, fold: bool = False) -> list[str]:
+    """Word-wrap `text` into lines of at most `width` characters as rich does in Keras's table.
+
+    A word longer than `width` gets a line of its own and is cut with "…" (table cells), or,
+    with `fold`, is folded across lines (the console's own text).
+    """
+    lines: list[str] = []
+    line = ""
+    for word in re.findall(r"\s*\S+\s*", text) or [""]:
+        bare = len(word.rstrip())
+        if len(line) + bare <= width:
+            line += word
+        elif bare > width and fold:
+            if line:
+                lines.append(line)
+            chunks = [word[i : i + width] for i in range(0, len(word), width)]
+            lines.extend(chunks[:-1])
+            line = chunks[-1]
+        else:
+            if line:
+                lines.append(line)
+            line = word
+    lines.append(line)
+    if fold:  # console text keeps its trailing spaces up to the width
+        return [ln[: max(width, len(ln.rstrip()))][:width] for ln in lines]
+    return [ln.rstrip() if len(ln.rstrip()) <= width else ln.rstrip()[: width - 1] + "…" for ln in lines]
 
 
 def summary_text(summary: Summary) -> str:
-    """The summary laid out as Keras's `model.summary()` prints it."""
+    """The summary laid out as Keras's `model.summary()` prints it (long cells wrap as there)."""
     w1, w2, w3 = _WIDTHS
 
-    def cells(a: str, b: str, c: str, bar: str) -> str:
-        return f"{bar} {a:<{w1 - 2}} {bar} {b:<{w2 - 2}} {bar} {c:>{w3 - 2}} {bar}"
+    def cells(a: str, b: str, c: str, bar: str) -> list[str]:
+        columns = [wrap_text(a, w1 - 2), wrap_text(b, w2 - 2), wrap_text(c, w3 - 2)]
+        height = max(len(col) for col in columns)
+        a_, b_, c_ = (col + [""] * (height - len(col)) for col in columns)
+        return [
+            f"{bar} {x:<{w1 - 2}} {bar} {y:<{w2 - 2}} {bar} {z:>{w3 - 2}} {bar}" for x, y, z in zip(a_, b_, c_, strict=True)
+        ]
 
     lines = [
-        f'Model: "{summary.name}"',
+        *wrap_text(f'Model: "{summary.name}"', _CONSOLE_WIDTH, fold=True),
         "┏" + "━" * w1 + "┳" + "━" * w2 + "┳" + "━" * w3 + "┓",
-        cells("Layer (type)", "Output Shape", "Param #", "┃"),
+        *cells("Layer (type)", "Output Shape", "Param #", "┃"),
         "┡" + "━" * w1 + "╇" + "━" * w2 + "╇" + "━" * w3 + "┩",
     ]
     for i, row in enumerate(summary.rows):
         if i:
             lines.append("├" + "─" * w1 + "┼" + "─" * w2 + "┼" + "─" * w3 + "┤")
-        lines.append(cells(f"{row.name} ({row.class_name})", format_shape(row.output_shape), f"{row.params:,}", "│"))
+        lines += cells(f"{row.name} ({row.class_name})", format_shape(row.output_shape), f"{row.params:,}", "│")
     lines.append("└" + "─" * w1 + "┴" + "─" * w2 + "┴" + "─" * w3 + "┘")
     lines += [
         f" Total params: {count_with_size(summary.total_params)}",

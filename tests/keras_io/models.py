@@ -83,6 +83,22 @@ def reshape_up() -> ModelSpec:
     )
 
 
+def long_names() -> ModelSpec:
+    """Names and shapes too long for Keras's table cells: they wrap (and get cut with "…") there."""
+    return make(
+        "a_model_name_long_enough_to_need_more_than_one_line_of_the_eighty_column_console_width_x",
+        [
+            ("Input", "input_layer", {"shape": [100000, 100000, 1]}),
+            ("Dense", "a_really_long_layer_name_that_goes_on_and_on", {"units": 2}),
+            ("Activation", "short.name-1", {"activation": "relu"}),
+            ("BatchNormalization", "batch_normalization_with_a_long_name", {}),
+            ("Reshape", "r", {"target_shape": [10000, 10, 100000, 2]}),
+            ("Dense", "abcdefghijklmnopqrstuvwxyz_abcd", {"units": 3}),
+            ("Dense", "abcdefghijklmnopqrstuvwxyz_abc", {"units": 3}),
+        ],
+    )
+
+
 def input_only() -> ModelSpec:
     return make("just_input", [("Input", "input_layer", {"shape": [3]})])
 
@@ -93,5 +109,6 @@ ALL = {
     "rank1": rank1,
     "rank3": rank3,
     "reshape_up": reshape_up,
+    "long_names": long_names,
     "input_only": input_only,
 }

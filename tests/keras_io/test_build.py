@@ -40,8 +40,9 @@ def test_analytic_summary_equals_keras(built, name):
     assert keras_summary(model) == analytic(spec)
 
 
-@pytest.mark.parametrize("name", ["lesson", "every_layer", "rank3"])
-def test_summary_text_equals_keras_print(built, name, capsys):
+@pytest.mark.parametrize("name", ["lesson", "every_layer", "rank3", "long_names"])
+def test_summary_text_equals_keras_print(built, name, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")  # Keras sizes its table to the terminal; a pipe counts as 80
     spec, model = built[name]
     capsys.readouterr()
     model.summary()

@@ -90,7 +90,7 @@ def test_scripts_run_and_print_the_analytic_summary(tmp_path):
     The lesson's script runs alone in plain `python script.py`; the others share one process
     (each script still builds from scratch) to keep the test fast.
     """
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "COLUMNS": "80"}
     specs = {name: factory() for name, factory in ALL.items()}
     paths = {}
     for name, spec in specs.items():
