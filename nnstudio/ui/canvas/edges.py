@@ -1,0 +1,224 @@
+"""Connections drawn as a handful of pyqtgraph items, one per colour/width bin, fed by numpy.
+
+Never one item per weight: every edge of a bin, across all layers, is one segment of a single
+PlotCurveItem with connect="pairs" (drawn with QPainter.drawLines).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.graphicsItems.PlotCurveItem import arrayToLineSegments
+from PySide6 import QtCore, QtGui
+
+from nnstudio.ui.canvas.layout import MAGNITUDE_BINS, SIGN_CLASSES, Lod
+
+# Colour-blind-safe diverging pair (blue / orange, after ColorBrewer PuOr/RdBu) and a grey for mixes.
+POSITIVE = "#1f6fb4"
+NEGATIVE = "#e8710a"
+MIXED = "#8c8c8c"
+SIGN_COLOURS = {"positive": POSITIVE, "negative": NEGATIVE, "mixed": MIXED}
+WIDTHS = (1.01, 1.4, 2.0, 3.0)  # pixels, by |w| bin
+THIN_WIDTHS = (1.01, 1.01, 1.4, 2.0)  # where edges crowd
+# Strength of the hue mixed into the white background, by |w| bin. Pens are opaque: Qt's raster
+# engine draws translucent or antialiased lines about ten times slower than opaque ones.
+STRENGTHS = (0.22, 0.42, 0.68, 0.95)
+PENDING = "#b8bcc4"
+IDENTITY = "#9aa3ad"
+
+PENDING_BIN = -1
+IDENTITY_BIN = -2
+
+
+def mix(colour: str, t: float, background: str = "#ffffff") -> QtGui.QColor:
+    """`colour` laid over `background` with opacity t, as an opaque colour."""
+    c, b = QtGui.QColor(colour), QtGui.QColor(background)
+    t = min(max(float(t), 0.0), 1.0)
+    return QtGui.QColor(
+        round(b.red() + (c.red() - b.red()) * t),
+        round(b.green() + (c.green() - b.green()) * t),
+        round(b.blue() + (c.blue() - b.blue()) * t),
+    )
+
+
+def bin_sign(bin_index: int) -> str:
+    """"positive", "negative" or "mixed"."""
+    return SIGN_CLASSES[bin_index // MAGNITUDE_BINS]
+
+
+def bin_colour(bin_index: int, density: float = 1.0) -> QtGui.QColor:
+    """The (opaque) pen colour of an edge bin; density < 1 pales it where edges crowd."""
+    strength = STRENGTHS[bin_index % MAGNITUDE_BINS] * (0.35 + 0.65 * density)
+    if bin_sign(bin_index) == "mixed":
+        strength *= 0.6
+    return mix(SIGN_COLOURS[bin_sign(bin_index)], strength)
+
+
+def bin_pen(bin_index: int, density: float = 1.0) -> QtGui.QPen:
+    if bin_index == PENDING_BIN:
+        return pg.mkPen(mix(PENDING, 0.5 + 0.5 * density), width=1.01)
+    if bin_index == IDENTITY_BIN:
+        return pg.mkPen(IDENTITY, width=1.01)
+    widths = WIDTHS if density > 0.6 else THIN_WIDTHS
+    return pg.mkPen(bin_colour(bin_index, density), width=widths[bin_index % MAGNITUDE_BINS])
+
+
+def bin_order() -> list[int]:
+    """Drawing order: pending and identity first, mixed, then by rising |w| so strong ones lie on top."""
+    order = [PENDING_BIN, IDENTITY_BIN]
+    order += [2 * MAGNITUDE_BINS + m for m in range(MAGNITUDE_BINS)]
+    for m in range(MAGNITUDE_BINS):
+        order += [0 * MAGNITUDE_BINS + m, 1 * MAGNITUDE_BINS + m]
+    return order
+
+
+class EdgeLayer(pg.GraphicsObject):
+    """All connections of the canvas: one pg.PlotCurveItem per colour/width bin (connect="pairs",
+    fed by numpy), painted through one raster cache.
+
+    On screen the bins are drawn once per change of data into an image the size of the viewport,
+    and every repaint after that (expose, hover, selection, a pan before the level of detail is
+    recomputed) is one blit; when the view moves, the stale image is shown moved until the
+    debounced level-of-detail update brings new data. Exporters (PNG, SVG) get vector lines.
+    """
+
+    def __init__(self, z: float = -10) -> None:
+        super().__init__()
+        self.setZValue(z)
+        self.items: dict[int, pg.PlotCurveItem] = {}
+        # for tests and hover: per bin, (link number in lod.links, edge number in that LinkLod)
+        self.keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for b in bin_order():
+            item = pg.PlotCurveItem(connect="pairs", pen=bin_pen(b), antialias=False, skipFiniteCheck=True)
+            item.setSegmentedLineMode("on")
+            self.items[b] = item
+            self.keys[b] = (np.zeros(0, np.int32), np.zeros(0, np.int64))
+        self.density = 1.0
+        self._bounds = QtCore.QRectF(0, 0, 1, 1)
+        self._version = 0
+        self._cache: tuple | None = None  # (version, size, dpr, transform, image)
+        self.renders = 0  # how many times the lines were rasterised (for tests and benchmarks)
+
+    # -- data ---------------------------------------------------------------------------------
+
+    def segment_count(self) -> int:
+        return sum(len(k[0]) for k in self.keys.values())
+
+    def set_bounds(self, x0: float, x1: float, y0: float, y1: float) -> None:
+        self.prepareGeometryChange()
+        self._bounds = QtCore.QRectF(x0, y0, max(x1 - x0, 1e-9), max(y1 - y0, 1e-9))
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._bounds
+
+    def update_lod(self, lod: Lod) -> None:
+        parts_link, parts_edge, parts_bin = [], [], []
+        x0s, x1s, y0s, y1s = [], [], [], []
+        busiest = 0
+        for li, ll in enumerate(lod.links):
+            m = len(ll.src)
+            if not m:
+                continue
+            if ll.bins is not None:
+                bins = ll.bins
+                busiest = max(busiest, m)
+            else:
+                bins = np.full(m, PENDING_BIN if ll.kind == "dense" else IDENTITY_BIN)
+                if ll.kind == "dense":
+                    busiest = max(busiest, m)
+            parts_link.append(np.full(m, li, dtype=np.int32))
+            parts_edge.append(np.arange(m, dtype=np.int64))
+            parts_bin.append(bins)
+            x0s.append(np.full(m, ll.x0))
+            x1s.append(np.full(m, ll.x1))
+            y0s.append(ll.y0)
+            y1s.append(ll.y1)
+        # a dense mesh of lines reads as a cloud: pale the colours as edges per pair grow
+        self.density = float(np.clip(np.sqrt(250.0 / max(busiest, 1)), 0.0, 1.0))
+        empty = not parts_bin
+        if not empty:
+            link = np.concatenate(parts_link)
+            edge = np.concatenate(parts_edge)
+            bins = np.concatenate(parts_bin)
+            x0, x1 = np.concatenate(x0s), np.concatenate(x1s)
+            y0, y1 = np.concatenate(y0s), np.concatenate(y1s)
+            order = np.argsort(bins, kind="stable")
+            sorted_bins = bins[order]
+        for b, item in self.items.items():
+            if empty:
+                sel = np.zeros(0, dtype=np.int64)
+                self.keys[b] = (np.zeros(0, np.int32), sel)
+                item.setData(x=np.zeros(0), y=np.zeros(0))
+                continue
+            lo, hi = np.searchsorted(sorted_bins, [b, b + 1])
+            sel = order[lo:hi]
+            xs = np.empty(2 * len(sel))
+            ys = np.empty(2 * len(sel))
+            xs[0::2], xs[1::2] = x0[sel], x1[sel]
+            ys[0::2], ys[1::2] = y0[sel], y1[sel]
+            item.setPen(bin_pen(b, self.density))
+            item.setData(x=xs, y=ys)
+            self.keys[b] = (link[sel], edge[sel])
+        self._version += 1
+        self.update()
+
+    # -- painting -----------------------------------------------------------------------------
+
+    def _draw_vector(self, p: QtGui.QPainter, antialias: bool) -> None:
+        for item in self.items.values():
+            if item.xData is None or not len(item.xData):
+                continue
+            item.setExportMode(True, {"antialias": antialias})
+            try:
+                item.paint(p, None, None)
+            finally:
+                item.setExportMode(False)
+
+    def _draw_device(self, q: QtGui.QPainter, tr: QtGui.QTransform) -> None:
+        """Rasterise every bin with coordinates mapped to device pixels by numpy (Qt's wide
+        non-antialiased lines under a scaling transform leave seams)."""
+        q.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+        for item in self.items.values():
+            x, y = item.xData, item.yData
+            if x is None or not len(x):
+                continue
+            dx = tr.m11() * x + tr.m21() * y + tr.dx()
+            dy = tr.m12() * x + tr.m22() * y + tr.dy()
+            q.setPen(item.opts["pen"])
+            q.drawLines(*arrayToLineSegments(dx, dy, "pairs", False).drawargs())
+
+    def paint(self, p: QtGui.QPainter, *args) -> None:
+        if self._exportOpts is not False:  # PNG / SVG export: real vector lines
+            self._draw_vector(p, bool(self._exportOpts.get("antialias", True)))
+            return
+        device = p.device()
+        if device is None:
+            self._draw_vector(p, False)
+            return
+        dpr = float(device.devicePixelRatioF()) if hasattr(device, "devicePixelRatioF") else 1.0
+        size = (device.width(), device.height())
+        tr = p.transform()
+        key = (self._version, size, dpr)
+        if self._cache is None or self._cache[0] != key:
+            image = QtGui.QImage(
+                max(1, round(size[0] * dpr)), max(1, round(size[1] * dpr)), QtGui.QImage.Format.Format_ARGB32_Premultiplied
+            )
+            image.setDevicePixelRatio(dpr)
+            image.fill(0)
+            q = QtGui.QPainter(image)
+            self._draw_device(q, tr)
+            q.end()
+            self.renders += 1
+            self._cache = (key, tr, image)
+        _, old_tr, image = self._cache
+        p.save()
+        inverted, ok = old_tr.inverted()
+        rel = inverted * tr if ok else QtGui.QTransform()
+        if abs(rel.m11() - 1) < 1e-6 and abs(rel.m22() - 1) < 1e-6 and abs(rel.m12()) + abs(rel.m21()) < 1e-9:
+            # same scale: an exact pixel blit (a resampled blit leaves seams)
+            p.setTransform(QtGui.QTransform.fromTranslate(round(rel.dx()), round(rel.dy())))
+        else:
+            p.setTransform(rel)  # zooming: show the stale image scaled until the new detail arrives
+            p.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
+        p.drawImage(0, 0, image)
+        p.restore()

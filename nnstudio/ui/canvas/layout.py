@@ -1,0 +1,488 @@
+"""Level-of-detail layout of the network drawing, in plain numpy (no Qt, testable alone).
+
+The canvas draws each layer's output as a column of neurons. A column taller than the screen can
+show is drawn as groups of 2**k neurons; the connections between two groups carry the aggregated
+kernel: the mean of |w| over the block and the balance of signs, sum(w) / sum(|w|) in [-1, 1].
+
+The aggregation is vectorised and mostly done once per arrival of weights: `KernelPyramid` keeps
+block sums of |w| and w at a coarse base level (computed in one cache-friendly pass over the
+kernel) and every coarser power-of-two level; finer levels are summed on demand over the visible
+window only, so a view change costs about what is on screen, not the size of the model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Geometry in scene units: a column's height grows with the square root of its size, so that a
+# layer of 10 and one of 4096 both stay readable side by side (64 neurons: 64 units).
+FULL_HEIGHT = 64.0
+MAIN_SPACING = 1.0  # horizontal distance before a Dense column
+STAGE_SPACING = 0.45  # before a per-neuron stage (Dropout, BatchNormalization, ...) or a regrouping
+GAP = 0.6  # vertical gap (in neuron pitches) between rows of a multi-dimensional shape
+
+MIN_PX = 7.0  # a group of neurons is at least this many pixels tall
+MAX_VISIBLE = 64  # at most this many groups of one column on screen (edges grow as the square)
+WINDOW_MARGIN = 0.25  # fraction of the view height laid out above and below the view
+BASE_ELEMENTS = 65_536  # a kernel's stored base level has at most about this many blocks
+STAGE_KINDS = ("Dropout", "BatchNormalization", "LayerNormalization", "Activation")
+REGROUP_KINDS = ("Flatten", "Reshape")
+
+# Edge bins: sign class (positive, negative, mixed) x magnitude bin.
+SIGN_CLASSES = ("positive", "negative", "mixed")
+MAGNITUDE_BINS = 4
+MIXED_BALANCE = 0.2  # |balance| below this counts as a mix of signs
+
+
+def column_height(n: int) -> float:
+    """Scene height of a column of `n` neurons."""
+    return math.sqrt(max(n, 1) * FULL_HEIGHT)
+
+
+@dataclass
+class Column:
+    """One column of neurons: the output of a layer (or the model's input)."""
+
+    layer_index: int  # position in spec.layers
+    name: str
+    class_name: str
+    kind: str  # "input", "dense", "stage", "regroup", "unknown"
+    shape: tuple[int, ...] | None
+    x: float
+    activation: str | None = None
+    detail: str = ""
+    error: str | None = None
+    bias: np.ndarray | None = None  # per neuron (Dense), float64 prefix sums in _bias_cum
+    stage_values: dict[str, np.ndarray] = field(default_factory=dict)  # per neuron (BatchNormalization, ...)
+    _bias_cum: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return int(math.prod(self.shape)) if self.shape is not None else 0
+
+    @property
+    def block(self) -> int:
+        """Neurons per row: the last axis of a multi-dimensional shape, else all of them."""
+        if not self.shape or len(self.shape) < 2:
+            return max(self.n, 1)
+        return max(self.shape[-1], 1)
+
+    @property
+    def height(self) -> float:
+        return column_height(self.n)
+
+    @property
+    def pitch(self) -> float:
+        """Scene distance between neighbouring neurons of one row."""
+        rows = self.n // self.block if self.n else 1
+        return self.height / (max(self.n, 1) + GAP * (rows - 1))
+
+    def y_of(self, index: np.ndarray | float) -> np.ndarray:
+        """Scene y of neuron `index` (may be fractional); index 0 at the top."""
+        idx = np.asarray(index, dtype=np.float64)
+        rows = np.floor(np.clip(idx, 0, max(self.n - 1, 0)) / self.block)
+        return self.height / 2 - (idx + 0.5 + GAP * rows) * self.pitch
+
+    def index_at(self, y: float | np.ndarray) -> np.ndarray:
+        """The (fractional) neuron index at scene height `y` (inverse of `y_of`, up to gaps)."""
+        slots = (self.height / 2 - np.asarray(y, dtype=np.float64)) / self.pitch - 0.5
+        if self.block >= self.n:
+            return slots
+        return slots - GAP * np.floor(np.clip(slots, 0, None) / (self.block + GAP))
+
+    def set_bias(self, bias: np.ndarray | None) -> None:
+        if bias is None:
+            self.bias = None
+            self._bias_cum = None
+            return
+        bias = np.asarray(bias, dtype=np.float64).ravel()
+        if bias.size and self.n % bias.size == 0:
+            bias = np.tile(bias, self.n // bias.size)
+        self.bias = bias
+        self._bias_cum = np.concatenate(([0.0], np.cumsum(bias)))
+
+    def bias_means(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+        """Mean bias of each group [starts, ends)."""
+        if self._bias_cum is None or self._bias_cum.size != self.n + 1:
+            return None
+        return (self._bias_cum[ends] - self._bias_cum[starts]) / np.maximum(ends - starts, 1)
+
+
+@dataclass
+class Link:
+    """How column `dst` is computed from column `src`: a Dense kernel or one value to one value."""
+
+    src: int
+    dst: int
+    kind: str  # "dense" or "identity"
+    layer_name: str = ""
+    pyramid: KernelPyramid | None = None  # None for identity links and while weights are pending
+    shared_rows: int = 1  # a Dense on (a, f) applies its kernel to each of a rows
+
+
+def blocksum(m: np.ndarray, fr: int, fc: int) -> np.ndarray:
+    """Sums over blocks of fr x fc entries (the last blocks may be smaller)."""
+    if fr > 1:
+        m = np.add.reduceat(m, np.arange(0, m.shape[0], fr), axis=0)
+    if fc > 1:
+        m = np.add.reduceat(m, np.arange(0, m.shape[1], fc), axis=1)
+    return m
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+class KernelPyramid:
+    """Block sums of |w| and w of a 2-D kernel at power-of-two block sizes.
+
+    Levels >= `base` are stored (the base in one pass over the kernel, the others from it);
+    finer levels are summed over the requested window of the raw kernel only.
+    """
+
+    def __init__(self, kernel: np.ndarray) -> None:
+        k = np.asarray(kernel)
+        if k.ndim != 2:
+            k = k.reshape(-1, k.shape[-1]) if k.ndim > 2 else k.reshape(-1, 1)
+        if k.dtype != np.float32 and k.dtype != np.float64:
+            k = k.astype(np.float32)
+        self.kernel = k
+        self.shape = k.shape
+        size = k.size
+        base = 0
+        while size / 4**base > BASE_ELEMENTS:
+            base += 1
+        self.base = base
+        self.levels: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.levels[base] = self._compute_base(base)
+        self.quantiles = self._abs_quantiles()
+
+    def _compute_base(self, level: int) -> tuple[np.ndarray, np.ndarray]:
+        k = self.kernel
+        f = 1 << level
+        if f == 1:
+            return np.abs(k), k
+        rows, cols = k.shape
+        m = _ceil_div(rows, f)
+        row_abs = np.empty((m, cols), dtype=k.dtype)
+        row_sig = np.empty((m, cols), dtype=k.dtype)
+        chunk = max(f, (1 << 20) // max(cols * k.itemsize, 1) // f * f)  # about 1 MB of rows at a time
+        buf = np.empty((chunk, cols), dtype=k.dtype)
+        for r0 in range(0, rows, chunk):
+            part = k[r0 : r0 + chunk]
+            a = buf[: len(part)]
+            np.abs(part, out=a)
+            full = len(part) // f
+            o = r0 // f
+            if full:
+                np.add.reduce(part[: full * f].reshape(full, f, cols), axis=1, out=row_sig[o : o + full])
+                np.add.reduce(a[: full * f].reshape(full, f, cols), axis=1, out=row_abs[o : o + full])
+            if len(part) % f:
+                row_sig[o + full] = part[full * f :].sum(axis=0)
+                row_abs[o + full] = a[full * f :].sum(axis=0)
+        return blocksum(row_abs, 1, f), blocksum(row_sig, 1, f)
+
+    def _abs_quantiles(self) -> np.ndarray:
+        """|w| at the 25th, 50th and 75th percentiles (from a strided sample of at most ~65k values)."""
+        flat = self.kernel.reshape(-1)
+        if flat.size == 0:
+            return np.zeros(3)
+        step = max(1, flat.size // 65_536)
+        return np.quantile(np.abs(flat[::step]), [0.25, 0.5, 0.75])
+
+    def level(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Stored block sums at level k >= base (2**k x 2**k blocks)."""
+        if k in self.levels:
+            return self.levels[k]
+        below = self.level(k - 1)
+        sums = (blocksum(below[0], 2, 2), blocksum(below[1], 2, 2))
+        self.levels[k] = sums
+        return sums
+
+    def sums(self, a: int, b: int, rows: tuple[int, int], cols: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """Block sums (|w|, w) for groups of 2**a rows x 2**b columns over the aligned window."""
+        r0, r1 = rows
+        c0, c1 = cols
+        k = min(a, b)
+        if k < self.base:
+            window = self.kernel[r0:r1, c0:c1]
+            return blocksum(np.abs(window), 1 << a, 1 << b), blocksum(window, 1 << a, 1 << b)
+        ab, sg = self.level(k)
+        f = 1 << k
+        sl = (slice(r0 // f, _ceil_div(r1, f)), slice(c0 // f, _ceil_div(c1, f)))
+        fr, fc = 1 << (a - k), 1 << (b - k)
+        return blocksum(ab[sl], fr, fc), blocksum(sg[sl], fr, fc)
+
+
+def effective_kernel(kernel: np.ndarray, shared_rows: int, limit: int = 16_000_000) -> np.ndarray:
+    """The matrix from every input value to every output value of a Dense applied to each of
+    `shared_rows` rows: block-diagonal copies of the kernel (the kernel alone when too big)."""
+    if shared_rows <= 1 or kernel.size * shared_rows * shared_rows > limit:
+        return kernel
+    return np.kron(np.eye(shared_rows, dtype=kernel.dtype), kernel)
+
+
+# -- building the columns from a summary -----------------------------------------------------
+
+
+def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
+    """Columns and links for the model: one column for the input and one per layer after it."""
+    columns: list[Column] = []
+    links: list[Link] = []
+    x = 0.0
+    if spec.layers:
+        first = spec.layers[0]
+        shape = summary.input_shape
+        detail = f"{_count(shape)} inputs" + (f" · {_shape_text(shape)}" if shape and len(shape) > 1 else "")
+        columns.append(Column(0, first.name, first.class_name, "input", shape, x, detail=detail))
+    for row in summary.rows:
+        layer = spec.layers[row.index]
+        cls = row.class_name
+        prev = columns[-1] if columns else None
+        if cls == "Dense":
+            kind = "dense"
+            x += MAIN_SPACING
+        elif cls in STAGE_KINDS:
+            kind = "stage"
+            x += STAGE_SPACING
+        elif cls in REGROUP_KINDS:
+            kind = "regroup"
+            x += STAGE_SPACING
+        else:
+            kind = "unknown"
+            x += MAIN_SPACING
+        shape = row.output_shape
+        activation = None
+        if cls == "Dense":
+            activation = str(layer.get("activation"))
+            detail = f"{_count(shape)} units · {activation}"
+        elif cls == "Activation":
+            activation = str(layer.get("activation"))
+            detail = f"Activation · {activation}"
+        elif cls == "Dropout":
+            detail = f"Dropout · rate {layer.get('rate')}"
+        elif cls == "BatchNormalization":
+            detail = "BatchNorm"
+        elif cls == "LayerNormalization":
+            detail = "LayerNorm"
+        elif cls in REGROUP_KINDS:
+            detail = f"{cls} → {_shape_text(shape)}"
+        else:
+            detail = cls
+        col = Column(row.index, row.name, cls, kind, shape, x, activation, detail, row.error)
+        if row.error or shape is None:
+            col.kind = "unknown"
+            col.shape = None
+        columns.append(col)
+        if prev is None or prev.shape is None or col.shape is None:
+            continue
+        if kind == "dense":
+            shared = prev.n // prev.block if prev.shape and len(prev.shape) > 1 else 1
+            links.append(Link(len(columns) - 2, len(columns) - 1, "dense", row.name, shared_rows=shared))
+        elif prev.n == col.n:
+            links.append(Link(len(columns) - 2, len(columns) - 1, "identity", row.name))
+    return columns, links
+
+
+def _count(shape) -> str:
+    return f"{math.prod(shape):,}" if shape is not None else "?"
+
+
+def _shape_text(shape) -> str:
+    return "×".join(str(d) for d in shape) if shape is not None else "?"
+
+
+def apply_weights(columns: list[Column], links: list[Link], weights: dict | None) -> None:
+    """Attach real weights (layer name -> Keras get_weights() list) to links and columns."""
+    for col in columns:
+        col.set_bias(None)
+        col.stage_values = {}
+    by_dst = {link.dst: link for link in links}
+    for ci, col in enumerate(columns):
+        link = by_dst.get(ci)
+        arrays = weights.get(col.name) if weights else None
+        if link is not None and link.kind == "dense":
+            if arrays:
+                kernel = np.asarray(arrays[0])
+                if kernel.ndim == 2 and link.pyramid is not None and link.pyramid.kernel is kernel:
+                    pass  # same arrays again: keep the pyramid
+                elif kernel.ndim == 2:
+                    link.pyramid = KernelPyramid(effective_kernel(kernel, link.shared_rows))
+                else:
+                    link.pyramid = None
+                col.set_bias(arrays[1] if len(arrays) > 1 else None)
+            else:
+                link.pyramid = None
+        elif arrays and col.class_name in ("BatchNormalization", "LayerNormalization"):
+            names = _norm_names(col, len(arrays))
+            col.stage_values = {n: np.asarray(a).ravel() for n, a in zip(names, arrays) if np.asarray(a).size}
+
+
+def _norm_names(col: Column, count: int) -> list[str]:
+    names = ["gamma", "beta", "moving_mean", "moving_variance"]
+    if count == 4 or col.class_name == "LayerNormalization" and count == 2:
+        return names[:count]
+    if count == 3:  # one of gamma/beta switched off
+        return ["gamma_or_beta", "moving_mean", "moving_variance"]
+    if count == 2 and col.class_name == "BatchNormalization":
+        return ["moving_mean", "moving_variance"]
+    return names[:count]
+
+
+# -- level of detail for a view ---------------------------------------------------------------
+
+
+@dataclass
+class ColumnLod:
+    column: int  # index in the columns list
+    level: int  # groups of 2**level neurons
+    starts: np.ndarray
+    ends: np.ndarray
+    y: np.ndarray  # scene y of each group's centre
+    bias: np.ndarray | None  # mean bias of each group
+
+    @property
+    def counts(self) -> np.ndarray:
+        return self.ends - self.starts
+
+
+@dataclass
+class LinkLod:
+    link: int  # index in the links list
+    kind: str  # "dense" or "identity"
+    x0: float
+    x1: float
+    src: np.ndarray  # group number in the source ColumnLod for each edge
+    dst: np.ndarray
+    y0: np.ndarray
+    y1: np.ndarray
+    mean_abs: np.ndarray | None  # None while weights are pending (and for identity links)
+    balance: np.ndarray | None
+    bins: np.ndarray | None  # edge bin index (sign class * MAGNITUDE_BINS + magnitude), -1 = neutral
+    individual: bool  # every edge is one weight
+
+
+@dataclass
+class Lod:
+    columns: dict[int, ColumnLod]
+    links: list[LinkLod]
+
+    def edge_count(self) -> int:
+        return sum(len(link.src) for link in self.links)
+
+
+def column_level(col: Column, px_per_unit: float, visible: float) -> int:
+    """Group size 2**level so that groups are >= MIN_PX tall and <= MAX_VISIBLE are on screen."""
+    n = col.n
+    if n <= 1:
+        return 0
+    pitch_px = col.pitch * px_per_unit
+    need = max(MIN_PX / max(pitch_px, 1e-12), visible / MAX_VISIBLE, 1.0)
+    level = max(0, math.ceil(math.log2(need) - 1e-9))
+    return min(level, math.ceil(math.log2(n)))
+
+
+def compute_lod(
+    columns: list[Column],
+    links: list[Link],
+    view: tuple[float, float, float, float],
+    size_px: tuple[float, float],
+) -> Lod:
+    """Groups and edges to draw for the view (x0, x1, y0, y1 in scene units) at size_px pixels."""
+    vx0, vx1, vy0, vy1 = view
+    width_px, height_px = size_px
+    px_per_unit = height_px / max(vy1 - vy0, 1e-12)
+    margin = WINDOW_MARGIN * (vy1 - vy0)
+    wy0, wy1 = vy0 - margin, vy1 + margin
+    spacing = MAIN_SPACING * 1.05
+    col_lods: dict[int, ColumnLod] = {}
+    for ci, col in enumerate(columns):
+        if col.n == 0 or col.x < vx0 - spacing or col.x > vx1 + spacing:
+            continue
+        if col.y_of(0) < wy0 - col.pitch or col.y_of(col.n - 1) > wy1 + col.pitch:
+            continue  # wholly above or below the window
+        lo = float(np.clip(np.floor(col.index_at(wy1)), 0, col.n - 1))
+        hi = float(np.clip(np.ceil(col.index_at(wy0)), 0, col.n - 1))
+        vis_lo = float(np.clip(col.index_at(vy1), 0, col.n))
+        vis_hi = float(np.clip(col.index_at(vy0), 0, col.n))
+        level = column_level(col, px_per_unit, max(vis_hi - vis_lo, 1.0))
+        g = 1 << level
+        i0 = int(lo) // g * g
+        i1 = min(col.n, (int(hi) // g + 1) * g)
+        starts = np.arange(i0, i1, g, dtype=np.int64)
+        ends = np.minimum(starts + g, col.n)
+        y = (col.y_of(starts) + col.y_of(ends - 1)) / 2
+        col_lods[ci] = ColumnLod(ci, level, starts, ends, y, col.bias_means(starts, ends))
+    link_lods = []
+    for li, link in enumerate(links):
+        a = col_lods.get(link.src)
+        b = col_lods.get(link.dst)
+        if a is None or b is None:
+            continue
+        link_lods.append(_link_lod(li, link, columns, a, b))
+    return Lod(col_lods, link_lods)
+
+
+def _link_lod(li: int, link: Link, columns: list[Column], a: ColumnLod, b: ColumnLod) -> LinkLod:
+    xa, xb = columns[link.src].x, columns[link.dst].x
+    if link.kind == "identity":
+        # one value to one value: join each group of the finer side to the group holding it
+        if a.level >= b.level:
+            src = np.arange(len(a.starts))
+            dst = np.searchsorted(b.starts, a.starts, side="right") - 1
+        else:
+            dst = np.arange(len(b.starts))
+            src = np.searchsorted(a.starts, b.starts, side="right") - 1
+        ok = (src >= 0) & (dst >= 0) & (src < len(a.starts)) & (dst < len(b.starts))
+        src, dst = src[ok], dst[ok]
+        return LinkLod(li, link.kind, xa, xb, src, dst, a.y[src], b.y[dst], None, None, None, a.level == 0 and b.level == 0)
+    na, nb = len(a.starts), len(b.starts)
+    src = np.repeat(np.arange(na), nb)
+    dst = np.tile(np.arange(nb), na)
+    individual = a.level == 0 and b.level == 0
+    pyr = link.pyramid
+    if pyr is None:
+        return LinkLod(li, link.kind, xa, xb, src, dst, a.y[src], b.y[dst], None, None, None, individual)
+    rows_n, cols_n = pyr.shape
+    r0, r1 = int(a.starts[0]), int(min(a.ends[-1], rows_n))
+    c0, c1 = int(b.starts[0]), int(min(b.ends[-1], cols_n))
+    if r1 <= r0 or c1 <= c0:  # a kernel too big to expand: outside its rows there is nothing
+        return LinkLod(li, link.kind, xa, xb, src[:0], dst[:0], a.y[:0], b.y[:0], None, None, None, individual)
+    s_abs, s_sig = pyr.sums(a.level, b.level, (r0, r1), (c0, c1))
+    ra = np.minimum(a.ends, rows_n) - np.minimum(a.starts, rows_n)
+    cb = np.minimum(b.ends, cols_n) - np.minimum(b.starts, cols_n)
+    ka, kb = s_abs.shape
+    count = np.outer(ra[:ka], cb[:kb]).astype(np.float64)
+    mean_abs = (s_abs / np.maximum(count, 1)).ravel()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        balance = np.where(s_abs > 0, s_sig / np.where(s_abs > 0, s_abs, 1), 0.0).ravel()
+    src = np.repeat(np.arange(ka), kb)
+    dst = np.tile(np.arange(kb), ka)
+    bins = edge_bins(mean_abs, balance, pyr.quantiles if individual else None)
+    return LinkLod(li, link.kind, xa, xb, src, dst, a.y[src], b.y[dst], mean_abs, balance, bins, individual)
+
+
+def edge_bins(mean_abs: np.ndarray, balance: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
+    """Bin each edge: sign class (positive / negative / mixed) x magnitude (0..MAGNITUDE_BINS-1).
+
+    Single weights are binned by the layer's |w| quartiles, so widths stay put while zooming;
+    aggregated edges by the quartiles of what is drawn, so that contrast survives averaging.
+    """
+    if mean_abs.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if thresholds is None:
+        thresholds = np.quantile(mean_abs, [0.25, 0.5, 0.75])
+    magnitude = np.searchsorted(thresholds, mean_abs, side="right")
+    sign = np.where(balance >= MIXED_BALANCE, 0, np.where(balance <= -MIXED_BALANCE, 1, 2))
+    return sign * MAGNITUDE_BINS + np.minimum(magnitude, MAGNITUDE_BINS - 1)
+
+
+def scene_bounds(columns: list[Column]) -> tuple[float, float, float, float]:
+    """x0, x1, y0, y1 of the whole drawing (without labels)."""
+    if not columns:
+        return (-0.5, 0.5, -1.0, 1.0)
+    h = max(c.height for c in columns)
+    return (columns[0].x, columns[-1].x, -h / 2, h / 2)

@@ -1,0 +1,493 @@
+"""NetworkCanvas: every neuron and the real weights of a Sequential model, at any size.
+
+The window gives it the analytic summary and spec (`set_model`) at once after each edit, and the
+weight arrays (`set_weights`) when the Keras build arrives. Layout and level of detail live in
+`layout.py` (numpy only); the connections are a few binned items (`edges.py`).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import Signal, Slot
+
+from nnstudio.ui.canvas import layout as L
+from nnstudio.ui.canvas.edges import NEGATIVE, PENDING_BIN, POSITIVE, WIDTHS, EdgeLayer, bin_pen
+
+BACKGROUND = "#ffffff"
+INK = "#2e3440"
+MUTED = "#6b7280"
+OUTLINE = "#39414d"
+INPUT_FILL = "#e3e8ee"
+NEUTRAL_FILL = "#ffffff"
+PENDING_FILL = "#eef0f3"
+SELECTION = "#ffd166"
+STAGE_STYLE = {  # class -> (symbol, fill)
+    "Dropout": ("d", "#d9d9d9"),
+    "BatchNormalization": ("s", "#cdb8e8"),
+    "LayerNormalization": ("s", "#a9dccf"),
+    "Activation": ("t2", "#f6d776"),
+    "Flatten": ("o", "#dde3ea"),
+    "Reshape": ("o", "#dde3ea"),
+}
+LOD_DELAY_MS = 30
+
+
+def _mix(colour: str, t: float) -> QtGui.QColor:
+    """White mixed towards `colour` by t in [0, 1]."""
+    c = QtGui.QColor(colour)
+    t = float(np.clip(t, 0.0, 1.0))
+    return QtGui.QColor(
+        round(255 + (c.red() - 255) * t), round(255 + (c.green() - 255) * t), round(255 + (c.blue() - 255) * t)
+    )
+
+
+_TEXT_SYMBOLS: dict[str, QtGui.QPainterPath] = {}
+
+
+def _text_symbol(text: str) -> tuple[QtGui.QPainterPath, float]:
+    """A ScatterPlotItem symbol that writes `text`, centred in a unit square, and its aspect
+    (width / height): draw it at size = text height * aspect."""
+    found = _TEXT_SYMBOLS.get(text)
+    if found is None:
+        font = QtGui.QFont()
+        font.setPointSize(10)
+        raw = QtGui.QPainterPath()
+        raw.addText(0, 0, font, text)
+        br = raw.boundingRect()
+        side = max(br.width(), br.height(), 1e-6)
+        tr = QtGui.QTransform()
+        tr.scale(1 / side, 1 / side)
+        tr.translate(-br.center().x(), -br.center().y())
+        found = (tr.map(raw), max(br.width() / max(br.height(), 1e-6), 1.0))
+        _TEXT_SYMBOLS[text] = found
+    return found
+
+
+class NetworkCanvas(pg.GraphicsLayoutWidget):
+    """The network drawing: columns of neurons joined by their real weights."""
+
+    layerClicked = Signal(int)  # index in spec.layers
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("networkCanvas")
+        self.setBackground(BACKGROUND)
+        self.ci.setContentsMargins(0, 0, 0, 0)
+        self.view: pg.ViewBox = self.addViewBox(enableMenu=False)
+        self.view.setDefaultPadding(0)
+        self.view.disableAutoRange()
+
+        self.columns: list[L.Column] = []
+        self.links: list[L.Link] = []
+        self.lod = L.Lod({}, [])
+        self.weights: dict[str, list[np.ndarray]] | None = None
+        self.pending = True
+        self.selected_index = -1
+        self.last_hover_text = ""
+        self._spec = None
+        self._bias_scale = 1.0
+        self._shape_key: tuple = ()
+
+        self.selection = QtWidgets.QGraphicsRectItem()
+        sel_colour = QtGui.QColor(SELECTION)
+        sel_colour.setAlpha(70)
+        self.selection.setBrush(QtGui.QBrush(sel_colour))
+        border = QtGui.QColor(SELECTION)
+        border.setAlpha(220)
+        pen = QtGui.QPen(border, 1.5)
+        pen.setCosmetic(True)
+        self.selection.setPen(pen)
+        self.selection.setZValue(-30)
+        self.selection.hide()
+        self.view.addItem(self.selection)
+
+        self.edges = EdgeLayer(z=-10)
+        self.view.addItem(self.edges)
+        self.neurons = pg.ScatterPlotItem(pxMode=True, hoverable=False)
+        self.neurons.setZValue(10)
+        self.view.addItem(self.neurons)
+        self.counts = pg.ScatterPlotItem(pxMode=True, pen=None, brush=pg.mkBrush(MUTED))
+        self.counts.setZValue(11)
+        self.view.addItem(self.counts)
+        self.headers: list[pg.TextItem] = []
+
+        self.status = pg.TextItem(color=MUTED, anchor=(0, 0))
+        self.status.setParentItem(self.view)
+        self.status.setPos(10, 6)
+        self._build_legend()
+
+        self._lod_timer = QtCore.QTimer(self)
+        self._lod_timer.setSingleShot(True)
+        self._lod_timer.setInterval(LOD_DELAY_MS)
+        self._lod_timer.timeout.connect(self.refresh_lod)
+        self.view.sigRangeChanged.connect(self._schedule_lod)
+        self.view.sigResized.connect(self._schedule_lod)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.setMinimumSize(200, 150)
+
+    # -- public API -------------------------------------------------------------------------
+
+    def set_model(self, summary, spec) -> None:
+        """Draw the model from its analytic summary at once; weights are pending until set_weights."""
+        self._spec = spec
+        self.columns, self.links = L.build_columns(summary, spec)
+        self.edges.set_bounds(*L.scene_bounds(self.columns))
+        self.weights = None
+        self.pending = True
+        self._rebuild_headers()
+        key = tuple((c.kind, c.n) for c in self.columns)
+        refit = key != self._shape_key
+        self._shape_key = key
+        if refit:
+            self.fit_view()
+        self._update_status()
+        self.refresh_lod()
+        self.select_layer(self.selected_index)
+
+    def set_weights(self, weights: dict[str, list[np.ndarray]] | None) -> None:
+        """Show the real weights (layer name -> Keras get_weights() arrays); None: pending."""
+        self.weights = weights
+        self.pending = weights is None
+        L.apply_weights(self.columns, self.links, self._matching(weights))
+        biases = [np.abs(c.bias).max() for c in self.columns if c.bias is not None and c.bias.size]
+        self._bias_scale = float(max(biases)) if biases and max(biases) > 0 else 1.0
+        self._update_status()
+        self.refresh_lod()
+
+    def select_layer(self, index: int) -> None:
+        """Highlight the layer at `index` in spec.layers (-1: none)."""
+        self.selected_index = index
+        col = self._column_of_layer(index)
+        if col is None:
+            self.selection.hide()
+        else:
+            half = 0.17 if col.kind in ("dense", "input", "unknown") else 0.12
+            h = col.height / 2 + max(col.pitch, 0.02 * col.height)
+            self.selection.setRect(QtCore.QRectF(col.x - half, -h, 2 * half, 2 * h))
+            self.selection.show()
+        for header, c in zip(self.headers, self.columns):
+            header.setHtml(self._header_html(c, selected=c is col))
+
+    def fit_view(self) -> None:
+        """Show the whole network."""
+        x0, x1, y0, y1 = L.scene_bounds(self.columns)
+        h = max(y1 - y0, 1.0)
+        w = max(x1 - x0, 1.0)
+        self.view.setRange(
+            xRange=(x0 - 0.16 * w - 0.25, x1 + 0.16 * w + 0.25), yRange=(y0 - 0.14 * h, y1 + 0.16 * h), padding=0
+        )
+        self.refresh_lod()
+
+    def export_png(self, path: str | Path, scale: float = 2) -> None:
+        """Save the drawing as PNG at `scale` times the widget's size (2x for high-DPI screens)."""
+        from pyqtgraph.exporters import ImageExporter
+
+        exporter = ImageExporter(self.ci)
+        params = exporter.parameters()
+        rect = self.ci.sceneBoundingRect()
+        params["width"] = int(round(rect.width() * scale))
+        params["height"] = int(round(rect.height() * scale))
+        params["antialias"] = True
+        exporter.export(str(path))
+
+    def export_svg(self, path: str | Path) -> None:
+        """Save the drawing as SVG."""
+        from pyqtgraph.exporters import SVGExporter
+
+        SVGExporter(self.ci).export(str(path))
+
+    # -- level of detail --------------------------------------------------------------------
+
+    @Slot()
+    def _schedule_lod(self, *args) -> None:
+        self._lod_timer.start()
+
+    def view_rect(self) -> tuple[float, float, float, float]:
+        (x0, x1), (y0, y1) = self.view.viewRange()
+        return x0, x1, y0, y1
+
+    def _pixels(self) -> tuple[float, float]:
+        r = self.view.boundingRect()
+        return max(r.width(), 1.0), max(r.height(), 1.0)
+
+    @Slot()
+    def refresh_lod(self) -> None:
+        """Recompute groups and edges for what is on screen, and update the items."""
+        self._lod_timer.stop()
+        if not self.columns:
+            self.lod = L.Lod({}, [])
+            self.edges.update_lod(self.lod)
+            self.neurons.clear()
+            self.counts.clear()
+            return
+        self.lod = L.compute_lod(self.columns, self.links, self.view_rect(), self._pixels())
+        self.edges.update_lod(self.lod)
+        self._draw_neurons()
+
+    def _draw_neurons(self) -> None:
+        ppx, ppy = self._pixel_scale()
+        xs, ys, sizes, symbols, brushes = [], [], [], [], []
+        cx, cy, csym, csize = [], [], [], []
+        for ci, cl in self.lod.columns.items():
+            col = self.columns[ci]
+            m = len(cl.starts)
+            pitch_px = col.pitch * (1 << cl.level) * ppy
+            size = float(np.clip(pitch_px * 0.72, 3.0, 22.0))
+            if col.kind in ("stage", "regroup"):
+                symbol, fill = STAGE_STYLE.get(col.class_name, ("o", "#dde3ea"))
+                if col.kind == "regroup":
+                    size = float(np.clip(pitch_px * 0.45, 2.5, 12.0))
+                fills = [pg.mkBrush(fill)] * m
+            else:
+                symbol = "o" if cl.level == 0 else "s"
+                fills = self._neuron_brushes(col, cl)
+            xs.append(np.full(m, col.x))
+            ys.append(cl.y)
+            sizes.append(np.full(m, size))
+            symbols += [symbol] * m
+            brushes += fills
+            if cl.level > 0 and pitch_px >= 11:
+                text_px = min(10.0, pitch_px * 0.75)
+                for yv, count in zip(cl.y, cl.counts):
+                    symbol_path, aspect = _text_symbol(f"{count:,}")
+                    width = text_px * aspect
+                    cx.append(col.x + (size / 2 + 3 + width / 2) / ppx)
+                    cy.append(yv)
+                    csym.append(symbol_path)
+                    csize.append(width)
+        if xs:
+            self.neurons.setData(
+                x=np.concatenate(xs),
+                y=np.concatenate(ys),
+                size=np.concatenate(sizes),
+                symbol=symbols,
+                brush=brushes,
+                pen=pg.mkPen(OUTLINE, width=1),
+            )
+        else:
+            self.neurons.clear()
+        if cx:
+            self.counts.setData(x=np.array(cx), y=np.array(cy), size=np.array(csize), symbol=csym, pen=None)
+        else:
+            self.counts.clear()
+
+    def _neuron_brushes(self, col: L.Column, cl: L.ColumnLod) -> list[QtGui.QBrush]:
+        m = len(cl.starts)
+        if col.kind == "input":
+            return [pg.mkBrush(INPUT_FILL)] * m
+        if cl.bias is None:
+            return [pg.mkBrush(PENDING_FILL if self.pending else NEUTRAL_FILL)] * m
+        t = np.clip(np.abs(cl.bias) / self._bias_scale, 0, 1)
+        levels = np.round(t * 8).astype(int)
+        cache: dict[tuple[int, int], QtGui.QBrush] = {}
+        out = []
+        for b, lv in zip(cl.bias, levels):
+            key = (int(b >= 0), int(lv))
+            brush = cache.get(key)
+            if brush is None:
+                brush = pg.mkBrush(_mix(POSITIVE if b >= 0 else NEGATIVE, 0.85 * lv / 8))
+                cache[key] = brush
+            out.append(brush)
+        return out
+
+    def _pixel_scale(self) -> tuple[float, float]:
+        x0, x1, y0, y1 = self.view_rect()
+        w, h = self._pixels()
+        return w / max(x1 - x0, 1e-12), h / max(y1 - y0, 1e-12)
+
+    # -- text -------------------------------------------------------------------------------
+
+    def _rebuild_headers(self) -> None:
+        for item in self.headers:
+            self.view.removeItem(item)
+        self.headers = []
+        for col in self.columns:
+            below = col.kind in ("stage", "regroup")
+            item = pg.TextItem(anchor=(0.5, 0.0 if below else 1.0), fill=pg.mkBrush(255, 255, 255, 200))
+            item.setHtml(self._header_html(col))
+            y = -col.height / 2 - 0.02 * max(col.height, 8) if below else col.height / 2 + 0.02 * max(col.height, 8)
+            item.setPos(col.x, y)
+            item.setZValue(20)
+            self.view.addItem(item)
+            self.headers.append(item)
+
+    def _header_html(self, col: L.Column, selected: bool = False) -> str:
+        name = html.escape(col.name)
+        detail = html.escape(col.detail)
+        weight = "700"
+        bg = "background-color:#fff3cf;" if selected else ""
+        parts = [
+            f'<div style="text-align:center;{bg}"><span style="color:{INK};font-weight:{weight};font-size:10pt">{name}</span>',
+            f'<br><span style="color:{MUTED};font-size:9pt">{detail}</span>',
+        ]
+        if col.error:
+            parts.append(f'<br><span style="color:#b42318;font-size:8pt">{html.escape(col.error[:60])}</span>')
+        parts.append("</div>")
+        return "".join(parts)
+
+    def _update_status(self) -> None:
+        if not self.columns:
+            self.status.setText("no model")
+            return
+        neurons = sum(c.n for c in self.columns)
+        weights = sum(self.columns[lk.src].block * self.columns[lk.dst].block for lk in self.links if lk.kind == "dense")
+        text = f"{neurons:,} neurons · {weights:,} weights"
+        if self.pending:
+            text += " · weights pending (building with Keras…)"
+        self.status.setText(text)
+
+    def _build_legend(self) -> None:
+        legend = pg.LegendItem(offset=(-10, -10), labelTextColor=INK, labelTextSize="8pt")
+        legend.setParentItem(self.view)
+        legend.anchor((1, 1), (1, 1), offset=(-10, -10))
+        legend.setBrush(pg.mkBrush(255, 255, 255, 225))
+        legend.setPen(pg.mkPen("#d0d5dd"))
+        legend.addItem(pg.PlotDataItem(pen=bin_pen(3)), "weight &gt; 0")
+        legend.addItem(pg.PlotDataItem(pen=bin_pen(7)), "weight &lt; 0")
+        legend.addItem(pg.PlotDataItem(pen=bin_pen(11)), "mixed signs (group mean)")
+        thin = QtGui.QColor(INK)
+        thin.setAlpha(110)
+        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(thin, width=WIDTHS[0])), "small |w|")
+        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(INK, width=WIDTHS[-1])), "large |w|")
+        legend.addItem(pg.PlotDataItem(pen=bin_pen(PENDING_BIN)), "weights pending")
+        for label, symbol, fill in (
+            ("neuron: fill = bias (blue +, orange −)", "o", _mix(POSITIVE, 0.5)),
+            ("group of neurons (count beside)", "s", NEUTRAL_FILL),
+        ):
+            legend.addItem(
+                pg.ScatterPlotItem(symbol=symbol, size=10, brush=pg.mkBrush(fill), pen=pg.mkPen(OUTLINE)), label
+            )
+        self.legend = legend
+
+    # -- interaction ------------------------------------------------------------------------
+
+    def _column_of_layer(self, index: int) -> L.Column | None:
+        for col in self.columns:
+            if col.layer_index == index:
+                return col
+        return None
+
+    def _column_near(self, x: float, max_px: float) -> int | None:
+        if not self.columns:
+            return None
+        ppx, _ = self._pixel_scale()
+        xs = np.array([c.x for c in self.columns])
+        ci = int(np.argmin(np.abs(xs - x)))
+        return ci if abs(xs[ci] - x) * ppx <= max_px else None
+
+    def describe_at(self, x: float, y: float) -> str:
+        """The tooltip for scene point (x, y): a neuron (group) or a connection, or ''."""
+        ppx, ppy = self._pixel_scale()
+        ci = self._column_near(x, 14)
+        if ci is not None and ci in self.lod.columns:
+            cl = self.lod.columns[ci]
+            g = int(np.argmin(np.abs(cl.y - y)))
+            if abs(cl.y[g] - y) * ppy <= max(8.0, self.columns[ci].pitch * (1 << cl.level) * ppy / 2):
+                return self._describe_neuron(self.columns[ci], cl, g)
+        for ll in self.lod.links:
+            if not (ll.x0 < x < ll.x1) or not len(ll.src):
+                continue
+            t = (x - ll.x0) / (ll.x1 - ll.x0)
+            y_at = ll.y0 + (ll.y1 - ll.y0) * t
+            dx = (ll.x1 - ll.x0) * ppx
+            dy = (ll.y1 - ll.y0) * ppy
+            dist = np.abs(y_at - y) * ppy * np.abs(dx) / np.hypot(dx, dy)
+            e = int(np.argmin(dist))
+            if dist[e] <= 4.0:
+                return self._describe_edge(ll, e)
+        return ""
+
+    def _describe_neuron(self, col: L.Column, cl: L.ColumnLod, g: int) -> str:
+        start, end = int(cl.starts[g]), int(cl.ends[g])
+        head = f"{col.name} ({col.class_name})"
+        which = f"neuron {start}" if end - start == 1 else f"neurons {start}–{end - 1} ({end - start:,})"
+        lines = [head, which]
+        if col.activation:
+            lines.append(f"activation: {col.activation}")
+        if cl.bias is not None:
+            label = "bias" if end - start == 1 else "mean bias"
+            lines.append(f"{label}: {cl.bias[g]:+.4f}")
+        elif col.kind == "dense":
+            lines.append("bias: pending" if self.pending else "bias: none")
+        if end - start == 1:
+            for key, values in col.stage_values.items():
+                if start < values.size:
+                    lines.append(f"{key}: {values[start]:+.4f}")
+        return "\n".join(lines)
+
+    def _describe_edge(self, ll: L.LinkLod, e: int) -> str:
+        link = self.links[ll.link]
+        src_col, dst_col = self.columns[link.src], self.columns[link.dst]
+        a = self.lod.columns[link.src]
+        b = self.lod.columns[link.dst]
+        i, j = int(ll.src[e]), int(ll.dst[e])
+        s0, s1 = int(a.starts[i]), int(a.ends[i])
+        d0, d1 = int(b.starts[j]), int(b.ends[j])
+        if ll.kind == "identity":
+            return f"{dst_col.name}: value {s0} passes to {d0} one to one"
+        if ll.mean_abs is None:
+            return f"{dst_col.name}: weights from {src_col.name} pending"
+        if ll.individual:
+            w = float(ll.balance[e] * ll.mean_abs[e])
+            return f"{dst_col.name}: weight {src_col.name}[{s0}] → {dst_col.name}[{d0}] = {w:+.4f}"
+        share = (1 + ll.balance[e]) / 2 * 100
+        return (
+            f"{dst_col.name}: {(s1 - s0) * (d1 - d0):,} weights, {src_col.name}[{s0}–{s1 - 1}] → "
+            f"{dst_col.name}[{d0}–{d1 - 1}]\nmean |w| = {ll.mean_abs[e]:.4f}, "
+            f"sign balance {ll.balance[e]:+.2f} ({share:.0f}% of |w| positive)"
+        )
+
+    @Slot(object)
+    def _on_mouse_moved(self, pos) -> None:
+        if not self.view.sceneBoundingRect().contains(pos):
+            return
+        p = self.view.mapSceneToView(pos)
+        text = self.describe_at(p.x(), p.y())
+        self.last_hover_text = text
+        if text:
+            QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), text, self)
+        else:
+            QtWidgets.QToolTip.hideText()
+
+    @Slot(object)
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        p = self.view.mapSceneToView(event.scenePos())
+        self.click_at(p.x(), p.y())
+
+    def click_at(self, x: float, y: float) -> int | None:
+        """Select the layer whose column is at scene x (as a click there does) and emit layerClicked."""
+        ci = self._column_near(x, 40)
+        if ci is None:
+            return None
+        index = self.columns[ci].layer_index
+        self.select_layer(index)
+        self.layerClicked.emit(index)
+        return index
+
+    def _matching(self, weights):
+        """Only the kernels whose shape fits the drawn layers (a stale build is shown as pending)."""
+        if not weights:
+            return weights
+        out = {}
+        for link in self.links:
+            arrays = weights.get(link.layer_name)
+            if link.kind != "dense" or not arrays:
+                continue
+            src, dst = self.columns[link.src], self.columns[link.dst]
+            if np.shape(arrays[0]) == (src.block, dst.block):
+                out[link.layer_name] = arrays
+        for col in self.columns:
+            if col.kind == "stage" and col.name in weights:
+                arrays = weights[col.name]
+                if all(np.size(a) == col.block for a in arrays):
+                    out[col.name] = arrays
+        return out
+
