@@ -42,7 +42,7 @@ def mix(colour: str, t: float, background: str = "#ffffff") -> QtGui.QColor:
 
 
 def bin_sign(bin_index: int) -> str:
-    """"positive", "negative" or "mixed"."""
+    """ "positive", "negative" or "mixed"."""
     return SIGN_CLASSES[bin_index // MAGNITUDE_BINS]
 
 
@@ -201,7 +201,9 @@ class EdgeLayer(pg.GraphicsObject):
         key = (self._version, size, dpr)
         if self._cache is None or self._cache[0] != key:
             image = QtGui.QImage(
-                max(1, round(size[0] * dpr)), max(1, round(size[1] * dpr)), QtGui.QImage.Format.Format_ARGB32_Premultiplied
+                max(1, round(size[0] * dpr)),
+                max(1, round(size[1] * dpr)),
+                QtGui.QImage.Format.Format_ARGB32_Premultiplied,
             )
             image.setDevicePixelRatio(dpr)
             image.fill(0)

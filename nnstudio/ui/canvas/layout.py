@@ -318,7 +318,9 @@ def apply_weights(columns: list[Column], links: list[Link], weights: dict | None
                 link.pyramid = None
         elif arrays and col.class_name in ("BatchNormalization", "LayerNormalization"):
             names = _norm_names(col, len(arrays))
-            col.stage_values = {n: np.asarray(a).ravel() for n, a in zip(names, arrays) if np.asarray(a).size}
+            col.stage_values = {
+                n: np.asarray(a).ravel() for n, a in zip(names, arrays, strict=False) if np.asarray(a).size
+            }
 
 
 def _norm_names(col: Column, count: int) -> list[str]:
@@ -438,7 +440,9 @@ def _link_lod(li: int, link: Link, columns: list[Column], a: ColumnLod, b: Colum
             src = np.searchsorted(a.starts, b.starts, side="right") - 1
         ok = (src >= 0) & (dst >= 0) & (src < len(a.starts)) & (dst < len(b.starts))
         src, dst = src[ok], dst[ok]
-        return LinkLod(li, link.kind, xa, xb, src, dst, a.y[src], b.y[dst], None, None, None, a.level == 0 and b.level == 0)
+        return LinkLod(
+            li, link.kind, xa, xb, src, dst, a.y[src], b.y[dst], None, None, None, a.level == 0 and b.level == 0
+        )
     na, nb = len(a.starts), len(b.starts)
     src = np.repeat(np.arange(na), nb)
     dst = np.tile(np.arange(nb), na)

@@ -171,7 +171,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             h = col.height / 2 + max(col.pitch, 0.02 * col.height)
             self.selection.setRect(QtCore.QRectF(col.x - half, -h, 2 * half, 2 * h))
             self.selection.show()
-        for header, c in zip(self.headers, self.columns):
+        for header, c in zip(self.headers, self.columns, strict=False):
             header.setHtml(self._header_html(c, selected=c is col))
 
     def fit_view(self) -> None:
@@ -254,7 +254,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             brushes += fills
             if cl.level > 0 and pitch_px >= 11:
                 text_px = min(10.0, pitch_px * 0.75)
-                for yv, count in zip(cl.y, cl.counts):
+                for yv, count in zip(cl.y, cl.counts, strict=False):
                     symbol_path, aspect = _text_symbol(f"{count:,}")
                     width = text_px * aspect
                     cx.append(col.x + (size / 2 + 3 + width / 2) / ppx)
@@ -287,7 +287,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         levels = np.round(t * 8).astype(int)
         cache: dict[tuple[int, int], QtGui.QBrush] = {}
         out = []
-        for b, lv in zip(cl.bias, levels):
+        for b, lv in zip(cl.bias, levels, strict=False):
             key = (int(b >= 0), int(lv))
             brush = cache.get(key)
             if brush is None:
@@ -336,7 +336,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.status.setText("no model")
             return
         neurons = sum(c.n for c in self.columns)
-        weights = sum(self.columns[lk.src].block * self.columns[lk.dst].block for lk in self.links if lk.kind == "dense")
+        weights = sum(
+            self.columns[lk.src].block * self.columns[lk.dst].block for lk in self.links if lk.kind == "dense"
+        )
         text = f"{neurons:,} neurons · {weights:,} weights"
         if self.pending:
             text += " · weights pending (building with Keras…)"
@@ -490,4 +492,3 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 if all(np.size(a) == col.block for a in arrays):
                     out[col.name] = arrays
         return out
-
