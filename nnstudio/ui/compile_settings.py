@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.catalog import LOSSES, METRICS, OPTIMIZERS
 from nnstudio.core.spec import CompileSpec
 from nnstudio.services.document import Document
-from nnstudio.ui.icons import ERROR_COLOR
+from nnstudio.ui.icons import error_color
 from nnstudio.ui.property_editor import INVALID_STYLE, set_invalid
 
 _HELP = {
@@ -77,7 +77,7 @@ class CompileSettings(QWidget):
         self.learning_rate_error = QLabel()
         self.learning_rate_error.setObjectName("error_learning_rate")
         self.learning_rate_error.setWordWrap(True)
-        self.learning_rate_error.setStyleSheet(f"color: {ERROR_COLOR}; font-size: 90%;")
+        self.learning_rate_error.setStyleSheet(f"color: {error_color(self.palette()).name()}; font-size: 90%;")
         self.learning_rate_error.hide()
         lr_cell = QWidget()
         lr_column = QVBoxLayout(lr_cell)

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 
 ICON_DIR = Path(__file__).resolve().parents[2] / "resources" / "icons"
 
@@ -28,6 +28,7 @@ FAMILIES: dict[str, tuple[str, str]] = {  # class name -> (family, colour)
 }
 OTHER_COLOR = "#64748b"
 ERROR_COLOR = "#dc2626"
+ERROR_COLOR_ON_DARK = "#f87171"
 
 
 def snake_case(class_name: str) -> str:
@@ -47,6 +48,13 @@ def layer_color(class_name: str) -> QColor:
 
 def layer_family(class_name: str) -> str:
     return FAMILIES.get(class_name, ("other", OTHER_COLOR))[0]
+
+
+def error_color(palette: QPalette | None = None) -> QColor:
+    """The red of problems, lighter on a dark palette so it stays readable."""
+    palette = palette if palette is not None else QGuiApplication.palette()
+    dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
+    return QColor(ERROR_COLOR_ON_DARK if dark else ERROR_COLOR)
 
 
 @cache

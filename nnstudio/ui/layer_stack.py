@@ -29,7 +29,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QAction,
-    QColor,
     QContextMenuEvent,
     QFont,
     QFontMetrics,
@@ -53,7 +52,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.shapes import format_shape
 from nnstudio.core.spec import LayerSpec
 from nnstudio.services.document import Document
-from nnstudio.ui.icons import ERROR_COLOR, error_icon, layer_icon
+from nnstudio.ui.icons import error_color, error_icon, layer_icon
 from nnstudio.ui.palette import LAYER_MIME
 
 ROW_MIME = "application/x-nnstudio-row"
@@ -151,7 +150,7 @@ class LayerStackModel(QAbstractListModel):
             if role == Qt.ItemDataRole.DecorationRole:
                 return error_icon() if problems else layer_icon(layer.class_name)
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QColor(ERROR_COLOR) if problems else None
+                return error_color() if problems else None
             return self._tooltip(layer, problems)
         if role in (ShapeRole, ParamsRole):
             summary = self.document.summary()
@@ -170,7 +169,7 @@ class LayerStackModel(QAbstractListModel):
         head = f"<b>{layer.name}</b> — {describe(layer)}"
         if problems:
             lines = "".join(f"<li>{_escape(p.message)}</li>" for p in problems)
-            return f"{head}<ul style='color:{ERROR_COLOR}; margin-left:-20px'>{lines}</ul>"
+            return f"{head}<ul style='color:{error_color().name()}; margin-left:-20px'>{lines}</ul>"
         return head
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
@@ -276,7 +275,7 @@ class LayerDelegate(QStyledItemDelegate):
         )
         error = index.data(ErrorRole)
         if error and not selected:
-            text = QColor(ERROR_COLOR)
+            text = error_color(opt.palette)
 
         rect = opt.rect.adjusted(self.PAD, 0, -self.PAD, 0)
         icon = index.data(Qt.ItemDataRole.DecorationRole)
@@ -327,7 +326,7 @@ class LayerDelegate(QStyledItemDelegate):
         )
         if right_text:
             painter.setFont(small)
-            painter.setPen(QColor(ERROR_COLOR) if error and not selected else muted)
+            painter.setPen(error_color(opt.palette) if error and not selected else muted)
             painter.drawText(
                 QRect(rect.right() - right_width, opt.rect.top(), right_width, opt.rect.height()),
                 Qt.AlignmentFlag.AlignRight | vcenter,

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.catalog import LAYER_TYPES, Param
 from nnstudio.core.validation import check_value
 from nnstudio.services.document import Document
-from nnstudio.ui.icons import ERROR_COLOR, layer_icon
+from nnstudio.ui.icons import ERROR_COLOR, error_color, layer_icon
 
 INT_LIMIT = 2**31 - 1
 INVALID_STYLE = f'*[invalid="true"] {{ border: 1px solid {ERROR_COLOR}; border-radius: 4px; }}'
@@ -129,7 +129,7 @@ class PropertyEditor(QWidget):
         self.problem.setObjectName("layerProblem")
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet(
-            f"QLabel#layerProblem {{ color: {ERROR_COLOR}; background: rgba(220, 38, 38, 0.08);"
+            f"QLabel#layerProblem {{ color: {error_color(self.palette()).name()}; background: rgba(220, 38, 38, 0.08);"
             " border-radius: 4px; padding: 6px 8px; margin: 0 12px 6px 12px; }"
         )
         self.problem.hide()
@@ -223,7 +223,7 @@ class PropertyEditor(QWidget):
         error = QLabel()
         error.setObjectName(f"error_{key}")
         error.setWordWrap(True)
-        error.setStyleSheet(f"color: {ERROR_COLOR}; font-size: 90%;")
+        error.setStyleSheet(f"color: {error_color(self.palette()).name()}; font-size: 90%;")
         error.hide()
         cell = QWidget()
         column = QVBoxLayout(cell)

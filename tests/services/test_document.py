@@ -254,3 +254,15 @@ def test_summary_is_cached_per_spec(doc):
     assert doc.summary() is first and first.total_params == 1994
     doc.set_param(1, "units", 1)
     assert doc.summary() is not first
+
+
+def test_thousands_of_edits_and_signals_do_not_crash(doc):
+    """PySide6 6.12's Signal.emit() drops a reference to True per call; nnstudio/__init__ pins it."""
+    import sys
+
+    for i in range(3000):
+        doc.select_layer(i % 3)
+        doc.editRefused.emit("x")
+    for units in range(1, 500):
+        doc.set_param(1, "units", units)
+    assert sys.getrefcount(True) > 1_000_000

@@ -82,7 +82,11 @@ def test_edits_are_undoable_commands(editor, doc, qtbot):
     editor.field("use_bias").click()
     editor.field("kernel_initializer").setCurrentText("he_normal")
     layer = doc.spec.layers[1]
-    assert (layer.get("activation"), layer.get("use_bias"), layer.get("kernel_initializer")) == ("tanh", False, "he_normal")
+    assert (layer.get("activation"), layer.get("use_bias"), layer.get("kernel_initializer")) == (
+        "tanh",
+        False,
+        "he_normal",
+    )
     assert doc.undo_stack.count() == 4
     doc.undo_stack.undo()
     doc.undo_stack.undo()
