@@ -11,7 +11,7 @@ from nnstudio.core.spec import ModelSpec, lesson_spec
 from nnstudio.core.summary import analyze, count_with_size
 from nnstudio.services.document import Document
 from nnstudio.ui.layer_stack import ROW_MIME, ErrorRole, LayerStackView, describe
-from nnstudio.ui.palette import LAYER_MIME, LayerPalette
+from nnstudio.ui.palette import LayerPalette
 from nnstudio.ui.property_editor import PropertyEditor
 
 COPY = Qt.DropAction.CopyAction
@@ -237,32 +237,6 @@ def test_layers_with_errors_are_red_with_the_message(qtbot):
     assert index.data(Qt.ItemDataRole.ForegroundRole).name() == "#dc2626"
     assert stack.model().index(2).data(ErrorRole) is None
     assert stack.model().index(2).data(Qt.ItemDataRole.ForegroundRole) is None
-
-
-def test_palette_append_on_enter_and_double_click(qtbot):
-    palette = LayerPalette()
-    qtbot.addWidget(palette)
-    palette.show()
-    assert "Dense" in palette.class_names() and len(palette.class_names()) == 8
-    palette.setCurrentItem(palette.item_for("Dropout"))
-    with qtbot.waitSignal(palette.appendRequested) as appended:
-        qtbot.keyClick(palette, Qt.Key.Key_Return)
-    assert appended.args == ["Dropout"]
-    item = palette.item_for("Flatten")
-    rect = palette.visualItemRect(item)
-    with qtbot.waitSignal(palette.appendRequested) as appended:  # a real double click: press, release, press
-        qtbot.mouseClick(palette.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-        qtbot.mouseDClick(palette.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert appended.args == ["Flatten"]
-
-
-def test_palette_mime_and_tooltips(qtbot):
-    palette = LayerPalette()
-    qtbot.addWidget(palette)
-    data = palette.mime_data_for("BatchNormalization")
-    assert bytes(data.data(LAYER_MIME).data()).decode("utf-8") == "BatchNormalization"
-    assert "Normalises each feature" in palette.item_for("BatchNormalization").toolTip()
-    assert not palette.item_for("Dense").icon().isNull()
 
 
 def test_describe_is_short_and_readable():
