@@ -1,0 +1,157 @@
+"""The model service: builds through the engine, survives its death, newest request wins, clean shutdown."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from nnstudio.core.spec import ModelSpec, lesson_spec
+from nnstudio.engine.protocol import BuildResult
+from nnstudio.services.model_service import CANCEL_MESSAGE, DIED_MESSAGE, ModelService
+from tests.conftest_threads import leaked_qthreads
+
+START_TIMEOUT_MS = 180_000  # an engine start imports TensorFlow: seconds, more on a busy machine
+
+
+@pytest.fixture
+def make_service(qtbot):
+    services = []
+
+    def make(**kwargs) -> ModelService:
+        service = ModelService(**kwargs)
+        services.append(service)
+        service.start()
+        return service
+
+    yield make
+    for service in services:
+        service.shutdown()
+
+
+def _with_units(spec: ModelSpec, units: int) -> ModelSpec:
+    return spec.with_layer(1, spec.layers[1].with_params(units=units))
+
+
+def _is(request_id):
+    return lambda result: result.request_id == request_id
+
+
+def test_lesson_builds_and_shutdown_leaves_nothing(qtbot):
+    service = ModelService()
+    states = []
+    service.engineStateChanged.connect(lambda s, m: states.append(s))
+    with qtbot.waitSignal(service.buildFinished, timeout=START_TIMEOUT_MS) as blocker:
+        service.start()
+        request_id = service.request_build(lesson_spec())
+    result = blocker.args[0]
+    assert isinstance(result, BuildResult) and result.request_id == request_id
+    assert [r["params"] for r in result.rows] == [1344, 650]
+    assert result.total_params == 1994
+    assert [a.shape for a in result.weights["dense"]] == [(20, 64), (64,)]
+    assert states[0] == "starting" and "ready" in states
+
+    with qtbot.waitSignal(service.buildFailed, timeout=60_000) as blocker:
+        failing_id = service.request_build(_with_units(lesson_spec(), 0))
+    assert blocker.args[0].request_id == failing_id and blocker.args[0].layer_name == "dense"
+
+    pid = service.engine_pid()
+    service.shutdown()
+    assert not service.is_running() and service.engine_pid() is None
+    assert leaked_qthreads() == [] and multiprocessing.active_children() == []
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_killing_the_engine_mid_build_restarts_it_and_resends(qtbot, make_service):
+    service = make_service()
+    service.set_debug_build_delay(60.0)  # the build is certainly running when the engine dies
+    with qtbot.waitSignal(service.buildStarted, timeout=START_TIMEOUT_MS):
+        first = service.request_build(lesson_spec())
+    pid = service.engine_pid()
+    service.set_debug_build_delay(0.0)
+    with qtbot.waitSignal(
+        service.engineStateChanged, timeout=30_000, check_params_cb=lambda state, message: state == "restarting"
+    ) as blocker:
+        os.kill(pid, signal.SIGKILL)
+    assert blocker.args[1] == DIED_MESSAGE
+    # The build that was running is sent again to the new engine ...
+    with qtbot.waitSignal(service.buildFinished, timeout=START_TIMEOUT_MS, check_params_cb=_is(first)):
+        pass
+    assert service.engine_pid() not in (None, pid)
+    # ... and the next edit builds.
+    with qtbot.waitSignal(service.buildFinished, timeout=60_000) as blocker:
+        second = service.request_build(_with_units(lesson_spec(), 32))
+    assert blocker.args[0].request_id == second
+    assert blocker.args[0].rows[0]["params"] == 20 * 32 + 32
+
+
+def test_a_newer_request_replaces_a_running_one(qtbot, make_service):
+    service = make_service()  # cancel_after_s=5: a 2 s build is left to finish, its result dropped
+    started, finished = [], []
+    service.buildStarted.connect(started.append)
+    service.buildFinished.connect(lambda r: finished.append(r.request_id))
+    service.set_debug_build_delay(2.0)
+    with qtbot.waitSignal(service.buildStarted, timeout=START_TIMEOUT_MS):
+        a = service.request_build(lesson_spec())
+    service.set_debug_build_delay(0.0)
+    b = service.request_build(_with_units(lesson_spec(), 8))  # waits, then is replaced: never sent
+    c = service.request_build(_with_units(lesson_spec(), 16))
+    with qtbot.waitSignal(service.buildFinished, timeout=60_000, check_params_cb=_is(c)) as blocker:
+        pass
+    assert blocker.args[0].rows[0]["params"] == 20 * 16 + 16
+    assert started == [a, c] and b not in started
+    assert finished == [c]
+
+
+def test_a_long_build_is_cancelled_by_restarting_the_engine(qtbot, make_service):
+    service = make_service(cancel_after_s=0.5)
+    finished = []
+    service.buildFinished.connect(lambda r: finished.append(r.request_id))
+    service.set_debug_build_delay(60.0)
+    with qtbot.waitSignal(service.buildStarted, timeout=START_TIMEOUT_MS):
+        service.request_build(lesson_spec())
+    pid = service.engine_pid()
+    service.set_debug_build_delay(0.0)
+    with qtbot.waitSignal(
+        service.engineStateChanged, timeout=30_000, check_params_cb=lambda state, message: state == "restarting"
+    ) as blocker:
+        newest = service.request_build(_with_units(lesson_spec(), 4))
+    assert blocker.args[1] == CANCEL_MESSAGE
+    with qtbot.waitSignal(service.buildFinished, timeout=START_TIMEOUT_MS, check_params_cb=_is(newest)):
+        pass
+    assert finished == [newest]
+    assert service.engine_pid() != pid
+
+
+def wide_spec(layers: int = 20, width: int = 1024) -> ModelSpec:
+    spec = ModelSpec(name="wide")
+    spec = spec.inserted(0, spec.new_layer("Input", shape=[width]))
+    for i in range(layers):
+        spec = spec.inserted(i + 1, spec.new_layer("Dense", units=width, activation="relu"))
+    return spec
+
+
+def test_gui_heartbeat_keeps_ticking_while_keras_loads_and_builds(qtbot, make_service):
+    """A generous guard that Keras never runs on the GUI thread (the bench measures the real gap)."""
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    try:
+        qtbot.waitUntil(lambda: len(ticks) >= 2, timeout=5_000)
+        service = make_service()
+        with qtbot.waitSignal(service.buildFinished, timeout=START_TIMEOUT_MS) as blocker:
+            service.request_build(wide_spec())
+    finally:
+        timer.stop()
+    result = blocker.args[0]
+    assert result.total_params == 20 * (1024 * 1024 + 1024)
+    assert len(result.weights) == 20
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert max(gaps) * 1000 < 250, f"GUI thread stalled {max(gaps) * 1000:.0f} ms"
