@@ -1,0 +1,122 @@
+"""Training throughput through the app's training service against plain `model.fit(verbose=0)`.
+
+Same model (the lesson's), same synthetic data, same batch size and epochs, in one run:
+- baseline: in this process, `build_model(spec)` then `model.fit(x, y, verbose=0)`, timed from
+  the build to the end of fit;
+- service: `TrainingService.start(...)` to its `finished` signal, timed on the GUI thread, with
+  progress messages (20/s), every epoch reported and weight snapshots (4/s) flowing back from the
+  engine process. The engine is warmed up first (Keras import and one short run are not timed).
+Runs alternate, and the best of each is compared (the machine is shared). Last line: JSON with
+"ratio" = service samples/s / baseline samples/s (goal >= 0.95).
+
+    python tests/bench/train_overhead.py [--samples 4096] [--epochs 5] [--batch-size 32] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--samples", type=int, default=4096)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+
+    from nnstudio.core.csv_data import DataConfig, prepare
+    from nnstudio.core.spec import lesson_spec
+    from nnstudio.services.training_service import TrainingService
+
+    app = QCoreApplication.instance() or QCoreApplication([])
+    spec = lesson_spec()
+    config = DataConfig(samples=args.samples, seed=0)
+    data = prepare(spec, config, 0.0)
+    total = args.samples * args.epochs
+
+    service = TrainingService()
+    events = {"progress": 0, "epochs": 0, "weights": 0}
+    service.progress.connect(lambda *a: events.__setitem__("progress", events["progress"] + 1))
+    service.epochFinished.connect(lambda *a: events.__setitem__("epochs", events["epochs"] + 1))
+    service.weightsUpdated.connect(lambda *a: events.__setitem__("weights", events["weights"] + 1))
+
+    def service_run(epochs: int) -> tuple[float, object]:
+        loop = QEventLoop()
+        outcome = {}
+        service.finished.connect(loop.quit)
+        service.failed.connect(lambda m: (outcome.__setitem__("error", m), loop.quit()))
+        QTimer.singleShot(900_000, loop.quit)
+        start = time.perf_counter()
+        service.start(spec, config, epochs=epochs, batch_size=args.batch_size, validation_split=0.0)
+        loop.exec()
+        elapsed = time.perf_counter() - start
+        service.finished.disconnect(loop.quit)
+        if "error" in outcome:
+            raise SystemExit(f"training failed: {outcome['error']}")
+        return elapsed, service.last_result
+
+    def baseline_run() -> tuple[float, float]:
+        from nnstudio.keras_io.build import build_model
+
+        start = time.perf_counter()
+        model = build_model(spec)
+        fit_start = time.perf_counter()
+        model.fit(data.x, data.y, batch_size=args.batch_size, epochs=args.epochs, verbose=0, shuffle=True)
+        end = time.perf_counter()
+        return end - start, end - fit_start
+
+    try:
+        service_run(1)  # warm-up: engine start and Keras import
+        import keras  # noqa: F401  (baseline's import, not timed)
+
+        baseline_run()  # warm-up of this process's TensorFlow
+        base_times, base_fit, svc_times, svc_fit = [], [], [], []
+        for _ in range(args.repeats):
+            wall, fit = baseline_run()
+            base_times.append(wall)
+            base_fit.append(fit)
+            for key in events:
+                events[key] = 0
+            wall, result = service_run(args.epochs)
+            svc_times.append(wall)
+            svc_fit.append(result.fit_seconds)
+    finally:
+        service.shutdown()
+    app.processEvents()
+
+    baseline = total / min(base_times)
+    through_service = total / min(svc_times)
+    report = {
+        "ratio": round(through_service / baseline, 3),
+        "service_samples_per_s": round(through_service, 1),
+        "baseline_samples_per_s": round(baseline, 1),
+        "fit_only_ratio": round(min(base_fit) / min(svc_fit), 3),
+        "service_s": [round(t, 3) for t in svc_times],
+        "baseline_s": [round(t, 3) for t in base_times],
+        "samples": args.samples,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "last_run_signals": dict(events),
+        "goal": 0.95,
+    }
+    print(
+        f"baseline model.fit: {baseline:,.0f} samples/s; through the training service: {through_service:,.0f} samples/s"
+    )
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
