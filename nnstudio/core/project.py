@@ -145,7 +145,7 @@ def parse_document(document: Any) -> tuple[ModelSpec, dict[str, Any]]:
 def _parse_layer(entry: Any, where: str) -> LayerSpec:
     _expect(entry, dict, where, "an object")
     class_name = entry.get("class_name")
-    if class_name not in LAYER_TYPES:
+    if not isinstance(class_name, str) or class_name not in LAYER_TYPES:
         raise ProjectError(
             f"unknown layer class {class_name!r}; nnstudio knows {', '.join(LAYER_TYPES)}", f"{where}.class_name"
         )
