@@ -71,9 +71,9 @@ _LOSS_ALIASES = {
 }
 _METRIC_ALIASES = {**_LOSS_ALIASES, "acc": "accuracy", "rmse": "root_mean_squared_error"}
 _REFUSED_CLASSES = {
-    "Lambda": "Lambda layers carry Python code",
-    "TFSMLayer": "TFSMLayer loads and runs a TensorFlow SavedModel",
-    "function": "function objects name code to call",
+    "Lambda": "Lambda layers carry Python code and are refused",
+    "TFSMLayer": "TFSMLayer loads and runs a TensorFlow SavedModel and is refused",
+    "function": "function objects name code to call and are refused",
 }
 
 
@@ -297,7 +297,7 @@ def _screen(document: Any, where: str) -> None:
                 raise ArchiveError(f"class_name must be a string. Received: {_short(class_name)}", here)
             label = _label(obj)
             if class_name in _REFUSED_CLASSES:
-                raise ArchiveError(f"{label}{_REFUSED_CLASSES[class_name]} and are refused ({class_name})", here)
+                raise ArchiveError(f"{label}{_REFUSED_CLASSES[class_name]}", here)
             if class_name.startswith("__"):
                 raise ArchiveError(f"{label}serialized Python objects ({class_name}) are refused", here)
         if "registered_name" in obj:
