@@ -197,10 +197,31 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         exporter.export(str(path))
 
     def export_svg(self, path: str | Path) -> None:
-        """Save the drawing as SVG."""
-        from pyqtgraph.exporters import SVGExporter
+        """Save the drawing as SVG, every connection a vector line.
 
-        SVGExporter(self.ci).export(str(path))
+        pyqtgraph's SVGExporter fails here on closed symbol paths ("... Z") that Qt 6.12 writes,
+        so the scene is rendered through Qt's own QSvgGenerator, with the items in export mode.
+        """
+        from PySide6 import QtSvg
+
+        rect = self.ci.sceneBoundingRect()
+        generator = QtSvg.QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(QtCore.QSize(round(rect.width()), round(rect.height())))
+        generator.setViewBox(QtCore.QRectF(0, 0, rect.width(), rect.height()))
+        generator.setTitle(self._spec.name if self._spec is not None else "network")
+        generator.setDescription("nnstudio network drawing")
+        items = [self.edges, self.neurons, self.counts]
+        for item in items:
+            item.setExportMode(True, {"antialias": True})
+        painter = QtGui.QPainter(generator)
+        try:
+            painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+            self.scene().render(painter, QtCore.QRectF(0, 0, rect.width(), rect.height()), rect)
+        finally:
+            painter.end()
+            for item in items:
+                item.setExportMode(False)
 
     # -- level of detail --------------------------------------------------------------------
 
