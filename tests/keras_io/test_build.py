@@ -155,3 +155,12 @@ def test_importing_keras_io_does_not_import_keras():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("size", [0, 1, 1023, 1024, 7976, 1024**2 - 1, 400_000_000, 40_008_800_000, 5 * 1024**4, 2**61])
+def test_readable_bytes_is_keras_s(size):
+    from keras.src.utils.summary_utils import readable_memory_size
+
+    from nnstudio.core.summary import readable_bytes
+
+    assert readable_bytes(size) == readable_memory_size(size)
