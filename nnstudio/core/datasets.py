@@ -108,7 +108,8 @@ def synthetic(
         raise DatasetError(f"shapes must be positive; received input {input_shape}, output {output_shape}")
     if task == "auto":
         task = "clusters" if is_classification_loss(loss) else "teacher"
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # the samples
+    task_rng = np.random.default_rng([seed, 7])  # the task itself (teacher, centres): same for any size
     features = math.prod(input_shape)
     units = output_shape[-1]
     if task in TWO_D_TASKS and features != 2:
@@ -116,7 +117,7 @@ def synthetic(
 
     if task == "teacher":
         x = rng.standard_normal((samples, features))
-        y = _teacher(rng, x, math.prod(output_shape), noise)
+        y = _teacher(task_rng, rng, x, math.prod(output_shape), noise)
         if loss in POSITIVE_LOSSES:
             y = 1.0 + np.log1p(np.exp(y))  # softplus + 1: strictly positive, away from zero
         elif is_classification_loss(loss):
@@ -135,7 +136,7 @@ def synthetic(
 
     classes = _class_count(task, units, loss)
     if task == "clusters":
-        x, labels = _clusters(rng, samples, features, classes, noise)
+        x, labels = _clusters(task_rng, rng, samples, features, classes, noise)
     elif task == "circles":
         x, labels = _circles(rng, samples, noise)
     elif task == "xor":
@@ -143,7 +144,7 @@ def synthetic(
     elif task == "spirals":
         x, labels = _spirals(rng, samples, classes, noise)
     else:
-        x, labels = _clusters(rng, samples, 2, classes, noise, spread=2.0)
+        x, labels = _clusters(task_rng, rng, samples, 2, classes, noise, spread=2.0)
     y = encode_labels(labels, classes, units, loss)
     y = _broadcast_target(y, output_shape, loss)
     return Dataset(
@@ -203,18 +204,18 @@ def _class_count(task: str, units: int, loss: str) -> int:
     return 2
 
 
-def _teacher(rng: np.random.Generator, x: np.ndarray, outputs: int, noise: float) -> np.ndarray:
+def _teacher(task_rng, rng, x: np.ndarray, outputs: int, noise: float) -> np.ndarray:
     features = x.shape[1]
     hidden = 16
-    w1 = rng.standard_normal((features, hidden)) / math.sqrt(features)
-    b1 = rng.standard_normal(hidden) * 0.5
-    w2 = rng.standard_normal((hidden, outputs)) / math.sqrt(hidden)
+    w1 = task_rng.standard_normal((features, hidden)) / math.sqrt(features)
+    b1 = task_rng.standard_normal(hidden) * 0.5
+    w2 = task_rng.standard_normal((hidden, outputs)) / math.sqrt(hidden)
     y = np.tanh(x @ w1 + b1) @ w2
     return y + noise * rng.standard_normal(y.shape) * max(float(y.std()), 1e-6)
 
 
-def _clusters(rng, samples, features, classes, noise, spread=3.0):
-    centres = rng.standard_normal((classes, features))
+def _clusters(task_rng, rng, samples, features, classes, noise, spread=3.0):
+    centres = task_rng.standard_normal((classes, features))
     centres *= spread / max(np.linalg.norm(centres, axis=1).mean(), 1e-6)
     labels = np.arange(samples) % classes
     rng.shuffle(labels)

@@ -77,3 +77,17 @@ def test_split():
     assert np.array_equal(xt[:, 0] // 2, yt)
     with pytest.raises(datasets.DatasetError):
         datasets.split(x, y, 1.0)
+
+
+def test_the_task_does_not_depend_on_the_sample_count():
+    small = datasets.synthetic("teacher", 4, 2, samples=10, seed=5, noise=0.0)
+    large = datasets.synthetic("teacher", 4, 2, samples=1000, seed=5, noise=0.0)
+    # numpy draws the inputs in sequence, so the first rows agree, and so must the teacher's outputs
+    assert np.allclose(large.x[:10], small.x)
+    assert np.allclose(large.y[:10], small.y, atol=1e-6)
+    a = datasets.synthetic("clusters", 3, 3, "categorical_crossentropy", samples=30, seed=5, noise=0.0)
+    b = datasets.synthetic("clusters", 3, 3, "categorical_crossentropy", samples=3000, seed=5, noise=0.0)
+    centres_a = np.stack([a.x[a.y[:, k] == 1].mean(axis=0) for k in range(3)])
+    centres_b = np.stack([b.x[b.y[:, k] == 1].mean(axis=0) for k in range(3)])
+    assert np.abs(centres_a - centres_b).max() < 0.6
+    assert large.y.shape == (1000, 2)
