@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from nnstudio.core.spec import ModelSpec
 from nnstudio.engine.client import EngineClient, EngineDied
@@ -427,6 +427,8 @@ class ModelService(QObject):
         self._worker: _EngineWorker | None = None
         self._state = ""
         self._message = ""
+        self._quit_hooked = False
+        self._closed = False  # after shutdown(), requests are ignored instead of starting a new engine
         self.engineStateChanged.connect(self._remember_state)
         self.debug_build_delay_s = 0.0  # tests: every build sleeps this long in the engine first
 
@@ -436,6 +438,12 @@ class ModelService(QObject):
         """Start the worker thread, which spawns the engine and loads Keras. Returns at once."""
         if self._thread is not None:
             return
+        self._closed = False
+        app = QCoreApplication.instance()
+        if app is not None and not self._quit_hooked:
+            # A forgotten shutdown() must not leave a running QThread behind at exit (Qt aborts).
+            app.aboutToQuit.connect(self._on_about_to_quit)
+            self._quit_hooked = True
         self._inbox = _Inbox()
         self._worker = _EngineWorker(self._inbox, self._cancel_after_s, self._load_memory_limit)
         self._worker.debug_build_delay_s = self.debug_build_delay_s
@@ -458,7 +466,11 @@ class ModelService(QObject):
         self._thread.start()
 
     def shutdown(self, timeout_s: float = 10.0) -> None:
-        """Stop the worker and the engine and wait for both (window close, tests). Idempotent."""
+        """Stop the worker and the engine and wait for both (window close, tests). Idempotent.
+
+        Afterwards requests are ignored (they return -1) until `start()` is called again.
+        """
+        self._closed = True
         if self._thread is None:
             return
         assert self._inbox is not None
@@ -486,6 +498,8 @@ class ModelService(QObject):
         `weights` (layer name -> arrays), when given, are set into the layers they still fit.
         """
         inbox = self._require_started()
+        if inbox is None:
+            return -1
         request_id = inbox.new_id()
         args: dict[str, Any] = {"spec": spec}
         if weights:
@@ -496,6 +510,8 @@ class ModelService(QObject):
     def export_keras(self, spec: ModelSpec, path: str, weights: dict | None = None) -> int:
         """Build `spec` (with `weights`) in the engine and write a `.keras` file atomically."""
         inbox = self._require_started()
+        if inbox is None:
+            return -1
         request_id = inbox.new_id()
         inbox.put(_Job("export", request_id, {"spec": spec, "path": str(path)}, weights or None))
         return request_id
@@ -503,6 +519,8 @@ class ModelService(QObject):
     def load_keras(self, path: str) -> int:
         """Load a `.keras` file in the engine (core checks first, then Keras safe mode, memory-capped)."""
         inbox = self._require_started()
+        if inbox is None:
+            return -1
         request_id = inbox.new_id()
         args: dict[str, Any] = {"path": str(path)}
         if self._load_memory_limit:
@@ -524,12 +542,18 @@ class ModelService(QObject):
         if self._worker is not None:
             self._worker.debug_build_delay_s = seconds
 
+    @Slot()
+    def _on_about_to_quit(self) -> None:
+        self.shutdown()
+
     @Slot(str, str)
     def _remember_state(self, state: str, message: str) -> None:
         self._state, self._message = state, message
 
-    def _require_started(self) -> _Inbox:
+    def _require_started(self) -> _Inbox | None:
+        """The inbox, starting the service on first use; None once shut down."""
+        if self._closed:
+            return None
         if self._inbox is None or self._thread is None:
             self.start()
-        assert self._inbox is not None
         return self._inbox

@@ -62,6 +62,7 @@ def test_lesson_builds_and_shutdown_leaves_nothing(qtbot):
     pid = service.engine_pid()
     service.shutdown()
     assert not service.is_running() and service.engine_pid() is None
+    assert service.request_build(lesson_spec()) == -1  # a late edit does not start a new engine
     assert leaked_qthreads() == [] and multiprocessing.active_children() == []
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
