@@ -88,6 +88,16 @@ def test_weights_cross_shared_memory_both_ways_unchanged(engine):
     assert _blocks_of(engine) == []
 
 
+def test_non_strict_build_keeps_the_weights_that_still_fit(engine):
+    spec = lesson_spec()
+    kept = [np.full((20, 64), 0.5, np.float32), np.full(64, 0.25, np.float32)]
+    wider = spec.with_layer(2, spec.layers[2].with_params(units=12))  # dense_1 changed, dense did not
+    result = engine.call("build", {"spec": wider, "strict": False}, weights={"dense": kept, "dense_1": []})
+    assert isinstance(result, BuildResult)
+    assert all(np.array_equal(a, b) for a, b in zip(kept, result.weights["dense"], strict=True))
+    assert result.weights["dense_1"][0].shape == (64, 12)
+
+
 def test_errors_come_back_as_replies_naming_the_layer(engine):
     spec = lesson_spec()
     bad_units = spec.with_layer(2, spec.layers[2].with_params(units=-5))

@@ -41,7 +41,7 @@ def _is(request_id):
     return lambda result: result.request_id == request_id
 
 
-def test_lesson_builds_and_shutdown_leaves_nothing(qtbot):
+def test_lesson_builds_exports_loads_and_shutdown_leaves_nothing(qtbot, tmp_path):
     service = ModelService()
     states = []
     service.engineStateChanged.connect(lambda s, m: states.append(s))
@@ -58,6 +58,23 @@ def test_lesson_builds_and_shutdown_leaves_nothing(qtbot):
     with qtbot.waitSignal(service.buildFailed, timeout=60_000) as blocker:
         failing_id = service.request_build(_with_units(lesson_spec(), 0))
     assert blocker.args[0].request_id == failing_id and blocker.args[0].layer_name == "dense"
+
+    path = tmp_path / "lesson.keras"
+    with qtbot.waitSignal(service.exportFinished, timeout=60_000) as blocker:
+        service.export_keras(lesson_spec(), str(path), weights=result.weights)
+    assert blocker.args[0] == str(path) and path.is_file()
+    with qtbot.waitSignal(service.keras_loaded, timeout=60_000) as blocker:
+        service.load_keras(str(path))
+    spec, weights = blocker.args[0]
+    assert [layer.name for layer in spec.layers][1:] == ["dense", "dense_1"]
+    assert (weights["dense"][0] == result.weights["dense"][0]).all()
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"not a zip file")
+    with qtbot.waitSignal(service.loadFailed, timeout=60_000) as blocker:
+        service.load_keras(str(broken))
+    assert blocker.args[0]
+    with qtbot.waitSignal(service.exportFailed, timeout=60_000):
+        service.export_keras(lesson_spec(), str(tmp_path / "no" / "such" / "dir" / "x.keras"))
 
     pid = service.engine_pid()
     service.shutdown()
