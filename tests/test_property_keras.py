@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from nnstudio.cli import main
 from nnstudio.core.catalog import ACTIVATIONS, INITIALIZERS, LOSSES, METRICS, OPTIMIZERS
-from nnstudio.core.keras_archive import read_keras_config
+from nnstudio.core.keras_archive import read_keras_config, to_snake_case
 from nnstudio.core.weights_check import check_keras_weights
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -106,6 +106,7 @@ def models(draw: Any) -> dict[str, Any]:
             "optimizer": draw(st.sampled_from(tuple(OPTIMIZERS))),
             "learning_rate": draw(st.sampled_from(LEARNING_RATES)),
             "metrics": draw(st.lists(st.sampled_from(METRICS), max_size=2, unique=True)),
+            "form": draw(st.sampled_from(("name", "function", "object"))),  # how losses and metrics are passed
         }
     return {"input": shape, "layers": layers, "compile": compiled}
 
@@ -120,8 +121,23 @@ def build(description: dict[str, Any]) -> Any:
         optimizer = keras.optimizers.get(compiled["optimizer"])
         if compiled["learning_rate"] is not None:
             optimizer.learning_rate = compiled["learning_rate"]
-        model.compile(loss=compiled["loss"], optimizer=optimizer, metrics=compiled["metrics"] or None)
+        form = compiled.get("form", "name")
+        loss = _as_form(keras.losses, keras.losses.Loss, compiled["loss"], form)
+        metrics = [_as_form(keras.metrics, keras.metrics.Metric, m, form) for m in compiled["metrics"]]
+        model.compile(loss=loss, optimizer=optimizer, metrics=metrics or None)
     return model
+
+
+def _as_form(module: Any, base: type, name: str, form: str) -> Any:
+    """A loss or metric `name` passed to compile as a string, a Keras function or a Keras object."""
+    if form == "function" and callable(getattr(module, name, None)) and not isinstance(getattr(module, name), type):
+        return getattr(module, name)
+    if form == "object":
+        for attribute in dir(module):
+            cls = getattr(module, attribute)
+            if isinstance(cls, type) and issubclass(cls, base) and to_snake_case(attribute) == name:
+                return cls()
+    return name
 
 
 def keras_facts(model: Any) -> dict[str, Any]:

@@ -288,6 +288,8 @@ def _screen(document: Any, where: str) -> None:
     """Refuse, anywhere in the config, objects that name code or modules outside Keras."""
     for path, obj in _walk(document, "$"):
         here = f"{where} {path}"
+        if _is_builtin_function_reference(path, obj):
+            continue
         module = obj.get("module")
         class_name = obj.get("class_name")
         if "module" in obj and not (isinstance(module, str) and (module == "keras" or module.startswith("keras."))):
@@ -306,6 +308,24 @@ def _screen(document: Any, where: str) -> None:
                 raise ArchiveError(
                     f"{_label(obj)}{_short(registered)} is a registered custom object, not Keras's own", here
                 )
+
+
+def _is_builtin_function_reference(path: str, obj: dict[str, Any]) -> bool:
+    """Keras's way of naming one of its own loss or metric functions, e.g. `compile(loss=keras.losses.huber)`.
+
+    Keras writes `{"module": "builtins", "class_name": "function", "config": "huber"}`; only a
+    catalog name is accepted, and only where the compile config holds a loss or a metric.
+    """
+    if obj.get("module") != "builtins" or obj.get("class_name") != "function":
+        return False
+    if set(obj) - {"module", "class_name", "config", "registered_name"} or obj.get("registered_name") not in (None, "function"):
+        return False
+    name = obj.get("config")
+    if path == "$.compile_config.loss":
+        return isinstance(name, str) and _LOSS_ALIASES.get(name, name) in LOSSES
+    if re.fullmatch(r"\$\.compile_config\.metrics\[\d+\]", path):
+        return isinstance(name, str) and _METRIC_ALIASES.get(name, name) in METRICS
+    return False
 
 
 def _label(obj: dict[str, Any]) -> str:
@@ -675,7 +695,11 @@ def _parse_optimizer(value: Any, path: str, where: str) -> tuple[str, float | No
 def _named(value: Any, module: str, aliases: dict[str, str], known: tuple[str, ...], what: str, path: str, where: str) -> str:
     """A loss or metric given as a Keras name or a serialized Keras object, as a catalog name."""
     here = f"{where} {path}"
-    if isinstance(value, dict):
+    if isinstance(value, dict) and value.get("module") == "builtins" and value.get("class_name") == "function":
+        name = value.get("config")  # one of Keras's own functions, screened by _is_builtin_function_reference
+        if not isinstance(name, str):
+            raise ArchiveError(f"compile: a {what} function must be named. Received: {_short(name)}", here)
+    elif isinstance(value, dict):
         if value.get("module") != module:
             raise ArchiveError(f"compile: {what} from an unexpected module {_short(value.get('module'))}", here)
         config = value.get("config", {})

@@ -150,6 +150,32 @@ def test_compile_reads_loss_objects_aliases_and_metrics(tmp_path: Path) -> None:
     assert read_keras_config(with_config(tmp_path, config)).compile.loss == "mean_squared_error"
 
 
+def _function(name: str) -> dict[str, Any]:
+    """How Keras writes one of its own functions, e.g. `compile(loss=keras.losses.huber)`."""
+    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+
+
+def test_compile_reads_keras_function_references(tmp_path: Path) -> None:
+    config = lesson_config()
+    config["compile_config"] = adam_compile(loss=_function("huber"), metrics=[_function("mae"), "accuracy"])
+    spec = read_keras_config(with_config(tmp_path, config))
+    assert spec.compile.loss == "huber"
+    assert spec.compile.metrics == ("mean_absolute_error", "accuracy")
+
+
+@pytest.mark.parametrize(
+    ("where", "function"),
+    [("loss", _function("system")), ("metrics", [_function("getattr")]), ("activation", _function("relu"))],
+)
+def test_function_references_elsewhere_or_unknown_are_refused(tmp_path: Path, where: str, function: Any) -> None:
+    config = lesson_config()
+    if where == "activation":
+        config["config"]["layers"][1]["config"]["activation"] = function
+    else:
+        config["compile_config"][where] = function
+    refused(with_config(tmp_path, config), "module 'builtins'")
+
+
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
