@@ -332,6 +332,9 @@ class _EngineWorker(QObject):
         if reply.kind == ERROR:
             message = reply.error.message if reply.error else "unknown error"
             self.broken = f"Keras could not be loaded: {message}"
+            with contextlib.suppress(Exception):
+                self.client.kill()  # the next request starts a fresh engine and tries again
+            self.pid = None
             self.stateChanged.emit(FAILED, self.broken)
             self._fail_pending(self.broken)
             return
