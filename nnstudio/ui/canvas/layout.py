@@ -13,7 +13,10 @@ window only, so a view change costs about what is on screen, not the size of the
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -26,6 +29,7 @@ GAP = 0.6  # vertical gap (in neuron pitches) between rows of a multi-dimensiona
 
 MIN_PX = 7.0  # a group of neurons is at least this many pixels tall
 MAX_VISIBLE = 64  # at most this many groups of one column on screen (edges grow as the square)
+EDGE_BUDGET = 6_000  # at most about this many connections drawn at once (coarser groups beyond)
 WINDOW_MARGIN = 0.25  # fraction of the view height laid out above and below the view
 BASE_ELEMENTS = 65_536  # a kernel's stored base level has at most about this many blocks
 STAGE_KINDS = ("Dropout", "BatchNormalization", "LayerNormalization", "Activation")
@@ -59,22 +63,22 @@ class Column:
     stage_values: dict[str, np.ndarray] = field(default_factory=dict)  # per neuron (BatchNormalization, ...)
     _bias_cum: np.ndarray | None = None
 
-    @property
+    @cached_property
     def n(self) -> int:
         return int(math.prod(self.shape)) if self.shape is not None else 0
 
-    @property
+    @cached_property
     def block(self) -> int:
         """Neurons per row: the last axis of a multi-dimensional shape, else all of them."""
         if not self.shape or len(self.shape) < 2:
             return max(self.n, 1)
         return max(self.shape[-1], 1)
 
-    @property
+    @cached_property
     def height(self) -> float:
         return column_height(self.n)
 
-    @property
+    @cached_property
     def pitch(self) -> float:
         """Scene distance between neighbouring neurons of one row."""
         rows = self.n // self.block if self.n else 1
@@ -132,6 +136,18 @@ def blocksum(m: np.ndarray, fr: int, fc: int) -> np.ndarray:
     return m
 
 
+def _colsum(m: np.ndarray, f: int) -> np.ndarray:
+    """Sums over runs of f columns (reshape for the whole runs, one sum for a ragged tail)."""
+    rows, cols = m.shape
+    full = cols // f
+    out = np.empty((rows, _ceil_div(cols, f)), dtype=m.dtype)
+    if full:
+        np.add.reduce(m[:, : full * f].reshape(rows, full, f), axis=2, out=out[:, :full])
+    if cols % f:
+        out[:, full] = m[:, full * f :].sum(axis=1)
+    return out
+
+
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
@@ -143,7 +159,8 @@ class KernelPyramid:
     finer levels are summed over the requested window of the raw kernel only.
     """
 
-    def __init__(self, kernel: np.ndarray) -> None:
+    def __init__(self, kernel: np.ndarray, source: np.ndarray | None = None) -> None:
+        self.source = source if source is not None else kernel  # the array it was given
         k = np.asarray(kernel)
         if k.ndim != 2:
             k = k.reshape(-1, k.shape[-1]) if k.ndim > 2 else k.reshape(-1, 1)
@@ -183,15 +200,17 @@ class KernelPyramid:
             if len(part) % f:
                 row_sig[o + full] = part[full * f :].sum(axis=0)
                 row_abs[o + full] = a[full * f :].sum(axis=0)
-        return blocksum(row_abs, 1, f), blocksum(row_sig, 1, f)
+        return _colsum(row_abs, f), _colsum(row_sig, f)
 
     def _abs_quantiles(self) -> np.ndarray:
         """|w| at the 25th, 50th and 75th percentiles (from a strided sample of at most ~65k values)."""
-        flat = self.kernel.reshape(-1)
-        if flat.size == 0:
+        k = self.kernel
+        if k.size == 0:
             return np.zeros(3)
-        step = max(1, flat.size // 65_536)
-        return np.quantile(np.abs(flat[::step]), [0.25, 0.5, 0.75])
+        # whole rows spread over the kernel: contiguous reads, about 65k values
+        rows = max(1, min(k.shape[0], 65_536 // max(k.shape[1], 1)))
+        sample = k[np.linspace(0, k.shape[0] - 1, rows).astype(np.int64)].reshape(-1)[:262_144]
+        return np.quantile(np.abs(sample), [0.25, 0.5, 0.75])
 
     def level(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Stored block sums at level k >= base (2**k x 2**k blocks)."""
@@ -272,10 +291,9 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
             detail = f"{cls} → {_shape_text(shape)}"
         else:
             detail = cls
-        col = Column(row.index, row.name, cls, kind, shape, x, activation, detail, row.error)
         if row.error or shape is None:
-            col.kind = "unknown"
-            col.shape = None
+            kind, shape = "unknown", None
+        col = Column(row.index, row.name, cls, kind, shape, x, activation, detail, row.error)
         columns.append(col)
         if prev is None or prev.shape is None or col.shape is None:
             continue
@@ -301,17 +319,14 @@ def apply_weights(columns: list[Column], links: list[Link], weights: dict | None
         col.set_bias(None)
         col.stage_values = {}
     by_dst = {link.dst: link for link in links}
+    _build_pyramids(columns, links, weights)
     for ci, col in enumerate(columns):
         link = by_dst.get(ci)
         arrays = weights.get(col.name) if weights else None
         if link is not None and link.kind == "dense":
             if arrays:
                 kernel = np.asarray(arrays[0])
-                if kernel.ndim == 2 and link.pyramid is not None and link.pyramid.kernel is kernel:
-                    pass  # same arrays again: keep the pyramid
-                elif kernel.ndim == 2:
-                    link.pyramid = KernelPyramid(effective_kernel(kernel, link.shared_rows))
-                else:
+                if kernel.ndim != 2:
                     link.pyramid = None
                 col.set_bias(arrays[1] if len(arrays) > 1 else None)
             else:
@@ -321,6 +336,30 @@ def apply_weights(columns: list[Column], links: list[Link], weights: dict | None
             col.stage_values = {
                 n: np.asarray(a).ravel() for n, a in zip(names, arrays, strict=False) if np.asarray(a).size
             }
+
+
+def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | None) -> None:
+    """Block sums for every Dense kernel, big ones in parallel (numpy releases the GIL)."""
+    jobs = []
+    for link in links:
+        arrays = weights.get(columns[link.dst].name) if weights else None
+        if link.kind != "dense" or not arrays or np.ndim(arrays[0]) != 2:
+            link.pyramid = None
+            continue
+        kernel = np.asarray(arrays[0])
+        if link.pyramid is not None and link.pyramid.source is kernel:
+            continue  # the same arrays again: keep what was summed
+        jobs.append((link, kernel))
+    big = [j for j in jobs if j[1].size > 1_000_000]
+    small = [j for j in jobs if j[1].size <= 1_000_000]
+    for link, kernel in small:
+        link.pyramid = KernelPyramid(effective_kernel(kernel, link.shared_rows), source=kernel)
+    if big:
+        workers = min(len(big), os.cpu_count() or 1, 4)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            made = pool.map(lambda j: KernelPyramid(effective_kernel(j[1], j[0].shared_rows), source=j[1]), big)
+            for (link, _), pyramid in zip(big, made, strict=True):
+                link.pyramid = pyramid
 
 
 def _norm_names(col: Column, count: int) -> list[str]:
@@ -400,20 +439,27 @@ def compute_lod(
     margin = WINDOW_MARGIN * (vy1 - vy0)
     wy0, wy1 = vy0 - margin, vy1 + margin
     spacing = MAIN_SPACING * 1.05
-    col_lods: dict[int, ColumnLod] = {}
+    windows: dict[int, tuple[int, int]] = {}
+    levels: dict[int, int] = {}
     for ci, col in enumerate(columns):
         if col.n == 0 or col.x < vx0 - spacing or col.x > vx1 + spacing:
             continue
         if col.y_of(0) < wy0 - col.pitch or col.y_of(col.n - 1) > wy1 + col.pitch:
             continue  # wholly above or below the window
-        lo = float(np.clip(np.floor(col.index_at(wy1)), 0, col.n - 1))
-        hi = float(np.clip(np.ceil(col.index_at(wy0)), 0, col.n - 1))
+        lo = int(np.clip(np.floor(col.index_at(wy1)), 0, col.n - 1))
+        hi = int(np.clip(np.ceil(col.index_at(wy0)), 0, col.n - 1))
         vis_lo = float(np.clip(col.index_at(vy1), 0, col.n))
         vis_hi = float(np.clip(col.index_at(vy0), 0, col.n))
-        level = column_level(col, px_per_unit, max(vis_hi - vis_lo, 1.0))
+        windows[ci] = (lo, hi)
+        levels[ci] = column_level(col, px_per_unit, max(vis_hi - vis_lo, 1.0))
+    _fit_edge_budget(columns, links, windows, levels)
+    col_lods: dict[int, ColumnLod] = {}
+    for ci, (lo, hi) in windows.items():
+        col = columns[ci]
+        level = levels[ci]
         g = 1 << level
-        i0 = int(lo) // g * g
-        i1 = min(col.n, (int(hi) // g + 1) * g)
+        i0 = lo // g * g
+        i1 = min(col.n, (hi // g + 1) * g)
         starts = np.arange(i0, i1, g, dtype=np.int64)
         ends = np.minimum(starts + g, col.n)
         y = (col.y_of(starts) + col.y_of(ends - 1)) / 2
@@ -426,6 +472,28 @@ def compute_lod(
             continue
         link_lods.append(_link_lod(li, link, columns, a, b))
     return Lod(col_lods, link_lods)
+
+
+def _group_count(window: tuple[int, int], level: int) -> int:
+    g = 1 << level
+    return window[1] // g - window[0] // g + 1
+
+
+def _fit_edge_budget(columns, links, windows: dict[int, tuple[int, int]], levels: dict[int, int]) -> None:
+    """Coarsen the busiest columns until the connections to draw fit EDGE_BUDGET."""
+    dense = [(lk.src, lk.dst) for lk in links if lk.kind == "dense" and lk.src in windows and lk.dst in windows]
+    if not dense:
+        return
+    for _ in range(64):
+        counts = {ci: _group_count(windows[ci], levels[ci]) for ci in windows}
+        total = sum(counts[a] * counts[b] for a, b in dense)
+        if total <= EDGE_BUDGET:
+            return
+        involved = {c for pair in dense for c in pair if counts[c] > 1}
+        if not involved:
+            return
+        busiest = max(involved, key=lambda c: counts[c])
+        levels[busiest] += 1
 
 
 def _link_lod(li: int, link: Link, columns: list[Column], a: ColumnLod, b: ColumnLod) -> LinkLod:
