@@ -16,6 +16,7 @@ import re
 import stat
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,6 +99,12 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of an exception's text, cut to 120 characters."""
+    lines = str(error).splitlines()
+    return (lines[0] if lines else type(error).__name__)[:120]
+
+
 def _check_member_name(info: zipfile.ZipInfo, where: str) -> None:
     name = info.filename
     if not name or len(name) > MAX_NAME_CHARS or any(ord(ch) < 32 for ch in name):
@@ -165,10 +172,8 @@ def open_archive(path: str | Path) -> Iterator[zipfile.ZipFile]:
         raise ArchiveError("not a .keras file: it is not a zip archive", where)
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        raise ArchiveError(f"truncated or damaged zip archive: {exc}", where) from None
-    except (OSError, EOFError, ValueError) as exc:
-        raise ArchiveError(f"truncated or damaged zip archive: {exc}", where) from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, struct.error) as exc:
+        raise ArchiveError(f"truncated or damaged zip archive: {first_line(exc)}", where) from None
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_MEMBERS:
@@ -203,10 +208,10 @@ def copy_member(archive: zipfile.ZipFile, name: str, out: IO[bytes], where: str)
                 if written > cap or written > info.file_size:
                     raise ArchiveError(f"archive member {name!r} inflates past its declared size", where)
                 out.write(chunk)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        if isinstance(exc, ArchiveError):
-            raise
-        raise ArchiveError(f"truncated or damaged zip archive: {exc}", f"{where}: {name}") from None
+    except ArchiveError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error, NotImplementedError, RuntimeError) as exc:
+        raise ArchiveError(f"truncated or damaged zip archive: {first_line(exc)}", f"{where}: {name}") from None
     if written != info.file_size:
         raise ArchiveError(f"archive member {name!r} is shorter than its header says", where)
     return written
@@ -249,7 +254,7 @@ def _parse_json(data: bytes, where: str) -> Any:
     except ArchiveError:
         raise
     except (ValueError, RecursionError) as exc:  # e.g. an integer with more digits than Python converts
-        raise ArchiveError(f"not usable JSON: {str(exc).splitlines()[0][:100]}", where) from None
+        raise ArchiveError(f"not usable JSON: {first_line(exc)}", where) from None
 
 
 def _check_depth(text: str, where: str) -> None:

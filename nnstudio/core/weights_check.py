@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.core.catalog import LAYER_TYPES
-from nnstudio.core.keras_archive import WEIGHTS_MEMBER, ArchiveError, copy_member, open_archive
+from nnstudio.core.keras_archive import WEIGHTS_MEMBER, ArchiveError, copy_member, first_line, open_archive
 from nnstudio.core.shapes import Shape
 from nnstudio.core.spec import LayerSpec, ModelSpec
 from nnstudio.core.summary import analyze
 
 MAX_OBJECTS = 100_000
 MAX_DEPTH = 8
+# What h5py raises on a damaged file (HDF5's errors surface as OSError, KeyError, RuntimeError, ...).
+_H5_ERRORS = (OSError, ValueError, KeyError, RuntimeError, TypeError, IndexError, AttributeError)
 
 
 def expected_weight_shapes(spec: ModelSpec) -> dict[str, tuple[str, list[Shape]]]:
@@ -80,15 +82,15 @@ def check_weights_file(path: Path, expected: dict[str, tuple[str, list[Shape]]],
             raise ArchiveError("model.weights.h5 is not an HDF5 file", where)
     try:
         h5 = h5py.File(path, "r")
-    except (OSError, ValueError) as exc:
-        raise ArchiveError(f"model.weights.h5 cannot be read: {str(exc).splitlines()[0][:120]}", where) from None
+    except _H5_ERRORS as exc:
+        raise ArchiveError(f"model.weights.h5 cannot be read: {first_line(exc)}", where) from None
     with h5:
         try:
             _check_tree(h5, expected, where)
         except ArchiveError:
             raise
-        except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
-            raise ArchiveError(f"model.weights.h5 is damaged: {str(exc).splitlines()[0][:120]}", where) from None
+        except _H5_ERRORS as exc:
+            raise ArchiveError(f"model.weights.h5 is damaged: {first_line(exc)}", where) from None
 
 
 def _check_tree(h5: Any, expected: dict[str, tuple[str, list[Shape]]], where: str) -> None:

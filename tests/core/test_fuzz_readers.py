@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -177,11 +178,14 @@ def test_keras_config_bytes(data: bytes) -> None:
 
 with tempfile.TemporaryDirectory() as _folder:
     LESSON_ARCHIVE = write_keras(Path(_folder) / "l.keras", lesson_config(), weights_bytes(lesson_weights())).read_bytes()
+    DEFLATED_ARCHIVE = write_keras(
+        Path(_folder) / "d.keras", lesson_config(), weights_bytes(lesson_weights()), compression=zipfile.ZIP_DEFLATED
+    ).read_bytes()
 LESSON_WEIGHTS = weights_bytes(lesson_weights())
 
 
 @fast(400)
-@given(mutated_bytes(LESSON_ARCHIVE))
+@given(st.sampled_from([LESSON_ARCHIVE, DEFLATED_ARCHIVE]).flatmap(mutated_bytes))
 def test_keras_archive_bytes(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "m.keras"
