@@ -5,6 +5,7 @@ Only arguments that differ from Keras's own defaults are written; required ones 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from nnstudio.core.catalog import OPTIMIZERS, layer_type
@@ -36,9 +37,10 @@ OPTIMIZER_CLASSES: dict[str, str] = {
 
 
 def literal(value: Any) -> str:
-    """A Python literal for `value`: tuples for shapes, double-quoted strings."""
+    """A Python literal for `value`: tuples for shapes, double-quoted strings with every quote,
+    backslash and control character escaped (so no name from a file can break out of its string)."""
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, (list, tuple)):
         items = [literal(v) for v in value]
         return "(" + items[0] + ",)" if len(items) == 1 else "(" + ", ".join(items) + ")"
@@ -79,7 +81,7 @@ def optimizer_expression(compile_spec: CompileSpec) -> str:
 def python_script(spec: ModelSpec) -> str:
     """A standalone Keras script that rebuilds `spec`, compiles it and prints its summary."""
     lines = [
-        f'"""Rebuilds the Keras model {spec.name!r}; written by nnstudio."""',
+        f'"""Rebuilds the Keras model {literal(spec.name)}; written by nnstudio."""',
         "",
         "import keras",
         "",

@@ -3,6 +3,7 @@ is the analytic one."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import subprocess
@@ -17,7 +18,7 @@ from nnstudio.core.summary import analyze, summary_text
 from tests.keras_io.models import ALL, every_layer, make
 
 LESSON_SCRIPT = '''\
-"""Rebuilds the Keras model 'sequential'; written by nnstudio."""
+"""Rebuilds the Keras model "sequential"; written by nnstudio."""
 
 import keras
 
@@ -64,11 +65,21 @@ def test_default_learning_rate_written_as_name():
     assert 'optimizer="sgd",' in python_script(spec)
 
 
-def test_odd_names_are_quoted():
-    spec = make('we"ird', [("Input", "in.put-1", {"shape": [3]}), ("Dense", "d\\x", {"units": 2})])
-    script = python_script(spec)
-    compile(script, "<generated>", "exec")
-    assert 'name="in.put-1"' in script and 'name="d\\\\x"' in script and 'name="we\\"ird"' in script
+@pytest.mark.parametrize(
+    "hostile",
+    ['we"ird', '"""', 'x"""\nimport os\nos.system("echo pwned")\n"""', "back\\", "line\nbreak", "tab\t\x00é✓", "'"],
+)
+def test_names_from_files_cannot_break_out_of_their_strings(hostile):
+    spec = make(hostile, [("Input", "in.put-1", {"shape": [3]}), ("Dense", hostile, {"units": 2})])
+    tree = ast.parse(python_script(spec))
+    names = [kw.value.value for node in ast.walk(tree) if isinstance(node, ast.keyword) and kw_is_name(kw := node)]
+    assert sorted(names) == sorted(["in.put-1", hostile, hostile])
+    calls = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    assert calls == {"keras.Sequential", "keras.Input", "keras.layers.Dense", "model.compile", "model.summary"}
+
+
+def kw_is_name(keyword: ast.keyword) -> bool:
+    return keyword.arg == "name" and isinstance(keyword.value, ast.Constant)
 
 
 RUNNER = textwrap.dedent(
