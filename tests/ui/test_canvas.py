@@ -250,7 +250,12 @@ def test_stages_regrouping_and_multi_dimensional_inputs(qtbot):
     ]
     # Dense on (3, 4): one kernel per row, drawn block-diagonal: 3 * 4 * 5 weights
     last = canvas.lod.links[-1]
-    assert len(last.src) == 12 * 15 and np.count_nonzero(last.mean_abs) == 3 * 4 * 5
+    assert len(last.src) == 3 * 4 * 5 and np.count_nonzero(last.mean_abs) == 3 * 4 * 5
+    kernel = weights["dense_1"][0]
+    a, b = canvas.lod.columns[7], canvas.lod.columns[8]
+    i, j = a.starts[last.src], b.starts[last.dst]
+    assert np.array_equal(i // 4, j // 5)  # row r feeds row r only
+    np.testing.assert_allclose(last.balance * last.mean_abs, kernel[i % 4, j % 5], rtol=1e-6)
     # identity links join each value to one value; stage neurons carry their parameters
     assert len(canvas.lod.links[0].src) == 24
     col = canvas.columns[3]

@@ -29,7 +29,7 @@ GAP = 0.6  # vertical gap (in neuron pitches) between rows of a multi-dimensiona
 
 MIN_PX = 7.0  # a group of neurons is at least this many pixels tall
 MAX_VISIBLE = 64  # at most this many groups of one column on screen (edges grow as the square)
-EDGE_BUDGET = 6_000  # at most about this many connections drawn at once (coarser groups beyond)
+EDGE_BUDGET = 8_000  # at most about this many connections drawn at once (coarser groups beyond)
 WINDOW_MARGIN = 0.25  # fraction of the view height laid out above and below the view
 BASE_ELEMENTS = 65_536  # a kernel's stored base level has at most about this many blocks
 STAGE_KINDS = ("Dropout", "BatchNormalization", "LayerNormalization", "Activation")
@@ -492,8 +492,10 @@ def _fit_edge_budget(columns, links, windows: dict[int, tuple[int, int]], levels
         involved = {c for pair in dense for c in pair if counts[c] > 1}
         if not involved:
             return
-        busiest = max(involved, key=lambda c: counts[c])
-        levels[busiest] += 1
+        most = max(counts[c] for c in involved)
+        for c in involved:  # coarsen alike columns alike
+            if counts[c] == most:
+                levels[c] += 1
 
 
 def _link_lod(li: int, link: Link, columns: list[Column], a: ColumnLod, b: ColumnLod) -> LinkLod:
@@ -516,7 +518,10 @@ def _link_lod(li: int, link: Link, columns: list[Column], a: ColumnLod, b: Colum
     dst = np.tile(np.arange(nb), na)
     individual = a.level == 0 and b.level == 0
     pyr = link.pyramid
+    joined = _shared_mask(link, columns, a, b, src, dst)
     if pyr is None:
+        if joined is not None:
+            src, dst = src[joined], dst[joined]
         return LinkLod(li, link.kind, xa, xb, src, dst, a.y[src], b.y[dst], None, None, None, individual)
     rows_n, cols_n = pyr.shape
     r0, r1 = int(a.starts[0]), int(min(a.ends[-1], rows_n))
@@ -533,8 +538,21 @@ def _link_lod(li: int, link: Link, columns: list[Column], a: ColumnLod, b: Colum
         balance = np.where(s_abs > 0, s_sig / np.where(s_abs > 0, s_abs, 1), 0.0).ravel()
     src = np.repeat(np.arange(ka), kb)
     dst = np.tile(np.arange(kb), ka)
+    if joined is not None and ka * kb == na * nb:
+        src, dst, mean_abs, balance = src[joined], dst[joined], mean_abs[joined], balance[joined]
     bins = edge_bins(mean_abs, balance, pyr.quantiles if individual else None)
     return LinkLod(li, link.kind, xa, xb, src, dst, a.y[src], b.y[dst], mean_abs, balance, bins, individual)
+
+
+def _shared_mask(link: Link, columns, a: ColumnLod, b: ColumnLod, src, dst) -> np.ndarray | None:
+    """For a Dense applied to each row of a multi-dimensional input: which group pairs hold any
+    connection (row r of the input only feeds row r of the output)."""
+    if link.shared_rows <= 1:
+        return None
+    f, u = columns[link.src].block, columns[link.dst].block
+    a_lo, a_hi = a.starts // f, (a.ends - 1) // f
+    b_lo, b_hi = b.starts // u, (b.ends - 1) // u
+    return (a_lo[src] <= b_hi[dst]) & (b_lo[dst] <= a_hi[src])
 
 
 def edge_bins(mean_abs: np.ndarray, balance: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:

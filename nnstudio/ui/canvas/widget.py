@@ -116,9 +116,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.view.addItem(self.counts)
         self.headers: list[pg.TextItem] = []
 
-        self.status = pg.TextItem(color=MUTED, anchor=(0, 0))
+        self.status = pg.TextItem(color=MUTED, anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 210))
         self.status.setParentItem(self.view)
-        self.status.setPos(10, 6)
+        self.view.sigResized.connect(self._place_status)
         self._build_legend()
 
         self._lod_timer = QtCore.QTimer(self)
@@ -177,10 +177,18 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     def fit_view(self) -> None:
         """Show the whole network."""
         x0, x1, y0, y1 = L.scene_bounds(self.columns)
+        w_px, h_px = self._pixels()
+        # room in pixels for labels left of the input, the legend on the right, headers above
+        left, right = 110.0, min(290.0, 0.3 * w_px)
+        top, bottom = min(80.0, 0.2 * h_px), min(60.0, 0.15 * h_px)
+        w = max(x1 - x0, 0.5)
         h = max(y1 - y0, 1.0)
-        w = max(x1 - x0, 1.0)
+        per_px_x = w / max(w_px - left - right, 0.3 * w_px)
+        per_px_y = h / max(h_px - top - bottom, 0.4 * h_px)
         self.view.setRange(
-            xRange=(x0 - 0.16 * w - 0.25, x1 + 0.16 * w + 0.25), yRange=(y0 - 0.14 * h, y1 + 0.16 * h), padding=0
+            xRange=(x0 - left * per_px_x, x1 + right * per_px_x),
+            yRange=(y0 - bottom * per_px_y, y1 + top * per_px_y),
+            padding=0,
         )
         self.refresh_lod()
 
@@ -250,6 +258,33 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.lod = L.compute_lod(self.columns, self.links, self.view_rect(), self._pixels())
         self.edges.update_lod(self.lod)
         self._draw_neurons()
+        self._place_headers()
+
+    def _place_headers(self) -> None:
+        """Headers sit just above their column (stages: below), and stay on screen when zoomed in."""
+        _, ppy = self._pixel_scale()
+        _, _, vy0, vy1 = self.view_rect()
+        gap = 6 / ppy
+        run = 0  # neighbouring stage headers alternate between two rows so they do not collide
+        for item, col in zip(self.headers, self.columns, strict=False):
+            if col.kind in ("stage", "regroup"):
+                y = -col.height / 2 - gap - (34 / ppy if run % 2 else 0)
+                run += 1
+                if y < vy0 + gap:
+                    item.setAnchor((0.5, 1.0))
+                    item.setPos(col.x, vy0 + gap)
+                else:
+                    item.setAnchor((0.5, 0.0))
+                    item.setPos(col.x, y)
+            else:
+                run = 0
+                y = col.height / 2 + gap
+                if y > vy1 - gap:
+                    item.setAnchor((0.5, 0.0))
+                    item.setPos(col.x, vy1 - gap)
+                else:
+                    item.setAnchor((0.5, 1.0))
+                    item.setPos(col.x, y)
 
     def _draw_neurons(self) -> None:
         ppx, ppy = self._pixel_scale()
@@ -330,10 +365,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.headers = []
         for col in self.columns:
             below = col.kind in ("stage", "regroup")
-            item = pg.TextItem(anchor=(0.5, 0.0 if below else 1.0), fill=pg.mkBrush(255, 255, 255, 200))
+            item = pg.TextItem(anchor=(0.5, 0.0 if below else 1.0), fill=pg.mkBrush(255, 255, 255, 210))
             item.setHtml(self._header_html(col))
-            y = -col.height / 2 - 0.02 * max(col.height, 8) if below else col.height / 2 + 0.02 * max(col.height, 8)
-            item.setPos(col.x, y)
+            item.setPos(col.x, -col.height / 2 if below else col.height / 2)
             item.setZValue(20)
             self.view.addItem(item)
             self.headers.append(item)
@@ -351,6 +385,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             parts.append(f'<br><span style="color:#b42318;font-size:8pt">{html.escape(col.error[:60])}</span>')
         parts.append("</div>")
         return "".join(parts)
+
+    @Slot()
+    def _place_status(self, *args) -> None:
+        self.status.setPos(8, self.view.boundingRect().height() - 6)
 
     def _update_status(self) -> None:
         if not self.columns:
@@ -374,10 +412,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         legend.addItem(pg.PlotDataItem(pen=bin_pen(3)), "weight &gt; 0")
         legend.addItem(pg.PlotDataItem(pen=bin_pen(7)), "weight &lt; 0")
         legend.addItem(pg.PlotDataItem(pen=bin_pen(11)), "mixed signs (group mean)")
-        thin = QtGui.QColor(INK)
-        thin.setAlpha(110)
-        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(thin, width=WIDTHS[0])), "small |w|")
-        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(INK, width=WIDTHS[-1])), "large |w|")
+        legend.addItem(pg.PlotDataItem(pen=bin_pen(0)), "pale, thin: small |w|")
+        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(POSITIVE, width=WIDTHS[-1])), "strong, thick: large |w|")
         legend.addItem(pg.PlotDataItem(pen=bin_pen(PENDING_BIN)), "weights pending")
         for label, symbol, fill in (
             ("neuron: fill = bias (blue +, orange −)", "o", _mix(POSITIVE, 0.5)),
