@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnstudio.cli import main
-from nnstudio.core.catalog import ACTIVATIONS, INITIALIZERS, LOSSES, METRICS, OPTIMIZERS
+from nnstudio.core.catalog import ACTIVATIONS, INITIALIZERS, LAYER_TYPES, LOSSES, METRICS, OPTIMIZERS
 from nnstudio.core.keras_archive import read_keras_config, to_snake_case
 from nnstudio.core.weights_check import check_keras_weights
 
@@ -162,6 +162,19 @@ def keras_facts(model: Any) -> dict[str, Any]:
     }
 
 
+def catalog_params(layer: Any) -> dict[str, Any]:
+    """The catalog parameters of a Keras layer, from Keras's own `get_config()`."""
+    config = layer.get_config()
+    snake = {keras_class: name for name, keras_class in INITIALIZERS.items()}
+    params = {}
+    for key in LAYER_TYPES[type(layer).__name__].defaults():
+        value = config[key]
+        if key.endswith("_initializer"):
+            value = snake[value["class_name"]]
+        params[key] = list(value) if isinstance(value, tuple) else value
+    return params
+
+
 def summary_json(path: Path) -> dict[str, Any]:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -179,6 +192,11 @@ def test_summary_of_keras_written_files_equals_keras(description: dict[str, Any]
         assert summary_json(path) == keras_facts(model)
         spec = read_keras_config(path)
         check_keras_weights(path, spec)  # Keras's own weights layout passes the weights check
+    assert spec.name == model.name
+    assert spec.layers[0].params == {"shape": description["input"]}
+    for layer_spec, layer in zip(spec.layers[1:], model.layers, strict=True):
+        assert (layer_spec.class_name, layer_spec.name) == (type(layer).__name__, layer.name)
+        assert layer_spec.params == catalog_params(layer)
     compiled = description["compile"]
     if compiled:
         assert spec.compile.loss == compiled["loss"]
