@@ -62,7 +62,10 @@ def _variable_shapes(layer: LayerSpec, input_shape: Shape) -> list[Shape]:
 def check_keras_weights(path: str | Path, spec: ModelSpec) -> None:
     """Raise ArchiveError unless the archive's weights file is sound and matches `spec` exactly."""
     where = str(path)
-    expected = expected_weight_shapes(spec)
+    try:
+        expected = expected_weight_shapes(spec)
+    except ArchiveError as exc:
+        raise ArchiveError(exc.message, f"{where}: {exc.where}") from None
     with open_archive(path) as archive:
         if WEIGHTS_MEMBER not in archive.namelist():
             raise ArchiveError("the archive has no model.weights.h5", where)

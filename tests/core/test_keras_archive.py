@@ -455,3 +455,11 @@ def test_load_model_file_dispatches_on_suffix(tmp_path: Path) -> None:
     bad["config"]["layers"][1]["class_name"] = "Lambda"
     with pytest.raises(ArchiveError):
         load_model_file(with_config(tmp_path, bad))
+
+
+def test_weights_check_refuses_an_invalid_spec_before_opening_the_file(tmp_path: Path) -> None:
+    spec = lesson_spec()
+    spec = spec.with_layer(1, spec.layers[1].with_params(units=10**6)).inserted(2, spec.new_layer("Dense", units=10**6))
+    with pytest.raises(ArchiveError, match="over the budget") as info:
+        check_keras_weights(tmp_path / "never-opened.keras", spec)
+    assert info.value.where == f"{tmp_path / 'never-opened.keras'}: config.json"
