@@ -97,14 +97,16 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
         except OSError:  # no writable data folder: run without autosave
             autosave = None
 
-    service = make_model_service()
     if headless:  # a screenshot or a timing run neither reads nor changes the person's settings
         scratch = tempfile.TemporaryDirectory(prefix="nnstudio-headless-")
         settings = QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
     else:
         scratch = None
         settings = QSettings()
-    window = MainWindow(document, service, settings=settings, autosave=autosave)
+    # The canvas (pyqtgraph) and the model service (numpy, multiprocessing) come right after the
+    # window is shown: the window itself needs neither to appear.
+    window = MainWindow(document, None, settings=settings, autosave=autosave, defer_canvas=True)
+    service_box: dict = {"service": None}
     if headless:
         window.resize(*SCREENSHOT_SIZE)
     window.show()
@@ -114,9 +116,22 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
     def after_show() -> None:
         if timing:
             _emit("window_shown")
-        window.start_service()
+        try:
+            service = make_model_service()
+        except Exception as exc:  # the window lives on without Keras
+            print(f"nnstudio: warning: no Keras engine: {exc}", file=sys.stderr)
+            service = None
+        service_box["service"] = service
+        window.attach_service(service)
+        window.start_service()  # the engine process starts importing Keras now, in parallel
         if path is not None and path.suffix.lower() == ".keras":
             window.files.load_keras_weights(path)
+        QTimer.singleShot(0, after_canvas)
+        if service is None:
+            window.kerasSettled.emit("engine-failed")
+
+    def after_canvas() -> None:
+        window.load_canvas()
         if open_error:
             QMessageBox.warning(window, "Cannot open file", open_error)
         if not headless:
@@ -143,13 +158,12 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
             app.quit()
 
         window.kerasSettled.connect(lambda state: QTimer.singleShot(0, lambda: finish(state)))
-        if service is None:
-            QTimer.singleShot(200, lambda: finish("no-engine"))
         QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: finish("timeout"))
 
     try:
         app.exec()
     finally:
+        service = service_box["service"]
         if service is not None:
             try:
                 service.shutdown()

@@ -94,12 +94,18 @@ class FileActions(QObject):
         super().__init__(parent)
         self._window = parent
         self.document = document
-        self.model_service = model_service
         self.settings = settings if settings is not None else QSettings()
         self.weights_provider = lambda: None  # the window sets this: weights of the current spec, or None
         self.last_error: str | None = None
         self._exporting: str | None = None
         self._loading_keras: str | None = None
+        self.model_service = None
+        if model_service is not None:
+            self.attach_service(model_service)
+
+    def attach_service(self, model_service) -> None:
+        """Use `model_service` for export and for reading `.keras` weights."""
+        self.model_service = model_service
         if model_service is not None:
             for name, slot in (
                 ("exportFinished", self._on_export_finished),

@@ -63,11 +63,21 @@ class MainWindow(QMainWindow):
 
     kerasSettled = Signal(str)  # "confirmed", "mismatch", "failed" or "engine-failed": a Keras answer arrived
 
-    def __init__(self, document, model_service=None, settings: QSettings | None = None, autosave=None, parent=None):
+    def __init__(
+        self,
+        document,
+        model_service=None,
+        settings: QSettings | None = None,
+        autosave=None,
+        parent=None,
+        defer_canvas: bool = False,
+    ):
+        """`defer_canvas`: show a light placeholder now and build the canvas (pyqtgraph) in `load_canvas()`,
+        which the application calls right after the window is shown, so that the window appears fast."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.document = document
-        self.model_service = model_service
+        self.model_service = None
         self.settings = settings if settings is not None else QSettings()
         self.autosave = autosave
         self.service_started = False
@@ -81,10 +91,14 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.setDocumentMode(True)
 
-        self.files = FileActions(self, document, model_service, self.settings)
+        self.files = FileActions(self, document, None, self.settings)
         self.files.weights_provider = self.current_weights
 
-        self._build_central()
+        self.canvas = None
+        if defer_canvas:
+            self.setCentralWidget(_placeholder("canvasPlaceholder", "Drawing the network…"))
+        else:
+            self.load_canvas(initial=True)
         self._build_docks()
         self._build_status_bar()
         self._build_menus()
@@ -92,13 +106,19 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
         self.restore_layout()
         self._update_title()
+        if model_service is not None or not defer_canvas:
+            self.attach_service(model_service)
+        else:  # the application attaches it right after the window is shown
+            self._set_keras_state("loading", "Starting Keras…")
         self._on_document_changed(document.spec)
 
     # -- construction --------------------------------------------------------------------------------
 
-    def _build_central(self) -> None:
+    def load_canvas(self, initial: bool = False) -> None:
+        """Create the network canvas (another developer's widget; a placeholder when it is missing)."""
+        if self.canvas is not None:
+            return
         canvas_class = _optional("nnstudio.ui.canvas", "NetworkCanvas")
-        self.canvas = None
         if canvas_class is not None:
             try:
                 self.canvas = canvas_class(self)
@@ -112,8 +132,18 @@ class MainWindow(QMainWindow):
                     "Meanwhile, build the model in the layer stack and read its shapes in the summary.",
                 )
             )
-        else:
-            self.setCentralWidget(self.canvas)
+            return
+        self.setCentralWidget(self.canvas)
+        clicked = getattr(self.canvas, "layerClicked", None)
+        if clicked is not None:
+            clicked.connect(self._on_canvas_clicked)
+        if initial:
+            return  # the constructor draws the model once everything exists
+        self.fit_action.setEnabled(self._canvas_fit_method() is not None)
+        with contextlib.suppress(Exception):
+            self.canvas.set_model(self.document.summary(), self.document.spec)
+            self.canvas.set_weights(self.current_weights())
+            self.canvas.select_layer(int(self.document.selected_index))
 
     def _make_dock(self, title: str, object_name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -186,10 +216,7 @@ class MainWindow(QMainWindow):
         self.keras_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bar.addPermanentWidget(self.export_progress)
         bar.addPermanentWidget(self.keras_label)
-        if self.model_service is None:
-            self._set_keras_state("error", "Keras engine unavailable")
-        else:
-            self._set_keras_state("idle", "Keras: starting soon")
+        self._set_keras_state("idle", "")
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -312,21 +339,26 @@ class MainWindow(QMainWindow):
         append = getattr(self.palette_widget, "appendRequested", None)
         if append is not None:
             append.connect(self._append_layer)
-        if self.canvas is not None:
-            clicked = getattr(self.canvas, "layerClicked", None)
-            if clicked is not None:
-                clicked.connect(self._on_canvas_clicked)
-        service = self.model_service
-        if service is not None:
-            for name, slot in (
-                ("engineStateChanged", self._on_engine_state),
-                ("buildStarted", self._on_build_started),
-                ("buildFinished", self._on_build_finished),
-                ("buildFailed", self._on_build_failed),
-            ):
-                signal = getattr(service, name, None)
-                if signal is not None:
-                    signal.connect(slot)
+
+    def attach_service(self, model_service) -> None:
+        """Drive `model_service` (it may come after the window is shown: its import costs numpy)."""
+        if self.model_service is not None:
+            return
+        if model_service is None:
+            self._set_keras_state("error", "Keras engine unavailable")
+            return
+        self.model_service = model_service
+        self.files.attach_service(model_service)
+        self._set_keras_state("idle", "Keras: starting soon")
+        for name, slot in (
+            ("engineStateChanged", self._on_engine_state),
+            ("buildStarted", self._on_build_started),
+            ("buildFinished", self._on_build_finished),
+            ("buildFailed", self._on_build_failed),
+        ):
+            signal = getattr(model_service, name, None)
+            if signal is not None:
+                signal.connect(slot)
 
     # -- layout -----------------------------------------------------------------------------------------
 

@@ -271,11 +271,15 @@ def test_open_a_keras_written_file(keras_window, qtbot, keras_written):
         assert window.windowTitle() == "lesson.keras[*] — nnstudio"
         assert window.summary_table.totals_text().startswith("Total params: 1,994 (7.79 KB)")
 
-    def file_weights_shown() -> bool:
-        weights = window.current_weights()
-        return weights is not None and np.allclose(weights["dense"][0], kernel)
+    def file_weights_confirmed() -> bool:  # Keras built the file's model with the file's weights
+        result = window.last_result
+        return (
+            result is not None
+            and result.spec == window.document.spec
+            and np.allclose(result.weights["dense"][0], kernel)
+        )
 
-    qtbot.waitUntil(file_weights_shown, timeout=KERAS_TIMEOUT_MS)
+    qtbot.waitUntil(file_weights_confirmed, timeout=KERAS_TIMEOUT_MS)
     assert window.summary_table.state == CONFIRMED
 
 
