@@ -7,7 +7,8 @@ import os
 import numpy as np
 import pytest
 
-from nnstudio.core.spec import lesson_spec
+from nnstudio.core.spec import ModelSpec, lesson_spec
+from nnstudio.core.summary import analyze
 from nnstudio.engine import shared_memory
 from nnstudio.engine.client import EngineClient, EngineFailure
 from nnstudio.engine.process import memory_limit
@@ -58,6 +59,14 @@ def test_shared_memory_round_trip_unlinks_the_block():
     shared_memory.discard(layout)  # idempotent
 
 
+def test_a_dead_engines_blocks_are_swept_when_it_is_cleaned_up():
+    client = EngineClient()  # never started: stands for one whose engine died mid-reply
+    orphan = shared_memory.pack({"dense": [np.ones(8, np.float32)]}, prefix=client.prefix)
+    assert shared_memory.exists(orphan.name)
+    client.kill()
+    assert not shared_memory.exists(orphan.name)
+
+
 def test_lesson_builds_in_the_engine_with_keras_rows_and_weights(engine):
     result = engine.call("build", {"spec": lesson_spec()})
     assert isinstance(result, BuildResult)
@@ -71,6 +80,30 @@ def test_lesson_builds_in_the_engine_with_keras_rows_and_weights(engine):
     assert shapes["dense_1"] == [(64, 10), (10,)]
     assert np.any(result.weights["dense"][0] != 0)  # Glorot-initialised, not a blank buffer
     assert _blocks_of(engine) == []
+
+
+def test_keras_rows_match_the_analytic_summary(engine):
+    spec = ModelSpec(name="mixed")
+    for class_name, params in [
+        ("Input", {"shape": [4, 5]}),
+        ("Flatten", {}),
+        ("Dense", {"units": 8, "activation": "tanh"}),
+        ("BatchNormalization", {}),
+        ("Dropout", {"rate": 0.2}),
+        ("Reshape", {"target_shape": [2, 4]}),
+        ("LayerNormalization", {}),
+        ("Dense", {"units": 3, "use_bias": False}),
+        ("Activation", {"activation": "softmax"}),
+    ]:
+        spec = spec.inserted(len(spec.layers), spec.new_layer(class_name, **params))
+    analytic = analyze(spec)
+    assert analytic.ok, analytic.issues
+    result = engine.call("build", {"spec": spec})
+    assert isinstance(result, BuildResult)
+    keras_rows = [(r["name"], r["type"], tuple(r["output_shape"][1:]), r["trainable"], r["non_trainable"]) for r in result.rows]
+    analytic_rows = [(r.name, r.class_name, tuple(r.output_shape), r.trainable, r.non_trainable) for r in analytic.rows]
+    assert keras_rows == analytic_rows
+    assert (result.total_params, result.non_trainable_params) == (analytic.total_params, analytic.non_trainable_params)
 
 
 def test_weights_cross_shared_memory_both_ways_unchanged(engine):
