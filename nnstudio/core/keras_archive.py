@@ -82,12 +82,18 @@ class ArchiveError(ValueError):
     """A `.keras` file nnstudio refuses to read; `where` names the file and the part at fault."""
 
     def __init__(self, message: str, where: str = "") -> None:
+        message, where = _printable(message), _printable(where)
         super().__init__(message)
         self.message = message
         self.where = where
 
     def __str__(self) -> str:
         return f"{self.message} ({self.where})" if self.where else self.message
+
+
+def _printable(text: str) -> str:
+    """`text` with line breaks and other control characters replaced, so a message stays one line."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 # -- the zip container -----------------------------------------------------------------------
@@ -106,6 +112,7 @@ def first_line(error: BaseException) -> str:
 
 
 def _check_member_name(info: zipfile.ZipInfo, where: str) -> None:
+    """Refuse absolute paths, `..`, links and anything but the members Keras writes."""
     name = info.filename
     if not name or len(name) > MAX_NAME_CHARS or any(ord(ch) < 32 for ch in name):
         raise ArchiveError(f"archive member with an unusable name {_short(name)}", where)
@@ -124,6 +131,7 @@ def _check_member_name(info: zipfile.ZipInfo, where: str) -> None:
 
 
 def _check_member_size(info: zipfile.ZipInfo, where: str) -> None:
+    """Refuse encrypted or oddly compressed members, and sizes or ratios over the caps, from the header."""
     name = info.filename
     if info.flag_bits & 0x1:
         raise ArchiveError(f"archive member {name!r} is encrypted", where)
@@ -142,6 +150,7 @@ def _check_member_size(info: zipfile.ZipInfo, where: str) -> None:
 
 
 def _size_cap(name: str) -> int:
+    """The most bytes member `name` may inflate to."""
     if name == CONFIG_MEMBER:
         return MAX_CONFIG_BYTES
     if name == METADATA_MEMBER:
@@ -258,6 +267,7 @@ def _parse_json(data: bytes, where: str) -> Any:
 
 
 def _check_depth(text: str, where: str) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH, before the parser recurses into it."""
     depth = 0
     in_string = escaped = False
     for ch in text:

@@ -463,3 +463,10 @@ def test_weights_check_refuses_an_invalid_spec_before_opening_the_file(tmp_path:
     with pytest.raises(ArchiveError, match="over the budget") as info:
         check_keras_weights(tmp_path / "never-opened.keras", spec)
     assert info.value.where == f"{tmp_path / 'never-opened.keras'}: config.json"
+
+
+def test_messages_stay_on_one_line_whatever_the_file_holds(tmp_path: Path) -> None:
+    config = lesson_config()
+    config["config"]["layers"][1]["config"]["evil\nkey"] = 1
+    error = refused(with_config(tmp_path, config), "Dense has no setting")
+    assert "\n" not in error.message and "\n" not in error.where
