@@ -123,7 +123,13 @@ _LAYER_TYPES: tuple[LayerType, ...] = (
                 "How the weights are initialised.",
                 choices=tuple(INITIALIZERS),
             ),
-            Param("bias_initializer", "choice", "zeros", "How the biases are initialised.", choices=tuple(INITIALIZERS)),
+            Param(
+                "bias_initializer",
+                "choice",
+                "zeros",
+                "How the biases are initialised.",
+                choices=tuple(i for i in INITIALIZERS if i != "orthogonal"),  # Keras: needs 2-D or more
+            ),
         ),
     ),
     LayerType(

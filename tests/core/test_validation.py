@@ -85,6 +85,11 @@ CASES = {
         "dense_1: the model would have 10,002,200,000 (37.26 GB) of parameters, "
         "over the budget of 100,000,000 (381.47 MB)",
     ),
+    "orthogonal bias": (
+        L.with_layer(1, L.layers[1].with_params(bias_initializer="orthogonal")),
+        "dense: unknown bias_initializer 'orthogonal'; Keras accepts glorot_uniform, glorot_normal, he_uniform, "
+        "he_normal, lecun_uniform, lecun_normal, …. Received: bias_initializer='orthogonal'",
+    ),
     "zero in Input shape": (
         L.with_layer(0, L.layers[0].with_params(shape=[20, 0])),
         "input_layer: shape must hold positive integers. Received: shape=[20, 0]",

@@ -87,3 +87,14 @@ def test_codegen_defaults_are_keras_defaults(class_name):
         else:
             expected = "linear" if keras_default is None and param.name == "activation" else keras_default
             assert KERAS_DEFAULTS[class_name][param.name] == expected
+
+
+@pytest.mark.parametrize("key", ["kernel_initializer", "bias_initializer"])
+def test_every_initializer_choice_builds(key):
+    from nnstudio.core.spec import lesson_spec
+    from nnstudio.keras_io.build import build_model
+
+    spec = lesson_spec()
+    for choice in LAYER_TYPES["Dense"].param(key).choices:
+        model = build_model(spec.with_layer(1, spec.layers[1].with_params(**{key: choice})))
+        assert model.get_layer("dense").get_config()[key]["class_name"] == INITIALIZERS[choice]
