@@ -123,3 +123,30 @@ def test_classification_on_two_d_task():
     history, _ = run_training(spec, data.x, data.y, epochs=3, batch_size=16, validation_split=0.2)
     assert "accuracy" in history and "val_accuracy" in history
     assert history["loss"][-1] < history["loss"][0]
+
+
+def test_stop_requested_during_a_batch_ends_after_the_next(lesson_data):
+    """A Stop arriving while batch k runs ends training when batch k+1 ends, at the latest."""
+    spec, data = lesson_data
+    stop = threading.Event()
+    at_request = []
+
+    def progress(update):
+        if not at_request and update["batch"] >= 3:
+            at_request.append((update["epoch"] - 1) * update["batches"] + update["batch"])
+            stop.set()
+
+    result = {}
+    run_training(
+        spec,
+        data.x,
+        data.y,
+        epochs=20,
+        batch_size=4,
+        progress=progress,
+        should_stop=stop.is_set,
+        progress_interval=0.0,
+        result=result,
+    )
+    assert at_request and result["stopped"]
+    assert result["batches_run"] - at_request[0] <= 1

@@ -49,7 +49,7 @@ def test_train_resume_stop_reset(qtbot, service, tmp_path):
 
     # resume: epochs count on, the history grows
     epochs.clear()
-    with qtbot.waitSignal(service.finished, timeout=60_000) as done:
+    with qtbot.waitSignal(service.finished, timeout=KERAS_START_MS) as done:
         service.resume(spec, data, epochs=2, batch_size=16, validation_split=0.25)
     assert [e for e, _ in epochs] == [5, 6]
     assert len(done.args[0]["loss"]) == 6
@@ -66,7 +66,7 @@ def test_train_resume_stop_reset(qtbot, service, tmp_path):
 
     service.progressDetail.connect(stop_on_first)
     started = time.perf_counter()
-    with qtbot.waitSignal(service.finished, timeout=60_000):
+    with qtbot.waitSignal(service.finished, timeout=KERAS_START_MS):
         service.resume(spec, DataConfig(samples=2048, seed=2), epochs=50, batch_size=4, validation_split=0.0)
     assert time.perf_counter() - started < 30
     result = service.last_result
@@ -77,11 +77,27 @@ def test_train_resume_stop_reset(qtbot, service, tmp_path):
     assert result.fit_seconds < 10
 
     # reset: fresh weights, no history
-    with qtbot.waitSignal(service.resetDone, timeout=60_000) as reset:
+    with qtbot.waitSignal(service.resetDone, timeout=KERAS_START_MS) as reset:
         service.reset(spec)
     assert set(reset.args[0]) == {"dense", "dense_1"}
     assert not service.has_trained_weights() and service.history == {}
 
+    # the engine dies during training: failed(message), the service lives on
+    import signal
+
+    def kill_engine(update):
+        if service.engine_pid():
+            os.kill(service.engine_pid(), signal.SIGKILL)
+
+    service.progressDetail.connect(kill_engine)
+    with qtbot.waitSignal(service.failed, timeout=KERAS_START_MS) as died:
+        service.start(spec, DataConfig(samples=2048, seed=2), epochs=50, batch_size=4, validation_split=0.0)
+    service.progressDetail.disconnect(kill_engine)
+    assert "engine stopped" in died.args[0]
+    qtbot.waitUntil(lambda: not service.is_training(), timeout=5000)
+
+    with qtbot.waitSignal(service.resetDone, timeout=KERAS_START_MS):
+        service.reset(None)  # a new engine starts for it
     pid = service.engine_pid()
     assert pid is not None
     service.shutdown()
