@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnstudio.core.spec import ModelSpec, lesson_spec
 from nnstudio.core.summary import analyze
@@ -191,6 +191,21 @@ def test_hover_describes_neurons_and_weights(qtbot, lesson_weights):
     w = float(text.rsplit("=", 1)[1])
     # several weights can cross at that point; the one described is a real kernel value
     assert np.isclose(lesson_weights["dense"][0], w, atol=5e-5).any()
+    # moving the mouse over a neuron sets the tooltip text
+    out = canvas.columns[2]
+    scene_point = canvas.view.mapViewToScene(QtCore.QPointF(out.x, float(out.y_of(3))))
+    pos = QtCore.QPointF(canvas.mapFromScene(scene_point))
+    event = QtGui.QMouseEvent(
+        QtCore.QEvent.Type.MouseMove,
+        pos,
+        QtCore.QPointF(canvas.viewport().mapToGlobal(pos)),
+        QtCore.Qt.MouseButton.NoButton,
+        QtCore.Qt.MouseButton.NoButton,
+        QtCore.Qt.KeyboardModifier.NoModifier,
+    )
+    QtWidgets.QApplication.sendEvent(canvas.viewport(), event)
+    qtbot.waitUntil(lambda: "neuron 3" in canvas.last_hover_text, timeout=2000)
+    assert "dense_1 (Dense)" in canvas.last_hover_text and "linear" in canvas.last_hover_text
 
 
 def test_png_and_svg_export_write_real_files(qtbot, tmp_path, lesson_weights):

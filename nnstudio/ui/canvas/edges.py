@@ -56,7 +56,7 @@ def bin_colour(bin_index: int, density: float = 1.0) -> QtGui.QColor:
 
 def bin_pen(bin_index: int, density: float = 1.0) -> QtGui.QPen:
     if bin_index == PENDING_BIN:
-        return pg.mkPen(mix(PENDING, 0.5 + 0.5 * density), width=1.01)
+        return pg.mkPen(mix(PENDING, 0.12 + 0.6 * density), width=1.01)
     if bin_index == IDENTITY_BIN:
         return pg.mkPen(IDENTITY, width=1.01)
     widths = WIDTHS if density > 0.6 else THIN_WIDTHS

@@ -126,7 +126,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._lod_timer.setInterval(LOD_DELAY_MS)
         self._lod_timer.timeout.connect(self.refresh_lod)
         self.view.sigRangeChanged.connect(self._schedule_lod)
-        self.view.sigResized.connect(self._schedule_lod)
+        self.view.sigResized.connect(self._on_resized)
+        self.view.sigRangeChangedManually.connect(self._on_user_moved)
+        self._auto_fit = True  # until the person pans or zooms, resizing refits the drawing
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.setMinimumSize(200, 150)
@@ -164,15 +166,20 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         """Highlight the layer at `index` in spec.layers (-1: none)."""
         self.selected_index = index
         col = self._column_of_layer(index)
-        if col is None:
-            self.selection.hide()
-        else:
-            half = 0.17 if col.kind in ("dense", "input", "unknown") else 0.12
-            h = col.height / 2 + max(col.pitch, 0.02 * col.height)
-            self.selection.setRect(QtCore.QRectF(col.x - half, -h, 2 * half, 2 * h))
-            self.selection.show()
+        self._place_selection()
         for header, c in zip(self.headers, self.columns, strict=False):
             header.setHtml(self._header_html(c, selected=c is col))
+
+    def _place_selection(self) -> None:
+        col = self._column_of_layer(self.selected_index)
+        if col is None:
+            self.selection.hide()
+            return
+        ppx, ppy = self._pixel_scale()
+        half = (26 if col.kind in ("dense", "input", "unknown") else 18) / ppx
+        h = col.height / 2 + 14 / ppy
+        self.selection.setRect(QtCore.QRectF(col.x - half, -h, 2 * half, 2 * h))
+        self.selection.show()
 
     def fit_view(self) -> None:
         """Show the whole network."""
@@ -190,6 +197,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             yRange=(y0 - bottom * per_px_y, y1 + top * per_px_y),
             padding=0,
         )
+        self._auto_fit = True
         self.refresh_lod()
 
     def export_png(self, path: str | Path, scale: float = 2) -> None:
@@ -259,6 +267,18 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.edges.update_lod(self.lod)
         self._draw_neurons()
         self._place_headers()
+        self._place_selection()
+
+    @Slot()
+    def _on_resized(self, *args) -> None:
+        if self._auto_fit and self.columns:
+            self.fit_view()
+        else:
+            self._schedule_lod()
+
+    @Slot()
+    def _on_user_moved(self, *args) -> None:
+        self._auto_fit = False
 
     def _place_headers(self) -> None:
         """Headers sit just above their column (stages: below), and stay on screen when zoomed in."""
@@ -401,6 +421,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         text = f"{neurons:,} neurons · {weights:,} weights"
         if self.pending:
             text += " · weights pending (building with Keras…)"
+        else:
+            text += " · hover a neuron or a line for its values · wheel zooms, drag pans"
         self.status.setText(text)
 
     def _build_legend(self) -> None:
@@ -517,6 +539,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     @Slot(object)
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        if event.double():
+            self.fit_view()
             return
         p = self.view.mapSceneToView(event.scenePos())
         self.click_at(p.x(), p.y())
