@@ -346,6 +346,34 @@ class TrainingPanel(QWidget):
         self._initial_weights = getattr(result, "weights", None) or None
         self._initial_spec = getattr(result, "spec", None)
 
+    # -- wiring into the window ----------------------------------------------------------------------
+
+    def attach(self, canvas: Any = None, histogram: Any = None, model_service: Any = None) -> None:
+        """Let the canvas and the weight histogram follow the weights while training (the
+        service throttles snapshots to `weights_interval`), and start Train from the weights the
+        model service last built (what the canvas shows)."""
+        self._canvas = canvas
+        self._histogram = histogram
+        if canvas is not None or histogram is not None:
+            self.service.weightsUpdated.connect(self._show_weights)
+        if model_service is not None:
+            model_service.buildFinished.connect(self.on_build_finished)
+
+    @Slot(object)
+    def _show_weights(self, weights: dict) -> None:
+        spec = self.document.spec
+        trained = self.service.spec
+        if trained is not None and trained.layers != spec.layers:
+            return  # snapshots of another architecture (the edit is being asked about)
+        canvas = getattr(self, "_canvas", None)
+        if canvas is not None:
+            canvas.set_weights(weights)
+        histogram = getattr(self, "_histogram", None)
+        index = int(self.document.selected_index)
+        if histogram is not None and 0 <= index < len(spec.layers):
+            name = spec.layers[index].name
+            histogram.set_layer_weights(name, weights.get(name))
+
     # -- architecture edits while trained weights exist --------------------------------------------
 
     @Slot(object)

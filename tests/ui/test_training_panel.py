@@ -181,3 +181,23 @@ def test_architecture_edit_with_trained_weights_asks_first(panel, monkeypatch, q
     assert document.spec.layers[1].get("units") == 32
     assert ("discard",) in service.calls and not service.has_trained_weights()
     assert not panel.resume_button.isEnabled()
+
+
+def test_attach_feeds_canvas_and_histogram(panel):
+    class Sink:
+        def __init__(self):
+            self.got = []
+
+        def set_weights(self, weights):
+            self.got.append(weights)
+
+        def set_layer_weights(self, name, arrays):
+            self.got.append((name, arrays))
+
+    canvas, histogram = Sink(), Sink()
+    panel.attach(canvas=canvas, histogram=histogram)
+    panel.document.select_layer(1)
+    panel.train_button.click()
+    weights = {"dense": ["w", "b"], "dense_1": ["w1", "b1"]}
+    panel.service.weightsUpdated.emit(weights)
+    assert canvas.got == [weights] and histogram.got == [("dense", ["w", "b"])]
