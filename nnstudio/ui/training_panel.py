@@ -180,13 +180,13 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.status)
 
         plot_row = QHBoxLayout()
-        self.metric = QComboBox(objectName="curveMetric")
-        self.metric.addItem("loss")
-        self.metric.currentTextChanged.connect(lambda _text: self._rebuild_curves())
+        self.curve_metric = QComboBox(objectName="curveMetric")
+        self.curve_metric.addItem("loss")
+        self.curve_metric.currentTextChanged.connect(lambda _text: self._rebuild_curves())
         self.log_scale = QCheckBox("Log scale", objectName="logScale")
         self.log_scale.toggled.connect(self._set_log_scale)
         plot_row.addWidget(QLabel("Curve"))
-        plot_row.addWidget(self.metric, 1)
+        plot_row.addWidget(self.curve_metric, 1)
         plot_row.addWidget(self.log_scale)
         layout.addLayout(plot_row)
         self.plot = pg.PlotWidget(objectName="trainingCurves")
@@ -299,8 +299,8 @@ class TrainingPanel(QWidget):
     def on_epoch_finished(self, epoch: int, logs: dict) -> None:
         for key in logs:
             name = key[4:] if key.startswith("val_") else key
-            if self.metric.findText(name) < 0:
-                self.metric.addItem(name)
+            if self.curve_metric.findText(name) < 0:
+                self.curve_metric.addItem(name)
         if not self._redraw.isActive():
             self._redraw.start()
 
@@ -426,7 +426,7 @@ class TrainingPanel(QWidget):
 
     def _draw_curves(self) -> None:
         history = self.service.history
-        name = self.metric.currentText() or "loss"
+        name = self.curve_metric.currentText() or "loss"
         for key, pen in (
             (name, pg.mkPen(TRAIN_PEN, width=2)),
             (f"val_{name}", pg.mkPen(VAL_PEN, width=2, style=Qt.DashLine)),
