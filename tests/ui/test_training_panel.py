@@ -201,3 +201,12 @@ def test_attach_feeds_canvas_and_histogram(panel):
     weights = {"dense": ["w", "b"], "dense_1": ["w1", "b1"]}
     panel.service.weightsUpdated.emit(weights)
     assert canvas.got == [weights] and histogram.got == [("dense", ["w", "b"])]
+
+
+def test_panel_paints(panel):
+    panel.resize(380, 700)
+    panel.show()
+    panel.train_button.click()
+    panel.service.play(3)
+    image = panel.grab()
+    assert not image.isNull() and image.width() == 380
