@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -138,7 +139,8 @@ class TrainingPanel(QWidget):
         csv_form.addRow("", self.csv_normalise)
         self.source_pages.addWidget(csv_page)
         data_layout.addRow(self.source_pages)
-        self.source.currentIndexChanged.connect(self.source_pages.setCurrentIndex)
+        self.source.currentIndexChanged.connect(self._show_source_page)
+        self._show_source_page(0)
         layout.addWidget(data_box)
 
         settings = QGroupBox("Training")
@@ -196,6 +198,14 @@ class TrainingPanel(QWidget):
         self.plot.setMinimumHeight(160)
         self.legend = self.plot.addLegend(offset=(-10, 10))
         layout.addWidget(self.plot, 1)
+
+    def _show_source_page(self, index: int) -> None:
+        """Show one data page, sized to itself (hidden pages do not reserve room)."""
+        for i in range(self.source_pages.count()):
+            policy = QSizePolicy.Preferred if i == index else QSizePolicy.Ignored
+            self.source_pages.widget(i).setSizePolicy(policy, policy)
+        self.source_pages.setCurrentIndex(index)
+        self.source_pages.adjustSize()
 
     # -- actions -----------------------------------------------------------------------------------
 
