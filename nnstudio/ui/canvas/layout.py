@@ -27,7 +27,7 @@ MAIN_SPACING = 1.0  # horizontal distance before a Dense column
 STAGE_SPACING = 0.45  # before a per-neuron stage (Dropout, BatchNormalization, ...) or a regrouping
 GAP = 0.6  # vertical gap (in neuron pitches) between rows of a multi-dimensional shape
 
-MIN_PX = 7.0  # a group of neurons is at least this many pixels tall
+MIN_PX = 4.5  # a group of neurons is at least this many pixels tall
 MAX_VISIBLE = 64  # at most this many groups of one column on screen (edges grow as the square)
 EDGE_BUDGET = 8_000  # at most about this many connections drawn at once (coarser groups beyond)
 WINDOW_MARGIN = 0.25  # fraction of the view height laid out above and below the view
