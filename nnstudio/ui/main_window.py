@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
+    QStackedWidget,
     QWidget,
 )
 
@@ -36,6 +37,7 @@ APP_NAME = "nnstudio"
 LAYOUT_VERSION = 1
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
+HINT = "Drag a layer from Layers into Model (or double-click it to append) · Ctrl+Z undoes any edit"
 
 
 def _optional(module: str, name: str) -> Any | None:
@@ -95,8 +97,13 @@ class MainWindow(QMainWindow):
         self.files.weights_provider = self.current_weights
 
         self.canvas = None
+        # The central area is a stack, so the canvas can replace its placeholder without the dock
+        # areas sharing the window's space afresh.
+        self.central = QStackedWidget(self)
+        self.central.setObjectName("centralArea")
+        self.setCentralWidget(self.central)
         if defer_canvas:
-            self.setCentralWidget(_placeholder("canvasPlaceholder", "Drawing the network…"))
+            self._show_central(_placeholder("canvasPlaceholder", "Drawing the network…"))
         else:
             self.load_canvas(initial=True)
         self._build_docks()
@@ -106,6 +113,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
         self.restore_layout()
         self._update_title()
+        self.statusBar().showMessage(HINT)
         if model_service is not None or not defer_canvas:
             self.attach_service(model_service)
         else:  # the application attaches it right after the window is shown
@@ -125,7 +133,7 @@ class MainWindow(QMainWindow):
             except Exception:
                 self.canvas = None
         if self.canvas is None:
-            self.setCentralWidget(
+            self._show_central(
                 _placeholder(
                     "canvasPlaceholder",
                     "The network canvas is coming soon: it will draw every neuron and the real weights.\n\n"
@@ -133,7 +141,7 @@ class MainWindow(QMainWindow):
                 )
             )
             return
-        self.setCentralWidget(self.canvas)
+        self._show_central(self.canvas)
         clicked = getattr(self.canvas, "layerClicked", None)
         if clicked is not None:
             clicked.connect(self._on_canvas_clicked)
@@ -144,6 +152,15 @@ class MainWindow(QMainWindow):
             self.canvas.set_model(self.document.summary(), self.document.spec)
             self.canvas.set_weights(self.current_weights())
             self.canvas.select_layer(int(self.document.selected_index))
+
+    def _show_central(self, widget: QWidget) -> None:
+        """Put `widget` in the central area in place of what was there."""
+        while self.central.count():
+            old = self.central.widget(0)
+            self.central.removeWidget(old)
+            old.deleteLater()
+        self.central.addWidget(widget)
+        self.central.setCurrentWidget(widget)
 
     def _make_dock(self, title: str, object_name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -190,15 +207,17 @@ class MainWindow(QMainWindow):
         self._make_dock("Properties", "propertyDock", self.property_editor, right)
         self._make_dock("Compile", "compileDock", self.compile_settings, right)
         self._make_dock("Summary", "summaryDock", self.summary_table, bottom)
-        self.splitDockWidget(self.docks["paletteDock"], self.docks["layerStackDock"], Qt.Orientation.Horizontal)
+        self.splitDockWidget(self.docks["paletteDock"], self.docks["layerStackDock"], Qt.Orientation.Vertical)
         self.splitDockWidget(self.docks["propertyDock"], self.docks["compileDock"], Qt.Orientation.Vertical)
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, right)
+        self._default_sizes()
+
+    def _default_sizes(self) -> None:
         self.resizeDocks(
-            [self.docks["paletteDock"], self.docks["layerStackDock"], self.docks["propertyDock"]],
-            [200, 300, 300],
-            Qt.Orientation.Horizontal,
+            [self.docks["paletteDock"], self.docks["propertyDock"]], [300, 330], Qt.Orientation.Horizontal
         )
+        self.resizeDocks([self.docks["paletteDock"], self.docks["layerStackDock"]], [395, 455], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["propertyDock"], self.docks["compileDock"]], [480, 260], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["summaryDock"]], [230], Qt.Orientation.Vertical)
 

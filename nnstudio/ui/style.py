@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +75,13 @@ DARK = Colors(
 
 
 def system_prefers_dark() -> bool:
-    """Whether the desktop asks for a dark colour scheme (Qt 6.5+ style hints)."""
+    """Whether the desktop asks for a dark colour scheme (Qt 6.5+ style hints).
+
+    NNSTUDIO_THEME=dark or =light overrides the system's choice.
+    """
+    forced = os.environ.get("NNSTUDIO_THEME", "").lower()
+    if forced in ("dark", "light"):
+        return forced == "dark"
     hints = QGuiApplication.styleHints()
     try:
         return hints.colorScheme() == Qt.ColorScheme.Dark
@@ -126,7 +133,8 @@ def style_sheet(c: Colors) -> str:
     for key, value in vars(c).items():
         if isinstance(value, str):
             text = text.replace(f"@{key}@", value)
-    return text
+    text = text.replace("@scheme@", "dark" if c.dark else "light")
+    return text.replace("@style_dir@", STYLE_SHEET.parent.as_posix())
 
 
 def app_icon() -> QIcon:
