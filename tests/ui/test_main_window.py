@@ -438,3 +438,77 @@ def test_screenshot_command(tmp_path):
 
     image = QImage(str(png))
     assert (image.width(), image.height()) == (1400, 900)
+
+
+# -- a person building the lesson in the window -----------------------------------------------------------
+
+
+def test_a_person_builds_the_lesson_from_nothing(qtbot, settings, no_dialogs):
+    """Drops from the palette, edits in the property editor; the table answers at once and Keras confirms."""
+    from PySide6.QtCore import QModelIndex
+    from PySide6.QtWidgets import QSpinBox
+
+    from nnstudio.services.model_service import ModelService
+
+    service = ModelService()
+    document = Document.new_empty()
+    window = MainWindow(document, service, settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        with qtbot.waitSignal(service.engineStateChanged, timeout=KERAS_TIMEOUT_MS, check_params_cb=lambda s, m: s == "ready"):
+            window.start_service()
+        assert window.summary_table.state == "invalid"  # an empty model: nothing for Keras yet
+        stack, palette, properties = window.layer_stack, window.palette_widget, window.property_editor
+        model = stack.model()
+        for class_name in ("Input", "Dense", "Dense"):
+            assert model.dropMimeData(
+                palette.mime_data_for(class_name), Qt.DropAction.CopyAction, -1, 0, QModelIndex()
+            )
+
+        def type_units(row: int, text: str) -> None:
+            stack.setCurrentIndex(model.index(row))
+            spin = properties.field("units")
+            assert isinstance(spin, QSpinBox)
+            spin.setFocus()
+            spin.selectAll()
+            qtbot.keyClicks(spin, text)
+
+        stack.setCurrentIndex(model.index(0))
+        shape = properties.field("shape")
+        shape.selectAll()
+        qtbot.keyClicks(shape, "20")
+        type_units(1, "64")
+        properties.field("activation").setCurrentText("relu")
+        with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS) as blocker:
+            type_units(2, "10")
+            # at once, before Keras answers
+            assert table_texts(window) == LESSON_ROWS
+            assert window.summary_table.totals_text() == LESSON_TOTALS
+        assert blocker.args == [CONFIRMED]
+        assert table_texts(window) == LESSON_ROWS
+        assert window.summary_table.totals_text() == LESSON_TOTALS
+
+        # reorder by drag: dense_1 above dense, then back with Undo (named in the Edit menu)
+        data = model.mimeData([model.index(2)])
+        assert model.dropMimeData(data, Qt.DropAction.MoveAction, 1, 0, QModelIndex())
+        assert [r[0] for r in table_texts(window)] == ["dense_1 (Dense)", "dense (Dense)"]
+        assert window.undo_action.text() == "&Undo Move dense_1"
+        window.undo_action.trigger()
+        assert table_texts(window) == LESSON_ROWS
+
+        while document.undo_stack.canUndo():
+            window.undo_action.trigger()
+        assert document.spec.layers == () and table_texts(window) == []
+        with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS) as blocker:
+            while document.undo_stack.canRedo():
+                window.redo_action.trigger()
+        assert blocker.args == [CONFIRMED]
+        # every step is back, the move included (it was undone, not replaced)
+        assert table_texts(window) == [
+            ["dense_1 (Dense)", "(None, 10)", "210"],
+            ["dense (Dense)", "(None, 64)", "704"],
+        ]
+    finally:
+        service.shutdown()
+        document.undo_stack.setClean()
