@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QSize,
     Qt,
@@ -217,30 +218,48 @@ class LayerStackModel(QAbstractListModel):
             return True
         target = self.drop_row(row, parent)
         if data.hasFormat(ROW_MIME):
-            return self._drop_row(bytes(data.data(ROW_MIME).data()).decode("ascii", "replace"), target)
-        if data.hasFormat(LAYER_MIME):
-            class_name = bytes(data.data(LAYER_MIME).data()).decode("utf-8", "replace").strip()
-            reason = self.document.insert_layer(target, class_name)
-            if reason:
-                self.dropRefused.emit(reason)
+            source = self._source_row(data)
+            if source is None:
+                self.dropRefused.emit(FOREIGN_ROW)
                 return False
-            return True
-        return False
-
-    def _drop_row(self, payload: str, target: int) -> bool:
-        owner, _, source_text = payload.partition(":")
-        if owner != str(id(self.document)) or not source_text.isdigit():
-            self.dropRefused.emit("That layer belongs to another model; drag from the palette instead")
+            destination = target if target <= source else target - 1  # its index after the move
+            if destination == source:
+                return False  # dropped where it was: nothing to do
+            reason = self.document.move_layer(source, destination)
+        elif data.hasFormat(LAYER_MIME):
+            reason = self.document.insert_layer(target, _class_name(data))
+        else:
             return False
-        source = int(source_text)
-        destination = target if target <= source else target - 1  # index after the move
-        if destination == source:
-            return False  # dropped where it was: nothing to do
-        reason = self.document.move_layer(source, destination)
         if reason:
             self.dropRefused.emit(reason)
             return False
         return True
+
+    def drop_problem(self, data: QMimeData, target: int) -> str | None:
+        """Why dropping `data` before row `target` would be refused, or None (asked while dragging)."""
+        if data.hasFormat(ROW_MIME):
+            source = self._source_row(data)
+            if source is None:
+                return FOREIGN_ROW
+            destination = target if target <= source else target - 1
+            return None if destination == source else self.document.can_move(source, destination)
+        if data.hasFormat(LAYER_MIME):
+            return self.document.can_insert(target, _class_name(data))
+        return None
+
+    def _source_row(self, data: QMimeData) -> int | None:
+        """The dragged row, or None when it comes from another document."""
+        owner, _, row = bytes(data.data(ROW_MIME).data()).decode("ascii", "replace").partition(":")
+        if owner != str(id(self.document)) or not row.isdigit() or int(row) >= len(self._layers):
+            return None
+        return int(row)
+
+
+FOREIGN_ROW = "That layer belongs to another model; drag from the palette instead"
+
+
+def _class_name(data: QMimeData) -> str:
+    return bytes(data.data(LAYER_MIME).data()).decode("utf-8", "replace").strip()
 
 
 def _escape(text: str) -> str:
@@ -382,6 +401,7 @@ class LayerStackView(QListView):
         self.move_down_action = self._action("Move Down", QKeySequence("Ctrl+Down"), lambda: self.move_selected(1))
 
         self._syncing = False
+        self._drag_pos = QPoint()
         self.stack_model.dropRefused.connect(self.show_refusal)
         self.stack_model.modelAboutToBeReset.connect(self._begin_sync)
         self.stack_model.modelReset.connect(self._end_sync)
@@ -430,6 +450,35 @@ class LayerStackView(QListView):
         self.duplicate_action.setEnabled(row >= 0 and self.document.can_duplicate(row) is None)
         self.move_up_action.setEnabled(row > 0 and self.document.can_move(row, row - 1) is None)
         self.move_down_action.setEnabled(0 <= row < count - 1 and self.document.can_move(row, row + 1) is None)
+
+    # -- dragging over the stack -------------------------------------------------------------------
+
+    def _drop_target(self) -> int:
+        """Where the drop indicator says a drop lands (valid during a drag move)."""
+        index = self.indexAt(self._drag_pos)
+        position = self.dropIndicatorPosition()
+        if not index.isValid() or position == QAbstractItemView.DropIndicatorPosition.OnViewport:
+            return self.stack_model.rowCount()
+        if position == QAbstractItemView.DropIndicatorPosition.BelowItem:
+            return index.row() + 1
+        return index.row()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        super().dragMoveEvent(event)
+        if not event.isAccepted():
+            return
+        self._drag_pos = event.position().toPoint()
+        reason = self.stack_model.drop_problem(event.mimeData(), self._drop_target())
+        if reason:  # say why here, while dragging, and show the "no" cursor
+            event.ignore()
+            if self.banner.text() != f"⚠  {reason}" or not self.banner.isVisible():
+                self.show_refusal(reason)
+        elif self.banner.isVisible():
+            self.banner.hide()
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802
+        super().dragLeaveEvent(event)
+        self.banner.hide()
 
     # -- the refusal banner ----------------------------------------------------------------------
 

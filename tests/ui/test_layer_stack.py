@@ -286,3 +286,39 @@ def test_qt_removing_the_source_rows_after_a_move_changes_nothing(qtbot):
     moved = document.spec
     assert not stack.model().removeRows(1, 1)  # what QAbstractItemView.startDrag does after a MoveAction
     assert document.spec == moved
+
+
+@pytest.mark.filterwarnings("ignore:Function.*QDragMoveEvent:DeprecationWarning")  # Qt's only constructor
+def test_dragging_over_a_forbidden_place_says_why_before_the_drop(qtbot):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QDragMoveEvent
+
+    document = Document()
+    stack = LayerStackView(document)
+    qtbot.addWidget(stack)
+    stack.resize(320, 300)
+    stack.show()
+    qtbot.waitExposed(stack)
+    palette = LayerPalette()
+    qtbot.addWidget(palette)
+
+    def drag_over(y, data):
+        event = QDragMoveEvent(
+            QPoint(40, y), COPY | MOVE, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        )
+        stack.dragMoveEvent(event)
+        return event.isAccepted()
+
+    first = stack.visualRect(stack.model().index(0))
+    dense = palette.mime_data_for("Dense")
+    assert not drag_over(first.top() + 3, dense)  # above the Input
+    assert stack.banner.isVisible() and "above the Input" in stack.banner.text()
+    last = stack.visualRect(stack.model().index(2))
+    assert drag_over(last.bottom() - 3, dense)  # below the last layer: fine, and the hint goes away
+    assert not stack.banner.isVisible()
+    assert not drag_over(last.bottom() - 3, palette.mime_data_for("Input"))
+    assert "one Input" in stack.banner.text()
+    row = stack.model().mimeData([stack.model().index(0)])  # the Input, dragged down
+    assert not drag_over(last.bottom() - 3, row)
+    assert "stays at the top" in stack.banner.text()
+    assert document.undo_stack.count() == 0
