@@ -79,15 +79,33 @@ def build_model(spec: ModelSpec, weights: Weights | None = None, *, strict: bool
         try:
             parts.append(make_layer(layer))
         except Exception as exc:
-            raise BuildError(f"{layer.name}: {exc}", layer.name) from exc
+            raise BuildError(f"{layer.name}: {_one_line(exc)}", layer.name) from exc
     try:
         model = keras.Sequential(parts, name=spec.name)
     except Exception as exc:
-        raise BuildError(f"Keras could not build the model: {exc}") from exc
+        name = _failing_layer(spec)
+        raise BuildError(f"{name or spec.name}: Keras could not build the model: {_one_line(exc)}", name) from exc
     if weights:
         set_layer_weights(model, weights, strict=strict)
     compile_model(model, spec.compile)
     return model
+
+
+def _failing_layer(spec: ModelSpec) -> str | None:
+    """The first layer at which building `spec` fails (slow: only called after a failure)."""
+    import keras
+
+    for end in range(2, len(spec.layers) + 1):
+        try:
+            keras.Sequential([make_layer(layer) for layer in spec.layers[:end]])
+        except Exception:
+            return spec.layers[end - 1].name
+    return None
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def set_layer_weights(model: keras.Model, weights: Weights, *, strict: bool = True) -> None:

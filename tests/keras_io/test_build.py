@@ -128,10 +128,20 @@ def test_weights_that_do_not_fit():
 
 
 def test_keras_refusal_names_the_layer():
-    spec = make("bad", [("Input", "input_layer", {"shape": [5]}), ("Reshape", "reshape", {"target_shape": [3, 2]})])
+    spec = make(
+        "bad",
+        [
+            ("Input", "input_layer", {"shape": [6]}),
+            ("Dense", "dense", {"units": 5}),
+            ("Reshape", "reshape", {"target_shape": [3, 2]}),
+            ("Dense", "dense_1", {"units": 2}),
+        ],
+    )
     with pytest.raises(BuildError) as info:
         build_model(spec)
-    assert info.value.layer_name in ("reshape", None)
+    assert info.value.layer_name == "reshape"
+    assert str(info.value).startswith("reshape: Keras could not build the model: ")
+    assert "\n" not in str(info.value)
 
 
 def test_compile_default_learning_rate_and_explicit():
