@@ -5,6 +5,7 @@ Keras is imported inside the functions only, so importing this module stays chea
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -104,8 +105,11 @@ def _failing_layer(spec: ModelSpec) -> str | None:
 
 
 def _one_line(exc: BaseException) -> str:
-    """An exception's message on one line."""
-    return " ".join(str(exc).split()) or type(exc).__name__
+    """An exception's message on one line, without Keras's colour codes and call details."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    text = text.split("Arguments received by")[0]
+    text = re.sub(r"Exception encountered when calling [\w.]+\(\)\.", "", text)
+    return " ".join(text.split()) or type(exc).__name__
 
 
 def set_layer_weights(model: keras.Model, weights: Weights, *, strict: bool = True) -> None:
