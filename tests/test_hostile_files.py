@@ -15,7 +15,6 @@ import random
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -250,29 +249,43 @@ class Run:
     peak_kb: int
 
 
+# Runs `python -m nnstudio ARGS` and, at exit, records the process's own peak memory (VmHWM: the
+# high-water mark of this program's memory since exec; the wait4 figure would also count the
+# pytest process it was forked from).
+_LAUNCHER = """
+import atexit, os, runpy, sys
+
+def _report():
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["NNSTUDIO_TEST_PEAK_FILE"], "w") as out:
+        out.write(peak)
+
+atexit.register(_report)
+sys.argv = ["nnstudio", *sys.argv[1:]]
+runpy.run_module("nnstudio", run_name="__main__", alter_sys=True)
+"""
+
+
 def run_cli(args: list[str], cwd: Path) -> Run:
-    """Run `python -X importtime -m nnstudio ARGS`, measuring its time and peak memory (wait4)."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run `python -X importtime -m nnstudio ARGS`, measuring its time and peak memory."""
+    with tempfile.TemporaryDirectory() as folder:
+        peak_file = Path(folder) / "peak"
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "NNSTUDIO_TEST_PEAK_FILE": str(peak_file)}
         start = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-X", "importtime", "-m", "nnstudio", *args], stdout=out, stderr=err, cwd=cwd, env=env
+        result = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", _LAUNCHER, *args],
+            capture_output=True,
+            cwd=cwd,
+            env=env,
+            timeout=120,
         )
-        killer = threading.Timer(120, proc.kill)
-        killer.start()
-        try:
-            _pid, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            killer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - start
-        out.seek(0)
-        err.seek(0)
-        stdout = out.read().decode("utf-8", "replace")
-        stderr = err.read().decode("utf-8", "replace").splitlines()
+        peak_kb = int(peak_file.read_text())
+    stderr = result.stderr.decode("utf-8", "replace").splitlines()
     imported = {line.split("|")[-1].strip() for line in stderr if line.startswith("import time:")}
     lines = [line for line in stderr if not line.startswith("import time:")]
-    return Run(proc.returncode, stdout, lines, imported, seconds, usage.ru_maxrss)
+    return Run(result.returncode, result.stdout.decode("utf-8", "replace"), lines, imported, seconds, peak_kb)
 
 
 def assert_refused(run: Run, fragment: str) -> None:
