@@ -512,3 +512,51 @@ def test_a_person_builds_the_lesson_from_nothing(qtbot, settings, no_dialogs):
     finally:
         service.shutdown()
         document.undo_stack.setClean()
+
+
+def test_a_model_over_the_parameter_budget_is_refused_at_once(fake_window):
+    import time
+
+    window, service = fake_window
+    doc = window.document
+    doc.set_param(1, "units", 1_000_000)  # 20 million parameters: within the budget, sent to Keras
+    builds = len(service.builds)
+    for index, key, value in ((0, "shape", [1_000_000]), (2, "units", 1_000_000)):
+        start = time.perf_counter()
+        doc.set_param(index, key, value)  # every view (canvas included) updates inside this call
+        elapsed = time.perf_counter() - start
+        # The goal is 100 ms on a quiet machine; the bound leaves room for a busy shared one.
+        assert elapsed < 0.25, f"setting {key} took {elapsed * 1000:.0f} ms"
+    assert len(service.builds) == builds, "a model over the budget is never sent to Keras"
+    assert window.summary_table.state == INVALID
+    assert "TB" in window.summary_table.state_label.text()
+    assert "TB" in window.keras_label.text()
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    assert window.summary_table.state == PENDING
+    assert len(service.builds) == builds + 1
+    assert service.builds[-1][0] == doc.spec
+
+
+def test_a_killed_engine_is_replaced_and_said_so(keras_window, qtbot):
+    import signal
+
+    window, service = keras_window
+    with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS):
+        window.start_service()
+    service.set_debug_build_delay(30)  # the next build stays in the engine long enough to be killed
+    with qtbot.waitSignal(service.buildStarted, timeout=KERAS_TIMEOUT_MS):
+        window.document.set_param(1, "units", 16)
+    spec = window.document.spec
+    states: list[str] = []
+    service.engineStateChanged.connect(lambda state, message: states.append(state))
+    with qtbot.waitSignal(service.engineStateChanged, timeout=KERAS_TIMEOUT_MS, check_params_cb=lambda s, m: s == "restarting"):
+        os.kill(service.engine_pid(), signal.SIGKILL)
+    assert "restarting" in window.keras_label.text().lower() or "stopped" in window.keras_label.text().lower()
+    assert window.document.spec == spec, "the document is untouched"
+    service.set_debug_build_delay(0)
+    with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS) as blocker:
+        window.document.set_param(1, "units", 24)
+    assert blocker.args == [CONFIRMED]
+    assert table_texts(window)[0] == ["dense (Dense)", "(None, 24)", "504"]
+    assert window.keras_label.text().startswith("Built in ")
