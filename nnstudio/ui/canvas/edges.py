@@ -189,7 +189,12 @@ class EdgeLayer(pg.GraphicsObject):
 
     def paint(self, p: QtGui.QPainter, *args) -> None:
         if self._exportOpts is not False:  # PNG / SVG export: real vector lines
-            self._draw_vector(p, bool(self._exportOpts.get("antialias", True)))
+            # Qt's raster engine takes seconds for a few thousand antialiased wide lines; a 2x
+            # image of plain lines looks as smooth. Vector devices (SVG) are not rasterised here.
+            antialias = bool(self._exportOpts.get("antialias", True))
+            if isinstance(p.device(), QtGui.QImage | QtGui.QPixmap) and self.segment_count() > 300:
+                antialias = False
+            self._draw_vector(p, antialias)
             return
         device = p.device()
         if device is None:

@@ -201,7 +201,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.refresh_lod()
 
     def export_png(self, path: str | Path, scale: float = 2) -> None:
-        """Save the drawing as PNG at `scale` times the widget's size (2x for high-DPI screens)."""
+        """Save the drawing as PNG at `scale` times the widget's size (2x for high-DPI screens),
+        with pyqtgraph's ImageExporter. Connections are drawn as plain lines there (a few
+        thousand antialiased wide lines take Qt's raster engine seconds); at 2x they look smooth."""
         from pyqtgraph.exporters import ImageExporter
 
         exporter = ImageExporter(self.ci)
@@ -210,7 +212,16 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         params["width"] = int(round(rect.width() * scale))
         params["height"] = int(round(rect.height() * scale))
         params["antialias"] = True
-        exporter.export(str(path))
+        # the legend keeps its screen size in an export: scale it with the rest, then put it back
+        self.legend.setScale(scale)
+        box = self.view.boundingRect()
+        size = self.legend.boundingRect()
+        self.legend.setPos(box.width() - size.width() - 10, box.height() - size.height() - 10)
+        try:
+            exporter.export(str(path))
+        finally:
+            self.legend.setScale(1)
+            self.legend.anchor((1, 1), (1, 1), offset=(-10, -10))
 
     def export_svg(self, path: str | Path) -> None:
         """Save the drawing as SVG, every connection a vector line.
