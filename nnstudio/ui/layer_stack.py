@@ -272,8 +272,45 @@ class LayerDelegate(QStyledItemDelegate):
     ICON = 22
     PAD = 8
 
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.detail = 0  # 0: shape and params on the right, 1: shape only, 2: nothing
+
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
         return QSize(200, max(self.ICON, option.fontMetrics.height()) + 2 * self.PAD + 2)
+
+    @staticmethod
+    def _right_options(index: QModelIndex) -> list[str]:
+        if index.data(ErrorRole):
+            return ["error"]
+        shape = index.data(ShapeRole) or ""
+        params = index.data(ParamsRole)
+        return [f"{shape}  ·  {params:,}" if params is not None else shape, shape]
+
+    @staticmethod
+    def _words_width(index: QModelIndex, font: QFont) -> int:
+        bold = QFont(font)
+        bold.setWeight(QFont.Weight.DemiBold)
+        normal = QFontMetrics(font)
+        name_width = QFontMetrics(bold).horizontalAdvance(index.data(LayerNameRole) or "") + 2
+        return (
+            name_width
+            + normal.horizontalAdvance("  ")
+            + normal.horizontalAdvance(index.data(DescriptionRole) or "")
+            + 2
+        )
+
+    def detail_that_fits(self, index: QModelIndex, font: QFont, row_width: int) -> int:
+        """The most the right side of this row can say at `row_width` (see `detail`)."""
+        small = QFont(font)
+        small.setPointSizeF(max(6.0, font.pointSizeF() * 0.9))
+        sfm = QFontMetrics(small)
+        room = row_width - 2 * self.PAD - self.ICON - self.PAD - 3
+        needed = self._words_width(index, font)
+        for level, option in enumerate(self._right_options(index)):
+            if option and needed + self.PAD + sfm.horizontalAdvance(option) <= room:
+                return level
+        return 2
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         opt = QStyleOptionViewItem(option)
@@ -312,11 +349,12 @@ class LayerDelegate(QStyledItemDelegate):
         name = index.data(LayerNameRole) or ""
         description = index.data(DescriptionRole) or ""
         gap = nfm.horizontalAdvance("  ")
-        needed = bfm.horizontalAdvance(name) + 2 + gap + nfm.horizontalAdvance(description) + 2
-        shape = index.data(ShapeRole) or ""
-        params = index.data(ParamsRole)
-        # What the right side says, most first; it gives way to the layer's own words when narrow.
-        options = ["error"] if error else [f"{shape}  ·  {params:,}" if params is not None else shape, shape]
+        needed = self._words_width(index, opt.font)
+        # What the right side says, most first; it gives way to the layer's own words when narrow, and
+        # every row says as much as the narrowest one (the view sets `detail`).
+        options = self._right_options(index)
+        if not error:
+            options = options[self.detail :]
         right_text = ""
         for option in options:
             if option and needed + self.PAD + sfm.horizontalAdvance(option) <= rect.right() - left:
@@ -407,9 +445,10 @@ class LayerStackView(QListView):
         self.stack_model.modelReset.connect(self._end_sync)
         self.selectionModel().currentChanged.connect(self._on_current_changed)
         document.selectionChanged.connect(self._select_row)
-        document.changed.connect(lambda _spec: self._update_actions())
+        document.changed.connect(lambda _spec: (self._update_actions(), self._update_detail()))
         self._select_row(document.selected_index)
         self._update_actions()
+        self._update_detail()
 
     def _action(self, text: str, shortcut: QKeySequence, slot) -> QAction:
         action = QAction(text, self)
@@ -498,8 +537,26 @@ class LayerStackView(QListView):
         height = max(height, self.banner.sizeHint().height())
         self.banner.setGeometry(area.left(), area.bottom() - height, width, height)
 
+    def _update_detail(self) -> None:
+        """Let every row show as much on its right as the most crowded row can."""
+        delegate = self.itemDelegate()
+        if not isinstance(delegate, LayerDelegate):
+            return
+        width = self.viewport().width()
+        model = self.stack_model
+        levels = [
+            delegate.detail_that_fits(model.index(row), self.font(), width)
+            for row in range(model.rowCount())
+            if not model.index(row).data(ErrorRole)
+        ]
+        detail = max(levels, default=0)
+        if detail != delegate.detail:
+            delegate.detail = detail
+            self.viewport().update()
+
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
+        self._update_detail()
         if self.banner.isVisible():
             self._place_banner()
 
