@@ -27,6 +27,12 @@ def load_checked(path: str) -> ModelSpec:
     return validate_file(path, weights=True)[0]
 
 
+def is_project(path: str) -> bool:
+    """Whether `path` holds an nnstudio project (JSON) rather than a .keras archive (a zip)."""
+    with open(path, "rb") as handle:
+        return not handle.read(4).startswith(b"PK")
+
+
 def _configure_export(parser: argparse.ArgumentParser) -> None:
     parser.description = "Build the model with Keras and write it as a .keras file (atomically)."
     parser.add_argument("file", help="a .nnstudio project or .keras model")
@@ -46,11 +52,11 @@ def run_export(args: argparse.Namespace) -> int:
     from nnstudio.keras_io.export import export_keras
 
     weights = None
-    if Path(args.file).suffix == ".keras":
-        from nnstudio.keras_io.load import load_keras
-
-        spec, weights = load_keras(args.file)
     try:
+        if not is_project(args.file):  # a .keras archive: keep its weights
+            from nnstudio.keras_io.load import load_keras
+
+            spec, weights = load_keras(args.file)
         export_keras(spec, out, weights)
     except OSError as exc:
         raise CommandError(f"cannot write the file: {exc.strerror or exc}", args.output) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 from nnstudio.core.spec import ModelSpec
@@ -24,7 +26,13 @@ def load_keras(path: str | Path) -> tuple[ModelSpec, Weights]:
 
     import keras
 
-    model = keras.saving.load_model(path, safe_mode=True, compile=False)
+    if path.suffix == ".keras":
+        model = keras.saving.load_model(path, safe_mode=True, compile=False)
+    else:  # Keras goes by the name: give it a copy called .keras
+        with tempfile.TemporaryDirectory(prefix="nnstudio-load-") as folder:
+            copy = Path(folder) / "model.keras"
+            shutil.copyfile(path, copy)
+            model = keras.saving.load_model(copy, safe_mode=True, compile=False)
     weights = layer_weights(model)
     names = [layer.name for layer in spec.layers[1:]]
     if list(weights) != names:

@@ -233,3 +233,13 @@ def test_export_refuses_other_suffix(tmp_path):
     with pytest.raises(ValueError, match=r"\.keras"):
         export_keras(lesson_spec(), tmp_path / "m.h5")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_load_an_archive_by_another_name(tmp_path):
+    original = tmp_path / "original.keras"
+    written = keras_written(original)
+    renamed = tmp_path / "model.bin"
+    renamed.write_bytes(original.read_bytes())
+    spec, weights = load_keras(renamed)
+    assert spec.name == "from_keras"
+    assert_bit_equal(weights, written)
