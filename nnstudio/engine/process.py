@@ -16,6 +16,12 @@ training service's ops) is imported at start-up when it exists.
 
 Built-in ops: "ping", "build", "export", "load_keras", "shutdown" (and "cancel", a message that
 gets no reply: `args={"request_id": n}` marks op n cancelled for `ctx.cancelled()`).
+
+Between builds the engine clears Keras's global session (`keras.backend.clear_session`), so a long
+editing session, hundreds of builds, does not grow the process (unless a training session of
+`training_ops` holds a model in this process). Test hooks: "ping", "build", "export" and
+"load_keras" sleep `args["debug_delay_s"]` seconds first (an engine that hangs while loading Keras,
+a runaway build, a load that is killed midway).
 """
 
 from __future__ import annotations
@@ -212,6 +218,31 @@ def _load_extensions() -> None:
 _KERAS: Any = None
 
 
+def _debug_delay(args: dict[str, Any]) -> None:
+    """Test hook: sleep `args["debug_delay_s"]` seconds (a hanging import, a runaway op)."""
+    delay = float(args.get("debug_delay_s") or 0)
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _training_holds_a_model() -> bool:
+    training = sys.modules.get("nnstudio.engine.training_ops")
+    session = getattr(training, "SESSION", None)
+    return getattr(session, "model", None) is not None
+
+
+def clear_keras_session() -> None:
+    """Forget the models of earlier builds (Keras's global state, TensorFlow's kernel cache).
+
+    Python's own collector frees the objects afterwards; forcing it on every build would cost
+    tens of milliseconds per edit. Skipped while a training session keeps a model here.
+    """
+    if _KERAS is None or _training_holds_a_model():
+        return
+    with contextlib.suppress(Exception):
+        _KERAS.backend.clear_session(free_memory=False)
+
+
 def keras_module() -> Any:
     """Import Keras once (seconds: it loads TensorFlow)."""
     global _KERAS
@@ -268,6 +299,7 @@ def memory_limit(extra_bytes: int | None) -> Iterator[None]:
 def _ping(ctx: EngineContext, args: dict[str, Any]) -> dict[str, Any]:
     """Liveness check; `import_keras=True` also loads Keras so the first build is quick."""
     info: dict[str, Any] = {"pid": os.getpid(), "ops": sorted(HANDLERS)}
+    _debug_delay(args)
     if args.get("import_keras"):
         keras = keras_module()
         info["keras_version"] = keras.__version__
@@ -285,15 +317,14 @@ def _build(ctx: EngineContext, args: dict[str, Any]) -> BuildResult | BuildFailu
     from nnstudio.core.summary import analyze
 
     spec = args["spec"]
-    delay = float(args.get("debug_delay_s") or 0)  # test hook: a build that takes long
-    if delay > 0:
-        time.sleep(delay)
+    _debug_delay(args)
     start = time.perf_counter()
     summary = analyze(spec)
     if summary.issues:  # refuse before Keras allocates anything (parameter budget, bad values)
         issue = summary.issues[0]
         return BuildFailure(ctx.request_id, spec, issue.message, issue.layer_name)
     keras_module()
+    clear_keras_session()  # the previous build's model is garbage now
     from nnstudio.keras_io.build import build_model, keras_summary, layer_weights
 
     try:
@@ -331,8 +362,10 @@ def layer_at_fault(exc: BaseException, spec: Any) -> str | None:
 @handler("export")
 def _export(ctx: EngineContext, args: dict[str, Any]) -> ExportResult:
     """Write `args["spec"]` (with `ctx.weights` when sent) to `args["path"]` atomically."""
+    _debug_delay(args)
     start = time.perf_counter()
     keras_module()
+    clear_keras_session()
     from nnstudio.keras_io.export import export_keras
 
     path = str(args["path"])
@@ -343,7 +376,9 @@ def _export(ctx: EngineContext, args: dict[str, Any]) -> ExportResult:
 @handler("load_keras")
 def _load_keras(ctx: EngineContext, args: dict[str, Any]) -> LoadResult:
     """Load a `.keras` file (checked by the core first) under an optional memory limit."""
+    _debug_delay(args)
     keras_module()  # before the limit: TensorFlow maps gigabytes of address space on import
+    clear_keras_session()
     from nnstudio.keras_io.load import load_keras
 
     path = str(args["path"])

@@ -174,3 +174,35 @@ def test_memory_limit_turns_a_huge_allocation_into_memory_error():
     with memory_limit(256 << 20), pytest.raises(MemoryError):
         np.ones(1 << 31, dtype=np.uint8)
     np.ones(1 << 29, dtype=np.uint8)  # the limit is lifted afterwards
+
+
+def _rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS line")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
+def test_engine_memory_stays_bounded_over_many_builds(engine):
+    """Keras's session is cleared between builds: 30 builds of varying size do not grow the engine."""
+    spec = lesson_spec()
+    sizes = [64, 1500, 8, 700, 2048, 33, 1024, 256]
+
+    def build(i: int) -> None:
+        units = sizes[i % len(sizes)]
+        varied = spec.with_layer(1, spec.layers[1].with_params(units=units))
+        varied = varied.with_layer(2, varied.layers[2].with_params(units=sizes[(i + 3) % len(sizes)]))
+        result = engine.call("build", {"spec": varied})
+        assert isinstance(result, BuildResult)
+        assert result.rows[0]["params"] == 20 * units + units
+
+    for i in range(len(sizes)):  # warm-up: every size once (Keras's caches, allocator arenas)
+        build(i)
+    before = _rss_bytes(engine.pid)
+    for i in range(30):
+        build(i)
+    growth = _rss_bytes(engine.pid) - before
+    assert growth < 200 << 20, f"engine grew {growth / 2**20:.0f} MB over 30 builds"
+    assert _blocks_of(engine) == []
