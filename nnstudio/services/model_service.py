@@ -21,9 +21,19 @@ Policies
   "Keras engine stopped unexpectedly; restarting…")`, a new engine, and the build that was
   running or waiting is sent again (once: a build that kills two engines in a row fails with a
   message instead). An export or load that was running fails with a message and is not re-sent
-  (a hostile file must not crash engines in a loop). After `MAX_FAILED_STARTS` engines in a row
-  stop before they are ready, the state becomes "failed"; the next request tries again.
+  (a hostile file must not crash engines in a loop).
+- A hanging engine: an engine that has not loaded Keras within `start_timeout_s` (default 90 s,
+  or `$NNSTUDIO_ENGINE_START_TIMEOUT`) is killed and a new one started ("restarting", with the
+  reason). An op (build, export, load) that runs longer than `op_timeout_s` (default 180 s, or
+  `$NNSTUDIO_ENGINE_OP_TIMEOUT`) with nothing newer waiting is failed with a message and its
+  engine replaced. After `MAX_FAILED_STARTS` engines in a row die, hang or fail before they are
+  ready, the state becomes "failed" with the reason and waiting requests fail; the next request
+  tries again with a fresh engine. Keras failing to import is "failed" at once (a new engine
+  would fail the same way).
 - Every exception in the worker is caught and reported as a signal; the thread lives on.
+- `shutdown()` is quiet and deterministic: it drops running and waiting work without failure
+  signals, and once it returns the service emits nothing more (signals the worker had queued
+  but the GUI thread had not yet delivered are discarded).
 
 States (`engineStateChanged(state, message)`): "starting" (first engine, Keras loading),
 "ready", "busy" (an op is running), "restarting", "failed".
@@ -33,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import threading
 import time
 import traceback
@@ -40,7 +51,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal, Slot
 
 from nnstudio.core.spec import ModelSpec
 from nnstudio.engine.client import EngineClient, EngineDied
@@ -50,6 +61,8 @@ STARTING, READY, BUSY, RESTARTING, FAILED = "starting", "ready", "busy", "restar
 DIED_MESSAGE = "Keras engine stopped unexpectedly; restarting…"
 CANCEL_MESSAGE = "Cancelling a long Keras build; restarting the engine…"
 MAX_FAILED_STARTS = 3
+DEFAULT_START_TIMEOUT_S = 90.0  # spawn + first Keras import (seconds normally; a busy machine is slower)
+DEFAULT_OP_TIMEOUT_S = 180.0  # one build, export or load with nothing newer waiting
 DEFAULT_LOAD_MEMORY_LIMIT = 4 << 30  # bytes of address space a .keras load may add in the engine
 
 
@@ -158,10 +171,19 @@ class _EngineWorker(QObject):
     loadFailed = Signal(str)
     finished = Signal()
 
-    def __init__(self, inbox: _Inbox, cancel_after_s: float, load_memory_limit: int | None) -> None:
+    def __init__(
+        self,
+        inbox: _Inbox,
+        cancel_after_s: float,
+        load_memory_limit: int | None,
+        start_timeout_s: float = DEFAULT_START_TIMEOUT_S,
+        op_timeout_s: float = DEFAULT_OP_TIMEOUT_S,
+    ) -> None:
         super().__init__()
         self.inbox = inbox
         self.cancel_after_s = cancel_after_s
+        self.start_timeout_s = start_timeout_s
+        self.op_timeout_s = op_timeout_s
         self.load_memory_limit = load_memory_limit
         self.client = EngineClient()
         self.pid: int | None = None
@@ -170,7 +192,7 @@ class _EngineWorker(QObject):
         self.ready = False
         self.failed_starts = 0
         self.broken: str | None = None  # why the engine cannot be started (state "failed")
-        self.debug_build_delay_s = 0.0
+        self.debug_delays: dict[str, float] = {}  # tests: op ("start" = the Keras import) -> seconds
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -204,9 +226,9 @@ class _EngineWorker(QObject):
             job = self.inbox.take()
             if job is not None:
                 self._send(job)
-        timeout = self._cancel_timeout()
+        timeout = self._time_left()
         if timeout is not None and timeout <= 0:
-            self._cancel_running_build()
+            self._out_of_time()
             return
         waitables = [self.inbox.reader]
         if self.client.conn is not None:
@@ -218,45 +240,84 @@ class _EngineWorker(QObject):
         if self.client.conn is not None and (self.client.conn in ready or self.client.sentinel in ready):
             self._receive()
 
-    def _cancel_timeout(self) -> float | None:
+    def _time_left(self) -> float | None:
+        """Seconds until the running op must be given up (None: nothing runs)."""
         job = self.inflight
-        if job is None or job.kind != "build" or not self.inbox.is_stale(job):
+        if job is None:
             return None
-        return self.cancel_after_s - (time.monotonic() - self.sent_at)
+        if job.kind == "warmup":
+            limit = self.start_timeout_s
+        elif job.kind == "build" and self.inbox.is_stale(job):
+            limit = min(self.cancel_after_s, self.op_timeout_s)
+        else:
+            limit = self.op_timeout_s
+        return limit - (time.monotonic() - self.sent_at)
+
+    def _out_of_time(self) -> None:
+        job = self.inflight
+        if job is None:
+            return
+        if job.kind == "warmup":
+            self._engine_failed_to_start(f"did not load Keras within {self.start_timeout_s:g} s")
+        elif job.kind == "build" and self.inbox.is_stale(job):
+            self._cancel_running_build()
+        else:
+            self.inflight = None
+            with contextlib.suppress(Exception):
+                self.client.kill()
+            self.pid = None
+            what = _WHAT.get(job.kind, "operation")
+            self._fail_job(
+                job, f"Keras did not finish this {what} within {self.op_timeout_s:g} s; the engine was restarted."
+            )
+            self._start_engine(
+                RESTARTING, f"A Keras {what} ran longer than {self.op_timeout_s:g} s; restarting the engine…"
+            )
 
     # -- engine life -----------------------------------------------------------------------------
 
     def _start_engine(self, state: str, message: str) -> None:
         self.ready = False
         self.stateChanged.emit(state, message)
+        args: dict[str, Any] = {"import_keras": True}
+        if self.debug_delays.get("start"):
+            args["debug_delay_s"] = self.debug_delays["start"]
         try:
             self.client.start()
             self.pid = self.client.pid
-            self.client.send("ping", 0, {"import_keras": True})
+            self.client.send("ping", 0, args)
         except Exception as exc:
-            self._engine_failed_to_start(f"The Keras engine could not start: {exc}")
+            self._engine_failed_to_start(f"could not be started ({exc})")
             return
         self.inflight = _Job("warmup", 0)
         self.sent_at = time.monotonic()
 
     def _stop_engine(self) -> None:
+        """End the engine; running and waiting work is dropped without a word (shutdown is quiet)."""
+        self.inflight = None
         with contextlib.suppress(Exception):
             self.client.kill()  # no state to save; an export writes atomically
-        with contextlib.suppress(Exception):
-            self._fail_inflight("The model service stopped.")
 
-    def _engine_failed_to_start(self, message: str) -> None:
+    def _engine_failed_to_start(self, reason: str) -> None:
+        """An engine `reason` ("did not load Keras within 90 s") before it was ready: retry or give up."""
         with contextlib.suppress(Exception):
             self.client.kill()
         self.pid = None
         self.inflight = None
         self.failed_starts += 1
         if self.failed_starts >= MAX_FAILED_STARTS:
+            message = (
+                f"The Keras engine failed to start {self.failed_starts} times (last: it {reason}). "
+                "The next edit or file action tries again."
+            )
             self.broken = message
             self.stateChanged.emit(FAILED, message)
             self._fail_pending(message)
         else:
-            self._start_engine(RESTARTING, DIED_MESSAGE)
+            self._start_engine(
+                RESTARTING,
+                f"The Keras engine {reason}; restarting it (try {self.failed_starts + 1} of {MAX_FAILED_STARTS})…",
+            )
 
     def _on_engine_died(self) -> None:
         job, self.inflight = self.inflight, None
@@ -264,7 +325,7 @@ class _EngineWorker(QObject):
             self.client.kill()
         self.pid = None
         if job is not None and job.kind == "warmup":
-            self._engine_failed_to_start("The Keras engine stopped while loading Keras.")
+            self._engine_failed_to_start("stopped while loading Keras")
             return
         if job is not None:
             job.attempts += 1
@@ -291,8 +352,8 @@ class _EngineWorker(QObject):
             self._fail_job(job, self.broken)
             return
         args = dict(job.args)
-        if job.kind == "build" and self.debug_build_delay_s:
-            args["debug_delay_s"] = self.debug_build_delay_s
+        if self.debug_delays.get(job.kind):
+            args["debug_delay_s"] = self.debug_delays[job.kind]
         self.inflight = job
         self.sent_at = time.monotonic()
         if job.kind == "build":
@@ -401,6 +462,15 @@ class _EngineWorker(QObject):
 
 
 _BUSY_TEXT = {"build": "Building with Keras…", "export": "Exporting…", "load_keras": "Loading the file with Keras…"}
+_WHAT = {"build": "build", "export": "export", "load_keras": "file load"}
+
+
+def _env_seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 class ModelService(QObject):
@@ -421,9 +491,13 @@ class ModelService(QObject):
         *,
         cancel_after_s: float = 5.0,
         load_memory_limit: int | None = DEFAULT_LOAD_MEMORY_LIMIT,
+        start_timeout_s: float | None = None,
+        op_timeout_s: float | None = None,
     ) -> None:
         super().__init__(parent)
         self._cancel_after_s = cancel_after_s
+        self._start_timeout_s = start_timeout_s or _env_seconds("NNSTUDIO_ENGINE_START_TIMEOUT", DEFAULT_START_TIMEOUT_S)
+        self._op_timeout_s = op_timeout_s or _env_seconds("NNSTUDIO_ENGINE_OP_TIMEOUT", DEFAULT_OP_TIMEOUT_S)
         self._load_memory_limit = load_memory_limit
         self._inbox: _Inbox | None = None
         self._thread: QThread | None = None
@@ -433,7 +507,7 @@ class ModelService(QObject):
         self._quit_hooked = False
         self._closed = False  # after shutdown(), requests are ignored instead of starting a new engine
         self.engineStateChanged.connect(self._remember_state)
-        self.debug_build_delay_s = 0.0  # tests: every build sleeps this long in the engine first
+        self._debug_delays: dict[str, float] = {}  # tests: see set_debug_delay
 
     # -- life ------------------------------------------------------------------------------------
 
@@ -448,8 +522,10 @@ class ModelService(QObject):
             app.aboutToQuit.connect(self._on_about_to_quit)
             self._quit_hooked = True
         self._inbox = _Inbox()
-        self._worker = _EngineWorker(self._inbox, self._cancel_after_s, self._load_memory_limit)
-        self._worker.debug_build_delay_s = self.debug_build_delay_s
+        self._worker = _EngineWorker(
+            self._inbox, self._cancel_after_s, self._load_memory_limit, self._start_timeout_s, self._op_timeout_s
+        )
+        self._worker.debug_delays = self._debug_delays
         self._thread = QThread()
         self._thread.setObjectName("nnstudio-model-service")
         self._worker.moveToThread(self._thread)
@@ -471,7 +547,9 @@ class ModelService(QObject):
     def shutdown(self, timeout_s: float = 10.0) -> None:
         """Stop the worker and the engine and wait for both (window close, tests). Idempotent.
 
-        Afterwards requests are ignored (they return -1) until `start()` is called again.
+        Quiet: a running or waiting build, export or load is dropped without a failure signal, and
+        no signal of this service is emitted after `shutdown` returns (ones the worker queued before
+        it stopped are discarded). Afterwards requests are ignored (they return -1) until `start()`.
         """
         self._closed = True
         if self._thread is None:
@@ -485,10 +563,30 @@ class ModelService(QObject):
                     self._worker.client.kill()
             self._thread.quit()
             self._thread.wait(int(timeout_s * 1000))
+        if self._worker is not None:
+            self._disconnect(self._worker)
+        # Signals the worker emitted before it stopped wait in this thread's queue as meta-call
+        # events for this object: drop them, so nothing arrives after shutdown returns.
+        QCoreApplication.removePostedEvents(self, QEvent.Type.MetaCall)
         self._inbox.close()
         self._thread.deleteLater()
         self._thread = None
         self._worker = None
+
+    def _disconnect(self, w: _EngineWorker) -> None:
+        pairs = [
+            (w.stateChanged, self.engineStateChanged),
+            (w.buildStarted, self.buildStarted),
+            (w.buildFinished, self.buildFinished),
+            (w.buildFailed, self.buildFailed),
+            (w.exportFinished, self.exportFinished),
+            (w.exportFailed, self.exportFailed),
+            (w.loaded, self.keras_loaded),
+            (w.loadFailed, self.loadFailed),
+        ]
+        for signal, target in pairs:
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect(target)
 
     def is_running(self) -> bool:
         return self._thread is not None and self._thread.isRunning()
@@ -539,11 +637,26 @@ class ModelService(QObject):
         """The last (state, message) reported."""
         return self._state, self._message
 
+    def set_timeouts(self, start_timeout_s: float | None = None, op_timeout_s: float | None = None) -> None:
+        """Change the start and op timeouts (see the module docstring); applies to what runs now too."""
+        if start_timeout_s:
+            self._start_timeout_s = float(start_timeout_s)
+        if op_timeout_s:
+            self._op_timeout_s = float(op_timeout_s)
+        worker = self._worker
+        if worker is not None:
+            worker.start_timeout_s, worker.op_timeout_s = self._start_timeout_s, self._op_timeout_s
+            if self._inbox is not None:
+                self._inbox.wake()  # recompute the worker's wait
+
+    def set_debug_delay(self, op: str, seconds: float) -> None:
+        """Tests: make every `op` ("build", "export", "load_keras", or "start": the Keras import
+        of each new engine) sleep `seconds` in the engine first. Applies to ops sent from now on."""
+        self._debug_delays[op] = float(seconds)  # the worker shares this dict
+
     def set_debug_build_delay(self, seconds: float) -> None:
         """Tests: make every build sleep `seconds` in the engine before Keras runs."""
-        self.debug_build_delay_s = seconds
-        if self._worker is not None:
-            self._worker.debug_build_delay_s = seconds
+        self.set_debug_delay("build", seconds)
 
     @Slot()
     def _on_about_to_quit(self) -> None:
