@@ -63,7 +63,15 @@ def _make_callback(
     from nnstudio.keras_io.build import layer_weights
 
     class ProgressCallback(keras.callbacks.Callback):
-        """Throttled progress, cooperative stop and timed weight snapshots."""
+        """Throttled progress, cooperative stop and timed weight snapshots.
+
+        Its per-batch work (`after_train_batch`, `after_test_batch`) is called by `_Callbacks`
+        on the fitting thread with Keras's raw logs (no conversion to floats per batch); the
+        Keras hooks it defines are not per-batch, so Keras keeps dispatching the other
+        callbacks' batch hooks asynchronously, exactly as a plain `fit` does.
+        """
+
+        async_safe = True
 
         def __init__(self) -> None:
             super().__init__()
@@ -103,7 +111,7 @@ def _make_callback(
             if self.stopped:
                 self.batches_after_stop += 1  # Keras never gets here after a stop; tests check it
 
-        def on_train_batch_end(self, batch, logs=None):
+        def after_train_batch(self, batch, logs=None):
             self.batches_run += 1
             self._batch = batch + 1
             self._raw_logs = logs
@@ -116,7 +124,7 @@ def _make_callback(
                 self._next_snapshot = now + snapshot_every
                 snapshot(layer_weights(self.model))
 
-        def on_test_batch_end(self, batch, logs=None):
+        def after_test_batch(self, batch, logs=None):
             if self.stopped:  # Stop during validation: cut the evaluation short too
                 self.model.stop_evaluating = True
 
@@ -161,7 +169,26 @@ def _make_callback(
             self._pending = []
             progress(update)
 
-    return ProgressCallback()
+    class _Callbacks(keras.callbacks.CallbackList):
+        """Keras's callback list, with our per-batch hook called first and synchronously."""
+
+        def on_train_batch_end(self, batch, logs=None):
+            callback.after_train_batch(batch, logs)
+            super().on_train_batch_end(batch, logs)
+
+        def on_test_batch_end(self, batch, logs=None):
+            callback.after_test_batch(batch, logs)
+            super().on_test_batch_end(batch, logs)
+
+    callback = ProgressCallback()
+    return callback, _Callbacks
+
+
+def _callback_list(list_class, callback, model, epochs: int, batches: int):
+    """What `fit` would make itself (History, no progress bar), as our `_Callbacks`."""
+    return list_class(
+        [callback], add_history=True, add_progbar=False, verbose=0, epochs=epochs, steps=batches, model=model
+    )
 
 
 def run_training(
@@ -212,7 +239,7 @@ def run_training(
 
         set_layer_weights(model, weights)
     batches = max(1, math.ceil(len(x) / batch_size))
-    callback = _make_callback(
+    callback, list_class = _make_callback(
         epochs,
         initial_epoch,
         batches,
@@ -232,7 +259,7 @@ def run_training(
         initial_epoch=initial_epoch,
         validation_data=validation_data,
         shuffle=shuffle,
-        callbacks=[callback],
+        callbacks=_callback_list(list_class, callback, model, epochs, batches),
         verbose=0,
     )
     logs = {key: [float(v) for v in values] for key, values in history.history.items()}
