@@ -25,7 +25,18 @@ import json, sys
 from nnstudio.cli import main
 codes = [main(args) for args in json.loads(sys.argv[1])]
 heavy = sorted({m.split(".")[0] for m in sys.modules} & {"keras", "tensorflow"})
-print(json.dumps({"codes": codes, "heavy": heavy}))
+report = {"codes": codes, "heavy": heavy}
+if len(sys.argv) > 2:  # then load that file with plain Keras and describe it
+    import keras
+    model = keras.saving.load_model(sys.argv[2])
+    report["plain_keras"] = {
+        "layers": [[l.name, type(l).__name__, l.get_config().get("activation")] for l in model.layers],
+        "params": model.count_params(),
+        "loss": model.get_compile_config()["loss"],
+        "optimizer": type(model.optimizer).__name__,
+        "learning_rate": float(model.optimizer.learning_rate.numpy()),
+    }
+print(json.dumps(report))
 """
 
 
@@ -35,9 +46,9 @@ def nnstudio(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     )
 
 
-def drive(*commands: list[str]) -> tuple[dict, subprocess.CompletedProcess]:
+def drive(*commands: list[str], load: Path | None = None) -> tuple[dict, subprocess.CompletedProcess]:
     result = subprocess.run(
-        [sys.executable, "-c", DRIVER, json.dumps(list(commands))],
+        [sys.executable, "-c", DRIVER, json.dumps(list(commands)), *([str(load)] if load else [])],
         capture_output=True,
         text=True,
         env=ENV,
@@ -64,8 +75,17 @@ def h5_arrays(keras_file: Path) -> dict[str, np.ndarray]:
 
 def test_export_and_reexport_keep_weights_bit_equal(tmp_path):
     first, second = tmp_path / "lesson.keras", tmp_path / "again.keras"
-    report, result = drive(["export", str(LESSON), "-o", str(first)], ["export", str(first), "-o", str(second)])
+    report, result = drive(
+        ["export", str(LESSON), "-o", str(first)], ["export", str(first), "-o", str(second)], load=second
+    )
     assert report["codes"] == [0, 0], result.stderr
+    assert report["plain_keras"] == {
+        "layers": [["dense", "Dense", "relu"], ["dense_1", "Dense", "linear"]],
+        "params": 1994,
+        "loss": "mean_squared_error",
+        "optimizer": "Adam",
+        "learning_rate": pytest.approx(0.001),
+    }
     a, b = h5_arrays(first), h5_arrays(second)
     assert sorted(a) == sorted(b) and len(a) == 4  # two Dense layers, kernel and bias each
     for key in a:
