@@ -30,12 +30,18 @@ class ProjectError(ValueError):
     """A project file that cannot be read; `path` is the JSON path (or file part) at fault."""
 
     def __init__(self, message: str, path: str = "$") -> None:
+        message, path = _printable(message), _printable(path)  # a key may hold a line break
         super().__init__(message)
         self.message = message
         self.path = path
 
     def __str__(self) -> str:
         return f"{self.message} ({self.path})"
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters replaced, so an error message stays on one line."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 def spec_to_dict(spec: ModelSpec, editor: dict[str, Any] | None = None) -> dict[str, Any]:
