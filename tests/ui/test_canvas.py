@@ -92,7 +92,7 @@ def test_lesson_draws_every_neuron_and_every_keras_weight_with_its_sign(qtbot, l
         w = kernel[a.starts[i], c.starts[j]]
         assert bin_sign(b) == ("positive" if w > 0 else "negative")
         # the pen that draws the segment has the hue of its sign (blue or orange)
-        colour = canvas.edges.items[b].opts["pen"].color()
+        colour = canvas.edges.pen(b).color()
         hue = QtGui.QColor(POSITIVE if w > 0 else NEGATIVE).hsvHue()
         assert abs(colour.hsvHue() - hue) <= 3
         seen[ll.link].add((int(a.starts[i]), int(c.starts[j])))

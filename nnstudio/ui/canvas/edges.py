@@ -19,7 +19,7 @@ NEGATIVE = "#e8710a"
 MIXED = "#8c8c8c"
 SIGN_COLOURS = {"positive": POSITIVE, "negative": NEGATIVE, "mixed": MIXED}
 WIDTHS = (1.01, 1.4, 2.0, 3.0)  # pixels, by |w| bin
-THIN_WIDTHS = (1.01, 1.01, 1.4, 2.0)  # where edges crowd
+THIN_WIDTHS = (1.01, 1.01, 1.01, 1.5)  # where edges crowd
 # Strength of the hue mixed into the white background, by |w| bin. Pens are opaque: Qt's raster
 # engine draws translucent or antialiased lines about ten times slower than opaque ones.
 STRENGTHS = (0.22, 0.42, 0.68, 0.95)
@@ -48,7 +48,8 @@ def bin_sign(bin_index: int) -> str:
 
 def bin_colour(bin_index: int, density: float = 1.0) -> QtGui.QColor:
     """The (opaque) pen colour of an edge bin; density < 1 pales it where edges crowd."""
-    strength = STRENGTHS[bin_index % MAGNITUDE_BINS] * (0.35 + 0.65 * density)
+    # where lines crowd, weak weights fade much faster than strong ones, so the strong stand out
+    strength = STRENGTHS[bin_index % MAGNITUDE_BINS] ** (1.0 + 2.2 * (1.0 - density)) * (0.55 + 0.45 * density)
     if bin_sign(bin_index) == "mixed":
         strength *= 0.6
     return mix(SIGN_COLOURS[bin_sign(bin_index)], strength)
@@ -63,12 +64,15 @@ def bin_pen(bin_index: int, density: float = 1.0) -> QtGui.QPen:
     return pg.mkPen(bin_colour(bin_index, density), width=widths[bin_index % MAGNITUDE_BINS])
 
 
-def bin_order() -> list[int]:
-    """Drawing order: pending and identity first, mixed, then by rising |w| so strong ones lie on top."""
-    order = [PENDING_BIN, IDENTITY_BIN]
-    order += [2 * MAGNITUDE_BINS + m for m in range(MAGNITUDE_BINS)]
+def bin_order() -> list[tuple[int, int]]:
+    """Drawing order of (bin, half): pending and identity first, mixed, then by rising |w| so
+    strong ones lie on top. Each sign bin is drawn in two halves, blue-orange-orange-blue, so
+    that neither hue always covers the other."""
+    order = [(PENDING_BIN, 0), (PENDING_BIN, 1), (IDENTITY_BIN, 0), (IDENTITY_BIN, 1)]
+    order += [(2 * MAGNITUDE_BINS + m, h) for m in range(MAGNITUDE_BINS) for h in (0, 1)]
     for m in range(MAGNITUDE_BINS):
-        order += [0 * MAGNITUDE_BINS + m, 1 * MAGNITUDE_BINS + m]
+        pos, neg = m, MAGNITUDE_BINS + m
+        order += [(pos, 0), (neg, 0), (neg, 1), (pos, 1)]
     return order
 
 
@@ -85,14 +89,14 @@ class EdgeLayer(pg.GraphicsObject):
     def __init__(self, z: float = -10) -> None:
         super().__init__()
         self.setZValue(z)
-        self.items: dict[int, pg.PlotCurveItem] = {}
+        self.items: dict[tuple[int, int], pg.PlotCurveItem] = {}  # (bin, half) -> item
         # for tests and hover: per bin, (link number in lod.links, edge number in that LinkLod)
         self.keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for b in bin_order():
-            item = pg.PlotCurveItem(connect="pairs", pen=bin_pen(b), antialias=False, skipFiniteCheck=True)
+        for key in bin_order():
+            item = pg.PlotCurveItem(connect="pairs", pen=bin_pen(key[0]), antialias=False, skipFiniteCheck=True)
             item.setSegmentedLineMode("on")
-            self.items[b] = item
-            self.keys[b] = (np.zeros(0, np.int32), np.zeros(0, np.int64))
+            self.items[key] = item
+            self.keys[key[0]] = (np.zeros(0, np.int32), np.zeros(0, np.int64))
         self.density = 1.0
         self._bounds = QtCore.QRectF(0, 0, 1, 1)
         self._version = 0
@@ -100,6 +104,10 @@ class EdgeLayer(pg.GraphicsObject):
         self.renders = 0  # how many times the lines were rasterised (for tests and benchmarks)
 
     # -- data ---------------------------------------------------------------------------------
+
+    def pen(self, bin_index: int) -> QtGui.QPen:
+        """The pen that draws bin `bin_index` now."""
+        return self.items[(bin_index, 0)].opts["pen"]
 
     def segment_count(self) -> int:
         return sum(len(k[0]) for k in self.keys.values())
@@ -142,15 +150,17 @@ class EdgeLayer(pg.GraphicsObject):
             bins = np.concatenate(parts_bin)
             x0, x1 = np.concatenate(x0s), np.concatenate(x1s)
             y0, y1 = np.concatenate(y0s), np.concatenate(y1s)
-            order = np.argsort(bins, kind="stable")
-            sorted_bins = bins[order]
-        for b, item in self.items.items():
+            half = (edge + link) % 2
+            code = bins * 2 + half
+            order = np.argsort(code, kind="stable")
+            sorted_code = code[order]
+        for b in self.keys:
+            self.keys[b] = (np.zeros(0, np.int32), np.zeros(0, np.int64))
+        for (b, h), item in self.items.items():
             if empty:
-                sel = np.zeros(0, dtype=np.int64)
-                self.keys[b] = (np.zeros(0, np.int32), sel)
                 item.setData(x=np.zeros(0), y=np.zeros(0))
                 continue
-            lo, hi = np.searchsorted(sorted_bins, [b, b + 1])
+            lo, hi = np.searchsorted(sorted_code, [2 * b + h, 2 * b + h + 1])
             sel = order[lo:hi]
             xs = np.empty(2 * len(sel))
             ys = np.empty(2 * len(sel))
@@ -158,7 +168,9 @@ class EdgeLayer(pg.GraphicsObject):
             ys[0::2], ys[1::2] = y0[sel], y1[sel]
             item.setPen(bin_pen(b, self.density))
             item.setData(x=xs, y=ys)
-            self.keys[b] = (link[sel], edge[sel])
+            if len(sel):
+                old_links, old_edges = self.keys[b]
+                self.keys[b] = (np.concatenate([old_links, link[sel]]), np.concatenate([old_edges, edge[sel]]))
         self._version += 1
         self.update()
 
