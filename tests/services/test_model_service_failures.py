@@ -147,17 +147,20 @@ def test_keras_failing_to_import_is_a_clear_failed_state(qtbot, make_service, mo
     assert "no_such_backend" in blocker.args[0]
 
 
+def _poll(condition, timeout_s: float = 60.0) -> None:
+    """Wait for `condition` WITHOUT processing Qt events (the worker's signals stay queued)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
 def test_shutdown_during_a_build_is_quiet_and_returns_promptly(qtbot, make_service):
     service = make_service()
     service.start()
     with qtbot.waitSignal(service.buildFinished, timeout=START_TIMEOUT_MS):
         service.request_build(lesson_spec())
-    service.set_debug_build_delay(600.0)
-    with qtbot.waitSignal(service.buildStarted, timeout=30_000):
-        service.request_build(lesson_spec())
-    service.request_build(lesson_spec())  # waits behind the running one
-    service.load_keras("/tmp/never-read.keras")  # waits too
-    pid = service.engine_pid()
+    worker, inbox = service._worker, service._inbox
     after: list[object] = []
     for signal_ in (
         service.engineStateChanged,
@@ -168,11 +171,20 @@ def test_shutdown_during_a_build_is_quiet_and_returns_promptly(qtbot, make_servi
         service.keras_loaded,
     ):
         signal_.connect(lambda *args: after.append(args))
+    # From here on the GUI thread processes no events: whatever the worker emits stays queued.
+    service.request_build(lesson_spec())  # finishes in the engine; its signals wait in the queue
+    _poll(lambda: worker.inflight is None and not inbox.has_work())
+    service.set_debug_build_delay(600.0)
+    running = service.request_build(lesson_spec())  # runs in the engine at shutdown
+    _poll(lambda: worker.inflight is not None and worker.inflight.request_id == running)
+    service.request_build(lesson_spec())  # waits behind it
+    service.load_keras("/tmp/never-read.keras")  # waits too
+    pid = service.engine_pid()
     started = time.monotonic()
     service.shutdown()
     assert time.monotonic() - started < 10
     assert after == []
-    qtbot.wait(300)  # anything the worker queued would arrive now
+    qtbot.wait(300)  # anything still queued would arrive now
     assert after == []
     assert _dead(pid) and leaked_qthreads() == [] and multiprocessing.active_children() == []
 
