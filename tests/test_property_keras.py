@@ -206,6 +206,31 @@ def test_summary_of_keras_written_files_equals_keras(description: dict[str, Any]
         assert list(spec.compile.metrics) == compiled["metrics"]
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(models())
+def test_summary_text_of_keras_written_files_equals_keras_print(description: dict[str, Any]) -> None:
+    """`nnstudio summary FILE` prints Keras's own table, character for character (80-column pipe)."""
+    model = build(description)
+    previous = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "80"  # Keras sizes its table to the terminal; a pipe counts as 80
+    try:
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            model.summary()
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "model.keras"
+            model.save(path)
+            ours = io.StringIO()
+            with contextlib.redirect_stdout(ours):
+                assert main(["summary", str(path)]) == 0
+    finally:
+        if previous is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = previous
+    assert ours.getvalue().rstrip("\n") == printed.getvalue().rstrip("\n")
+
+
 def test_summary_subprocess_matches_keras_and_imports_no_keras(tmp_path: Path) -> None:
     """The real command, in its own process: Keras's facts, and neither Keras nor TensorFlow imported."""
     description = {
