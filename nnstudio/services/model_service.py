@@ -637,6 +637,10 @@ class ModelService(QObject):
         """The last (state, message) reported."""
         return self._state, self._message
 
+    def timeouts(self) -> tuple[float, float]:
+        """(start_timeout_s, op_timeout_s) in force."""
+        return self._start_timeout_s, self._op_timeout_s
+
     def set_timeouts(self, start_timeout_s: float | None = None, op_timeout_s: float | None = None) -> None:
         """Change the start and op timeouts (see the module docstring); applies to what runs now too."""
         if start_timeout_s:

@@ -12,7 +12,13 @@ import time
 import pytest
 
 from nnstudio.core.spec import lesson_spec
-from nnstudio.services.model_service import DIED_MESSAGE, MAX_FAILED_STARTS, ModelService
+from nnstudio.services.model_service import (
+    DEFAULT_OP_TIMEOUT_S,
+    DEFAULT_START_TIMEOUT_S,
+    DIED_MESSAGE,
+    MAX_FAILED_STARTS,
+    ModelService,
+)
 from tests.conftest_threads import leaked_qthreads
 
 START_TIMEOUT_MS = 180_000  # an engine start imports TensorFlow: seconds, more on a busy machine
@@ -50,6 +56,17 @@ def _dead(pid: int | None) -> bool:
 
 def _state_is(wanted: str):
     return lambda state, message: state == wanted
+
+
+def test_timeouts_come_from_arguments_or_the_environment(qtbot, monkeypatch):
+    assert ModelService().timeouts() == (DEFAULT_START_TIMEOUT_S, DEFAULT_OP_TIMEOUT_S)
+    monkeypatch.setenv("NNSTUDIO_ENGINE_START_TIMEOUT", "12.5")
+    monkeypatch.setenv("NNSTUDIO_ENGINE_OP_TIMEOUT", "not a number")
+    assert ModelService().timeouts() == (12.5, DEFAULT_OP_TIMEOUT_S)
+    service = ModelService(start_timeout_s=3, op_timeout_s=4)
+    assert service.timeouts() == (3, 4)
+    service.set_timeouts(op_timeout_s=7)
+    assert service.timeouts() == (3, 7)
 
 
 def test_an_engine_hanging_in_the_keras_import_is_replaced_then_given_up_then_retried(qtbot, make_service):
