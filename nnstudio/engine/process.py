@@ -17,9 +17,10 @@ training service's ops) is imported at start-up when it exists.
 Built-in ops: "ping", "build", "export", "load_keras", "shutdown" (and "cancel", a message that
 gets no reply: `args={"request_id": n}` marks op n cancelled for `ctx.cancelled()`).
 
-Between builds the engine clears Keras's global session (`keras.backend.clear_session`), so a long
-editing session, hundreds of builds, does not grow the process (unless a training session of
-`training_ops` holds a model in this process). Test hooks: "ping", "build", "export" and
+Before each build, export and load the engine clears Keras's global state
+(`keras.backend.clear_session`: name counters, TensorFlow's kernel cache), so nothing of earlier
+models accumulates over a long editing session; tests/engine checks the process's RSS over many
+builds (unless a training session of `training_ops` holds a model in this process). Test hooks: "ping", "build", "export" and
 "load_keras" sleep `args["debug_delay_s"]` seconds first (an engine that hangs while loading Keras,
 a runaway build, a load that is killed midway).
 """
