@@ -112,7 +112,7 @@ class _TrainWorker(QObject):
     """Lives in the service's QThread; `run` is its whole life."""
 
     stateChanged = Signal(str, str)
-    reply = Signal(object, object)  # (kind, payload) for the service to turn into public signals
+    reply = Signal(object, object, int)  # (kind, payload, request id) for the service to turn into signals
     finished = Signal()
 
     def __init__(self, inbox: _Inbox) -> None:
@@ -133,7 +133,7 @@ class _TrainWorker(QObject):
                     self._step()
                 except Exception as exc:  # the thread never dies of an exception
                     self.current = None
-                    self.reply.emit("failed", f"training service error: {exc}\n{traceback.format_exc(limit=3)}")
+                    self.reply.emit("failed", f"training service error: {exc}\n{traceback.format_exc(limit=3)}", 0)
                     self.stateChanged.emit(IDLE, "")
         finally:
             with contextlib.suppress(Exception):
@@ -181,7 +181,7 @@ class _TrainWorker(QObject):
         try:
             self.client.send(job.kind if job.kind != "reset" else "train_reset", job.request_id, job.args, job.weights)
         except EngineDied as exc:
-            self.reply.emit("failed", str(exc))
+            self.reply.emit("failed", str(exc), job.request_id)
             self.stateChanged.emit(IDLE, "")
             return
         self.current = job
@@ -196,25 +196,26 @@ class _TrainWorker(QObject):
             value = reply.value or {}
             if value.get("type") == "weights":
                 if reply.weights:
-                    self.reply.emit("weights", reply.weights)
+                    self.reply.emit("weights", reply.weights, job.request_id)
             else:
-                self.reply.emit("progress", value)
+                self.reply.emit("progress", value, job.request_id)
             return
         self.current = None
         if reply.kind == ERROR:
             message = reply.error.message if reply.error is not None else "training failed"
-            self.reply.emit("failed", message)
+            self.reply.emit("failed", message, job.request_id)
         else:
-            self.reply.emit("reset" if job.kind == "reset" else "result", reply.value)
+            self.reply.emit("reset" if job.kind == "reset" else "result", reply.value, job.request_id)
         self.stateChanged.emit(IDLE, "")
 
     def _engine_died(self) -> None:
         self.client.kill()
-        was_running = self.current is not None
-        self.current = None
-        self.reply.emit("engine_died", None)
-        if was_running:
-            self.reply.emit("failed", "The Keras engine stopped during training; the last weights shown are kept.")
+        job, self.current = self.current, None
+        self.reply.emit("engine_died", None, 0)
+        if job is not None:
+            self.reply.emit(
+                "failed", "The Keras engine stopped during training; the last weights shown are kept.", job.request_id
+            )
         self.stateChanged.emit(IDLE, "")
 
 
@@ -244,6 +245,8 @@ class TrainingService(QObject):
         self.weights: dict | None = None  # the newest trained weights (None: nothing trained)
         self.spec: ModelSpec | None = None  # the spec those weights belong to
         self.last_result: Any = None
+        self._live_id = 0  # the newest training run
+        self._discarded: set[int] = set()  # runs whose messages no longer count
 
     # -- life ------------------------------------------------------------------------------------
 
@@ -331,6 +334,8 @@ class TrainingService(QObject):
         """Forget the trained model and its history; `resetDone` brings new weights for `spec`."""
         inbox = self._require_started()
         self.stop()
+        if self._busy:
+            self._discarded.add(self._live_id)
         self.history = {}
         self.epochs_done = 0
         self.weights = None
@@ -340,7 +345,12 @@ class TrainingService(QObject):
         return request_id
 
     def discard_weights(self) -> None:
-        """Forget the trained weights without asking the engine (the architecture changed)."""
+        """Forget the trained weights without asking the engine (the architecture changed).
+
+        A run still going on is not counted any more: stop it; its last messages are ignored.
+        """
+        if self._busy:
+            self._discarded.add(self._live_id)
         self.weights = None
         self.spec = None
         self.history = {}
@@ -376,6 +386,7 @@ class TrainingService(QObject):
         }
         self.spec = spec
         self._busy = True
+        self._live_id = request_id
         inbox.put(_Job("train", request_id, args, weights or None))
         return request_id
 
@@ -390,8 +401,13 @@ class TrainingService(QObject):
         self._state = state
         self.stateChanged.emit(state, message)
 
-    @Slot(object, object)
-    def _on_reply(self, kind: str, payload: Any) -> None:
+    @Slot(object, object, int)
+    def _on_reply(self, kind: str, payload: Any, request_id: int) -> None:
+        if request_id in self._discarded:  # a run discarded while it ran (edit, Reset): only its end matters
+            if kind in ("result", "failed"):
+                self._discarded.discard(request_id)
+                self._busy = request_id != self._live_id and self._busy
+            return
         if kind == "progress":
             for done in payload.get("epochs_done", ()):
                 self._record_epoch(done["epoch"], done["logs"])

@@ -76,6 +76,26 @@ def test_train_resume_stop_reset(qtbot, service, tmp_path):
     # run while the message crossed the thread boundary are the only extra ones)
     assert result.fit_seconds < 10
 
+    # the layers change while training runs: the run is stopped and its results are not kept
+    ended = []
+    service.finished.connect(ended.append)
+    discarded = []
+
+    def discard_on_first(update):
+        if not discarded:
+            discarded.append(1)
+            service.stop()
+            service.discard_weights()
+
+    service.progressDetail.connect(discard_on_first)
+    service.start(spec, DataConfig(samples=2048, seed=2), epochs=50, batch_size=4, validation_split=0.0)
+    qtbot.waitUntil(lambda: bool(discarded), timeout=KERAS_START_MS)
+    qtbot.waitUntil(lambda: not service.is_training(), timeout=KERAS_START_MS)
+    service.progressDetail.disconnect(discard_on_first)
+    service.finished.disconnect(ended.append)
+    assert not ended and service.weights is None and service.history == {}
+    assert not service.has_trained_weights()
+
     # reset: fresh weights, no history
     with qtbot.waitSignal(service.resetDone, timeout=KERAS_START_MS) as reset:
         service.reset(spec)
