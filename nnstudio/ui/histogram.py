@@ -21,6 +21,7 @@ class WeightHistogram(pg.PlotWidget):
         self.plot_item = self.getPlotItem()
         self.plot_item.setMenuEnabled(False)
         self.plot_item.setLabel("bottom", "weight value")
+        self.plot_item.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot_item.setLabel("left", "count")
         self.plot_item.showGrid(x=False, y=True, alpha=0.2)
         self.negative = pg.BarGraphItem(x0=[], x1=[], height=[], brush=NEGATIVE, pen=None)
