@@ -3,6 +3,15 @@
 The window gives it the analytic summary and spec (`set_model`) at once after each edit, and the
 weight arrays (`set_weights`) when the Keras build arrives. Layout and level of detail live in
 `layout.py` (numpy only); the connections are a few binned items (`edges.py`).
+
+API (objectName "networkCanvas"):
+    set_model(summary, spec)      draw from the analytic shapes now; weights pending
+    set_weights(weights | None)   {layer name: Keras get_weights() arrays}; None = pending
+    select_layer(index)           highlight spec.layers[index] (-1: none)
+    layerClicked(int)             a click on a column (index in spec.layers)
+    fit_view()                    whole network (double-click does the same)
+    export_png(path, scale=2), export_svg(path)
+    describe_at(x, y) / click_at(x, y)   tooltip text / click at a scene point (tests, keyboard)
 """
 
 from __future__ import annotations
