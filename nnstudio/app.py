@@ -132,6 +132,15 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
 
     def after_canvas() -> None:
         window.load_canvas()
+        try:  # its engine process starts with the first training request, not now
+            from nnstudio.services.training_service import TrainingService
+
+            training = TrainingService()
+        except Exception as exc:
+            print(f"nnstudio: warning: no training: {exc}", file=sys.stderr)
+            training = None
+        service_box["training"] = training
+        window.attach_training(training)
         if open_error:
             QMessageBox.warning(window, "Cannot open file", open_error)
         if not headless:
@@ -163,6 +172,12 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
     try:
         app.exec()
     finally:
+        training = service_box.get("training")
+        if training is not None:
+            try:
+                training.shutdown()
+            except Exception as exc:
+                print(f"nnstudio: warning: training shutdown: {exc}", file=sys.stderr)
         service = service_box["service"]
         if service is not None:
             try:

@@ -19,11 +19,13 @@ from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFrame,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
     QProgressBar,
+    QScrollArea,
     QStackedWidget,
     QWidget,
 )
@@ -83,6 +85,8 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.autosave = autosave
         self.service_started = False
+        self.training_service = None
+        self.training_panel = None
         self.last_result = None  # the newest BuildResult for the spec on screen (or an earlier good one)
         self.last_build_ms: float | None = None
         self.keras_state = "idle"  # idle, loading, building, ready, error
@@ -308,9 +312,10 @@ class MainWindow(QMainWindow):
             edit_menu.addAction(item)
 
         view_menu = menu.addMenu("&View")
+        self.view_menu = view_menu
         for name in ("paletteDock", "layerStackDock", "propertyDock", "compileDock", "summaryDock"):
             view_menu.addAction(self.docks[name].toggleViewAction())
-        view_menu.addSeparator()
+        self._dock_separator = view_menu.addSeparator()
         self.fit_action = self._action("&Fit Canvas", self.fit_canvas, "Ctrl+0", "Show the whole network")
         self.fit_action.setEnabled(self._canvas_fit_method() is not None)
         view_menu.addAction(self.fit_action)
@@ -403,6 +408,65 @@ class MainWindow(QMainWindow):
 
     # -- service ----------------------------------------------------------------------------------------
 
+    # -- training (developer F's panel and service) ----------------------------------------------------
+
+    def attach_training(self, training_service) -> bool:
+        """Add the Training dock over `training_service`; False (and no dock) when the panel is missing."""
+        if training_service is None or self.training_service is not None:
+            return False
+        panel_class = _optional("nnstudio.ui.training_panel", "TrainingPanel")
+        if panel_class is None:
+            return False
+        try:
+            panel = panel_class(self.document, training_service)
+        except Exception as exc:
+            self.statusBar().showMessage(f"The training panel could not start: {exc}", 8000)
+            return False
+        self.training_service = training_service
+        self.training_panel = panel
+        # In a scroll area, so that the panel's many controls never squeeze the canvas.
+        scroller = QScrollArea()
+        scroller.setObjectName("trainingScroller")
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(panel)
+        dock = self._make_dock("Training", "trainingDock", scroller, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["summaryDock"], dock)
+        self.docks["summaryDock"].raise_()
+        self.resizeDocks([self.docks["summaryDock"]], [230], Qt.Orientation.Vertical)
+        self.view_menu.insertAction(self._dock_separator, dock.toggleViewAction())
+        state = self.settings.value(STATE_KEY)
+        if state is not None:
+            self.restoreState(state, LAYOUT_VERSION)  # now with the Training dock in its place
+        self._default_state = self.saveState(LAYOUT_VERSION) if state is None else self._default_state
+        for name, slot in (("weightsUpdated", self._on_trained_weights), ("resetDone", self._on_trained_weights)):
+            signal = getattr(training_service, name, None)
+            if signal is not None:
+                signal.connect(slot)
+        return True
+
+    def _trained_weights(self) -> dict | None:
+        service = self.training_service
+        if service is None:
+            return None
+        try:
+            return service.trained_weights_for(self.document.spec)
+        except Exception:
+            return None
+
+    @Slot(object)
+    def _on_trained_weights(self, weights) -> None:
+        """Training (or its Reset) gave new weights: draw them, and keep them across the next builds."""
+        if not weights:
+            return
+        names = {layer.name for layer in self.document.spec.layers}
+        if not set(weights) <= names:
+            return  # weights of a model no longer on screen
+        self._carried_weights = weights
+        if self.canvas is not None and hasattr(self.canvas, "set_weights"):
+            with contextlib.suppress(Exception):
+                self.canvas.set_weights(weights)
+
     def start_service(self) -> None:
         """Start the Keras engine (call right after the window is shown) and build the current model."""
         if self.model_service is None or self.service_started:
@@ -443,7 +507,10 @@ class MainWindow(QMainWindow):
         self._carried_weights = None
 
     def current_weights(self) -> dict | None:
-        """The real weights of the spec on screen, when Keras has built it (None otherwise)."""
+        """The real weights of the spec on screen: trained ones, else Keras's last build (None: not yet)."""
+        trained = self._trained_weights()
+        if trained is not None:
+            return trained
         result = self.last_result
         if result is not None and result.spec == self.document.spec:
             return result.weights

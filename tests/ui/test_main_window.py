@@ -560,3 +560,23 @@ def test_a_killed_engine_is_replaced_and_said_so(keras_window, qtbot):
     assert blocker.args == [CONFIRMED]
     assert table_texts(window)[0] == ["dense (Dense)", "(None, 24)", "504"]
     assert window.keras_label.text().startswith("Built in ")
+
+
+def test_the_training_dock_joins_the_window(fake_window):
+    import numpy as np
+
+    from nnstudio.services.training_service import TrainingService
+
+    window, service = fake_window
+    training = TrainingService()
+    try:
+        assert window.attach_training(training)
+        assert window.findChild(QWidget, "trainingPanel") is not None
+        dock = window.docks["trainingDock"]
+        assert dock.toggleViewAction() in window.view_menu.actions()
+        weights = {"dense": [np.ones((20, 64), "float32"), np.zeros(64, "float32")]}
+        training.weightsUpdated.emit(weights)
+        window.document.set_param(2, "activation", "tanh")  # the trained weights go along to Keras
+        assert service.builds[-1][1] is weights
+    finally:
+        training.shutdown()
