@@ -6,10 +6,10 @@ Same model (the lesson's), same synthetic data, same batch size and epochs, in o
 - service: `TrainingService.start(...)` to its `finished` signal, timed on the GUI thread, with
   progress messages (20/s), every epoch reported and weight snapshots (4/s) flowing back from the
   engine process. The engine is warmed up first (Keras import and one short run are not timed).
-Runs alternate, and the best of each is compared (the machine is shared). Last line: JSON with
+Runs alternate (in both orders), and the best of each is compared (the machine is shared). Last line: JSON with
 "ratio" = service samples/s / baseline samples/s (goal >= 0.95).
 
-    python tests/bench/train_overhead.py [--samples 4096] [--epochs 5] [--batch-size 32] [--repeats 3]
+    python tests/bench/train_overhead.py [--samples 4096] [--epochs 5] [--batch-size 32] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=4096)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
@@ -83,15 +83,18 @@ def main() -> int:
 
         baseline_run()  # warm-up of this process's TensorFlow
         base_times, base_fit, svc_times, svc_fit = [], [], [], []
-        for _ in range(args.repeats):
-            wall, fit = baseline_run()
-            base_times.append(wall)
-            base_fit.append(fit)
-            for key in events:
-                events[key] = 0
-            wall, result = service_run(args.epochs)
-            svc_times.append(wall)
-            svc_fit.append(result.fit_seconds)
+        for repeat in range(args.repeats):
+            for which in ("baseline", "service") if repeat % 2 == 0 else ("service", "baseline"):
+                if which == "baseline":
+                    wall, fit = baseline_run()
+                    base_times.append(wall)
+                    base_fit.append(fit)
+                else:
+                    for key in events:
+                        events[key] = 0
+                    wall, result = service_run(args.epochs)
+                    svc_times.append(wall)
+                    svc_fit.append(result.fit_seconds)
     finally:
         service.shutdown()
     app.processEvents()
