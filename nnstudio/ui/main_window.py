@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self._expected_request: int | None = None
         self.setDockNestingEnabled(True)
         self.setDocumentMode(True)
+        self.setAcceptDrops(True)  # a .nnstudio or .keras file dropped on the window opens it
 
         self.files = FileActions(self, document, None, self.settings)
         self.files.weights_provider = self.current_weights
@@ -750,6 +751,31 @@ class MainWindow(QMainWindow):
             self.document.load(base, original, editor)
         self.document.replace_spec(recovered.spec, "Restore autosaved changes")
         self.statusBar().showMessage("Restored the autosaved changes", 8000)
+
+    # -- files dropped on the window ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _dropped_model_file(mime) -> str | None:
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile() and Path(url.toLocalFile()).suffix.lower() in (".nnstudio", ".keras"):
+                return url.toLocalFile()
+        return None
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if self._dropped_model_file(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        path = self._dropped_model_file(event.mimeData())
+        if path is None:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        self.files.open(path)
 
     # -- closing ------------------------------------------------------------------------------------------------
 

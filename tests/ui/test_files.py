@@ -328,3 +328,35 @@ def test_hostile_file_is_refused_in_the_window(case, base, window, dialogs, tmp_
     assert "\n" not in text and "Traceback" not in text
     assert doc.spec == spec and doc.path is None and doc.is_modified()
     assert not marker.exists(), "the file's payload ran"
+
+
+def test_open_recent_menu(window, tmp_path):
+    first, second = tmp_path / "first.nnstudio", tmp_path / "second.nnstudio"
+    assert window.files.save_as(first)
+    window.document.set_param(1, "units", 3)
+    assert window.files.save_as(second)
+    window._fill_recent_menu()
+    actions = [a for a in window.recent_menu.actions() if a.toolTip().endswith(".nnstudio")]
+    assert [a.toolTip() for a in actions] == [str(second.resolve()), str(first.resolve())]
+    actions[1].trigger()
+    assert window.document.path == first
+    assert window.document.spec.layers[1].params["units"] == 64
+    window.files.clear_recent()
+    assert window.files.recent_files() == []
+
+
+def test_a_file_dropped_on_the_window_opens(window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    path = tmp_path / "dropped.nnstudio"
+    spec = lesson_spec().with_layer(1, lesson_spec().layers[1].with_params(units=5))
+    from nnstudio.core.project import save_project
+
+    save_project(path, spec)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert window.document.path == path
+    assert window.document.spec == spec
