@@ -1,5 +1,6 @@
 """`nnstudio train` and `nnstudio code --train`, run as a person runs them (subprocesses)."""
 
+import json
 import os
 import re
 import subprocess
@@ -50,11 +51,10 @@ def test_train_bad_csv_cell_is_one_line_naming_row_and_column(tmp_path):
     rows[3] = "2,oops,4"
     data.write_text("\n".join(rows) + "\n")
     project = tmp_path / "small.nnstudio"
-    project.write_text(
-        LESSON.read_text()
-        .replace('"shape": [\n        20\n      ]', '"shape": [2]')
-        .replace('"units": 10', '"units": 1')
-    )
+    content = json.loads(LESSON.read_text())
+    content["layers"][0]["shape"] = [2]
+    content["layers"][-1]["units"] = 1
+    project.write_text(json.dumps(content))
     result = nnstudio("train", project, "--data", data, "--epochs", "1", "-o", tmp_path / "o.keras")
     assert result.returncode == 1
     assert result.stderr.strip() == f"nnstudio: error: row 4, column 'b' (2): expected a number, found 'oops' ({data})"
