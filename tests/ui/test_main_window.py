@@ -422,8 +422,16 @@ def test_gui_process_never_imports_keras(tmp_path):
 
 
 def test_screenshot_command(tmp_path):
+    """`nnstudio --screenshot` after Keras confirmed the summary; the timing lines the start-up bench reads."""
     png = tmp_path / "shot.png"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="3")
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        NNSTUDIO_STARTUP_TIMING="1",
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        NNSTUDIO_DATA_DIR=str(tmp_path / "data"),
+    )
     out = subprocess.run(
         [sys.executable, "-m", "nnstudio", "--screenshot", str(png), str(ROOT / "resources/examples/lesson.nnstudio")],
         capture_output=True,
@@ -438,6 +446,28 @@ def test_screenshot_command(tmp_path):
 
     image = QImage(str(png))
     assert (image.width(), image.height()) == (1400, 900)
+    events = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    assert [e["event"] for e in events] == ["window_shown", "keras_ready"]
+    assert events[1]["state"] == CONFIRMED and events[0]["t"] < events[1]["t"]
+    assert not (tmp_path / "config").exists(), "a screenshot leaves the person's settings alone"
+
+
+def test_screenshot_of_a_broken_file_is_a_one_line_error(tmp_path):
+    bad = tmp_path / "bad.nnstudio"
+    bad.write_text("{not json")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, "-m", "nnstudio", "--screenshot", str(tmp_path / "x.png"), str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert out.returncode == 1
+    lines = [line for line in out.stderr.splitlines() if line.startswith("nnstudio:")]
+    assert len(lines) == 1 and lines[0].startswith("nnstudio: error: ") and "not valid JSON" in lines[0]
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "x.png").exists()
 
 
 # -- a person building the lesson in the window -----------------------------------------------------------
