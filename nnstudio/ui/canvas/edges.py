@@ -19,7 +19,7 @@ NEGATIVE = "#e8710a"
 MIXED = "#8c8c8c"
 SIGN_COLOURS = {"positive": POSITIVE, "negative": NEGATIVE, "mixed": MIXED}
 WIDTHS = (1.01, 1.4, 2.0, 3.0)  # pixels, by |w| bin
-THIN_WIDTHS = (1.01, 1.01, 1.01, 1.5)  # where edges crowd
+THIN_WIDTHS = (1.01, 1.01, 1.01, 1.4)  # where edges crowd
 # Strength of the hue mixed into the white background, by |w| bin. Pens are opaque: Qt's raster
 # engine draws translucent or antialiased lines about ten times slower than opaque ones.
 STRENGTHS = (0.22, 0.42, 0.68, 0.95)
@@ -49,7 +49,8 @@ def bin_sign(bin_index: int) -> str:
 def bin_colour(bin_index: int, density: float = 1.0) -> QtGui.QColor:
     """The (opaque) pen colour of an edge bin; density < 1 pales it where edges crowd."""
     # where lines crowd, weak weights fade much faster than strong ones, so the strong stand out
-    strength = STRENGTHS[bin_index % MAGNITUDE_BINS] ** (1.0 + 2.2 * (1.0 - density)) * (0.55 + 0.45 * density)
+    strength = STRENGTHS[bin_index % MAGNITUDE_BINS] ** (1.0 + 2.5 * (1.0 - density)) * (0.3 + 0.7 * density)
+    strength = max(strength, 0.1)  # faint, but still of its hue
     if bin_sign(bin_index) == "mixed":
         strength *= 0.6
     return mix(SIGN_COLOURS[bin_sign(bin_index)], strength)
@@ -119,7 +120,9 @@ class EdgeLayer(pg.GraphicsObject):
     def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
 
-    def update_lod(self, lod: Lod) -> None:
+    def update_lod(self, lod: Lod, px_per_unit_y: float = 1.0) -> None:
+        """Take the edges of `lod`; px_per_unit_y (screen pixels per scene unit, vertically)
+        measures how crowded each mesh is on screen, which pales weak weights."""
         parts_link, parts_edge, parts_bin = [], [], []
         x0s, x1s, y0s, y1s = [], [], [], []
         busiest = 0
@@ -127,13 +130,13 @@ class EdgeLayer(pg.GraphicsObject):
             m = len(ll.src)
             if not m:
                 continue
-            if ll.bins is not None:
-                bins = ll.bins
-                busiest = max(busiest, m)
-            else:
-                bins = np.full(m, PENDING_BIN if ll.kind == "dense" else IDENTITY_BIN)
-                if ll.kind == "dense":
-                    busiest = max(busiest, m)
+            bins = ll.bins if ll.bins is not None else np.full(m, PENDING_BIN if ll.kind == "dense" else IDENTITY_BIN)
+            if ll.kind == "dense":
+                # lines per screen pixel along the column: the crowding a person sees
+                lo = min(float(ll.y0.min()), float(ll.y1.min()))
+                hi = max(float(ll.y0.max()), float(ll.y1.max()))
+                span_px = max((hi - lo) * px_per_unit_y, 20.0)
+                busiest = max(busiest, m / span_px)
             parts_link.append(np.full(m, li, dtype=np.int32))
             parts_edge.append(np.arange(m, dtype=np.int64))
             parts_bin.append(bins)
@@ -142,7 +145,7 @@ class EdgeLayer(pg.GraphicsObject):
             y0s.append(ll.y0)
             y1s.append(ll.y1)
         # a dense mesh of lines reads as a cloud: pale the colours as edges per pair grow
-        self.density = float(np.clip(np.sqrt(250.0 / max(busiest, 1)), 0.0, 1.0))
+        self.density = float(np.clip(np.sqrt(0.45 / max(busiest, 1e-9)), 0.0, 1.0))
         empty = not parts_bin
         if not empty:
             link = np.concatenate(parts_link)

@@ -195,8 +195,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         x0, x1, y0, y1 = L.scene_bounds(self.columns)
         w_px, h_px = self._pixels()
         # room in pixels for labels left of the input, the legend on the right, headers above
-        left, right = 110.0, min(290.0, 0.3 * w_px)
-        top, bottom = min(80.0, 0.2 * h_px), min(60.0, 0.15 * h_px)
+        legend_h = self.legend.boundingRect().height() if self.legend.isVisible() else 0.0
+        left, right = 110.0, min(70.0, 0.1 * w_px)
+        top, bottom = min(80.0, 0.2 * h_px), min(legend_h + 24.0, 0.35 * h_px)
         w = max(x1 - x0, 0.5)
         h = max(y1 - y0, 1.0)
         per_px_x = w / max(w_px - left - right, 0.3 * w_px)
@@ -284,7 +285,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.counts.clear()
             return
         self.lod = L.compute_lod(self.columns, self.links, self.view_rect(), self._pixels())
-        self.edges.update_lod(self.lod)
+        self.edges.update_lod(self.lod, self._pixel_scale()[1])
         self._draw_neurons()
         self._place_headers()
         self._place_selection()
@@ -428,7 +429,13 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     @Slot()
     def _place_status(self, *args) -> None:
-        self.status.setPos(8, self.view.boundingRect().height() - 6)
+        box = self.view.boundingRect()
+        if box.width() >= self.legend.boundingRect().width() + self.status.boundingRect().width() + 40:
+            self.status.setAnchor((0, 1))
+            self.status.setPos(8, box.height() - 6)
+        else:  # no room beside the legend: top left
+            self.status.setAnchor((0, 0))
+            self.status.setPos(8, 4)
 
     def _update_status(self) -> None:
         if not self.columns:
@@ -442,24 +449,27 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         if self.pending:
             text += " · weights pending (building with Keras…)"
         else:
-            text += " · hover a neuron or a line for its values · wheel zooms, drag pans"
+            text += "\nhover: values · wheel: zoom · drag: pan · double-click: fit"
         self.status.setText(text)
+        self._place_status()
 
     def _build_legend(self) -> None:
-        legend = pg.LegendItem(offset=(-10, -10), labelTextColor=INK, labelTextSize="8pt")
+        legend = pg.LegendItem(
+            offset=(-10, -10), labelTextColor=INK, labelTextSize="8pt", colCount=2, verSpacing=-6, horSpacing=14
+        )
         legend.setParentItem(self.view)
         legend.anchor((1, 1), (1, 1), offset=(-10, -10))
-        legend.setBrush(pg.mkBrush(255, 255, 255, 225))
+        legend.setBrush(pg.mkBrush(255, 255, 255, 230))
         legend.setPen(pg.mkPen("#d0d5dd"))
         legend.addItem(pg.PlotDataItem(pen=bin_pen(3)), "weight &gt; 0")
         legend.addItem(pg.PlotDataItem(pen=bin_pen(7)), "weight &lt; 0")
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(11)), "mixed signs (group mean)")
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(0)), "pale, thin: small |w|")
-        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(POSITIVE, width=WIDTHS[-1])), "strong, thick: large |w|")
+        legend.addItem(pg.PlotDataItem(pen=bin_pen(0)), "small |w|: pale, thin")
+        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(POSITIVE, width=WIDTHS[-1])), "large |w|: strong, thick")
+        legend.addItem(pg.PlotDataItem(pen=bin_pen(11)), "group of mixed signs")
         legend.addItem(pg.PlotDataItem(pen=bin_pen(PENDING_BIN)), "weights pending")
         for label, symbol, fill in (
-            ("neuron: fill = bias (blue +, orange −)", "o", _mix(POSITIVE, 0.5)),
-            ("group of neurons (count beside)", "s", NEUTRAL_FILL),
+            ("neuron, fill = bias", "o", _mix(POSITIVE, 0.5)),
+            ("group of neurons (count)", "s", NEUTRAL_FILL),
         ):
             legend.addItem(
                 pg.ScatterPlotItem(symbol=symbol, size=10, brush=pg.mkBrush(fill), pen=pg.mkPen(OUTLINE)), label
