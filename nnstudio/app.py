@@ -13,8 +13,10 @@ per milestone to stdout — `{"event": "window_shown", "t": <epoch seconds>}` an
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -50,6 +52,30 @@ def make_application() -> QApplication:
     return app
 
 
+def _quit_on_signals(app: QApplication) -> dict:
+    """SIGINT (Ctrl+C) and SIGTERM (logout, kill) end the event loop instead of killing the process.
+
+    Nothing is asked and nothing is saved over the person's file; the autosave keeps unsaved work.
+    Qt's loop does not run Python's signal handlers by itself, so a light timer lets them run.
+    """
+    interrupted = {"yes": False}
+
+    def handler(_signum, _frame) -> None:
+        interrupted["yes"] = True
+        app.quit()
+        QTimer.singleShot(0, app.quit)  # for a signal that came before the event loop started
+
+    for name in ("SIGINT", "SIGTERM"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            with contextlib.suppress(ValueError, OSError):  # not the main thread: leave it
+                signal.signal(sig, handler)
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+    return interrupted
+
+
 def make_model_service():
     """The Keras model service (owner C), or None when it cannot be imported."""
     try:
@@ -64,6 +90,7 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
     timing = os.environ.get(TIMING_ENV) == "1"
     headless = bool(screenshot) or timing
     app = make_application()
+    interrupted = _quit_on_signals(app)
 
     from nnstudio.core.spec import lesson_spec
     from nnstudio.services.document import Document
@@ -184,8 +211,10 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
                 service.shutdown()
             except Exception as exc:  # shutting down must not hide the real outcome
                 print(f"nnstudio: warning: engine shutdown: {exc}", file=sys.stderr)
+        if interrupted["yes"] and not headless:
+            window.save_layout()
         if autosave is not None:
-            autosave.close()
+            autosave.close(keep=interrupted["yes"])  # interrupted with unsaved changes: restore next time
         window.deleteLater()
         if scratch is not None:
             scratch.cleanup()

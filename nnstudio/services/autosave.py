@@ -145,13 +145,22 @@ class Autosave(QObject):
         """Delete this session's autosave file (the lock stays while the session runs)."""
         self.file.unlink(missing_ok=True)
 
-    def close(self) -> None:
-        """A clean exit: stop, delete the autosave and release the lock."""
+    def close(self, keep: bool = False) -> None:
+        """A clean exit: stop, delete the autosave and release the lock.
+
+        `keep=True` (the session was interrupted, e.g. SIGTERM at logout, with unsaved changes):
+        write the autosave now and leave it, so the next start offers to restore it.
+        """
         if self._closed:
             return
+        if keep and self.document.is_modified():
+            self.save_now()
+        else:
+            keep = False
         self._closed = True
         self._timer.stop()
-        self.remove()
+        if not keep:
+            self.remove()
         if self.locked:
             self._lock.unlock()
             self.locked = False

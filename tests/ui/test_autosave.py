@@ -198,3 +198,36 @@ def test_the_data_folder_can_be_overridden(monkeypatch, folder):
     autosave = Autosave(Document())
     assert autosave.folder == folder
     autosave.close()
+
+
+def test_the_app_holds_a_lock_and_a_terminated_app_leaves_nothing(qtbot, tmp_path, folder):
+    """`nnstudio` takes its lock at start; SIGTERM ends it cleanly (no unsaved changes: nothing left)."""
+    import signal
+
+    env = dict(ENV, NNSTUDIO_DATA_DIR=str(folder), XDG_CONFIG_HOME=str(tmp_path / "config"), TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nnstudio"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        qtbot.waitUntil(lambda: any(p.suffix == ".lock" for p in folder.iterdir()), timeout=60_000)
+        assert find_orphans(folder) == []  # a running instance is not a crash
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert list(folder.iterdir()) == []
+
+
+def test_an_interrupted_session_keeps_its_unsaved_changes(folder):
+    document = Document()
+    autosave = Autosave(document, folder=folder)
+    document.set_param(1, "units", 77)
+    autosave.close(keep=True)
+    orphans = find_orphans(folder)
+    assert len(orphans) == 1 and orphans[0].spec.layers[1].params["units"] == 77
+    orphans[0].discard()
+    assert list(folder.iterdir()) == []
