@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -93,8 +94,17 @@ class TrainingPanel(QWidget):
     # -- construction ------------------------------------------------------------------------------
 
     def _build_ui(self) -> None:
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
+        # Controls and curves side by side in a wide dock, stacked in a tall one (see resizeEvent).
+        self._outer = QBoxLayout(QBoxLayout.TopToBottom, self)
+        self._outer.setContentsMargins(4, 4, 4, 4)
+        self.controls = QWidget(objectName="trainingControls")
+        layout = QVBoxLayout(self.controls)
+        layout.setContentsMargins(0, 0, 0, 0)
+        curves = QWidget(objectName="trainingCurvesBox")
+        curves_layout = QVBoxLayout(curves)
+        curves_layout.setContentsMargins(0, 0, 0, 0)
+        self._outer.addWidget(self.controls, 0)
+        self._outer.addWidget(curves, 1)
 
         data_box = QGroupBox("Data")
         data_layout = QFormLayout(data_box)
@@ -180,6 +190,7 @@ class TrainingPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.status)
+        layout.addStretch(1)
 
         plot_row = QHBoxLayout()
         self.curve_metric = QComboBox(objectName="curveMetric")
@@ -190,14 +201,40 @@ class TrainingPanel(QWidget):
         plot_row.addWidget(QLabel("Curve"))
         plot_row.addWidget(self.curve_metric, 1)
         plot_row.addWidget(self.log_scale)
-        layout.addLayout(plot_row)
+        curves_layout.addLayout(plot_row)
         self.plot = pg.PlotWidget(objectName="trainingCurves")
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "epoch")
         self.plot.setMinimumHeight(160)
         self.legend = self.plot.addLegend(offset=(-10, 10))
-        layout.addWidget(self.plot, 1)
+        curves_layout.addWidget(self.plot, 1)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        parent = self.parentWidget()
+        self._choose_direction(parent.size() if parent is not None else event.size())
+        super().resizeEvent(event)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        parent = self.parentWidget()
+        if parent is not None and not getattr(self, "_watching_parent", False):
+            parent.installEventFilter(self)  # in a scroll area, the viewport's size is the room there is
+            self._watching_parent = True
+            self._choose_direction(parent.size())
+        super().showEvent(event)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if watched is self.parentWidget() and event.type() == QEvent.Resize:
+            self._choose_direction(watched.size())
+        return super().eventFilter(watched, event)
+
+    def _choose_direction(self, size) -> None:
+        """Controls beside the curves when the room is wide, above them when it is tall."""
+        wide = size.width() > 1.4 * size.height() and size.width() > 640
+        direction = QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom
+        if self._outer.direction() != direction:
+            self._outer.setDirection(direction)
+            self.controls.setMaximumWidth(420 if wide else 16777215)
 
     def _show_source_page(self, index: int) -> None:
         """Show one data page, sized to itself (hidden pages do not reserve room)."""
