@@ -19,12 +19,12 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from nnstudio.core.shapes import format_shape
 from nnstudio.core.spec import ModelSpec
-from nnstudio.core.summary import LayerRow, Summary, analyze, count_with_size
+from nnstudio.core.summary import LayerRow, Summary, analyze, count_with_size, summary_text
 from nnstudio.ui.style import current_colors
 
 HEADERS = ("Layer (type)", "Output Shape", "Param #")
@@ -200,6 +200,15 @@ class SummaryTable(QWidget):
         layout.addWidget(self.totals)
         layout.addWidget(self.state_label)
 
+        self.copy_action = QAction("Copy as Keras Summary", self)
+        self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.copy_action.setStatusTip("Copy the table as the text model.summary() prints")
+        self.copy_action.triggered.connect(self.copy_summary)
+        self.addAction(self.copy_action)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.view.addAction(self.copy_action)
+
         self.view.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         document.changed.connect(self._on_document_changed)
         document.selectionChanged.connect(self._on_selection_changed)
@@ -283,6 +292,13 @@ class SummaryTable(QWidget):
         layer_index = self.model.layer_row(current.row()).index
         if getattr(self._document, "selected_index", None) != layer_index:
             self._document.select_layer(layer_index)
+
+    def copy_summary(self) -> str:
+        """Put the summary on the clipboard as Keras prints it; returns the text."""
+        summary = self.model.summary()
+        text = summary_text(summary) if summary is not None else ""
+        QGuiApplication.clipboard().setText(text)
+        return text
 
     # -- Keras results ---------------------------------------------------------------------------
 

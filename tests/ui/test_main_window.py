@@ -610,3 +610,19 @@ def test_the_training_dock_joins_the_window(fake_window):
         assert service.builds[-1][1] is weights
     finally:
         training.shutdown()
+
+
+def test_the_table_copies_as_keras_prints_it(fake_window):
+    from PySide6.QtGui import QGuiApplication
+
+    window, _ = fake_window
+    text = window.summary_table.copy_summary()
+    assert QGuiApplication.clipboard().text() == text
+    lines = text.splitlines()
+    assert lines[0] == 'Model: "sequential"'
+    assert "│ dense (Dense)                   │ (None, 64)             │         1,344 │" in lines
+    assert lines[-3:] == [
+        " Total params: 1,994 (7.79 KB)",
+        " Trainable params: 1,994 (7.79 KB)",
+        " Non-trainable params: 0 (0.00 B)",
+    ]
