@@ -117,6 +117,12 @@ def test_after_an_edit_the_structure_shows_at_once_with_weights_pending(qtbot, l
     assert "pending" not in canvas.status.textItem.toPlainText()
     canvas.set_weights(None)
     assert len(canvas.edges.keys[PENDING_BIN][0]) == 1920
+    # the same arrays again after an edit are not summed again
+    canvas.set_weights(lesson_weights)
+    pyramid = canvas.links[0].pyramid
+    canvas.set_model(analyze(lesson_spec()), lesson_spec())
+    canvas.set_weights(lesson_weights)
+    assert canvas.links[0].pyramid is pyramid
 
 
 def test_784_512_256_10_is_drawn_whole_in_groups_and_zooming_reveals_single_weights(qtbot):

@@ -313,13 +313,16 @@ def _shape_text(shape) -> str:
     return "×".join(str(d) for d in shape) if shape is not None else "?"
 
 
-def apply_weights(columns: list[Column], links: list[Link], weights: dict | None) -> None:
-    """Attach real weights (layer name -> Keras get_weights() list) to links and columns."""
+def apply_weights(columns: list[Column], links: list[Link], weights: dict | None, cache: dict | None = None) -> None:
+    """Attach real weights (layer name -> Keras get_weights() list) to links and columns.
+
+    `cache` (kept by the caller across calls) maps (id(kernel), shared_rows) to the kernel's
+    pyramid, so that the same arrays sent again after an edit are not summed again."""
     for col in columns:
         col.set_bias(None)
         col.stage_values = {}
     by_dst = {link.dst: link for link in links}
-    _build_pyramids(columns, links, weights)
+    _build_pyramids(columns, links, weights, cache)
     for ci, col in enumerate(columns):
         link = by_dst.get(ci)
         arrays = weights.get(col.name) if weights else None
@@ -338,8 +341,9 @@ def apply_weights(columns: list[Column], links: list[Link], weights: dict | None
             }
 
 
-def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | None) -> None:
+def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | None, cache: dict | None) -> None:
     """Block sums for every Dense kernel, big ones in parallel (numpy releases the GIL)."""
+    cache = {} if cache is None else cache
     jobs = []
     for link in links:
         arrays = weights.get(columns[link.dst].name) if weights else None
@@ -347,8 +351,10 @@ def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | No
             link.pyramid = None
             continue
         kernel = np.asarray(arrays[0])
-        if link.pyramid is not None and link.pyramid.source is kernel:
-            continue  # the same arrays again: keep what was summed
+        known = cache.get((id(kernel), link.shared_rows))
+        if known is not None and known.source is kernel:
+            link.pyramid = known  # the same arrays again: keep what was summed
+            continue
         jobs.append((link, kernel))
     big = [j for j in jobs if j[1].size > 1_000_000]
     small = [j for j in jobs if j[1].size <= 1_000_000]
@@ -360,6 +366,10 @@ def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | No
             made = pool.map(lambda j: KernelPyramid(effective_kernel(j[1], j[0].shared_rows), source=j[1]), big)
             for (link, _), pyramid in zip(big, made, strict=True):
                 link.pyramid = pyramid
+    cache.clear()  # keep only the current arrays alive
+    for link in links:
+        if link.pyramid is not None:
+            cache[(id(link.pyramid.source), link.shared_rows)] = link.pyramid
 
 
 def _norm_names(col: Column, count: int) -> list[str]:

@@ -101,6 +101,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._spec = None
         self._bias_scale = 1.0
         self._shape_key: tuple = ()
+        self._pyramids: dict = {}  # kernel pyramids of the current weights, reused after an edit
 
         self.selection = QtWidgets.QGraphicsRectItem()
         sel_colour = QtGui.QColor(SELECTION)
@@ -165,7 +166,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         """Show the real weights (layer name -> Keras get_weights() arrays); None: pending."""
         self.weights = weights
         self.pending = weights is None
-        L.apply_weights(self.columns, self.links, self._matching(weights))
+        L.apply_weights(self.columns, self.links, self._matching(weights), self._pyramids)
         biases = [np.abs(c.bias).max() for c in self.columns if c.bias is not None and c.bias.size]
         self._bias_scale = float(max(biases)) if biases and max(biases) > 0 else 1.0
         self._update_status()
