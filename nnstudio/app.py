@@ -76,6 +76,23 @@ def _quit_on_signals(app: QApplication) -> dict:
     return interrupted
 
 
+def _report_uncaught_exceptions(window) -> None:
+    """An exception that escapes a slot is a bug: show it and go on, never end the application."""
+    previous = sys.excepthook
+
+    def hook(kind, value, tb) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            previous(kind, value, tb)
+            return
+        import traceback
+
+        traceback.print_exception(kind, value, tb, file=sys.stderr)
+        with contextlib.suppress(Exception):
+            window.statusBar().showMessage(f"Internal error (the window goes on): {kind.__name__}: {value}", 10_000)
+
+    sys.excepthook = hook
+
+
 def make_model_service():
     """The Keras model service (owner C), or None when it cannot be imported."""
     try:
@@ -136,6 +153,7 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
     service_box: dict = {"service": None}
     if headless:
         window.resize(*SCREENSHOT_SIZE)
+    _report_uncaught_exceptions(window)
     window.show()
 
     result = {"code": 0}
