@@ -24,6 +24,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -194,7 +195,8 @@ def main() -> int:
                 rate_ms_per_segment = row["naive_ms"] / segments
         if row.get("naive_ms"):
             row["speedup"] = round(row["naive_ms"] / max(row["frame_ms"], 1e-3), 1)
-        row["load_average"] = os.getloadavg()[0]
+        row["load_average"] = round(os.getloadavg()[0], 2)
+        row["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         lines[name] = row
         print(json.dumps(row), flush=True)
     final = dict(lines["784-512-256-10"])

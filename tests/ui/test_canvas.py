@@ -163,7 +163,13 @@ def test_784_512_256_10_is_drawn_whole_in_groups_and_zooming_reveals_single_weig
     # the frame only holds what is near the screen
     assert len(lods[1].starts) < 100 and canvas.edges.segment_count() < 20_000
     canvas.fit_view()
-    assert canvas.lod.columns[1].level > 0
+    fitted = canvas.lod.columns[1].level
+    assert fitted > 0
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Plus)  # zoom in: finer groups
+    canvas.refresh_lod()
+    assert canvas.lod.columns[1].level < fitted
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_F)  # fit again
+    assert canvas.lod.columns[1].level == fitted
 
 
 def test_selection_follows_both_ways(qtbot, lesson_weights):

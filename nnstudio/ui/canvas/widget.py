@@ -9,7 +9,7 @@ API (objectName "networkCanvas"):
     set_weights(weights | None)   {layer name: Keras get_weights() arrays}; None = pending
     select_layer(index)           highlight spec.layers[index] (-1: none)
     layerClicked(int)             a click on a column (index in spec.layers)
-    fit_view()                    whole network (double-click does the same)
+    fit_view()                    whole network (double-click, F or Home do the same; + and - zoom)
     export_png(path, scale=2), export_svg(path)
     describe_at(x, y) / click_at(x, y)   tooltip text / click at a scene point (tests, keyboard)
 """
@@ -566,6 +566,20 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), text, self)
         else:
             QtWidgets.QToolTip.hideText()
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        """F or Home: fit the network; + and -: zoom about the centre."""
+        key = event.key()
+        if key in (QtCore.Qt.Key.Key_F, QtCore.Qt.Key.Key_Home):
+            self.fit_view()
+        elif key in (QtCore.Qt.Key.Key_Plus, QtCore.Qt.Key.Key_Equal):
+            self._auto_fit = False
+            self.view.scaleBy((0.8, 0.8))
+        elif key == QtCore.Qt.Key.Key_Minus:
+            self._auto_fit = False
+            self.view.scaleBy((1.25, 1.25))
+        else:
+            super().keyPressEvent(event)
 
     @Slot(object)
     def _on_mouse_clicked(self, event) -> None:
