@@ -62,6 +62,16 @@ def _placeholder(object_name: str, text: str) -> QLabel:
     return label
 
 
+def ask_restore(parent: QWidget | None, text: str) -> bool:
+    """Restore / Discard for a crashed session's autosave; True for Restore (tests replace this)."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Restore unsaved changes?", text, QMessageBox.StandardButton.NoButton, parent)
+    restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(restore)
+    box.exec()
+    return box.clickedButton() is restore
+
+
 class MainWindow(QMainWindow):
     """The editor window for one Document, driving one ModelService (which may be None)."""
 
@@ -720,15 +730,11 @@ class MainWindow(QMainWindow):
         from nnstudio.services.autosave import describe
 
         for recovered in self.autosave.orphans():
-            answer = QMessageBox.question(
-                self,
-                "Restore unsaved changes?",
-                f"nnstudio did not close properly last time. Restore the {describe(recovered)}?",
-                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Discard,
-                QMessageBox.StandardButton.Open,
+            restore = ask_restore(
+                self, f"nnstudio did not close properly last time. Restore the {describe(recovered)}?"
             )
             self.autosave.forget(recovered)
-            if answer in (QMessageBox.StandardButton.Open, QMessageBox.StandardButton.Yes):
+            if restore:
                 self.restore(recovered)
                 recovered.discard()
                 return True

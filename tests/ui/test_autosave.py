@@ -53,14 +53,17 @@ def settings(tmp_path):
 
 @pytest.fixture
 def answers(monkeypatch):
-    """QMessageBox.question answers from this list (the test fills it); the questions are recorded."""
-    state = {"answer": QMessageBox.StandardButton.Open, "asked": []}
+    """The Restore / Discard question answers `state["restore"]`; the questions are recorded."""
+    import nnstudio.ui.main_window as main_window
 
-    def question(parent, title, text, *args, **kwargs):
+    state = {"restore": True, "asked": []}
+
+    def ask_restore(parent, text):
         state["asked"].append(text)
-        return state["answer"]
+        return state["restore"]
 
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    monkeypatch.setattr(main_window, "ask_restore", ask_restore)
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
     return state
 
 
@@ -135,7 +138,7 @@ def test_restore_of_an_untitled_model(qtbot, folder, settings, answers):
 
 def test_discard_removes_the_autosave(qtbot, folder, settings, answers):
     kill(start_crashing_session(folder))
-    answers["answer"] = QMessageBox.StandardButton.Discard
+    answers["restore"] = False
     document = Document()
     window = MainWindow(document, None, settings=settings, autosave=Autosave(document, folder=folder))
     qtbot.addWidget(window)
@@ -231,3 +234,20 @@ def test_an_interrupted_session_keeps_its_unsaved_changes(folder):
     assert len(orphans) == 1 and orphans[0].spec.layers[1].params["units"] == 77
     orphans[0].discard()
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("choice, restored", [("Restore", True), ("Discard", False)])
+def test_the_restore_question_itself(qtbot, choice, restored):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from nnstudio.ui.main_window import ask_restore
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        assert sorted(b.text() for b in box.buttons()) == ["Discard", "Restore"]
+        next(b for b in box.buttons() if b.text() == choice).click()
+
+    QTimer.singleShot(0, answer)
+    assert ask_restore(None, "Restore the unsaved changes?") is restored
