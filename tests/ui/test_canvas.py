@@ -165,7 +165,7 @@ def test_784_512_256_10_is_drawn_whole_in_groups_and_zooming_reveals_single_weig
     canvas.fit_view()
     fitted = canvas.lod.columns[1].level
     assert fitted > 0
-    for _ in range(4):  # zoom in: finer groups
+    for _ in range(8):  # zoom in: finer groups
         qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Plus)
     canvas.refresh_lod()
     assert canvas.lod.columns[1].level < fitted
