@@ -736,6 +736,7 @@ class MainWindow(QMainWindow):
             self.autosave.forget(recovered)
             if restore:
                 self.restore(recovered)
+                self.autosave.save_now()  # in this session's autosave before the old one goes
                 recovered.discard()
                 return True
             recovered.discard()
