@@ -155,6 +155,7 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
         window.resize(*SCREENSHOT_SIZE)
     _report_uncaught_exceptions(window)
     window.show()
+    window.layer_stack.setFocus()  # the model being edited has the keyboard first
 
     result = {"code": 0}
 
