@@ -582,6 +582,9 @@ class MainWindow(QMainWindow):
             return
         where = f" ({failure.layer_name})" if failure.layer_name else ""
         self._set_keras_state("error", f"Keras error{where}: {failure.message}")
+        if self._carried_weights and self.canvas is not None and hasattr(self.canvas, "set_weights"):
+            with contextlib.suppress(Exception):  # the last good weights, wherever they still fit
+                self.canvas.set_weights(self._carried_weights)
         self.kerasSettled.emit(FAILED)
 
     @Slot(object, object)
