@@ -7,6 +7,7 @@ window's start-up path never imports it either (the engine process does).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -24,7 +25,7 @@ def _window_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nnstudio",
         description="Build Keras neural networks by hand and eye.",
-        epilog="headless commands: " + ", ".join(sorted(COMMANDS)) + " (nnstudio COMMAND --help)",
+        epilog="headless commands: " + ", ".join(COMMAND_MODULES) + " (nnstudio COMMAND --help)",
     )
     parser.add_argument("file", nargs="?", help="a .nnstudio project or .keras model to open")
     parser.add_argument("--screenshot", metavar="PNG", help="render the window offscreen, save PNG and exit")
@@ -50,19 +51,30 @@ def command(name: str, configure: Callable[[argparse.ArgumentParser], None]):
     return register
 
 
-def _load_commands() -> None:
-    from nnstudio import commands  # noqa: F401  (registers the subcommands)
+# Which module of nnstudio.commands registers each subcommand: only the one asked for is
+# imported, so opening the window loads none of them.
+COMMAND_MODULES: dict[str, str] = {
+    "summary": "inspect",
+    "validate": "inspect",
+    "export": "build",
+    "code": "build",
+    "train": "train",
+}
+
+
+def _load_command(name: str) -> None:
+    importlib.import_module(f"nnstudio.commands.{COMMAND_MODULES[name]}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `nnstudio` script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    _load_commands()
-    if argv and argv[0] in COMMANDS:
+    if argv and argv[0] in COMMAND_MODULES:
+        _load_command(argv[0])
         parser = argparse.ArgumentParser(prog="nnstudio")
         sub = parser.add_subparsers(dest="command", required=True)
-        for name, (configure, _run) in COMMANDS.items():
-            configure(sub.add_parser(name))
+        configure, _run = COMMANDS[argv[0]]
+        configure(sub.add_parser(argv[0]))
         args = parser.parse_args(argv)
         run = COMMANDS[args.command][1]
     else:

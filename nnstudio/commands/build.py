@@ -70,14 +70,30 @@ def _configure_code(parser: argparse.ArgumentParser) -> None:
     parser.description = "Write a standalone Keras script that rebuilds and compiles the model."
     parser.add_argument("file", help="a .nnstudio project or .keras model")
     parser.add_argument("-o", "--output", metavar="OUT.py", help="the script to write (default: standard output)")
+    parser.add_argument(
+        "--train",
+        action="store_true",
+        help="write a training script using tf.distribute instead (its --strategy flag picks "
+        "MirroredStrategy on one machine or MultiWorkerMirroredStrategy across machines)",
+    )
 
 
 @command("code", _configure_code)
 def run_code(args: argparse.Namespace) -> int:
-    """Print (or write to OUT.py, atomically) the Keras script for FILE."""
-    from nnstudio.core.codegen import python_script
+    """Print (or write to OUT.py, atomically) the Keras script for FILE: model, or with --train, training."""
+    spec = load_checked(args.file)
+    if args.train:
+        from nnstudio.core.codegen_train import training_script
+        from nnstudio.core.datasets import DatasetError
 
-    script = python_script(load_checked(args.file))
+        try:
+            script = training_script(spec, Path(args.output).name if args.output else "train_model.py")
+        except DatasetError as exc:
+            raise CommandError(str(exc), args.file) from None
+    else:
+        from nnstudio.core.codegen import python_script
+
+        script = python_script(spec)
     if args.output is None:
         sys.stdout.write(script)
         return 0

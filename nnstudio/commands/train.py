@@ -1,21 +1,17 @@
-"""`nnstudio train FILE --data synthetic|iris|CSV --epochs N -o OUT.keras`, and `nnstudio code --train`.
+"""`nnstudio train FILE --data synthetic|iris|CSV --epochs N -o OUT.keras`.
 
 `train` checks the model and the data before Keras is imported, fits in this process (there is
 no window to keep alive) printing one line per epoch (`epoch 3/10 loss=0.1234 val_loss=0.2345`)
 and writes the trained model with `export_keras` (atomically).
-
-`code --train` is added to B's `code` command from here (see `_add_train_flag_to_code`): with
-it, `code` writes the tf.distribute training script of `nnstudio.core.codegen_train`.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
-from nnstudio.cli import COMMANDS, CommandError, command
+from nnstudio.cli import CommandError, command
 
 
 def _configure_train(parser: argparse.ArgumentParser) -> None:
@@ -137,63 +133,3 @@ def run_train(args: argparse.Namespace) -> int:
         raise CommandError(f"cannot write the file: {exc.strerror or exc}", args.output) from None
     print(f"trained {len(history.get('loss', []))} epochs in {time.perf_counter() - started:.1f} s; wrote {out}")
     return 0
-
-
-# -- `nnstudio code --train` ---------------------------------------------------------------------
-
-
-def _add_train_flag_to_code() -> None:
-    """Give B's `code` command a `--train` flag without editing B's module.
-
-    If `code` already has the flag (B added it), nothing changes.
-    """
-    if "code" not in COMMANDS:
-        return
-    configure, run = COMMANDS["code"]
-    if getattr(run, "_nnstudio_train_flag", False):
-        return
-
-    def configure_with_train(parser: argparse.ArgumentParser) -> None:
-        configure(parser)
-        if not any("--train" in action.option_strings for action in parser._actions):
-            parser.add_argument(
-                "--train",
-                action="store_true",
-                help="write a training script using tf.distribute (MirroredStrategy, or "
-                "MultiWorkerMirroredStrategy with --strategy multi-worker) instead",
-            )
-
-    def run_with_train(args: argparse.Namespace) -> int:
-        if not getattr(args, "train", False):
-            return run(args)
-        return run_code_train(args)
-
-    run_with_train._nnstudio_train_flag = True  # type: ignore[attr-defined]
-    COMMANDS["code"] = (configure_with_train, run_with_train)
-
-
-def run_code_train(args: argparse.Namespace) -> int:
-    """Print (or write to OUT.py, atomically) the tf.distribute training script for FILE."""
-    from nnstudio.commands.build import load_checked
-    from nnstudio.core.codegen_train import training_script
-    from nnstudio.core.datasets import DatasetError
-
-    spec = load_checked(args.file)
-    name = Path(args.output).name if args.output else "train_model.py"
-    try:
-        script = training_script(spec, name)
-    except DatasetError as exc:
-        raise CommandError(str(exc), args.file) from None
-    if args.output is None:
-        sys.stdout.write(script)
-        return 0
-    from nnstudio.core.fileio import atomic_write_bytes
-
-    try:
-        atomic_write_bytes(args.output, script.encode("utf-8"))
-    except OSError as exc:
-        raise CommandError(f"cannot write the file: {exc.strerror or exc}", args.output) from None
-    return 0
-
-
-_add_train_flag_to_code()
