@@ -2,14 +2,20 @@
 
 Never one item per weight: every edge of a bin, across all layers, is one segment of a single
 PlotCurveItem with connect="pairs" (drawn with QPainter.drawLines).
+
+Rasterising a few thousand wide lines takes Qt 60-100 ms, and QPainter holds the GIL meanwhile, so
+above SYNC_SEGMENTS the lines are rasterised in slices of about SLICE_MS between events, into a new
+image, while the previous image stays on screen until the new one is complete.
 """
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.PlotCurveItem import arrayToLineSegments
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnstudio.ui.canvas.layout import MAGNITUDE_BINS, SIGN_CLASSES, Lod
 
@@ -28,6 +34,10 @@ IDENTITY = "#9aa3ad"
 
 PENDING_BIN = -1
 IDENTITY_BIN = -2
+
+SYNC_SEGMENTS = 300  # up to this many connections are rasterised at once, inside paint()
+SLICE_MS = 8.0  # above it: slices of about this long, one per turn of the event loop
+CHUNK = 128  # segments drawn between two looks at the clock
 
 
 def mix(colour: str, t: float, background: str = "#ffffff") -> QtGui.QColor:
@@ -101,8 +111,13 @@ class EdgeLayer(pg.GraphicsObject):
         self.density = 1.0
         self._bounds = QtCore.QRectF(0, 0, 1, 1)
         self._version = 0
-        self._cache: tuple | None = None  # (version, size, dpr, transform, image)
+        self._cache: tuple | None = None  # (key = (version, size, dpr), transform, image)
         self.renders = 0  # how many times the lines were rasterised (for tests and benchmarks)
+        self.progressive = True  # False: always rasterise at once inside paint()
+        self._raster: tuple | None = None  # (key, transform, image, painter, chunk iterator) in progress
+        self._raster_timer = QtCore.QTimer(self)
+        self._raster_timer.setInterval(0)
+        self._raster_timer.timeout.connect(self._raster_step)
 
     # -- data ---------------------------------------------------------------------------------
 
@@ -175,7 +190,16 @@ class EdgeLayer(pg.GraphicsObject):
                 old_links, old_edges = self.keys[b]
                 self.keys[b] = (np.concatenate([old_links, link[sel]]), np.concatenate([old_edges, edge[sel]]))
         self._version += 1
+        self._stop_raster()  # the slices in progress draw data that is gone
         self.update()
+
+    def settled(self) -> bool:
+        """The lines on screen are those of the current data (no slice of a raster left)."""
+        if self._raster is not None:
+            return False
+        if not self.progressive or self.segment_count() <= SYNC_SEGMENTS or self._cache is None:
+            return True  # the next paint draws them at once
+        return self._cache[0][0] == self._version
 
     # -- painting -----------------------------------------------------------------------------
 
@@ -189,18 +213,68 @@ class EdgeLayer(pg.GraphicsObject):
             finally:
                 item.setExportMode(False)
 
-    def _draw_device(self, q: QtGui.QPainter, tr: QtGui.QTransform) -> None:
-        """Rasterise every bin with coordinates mapped to device pixels by numpy (Qt's wide
-        non-antialiased lines under a scaling transform leave seams)."""
-        q.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+    def _chunks(self, tr: QtGui.QTransform, chunk: int):
+        """(pen, x, y) of at most `chunk` segments at a time, in drawing order, with coordinates
+        mapped to device pixels by numpy (Qt's wide non-antialiased lines under a scaling
+        transform leave seams)."""
         for item in self.items.values():
             x, y = item.xData, item.yData
             if x is None or not len(x):
                 continue
             dx = tr.m11() * x + tr.m21() * y + tr.dx()
             dy = tr.m12() * x + tr.m22() * y + tr.dy()
-            q.setPen(item.opts["pen"])
+            pen = item.opts["pen"]
+            for s in range(0, len(dx), 2 * chunk):
+                yield pen, dx[s : s + 2 * chunk], dy[s : s + 2 * chunk]
+
+    def _draw_device(self, q: QtGui.QPainter, tr: QtGui.QTransform) -> None:
+        """Rasterise every bin at once."""
+        q.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+        for pen, dx, dy in self._chunks(tr, 1 << 30):
+            q.setPen(pen)
             q.drawLines(*arrayToLineSegments(dx, dy, "pairs", False).drawargs())
+
+    @staticmethod
+    def _new_image(size: tuple[int, int], dpr: float) -> QtGui.QImage:
+        image = QtGui.QImage(
+            max(1, round(size[0] * dpr)), max(1, round(size[1] * dpr)), QtGui.QImage.Format.Format_ARGB32_Premultiplied
+        )
+        image.setDevicePixelRatio(dpr)
+        image.fill(0)
+        return image
+
+    def _start_raster(self, key: tuple, tr: QtGui.QTransform, size: tuple[int, int], dpr: float) -> None:
+        self._stop_raster()
+        image = self._new_image(size, dpr)
+        q = QtGui.QPainter(image)
+        q.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+        self._raster = (key, QtGui.QTransform(tr), image, q, self._chunks(tr, CHUNK))
+        self._raster_timer.start()
+
+    def _stop_raster(self) -> None:
+        self._raster_timer.stop()
+        if self._raster is not None:
+            self._raster[3].end()
+            self._raster = None
+
+    def _raster_step(self) -> None:
+        """Draw the next slice of lines; when all are drawn, the new image replaces the old."""
+        if self._raster is None:
+            self._raster_timer.stop()
+            return
+        key, tr, image, q, chunks = self._raster
+        t0 = time.perf_counter()
+        for pen, dx, dy in chunks:
+            q.setPen(pen)
+            q.drawLines(*arrayToLineSegments(dx, dy, "pairs", False).drawargs())
+            if (time.perf_counter() - t0) * 1000 >= SLICE_MS:
+                return  # the rest in the next turn of the event loop
+        q.end()
+        self._raster = None
+        self._raster_timer.stop()
+        self.renders += 1
+        self._cache = (key, tr, image)
+        self.update()
 
     def paint(self, p: QtGui.QPainter, *args) -> None:
         if self._exportOpts is not False:  # PNG / SVG export: real vector lines
@@ -220,18 +294,20 @@ class EdgeLayer(pg.GraphicsObject):
         tr = p.transform()
         key = (self._version, size, dpr)
         if self._cache is None or self._cache[0] != key:
-            image = QtGui.QImage(
-                max(1, round(size[0] * dpr)),
-                max(1, round(size[1] * dpr)),
-                QtGui.QImage.Format.Format_ARGB32_Premultiplied,
-            )
-            image.setDevicePixelRatio(dpr)
-            image.fill(0)
-            q = QtGui.QPainter(image)
-            self._draw_device(q, tr)
-            q.end()
-            self.renders += 1
-            self._cache = (key, tr, image)
+            # on screen big meshes are rasterised in slices; grab() and render() get them at once
+            on_screen = isinstance(device, QtWidgets.QWidget)
+            if not self.progressive or not on_screen or self.segment_count() <= SYNC_SEGMENTS:
+                self._stop_raster()
+                image = self._new_image(size, dpr)
+                q = QtGui.QPainter(image)
+                self._draw_device(q, tr)
+                q.end()
+                self.renders += 1
+                self._cache = (key, tr, image)
+            elif self._raster is None or self._raster[0] != key:
+                self._start_raster(key, tr, size, dpr)  # meanwhile the previous image stays
+        if self._cache is None:
+            return
         _, old_tr, image = self._cache
         p.save()
         inverted, ok = old_tr.inverted()

@@ -12,6 +12,7 @@ window only, so a view change costs about what is on screen, not the size of the
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,7 @@ MAX_VISIBLE = 64  # at most this many groups of one column on screen (edges grow
 EDGE_BUDGET = 8_000  # at most about this many connections drawn at once (coarser groups beyond)
 WINDOW_MARGIN = 0.25  # fraction of the view height laid out above and below the view
 BASE_ELEMENTS = 65_536  # a kernel's stored base level has at most about this many blocks
+KRON_LIMIT = 16_000_000  # a Dense on rows is drawn block-diagonal up to this many values
 STAGE_KINDS = ("Dropout", "BatchNormalization", "LayerNormalization", "Activation")
 REGROUP_KINDS = ("Flatten", "Reshape")
 
@@ -210,7 +212,7 @@ class KernelPyramid:
         # whole rows spread over the kernel: contiguous reads, about 65k values
         rows = max(1, min(k.shape[0], 65_536 // max(k.shape[1], 1)))
         sample = k[np.linspace(0, k.shape[0] - 1, rows).astype(np.int64)].reshape(-1)[:262_144]
-        return np.quantile(np.abs(sample), [0.25, 0.5, 0.75])
+        return quartiles(np.abs(sample))
 
     def level(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Stored block sums at level k >= base (2**k x 2**k blocks)."""
@@ -236,7 +238,7 @@ class KernelPyramid:
         return blocksum(ab[sl], fr, fc), blocksum(sg[sl], fr, fc)
 
 
-def effective_kernel(kernel: np.ndarray, shared_rows: int, limit: int = 16_000_000) -> np.ndarray:
+def effective_kernel(kernel: np.ndarray, shared_rows: int, limit: int = KRON_LIMIT) -> np.ndarray:
     """The matrix from every input value to every output value of a Dense applied to each of
     `shared_rows` rows: block-diagonal copies of the kernel (the kernel alone when too big)."""
     if shared_rows <= 1 or kernel.size * shared_rows * shared_rows > limit:
@@ -370,6 +372,31 @@ def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | No
     for link in links:
         if link.pyramid is not None:
             cache[(id(link.pyramid.source), link.shared_rows)] = link.pyramid
+
+
+def copy_structure(columns: list[Column], links: list[Link]) -> tuple[list[Column], list[Link]]:
+    """Shallow copies of the columns and links, so that weights can be attached to the copies in a
+    worker thread while the screen keeps drawing from the originals."""
+    return [copy.copy(c) for c in columns], [copy.copy(lk) for lk in links]
+
+
+def aggregation_work(columns: list[Column], links: list[Link]) -> int:
+    """How many kernel values attaching weights to this model sums (the effective, block-diagonal
+    kernel of a Dense on a multi-dimensional input counts as what `effective_kernel` makes)."""
+    total = 0
+    for link in links:
+        if link.kind != "dense":
+            continue
+        size = columns[link.src].block * columns[link.dst].block
+        shared = link.shared_rows
+        total += size * shared * shared if shared > 1 and size * shared * shared <= KRON_LIMIT else size
+    return total
+
+
+def bias_scale(columns: list[Column]) -> float:
+    """The largest |bias| of any column (1.0 when there is none): the fill of a neuron is |b| / this."""
+    biases = [float(np.abs(c.bias).max()) for c in columns if c.bias is not None and c.bias.size]
+    return max(biases) if biases and max(biases) > 0 else 1.0
 
 
 def _norm_names(col: Column, count: int) -> list[str]:
@@ -574,10 +601,23 @@ def edge_bins(mean_abs: np.ndarray, balance: np.ndarray, thresholds: np.ndarray 
     if mean_abs.size == 0:
         return np.zeros(0, dtype=np.int64)
     if thresholds is None:
-        thresholds = np.quantile(mean_abs, [0.25, 0.5, 0.75])
+        thresholds = quartiles(mean_abs)
     magnitude = np.searchsorted(thresholds, mean_abs, side="right")
     sign = np.where(balance >= MIXED_BALANCE, 0, np.where(balance <= -MIXED_BALANCE, 1, 2))
     return sign * MAGNITUDE_BINS + np.minimum(magnitude, MAGNITUDE_BINS - 1)
+
+
+def quartiles(values: np.ndarray) -> np.ndarray:
+    """The 25th, 50th and 75th percentiles (linear interpolation, as np.quantile), by partition:
+    np.quantile imports numpy.ma on first use, which takes ~85 ms on the GUI thread."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if v.size == 0:
+        return np.zeros(3)
+    pos = np.array([0.25, 0.5, 0.75]) * (v.size - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, v.size - 1)
+    part = np.partition(v, sorted({*lo.tolist(), *hi.tolist()}))  # (np.unique imports numpy.ma too)
+    return part[lo] + (part[hi] - part[lo]) * (pos - lo)
 
 
 def scene_bounds(columns: list[Column]) -> tuple[float, float, float, float]:

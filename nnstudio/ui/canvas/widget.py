@@ -7,11 +7,22 @@ weight arrays (`set_weights`) when the Keras build arrives. Layout and level of 
 API (objectName "networkCanvas"):
     set_model(summary, spec)      draw from the analytic shapes now; weights pending
     set_weights(weights | None)   {layer name: Keras get_weights() arrays}; None = pending
+    weightsDrawn()                the weights given last are on screen (at once for small models)
+    lodApplied()                  a level of detail for the current view is on screen
+    busy()                        background work runs or waits; shutdown() joins it
     select_layer(index)           highlight spec.layers[index] (-1: none)
     layerClicked(int)             a click on a column (index in spec.layers)
     fit_view()                    whole network (double-click, F or Home do the same; + and - zoom)
     export_png(path, scale=2), export_svg(path)
     describe_at(x, y) / click_at(x, y)   tooltip text / click at a scene point (tests, keyboard)
+
+Big models (more than SYNC_WORK kernel values) never sum on the GUI thread: the block sums of the
+kernels when weights arrive and the level of detail after the view changes run in one background
+job at a time (`worker.py`), on copies of the columns, and the result replaces what is shown in
+one step when it arrives. Until then the canvas keeps the previous drawing (after an edit: the
+structure with weights pending). Requests made while a job runs wait in one slot, newest wins; a
+result for a model, or a pending state, that was replaced meanwhile is dropped, and so is a level
+of detail for a view that has moved since. Small models do all of it at once, inside the call.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ from PySide6.QtCore import Signal, Slot
 
 from nnstudio.ui.canvas import layout as L
 from nnstudio.ui.canvas.edges import NEGATIVE, PENDING_BIN, POSITIVE, WIDTHS, EdgeLayer, bin_pen
+from nnstudio.ui.canvas.worker import BackgroundJob, JobResult
 
 BACKGROUND = "#ffffff"
 INK = "#2e3440"
@@ -44,6 +56,7 @@ STAGE_STYLE = {  # class -> (symbol, fill)
     "Reshape": ("o", "#dde3ea"),
 }
 LOD_DELAY_MS = 30
+SYNC_WORK = 1_000_000  # models with at most this many kernel values are summed inside the call
 
 
 def _mix(colour: str, t: float) -> QtGui.QColor:
@@ -81,6 +94,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     """The network drawing: columns of neurons joined by their real weights."""
 
     layerClicked = Signal(int)  # index in spec.layers
+    weightsDrawn = Signal()  # the weights given to set_weights are drawn (or pending is shown)
+    lodApplied = Signal()  # a new level of detail is on screen
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +117,15 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._bias_scale = 1.0
         self._shape_key: tuple = ()
         self._pyramids: dict = {}  # kernel pyramids of the current weights, reused after an edit
+        # background work for big models: one job at a time, one waiting request (newest wins)
+        self._jobs = BackgroundJob(self._on_job_done)
+        self.destroyed.connect(self._jobs.close)
+        self._big = False  # more than SYNC_WORK kernel values: summing happens in the background
+        self._structure = 0  # bumped when the shown columns are replaced by a call (edit, pending)
+        self._want: str | None = None  # "weights" or "lod": what to run when the worker is free
+        self._incoming = None  # (structure, weights, matching) waiting for the worker
+        self._running: str | None = None  # the kind of the job in the worker
+        self.last_job_ms = 0.0
 
         self.selection = QtWidgets.QGraphicsRectItem()
         sel_colour = QtGui.QColor(SELECTION)
@@ -149,6 +173,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         """Draw the model from its analytic summary at once; weights are pending until set_weights."""
         self._spec = spec
         self.columns, self.links = L.build_columns(summary, spec)
+        self._big = L.aggregation_work(self.columns, self.links) > SYNC_WORK
+        self._structure += 1  # a job still running for the old model is dropped
+        self._want, self._incoming = None, None
         self.edges.set_bounds(*L.scene_bounds(self.columns))
         self.weights = None
         self.pending = True
@@ -163,14 +190,44 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.select_layer(self.selected_index)
 
     def set_weights(self, weights: dict[str, list[np.ndarray]] | None) -> None:
-        """Show the real weights (layer name -> Keras get_weights() arrays); None: pending."""
+        """Show the real weights (layer name -> Keras get_weights() arrays); None: pending.
+
+        Small models are drawn inside the call; for a big one the kernels are summed in the
+        background and `weightsDrawn` is emitted once the drawing is on screen."""
+        matching = self._matching(weights)
+        kernels = bool(matching) and any(lk.kind == "dense" and lk.layer_name in matching for lk in self.links)
+        if self._big and kernels:
+            self._incoming = (self._structure, weights, matching)
+            self._want = "weights"
+            self._kick()
+            self._update_status()
+            return
+        self._structure += 1  # replaces what is shown now: older background results are dropped
+        self._want, self._incoming = None, None
+        columns, links = L.copy_structure(self.columns, self.links)
+        L.apply_weights(columns, links, matching, self._pyramids)
+        self.columns, self.links = columns, links
         self.weights = weights
         self.pending = weights is None
-        L.apply_weights(self.columns, self.links, self._matching(weights), self._pyramids)
-        biases = [np.abs(c.bias).max() for c in self.columns if c.bias is not None and c.bias.size]
-        self._bias_scale = float(max(biases)) if biases and max(biases) > 0 else 1.0
+        self._bias_scale = L.bias_scale(columns)
         self._update_status()
         self.refresh_lod()
+        self.weightsDrawn.emit()
+
+    def busy(self) -> bool:
+        """A background job runs or waits (big models only), or the lines of the newest level of
+        detail are still being rasterised in slices (see edges.py)."""
+        return self._jobs.running or self._want is not None or not self.edges.settled()
+
+    def shutdown(self) -> None:
+        """Stop background work for good and join its thread (also done when the widget is destroyed)."""
+        self._want, self._incoming = None, None
+        self._jobs.close()
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        self._want, self._incoming = None, None
+        self._jobs.wait()
+        super().closeEvent(event)
 
     def select_layer(self, index: int) -> None:
         """Highlight the layer at `index` in spec.layers (-1: none)."""
@@ -277,7 +334,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     @Slot()
     def refresh_lod(self) -> None:
-        """Recompute groups and edges for what is on screen, and update the items."""
+        """Recompute groups and edges for what is on screen, and update the items (for a big
+        model with weights: in the background; `lodApplied` says when it is on screen)."""
         self._lod_timer.stop()
         if not self.columns:
             self.lod = L.Lod({}, [])
@@ -285,11 +343,89 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.neurons.clear()
             self.counts.clear()
             return
-        self.lod = L.compute_lod(self.columns, self.links, self.view_rect(), self._pixels())
+        if self._big and any(lk.pyramid is not None for lk in self.links):
+            self._place_headers()
+            self._place_selection()
+            if self._want is None:
+                self._want = "lod"
+            self._kick()
+            return
+        self._show_lod(L.compute_lod(self.columns, self.links, self.view_rect(), self._pixels()))
+
+    def _show_lod(self, lod: L.Lod) -> None:
+        self.lod = lod
         self.edges.update_lod(self.lod, self._pixel_scale()[1])
         self._draw_neurons()
         self._place_headers()
         self._place_selection()
+        self.lodApplied.emit()
+
+    # -- background work (big models) ---------------------------------------------------------
+
+    def _view_key(self) -> tuple:
+        return (self.view_rect(), self._pixels())
+
+    def _kick(self) -> None:
+        """Start the waiting request if the worker is free. Its inputs are taken now, so a
+        request that waited runs on the newest weights, model and view."""
+        if self._jobs.running or self._want is None:
+            return
+        want, self._want = self._want, None
+        view, pixels = self.view_rect(), self._pixels()
+        if want == "weights":
+            structure, weights, matching = self._incoming
+            self._incoming = None
+            if structure != self._structure:
+                return
+            columns, links = L.copy_structure(self.columns, self.links)
+            cache = dict(self._pyramids)
+
+            def job():
+                L.apply_weights(columns, links, matching, cache)
+                return columns, links, cache, L.bias_scale(columns), L.compute_lod(columns, links, view, pixels)
+
+            self._jobs.start(("weights", structure, (view, pixels), weights), job)
+            self._running = want
+            self._update_status()
+        else:
+            columns, links = self.columns, self.links
+            self._jobs.start(
+                ("lod", self._structure, (view, pixels), columns),
+                lambda: L.compute_lod(columns, links, view, pixels),
+            )
+            self._running = want
+
+    @Slot(object)
+    def _on_job_done(self, result: JobResult) -> None:
+        self._jobs.done()
+        self._running = None
+        self.last_job_ms = result.elapsed_ms
+        kind, structure, view_key, extra = result.tag
+        current = structure == self._structure
+        if result.error is not None:
+            if current:
+                self.status.setText(f"could not draw the weights: {result.error[:120]}")
+        elif kind == "weights" and current:
+            # newer than what is shown: take it, even when newer weights already wait (during
+            # training they always do, and dropping would show none until it stops)
+            columns, links, cache, scale, lod = result.value
+            self.columns, self.links = columns, links
+            self._pyramids = cache
+            self._bias_scale = scale
+            self.weights = extra
+            self.pending = False
+            self._show_lod(lod)
+            if view_key != self._view_key() and self._want is None:
+                self._want = "lod"
+            self.weightsDrawn.emit()
+        elif kind == "lod" and current and extra is self.columns:
+            if view_key == self._view_key():
+                self._show_lod(result.value)
+            elif self._want is None:  # the view moved meanwhile: a stale detail is dropped
+                self._want = "lod"
+        self._kick()
+        if kind == "weights" and result.error is None:
+            self._update_status()
 
     @Slot()
     def _on_resized(self, *args) -> None:
@@ -447,7 +583,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.columns[lk.src].block * self.columns[lk.dst].block for lk in self.links if lk.kind == "dense"
         )
         text = f"{neurons:,} neurons · {weights:,} weights"
-        if self.pending:
+        if self._incoming is not None or self._running == "weights":
+            text += " · drawing the weights…" if self.pending else " · updating the weights…"
+        elif self.pending:
             text += " · weights pending (building with Keras…)"
         else:
             text += "\nhover: values · wheel: zoom · drag: pan · double-click: fit"
