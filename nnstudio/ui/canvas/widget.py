@@ -225,8 +225,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._jobs.close()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
-        self._want, self._incoming = None, None
-        self._jobs.wait()
+        # pyqtgraph's close() has cleared the scene already: this canvas draws nothing any more
+        self.shutdown()
         super().closeEvent(event)
 
     def select_layer(self, index: int) -> None:
@@ -397,6 +397,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     @Slot(object)
     def _on_job_done(self, result: JobResult) -> None:
+        if self._jobs.closed:  # posted just before the canvas was shut down or destroyed
+            return
         self._jobs.done()
         self._running = None
         self.last_job_ms = result.elapsed_ms

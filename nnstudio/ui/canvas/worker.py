@@ -48,6 +48,11 @@ class BackgroundJob:
         self.threads_used: set[str] = set()  # names of the threads jobs ran in (tests)
 
     @property
+    def closed(self) -> bool:
+        """close() was called: results that still arrive are to be ignored."""
+        return self._closed
+
+    @property
     def running(self) -> bool:
         """A job was started and its result has not been taken with `done()` yet."""
         return self._thread is not None

@@ -1,0 +1,212 @@
+"""The canvas keeps the GUI thread free for big models: kernels are summed and the level of detail
+is recomputed in a background job, newest wins, and the job is joined when the canvas goes."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+from nnstudio.core.spec import ModelSpec
+from nnstudio.core.summary import analyze
+from nnstudio.ui.canvas import NetworkCanvas
+from nnstudio.ui.canvas import layout as L
+from nnstudio.ui.canvas import widget as W
+
+
+def mlp_spec(sizes: list[int]) -> ModelSpec:
+    spec = ModelSpec()
+    spec = spec.inserted(0, spec.new_layer("Input", shape=[sizes[0]]))
+    for units in sizes[1:]:
+        spec = spec.inserted(len(spec.layers), spec.new_layer("Dense", units=units, activation="relu"))
+    return spec
+
+
+def weights_for(sizes: list[int], seed: int = 0) -> dict[str, list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    out = {}
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:], strict=False)):
+        kernel = rng.standard_normal((a, b), dtype=np.float32)
+        kernel *= 0.05
+        out["dense" if i == 0 else f"dense_{i}"] = [kernel, rng.normal(0, 0.1, b).astype(np.float32)]
+    return out
+
+
+def make_canvas(qtbot, spec, size=(1200, 800)) -> NetworkCanvas:
+    canvas = NetworkCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(*size)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.set_model(analyze(spec, param_budget=10**9), spec)
+    return canvas
+
+
+class Heartbeat:
+    """A 10 ms QTimer on the GUI thread; max_gap_ms is the longest time between two ticks."""
+
+    def __init__(self) -> None:
+        self.timer = QtCore.QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+        self.last = time.perf_counter()
+        self.max_gap_ms = 0.0
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.max_gap_ms = max(self.max_gap_ms, (now - self.last) * 1000)
+        self.last = now
+
+    def stop(self) -> float:
+        self._tick()
+        self.timer.stop()
+        return self.max_gap_ms
+
+
+@pytest.fixture
+def gui_thread_calls(monkeypatch):
+    """Records, for every kernel pyramid built and every level of detail computed over real
+    weights, whether it ran on the GUI (main) thread."""
+    calls: list[tuple[str, bool]] = []
+    pyramid_init = L.KernelPyramid.__init__
+    compute_lod = L.compute_lod
+
+    def init(self, *args, **kwargs):
+        calls.append(("pyramid", threading.current_thread() is threading.main_thread()))
+        pyramid_init(self, *args, **kwargs)
+
+    def lod(columns, links, *args, **kwargs):
+        if any(link.pyramid is not None for link in links):
+            calls.append(("lod", threading.current_thread() is threading.main_thread()))
+        return compute_lod(columns, links, *args, **kwargs)
+
+    monkeypatch.setattr(L.KernelPyramid, "__init__", init)
+    monkeypatch.setattr(L, "compute_lod", lod)
+    return calls
+
+
+def test_a_20m_weight_model_is_summed_off_the_gui_thread(qtbot, gui_thread_calls):
+    sizes = [2560, 2560, 2560, 2560]  # 3 kernels of 6.5 M: 19.7 M weights, 79 MB
+    spec = mlp_spec(sizes)
+    weights = weights_for(sizes)
+    canvas = make_canvas(qtbot, spec)
+    assert canvas.pending
+    beat = Heartbeat()
+    with qtbot.waitSignal(canvas.weightsDrawn, timeout=60_000):
+        canvas.set_weights(weights)
+        assert canvas.pending  # the call returns at once; the previous (pending) drawing stays
+        assert "drawing the weights" in canvas.status.textItem.toPlainText()
+    gap = beat.stop()
+    assert not canvas.pending and canvas.weights is weights
+    assert gui_thread_calls and all(kind == "pyramid" for kind, _ in gui_thread_calls[:3])
+    assert not any(on_gui for _, on_gui in gui_thread_calls), gui_thread_calls
+    assert gap < 250, f"the GUI thread was blocked {gap:.0f} ms while the weights were summed"
+    # the aggregated edges are the real block means of the kernel
+    ll = canvas.lod.links[0]
+    a, b = canvas.lod.columns[0], canvas.lod.columns[1]
+    i, j = ll.src[3], ll.dst[3]
+    block = weights["dense"][0][a.starts[i] : a.ends[i], b.starts[j] : b.ends[j]]
+    assert ll.mean_abs[3] == pytest.approx(np.abs(block).mean(), rel=1e-4)
+
+    # zooming: the level of detail follows in the background too
+    gui_thread_calls.clear()
+    fitted = canvas.lod.columns[1].level
+    beat = Heartbeat()
+    with qtbot.waitSignal(canvas.lodApplied, timeout=30_000):
+        canvas.view.scaleBy((0.02, 0.02))  # as a wheel does: the update is debounced, then queued
+    qtbot.waitUntil(lambda: not canvas.busy(), timeout=30_000)
+    gap = beat.stop()
+    assert canvas.lod.columns[1].level < fitted
+    assert gui_thread_calls and not any(on_gui for _, on_gui in gui_thread_calls), gui_thread_calls
+    assert gap < 250
+
+
+def test_newest_weights_win_and_stale_results_are_dropped(qtbot, monkeypatch):
+    monkeypatch.setattr(W, "SYNC_WORK", 0)  # every model counts as big
+    sizes = [300, 200, 10]
+    spec = mlp_spec(sizes)
+    canvas = make_canvas(qtbot, spec)
+    w1, w2, w3 = (weights_for(sizes, seed) for seed in (1, 2, 3))
+    runs = canvas._jobs.jobs_run
+    canvas.set_weights(w1)
+    canvas.set_weights(w2)  # waits, then is replaced by w3 before it runs
+    canvas.set_weights(w3)
+    qtbot.waitUntil(lambda: not canvas.busy() and canvas.weights is w3, timeout=10_000)
+    assert canvas._jobs.jobs_run - runs == 2  # w1 (already running) and w3
+    assert canvas._jobs.threads_used == {"canvas-worker"}
+    canvas.view.setRange(xRange=(-0.1, 1.1), yRange=(-3, 3), padding=0)  # single weights of dense
+    canvas.refresh_lod()
+    qtbot.waitUntil(lambda: not canvas.busy(), timeout=10_000)
+    link = canvas.lod.links[0]
+    assert link.individual
+    a, b = canvas.lod.columns[0], canvas.lod.columns[1]
+    expected = w3["dense"][0][a.starts[link.src], b.starts[link.dst]]
+    np.testing.assert_allclose(link.balance * link.mean_abs, expected, rtol=1e-6)
+
+    # an edit while a job runs: its result belongs to the old model and is dropped
+    canvas.set_weights(weights_for(sizes, 4))
+    other = mlp_spec([300, 50, 10])
+    canvas.set_model(analyze(other), other)
+    qtbot.waitUntil(lambda: not canvas.busy(), timeout=10_000)
+    assert canvas.pending and canvas.weights is None
+    assert all(link.pyramid is None for link in canvas.links)
+    assert [c.n for c in canvas.columns] == [300, 50, 10]
+
+    # pending (None) given while a job runs wins over the job's weights
+    w5 = weights_for([300, 50, 10], 5)
+    canvas.set_weights(w5)
+    canvas.set_weights(None)
+    qtbot.waitUntil(lambda: not canvas.busy(), timeout=10_000)
+    assert canvas.pending and "pending" in canvas.status.textItem.toPlainText()
+
+
+def test_a_stale_level_of_detail_is_dropped_for_the_newest_view(qtbot, monkeypatch):
+    monkeypatch.setattr(W, "SYNC_WORK", 0)
+    sizes = [784, 512, 256, 10]
+    spec = mlp_spec(sizes)
+    canvas = make_canvas(qtbot, spec, size=(1600, 1000))
+    with qtbot.waitSignal(canvas.weightsDrawn, timeout=10_000):
+        canvas.set_weights(weights_for(sizes))
+    y = canvas.columns[1].y_of(300)
+    x1, x2 = canvas.columns[1].x, canvas.columns[2].x
+    canvas.view.setRange(xRange=(x1 - 0.05, x2 + 0.05), yRange=(y - 40, y + 40), padding=0)
+    canvas.refresh_lod()  # this job's view is already stale when it ends
+    canvas.view.setRange(xRange=(x1 - 0.05, x2 + 0.05), yRange=(y - 3, y + 3), padding=0)
+    canvas.refresh_lod()
+    qtbot.waitUntil(lambda: not canvas.busy(), timeout=10_000)
+    expected = L.compute_lod(canvas.columns, canvas.links, canvas.view_rect(), canvas._pixels())
+    assert {ci: cl.level for ci, cl in canvas.lod.columns.items()} == {
+        ci: cl.level for ci, cl in expected.columns.items()
+    }
+    assert canvas.lod.columns[1].level == 0
+
+
+def test_closing_or_deleting_the_canvas_joins_its_worker(qtbot, monkeypatch):
+    monkeypatch.setattr(W, "SYNC_WORK", 0)
+    sizes = [1024, 1024, 1024]
+    spec = mlp_spec(sizes)
+    weights = weights_for(sizes)
+
+    def worker_alive() -> bool:
+        return any(t.name == "canvas-worker" and t.is_alive() for t in threading.enumerate())
+
+    canvas = make_canvas(qtbot, spec)
+    canvas.set_weights(weights)
+    assert canvas._jobs.running
+    canvas.close()
+    assert not worker_alive()
+
+    loose = NetworkCanvas()  # no parent, not handed to qtbot: deleted by Qt
+    loose.resize(800, 600)
+    loose.set_model(analyze(spec), spec)
+    loose.set_weights(weights)
+    assert loose._jobs.running
+    gone = []
+    loose.destroyed.connect(lambda *args: gone.append(True))
+    loose.deleteLater()
+    qtbot.waitUntil(lambda: bool(gone), timeout=5_000)
+    assert not worker_alive()
