@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QDockWidget,
     QFrame,
     QLabel,
@@ -36,7 +37,9 @@ from nnstudio.ui.file_actions import FileActions
 from nnstudio.ui.summary_table import CONFIRMED, FAILED, MISMATCH, SummaryTable
 
 APP_NAME = "nnstudio"
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: the Weights dock beside the Summary
+SUMMARY_HEIGHT = 245  # the table's header, two rows, the totals and the Keras mark without scrolling
+NARROW_MIDDLE = 640  # below this width between the side columns, Summary and Weights are tabs
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 HINT = "Drag a layer from Layers into Model (or double-click it to append) · Ctrl+Z undoes any edit"
@@ -60,6 +63,60 @@ def _placeholder(object_name: str, text: str) -> QLabel:
     label.setMargin(16)
     label.setEnabled(False)
     return label
+
+
+class WeightsPanel(QStackedWidget):
+    """The Weights dock: the selected layer's kernel histogram (developer E's widget), or a clear message.
+
+    The histogram (pyqtgraph) is installed by `install_histogram()`, which the window calls with the
+    canvas, after it is shown; until then, and for layers without a kernel, a message says why there
+    is nothing to draw.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("weightsPanel")
+        self.message = QLabel(self)
+        self.message.setObjectName("weightsMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setMargin(12)
+        self.message.setEnabled(False)
+        self.addWidget(self.message)
+        self.histogram = None
+        self._shown: tuple[str, Any] | None = None  # (layer name, kernel array) on the histogram now
+
+    def install_histogram(self) -> bool:
+        if self.histogram is not None:
+            return True
+        cls = _optional("nnstudio.ui.histogram", "WeightHistogram")
+        if cls is None:
+            return False
+        try:
+            self.histogram = cls(self)
+        except Exception:
+            self.histogram = None
+            return False
+        self.addWidget(self.histogram)
+        return True
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.setCurrentWidget(self.message)
+
+    def show_kernel(self, name: str, arrays: list) -> None:
+        """The histogram of `arrays[0]` (recomputed only when the layer or its arrays changed)."""
+        if self.histogram is None:
+            return
+        shown = self._shown
+        if shown is None or shown[0] != name or shown[1] is not arrays[0] or self.currentWidget() is not self.histogram:
+            self.histogram.set_layer_weights(name, arrays)
+            self._shown = (name, arrays[0])
+        self.setCurrentWidget(self.histogram)
+
+    def forget(self) -> None:
+        """Someone else (the training panel) drew on the histogram: redraw on the next `show_kernel`."""
+        self._shown = None
 
 
 def ask_restore(parent: QWidget | None, text: str) -> bool:
@@ -103,6 +160,7 @@ class MainWindow(QMainWindow):
         self.keras_message = ""
         self._file_weights: tuple[ModelSpec, dict] | None = None
         self._carried_weights: dict | None = None
+        self._panel_has_service = False
         self._expected_request: int | None = None
         self.setDockNestingEnabled(True)
         self.setDocumentMode(True)
@@ -122,10 +180,13 @@ class MainWindow(QMainWindow):
         else:
             self.load_canvas(initial=True)
         self._build_docks()
+        if not defer_canvas:
+            self.weights_panel.install_histogram()
         self._build_status_bar()
         self._build_menus()
         self._connect()
         self.resize(1400, 900)
+        self._default_sizes()
         self.restore_layout()
         self._update_title()
         self.statusBar().showMessage(HINT)
@@ -141,6 +202,9 @@ class MainWindow(QMainWindow):
         """Create the network canvas (another developer's widget; a placeholder when it is missing)."""
         if self.canvas is not None:
             return
+        if not initial:
+            self.weights_panel.install_histogram()
+            self._refresh_weights_view()
         canvas_class = _optional("nnstudio.ui.canvas", "NetworkCanvas")
         if canvas_class is not None:
             try:
@@ -216,25 +280,92 @@ class MainWindow(QMainWindow):
             "nnstudio.ui.compile_settings", "CompileSettings", "compileSettings", "compile settings", self.document
         )
         self.summary_table = SummaryTable(self.document)
+        self.weights_panel = WeightsPanel()
 
         self._make_dock("Layers", "paletteDock", self.palette_widget, left)
         self._make_dock("Model", "layerStackDock", self.layer_stack, left)
         self._make_dock("Properties", "propertyDock", self.property_editor, right)
-        self._make_dock("Compile", "compileDock", self.compile_settings, right)
+        self._compact_combos(self.compile_settings)
+        self._make_dock("Compile", "compileDock", self._scrolling(self.compile_settings, "compileScroller"), right)
         self._make_dock("Summary", "summaryDock", self.summary_table, bottom)
+        self._make_dock("Weights", "weightsDock", self.weights_panel, bottom)
         self.splitDockWidget(self.docks["paletteDock"], self.docks["layerStackDock"], Qt.Orientation.Vertical)
         self.splitDockWidget(self.docks["propertyDock"], self.docks["compileDock"], Qt.Orientation.Vertical)
+        self.splitDockWidget(self.docks["summaryDock"], self.docks["weightsDock"], Qt.Orientation.Horizontal)
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, right)
-        self._default_sizes()
+        self._show_all_metrics()
+
+    @staticmethod
+    def _scrolling(widget: QWidget, object_name: str) -> QScrollArea:
+        """`widget` at its natural size when there is room, scrolled when the window is small."""
+        scroller = QScrollArea()
+        scroller.setObjectName(object_name)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroller.setWidget(widget)
+        # As wide as the widget needs: it scrolls up and down only.
+        bar = scroller.verticalScrollBar().sizeHint().width()
+        scroller.setMinimumWidth(widget.minimumSizeHint().width() + bar)
+        return scroller
+
+    @staticmethod
+    def _compact_combos(widget: QWidget) -> None:
+        """Combo boxes as wide as the dock gives them, not as their longest entry (the list shows it whole)."""
+        for combo in widget.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
+
+    def _show_all_metrics(self) -> None:
+        """Every metric check box in view, not a few in a scrolled list (the dock scrolls instead)."""
+        metrics = getattr(self.compile_settings, "metrics", None)
+        if metrics is None or not hasattr(metrics, "sizeHintForRow") or metrics.count() == 0:
+            return
+        height = metrics.sizeHintForRow(0) * metrics.count() + 2 * metrics.frameWidth() + 6
+        metrics.setMinimumHeight(height)
+        metrics.setMaximumHeight(height)
+        metrics.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        metrics.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        metrics.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a narrow window: "sparse_ca…accuracy"
+        for i in range(metrics.count()):
+            item = metrics.item(i)
+            if not item.toolTip():
+                item.setToolTip(item.text())
+
+    def _compile_height(self) -> int:
+        return self.compile_settings.sizeHint().height() + 32  # and the dock's title bar
 
     def _default_sizes(self) -> None:
+        """Docks sized for the window's size: the canvas gets the most room, every panel stays readable."""
+        width, height = max(self.width(), 900), max(self.height(), 600)
+        side_left = max(215, min(270, int(width * 0.19)))
+        side_right = max(300, min(350, int(width * 0.245)), self.docks["compileDock"].widget().minimumWidth())
         self.resizeDocks(
-            [self.docks["paletteDock"], self.docks["propertyDock"]], [300, 330], Qt.Orientation.Horizontal
+            [self.docks["paletteDock"], self.docks["propertyDock"]], [side_left, side_right], Qt.Orientation.Horizontal
         )
-        self.resizeDocks([self.docks["paletteDock"], self.docks["layerStackDock"]], [395, 455], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["propertyDock"], self.docks["compileDock"]], [480, 260], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["summaryDock"]], [230], Qt.Orientation.Vertical)
+        column = height - 60  # menu and status bars
+        palette = min(int(column * 0.5), 380)
+        self.resizeDocks(
+            [self.docks["paletteDock"], self.docks["layerStackDock"]], [palette, column - palette], Qt.Orientation.Vertical
+        )
+        compile_height = min(self._compile_height(), int(column * 0.55))
+        self.resizeDocks(
+            [self.docks["propertyDock"], self.docks["compileDock"]],
+            [column - compile_height, compile_height],
+            Qt.Orientation.Vertical,
+        )
+        summary, weights_dock = self.docks["summaryDock"], self.docks["weightsDock"]
+        middle = width - side_left - side_right
+        if middle < NARROW_MIDDLE:  # no room for both side by side: tabs, each readable
+            self.tabifyDockWidget(summary, weights_dock)
+            summary.raise_()
+        elif self.tabifiedDockWidgets(summary) and weights_dock in self.tabifiedDockWidgets(summary):
+            self.splitDockWidget(summary, weights_dock, Qt.Orientation.Horizontal)
+        self.resizeDocks([summary], [SUMMARY_HEIGHT], Qt.Orientation.Vertical)
+        if middle >= NARROW_MIDDLE:
+            weights = middle * 9 // 20
+            self.resizeDocks([summary, weights_dock], [middle - weights, weights], Qt.Orientation.Horizontal)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -324,7 +455,7 @@ class MainWindow(QMainWindow):
 
         view_menu = menu.addMenu("&View")
         self.view_menu = view_menu
-        for name in ("paletteDock", "layerStackDock", "propertyDock", "compileDock", "summaryDock"):
+        for name in ("paletteDock", "layerStackDock", "propertyDock", "compileDock", "summaryDock", "weightsDock"):
             view_menu.addAction(self.docks[name].toggleViewAction())
         self._dock_separator = view_menu.addSeparator()
         self.fit_action = self._action("&Fit Canvas", self.fit_canvas, "Ctrl+0", "Show the whole network")
@@ -384,6 +515,10 @@ class MainWindow(QMainWindow):
             return
         self.model_service = model_service
         self.files.attach_service(model_service)
+        panel = self.training_panel
+        if panel is not None and not self._panel_has_service and hasattr(panel, "on_build_finished"):
+            model_service.buildFinished.connect(panel.on_build_finished)  # the panel came first
+            self._panel_has_service = True
         self._set_keras_state("idle", "Keras: starting soon")
         for name, slot in (
             ("engineStateChanged", self._on_engine_state),
@@ -403,8 +538,15 @@ class MainWindow(QMainWindow):
         state = self.settings.value(STATE_KEY)
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state, LAYOUT_VERSION)
+        # A layout of an older version is not restored (its docks differ): the defaults apply.
+        self._layout_restored = state is not None and bool(self.restoreState(state, LAYOUT_VERSION))
+        self._sized = self._layout_restored
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._sized:  # the default dock sizes, now that the window has its real size
+            self._sized = True
+            self._default_sizes()
 
     def save_layout(self) -> None:
         self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
@@ -416,6 +558,7 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             dock.show()
         self.restoreState(self._default_state, LAYOUT_VERSION)
+        self._default_sizes()
 
     # -- service ----------------------------------------------------------------------------------------
 
@@ -444,17 +587,32 @@ class MainWindow(QMainWindow):
         dock = self._make_dock("Training", "trainingDock", scroller, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["summaryDock"], dock)
         self.docks["summaryDock"].raise_()
-        self.resizeDocks([self.docks["summaryDock"]], [230], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["summaryDock"]], [SUMMARY_HEIGHT], Qt.Orientation.Vertical)
         self.view_menu.insertAction(self._dock_separator, dock.toggleViewAction())
+        self._attach_panel()
         state = self.settings.value(STATE_KEY)
-        if state is not None:
+        if state is not None and self._layout_restored:
             self.restoreState(state, LAYOUT_VERSION)  # now with the Training dock in its place
-        self._default_state = self.saveState(LAYOUT_VERSION) if state is None else self._default_state
-        for name, slot in (("weightsUpdated", self._on_trained_weights), ("resetDone", self._on_trained_weights)):
+        else:
+            self._default_state = self.saveState(LAYOUT_VERSION)
+        for name, slot in (("weightsUpdated", self._on_training_snapshot), ("resetDone", self._on_trained_weights)):
             signal = getattr(training_service, name, None)
             if signal is not None:
                 signal.connect(slot)
         return True
+
+    def _attach_panel(self) -> None:
+        """Let the training panel move the histogram with the training snapshots (the window feeds
+        the canvas itself) and start Train from the weights Keras last built (what is on screen)."""
+        attach = getattr(self.training_panel, "attach", None)
+        if attach is None:
+            return
+        try:
+            attach(histogram=self.weights_panel.histogram, model_service=self.model_service)
+        except Exception as exc:
+            self.statusBar().showMessage(f"The training panel could not follow the weights: {exc}", 8000)
+            return
+        self._panel_has_service = self.model_service is not None
 
     def _trained_weights(self) -> dict | None:
         service = self.training_service
@@ -466,7 +624,15 @@ class MainWindow(QMainWindow):
             return None
 
     @Slot(object)
-    def _on_trained_weights(self, weights) -> None:
+    def _on_training_snapshot(self, weights) -> None:
+        """A snapshot during training: the training panel moves the histogram, the window the rest."""
+        panel_draws = self.weights_panel.histogram is not None and hasattr(self.training_panel, "attach")
+        if panel_draws:
+            self.weights_panel.forget()
+        self._on_trained_weights(weights, histogram=not panel_draws)
+
+    @Slot(object)
+    def _on_trained_weights(self, weights, histogram: bool = True) -> None:
         """Training (or its Reset) gave new weights: draw them, and keep them across the next builds."""
         if not weights:
             return
@@ -477,6 +643,43 @@ class MainWindow(QMainWindow):
         if self.canvas is not None and hasattr(self.canvas, "set_weights"):
             with contextlib.suppress(Exception):
                 self.canvas.set_weights(weights)
+        if histogram:
+            self._refresh_weights_view()
+
+    def _refresh_weights_view(self) -> None:
+        """The Weights dock for the selected layer: its kernel's histogram, or why there is none."""
+        panel = getattr(self, "weights_panel", None)
+        if panel is None:
+            return
+        spec = self.document.spec
+        index = self._selected()
+        if not 0 <= index < len(spec.layers):
+            panel.show_message("Select a layer to see the histogram of its weights.")
+            return
+        layer = spec.layers[index]
+        title = f"{layer.name} ({layer.class_name})"
+        if panel.histogram is None:
+            panel.show_message(f"{title}: the weight histogram is not available.")
+            return
+        weights = self.current_weights()
+        arrays = weights.get(layer.name) if weights else None
+        if arrays and getattr(arrays[0], "ndim", 0) >= 2:
+            panel.show_kernel(layer.name, arrays)
+            return
+        row = next((r for r in self.document.summary().rows if r.index == index), None)
+        if row is not None and row.error:
+            panel.show_message(f"{title} cannot be built yet: {row.error}")
+        elif layer.class_name == "Input" or row is None or row.params == 0:
+            panel.show_message(f"{title} has no weights: it passes values on without learning any.")
+        elif arrays:
+            shapes = ", ".join("×".join(str(d) for d in getattr(a, "shape", ())) or "?" for a in arrays)
+            panel.show_message(
+                f"{title} has no kernel: only {len(arrays)} per-feature vectors ({shapes}), no weights between neurons."
+            )
+        elif self.keras_state == "error":
+            panel.show_message(f"No weights for {title}: {self.keras_message}")
+        else:
+            panel.show_message(f"{title}: waiting for Keras to build its weights…")
 
     def start_service(self) -> None:
         """Start the Keras engine (call right after the window is shown) and build the current model."""
@@ -573,6 +776,7 @@ class MainWindow(QMainWindow):
             except Exception as exc:
                 self.statusBar().showMessage(f"The canvas could not show the weights: {exc}", 6000)
         self._set_keras_state("ready", f"Built in {result.elapsed_ms:.0f} ms")
+        self._refresh_weights_view()
         self.kerasSettled.emit(MISMATCH if self.summary_table.state == MISMATCH else CONFIRMED)
 
     @Slot(object)
@@ -585,6 +789,7 @@ class MainWindow(QMainWindow):
         if self._carried_weights and self.canvas is not None and hasattr(self.canvas, "set_weights"):
             with contextlib.suppress(Exception):  # the last good weights, wherever they still fit
                 self.canvas.set_weights(self._carried_weights)
+        self._refresh_weights_view()
         self.kerasSettled.emit(FAILED)
 
     @Slot(object, object)
@@ -592,6 +797,7 @@ class MainWindow(QMainWindow):
         self._file_weights = (spec, weights)
         self._carried_weights = weights  # set into every layer of the document they fit
         self.statusBar().showMessage("Read the file's weights with Keras", 6000)
+        self._refresh_weights_view()
         if self.document.summary().ok:
             self._request_build()
 
@@ -617,6 +823,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message, 8000)
             self._set_keras_state("error", f"Not sent to Keras: {message}")
         self._update_actions()
+        self._refresh_weights_view()
 
     @Slot(int)
     def _on_selection_changed(self, index: int) -> None:
@@ -624,6 +831,7 @@ class MainWindow(QMainWindow):
             with contextlib.suppress(Exception):
                 self.canvas.select_layer(index)
         self._update_actions()
+        self._refresh_weights_view()
 
     @Slot(int)
     def _on_canvas_clicked(self, index: int) -> None:

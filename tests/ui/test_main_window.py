@@ -64,7 +64,7 @@ class FakeService(QObject):
     def shutdown(self) -> None:
         self.started = False
 
-    def answer(self, spec=None, params_delta: int = 0, elapsed_ms: float = 42.0) -> BuildResult:
+    def answer(self, spec=None, params_delta: int = 0, elapsed_ms: float = 42.0, weights=None) -> BuildResult:
         """Emit a BuildResult that matches the analytic summary of `spec` (the last requested one)."""
         spec = spec if spec is not None else self.builds[-1][0]
         summary = analyze(spec)
@@ -86,7 +86,7 @@ class FakeService(QObject):
             summary.total_params + params_delta * len(rows),
             summary.trainable_params,
             summary.non_trainable_params,
-            {},
+            weights if weights is not None else {},
             elapsed_ms,
         )
         self.buildFinished.emit(result)
@@ -369,6 +369,12 @@ def test_keras_confirms_the_lesson(keras_window, qtbot):
     assert window.keras_label.text().startswith("Built in ")
     weights = window.current_weights()
     assert [w.shape for w in weights["dense"]] == [(20, 64), (64,)]
+    # the Weights dock shows the histogram of the selected layer's Keras kernel
+    window.document.select_layer(2)
+    assert_histogram_of(window, "dense_1", weights["dense_1"][0])
+    assert window.weights_panel.histogram.counts.sum() == 640
+    window.document.select_layer(1)
+    assert_histogram_of(window, "dense", weights["dense"][0])
     # an edit is confirmed again
     with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS) as blocker:
         window.document.set_param(1, "units", 32)
@@ -626,3 +632,98 @@ def test_the_table_copies_as_keras_prints_it(fake_window):
         " Trainable params: 1,994 (7.79 KB)",
         " Non-trainable params: 0 (0.00 B)",
     ]
+
+
+# -- the Weights dock -------------------------------------------------------------------------------------
+
+
+def lesson_weights(seed: int = 0) -> dict:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return {
+        "dense": [rng.normal(size=(20, 64)).astype("float32"), np.zeros(64, "float32")],
+        "dense_1": [rng.normal(size=(64, 10)).astype("float32"), np.zeros(10, "float32")],
+    }
+
+
+def assert_histogram_of(window, name: str, kernel) -> None:
+    """The Weights dock shows the histogram of exactly `kernel`'s values."""
+    import numpy as np
+
+    panel = window.weights_panel
+    histogram = panel.histogram
+    assert panel.currentWidget() is histogram
+    assert histogram.layer_name == name
+    assert histogram.counts.sum() == kernel.size
+    expected, _ = np.histogram(kernel.astype("float64"), bins=histogram.edges)
+    assert list(histogram.counts) == list(expected)
+
+
+def test_weights_dock_follows_the_selection_and_the_builds(fake_window, qtbot):
+    window, service = fake_window
+    panel = window.weights_panel
+    assert window.findChild(QWidget, "weightHistogram") is not None
+    assert window.docks["weightsDock"].toggleViewAction() in window.view_menu.actions()
+    window.document.select_layer(2)
+    assert panel.currentWidget() is panel.message
+    assert "waiting for Keras" in panel.message.text()
+    weights = lesson_weights()
+    with qtbot.waitSignal(window.kerasSettled):
+        service.answer(weights=weights)
+    assert_histogram_of(window, "dense_1", weights["dense_1"][0])
+    assert panel.histogram.counts.sum() == 640
+    window.document.select_layer(1)
+    assert_histogram_of(window, "dense", weights["dense"][0])
+    window.summary_table.view.selectRow(1)  # selecting in the table selects everywhere
+    assert_histogram_of(window, "dense_1", weights["dense_1"][0])
+    window.document.select_layer(0)
+    assert panel.currentWidget() is panel.message
+    assert "input_layer (Input) has no weights" in panel.message.text()
+    window.document.select_layer(-1)
+    assert "Select a layer" in panel.message.text()
+
+
+def test_weights_dock_explains_layers_without_a_kernel(fake_window, qtbot):
+    import numpy as np
+
+    window, service = fake_window
+    doc = window.document
+    doc.insert_layer(2, "Dropout")
+    doc.insert_layer(2, "BatchNormalization")
+    names = [layer.name for layer in doc.spec.layers]
+    weights = lesson_weights()
+    weights[names[2]] = [np.ones(64, "float32"), np.zeros(64, "float32"), np.zeros(64, "float32"), np.ones(64, "float32")]
+    with qtbot.waitSignal(window.kerasSettled):
+        service.answer(weights=weights)
+    doc.select_layer(3)
+    assert f"{names[3]} (Dropout) has no weights" in window.weights_panel.message.text()
+    doc.select_layer(2)
+    assert window.weights_panel.currentWidget() is window.weights_panel.message
+    assert "has no kernel" in window.weights_panel.message.text()
+    doc.set_param(1, "units", 0)  # invalid: the dock says why
+    doc.select_layer(1)
+    assert "units" in window.weights_panel.message.text()
+
+
+def test_training_moves_the_histogram_and_starts_from_the_weights_on_screen(fake_window, qtbot):
+    from nnstudio.services.training_service import TrainingService
+
+    window, service = fake_window
+    training = TrainingService()
+    try:
+        assert window.attach_training(training)
+        weights = lesson_weights()
+        with qtbot.waitSignal(window.kerasSettled):
+            result = service.answer(weights=weights)
+        assert window.training_panel._initial_weights is result.weights  # Train starts from these
+        window.document.select_layer(1)
+        assert_histogram_of(window, "dense", weights["dense"][0])
+        trained = lesson_weights(seed=1)
+        training.spec, training.weights = window.document.spec, trained  # as a running training has them
+        training.weightsUpdated.emit(trained)  # a snapshot during training
+        assert_histogram_of(window, "dense", trained["dense"][0])
+        window.document.select_layer(2)
+        assert_histogram_of(window, "dense_1", trained["dense_1"][0])
+    finally:
+        training.shutdown()
