@@ -117,6 +117,17 @@ class FileActions(QObject):
                 if signal is not None:
                     signal.connect(slot)
 
+    def engine_restarted(self) -> None:
+        """The Keras engine was restarted by hand (its work dropped without a word): a running export
+        is reported cancelled, and the opened `.keras` file's weights are asked for again."""
+        if self._exporting is not None:
+            path, self._exporting = self._exporting, None
+            self.exportDone.emit(path, "cancelled: the Keras engine was restarted")
+            self.status.emit(f"Export of {Path(path).name} cancelled: the Keras engine was restarted")
+        loading = self._loading_keras
+        if loading is not None:
+            self.load_keras_weights(loading)
+
     # -- helpers ---------------------------------------------------------------------------------
 
     def _warn(self, title: str, text: str) -> None:

@@ -11,7 +11,9 @@ the error is shown and the last good Keras state stays on screen.
 from __future__ import annotations
 
 import contextlib
+import html
 import importlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QScrollArea,
     QStackedWidget,
+    QToolButton,
     QWidget,
 )
 
@@ -119,9 +122,17 @@ class WeightsPanel(QStackedWidget):
         self._shown = None
 
 
+def _keras_version(message: str) -> str:
+    """The version in the engine's "Keras 3.15.1 ready", or ""."""
+    match = re.match(r"Keras (\d[\w.+-]*) ready", message or "")
+    return match.group(1) if match else ""
+
+
 def ask_restore(parent: QWidget | None, text: str) -> bool:
     """Restore / Discard for a crashed session's autosave; True for Restore (tests replace this)."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Restore unsaved changes?", text, QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Question, "Restore unsaved changes?", text, QMessageBox.StandardButton.NoButton, parent
+    )
     restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
     box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
     box.setDefaultButton(restore)
@@ -161,6 +172,8 @@ class MainWindow(QMainWindow):
         self._file_weights: tuple[ModelSpec, dict] | None = None
         self._carried_weights: dict | None = None
         self._panel_has_service = False
+        self.engine_state = ""
+        self.keras_version = ""  # as the engine reported it ("Keras 3.15.1 ready"); the GUI never imports Keras
         self._expected_request: int | None = None
         self.setDockNestingEnabled(True)
         self.setDocumentMode(True)
@@ -347,7 +360,9 @@ class MainWindow(QMainWindow):
         column = height - 60  # menu and status bars
         palette = min(int(column * 0.5), 380)
         self.resizeDocks(
-            [self.docks["paletteDock"], self.docks["layerStackDock"]], [palette, column - palette], Qt.Orientation.Vertical
+            [self.docks["paletteDock"], self.docks["layerStackDock"]],
+            [palette, column - palette],
+            Qt.Orientation.Vertical,
         )
         compile_height = min(self._compile_height(), int(column * 0.55))
         self.resizeDocks(
@@ -379,8 +394,17 @@ class MainWindow(QMainWindow):
         self.keras_label = QLabel(self)
         self.keras_label.setObjectName("statusKeras")
         self.keras_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.keras_label.setMaximumWidth(560)  # a long engine message is cut here; its tooltip has it all
+        self.restart_button = QToolButton(self)
+        self.restart_button.setObjectName("restartEngineButton")
+        self.restart_button.setText("Restart Keras")
+        self.restart_button.setToolTip("Start a fresh Keras engine and build the model again")
+        self.restart_button.setAutoRaise(False)
+        self.restart_button.clicked.connect(self.restart_engine)
+        self.restart_button.hide()
         bar.addPermanentWidget(self.export_progress)
         bar.addPermanentWidget(self.keras_label)
+        bar.addPermanentWidget(self.restart_button)
         self._set_keras_state("idle", "")
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -439,7 +463,9 @@ class MainWindow(QMainWindow):
         redo_keys = [QKeySequence("Ctrl+Shift+Z")]
         redo_keys += [k for k in QKeySequence.keyBindings(key.Redo) if k not in redo_keys]
         self.redo_action.setShortcuts(redo_keys)
-        self.delete_action = self._action("&Delete Layer", self.delete_selected, key.Delete, "Remove the selected layer")
+        self.delete_action = self._action(
+            "&Delete Layer", self.delete_selected, key.Delete, "Remove the selected layer"
+        )
         self.duplicate_action = self._action(
             "D&uplicate Layer", self.duplicate_selected, "Ctrl+D", "Insert a copy below the selected layer"
         )
@@ -464,7 +490,26 @@ class MainWindow(QMainWindow):
         self.reset_layout_action = self._action("&Reset Layout", self.reset_layout, None, "Put the panels back")
         view_menu.addAction(self.reset_layout_action)
 
+        keras_menu = menu.addMenu("&Keras")
+        self.keras_menu = keras_menu
+        self.rebuild_action = self._action(
+            "&Build Now", self.rebuild, "Ctrl+B", "Ask Keras to build the model again (after an engine failure)"
+        )
+        self.restart_engine_action = self._action(
+            "&Restart Keras Engine",
+            self.restart_engine,
+            None,
+            "End the Keras engine process, start a fresh one and build the model again",
+        )
+        keras_menu.addAction(self.rebuild_action)
+        keras_menu.addAction(self.restart_engine_action)
+
         help_menu = menu.addMenu("&Help")
+        self.shortcuts_action = self._action(
+            "&Keyboard Shortcuts", self.show_shortcuts, key.HelpContents, "The keys that act on the model"
+        )
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addSeparator()
         self.about_action = self._action("&About nnstudio", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         help_menu.addAction(self.about_action)
@@ -484,6 +529,8 @@ class MainWindow(QMainWindow):
             self.move_up_action,
             self.move_down_action,
             self.fit_action,
+            self.rebuild_action,
+            self.shortcuts_action,
         ):
             self.addAction(action)
 
@@ -744,18 +791,69 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str)
     def _on_engine_state(self, state: str, message: str) -> None:
+        """The model service's engine states, in the status bar; after a failure, a way to retry."""
+        self.engine_state = state
+        self.restart_button.setVisible(state == "failed")
         if state == "starting":
-            self._set_keras_state("loading", "Loading Keras…")
+            self._set_keras_state("loading", message or "Loading Keras…")
         elif state == "busy":
-            self._set_keras_state("building", "Building with Keras…")
+            self._set_keras_state("building", message or "Building with Keras…")
         elif state == "ready":
+            version = _keras_version(message)
+            if version:
+                self.keras_version = version
             if self.keras_state in ("loading", "idle"):
-                self._set_keras_state("ready", "Keras ready")
+                self._set_keras_state("ready", message or "Keras ready")
         elif state == "restarting":
-            self._set_keras_state("loading", f"Keras engine restarting: {message}" if message else "Restarting Keras…")
+            text = message or "Restarting the Keras engine…"
+            if "restart" not in text.lower():
+                text = f"Keras engine restarting: {text}"
+            self._set_keras_state("loading", text)
+            self.statusBar().showMessage(text, 10_000)
         elif state == "failed":
-            self._set_keras_state("error", f"Keras engine failed: {message}" if message else "Keras engine failed")
+            text = f"Keras engine failed: {message}" if message else "Keras engine failed"
+            self._set_keras_state("error", text)
+            self.statusBar().showMessage("Keras is not available: Keras ▸ Restart Keras Engine tries again", 15_000)
+            self._refresh_weights_view()
             self.kerasSettled.emit("engine-failed")
+
+    @Slot()
+    def rebuild(self) -> None:
+        """Ask for a build of the model on screen now (a failed engine is started afresh by it)."""
+        if self.model_service is None:
+            self.statusBar().showMessage("No Keras engine in this session", 6000)
+            return
+        if not self.document.summary().ok:
+            self.statusBar().showMessage(self.document.summary().issues[0].message, 8000)
+            return
+        if not self.service_started:
+            self.start_service()
+            return
+        self._request_build()
+
+    @Slot()
+    def restart_engine(self) -> None:
+        """End the Keras engine (and what it was doing), start a fresh one and build the model again."""
+        service = self.model_service
+        if service is None:
+            self.statusBar().showMessage("No Keras engine in this session", 6000)
+            return
+        self.restart_button.hide()
+        try:
+            shutdown = getattr(service, "shutdown", None)
+            if shutdown is not None:
+                shutdown()  # quiet: nothing it was doing is answered any more
+            service.start()
+        except Exception as exc:
+            self._set_keras_state("error", f"The Keras engine could not be restarted: {exc}")
+            self.restart_button.show()
+            return
+        self.service_started = True
+        self._set_keras_state("loading", "Restarting the Keras engine…")
+        self.statusBar().showMessage("Restarting the Keras engine…", 6000)
+        self.files.engine_restarted()
+        if self.document.summary().ok:
+            self._request_build()
 
     @Slot(int)
     def _on_build_started(self, _request_id: int) -> None:
@@ -860,9 +958,7 @@ class MainWindow(QMainWindow):
         can_dup = getattr(self.document, "can_duplicate", None)
         self.duplicate_action.setEnabled(has and (can_dup is None or can_dup(index) is None))
         self.move_up_action.setEnabled(has and index > 0 and self.document.can_move(index, index - 1) is None)
-        self.move_down_action.setEnabled(
-            has and index < count - 1 and self.document.can_move(index, index + 1) is None
-        )
+        self.move_down_action.setEnabled(has and index < count - 1 and self.document.can_move(index, index + 1) is None)
 
     def delete_selected(self) -> None:
         index = self._selected()
@@ -906,17 +1002,78 @@ class MainWindow(QMainWindow):
         if method is not None:
             method()
 
-    def show_about(self) -> None:
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for the Help menu's list: the window's actions, then the panels' own keys."""
+        rows: list[tuple[str, str]] = []
+        for action in (
+            self.new_action,
+            self.open_action,
+            self.save_action,
+            self.save_as_action,
+            self.export_keras_action,
+            self.undo_action,
+            self.redo_action,
+            self.delete_action,
+            self.duplicate_action,
+            self.move_up_action,
+            self.move_down_action,
+            self.fit_action,
+            self.rebuild_action,
+            self.shortcuts_action,
+            self.quit_action,
+        ):
+            keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
+            keys = [k for k in dict.fromkeys(keys) if k]
+            if keys:
+                text = action.text().replace("&", "").rstrip("…")
+                if action in (self.undo_action, self.redo_action):
+                    text = "Undo" if action is self.undo_action else "Redo"
+                rows.append((" or ".join(keys[:2]), text))
+        rows += [
+            ("Enter or double-click", "Layers: append the layer type to the model"),
+            ("Drag", "Layers → Model: insert a layer there; within Model: reorder"),
+            ("F or Home, + and −", "Canvas: fit, zoom in and out (wheel zooms, drag pans)"),
+            (
+                QKeySequence(QKeySequence.StandardKey.Copy).toString(QKeySequence.SequenceFormat.NativeText),
+                "Summary: copy the table as Keras prints it",
+            ),
+        ]
+        return rows
+
+    def show_shortcuts(self) -> None:
+        """A small window listing the keyboard shortcuts (not modal: it may stay open while editing)."""
+        rows = "".join(
+            f"<tr><td style='padding-right:16px'><b>{html.escape(keys)}</b></td><td>{html.escape(text)}</td></tr>"
+            for keys, text in self.shortcut_rows()
+        )
+        box = getattr(self, "_shortcuts_box", None)
+        if box is None:
+            box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard Shortcuts", "", QMessageBox.StandardButton.Close, self)
+            box.setObjectName("shortcutsBox")
+            box.setModal(False)
+            self._shortcuts_box = box
+        box.setText(f"<table cellspacing='0' cellpadding='3'>{rows}</table>")
+        box.show()
+        box.raise_()
+
+    def about_text(self) -> str:
         from nnstudio import __version__
 
-        QMessageBox.about(
-            self,
-            "About nnstudio",
+        # The Keras version as the engine reported it: the window itself never imports Keras.
+        keras = (
+            f"<p>Keras {html.escape(self.keras_version)}, in its own process, so the window never waits for it.</p>"
+            if self.keras_version
+            else "<p>Keras runs in its own process, so the window never waits for it.</p>"
+        )
+        return (
             f"<h3>nnstudio {__version__}</h3>"
             "<p>Build Keras neural networks by hand and eye: drag layers in, read the shapes and "
             "parameter counts at once, see the real weights, export a <code>.keras</code> file or a "
-            "Python script.</p><p>Keras runs in its own process, so the window never waits for it.</p>",
+            f"Python script.</p>{keras}"
         )
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About nnstudio", self.about_text())
 
     def _fill_recent_menu(self) -> None:
         menu = self.recent_menu
@@ -1005,4 +1162,3 @@ class MainWindow(QMainWindow):
         if self.autosave is not None:
             self.autosave.close()
         event.accept()
-

@@ -194,7 +194,7 @@ def test_menus_have_the_documented_shortcuts(fake_window):
         assert action.shortcut().toString() == keys, action.text()
     assert "Ctrl+Shift+Z" in [k.toString() for k in window.redo_action.shortcuts()]
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert titles == ["File", "Edit", "View", "Help"]
+    assert titles == ["File", "Edit", "View", "Keras", "Help"]
 
 
 # -- the summary table -------------------------------------------------------------------------------
@@ -598,6 +598,21 @@ def test_a_killed_engine_is_replaced_and_said_so(keras_window, qtbot):
     assert window.keras_label.text().startswith("Built in ")
 
 
+def test_an_engine_restart_from_the_menu_builds_again(keras_window, qtbot):
+    window, service = keras_window
+    with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS):
+        window.start_service()
+    assert window.keras_version  # "Keras 3.x ready" from the engine, without importing Keras here
+    assert f"Keras {window.keras_version}" in window.about_text()
+    old_pid = service.engine_pid()
+    with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS) as blocker:
+        window.restart_engine_action.trigger()
+        assert "Restarting" in window.keras_label.text()
+    assert blocker.args == [CONFIRMED]
+    assert service.engine_pid() not in (None, old_pid)
+    assert window.keras_label.text().startswith("Built in ")
+
+
 def test_the_training_dock_joins_the_window(fake_window):
     import numpy as np
 
@@ -727,3 +742,60 @@ def test_training_moves_the_histogram_and_starts_from_the_weights_on_screen(fake
         assert_histogram_of(window, "dense_1", trained["dense_1"][0])
     finally:
         training.shutdown()
+
+
+# -- engine states, restart, help ------------------------------------------------------------------------
+
+
+def test_a_failed_engine_is_said_clearly_and_can_be_restarted(fake_window, qtbot, tmp_path):
+    window, service = fake_window
+    window.files.export_keras(tmp_path / "out.keras")
+    assert window.files.is_exporting()
+    with qtbot.waitSignal(window.kerasSettled) as blocker:
+        service.engineStateChanged.emit("failed", "The Keras engine failed to start 3 times (last: it hung).")
+    assert blocker.args == ["engine-failed"]
+    assert window.keras_label.text().startswith("Keras engine failed: The Keras engine failed to start 3 times")
+    assert window.keras_label.property("state") == "error"
+    assert window.restart_button.isVisible()
+    assert "Restart Keras Engine" in window.statusBar().currentMessage()
+    builds = len(service.builds)
+    done: list = []
+    window.files.exportDone.connect(lambda path, error: done.append(error))
+    window.restart_button.click()
+    assert service.started and len(service.builds) == builds + 1  # a fresh engine builds the model again
+    assert "Restarting" in window.keras_label.text()
+    assert not window.restart_button.isVisible()
+    assert not window.files.is_exporting() and "cancelled" in done[0]
+    service.engineStateChanged.emit("ready", "Keras 3.15.1 ready")
+    assert window.keras_label.text() == "Keras 3.15.1 ready"
+    assert window.keras_version == "3.15.1"
+    assert "Keras 3.15.1" in window.about_text()
+
+
+def test_engine_timeouts_are_shown_in_the_status_bar(fake_window, qtbot):
+    window, service = fake_window
+    service.engineStateChanged.emit("busy", "Exporting…")
+    assert window.keras_label.text() == "Exporting…"
+    message = "A Keras build ran longer than 180 s; restarting the engine…"
+    service.engineStateChanged.emit("restarting", message)
+    assert window.keras_label.text() == message
+    assert window.statusBar().currentMessage() == message
+    assert not window.restart_button.isVisible()
+    before = len(service.builds)
+    window.rebuild_action.trigger()  # Keras ▸ Build Now asks again
+    assert len(service.builds) == before + 1
+
+
+def test_help_lists_the_keyboard_shortcuts(fake_window):
+    window, _ = fake_window
+    rows = dict((text, keys) for keys, text in window.shortcut_rows())
+    assert rows["Duplicate Layer"] == "Ctrl+D"
+    assert rows["Undo"].startswith("Ctrl+Z")
+    assert "Ctrl+Shift+Z" in rows["Redo"]
+    assert rows["Move Up"] == "Ctrl+Up"
+    assert any("Canvas" in text for text in rows)
+    window.shortcuts_action.trigger()
+    box = window.findChild(QMessageBox, "shortcutsBox")
+    assert box is not None and box.isVisible() and not box.isModal()
+    assert "Ctrl+D" in box.text() and "Duplicate Layer" in box.text()
+    box.close()
