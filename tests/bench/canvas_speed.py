@@ -15,6 +15,9 @@ For the lesson (20-64-10), a 784-512-256-10 MLP (535,040 weights) and an 8-layer
   weights; zoom_lod_ms: median time from the end of a burst until its level of detail is on screen;
 - frame_ms: median full repaint of the canvas's viewport with the weights shown;
 - pan_frame_ms: median repaint right after the view moved (before the debounced level of detail);
+- snapshots_max_gap_ms: the longest heartbeat gap while new weights arrive every 250 ms for 3 s (as
+  training snapshots do; fresh array objects each time, so every one is summed again), and
+  snapshots_drawn: how many of the 12 reached the screen (the canvas skips some, newest wins);
 - lod_refresh_ms: median level-of-detail update plus repaint after a zoom step (what runs once the
   interaction pauses for 30 ms; for big models the wait for the background result included);
 - naive_ms / naive_first_ms: the same full repaint / setData plus repaint of one pyqtgraph
@@ -163,6 +166,32 @@ def zoom_bursts(app, canvas, heartbeat: Heartbeat) -> dict:
     return {"zoom_max_gap_ms": gap, "zoom_lod_ms": round(statistics.median(lod_ms), 1), "zoom_final_levels": levels}
 
 
+def snapshots(canvas, weights, heartbeat: Heartbeat, count: int = 12, every_ms: int = 250) -> dict:
+    """New weight arrays every `every_ms` (views of the same data, so no memory is spent)."""
+    canvas.fit_view()
+    run_until(lambda: idle(canvas))
+    drawn = {"n": 0}
+    canvas.weightsDrawn.connect(lambda: drawn.__setitem__("n", drawn["n"] + 1))
+    sent = {"n": 0}
+
+    def send():
+        if sent["n"] < count:
+            canvas.set_weights({name: [a[...] for a in arrays] for name, arrays in weights.items()})
+            sent["n"] += 1
+
+    timer = QtCore.QTimer()
+    timer.setInterval(every_ms)
+    timer.timeout.connect(send)
+    heartbeat.start()
+    send()
+    timer.start()
+    run_until(lambda: sent["n"] >= count)
+    timer.stop()
+    run_until(lambda: idle(canvas))
+    canvas.viewport().repaint()
+    return {"snapshots_max_gap_ms": heartbeat.stop(), "snapshots_drawn": drawn["n"]}
+
+
 def measure_canvas(app, spec, weights, repeats: int) -> dict:
     canvas = NetworkCanvas()
     canvas.resize(*SIZE)
@@ -199,6 +228,7 @@ def measure_canvas(app, spec, weights, repeats: int) -> dict:
         canvas.viewport().repaint()
 
     result["lod_refresh_ms"] = round(median_ms(zoom_refresh, max(3, repeats // 2)), 1)
+    result.update(snapshots(canvas, weights, heartbeat))
     result.update(zoom_bursts(app, canvas, heartbeat))
     canvas.fit_view()
     run_until(lambda: idle(canvas))
@@ -307,6 +337,7 @@ def main() -> int:
                 "worst_first_draw_ms": max(r["first_draw_ms"] for r in lines.values()),
                 "worst_set_weights_gap_ms": max(r["set_weights_max_gap_ms"] for r in lines.values()),
                 "worst_zoom_gap_ms": max(r["zoom_max_gap_ms"] for r in lines.values()),
+                "worst_snapshots_gap_ms": max(r["snapshots_max_gap_ms"] for r in lines.values()),
             }
         )
     )

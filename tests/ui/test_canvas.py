@@ -62,7 +62,8 @@ def make_canvas(qtbot, spec, weights=None, size=(1200, 800)) -> NetworkCanvas:
     qtbot.waitExposed(canvas)
     canvas.set_model(analyze(spec), spec)
     if weights is not None:
-        canvas.set_weights(weights)
+        with qtbot.waitSignal(canvas.weightsDrawn, timeout=10_000):  # big models: summed in the background
+            canvas.set_weights(weights)
     return canvas
 
 
@@ -150,8 +151,9 @@ def test_784_512_256_10_is_drawn_whole_in_groups_and_zooming_reveals_single_weig
     # zoom into the 512-wide layer and its link to the 256-wide one
     x1, x2 = canvas.columns[1].x, canvas.columns[2].x
     y = canvas.columns[1].y_of(300)
-    canvas.view.setRange(xRange=(x1 - 0.05, x2 + 0.05), yRange=(y - 3, y + 3), padding=0)
-    canvas.refresh_lod()
+    with qtbot.waitSignal(canvas.lodApplied, timeout=10_000):
+        canvas.view.setRange(xRange=(x1 - 0.05, x2 + 0.05), yRange=(y - 3, y + 3), padding=0)
+        canvas.refresh_lod()
     lods = canvas.lod.columns
     assert lods[1].level == 0 and lods[2].level == 0
     link = next(ll for ll in canvas.lod.links if canvas.links[ll.link].layer_name == "dense_1")
@@ -162,14 +164,18 @@ def test_784_512_256_10_is_drawn_whole_in_groups_and_zooming_reveals_single_weig
     np.testing.assert_allclose(values, expected, rtol=1e-6)
     # the frame only holds what is near the screen
     assert len(lods[1].starts) < 100 and canvas.edges.segment_count() < 20_000
-    canvas.fit_view()
+    with qtbot.waitSignal(canvas.lodApplied, timeout=10_000):
+        canvas.fit_view()
     fitted = canvas.lod.columns[1].level
     assert fitted > 0
-    for _ in range(8):  # zoom in: finer groups
-        qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Plus)
-    canvas.refresh_lod()
+    with qtbot.waitSignal(canvas.lodApplied, timeout=10_000):
+        for _ in range(8):  # zoom in: finer groups
+            qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Plus)
+    qtbot.waitUntil(lambda: not canvas.busy(), timeout=10_000)
     assert canvas.lod.columns[1].level < fitted
-    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_F)  # fit again
+    with qtbot.waitSignal(canvas.lodApplied, timeout=10_000):
+        qtbot.keyClick(canvas, QtCore.Qt.Key.Key_F)  # fit again
+    qtbot.waitUntil(lambda: not canvas.busy(), timeout=10_000)
     assert canvas.lod.columns[1].level == fitted
 
 

@@ -36,8 +36,8 @@ PENDING_BIN = -1
 IDENTITY_BIN = -2
 
 SYNC_SEGMENTS = 300  # up to this many connections are rasterised at once, inside paint()
-SLICE_MS = 8.0  # above it: slices of about this long, one per turn of the event loop
-CHUNK = 128  # segments drawn between two looks at the clock
+SLICE_MS = 5.0  # above it: slices of about this long, one per turn of the event loop
+CHUNK = 64  # segments drawn between two looks at the clock
 
 
 def mix(colour: str, t: float, background: str = "#ffffff") -> QtGui.QColor:

@@ -28,6 +28,7 @@ of detail for a view that has moved since. Small models do all of it at once, in
 from __future__ import annotations
 
 import html
+import time
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,12 @@ STAGE_STYLE = {  # class -> (symbol, fill)
     "Reshape": ("o", "#dde3ea"),
 }
 LOD_DELAY_MS = 30
-SYNC_WORK = 1_000_000  # models with at most this many kernel values are summed inside the call
+SYNC_WORK = 250_000  # models with at most this many kernel values are summed inside the call (~30 ms
+# for 535,040 on this machine: above it, in the background)
+# Weights that keep coming (training snapshots) start a new background sum no sooner than this
+# many times the last one's duration after it ended: the worker takes at most half a core from
+# the training it is drawing.
+WEIGHTS_REST = 1.0
 
 
 def _mix(colour: str, t: float) -> QtGui.QColor:
@@ -125,6 +131,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._want: str | None = None  # "weights" or "lod": what to run when the worker is free
         self._incoming = None  # (structure, weights, matching) waiting for the worker
         self._running: str | None = None  # the kind of the job in the worker
+        self._next_weights_at = 0.0  # time.monotonic() before which no weights job starts
+        self._rest_timer = QtCore.QTimer(self)
+        self._rest_timer.setSingleShot(True)
+        self._rest_timer.timeout.connect(self._kick_slot)
         self.last_job_ms = 0.0
 
         self.selection = QtWidgets.QGraphicsRectItem()
@@ -176,6 +186,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._big = L.aggregation_work(self.columns, self.links) > SYNC_WORK
         self._structure += 1  # a job still running for the old model is dropped
         self._want, self._incoming = None, None
+        self._next_weights_at = 0.0
         self.edges.set_bounds(*L.scene_bounds(self.columns))
         self.weights = None
         self.pending = True
@@ -222,6 +233,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     def shutdown(self) -> None:
         """Stop background work for good and join its thread (also done when the widget is destroyed)."""
         self._want, self._incoming = None, None
+        self._rest_timer.stop()
         self._jobs.close()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
@@ -370,6 +382,11 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         request that waited runs on the newest weights, model and view."""
         if self._jobs.running or self._want is None:
             return
+        if self._want == "weights":
+            rest = self._next_weights_at - time.monotonic()
+            if rest > 0:  # weights keep coming: let the last sum's time pass first
+                self._rest_timer.start(int(rest * 1000) + 1)
+                return
         want, self._want = self._want, None
         view, pixels = self.view_rect(), self._pixels()
         if want == "weights":
@@ -395,6 +412,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             )
             self._running = want
 
+    @Slot()
+    def _kick_slot(self) -> None:
+        self._kick()
+
     @Slot(object)
     def _on_job_done(self, result: JobResult) -> None:
         if self._jobs.closed:  # posted just before the canvas was shut down or destroyed
@@ -416,6 +437,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self._bias_scale = scale
             self.weights = extra
             self.pending = False
+            self._next_weights_at = time.monotonic() + WEIGHTS_REST * result.elapsed_ms / 1000
             self._show_lod(lod)
             if view_key != self._view_key() and self._want is None:
                 self._want = "lod"
