@@ -210,3 +210,20 @@ def test_closing_or_deleting_the_canvas_joins_its_worker(qtbot, monkeypatch):
     loose.deleteLater()
     qtbot.waitUntil(lambda: bool(gone), timeout=5_000)
     assert not worker_alive()
+
+
+def test_weights_that_keep_coming_rest_between_background_sums(qtbot, monkeypatch):
+    monkeypatch.setattr(W, "SYNC_WORK", 0)
+    monkeypatch.setattr(W, "WEIGHTS_REST", 1000.0)  # rest 1000 times the last sum's time
+    sizes = [300, 200, 10]
+    spec = mlp_spec(sizes)
+    canvas = make_canvas(qtbot, spec)
+    w1, w2 = weights_for(sizes, 1), weights_for(sizes, 2)
+    with qtbot.waitSignal(canvas.weightsDrawn, timeout=10_000):
+        canvas.set_weights(w1)
+    canvas.set_weights(w2)  # a training snapshot right after: waits, the drawing keeps w1
+    assert canvas.busy() and canvas._rest_timer.isActive() and canvas.weights is w1
+    canvas.set_model(analyze(spec), spec)  # an edit: the next weights are drawn at once
+    with qtbot.waitSignal(canvas.weightsDrawn, timeout=10_000):
+        canvas.set_weights(w2)
+    assert canvas.weights is w2
