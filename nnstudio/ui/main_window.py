@@ -87,11 +87,13 @@ class WeightsPanel(QStackedWidget):
         self.message.setEnabled(False)
         self.addWidget(self.message)
         self.histogram = None
+        self.tried = False  # install_histogram() was called (the histogram is None only if it failed)
         self._shown: tuple[str, Any] | None = None  # (layer name, kernel array) on the histogram now
 
     def install_histogram(self) -> bool:
         if self.histogram is not None:
             return True
+        self.tried = True
         cls = _optional("nnstudio.ui.histogram", "WeightHistogram")
         if cls is None:
             return False
@@ -706,7 +708,7 @@ class MainWindow(QMainWindow):
         layer = spec.layers[index]
         title = f"{layer.name} ({layer.class_name})"
         if panel.histogram is None:
-            panel.show_message(f"{title}: the weight histogram is not available.")
+            panel.show_message(f"{title}: the weight histogram is not available." if panel.tried else "…")
             return
         weights = self.current_weights()
         arrays = weights.get(layer.name) if weights else None
