@@ -675,10 +675,12 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_training_snapshot(self, weights) -> None:
         """A snapshot during training: the training panel moves the histogram, the window the rest."""
-        panel_draws = self.weights_panel.histogram is not None and hasattr(self.training_panel, "attach")
+        panel = self.weights_panel
+        panel_draws = panel.histogram is not None and hasattr(self.training_panel, "attach")
         if panel_draws:
-            self.weights_panel.forget()
-        self._on_trained_weights(weights, histogram=not panel_draws)
+            panel.forget()
+        # The panel draws on the histogram; the window still turns to it from a message ("waiting…").
+        self._on_trained_weights(weights, histogram=not panel_draws or panel.currentWidget() is not panel.histogram)
 
     @Slot(object)
     def _on_trained_weights(self, weights, histogram: bool = True) -> None:

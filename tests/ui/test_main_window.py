@@ -728,6 +728,12 @@ def test_training_moves_the_histogram_and_starts_from_the_weights_on_screen(fake
     training = TrainingService()
     try:
         assert window.attach_training(training)
+        window.document.select_layer(1)
+        early = lesson_weights(seed=2)  # training started before any Keras build arrived
+        training.spec, training.weights = window.document.spec, early
+        training.weightsUpdated.emit(early)
+        assert_histogram_of(window, "dense", early["dense"][0])
+        training.spec = training.weights = None
         weights = lesson_weights()
         with qtbot.waitSignal(window.kerasSettled):
             result = service.answer(weights=weights)
