@@ -11,6 +11,7 @@ No widget and no Keras here: commands only talk to the `Document` (nnstudio.serv
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -53,12 +54,22 @@ class SpecCommand(QUndoCommand):
         merge_key: tuple | None = None,
     ) -> None:
         super().__init__(text)
-        self.document = document
+        # A weak reference: the stack that owns this command belongs to the document, and a
+        # document <-> command cycle would leave documents to the cyclic collector, which can
+        # delete the QUndoStack and its commands in an order that crashes (double delete).
+        self._document = weakref.ref(document)
         self.before = before
         self.after = after
         self.selection_before = document.selected_index
         self.selection_after = self.selection_before if selection_after is None else selection_after
         self.merge_key = merge_key
+
+    @property
+    def document(self) -> Document:
+        document = self._document()
+        if document is None:
+            raise RuntimeError("the document of this command is gone")
+        return document
 
     def redo(self) -> None:
         self.document._apply(self.after, self.selection_after)
