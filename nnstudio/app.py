@@ -30,6 +30,7 @@ ORG_NAME = "nnstudio"
 ORG_DOMAIN = "nnstudio.org"
 SCREENSHOT_SIZE = (1400, 900)
 SCREENSHOT_TIMEOUT_MS = 60_000
+CANVAS_SETTLE_S = 15.0  # how long a screenshot waits for the canvas to finish drawing the weights
 TIMING_ENV = "NNSTUDIO_STARTUP_TIMING"
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 
@@ -206,9 +207,22 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
             if screenshot:
                 window.resize(*SCREENSHOT_SIZE)
                 app.processEvents()
-                if not window.grab().save(str(screenshot)):
-                    print(f"nnstudio: error: cannot write {screenshot}", file=sys.stderr)
-                    result["code"] = 1
+                save_when_drawn(time.monotonic() + CANVAS_SETTLE_S)
+            else:
+                quit_headless()
+
+        def save_when_drawn(deadline: float) -> None:
+            """Grab once the canvas has drawn the weights (big models and many lines take a moment)."""
+            canvas = getattr(window, "canvas", None)
+            if canvas is not None and hasattr(canvas, "busy") and canvas.busy() and time.monotonic() < deadline:
+                QTimer.singleShot(20, lambda: save_when_drawn(deadline))
+                return
+            if not window.grab().save(str(screenshot)):
+                print(f"nnstudio: error: cannot write {screenshot}", file=sys.stderr)
+                result["code"] = 1
+            quit_headless()
+
+        def quit_headless() -> None:
             window.document.undo_stack.setClean()  # nothing to ask about when quitting
             app.quit()
 
