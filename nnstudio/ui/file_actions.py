@@ -29,6 +29,7 @@ OPEN_FILTER = "Models (*.nnstudio *.keras);;nnstudio projects (*.nnstudio);;Kera
 PROJECT_FILTER = "nnstudio project (*.nnstudio)"
 KERAS_FILTER = "Keras model (*.keras)"
 PYTHON_FILTER = "Python script (*.py)"
+DRAWING_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 MAX_RECENT = 8
 RECENT_KEY = "files/recent"
 LAST_DIR_KEY = "files/lastDir"
@@ -346,6 +347,33 @@ class FileActions(QObject):
             write_atomic(path, script.encode("utf-8"))
         except Exception as exc:
             self._warn("Cannot export code", one_line(exc))
+            return False
+        self._remember_dir(path)
+        self.status.emit(f"Wrote {path.name}")
+        return True
+
+    def export_drawing(self, canvas, path: str | Path | None = None) -> bool:
+        """Save the network drawing as PNG (twice the screen resolution) or SVG, by the file's suffix."""
+        if canvas is None:
+            self._warn("Cannot export the drawing", "The canvas is not available.")
+            return False
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self._window, "Export drawing", self._suggested_path(".png"), DRAWING_FILTER
+            )
+            if not chosen:
+                return False
+            path = chosen
+        path = Path(path)
+        if path.suffix.lower() not in (".png", ".svg"):
+            path = path.with_suffix(".png")
+        try:
+            if path.suffix.lower() == ".svg":
+                canvas.export_svg(str(path))
+            else:
+                canvas.export_png(str(path), scale=2)
+        except Exception as exc:
+            self._warn("Cannot export the drawing", one_line(exc))
             return False
         self._remember_dir(path)
         self.status.emit(f"Wrote {path.name}")

@@ -442,6 +442,12 @@ class MainWindow(QMainWindow):
         self.export_code_action = self._action(
             "Export &Python Code…", lambda: files.export_python(), None, "Write a Keras script that rebuilds the model"
         )
+        self.export_drawing_action = self._action(
+            "Export &Drawing…",
+            lambda: files.export_drawing(self.canvas),
+            None,
+            "Save the network drawing as PNG or SVG",
+        )
         self.quit_action = self._action("&Quit", self.close, key.Quit, "Close nnstudio")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         for item in (self.new_action, self.open_action):
@@ -453,6 +459,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.export_keras_action)
         file_menu.addAction(self.export_code_action)
+        file_menu.addAction(self.export_drawing_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self._fill_recent_menu()

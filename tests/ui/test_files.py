@@ -250,6 +250,20 @@ def test_export_python_code(window, tmp_path):
     assert "Dense(64" in source and "keras" in source
 
 
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_file_menu_exports_the_drawing(window, monkeypatch, tmp_path, suffix):
+    from PySide6.QtWidgets import QFileDialog
+
+    if window.canvas is None:
+        window.load_canvas()
+    target = tmp_path / f"network{suffix}"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    window.export_drawing_action.trigger()
+    assert target.exists() and target.stat().st_size > 1000
+    head = target.read_bytes()[:200]
+    assert head.startswith(b"\x89PNG") if suffix == ".png" else b"<svg" in target.read_bytes()
+
+
 def test_export_keras_without_an_engine_is_a_message(window, dialogs, tmp_path):
     assert not window.files.export_keras(tmp_path / "m.keras")
     assert dialogs.warnings[0][0] == "Cannot export"
