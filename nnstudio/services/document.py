@@ -11,11 +11,17 @@ Placement rules (one Input, and it comes first) are checked before a command is 
 person can act on, or None. A refused edit pushes nothing, returns that reason and emits
 `editRefused(reason)`.
 
+Edit guard: `set_edit_guard(guard)` installs `guard(old_spec, new_spec) -> bool`, consulted before
+any command that changes the layers is pushed (compile edits do not count); when it returns False
+the edit pushes nothing and is refused. The training panel uses it to ask before an edit throws
+trained weights away. Undo and redo are not guarded (they are the person's own way back).
+
 No widget and no Keras import here (see the import-linter contracts in pyproject.toml).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +41,7 @@ from nnstudio.services.commands import (
     ReplaceSpecCommand,
     SetCompileCommand,
     SetParamCommand,
+    SpecCommand,
 )
 
 
@@ -69,6 +76,7 @@ class Document(QObject):
         self.editor: dict[str, Any] = dict(editor or {})
         self._selected = -1
         self._summary: tuple[ModelSpec, Summary] | None = None
+        self._edit_guard: Callable[[ModelSpec, ModelSpec], bool] | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
@@ -127,6 +135,10 @@ class Document(QObject):
         if index != self._selected:
             self._selected = index
             self.selectionChanged.emit(index)
+
+    def set_edit_guard(self, guard: Callable[[ModelSpec, ModelSpec], bool] | None) -> None:
+        """Consult `guard(old_spec, new_spec)` before pushing an edit of the layers (None: no guard)."""
+        self._edit_guard = guard
 
     # -- placement rules ---------------------------------------------------------------------
 
@@ -194,8 +206,7 @@ class Document(QObject):
         reason = self.can_insert(index, class_name)
         if reason:
             return self._refuse(reason)
-        self.undo_stack.push(InsertLayerCommand(self, index, class_name, params))
-        return None
+        return self._push(InsertLayerCommand(self, index, class_name, params))
 
     def append_layer(self, class_name: str, **params: Any) -> str | None:
         """Add a new layer at the bottom of the stack."""
@@ -204,8 +215,7 @@ class Document(QObject):
     def remove_layer(self, index: int) -> str | None:
         if not 0 <= index < len(self._spec.layers):
             return self._refuse(f"there is no layer {index} to remove")
-        self.undo_stack.push(RemoveLayerCommand(self, index))
-        return None
+        return self._push(RemoveLayerCommand(self, index))
 
     def move_layer(self, source: int, destination: int) -> str | None:
         """Move the layer at `source` so that it ends at index `destination`."""
@@ -213,7 +223,7 @@ class Document(QObject):
         if reason:
             return self._refuse(reason)
         if source != destination:
-            self.undo_stack.push(MoveLayerCommand(self, source, destination))
+            return self._push(MoveLayerCommand(self, source, destination))
         return None
 
     def duplicate_layer(self, index: int) -> str | None:
@@ -221,8 +231,7 @@ class Document(QObject):
         reason = self.can_duplicate(index)
         if reason:
             return self._refuse(reason)
-        self.undo_stack.push(DuplicateLayerCommand(self, index))
-        return None
+        return self._push(DuplicateLayerCommand(self, index))
 
     def set_param(self, index: int, key: str, value: Any) -> str | None:
         """Set one parameter. Values are not range-checked here (the summary reports bad ones)."""
@@ -234,26 +243,25 @@ class Document(QObject):
             return self._refuse(f"{layer.class_name} has no setting {key!r}")
         if key in layer.params and layer.params[key] == value and type(layer.params[key]) is type(value):
             return None
-        self.undo_stack.push(SetParamCommand(self, index, key, value))
-        return None
+        return self._push(SetParamCommand(self, index, key, value))
 
     def rename_layer(self, index: int, name: str) -> str | None:
         reason = self.can_rename(index, name)
         if reason:
             return self._refuse(reason)
         if self._spec.layers[index].name != name:
-            self.undo_stack.push(RenameLayerCommand(self, index, name))
+            return self._push(RenameLayerCommand(self, index, name))
         return None
 
     def set_compile(self, compile_spec: CompileSpec) -> str | None:
         if compile_spec != self._spec.compile:
-            self.undo_stack.push(SetCompileCommand(self, compile_spec))
+            return self._push(SetCompileCommand(self, compile_spec))
         return None
 
     def replace_spec(self, spec: ModelSpec, text: str = "Replace model") -> str | None:
         """Replace the whole spec in one undoable step named `text`."""
         if spec != self._spec:
-            self.undo_stack.push(ReplaceSpecCommand(self, spec, text))
+            return self._push(ReplaceSpecCommand(self, spec, text))
         return None
 
     # -- internals ---------------------------------------------------------------------------
@@ -266,6 +274,15 @@ class Document(QObject):
         if selection != self._selected:
             self._selected = selection
             self.selectionChanged.emit(selection)
+
+    def _push(self, command: SpecCommand) -> str | None:
+        """The one place edits reach the undo stack: the edit guard is asked first."""
+        guard = self._edit_guard
+        changes_layers = command.after.layers != command.before.layers
+        if guard is not None and changes_layers and not guard(command.before, command.after):
+            return self._refuse(f"{command.text()}: cancelled, nothing changed")
+        self.undo_stack.push(command)
+        return None
 
     def _refuse(self, reason: str) -> str:
         self.editRefused.emit(reason)

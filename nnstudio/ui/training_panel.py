@@ -5,9 +5,12 @@ a progress bar with the epoch, the batch and the time left, and loss/metric curv
 (solid) and validation (dashed) with pyqtgraph, redrawn at most every `REDRAW_MS`, with a
 log-scale toggle.
 
-Editing the architecture while trained weights exist asks first: when the document's layers
-change away from the trained ones, `ask()` offers to keep the edit (the trained weights are
-discarded) or to undo it. Tests replace `training_panel.ask`.
+Editing the architecture while trained weights exist asks first: the panel installs the
+document's edit guard, so before an edit of the layers is pushed `ask()` offers to make it (the
+trained weights are discarded) or to leave the model as it is (nothing is pushed). Undo and redo
+are not guarded: when they take the layers away from the trained ones the panel asks afterwards
+and, on No, puts the undo stack back where it was; opening another model discards the weights.
+Tests replace `training_panel.ask`.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ class TrainingPanel(QWidget):
         self._initial_weights: dict | None = None
         self._initial_spec: ModelSpec | None = None
         self._asking = False
+        self._index_before: int | None = None  # undo stack index before the last unchecked change
         self._run_epochs = 1
         self._build_ui()
         self._curves: dict[str, pg.PlotDataItem] = {}
@@ -89,6 +93,9 @@ class TrainingPanel(QWidget):
         s.stateChanged.connect(self.on_state)
         s.resetDone.connect(self.on_reset_done)
         document.changed.connect(self.on_document_changed)
+        set_guard = getattr(document, "set_edit_guard", None)
+        if set_guard is not None:
+            set_guard(self.allow_edit)
         self._update_buttons()
 
     # -- construction ------------------------------------------------------------------------------
@@ -423,42 +430,73 @@ class TrainingPanel(QWidget):
 
     # -- architecture edits while trained weights exist --------------------------------------------
 
-    @Slot(object)
-    def on_document_changed(self, spec: ModelSpec) -> None:
-        # Ask once the edit's command is on the undo stack (this signal comes from inside
-        # QUndoStack.push, where undo() would undo the edit before it).
-        if not self._asking:
-            QTimer.singleShot(0, self._check_architecture)
-
-    def _check_architecture(self) -> None:
-        spec = self.document.spec
+    def _would_lose_weights(self, layers: tuple) -> bool:
         trained = self.service.spec
-        if self._asking or trained is None or trained.layers == spec.layers:
-            self._update_buttons()
-            return
-        if not (self.service.has_trained_weights() or self.service.is_training()):
-            self._update_buttons()
-            return
+        if trained is None or trained.layers == layers:
+            return False
+        return bool(self.service.has_trained_weights() or self.service.is_training())
+
+    def allow_edit(self, old: ModelSpec, new: ModelSpec) -> bool:
+        """The document's edit guard: asked before an edit of the layers is pushed."""
+        if self._asking or not self._would_lose_weights(new.layers):
+            return True
+        return self._ask_discard()
+
+    def _ask_discard(self) -> bool:
+        """Ask whether to lose the trained weights; on Yes, lose them (stopping a run)."""
         self._asking = True
         try:
             running = self.service.is_training()
+            epochs = self.service.epochs_done
             text = (
                 "This change to the layers makes the trained weights useless "
-                f"({self.service.epochs_done} epochs of training)"
+                f"({epochs} epoch{'s' if epochs != 1 else ''} of training)"
                 + (" and stops the training that is running" if running else "")
-                + ".\n\nKeep the change and discard the trained weights?"
+                + ".\n\nMake the change and discard the trained weights?"
             )
-            if ask(self, "Discard trained weights?", text):
-                if running:
-                    self.service.stop()
-                self.service.discard_weights()
-                self._clear_curves()
-                self.status.setText("Trained weights discarded: the layers changed.")
-            else:
-                self.document.undo_stack.undo()
+            if not ask(self, "Discard trained weights?", text):
+                return False
+            if running:
+                self.service.stop()
+            self.service.discard_weights()
+            self._clear_curves()
+            self.progress_bar.setValue(0)
+            self.progress_bar.setFormat("")
+            self.status.setText("Trained weights discarded: the layers changed.")
+            return True
         finally:
             self._asking = False
-        self._update_buttons()
+            self._update_buttons()
+
+    @Slot(object)
+    def on_document_changed(self, spec: ModelSpec) -> None:
+        # Edits are guarded before they are pushed (allow_edit); undo, redo and opening another
+        # model are not. Check once the stack has settled (this signal comes from inside
+        # QUndoStack.undo/redo, before its index moves), remembering where it was.
+        # Several changes in one turn of the event loop make one check, from before the last one.
+        if not self._asking:
+            scheduled = self._index_before is not None
+            self._index_before = self.document.undo_stack.index()
+            if not scheduled:
+                QTimer.singleShot(0, self, self._check_architecture)
+
+    def _check_architecture(self) -> None:
+        index_before, self._index_before = self._index_before, None
+        if self._asking or not self._would_lose_weights(self.document.spec.layers):
+            self._update_buttons()
+            return
+        stack = self.document.undo_stack
+        if stack.count() == 0:
+            # another model was opened (the stack was cleared): its weights are another model's
+            if self.service.is_training():
+                self.service.stop()
+            self.service.discard_weights()
+            self._clear_curves()
+            self.status.setText("Not trained yet.")
+            self._update_buttons()
+            return
+        if not self._ask_discard() and index_before is not None and stack.index() != index_before:
+            stack.setIndex(index_before)  # take the undo (or redo) back
 
     # -- drawing -----------------------------------------------------------------------------------
 

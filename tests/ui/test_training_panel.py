@@ -161,26 +161,97 @@ def test_architecture_edit_with_trained_weights_asks_first(panel, monkeypatch, q
     service.play(2)
     questions = []
     monkeypatch.setattr(training_panel, "ask", lambda parent, title, text: questions.append(text) or False)
-    document.set_param(1, "units", 32)
-    qtbot.waitUntil(lambda: bool(questions))
-    assert "2 epochs" in questions[0]
-    qtbot.waitUntil(lambda: document.spec.layers[1].get("units") == 64)
-    assert document.spec.layers[1].get("units") == 64  # undone
-    assert service.has_trained_weights()
+    pushed = document.undo_stack.count()
+    reason = document.set_param(1, "units", 32)
+    # asked before the edit, synchronously; refused: nothing pushed, nothing changed
+    assert len(questions) == 1 and "2 epochs" in questions[0]
+    assert reason and "cancelled" in reason
+    assert document.undo_stack.count() == pushed
+    assert document.spec.layers[1].get("units") == 64
+    assert service.has_trained_weights() and ("discard",) not in service.calls
+    for edit in (
+        lambda: document.remove_layer(1),
+        lambda: document.append_layer("Dropout"),
+        lambda: document.rename_layer(1, "hidden"),
+        lambda: document.duplicate_layer(1),
+    ):
+        assert edit() is not None
+    assert len(questions) == 5 and document.undo_stack.count() == pushed
+    qtbot.wait(20)
+    assert len(questions) == 5  # no second question after the fact
 
     # compile changes keep the weights: no question
     from nnstudio.core.spec import CompileSpec
 
-    document.set_compile(CompileSpec(optimizer="sgd"))
-    qtbot.wait(50)
-    assert len(questions) == 1
+    assert document.set_compile(CompileSpec(optimizer="sgd")) is None
+    qtbot.wait(20)
+    assert len(questions) == 5 and service.has_trained_weights()
 
-    monkeypatch.setattr(training_panel, "ask", lambda parent, title, text: True)
-    document.set_param(1, "units", 32)
-    qtbot.waitUntil(lambda: ("discard",) in service.calls)
+    monkeypatch.setattr(training_panel, "ask", lambda parent, title, text: questions.append(text) or True)
+    assert document.set_param(1, "units", 32) is None
+    assert len(questions) == 6
     assert document.spec.layers[1].get("units") == 32
     assert ("discard",) in service.calls and not service.has_trained_weights()
     assert not panel.resume_button.isEnabled()
+    document.set_param(1, "units", 16)  # no trained weights any more: no question
+    qtbot.wait(20)
+    assert len(questions) == 6
+
+
+def test_undo_after_training_asks_and_no_takes_it_back(panel, monkeypatch, qtbot):
+    service, document = panel.service, panel.document
+    document.set_param(1, "units", 32)  # an edit before training
+    panel.train_button.click()
+    service.play(1)
+    questions = []
+    monkeypatch.setattr(training_panel, "ask", lambda parent, title, text: questions.append(text) or False)
+    document.undo_stack.undo()  # back to 64 units: not what was trained
+    qtbot.waitUntil(lambda: bool(questions))
+    qtbot.waitUntil(lambda: document.spec.layers[1].get("units") == 32)  # the undo taken back
+    assert document.undo_stack.index() == document.undo_stack.count()
+    assert service.has_trained_weights()
+    qtbot.wait(20)
+    assert len(questions) == 1
+
+    monkeypatch.setattr(training_panel, "ask", lambda parent, title, text: questions.append(text) or True)
+    document.undo_stack.undo()
+    qtbot.waitUntil(lambda: ("discard",) in service.calls)
+    assert document.spec.layers[1].get("units") == 64 and not service.has_trained_weights()
+
+
+def test_opening_another_model_discards_without_asking(panel, monkeypatch, qtbot):
+    service, document = panel.service, panel.document
+    panel.train_button.click()
+    service.play(1)
+    monkeypatch.setattr(training_panel, "ask", lambda *a: pytest.fail("asked"))
+    spec = document.spec.with_layer(1, document.spec.layers[1].with_params(units=8))
+    document.load(spec)
+    qtbot.waitUntil(lambda: ("discard",) in service.calls)
+    assert not service.has_trained_weights()
+
+
+def test_document_edit_guard_sees_old_and_new_spec():
+    document = Document()
+    seen = []
+
+    def guard(old, new):
+        seen.append((old, new))
+        return new.layers[1].get("units") != 7
+
+    document.set_edit_guard(guard)
+    assert document.set_param(1, "units", 7) is not None
+    assert document.undo_stack.count() == 0 and document.spec.layers[1].get("units") == 64
+    assert document.set_param(1, "units", 8) is None and document.spec.layers[1].get("units") == 8
+    assert seen[-1][0].layers[1].get("units") == 64 and seen[-1][1].layers[1].get("units") == 8
+    from nnstudio.core.spec import CompileSpec
+
+    document.set_compile(CompileSpec(optimizer="sgd"))
+    assert len(seen) == 2  # compile edits are not guarded
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert len(seen) == 2  # nor undo
+    document.set_edit_guard(None)
+    assert document.set_param(1, "units", 7) is None
 
 
 def test_attach_feeds_canvas_and_histogram(panel):
