@@ -18,19 +18,20 @@ from pyqtgraph.graphicsItems.PlotCurveItem import arrayToLineSegments
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnstudio.ui.canvas.layout import MAGNITUDE_BINS, SIGN_CLASSES, Lod
+from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix
 
-# Colour-blind-safe diverging pair (blue / orange, after ColorBrewer PuOr/RdBu) and a grey for mixes.
-POSITIVE = "#1f6fb4"
-NEGATIVE = "#e8710a"
-MIXED = "#8c8c8c"
-SIGN_COLOURS = {"positive": POSITIVE, "negative": NEGATIVE, "mixed": MIXED}
+# Colour-blind-safe diverging pair (blue / orange) and a grey for mixes: see theme.py; these are
+# the light theme's colours.
+POSITIVE = LIGHT_THEME.positive
+NEGATIVE = LIGHT_THEME.negative
+MIXED = LIGHT_THEME.mixed
 WIDTHS = (1.01, 1.4, 2.0, 3.0)  # pixels, by |w| bin
 THIN_WIDTHS = (1.01, 1.01, 1.01, 1.4)  # where edges crowd
-# Strength of the hue mixed into the white background, by |w| bin. Pens are opaque: Qt's raster
+# Strength of the hue mixed into the background, by |w| bin. Pens are opaque: Qt's raster
 # engine draws translucent or antialiased lines about ten times slower than opaque ones.
 STRENGTHS = (0.22, 0.42, 0.68, 0.95)
-PENDING = "#b8bcc4"
-IDENTITY = "#9aa3ad"
+PENDING = LIGHT_THEME.pending
+IDENTITY = LIGHT_THEME.identity
 
 PENDING_BIN = -1
 IDENTITY_BIN = -2
@@ -40,39 +41,32 @@ SLICE_MS = 5.0  # above it: slices of about this long, one per turn of the event
 CHUNK = 64  # segments drawn between two looks at the clock
 
 
-def mix(colour: str, t: float, background: str = "#ffffff") -> QtGui.QColor:
-    """`colour` laid over `background` with opacity t, as an opaque colour."""
-    c, b = QtGui.QColor(colour), QtGui.QColor(background)
-    t = min(max(float(t), 0.0), 1.0)
-    return QtGui.QColor(
-        round(b.red() + (c.red() - b.red()) * t),
-        round(b.green() + (c.green() - b.green()) * t),
-        round(b.blue() + (c.blue() - b.blue()) * t),
-    )
-
-
 def bin_sign(bin_index: int) -> str:
     """ "positive", "negative" or "mixed"."""
     return SIGN_CLASSES[bin_index // MAGNITUDE_BINS]
 
 
-def bin_colour(bin_index: int, density: float = 1.0) -> QtGui.QColor:
+def sign_colour(sign: str, theme: Theme = LIGHT_THEME) -> str:
+    return {"positive": theme.positive, "negative": theme.negative, "mixed": theme.mixed}[sign]
+
+
+def bin_colour(bin_index: int, density: float = 1.0, theme: Theme = LIGHT_THEME) -> QtGui.QColor:
     """The (opaque) pen colour of an edge bin; density < 1 pales it where edges crowd."""
     # where lines crowd, weak weights fade much faster than strong ones, so the strong stand out
     strength = STRENGTHS[bin_index % MAGNITUDE_BINS] ** (1.0 + 2.5 * (1.0 - density)) * (0.3 + 0.7 * density)
     strength = max(strength, 0.1)  # faint, but still of its hue
     if bin_sign(bin_index) == "mixed":
         strength *= 0.6
-    return mix(SIGN_COLOURS[bin_sign(bin_index)], strength)
+    return mix(sign_colour(bin_sign(bin_index), theme), strength, theme.background)
 
 
-def bin_pen(bin_index: int, density: float = 1.0) -> QtGui.QPen:
+def bin_pen(bin_index: int, density: float = 1.0, theme: Theme = LIGHT_THEME) -> QtGui.QPen:
     if bin_index == PENDING_BIN:
-        return pg.mkPen(mix(PENDING, 0.12 + 0.6 * density), width=1.01)
+        return pg.mkPen(mix(theme.pending, 0.12 + 0.6 * density, theme.background), width=1.01)
     if bin_index == IDENTITY_BIN:
-        return pg.mkPen(IDENTITY, width=1.01)
+        return pg.mkPen(theme.identity, width=1.01)
     widths = WIDTHS if density > 0.6 else THIN_WIDTHS
-    return pg.mkPen(bin_colour(bin_index, density), width=widths[bin_index % MAGNITUDE_BINS])
+    return pg.mkPen(bin_colour(bin_index, density, theme), width=widths[bin_index % MAGNITUDE_BINS])
 
 
 def bin_order() -> list[tuple[int, int]]:
@@ -109,6 +103,7 @@ class EdgeLayer(pg.GraphicsObject):
             self.items[key] = item
             self.keys[key[0]] = (np.zeros(0, np.int32), np.zeros(0, np.int64))
         self.density = 1.0
+        self.theme = LIGHT_THEME
         self._bounds = QtCore.QRectF(0, 0, 1, 1)
         self._version = 0
         self._cache: tuple | None = None  # (key = (version, size, dpr), transform, image)
@@ -184,13 +179,24 @@ class EdgeLayer(pg.GraphicsObject):
             ys = np.empty(2 * len(sel))
             xs[0::2], xs[1::2] = x0[sel], x1[sel]
             ys[0::2], ys[1::2] = y0[sel], y1[sel]
-            item.setPen(bin_pen(b, self.density))
+            item.setPen(bin_pen(b, self.density, self.theme))
             item.setData(x=xs, y=ys)
             if len(sel):
                 old_links, old_edges = self.keys[b]
                 self.keys[b] = (np.concatenate([old_links, link[sel]]), np.concatenate([old_edges, edge[sel]]))
         self._version += 1
         self._stop_raster()  # the slices in progress draw data that is gone
+        self.update()
+
+    def set_theme(self, theme: Theme) -> None:
+        """Recolour every bin for `theme` (the lines are rasterised again)."""
+        if theme == self.theme:
+            return
+        self.theme = theme
+        for (b, _h), item in self.items.items():
+            item.setPen(bin_pen(b, self.density, theme))
+        self._version += 1
+        self._stop_raster()
         self.update()
 
     def settled(self) -> bool:

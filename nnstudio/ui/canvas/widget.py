@@ -37,24 +37,17 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal, Slot
 
 from nnstudio.ui.canvas import layout as L
-from nnstudio.ui.canvas.edges import NEGATIVE, PENDING_BIN, POSITIVE, WIDTHS, EdgeLayer, bin_pen
+from nnstudio.ui.canvas.edges import PENDING_BIN, WIDTHS, EdgeLayer, bin_pen
+from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix, theme_for
 from nnstudio.ui.canvas.worker import BackgroundJob, JobResult
 
-BACKGROUND = "#ffffff"
-INK = "#2e3440"
-MUTED = "#6b7280"
-OUTLINE = "#39414d"
-INPUT_FILL = "#e3e8ee"
-NEUTRAL_FILL = "#ffffff"
-PENDING_FILL = "#eef0f3"
-SELECTION = "#ffd166"
-STAGE_STYLE = {  # class -> (symbol, fill)
-    "Dropout": ("d", "#d9d9d9"),
-    "BatchNormalization": ("s", "#cdb8e8"),
-    "LayerNormalization": ("s", "#a9dccf"),
-    "Activation": ("t2", "#f6d776"),
-    "Flatten": ("o", "#dde3ea"),
-    "Reshape": ("o", "#dde3ea"),
+STAGE_SYMBOLS = {  # class -> symbol (fills: theme.stage_fills)
+    "Dropout": "d",
+    "BatchNormalization": "s",
+    "LayerNormalization": "s",
+    "Activation": "t2",
+    "Flatten": "o",
+    "Reshape": "o",
 }
 LOD_DELAY_MS = 30
 SYNC_WORK = 250_000  # models with at most this many kernel values are summed inside the call (~30 ms
@@ -63,15 +56,6 @@ SYNC_WORK = 250_000  # models with at most this many kernel values are summed in
 # many times the last one's duration after it ended: the worker takes at most half a core from
 # the training it is drawing.
 WEIGHTS_REST = 1.0
-
-
-def _mix(colour: str, t: float) -> QtGui.QColor:
-    """White mixed towards `colour` by t in [0, 1]."""
-    c = QtGui.QColor(colour)
-    t = float(np.clip(t, 0.0, 1.0))
-    return QtGui.QColor(
-        round(255 + (c.red() - 255) * t), round(255 + (c.green() - 255) * t), round(255 + (c.blue() - 255) * t)
-    )
 
 
 _TEXT_SYMBOLS: dict[str, QtGui.QPainterPath] = {}
@@ -106,7 +90,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("networkCanvas")
-        self.setBackground(BACKGROUND)
+        self.theme: Theme = LIGHT_THEME  # follows the palette: apply_theme()
+        self.setBackground(self.theme.background)
         self.ci.setContentsMargins(0, 0, 0, 0)
         self.view: pg.ViewBox = self.addViewBox(enableMenu=False)
         self.view.setDefaultPadding(0)
@@ -138,14 +123,6 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.last_job_ms = 0.0
 
         self.selection = QtWidgets.QGraphicsRectItem()
-        sel_colour = QtGui.QColor(SELECTION)
-        sel_colour.setAlpha(70)
-        self.selection.setBrush(QtGui.QBrush(sel_colour))
-        border = QtGui.QColor(SELECTION)
-        border.setAlpha(220)
-        pen = QtGui.QPen(border, 1.5)
-        pen.setCosmetic(True)
-        self.selection.setPen(pen)
         self.selection.setZValue(-30)
         self.selection.hide()
         self.view.addItem(self.selection)
@@ -155,15 +132,16 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.neurons = pg.ScatterPlotItem(pxMode=True, hoverable=False)
         self.neurons.setZValue(10)
         self.view.addItem(self.neurons)
-        self.counts = pg.ScatterPlotItem(pxMode=True, pen=None, brush=pg.mkBrush(MUTED))
+        self.counts = pg.ScatterPlotItem(pxMode=True, pen=None)
         self.counts.setZValue(11)
         self.view.addItem(self.counts)
         self.headers: list[pg.TextItem] = []
 
-        self.status = pg.TextItem(color=MUTED, anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 210))
+        self.status = pg.TextItem(anchor=(0, 1))
         self.status.setParentItem(self.view)
         self.view.sigResized.connect(self._place_status)
-        self._build_legend()
+        self.legend: pg.LegendItem | None = None
+        self._style_items()
 
         self._lod_timer = QtCore.QTimer(self)
         self._lod_timer.setSingleShot(True)
@@ -176,6 +154,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.setMinimumSize(200, 150)
+        self.apply_theme()
+        self._theme_ready = True
 
     # -- public API -------------------------------------------------------------------------
 
@@ -235,6 +215,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._want, self._incoming = None, None
         self._rest_timer.stop()
         self._jobs.close()
+
+    def close(self) -> bool:
+        self._theme_ready = False  # pyqtgraph's close() clears the scene: no more restyling
+        return super().close()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         # pyqtgraph's close() has cleared the scene already: this canvas draws nothing any more
@@ -498,7 +482,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             pitch_px = col.pitch * (1 << cl.level) * ppy
             size = float(np.clip(pitch_px * 0.72, 3.0, 22.0))
             if col.kind in ("stage", "regroup"):
-                symbol, fill = STAGE_STYLE.get(col.class_name, ("o", "#dde3ea"))
+                symbol = STAGE_SYMBOLS.get(col.class_name, "o")
+                fill = self.theme.stage_fills.get(col.class_name, self.theme.input_fill)
                 if col.kind == "regroup":
                     size = float(np.clip(pitch_px * 0.45, 2.5, 12.0))
                 fills = [pg.mkBrush(fill)] * m
@@ -526,7 +511,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 size=np.concatenate(sizes),
                 symbol=symbols,
                 brush=brushes,
-                pen=pg.mkPen(OUTLINE, width=1),
+                pen=pg.mkPen(self.theme.outline, width=1),
             )
         else:
             self.neurons.clear()
@@ -538,9 +523,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     def _neuron_brushes(self, col: L.Column, cl: L.ColumnLod) -> list[QtGui.QBrush]:
         m = len(cl.starts)
         if col.kind == "input":
-            return [pg.mkBrush(INPUT_FILL)] * m
+            return [pg.mkBrush(self.theme.input_fill)] * m
         if cl.bias is None:
-            return [pg.mkBrush(PENDING_FILL if self.pending else NEUTRAL_FILL)] * m
+            return [pg.mkBrush(self.theme.pending_fill if self.pending else self.theme.neutral_fill)] * m
         t = np.clip(np.abs(cl.bias) / self._bias_scale, 0, 1)
         levels = np.round(t * 8).astype(int)
         cache: dict[tuple[int, int], QtGui.QBrush] = {}
@@ -549,7 +534,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             key = (int(b >= 0), int(lv))
             brush = cache.get(key)
             if brush is None:
-                brush = pg.mkBrush(_mix(POSITIVE if b >= 0 else NEGATIVE, 0.85 * lv / 8))
+                hue = self.theme.positive if b >= 0 else self.theme.negative
+                brush = pg.mkBrush(mix(hue, 0.85 * lv / 8, self.theme.neutral_fill))
                 cache[key] = brush
             out.append(brush)
         return out
@@ -567,7 +553,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.headers = []
         for col in self.columns:
             below = col.kind in ("stage", "regroup")
-            item = pg.TextItem(anchor=(0.5, 0.0 if below else 1.0), fill=pg.mkBrush(255, 255, 255, 210))
+            item = pg.TextItem(anchor=(0.5, 0.0 if below else 1.0), fill=self._panel_brush(210))
             item.setHtml(self._header_html(col))
             item.setPos(col.x, -col.height / 2 if below else col.height / 2)
             item.setZValue(20)
@@ -578,13 +564,14 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         name = html.escape(col.name)
         detail = html.escape(col.detail)
         weight = "700"
-        bg = "background-color:#fff3cf;" if selected else ""
+        t = self.theme
+        bg = f"background-color:{t.selected_header};" if selected else ""
         parts = [
-            f'<div style="text-align:center;{bg}"><span style="color:{INK};font-weight:{weight};font-size:10pt">{name}</span>',
-            f'<br><span style="color:{MUTED};font-size:9pt">{detail}</span>',
+            f'<div style="text-align:center;{bg}"><span style="color:{t.ink};font-weight:{weight};font-size:10pt">{name}</span>',
+            f'<br><span style="color:{t.muted};font-size:9pt">{detail}</span>',
         ]
         if col.error:
-            parts.append(f'<br><span style="color:#b42318;font-size:8pt">{html.escape(col.error[:60])}</span>')
+            parts.append(f'<br><span style="color:{t.error};font-size:8pt">{html.escape(col.error[:60])}</span>')
         parts.append("</div>")
         return "".join(parts)
 
@@ -616,28 +603,84 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.status.setText(text)
         self._place_status()
 
+    def _panel_brush(self, alpha: int) -> QtGui.QBrush:
+        colour = QtGui.QColor(self.theme.panel)
+        colour.setAlpha(alpha)
+        return pg.mkBrush(colour)
+
     def _build_legend(self) -> None:
-        legend = pg.LegendItem(
-            offset=(-10, -10), labelTextColor=INK, labelTextSize="8pt", colCount=2, verSpacing=-6, horSpacing=14
-        )
-        legend.setParentItem(self.view)
-        legend.anchor((1, 1), (1, 1), offset=(-10, -10))
-        legend.setBrush(pg.mkBrush(255, 255, 255, 230))
-        legend.setPen(pg.mkPen("#d0d5dd"))
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(3)), "weight &gt; 0")
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(7)), "weight &lt; 0")
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(0)), "small |w|: pale, thin")
-        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(POSITIVE, width=WIDTHS[-1])), "large |w|: strong, thick")
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(11)), "group of mixed signs")
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(PENDING_BIN)), "weights pending")
+        t = self.theme
+        legend = self.legend
+        if legend is None:
+            legend = pg.LegendItem(offset=(-10, -10), labelTextSize="8pt", colCount=2, verSpacing=-6, horSpacing=14)
+            legend.setParentItem(self.view)
+            legend.anchor((1, 1), (1, 1), offset=(-10, -10))
+        else:  # a new theme: the same legend, new entries
+            legend.clear()
+        legend.setLabelTextColor(t.ink)
+        legend.setBrush(self._panel_brush(230))
+        legend.setPen(pg.mkPen(t.panel_border))
+        legend.addItem(pg.PlotDataItem(pen=bin_pen(3, theme=t)), "weight &gt; 0")
+        legend.addItem(pg.PlotDataItem(pen=bin_pen(7, theme=t)), "weight &lt; 0")
+        legend.addItem(pg.PlotDataItem(pen=bin_pen(0, theme=t)), "small |w|: pale, thin")
+        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(t.positive, width=WIDTHS[-1])), "large |w|: strong, thick")
+        legend.addItem(pg.PlotDataItem(pen=bin_pen(11, theme=t)), "group of mixed signs")
+        legend.addItem(pg.PlotDataItem(pen=bin_pen(PENDING_BIN, theme=t)), "weights pending")
         for label, symbol, fill in (
-            ("neuron, fill = bias", "o", _mix(POSITIVE, 0.5)),
-            ("group of neurons (count)", "s", NEUTRAL_FILL),
+            ("neuron, fill = bias", "o", mix(t.positive, 0.5, t.neutral_fill)),
+            ("group of neurons (count)", "s", t.neutral_fill),
         ):
             legend.addItem(
-                pg.ScatterPlotItem(symbol=symbol, size=10, brush=pg.mkBrush(fill), pen=pg.mkPen(OUTLINE)), label
+                pg.ScatterPlotItem(symbol=symbol, size=10, brush=pg.mkBrush(fill), pen=pg.mkPen(t.outline)), label
             )
         self.legend = legend
+
+    # -- colours ----------------------------------------------------------------------------
+
+    def _style_items(self) -> None:
+        """Give every item the colours of self.theme (background, lines, labels, legend)."""
+        t = self.theme
+        self.setBackground(t.background)
+        sel_colour = QtGui.QColor(t.selection)
+        sel_colour.setAlpha(70 if not t.dark else 45)
+        self.selection.setBrush(QtGui.QBrush(sel_colour))
+        border = QtGui.QColor(t.selection)
+        border.setAlpha(220 if not t.dark else 170)
+        pen = QtGui.QPen(border, 1.5)
+        pen.setCosmetic(True)
+        self.selection.setPen(pen)
+        self.edges.set_theme(t)
+        self.counts.setBrush(pg.mkBrush(t.muted))
+        self.status.setColor(t.muted)
+        self.status.fill = self._panel_brush(210)
+        self.status.update()
+        self._build_legend()
+
+    def apply_theme(self, theme: Theme | None = None) -> None:
+        """Recolour the drawing for `theme` (default: the one this widget's palette asks for)."""
+        theme = theme if theme is not None else theme_for(self.palette())
+        if theme == self.theme:
+            return
+        self.theme = theme
+        self._style_items()
+        for item in self.headers:
+            item.fill = self._panel_brush(210)
+            item.update()
+        self.select_layer(self.selected_index)  # header text colours
+        if self.columns:
+            self._draw_neurons()
+        self._place_status()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        super().changeEvent(event)
+        palette_events = (QtCore.QEvent.Type.PaletteChange, QtCore.QEvent.Type.ApplicationPaletteChange)
+        if event.type() in palette_events and getattr(self, "_theme_ready", False):  # not while constructed
+            self.apply_theme()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        if getattr(self, "_theme_ready", False):
+            self.apply_theme()  # the palette may have changed while hidden, or before the first show
+        super().showEvent(event)
 
     # -- interaction ------------------------------------------------------------------------
 
