@@ -82,14 +82,14 @@ class WeightHistogram(pg.PlotWidget):
         self.negative.setOpts(x0=edges[:-1][neg], x1=edges[1:][neg], height=counts[neg])
         self.positive.setOpts(x0=edges[:-1][~neg], x1=edges[1:][~neg], height=counts[~neg])
         shape = "×".join(str(d) for d in kernel.shape)
-        self._set_title((f"{name} kernel {shape}", f"mean {sample.mean():+.4f}, std {sample.std():.4f}"))
+        self._set_title((f"{name}: {kernel.size:,} weights ({shape})", f"mean {sample.mean():+.4f} · std {sample.std():.4f}"))
         self.plot_item.enableAutoRange()
 
     # -- title ------------------------------------------------------------------------------
 
     def _set_title(self, lines: tuple[str, ...]) -> None:
         self.title_lines = lines
-        self.setToolTip(": ".join(lines))
+        self.setToolTip(" · ".join(lines))
         self._layout_title()
 
     def _layout_title(self) -> None:
@@ -103,7 +103,7 @@ class WeightHistogram(pg.PlotWidget):
         # the title sits over the plot area only, right of the count axis
         axis = self.plot_item.getAxis("left")
         room = max(self.width() - max(axis.width(), 36.0) - 24, 40)
-        one = ": ".join(lines)
+        one = " · ".join(lines)
         if metrics.horizontalAdvance(one) <= room or len(lines) == 1:
             shown = [metrics.elidedText(one, QtCore.Qt.TextElideMode.ElideRight, room)]
         else:
@@ -154,6 +154,7 @@ class WeightHistogram(pg.PlotWidget):
             axis.setPen(axis_pen)
             axis.setTextPen(pg.mkPen(theme.muted))
             axis.setTickFont(tick_font)
+            axis.setStyle(maxTickLevel=1)  # major and minor ticks; the finest ones crowd a small plot
         self.zero.setPen(pg.mkPen(theme.muted, width=1, style=QtCore.Qt.PenStyle.DashLine))
         self._compact = None
         self._fit_axes()

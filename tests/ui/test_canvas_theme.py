@@ -114,11 +114,11 @@ def test_theme_for_light_and_dark_palettes():
 def test_histogram_title_fits_a_narrow_dock(qtbot):
     hist = make_histogram(qtbot, size=(700, 260))
     assert "\n" not in hist.title_text and "…" not in hist.title_text  # wide: one line, whole
-    assert "dense kernel 20×64" in hist.title_text and "mean" in hist.title_text
+    assert "dense: 1,280 weights (20×64)" in hist.title_text and "mean" in hist.title_text
     hist.resize(300, 220)  # a narrow Weights dock
     qtbot.waitUntil(lambda: "\n" in hist.title_text)
     top, bottom = hist.title_text.split("\n")
-    assert top == "dense kernel 20×64" and bottom.startswith("mean")  # wrapped, nothing cut
+    assert top == "dense: 1,280 weights (20×64)" and bottom.startswith("mean")  # wrapped, nothing cut
     metrics = QtGui.QFontMetrics(hist.plot_item.titleLabel.item.font())
     room = hist.plot_item.getViewBox().width()  # the title sits over the plot area
     assert max(metrics.horizontalAdvance(line) for line in (top, bottom)) <= room

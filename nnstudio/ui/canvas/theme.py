@@ -118,7 +118,7 @@ def theme_for(palette: QtGui.QPalette) -> Theme:
         neutral_fill=bg,
         pending_fill=mix(ink, 0.1, bg).name(),
         selection="#ffd166",
-        selected_header=mix("#ffd166", 0.28, bg).name(),
+        selected_header=mix("#ffd166", 0.2, bg).name(),
         error="#ff8a80",
         panel=bg,
         panel_border=mix(ink, 0.25, bg).name(),

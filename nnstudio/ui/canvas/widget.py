@@ -642,7 +642,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         t = self.theme
         self.setBackground(t.background)
         sel_colour = QtGui.QColor(t.selection)
-        sel_colour.setAlpha(70 if not t.dark else 45)
+        sel_colour.setAlpha(70 if not t.dark else 36)
         self.selection.setBrush(QtGui.QBrush(sel_colour))
         border = QtGui.QColor(t.selection)
         border.setAlpha(220 if not t.dark else 170)
