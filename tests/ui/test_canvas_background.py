@@ -227,3 +227,39 @@ def test_weights_that_keep_coming_rest_between_background_sums(qtbot, monkeypatc
     with qtbot.waitSignal(canvas.weightsDrawn, timeout=10_000):
         canvas.set_weights(w2)
     assert canvas.weights is w2
+
+
+def test_the_worker_prepares_the_items_data_for_the_gui_thread(qtbot, monkeypatch):
+    """After a background result the GUI thread only hands ready arrays to the items: the edges
+    sorted into their pen bins and the neurons' positions, sizes and fills come from the worker."""
+    from nnstudio.ui.canvas import edges as E
+
+    made: list[tuple[str, bool]] = []
+    for module, name in ((W, "plan_edges"), (E, "plan_edges"), (W, "plan_neurons")):
+        real = getattr(module, name)
+
+        def record(*args, _real=real, _name=name, **kwargs):
+            made.append((_name, threading.current_thread() is threading.main_thread()))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, record)
+    sizes = [784, 512, 256, 10]  # 535,040 weights: summed in the background
+    canvas = make_canvas(qtbot, mlp_spec(sizes))
+    assert canvas._big
+    made.clear()
+    with qtbot.waitSignal(canvas.weightsDrawn, timeout=30_000):
+        canvas.set_weights(weights_for(sizes))
+    assert sorted(name for name, _ in made) == ["plan_edges", "plan_neurons"]
+    assert not any(on_gui for _, on_gui in made), made
+    assert canvas.edges.segment_count() > 0 and len(canvas.neurons.data) == sum(
+        len(c.starts) for c in canvas.lod.columns.values()
+    )
+    made.clear()
+    with qtbot.waitSignal(canvas.lodApplied, timeout=30_000):
+        canvas.view.scaleBy((0.3, 0.3))
+    qtbot.waitUntil(lambda: not canvas.busy(), timeout=30_000)
+    assert made and not any(on_gui for _, on_gui in made), made
+    # the same brushes and pens are reused from one result to the next (pyqtgraph renders a
+    # symbol anew for every new brush object)
+    brushes = {id(b) for b in canvas.neurons.data["brush"]}
+    assert len(brushes) <= len(canvas._brush_table())

@@ -11,6 +11,7 @@ image, while the previous image stays on screen until the new one is complete.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -81,6 +82,74 @@ def bin_order() -> list[tuple[int, int]]:
     return order
 
 
+_EMPTY = (np.zeros(0), np.zeros(0))
+_EMPTY_KEYS = (np.zeros(0, np.int32), np.zeros(0, np.int64))
+
+
+@dataclass
+class EdgePlan:
+    """What EdgeLayer shows for one level of detail: per (bin, half) the x and y of the segment
+    ends (connect="pairs"), per bin the (link, edge) of each segment, and the crowding density."""
+
+    lines: dict  # (bin, half) -> (xs, ys)
+    keys: dict  # bin -> (link numbers, edge numbers)
+    density: float
+
+
+def plan_edges(lod: Lod, px_per_unit_y: float = 1.0) -> EdgePlan:
+    """Sort the edges of `lod` into their bins (numpy only: safe in a worker thread)."""
+    parts_link, parts_edge, parts_bin = [], [], []
+    x0s, x1s, y0s, y1s = [], [], [], []
+    busiest = 0.0
+    for li, ll in enumerate(lod.links):
+        m = len(ll.src)
+        if not m:
+            continue
+        bins = ll.bins if ll.bins is not None else np.full(m, PENDING_BIN if ll.kind == "dense" else IDENTITY_BIN)
+        if ll.kind == "dense":
+            # lines per screen pixel along the column: the crowding a person sees
+            lo = min(float(ll.y0.min()), float(ll.y1.min()))
+            hi = max(float(ll.y0.max()), float(ll.y1.max()))
+            span_px = max((hi - lo) * px_per_unit_y, 20.0)
+            busiest = max(busiest, m / span_px)
+        parts_link.append(np.full(m, li, dtype=np.int32))
+        parts_edge.append(np.arange(m, dtype=np.int64))
+        parts_bin.append(bins)
+        x0s.append(np.full(m, ll.x0))
+        x1s.append(np.full(m, ll.x1))
+        y0s.append(ll.y0)
+        y1s.append(ll.y1)
+    # a dense mesh of lines reads as a cloud: pale the colours as edges per pair grow
+    density = float(np.clip(np.sqrt(0.45 / max(busiest, 1e-9)), 0.0, 1.0))
+    lines: dict = {}
+    keys: dict = {}
+    if not parts_bin:
+        return EdgePlan(lines, keys, density)
+    link = np.concatenate(parts_link)
+    edge = np.concatenate(parts_edge)
+    bins = np.concatenate(parts_bin).astype(np.int64)
+    x0, x1 = np.concatenate(x0s), np.concatenate(x1s)
+    y0, y1 = np.concatenate(y0s), np.concatenate(y1s)
+    half = (edge + link) % 2
+    code = bins * 2 + half
+    order = np.argsort(code, kind="stable")
+    sorted_code = code[order]
+    for b, h in bin_order():
+        lo, hi = np.searchsorted(sorted_code, [2 * b + h, 2 * b + h + 1])
+        if hi <= lo:
+            continue
+        sel = order[lo:hi]
+        xs = np.empty(2 * len(sel))
+        ys = np.empty(2 * len(sel))
+        xs[0::2], xs[1::2] = x0[sel], x1[sel]
+        ys[0::2], ys[1::2] = y0[sel], y1[sel]
+        lines[(b, h)] = (xs, ys)
+        old = keys.get(b)
+        new = (link[sel], edge[sel])
+        keys[b] = new if old is None else (np.concatenate([old[0], new[0]]), np.concatenate([old[1], new[1]]))
+    return EdgePlan(lines, keys, density)
+
+
 class EdgeLayer(pg.GraphicsObject):
     """All connections of the canvas: one pg.PlotCurveItem per colour/width bin (connect="pairs",
     fed by numpy), painted through one raster cache.
@@ -104,6 +173,8 @@ class EdgeLayer(pg.GraphicsObject):
             self.keys[key[0]] = (np.zeros(0, np.int32), np.zeros(0, np.int64))
         self.density = 1.0
         self.theme = LIGHT_THEME
+        self._pens: dict[tuple, QtGui.QPen] = {}
+        self._item_pens: dict[tuple, QtGui.QPen] = {}  # (bin, half) -> the cached pen it was given
         self._bounds = QtCore.QRectF(0, 0, 1, 1)
         self._version = 0
         self._cache: tuple | None = None  # (key = (version, size, dpr), transform, image)
@@ -133,68 +204,43 @@ class EdgeLayer(pg.GraphicsObject):
     def update_lod(self, lod: Lod, px_per_unit_y: float = 1.0) -> None:
         """Take the edges of `lod`; px_per_unit_y (screen pixels per scene unit, vertically)
         measures how crowded each mesh is on screen, which pales weak weights."""
-        parts_link, parts_edge, parts_bin = [], [], []
-        x0s, x1s, y0s, y1s = [], [], [], []
-        busiest = 0
-        for li, ll in enumerate(lod.links):
-            m = len(ll.src)
-            if not m:
-                continue
-            bins = ll.bins if ll.bins is not None else np.full(m, PENDING_BIN if ll.kind == "dense" else IDENTITY_BIN)
-            if ll.kind == "dense":
-                # lines per screen pixel along the column: the crowding a person sees
-                lo = min(float(ll.y0.min()), float(ll.y1.min()))
-                hi = max(float(ll.y0.max()), float(ll.y1.max()))
-                span_px = max((hi - lo) * px_per_unit_y, 20.0)
-                busiest = max(busiest, m / span_px)
-            parts_link.append(np.full(m, li, dtype=np.int32))
-            parts_edge.append(np.arange(m, dtype=np.int64))
-            parts_bin.append(bins)
-            x0s.append(np.full(m, ll.x0))
-            x1s.append(np.full(m, ll.x1))
-            y0s.append(ll.y0)
-            y1s.append(ll.y1)
-        # a dense mesh of lines reads as a cloud: pale the colours as edges per pair grow
-        self.density = float(np.clip(np.sqrt(0.45 / max(busiest, 1e-9)), 0.0, 1.0))
-        empty = not parts_bin
-        if not empty:
-            link = np.concatenate(parts_link)
-            edge = np.concatenate(parts_edge)
-            bins = np.concatenate(parts_bin)
-            x0, x1 = np.concatenate(x0s), np.concatenate(x1s)
-            y0, y1 = np.concatenate(y0s), np.concatenate(y1s)
-            half = (edge + link) % 2
-            code = bins * 2 + half
-            order = np.argsort(code, kind="stable")
-            sorted_code = code[order]
-        for b in self.keys:
-            self.keys[b] = (np.zeros(0, np.int32), np.zeros(0, np.int64))
-        for (b, h), item in self.items.items():
-            if empty:
-                item.setData(x=np.zeros(0), y=np.zeros(0))
-                continue
-            lo, hi = np.searchsorted(sorted_code, [2 * b + h, 2 * b + h + 1])
-            sel = order[lo:hi]
-            xs = np.empty(2 * len(sel))
-            ys = np.empty(2 * len(sel))
-            xs[0::2], xs[1::2] = x0[sel], x1[sel]
-            ys[0::2], ys[1::2] = y0[sel], y1[sel]
-            item.setPen(bin_pen(b, self.density, self.theme))
-            item.setData(x=xs, y=ys)
-            if len(sel):
-                old_links, old_edges = self.keys[b]
-                self.keys[b] = (np.concatenate([old_links, link[sel]]), np.concatenate([old_edges, edge[sel]]))
+        self.apply_plan(plan_edges(lod, px_per_unit_y))
+
+    def apply_plan(self, plan: EdgePlan) -> None:
+        """Show the edges of a plan made by `plan_edges` (which may run in another thread)."""
+        self.density = plan.density
+        for key, item in self.items.items():
+            xs, ys = plan.lines.get(key, _EMPTY)
+            pen = self._pen(key[0])
+            if self._item_pens.get(key) is not pen:  # setPen copies the pen: skip it when unchanged
+                item.setPen(pen)
+                self._item_pens[key] = pen
+            if len(xs) or (item.xData is not None and len(item.xData)):
+                item.setData(x=xs, y=ys)
+        self.keys = {b: plan.keys.get(b, _EMPTY_KEYS) for b in self.keys}
         self._version += 1
         self._stop_raster()  # the slices in progress draw data that is gone
         self.update()
+
+    def _pen(self, bin_index: int) -> QtGui.QPen:
+        """The pen of a bin at the current density and theme; the same object while they last."""
+        key = (bin_index, round(self.density, 3))
+        pen = self._pens.get(key)
+        if pen is None:
+            if len(self._pens) > 2000:
+                self._pens.clear()
+            pen = self._pens[key] = bin_pen(bin_index, self.density, self.theme)
+        return pen
 
     def set_theme(self, theme: Theme) -> None:
         """Recolour every bin for `theme` (the lines are rasterised again)."""
         if theme == self.theme:
             return
         self.theme = theme
-        for (b, _h), item in self.items.items():
-            item.setPen(bin_pen(b, self.density, theme))
+        self._pens.clear()
+        for key, item in self.items.items():
+            item.setPen(self._pen(key[0]))
+            self._item_pens[key] = self._pen(key[0])
         self._version += 1
         self._stop_raster()
         self.update()

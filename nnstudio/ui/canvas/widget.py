@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal, Slot
 
 from nnstudio.ui.canvas import layout as L
-from nnstudio.ui.canvas.edges import PENDING_BIN, WIDTHS, EdgeLayer, bin_pen
+from nnstudio.ui.canvas.edges import PENDING_BIN, WIDTHS, EdgeLayer, EdgePlan, bin_pen, plan_edges
 from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix, theme_for
 from nnstudio.ui.canvas.worker import BackgroundJob, JobResult
 
@@ -56,6 +57,68 @@ SYNC_WORK = 250_000  # models with at most this many kernel values are summed in
 # many times the last one's duration after it ended: the worker takes at most half a core from
 # the training it is drawing.
 WEIGHTS_REST = 1.0
+
+
+BIAS_LEVELS = 8  # a neuron's fill: its bias's hue at one of this many strengths (and none)
+BIAS_KEYS = tuple(tuple(f"bias:{sign}:{lv}" for lv in range(BIAS_LEVELS + 1)) for sign in (0, 1))
+
+
+@dataclass
+class NeuronPlan:
+    """The neurons of one level of detail, ready for the scatter item: positions, sizes, symbols,
+    a style key per point (the canvas maps keys to its theme's brushes), and the groups whose
+    counts are written beside them: (x, symbol size, text px, ys, counts) per column."""
+
+    x: np.ndarray
+    y: np.ndarray
+    size: np.ndarray
+    symbols: list
+    styles: list
+    counts: list
+    ppx: float
+
+
+def plan_neurons(columns: list, lod: L.Lod, pixel_scale: tuple[float, float], pending: bool, bias_scale: float):
+    """Lay out the neurons of `lod` (numpy and lists only: safe in the worker thread)."""
+    ppx, ppy = pixel_scale
+    xs, ys, sizes, symbols, styles, counts = [], [], [], [], [], []
+    for ci, cl in lod.columns.items():
+        col = columns[ci]
+        m = len(cl.starts)
+        pitch_px = col.pitch * (1 << cl.level) * ppy
+        # sizes in half pixels: pyqtgraph renders each (symbol, size, brush) once and reuses it
+        size = round(float(np.clip(pitch_px * 0.72, 3.0, 22.0)) * 2) / 2
+        if col.kind in ("stage", "regroup"):
+            symbol = STAGE_SYMBOLS.get(col.class_name, "o")
+            key = "stage:" + (col.class_name if col.class_name in STAGE_SYMBOLS else "")
+            if col.kind == "regroup":
+                size = round(float(np.clip(pitch_px * 0.45, 2.5, 12.0)) * 2) / 2
+            styles += [key] * m
+        else:
+            symbol = "o" if cl.level == 0 else "s"
+            if col.kind == "input":
+                styles += ["input"] * m
+            elif cl.bias is None:
+                styles += ["pending" if pending else "neutral"] * m
+            else:
+                levels = np.round(np.clip(np.abs(cl.bias) / bias_scale, 0, 1) * BIAS_LEVELS).astype(np.int64)
+                code = (cl.bias >= 0).astype(np.int64) * (BIAS_LEVELS + 1) + levels
+                table = BIAS_KEYS[0] + BIAS_KEYS[1]
+                styles += [table[c] for c in code.tolist()]
+        xs.append(np.full(m, col.x))
+        ys.append(np.asarray(cl.y, dtype=float))
+        sizes.append(np.full(m, size))
+        symbols += [symbol] * m
+        if cl.level > 0 and pitch_px >= 11:
+            counts.append((col.x, size, min(10.0, pitch_px * 0.75), np.asarray(cl.y), np.asarray(cl.counts)))
+    if not xs:
+        return NeuronPlan(np.zeros(0), np.zeros(0), np.zeros(0), [], [], [], ppx)
+    return NeuronPlan(np.concatenate(xs), np.concatenate(ys), np.concatenate(sizes), symbols, styles, counts, ppx)
+
+
+def _plans(columns, lod, pixel_scale, pending, bias_scale) -> tuple[EdgePlan, NeuronPlan]:
+    """What the worker prepares for the GUI thread along with a level of detail."""
+    return plan_edges(lod, pixel_scale[1]), plan_neurons(columns, lod, pixel_scale, pending, bias_scale)
 
 
 _TEXT_SYMBOLS: dict[str, QtGui.QPainterPath] = {}
@@ -91,6 +154,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setObjectName("networkCanvas")
         self.theme: Theme = LIGHT_THEME  # follows the palette: apply_theme()
+        self._brushes: dict | None = None  # style key -> brush for the theme (see _brush_table)
+        self._outline_pen = pg.mkPen(self.theme.outline, width=1)
         self.setBackground(self.theme.background)
         self.ci.setContentsMargins(0, 0, 0, 0)
         self.view: pg.ViewBox = self.addViewBox(enableMenu=False)
@@ -348,10 +413,15 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             return
         self._show_lod(L.compute_lod(self.columns, self.links, self.view_rect(), self._pixels()))
 
-    def _show_lod(self, lod: L.Lod) -> None:
+    def _show_lod(self, lod: L.Lod, plans: tuple | None = None) -> None:
+        """Put `lod` on screen; `plans` = (EdgePlan, NeuronPlan) made in the worker for it."""
         self.lod = lod
-        self.edges.update_lod(self.lod, self._pixel_scale()[1])
-        self._draw_neurons()
+        if plans is None:
+            self.edges.update_lod(self.lod, self._pixel_scale()[1])
+            self._draw_neurons()
+        else:
+            self.edges.apply_plan(plans[0])
+            self._draw_neurons(plans[1])
         self._place_headers()
         self._place_selection()
         self.lodApplied.emit()
@@ -381,19 +451,26 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             columns, links = L.copy_structure(self.columns, self.links)
             cache = dict(self._pyramids)
 
+            scale = self._pixel_scale()
+
             def job():
                 L.apply_weights(columns, links, matching, cache)
-                return columns, links, cache, L.bias_scale(columns), L.compute_lod(columns, links, view, pixels)
+                bias_scale = L.bias_scale(columns)
+                lod = L.compute_lod(columns, links, view, pixels)
+                return columns, links, cache, bias_scale, lod, _plans(columns, lod, scale, False, bias_scale)
 
             self._jobs.start(("weights", structure, (view, pixels), weights), job)
             self._running = want
             self._update_status()
         else:
             columns, links = self.columns, self.links
-            self._jobs.start(
-                ("lod", self._structure, (view, pixels), columns),
-                lambda: L.compute_lod(columns, links, view, pixels),
-            )
+            scale, pending, bias_scale = self._pixel_scale(), self.pending, self._bias_scale
+
+            def lod_job():
+                lod = L.compute_lod(columns, links, view, pixels)
+                return lod, _plans(columns, lod, scale, pending, bias_scale)
+
+            self._jobs.start(("lod", self._structure, (view, pixels), columns), lod_job)
             self._running = want
 
     @Slot()
@@ -415,20 +492,20 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         elif kind == "weights" and current:
             # newer than what is shown: take it, even when newer weights already wait (during
             # training they always do, and dropping would show none until it stops)
-            columns, links, cache, scale, lod = result.value
+            columns, links, cache, scale, lod, plans = result.value
             self.columns, self.links = columns, links
             self._pyramids = cache
             self._bias_scale = scale
             self.weights = extra
             self.pending = False
             self._next_weights_at = time.monotonic() + WEIGHTS_REST * result.elapsed_ms / 1000
-            self._show_lod(lod)
+            self._show_lod(lod, plans)
             if view_key != self._view_key() and self._want is None:
                 self._want = "lod"
             self.weightsDrawn.emit()
         elif kind == "lod" and current and extra is self.columns:
             if view_key == self._view_key():
-                self._show_lod(result.value)
+                self._show_lod(*result.value)
             elif self._want is None:  # the view moved meanwhile: a stale detail is dropped
                 self._want = "lod"
         self._kick()
@@ -472,73 +549,56 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                     item.setAnchor((0.5, 1.0))
                     item.setPos(col.x, y)
 
-    def _draw_neurons(self) -> None:
-        ppx, ppy = self._pixel_scale()
-        xs, ys, sizes, symbols, brushes = [], [], [], [], []
-        cx, cy, csym, csize = [], [], [], []
-        for ci, cl in self.lod.columns.items():
-            col = self.columns[ci]
-            m = len(cl.starts)
-            pitch_px = col.pitch * (1 << cl.level) * ppy
-            size = float(np.clip(pitch_px * 0.72, 3.0, 22.0))
-            if col.kind in ("stage", "regroup"):
-                symbol = STAGE_SYMBOLS.get(col.class_name, "o")
-                fill = self.theme.stage_fills.get(col.class_name, self.theme.input_fill)
-                if col.kind == "regroup":
-                    size = float(np.clip(pitch_px * 0.45, 2.5, 12.0))
-                fills = [pg.mkBrush(fill)] * m
-            else:
-                symbol = "o" if cl.level == 0 else "s"
-                fills = self._neuron_brushes(col, cl)
-            xs.append(np.full(m, col.x))
-            ys.append(cl.y)
-            sizes.append(np.full(m, size))
-            symbols += [symbol] * m
-            brushes += fills
-            if cl.level > 0 and pitch_px >= 11:
-                text_px = min(10.0, pitch_px * 0.75)
-                for yv, count in zip(cl.y, cl.counts, strict=False):
-                    symbol_path, aspect = _text_symbol(f"{count:,}")
-                    width = text_px * aspect
-                    cx.append(col.x + (size / 2 + 3 + width / 2) / ppx)
-                    cy.append(yv)
-                    csym.append(symbol_path)
-                    csize.append(width)
-        if xs:
+    def _draw_neurons(self, plan: NeuronPlan | None = None) -> None:
+        """Put the neurons (and the counts of groups) of self.lod on screen; `plan` may have been
+        made in the worker (from the same lod and view), else it is made here."""
+        if plan is None:
+            plan = plan_neurons(self.columns, self.lod, self._pixel_scale(), self.pending, self._bias_scale)
+        if len(plan.x):
+            brushes = self._brush_table()
             self.neurons.setData(
-                x=np.concatenate(xs),
-                y=np.concatenate(ys),
-                size=np.concatenate(sizes),
-                symbol=symbols,
-                brush=brushes,
-                pen=pg.mkPen(self.theme.outline, width=1),
+                x=plan.x,
+                y=plan.y,
+                size=plan.size,
+                symbol=plan.symbols,
+                brush=[brushes[k] for k in plan.styles],
+                pen=self._outline_pen,
             )
         else:
             self.neurons.clear()
+        cx, cy, csym, csize = [], [], [], []
+        ppx = plan.ppx
+        for x, size, text_px, ys, counts in plan.counts:
+            for yv, count in zip(ys.tolist(), counts.tolist(), strict=False):
+                symbol_path, aspect = _text_symbol(f"{count:,}")
+                width = text_px * aspect
+                cx.append(x + (size / 2 + 3 + width / 2) / ppx)
+                cy.append(yv)
+                csym.append(symbol_path)
+                csize.append(width)
         if cx:
             self.counts.setData(x=np.array(cx), y=np.array(cy), size=np.array(csize), symbol=csym, pen=None)
         else:
             self.counts.clear()
 
-    def _neuron_brushes(self, col: L.Column, cl: L.ColumnLod) -> list[QtGui.QBrush]:
-        m = len(cl.starts)
-        if col.kind == "input":
-            return [pg.mkBrush(self.theme.input_fill)] * m
-        if cl.bias is None:
-            return [pg.mkBrush(self.theme.pending_fill if self.pending else self.theme.neutral_fill)] * m
-        t = np.clip(np.abs(cl.bias) / self._bias_scale, 0, 1)
-        levels = np.round(t * 8).astype(int)
-        cache: dict[tuple[int, int], QtGui.QBrush] = {}
-        out = []
-        for b, lv in zip(cl.bias, levels, strict=False):
-            key = (int(b >= 0), int(lv))
-            brush = cache.get(key)
-            if brush is None:
-                hue = self.theme.positive if b >= 0 else self.theme.negative
-                brush = pg.mkBrush(mix(hue, 0.85 * lv / 8, self.theme.neutral_fill))
-                cache[key] = brush
-            out.append(brush)
-        return out
+    def _brush_table(self) -> dict:
+        """Style key (see plan_neurons) -> brush, the same objects for as long as the theme lasts
+        (pyqtgraph renders a symbol anew for every new brush object)."""
+        if self._brushes is None:
+            t = self.theme
+            table = {
+                "input": pg.mkBrush(t.input_fill),
+                "pending": pg.mkBrush(t.pending_fill),
+                "neutral": pg.mkBrush(t.neutral_fill),
+            }
+            for name in STAGE_SYMBOLS:
+                table["stage:" + name] = pg.mkBrush(t.stage_fills.get(name, t.input_fill))
+            table["stage:"] = pg.mkBrush(t.input_fill)
+            for lv in range(BIAS_LEVELS + 1):
+                table[BIAS_KEYS[1][lv]] = pg.mkBrush(mix(t.positive, 0.85 * lv / BIAS_LEVELS, t.neutral_fill))
+                table[BIAS_KEYS[0][lv]] = pg.mkBrush(mix(t.negative, 0.85 * lv / BIAS_LEVELS, t.neutral_fill))
+            self._brushes = table
+        return self._brushes
 
     def _pixel_scale(self) -> tuple[float, float]:
         x0, x1, y0, y1 = self.view_rect()
@@ -641,6 +701,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         """Give every item the colours of self.theme (background, lines, labels, legend)."""
         t = self.theme
         self.setBackground(t.background)
+        self._brushes = None
+        self._outline_pen = pg.mkPen(t.outline, width=1)
         sel_colour = QtGui.QColor(t.selection)
         sel_colour.setAlpha(70 if not t.dark else 36)
         self.selection.setBrush(QtGui.QBrush(sel_colour))
