@@ -20,6 +20,9 @@ For the lesson (20-64-10), a 784-512-256-10 MLP (535,040 weights) and an 8-layer
   snapshots_drawn: how many of the 12 reached the screen (the canvas skips some, newest wins);
 - lod_refresh_ms: median level-of-detail update plus repaint after a zoom step (what runs once the
   interaction pauses for 30 ms; for big models the wait for the background result included);
+- result_apply_ms / result_apply_max_ms: for models drawn in the background, the median / longest
+  time the GUI thread spends taking one background result (weights or level of detail) onto the
+  items, over the whole run;
 - naive_ms / naive_first_ms: the same full repaint / setData plus repaint of one pyqtgraph
   PlotCurveItem (connect="pairs") holding every weight as its own segment, measured in the same run,
   skipped when its estimated time from the smaller model's rate is above 30 s.
@@ -202,6 +205,16 @@ def measure_canvas(app, spec, weights, repeats: int) -> dict:
     canvas.viewport().repaint()
     app.processEvents()
     heartbeat = Heartbeat()
+    applied: list[float] = []
+    take = canvas._on_job_done
+
+    def timed_take(job_result) -> None:
+        t0 = time.perf_counter()
+        take(job_result)
+        applied.append((time.perf_counter() - t0) * 1000)
+
+    canvas._jobs._relay.finished.disconnect()
+    canvas._jobs._relay.finished.connect(timed_take)
 
     def first():
         canvas.set_weights(weights)
@@ -236,6 +249,9 @@ def measure_canvas(app, spec, weights, repeats: int) -> dict:
     result["segments_drawn"] = canvas.edges.segment_count()
     result["groups_drawn"] = int(sum(len(c.starts) for c in canvas.lod.columns.values()))
     result["neurons"] = int(sum(c.n for c in canvas.columns))
+    if applied:
+        result["result_apply_ms"] = round(statistics.median(applied), 1)
+        result["result_apply_max_ms"] = round(max(applied), 1)
     canvas.close()
     canvas.shutdown()
     canvas.deleteLater()
