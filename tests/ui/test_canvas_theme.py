@@ -127,3 +127,14 @@ def test_histogram_title_fits_a_narrow_dock(qtbot):
     qtbot.waitUntil(lambda: not hist.plot_item.getAxis("bottom").label.isVisible())
     assert "mean" in hist.toolTip() and "dense" in hist.toolTip()
     hist.grab()
+
+
+def test_the_status_line_says_when_neurons_are_drawn_in_groups(qtbot):
+    canvas = make_canvas(qtbot)  # the lesson at 900x600: every neuron on its own
+    assert all(cl.level == 0 for cl in canvas.lod.columns.values())
+    assert "groups of neurons" not in canvas.status.textItem.toPlainText()
+    canvas.resize(400, 200)  # too small for 64 neurons in a column: pairs
+    qtbot.waitUntil(lambda: any(cl.level > 0 for cl in canvas.lod.columns.values()))
+    assert "squares are groups of neurons: zoom in" in canvas.status.textItem.toPlainText()
+    canvas.resize(900, 600)
+    qtbot.waitUntil(lambda: "groups of neurons" not in canvas.status.textItem.toPlainText())

@@ -155,6 +155,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.setObjectName("networkCanvas")
         self.theme: Theme = LIGHT_THEME  # follows the palette: apply_theme()
         self._brushes: dict | None = None  # style key -> brush for the theme (see _brush_table)
+        self._grouped = False  # some neurons are drawn as groups (the status line says how to see them)
         self._outline_pen = pg.mkPen(self.theme.outline, width=1)
         self.setBackground(self.theme.background)
         self.ci.setContentsMargins(0, 0, 0, 0)
@@ -422,6 +423,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         else:
             self.edges.apply_plan(plans[0])
             self._draw_neurons(plans[1])
+        grouped = any(cl.level > 0 for cl in lod.columns.values())
+        if grouped != self._grouped:
+            self._grouped = grouped
+            self._update_status()
         self._place_headers()
         self._place_selection()
         self.lodApplied.emit()
@@ -660,6 +665,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             text += " · weights pending (building with Keras…)"
         else:
             text += "\nhover: values · wheel: zoom · drag: pan · double-click: fit"
+        if self._grouped:
+            text += "\nsquares are groups of neurons: zoom in to see each one"
         self.status.setText(text)
         self._place_status()
 
