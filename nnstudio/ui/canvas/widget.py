@@ -317,7 +317,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         # room in pixels for labels left of the input, the legend on the right, headers above
         legend_h = self.legend.boundingRect().height() if self.legend.isVisible() else 0.0
         left, right = 110.0, min(110.0, 0.15 * w_px)
-        top, bottom = min(80.0, 0.2 * h_px), min(legend_h + 24.0, 0.35 * h_px)
+        top, bottom = min(56.0, 0.2 * h_px), min(legend_h + 24.0, 0.35 * h_px)  # top: two lines of header
         w = max(x1 - x0, 0.5)
         h = max(y1 - y0, 1.0)
         per_px_x = w / max(w_px - left - right, 0.3 * w_px)
