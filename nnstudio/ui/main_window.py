@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -42,6 +42,7 @@ from nnstudio.ui.summary_table import CONFIRMED, FAILED, MISMATCH, SummaryTable
 APP_NAME = "nnstudio"
 LAYOUT_VERSION = 2  # 2: the Weights dock beside the Summary
 SUMMARY_HEIGHT = 245  # the table's header, two rows, the totals and the Keras mark without scrolling
+TRAINING_HEIGHT = 460  # the Training tab raised: its settings, buttons, progress and curves without scrolling
 NARROW_MIDDLE = 640  # below this width between the side columns, Summary and Weights are tabs
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
@@ -645,6 +646,7 @@ class MainWindow(QMainWindow):
         self.docks["summaryDock"].raise_()
         self.resizeDocks([self.docks["summaryDock"]], [SUMMARY_HEIGHT], Qt.Orientation.Vertical)
         self.view_menu.insertAction(self._dock_separator, dock.toggleViewAction())
+        dock.visibilityChanged.connect(self._on_training_tab)
         self._attach_panel()
         state = self.settings.value(STATE_KEY)
         if state is not None and self._layout_restored:
@@ -656,6 +658,29 @@ class MainWindow(QMainWindow):
             if signal is not None:
                 signal.connect(slot)
         return True
+
+    @Slot(bool)
+    def _on_training_tab(self, shown: bool) -> None:
+        """The Training tab raised: the bottom row grows to fit the panel and Training takes most of
+        its width; the Summary raised again: the row goes back to the table's size."""
+        if self.isVisible() and self._sized:
+            QTimer.singleShot(0, self, lambda: self._size_bottom_row(shown))
+
+    def _size_bottom_row(self, training_shown: bool) -> None:
+        training, summary, weights = (self.docks.get(n) for n in ("trainingDock", "summaryDock", "weightsDock"))
+        if training is None or training.isFloating() or training not in self.tabifiedDockWidgets(summary):
+            return  # the person placed it elsewhere: their layout stands
+        beside = weights.isVisible() and not weights.isFloating() and weights not in self.tabifiedDockWidgets(summary)
+        shown = training if training_shown else summary
+        middle = shown.width() + (weights.width() if beside else 0)
+        if shown is training:
+            self.resizeDocks([training], [min(TRAINING_HEIGHT, int(self.height() * 0.52))], Qt.Orientation.Vertical)
+            part = max(240, middle * 9 // 25)
+        else:
+            self.resizeDocks([summary], [SUMMARY_HEIGHT], Qt.Orientation.Vertical)
+            part = middle * 9 // 20
+        if beside:
+            self.resizeDocks([shown, weights], [middle - part, part], Qt.Orientation.Horizontal)
 
     def _attach_panel(self) -> None:
         """Let the training panel move the histogram with the training snapshots (the window feeds

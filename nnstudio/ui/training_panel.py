@@ -42,13 +42,32 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.csv_data import DataConfig
-from nnstudio.core.datasets import TASK_HELP, TASKS
+from nnstudio.core.datasets import TASK_HELP, TASKS, is_classification_loss
 from nnstudio.core.spec import ModelSpec
 
 REDRAW_MS = 100
+GROUPS_SIDE_BY_SIDE = 440  # panel width from which Data and Training sit side by side
 TRAIN_PEN = "#1f77b4"
 VAL_PEN = "#ff7f0e"
 SOURCES = (("synthetic", "Synthetic task"), ("iris", "Iris (150 flowers, shipped)"), ("csv", "CSV file…"))
+
+
+class _LogAxis(pg.AxisItem):
+    """A y axis whose log-scale labels never crowd: decades first, then 2, 3, 5 ... where they fit."""
+
+    MIN_GAP_PX = 16
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803 (pyqtgraph's names)
+        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
+        if not ticks or ticks[-1][0] is not None or maxVal <= minVal:
+            return ticks
+        per_px = (maxVal - minVal) / max(float(size), 1.0)
+        values = sorted(ticks[-1][1], key=lambda v: (abs(v - round(v)) > 1e-9, v))  # decades first
+        kept: list[float] = []
+        for v in values:
+            if all(abs(v - k) / per_px >= self.MIN_GAP_PX for k in kept):
+                kept.append(v)
+        return ticks[:-1] + [(None, sorted(kept))]
 
 
 def ask(parent: QWidget | None, title: str, text: str) -> bool:
@@ -113,6 +132,10 @@ class TrainingPanel(QWidget):
         self._outer.addWidget(self.controls, 0)
         self._outer.addWidget(curves, 1)
 
+        # Data and Training settings side by side when the panel is wide but short (see _choose_direction).
+        self._groups = QBoxLayout(QBoxLayout.TopToBottom)
+        self._groups.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._groups)
         data_box = QGroupBox("Data")
         data_layout = QFormLayout(data_box)
         self.source = QComboBox(objectName="dataSource")
@@ -134,7 +157,7 @@ class TrainingPanel(QWidget):
         syn_form.addRow("Samples", self.samples)
         self.source_pages.addWidget(synthetic)
         # iris
-        iris = QLabel("Fisher's Iris: 4 measurements → 3 species (needs Input (4,) and 3 outputs).")
+        iris = QLabel("Shipped with nnstudio (public domain). The model needs an Input of shape (4,) and 3 outputs.")
         iris.setWordWrap(True)
         self.source_pages.addWidget(iris)
         # csv
@@ -158,7 +181,7 @@ class TrainingPanel(QWidget):
         data_layout.addRow(self.source_pages)
         self.source.currentIndexChanged.connect(self._show_source_page)
         self._show_source_page(0)
-        layout.addWidget(data_box)
+        self._groups.addWidget(data_box)
 
         settings = QGroupBox("Training")
         form = QFormLayout(settings)
@@ -167,10 +190,31 @@ class TrainingPanel(QWidget):
         self.validation_split = QDoubleSpinBox(
             objectName="validationSplit", minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2, value=0.2
         )
+        self.epochs.setToolTip("How many times training goes through all the training samples")
+        self.batch_size.setToolTip("Samples per step: the weights change once per batch")
+        self.validation_split.setToolTip(
+            "The share of the samples held back to check the model on data it does not learn from (0.2 = 20 %)"
+        )
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch_size)
         form.addRow("Validation split", self.validation_split)
-        layout.addWidget(settings)
+        self._groups.addWidget(settings)
+        self.data_info = QLabel(objectName="dataInfo")  # what the data is, in a line or two
+        self.data_info.setWordWrap(True)
+        self.data_info.setStyleSheet("color: #555;")
+        self.data_info.setMinimumHeight(2 * self.data_info.fontMetrics().lineSpacing() + 2)
+        layout.addWidget(self.data_info)
+        for signal in (
+            self.task.currentIndexChanged,
+            self.samples.valueChanged,
+            self.validation_split.valueChanged,
+            self.batch_size.valueChanged,
+            self.csv_path.textChanged,
+            self.csv_features.textChanged,
+            self.csv_targets.textChanged,
+        ):
+            signal.connect(self._describe_data)
+        self._describe_data()
 
         buttons = QHBoxLayout()
         self.train_button = QPushButton("Train", objectName="trainButton")
@@ -204,18 +248,29 @@ class TrainingPanel(QWidget):
         self.curve_metric.addItem("loss")
         self.curve_metric.currentTextChanged.connect(lambda _text: self._rebuild_curves())
         self.log_scale = QCheckBox("Log scale", objectName="logScale")
+        self.log_scale.setToolTip("A logarithmic y axis: late, small improvements stay visible")
+        self.curve_metric.setToolTip("The quantity drawn: solid for the training samples, dashed for validation")
         self.log_scale.toggled.connect(self._set_log_scale)
         plot_row.addWidget(QLabel("Curve"))
         plot_row.addWidget(self.curve_metric, 1)
         plot_row.addWidget(self.log_scale)
         curves_layout.addLayout(plot_row)
-        self.plot = pg.PlotWidget(objectName="trainingCurves")
+        self.plot = pg.PlotWidget(objectName="trainingCurves", axisItems={"left": _LogAxis("left")})
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "epoch")
-        self.plot.setMinimumHeight(160)
+        self.plot.setLabel("left", "loss")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # "0.16", not "160 (x0.001)"
+        self.plot.setMinimumHeight(120)
         self.legend = self.plot.addLegend(offset=(-10, 10))
         curves_layout.addWidget(self.plot, 1)
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        # A scroll area gives a height-for-width widget (the wrapped labels make the layout one)
+        # the height it asks here; the layout's own answer is its preferred height, which makes
+        # the curves as tall as the screen and the panel scroll. The minimum fills the room
+        # there is and scrolls only below it.
+        return self.minimumSizeHint().height()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         parent = self.parentWidget()
@@ -236,9 +291,13 @@ class TrainingPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _choose_direction(self, size) -> None:
-        """Controls beside the curves when the room is wide, above them when it is tall."""
+        """Controls beside the curves when the room is wide; above them when it is tall, with the
+        Data and Training boxes side by side when there is width for both."""
         wide = size.width() > 1.4 * size.height() and size.width() > 640
         direction = QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom
+        groups = QBoxLayout.LeftToRight if not wide and size.width() >= GROUPS_SIDE_BY_SIDE else QBoxLayout.TopToBottom
+        if self._groups.direction() != groups:
+            self._groups.setDirection(groups)
         if self._outer.direction() != direction:
             self._outer.setDirection(direction)
             self.controls.setMaximumWidth(420 if wide else 16777215)
@@ -250,6 +309,14 @@ class TrainingPanel(QWidget):
             self.source_pages.widget(i).setSizePolicy(policy, policy)
         self.source_pages.setCurrentIndex(index)
         self.source_pages.adjustSize()
+        self._describe_data()
+
+    def _describe_data(self, *_args) -> None:
+        """Say what the data is, in a line: samples, features -> targets, the split."""
+        if not hasattr(self, "validation_split"):
+            return  # still building the widgets
+        text = describe_data(self.document.summary(), self.document.spec, self.data_config(), self.validation_split.value())
+        self.data_info.setText(text)
 
     # -- actions -----------------------------------------------------------------------------------
 
@@ -346,8 +413,9 @@ class TrainingPanel(QWidget):
         self.progress_bar.setFormat(text)
         logs = update.get("logs") or {}
         if logs:
-            shown = " ".join(f"{k}={v:.4g}" for k, v in logs.items())
-            self.status.setText(f"{shown} · {update.get('samples_per_s', 0):,.0f} samples/s")
+            shown = ", ".join(f"{k} {v:.4g}" for k, v in logs.items())
+            speed = float(update.get("samples_per_s", 0) or 0)
+            self.status.setText(f"This epoch so far: {shown} · {speed:,.0f} samples/s")
 
     @Slot(int, object)
     def on_epoch_finished(self, epoch: int, logs: dict) -> None:
@@ -470,6 +538,7 @@ class TrainingPanel(QWidget):
 
     @Slot(object)
     def on_document_changed(self, spec: ModelSpec) -> None:
+        self._describe_data()
         # Edits are guarded before they are pushed (allow_edit); undo, redo and opening another
         # model are not. Check once the stack has settled (this signal comes from inside
         # QUndoStack.undo/redo, before its index moves), remembering where it was.
@@ -507,6 +576,7 @@ class TrainingPanel(QWidget):
 
     def _rebuild_curves(self) -> None:
         self._clear_curves()
+        self.plot.setLabel("left", self.curve_metric.currentText() or "loss")
         self._draw_curves()
 
     def _draw_curves(self) -> None:
@@ -548,6 +618,33 @@ class TrainingPanel(QWidget):
 
     def _show_error(self, message: str) -> None:
         self.status.setText(f"<span style='color:#b00020'>{_escape(message)}</span>")
+
+
+def describe_data(summary: Any, spec: ModelSpec, config: DataConfig, validation_split: float) -> str:
+    """What the chosen data is, for a person: where it comes from, its size and the split."""
+    inputs = summary.input_shape
+    outputs = summary.rows[-1].output_shape if summary.ok and summary.rows else None
+    if config.source == "iris":
+        what = "Fisher's 150 iris flowers: 4 measurements (cm) in, 3 species out"
+        n = 150
+    elif config.source == "csv":
+        name = Path(config.path).name if config.path else "no file chosen yet"
+        features = ", ".join(config.features) or "all other columns"
+        targets = ", ".join(config.targets) or "the last column"
+        return f"{name}: features {features} → targets {targets}; one row per sample."
+    else:
+        n = config.samples
+        task = config.task
+        if task == "auto":
+            task = "clusters" if is_classification_loss(spec.compile.loss) else "teacher"
+        shape_in = "×".join(str(d) for d in inputs) if inputs else "?"
+        shape_out = "×".join(str(d) for d in outputs) if outputs else "?"
+        what = f"{n:,} made-up samples ({shape_in} numbers in, {shape_out} out), {TASK_HELP.get(task, task)}"
+    held = int(round(n * validation_split))
+    if validation_split > 0 and held == 0 and n > 1:
+        held = 1
+    split = f"{n - held:,} to train on, {held:,} to validate" if held else "all to train on, none to validate"
+    return f"{what} · {split}."
 
 
 def _columns(text: str) -> tuple[str, ...]:
