@@ -15,6 +15,7 @@ Tests replace `training_panel.ask`.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -385,6 +386,7 @@ class TrainingPanel(QWidget):
 
     def _begin(self) -> None:
         self._run_epochs = self.epochs.value()
+        self._started_at = time.monotonic()
         self.status.setText("Starting…")
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("starting…")
@@ -435,7 +437,10 @@ class TrainingPanel(QWidget):
         last = f"; loss {loss[-1]:.4g}" if loss else ""
         val = history.get("val_loss", [])
         last += f", val_loss {val[-1]:.4g}" if val else ""
-        self.status.setText(f"{'Stopped' if stopped else 'Finished'} after {epochs} epochs{last}.")
+        took = time.monotonic() - getattr(self, "_started_at", time.monotonic())
+        self.status.setText(
+            f"{'Stopped' if stopped else 'Finished'} after {epochs} epochs ({format_duration(took)}){last}."
+        )
         if not stopped:
             self.progress_bar.setValue(1000)
         self.progress_bar.setFormat(f"epoch {epochs} · {'stopped' if stopped else 'done'}")
