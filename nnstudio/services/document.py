@@ -280,6 +280,9 @@ class Document(QObject):
         guard = self._edit_guard
         changes_layers = command.after.layers != command.before.layers
         if guard is not None and changes_layers and not guard(command.before, command.after):
+            # An editor may already show the refused value (a spin box): the selection signal
+            # makes the views re-read the layer as it is.
+            self.selectionChanged.emit(self._selected)
             return self._refuse(f"{command.text()}: cancelled, nothing changed")
         self.undo_stack.push(command)
         return None

@@ -281,3 +281,19 @@ def test_panel_paints(panel):
     panel.service.play(3)
     image = panel.grab()
     assert not image.isNull() and image.width() == 380
+
+
+def test_a_refused_edit_puts_the_property_editor_back(panel, monkeypatch, qtbot):
+    from nnstudio.ui.property_editor import PropertyEditor
+
+    service, document = panel.service, panel.document
+    editor = PropertyEditor(document)
+    qtbot.addWidget(editor)
+    document.select_layer(1)
+    panel.train_button.click()
+    service.play(1)
+    monkeypatch.setattr(training_panel, "ask", lambda *a: False)
+    units = editor.field("units")
+    units.setValue(32)  # the person types 32; the question is refused
+    assert document.spec.layers[1].get("units") == 64
+    assert units.value() == 64
