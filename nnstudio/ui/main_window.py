@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
         self.service_started = False
         self.training_service = None
         self.training_panel = None
+        self._bottom_grown = False  # the Training tab made the bottom row taller (undone for the Summary)
         self.last_result = None  # the newest BuildResult for the spec on screen (or an earlier good one)
         self.last_build_ms: float | None = None
         self.keras_state = "idle"  # idle, loading, building, ready, error
@@ -676,7 +677,11 @@ class MainWindow(QMainWindow):
         if shown is training:
             self.resizeDocks([training], [min(TRAINING_HEIGHT, int(self.height() * 0.52))], Qt.Orientation.Vertical)
             part = max(240, middle * 9 // 25)
+            self._bottom_grown = True
+        elif not self._bottom_grown:
+            return  # the row is as the person (or a restored layout) made it
         else:
+            self._bottom_grown = False
             self.resizeDocks([summary], [SUMMARY_HEIGHT], Qt.Orientation.Vertical)
             part = middle * 9 // 20
         if beside:
