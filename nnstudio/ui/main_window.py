@@ -711,7 +711,24 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_training_snapshot(self, weights) -> None:
-        """A snapshot during training: the training panel moves the histogram, the window the rest."""
+        """A snapshot during training: drawn on the next turn of the event loop, newest first.
+
+        The training panel moves the histogram in this turn; the canvas follows in the next, so
+        the two never add up to one long stop of the GUI thread."""
+        if weights and set(weights) <= {layer.name for layer in self.document.spec.layers}:
+            self._carried_weights = weights  # the next build keeps them, drawn or not yet
+        first = getattr(self, "_pending_snapshot", None) is None
+        self._pending_snapshot = weights
+        if first:
+            QTimer.singleShot(0, self, self._apply_pending_snapshot)
+
+    def _apply_pending_snapshot(self) -> None:
+        weights, self._pending_snapshot = self._pending_snapshot, None
+        if weights is not None:
+            self._apply_training_snapshot(weights)
+
+    def _apply_training_snapshot(self, weights) -> None:
+        """The training panel moves the histogram, the window the rest."""
         panel = self.weights_panel
         panel_draws = panel.histogram is not None and hasattr(self.training_panel, "attach")
         if panel_draws:

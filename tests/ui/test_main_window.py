@@ -732,8 +732,8 @@ def test_training_moves_the_histogram_and_starts_from_the_weights_on_screen(fake
         window.document.select_layer(1)
         early = lesson_weights(seed=2)  # training started before any Keras build arrived
         training.spec, training.weights = window.document.spec, early
-        training.weightsUpdated.emit(early)
-        assert_histogram_of(window, "dense", early["dense"][0])
+        training.weightsUpdated.emit(early)  # drawn on the next turn of the event loop
+        qtbot.waitUntil(lambda: assert_histogram_of(window, "dense", early["dense"][0]))
         training.spec = training.weights = None
         weights = lesson_weights()
         with qtbot.waitSignal(window.kerasSettled):
@@ -744,7 +744,7 @@ def test_training_moves_the_histogram_and_starts_from_the_weights_on_screen(fake
         trained = lesson_weights(seed=1)
         training.spec, training.weights = window.document.spec, trained  # as a running training has them
         training.weightsUpdated.emit(trained)  # a snapshot during training
-        assert_histogram_of(window, "dense", trained["dense"][0])
+        qtbot.waitUntil(lambda: assert_histogram_of(window, "dense", trained["dense"][0]))
         window.document.select_layer(2)
         assert_histogram_of(window, "dense_1", trained["dense_1"][0])
     finally:
