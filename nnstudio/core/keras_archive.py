@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from nnstudio.core.catalog import INITIALIZERS, LAYER_TYPES, LOSSES, METRICS, OPTIMIZERS
+from nnstudio.core.json_depth import exceeds_depth
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 from nnstudio.core.summary import analyze
 from nnstudio.core.validation import DEFAULT_PARAM_BUDGET
@@ -268,24 +269,8 @@ def _parse_json(data: bytes, where: str) -> Any:
 
 def _check_depth(text: str, where: str) -> None:
     """Refuse JSON nested deeper than MAX_JSON_DEPTH, before the parser recurses into it."""
-    depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                raise ArchiveError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", where)
-        elif ch in "]}":
-            depth -= 1
+    if exceeds_depth(text, MAX_JSON_DEPTH):
+        raise ArchiveError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", where)
 
 
 def _walk(value: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from nnstudio.core.catalog import LAYER_TYPES
 from nnstudio.core.fileio import atomic_write_bytes
+from nnstudio.core.json_depth import exceeds_depth
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 
 FORMAT = "nnstudio"
@@ -106,24 +107,8 @@ def _refuse_constant(name: str) -> Any:
 
 def _check_depth(text: str) -> None:
     """Refuse documents nested deeper than MAX_DEPTH before parsing them."""
-    depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ProjectError(f"nested deeper than {MAX_DEPTH} levels")
-        elif ch in "]}":
-            depth -= 1
+    if exceeds_depth(text, MAX_DEPTH):
+        raise ProjectError(f"nested deeper than {MAX_DEPTH} levels")
 
 
 def parse_document(document: Any) -> tuple[ModelSpec, dict[str, Any]]:
