@@ -42,9 +42,7 @@ States (`engineStateChanged(state, message)`): "starting" (first engine, Keras l
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
-import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -56,6 +54,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signa
 from nnstudio.core.spec import ModelSpec
 from nnstudio.engine.client import EngineClient, EngineDied
 from nnstudio.engine.protocol import ERROR, PROGRESS, BuildFailure, BuildResult, LoadResult, Reply
+from nnstudio.services.inbox import WakeInbox
 
 STARTING, READY, BUSY, RESTARTING, FAILED = "starting", "ready", "busy", "restarting", "failed"
 DIED_MESSAGE = "Keras engine stopped unexpectedly; restarting…"
@@ -75,27 +74,14 @@ class _Job:
     attempts: int = 0
 
 
-class _Inbox:
-    """Jobs from the GUI thread to the worker: locked, never blocking for long."""
+class _Inbox(WakeInbox):
+    """Jobs from the GUI thread to the worker: the newest build, and exports and loads in order."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        super().__init__()
         self.build: _Job | None = None  # the newest pending build
         self.others: list[_Job] = []
         self.latest_build_id = 0
-        self.next_id = 0
-        self.stopping = False
-        self._reader, self._writer = multiprocessing.Pipe(duplex=False)
-        self._signalled = False
-
-    @property
-    def reader(self) -> Any:
-        return self._reader
-
-    def new_id(self) -> int:
-        with self.lock:
-            self.next_id += 1
-            return self.next_id
 
     def put_build(self, job: _Job) -> None:
         with self.lock:
@@ -131,31 +117,6 @@ class _Inbox:
     def is_stale(self, job: _Job) -> bool:
         with self.lock:
             return job.kind == "build" and job.request_id < self.latest_build_id
-
-    def stop(self) -> None:
-        with self.lock:
-            self.stopping = True
-        self.wake()
-
-    def wake(self) -> None:
-        with self.lock:
-            if self._signalled:
-                return
-            self._signalled = True
-        with contextlib.suppress(OSError):
-            self._writer.send_bytes(b"w")
-
-    def clear_wake(self) -> None:
-        with self.lock:
-            with contextlib.suppress(OSError, EOFError):
-                while self._reader.poll(0):
-                    self._reader.recv_bytes()
-            self._signalled = False
-
-    def close(self) -> None:
-        for conn in (self._reader, self._writer):
-            with contextlib.suppress(OSError):
-                conn.close()
 
 
 class _EngineWorker(QObject):

@@ -24,8 +24,6 @@ Reset forgets the trained model and emits freshly initialised weights.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import threading
 import traceback
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
@@ -37,6 +35,7 @@ from nnstudio.core.csv_data import DataConfig
 from nnstudio.core.spec import ModelSpec
 from nnstudio.engine.client import EngineClient, EngineDied
 from nnstudio.engine.protocol import ERROR, PROGRESS, Reply
+from nnstudio.services.inbox import WakeInbox
 
 IDLE, STARTING, TRAINING, STOPPING = "idle", "starting", "training", "stopping"
 
@@ -49,25 +48,13 @@ class _Job:
     weights: Any = None
 
 
-class _Inbox:
-    """Jobs from the GUI thread to the worker; a wake pipe the worker can wait on."""
+class _Inbox(WakeInbox):
+    """Jobs from the GUI thread to the worker, in order, and a pending Stop."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        super().__init__()
         self.jobs: list[_Job] = []
         self.stop_requested = False
-        self.stopping = False
-        self.next_id = 0
-        self._reader, self._writer = multiprocessing.Pipe(duplex=False)
-
-    @property
-    def reader(self) -> Any:
-        return self._reader
-
-    def new_id(self) -> int:
-        with self.lock:
-            self.next_id += 1
-            return self.next_id
 
     def put(self, job: _Job) -> None:
         with self.lock:
@@ -87,25 +74,6 @@ class _Inbox:
     def take(self) -> _Job | None:
         with self.lock:
             return self.jobs.pop(0) if self.jobs else None
-
-    def shutdown(self) -> None:
-        with self.lock:
-            self.stopping = True
-        self.wake()
-
-    def wake(self) -> None:
-        with contextlib.suppress(OSError):
-            self._writer.send_bytes(b"w")
-
-    def clear_wake(self) -> None:
-        with contextlib.suppress(OSError, EOFError):
-            while self._reader.poll(0):
-                self._reader.recv_bytes()
-
-    def close(self) -> None:
-        for conn in (self._reader, self._writer):
-            with contextlib.suppress(OSError):
-                conn.close()
 
 
 class _TrainWorker(QObject):
@@ -270,7 +238,7 @@ class TrainingService(QObject):
         if self._thread is None:
             return
         assert self._inbox is not None
-        self._inbox.shutdown()
+        self._inbox.stop()
         if not self._thread.wait(int(timeout_s * 1000)):
             if self._worker is not None:
                 with contextlib.suppress(Exception):
