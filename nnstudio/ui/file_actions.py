@@ -148,6 +148,17 @@ class FileActions(QObject):
         name = (Path(path).stem if path else self.document.spec.name or "model") + suffix
         return str(Path(self._start_dir()) / name)
 
+    def _target(self, path: str | Path | None, title: str, suffixes: tuple[str, ...], filters: str) -> Path | None:
+        """`path`, or the one chosen in a save dialog (None: cancelled), ending in one of `suffixes`."""
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self._window, title, self._suggested_path(suffixes[0]), filters)
+            if not path:
+                return None
+        path = Path(path)
+        if path.suffix.lower() not in suffixes:
+            path = path.with_name(path.name + suffixes[0])
+        return path
+
     # -- unsaved changes ---------------------------------------------------------------------------
 
     def confirm_discard(self, doing: str = "continuing") -> bool:
@@ -254,17 +265,8 @@ class FileActions(QObject):
         return self.write_project(path)
 
     def save_as(self, path: str | Path | None = None) -> bool:
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self._window, "Save model as", self._suggested_path(PROJECT_SUFFIX), PROJECT_FILTER
-            )
-            if not chosen:
-                return False
-            path = chosen
-        path = Path(path)
-        if path.suffix.lower() != PROJECT_SUFFIX:
-            path = path.with_name(path.name + PROJECT_SUFFIX)
-        return self.write_project(path)
+        path = self._target(path, "Save model as", (PROJECT_SUFFIX,), PROJECT_FILTER)
+        return path is not None and self.write_project(path)
 
     def write_project(self, path: str | Path) -> bool:
         path = Path(path)
@@ -293,16 +295,9 @@ class FileActions(QObject):
         if self._exporting is not None:
             self.status.emit(f"Already exporting {Path(self._exporting).name}")
             return False
+        path = self._target(path, "Export Keras model", (KERAS_SUFFIX,), KERAS_FILTER)
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self._window, "Export Keras model", self._suggested_path(KERAS_SUFFIX), KERAS_FILTER
-            )
-            if not chosen:
-                return False
-            path = chosen
-        path = Path(path)
-        if path.suffix.lower() != KERAS_SUFFIX:
-            path = path.with_name(path.name + KERAS_SUFFIX)
+            return False
         self._exporting = str(path)
         self._remember_dir(path)
         self.exportStarted.emit(str(path))
@@ -332,14 +327,9 @@ class FileActions(QObject):
 
     def export_python(self, path: str | Path | None = None) -> bool:
         """Write a standalone Keras script that rebuilds and compiles the model."""
+        path = self._target(path, "Export Python code", (".py",), PYTHON_FILTER)
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self._window, "Export Python code", self._suggested_path(".py"), PYTHON_FILTER
-            )
-            if not chosen:
-                return False
-            path = chosen
-        path = Path(path)
+            return False
         try:
             from nnstudio.core.codegen import python_script
 
@@ -357,16 +347,9 @@ class FileActions(QObject):
         if canvas is None:
             self._warn("Cannot export the drawing", "The canvas is not available.")
             return False
+        path = self._target(path, "Export drawing", (".png", ".svg"), DRAWING_FILTER)
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self._window, "Export drawing", self._suggested_path(".png"), DRAWING_FILTER
-            )
-            if not chosen:
-                return False
-            path = chosen
-        path = Path(path)
-        if path.suffix.lower() not in (".png", ".svg"):
-            path = path.with_suffix(".png")
+            return False
         try:
             if path.suffix.lower() == ".svg":
                 canvas.export_svg(str(path))

@@ -525,14 +525,14 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         help_menu.addAction(self.about_action)
 
-        # Window-wide shortcuts must work while the menu bar is hidden too.
-        for action in (
+        # The actions with keys, in the order Help ▸ Keyboard Shortcuts lists them; window-wide
+        # shortcuts must work while the menu bar is hidden too.
+        self.keyed_actions = (
             self.new_action,
             self.open_action,
             self.save_action,
             self.save_as_action,
             self.export_keras_action,
-            self.quit_action,
             self.undo_action,
             self.redo_action,
             self.delete_action,
@@ -542,7 +542,9 @@ class MainWindow(QMainWindow):
             self.fit_action,
             self.rebuild_action,
             self.shortcuts_action,
-        ):
+            self.quit_action,
+        )
+        for action in self.keyed_actions:
             self.addAction(action)
 
     def _connect(self) -> None:
@@ -1063,23 +1065,7 @@ class MainWindow(QMainWindow):
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """(keys, what they do) for the Help menu's list: the window's actions, then the panels' own keys."""
         rows: list[tuple[str, str]] = []
-        for action in (
-            self.new_action,
-            self.open_action,
-            self.save_action,
-            self.save_as_action,
-            self.export_keras_action,
-            self.undo_action,
-            self.redo_action,
-            self.delete_action,
-            self.duplicate_action,
-            self.move_up_action,
-            self.move_down_action,
-            self.fit_action,
-            self.rebuild_action,
-            self.shortcuts_action,
-            self.quit_action,
-        ):
+        for action in self.keyed_actions:
             keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
             keys = [k for k in dict.fromkeys(keys) if k]
             if keys:
