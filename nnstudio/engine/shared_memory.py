@@ -2,8 +2,11 @@
 
 `pack(weights)` copies a `dict[str, list[np.ndarray]]` into one new
 `multiprocessing.shared_memory` block and returns a small picklable `SharedWeights` layout
-(block name, dtypes, shapes, offsets). The receiver calls `unpack(layout)`, which copies the
-arrays out and unlinks the block, whatever happens. A sender that cannot deliver the layout calls
+(block name, dtypes, shapes, offsets). Big 2-D kernels are block-summed (`core.kernel_sums`) in
+the same pass that copies them, and their sums travel in the block too. The receiver calls
+`unpack(layout)`, which copies the arrays out, ties each kernel's sums to its copy
+(`kernel_sums.remember`, so the canvas need not read the kernel again) and unlinks the block,
+whatever happens. A sender that cannot deliver the layout calls
 `discard(layout)`. Blocks are named `<prefix><random>`, so the owner of a dead sender can
 `sweep(prefix)` the blocks it left behind; Python's resource tracker is the last line of defence.
 
@@ -22,9 +25,21 @@ from multiprocessing import shared_memory
 
 import numpy as np
 
+from nnstudio.core import kernel_sums
+
 ALIGN = 64  # bytes; every array starts on a cache line
 DEFAULT_PREFIX = "nns_"
 SHM_DIR = "/dev/shm"  # where Linux lists POSIX shared memory
+
+
+@dataclass(frozen=True)
+class SumsLayout:
+    """Where the block sums of a kernel (|w| then w, each of `shape`, the kernel's dtype) sit."""
+
+    level: int
+    shape: tuple[int, int]
+    abs_offset: int
+    signed_offset: int
 
 
 @dataclass(frozen=True)
@@ -33,6 +48,7 @@ class ArrayLayout:
     shape: tuple[int, ...]
     offset: int
     nbytes: int
+    sums: SumsLayout | None = None
 
 
 @dataclass(frozen=True)
@@ -52,8 +68,12 @@ def _aligned(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
-def pack(weights: dict[str, list[np.ndarray]], prefix: str = DEFAULT_PREFIX) -> SharedWeights:
-    """Copy `weights` into a new shared-memory block; the caller hands the layout to the receiver."""
+def pack(
+    weights: dict[str, list[np.ndarray]], prefix: str = DEFAULT_PREFIX, sum_kernels: bool = True
+) -> SharedWeights:
+    """Copy `weights` into a new shared-memory block; the caller hands the layout to the receiver.
+
+    With `sum_kernels`, big 2-D kernels get their block sums computed in the same pass."""
     arrays: list[tuple[str, list[np.ndarray]]] = []
     offset = 0
     layers = []
@@ -64,9 +84,17 @@ def pack(weights: dict[str, list[np.ndarray]], prefix: str = DEFAULT_PREFIX) -> 
             a = np.ascontiguousarray(array)
             if a.dtype.hasobject:
                 raise ValueError(f"cannot share object arrays (layer {layer_name!r})")
-            entries.append(ArrayLayout(a.dtype.str, tuple(int(d) for d in a.shape), offset, int(a.nbytes)))
-            contiguous.append(a)
+            start = offset
             offset = _aligned(offset + a.nbytes)
+            sums = None
+            if sum_kernels and kernel_sums.summable(a):
+                level = kernel_sums.base_level(a.size)
+                shape = kernel_sums.blocks_shape(a.shape, level)
+                nbytes = shape[0] * shape[1] * a.itemsize
+                sums = SumsLayout(level, shape, offset, _aligned(offset + nbytes))
+                offset = _aligned(sums.signed_offset + nbytes)
+            entries.append(ArrayLayout(a.dtype.str, tuple(int(d) for d in a.shape), start, int(a.nbytes), sums))
+            contiguous.append(a)
         layers.append((str(layer_name), tuple(entries)))
         arrays.append((layer_name, contiguous))
     size = max(offset, 1)
@@ -76,9 +104,7 @@ def pack(weights: dict[str, list[np.ndarray]], prefix: str = DEFAULT_PREFIX) -> 
         for (_, contiguous), (_, entries) in zip(arrays, layers, strict=True):
             for a, entry in zip(contiguous, entries, strict=True):
                 if entry.nbytes:
-                    target = np.ndarray(a.shape, dtype=a.dtype, buffer=buf, offset=entry.offset)
-                    np.copyto(target, a, casting="no")
-                    del target
+                    _write(buf, a, entry)
         del buf
         layout = SharedWeights(block.name.lstrip("/"), size, tuple(layers))
     except BaseException:
@@ -88,6 +114,20 @@ def pack(weights: dict[str, list[np.ndarray]], prefix: str = DEFAULT_PREFIX) -> 
         raise
     _close(block)
     return layout
+
+
+def _write(buf: memoryview, a: np.ndarray, entry: ArrayLayout) -> None:
+    """Copy one array into the block (summing it on the way when its layout has room for sums)."""
+    target = np.ndarray(a.shape, dtype=a.dtype, buffer=buf, offset=entry.offset)
+    if entry.sums is None:
+        np.copyto(target, a, casting="no")
+    else:
+        sums = kernel_sums.block_sums(a, entry.sums.level, copy_to=target)
+        for values, at in ((sums.abs_sums, entry.sums.abs_offset), (sums.signed_sums, entry.sums.signed_offset)):
+            slot = np.ndarray(entry.sums.shape, dtype=a.dtype, buffer=buf, offset=at)
+            np.copyto(slot, values, casting="no")
+            del slot
+    del target
 
 
 def unpack(layout: SharedWeights) -> dict[str, list[np.ndarray]]:
@@ -103,8 +143,11 @@ def unpack(layout: SharedWeights) -> dict[str, list[np.ndarray]]:
                 if entry.offset + entry.nbytes > len(buf):
                     raise ValueError(f"shared weights of {layer_name!r} lie outside the block")
                 view = np.ndarray(entry.shape, dtype=dtype, buffer=buf, offset=entry.offset)
-                out.append(view.copy())
+                array = view.copy()
                 del view
+                if entry.sums is not None:
+                    _recall_sums(buf, array, entry.sums)
+                out.append(array)
             result[layer_name] = out
         del buf
         return result
@@ -112,6 +155,20 @@ def unpack(layout: SharedWeights) -> dict[str, list[np.ndarray]]:
         _close(block)
         with contextlib.suppress(FileNotFoundError):
             block.unlink()
+
+
+def _recall_sums(buf: memoryview, array: np.ndarray, sums: SumsLayout) -> None:
+    """Tie the kernel's block sums (copied out of the block) to its copy; skipped when they do not fit."""
+    if array.ndim != 2 or tuple(sums.shape) != kernel_sums.blocks_shape(array.shape, sums.level):
+        return
+    nbytes = sums.shape[0] * sums.shape[1] * array.itemsize
+    if max(sums.abs_offset, sums.signed_offset) + nbytes > len(buf):
+        return
+    abs_sums, signed_sums = (
+        np.ndarray(sums.shape, dtype=array.dtype, buffer=buf, offset=at).copy()
+        for at in (sums.abs_offset, sums.signed_offset)
+    )
+    kernel_sums.remember(array, kernel_sums.BlockSums(sums.level, abs_sums, signed_sums))
 
 
 def discard(layout: SharedWeights | None) -> None:

@@ -6,9 +6,16 @@ For the lesson (20-64-10), a 784-512-256-10 MLP (535,040 weights) and an 8-layer
 (Input 4096 + 7 x Dense 4096: 117,440,512 weights, random float32, generated once) it measures at
 1600x1000 offscreen:
 
-- first_draw_ms: from set_weights() with the arrays until the weighted drawing is on screen (for
-  models above the canvas's SYNC_WORK the kernels are summed in a background thread: the time runs
-  until its result is drawn and repainted);
+- first_draw_ms: from set_weights() with the arrays as they arrive from the Keras engine (through
+  shared memory: `pack` as the engine does, `unpack` as the model service does) until the weighted
+  drawing is on screen. The engine block-sums big kernels while it copies them into shared memory,
+  so the canvas starts from those sums; for models above the canvas's SYNC_WORK the rest runs in a
+  background thread and the time runs until its result is drawn and repainted;
+- engine_pack_ms / engine_pack_plain_ms: the engine's copy into shared memory with and without
+  those sums (the cost moved out of the GUI process, on the engine's core), unpack_ms: the model
+  service worker's copy out of it;
+- first_draw_raw_ms: the same first draw from arrays that carry no sums (the canvas sums every
+  kernel itself, in the background for big models), measured at the end on the fitted view;
 - set_weights_max_gap_ms: the longest gap of a 10 ms QTimer heartbeat on the GUI thread meanwhile;
 - zoom_max_gap_ms: the longest heartbeat gap while zooming in bursts (wheel-like steps every 15 ms,
   then a pause in which the level of detail is recomputed), from the whole network down to single
@@ -49,6 +56,7 @@ from PySide6 import QtCore, QtWidgets  # noqa: E402
 
 from nnstudio.core.spec import ModelSpec, lesson_spec  # noqa: E402
 from nnstudio.core.summary import analyze  # noqa: E402
+from nnstudio.engine import shared_memory  # noqa: E402
 from nnstudio.ui.canvas import NetworkCanvas  # noqa: E402
 from nnstudio.ui.canvas import layout as L  # noqa: E402
 
@@ -195,6 +203,20 @@ def snapshots(canvas, weights, heartbeat: Heartbeat, count: int = 12, every_ms: 
     return {"snapshots_max_gap_ms": heartbeat.stop(), "snapshots_drawn": drawn["n"]}
 
 
+def engine_handover(weights) -> dict:
+    """The weights as the model service receives them from the engine, and what the hand-over costs."""
+    plain_ms = timed(lambda: shared_memory.discard(shared_memory.pack(weights, sum_kernels=False)))
+    box = {}
+    pack_ms = timed(lambda: box.__setitem__("layout", shared_memory.pack(weights)))
+    unpack_ms = timed(lambda: box.__setitem__("arrived", shared_memory.unpack(box["layout"])))
+    return {
+        "engine_pack_ms": round(pack_ms, 1),
+        "engine_pack_plain_ms": round(plain_ms, 1),
+        "unpack_ms": round(unpack_ms, 1),
+        "arrived": box["arrived"],
+    }
+
+
 def measure_canvas(app, spec, weights, repeats: int) -> dict:
     canvas = NetworkCanvas()
     canvas.resize(*SIZE)
@@ -216,8 +238,8 @@ def measure_canvas(app, spec, weights, repeats: int) -> dict:
     canvas._jobs._relay.finished.disconnect()
     canvas._jobs._relay.finished.connect(timed_take)
 
-    def first():
-        canvas.set_weights(weights)
+    def first(arrays=weights):
+        canvas.set_weights(arrays)
         run_until(lambda: idle(canvas) and not canvas.pending)
         canvas.viewport().repaint()
 
@@ -246,6 +268,8 @@ def measure_canvas(app, spec, weights, repeats: int) -> dict:
     canvas.fit_view()
     run_until(lambda: idle(canvas))
     canvas.viewport().repaint()
+    raw = {name: [a[...] for a in arrays] for name, arrays in weights.items()}  # new objects: no sums
+    result["first_draw_raw_ms"] = round(timed(lambda: first(raw)), 1)
     result["segments_drawn"] = canvas.edges.segment_count()
     result["groups_drawn"] = int(sum(len(c.starts) for c in canvas.lod.columns.values()))
     result["neurons"] = int(sum(c.n for c in canvas.columns))
@@ -318,8 +342,12 @@ def main() -> int:
         weights = random_weights(spec)
         n_weights = int(sum(w[0].size for w in weights.values()))
         row = {"model": name, "weights": n_weights}
-        row.update(measure_canvas(app, spec, weights, repeats=9))
+        row.update(engine_handover(weights))
+        arrived = row.pop("arrived")
         del weights
+        gc.collect()
+        row.update(measure_canvas(app, spec, arrived, repeats=9))
+        del arrived
         gc.collect()
         segments = n_weights
         estimate_s = None if rate_ms_per_segment is None else rate_ms_per_segment * segments / 1000
@@ -351,6 +379,7 @@ def main() -> int:
                 "lod_refresh_ms": final["lod_refresh_ms"],
                 "worst_frame_ms": max(r["frame_ms"] for r in lines.values()),
                 "worst_first_draw_ms": max(r["first_draw_ms"] for r in lines.values()),
+                "worst_first_draw_raw_ms": max(r["first_draw_raw_ms"] for r in lines.values()),
                 "worst_set_weights_gap_ms": max(r["set_weights_max_gap_ms"] for r in lines.values()),
                 "worst_zoom_gap_ms": max(r["zoom_max_gap_ms"] for r in lines.values()),
                 "worst_snapshots_gap_ms": max(r["snapshots_max_gap_ms"] for r in lines.values()),

@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 
+from nnstudio.core import kernel_sums
 from nnstudio.core.spec import ModelSpec, lesson_spec
 from nnstudio.core.summary import analyze
 from nnstudio.engine import shared_memory
@@ -206,3 +207,20 @@ def test_engine_memory_stays_bounded_over_many_builds(engine):
     growth = _rss_bytes(engine.pid) - before
     assert growth < 200 << 20, f"engine grew {growth / 2**20:.0f} MB over 30 builds"
     assert _blocks_of(engine) == []
+
+
+def test_big_kernels_arrive_with_their_block_sums_and_small_arrays_without():
+    rng = np.random.default_rng(5)
+    big = rng.normal(size=(1100, 1000)).astype(np.float32)  # 1.1 M weights: summed by the sender
+    small = rng.normal(size=(20, 64)).astype(np.float32)
+    bias = rng.normal(size=1000).astype(np.float32)
+    arrived = shared_memory.unpack(shared_memory.pack({"big": [big, bias], "small": [small]}))
+    np.testing.assert_array_equal(arrived["big"][0], big)
+    sums = kernel_sums.recall(arrived["big"][0])
+    assert sums is not None and sums.level == kernel_sums.base_level(big.size)
+    want = kernel_sums.block_sums(big, sums.level)
+    np.testing.assert_allclose(sums.abs_sums, want.abs_sums, rtol=1e-6)
+    np.testing.assert_allclose(sums.signed_sums, want.signed_sums, rtol=1e-5, atol=1e-4)
+    assert kernel_sums.recall(arrived["big"][1]) is None and kernel_sums.recall(arrived["small"][0]) is None
+    plain = shared_memory.unpack(shared_memory.pack({"big": [big]}, sum_kernels=False))
+    assert kernel_sums.recall(plain["big"][0]) is None

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
+from nnstudio.core import kernel_sums
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import analyze
+from nnstudio.engine import shared_memory
 from nnstudio.ui.canvas import NetworkCanvas
 from nnstudio.ui.canvas import layout as L
 from nnstudio.ui.canvas import widget as W
@@ -123,6 +125,32 @@ def test_a_20m_weight_model_is_summed_off_the_gui_thread(qtbot, gui_thread_calls
     assert canvas.lod.columns[1].level < fitted
     assert gui_thread_calls and not any(on_gui for _, on_gui in gui_thread_calls), gui_thread_calls
     assert gap < 250
+
+
+def test_weights_from_the_engine_are_drawn_from_its_block_sums_without_a_pass_here(qtbot, monkeypatch):
+    sizes = [2048, 1024, 1024, 10]  # 2 kernels above kernel_sums.MIN_SUMMED_ELEMENTS
+    spec = mlp_spec(sizes)
+    weights = weights_for(sizes)
+    arrived = shared_memory.unpack(shared_memory.pack(weights))  # as the model service receives them
+    passes: list[tuple[int, ...]] = []
+    block_sums = kernel_sums.block_sums
+
+    def counted(kernel, level, copy_to=None):
+        passes.append(kernel.shape)
+        return block_sums(kernel, level, copy_to)
+
+    monkeypatch.setattr(kernel_sums, "block_sums", counted)
+    canvas = make_canvas(qtbot, spec)
+    with qtbot.waitSignal(canvas.weightsDrawn, timeout=60_000):
+        canvas.set_weights(arrived)
+    assert (2048, 1024) not in passes and (1024, 1024) not in passes, passes  # the engine's sums were used
+    assert [link.pyramid.precomputed for link in canvas.links if link.pyramid is not None] == [True, True, False]
+    ll = canvas.lod.links[0]  # and they are the real block means
+    a, b = canvas.lod.columns[0], canvas.lod.columns[1]
+    i, j = ll.src[5], ll.dst[5]
+    block = weights["dense"][0][a.starts[i] : a.ends[i], b.starts[j] : b.ends[j]]
+    assert ll.mean_abs[5] == pytest.approx(np.abs(block).mean(), rel=1e-4)
+    assert ll.balance[5] == pytest.approx(block.sum() / np.abs(block).sum(), rel=1e-3, abs=1e-5)
 
 
 def test_newest_weights_win_and_stale_results_are_dropped(qtbot, monkeypatch):

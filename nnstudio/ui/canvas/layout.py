@@ -21,6 +21,8 @@ from functools import cached_property
 
 import numpy as np
 
+from nnstudio.core import kernel_sums
+
 # Geometry in scene units: a column's height grows with the square root of its size, so that a
 # layer of 10 and one of 4096 both stay readable side by side (64 neurons: 64 units).
 FULL_HEIGHT = 64.0
@@ -32,7 +34,7 @@ MIN_PX = 4.5  # a group of neurons is at least this many pixels tall
 MAX_VISIBLE = 64  # at most this many groups of one column on screen (edges grow as the square)
 EDGE_BUDGET = 8_000  # at most about this many connections drawn at once (coarser groups beyond)
 WINDOW_MARGIN = 0.25  # fraction of the view height laid out above and below the view
-BASE_ELEMENTS = 65_536  # a kernel's stored base level has at most about this many blocks
+BASE_ELEMENTS = kernel_sums.BASE_ELEMENTS  # a kernel's stored base level has at most about this many blocks
 KRON_LIMIT = 16_000_000  # a Dense on rows is drawn block-diagonal up to this many values
 STAGE_KINDS = ("Dropout", "BatchNormalization", "LayerNormalization", "Activation")
 REGROUP_KINDS = ("Flatten", "Reshape")
@@ -138,18 +140,6 @@ def blocksum(m: np.ndarray, fr: int, fc: int) -> np.ndarray:
     return m
 
 
-def _colsum(m: np.ndarray, f: int) -> np.ndarray:
-    """Sums over runs of f columns (reshape for the whole runs, one sum for a ragged tail)."""
-    rows, cols = m.shape
-    full = cols // f
-    out = np.empty((rows, _ceil_div(cols, f)), dtype=m.dtype)
-    if full:
-        np.add.reduce(m[:, : full * f].reshape(rows, full, f), axis=2, out=out[:, :full])
-    if cols % f:
-        out[:, full] = m[:, full * f :].sum(axis=1)
-    return out
-
-
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
@@ -170,39 +160,23 @@ class KernelPyramid:
             k = k.astype(np.float32)
         self.kernel = k
         self.shape = k.shape
-        size = k.size
-        base = 0
-        while size / 4**base > BASE_ELEMENTS:
-            base += 1
-        self.base = base
+        self.base = kernel_sums.base_level(k.size, BASE_ELEMENTS)
         self.levels: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self.levels[base] = self._compute_base(base)
+        self.levels[self.base] = self._base_sums(kernel)
         self.quantiles = self._abs_quantiles()
 
-    def _compute_base(self, level: int) -> tuple[np.ndarray, np.ndarray]:
-        k = self.kernel
-        f = 1 << level
-        if f == 1:
-            return np.abs(k), k
-        rows, cols = k.shape
-        m = _ceil_div(rows, f)
-        row_abs = np.empty((m, cols), dtype=k.dtype)
-        row_sig = np.empty((m, cols), dtype=k.dtype)
-        chunk = max(f, (1 << 20) // max(cols * k.itemsize, 1) // f * f)  # about 1 MB of rows at a time
-        buf = np.empty((chunk, cols), dtype=k.dtype)
-        for r0 in range(0, rows, chunk):
-            part = k[r0 : r0 + chunk]
-            a = buf[: len(part)]
-            np.abs(part, out=a)
-            full = len(part) // f
-            o = r0 // f
-            if full:
-                np.add.reduce(part[: full * f].reshape(full, f, cols), axis=1, out=row_sig[o : o + full])
-                np.add.reduce(a[: full * f].reshape(full, f, cols), axis=1, out=row_abs[o : o + full])
-            if len(part) % f:
-                row_sig[o + full] = part[full * f :].sum(axis=0)
-                row_abs[o + full] = a[full * f :].sum(axis=0)
-        return _colsum(row_abs, f), _colsum(row_sig, f)
+    def _base_sums(self, given: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The base level: the sums that came with the kernel (summed by the engine) when they
+        describe this very matrix at this level, else one pass over the kernel here."""
+        known = kernel_sums.recall(given) if self.kernel is given else None
+        if known is not None and known.level == self.base and known.abs_sums.shape == kernel_sums.blocks_shape(
+            self.shape, self.base
+        ):
+            self.precomputed = True
+            return known.abs_sums, known.signed_sums
+        self.precomputed = False
+        sums = kernel_sums.block_sums(self.kernel, self.base)
+        return sums.abs_sums, sums.signed_sums
 
     def _abs_quantiles(self) -> np.ndarray:
         """|w| at the 25th, 50th and 75th percentiles (from a strided sample of at most ~65k values)."""
