@@ -138,7 +138,7 @@ class EngineClient:
         return self.conn is not None and self.conn.poll(timeout)
 
     def receive(self, timeout: float | None = None, unpack: bool = True) -> Reply:
-        """The next reply, its weights copied out of shared memory into `reply.value.weights`.
+        """The next reply, its weights taken from shared memory into `reply.value.weights`.
 
         With `unpack=False` the block is unlinked unread (a stale reply). A reply whose value has
         no `weights` field gets the arrays in `reply.weights` instead of the layout.

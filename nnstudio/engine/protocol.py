@@ -4,7 +4,7 @@ A `Request` goes from the client (the model service's worker thread) to the engi
 through a `multiprocessing` pipe; the engine answers with one `Reply` per request (and, for
 long-running ops such as training, any number of `Reply(kind="progress")` before it). Weight
 arrays never travel pickled: a message's `weights` field holds only a `SharedWeights` layout
-(see `shared_memory.py`), and the receiver copies the arrays out of one shared-memory block and
+(see `shared_memory.py`), and the receiver takes the arrays from one shared-memory block (`unpack`) and
 unlinks it. The payload dataclasses below (`BuildResult`, `LoadResult`, ...) carry an empty
 `weights` dict on the wire; `EngineClient.receive` puts the arrays back.
 """

@@ -4,9 +4,9 @@
 `multiprocessing.shared_memory` block and returns a small picklable `SharedWeights` layout
 (block name, dtypes, shapes, offsets). Big 2-D kernels are block-summed (`core.kernel_sums`) in
 the same pass that copies them, and their sums travel in the block too. The receiver calls
-`unpack(layout)`, which copies the arrays out, ties each kernel's sums to its copy
-(`kernel_sums.remember`, so the canvas need not read the kernel again) and unlinks the block,
-whatever happens. A sender that cannot deliver the layout calls
+`unpack(layout)`, which maps the block (on Linux; copies it out elsewhere), unlinks it whatever
+happens, and ties each kernel's sums to its array (`kernel_sums.remember`, so the canvas need not
+read the kernel again). A sender that cannot deliver the layout calls
 `discard(layout)`. Blocks are named `<prefix><random>`, so the owner of a dead sender can
 `sweep(prefix)` the blocks it left behind; Python's resource tracker is the last line of defence.
 
@@ -17,11 +17,13 @@ Measured reason (DESIGN.md): pickling 84 MB of weights through a pipe stalled th
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import secrets
 import sys
 from dataclasses import dataclass
-from multiprocessing import shared_memory
+from multiprocessing import resource_tracker, shared_memory
+from typing import Any
 
 import numpy as np
 
@@ -131,24 +133,18 @@ def _write(buf: memoryview, a: np.ndarray, entry: ArrayLayout) -> None:
 
 
 def unpack(layout: SharedWeights) -> dict[str, list[np.ndarray]]:
-    """Copy the arrays out of the block and unlink it (also when copying fails)."""
+    """The arrays in the block, which is unlinked whatever happens.
+
+    On Linux the block is mapped into this process and its name removed at once: the arrays are
+    views of that mapping, now private to this process (no copy of hundreds of MB; the memory goes
+    with the last array). Elsewhere they are copied out."""
+    mapping = _map_and_unlink(layout)
+    if mapping is not None:
+        return _arrays(layout, mapping, copy=False)
     block = shared_memory.SharedMemory(name=layout.name)
     try:
         buf = block.buf
-        result: dict[str, list[np.ndarray]] = {}
-        for layer_name, entries in layout.layers:
-            out = []
-            for entry in entries:
-                dtype = np.dtype(entry.dtype)
-                if entry.offset + entry.nbytes > len(buf):
-                    raise ValueError(f"shared weights of {layer_name!r} lie outside the block")
-                view = np.ndarray(entry.shape, dtype=dtype, buffer=buf, offset=entry.offset)
-                array = view.copy()
-                del view
-                if entry.sums is not None:
-                    _recall_sums(buf, array, entry.sums)
-                out.append(array)
-            result[layer_name] = out
+        result = _arrays(layout, buf, copy=True)
         del buf
         return result
     finally:
@@ -157,17 +153,54 @@ def unpack(layout: SharedWeights) -> dict[str, list[np.ndarray]]:
             block.unlink()
 
 
-def _recall_sums(buf: memoryview, array: np.ndarray, sums: SumsLayout) -> None:
-    """Tie the kernel's block sums (copied out of the block) to its copy; skipped when they do not fit."""
+def _map_and_unlink(layout: SharedWeights) -> mmap.mmap | None:
+    """Map the whole block and unlink its name (Linux lists blocks in /dev/shm); None elsewhere."""
+    if not sys.platform.startswith("linux") or not os.path.isdir(SHM_DIR):
+        return None
+    path = os.path.join(SHM_DIR, layout.name)
+    fd = os.open(path, os.O_RDWR)
+    try:
+        if os.fstat(fd).st_size < layout.size:
+            raise ValueError(f"shared weights block {layout.name} is smaller than its layout")
+        return mmap.mmap(fd, layout.size)
+    finally:
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+            # the sender's SharedMemory registered the name with the resource tracker both share
+            resource_tracker.unregister(f"/{layout.name}", "shared_memory")
+
+
+def _arrays(layout: SharedWeights, buf: Any, copy: bool) -> dict[str, list[np.ndarray]]:
+    """The arrays of `layout` in `buf`: copies, or views that keep `buf` alive."""
+    result: dict[str, list[np.ndarray]] = {}
+    for layer_name, entries in layout.layers:
+        out = []
+        for entry in entries:
+            if entry.offset + entry.nbytes > len(buf):
+                raise ValueError(f"shared weights of {layer_name!r} lie outside the block")
+            array = np.ndarray(entry.shape, dtype=np.dtype(entry.dtype), buffer=buf, offset=entry.offset)
+            if copy:
+                array = array.copy()
+            if entry.sums is not None:
+                _recall_sums(buf, array, entry.sums, copy)
+            out.append(array)
+        result[layer_name] = out
+    return result
+
+
+def _recall_sums(buf: Any, array: np.ndarray, sums: SumsLayout, copy: bool) -> None:
+    """Tie the kernel's block sums (from the block) to its array; skipped when they do not fit."""
     if array.ndim != 2 or tuple(sums.shape) != kernel_sums.blocks_shape(array.shape, sums.level):
         return
     nbytes = sums.shape[0] * sums.shape[1] * array.itemsize
     if max(sums.abs_offset, sums.signed_offset) + nbytes > len(buf):
         return
     abs_sums, signed_sums = (
-        np.ndarray(sums.shape, dtype=array.dtype, buffer=buf, offset=at).copy()
-        for at in (sums.abs_offset, sums.signed_offset)
+        np.ndarray(sums.shape, dtype=array.dtype, buffer=buf, offset=at) for at in (sums.abs_offset, sums.signed_offset)
     )
+    if copy:
+        abs_sums, signed_sums = abs_sums.copy(), signed_sums.copy()
     kernel_sums.remember(array, kernel_sums.BlockSums(sums.level, abs_sums, signed_sums))
 
 

@@ -48,6 +48,11 @@ def test_shared_memory_round_trip_unlinks_the_block():
     for name, arrays in weights.items():
         assert [a.dtype for a in out[name]] == [a.dtype for a in arrays]
         assert all(np.array_equal(a, b) for a, b in zip(arrays, out[name], strict=True))
+    if os.path.isdir(shared_memory.SHM_DIR):  # Linux: views of the (now nameless) mapping, not copies
+        kernel = out["dense"][0]
+        assert not kernel.flags.owndata and kernel.flags.writeable
+        del out
+        np.testing.assert_array_equal(kernel, weights["dense"][0])  # still readable on its own
 
     # A layout that lies about its block is refused, and the block is still unlinked.
     layout = shared_memory.pack({"d": [np.ones(4, dtype=np.float32)]}, prefix="nns_t_")
