@@ -49,7 +49,6 @@ class KerasLink(QObject):
         self._file_weights: tuple[ModelSpec, dict] | None = None
         self._carried_weights: dict | None = None
         self._panel_has_service = False
-        self._expected_request: int | None = None
         self._pending_snapshot: Any = None
 
     def _status(self, text: str, timeout: int) -> None:
@@ -102,15 +101,8 @@ class KerasLink(QObject):
         spec = self.window.document.spec
         # The weights Keras last gave (or the opened file's) go along, so that every layer whose
         # shape an edit did not change keeps its weights instead of being drawn afresh.
-        weights = self._carried_weights
         try:
-            if weights:
-                try:
-                    self._expected_request = self.model_service.request_build(spec, weights)
-                except TypeError:  # a service without weights on request_build
-                    self._expected_request = self.model_service.request_build(spec)
-            else:
-                self._expected_request = self.model_service.request_build(spec)
+            self.model_service.request_build(spec, self._carried_weights or None)
         except Exception as exc:
             self.set_state("error", f"Keras: {exc}")
 
