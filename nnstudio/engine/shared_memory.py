@@ -17,6 +17,7 @@ Measured reason (DESIGN.md): pickling 84 MB of weights through a pipe stalled th
 from __future__ import annotations
 
 import contextlib
+import errno
 import mmap
 import os
 import secrets
@@ -253,11 +254,30 @@ def new_prefix() -> str:
 
 
 def _create(prefix: str, size: int) -> shared_memory.SharedMemory:
+    _check_room(size)
     while True:
         try:
             return shared_memory.SharedMemory(name=f"{prefix}{secrets.token_hex(6)}", create=True, size=size)
         except FileExistsError:
             continue
+
+
+def _check_room(size: int) -> None:
+    """Refuse a block that /dev/shm has no room for: writing past its end would not raise but
+    kill the writing process with SIGBUS (a container's /dev/shm is often 64 MB)."""
+    if not os.path.isdir(SHM_DIR):
+        return
+    try:
+        stats = os.statvfs(SHM_DIR)
+    except OSError:
+        return
+    free = stats.f_bavail * stats.f_frsize
+    if size > free:
+        raise OSError(
+            errno.ENOSPC,
+            f"not enough shared memory for the weights: {size / 2**20:,.0f} MB needed, "
+            f"{free / 2**20:,.0f} MB free in {SHM_DIR}",
+        )
 
 
 def _close(block: shared_memory.SharedMemory) -> None:

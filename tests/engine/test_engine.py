@@ -229,3 +229,19 @@ def test_big_kernels_arrive_with_their_block_sums_and_small_arrays_without():
     assert kernel_sums.recall(arrived["big"][1]) is None and kernel_sums.recall(arrived["small"][0]) is None
     plain = shared_memory.unpack(shared_memory.pack({"big": [big]}, sum_kernels=False))
     assert kernel_sums.recall(plain["big"][0]) is None
+
+
+def test_a_block_too_big_for_dev_shm_is_refused_with_a_message_not_a_crash(monkeypatch):
+    if not os.path.isdir(shared_memory.SHM_DIR):
+        pytest.skip("no /dev/shm here")
+    real = os.statvfs(shared_memory.SHM_DIR)
+
+    class Full:
+        f_frsize = real.f_frsize
+        f_bavail = 1  # one block free: as a container's small /dev/shm that is nearly full
+
+    before = set(os.listdir(shared_memory.SHM_DIR))
+    monkeypatch.setattr(shared_memory.os, "statvfs", lambda path: Full)
+    with pytest.raises(OSError, match="not enough shared memory"):
+        shared_memory.pack({"dense": [np.ones((512, 512), np.float32)]}, prefix="nns_t_")
+    assert set(os.listdir(shared_memory.SHM_DIR)) == before  # nothing left behind
