@@ -305,6 +305,8 @@ def _ping(ctx: EngineContext, args: dict[str, Any]) -> dict[str, Any]:
         keras = keras_module()
         info["keras_version"] = keras.__version__
         info["backend"] = keras.backend.backend()
+        backend_module = sys.modules.get(info["backend"])  # Keras has imported it by now
+        info["backend_version"] = str(getattr(backend_module, "__version__", ""))
     return info
 
 

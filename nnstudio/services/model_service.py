@@ -65,6 +65,18 @@ DEFAULT_OP_TIMEOUT_S = 180.0  # one build, export or load with nothing newer wai
 DEFAULT_LOAD_MEMORY_LIMIT = 4 << 30  # bytes of address space a .keras load may add in the engine
 
 
+def ready_message(info: dict) -> str:
+    """ "Keras 3.15.1 ready (TensorFlow 2.21.0)" from the engine's ping answer (parts it lacks left out)."""
+    text = f"Keras {info.get('keras_version', '')} ready".replace("  ", " ")
+    backend, version = info.get("backend", ""), info.get("backend_version", "")
+    if backend and version:
+        text += f" ({BACKEND_NAMES.get(backend, backend)} {version})"
+    return text
+
+
+BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch", "numpy": "NumPy", "openvino": "OpenVINO"}
+
+
 @dataclass
 class _Job:
     kind: str  # "build", "export", "load_keras", "warmup"
@@ -362,8 +374,7 @@ class _EngineWorker(QObject):
             return
         self.ready = True
         self.failed_starts = 0
-        version = (reply.value or {}).get("keras_version", "")
-        self.stateChanged.emit(READY, f"Keras {version} ready".replace("  ", " "))
+        self.stateChanged.emit(READY, ready_message(reply.value or {}))
 
     def _deliver(self, job: _Job, reply: Reply) -> None:
         error = reply.error.message if reply.kind == ERROR and reply.error else None

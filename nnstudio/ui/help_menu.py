@@ -40,13 +40,15 @@ def shortcuts_table(rows: Iterable[tuple[str, str]]) -> str:
     return f"<table cellspacing='0' cellpadding='3'>{cells}</table>"
 
 
-def about_text(keras_version: str) -> str:
-    """The About box: nnstudio's version, and Keras's as the engine reported it ("" when not yet)."""
+def about_text(keras_version: str, backend: str = "") -> str:
+    """The About box: nnstudio's version, and Keras's and its backend's as the engine reported them
+    ("" when not yet)."""
     from nnstudio import __version__
 
-    # The Keras version as the engine reported it: the window itself never imports Keras.
+    # The versions as the engine reported them: the window itself never imports Keras.
+    on = f" on {html.escape(backend)}" if backend else ""
     keras = (
-        f"<p>Keras {html.escape(keras_version)}, in its own process, so the window never waits for it.</p>"
+        f"<p>Keras {html.escape(keras_version)}{on}, in its own process, so the window never waits for it.</p>"
         if keras_version
         else "<p>Keras runs in its own process, so the window never waits for it.</p>"
     )

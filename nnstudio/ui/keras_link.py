@@ -24,8 +24,14 @@ if TYPE_CHECKING:
 
 
 def parse_keras_version(message: str) -> str:
-    """The version in the engine's "Keras 3.15.1 ready", or ""."""
+    """The version in the engine's "Keras 3.15.1 ready (TensorFlow 2.21.0)", or ""."""
     match = re.match(r"Keras (\d[\w.+-]*) ready", message or "")
+    return match.group(1) if match else ""
+
+
+def parse_backend(message: str) -> str:
+    """The backend and its version in "Keras 3.15.1 ready (TensorFlow 2.21.0)", or ""."""
+    match = re.match(r"Keras \S+ ready \((\w[\w ]* \d[\w.+-]*)\)", message or "")
     return match.group(1) if match else ""
 
 
@@ -45,6 +51,7 @@ class KerasLink(QObject):
         self.keras_state = "idle"  # idle, loading, building, ready, error
         self.keras_message = ""
         self.engine_state = ""
+        self.backend = ""  # "TensorFlow 2.21.0", from the same message
         self.keras_version = ""  # as the engine reported it ("Keras 3.15.1 ready"); the GUI never imports Keras
         self._file_weights: tuple[ModelSpec, dict] | None = None
         self._carried_weights: dict | None = None
@@ -151,6 +158,7 @@ class KerasLink(QObject):
             version = parse_keras_version(message)
             if version:
                 self.keras_version = version
+                self.backend = parse_backend(message)
             if self.keras_state in ("loading", "idle"):
                 self.set_state("ready", message or "Keras ready")
         elif state == "restarting":

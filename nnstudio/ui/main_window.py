@@ -417,7 +417,7 @@ class MainWindow(QMainWindow):
 
     def about_text(self) -> str:
         """The About box's text (with Keras's version once the engine reported it)."""
-        return help_menu.about_text(self.keras_version)
+        return help_menu.about_text(self.keras_version, self.keras_link.backend)
 
     def show_about(self) -> None:
         """Help ▸ About nnstudio."""

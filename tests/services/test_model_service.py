@@ -173,3 +173,12 @@ def test_gui_heartbeat_keeps_ticking_while_keras_loads_and_builds(qtbot, make_se
     assert len(result.weights) == 20
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
     assert max(gaps) * 1000 < 250, f"GUI thread stalled {max(gaps) * 1000:.0f} ms"
+
+
+def test_the_ready_message_names_keras_and_its_backend_as_the_engine_reported_them():
+    from nnstudio.services.model_service import ready_message
+
+    info = {"keras_version": "3.15.1", "backend": "tensorflow", "backend_version": "2.21.0"}
+    assert ready_message(info) == "Keras 3.15.1 ready (TensorFlow 2.21.0)"
+    assert ready_message({"keras_version": "3.15.1", "backend": "jax"}) == "Keras 3.15.1 ready"
+    assert ready_message({}) == "Keras ready"

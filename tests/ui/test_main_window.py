@@ -6,6 +6,7 @@ the ones marked `keras` use the real ModelService and wait for the engine's sign
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -604,7 +605,8 @@ def test_an_engine_restart_from_the_menu_builds_again(keras_window, qtbot):
     with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS):
         window.start_service()
     assert window.keras_version  # "Keras 3.x ready" from the engine, without importing Keras here
-    assert f"Keras {window.keras_version}" in window.about_text()
+    assert window.keras_version == importlib.metadata.version("keras")
+    assert f"Keras {window.keras_version} on TensorFlow {importlib.metadata.version('tensorflow')}" in window.about_text()
     old_pid = service.engine_pid()
     with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS) as blocker:
         window.restart_engine_action.trigger()
@@ -773,10 +775,10 @@ def test_a_failed_engine_is_said_clearly_and_can_be_restarted(fake_window, qtbot
     assert "Restarting" in window.keras_label.text()
     assert not window.restart_button.isVisible()
     assert not window.files.is_exporting() and "cancelled" in done[0]
-    service.engineStateChanged.emit("ready", "Keras 3.15.1 ready")
-    assert window.keras_label.text() == "Keras 3.15.1 ready"
+    service.engineStateChanged.emit("ready", "Keras 3.15.1 ready (TensorFlow 2.21.0)")
+    assert window.keras_label.text() == "Keras 3.15.1 ready (TensorFlow 2.21.0)"
     assert window.keras_version == "3.15.1"
-    assert "Keras 3.15.1" in window.about_text()
+    assert "Keras 3.15.1 on TensorFlow 2.21.0" in window.about_text()
 
 
 def test_engine_timeouts_are_shown_in_the_status_bar(fake_window, qtbot):
