@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from nnstudio.core.catalog import OPTIMIZERS, layer_type
+from nnstudio.core.compile_options import LOSS_CLASSES, OPTIMIZER_CLASSES
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 
 # Keras's defaults for the catalog parameters that Keras does not require.
@@ -20,21 +21,6 @@ KERAS_DEFAULTS: dict[str, dict[str, Any]] = {
 
 # Required arguments that read best without their keyword.
 POSITIONAL: dict[str, str] = {"Dense": "units", "Activation": "activation", "Dropout": "rate", "Reshape": "target_shape"}
-
-# Keras's optimizer class names, for a learning rate other than the default.
-OPTIMIZER_CLASSES: dict[str, str] = {
-    "adam": "Adam",
-    "sgd": "SGD",
-    "rmsprop": "RMSprop",
-    "adamw": "AdamW",
-    "adagrad": "Adagrad",
-    "adadelta": "Adadelta",
-    "adamax": "Adamax",
-    "nadam": "Nadam",
-    "ftrl": "Ftrl",
-    "lion": "Lion",
-}
-
 
 def literal(value: Any) -> str:
     """A Python literal for `value`: tuples for shapes, double-quoted strings with every quote,
@@ -67,15 +53,37 @@ def layer_call(layer: LayerSpec) -> str:
     return f"{callee}({', '.join(layer_arguments(layer))})"
 
 
+def _arguments(options: dict[str, Any]) -> list[str]:
+    """`key=value` arguments for an optimizer's or loss's settings; keys must be Python names."""
+    for key in options:
+        if not key.isidentifier():
+            raise ValueError(f"not a Python keyword: {key!r}")
+    return [f"{key}={literal(value)}" for key, value in options.items()]
+
+
 def optimizer_expression(compile_spec: CompileSpec) -> str:
-    """`"adam"`, or `keras.optimizers.Adam(learning_rate=0.01)` when the rate is not the default."""
+    """`"adam"`, or `keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)` when the rate is not
+    the default or the optimizer has other settings."""
     lr = compile_spec.learning_rate
-    if lr is None or lr == OPTIMIZERS.get(compile_spec.optimizer):
+    options = compile_spec.optimizer_kwargs()
+    if not options and (lr is None or lr == OPTIMIZERS.get(compile_spec.optimizer)):
         return literal(compile_spec.optimizer)
     cls = OPTIMIZER_CLASSES.get(compile_spec.optimizer)
     if cls is None:
         raise ValueError(f"unknown optimizer {compile_spec.optimizer!r}")
-    return f"keras.optimizers.{cls}(learning_rate={lr!r})"
+    args = ([] if lr is None else [f"learning_rate={lr!r}"]) + _arguments(options)
+    return f"keras.optimizers.{cls}({', '.join(args)})"
+
+
+def loss_expression(compile_spec: CompileSpec) -> str:
+    """`"mean_squared_error"`, or `keras.losses.CategoricalCrossentropy(from_logits=True)` with settings."""
+    options = compile_spec.loss_kwargs()
+    if not options:
+        return literal(compile_spec.loss)
+    cls = LOSS_CLASSES.get(compile_spec.loss)
+    if cls is None:
+        raise ValueError(f"unknown loss {compile_spec.loss!r}")
+    return f"keras.losses.{cls}({', '.join(_arguments(options))})"
 
 
 def python_script(spec: ModelSpec) -> str:
@@ -92,7 +100,7 @@ def python_script(spec: ModelSpec) -> str:
         f"    name={literal(spec.name)},",
         ")",
         "model.compile(",
-        f"    loss={literal(spec.compile.loss)},",
+        f"    loss={loss_expression(spec.compile)},",
         f"    optimizer={optimizer_expression(spec.compile)},",
     ]
     if spec.compile.metrics:

@@ -9,7 +9,7 @@ Data: a synthetic task shaped for the model (`--data synthetic`) or a CSV file (
 
 from __future__ import annotations
 
-from nnstudio.core.codegen import layer_call, literal, optimizer_expression
+from nnstudio.core.codegen import layer_call, literal, loss_expression, optimizer_expression
 from nnstudio.core.datasets import SPARSE_LOSSES, is_classification_loss, model_shapes
 from nnstudio.core.spec import ModelSpec
 
@@ -179,7 +179,7 @@ def training_script(spec: ModelSpec, script_name: str = "train_model.py") -> str
         script=script_name,
         input_shape=literal(list(input_shape)),
         output_shape=literal(list(output_shape)),
-        loss=literal(loss),
+        loss=loss_expression(spec.compile),
         targets=literal(targets),
         layers="\n".join(f"            {layer_call(layer)}," for layer in spec.layers),
         model_name=literal(spec.name),

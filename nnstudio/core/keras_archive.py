@@ -23,6 +23,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from nnstudio.core.catalog import INITIALIZERS, LAYER_TYPES, LOSSES, METRICS, OPTIMIZERS
+from nnstudio.core.compile_options import (
+    IGNORED_LOSS_KEYS,
+    IGNORED_OPTIMIZER_KEYS,
+    OPTIMIZER_CLASSES,
+    Options,
+    freeze,
+    is_default,
+    loss_defaults,
+    optimizer_defaults,
+)
 from nnstudio.core.json_depth import exceeds_depth
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 from nnstudio.core.summary import analyze
@@ -50,18 +60,7 @@ HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 _FLOAT32_POLICY_CLASSES = {"DTypePolicy", "FloatDTypePolicy"}
 _INITIALIZER_NAMES = {keras_class: snake for snake, keras_class in INITIALIZERS.items()}
-_OPTIMIZER_CLASSES = {
-    "Adam": "adam",
-    "SGD": "sgd",
-    "RMSprop": "rmsprop",
-    "AdamW": "adamw",
-    "Adagrad": "adagrad",
-    "Adadelta": "adadelta",
-    "Adamax": "adamax",
-    "Nadam": "nadam",
-    "Ftrl": "ftrl",
-    "Lion": "lion",
-}
+_OPTIMIZER_CLASSES = {keras_class: snake for snake, keras_class in OPTIMIZER_CLASSES.items()}
 _LOSS_ALIASES = {
     "mse": "mean_squared_error",
     "mae": "mean_absolute_error",
@@ -651,8 +650,8 @@ def _parse_compile(config: Any, path: str, where: str) -> CompileSpec:
     for key in ("run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss"):
         if key in config and not _is_plain(config[key]):
             raise ArchiveError(f"compile: {key} must be a plain value", f"{where} {path}.{key}")
-    optimizer, learning_rate = _parse_optimizer(config.get("optimizer", "adam"), f"{path}.optimizer", where)
-    loss = _named(config.get("loss", "mean_squared_error"), "keras.losses", _LOSS_ALIASES, LOSSES, "loss", f"{path}.loss", where)
+    optimizer, learning_rate, optimizer_options = _parse_optimizer(config.get("optimizer", "adam"), f"{path}.optimizer", where)
+    loss, loss_options = _parse_loss(config.get("loss", "mean_squared_error"), f"{path}.loss", where)
     metrics = config.get("metrics")
     if metrics is None:
         metrics = []
@@ -662,14 +661,22 @@ def _parse_compile(config: Any, path: str, where: str) -> CompileSpec:
         _named(m, "keras.metrics", _METRIC_ALIASES, METRICS, "metric", f"{path}.metrics[{i}]", where)
         for i, m in enumerate(metrics)
     )
-    return CompileSpec(loss=loss, optimizer=optimizer, learning_rate=learning_rate, metrics=names)
+    return CompileSpec(
+        loss=loss,
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        metrics=names,
+        optimizer_options=optimizer_options,
+        loss_options=loss_options,
+    )
 
 
-def _parse_optimizer(value: Any, path: str, where: str) -> tuple[str, float | None]:
+def _parse_optimizer(value: Any, path: str, where: str) -> tuple[str, float | None, Options]:
+    """The optimizer's catalog name, its learning rate (None: the default) and its non-default settings."""
     here = f"{where} {path}"
     if isinstance(value, str):
         if value.lower() in OPTIMIZERS:
-            return value.lower(), None
+            return value.lower(), None, ()
         raise ArchiveError(f"compile: unknown optimizer {_short(value)}", here)
     _expect_object(value, path, where)
     if value.get("module") != "keras.optimizers" or value.get("class_name") not in _OPTIMIZER_CLASSES:
@@ -679,9 +686,13 @@ def _parse_optimizer(value: Any, path: str, where: str) -> tuple[str, float | No
     for key, item in config.items():
         if key != "learning_rate" and not _is_plain(item):
             raise ArchiveError(f"compile: optimizer setting {_short(key)} must be a plain value", f"{here}.config.{key}")
+    name = _OPTIMIZER_CLASSES[value["class_name"]]
+    options = _options(
+        config, optimizer_defaults(name), IGNORED_OPTIMIZER_KEYS, f"optimizer {value['class_name']}", f"{here}.config"
+    )
     lr = config.get("learning_rate")
     if lr is None:
-        return _OPTIMIZER_CLASSES[value["class_name"]], None
+        return name, None, options
     if isinstance(lr, dict):
         raise ArchiveError("compile: learning-rate schedules are not supported", f"{here}.config.learning_rate")
     if not _is_number(lr) or not math.isfinite(lr) or lr <= 0:
@@ -689,7 +700,34 @@ def _parse_optimizer(value: Any, path: str, where: str) -> tuple[str, float | No
             f"compile: learning_rate must be a positive number. Received: learning_rate={_short(lr)}",
             f"{here}.config.learning_rate",
         )
-    return _OPTIMIZER_CLASSES[value["class_name"]], float32_round(lr)
+    return name, float32_round(lr), options
+
+
+def _parse_loss(value: Any, path: str, where: str) -> tuple[str, Options]:
+    """The loss's catalog name and, for a serialized Keras loss object, its non-default settings."""
+    name = _named(value, "keras.losses", _LOSS_ALIASES, LOSSES, "loss", path, where)
+    if not (isinstance(value, dict) and value.get("module") == "keras.losses"):
+        return name, ()  # a name or one of Keras's loss functions: Keras's defaults
+    config = value.get("config", {})
+    return name, _options(config, loss_defaults(name), IGNORED_LOSS_KEYS, f"loss {value.get('class_name')}", f"{where} {path}.config")
+
+
+def _options(config: dict[str, Any], defaults: dict[str, Any], ignored: frozenset[str], what: str, here: str) -> Options:
+    """The plain settings in `config` that differ from Keras's `defaults`; a setting Keras does not
+    write for this class is refused (nnstudio could not write it back)."""
+    kept: dict[str, Any] = {}
+    for key, item in config.items():
+        if key in ignored:
+            continue
+        if key not in defaults:
+            raise ArchiveError(f"compile: {what} has no setting {_short(key)} that nnstudio knows", f"{here}.{key}")
+        if not _is_plain(item):
+            raise ArchiveError(f"compile: {what} setting {_short(key)} must be a plain value", f"{here}.{key}")
+        if isinstance(item, str) and len(item) > 256:
+            raise ArchiveError(f"compile: {what} setting {_short(key)} is a text longer than 256 characters", f"{here}.{key}")
+        if not is_default(item, defaults[key]):
+            kept[key] = item
+    return freeze(kept)
 
 
 def _named(value: Any, module: str, aliases: dict[str, str], known: tuple[str, ...], what: str, path: str, where: str) -> str:

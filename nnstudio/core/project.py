@@ -2,9 +2,12 @@
 
     {"format": "nnstudio", "version": 1, "name": "sequential",
      "layers": [{"class_name": "Input", "name": "input_layer", "shape": [20]}, ...],
-     "compile": {"loss": ..., "optimizer": ..., "learning_rate": ..., "metrics": [...]},
+     "compile": {"loss": ..., "optimizer": ..., "learning_rate": ..., "metrics": [...],
+                 "optimizer_options": {...}, "loss_options": {...}},
      "editor": {...}}
 
+The two `*_options` objects (the optimizer's and the loss's settings other than Keras's defaults,
+e.g. `{"momentum": 0.9}`) are written only when not empty; files without them still load.
 Unknown keys outside `editor` are errors, reported with the JSON path of the key.
 """
 
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.core.catalog import LAYER_TYPES
+from nnstudio.core.compile_options import loss_defaults, optimizer_defaults
 from nnstudio.core.fileio import atomic_write_bytes
 from nnstudio.core.json_depth import exceeds_depth
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
@@ -154,7 +158,7 @@ def _parse_layer(entry: Any, where: str) -> LayerSpec:
 
 def _parse_compile(entry: Any, where: str) -> CompileSpec:
     _expect(entry, dict, where, "an object")
-    _no_unknown_keys(entry, {"loss", "optimizer", "learning_rate", "metrics"}, where)
+    _no_unknown_keys(entry, {"loss", "optimizer", "learning_rate", "metrics", "optimizer_options", "loss_options"}, where)
     default = CompileSpec()
     loss = entry.get("loss", default.loss)
     optimizer = entry.get("optimizer", default.optimizer)
@@ -167,7 +171,19 @@ def _parse_compile(entry: Any, where: str) -> CompileSpec:
     _expect(metrics, list, f"{where}.metrics", "a list")
     for i, metric in enumerate(metrics):
         _expect(metric, str, f"{where}.metrics[{i}]", "a string")
-    return CompileSpec(loss, optimizer, None if lr is None else float(lr), tuple(metrics))
+    optimizer_options = _parse_options(entry.get("optimizer_options", {}), optimizer_defaults(optimizer), f"{where}.optimizer_options")
+    loss_options = _parse_options(entry.get("loss_options", {}), loss_defaults(loss), f"{where}.loss_options")
+    return CompileSpec(loss, optimizer, None if lr is None else float(lr), tuple(metrics), optimizer_options, loss_options)
+
+
+def _parse_options(entry: Any, defaults: dict[str, Any], where: str) -> dict[str, Any]:
+    """An optimizer's or loss's settings: plain values, and (for a class nnstudio knows) only its keys."""
+    _expect(entry, dict, where, "an object")
+    for key, value in entry.items():
+        if defaults and key not in defaults:
+            raise ProjectError(f"unknown setting {key!r}", f"{where}.{key}")
+        _check_scalar_tree(value, f"{where}.{key}")
+    return entry
 
 
 def _check_scalar_tree(value: Any, where: str) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nnstudio.core.catalog import OPTIMIZERS, layer_type
+from nnstudio.core.compile_options import Options, as_kwargs, freeze
 
 
 @dataclass(frozen=True)
@@ -41,24 +42,64 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class CompileSpec:
-    """What `model.compile` receives: loss, optimizer, learning rate and metrics, by Keras names."""
+    """What `model.compile` receives: loss, optimizer, learning rate and metrics, by Keras names.
+
+    `optimizer_options` and `loss_options` hold the optimizer's and the loss's other settings
+    that differ from Keras's defaults (`SGD(momentum=0.9)` -> `(("momentum", 0.9),)`), as sorted
+    (key, value) pairs with lists as tuples so the spec stays hashable; a dict given to the
+    constructor is turned into that form. `optimizer_kwargs()` / `loss_kwargs()` give them back
+    as plain keyword arguments.
+    """
 
     loss: str = "mean_squared_error"
     optimizer: str = "adam"
     learning_rate: float | None = None  # None: the optimizer's own default
     metrics: tuple[str, ...] = ()
+    optimizer_options: Options = ()
+    loss_options: Options = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "optimizer_options", freeze(self.optimizer_options))
+        object.__setattr__(self, "loss_options", freeze(self.loss_options))
 
     def effective_learning_rate(self) -> float:
         """The learning rate Keras will use."""
         return self.learning_rate if self.learning_rate is not None else OPTIMIZERS.get(self.optimizer, 0.001)
 
+    def optimizer_kwargs(self) -> dict[str, Any]:
+        """The optimizer's non-default settings as keyword arguments (learning rate not included)."""
+        return as_kwargs(self.optimizer_options)
+
+    def loss_kwargs(self) -> dict[str, Any]:
+        """The loss's non-default settings as keyword arguments."""
+        return as_kwargs(self.loss_options)
+
+    def edited(self, **changes: Any) -> CompileSpec:
+        """A copy with some fields changed, as the compile settings panel edits them.
+
+        A different optimizer (or loss) drops the options that belonged to the old one: they may
+        not be valid for the new class. Undo keeps the old spec, so it brings them back.
+        """
+        new = replace(self, **changes)
+        if new.optimizer != self.optimizer and "optimizer_options" not in changes:
+            new = replace(new, optimizer_options=())
+        if new.loss != self.loss and "loss_options" not in changes:
+            new = replace(new, loss_options=())
+        return new
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The project-file form; the options only when there are any (older files have none)."""
+        data: dict[str, Any] = {
             "loss": self.loss,
             "optimizer": self.optimizer,
             "learning_rate": self.learning_rate,
             "metrics": list(self.metrics),
         }
+        if self.optimizer_options:
+            data["optimizer_options"] = self.optimizer_kwargs()
+        if self.loss_options:
+            data["loss_options"] = self.loss_kwargs()
+        return data
 
 
 @dataclass(frozen=True)
