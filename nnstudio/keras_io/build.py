@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnstudio.core.catalog import layer_type
+from nnstudio.core.compile_options import LOSS_CLASSES
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,19 +49,43 @@ def make_layer(layer: LayerSpec) -> Any:
 
 
 def make_optimizer(compile_spec: CompileSpec) -> Any:
-    """The Keras optimizer named in `compile_spec`, with its learning rate when one is set."""
+    """The Keras optimizer named in `compile_spec`, with its learning rate when one is set and its
+    other non-default settings (`SGD(momentum=0.9, nesterov=True)`)."""
     import keras
 
     optimizer = keras.optimizers.get(compile_spec.optimizer)
-    if compile_spec.learning_rate is None:
+    kwargs = compile_spec.optimizer_kwargs()
+    if compile_spec.learning_rate is not None:
+        kwargs["learning_rate"] = float(compile_spec.learning_rate)
+    if not kwargs:
         return optimizer
-    return type(optimizer)(learning_rate=float(compile_spec.learning_rate))
+    try:
+        return type(optimizer)(**kwargs)
+    except Exception as exc:
+        raise BuildError(f"compile: optimizer {compile_spec.optimizer}: {_one_line(exc)}") from exc
+
+
+def make_loss(compile_spec: CompileSpec) -> Any:
+    """The loss for `model.compile`: its Keras name, or with settings a Keras loss object
+    (`CategoricalCrossentropy(from_logits=True)`)."""
+    import keras
+
+    kwargs = compile_spec.loss_kwargs()
+    if not kwargs:
+        return compile_spec.loss
+    cls = LOSS_CLASSES.get(compile_spec.loss)
+    if cls is None:
+        raise BuildError(f"compile: the loss {compile_spec.loss!r} takes no settings")
+    try:
+        return getattr(keras.losses, cls)(**kwargs)
+    except Exception as exc:
+        raise BuildError(f"compile: loss {compile_spec.loss}: {_one_line(exc)}") from exc
 
 
 def compile_model(model: keras.Model, compile_spec: CompileSpec) -> None:
-    """`model.compile` with the loss, optimizer, learning rate and metrics of `compile_spec`."""
+    """`model.compile` with the loss, optimizer (and their settings), learning rate and metrics of `compile_spec`."""
     model.compile(
-        loss=compile_spec.loss,
+        loss=make_loss(compile_spec),
         optimizer=make_optimizer(compile_spec),
         metrics=list(compile_spec.metrics) or None,
     )
