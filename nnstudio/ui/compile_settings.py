@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.catalog import LOSSES, METRICS, OPTIMIZERS
-from nnstudio.core.spec import CompileSpec
+from nnstudio.core.compile_options import describe
 from nnstudio.services.document import Document
 from nnstudio.ui.icons import error_color
 from nnstudio.ui.property_editor import INVALID_STYLE, set_invalid
@@ -86,6 +87,11 @@ class CompileSettings(QWidget):
         lr_column.addWidget(self.learning_rate)
         lr_column.addWidget(self.learning_rate_error)
 
+        self.loss_options = self._options_label("compileLossOptions")
+        self.optimizer_options = self._options_label("compileOptimizerOptions")
+        loss_cell = self._stacked(self.loss, self.loss_options)
+        optimizer_cell = self._stacked(self.optimizer, self.optimizer_options)
+
         self.metrics = QListWidget()
         self.metrics.setObjectName("compileMetrics")
         self.metrics.setStyleSheet(
@@ -100,8 +106,8 @@ class CompileSettings(QWidget):
         self.metrics.setMinimumHeight(self.metrics.sizeHintForRow(0) * rows + 2 * self.metrics.frameWidth() + 4)
 
         for key, label_text, widget, cell in (
-            ("loss", "loss", self.loss, self.loss),
-            ("optimizer", "optimizer", self.optimizer, self.optimizer),
+            ("loss", "loss", self.loss, loss_cell),
+            ("optimizer", "optimizer", self.optimizer, optimizer_cell),
             ("learning_rate", "learning_rate", self.learning_rate, lr_cell),
             ("metrics", "metrics", self.metrics, self.metrics),
         ):
@@ -142,6 +148,29 @@ class CompileSettings(QWidget):
     def error_text(self) -> str:
         return self._lr_error
 
+    @staticmethod
+    def _options_label(name: str) -> QLabel:
+        """A small grey line for settings read from a file that the panel does not edit."""
+        label = QLabel()
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # the theme's muted grey
+        font = label.font()
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        label.setFont(font)
+        label.hide()
+        return label
+
+    @staticmethod
+    def _stacked(widget: QWidget, below: QLabel) -> QWidget:
+        cell = QWidget()
+        column = QVBoxLayout(cell)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        column.addWidget(below)
+        return cell
+
     # -- document -> widgets ----------------------------------------------------------------------
 
     def _show(self) -> None:
@@ -151,6 +180,19 @@ class CompileSettings(QWidget):
                 if combo.findText(value) < 0:
                     combo.addItem(value)  # a name from a file Keras does not know: shown as it is
                 combo.setCurrentText(value)
+        for label, name, options in (
+            (self.loss_options, spec.loss, spec.loss_options),
+            (self.optimizer_options, spec.optimizer, spec.optimizer_options),
+        ):
+            text = describe(options)
+            label.setText(f"also: {text}" if text else "")
+            label.setToolTip(
+                f"Settings of {name} other than Keras's defaults, kept from the file opened and written "
+                "back on export and in generated code. Choosing another one drops them (Ctrl+Z brings them back)."
+                if text
+                else ""
+            )
+            label.setVisible(bool(text))
         self._update_placeholder(spec.optimizer)
         if not self._lr_error:
             try:
@@ -188,7 +230,12 @@ class CompileSettings(QWidget):
         checked = self.checked_metrics()
         metrics = tuple(checked) + tuple(m for m in current.metrics if m not in METRICS)
         self.document.set_compile(
-            CompileSpec(self.loss.currentText(), self.optimizer.currentText(), learning_rate, metrics)
+            current.edited(
+                loss=self.loss.currentText(),
+                optimizer=self.optimizer.currentText(),
+                learning_rate=learning_rate,
+                metrics=metrics,
+            )
         )
 
     def _set_lr_error(self, message: str) -> None:

@@ -276,3 +276,18 @@ def test_thousands_of_edits_and_signals_do_not_crash(doc):
     # A leaking emit() would take >= 3000 references from True (or None); normal churn is far smaller.
     assert after[0] > before[0] - 1000
     assert after[1] > before[1] - 1000
+
+
+def test_changing_the_optimizer_drops_its_options_and_undo_restores_them(doc):
+    kept = CompileSpec("categorical_crossentropy", "sgd", 0.01, (), {"momentum": 0.9}, {"from_logits": True})
+    doc.load(lesson_spec().with_compile(kept))
+    doc.set_compile(doc.spec.compile.edited(optimizer="adam"))
+    assert doc.undo_stack.undoText() == "Set optimizer to adam"
+    assert doc.spec.compile.optimizer_options == () and doc.spec.compile.loss_kwargs() == {"from_logits": True}
+    doc.set_compile(doc.spec.compile.edited(loss="huber"))
+    assert doc.undo_stack.undoText() == "Set loss to huber" and doc.spec.compile.loss_options == ()
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    assert doc.spec.compile == kept
+    doc.undo_stack.redo()
+    assert doc.spec.compile == kept.edited(optimizer="adam")

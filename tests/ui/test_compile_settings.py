@@ -110,3 +110,26 @@ def test_parse_learning_rate(text, value):
 def test_parse_learning_rate_refuses(text):
     with pytest.raises(ValueError):
         parse_learning_rate(text)
+
+
+def test_options_from_a_file_are_shown_dropped_with_their_optimizer_and_undone(settings, doc):
+    kept = CompileSpec(
+        "categorical_crossentropy", "sgd", 0.01, (), {"momentum": 0.9, "nesterov": True}, {"from_logits": True}
+    )
+    assert settings.optimizer_options.isHidden() and settings.loss_options.isHidden()
+    doc.load(ModelSpec(compile=kept))
+    assert settings.optimizer_options.isVisible() and settings.optimizer_options.text() == "also: momentum=0.9, nesterov=True"
+    assert settings.loss_options.isVisible() and settings.loss_options.text() == "also: from_logits=True"
+    assert "sgd" in settings.optimizer_options.toolTip()
+    settings.learning_rate.setText("0.05")
+    settings.learning_rate.textEdited.emit("0.05")
+    assert doc.spec.compile.optimizer_kwargs() == {"momentum": 0.9, "nesterov": True}  # a rate keeps them
+    settings.optimizer.setCurrentText("adam")
+    assert doc.spec.compile.optimizer_options == () and doc.spec.compile.loss_kwargs() == {"from_logits": True}
+    assert settings.optimizer_options.isHidden() and settings.loss_options.isVisible()
+    doc.undo_stack.undo()
+    assert doc.spec.compile == kept.edited(learning_rate=0.05)
+    assert settings.optimizer.currentText() == "sgd"
+    assert settings.optimizer_options.isVisible() and settings.optimizer_options.text() == "also: momentum=0.9, nesterov=True"
+    settings.loss.setCurrentText("huber")
+    assert doc.spec.compile.loss_options == () and settings.loss_options.isHidden()
