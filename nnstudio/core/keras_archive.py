@@ -713,11 +713,12 @@ def _parse_loss(value: Any, path: str, where: str) -> tuple[str, Options]:
 
 
 def _options(config: dict[str, Any], defaults: dict[str, Any], ignored: frozenset[str], what: str, here: str) -> Options:
-    """The plain settings in `config` that differ from Keras's `defaults`; a setting Keras does not
-    write for this class is refused (nnstudio could not write it back)."""
+    """The plain settings in `config` that differ from Keras's `defaults`. A setting this Keras does
+    not write for the class is skipped when it is off (None or false: another Keras version's
+    option, unused) and refused otherwise (nnstudio could not write it back)."""
     kept: dict[str, Any] = {}
     for key, item in config.items():
-        if key in ignored:
+        if key in ignored or (key not in defaults and (item is None or item is False)):
             continue
         if key not in defaults:
             raise ArchiveError(f"compile: {what} has no setting {_short(key)} that nnstudio knows", f"{here}.{key}")

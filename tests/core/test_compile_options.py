@@ -113,6 +113,12 @@ def test_refused_settings(tmp_path, optimizer, loss, fragment):
     assert fragment in str(info.value)
 
 
+def test_a_setting_another_keras_version_writes_is_skipped_while_it_is_off(tmp_path):
+    sgd = {**SGD_WRITTEN, "config": {"momentum": 0.9, "future_option": None, "future_flag": False}}
+    spec = with_compile(tmp_path, sgd, "mse")
+    assert spec.optimizer_kwargs() == {"momentum": 0.9}
+
+
 def test_is_default():
     assert is_default(0, 0.0) and is_default(None, None) and is_default(-1, -1)
     assert not is_default(1, True) and not is_default(0, False) and not is_default(0.9, 0.0)
