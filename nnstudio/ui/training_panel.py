@@ -21,6 +21,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QBoxLayout,
     QCheckBox,
@@ -205,6 +206,18 @@ class TrainingPanel(QWidget):
         self.data_info.setStyleSheet("color: #555;")
         self.data_info.setMinimumHeight(2 * self.data_info.fontMetrics().lineSpacing() + 2)
         layout.addWidget(self.data_info)
+        self.scaling_info = QLabel(objectName="scalingInfo")  # the z-score the trained model expects
+        self.scaling_info.setWordWrap(True)
+        self.scaling_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_scaling = QPushButton("Copy", objectName="copyScaling")
+        self.copy_scaling.setToolTip("Copy the mean and std as Python (numpy) lines, to scale inputs for the exported model")
+        self.copy_scaling.clicked.connect(self._copy_scaling)
+        scaling_row = QHBoxLayout()
+        scaling_row.addWidget(self.scaling_info, 1)
+        scaling_row.addWidget(self.copy_scaling, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(scaling_row)
+        self._scaling: tuple[list[float], list[float]] | None = None
+        self._show_scaling(None)
         for signal in (
             self.task.currentIndexChanged,
             self.samples.valueChanged,
@@ -446,7 +459,28 @@ class TrainingPanel(QWidget):
         self.progress_bar.setFormat(f"epoch {epochs} · {'stopped' if stopped else 'done'}")
         self._draw_curves()
         self._update_buttons()
+        self._show_scaling(getattr(result, "normaliser", None))
         self.trainingStateChanged.emit(False)
+
+    def _show_scaling(self, normaliser: tuple[list[float], list[float]] | None) -> None:
+        """Say how the last run scaled the features (z-score from its training part), or hide."""
+        self._scaling = normaliser
+        shown = bool(normaliser and normaliser[0])
+        self.scaling_info.setVisible(shown)
+        self.copy_scaling.setVisible(shown)
+        if not shown:
+            return
+        mean, std = normaliser
+        self.scaling_info.setText(
+            f"Features were z-scored: give the trained model (x − mean) / std, with mean {_short_list(mean)} "
+            f"and std {_short_list(std)}."
+        )
+        self.scaling_info.setToolTip(scaling_code(mean, std))
+
+    def _copy_scaling(self) -> None:
+        if self._scaling:
+            QGuiApplication.clipboard().setText(scaling_code(*self._scaling))
+            self.status.setText("Copied the mean and std as Python lines.")
 
     @Slot(str)
     def on_failed(self, message: str) -> None:
@@ -463,6 +497,7 @@ class TrainingPanel(QWidget):
 
     @Slot(object)
     def on_reset_done(self, weights: dict) -> None:
+        self._show_scaling(None)  # the trained weights it described are gone
         self._initial_weights = weights or None
         self._initial_spec = self.document.spec if weights else None
         self._update_buttons()
@@ -658,3 +693,18 @@ def _columns(text: str) -> tuple[str, ...]:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _short_list(values: list[float], shown: int = 4) -> str:
+    """`[5.843, 3.057, …]` (at most `shown` values, 4 significant digits)."""
+    head = ", ".join(f"{v:.4g}" for v in values[:shown])
+    return f"[{head}, … {len(values)} values]" if len(values) > shown else f"[{head}]"
+
+
+def scaling_code(mean: list[float], std: list[float]) -> str:
+    """Python lines that scale new inputs as training did (float32 values written in full)."""
+    return (
+        f"mean = np.array({[float(v) for v in mean]!r}, dtype=np.float32)\n"
+        f"std = np.array({[float(v) for v in std]!r}, dtype=np.float32)\n"
+        "x_scaled = (x - mean) / std\n"
+    )

@@ -126,3 +126,21 @@ def test_train_resume_stop_reset(qtbot, service, tmp_path):
         for _ in range(50):
             os.kill(pid, 0)
             time.sleep(0.1)
+
+
+def test_normalised_training_reports_the_mean_and_std_it_fitted(qtbot, service):
+    import numpy as np
+
+    from nnstudio.core.csv_data import prepare
+    from nnstudio.core.spec import ModelSpec
+
+    spec = ModelSpec()
+    spec = spec.inserted(0, spec.new_layer("Input", shape=[4]))
+    spec = spec.inserted(1, spec.new_layer("Dense", units=3, activation="softmax"))
+    data = DataConfig(source="iris")
+    with qtbot.waitSignal(service.finished, timeout=KERAS_START_MS):
+        service.start(spec, data, epochs=1, batch_size=32, validation_split=0.2)
+    truth = prepare(spec, data, 0.2).normaliser
+    mean, std = service.last_result.normaliser
+    np.testing.assert_array_equal(np.asarray(mean, np.float32), truth.mean)
+    np.testing.assert_array_equal(np.asarray(std, np.float32), truth.std)

@@ -1,7 +1,7 @@
 """TrainingPanel against a stand-in service: buttons, progress text, curves, log scale, the edit question."""
 
 import pytest
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from nnstudio.core.spec import lesson_spec
 from nnstudio.services.document import Document
@@ -297,3 +297,37 @@ def test_a_refused_edit_puts_the_property_editor_back(panel, monkeypatch, qtbot)
     units.setValue(32)  # the person types 32; the question is refused
     assert document.spec.layers[1].get("units") == 64
     assert units.value() == 64
+
+
+def iris_spec():
+    from nnstudio.core.spec import ModelSpec
+
+    spec = ModelSpec()
+    spec = spec.inserted(0, spec.new_layer("Input", shape=[4]))
+    return spec.inserted(1, spec.new_layer("Dense", units=3, activation="softmax"))
+
+
+def test_after_normalised_training_the_panel_says_how_to_scale_inputs_and_copies_it(panel, qtbot):
+    import numpy as np
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from nnstudio.core.csv_data import DataConfig, prepare
+
+    truth = prepare(iris_spec(), DataConfig(source="iris"), 0.2).normaliser  # what the engine fits on
+    assert not panel.scaling_info.isVisibleTo(panel)
+    panel.service.last_result = type("R", (), {"normaliser": (truth.mean.tolist(), truth.std.tolist()), "stopped": False})
+    panel.service.play(epochs=1)
+    assert panel.scaling_info.isVisibleTo(panel) and panel.copy_scaling.isVisibleTo(panel)
+    assert f"{truth.mean[0]:.4g}" in panel.scaling_info.text() and "(x − mean) / std" in panel.scaling_info.text()
+
+    qtbot.mouseClick(panel.copy_scaling, Qt.MouseButton.LeftButton)
+    names: dict = {"np": np, "x": np.ones((2, 4), np.float32)}
+    exec(QGuiApplication.clipboard().text(), names)  # the copied lines run as they are
+    np.testing.assert_array_equal(names["mean"], truth.mean)
+    np.testing.assert_array_equal(names["std"], truth.std)
+    np.testing.assert_allclose(names["x_scaled"], truth.apply(np.ones((2, 4), np.float32)), rtol=1e-6)
+
+    panel.service.resetDone.emit({})  # Reset: the trained weights it described are gone
+    QApplication.processEvents()
+    assert not panel.scaling_info.isVisibleTo(panel)
