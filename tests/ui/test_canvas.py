@@ -309,3 +309,24 @@ def test_weight_histogram(qtbot, lesson_weights):
     assert "dense" in hist.plot_item.titleLabel.text
     hist.set_layer_weights("dense", None)
     assert hist.counts.size == 0
+
+
+def test_headers_of_close_layers_are_cut_to_their_room_and_keep_the_whole_name_as_tooltip(qtbot):
+    spec = mlp_spec([3072] * 8)  # eight wide layers side by side in a narrow canvas
+    canvas = make_canvas(qtbot, spec, size=(770, 560))
+
+    def spans():
+        canvas.grab()  # text items take their place on screen when painted
+        boxes = [h.mapRectToDevice(h.boundingRect()) for h in canvas.headers]
+        return [(b.left(), b.right()) for b in boxes]
+
+    qtbot.waitUntil(lambda: canvas._header_rooms is not None)
+    edges = spans()
+    assert all(right <= next_left for (_, right), (next_left, _) in zip(edges, edges[1:], strict=False)), edges
+    first = canvas.headers[0]
+    assert first.textItem.toPlainText().startswith("input_l") and "…" in first.textItem.toPlainText()
+    assert first.toolTip() == "input_layer · 3,072 inputs"
+
+    canvas.resize(2400, 560)  # room enough: whole names again
+    qtbot.waitUntil(lambda: "…" not in canvas.headers[0].textItem.toPlainText())
+    assert canvas.headers[0].textItem.toPlainText().startswith("input_layer")

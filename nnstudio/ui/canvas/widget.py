@@ -53,6 +53,9 @@ STAGE_SYMBOLS = {  # class -> symbol (fills: theme.stage_fills)
 LOD_DELAY_MS = 30
 SYNC_WORK = 250_000  # models with at most this many kernel values are summed inside the call (~30 ms
 # for 535,040 on this machine: above it, in the background)
+HEADER_SPACING_PX = 8  # between the headers of neighbouring layers
+HEADER_MIN_PX = 24  # a header is never cut narrower than this
+HEADER_ROOM_LIMIT_PX = 400  # layers further apart than this keep their whole header
 # Weights that keep coming (training snapshots) start a new background sum no sooner than this
 # many times the last one's duration after it ended: the worker takes at most half a core from
 # the training it is drawing.
@@ -202,6 +205,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.counts.setZValue(11)
         self.view.addItem(self.counts)
         self.headers: list[pg.TextItem] = []
+        self._header_rooms: list[int | None] | None = None  # what _header_widths gave last
 
         self.status = pg.TextItem(anchor=(0, 1))
         self.status.setParentItem(self.view)
@@ -294,10 +298,16 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     def select_layer(self, index: int) -> None:
         """Highlight the layer at `index` in spec.layers (-1: none)."""
         self.selected_index = index
-        col = self._column_of_layer(index)
         self._place_selection()
-        for header, c in zip(self.headers, self.columns, strict=False):
-            header.setHtml(self._header_html(c, selected=c is col))
+        self._render_headers()
+
+    def _render_headers(self) -> None:
+        """Header texts: the selected layer's highlighted, each cut to the room beside its neighbours."""
+        col = self._column_of_layer(self.selected_index)
+        rooms = self._header_rooms or [None] * len(self.columns)
+        for header, c, room in zip(self.headers, self.columns, rooms, strict=False):
+            header.setHtml(self._header_html(c, selected=c is col, room=room))
+            header.setToolTip(f"{c.name} · {c.detail}" if room is not None else "")
 
     def _place_selection(self) -> None:
         col = self._column_of_layer(self.selected_index)
@@ -533,6 +543,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         _, ppy = self._pixel_scale()
         _, _, vy0, vy1 = self.view_rect()
         gap = 6 / ppy
+        rooms = self._header_widths()
+        if rooms != self._header_rooms:
+            self._header_rooms = rooms
+            self._render_headers()
         run = 0  # neighbouring stage headers alternate between two rows so they do not collide
         for item, col in zip(self.headers, self.columns, strict=False):
             if col.kind in ("stage", "regroup"):
@@ -553,6 +567,21 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 else:
                     item.setAnchor((0.5, 1.0))
                     item.setPos(col.x, y)
+
+    def _header_widths(self) -> list[int | None]:
+        """Pixels each layer's header may be wide without meeting its neighbours' (None: no limit;
+        stage headers take turns in two rows instead). In steps of 8 px, so panning changes nothing."""
+        ppx, _ = self._pixel_scale()
+        mains = [i for i, c in enumerate(self.columns) if c.kind not in ("stage", "regroup")]
+        rooms: list[int | None] = [None] * len(self.columns)
+        for k, i in enumerate(mains):
+            near = [mains[j] for j in (k - 1, k + 1) if 0 <= j < len(mains)]
+            if not near:
+                continue
+            gap = min(abs(self.columns[i].x - self.columns[j].x) for j in near) * ppx - HEADER_SPACING_PX
+            if gap < HEADER_ROOM_LIMIT_PX:
+                rooms[i] = max(HEADER_MIN_PX, int(gap) // 8 * 8)
+        return rooms
 
     def _draw_neurons(self, plan: NeuronPlan | None = None) -> None:
         """Put the neurons (and the counts of groups) of self.lod on screen; `plan` may have been
@@ -616,6 +645,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         for item in self.headers:
             self.view.removeItem(item)
         self.headers = []
+        self._header_rooms = None  # the new headers are cut to their room when next placed
         for col in self.columns:
             below = col.kind in ("stage", "regroup")
             item = pg.TextItem(anchor=(0.5, 0.0 if below else 1.0), fill=self._panel_brush(210))
@@ -625,9 +655,12 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.view.addItem(item)
             self.headers.append(item)
 
-    def _header_html(self, col: L.Column, selected: bool = False) -> str:
-        name = html.escape(col.name)
-        detail = html.escape(col.detail)
+    def _header_html(self, col: L.Column, selected: bool = False, room: int | None = None) -> str:
+        name, detail = col.name, col.detail
+        if room is not None:  # elided to fit between the neighbouring columns
+            name = self._elided(name, 10, True, room)
+            detail = self._elided(detail, 9, False, room)
+        name, detail = html.escape(name), html.escape(detail)
         weight = "700"
         t = self.theme
         bg = f"background-color:{t.selected_header};" if selected else ""
@@ -639,6 +672,12 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             parts.append(f'<br><span style="color:{t.error};font-size:8pt">{html.escape(col.error[:60])}</span>')
         parts.append("</div>")
         return "".join(parts)
+
+    def _elided(self, text: str, point_size: float, bold: bool, width: int) -> str:
+        font = QtGui.QFont(self.font())
+        font.setPointSizeF(point_size)
+        font.setBold(bold)
+        return QtGui.QFontMetrics(font).elidedText(text, QtCore.Qt.TextElideMode.ElideRight, width)
 
     @Slot()
     def _place_status(self, *args) -> None:
