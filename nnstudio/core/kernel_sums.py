@@ -13,7 +13,7 @@ travels in the GUI process, without every signal and call in between carrying a 
 
 from __future__ import annotations
 
-import threading
+import functools
 import weakref
 from dataclasses import dataclass
 
@@ -100,28 +100,26 @@ def column_sums(m: np.ndarray, f: int) -> np.ndarray:
 
 # -- sums that travel with their array ----------------------------------------------------------
 
+# No lock: a weakref callback can run inside any allocation (the garbage collector), also while
+# this thread would hold a lock, and a dict's get/set/pop are atomic under the GIL anyway. An id
+# is reused only after its array is freed, and the callback runs before that.
 _known: dict[int, tuple[weakref.ref, BlockSums]] = {}
-_lock = threading.Lock()
 
 
 def remember(array: np.ndarray, sums: BlockSums) -> None:
     """Tie `sums` to this array object until it is garbage collected."""
-    key = id(array)
+    _known[id(array)] = (weakref.ref(array, functools.partial(_forget, id(array))), sums)
 
-    def forget(ref: weakref.ref, key: int = key) -> None:
-        with _lock:
-            entry = _known.get(key)
-            if entry is not None and entry[0] is ref:
-                del _known[key]
 
-    with _lock:
-        _known[key] = (weakref.ref(array, forget), sums)
+def _forget(key: int, ref: weakref.ref) -> None:
+    entry = _known.get(key)
+    if entry is not None and entry[0] is ref:
+        _known.pop(key, None)
 
 
 def recall(array: object) -> BlockSums | None:
     """The sums remembered for this very array object (not an equal copy or a view), if any."""
-    with _lock:
-        entry = _known.get(id(array))
+    entry = _known.get(id(array))
     if entry is None or entry[0]() is not array:
         return None
     return entry[1]
