@@ -129,7 +129,10 @@ class _TrainWorker(QObject):
         if self.current is None and self.inbox.jobs:
             return
         waitables = [self.inbox.reader]
-        if self.client.is_alive():
+        # Whether the engine lives is for its pipe and sentinel to say: an engine that died since
+        # the last look (is_alive() already False) must still wake this wait, or its death would
+        # go unnoticed until the next request.
+        if self.client.conn is not None:
             waitables += [self.client.conn, self.client.sentinel]
         ready = wait(waitables)
         if self.client.conn is not None and self.client.conn in ready:

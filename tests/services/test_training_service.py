@@ -144,3 +144,29 @@ def test_normalised_training_reports_the_mean_and_std_it_fitted(qtbot, service):
     mean, std = service.last_result.normaliser
     np.testing.assert_array_equal(np.asarray(mean, np.float32), truth.mean)
     np.testing.assert_array_equal(np.asarray(std, np.float32), truth.std)
+
+
+def test_an_engine_that_dies_while_the_worker_is_busy_is_noticed(qtbot, service):
+    """The engine dies (and is reaped) while the worker is still handling its last message: the
+    worker's next wait must still see the death, not wait for a request that never comes."""
+    import signal
+
+    from nnstudio.engine.protocol import PROGRESS
+
+    service.start_thread()
+    worker = service._worker
+    deliver = worker._deliver
+    killed = []
+
+    def deliver_then_die(reply):
+        if not killed and reply.kind == PROGRESS:
+            killed.append(worker.client.pid)
+            os.kill(worker.client.pid, signal.SIGKILL)
+            worker.client.process.join(60)  # dead and reaped before the worker looks again
+        deliver(reply)
+
+    worker._deliver = deliver_then_die
+    with qtbot.waitSignal(service.failed, timeout=KERAS_START_MS) as died:
+        service.start(lesson_spec(), DataConfig(samples=2048, seed=2), epochs=50, batch_size=4, validation_split=0.0)
+    assert killed and "engine stopped" in died.args[0]
+    qtbot.waitUntil(lambda: not service.is_training(), timeout=5000)
