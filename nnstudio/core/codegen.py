@@ -5,52 +5,31 @@ Only arguments that differ from Keras's own defaults are written; required ones 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from nnstudio.core.catalog import OPTIMIZERS, layer_type
+from nnstudio.core.catalog import OPTIMIZERS
 from nnstudio.core.compile_options import LOSS_CLASSES, OPTIMIZER_CLASSES
+from nnstudio.core.layers.registry import layer_type
+from nnstudio.core.pysource import literal
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
-
-# Keras's defaults for the catalog parameters that Keras does not require.
-KERAS_DEFAULTS: dict[str, dict[str, Any]] = {
-    "Dense": {"activation": "linear", "use_bias": True, "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros"},
-    "BatchNormalization": {"momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True},
-    "LayerNormalization": {"epsilon": 0.001, "center": True, "scale": True},
-}
-
-# Required arguments that read best without their keyword.
-POSITIONAL: dict[str, str] = {"Dense": "units", "Activation": "activation", "Dropout": "rate", "Reshape": "target_shape"}
-
-def literal(value: Any) -> str:
-    """A Python literal for `value`: tuples for shapes, double-quoted strings with every quote,
-    backslash and control character escaped (so no name from a file can break out of its string)."""
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        items = [literal(v) for v in value]
-        return "(" + items[0] + ",)" if len(items) == 1 else "(" + ", ".join(items) + ")"
-    return repr(value)
 
 
 def layer_arguments(layer: LayerSpec) -> list[str]:
     """The argument list of `layer`'s constructor: required ones, then non-default ones, then the name."""
-    defaults = KERAS_DEFAULTS.get(layer.class_name, {})
-    positional = POSITIONAL.get(layer.class_name)
     args: list[str] = []
     for param in layer_type(layer.class_name).params:
         value = layer.get(param.name)
-        if param.name in defaults and value == defaults[param.name] and type(value) is type(defaults[param.name]):
+        if param.is_keras_default(value):
             continue
-        args.append(literal(value) if param.name == positional else f"{param.name}={literal(value)}")
+        source = param.kind.to_source(value)
+        args.append(source if param.positional else f"{param.name}={source}")
     args.append(f"name={literal(layer.name)}")
     return args
 
 
 def layer_call(layer: LayerSpec) -> str:
     """`keras.layers.Dense(64, activation="relu", name="dense")`, or `keras.Input(...)` for the Input."""
-    callee = "keras.Input" if layer.class_name == "Input" else f"keras.layers.{layer.class_name}"
-    return f"{callee}({', '.join(layer_arguments(layer))})"
+    return f"{layer_type(layer.class_name).constructor}({', '.join(layer_arguments(layer))})"
 
 
 def _arguments(options: dict[str, Any]) -> list[str]:
