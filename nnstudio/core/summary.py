@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnstudio.core.layers.registry import layer_types
+from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.shapes import LayerError, Shape, format_shape, infer
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, Issue, check_compile, check_layer
@@ -136,12 +136,6 @@ def analyze(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> Summar
         issues.append(budget_issue(summary, param_budget))
         summary = Summary(spec.name, input_shape, tuple(rows), tuple(issues))
     return summary
-
-
-def is_input(class_name: str) -> bool:
-    """Whether `class_name` is the type that starts a model (the Input)."""
-    kind = layer_types().get(class_name)
-    return kind is not None and kind.is_input
 
 
 def budget_issue(summary: Summary, param_budget: int) -> Issue:

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnstudio.core.layers.registry import layer_type
 from nnstudio.core.compile_options import LOSS_CLASSES
+from nnstudio.core.layers.registry import layer_type
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -92,6 +92,12 @@ def layer_type(class_name: str) -> LayerType:
     return _by_class()[class_name]
 
 
+def is_input(class_name: str) -> bool:
+    """Whether `class_name` is the type a model starts with (the Input)."""
+    kind = _by_class().get(class_name)
+    return kind is not None and kind.is_input
+
+
 def by_config_class(config_class: str) -> LayerType:
     """The type a `.keras` config names (`InputLayer` -> Input); KeyError if nnstudio has none."""
     return _by_config_class()[config_class]

@@ -154,23 +154,26 @@ class KernelPyramid:
     def __init__(self, kernel: np.ndarray, source: np.ndarray | None = None) -> None:
         self.source = source if source is not None else kernel  # the array it was given
         k = np.asarray(kernel)
-        if k.ndim != 2:
-            k = k.reshape(-1, k.shape[-1]) if k.ndim > 2 else k.reshape(-1, 1)
-        if k.dtype != np.float32 and k.dtype != np.float64:
+        if k.ndim != 2:  # a kernel of more axes is drawn as its matrix (every axis but the last as rows)
+            k = kernel_sums.as_matrix(k) if k.ndim > 2 else k.reshape(-1, 1)
+        same_values = k.dtype in (np.float32, np.float64)
+        if not same_values:
             k = k.astype(np.float32)
         self.kernel = k
         self.shape = k.shape
         self.base = kernel_sums.base_level(k.size, BASE_ELEMENTS)
         self.levels: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self.levels[self.base] = self._base_sums(kernel)
+        self.levels[self.base] = self._base_sums(kernel if same_values else None)
         self.quantiles = self._abs_quantiles()
 
-    def _base_sums(self, given: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _base_sums(self, given: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """The base level: the sums that came with the kernel (summed by the engine) when they
         describe this very matrix at this level, else one pass over the kernel here."""
-        known = kernel_sums.recall(given) if self.kernel is given else None
-        if known is not None and known.level == self.base and known.abs_sums.shape == kernel_sums.blocks_shape(
-            self.shape, self.base
+        known = kernel_sums.recall(given) if given is not None else None
+        if (
+            known is not None
+            and known.level == self.base
+            and known.abs_sums.shape == kernel_sums.blocks_shape(self.shape, self.base)
         ):
             self.precomputed = True
             return known.abs_sums, known.signed_sums
