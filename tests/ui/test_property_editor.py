@@ -67,9 +67,9 @@ def test_every_layer_type_gets_its_widgets(qtbot, class_name):
     editor = PropertyEditor(document)
     qtbot.addWidget(editor)
     document.select_layer(0 if class_name == "Input" else 3)
-    kinds = {"int": QSpinBox, "float": QDoubleSpinBox, "choice": QComboBox, "bool": QCheckBox, "shape": QLineEdit}
+    widgets = {"int": QSpinBox, "float": QDoubleSpinBox, "choice": QComboBox, "bool": QCheckBox, "shape": QLineEdit}
     for param in LAYER_TYPES[class_name].params:
-        assert isinstance(editor.field(param.name), kinds[param.kind]), param.name
+        assert isinstance(editor.field(param.name), widgets[param.kind.editor]), param.name
         assert param.help in editor.field(param.name).toolTip()
 
 
@@ -190,7 +190,7 @@ def test_units_out_of_range_from_a_file_is_flagged(qtbot):
 
 def test_selection_change_rebuilds_and_keys_follow(editor, doc, qtbot):
     doc.select_layer(0)
-    assert list(editor.fields) == ["name", "shape"]
+    assert list(editor.fields) == ["name", "shape", "dtype"]
     doc.select_layer(2)
     assert editor.field("units").value() == 10
     doc.remove_layer(2)

@@ -22,24 +22,34 @@ class RegistryError(RuntimeError):
     """A family package or type module that breaks the rules above."""
 
 
+Registry = tuple[tuple[Family, tuple[LayerType, ...]], ...]
+
+
 @cache
-def _registry() -> tuple[tuple[Family, tuple[LayerType, ...]], ...]:
-    root = importlib.import_module(PACKAGE)
+def _registry() -> Registry:
+    return discover(PACKAGE)
+
+
+def discover(package_name: str) -> Registry:
+    """Every family package under `package_name` with its types, in palette order."""
+    root = importlib.import_module(package_name)
     families: list[tuple[Family, list[LayerType]]] = []
     seen: dict[str, str] = {}
     for info in pkgutil.iter_modules(root.__path__):
         if not info.ispkg:
             continue
-        package = importlib.import_module(f"{PACKAGE}.{info.name}")
+        package = importlib.import_module(f"{package_name}.{info.name}")
         family = getattr(package, "FAMILY", None)
         if not isinstance(family, Family) or family.name != info.name:
             raise RegistryError(f"{package.__name__} must define FAMILY = Family({info.name!r}, ...)")
-        types = [_type_of(module, family) for module in _modules(package)]
-        for layer_type in types:
-            for key in (layer_type.class_name, f"config:{layer_type.config_class}"):
+        types = []
+        for module in _modules(package):
+            layer_type = _type_of(module, family)
+            for key in (layer_type.class_name, f"config class {layer_type.config_class}"):
                 if key in seen:
-                    raise RegistryError(f"{key} is declared by both {seen[key]} and {layer_type.family}")
-                seen[key] = layer_type.family
+                    raise RegistryError(f"{key} is declared by both {seen[key]} and {module.__name__}")
+                seen[key] = module.__name__
+            types.append(layer_type)
         families.append((family, sorted(types, key=lambda t: (t.order, t.class_name))))
     families.sort(key=lambda entry: (entry[0].order, entry[0].name))
     return tuple((family, tuple(types)) for family, types in families)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from nnstudio.core.layers.base import LayerType, Params, Sample, Shape, Variable, known_last_axis, single_input
@@ -32,7 +33,7 @@ def brief(params: Params) -> list[str]:
 
 
 def caption(params: Params, shape: Shape) -> str:
-    return f"{params['units']:,} units · {params['activation']}"
+    return f"{math.prod(d for d in shape if d is not None):,} units · {params['activation']}"
 
 
 LAYER = LayerType(
