@@ -14,8 +14,36 @@ from nnstudio.core.layers import LayerError, all_types, by_config_class, to_snak
 from nnstudio.core.layers.registry import RegistryError, discover
 from nnstudio.core.validation import check_value
 
-ISSUE_ACTIVATIONS = ["relu", "sigmoid", "softmax", "tanh", "linear", "elu", "selu", "softplus", "softsign", "swish", "silu", "gelu", "exponential", "hard_sigmoid", "leaky_relu", "relu6", "mish", "log_softmax"]
-FIRST_EIGHT = ["Input", "Dense", "Activation", "Dropout", "BatchNormalization", "LayerNormalization", "Flatten", "Reshape"]
+ISSUE_ACTIVATIONS = [
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
+    "linear",
+    "elu",
+    "selu",
+    "softplus",
+    "softsign",
+    "swish",
+    "silu",
+    "gelu",
+    "exponential",
+    "hard_sigmoid",
+    "leaky_relu",
+    "relu6",
+    "mish",
+    "log_softmax",
+]
+FIRST_EIGHT = [
+    "Input",
+    "Dense",
+    "Activation",
+    "Dropout",
+    "BatchNormalization",
+    "LayerNormalization",
+    "Flatten",
+    "Reshape",
+]
 
 
 def test_the_first_eight_types_keep_their_parameters_and_order():
