@@ -210,3 +210,24 @@ def test_parse_shape(text, value):
 def test_parse_shape_refuses(text):
     with pytest.raises(ValueError):
         parse_shape(text)
+
+
+def test_input_takes_a_varying_size_and_a_dtype(editor, doc, qtbot):
+    doc.select_layer(0)
+    shape = editor.field("shape")
+    retype(qtbot, shape, "None, 20")
+    assert doc.spec.layers[0].get("shape") == [None, 20]
+    assert editor.error_text("shape") == "" and doc.summary().ok
+    assert doc.summary().rows[0].output_shape == (None, 64)
+    retype(qtbot, shape, "20, None")  # the Dense after it needs the last size
+    assert "needs a size" in doc.summary().issues_for(1)[0].message and editor.error_text("shape") == ""
+    retype(qtbot, shape, "None, 20")
+    dtype = editor.field("dtype")
+    assert isinstance(dtype, QComboBox)
+    assert [dtype.itemText(i) for i in range(dtype.count())] == ["float32", "float16", "float64", "int32", "int64"]
+    dtype.setCurrentText("int32")
+    assert doc.spec.layers[0].get("dtype") == "int32" and doc.spec.layers[0].params["dtype"] == "int32"
+    assert doc.undo_stack.undoText() == "Set dtype of input_layer to int32"
+    dtype.setCurrentText("float32")
+    assert "dtype" not in doc.spec.layers[0].params  # the default is not held: the file stays as before
+    assert "None" in shape.toolTip()

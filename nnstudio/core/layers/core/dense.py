@@ -87,5 +87,6 @@ LAYER = LayerType(
         Sample({"units": 64}, ((None, 8),)),
         Sample({"units": 2}, ((3, None, 4),)),
         Sample({"units": 2}, ((8, None),), refused_at=""),
+        Sample({"units": 0}, ((5,),), refused_at="units"),
     ),
 )

@@ -33,5 +33,9 @@ LAYER = LayerType(
     marker=Marker("d", "#d9d9d9"),
     brief=brief,
     caption=caption,
-    samples=(Sample({"rate": 0.25}, ((5,),)), Sample({"rate": 0.0}, ((None, 2, 3),))),
+    samples=(
+        Sample({"rate": 0.25}, ((5,),)),
+        Sample({"rate": 0.0}, ((None, 2, 3),)),
+        Sample({"rate": 1.5}, ((5,),), refused_at="rate"),
+    ),
 )
