@@ -396,7 +396,8 @@ def parse_keras_config(data: bytes, where: str = CONFIG_MEMBER) -> ModelSpec:
     if len(entries) > 10_000:
         raise ArchiveError(f"{len(entries):,} layers; the limit is 10,000", f"{where} $.config.layers")
     layers = []
-    if not (isinstance(entries[0], dict) and entries[0].get("class_name") == "InputLayer"):
+    input_class = next(t.config_class for t in config_types() if t.is_input)
+    if not (isinstance(entries[0], dict) and entries[0].get("class_name") == input_class):
         layers.append(_input_from_build_shape(config.get("build_input_shape"), where))
     for i, entry in enumerate(entries):
         layers.append(_parse_layer(entry, f"$.config.layers[{i}]", where))

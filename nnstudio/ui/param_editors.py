@@ -27,8 +27,13 @@ Refuse = Callable[[str], None]
 class ParamEditor(Protocol):
     """The widget that edits one parameter, and how to show a value in it."""
 
-    widget: QWidget
-    hint: str  # what values fit, for the tooltip ("" when the widget shows it)
+    @property
+    def widget(self) -> QWidget: ...
+
+    @property
+    def hint(self) -> str:
+        """What values fit, for the tooltip ("" when the widget shows it)."""
+        ...
 
     def show(self, value: Any, keep_typed: bool) -> None:
         """Show `value` without emitting; with `keep_typed`, text being typed (refused) stays."""

@@ -11,6 +11,7 @@ value the core's analysis rejects (a Reshape that does not fit) is shown the sam
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, QSize, Qt
@@ -208,11 +209,7 @@ class PropertyEditor(QWidget):
         self.errors[key] = error
 
     def _make_field(self, param: Param) -> QWidget:
-        editor = make_editor(
-            param,
-            lambda value, key=param.name: self._set(key, value),
-            lambda reason, key=param.name: self._refuse(key, reason),
-        )
+        editor = make_editor(param, partial(self._set, param.name), partial(self._refuse, param.name))
         self.editors[param.name] = editor
         widget = editor.widget
         tip = f"<b>{param.name}</b><br>{param.help}"
