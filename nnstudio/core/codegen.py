@@ -5,12 +5,15 @@ Only arguments that differ from Keras's own defaults are written; required ones 
 
 from __future__ import annotations
 
-import json
+import keyword
+import math
+import re
 from typing import Any
 
-from nnstudio.core.catalog import OPTIMIZERS, layer_type
+from nnstudio.core.catalog import LAYER_TYPES, OPTIMIZERS, layer_type
 from nnstudio.core.compile_options import LOSS_CLASSES, OPTIMIZER_CLASSES
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
+from nnstudio.core.text_safety import cut, docstring_text, python_string
 
 # Keras's defaults for the catalog parameters that Keras does not require.
 KERAS_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -22,15 +25,37 @@ KERAS_DEFAULTS: dict[str, dict[str, Any]] = {
 # Required arguments that read best without their keyword.
 POSITIONAL: dict[str, str] = {"Dense": "units", "Activation": "activation", "Dropout": "rate", "Reshape": "target_shape"}
 
+_KEYWORD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def literal(value: Any) -> str:
-    """A Python literal for `value`: tuples for shapes, double-quoted strings with every quote,
-    backslash and control character escaped (so no name from a file can break out of its string)."""
+    """A Python literal for `value`, safe by construction: it evaluates to `value` and nothing else.
+
+    Strings are double-quoted with every quote, backslash and non-printable character escaped (no
+    text from a file can end its string); lists and tuples become tuples (shapes); numbers that are
+    not finite become `float("inf")` / `float("nan")`. Anything but JSON's value types is refused.
+    """
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return python_string(value)
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return float.__repr__(value) if math.isfinite(value) else f'float("{float.__repr__(value)}")'
     if isinstance(value, (list, tuple)):
         items = [literal(v) for v in value]
         return "(" + items[0] + ",)" if len(items) == 1 else "(" + ", ".join(items) + ")"
-    return repr(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"no Python literal for a {type(value).__name__}")
+
+
+def keyword_name(key: str) -> str:
+    """`key` if it can be written as `key=...` in a call (an ASCII Python name, not a keyword)."""
+    if not isinstance(key, str) or not _KEYWORD_NAME.fullmatch(key) or keyword.iskeyword(key):
+        raise ValueError(f"not a Python keyword argument: {cut(python_string(str(key)), 60)}")
+    return key
 
 
 def layer_arguments(layer: LayerSpec) -> list[str]:
@@ -42,23 +67,22 @@ def layer_arguments(layer: LayerSpec) -> list[str]:
         value = layer.get(param.name)
         if param.name in defaults and value == defaults[param.name] and type(value) is type(defaults[param.name]):
             continue
-        args.append(literal(value) if param.name == positional else f"{param.name}={literal(value)}")
+        args.append(literal(value) if param.name == positional else f"{keyword_name(param.name)}={literal(value)}")
     args.append(f"name={literal(layer.name)}")
     return args
 
 
 def layer_call(layer: LayerSpec) -> str:
     """`keras.layers.Dense(64, activation="relu", name="dense")`, or `keras.Input(...)` for the Input."""
-    callee = "keras.Input" if layer.class_name == "Input" else f"keras.layers.{layer.class_name}"
+    if layer.class_name not in LAYER_TYPES:
+        raise ValueError(f"unknown layer class {cut(python_string(str(layer.class_name)), 60)}")
+    callee = "keras.Input" if layer.class_name == "Input" else f"keras.layers.{keyword_name(layer.class_name)}"
     return f"{callee}({', '.join(layer_arguments(layer))})"
 
 
 def _arguments(options: dict[str, Any]) -> list[str]:
     """`key=value` arguments for an optimizer's or loss's settings; keys must be Python names."""
-    for key in options:
-        if not key.isidentifier():
-            raise ValueError(f"not a Python keyword: {key!r}")
-    return [f"{key}={literal(value)}" for key, value in options.items()]
+    return [f"{keyword_name(key)}={literal(value)}" for key, value in options.items()]
 
 
 def optimizer_expression(compile_spec: CompileSpec) -> str:
@@ -70,8 +94,8 @@ def optimizer_expression(compile_spec: CompileSpec) -> str:
         return literal(compile_spec.optimizer)
     cls = OPTIMIZER_CLASSES.get(compile_spec.optimizer)
     if cls is None:
-        raise ValueError(f"unknown optimizer {compile_spec.optimizer!r}")
-    args = ([] if lr is None else [f"learning_rate={lr!r}"]) + _arguments(options)
+        raise ValueError(f"unknown optimizer {cut(python_string(str(compile_spec.optimizer)), 60)}")
+    args = ([] if lr is None else [f"learning_rate={literal(lr)}"]) + _arguments(options)
     return f"keras.optimizers.{cls}({', '.join(args)})"
 
 
@@ -82,14 +106,14 @@ def loss_expression(compile_spec: CompileSpec) -> str:
         return literal(compile_spec.loss)
     cls = LOSS_CLASSES.get(compile_spec.loss)
     if cls is None:
-        raise ValueError(f"unknown loss {compile_spec.loss!r}")
+        raise ValueError(f"unknown loss {cut(python_string(str(compile_spec.loss)), 60)}")
     return f"keras.losses.{cls}({', '.join(_arguments(options))})"
 
 
 def python_script(spec: ModelSpec) -> str:
     """A standalone Keras script that rebuilds `spec`, compiles it and prints its summary."""
     lines = [
-        f'"""Rebuilds the Keras model {literal(spec.name)}; written by nnstudio."""',
+        f'"""Rebuilds the Keras model "{docstring_text(spec.name)}"; written by nnstudio."""',
         "",
         "import keras",
         "",
