@@ -12,8 +12,11 @@ from __future__ import annotations
 from nnstudio.core.codegen import layer_call, literal, loss_expression, optimizer_expression
 from nnstudio.core.datasets import SPARSE_LOSSES, input_dtype, is_classification_loss, model_shapes
 from nnstudio.core.spec import ModelSpec
+from nnstudio.core.text_safety import docstring_text
 
-_TEMPLATE = '''"""Trains the Keras model {name!r} with tf.distribute; written by nnstudio.
+# Text from the file reaches this template only as Python literals (`literal`) or, in the
+# docstring, reduced by `docstring_text` to characters that cannot end it.
+_TEMPLATE = '''"""Trains the Keras model "{name}" with tf.distribute; written by nnstudio.
 
 One machine, all its GPUs (MirroredStrategy):
     python {script} --epochs 10 -o trained.keras
@@ -181,8 +184,8 @@ def training_script(spec: ModelSpec, script_name: str = "train_model.py") -> str
     if spec.compile.metrics:
         metrics = f"\n        metrics=[{', '.join(literal(m) for m in spec.compile.metrics)}],"
     return _TEMPLATE.format(
-        name=spec.name,
-        script=script_name,
+        name=docstring_text(spec.name),
+        script=docstring_text(script_name),
         input_shape=literal(list(input_shape)),
         input_dtype=literal(input_dtype(spec)),
         output_shape=literal(list(output_shape)),
