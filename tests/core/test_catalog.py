@@ -212,3 +212,31 @@ def test_broken_modules_are_refused_loudly(sandbox, families, message):
     name = _package(sandbox, f"sandbox_layers_{abs(hash(message)) % 1000}", families)
     with pytest.raises(RegistryError, match=message):
         discover(name)
+
+
+def test_problems_between_parameters_are_reported_once_each_value_is_sound(monkeypatch):
+    from nnstudio.core import validation
+    from nnstudio.core.layers import LayerType, Param
+    from nnstudio.core.layers.base import same_shape
+    from nnstudio.core.layers.params import PositiveInt
+    from nnstudio.core.spec import LayerSpec
+
+    def validate(params):
+        if params["strides"] > 1 and params["dilation_rate"] > 1:
+            return [("strides", "strides > 1 not compatible with dilation_rate > 1. Received: strides=2")]
+        return []
+
+    fake = LayerType(
+        "Fake",
+        "A test type.",
+        same_shape,
+        params=(Param("strides", PositiveInt(9), 1, "s"), Param("dilation_rate", PositiveInt(9), 1, "d")),
+        validate=validate,
+    )
+    monkeypatch.setattr(validation, "layer_types", lambda: {"Fake": fake})
+    issues = validation.check_layer(1, LayerSpec("Fake", "fake", {"strides": 2, "dilation_rate": 2}))
+    assert [(i.field, i.message) for i in issues] == [
+        ("strides", "fake: strides > 1 not compatible with dilation_rate > 1. Received: strides=2")
+    ]
+    issues = validation.check_layer(1, LayerSpec("Fake", "fake", {"strides": 0, "dilation_rate": 2}))
+    assert [i.field for i in issues] == ["strides"] and "positive integer" in issues[0].message
