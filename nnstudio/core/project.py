@@ -154,7 +154,14 @@ def _parse_layer(entry: Any, where: str) -> LayerSpec:
     _no_unknown_keys(entry, allowed | {"class_name", "name"}, where)
     params = {k: v for k, v in entry.items() if k not in ("class_name", "name")}
     for key, value in params.items():
-        _check_scalar_tree(value, f"{where}.{key}")
+        kind_of_value = kind.param(key).kind
+        if not kind_of_value.nested:
+            _check_scalar_tree(value, f"{where}.{key}")
+            continue
+        try:  # a layer inside the layer (Bidirectional's): read by its kind, through the registry
+            params[key] = kind_of_value.from_project(key, value)
+        except ValueError as exc:
+            raise ProjectError(str(exc), f"{where}.{key}") from None
     merged = kind.defaults()
     merged.update(params)
     return LayerSpec(class_name, name, kind.stored(merged))

@@ -10,7 +10,7 @@ from nnstudio.core.layers.base import LayerError, Shape, Variable, format_shape
 from nnstudio.core.layers.registry import layer_type
 from nnstudio.core.spec import LayerSpec
 
-__all__ = ["LayerError", "Shape", "format_shape", "infer", "infer_all"]
+__all__ = ["LayerError", "Shape", "format_shape", "infer", "infer_all", "infer_outputs"]
 
 
 def infer_all(layer: LayerSpec, inputs: list[Shape]) -> tuple[list[Shape], list[Variable]]:
@@ -19,6 +19,14 @@ def infer_all(layer: LayerSpec, inputs: list[Shape]) -> tuple[list[Shape], list[
     if kind.is_input:
         raise LayerError(None, f"{kind.class_name} cannot follow another layer")
     return kind.infer(layer.params, inputs)
+
+
+def infer_outputs(layer: LayerSpec, input_shape: Shape) -> tuple[list[Shape], int, int]:
+    """Output shapes (several for an RNN with return_state), trainable and non-trainable parameter
+    counts of `layer` fed `input_shape`."""
+    outputs, variables = infer_all(layer, [input_shape])
+    trainable = sum(v.size for v in variables if v.trainable)
+    return outputs, trainable, sum(v.size for v in variables) - trainable
 
 
 def infer(layer: LayerSpec, input_shape: Shape) -> tuple[Shape, int, int]:

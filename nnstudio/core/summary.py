@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnstudio.core.layers.base import format_shapes
 from nnstudio.core.layers.registry import is_input, layer_types
-from nnstudio.core.shapes import LayerError, Shape, format_shape, infer
+from nnstudio.core.shapes import LayerError, Shape, infer_outputs
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, Issue, check_compile, check_layer
 
@@ -30,10 +31,21 @@ class LayerRow:
     trainable: int = 0
     non_trainable: int = 0
     error: str | None = None
+    more_outputs: tuple[Shape, ...] = ()  # the other outputs of a layer that gives several (return_state)
 
     @property
     def params(self) -> int:
         return self.trainable + self.non_trainable
+
+    @property
+    def output_shapes(self) -> list[Shape | None]:
+        """Every output's shape: the output, then the others (states)."""
+        return [self.output_shape, *self.more_outputs]
+
+    @property
+    def shape_text(self) -> str:
+        """The Output Shape cell as Keras prints it."""
+        return format_shapes(self.output_shapes)
 
 
 @dataclass(frozen=True)
@@ -111,25 +123,41 @@ def analyze(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> Summar
         if is_input(layer.class_name):
             issues.append(Issue(f"{layer.name}: a model has one Input, and it comes first", index, layer.name))
 
-    rows = []
+    rows: list[LayerRow] = []
     shape = input_shape
     for index, layer in enumerate(spec.layers[1:], start=1):
         if is_input(layer.class_name):
             continue
+        if rows and rows[-1].more_outputs:  # Keras's Sequential passes all of them on
+            before = rows[-1]
+            issues.append(
+                Issue(
+                    f"{layer.name}: expects 1 input(s), but it received {len(before.output_shapes)} input tensors: "
+                    f"{before.name} gives its states too, so only the model's last layer may set return_state "
+                    "(or merge_mode None)",
+                    index,
+                    layer.name,
+                )
+            )
         row_issues = issues_at(issues, index)
         if shape is None or row_issues:
             rows.append(LayerRow(index, layer.name, layer.class_name, None, error=_first(row_issues)))
             shape = None
             continue
         try:
-            shape, trainable, non_trainable = infer(layer, shape)
+            outputs, trainable, non_trainable = infer_outputs(layer, shape)
         except LayerError as exc:
             issue = Issue(f"{layer.name}: {exc}", index, layer.name, exc.field)
             issues.append(issue)
             rows.append(LayerRow(index, layer.name, layer.class_name, None, error=issue.message))
             shape = None
             continue
-        rows.append(LayerRow(index, layer.name, layer.class_name, shape, trainable, non_trainable))
+        shape = outputs[0]
+        rows.append(
+            LayerRow(
+                index, layer.name, layer.class_name, shape, trainable, non_trainable, more_outputs=tuple(outputs[1:])
+            )
+        )
 
     summary = Summary(spec.name, input_shape, tuple(rows), tuple(issues))
     if summary.total_params > param_budget:
@@ -216,7 +244,7 @@ def summary_text(summary: Summary) -> str:
     for i, row in enumerate(summary.rows):
         if i:
             lines.append("├" + "─" * w1 + "┼" + "─" * w2 + "┼" + "─" * w3 + "┤")
-        lines += cells(f"{row.name} ({row.class_name})", format_shape(row.output_shape), f"{row.params:,}", "│")
+        lines += cells(f"{row.name} ({row.class_name})", row.shape_text, f"{row.params:,}", "│")
     lines.append("└" + "─" * w1 + "┴" + "─" * w2 + "┴" + "─" * w3 + "┘")
     lines += [
         f" Total params: {count_with_size(summary.total_params)}",
@@ -224,6 +252,14 @@ def summary_text(summary: Summary) -> str:
         f" Non-trainable params: {count_with_size(summary.non_trainable_params)}",
     ]
     return "\n".join(lines)
+
+
+def _json_shapes(row: LayerRow) -> list | None:
+    """`[None, 64]`, or for a layer with several outputs a list of such shapes."""
+    if row.output_shape is None:
+        return None
+    shapes = [[None, *shape] for shape in row.output_shapes if shape is not None]
+    return shapes[0] if len(shapes) == 1 else shapes
 
 
 def summary_json(summary: Summary) -> dict[str, Any]:
@@ -234,7 +270,7 @@ def summary_json(summary: Summary) -> dict[str, Any]:
             {
                 "name": r.name,
                 "type": r.class_name,
-                "output_shape": None if r.output_shape is None else [None, *r.output_shape],
+                "output_shape": _json_shapes(r),
                 "params": r.params,
             }
             for r in summary.rows

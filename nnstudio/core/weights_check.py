@@ -2,7 +2,9 @@
 
 Keras stores each layer's variables as `layers/<snake class name>[_N]/vars/<i>`, numbered by
 class occurrence (the second Dense is `layers/dense_1` whatever its name), and the optimizer's
-state under `optimizer/vars`. Every dataset's shape must be the one the config implies; links
+state under `optimizer/vars`. A layer that keeps its variables in inner objects has them under
+those (`layers/lstm/cell/vars/<i>`, `layers/bidirectional/forward_layer/cell/vars/<i>`), as each
+variable's `store` in the registry says. Every dataset's shape must be the one the config implies; links
 that leave the file (external or soft links), external storage and virtual datasets are refused.
 Only metadata is read: no dataset is loaded into memory.
 """
@@ -26,13 +28,16 @@ MAX_DEPTH = 8
 _H5_ERRORS = (OSError, ValueError, KeyError, RuntimeError, TypeError, IndexError, AttributeError)
 
 
-def expected_weight_shapes(spec: ModelSpec) -> dict[str, tuple[str, list[Shape]]]:
-    """`{h5 group: (layer name, [variable shapes in Keras's order])}` for every layer after the Input."""
+Stored = list[tuple[str, Shape]]  # (store path inside the layer's group, shape) per variable, in Keras's order
+
+
+def expected_weight_shapes(spec: ModelSpec) -> dict[str, tuple[str, Stored]]:
+    """`{h5 group: (layer name, [(store, shape) of each variable in Keras's order])}` for every layer after the Input."""
     summary = analyze(spec)
     if summary.issues:
         raise ArchiveError(summary.issues[0].message, "config.json")
     counts: dict[str, int] = {}
-    result: dict[str, tuple[str, list[Shape]]] = {}
+    result: dict[str, tuple[str, Stored]] = {}
     shape: Shape = summary.input_shape or ()
     for row in summary.rows:
         layer = spec.layers[row.index]
@@ -41,7 +46,7 @@ def expected_weight_shapes(spec: ModelSpec) -> dict[str, tuple[str, list[Shape]]
         counts[stem] = n + 1
         group = stem if n == 0 else f"{stem}_{n}"
         _outputs, variables = infer_all(layer, [shape])
-        result[group] = (layer.name, [v.shape for v in variables])
+        result[group] = (layer.name, [(v.store, v.shape) for v in variables])
         shape = row.output_shape or ()
     return result
 
@@ -63,7 +68,7 @@ def check_keras_weights(path: str | Path, spec: ModelSpec) -> None:
             check_weights_file(copy, expected, f"{where}: {WEIGHTS_MEMBER}")
 
 
-def check_weights_file(path: Path, expected: dict[str, tuple[str, list[Shape]]], where: str) -> None:
+def check_weights_file(path: Path, expected: dict[str, tuple[str, Stored]], where: str) -> None:
     """Check an extracted `model.weights.h5` against `expected` (see `expected_weight_shapes`)."""
     import h5py
 
@@ -83,7 +88,7 @@ def check_weights_file(path: Path, expected: dict[str, tuple[str, list[Shape]]],
             raise ArchiveError(f"model.weights.h5 is damaged: {first_line(exc)}", where) from None
 
 
-def _check_tree(h5: Any, expected: dict[str, tuple[str, list[Shape]]], where: str) -> None:
+def _check_tree(h5: Any, expected: dict[str, tuple[str, Stored]], where: str) -> None:
     import h5py
 
     budget = [MAX_OBJECTS]
@@ -95,7 +100,7 @@ def _check_tree(h5: Any, expected: dict[str, tuple[str, list[Shape]]], where: st
             raise ArchiveError("the model itself holds variables; a Sequential has none", f"{where} /vars")
     layers = h5.get("layers")
     if layers is None:
-        if any(shapes for _name, shapes in expected.values()):
+        if any(stored for _name, stored in expected.values()):
             raise ArchiveError("the weights file has no layers group", where)
         layers = {}
     elif not isinstance(layers, h5py.Group):
@@ -103,23 +108,16 @@ def _check_tree(h5: Any, expected: dict[str, tuple[str, list[Shape]]], where: st
     for group in layers:
         if group not in expected:
             raise ArchiveError(f"weights for a layer the config does not have ({group})", f"{where} /layers/{group}")
-    for group, (name, shapes) in expected.items():
+    for group, (name, stored) in expected.items():
         here = f"{where} /layers/{group}"
         if group not in layers:
-            if shapes:
+            if stored:
                 raise ArchiveError(f"{name}: no weights stored for this layer", here)
             continue
-        _only(layers[group], {"vars"}, f"/layers/{group}", where)
-        found = _vars(layers[group], "vars", here) if "vars" in layers[group] else []
-        if len(found) != len(shapes):
-            raise ArchiveError(f"{name}: {len(found)} weight arrays stored, the config needs {len(shapes)}", here)
-        for i, (dataset, shape) in enumerate(zip(found, shapes, strict=True)):
-            if tuple(dataset.shape) != tuple(shape):
-                raise ArchiveError(
-                    f"{name}: weight {i} has shape {tuple(dataset.shape)}, the config needs {tuple(shape)}", here
-                )
-            if dataset.dtype.kind != "f":
-                raise ArchiveError(f"{name}: weight {i} is {dataset.dtype}, not a float array", here)
+        by_store: dict[str, list[Shape]] = {}
+        for store, shape in stored:
+            by_store.setdefault(store, []).append(shape)
+        _check_layer_group(layers[group], "", by_store, name, f"/layers/{group}", where)
     if "optimizer" in h5:
         _only(h5["optimizer"], {"vars"}, "/optimizer", where)
         total = 0
@@ -129,6 +127,33 @@ def _check_tree(h5: Any, expected: dict[str, tuple[str, list[Shape]]], where: st
             total += math.prod(dataset.shape or ()) * dataset.dtype.itemsize
         if total > 4 * 1024**3:
             raise ArchiveError(f"the optimizer state would take {total:,} bytes", f"{where} /optimizer")
+
+
+def _check_layer_group(
+    group: Any, store: str, by_store: dict[str, list[Shape]], name: str, path: str, where: str
+) -> None:
+    """The variables of one layer under `group`: `vars` holds those kept at `store`, and each inner
+    object (a cell, a wrapped layer) is a subgroup leading to the stores below it."""
+    here = f"{where} {path}"
+    prefix = f"{store}/" if store else ""
+    below = {s[len(prefix) :].split("/")[0] for s in by_store if s != store and s.startswith(prefix)}
+    _only(group, {"vars", *below}, path, where)
+    shapes = by_store.get(store, [])
+    found = _vars(group, "vars", here) if "vars" in group else []
+    if len(found) != len(shapes):
+        raise ArchiveError(f"{name}: {len(found)} weight arrays stored, the config needs {len(shapes)}", here)
+    for i, (dataset, shape) in enumerate(zip(found, shapes, strict=True)):
+        if tuple(dataset.shape) != tuple(shape):
+            raise ArchiveError(
+                f"{name}: weight {i} has shape {tuple(dataset.shape)}, the config needs {tuple(shape)}", here
+            )
+        if dataset.dtype.kind != "f":
+            raise ArchiveError(f"{name}: weight {i} is {dataset.dtype}, not a float array", here)
+    for child in sorted(below):
+        inner = f"{store}/{child}" if store else child
+        if child not in group:
+            raise ArchiveError(f"{name}: no weights stored for its part {inner!r}", here)
+        _check_layer_group(group[child], inner, by_store, name, f"{path}/{child}", where)
 
 
 def _check_links(group: Any, path: str, where: str, budget: list[int], depth: int) -> None:

@@ -29,10 +29,12 @@ class BuildError(ValueError):
 
 
 def layer_kwargs(layer: LayerSpec) -> dict[str, Any]:
-    """The Keras constructor arguments of `layer` (each parameter as its kind hands it to Keras, and its name)."""
+    """The Keras constructor arguments of `layer` (each parameter as its kind hands it to Keras, and its
+    name); a wrapped layer, which its kind hands over as a LayerSpec, becomes a Keras layer."""
     kwargs: dict[str, Any] = {}
     for param in layer_type(layer.class_name).params:
-        kwargs[param.name] = param.kind.to_keras(layer.get(param.name))
+        value = param.kind.to_keras(layer.get(param.name))
+        kwargs[param.name] = make_layer(value) if isinstance(value, LayerSpec) else value
     kwargs["name"] = layer.name
     return kwargs
 
@@ -175,6 +177,13 @@ def _bytes(variables: list[Any]) -> int:
     return int(sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in variables))
 
 
+def _output_shapes(output: Any) -> list:
+    """A layer's output shape as a list (`[None, 64]`), or a list of them for several outputs."""
+    if isinstance(output, (list, tuple)):
+        return [list(t.shape) for t in output]
+    return list(output.shape)
+
+
 def keras_summary(model: keras.Model) -> dict[str, Any]:
     """Keras's own view of `model` in the command line's `--json` form, plus per-layer
     "trainable" and "non_trainable" counts."""
@@ -186,7 +195,7 @@ def keras_summary(model: keras.Model) -> dict[str, Any]:
             {
                 "name": layer.name,
                 "type": type(layer).__name__,
-                "output_shape": list(layer.output.shape),
+                "output_shape": _output_shapes(layer.output),
                 "params": trainable + non_trainable,
                 "trainable": trainable,
                 "non_trainable": non_trainable,

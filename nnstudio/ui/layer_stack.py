@@ -140,7 +140,7 @@ class LayerStackModel(QAbstractListModel):
                 if summary_row.index == row:
                     if role == ParamsRole:
                         return summary_row.params if summary_row.output_shape is not None else None
-                    return "" if summary_row.output_shape is None else format_shape(summary_row.output_shape)
+                    return "" if summary_row.output_shape is None else summary_row.shape_text
             return "" if role == ShapeRole else None
         return None
 

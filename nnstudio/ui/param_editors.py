@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
-from nnstudio.core.layers.params import FloatRange, Integer, OptionalName, Param
+from nnstudio.core.layers.params import FloatRange, Integer, OptionalChoice, OptionalName, Param
 
 INT_LIMIT = 2**31 - 1
 NONE_TEXT = "None"
@@ -125,7 +125,7 @@ class ChoiceEditor:
 
 
 def optional_choice_editor(param: Param, commit: Commit, refuse: Refuse) -> ChoiceEditor:
-    assert isinstance(param.kind, OptionalName), param.kind
+    assert isinstance(param.kind, (OptionalName, OptionalChoice)), param.kind
     return ChoiceEditor(param, commit, refuse, none_first=True)
 
 

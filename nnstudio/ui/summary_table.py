@@ -22,7 +22,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from nnstudio.core.shapes import format_shape
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import LayerRow, Summary, analyze, count_with_size, summary_text
 from nnstudio.ui.style import current_colors
@@ -42,6 +41,8 @@ def keras_shape_text(shape: Any) -> str:
         return "?"
     if isinstance(shape, str):
         return shape
+    if shape and all(isinstance(d, list) for d in shape):  # several outputs
+        return "[" + ", ".join(keras_shape_text(s) for s in shape) + "]"
     parts = ["None" if d is None else str(d) for d in shape]
     return "(" + ", ".join(parts) + ")"
 
@@ -60,8 +61,8 @@ def compare_rows(summary: Summary, keras_rows: list[dict]) -> list[str]:
         if kind is not None and kind != row.class_name:
             problems.append(f"{row.name}: type {row.class_name} vs Keras {kind}")
         shape = keras_shape_text(k.get("output_shape"))
-        if shape != format_shape(row.output_shape):
-            problems.append(f"{row.name}: shape {format_shape(row.output_shape)} vs Keras {shape}")
+        if shape != row.shape_text:
+            problems.append(f"{row.name}: shape {row.shape_text} vs Keras {shape}")
         params = k.get("params")
         if params is not None and params != row.params:
             problems.append(f"{row.name}: {row.params:,} params vs Keras {params:,}")
@@ -139,7 +140,7 @@ class SummaryModel(QAbstractTableModel):
             if column == 0:
                 return f"{row.name} ({row.class_name})"
             if column == 1:
-                return "error" if error and row.output_shape is None else format_shape(row.output_shape)
+                return "error" if error and row.output_shape is None else row.shape_text
             return "—" if row.output_shape is None else f"{row.params:,}"
         if role == Qt.ItemDataRole.TextAlignmentRole:
             horizontal = Qt.AlignmentFlag.AlignRight if column == 2 else Qt.AlignmentFlag.AlignLeft

@@ -122,7 +122,7 @@ def test_sample_cases_are_accepted_or_refused_where_they_say(kind, sample):
     """The pure-Python half of the Keras comparison: nnstudio accepts each sample (with integer
     parameter counts) or refuses it at the field the sample names."""
     settings = {**kind.defaults(), **sample.params}
-    problems = [p.name for p in kind.params if p.check(settings.get(p.name, p.default))]
+    problems = [field for p in kind.params for field, _message in p.problems(settings.get(p.name, p.default))]
     problems += [field or "" for field, _message in kind.validate(kind.values(settings))] if not problems else []
     if not problems:
         try:

@@ -44,7 +44,11 @@ def _callee(kind: LayerType) -> Any:
 
 
 def _kwargs(kind: LayerType, values: dict[str, Any]) -> dict[str, Any]:
-    return {p.name: p.kind.to_keras(values[p.name]) for p in kind.params}
+    """Keras arguments; a wrapped layer (a LayerSpec from its kind) made a Keras layer as nnstudio's build does."""
+    from nnstudio.keras_io.build import make_layer
+
+    arguments = {p.name: p.kind.to_keras(values[p.name]) for p in kind.params}
+    return {key: make_layer(value) if isinstance(value, LayerSpec) else value for key, value in arguments.items()}
 
 
 def _build(kind: LayerType, sample: Sample, values: dict[str, Any]) -> tuple[Any, list[tuple]]:
@@ -82,8 +86,8 @@ def test_layer_type_declarations_equal_keras(kind: LayerType, sample: Sample) ->
     config = json.loads(json.dumps(layer.get_config()))  # as config.json holds it
     assert set(config) <= kind.config_keys(), set(config) - kind.config_keys()
     checks = kind.config_checks()
-    for param in kind.params:
-        assert param.kind.from_config(param.key, config[param.key]) == values[param.name], param.name
+    read = {param.name: param.kind.from_config(param.key, config[param.key]) for param in kind.params}
+    assert kind.stored(read) == kind.stored(values)  # one form for settings that say the same
     for key, value in config.items():
         if key != "name" and key not in {p.key for p in kind.params}:
             assert checks[key](value), (key, value)

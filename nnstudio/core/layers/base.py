@@ -37,6 +37,7 @@ class Variable:
     name: str  # Keras's variable name: kernel, bias, gamma, moving_mean, ...
     shape: tuple[int, ...]
     trainable: bool = True
+    store: str = ""  # where a `.keras` weights file keeps it inside the layer's group ("cell" for an RNN)
 
     @property
     def size(self) -> int:
@@ -77,6 +78,7 @@ Variables = Callable[[Params, Sequence[Shape]], list[Variable]]
 Validate = Callable[[Params], list[tuple[str | None, str]]]
 Brief = Callable[[Params], list[str]]
 Caption = Callable[[Params, Shape], str]
+Canonical = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def no_variables(params: Params, inputs: Sequence[Shape]) -> list[Variable]:
@@ -89,6 +91,10 @@ def no_problems(params: Params) -> list[tuple[str | None, str]]:
 
 def no_brief(params: Params) -> list[str]:
     return []
+
+
+def as_given(settings: dict[str, Any]) -> dict[str, Any]:
+    return settings
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,6 +120,10 @@ class LayerType:
     - `size_param`: the parameter that sizes the layer (units), marked when the model is over the
       parameter budget; `is_input`: the model's entry point; `order`: place within its family.
     - `samples`: cases the Keras comparison test builds.
+    - `token_count(params)`: for a layer that takes token ids (Embedding), how many there are
+      (ids 0 .. count - 1); made-up data for a model that starts with it holds such ids.
+    - `canonical(settings)`: the settings in the one form a spec keeps when several say the same
+      (Bidirectional: an explicit backward layer that is the copy Keras would make -> None).
     - `family` is filled in by the registry from the package the module lives in.
     """
 
@@ -132,6 +142,8 @@ class LayerType:
     is_input: bool = False
     order: int = 100
     samples: tuple[Sample, ...] = ()
+    canonical: Canonical = as_given
+    token_count: Callable[[Params], int] | None = None
     icon: str = ""
     name_stem: str = ""
     config_class: str = ""
@@ -182,7 +194,7 @@ class LayerType:
         implicit = {p.name: p for p in self.params if p.implicit_default}
         return {
             key: value
-            for key, value in settings.items()
+            for key, value in self.canonical(dict(settings)).items()
             if key not in implicit
             or not (value == implicit[key].default and type(value) is type(implicit[key].default))
         }
@@ -217,6 +229,14 @@ def format_shape(shape: Shape | None) -> str:
     if shape is None:
         return "?"
     return "(" + ", ".join(["None", *("None" if d is None else str(d) for d in shape)]) + ")"
+
+
+def format_shapes(shapes: Sequence[Shape | None]) -> str:
+    """Keras's way of printing a layer's output shapes: `(None, 4)`, or for several outputs
+    `[(None, 4), (None, 4)]`."""
+    if len(shapes) == 1:
+        return format_shape(shapes[0])
+    return "[" + ", ".join(format_shape(s) for s in shapes) + "]"
 
 
 def single_input(inputs: Sequence[Shape]) -> Shape:

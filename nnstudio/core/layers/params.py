@@ -54,10 +54,22 @@ class ParamKind:
     """The base of every kind: plain JSON values, passed to Keras and written as they are."""
 
     editor: ClassVar[str] = ""
+    nested: ClassVar[bool] = False  # values are objects (a layer inside a layer), read by `from_project`
 
     def check(self, name: str, value: Any) -> str | None:
         """Why `value` does not fit, in Keras's words (without the layer's name), or None."""
         return None
+
+    def problems(self, name: str, value: Any) -> list[tuple[str, str]]:
+        """Every reason `value` does not fit, each with the field it belongs to (`name`, or for a
+        nested kind a dotted field such as `layer.units`)."""
+        problem = self.check(name, value)
+        return [(name, problem)] if problem else []
+
+    def from_project(self, name: str, value: Any) -> Any:
+        """The value of a nested kind as a project file holds it; ValueError with the reason (plain
+        kinds are checked as plain values by the project reader)."""
+        return value
 
     def from_config(self, name: str, value: Any) -> Any:
         """The value as the spec holds it, from a `.keras` config; ValueError with the reason when
@@ -227,6 +239,19 @@ class Choice(ParamKind):
             listed = ", ".join(self.choices[:6]) + (", …" if len(self.choices) > 6 else "")
             return f"unknown {name} {value!r}; {self.accepted_by} {listed}. {received(name, value)}"
         return None
+
+
+@dataclass(frozen=True)
+class OptionalChoice(Choice):
+    """One of a fixed list of names, or None (Bidirectional's merge_mode)."""
+
+    editor: ClassVar[str] = "optional_choice"
+
+    def check(self, name: str, value: Any) -> str | None:
+        return None if value is None else super().check(name, value)
+
+    def format_text(self, value: Any) -> str:
+        return "None" if value is None else str(value)
 
 
 def ActivationName() -> Choice:  # noqa: N802 - reads as a kind
@@ -447,6 +472,10 @@ class Param:
 
     def check(self, value: Any) -> str | None:
         return self.kind.check(self.name, value)
+
+    def problems(self, value: Any) -> list[tuple[str, str]]:
+        """(field, message) for every reason `value` does not fit (see `ParamKind.problems`)."""
+        return self.kind.problems(self.name, value)
 
     def fresh_default(self) -> Any:
         return self.kind.fresh(self.default)
