@@ -12,7 +12,9 @@ Tasks:
 - "auto":      "clusters" for a classification loss, "teacher" otherwise.
 
 An Input axis of varying size (None) gets VARYING_SIZE in the data; an integer Input gets
-integers (0 to 15) made from the same task.
+integers (0 to 15) made from the same task. A model whose first layer takes token ids (an
+Embedding) gets ids 0 .. input_dim - 1: the task's values ranked and spread over the vocabulary,
+so that the task stays learnable.
 
 Every task is seeded: the same arguments give the same arrays.
 """
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from nnstudio.core.layers.names import INT_DTYPES
-from nnstudio.core.layers.registry import is_input
+from nnstudio.core.layers.registry import is_input, layer_type
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import analyze
 
@@ -109,11 +111,34 @@ def as_input_dtype(x: np.ndarray, dtype: str) -> np.ndarray:
     return x.astype(dtype)
 
 
+def token_count(spec: ModelSpec) -> int | None:
+    """How many token ids the model's first layer takes (an Embedding's input_dim), or None when
+    it takes other values."""
+    if len(spec.layers) < 2 or not is_input(spec.layers[0].class_name):
+        return None
+    first = spec.layers[1]
+    kind = layer_type(first.class_name)
+    return None if kind.token_count is None else int(kind.token_count(kind.values(first.params)))
+
+
+def as_tokens(x: np.ndarray, count: int) -> np.ndarray:
+    """Token ids 0 .. count - 1 for made-up values: each value's rank among them all, spread evenly
+    over the ids (larger values, larger ids), so that what told the values apart tells the ids apart."""
+    flat = np.asarray(x, dtype=np.float64).ravel()
+    ranks = np.empty(flat.size, dtype=np.int64)
+    ranks[np.argsort(flat, kind="stable")] = np.arange(flat.size)
+    return (ranks * count // max(flat.size, 1)).reshape(np.shape(x))
+
+
 def for_spec(spec: ModelSpec, task: str = "auto", samples: int = 512, seed: int = 0, noise: float = 0.1) -> Dataset:
     """Synthetic data shaped for `spec`'s Input and output, targets encoded for its loss."""
     input_shape, output_shape = model_shapes(spec)
     data = synthetic(task, input_shape, output_shape, spec.compile.loss, samples=samples, seed=seed, noise=noise)
     dtype = input_dtype(spec)
+    tokens = token_count(spec)
+    if tokens is not None:
+        x = as_tokens(data.x, tokens).astype(dtype)
+        return replace(data, x=x, info={**data.info, "dtype": dtype, "tokens": tokens})
     if dtype == "float32":
         return data
     return replace(data, x=as_input_dtype(data.x, dtype), info={**data.info, "dtype": dtype})

@@ -36,6 +36,8 @@ def format_value(value: Any) -> str:
         return ", ".join(str(v) for v in value)
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, dict) and "class_name" in value:  # a wrapped layer
+        return f"{value['class_name']}({value.get('units', '')})"
     return str(value)
 
 
@@ -137,12 +139,15 @@ class SetParamCommand(SpecCommand):
 
     merge_id = ID_SET_PARAM
 
-    def __init__(self, document: Document, index: int, key: str, value: Any) -> None:
+    def __init__(self, document: Document, index: int, key: str, value: Any, part: str | None = None) -> None:
+        """`part`: the setting of a wrapped layer that changed (`units` of `layer`), which names the step."""
         before = document.spec
         layer = before.layers[index]
         after = before.with_layer(index, layer.with_params(**{key: value}))
-        text = f"Set {key} of {layer.name} to {format_value(value)}"
-        super().__init__(document, before, after, text, index, merge_key=("param", index, layer.name, key))
+        field = key if part is None else f"{key}.{part}"
+        shown = value if part is None else value[part]
+        text = f"Set {field} of {layer.name} to {format_value(shown)}"
+        super().__init__(document, before, after, text, index, merge_key=("param", index, layer.name, field))
 
 
 class RenameLayerCommand(SpecCommand):

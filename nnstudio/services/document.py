@@ -247,6 +247,20 @@ class Document(QObject):
             return None
         return self._push(SetParamCommand(self, index, key, value))
 
+    def set_nested_param(self, index: int, key: str, part: str, value: Any) -> str | None:
+        """Set one setting `part` of the layer that parameter `key` wraps (Bidirectional's `layer`)."""
+        layers = self._spec.layers
+        if not 0 <= index < len(layers):
+            return self._refuse(f"there is no layer {index}")
+        layer = layers[index]
+        kind = layer_types().get(layer.class_name)
+        if kind is None or key not in {p.name for p in kind.params} or not isinstance(layer.get(key), dict):
+            return self._refuse(f"{layer.class_name} wraps no layer in {key!r}")
+        current = layer.get(key)
+        if part in current and current[part] == value and type(current[part]) is type(value):
+            return None
+        return self._push(SetParamCommand(self, index, key, {**current, part: value}, part=part))
+
     def rename_layer(self, index: int, name: str) -> str | None:
         reason = self.can_rename(index, name)
         if reason:

@@ -9,13 +9,16 @@ pushed). A new kind with a new editor id needs its factory here; a test walks ev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
+from nnstudio.core.layers.nested import NestedLayer
 from nnstudio.core.layers.params import FloatRange, Integer, OptionalChoice, OptionalName, Param
+from nnstudio.core.layers.registry import layer_type, layer_types
 
 INT_LIMIT = 2**31 - 1
 NONE_TEXT = "None"
@@ -176,6 +179,49 @@ class TextEditor:
                 self.widget.setText(self.param.kind.format_text(value))
 
 
+class NestedLayerEditor:
+    """The class of a wrapped layer (Bidirectional's `layer`): a combo box of the classes the kind
+    takes ("None" first when it is optional). Choosing another class commits a new entry of that
+    class that keeps the settings both classes have (units, activation, return_sequences, ...);
+    the property editor shows the wrapped layer's own settings below it."""
+
+    def __init__(self, param: Param, commit: Commit, refuse: Refuse) -> None:
+        kind = param.kind
+        assert isinstance(kind, NestedLayer), kind
+        self.kind = kind
+        self.value: Any = param.default
+        self.widget = QComboBox()
+        self.widget.addItems(([NONE_TEXT] if kind.optional else []) + list(kind.classes))
+        self.widget.currentTextChanged.connect(lambda text: commit(self._switched(text)) if text else None)
+        self.hint = kind.describe()
+
+    def _switched(self, text: str) -> Any:
+        if text == NONE_TEXT:
+            return None
+        new = layer_type(text)
+        old = self.value if isinstance(self.value, dict) else {}
+        settings = new.defaults()
+        for param in new.params:  # what both classes have, where it fits the new one
+            if param.name in old and param.check(old[param.name]) is None:
+                settings[param.name] = old[param.name]
+        name = old.get("name")
+        old_stem = layer_types()[old["class_name"]].name_stem if old.get("class_name") in layer_types() else ""
+        if not name:
+            name, settings["go_backwards"] = f"backward_{new.name_stem}", True  # a new backward layer
+        elif old_stem and re.fullmatch(rf"(backward_)?{re.escape(old_stem)}(_\d+)?", name):
+            name = name.replace(old_stem, new.name_stem, 1)  # Keras's automatic name follows the class
+        return {"class_name": new.class_name, "name": name, **new.stored(settings)}
+
+    def show(self, value: Any, keep_typed: bool) -> None:
+        self.value = value
+        text = NONE_TEXT if value is None else str(value.get("class_name")) if isinstance(value, dict) else str(value)
+        with QSignalBlocker(self.widget):
+            if self.widget.findText(text) < 0:
+                self.widget.addItem(text)
+            if self.widget.currentText() != text:
+                self.widget.setCurrentText(text)
+
+
 EditorFactory = Callable[[Param, Commit, Refuse], ParamEditor]
 
 EDITORS: dict[str, EditorFactory] = {
@@ -188,6 +234,7 @@ EDITORS: dict[str, EditorFactory] = {
     "int_tuple": TextEditor,
     "axis": TextEditor,
     "optional_int": TextEditor,
+    "nested_layer": NestedLayerEditor,
 }
 
 

@@ -19,6 +19,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.layers.nested import NAME_PATTERN
 from nnstudio.core.layers.params import Param, ShapeKind
 from nnstudio.core.layers.registry import layer_types
 from nnstudio.services.document import Document
@@ -64,6 +66,7 @@ class PropertyEditor(QWidget):
         self.editors: dict[str, ParamEditor] = {}
         self.errors: dict[str, QLabel] = {}
         self._local_errors: dict[str, str] = {}
+        self._nested: tuple = ()  # the classes of the wrapped layers the form shows
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -142,7 +145,9 @@ class PropertyEditor(QWidget):
         layers = self.document.spec.layers
         layer = layers[index] if 0 <= index < len(layers) else None
         class_name = layer.class_name if layer is not None else None
-        if index != self._index or class_name != self._class_name:
+        nested = _nested_classes(layer)
+        if index != self._index or class_name != self._class_name or nested != self._nested:
+            self._nested = nested
             self._build(index, class_name)
         self._refresh()
 
@@ -183,9 +188,43 @@ class PropertyEditor(QWidget):
         name_edit.textEdited.connect(self._on_name_edited)
         self._add_row(form, "name", "name", name_edit)
         if layer_type is not None:
+            layer = self.document.spec.layers[index]
             for param in layer_type.params:
                 self._add_row(form, param.name, param.name, self._make_field(param))
+                if param.kind.nested and isinstance(layer.get(param.name), dict):
+                    self._add_nested_rows(form, param.name, layer.get(param.name))
         self.scroll.setWidget(form_widget)
+
+    def _add_nested_rows(self, form: QFormLayout, key: str, entry: dict[str, Any]) -> None:
+        """The wrapped layer's name and settings in a box below its class, as fields `key.name`, `key.units`, ..."""
+        inner = layer_types().get(entry.get("class_name"))
+        if inner is None:
+            return
+        box = QGroupBox(f"{key}: {inner.class_name}")
+        box.setObjectName(f"nested_{key}")
+        box.setToolTip(inner.help)
+        inner_form = QFormLayout(box)
+        inner_form.setContentsMargins(8, 6, 8, 8)
+        inner_form.setVerticalSpacing(6)
+        inner_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        name_edit = QLineEdit()
+        name_edit.setObjectName(f"field_{key}.name")
+        name_edit.setToolTip("The wrapped layer's name (Keras calls its copies forward_… and backward_…).")
+        name_edit.textEdited.connect(partial(self._on_nested_name_edited, key))
+        self._add_row(inner_form, f"{key}.name", "name", name_edit)
+        for param in inner.params:
+            field = f"{key}.{param.name}"
+            editor = make_editor(param, partial(self._set_nested, key, param.name), partial(self._refuse, field))
+            self.editors[field] = editor
+            widget = editor.widget
+            tip = f"<b>{param.name}</b> of the wrapped {inner.class_name}<br>{param.help}"
+            if editor.hint:
+                tip += f"<br><span style='color:gray'>{editor.hint}</span>"
+            widget.setObjectName(f"field_{field}")
+            widget.setToolTip(tip)
+            widget.setStatusTip(param.help)
+            self._add_row(inner_form, field, param.name, widget)
+        form.addRow(box)
 
     def _add_row(self, form: QFormLayout, key: str, label_text: str, widget: QWidget) -> None:
         widget.setStyleSheet(INVALID_STYLE)
@@ -236,7 +275,23 @@ class PropertyEditor(QWidget):
         if layer_type is not None:
             for param in layer_type.params:
                 self._show_value(param, layer.get(param.name))
+                entry = layer.get(param.name)
+                if param.kind.nested and isinstance(entry, dict):
+                    self._show_nested(param.name, entry)
         self._show_errors()
+
+    def _show_nested(self, key: str, entry: dict[str, Any]) -> None:
+        inner = layer_types().get(entry.get("class_name"))
+        name_edit = self.fields.get(f"{key}.name")
+        shown = str(entry.get("name", ""))
+        if isinstance(name_edit, QLineEdit) and f"{key}.name" not in self._local_errors and name_edit.text() != shown:
+            with QSignalBlocker(name_edit):
+                name_edit.setText(shown)
+        for param in inner.params if inner is not None else ():
+            field = f"{key}.{param.name}"
+            editor = self.editors.get(field)
+            if editor is not None:
+                editor.show(entry.get(param.name, param.default), keep_typed=field in self._local_errors)
 
     def _show_value(self, param: Param, value: Any) -> None:
         editor = self.editors.get(param.name)
@@ -273,6 +328,27 @@ class PropertyEditor(QWidget):
             self._local_errors[key] = reason
         self._show_errors()
 
+    def _set_nested(self, key: str, part: str, value: Any) -> None:
+        """A setting of the wrapped layer in parameter `key` changed."""
+        if self._index < 0:
+            return
+        field = f"{key}.{part}"
+        self._local_errors.pop(field, None)
+        reason = self.document.set_nested_param(self._index, key, part, value)
+        if reason:
+            self._local_errors[field] = reason
+        self._show_errors()
+
+    def _on_nested_name_edited(self, key: str, text: str) -> None:
+        field = f"{key}.name"
+        if not NAME_PATTERN.match(text):
+            self._refuse(
+                field,
+                f"a layer name must start with a letter or _ and hold only letters, digits, _ . -. Received: name={text!r}",
+            )
+            return
+        self._set_nested(key, "name", text)
+
     def _refuse(self, key: str, reason: str) -> None:
         """Text that does not parse, or a value its kind refuses: the reason at the field, nothing pushed."""
         self._local_errors[key] = reason
@@ -289,6 +365,19 @@ class PropertyEditor(QWidget):
         self._local_errors.pop("name", None)
         self.document.rename_layer(self._index, text)
         self._show_errors()
+
+
+def _nested_classes(layer: Any) -> tuple:
+    """The classes of the layers `layer` wraps (None where it wraps none), in parameter order."""
+    kind = layer_types().get(layer.class_name) if layer is not None else None
+    if kind is None:
+        return ()
+    found = []
+    for param in kind.params:
+        if param.kind.nested:
+            entry = layer.get(param.name)
+            found.append(entry.get("class_name") if isinstance(entry, dict) else None)
+    return tuple(found)
 
 
 def _strip_layer(message: str) -> str:

@@ -3,7 +3,8 @@
 Random specs over every catalog layer and parameter, inputs of rank 1 to 3, random compile
 settings. For each: build_model succeeds, keras_summary equals the analytic summary, a batch
 runs through the model eagerly with the analytic output shape, and the script from
-core.codegen, executed here, prints summary_text exactly.
+core.codegen, executed here, prints summary_text exactly. The types that need sequences or token
+ids (recurrent layers, Embedding) get their own models from `sequence_strategies`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import contextlib
 import io
 import math
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,12 +23,14 @@ from nnstudio.core.layers.params import Choice, Flag, FloatRange, Integer, Shape
 from nnstudio.core.shapes import infer
 from nnstudio.core.spec import CompileSpec, ModelSpec
 from nnstudio.core.summary import analyze, summary_json, summary_text
+from tests.keras_io.sequence_strategies import SEQUENCE_TYPES, batch_for, sequence_specs
 
+pytestmark = pytest.mark.engine
 keras = pytest.importorskip("keras")
 
 from nnstudio.keras_io.build import build_model, keras_summary  # noqa: E402
 
-LAYERS_AFTER_INPUT = [name for name in LAYER_TYPES if name != "Input"]
+LAYERS_AFTER_INPUT = [name for name in LAYER_TYPES if name != "Input" and name not in SEQUENCE_TYPES]
 
 
 def divisors(n: int) -> list[int]:
@@ -99,6 +101,19 @@ def specs(draw) -> ModelSpec:
 @given(spec=specs())
 def test_analytic_accepts_only_what_keras_builds_and_summarises_alike(spec, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
+    check_against_keras(spec)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=sequence_specs())
+def test_sequence_and_token_models_build_and_summarise_as_keras_does(spec, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    check_against_keras(spec)
+
+
+def check_against_keras(spec: ModelSpec) -> None:
+    """Keras builds `spec`, summarises it as nnstudio does, runs a batch to the analytic shapes, and
+    the generated script prints nnstudio's summary text."""
     summary = analyze(spec)
     assert summary.ok, summary.issues
     model = build_model(spec)
@@ -109,9 +124,11 @@ def test_analytic_accepts_only_what_keras_builds_and_summarises_alike(spec, monk
     assert keras_summary(model) == expected
 
     if summary.rows:  # (Keras cannot call a Sequential that holds only its Input)
-        batch = np.random.default_rng(0).standard_normal((2, *summary.input_shape)).astype("float32")
-        out = model(batch, training=False)
-        assert tuple(out.shape) == (2, *summary.rows[-1].output_shape)
+        out = model(batch_for(summary, spec), training=False)
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        steps = batch_for(summary, spec).shape[1:]
+        expected_shapes = [_as_run(shape, summary.input_shape, steps) for shape in summary.rows[-1].output_shapes]
+        assert [tuple(o.shape) for o in outs] == [(2, *shape) for shape in expected_shapes]
 
     config = model.get_compile_config()
     assert config["loss"] == spec.compile.loss
@@ -121,3 +138,9 @@ def test_analytic_accepts_only_what_keras_builds_and_summarises_alike(spec, monk
     with contextlib.redirect_stdout(printed):
         exec(compile(python_script(spec), "<generated>", "exec"), {"__name__": "__main__"})
     assert printed.getvalue() == summary_text(summary) + "\n"
+
+
+def _as_run(shape: tuple, input_shape: tuple, run_input: tuple) -> tuple:
+    """An analytic output shape with its varying axis (the sequence's length) at the batch's length."""
+    length = next((r for d, r in zip(input_shape, run_input, strict=True) if d is None), None)
+    return tuple(length if d is None else d for d in shape)

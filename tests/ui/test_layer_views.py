@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QWidget
 
 from nnstudio.core.codegen import layer_call
 from nnstudio.core.keras_archive import config_types
-from nnstudio.core.layers import LayerType, all_types
+from nnstudio.core.layers import LayerType, all_types, layer_types
 from nnstudio.core.layers.params import ParamKind
 from nnstudio.core.layers.registry import family
 from nnstudio.core.spec import LayerSpec, ModelSpec, lesson_spec
@@ -72,10 +72,15 @@ def test_property_editor_has_a_widget_for_every_parameter(qtbot, kind):
     editor = PropertyEditor(document)
     qtbot.addWidget(editor)
     document.select_layer(index)
-    assert list(editor.fields) == ["name", *(p.name for p in kind.params)]
+    assert [key for key in editor.fields if "." not in key] == ["name", *(p.name for p in kind.params)]
     for param in kind.params:
         widget = editor.field(param.name)
         assert isinstance(widget, QWidget) and param.help in widget.toolTip()
+        value = document.spec.layers[index].get(param.name)
+        if param.kind.nested and value is not None:  # the wrapped layer's own settings, each with its editor
+            inner = layer_types()[value["class_name"]]
+            for inner_param in inner.params:
+                assert inner_param.help in editor.field(f"{param.name}.{inner_param.name}").toolTip()
 
 
 @pytest.mark.parametrize("kind", TYPES, ids=_ids)

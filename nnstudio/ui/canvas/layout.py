@@ -15,9 +15,11 @@ from __future__ import annotations
 import copy
 import math
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +27,8 @@ from nnstudio.core import kernel_sums
 from nnstudio.core.layers.base import Shape, size_text
 from nnstudio.core.layers.registry import layer_types
 from nnstudio.core.shapes import LayerError, infer_all
+from nnstudio.ui.canvas import embedding_drawer, recurrent_drawer
+from nnstudio.ui.canvas.overlay import OverlayPlan
 
 # Geometry in scene units: a column's height grows with the square root of its size, so that a
 # layer of 10 and one of 4096 both stay readable side by side (64 neurons: 64 units).
@@ -68,6 +72,12 @@ class Column:
     stage_values: dict[str, np.ndarray] = field(default_factory=dict)  # per neuron (BatchNormalization, ...)
     weight_names: tuple[str, ...] = ()  # the layer's variables in Keras's order (kernel, bias, gamma, ...)
     varying: bool = False  # an axis of the real shape varies in size (None)
+    drawing: str = ""  # the layer type's drawing kind (a key of DRAWERS)
+    settings: dict[str, Any] = field(default_factory=dict)  # the layer's parameter values, for its drawer
+    weight_stores: tuple[str, ...] = ()  # where Keras keeps each variable (`cell`, `forward_layer/cell`)
+    out_dx: float = 0.0  # scene width right of the neurons that the drawer takes; connections out start there
+    below: float = 0.0  # scene height under the column that the drawer takes (a recurrence loop)
+    bias_label: str = "bias"  # what the neurons' fill shows
     _bias_cum: np.ndarray | None = None
 
     @cached_property
@@ -242,6 +252,17 @@ class Drawer:
     spacing: float
     link: str
     needs_marker: bool = False
+    # `room`: scene width the drawer takes right of the neurons; `below(column)`: the height it
+    # takes under them; `edge_weights(column, previous
+    # column, arrays)`: the (kernel, bias per neuron) the connections and neurons show when these
+    # are not the layer's first two arrays; `overlay(column, previous column, arrays | None)`:
+    # what is drawn besides neurons and connections (an OverlayPlan); `bias_label`: what the
+    # neurons' fill is called.
+    room: float = 0.0
+    below: Callable[[Column], float] | None = None
+    edge_weights: Callable[[Column, Column | None, list], tuple[Any, Any]] | None = None
+    overlay: Callable[[Column, Column | None, list | None], OverlayPlan] | None = None
+    bias_label: str = "bias"
 
 
 DRAWERS: dict[str, Drawer] = {
@@ -249,6 +270,17 @@ DRAWERS: dict[str, Drawer] = {
     "dense": Drawer("dense", MAIN_SPACING, "dense"),
     "stage": Drawer("stage", STAGE_SPACING, "identity", needs_marker=True),
     "regroup": Drawer("regroup", STAGE_SPACING, "identity", needs_marker=True),
+    "recurrent": Drawer(
+        "recurrent",
+        MAIN_SPACING,
+        "dense",
+        room=recurrent_drawer.ROOM,
+        below=recurrent_drawer.loop_depth,
+        edge_weights=recurrent_drawer.edge_weights,
+        overlay=recurrent_drawer.plan,
+        bias_label="state-gate bias",
+    ),
+    "embedding": Drawer("embedding", embedding_drawer.SPACING, "none", overlay=embedding_drawer.plan),
 }
 
 
@@ -279,7 +311,7 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
         kind = kinds.get(row.class_name)
         prev = columns[-1] if columns else None
         drawer = DRAWERS[kind.drawing] if kind is not None else None
-        x += drawer.spacing if drawer is not None else MAIN_SPACING
+        x += (drawer.spacing if drawer is not None else MAIN_SPACING) + (prev.out_dx if prev is not None else 0.0)
         shape = row.output_shape
         has_activation = kind is not None and any(p.name == "activation" for p in kind.params)
         activation = str(layer.get("activation")) if has_activation else None
@@ -291,29 +323,59 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
             continue
         varying = None in shape
         detail = kind.caption_for(layer.params, shape) + (" · variable length" if varying else "")
-        names = _weight_names(layer, in_shape)
+        variables = _variables(layer, in_shape)
         col = Column(row.index, row.name, row.class_name, drawer.column, drawn_shape(shape), x, activation, detail)
-        col.weight_names, col.varying = names, varying
+        col.weight_names, col.varying = tuple(v.name for v in variables), varying
+        col.weight_stores = tuple(v.store for v in variables)
+        col.drawing, col.settings, col.out_dx = kind.drawing, kind.values(layer.params), drawer.room
+        col.bias_label = drawer.bias_label
+        col.below = drawer.below(col) if drawer.below is not None else 0.0
         columns.append(col)
         in_shape = shape
         if prev is None or prev.shape is None:
             continue
         if drawer.link == "dense":
             shared = prev.n // prev.block if prev.shape and len(prev.shape) > 1 else 1
+            if drawer.edge_weights is not None:
+                shared = 1  # its edge_weights give the whole matrix
             links.append(Link(len(columns) - 2, len(columns) - 1, "dense", row.name, shared_rows=shared))
         elif drawer.link == "identity" and prev.n == col.n:
             links.append(Link(len(columns) - 2, len(columns) - 1, "identity", row.name))
     return columns, links
 
 
-def _weight_names(layer, in_shape: Shape | None) -> tuple[str, ...]:
-    """The names of the layer's variables in Keras's order, from the registry's inference."""
+def _variables(layer, in_shape: Shape | None) -> list:
+    """The layer's variables in Keras's order, from the registry's inference."""
     if in_shape is None:
-        return ()
+        return []
     try:
-        return tuple(v.name for v in infer_all(layer, [in_shape])[1])
+        return infer_all(layer, [in_shape])[1]
     except LayerError:
-        return ()
+        return []
+
+
+def edge_arrays(columns: list[Column], index: int, arrays: list) -> tuple[Any, Any]:
+    """(kernel, bias per neuron) that the connections into column `index` and its neurons show:
+    the layer's first arrays (a Dense's kernel and bias), or what its drawer makes of them."""
+    col = columns[index]
+    drawer = DRAWERS.get(col.drawing)
+    if drawer is not None and drawer.edge_weights is not None:
+        return drawer.edge_weights(col, columns[index - 1] if index > 0 else None, arrays)
+    named = dict(zip(col.weight_names, arrays, strict=False))
+    bias = named.get("bias", arrays[1] if len(arrays) > 1 and not col.weight_names else None)
+    return (arrays[0] if arrays else None), bias
+
+
+def overlay_plans(columns: list[Column], weights: dict | None) -> list[OverlayPlan]:
+    """What the drawers of the columns draw besides neurons and connections (weights None: pending)."""
+    plans = []
+    for i, col in enumerate(columns):
+        drawer = DRAWERS.get(col.drawing)
+        if drawer is None or drawer.overlay is None or col.kind == "error":
+            continue
+        arrays = weights.get(col.name) if weights else None
+        plans.append(drawer.overlay(col, columns[i - 1] if i > 0 else None, arrays))
+    return plans
 
 
 def _count(shape) -> str:
@@ -335,11 +397,10 @@ def apply_weights(columns: list[Column], links: list[Link], weights: dict | None
         arrays = weights.get(col.name) if weights else None
         if link is not None and link.kind == "dense":
             if arrays:
-                kernel = np.asarray(arrays[0])
-                if kernel.ndim != 2:
+                kernel, bias = edge_arrays(columns, ci, arrays)
+                if kernel is None or np.ndim(kernel) != 2:
                     link.pyramid = None
-                named = dict(zip(col.weight_names, arrays, strict=False))
-                col.set_bias(named.get("bias", arrays[1] if len(arrays) > 1 and not col.weight_names else None))
+                col.set_bias(bias)
             else:
                 link.pyramid = None
         elif arrays and col.kind == "stage":
@@ -354,10 +415,11 @@ def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | No
     jobs = []
     for link in links:
         arrays = weights.get(columns[link.dst].name) if weights else None
-        if link.kind != "dense" or not arrays or np.ndim(arrays[0]) != 2:
+        kernel = edge_arrays(columns, link.dst, arrays)[0] if link.kind == "dense" and arrays else None
+        if kernel is None or np.ndim(kernel) != 2:
             link.pyramid = None
             continue
-        kernel = np.asarray(arrays[0])
+        kernel = np.asarray(kernel)
         known = cache.get((id(kernel), link.shared_rows))
         if known is not None and known.source is kernel:
             link.pyramid = known  # the same arrays again: keep what was summed
@@ -530,7 +592,7 @@ def _fit_edge_budget(columns, links, windows: dict[int, tuple[int, int]], levels
 
 
 def _link_lod(li: int, link: Link, columns: list[Column], a: ColumnLod, b: ColumnLod) -> LinkLod:
-    xa, xb = columns[link.src].x, columns[link.dst].x
+    xa, xb = columns[link.src].x + columns[link.src].out_dx, columns[link.dst].x
     if link.kind == "identity":
         # one value to one value: join each group of the finer side to the group holding it
         if a.level >= b.level:
@@ -619,4 +681,5 @@ def scene_bounds(columns: list[Column]) -> tuple[float, float, float, float]:
     if not columns:
         return (-0.5, 0.5, -1.0, 1.0)
     h = max(c.height for c in columns)
-    return (columns[0].x, columns[-1].x, -h / 2, h / 2)
+    low = min(-c.height / 2 - c.below for c in columns)
+    return (columns[0].x, columns[-1].x + columns[-1].out_dx, low, h / 2)

@@ -40,6 +40,7 @@ from PySide6.QtCore import Signal, Slot
 from nnstudio.core.layers.registry import all_types
 from nnstudio.ui.canvas import layout as L
 from nnstudio.ui.canvas.edges import PENDING_BIN, WIDTHS, EdgeLayer, EdgePlan, bin_pen, plan_edges
+from nnstudio.ui.canvas.overlay_items import OverlayItems
 from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix, theme_for
 from nnstudio.ui.canvas.worker import BackgroundJob, JobResult
 
@@ -193,6 +194,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
         self.edges = EdgeLayer(z=-10)
         self.view.addItem(self.edges)
+        self.overlays = OverlayItems(self.view, self.theme)  # gate bands, embedding tables (drawer overlays)
         self.neurons = pg.ScatterPlotItem(pxMode=True, hoverable=False)
         self.neurons.setZValue(10)
         self.view.addItem(self.neurons)
@@ -235,6 +237,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.edges.set_bounds(*L.scene_bounds(self.columns))
         self.weights = None
         self.pending = True
+        self.overlays.show(L.overlay_plans(self.columns, None))
         self._rebuild_headers()
         key = tuple((c.kind, c.n) for c in self.columns)
         refit = key != self._shape_key
@@ -266,6 +269,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.weights = weights
         self.pending = weights is None
         self._bias_scale = L.bias_scale(columns)
+        self.overlays.show(L.overlay_plans(columns, matching))
         self._update_status()
         self.refresh_lod()
         self.weightsDrawn.emit()
@@ -310,9 +314,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.selection.hide()
             return
         ppx, ppy = self._pixel_scale()
-        half = (26 if col.kind in ("dense", "input", "error") else 18) / ppx
+        half = (26 if col.kind in ("dense", "input", "error", "recurrent", "embedding") else 18) / ppx
         h = col.height / 2 + 14 / ppy
-        self.selection.setRect(QtCore.QRectF(col.x - half, -h, 2 * half, 2 * h))
+        self.selection.setRect(QtCore.QRectF(col.x - half, -h, 2 * half + col.out_dx, 2 * h))
         self.selection.show()
 
     def fit_view(self) -> None:
@@ -322,7 +326,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         # room in pixels for labels left of the input, the legend on the right, headers above
         legend_h = self.legend.boundingRect().height() if self.legend.isVisible() else 0.0
         left, right = 110.0, min(110.0, 0.15 * w_px)
-        top, bottom = min(56.0, 0.2 * h_px), min(legend_h + 24.0, 0.35 * h_px)  # top: two lines of header
+        under = 16.0 if any(c.below for c in self.columns) else 0.0  # a drawer's label under its drawing
+        top, bottom = min(56.0, 0.2 * h_px), min(legend_h + 24.0 + under, 0.35 * h_px)  # top: two lines of header
         w = max(x1 - x0, 0.5)
         h = max(y1 - y0, 1.0)
         per_px_x = w / max(w_px - left - right, 0.3 * w_px)
@@ -508,6 +513,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self._bias_scale = scale
             self.weights = extra
             self.pending = False
+            self.overlays.show(L.overlay_plans(columns, self._matching(extra)))
             self._next_weights_at = time.monotonic() + WEIGHTS_REST * result.elapsed_ms / 1000
             self._show_lod(lod, plans)
             if view_key != self._view_key() and self._want is None:
@@ -556,12 +562,13 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             else:
                 run = 0
                 y = col.height / 2 + gap
+                x = col.x + col.out_dx / 2  # over the neurons and what the drawer puts beside them
                 if y > vy1 - gap:
                     item.setAnchor((0.5, 0.0))
-                    item.setPos(col.x, vy1 - gap)
+                    item.setPos(x, vy1 - gap)
                 else:
                     item.setAnchor((0.5, 1.0))
-                    item.setPos(col.x, y)
+                    item.setPos(x, y)
 
     def _header_widths(self) -> list[int | None]:
         """Pixels each layer's header may be wide without meeting its neighbours' (None: no limit;
@@ -573,7 +580,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             near = [mains[j] for j in (k - 1, k + 1) if 0 <= j < len(mains)]
             if not near:
                 continue
-            gap = min(abs(self.columns[i].x - self.columns[j].x) for j in near) * ppx - HEADER_SPACING_PX
+            centre = [c.x + c.out_dx / 2 for c in self.columns]
+            gap = min(abs(centre[i] - centre[j]) for j in near) * ppx - HEADER_SPACING_PX
             if gap < HEADER_ROOM_LIMIT_PX:
                 rooms[i] = max(HEADER_MIN_PX, int(gap) // 8 * 8)
         return rooms
@@ -752,6 +760,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         pen.setCosmetic(True)
         self.selection.setPen(pen)
         self.edges.set_theme(t)
+        self.overlays.set_theme(t)
         self.counts.setBrush(pg.mkBrush(t.muted))
         self.status.setColor(t.muted)
         self.status.fill = self._panel_brush(210)
@@ -801,8 +810,12 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         return ci if abs(xs[ci] - x) * ppx <= max_px else None
 
     def describe_at(self, x: float, y: float) -> str:
-        """The tooltip for scene point (x, y): a neuron (group) or a connection, or ''."""
+        """The tooltip for scene point (x, y): a neuron (group), a weight of a drawer's heat map, or a
+        connection, or ''."""
         ppx, ppy = self._pixel_scale()
+        text = self.overlays.describe(x, y)
+        if text:
+            return text
         ci = self._column_near(x, 14)
         if ci is not None and ci in self.lod.columns:
             cl = self.lod.columns[ci]
@@ -830,10 +843,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         if col.activation:
             lines.append(f"activation: {col.activation}")
         if cl.bias is not None:
-            label = "bias" if end - start == 1 else "mean bias"
+            label = col.bias_label if end - start == 1 else f"mean {col.bias_label}"
             lines.append(f"{label}: {cl.bias[g]:+.4f}")
-        elif col.kind == "dense":
-            lines.append("bias: pending" if self.pending else "bias: none")
+        elif col.kind in ("dense", "recurrent"):
+            lines.append(f"{col.bias_label}: pending" if self.pending else f"{col.bias_label}: none")
         if end - start == 1:
             for key, values in col.stage_values.items():
                 if start < values.size:
@@ -918,8 +931,14 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             if link.kind != "dense" or not arrays:
                 continue
             src, dst = self.columns[link.src], self.columns[link.dst]
-            if np.shape(arrays[0]) == (src.block, dst.block):
+            if np.shape(L.edge_arrays(self.columns, link.dst, arrays)[0]) in ((src.block, dst.block), (src.n, dst.n)):
                 out[link.layer_name] = arrays
+        for col in self.columns:  # layers drawn by an overlay alone (an Embedding's table)
+            arrays = weights.get(col.name)
+            drawer = L.DRAWERS.get(col.drawing)
+            overlay_only = drawer is not None and drawer.overlay is not None and drawer.link == "none"
+            if arrays and overlay_only and len(arrays) == len(col.weight_names):
+                out[col.name] = arrays
         for col in self.columns:
             if col.kind == "stage" and col.name in weights:
                 arrays = weights[col.name]

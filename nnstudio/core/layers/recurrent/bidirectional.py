@@ -113,7 +113,8 @@ def canonical(settings: dict[str, Any]) -> dict[str, Any]:
 
 def brief(params: Params) -> list[str]:
     forward = params["layer"]
-    args = [f"{forward['class_name']}({forward.get('units')})"]
+    inner = _kind(forward)
+    args = [f"{forward['class_name']}({', '.join(inner.brief(inner.values(inner_settings(forward))))})"]
     if params["merge_mode"] != "concat":
         args.append(str(params["merge_mode"]))
     if params["backward_layer"] is not None:

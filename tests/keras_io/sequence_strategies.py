@@ -1,0 +1,130 @@
+"""Hypothesis strategies for the layer types that need their own inputs: sequences for the
+recurrent family (SimpleRNN, LSTM, GRU, Bidirectional), token ids for an Embedding.
+
+`SEQUENCE_TYPES` are the types a generic random stack leaves out; `sequence_specs()` draws valid
+models over them (with other layers between): an int Input of token ids into an Embedding, or a
+float Input of sequences `(timesteps | None, features)`, then recurrent layers (every one but the
+last giving sequences), Dense, Dropout and LayerNormalization on the sequence, and maybe a last
+layer that returns its states. `batch_for(summary, spec)` makes a batch such a model can run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from nnstudio.core.datasets import token_count
+from nnstudio.core.layers import layer_type
+from nnstudio.core.layers.registry import types_by_family
+from nnstudio.core.spec import ModelSpec
+from nnstudio.core.summary import Summary
+
+RNN_CLASSES = ("SimpleRNN", "LSTM", "GRU")
+SEQUENCE_TYPES = frozenset(
+    {t.class_name for family, types in types_by_family().items() if family.name == "recurrent" for t in types}
+    | {"Embedding"}
+)
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear", "softsign")
+INITIALIZERS = ("glorot_uniform", "orthogonal", "he_normal", "lecun_uniform", "zeros", "ones")
+RUN_LENGTH = 5  # the length a batch gives a timesteps axis of varying size
+
+
+@st.composite
+def rnn_entry(draw: Any, class_name: str, sequences: bool, fixed_length: bool, last: bool) -> dict[str, Any]:
+    """Settings of one recurrent layer: `sequences` forces return_sequences, `last` allows return_state."""
+    kind = layer_type(class_name)
+    settings = kind.defaults()
+    settings.update(
+        units=draw(st.integers(1, 6)),
+        activation=draw(st.sampled_from(ACTIVATIONS)),
+        use_bias=draw(st.booleans()),
+        kernel_initializer=draw(st.sampled_from(INITIALIZERS)),
+        recurrent_initializer=draw(st.sampled_from(INITIALIZERS)),
+        dropout=draw(st.sampled_from((0.0, 0.0, 0.2))),
+        recurrent_dropout=draw(st.sampled_from((0.0, 0.0, 0.1))),
+        return_sequences=sequences or draw(st.booleans()),
+        return_state=last and draw(st.integers(0, 3)) == 0,
+        go_backwards=draw(st.booleans()),
+        unroll=fixed_length and draw(st.booleans()),
+    )
+    if class_name != "SimpleRNN":
+        settings["recurrent_activation"] = draw(st.sampled_from(("sigmoid", "hard_sigmoid", "tanh")))
+    if class_name == "LSTM":
+        settings["unit_forget_bias"] = draw(st.booleans())
+    if class_name == "GRU":
+        settings["reset_after"] = draw(st.booleans())
+    return settings
+
+
+@st.composite
+def recurrent_layer(draw: Any, spec: ModelSpec, fixed_length: bool, last: bool) -> tuple[str, dict[str, Any]]:
+    """A SimpleRNN, LSTM, GRU or a Bidirectional around one (class name, settings)."""
+    class_name = draw(st.sampled_from((*RNN_CLASSES, "Bidirectional")))
+    if class_name != "Bidirectional":
+        return class_name, draw(rnn_entry(class_name, not last, fixed_length, last))
+    inner_class = draw(st.sampled_from(RNN_CLASSES))
+    inner = draw(rnn_entry(inner_class, not last, fixed_length, last))
+    inner["go_backwards"] = False  # Keras's backward copy goes backwards
+    inner_kind = layer_type(inner_class)
+    entry = {"class_name": inner_class, "name": draw(st.sampled_from(("rnn", "cell_a", inner_kind.name_stem)))}
+    settings: dict[str, Any] = {"layer": {**entry, **inner_kind.stored(inner)}}
+    settings["merge_mode"] = draw(st.sampled_from(("concat", "sum", "mul", "ave", *((None,) if last else ()))))
+    if draw(st.integers(0, 3)) == 0:  # an explicit backward layer of another class
+        back_class = draw(st.sampled_from(RNN_CLASSES))
+        back = draw(rnn_entry(back_class, inner["return_sequences"], fixed_length, last))
+        back.update(
+            units=inner["units"],
+            go_backwards=True,
+            return_sequences=inner["return_sequences"],
+            return_state=inner["return_state"],
+        )
+        back_kind = layer_type(back_class)
+        settings["backward_layer"] = {"class_name": back_class, "name": "back", **back_kind.stored(back)}
+    return class_name, settings
+
+
+@st.composite
+def sequence_specs(draw: Any) -> ModelSpec:
+    """A valid random Sequential model over sequences or token ids (see the module docstring)."""
+    spec = ModelSpec(name=draw(st.sampled_from(["sequential", "seq_model"])))
+    steps = draw(st.sampled_from((None, 3, 4)))
+    fixed_length = steps is not None
+    if draw(st.booleans()):  # token ids into an Embedding
+        spec = spec.inserted(0, spec.new_layer("Input", shape=[steps], dtype=draw(st.sampled_from(("int32", "int64")))))
+        embedding = spec.new_layer(
+            "Embedding",
+            input_dim=draw(st.integers(2, 30)),
+            output_dim=draw(st.integers(1, 6)),
+            mask_zero=draw(st.booleans()),
+            embeddings_initializer=draw(st.sampled_from(("random_uniform", "glorot_normal"))),
+        )
+        spec = spec.inserted(1, embedding)
+    else:
+        spec = spec.inserted(0, spec.new_layer("Input", shape=[steps, draw(st.integers(1, 5))]))
+    recurrent = draw(st.integers(1, 3))
+    for i in range(recurrent):
+        if draw(st.integers(0, 2)) == 0:  # something else on the sequence first
+            between = draw(st.sampled_from(("Dense", "Dropout", "LayerNormalization")))
+            params = {"units": draw(st.integers(1, 5))} if between == "Dense" else {}
+            spec = spec.inserted(len(spec.layers), spec.new_layer(between, **params))
+        last = i == recurrent - 1
+        ends_here = last and draw(st.booleans())  # nothing after the last recurrent layer
+        class_name, settings = draw(recurrent_layer(spec, fixed_length, ends_here))
+        spec = spec.inserted(len(spec.layers), spec.new_layer(class_name, **settings))
+        if last and not ends_here:
+            spec = spec.inserted(len(spec.layers), spec.new_layer("Dense", units=draw(st.integers(1, 3))))
+    return spec
+
+
+def batch_for(summary: Summary, spec: ModelSpec, size: int = 2) -> np.ndarray:
+    """A batch the model can run: token ids below the Embedding's input_dim, or numbers; an axis of
+    varying size gets RUN_LENGTH."""
+    shape = tuple(RUN_LENGTH if d is None else d for d in summary.input_shape)
+    rng = np.random.default_rng(0)
+    tokens = token_count(spec)
+    dtype = str(spec.layers[0].get("dtype"))
+    if tokens is not None:
+        return rng.integers(0, tokens, size=(size, *shape)).astype(dtype)
+    return rng.standard_normal((size, *shape)).astype(dtype)
