@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.csv_data import DataConfig
-from nnstudio.core.datasets import TASK_HELP, TASKS, is_classification_loss
+from nnstudio.core.datasets import TASK_HELP, TASKS, VARYING_SIZE, is_classification_loss, token_count
 from nnstudio.core.spec import ModelSpec
 
 REDRAW_MS = 100
@@ -681,9 +681,11 @@ def describe_data(summary: Any, spec: ModelSpec, config: DataConfig, validation_
         task = config.task
         if task == "auto":
             task = "clusters" if is_classification_loss(spec.compile.loss) else "teacher"
-        shape_in = "×".join(str(d) for d in inputs) if inputs else "?"
-        shape_out = "×".join(str(d) for d in outputs) if outputs else "?"
-        what = f"{n:,} made-up samples ({shape_in} numbers in, {shape_out} out), {TASK_HELP.get(task, task)}"
+        shape_in = "×".join(str(VARYING_SIZE if d is None else d) for d in inputs) if inputs else "?"
+        shape_out = "×".join(str(VARYING_SIZE if d is None else d) for d in outputs) if outputs else "?"
+        tokens = token_count(spec)
+        values = "numbers" if tokens is None else f"token ids 0–{tokens - 1:,}"
+        what = f"{n:,} made-up samples ({shape_in} {values} in, {shape_out} out), {TASK_HELP.get(task, task)}"
     held = int(round(n * validation_split))
     if validation_split > 0 and held == 0 and n > 1:
         held = 1

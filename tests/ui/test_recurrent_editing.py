@@ -120,3 +120,17 @@ def test_the_wrapped_layer_of_a_bidirectional_is_edited_in_its_own_fields(window
     while window.document.undo_stack.canUndo():
         window.undo_action.trigger()
     assert len(window.document.spec.layers) == 1
+
+
+def test_the_training_tab_says_an_embedding_model_learns_from_token_ids():
+    from nnstudio.core.csv_data import DataConfig
+    from nnstudio.core.project import load_project
+    from nnstudio.core.summary import analyze
+    from nnstudio.ui.training_panel import describe_data
+    from tests.keras_io.recurrent_examples import EXAMPLES
+
+    spec = load_project(EXAMPLES["imdb_bidirectional_lstm"])[0]
+    text = describe_data(analyze(spec), spec, DataConfig(samples=100), 0.2)
+    assert text.startswith("100 made-up samples (8 token ids 0–19,999 in, 1 out)")
+    gru = load_project(EXAMPLES["gru_stack"])[0]
+    assert "(8×8 numbers in, 1 out)" in describe_data(analyze(gru), gru, DataConfig(samples=100), 0.2)
