@@ -27,7 +27,7 @@ def brief(params: Params) -> list[str]:
 
 
 def caption(params: Params, shape: Shape) -> str:
-    return f"table of {params['input_dim']:,} tokens × {params['output_dim']:,}"
+    return f"{params['input_dim']:,} tokens → {params['output_dim']:,}"
 
 
 LAYER = LayerType(

@@ -124,7 +124,7 @@ def brief(params: Params) -> list[str]:
 
 def caption(params: Params, shape: Shape) -> str:
     forward = params["layer"]
-    return f"{forward['class_name']} ×2 (forward, backward) · {params['merge_mode']}"
+    return f"{forward['class_name']} ×2 · {params['merge_mode']}"
 
 
 def _lstm(**changes: Any) -> dict[str, Any]:
