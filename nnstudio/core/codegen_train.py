@@ -515,7 +515,7 @@ def train(args):
     else:
         data, mean, std = csv_data(args, split, workers)
     steps = args.steps_per_epoch or data.train_rows // global_batch
-    val_steps = data.val_rows // global_batch
+    val_steps = math.ceil(data.val_rows / global_batch)  # the last batch wraps round to the first rows
     if steps < 1:
         raise Problem(f"{data.train_rows} training rows do not fill one global batch of {global_batch}")
 
