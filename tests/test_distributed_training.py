@@ -16,20 +16,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nnstudio.core.project import dumps_project
+from tests.core.test_codegen_train import classifier
 from tests.local_cluster import QUIET_ENV, free_ports, run_workers, start_worker, stderr_tail
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "resources" / "examples" / "lesson.nnstudio"
+IRIS = ROOT / "resources" / "datasets" / "iris.csv"
 TARGETS = [f"t{j}" for j in range(10)]
 EPOCH = re.compile(r"^epoch (\d+)/\d+ loss=([0-9.e+-]+)(?: val_loss=([0-9.e+-]+))? \(", re.MULTILINE)
 
 pytestmark = [pytest.mark.cli, pytest.mark.engine]
 
 
-def training_script(folder: Path) -> Path:
+def training_script(folder: Path, model: Path = LESSON) -> Path:
     script = folder / "train_lesson.py"
     made = subprocess.run(
-        [sys.executable, "-m", "nnstudio", "code", "--train", str(LESSON), "-o", str(script)],
+        [sys.executable, "-m", "nnstudio", "code", "--train", str(model), "-o", str(script)],
         capture_output=True,
         text=True,
         env={**os.environ, **QUIET_ENV},
@@ -105,7 +108,7 @@ def test_two_workers_train_the_lesson_model_from_csv_shards(tmp_path):
 def test_a_killed_worker_and_its_peer_resume_after_the_last_checkpoint(tmp_path):
     script = training_script(tmp_path)
     out = tmp_path / "trained.keras"
-    args = ["--strategy", "multi-worker", "--samples", "12000", "--epochs", "4", "-o", str(out)]
+    args = ["--strategy", "multi-worker", "--samples", "6000", "--epochs", "6", "-o", str(out)]
     logs = tmp_path / "first"
     ports = free_ports(2)
     chief = start_worker(script, args, ports, 0, logs)
@@ -114,9 +117,9 @@ def test_a_killed_worker_and_its_peer_resume_after_the_last_checkpoint(tmp_path)
         seen = []
         for line in victim.stdout:  # type: ignore[union-attr]
             seen.append(line)
-            if line.startswith("epoch 2/4"):
+            if line.startswith("epoch 2/6"):
                 break
-        assert seen and seen[-1].startswith("epoch 2/4"), "".join(seen) + stderr_tail(logs, 1)
+        assert seen and seen[-1].startswith("epoch 2/6"), "".join(seen) + stderr_tail(logs, 1)
         victim.kill()
         assert chief.wait(timeout=120) == 1
     finally:
@@ -127,6 +130,7 @@ def test_a_killed_worker_and_its_peer_resume_after_the_last_checkpoint(tmp_path)
     lost = (logs / "worker-0.err").read_text()
     assert "error: lost touch with another worker" in lost and "Traceback" not in lost
     assert not out.exists()
+    first_loss = epochs((logs / "worker-0.out").read_text())[0][1]
 
     results = run_workers(script, args, 2, tmp_path / "second")
     for index, (code, _) in enumerate(results):
@@ -135,9 +139,55 @@ def test_a_killed_worker_and_its_peer_resume_after_the_last_checkpoint(tmp_path)
         resumed = re.search(r"^resuming after epoch (\d+) from ", output, re.MULTILINE)
         assert resumed, output
         start = int(resumed.group(1))
-        assert 2 <= start < 4  # after the last epoch both had saved, never from 0
-        assert [n for n, _, _ in epochs(output)] == list(range(start + 1, 5))
+        assert 2 <= start < 6  # after the last epoch both had saved, never from 0
+        resumed_epochs = epochs(output)
+        assert [n for n, _, _ in resumed_epochs] == list(range(start + 1, 7))
+        assert resumed_epochs[0][1] < first_loss / 2  # the trained weights came back, not fresh ones
     check_lesson_model(out)
+
+
+def test_two_workers_share_one_small_csv_by_chunks_of_rows(tmp_path):
+    """Iris (150 rows, one file, text labels) for a classifier: too few files for two workers, so
+    each decodes its own chunks of rows; both must get some, or the second would run dry."""
+    project = tmp_path / "iris.nnstudio"
+    project.write_text(dumps_project(classifier()), encoding="utf-8")
+    script = training_script(tmp_path, project)
+    out = tmp_path / "iris.keras"
+    args = ["--strategy", "multi-worker", "--data", str(IRIS), "--batch-size", "8", "--epochs", "2", "-o", str(out)]
+    results = run_workers(script, args, 2, tmp_path / "logs")
+    for index, (code, _) in enumerate(results):
+        assert code == 0, stderr_tail(tmp_path / "logs", index)
+    output = results[0][1]
+    assert "120 training and 30 validation rows, shared out by chunks of 9 rows" in output
+    assert 'classes: ["setosa", "versicolor", "virginica"]' in output
+    assert re.search(r"^epoch 2/2 loss=\S+ accuracy=\S+ val_loss=\S+ val_accuracy=\S+ ", output, re.MULTILINE)
+    import keras
+
+    model = keras.saving.load_model(out)
+    assert [layer.name for layer in model.layers] == ["hidden", "norm", "drop", "species"]
+    assert model(np.zeros((3, 4), dtype="float32")).shape == (3, 3)
+
+
+def test_a_bad_cell_is_one_line_naming_file_row_and_column(tmp_path):
+    script = training_script(tmp_path)
+    data = tmp_path / "bad.csv"
+    lines = lesson_rows(40, seed=3).splitlines()
+    cells = lines[5].split(",")
+    cells[2] = "oops"
+    lines[5] = ",".join(cells)
+    data.write_text(HEADER + "\n".join(lines) + "\n")
+    run = subprocess.run(
+        [sys.executable, str(script), "--strategy", "default", "--data", str(data), "--target", *TARGETS],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **QUIET_ENV},
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert run.returncode == 1
+    last = run.stderr.strip().splitlines()[-1]
+    assert last == f"train_lesson.py: error: {data}: row 7, column 'f2' (3): expected a number, found 'oops'"
+    assert "Traceback" not in run.stderr
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_DATA and wait4's peak RSS as Linux has them")
