@@ -105,12 +105,14 @@ def slurm_resolver(port_base):
                 return resolver
         except (RuntimeError, OSError):  # no nvidia-smi (or it failed): a node without GPUs
             pass
+    if "SLURM_STEP_TASKS_PER_NODE" not in os.environ:
+        raise Problem("--cluster slurm: not inside a Slurm job step started by srun (no SLURM_STEP_TASKS_PER_NODE)")
     try:
         tasks = max(int(part.split("(")[0]) for part in os.environ["SLURM_STEP_TASKS_PER_NODE"].split(","))
         resolver = slurm(port_base=port_base, gpus_per_node=tasks, gpus_per_task=1, auto_set_gpu=False)
         spec = resolver.cluster_spec()
-    except (KeyError, RuntimeError, ValueError) as exc:
-        raise Problem(f"--cluster slurm: not inside a Slurm job step started by srun ({exc})") from None
+    except (RuntimeError, ValueError) as exc:
+        raise Problem(f"--cluster slurm: Slurm's variables do not describe a job step ({exc})") from None
     return tf.distribute.cluster_resolver.SimpleClusterResolver(
         spec, task_type=resolver.task_type, task_id=resolver.task_id, num_accelerators={"GPU": 0}
     )
