@@ -16,7 +16,7 @@ docstring, reduced by `docstring_text` to characters that cannot end it. The res
 from __future__ import annotations
 
 from nnstudio.core.codegen import literal, model_lines
-from nnstudio.core.datasets import SPARSE_LOSSES, is_classification_loss, model_shapes
+from nnstudio.core.datasets import INT_LEVELS, SPARSE_LOSSES, input_dtype, is_classification_loss, model_shapes
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.text_safety import docstring_text
 
@@ -190,11 +190,16 @@ def synthetic_data(args, split):
     def make(context, validation):
         rows = args.samples // context.num_input_pipelines
         rng = np.random.default_rng([args.seed, 1 + context.input_pipeline_id])
-        x = rng.standard_normal((rows, width)).astype("float32")
+        x = rng.standard_normal((rows, width))
         index = np.arange(rows)
         held_out = np.floor((index + 1) * split) > np.floor(index * split)
         x = x[held_out] if validation else x[~held_out]
-        hidden = np.tanh(x @ w_hidden)
+        if INPUT_DTYPE.startswith("int"):  # rounded and shifted, so that the task stays learnable
+            x = np.clip(np.rint(x * 2) + INT_LEVELS // 2, 0, INT_LEVELS - 1)
+            hidden = np.tanh((x - INT_LEVELS // 2) / 2 @ w_hidden)
+        else:
+            hidden = np.tanh(x @ w_hidden)
+        x = x.astype(INPUT_DTYPE)
         if TARGETS == "regression":
             y = (hidden @ w_out).reshape((-1, *OUTPUT_SHAPE)).astype("float32")
         else:
@@ -422,9 +427,13 @@ def csv_data(args, split, workers):
         f"{'file' if by_file else f'chunks of {chunk_rows} rows'}; statistics from {seen} training rows "
         f"in {time.perf_counter() - started:.1f} s"
     )
-    print("features normalised (z-score); feed the trained model (x - mean) / std with")
-    print(f"mean = {json.dumps([round(float(v), 7) for v in mean])}")
-    print(f"std = {json.dumps([round(float(v), 7) for v in std])}")
+    normalise = not INPUT_DTYPE.startswith("int")
+    if normalise:
+        print("features normalised (z-score); feed the trained model (x - mean) / std with")
+        print(f"mean = {json.dumps([round(float(v), 7) for v in mean])}")
+        print(f"std = {json.dumps([round(float(v), 7) for v in std])}")
+    else:
+        print(f"features fed as they are: the model's Input takes {INPUT_DTYPE} (e.g. token ids)")
     table = None
     if not numeric:
         keys = class_keys(labels)
@@ -434,7 +443,8 @@ def csv_data(args, split, workers):
         table = tf.lookup.StaticHashTable(initializer, -1)
 
     def prepare(x, y):
-        x = tf.reshape((x - mean) / std, [-1, *INPUT_SHAPE])
+        x = tf.reshape((x - mean) / std if normalise else x, [-1, *INPUT_SHAPE])
+        x = tf.cast(x, INPUT_DTYPE)
         if numeric:
             return x, tf.reshape(y, [-1, *OUTPUT_SHAPE])
         labels = table.lookup(y[:, 0])
@@ -473,7 +483,7 @@ def csv_data(args, split, workers):
     def val_fn(context):
         return make(context, "validation")
 
-    return Data(train_fn, val_fn, train_rows, val_rows), mean, std
+    return Data(train_fn, val_fn, train_rows, val_rows), *((mean, std) if normalise else (None, None))
 
 
 # ---- training ----
@@ -656,7 +666,9 @@ def training_script(spec: ModelSpec, script_name: str = "train_model.py") -> str
     head = [
         _DOCSTRING.format(name=docstring_text(spec.name), script=docstring_text(script_name)) + _IMPORTS,
         "# ---- the model, as designed in nnstudio ----",
-        f"INPUT_SHAPE = {literal(list(input_shape))}",
+        f"INPUT_SHAPE = {literal(list(input_shape))}  # an axis of varying size gets a fixed size in made-up data",
+        f"INPUT_DTYPE = {literal(input_dtype(spec))}",
+        f"INT_LEVELS = {INT_LEVELS}  # made-up integer inputs are 0 .. INT_LEVELS - 1",
         f"OUTPUT_SHAPE = {literal(list(output_shape))}",
         f'TARGETS = {literal(_targets(spec.compile.loss))}  # "regression", "sparse" (integer labels) or "classes"',
         "",
