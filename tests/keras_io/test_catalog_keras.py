@@ -92,6 +92,10 @@ def test_declared_keras_defaults_are_keras_defaults(class_name):
             assert param.keras_default is REQUIRED, param.name
         elif param.name == "dtype" and keras_default is None:
             assert param.keras_default == keras.config.floatx()
+        elif param.name.endswith("_initializer") and param.keras_default != keras_default:
+            # another of Keras's names for the same initializer (Embedding's "uniform" is RandomUniform)
+            ours, theirs = keras.initializers.get(param.keras_default), keras.initializers.get(keras_default)
+            assert (type(ours), ours.get_config()) == (type(theirs), theirs.get_config()), param.name
         else:
             expected = "linear" if keras_default is None and param.name == "activation" else keras_default
             assert param.keras_default == expected, param.name
