@@ -71,8 +71,9 @@ def recurrent_layer(draw: Any, spec: ModelSpec, fixed_length: bool, last: bool) 
     entry = {"class_name": inner_class, "name": draw(st.sampled_from(("rnn", "cell_a", inner_kind.name_stem)))}
     settings: dict[str, Any] = {"layer": {**entry, **inner_kind.stored(inner)}}
     settings["merge_mode"] = draw(st.sampled_from(("concat", "sum", "mul", "ave", *((None,) if last else ()))))
-    if draw(st.integers(0, 3)) == 0:  # an explicit backward layer of another class
-        back_class = draw(st.sampled_from(RNN_CLASSES))
+    if draw(st.integers(0, 3)) == 0:  # an explicit backward layer of another class (its states alike with return_state)
+        alike = inner_class if inner["return_state"] and inner_class == "LSTM" else None
+        back_class = alike or draw(st.sampled_from(RNN_CLASSES if not inner["return_state"] else ("GRU", "SimpleRNN")))
         back = draw(rnn_entry(back_class, inner["return_sequences"], fixed_length, last))
         back.update(
             units=inner["units"],

@@ -80,3 +80,36 @@ def test_keras_written_sequence_models_validate_and_summarise_as_keras(spec, mon
         if ours.class_name == "Bidirectional":  # Keras's forward_<name> reads back as the wrapped layer's name
             assert "forward_" + ours.get("layer")["name"] == theirs.forward_layer.name
     assert os.environ["COLUMNS"] == "80"
+
+
+def test_states_of_another_count_backwards_are_refused_where_keras_contradicts_itself():
+    """Keras declares the forward layer's states for both directions: a SimpleRNN forward and an
+    LSTM backward with return_state declare 3 outputs but give 4 when run. nnstudio refuses it."""
+    import numpy as np
+
+    from nnstudio.core.summary import analyze
+
+    forward = keras.layers.SimpleRNN(1, return_sequences=True, return_state=True)
+    backward = keras.layers.LSTM(1, return_sequences=True, return_state=True, go_backwards=True)
+    wrapper = keras.layers.Bidirectional(forward, backward_layer=backward)
+    assert len(wrapper(keras.Input((None, 1)))) == 3
+    assert len(wrapper(np.zeros((2, 3, 1), "float32"))) == 4
+
+    spec = ModelSpec()
+    spec = spec.inserted(0, spec.new_layer("Input", shape=[None, 1]))
+    entry = {"class_name": "SimpleRNN", "name": "rnn"}
+    simple, lstm = layer_type("SimpleRNN"), layer_type("LSTM")
+    layer = {
+        **entry,
+        **simple.stored({**simple.defaults(), "units": 1, "return_sequences": True, "return_state": True}),
+    }
+    back = {
+        "class_name": "LSTM",
+        "name": "back",
+        **lstm.stored(
+            {**lstm.defaults(), "units": 1, "return_sequences": True, "return_state": True, "go_backwards": True}
+        ),
+    }
+    spec = spec.inserted(1, spec.new_layer("Bidirectional", layer=layer, backward_layer=back))
+    issue = analyze(spec).issues[0]
+    assert issue.field == "backward_layer" and "as many states as the forward layer" in issue.message

@@ -14,6 +14,7 @@ from typing import Any
 from nnstudio.core.layers.base import LayerError, LayerType, Params, Sample, Shape, Variable
 from nnstudio.core.layers.nested import NestedLayer, inner_settings
 from nnstudio.core.layers.params import OptionalChoice, Param
+from nnstudio.core.layers.recurrent._rnn import STATES
 from nnstudio.core.layers.recurrent.lstm import LAYER as LSTM
 
 RECURRENT = ("LSTM", "GRU", "SimpleRNN")
@@ -57,7 +58,7 @@ def output_shapes(params: Params, inputs: Sequence[Shape]) -> list[Shape]:
     main, states = outputs[0], outputs[1:]
     mode = params["merge_mode"]
     merged: list[Shape] = [main, main] if mode is None else [main[:-1] + (2 * main[-1],) if mode == "concat" else main]
-    return merged + states + backward_outputs[1:]
+    return merged + states + states  # Keras declares the forward layer's states for both directions
 
 
 def variables(params: Params, inputs: Sequence[Shape]) -> list[Variable]:
@@ -89,6 +90,16 @@ def validate(params: Params) -> list[tuple[str | None, str]]:
                 "Forward layer and backward layer should have different `go_backwards` value. Received: "
                 f"forward_layer.go_backwards={forward.get('go_backwards')}, "
                 f"backward_layer.go_backwards={backward.get('go_backwards')}",
+            )
+        )
+    states = (STATES.get(forward.get("class_name"), 1), STATES.get(backward.get("class_name"), 1))
+    if forward.get("return_state") and states[0] != states[1]:
+        problems.append(
+            (
+                "backward_layer",
+                f"with return_state the backward layer must keep as many states as the forward layer: Keras declares "
+                f"the forward layer's twice, but a {backward.get('class_name')} returns {states[1]}. "
+                f"Received: {forward.get('class_name')} forward, {backward.get('class_name')} backward",
             )
         )
     for key in _SAME:
