@@ -501,10 +501,58 @@ def parse_keras_config(data: bytes, where: str = CONFIG_MEMBER) -> ModelSpec:
     layers = []
     if not (isinstance(entries[0], dict) and entries[0].get("class_name") == "InputLayer"):
         layers.append(_input_from_build_shape(config.get("build_input_shape"), where))
+    # (spec index, JSON path, shape): every shape Keras would build a layer or the model with
+    build_shapes: list[tuple[int, str, Any]] = [(0, "$.config.build_input_shape", config.get("build_input_shape"))]
     for i, entry in enumerate(entries):
         layers.append(_parse_layer(entry, f"$.config.layers[{i}]", where))
+        if isinstance(entry.get("build_config"), dict):
+            path = f"$.config.layers[{i}].build_config.input_shape"
+            build_shapes.append((len(layers) - 1, path, entry["build_config"].get("input_shape")))
+    if "build_config" in document:
+        _check_build_config(document["build_config"], "$.build_config", where)
+        build_shapes.append((0, "$.build_config.input_shape", document["build_config"].get("input_shape")))
     compile_spec = _parse_compile(document.get("compile_config"), "$.compile_config", where)
-    return ModelSpec(name=name, layers=tuple(layers), compile=compile_spec)
+    spec = ModelSpec(name=name, layers=tuple(layers), compile=compile_spec)
+    _check_build_shapes(spec, build_shapes, where)
+    return spec
+
+
+def _check_build_shapes(spec: ModelSpec, declared: list[tuple[int, str, Any]], where: str) -> None:
+    """Refuse build shapes that disagree with the shapes nnstudio infers.
+
+    Keras builds a layer with its `build_config.input_shape` (and the model with its own) before
+    it loads a single weight, so a Dense whose build_config claims 500,000 inputs would allocate
+    for them whatever the model feeds it: the parameter budget holds only if the two agree.
+    """
+    summary = analyze(spec)
+    if summary.input_shape is None:
+        return  # no usable Input: the model is refused by its analysis
+    inputs: dict[int, Any] = {0: summary.input_shape}  # spec index -> the shape the layer receives
+    previous: Any = summary.input_shape
+    for row in summary.rows:
+        inputs[row.index] = previous
+        previous = row.output_shape
+    for index, path, shape in declared:
+        expected = inputs.get(index)
+        if shape is None or expected is None:
+            continue  # no build shape (Keras builds from the model's input), or a layer the analysis refuses
+        if not _same_shape(shape, [None, *expected]):
+            name = spec.layers[index].name if index else spec.name
+            raise ArchiveError(
+                f"{name}: the stored build shape {_short(shape)} disagrees with the input shape "
+                f"{_short((None, *expected))} the model gives it",
+                f"{where} {path}",
+            )
+
+
+def _same_shape(shape: Any, expected: list[Any]) -> bool:
+    """`shape` is `expected` exactly: a list of the same ints (no floats, no booleans) and None."""
+    if not isinstance(shape, list) or len(shape) != len(expected):
+        return False
+    return all(
+        (a is None and b is None) or (type(a) is int and type(b) is int and a == b)
+        for a, b in zip(shape, expected, strict=True)
+    )
 
 
 def _input_from_build_shape(shape: Any, where: str) -> LayerSpec:

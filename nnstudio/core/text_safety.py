@@ -41,6 +41,11 @@ def terminal_text(text: str, limit: int | None = None) -> str:
     return safe if limit is None else cut(safe, limit)
 
 
+def one_line(text: str, limit: int = 300) -> str:
+    """`text` (an error may span many lines, or dump a whole config) as one short, escaped line."""
+    return terminal_text(" ".join(str(text).split()), limit)
+
+
 def python_string(text: str) -> str:
     """A double-quoted Python string literal whose value is exactly `text`.
 
