@@ -33,10 +33,21 @@ from nnstudio.core.compile_options import (
     loss_defaults,
     optimizer_defaults,
 )
-from nnstudio.core.json_depth import exceeds_depth
+from nnstudio.core.file_values import (
+    MAX_METRICS,
+    as_float_where_keras_expects_one,
+    is_finite_number,
+    metrics_problem,
+    name_problem,
+    shown,
+    value_problem,
+)
+from nnstudio.core.json_depth import json_shape
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 from nnstudio.core.summary import analyze
-from nnstudio.core.validation import DEFAULT_PARAM_BUDGET
+from nnstudio.core.text_safety import terminal_text
+from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, MAX_RANK
+from nnstudio.core.zip_precheck import ZipDirectoryError, directory_size
 
 CONFIG_MEMBER = "config.json"
 METADATA_MEMBER = "metadata.json"
@@ -45,6 +56,7 @@ ASSETS_PREFIX = "assets/"
 
 MAX_ARCHIVE_BYTES = 4 * 1024**3
 MAX_MEMBERS = 64
+MAX_DIRECTORY_BYTES = 64 * 1024  # 64 members with long names and extra fields fit several times
 MAX_CONFIG_BYTES = 8 * 1024**2
 MAX_METADATA_BYTES = 64 * 1024
 MAX_WEIGHTS_BYTES = 2 * 1024**3
@@ -52,6 +64,7 @@ MAX_ASSETS_BYTES = 16 * 1024**2
 MAX_COMPRESSION_RATIO = 200  # applies to members larger than RATIO_FLOOR_BYTES
 RATIO_FLOOR_BYTES = 1024**2
 MAX_JSON_DEPTH = 32
+MAX_JSON_CONTAINERS = 250_000  # 10,000 layers of Keras's config need at most about 180,000
 MAX_NAME_CHARS = 256
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -91,9 +104,10 @@ class ArchiveError(ValueError):
         return f"{self.message} ({self.where})" if self.where else self.message
 
 
-def _printable(text: str) -> str:
-    """`text` with line breaks and other control characters replaced, so a message stays one line."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
+def _printable(text: str, limit: int = 600) -> str:
+    """`text` with line breaks and other control characters escaped (`\\x1b`) and cut to `limit`
+    characters, so a message stays one harmless line."""
+    return terminal_text(text, limit)
 
 
 # -- the zip container -----------------------------------------------------------------------
@@ -101,8 +115,7 @@ def _printable(text: str) -> str:
 
 def _short(value: Any, limit: int = 60) -> str:
     """`repr(value)` cut to `limit` characters, safe for a one-line message."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shown(value, limit)
 
 
 def first_line(error: BaseException) -> str:
@@ -180,26 +193,55 @@ def open_archive(path: str | Path) -> Iterator[zipfile.ZipFile]:
     if not head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
         raise ArchiveError("not a .keras file: it is not a zip archive", where)
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, struct.error) as exc:
-        raise ArchiveError(f"truncated or damaged zip archive: {first_line(exc)}", where) from None
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise ArchiveError(f"the archive holds {len(infos):,} members; the limit is {MAX_MEMBERS}", where)
-        seen: set[str] = set()
-        assets = 0
-        for info in infos:
-            _check_member_name(info, where)
-            if info.filename in seen:
-                raise ArchiveError(f"archive member {info.filename!r} appears twice", where)
-            seen.add(info.filename)
-            _check_member_size(info, where)
-            if info.filename.startswith(ASSETS_PREFIX):
-                assets += info.file_size
-        if assets > MAX_ASSETS_BYTES:
-            raise ArchiveError(f"the assets take {assets:,} bytes; the limit is {MAX_ASSETS_BYTES:,}", where)
-        yield archive
+        handle = path.open("rb")
+    except OSError as exc:
+        raise ArchiveError(f"cannot read file: {exc.strerror or exc}", where) from None
+    with handle:
+        _check_directory_size(handle, size, where)  # before zipfile parses the whole directory
+        try:
+            archive = zipfile.ZipFile(handle)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, struct.error) as exc:
+            raise ArchiveError(f"truncated or damaged zip archive: {first_line(exc)}", where) from None
+        with archive:
+            yield _checked_members(archive, where)
+
+
+def _check_directory_size(handle: IO[bytes], size: int, where: str) -> None:
+    """Refuse, from the zip's end records alone, a central directory with more than MAX_MEMBERS
+    entries or more than MAX_DIRECTORY_BYTES bytes."""
+    try:
+        entries, directory = directory_size(handle, size)
+    except ZipDirectoryError as exc:
+        raise ArchiveError(f"truncated or damaged zip archive: {exc}", where) from None
+    except (OSError, struct.error) as exc:
+        raise ArchiveError(f"cannot read file: {first_line(exc)}", where) from None
+    if entries > MAX_MEMBERS:
+        raise ArchiveError(f"the archive holds {entries:,} members; the limit is {MAX_MEMBERS}", where)
+    if directory > MAX_DIRECTORY_BYTES:
+        raise ArchiveError(
+            f"the archive's directory takes {directory:,} bytes; the limit is {MAX_DIRECTORY_BYTES:,}", where
+        )
+    handle.seek(0)
+
+
+def _checked_members(archive: zipfile.ZipFile, where: str) -> zipfile.ZipFile:
+    """`archive` after every member's name, size and compression passed the checks."""
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise ArchiveError(f"the archive holds {len(infos):,} members; the limit is {MAX_MEMBERS}", where)
+    seen: set[str] = set()
+    assets = 0
+    for info in infos:
+        _check_member_name(info, where)
+        if info.filename in seen:
+            raise ArchiveError(f"archive member {_short(info.filename)} appears twice", where)
+        seen.add(info.filename)
+        _check_member_size(info, where)
+        if info.filename.startswith(ASSETS_PREFIX):
+            assets += info.file_size
+    if assets > MAX_ASSETS_BYTES:
+        raise ArchiveError(f"the assets take {assets:,} bytes; the limit is {MAX_ASSETS_BYTES:,}", where)
+    return archive
 
 
 def copy_member(archive: zipfile.ZipFile, name: str, out: IO[bytes], where: str) -> int:
@@ -256,8 +298,16 @@ def _parse_json(data: bytes, where: str) -> Any:
             result[key] = value
         return result
 
+    def finite_float(number: str) -> float:
+        value = float(number)
+        if not math.isfinite(value):  # 1e400 would be infinity
+            raise ArchiveError(f"{number[:40]} is not a number a model can use", where)
+        return value
+
     try:
-        return json.loads(text, parse_constant=refuse_constant, object_pairs_hook=no_duplicates)
+        return json.loads(
+            text, parse_constant=refuse_constant, parse_float=finite_float, object_pairs_hook=no_duplicates
+        )
     except json.JSONDecodeError as exc:
         raise ArchiveError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", where) from None
     except ArchiveError:
@@ -267,49 +317,100 @@ def _parse_json(data: bytes, where: str) -> Any:
 
 
 def _check_depth(text: str, where: str) -> None:
-    """Refuse JSON nested deeper than MAX_JSON_DEPTH, before the parser recurses into it."""
-    if exceeds_depth(text, MAX_JSON_DEPTH):
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH (before the parser recurses into it) or holding
+    more than MAX_JSON_CONTAINERS arrays and objects (each is walked and checked)."""
+    depth, containers = json_shape(text)
+    if depth > MAX_JSON_DEPTH:
         raise ArchiveError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", where)
+    if containers > MAX_JSON_CONTAINERS:
+        raise ArchiveError(
+            f"the JSON holds {containers:,} arrays and objects; the limit is {MAX_JSON_CONTAINERS:,}", where
+        )
 
 
-def _walk(value: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every object in a JSON tree, with its JSON path."""
-    if isinstance(value, dict):
-        yield path, value
-        for key, item in value.items():
-            yield from _walk(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _walk(item, f"{path}[{i}]")
+class JsonPath:
+    """Where an object sits in a JSON tree, kept as a link to its parent: making one costs nothing
+    whatever its keys' lengths, and the text (`$.config.layers[2]`, long keys cut) is built only
+    when a message needs it. Rebuilding the text for every object made the walk quadratic."""
+
+    __slots__ = ("parent", "step")
+
+    def __init__(self, parent: JsonPath | None, step: str | int | None) -> None:
+        self.parent = parent
+        self.step = step
+
+    def steps(self) -> list[str | int]:
+        steps: list[str | int] = []
+        node: JsonPath | None = self
+        while node is not None and node.parent is not None:
+            steps.append(node.step)  # type: ignore[arg-type]
+            node = node.parent
+        return steps[::-1]
+
+    def __str__(self) -> str:
+        parts = ["$"]
+        for step in self.steps():
+            parts.append(f"[{step}]" if isinstance(step, int) else f".{path_key(step)}")
+        return "".join(parts)
+
+
+ROOT = JsonPath(None, None)
+
+
+def path_key(key: Any) -> str:
+    """A key as it may appear in a JSON path of a message: escaped and cut to 40 characters."""
+    return terminal_text(str(key), 40)
+
+
+def _walk(document: Any) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
+    """Every object in a JSON tree with its path, in document order; linear in the tree's size."""
+    stack: list[tuple[JsonPath, Any]] = [(ROOT, document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            yield path, value
+            stack.extend(
+                (JsonPath(path, key), item) for key, item in reversed(value.items()) if isinstance(item, (dict, list))
+            )
+        elif isinstance(value, list):
+            stack.extend(
+                (JsonPath(path, i), item)
+                for i, item in reversed(list(enumerate(value)))
+                if isinstance(item, (dict, list))
+            )
 
 
 def _screen(document: Any, where: str) -> None:
     """Refuse, anywhere in the config, objects that name code or modules outside Keras."""
-    for path, obj in _walk(document, "$"):
-        here = f"{where} {path}"
+    for path, obj in _walk(document):
         if _is_builtin_function_reference(path, obj):
             continue
         module = obj.get("module")
         class_name = obj.get("class_name")
         if "module" in obj and not (isinstance(module, str) and (module == "keras" or module.startswith("keras."))):
-            raise ArchiveError(f"the config names the module {_short(module)}; only Keras's own are allowed", here)
+            raise ArchiveError(
+                f"the config names the module {_short(module)}; only Keras's own are allowed", f"{where} {path}"
+            )
         if "class_name" in obj:
             if not isinstance(class_name, str):
-                raise ArchiveError(f"class_name must be a string. Received: {_short(class_name)}", here)
+                raise ArchiveError(f"class_name must be a string. Received: {_short(class_name)}", f"{where} {path}")
             label = _label(obj)
             if class_name in _REFUSED_CLASSES:
-                raise ArchiveError(f"{label}{_REFUSED_CLASSES[class_name]}", here)
+                raise ArchiveError(f"{label}{_REFUSED_CLASSES[class_name]}", f"{where} {path}")
             if class_name.startswith("__"):
-                raise ArchiveError(f"{label}serialized Python objects ({class_name}) are refused", here)
+                raise ArchiveError(
+                    f"{label}serialized Python objects ({_short(class_name)}) are refused", f"{where} {path}"
+                )
         if "registered_name" in obj:
             registered = obj["registered_name"]
             if registered is not None and registered != class_name:
                 raise ArchiveError(
-                    f"{_label(obj)}{_short(registered)} is a registered custom object, not Keras's own", here
+                    f"{_label(obj)}{_short(registered)} is a registered custom object, not Keras's own",
+                    f"{where} {path}",
                 )
 
 
-def _is_builtin_function_reference(path: str, obj: dict[str, Any]) -> bool:
+def _is_builtin_function_reference(path: JsonPath, obj: dict[str, Any]) -> bool:
     """Keras's way of naming one of its own loss or metric functions, e.g. `compile(loss=keras.losses.huber)`.
 
     Keras writes `{"module": "builtins", "class_name": "function", "config": "huber"}`; only a
@@ -320,9 +421,10 @@ def _is_builtin_function_reference(path: str, obj: dict[str, Any]) -> bool:
     if set(obj) - {"module", "class_name", "config", "registered_name"} or obj.get("registered_name") not in (None, "function"):
         return False
     name = obj.get("config")
-    if path == "$.compile_config.loss":
+    steps = path.steps()
+    if steps == ["compile_config", "loss"]:
         return isinstance(name, str) and _LOSS_ALIASES.get(name, name) in LOSSES
-    if re.fullmatch(r"\$\.compile_config\.metrics\[\d+\]", path):
+    if len(steps) == 3 and steps[:2] == ["compile_config", "metrics"] and isinstance(steps[2], int):
         return isinstance(name, str) and _METRIC_ALIASES.get(name, name) in METRICS
     return False
 
@@ -564,8 +666,10 @@ def _input_from_build_shape(shape: Any, where: str) -> LayerSpec:
 
 
 def _sample_shape(batch_shape: Any, key: str, here: str) -> list[Any]:
-    if not isinstance(batch_shape, list) or len(batch_shape) < 2 or len(batch_shape) > 9:
-        raise ArchiveError(f"{key} must be a list of 2 to 9 entries. Received: {_short(batch_shape)}", here)
+    if not isinstance(batch_shape, list) or len(batch_shape) < 2 or len(batch_shape) > MAX_RANK + 1:
+        raise ArchiveError(
+            f"{key} must be a list of 2 to {MAX_RANK + 1} entries. Received: {_short(batch_shape)}", here
+        )
     if batch_shape[0] is not None:
         raise ArchiveError(f"a fixed batch size is not supported. Received: {key}={_short(batch_shape)}", here)
     if any(d is None for d in batch_shape[1:]):
@@ -594,7 +698,7 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
     params: dict[str, Any] = {}
     allowed = {**_COMMON, **_EXTRA_KEYS[keras_class]}
     for key, value in config.items():
-        key_here = f"{where} {path}.config.{key}"
+        key_here = f"{where} {path}.config.{path_key(key)}"
         if key == "name":
             continue
         if key in _CATALOG_KEYS[keras_class]:
@@ -628,8 +732,9 @@ def _catalog_value(keras_class: str, key: str, value: Any, name: str, here: str)
         return snake
     if not _is_plain(value):
         raise ArchiveError(f"{name}: {key} must be a plain value. Received: {key}={_short(value)}", here)
-    if isinstance(value, str) and len(value) > 256:
-        raise ArchiveError(f"{name}: {key} is a text longer than 256 characters", here)
+    problem = value_problem(value)  # the project reader's rule: what one reads, the other reads back
+    if problem:
+        raise ArchiveError(f"{name}: {key}: {problem}", here)
     return value
 
 
@@ -657,8 +762,9 @@ def _check_build_config(value: Any, path: str, where: str) -> None:
 
 
 def _check_name(name: Any, path: str, where: str) -> None:
-    if not isinstance(name, str) or not name or len(name) > 128 or not name.isprintable():
-        raise ArchiveError(f"a name must be a printable text of 1 to 128 characters. Received: {_short(name)}", f"{where} {path}")
+    problem = name_problem(name)
+    if problem:
+        raise ArchiveError(problem, f"{where} {path}")
 
 
 def _expect_object(value: Any, path: str, where: str) -> None:
@@ -669,7 +775,7 @@ def _expect_object(value: Any, path: str, where: str) -> None:
 def _only_keys(obj: dict[str, Any], allowed: set[str], path: str, where: str) -> None:
     for key in obj:
         if key not in allowed:
-            raise ArchiveError(f"unexpected key {_short(key)}", f"{where} {path}.{key}")
+            raise ArchiveError(f"unexpected key {_short(key)}", f"{where} {path}.{path_key(key)}")
 
 
 # -- compile_config --------------------------------------------------------------------------
@@ -705,10 +811,15 @@ def _parse_compile(config: Any, path: str, where: str) -> CompileSpec:
         metrics = []
     if not isinstance(metrics, list):
         raise ArchiveError("compile: metrics must be a list", f"{where} {path}.metrics")
+    if len(metrics) > MAX_METRICS:
+        raise ArchiveError(f"compile: {metrics_problem(metrics)}", f"{where} {path}.metrics")
     names = tuple(
         _named(m, "keras.metrics", _METRIC_ALIASES, METRICS, "metric", f"{path}.metrics[{i}]", where)
         for i, m in enumerate(metrics)
     )
+    problem = metrics_problem(list(names))
+    if problem:
+        raise ArchiveError(f"compile: {problem}", f"{where} {path}.metrics")
     return CompileSpec(
         loss=loss,
         optimizer=optimizer,
@@ -733,7 +844,9 @@ def _parse_optimizer(value: Any, path: str, where: str) -> tuple[str, float | No
     _expect_object(config, f"{path}.config", where)
     for key, item in config.items():
         if key != "learning_rate" and not _is_plain(item):
-            raise ArchiveError(f"compile: optimizer setting {_short(key)} must be a plain value", f"{here}.config.{key}")
+            raise ArchiveError(
+                f"compile: optimizer setting {_short(key)} must be a plain value", f"{here}.config.{path_key(key)}"
+            )
     name = _OPTIMIZER_CLASSES[value["class_name"]]
     options = _options(
         config, optimizer_defaults(name), IGNORED_OPTIMIZER_KEYS, f"optimizer {value['class_name']}", f"{here}.config"
@@ -743,7 +856,7 @@ def _parse_optimizer(value: Any, path: str, where: str) -> tuple[str, float | No
         return name, None, options
     if isinstance(lr, dict):
         raise ArchiveError("compile: learning-rate schedules are not supported", f"{here}.config.learning_rate")
-    if not _is_number(lr) or not math.isfinite(lr) or lr <= 0:
+    if not is_finite_number(lr) or lr <= 0:
         raise ArchiveError(
             f"compile: learning_rate must be a positive number. Received: learning_rate={_short(lr)}",
             f"{here}.config.learning_rate",
@@ -769,11 +882,17 @@ def _options(config: dict[str, Any], defaults: dict[str, Any], ignored: frozense
         if key in ignored or (key not in defaults and (item is None or item is False)):
             continue
         if key not in defaults:
-            raise ArchiveError(f"compile: {what} has no setting {_short(key)} that nnstudio knows", f"{here}.{key}")
+            raise ArchiveError(
+                f"compile: {what} has no setting {_short(key)} that nnstudio knows", f"{here}.{path_key(key)}"
+            )
         if not _is_plain(item):
-            raise ArchiveError(f"compile: {what} setting {_short(key)} must be a plain value", f"{here}.{key}")
-        if isinstance(item, str) and len(item) > 256:
-            raise ArchiveError(f"compile: {what} setting {_short(key)} is a text longer than 256 characters", f"{here}.{key}")
+            raise ArchiveError(
+                f"compile: {what} setting {_short(key)} must be a plain value", f"{here}.{path_key(key)}"
+            )
+        problem = value_problem(item)  # the project reader's rule, so the saved project reads back
+        if problem:
+            raise ArchiveError(f"compile: {what} setting {_short(key)}: {problem}", f"{here}.{key}")
+        item = as_float_where_keras_expects_one(item, defaults[key])
         if not is_default(item, defaults[key]):
             kept[key] = item
     return freeze(kept)

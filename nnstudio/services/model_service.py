@@ -433,7 +433,11 @@ class _EngineWorker(QObject):
             self._start_engine(RESTARTING, DIED_MESSAGE)
 
 
-_BUSY_TEXT = {"build": "Building with Keras…", "export": "Exporting…", "load_keras": "Loading the file with Keras…"}
+_BUSY_TEXT = {
+    "build": "Building with Keras…",
+    "export": "Exporting…",
+    "load_keras": "Loading the file's weights…",
+}
 _WHAT = {"build": "build", "export": "export", "load_keras": "file load"}
 
 

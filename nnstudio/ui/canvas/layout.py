@@ -37,6 +37,9 @@ WINDOW_MARGIN = 0.25  # fraction of the view height laid out above and below the
 BASE_ELEMENTS = kernel_sums.BASE_ELEMENTS  # a kernel's stored base level has at most about this many blocks
 KRON_LIMIT = 16_000_000  # a Dense on rows is drawn block-diagonal up to this many values
 STAGE_KINDS = ("Dropout", "BatchNormalization", "LayerNormalization", "Activation")
+# A column of more neurons than this is drawn as a box with its count: neuron indices are int64 and
+# scene positions float64 (a zero-parameter model can have 10**48 outputs, and Keras builds it).
+MAX_DRAWN_NEURONS = 2**48
 REGROUP_KINDS = ("Flatten", "Reshape")
 
 # Edge bins: sign class (positive, negative, mixed) x magnitude bin.
@@ -188,6 +191,11 @@ class KernelPyramid:
         sample = k[np.linspace(0, k.shape[0] - 1, rows).astype(np.int64)].reshape(-1)[:262_144]
         return quartiles(np.abs(sample))
 
+    @cached_property
+    def has_non_finite(self) -> bool:
+        """Whether the kernel holds NaN or infinite weights (a file's may): its block sums say so."""
+        return not bool(np.isfinite(self.levels[self.base][0]).all())
+
     def level(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Stored block sums at level k >= base (2**k x 2**k blocks)."""
         if k in self.levels:
@@ -232,7 +240,10 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
         first = spec.layers[0]
         shape = summary.input_shape
         detail = f"{_count(shape)} inputs" + (f" · {_shape_text(shape)}" if shape and len(shape) > 1 else "")
-        columns.append(Column(0, first.name, first.class_name, "input", shape, x, detail=detail))
+        kind = "input"
+        if not _drawable(shape):
+            kind, shape, detail = "unknown", None, f"{detail} · too many to draw"
+        columns.append(Column(0, first.name, first.class_name, kind, shape, x, detail=detail))
     for row in summary.rows:
         layer = spec.layers[row.index]
         cls = row.class_name
@@ -269,6 +280,8 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
             detail = cls
         if row.error or shape is None:
             kind, shape = "unknown", None
+        elif not _drawable(shape):
+            kind, shape, detail = "unknown", None, f"{detail} · {_count(shape)} neurons, too many to draw"
         col = Column(row.index, row.name, cls, kind, shape, x, activation, detail, row.error)
         columns.append(col)
         if prev is None or prev.shape is None or col.shape is None:
@@ -279,6 +292,10 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
         elif prev.n == col.n:
             links.append(Link(len(columns) - 2, len(columns) - 1, "identity", row.name))
     return columns, links
+
+
+def _drawable(shape) -> bool:
+    return shape is None or math.prod(shape) <= MAX_DRAWN_NEURONS
 
 
 def _count(shape) -> str:
