@@ -86,7 +86,7 @@ def run_train(args: argparse.Namespace) -> int:
     except DatasetError as exc:
         raise CommandError(str(exc), args.data) from None
     print(
-        f"data: {config.describe()}: {len(data.x)} training and "
+        f"data: {terminal_text(config.describe())}: {len(data.x)} training and "
         f"{0 if data.x_val is None else len(data.x_val)} validation samples",
         flush=True,
     )

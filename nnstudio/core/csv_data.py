@@ -175,6 +175,13 @@ def _read_rows(path: str, handle: Any, dialect: Any, lines: int) -> CsvTable:
             cells = [c.strip() for c in row]
             if not any(cells):
                 continue
+            if max(map(len, cells)) > MAX_CELL_CHARS:
+                i, cell = next((i, c) for i, c in enumerate(cells) if len(c) > MAX_CELL_CHARS)
+                raise CsvError(
+                    f"row {number}, column {i + 1}: a cell of {len(cell):,} characters (limit {MAX_CELL_CHARS:,})",
+                    path,
+                    row=number,
+                )
             if header is None:
                 header, has_header = _header(path, cells, lines)
                 if has_header:
@@ -186,13 +193,6 @@ def _read_rows(path: str, handle: Any, dialect: Any, lines: int) -> CsvTable:
                     path,
                     row=number,
                 )
-            for i, cell in enumerate(cells):
-                if len(cell) > MAX_CELL_CHARS:
-                    raise CsvError(
-                        f"row {number}, column {i + 1}: a cell of {len(cell):,} characters (limit {MAX_CELL_CHARS:,})",
-                        path,
-                        row=number,
-                    )
             body.append(tuple(cells))
             numbers.append(number)
     except csv.Error as exc:

@@ -457,7 +457,7 @@ def _is_number(value: Any) -> bool:
 
 
 def _is_seed(value: Any) -> bool:
-    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and is_finite_number(value))
 
 
 def _is_last_axis(value: Any) -> bool:

@@ -246,3 +246,35 @@ def test_initializers_do_not_run_for_layers_whose_weights_are_given(tmp_path, mo
     assert calls == [(5, 4)]
     kernel = misfit.layers[0].get_weights()[0]
     assert np.allclose(kernel.T @ kernel, np.eye(4), atol=1e-5)  # orthogonal columns, not zeros
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize(
+    "spec",
+    [
+        make("a model ✓ (v2) — «ok»", [("Input", "x", {"shape": [3]}), ("Dense", "d", {"units": 2})]),
+        make("eight_axes", [("Input", "x", {"shape": [2] * 8}), ("Dense", "d", {"units": 2})]),
+        make(
+            "options",
+            [("Input", "x", {"shape": [3]}), ("Dense", "d", {"units": 2})],
+            CompileSpec("binary_crossentropy", "sgd", 0.05, ("auc",), {"momentum": 0.5}, {"label_smoothing": 0.1}),
+        ),
+    ],
+)
+def test_what_nnstudio_exports_its_own_reader_reads_back(tmp_path, spec):
+    """Round trips for everything nnstudio writes: an export, and the project saved from it."""
+    from nnstudio.core.keras_archive import read_keras_config
+    from nnstudio.core.project import dumps_project, loads_project
+    from nnstudio.core.summary import analyze
+    from nnstudio.core.weights_check import check_keras_weights
+
+    assert analyze(spec).ok
+    path = tmp_path / "m.keras"
+    export_keras(spec, path)
+    again = read_keras_config(path)
+    check_keras_weights(path, again)
+    assert again.name == spec.name and again.layers[1:] == spec.layers[1:]
+    assert again.layers[0].get("shape") == spec.layers[0].get("shape")
+    assert again.compile.optimizer_kwargs() == spec.compile.optimizer_kwargs()
+    assert again.compile.loss_kwargs() == spec.compile.loss_kwargs()
+    assert loads_project(dumps_project(again))[0] == again
