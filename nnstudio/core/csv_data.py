@@ -33,7 +33,7 @@ IRIS_PATH = RESOURCES / "iris.csv"
 # Caps checked before anything is parsed, so any file is read, or refused, in bounded time and memory.
 MAX_BYTES = 32 * 1024 * 1024
 MAX_COLUMNS = 10_000
-MAX_CELLS = 2_000_000  # lines x columns
+MAX_CELLS = 1_000_000  # lines x columns
 MAX_CELL_CHARS = 1_000
 SNIFF_CHARS = 4096
 
@@ -171,10 +171,11 @@ def _read_rows(path: str, handle: Any, dialect: Any, lines: int) -> CsvTable:
     header: tuple[str, ...] | None = None
     has_header = True
     try:
-        for number, row in enumerate(reader, start=1):
-            cells = [c.strip() for c in row]
-            if not any(cells):
-                continue
+        for number, cells in enumerate(reader, start=1):
+            if not "".join(cells).strip():
+                continue  # an empty line, or one of blank cells
+            if header is None:
+                cells = [c.strip() for c in cells]  # the header's names; data cells are stripped when read
             if max(map(len, cells)) > MAX_CELL_CHARS:
                 i, cell = next((i, c) for i, c in enumerate(cells) if len(c) > MAX_CELL_CHARS)
                 raise CsvError(
@@ -221,10 +222,25 @@ def _header(path: str, first: list[str], lines: int) -> tuple[tuple[str, ...], b
 
 
 def numeric_column(table: CsvTable, index: int) -> np.ndarray:
-    """A column as float64; a missing or non-numeric cell raises CsvError naming row and column."""
-    values = np.empty(len(table.rows), dtype=np.float64)
-    for i, row in enumerate(table.rows):
-        cell = row[index]
+    """A column as float64; a missing or non-numeric cell raises CsvError naming row and column.
+
+    The column is converted in one pass; only a column that fails, or holds NaN or infinity, is
+    gone through again cell by cell for the message that names the cell.
+    """
+    try:
+        values = np.fromiter(map(float, (row[index] for row in table.rows)), np.float64, len(table.rows))
+    except ValueError:  # float() takes the surrounding spaces, and refuses anything but a number
+        values = None
+    if values is None or not np.isfinite(values).all():
+        return _numeric_cells(table, index, 0, len(table.rows))  # raises, naming the cell
+    return values
+
+
+def _numeric_cells(table: CsvTable, index: int, start: int, end: int) -> np.ndarray:
+    """Rows `start` to `end` of a column converted cell by cell; CsvError at the first bad cell."""
+    values = np.empty(end - start, dtype=np.float64)
+    for i, row in enumerate(table.rows[start:end], start=start):
+        cell = row[index].strip()
         number = table.row_numbers[i]
         if cell == "" or cell.lower() in ("na", "nan", "null", "none", "?"):
             raise CsvError(
@@ -249,7 +265,7 @@ def numeric_column(table: CsvTable, index: int) -> np.ndarray:
                 row=number,
                 column=table.header[index],
             )
-        values[i] = value
+        values[i - start] = value
     return values
 
 
@@ -314,7 +330,7 @@ def _numeric(table: CsvTable, index: int) -> bool:
 
 
 def _class_targets(table: CsvTable, index: int, output_units: int | None, loss: str):
-    cells = [row[index] for row in table.rows]
+    cells = [row[index].strip() for row in table.rows]
     for i, cell in enumerate(cells):
         if cell == "":
             number = table.row_numbers[i]
