@@ -6,49 +6,27 @@ Only arguments that differ from Keras's own defaults are written; required ones 
 from __future__ import annotations
 
 import keyword
-import math
 import re
 from typing import Any
 
-from nnstudio.core.catalog import LAYER_TYPES, OPTIMIZERS, layer_type
+from nnstudio.core.catalog import OPTIMIZERS
 from nnstudio.core.compile_options import LOSS_CLASSES, OPTIMIZER_CLASSES
+from nnstudio.core.layers.registry import layer_type, layer_types
+from nnstudio.core.pysource import literal
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 from nnstudio.core.text_safety import cut, docstring_text, python_string
 
-# Keras's defaults for the catalog parameters that Keras does not require.
-KERAS_DEFAULTS: dict[str, dict[str, Any]] = {
-    "Dense": {"activation": "linear", "use_bias": True, "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros"},
-    "BatchNormalization": {"momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True},
-    "LayerNormalization": {"epsilon": 0.001, "center": True, "scale": True},
-}
-
-# Required arguments that read best without their keyword.
-POSITIONAL: dict[str, str] = {"Dense": "units", "Activation": "activation", "Dropout": "rate", "Reshape": "target_shape"}
-
 _KEYWORD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-
-def literal(value: Any) -> str:
-    """A Python literal for `value`, safe by construction: it evaluates to `value` and nothing else.
-
-    Strings are double-quoted with every quote, backslash and non-printable character escaped (no
-    text from a file can end its string); lists and tuples become tuples (shapes); numbers that are
-    not finite become `float("inf")` / `float("nan")`. Anything but JSON's value types is refused.
-    """
-    if isinstance(value, str):
-        return python_string(value)
-    if value is None or isinstance(value, bool):
-        return repr(value)
-    if isinstance(value, int):
-        return int.__repr__(value)
-    if isinstance(value, float):
-        return float.__repr__(value) if math.isfinite(value) else f'float("{float.__repr__(value)}")'
-    if isinstance(value, (list, tuple)):
-        items = [literal(v) for v in value]
-        return "(" + items[0] + ",)" if len(items) == 1 else "(" + ", ".join(items) + ")"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"no Python literal for a {type(value).__name__}")
+__all__ = [
+    "keyword_name",
+    "layer_arguments",
+    "layer_call",
+    "literal",
+    "loss_expression",
+    "optimizer_expression",
+    "python_script",
+]
 
 
 def keyword_name(key: str) -> str:
@@ -60,24 +38,23 @@ def keyword_name(key: str) -> str:
 
 def layer_arguments(layer: LayerSpec) -> list[str]:
     """The argument list of `layer`'s constructor: required ones, then non-default ones, then the name."""
-    defaults = KERAS_DEFAULTS.get(layer.class_name, {})
-    positional = POSITIONAL.get(layer.class_name)
     args: list[str] = []
     for param in layer_type(layer.class_name).params:
         value = layer.get(param.name)
-        if param.name in defaults and value == defaults[param.name] and type(value) is type(defaults[param.name]):
+        if param.is_keras_default(value):
             continue
-        args.append(literal(value) if param.name == positional else f"{keyword_name(param.name)}={literal(value)}")
+        source = param.kind.to_source(value)
+        args.append(source if param.positional else f"{keyword_name(param.name)}={source}")
     args.append(f"name={literal(layer.name)}")
     return args
 
 
 def layer_call(layer: LayerSpec) -> str:
     """`keras.layers.Dense(64, activation="relu", name="dense")`, or `keras.Input(...)` for the Input."""
-    if layer.class_name not in LAYER_TYPES:
+    kind = layer_types().get(layer.class_name)
+    if kind is None:
         raise ValueError(f"unknown layer class {cut(python_string(str(layer.class_name)), 60)}")
-    callee = "keras.Input" if layer.class_name == "Input" else f"keras.layers.{keyword_name(layer.class_name)}"
-    return f"{callee}({', '.join(layer_arguments(layer))})"
+    return f"{kind.constructor}({', '.join(layer_arguments(layer))})"
 
 
 def _arguments(options: dict[str, Any]) -> list[str]:

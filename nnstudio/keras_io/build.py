@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnstudio.core.catalog import layer_type
 from nnstudio.core.compile_options import LOSS_CLASSES
+from nnstudio.core.layers.params import InitializerName
+from nnstudio.core.layers.registry import layer_type
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,18 +30,35 @@ class BuildError(ValueError):
 
 
 def layer_kwargs(layer: LayerSpec) -> dict[str, Any]:
-    """The Keras constructor arguments of `layer` (catalog parameters, shapes as tuples, its name)."""
+    """The Keras constructor arguments of `layer` (each parameter as its kind hands it to Keras, and its name)."""
     kwargs: dict[str, Any] = {}
     for param in layer_type(layer.class_name).params:
-        value = layer.get(param.name)
-        kwargs[param.name] = tuple(value) if param.kind == "shape" else value
+        kwargs[param.name] = param.kind.to_keras(layer.get(param.name))
     kwargs["name"] = layer.name
     return kwargs
 
 
-# Catalog parameters naming an initializer that Keras runs when it builds the layer, and the
-# layer attribute (`kernel`, `bias`) of the variable each one fills.
-INITIALIZER_PARAMS: dict[str, str] = {"kernel_initializer": "kernel", "bias_initializer": "bias"}
+def constructor(class_name: str) -> Any:
+    """The Keras callable the registry names for a layer type (`keras.layers.Dense`, `keras.Input`)."""
+    import keras
+
+    path = layer_type(class_name).constructor.split(".")
+    if path[0] != "keras":
+        raise BuildError(f"{class_name}: its constructor {'.'.join(path)!r} is not Keras's")
+    target: Any = keras
+    for part in path[1:]:
+        target = getattr(target, part)
+    return target
+
+
+def initializer_params(class_name: str) -> dict[str, str]:
+    """The parameters of a layer type that name an initializer Keras runs when it builds the layer,
+    each with the layer attribute of the variable it fills (`kernel_initializer` -> `kernel`)."""
+    return {
+        p.name: p.name.removesuffix("_initializer")
+        for p in layer_type(class_name).params
+        if isinstance(p.kind, InitializerName) and p.name.endswith("_initializer")
+    }
 
 
 def make_layer(layer: LayerSpec, run_initializers: bool = True) -> Any:
@@ -50,14 +68,10 @@ def make_layer(layer: LayerSpec, run_initializers: bool = True) -> Any:
     (an Orthogonal initializer on a 10,000 x 10,000 kernel runs for minutes), for a layer whose
     weights are set right after; `restore_initializers` then puts the real ones back.
     """
-    import keras
-
     kwargs = layer_kwargs(layer)
-    if layer.class_name == "Input":
-        return keras.Input(**kwargs)
     if not run_initializers:
-        kwargs.update({key: "zeros" for key in INITIALIZER_PARAMS if key in kwargs})
-    return getattr(keras.layers, layer.class_name)(**kwargs)
+        kwargs.update({key: "zeros" for key in initializer_params(layer.class_name)})
+    return constructor(layer.class_name)(**kwargs)
 
 
 def restore_initializers(keras_layer: Any, layer: LayerSpec, initialize: bool) -> None:
@@ -65,11 +79,9 @@ def restore_initializers(keras_layer: Any, layer: LayerSpec, initialize: bool) -
     names them), and with `initialize` run them too (its weights were not set after all)."""
     import keras
 
-    params = {p.name for p in layer_type(layer.class_name).params}
-    for key, variable in INITIALIZER_PARAMS.items():
-        if key not in params:
-            continue
-        initializer = keras.initializers.get(layer.get(key))
+    kinds = {p.name: p.kind for p in layer_type(layer.class_name).params}
+    for key, variable in initializer_params(layer.class_name).items():
+        initializer = keras.initializers.get(kinds[key].to_keras(layer.get(key)))
         setattr(keras_layer, key, initializer)
         target = getattr(keras_layer, variable, None)
         if initialize and target is not None:

@@ -472,7 +472,9 @@ class ModelService(QObject):
     ) -> None:
         super().__init__(parent)
         self._cancel_after_s = cancel_after_s
-        self._start_timeout_s = start_timeout_s or _env_seconds("NNSTUDIO_ENGINE_START_TIMEOUT", DEFAULT_START_TIMEOUT_S)
+        self._start_timeout_s = start_timeout_s or _env_seconds(
+            "NNSTUDIO_ENGINE_START_TIMEOUT", DEFAULT_START_TIMEOUT_S
+        )
         self._op_timeout_s = op_timeout_s or _env_seconds("NNSTUDIO_ENGINE_OP_TIMEOUT", DEFAULT_OP_TIMEOUT_S)
         self._load_memory_limit = load_memory_limit
         self._inbox: _Inbox | None = None

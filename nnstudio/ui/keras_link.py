@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
+from nnstudio.core.layers.registry import is_input
 from nnstudio.core.spec import ModelSpec
 from nnstudio.ui.optional import optional
 from nnstudio.ui.summary_table import CONFIRMED, FAILED, MISMATCH
@@ -378,7 +379,7 @@ class KerasLink(QObject):
         row = next((r for r in document.summary().rows if r.index == index), None)
         if row is not None and row.error:
             panel.show_message(f"{title} cannot be built yet: {row.error}")
-        elif layer.class_name == "Input" or row is None or row.params == 0:
+        elif is_input(layer.class_name) or row is None or row.params == 0:
             panel.show_message(f"{title} has no weights: it passes values on without learning any.")
         elif arrays:
             shapes = ", ".join("×".join(str(d) for d in getattr(a, "shape", ())) or "?" for a in arrays)

@@ -210,7 +210,9 @@ class TrainingPanel(QWidget):
         self.scaling_info.setWordWrap(True)
         self.scaling_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_scaling = QPushButton("Copy", objectName="copyScaling")
-        self.copy_scaling.setToolTip("Copy the mean and std as Python (numpy) lines, to scale inputs for the exported model")
+        self.copy_scaling.setToolTip(
+            "Copy the mean and std as Python (numpy) lines, to scale inputs for the exported model"
+        )
         self.copy_scaling.clicked.connect(self._copy_scaling)
         scaling_row = QHBoxLayout()
         scaling_row.addWidget(self.scaling_info, 1)
@@ -329,7 +331,9 @@ class TrainingPanel(QWidget):
         """Say what the data is, in a line: samples, features -> targets, the split."""
         if not hasattr(self, "validation_split"):
             return  # still building the widgets
-        text = describe_data(self.document.summary(), self.document.spec, self.data_config(), self.validation_split.value())
+        text = describe_data(
+            self.document.summary(), self.document.spec, self.data_config(), self.validation_split.value()
+        )
         self.data_info.setText(text)
 
     # -- actions -----------------------------------------------------------------------------------

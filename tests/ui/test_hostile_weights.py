@@ -71,7 +71,7 @@ def test_astronomical_zero_parameter_shapes_are_laid_out_as_boxes() -> None:
     summary = analyze(spec)
     assert summary.ok and summary.total_params == 1_000_000 * 3 + 3
     columns, links = L.build_columns(summary, spec)
-    assert [c.kind for c in columns] == ["unknown"] * 5
+    assert [c.kind for c in columns] == ["error"] * 5  # drawn as boxes, no neurons
     assert all("too many to draw" in c.detail for c in columns)
     lod = L.compute_lod(columns, links, L.scene_bounds(columns), (1000.0, 700.0))
     assert lod.edge_count() == 0
