@@ -109,7 +109,8 @@ def loss_problems(loss: str, options: dict[str, Any]) -> list[tuple[str, str]]:
                 problems.append(
                     (
                         key,
-                        f"Invalid value for argument `reduction`. Expected one of {', '.join(REDUCTIONS)}, None. Received: reduction={shown(value)}",
+                        f"Invalid value for argument `reduction`. Expected one of {', '.join(REDUCTIONS)}, None. "
+                        f"Received: reduction={shown(value)}",
                     )
                 )
             continue

@@ -212,9 +212,7 @@ def _header(path: str, first: list[str], lines: int) -> tuple[tuple[str, ...], b
     if len(first) > MAX_COLUMNS:
         raise CsvError(f"{len(first):,} columns; at most {MAX_COLUMNS:,} are read", path)
     if lines * len(first) > MAX_CELLS:
-        raise CsvError(
-            f"about {lines:,} rows of {len(first):,} columns; at most {MAX_CELLS:,} cells are read", path
-        )
+        raise CsvError(f"about {lines:,} rows of {len(first):,} columns; at most {MAX_CELLS:,} cells are read", path)
     has_header = not all(_is_number(c) for c in first if c)
     if has_header:
         return tuple(c or f"column {i + 1}" for i, c in enumerate(first)), True

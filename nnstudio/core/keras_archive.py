@@ -48,7 +48,7 @@ from nnstudio.core.layers.config_values import UNSUPPORTED_ENDINGS, is_float32, 
 from nnstudio.core.layers.naming import to_snake_case
 from nnstudio.core.layers.registry import by_config_class, config_classes
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
-from nnstudio.core.summary import analyze
+from nnstudio.core.summary import Summary, analyze
 from nnstudio.core.text_safety import terminal_text
 from nnstudio.core.validation import DEFAULT_PARAM_BUDGET
 from nnstudio.core.zip_precheck import ZipDirectoryError, directory_size
@@ -96,8 +96,8 @@ _REFUSED_CLASSES = {
 class ArchiveError(ValueError):
     """A `.keras` file nnstudio refuses to read; `where` names the file and the part at fault."""
 
-    def __init__(self, message: str, where: str = "") -> None:
-        message, where = _printable(message), _printable(where)
+    def __init__(self, message: str, where: Any = "") -> None:
+        message, where = _printable(message), _printable(str(where))
         super().__init__(message)
         self.message = message
         self.where = where
@@ -420,7 +420,10 @@ def _is_builtin_function_reference(path: JsonPath, obj: dict[str, Any]) -> bool:
     """
     if obj.get("module") != "builtins" or obj.get("class_name") != "function":
         return False
-    if set(obj) - {"module", "class_name", "config", "registered_name"} or obj.get("registered_name") not in (None, "function"):
+    if set(obj) - {"module", "class_name", "config", "registered_name"} or obj.get("registered_name") not in (
+        None,
+        "function",
+    ):
         return False
     name = obj.get("config")
     steps = path.steps()
@@ -455,8 +458,7 @@ def read_keras_config(path: str | Path, param_budget: int = DEFAULT_PARAM_BUDGET
             if not isinstance(metadata, dict):
                 raise ArchiveError("metadata.json must hold an object", f"{where}: {METADATA_MEMBER}")
         data = _read_member(archive, CONFIG_MEMBER, where)
-    spec = parse_keras_config(data, f"{where}: {CONFIG_MEMBER}")
-    summary = analyze(spec, param_budget)
+    spec, summary = _parse_config(data, f"{where}: {CONFIG_MEMBER}", param_budget)
     if summary.issues:
         issue = summary.issues[0]
         raise ArchiveError(issue.message, f"{where}: {CONFIG_MEMBER}")
@@ -465,6 +467,11 @@ def read_keras_config(path: str | Path, param_budget: int = DEFAULT_PARAM_BUDGET
 
 def parse_keras_config(data: bytes, where: str = CONFIG_MEMBER) -> ModelSpec:
     """Turn `config.json` bytes into a spec, refusing everything outside the allow-list."""
+    return _parse_config(data, where, DEFAULT_PARAM_BUDGET)[0]
+
+
+def _parse_config(data: bytes, where: str, param_budget: int) -> tuple[ModelSpec, Summary]:
+    """The spec in `config.json` bytes and its analysis (made once: the build shapes are checked against it)."""
     document = _parse_json(data, where)
     _screen(document, where)
     _expect_object(document, "$", where)
@@ -510,18 +517,18 @@ def parse_keras_config(data: bytes, where: str = CONFIG_MEMBER) -> ModelSpec:
         build_shapes.append((0, "$.build_config.input_shape", document["build_config"].get("input_shape")))
     compile_spec = _parse_compile(document.get("compile_config"), "$.compile_config", where)
     spec = ModelSpec(name=name, layers=tuple(layers), compile=compile_spec)
-    _check_build_shapes(spec, build_shapes, where)
-    return spec
+    summary = analyze(spec, param_budget)
+    _check_build_shapes(spec, summary, build_shapes, where)
+    return spec, summary
 
 
-def _check_build_shapes(spec: ModelSpec, declared: list[tuple[int, str, Any]], where: str) -> None:
+def _check_build_shapes(spec: ModelSpec, summary: Summary, declared: list[tuple[int, str, Any]], where: str) -> None:
     """Refuse build shapes that disagree with the shapes nnstudio infers.
 
     Keras builds a layer with its `build_config.input_shape` (and the model with its own) before
     it loads a single weight, so a Dense whose build_config claims 500,000 inputs would allocate
     for them whatever the model feeds it: the parameter budget holds only if the two agree.
     """
-    summary = analyze(spec)
     if summary.issues or summary.input_shape is None:
         return  # the model is refused by its analysis, which says why more plainly
     inputs: dict[int, Any] = {0: summary.input_shape}  # spec index -> the shape the layer receives
@@ -550,7 +557,6 @@ def _same_shape(shape: Any, expected: list[Any]) -> bool:
         (a is None and b is None) or (type(a) is int and type(b) is int and a == b)
         for a, b in zip(shape, expected, strict=True)
     )
-
 
 
 def _input_from_build_shape(shape: Any, where: str) -> LayerSpec:
@@ -596,7 +602,7 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
     checks = kind.config_checks()
     params: dict[str, Any] = {}
     for key, value in config.items():
-        key_here = f"{where} {path}.config.{path_key(key)}"
+        key_here = _KeyPath(where, path, key)
         if key == "name":
             continue
         if key in by_key:
@@ -618,6 +624,18 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
     values = kind.defaults()
     values.update(params)
     return LayerSpec(kind.class_name, name, kind.stored(values))
+
+
+class _KeyPath:
+    """`<file> $.config.layers[3].config.<key>` for a message, made only when one is raised."""
+
+    __slots__ = ("where", "path", "key")
+
+    def __init__(self, where: str, path: str, key: Any) -> None:
+        self.where, self.path, self.key = where, path, key
+
+    def __str__(self) -> str:
+        return f"{self.where} {self.path}.config.{path_key(self.key)}"
 
 
 def _unsupported(key: str, value: Any) -> str:

@@ -213,9 +213,7 @@ def _parse_compile(entry: Any, where: str) -> CompileSpec:
         if len(text) > MAX_TEXT_CHARS:
             raise ProjectError(f"a text value longer than {MAX_TEXT_CHARS} characters", f"{where}.{key}")
     if lr is not None and (not is_finite_number(lr) or lr <= 0):
-        raise ProjectError(
-            f"learning_rate must be a positive number. Received: {shown(lr)}", f"{where}.learning_rate"
-        )
+        raise ProjectError(f"learning_rate must be a positive number. Received: {shown(lr)}", f"{where}.learning_rate")
     _expect(metrics, list, f"{where}.metrics", "a list")
     if len(metrics) > MAX_METRICS:
         raise ProjectError(metrics_problem(metrics) or "too many metrics", f"{where}.metrics")

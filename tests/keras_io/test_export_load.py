@@ -69,7 +69,9 @@ def test_export_loads_in_plain_keras(tmp_path, factory):
     config = model.get_compile_config()
     assert config["loss"] == spec.compile.loss
     assert type(model.optimizer).__name__.lower() == spec.compile.optimizer
-    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(spec.compile.effective_learning_rate(), rel=1e-6)
+    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(
+        spec.compile.effective_learning_rate(), rel=1e-6
+    )
     assert (config["metrics"] or []) == list(spec.compile.metrics)
 
 
@@ -137,7 +139,9 @@ def test_load_never_hands_the_files_config_to_keras(tmp_path, archive, monkeypat
     archive(original, KERAS_WRITTEN_SPEC)
     for name in ("load_model", "load_weights"):
         monkeypatch.setattr(keras.saving, name, lambda *a, **k: pytest.fail("Keras read the file"), raising=False)
-    monkeypatch.setattr(keras.saving, "deserialize_keras_object", lambda *a, **k: pytest.fail("Keras parsed the config"))
+    monkeypatch.setattr(
+        keras.saving, "deserialize_keras_object", lambda *a, **k: pytest.fail("Keras parsed the config")
+    )
     spec, weights = load_keras(original)
     assert spec == KERAS_WRITTEN_SPEC.with_compile(spec.compile) and spec.name == "from_keras"
     assert_bit_equal(weights, written)

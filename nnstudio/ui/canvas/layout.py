@@ -282,7 +282,9 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
         if not _drawable(shape):
             column_kind, detail = "error", f"{detail} · too many to draw"
         columns.append(
-            Column(0, first.name, first.class_name, column_kind, _drawable_shape(shape), x, detail=detail, varying=varying)
+            Column(
+                0, first.name, first.class_name, column_kind, _drawable_shape(shape), x, detail=detail, varying=varying
+            )
         )
     in_shape = summary.input_shape
     for row in summary.rows:
@@ -301,7 +303,8 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
             in_shape = None
             continue
         if not _drawable(shape):
-            detail = f"{kind.caption_for(layer.params, shape)} · {_count(drawn_shape(shape))} neurons, too many to draw"
+            count = _count(drawn_shape(shape))
+            detail = f"{kind.caption_for(layer.params, shape)} · {count} neurons, too many to draw"
             columns.append(Column(row.index, row.name, row.class_name, "error", None, x, activation, detail))
             in_shape = shape
             continue
