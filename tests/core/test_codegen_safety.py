@@ -209,7 +209,7 @@ def hostile_specs(draw: Any) -> ModelSpec:
     return ModelSpec(name=draw(text), layers=tuple(layers), compile=compile_spec)
 
 
-@fast(400)
+@fast(150)
 @given(hostile_specs())
 def test_model_script_keeps_every_value_as_data(spec: ModelSpec) -> None:
     check_model_script(python_script(spec), spec)
@@ -235,11 +235,10 @@ def check_training_script(source: str, spec: ModelSpec) -> None:
     tree = ast.parse(source)
     assert skeleton_of_body(tree) == skeleton_of_body(BENIGN_TRAIN)
     functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
-    benign = {node.name: node for node in BENIGN_TRAIN.body if isinstance(node, ast.FunctionDef)}
-    assert set(functions) == set(benign)
+    assert set(functions) == set(BENIGN_SKELETONS)
     for name, node in functions.items():
         if name != "build_model":  # nothing from the file but the default output's name (a constant)
-            assert skeleton(node) == skeleton(benign[name]), name
+            assert skeleton(node) == BENIGN_SKELETONS[name], name
     build = functions["build_model"]
     kinds = [type(node).__name__ for node in build.body]
     assert kinds == ["Expr", "Assign", "Expr", "Return"]
@@ -261,6 +260,9 @@ def check_training_script(source: str, spec: ModelSpec) -> None:
     ]
     assert len(defaults) == 1 and evaluate(defaults[0]) == f"{spec.name}_trained.keras"
     assert not any(isinstance(node, (ast.Global, ast.Nonlocal, ast.Lambda)) for node in ast.walk(tree))
+
+
+BENIGN_SKELETONS = {node.name: skeleton(node) for node in BENIGN_TRAIN.body if isinstance(node, ast.FunctionDef)}
 
 
 def skeleton_of_body(tree: ast.Module) -> list[str]:
@@ -312,7 +314,7 @@ def trainable_hostile_specs(draw: Any) -> ModelSpec:
     )
 
 
-@fast(150)
+@fast(40)  # each script is a few hundred lines, parsed and compared function by function
 @given(trainable_hostile_specs(), HOSTILE_TEXT)
 def test_training_script_keeps_every_value_as_data(spec: ModelSpec, script_name: str) -> None:
     source = training_script(spec, script_name)
@@ -332,7 +334,7 @@ def test_training_script_with_each_nasty_name(name: str) -> None:
 # -- literal --------------------------------------------------------------------------------------
 
 
-@fast(500)
+@fast(300)
 @given(VALUES | st.dictionaries(HOSTILE_TEXT, VALUES, max_size=3))
 def test_literal_evaluates_to_the_value_and_nothing_else(value: Any) -> None:
     text = literal(value)
