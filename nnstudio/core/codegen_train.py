@@ -18,7 +18,7 @@ from __future__ import annotations
 from nnstudio.core.codegen import literal, model_lines
 from nnstudio.core.datasets import INT_LEVELS, SPARSE_LOSSES, input_dtype, is_classification_loss, model_shapes
 from nnstudio.core.spec import ModelSpec
-from nnstudio.core.text_safety import docstring_text
+from nnstudio.core.text_safety import docstring_text, file_stem
 
 _DOCSTRING = '''"""Trains the Keras model "{name}" on one machine or several; written by nnstudio.
 
@@ -678,4 +678,4 @@ def training_script(spec: ModelSpec, script_name: str = "train_model.py") -> str
         model,
         "    return model",
     ]
-    return "\n".join(head) + _BODY.replace("__DEFAULT_OUTPUT__", literal(f"{spec.name}_trained.keras"))
+    return "\n".join(head) + _BODY.replace("__DEFAULT_OUTPUT__", literal(f"{file_stem(spec.name)}_trained.keras"))

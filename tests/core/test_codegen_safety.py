@@ -10,6 +10,7 @@ that value. No text from a file can end its string, its docstring or its line.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 from typing import Any
 
@@ -22,6 +23,7 @@ from nnstudio.core.codegen import literal, python_script
 from nnstudio.core.codegen_train import training_script
 from nnstudio.core.file_values import name_problem
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec, lesson_spec
+from nnstudio.core.text_safety import file_stem
 
 INJECTION = '"""; __import__("os").system("touch PWNED"); """'
 NASTY = [
@@ -258,7 +260,8 @@ def check_training_script(source: str, spec: ModelSpec) -> None:
         for kw in call.keywords
         if kw.arg == "default" and "-o" in [getattr(a, "value", None) for a in call.args]
     ]
-    assert len(defaults) == 1 and evaluate(defaults[0]) == f"{spec.name}_trained.keras"
+    assert len(defaults) == 1 and evaluate(defaults[0]) == f"{file_stem(spec.name)}_trained.keras"
+    assert "/" not in evaluate(defaults[0]) and "\\" not in evaluate(defaults[0])
     assert not any(isinstance(node, (ast.Global, ast.Nonlocal, ast.Lambda)) for node in ast.walk(tree))
 
 
@@ -352,3 +355,11 @@ def test_literal_evaluates_to_the_value_and_nothing_else(value: Any) -> None:
 def test_literal_refuses_what_is_not_json_data(value: Any) -> None:
     with pytest.raises(TypeError):
         literal(value)
+
+
+def test_default_output_of_the_training_script_stays_in_the_working_directory() -> None:
+    spec = dataclasses.replace(lesson_spec(), name="..\\..\\Windows\\evil")
+    tree = ast.parse(training_script(spec))
+    texts = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    assert "_.._Windows_evil_trained.keras" in texts
+    assert not any(t.endswith("_trained.keras") and ("/" in t or "\\" in t) for t in texts)
