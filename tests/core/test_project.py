@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nnstudio.core.layers import all_types
 from nnstudio.core.project import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -79,9 +80,8 @@ def _mutate(change):
         (_mutate(lambda d: d.update(format="other")), 'not an nnstudio project: "format" must be "nnstudio"', "$.format"),
         (_mutate(lambda d: d.update(version=2)), "unsupported version 2; this nnstudio reads version 1", "$.version"),
         (
-            _mutate(lambda d: d["layers"][1].update(class_name="Conv2D")),
-            "unknown layer class 'Conv2D'; nnstudio knows Input, Dense, Activation, Dropout, BatchNormalization, "
-            "LayerNormalization, Flatten, Reshape",
+            _mutate(lambda d: d["layers"][1].update(class_name="MyCustomLayer")),
+            f"unknown layer class 'MyCustomLayer'; nnstudio knows {', '.join(t.class_name for t in all_types())}",
             "$.layers[1].class_name",
         ),
         (_mutate(lambda d: d["layers"][1].update(name=5)), "expected a string, found int", "$.layers[1].name"),
