@@ -86,6 +86,14 @@ def test_varying_sizes_pass_where_keras_lets_them(class_name, params, shape, out
         ("Permute", {"dims": [2, 1]}, (5,), None, "expected ndim=3, found ndim=2. Full shape received: (None, 5)"),
         ("UnitNormalization", {"axis": 3}, (5,), "axis", "Axis 3 is out of bounds for input shape (None, 5)."),
         ("Softmax", {"axis": 2}, (5,), "axis", "axis 2 is out of bounds for an input of rank 2 (shape (None, 5))."),
+        (
+            "Softmax",
+            {"axis": [1, -1]},
+            (5,),
+            "axis",
+            "axis 1 and -1 are the same axis of an input of rank 2; name each axis once. Received: axis=1, -1",
+        ),
+        ("UnitNormalization", {"axis": [-1, 2]}, (4, 3), "axis", "axis -1 and 2 are the same axis"),
     ],
 )
 def test_what_a_layer_cannot_take_is_said_in_keras_s_words_at_the_field(class_name, params, shape, field, message):

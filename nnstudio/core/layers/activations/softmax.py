@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from nnstudio.core.layers.axes import distinct_axes
 from nnstudio.core.layers.base import (
     LayerError,
     LayerType,
@@ -29,6 +30,7 @@ def output_shapes(params: Params, inputs: Sequence[Shape]) -> list[Shape]:
                 f"axis {a} is out of bounds for an input of rank {ndim} (shape {format_shape(shape)}). "
                 f"Received: axis={short_value(axis)}",
             )
+    distinct_axes(axis, ndim)
     return [shape]
 
 

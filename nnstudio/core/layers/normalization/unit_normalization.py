@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from nnstudio.core.layers.axes import distinct_axes
 from nnstudio.core.layers.base import (
     LayerError,
     LayerType,
@@ -27,6 +28,7 @@ def output_shapes(params: Params, inputs: Sequence[Shape]) -> list[Shape]:
             raise LayerError(
                 "axis", f"Axis {short_value(axis)} is out of bounds for input shape {format_shape(shape)}."
             )
+    distinct_axes(axis, ndim)
     return [shape]
 
 
