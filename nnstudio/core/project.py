@@ -154,7 +154,7 @@ def _parse_layer(entry: Any, where: str) -> LayerSpec:
     _no_unknown_keys(entry, allowed | {"class_name", "name"}, where)
     params = {k: v for k, v in entry.items() if k not in ("class_name", "name")}
     for key, value in params.items():
-        _check_scalar_tree(value, f"{where}.{key}")
+        _check_scalar_tree(value, f"{where}.{key}", kind.param(key).kind.nesting)
     merged = kind.defaults()
     merged.update(params)
     return LayerSpec(class_name, name, kind.stored(merged))
@@ -198,15 +198,16 @@ def _parse_options(entry: Any, defaults: dict[str, Any], where: str) -> dict[str
     return entry
 
 
-def _check_scalar_tree(value: Any, where: str) -> None:
-    """Layer values are numbers, strings, booleans, or lists of those; numbers must be sane."""
+def _check_scalar_tree(value: Any, where: str, nesting: int = 1) -> None:
+    """Layer values are numbers, strings, booleans, or lists of those (lists of such lists, `nesting`
+    levels deep, where the parameter's kind takes them: padding pairs); numbers must be sane."""
     if isinstance(value, list):
         if len(value) > 64:
             raise ProjectError(f"a list of {len(value)} entries is too long for a layer setting", where)
         for i, item in enumerate(value):
-            if isinstance(item, (list, dict)):
+            if isinstance(item, dict) or (isinstance(item, list) and nesting <= 1):
                 raise ProjectError("expected a number here, found a nested list or object", f"{where}[{i}]")
-            _check_scalar_tree(item, f"{where}[{i}]")
+            _check_scalar_tree(item, f"{where}[{i}]", nesting - 1)
     elif isinstance(value, dict):
         raise ProjectError("expected a value, found an object", where)
     elif isinstance(value, float) and not math.isfinite(value):

@@ -128,3 +128,25 @@ def test_nan_cannot_be_saved(tmp_path):
     with pytest.raises(ValueError):
         save_project(tmp_path / "nan.nnstudio", spec)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_padding_pairs_round_trip_and_deeper_lists_are_refused(tmp_path):
+    spec = lesson_spec()
+    spec = spec.inserted(1, spec.new_layer("Reshape", target_shape=[4, 5, 1]))
+    spec = spec.inserted(2, spec.new_layer("ZeroPadding2D", padding=[[0, 1], [2, 3]]))
+    spec = spec.inserted(3, spec.new_layer("Cropping1D", cropping=[1, 0]))
+    path = tmp_path / "pad.nnstudio"
+    save_project(path, spec)
+    assert load_project(path)[0] == spec
+    document = json.loads(path.read_text())
+    document["layers"][2]["padding"] = [[[0, 1]], [2, 3]]
+    with pytest.raises(ProjectError) as info:
+        loads_project(json.dumps(document))
+    assert (info.value.message, info.value.path) == (
+        "expected a number here, found a nested list or object",
+        "$.layers[2].padding[0][0]",
+    )
+    document["layers"][3]["cropping"] = [[1, 0]]
+    document["layers"][2]["padding"] = [[0, 1], [2, 3]]
+    with pytest.raises(ProjectError, match="nested list"):
+        loads_project(json.dumps(document))

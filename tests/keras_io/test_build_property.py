@@ -4,8 +4,8 @@ Stacks come from `layer_strategies` (every type, settings drawn from their param
 rank 1 to 4 and every dtype, sizes that vary). What nnstudio accepts, Keras builds with the same
 summary rows and totals, runs (a batch through it, in training and inference mode), saves to a
 `.keras` file that nnstudio's reader and weights check take back as the same model, and the script
-nnstudio writes rebuilds and prints the same summary. What nnstudio refuses, Keras refuses too: it
-does not build, or fails on a batch, or on a training step.
+nnstudio writes rebuilds and prints the same summary; a project file keeps every setting. What
+nnstudio refuses, Keras refuses too: it does not build, or fails on a batch, or on a training step.
 
 One test mixes random types; the other starts a stack with each registered type in turn, so that
 every type is built at least once a run whatever the random draws.
@@ -30,6 +30,7 @@ from nnstudio.core.codegen import python_script
 from nnstudio.core.keras_archive import read_keras_config
 from nnstudio.core.layers import LayerType
 from nnstudio.core.layers.names import FLOAT_DTYPES
+from nnstudio.core.project import dumps_project, loads_project
 from nnstudio.core.spec import CompileSpec, ModelSpec
 from nnstudio.core.summary import analyze, summary_json, summary_text
 from nnstudio.core.weights_check import check_keras_weights
@@ -92,6 +93,7 @@ def check_against_keras(stack: Stack, compile_spec: CompileSpec, monkeypatch: py
         return
 
     assert summary.ok, summary.issues
+    assert loads_project(dumps_project(spec))[0] == spec  # a project file keeps every setting
     model = build_model(spec)
     expected = summary_json(summary)
     for entry, row in zip(expected["layers"], summary.rows, strict=True):

@@ -54,6 +54,7 @@ class ParamKind:
     """The base of every kind: plain JSON values, passed to Keras and written as they are."""
 
     editor: ClassVar[str] = ""
+    nesting: ClassVar[int] = 1  # how deep lists may nest in a value (1: a flat list; a list of pairs: 2)
 
     def check(self, name: str, value: Any) -> str | None:
         """Why `value` does not fit, in Keras's words (without the layer's name), or None."""
@@ -476,6 +477,10 @@ class IntPairs(ParamKind):
     rank: int = 2
     maximum: int = MAX_DIM
     editor: ClassVar[str] = "int_pairs"
+
+    @property
+    def nesting(self) -> int:  # type: ignore[override]
+        return 1 if self.rank == 1 else 2
 
     def _pairs(self, value: Any) -> list[Any] | None:
         if not isinstance(value, (list, tuple)):
