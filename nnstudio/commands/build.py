@@ -73,8 +73,9 @@ def _configure_code(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--train",
         action="store_true",
-        help="write a training script using tf.distribute instead (its --strategy flag picks "
-        "MirroredStrategy on one machine or MultiWorkerMirroredStrategy across machines)",
+        help="write a training script instead: tf.distribute on one machine's GPUs or across machines "
+        "(its --strategy mirrored|multi-worker|default), CSV data streamed and sharded, a checkpoint "
+        "every epoch to resume from",
     )
 
 
