@@ -25,7 +25,7 @@ from nnstudio.core.datasets import (
     token_count,
 )
 from nnstudio.core.spec import ModelSpec
-from nnstudio.core.text_safety import docstring_text
+from nnstudio.core.text_safety import docstring_text, file_stem
 
 _DOCSTRING = '''"""Trains the Keras model "{name}" on one machine or several; written by nnstudio.
 
@@ -691,4 +691,4 @@ def training_script(spec: ModelSpec, script_name: str = "train_model.py") -> str
         model,
         "    return model",
     ]
-    return "\n".join(head) + _BODY.replace("__DEFAULT_OUTPUT__", literal(f"{spec.name}_trained.keras"))
+    return "\n".join(head) + _BODY.replace("__DEFAULT_OUTPUT__", literal(f"{file_stem(spec.name)}_trained.keras"))

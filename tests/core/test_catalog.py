@@ -240,3 +240,11 @@ def test_problems_between_parameters_are_reported_once_each_value_is_sound(monke
     ]
     issues = validation.check_layer(1, LayerSpec("Fake", "fake", {"strides": 0, "dilation_rate": 2}))
     assert [i.field for i in issues] == ["strides"] and "positive integer" in issues[0].message
+
+
+def test_an_unknown_class_gets_the_close_known_names_or_a_count() -> None:
+    from nnstudio.core.layers.registry import unknown_class_hint
+
+    assert unknown_class_hint("Denze") == "did you mean Dense?"
+    assert unknown_class_hint("Batchnormalization") == "did you mean BatchNormalization?"
+    assert unknown_class_hint("x" * 5000) == f"nnstudio knows {len(LAYER_TYPES)} Keras layer types (the Layers palette lists them)"

@@ -1,34 +1,28 @@
 """Hypothesis strategies for the layer types that need their own inputs: sequences for the
 recurrent family (SimpleRNN, LSTM, GRU, Bidirectional), token ids for an Embedding.
 
-`SEQUENCE_TYPES` are the types a generic random stack leaves out; `sequence_specs()` draws valid
+`SEQUENCE_KIND_STRATEGIES` gives the generic random stacks (`layer_strategies`) values for the
+kinds these types bring: a wrapped recurrent layer for a Bidirectional (an explicit backward layer
+is drawn only here, fitted to its forward layer). `sequence_specs()` draws valid
 models over them (with other layers between): an int Input of token ids into an Embedding, or a
 float Input of sequences `(timesteps | None, features)`, then recurrent layers (every one but the
 last giving sequences), Dense, Dropout and LayerNormalization on the sequence, and maybe a last
-layer that returns its states. `batch_for(summary, spec)` makes a batch such a model can run.
+layer that returns its states.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from hypothesis import strategies as st
 
-from nnstudio.core.datasets import token_count
 from nnstudio.core.layers import layer_type
-from nnstudio.core.layers.registry import types_by_family
+from nnstudio.core.layers.nested import NestedLayer
 from nnstudio.core.spec import ModelSpec
-from nnstudio.core.summary import Summary
 
 RNN_CLASSES = ("SimpleRNN", "LSTM", "GRU")
-SEQUENCE_TYPES = frozenset(
-    {t.class_name for family, types in types_by_family().items() if family.name == "recurrent" for t in types}
-    | {"Embedding"}
-)
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear", "softsign")
 INITIALIZERS = ("glorot_uniform", "orthogonal", "he_normal", "lecun_uniform", "zeros", "ones")
-RUN_LENGTH = 5  # the length a batch gives a timesteps axis of varying size
 
 
 @st.composite
@@ -119,13 +113,16 @@ def sequence_specs(draw: Any) -> ModelSpec:
     return spec
 
 
-def batch_for(summary: Summary, spec: ModelSpec, size: int = 2) -> np.ndarray:
-    """A batch the model can run: token ids below the Embedding's input_dim, or numbers; an axis of
-    varying size gets RUN_LENGTH."""
-    shape = tuple(RUN_LENGTH if d is None else d for d in summary.input_shape)
-    rng = np.random.default_rng(0)
-    tokens = token_count(spec)
-    dtype = str(spec.layers[0].get("dtype"))
-    if tokens is not None:
-        return rng.integers(0, tokens, size=(size, *shape)).astype(dtype)
-    return rng.standard_normal((size, *shape)).astype(dtype)
+@st.composite
+def nested_entry(draw: Any, kind: NestedLayer) -> dict[str, Any] | None:
+    """A wrapped layer of one of `kind`'s classes (None for an optional one: see the module docstring)."""
+    if kind.optional:
+        return None
+    class_name = draw(st.sampled_from(kind.classes))
+    inner = layer_type(class_name)
+    settings = draw(rnn_entry(class_name, draw(st.booleans()), False, draw(st.booleans())))
+    settings["go_backwards"] = draw(st.integers(0, 5)) == 0  # now and then what Keras refuses in a Bidirectional
+    return {"class_name": class_name, "name": inner.name_stem, **inner.stored(settings)}
+
+
+SEQUENCE_KIND_STRATEGIES = {NestedLayer: lambda kind, shape: nested_entry(kind)}

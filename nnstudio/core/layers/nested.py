@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from nnstudio.core.file_values import value_problem
 from nnstudio.core.layers.config_values import is_plain
 from nnstudio.core.layers.params import ParamKind, short
 
@@ -161,8 +162,9 @@ class NestedLayer(ParamKind):
                 continue
             if key not in known:
                 raise ValueError(f"{name}: {class_name} has no setting {key!r}")
-            if not is_plain(item) or (isinstance(item, str) and len(item) > 256):
-                raise ValueError(f"{name}.{key} must be a plain value. Received: {short(item)}")
+            problem = value_problem(item)  # what a project file's settings may be
+            if problem:
+                raise ValueError(f"{name}.{key} must be a plain value ({problem}). Received: {short(item)}")
             settings[key] = item
         return {"class_name": class_name, "name": inner_name, **kind.stored(settings)}
 

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from nnstudio.core.file_values import shown
 from nnstudio.core.layers.config_values import initializer_name, is_plain, object_name
 from nnstudio.core.layers.names import ACTIVATIONS, CONSTRAINTS, INITIALIZERS, INPUT_DTYPES, REGULARIZERS
 from nnstudio.core.pysource import literal
@@ -25,6 +26,7 @@ from nnstudio.core.pysource import literal
 MAX_UNITS = 1_000_000
 MAX_DIM = 1_000_000
 MAX_TEXT = 256
+MAX_RANK = 8  # axes of a sample (the batch axis not counted): a .keras batch_shape holds at most 9 entries
 
 
 class REQUIRED:  # noqa: N801 - a sentinel, used as a value
@@ -32,13 +34,12 @@ class REQUIRED:  # noqa: N801 - a sentinel, used as a value
 
 
 def received(name: str, value: Any) -> str:
-    return f"Received: {name}={value!r}"
+    return f"Received: {name}={shown(value)}"
 
 
 def short(value: Any, limit: int = 60) -> str:
-    """`repr(value)` cut to `limit` characters, safe for a one-line message."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """`repr(value)` cut to `limit` characters and escaped, safe for a one-line message."""
+    return shown(value, limit)
 
 
 def _is_int(value: Any) -> bool:
@@ -54,6 +55,7 @@ class ParamKind:
     """The base of every kind: plain JSON values, passed to Keras and written as they are."""
 
     editor: ClassVar[str] = ""
+    nesting: ClassVar[int] = 1  # how deep lists may nest in a value (1: a flat list; a list of pairs: 2)
     nested: ClassVar[bool] = False  # values are objects (a layer inside a layer), read by `from_project`
 
     def check(self, name: str, value: Any) -> str | None:
@@ -352,6 +354,8 @@ class ShapeKind(ParamKind):
     def check(self, name: str, value: Any) -> str | None:
         if not isinstance(value, (list, tuple)) or not value:
             return f"{name} must be a non-empty list of positive integers. {received(name, value)}"
+        if len(value) > MAX_RANK:  # what a .keras file can carry back
+            return f"{name} may have at most {MAX_RANK} axes. {received(name, value)}"
         for d in value:
             if d is None and self.allow_none:
                 continue
@@ -388,8 +392,8 @@ class BatchShape(ShapeKind):
     """An Input's shape, which Keras writes with the batch axis first (`batch_shape: [null, 20]`)."""
 
     def from_config(self, name: str, value: Any) -> Any:
-        if not isinstance(value, list) or not 2 <= len(value) <= 9 or not is_plain(value):
-            raise ValueError(f"{name} must be a list of 2 to 9 entries. Received: {short(value)}")
+        if not isinstance(value, list) or not 2 <= len(value) <= MAX_RANK + 1 or not is_plain(value):
+            raise ValueError(f"{name} must be a list of 2 to {MAX_RANK + 1} entries. Received: {short(value)}")
         if value[0] is not None:
             raise ValueError(f"a fixed batch size is not supported. Received: {name}={short(value)}")
         return list(value[1:])
@@ -397,11 +401,15 @@ class BatchShape(ShapeKind):
 
 @dataclass(frozen=True)
 class Axis(ParamKind):
-    """An axis (-1: the last) or a list of distinct axes, as Keras's normalization layers take."""
+    """An axis (-1: the last) or a list of distinct axes, as Keras's normalization layers take;
+    `single`: one axis only (GroupNormalization's)."""
 
+    single: bool = False
     editor: ClassVar[str] = "axis"
 
     def check(self, name: str, value: Any) -> str | None:
+        if self.single and not _is_int(value):
+            return f"{name} must be an integer. {received(name, value)}"
         values = [value] if _is_int(value) else value
         if not isinstance(values, (list, tuple)) or not values or not all(_is_int(v) for v in values):
             return f"{name} must be an integer or a list of integers. {received(name, value)}"
@@ -418,6 +426,186 @@ class Axis(ParamKind):
 
     def format_text(self, value: Any) -> str:
         return _join(value)
+
+
+@dataclass(frozen=True)
+class AxisList(ParamKind):
+    """A list of distinct axes counted with the batch axis as 0, each from `minimum` up (PReLU's
+    shared_axes); None with `optional` (no axis)."""
+
+    minimum: int = 1
+    optional: bool = True
+    editor: ClassVar[str] = "axes"
+
+    def check(self, name: str, value: Any) -> str | None:
+        if value is None and self.optional:
+            return None
+        if not isinstance(value, (list, tuple)) or not value or not all(_is_int(v) for v in value):
+            allowed = "None or a list of integers" if self.optional else "a list of integers"
+            return f"{name} must be {allowed}. {received(name, value)}"
+        if any(v < self.minimum for v in value):
+            return f"{name} must hold axes >= {self.minimum}. {received(name, value)}"
+        if len(set(value)) != len(value):
+            return f"{name} must not repeat an axis. {received(name, value)}"
+        return None
+
+    def to_keras(self, value: Any) -> Any:
+        return None if value is None else list(value)
+
+    def parse_text(self, text: str) -> Any:
+        if self.optional and text.strip() in ("", "None", "none"):
+            return None
+        return _parse_numbers(text, allow_none=False, example="1, 2")
+
+    def format_text(self, value: Any) -> str:
+        return "None" if value is None else _join(value)
+
+    def describe(self) -> str:
+        return "axes such as 1, 2 (1: the first axis after the batch)" + ("; None for none" if self.optional else "")
+
+
+@dataclass(frozen=True)
+class Permutation(ParamKind):
+    """A permutation of the axes 1..n (Permute's dims: the batch axis stays first)."""
+
+    maximum: int = 8
+    editor: ClassVar[str] = "permutation"
+
+    def check(self, name: str, value: Any) -> str | None:
+        if not isinstance(value, (list, tuple)) or not value or not all(_is_int(v) for v in value):
+            return f"{name} must be a non-empty list of integers. {received(name, value)}"
+        if len(value) > self.maximum:
+            return f"{name} may hold at most {self.maximum} axes. {received(name, value)}"
+        if sorted(value) != list(range(1, len(value) + 1)):
+            return (
+                f"Invalid permutation argument `{name}` for Permute Layer. The set of indices in `{name}` must be "
+                f"consecutive and start from 1. Received {name}={tuple(value)}"
+            )
+        return None
+
+    def to_keras(self, value: Any) -> Any:
+        return tuple(value)
+
+    def parse_text(self, text: str) -> Any:
+        return _parse_numbers(text, allow_none=False, example="2, 1")
+
+    def format_text(self, value: Any) -> str:
+        return _join(value)
+
+    def describe(self) -> str:
+        return "the input's axes in their new order, e.g. 2, 1 (1: the first axis after the batch)"
+
+
+@dataclass(frozen=True)
+class IntPairs(ParamKind):
+    """How much to add or cut before and after each of `rank` axes (padding, cropping), as Keras
+    writes it in its config: one pair `[before, after]` for rank 1, else a list of `rank` pairs.
+    Typed as one number (all sides), `rank` numbers (each axis, both sides) or every side."""
+
+    rank: int = 2
+    maximum: int = MAX_DIM
+    editor: ClassVar[str] = "int_pairs"
+
+    @property
+    def nesting(self) -> int:  # type: ignore[override]
+        return 1 if self.rank == 1 else 2
+
+    def _pairs(self, value: Any) -> list[Any] | None:
+        if not isinstance(value, (list, tuple)):
+            return None
+        return [value] if self.rank == 1 else list(value)
+
+    def check(self, name: str, value: Any) -> str | None:
+        pairs = self._pairs(value)
+        shape = "a pair of integers" if self.rank == 1 else f"a tuple of {self.rank} pairs of integers"
+        message = f"{name} must be {shape} >= 0 (before, after). Received: {name}={_pairs_text(value)}"
+        if pairs is None or len(pairs) != self.rank:
+            return message
+        for pair in pairs:
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2 or not all(_is_int(v) and v >= 0 for v in pair):
+                return message
+            if any(v > self.maximum for v in pair):
+                return f"{name} entries must be at most {self.maximum:,}. Received: {name}={_pairs_text(value)}"
+        return None
+
+    def from_config(self, name: str, value: Any) -> Any:
+        if self.rank == 1:
+            return super().from_config(name, value)
+        if not isinstance(value, list) or not all(isinstance(pair, list) and is_plain(pair) for pair in value):
+            raise ValueError(f"{name} must be a list of pairs. Received: {name}={short(value)}")
+        return [list(pair) for pair in value]
+
+    def to_keras(self, value: Any) -> Any:
+        return tuple(value) if self.rank == 1 else tuple(tuple(pair) for pair in value)
+
+    def parse_text(self, text: str) -> Any:
+        numbers = _parse_numbers(
+            text, allow_none=False, example="1" if self.rank == 1 else ", ".join(["1"] * self.rank)
+        )
+        if len(numbers) == 1:
+            pairs = [[numbers[0]] * 2] * self.rank
+        elif len(numbers) == self.rank and self.rank > 1:
+            pairs = [[n, n] for n in numbers]
+        elif len(numbers) == 2 * self.rank:
+            pairs = [numbers[i : i + 2] for i in range(0, len(numbers), 2)]
+        else:
+            counts = "1 or 2" if self.rank == 1 else f"1, {self.rank} or {2 * self.rank}"
+            raise ValueError(f"enter {counts} whole numbers, not {len(numbers)}")
+        return [list(pair) for pair in pairs][0] if self.rank == 1 else [list(pair) for pair in pairs]
+
+    def format_text(self, value: Any) -> str:
+        pairs = self._pairs(value)
+        if pairs is None or not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
+            return _join(value)
+        flat = [v for pair in pairs for v in pair]
+        if len(set(flat)) == 1:
+            return str(flat[0])
+        if self.rank > 1 and all(pair[0] == pair[1] for pair in pairs):
+            return ", ".join(str(pair[0]) for pair in pairs)
+        return ", ".join(str(v) for v in flat)
+
+    def describe(self) -> str:
+        if self.rank == 1:
+            return "one number for both ends, or before, after (e.g. 1, 2)"
+        return (
+            f"one number for every side, {self.rank} for each axis's two ends, "
+            f"or {2 * self.rank}: before, after for each axis"
+        )
+
+
+def _pairs_text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_pairs_text(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class OptionalFloat(FloatRange):
+    """None (the feature is off) or a finite number in the range (ReLU's max_value)."""
+
+    editor: ClassVar[str] = "optional_float"
+
+    def check(self, name: str, value: Any) -> str | None:
+        if value is None:
+            return None
+        if FloatRange.check(self, name, value) is None:
+            return None
+        return f"{name} must be None or a finite number in {FloatRange.describe(self)}. {received(name, value)}"
+
+    def parse_text(self, text: str) -> Any:
+        cleaned = text.strip()
+        if cleaned in ("", "None", "none"):
+            return None
+        try:
+            return float(cleaned)
+        except ValueError:
+            raise ValueError(f"'{cleaned}' is not a number; enter a number or None") from None
+
+    def format_text(self, value: Any) -> str:
+        return "None" if value is None else f"{value:g}"
+
+    def describe(self) -> str:
+        return f"None, or a number in {FloatRange.describe(self)}"
 
 
 def _join(value: Any) -> str:

@@ -7,6 +7,7 @@ with `_`. Nothing else registers a type: a new module is found by walking the pa
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 from dataclasses import replace
@@ -124,3 +125,13 @@ def family(name: str) -> Family:
         if fam.name == name:
             return fam
     raise KeyError(name)
+
+
+def unknown_class_hint(class_name: object, known: tuple[str, ...] | None = None) -> str:
+    """What to tell a person about a layer class nnstudio does not know: the closest known names,
+    or how many it knows (the list is long; the palette shows them)."""
+    names = known if known is not None else tuple(layer_types())
+    close = difflib.get_close_matches(class_name, names, n=3, cutoff=0.75) if isinstance(class_name, str) else []
+    if close:
+        return f"did you mean {' or '.join(close)}?"
+    return f"nnstudio knows {len(names)} Keras layer types (the Layers palette lists them)"
