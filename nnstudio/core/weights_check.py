@@ -82,17 +82,21 @@ def _with_weights_file(path: str | Path, spec: ModelSpec, read: bool) -> dict[st
             return _read_arrays(copy, expected, f"{where}: {WEIGHTS_MEMBER}") if read else {}
 
 
-def _read_arrays(path: Path, expected: dict[str, tuple[str, list[Shape]]], where: str) -> dict[str, list[np.ndarray]]:
-    """The layers' arrays of a checked weights file, as float32, by layer name."""
+def _read_arrays(path: Path, expected: dict[str, tuple[str, Stored]], where: str) -> dict[str, list[np.ndarray]]:
+    """The layers' arrays of a checked weights file, as float32, by layer name (each variable from
+    its store: `layers/lstm/cell/vars/0`), in Keras's order."""
     import h5py
 
     weights: dict[str, list[np.ndarray]] = {}
     try:
         with h5py.File(path, "r") as h5:
-            for group, (name, shapes) in expected.items():
-                weights[name] = [
-                    np.asarray(h5[f"layers/{group}/vars/{i}"][()], dtype=np.float32) for i in range(len(shapes))
-                ]
+            for group, (name, stored) in expected.items():
+                arrays, counts = [], {}
+                for store, _shape in stored:
+                    i = counts[store] = counts.get(store, -1) + 1
+                    inner = f"{store}/vars" if store else "vars"
+                    arrays.append(np.asarray(h5[f"layers/{group}/{inner}/{i}"][()], dtype=np.float32))
+                weights[name] = arrays
     except _H5_ERRORS as exc:
         raise ArchiveError(f"model.weights.h5 cannot be read: {first_line(exc)}", where) from None
     return weights

@@ -84,10 +84,20 @@ def restore_initializers(keras_layer: Any, layer: LayerSpec, initialize: bool) -
     kinds = {p.name: p.kind for p in layer_type(layer.class_name).params}
     for key, variable in initializer_params(layer.class_name).items():
         initializer = keras.initializers.get(kinds[key].to_keras(layer.get(key)))
-        setattr(keras_layer, key, initializer)
-        target = getattr(keras_layer, variable, None)
+        owner = _initializer_owner(keras_layer, key)
+        setattr(owner, key, initializer)
+        target = getattr(owner, variable, None)
         if initialize and target is not None:
             target.assign(initializer(tuple(target.shape), dtype=target.dtype))
+
+
+def _initializer_owner(keras_layer: Any, key: str) -> Any:
+    """What holds initializer `key` and the variable it fills: the layer, or the cell in which a
+    recurrent layer keeps them (its own attribute is a read-only view of the cell's)."""
+    view = getattr(type(keras_layer), key, None)
+    if isinstance(view, property) and view.fset is None and hasattr(keras_layer, "cell"):
+        return keras_layer.cell
+    return keras_layer
 
 
 def make_optimizer(compile_spec: CompileSpec) -> Any:

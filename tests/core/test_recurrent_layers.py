@@ -28,7 +28,7 @@ from nnstudio.core.layers import layer_type
 from nnstudio.core.project import ProjectError, dumps_project, loads_project
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import analyze, summary_json, summary_text
-from nnstudio.core.weights_check import check_keras_weights, expected_weight_shapes
+from nnstudio.core.weights_check import check_keras_weights, expected_weight_shapes, read_keras_weights
 from tests.core.test_keras_archive_corpus import write_keras
 
 CONFIG = json.loads((Path(__file__).parent / "data" / "recurrent_config.json").read_text())
@@ -170,6 +170,25 @@ def test_weights_kept_in_inner_groups_are_checked_where_keras_keeps_them(tmp_pat
     assert expected_weight_shapes(spec)["gru"] == ("gru", [("cell", (4, 6)), ("cell", (2, 6)), ("cell", (2, 6))])
     path = write_keras(tmp_path / "m.keras", CONFIG, weights_file(SOUND))
     check_keras_weights(path, read_keras_config(path))
+
+
+def test_weights_read_without_keras_come_in_keras_s_order_from_their_groups(tmp_path):
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5:
+        h5.create_group("vars")
+        for n, (path, shapes) in enumerate(SOUND.items()):
+            group = h5.require_group(path)
+            for i, shape in enumerate(shapes):
+                group.create_dataset(str(i), data=np.full(shape, 10 * n + i, dtype="float32"))
+    path = write_keras(tmp_path / "m.keras", CONFIG, buffer.getvalue())
+    weights = read_keras_weights(path, read_keras_config(path))
+    firsts = {name: [float(a.flat[0]) for a in arrays] for name, arrays in weights.items()}
+    assert firsts == {
+        "embedding": [0.0],
+        "bidirectional": [30.0, 31.0, 32.0, 50.0, 51.0, 52.0],  # forward_layer/cell, then backward_layer/cell
+        "gru": [70.0, 71.0, 72.0],
+        "dense": [80.0, 81.0],
+    }
 
 
 @pytest.mark.parametrize(

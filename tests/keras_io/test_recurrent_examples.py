@@ -70,6 +70,8 @@ def test_export_keeps_every_weight_bit_equal_and_plain_keras_loads_it(written, n
     again = keras.saving.load_model(out)
     assert [layer.name for layer in again.layers] == [layer.name for layer in original.layers]
     for before, after in zip(original.layers, again.layers, strict=True):
+        # the same config (the initializers too, which an export with weights skips running)
+        assert json.loads(json.dumps(after.get_config())) == json.loads(json.dumps(before.get_config()))
         a, b = before.get_weights(), after.get_weights()
         assert len(a) == len(b) and all(x.dtype == y.dtype and np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     forward = again.layers[1].forward_layer if name.startswith("imdb") else None
