@@ -1,0 +1,43 @@
+"""Helpers for layers over spatial axes (convolution, pooling, and the like): Keras's standard
+tuples, the input's spatial sizes and channels in either data format, and window texts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from nnstudio.core.layers.base import LayerError, Shape, format_shape
+
+DATA_FORMATS = ("channels_last", "channels_first")
+
+
+def as_tuple(value: Any, rank: int) -> tuple[int, ...]:
+    """Keras's `standardize_tuple` for a checked value: one number for all axes."""
+    return (value,) * rank if isinstance(value, int) else tuple(value)
+
+
+def split_input(shape: Shape, rank: int, data_format: str, what: str = "min_ndim") -> tuple[Shape, int | None]:
+    """The spatial sizes and the channel count of a `rank`-D convolution's (or pooling's) input;
+    LayerError in Keras's words for an input of another rank."""
+    ndim = len(shape) + 1
+    if ndim != rank + 2:
+        raise LayerError(
+            None,
+            f"Input 0 is incompatible with the layer: expected {what}={rank + 2}, found ndim={ndim}. "
+            f"Full shape received: {format_shape(shape)}",
+        )
+    if data_format == "channels_first":
+        return tuple(shape[1:]), shape[0]
+    return tuple(shape[:-1]), shape[-1]
+
+
+def join_output(spatial: Sequence[int | None], channels: int | None, data_format: str) -> Shape:
+    """The output shape from its spatial sizes and channel count, in the layer's data format."""
+    if data_format == "channels_first":
+        return (channels, *spatial)
+    return (*spatial, channels)
+
+
+def window_text(value: Any, rank: int) -> str:
+    """`3×3` for a kernel or pool size."""
+    return "×".join(str(v) for v in as_tuple(value, rank))
