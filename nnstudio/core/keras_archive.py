@@ -466,6 +466,8 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
             )
     values = kind.defaults()
     values.update(params)
+    if kind.read_config is not None:
+        values = kind.read_config(values)
     return LayerSpec(kind.class_name, name, kind.stored(values))
 
 

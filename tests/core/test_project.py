@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nnstudio.core.layers.registry import layer_types
 from nnstudio.core.project import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -54,7 +55,12 @@ def test_layer_entries_read_like_keras_config():
         "kernel_initializer": "glorot_uniform",
         "bias_initializer": "zeros",
     }
-    assert document["compile"] == {"loss": "mean_squared_error", "optimizer": "adam", "learning_rate": None, "metrics": []}
+    assert document["compile"] == {
+        "loss": "mean_squared_error",
+        "optimizer": "adam",
+        "learning_rate": None,
+        "metrics": [],
+    }
 
 
 def test_missing_layer_keys_take_catalog_defaults():
@@ -76,12 +82,15 @@ def _mutate(change):
         (_mutate(lambda d: d.update(extra=1)), "unknown key 'extra'", "$.extra"),
         (_mutate(lambda d: d["layers"][1].update(unitz=3)), "unknown key 'unitz'", "$.layers[1].unitz"),
         (_mutate(lambda d: d["compile"].update(lr=3)), "unknown key 'lr'", "$.compile.lr"),
-        (_mutate(lambda d: d.update(format="other")), 'not an nnstudio project: "format" must be "nnstudio"', "$.format"),
+        (
+            _mutate(lambda d: d.update(format="other")),
+            'not an nnstudio project: "format" must be "nnstudio"',
+            "$.format",
+        ),
         (_mutate(lambda d: d.update(version=2)), "unsupported version 2; this nnstudio reads version 1", "$.version"),
         (
-            _mutate(lambda d: d["layers"][1].update(class_name="Conv2D")),
-            "unknown layer class 'Conv2D'; nnstudio knows Input, Dense, Activation, Dropout, BatchNormalization, "
-            "LayerNormalization, Flatten, Reshape",
+            _mutate(lambda d: d["layers"][1].update(class_name="Lambda")),
+            "unknown layer class 'Lambda'; nnstudio knows " + ", ".join(layer_types()),
             "$.layers[1].class_name",
         ),
         (_mutate(lambda d: d["layers"][1].update(name=5)), "expected a string, found int", "$.layers[1].name"),
@@ -101,7 +110,11 @@ def _mutate(change):
         (_mutate(lambda d: d.update(editor=[])), "expected an object, found list", "$.editor"),
         ("[]", "expected an object, found list", "$"),
         ("", "the file is empty", "$"),
-        ('{"format": "nnstudio",', "not valid JSON: Expecting property name enclosed in double quotes at line 1 column 23", "$"),
+        (
+            '{"format": "nnstudio",',
+            "not valid JSON: Expecting property name enclosed in double quotes at line 1 column 23",
+            "$",
+        ),
         ('{"a": NaN}', "NaN is not a number a model can use", "$"),
         ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), f"nested deeper than {MAX_DEPTH} levels", "$"),
         (b"\xff\xfe{}", "not a text file (invalid UTF-8 at byte 0)", "$"),

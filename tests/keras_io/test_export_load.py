@@ -69,7 +69,9 @@ def test_export_loads_in_plain_keras(tmp_path, factory):
     config = model.get_compile_config()
     assert config["loss"] == spec.compile.loss
     assert type(model.optimizer).__name__.lower() == spec.compile.optimizer
-    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(spec.compile.effective_learning_rate(), rel=1e-6)
+    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(
+        spec.compile.effective_learning_rate(), rel=1e-6
+    )
     assert (config["metrics"] or []) == list(spec.compile.metrics)
 
 

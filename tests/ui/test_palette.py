@@ -12,7 +12,7 @@ def test_palette_append_on_enter_and_double_click(qtbot):
     palette = LayerPalette()
     qtbot.addWidget(palette)
     palette.show()
-    assert "Dense" in palette.class_names() and len(palette.class_names()) == 8
+    assert "Dense" in palette.class_names() and len(palette.class_names()) == len(LAYER_TYPES)
     palette.setCurrentItem(palette.item_for("Dropout"))
     with qtbot.waitSignal(palette.appendRequested) as appended:
         qtbot.keyClick(palette, Qt.Key.Key_Return)

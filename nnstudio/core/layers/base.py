@@ -117,7 +117,9 @@ class LayerType:
     - `samples`: cases the Keras comparison test builds.
     - `config_values(values)`: the parameters as Keras's `get_config()` writes them, where that
       depends on other parameters (a pooling layer's strides None is written as its pool_size);
-      each kind's own standard form (`kernel_size` 3 -> [3, 3]) is applied first.
+      each kind's own standard form (`kernel_size` 3 -> [3, 3]) is applied first;
+      `read_config(values)` is its inverse for the `.keras` reader, where Keras's default was
+      written out (strides equal to the pool size read back as None).
     - `family` is filled in by the registry from the package the module lives in.
     """
 
@@ -137,6 +139,7 @@ class LayerType:
     order: int = 100
     samples: tuple[Sample, ...] = ()
     config_values: ConfigValues | None = None
+    read_config: ConfigValues | None = None
     icon: str = ""
     name_stem: str = ""
     config_class: str = ""

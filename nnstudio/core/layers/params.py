@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from nnstudio.core.layers.config_values import initializer_name, is_plain, object_name
-from nnstudio.core.layers.names import ACTIVATIONS, CONSTRAINTS, INITIALIZERS, INPUT_DTYPES, REGULARIZERS
+from nnstudio.core.layers.names import (
+    ACTIVATION_ALIASES,
+    ACTIVATIONS,
+    CONSTRAINTS,
+    INITIALIZERS,
+    INPUT_DTYPES,
+    REGULARIZERS,
+)
 from nnstudio.core.pysource import literal
 
 MAX_UNITS = 1_000_000
@@ -251,9 +258,17 @@ class Choice(ParamKind):
         return None
 
 
-def ActivationName() -> Choice:  # noqa: N802 - reads as a kind
+@dataclass(frozen=True)
+class ActivationChoice(Choice):
+    """An activation function by its Keras name; Keras writes an alias under its other name."""
+
+    def as_config(self, value: Any) -> Any:
+        return ACTIVATION_ALIASES.get(value, value)
+
+
+def ActivationName() -> ActivationChoice:  # noqa: N802 - reads as a kind
     """An activation function by its Keras name."""
-    return Choice(ACTIVATIONS)
+    return ActivationChoice(ACTIVATIONS)
 
 
 def DType(choices: tuple[str, ...] = INPUT_DTYPES) -> Choice:  # noqa: N802 - reads as a kind
@@ -476,6 +491,10 @@ class Param:
         return self.kind.fresh(self.default)
 
     def is_keras_default(self, value: Any) -> bool:
-        """Whether Keras would use `value` if the argument were left out."""
+        """Whether Keras would use `value` if the argument were left out (in Keras's standard form:
+        a stride [1, 1] is Keras's default (1, 1))."""
         default = self.keras_default
-        return default is not REQUIRED and value == default and type(value) is type(default)
+        if default is REQUIRED:
+            return False
+        found, keras_value = self.kind.as_config(value), self.kind.as_config(default)
+        return found == keras_value and type(found) is type(keras_value)

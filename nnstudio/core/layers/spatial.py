@@ -16,6 +16,11 @@ def as_tuple(value: Any, rank: int) -> tuple[int, ...]:
     return (value,) * rank if isinstance(value, int) else tuple(value)
 
 
+def keras_tuple(value: int, rank: int) -> int | tuple[int, ...]:
+    """Keras's own default for a tuple argument: a number in the 1-D layers, a tuple in the others."""
+    return value if rank == 1 else (value,) * rank
+
+
 def split_input(shape: Shape, rank: int, data_format: str, what: str = "min_ndim") -> tuple[Shape, int | None]:
     """The spatial sizes and the channel count of a `rank`-D convolution's (or pooling's) input;
     LayerError in Keras's words for an input of another rank."""

@@ -41,7 +41,7 @@ from nnstudio.core.layers.params import (
     PositiveInt,
     RegularizerName,
 )
-from nnstudio.core.layers.spatial import DATA_FORMATS, as_tuple, join_output, split_input, window_text
+from nnstudio.core.layers.spatial import DATA_FORMATS, as_tuple, join_output, keras_tuple, split_input, window_text
 
 CONV, TRANSPOSE, DEPTHWISE, SEPARABLE = "conv", "transpose", "depthwise", "separable"
 # Keras's OrthogonalRegularizer takes 2-D weights only: a convolution's kernel, bias and output
@@ -49,13 +49,8 @@ CONV, TRANSPOSE, DEPTHWISE, SEPARABLE = "conv", "transpose", "depthwise", "separ
 CONV_REGULARIZERS = ("l1", "l2")
 BIAS_INITIALIZERS = tuple(i for i in INITIALIZERS if i != "orthogonal")  # Keras: needs 2-D or more
 
-# The kernel's axes: what a kernel of this variant holds besides its spatial axes.
-KERNEL_AXES = {
-    CONV: "(input channels / groups, filters)",
-    TRANSPOSE: "(filters, input channels)",
-    DEPTHWISE: "(input channels, depth_multiplier)",
-    SEPARABLE: "depthwise (input channels, depth_multiplier), then pointwise 1×1 (…, filters)",
-}
+# The canvas's drawing of each variant: its kernels are laid out differently (ui/canvas/feature_maps.py).
+DRAWINGS = {CONV: "conv", TRANSPOSE: "conv_transpose", DEPTHWISE: "depthwise_conv", SEPARABLE: "separable_conv"}
 
 
 def known_channels(shape: Shape, channels: int | None) -> int:
@@ -205,21 +200,38 @@ def make_validate(rank: int, variant: str):
                 )
             )
         if variant == TRANSPOSE and params["output_padding"] is not None:
-            output_padding = as_tuple(params["output_padding"], rank)
-            for axis, (op, s) in enumerate(zip(output_padding, strides, strict=True)):
-                if op >= s:
-                    problems.append(
-                        (
-                            "output_padding",
-                            "`output_padding` must be strictly less than `strides` for all dimensions. "
-                            f"At dimension {axis}, `output_padding` is {op} but `strides` is {s}. "
-                            f"Received: output_padding={output_padding}, strides={strides}",
-                        )
-                    )
-                    break
+            problems += _output_padding_problems(params, rank)
         return problems
 
     return validate
+
+
+def _output_padding_problems(params: Params, rank: int) -> list[tuple[str | None, str]]:
+    kernel, strides, dilation = _settings(params, rank)
+    output_padding = as_tuple(params["output_padding"], rank)
+    for axis, (op, s) in enumerate(zip(output_padding, strides, strict=True)):
+        if op >= s:
+            return [
+                (
+                    "output_padding",
+                    "`output_padding` must be strictly less than `strides` for all dimensions. "
+                    f"At dimension {axis}, `output_padding` is {op} but `strides` is {s}. "
+                    f"Received: output_padding={output_padding}, strides={strides}",
+                )
+            ]
+    if params["padding"] == "same":
+        # Keras builds it, but TensorFlow refuses to run it: each input step must fill a whole stride
+        for k, d, op in zip(kernel, dilation, output_padding, strict=True):
+            if ((k - 1) * d + 1) % 2 + op == 0:
+                return [
+                    (
+                        "output_padding",
+                        "with padding='same' and a kernel of even size, output_padding must be at least 1: "
+                        "TensorFlow cannot run the layer otherwise. "
+                        f"Received: output_padding={output_padding}, kernel_size={kernel}, dilation_rate={dilation}",
+                    )
+                ]
+    return []
 
 
 def _is_ones(value: Any, rank: int) -> bool:
@@ -256,7 +268,11 @@ def make_caption(rank: int, variant: str):
 
     def caption(params: Params, shape: Shape) -> str:
         window = window_text(params["kernel_size"], rank)
-        made = f"{window} per channel" if variant == DEPTHWISE else f"{params['filters']} filters {window}"
+        if rank == 1:
+            window = f"{window}-tap"
+        made = f"{window} per channel" if variant == DEPTHWISE else f"{window} filters"
+        if variant == TRANSPOSE:
+            made += " transposed"
         parts = [size_text(shape), made]
         if params["activation"] != "linear":
             parts.append(str(params["activation"]))
@@ -272,7 +288,7 @@ def _tuple_param(name: str, rank: int, default: int, help_text: str, positional:
         IntTuple(rank, maximum=MAX_DIM),
         value,
         help_text,
-        keras_default=REQUIRED if positional else list(value),
+        keras_default=REQUIRED if positional else keras_tuple(default, rank),
         positional=positional,
     )
 
@@ -413,7 +429,7 @@ def conv_type(
         variables=make_variables(rank, variant),
         validate=make_validate(rank, variant),
         extra_config=extra,
-        drawing="conv",
+        drawing=DRAWINGS[variant],
         brief=make_brief(rank, variant),
         caption=make_caption(rank, variant),
         size_param="depth_multiplier" if variant == DEPTHWISE else "filters",

@@ -22,7 +22,7 @@ from nnstudio.core.layers.base import (
     size_text,
 )
 from nnstudio.core.layers.params import MAX_DIM, REQUIRED, Choice, Flag, IntTuple, Param
-from nnstudio.core.layers.spatial import DATA_FORMATS, as_tuple, join_output, split_input, window_text
+from nnstudio.core.layers.spatial import DATA_FORMATS, as_tuple, join_output, keras_tuple, split_input, window_text
 
 MAX, AVERAGE = "max", "average"
 GLOBAL_MARKER = {MAX: Marker("s", "#b9e1ea"), AVERAGE: Marker("s", "#cfe8d5")}
@@ -75,6 +75,19 @@ def make_config_values(rank: int):
     return config_values
 
 
+def make_read_config(rank: int):
+    """Strides that Keras wrote out because they were left to it (the pool size) read as None."""
+
+    def read_config(values: Params) -> dict:
+        found = dict(values)
+        strides = found.get("strides")
+        if strides is not None and as_tuple(strides, rank) == as_tuple(found["pool_size"], rank):
+            found["strides"] = None
+        return found
+
+    return read_config
+
+
 def make_brief(rank: int):
     def brief(params: Params) -> list[str]:
         args = [window_text(params["pool_size"], rank)]
@@ -91,7 +104,8 @@ def make_brief(rank: int):
 
 def make_caption(rank: int, mode: str):
     def caption(params: Params, shape: Shape) -> str:
-        return f"{size_text(shape)} · {mode} of {window_text(params['pool_size'], rank)}"
+        window = window_text(params["pool_size"], rank) + (" steps" if rank == 1 else "")
+        return f"{size_text(shape)} · {mode} of {window}"
 
     return caption
 
@@ -117,7 +131,7 @@ def pooling_type(
     """The layer type of a `rank`-D max or average pooling (`mode`)."""
     window = [2] * rank
     # Keras gives MaxPooling a default window (2, 2); AveragePooling's must be given
-    keras_window = list(window) if mode == MAX else REQUIRED
+    keras_window = keras_tuple(2, rank) if mode == MAX else REQUIRED
     params = (
         Param(
             "pool_size",
@@ -154,6 +168,7 @@ def pooling_type(
         order=order,
         samples=tuple(samples),
         config_values=make_config_values(rank),
+        read_config=make_read_config(rank),
     )
 
 
