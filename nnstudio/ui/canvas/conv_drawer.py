@@ -144,7 +144,9 @@ class FeatureMapItem(pg.GraphicsObject):
         self.spec = None
         self.pending = True
         self.theme: Theme = LIGHT_THEME
-        self._images: dict = {}  # (column, mosaic, theme) -> (QImage, its numpy buffer)
+        self._images: dict = {}  # (column, kernels, mosaic) -> QImage, for the current theme
+        self._channel_images: dict = {}  # (column, kernels, tile) -> QImage of its cells' channels
+        self._brushes: dict = {}  # "input" / "map" -> brushes of a block's faces
         self._bounds = QtCore.QRectF()
 
     # -- what to draw -----------------------------------------------------------------------------
@@ -155,7 +157,7 @@ class FeatureMapItem(pg.GraphicsObject):
             return
         self.prepareGeometryChange()
         self.columns, self.spec, self.pending = columns, spec, pending
-        self._images = {}
+        self._images, self._channel_images = {}, {}
         maps = [c for c in columns if not c.neurons]
         if maps:
             x0 = min(c.x for c in maps) - 1.0
@@ -168,7 +170,7 @@ class FeatureMapItem(pg.GraphicsObject):
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self._images = {}
+        self._images, self._channel_images, self._brushes = {}, {}, {}
         self.update()
 
     def has_maps(self) -> bool:
@@ -195,30 +197,37 @@ class FeatureMapItem(pg.GraphicsObject):
         for block in blocks:
             self._paint_block(painter, transform, block)
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)  # cells: crisp, and faster
         for tiles in mosaics:
             self._paint_mosaic(painter, transform, tiles, clip)
         painter.restore()
 
     def _faces(self, block: MapBlock) -> tuple[list, list, list]:
+        """The side, top and front faces of a block, in the order they are painted."""
         x0, x1, y0, y1, dx, dy = block.x0, block.x1, block.y0, block.y1, block.dx, block.dy
         front = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
         top = [(x0, y1), (x1, y1), (x1 + dx, y1 + dy), (x0 + dx, y1 + dy)]
         side = [(x1, y0), (x1 + dx, y0 + dy), (x1 + dx, y1 + dy), (x1, y1)]
-        return front, top, side
+        return side, top, front
+
+    def _shades(self, kind: str) -> tuple[QtGui.QBrush, QtGui.QBrush, QtGui.QBrush]:
+        """The brushes of a block's side, top and front faces (the input's are its own colour)."""
+        found = self._brushes.get(kind)
+        if found is None:
+            t = self.theme
+            base = t.input_fill if kind == "input" else mix(t.positive, 0.10, t.background).name()
+            found = tuple(QtGui.QBrush(c) for c in (mix(t.ink, 0.22, base), mix(t.ink, 0.12, base), QtGui.QColor(base)))
+            self._brushes[kind] = found
+        return found
 
     def _paint_block(self, painter: QtGui.QPainter, transform: QtGui.QTransform, block: MapBlock) -> None:
-        t = self.theme
-        col = self.columns[block.column]
-        base = t.input_fill if col.kind == "input" else mix(t.positive, 0.10, t.background).name()
-        pen = QtGui.QPen(QtGui.QColor(t.outline), 1.0)
+        pen = QtGui.QPen(QtGui.QColor(self.theme.outline), 1.0)
         pen.setCosmetic(True)
         painter.setPen(pen)
-        front, top, side = self._faces(block)
-        shades = ((side, mix(t.ink, 0.22, base)), (top, mix(t.ink, 0.12, base)), (front, QtGui.QColor(base)))
-        for points, colour in shades:
-            polygon = QtGui.QPolygonF([transform.map(QtCore.QPointF(x, y)) for x, y in points])
-            painter.setBrush(QtGui.QBrush(colour))
-            painter.drawPolygon(polygon)
+        kind = "input" if self.columns[block.column].kind == "input" else "map"
+        for points, brush in zip(self._faces(block), reversed(self._shades(kind)), strict=True):
+            painter.setBrush(brush)
+            painter.drawPolygon(QtGui.QPolygonF([transform.map(QtCore.QPointF(x, y)) for x, y in points]))
 
     def _paint_links(self, painter: QtGui.QPainter, transform: QtGui.QTransform, blocks: list[MapBlock]) -> None:
         """Faint lines from the corners of a block to the next column where no mosaic lies between."""
@@ -257,16 +266,20 @@ class FeatureMapItem(pg.GraphicsObject):
     def _image(self, tiles: TileBlock) -> QtGui.QImage:
         col = self.columns[tiles.column]
         kernel = col.figure if isinstance(col.figure, F.KernelTiles) else None
-        key = (tiles.column, id(kernel), tiles.mosaic.cols, tiles.mosaic.rows)
+        # cells smaller than a pixel are averaged, not picked (no stripes of aliasing)
+        factor = math.ceil(1.0 / tiles.mosaic.cell_px - 1e-9) if tiles.mosaic.cell_px < 1 else 1
+        key = (tiles.column, id(kernel), tiles.mosaic.cols, tiles.mosaic.rows, factor)
         found = self._images.get(key)
         if found is None:
             if kernel is not None:
                 rgba = F.mosaic_rgba(kernel, tiles.mosaic, self._colours())
             else:
                 rgba = F.pending_rgba(tiles.layout, tiles.mosaic, self.theme.pending_fill)
-            found = (_qimage(rgba), rgba)
+            found = _qimage(F.downsample(rgba, factor))
+            if len(self._images) > 4 * len(self.columns):  # zooming made many sizes: keep the newest
+                self._images = {}
             self._images[key] = found
-        return found[0]
+        return found
 
     def _paint_mosaic(self, painter, transform: QtGui.QTransform, tiles: TileBlock, clip) -> None:
         top_left = transform.map(QtCore.QPointF(tiles.x0, tiles.y1))
@@ -274,7 +287,7 @@ class FeatureMapItem(pg.GraphicsObject):
         target = QtCore.QRectF(top_left, bottom_right).normalized()
         if clip is not None and not target.intersects(clip):
             return
-        painter.drawImage(target, self._image(tiles))
+        draw_image(painter, target, self._image(tiles), clip)
         col = self.columns[tiles.column]
         if isinstance(col.figure, F.KernelTiles) and col.figure.layout.channels > 1:
             self._paint_channels(painter, target, tiles, col.figure, clip)
@@ -285,18 +298,37 @@ class FeatureMapItem(pg.GraphicsObject):
         g_rows, g_cols = F.channel_grid(kernel.layout.channels)
         if cell < MIN_CHANNEL_DETAIL_PX or cell / max(g_rows, g_cols) < CHANNEL_CELL_PX:
             return
-        ph, pw = tiles.mosaic.plane
-        drawn = 0
-        for tile in range(kernel.layout.tiles):
-            r, c = tiles.mosaic.tile_at(tile)
-            rect = QtCore.QRectF(target.left() + c * cell, target.top() + r * cell, pw * cell, ph * cell)
-            if clip is not None and not rect.intersects(clip):
-                continue
-            drawn += 1
-            if drawn > MAX_DETAIL_TILES:
-                return
-            rgba = F.channel_rgba(kernel, tile, self._colours())
-            painter.drawImage(rect, _qimage(rgba))
+        mosaic = tiles.mosaic
+        ph, pw = mosaic.plane
+        step_x, step_y = (pw + mosaic.gap) * cell, (ph + mosaic.gap) * cell
+        seen = clip if clip is not None else target
+        cols = range(
+            max(0, math.floor((seen.left() - target.left()) / step_x)),
+            min(mosaic.cols, math.ceil((seen.right() - target.left()) / step_x)),
+        )
+        rows = range(
+            max(0, math.floor((seen.top() - target.top()) / step_y)),
+            min(mosaic.rows, math.ceil((seen.bottom() - target.top()) / step_y)),
+        )
+        if len(cols) * len(rows) > MAX_DETAIL_TILES:
+            return
+        for c in cols:
+            for r in rows:
+                tile = c * mosaic.rows + r
+                if tile >= kernel.layout.tiles:
+                    continue
+                rect = QtCore.QRectF(target.left() + c * step_x, target.top() + r * step_y, pw * cell, ph * cell)
+                draw_image(painter, rect, self._channel_image(tiles.column, kernel, tile), clip)
+
+    def _channel_image(self, column: int, kernel: F.KernelTiles, tile: int) -> QtGui.QImage:
+        key = (column, id(kernel), tile)
+        found = self._channel_images.get(key)
+        if found is None:
+            if len(self._channel_images) >= 4 * MAX_DETAIL_TILES:
+                self._channel_images = {}
+            found = _qimage(F.channel_rgba(kernel, tile, self._colours()))
+            self._channel_images[key] = found
+        return found
 
     # -- hover ------------------------------------------------------------------------------------
 
@@ -365,9 +397,25 @@ class FeatureMapItem(pg.GraphicsObject):
         return "\n".join(lines)
 
 
+def draw_image(painter: QtGui.QPainter, target: QtCore.QRectF, image: QtGui.QImage, clip: QtCore.QRectF | None) -> None:
+    """Draw `image` scaled into `target`, only the part inside `clip`: zoomed in, the target can be
+    millions of pixels wide, and Qt's raster engine slows down with the size it is asked to fill."""
+    if clip is None or clip.contains(target):
+        painter.drawImage(target, image)
+        return
+    shown = target.intersected(clip.adjusted(-2, -2, 2, 2))
+    if shown.isEmpty() or image.width() == 0 or image.height() == 0:
+        return
+    sx, sy = target.width() / image.width(), target.height() / image.height()
+    source = QtCore.QRectF(
+        (shown.left() - target.left()) / sx, (shown.top() - target.top()) / sy, shown.width() / sx, shown.height() / sy
+    )
+    painter.drawImage(shown, image, source)
+
+
 def _qimage(rgba: np.ndarray) -> QtGui.QImage:
-    """A QImage over an RGBA uint8 array (the caller keeps the array alive, or it is copied)."""
+    """A QImage of an RGBA uint8 array, in the format Qt's raster engine draws fastest (a copy)."""
     data = np.ascontiguousarray(rgba)
     height, width = data.shape[:2]
     image = QtGui.QImage(data.data, width, height, width * 4, QtGui.QImage.Format.Format_RGBA8888)
-    return image.copy() if data is not rgba else image
+    return image.convertToFormat(QtGui.QImage.Format.Format_ARGB32_Premultiplied)

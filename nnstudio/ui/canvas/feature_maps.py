@@ -313,28 +313,46 @@ def mosaic_rgba(tiles: KernelTiles, mosaic: Mosaic, colours: dict[str, str]) -> 
     layout = tiles.layout
     planes_abs = to_plane(tiles.mean_abs(), layout.window)
     planes_bal = to_plane(tiles.balance(), layout.window)
-    per_tile = cell_colours(planes_abs, planes_bal, tiles.scale, **colours)
-    rows, cols = mosaic.cells
-    image = np.zeros((rows, cols, 4), dtype=np.uint8)
+    return arrange(cell_colours(planes_abs, planes_bal, tiles.scale, **colours), mosaic)
+
+
+def arrange(per_tile: np.ndarray, mosaic: Mosaic) -> np.ndarray:
+    """(tiles, rows, cols, 4) images laid out as the mosaic says, gaps transparent (one copy)."""
     ph, pw = mosaic.plane
-    for tile in range(layout.tiles):
-        r, c = mosaic.tile_at(tile)
-        image[r : r + ph, c : c + pw] = per_tile[tile]
-    return image
+    g = mosaic.gap
+    slots = mosaic.rows * mosaic.cols
+    padded = np.zeros((slots, ph + g, pw + g, 4), dtype=np.uint8)
+    padded[: per_tile.shape[0], :ph, :pw] = per_tile
+    # tile t sits in column t // rows, row t % rows
+    grid = padded.reshape(mosaic.cols, mosaic.rows, ph + g, pw + g, 4).transpose(1, 2, 0, 3, 4)
+    rows, cols = mosaic.cells
+    return np.ascontiguousarray(grid.reshape(mosaic.rows * (ph + g), mosaic.cols * (pw + g), 4)[:rows, :cols])
+
+
+def downsample(rgba: np.ndarray, factor: int) -> np.ndarray:
+    """The image with each `factor` × `factor` block of pixels averaged into one (transparent
+    pixels weigh nothing in the colour): how a mosaic whose cells are smaller than a pixel looks."""
+    if factor <= 1:
+        return rgba
+    rows, cols = rgba.shape[:2]
+    r, c = -(-rows // factor) * factor, -(-cols // factor) * factor
+    padded = np.zeros((r, c, 4), dtype=np.float64)
+    padded[:rows, :cols] = rgba
+    alpha = padded[..., 3:4] / 255.0
+    blocks = (padded[..., :3] * alpha).reshape(r // factor, factor, c // factor, factor, 3).sum(axis=(1, 3))
+    weight = alpha.reshape(r // factor, factor, c // factor, factor, 1).sum(axis=(1, 3))
+    out = np.zeros((r // factor, c // factor, 4), dtype=np.uint8)
+    out[..., :3] = np.clip(np.round(blocks / np.maximum(weight, 1e-12)), 0, 255)
+    out[..., 3] = np.clip(np.round(weight[..., 0] / (factor * factor) * 255), 0, 255)
+    return out
 
 
 def pending_rgba(layout: TileLayout, mosaic: Mosaic, fill: str) -> np.ndarray:
     """The mosaic's cells in one colour while the weights are pending."""
-    rows, cols = mosaic.cells
-    image = np.zeros((rows, cols, 4), dtype=np.uint8)
     colour = np.concatenate([rgb(fill), [255]]).astype(np.uint8)
-    gaps = np.isnan(to_plane(np.zeros((1, *layout.window)), layout.window)[0])
-    ph, pw = mosaic.plane
-    for tile in range(layout.tiles):
-        r, c = mosaic.tile_at(tile)
-        block = image[r : r + ph, c : c + pw]
-        block[~gaps] = colour
-    return image
+    cells = ~np.isnan(to_plane(np.zeros((1, *layout.window)), layout.window)[0])
+    one = np.where(cells[..., None], colour, np.zeros(4, dtype=np.uint8))
+    return arrange(np.broadcast_to(one, (layout.tiles, *one.shape)), mosaic)
 
 
 def channel_grid(channels: int) -> tuple[int, int]:
