@@ -143,6 +143,30 @@ def test_convolution_and_pooling_columns_are_feature_maps_and_their_input_too():
     assert set(lod.columns) == {3, 4}  # neurons only where neurons are drawn
 
 
+def test_a_stage_on_feature_maps_is_drawn_as_feature_maps_with_its_values_per_channel():
+    spec = stack(("Conv2D", {"filters": 4}), ("BatchNormalization", {}), ("Flatten", {}), ("Dropout", {}))
+    columns, links = L.build_columns(analyze(spec), spec)
+    assert [(c.kind, c.neurons) for c in columns] == [
+        ("input", False),
+        ("conv", False),
+        ("stage", False),
+        ("regroup", True),
+        ("stage", True),  # a stage on a flat vector keeps its markers
+    ]
+    weights = weights_for(spec)
+    L.apply_weights(columns, links, weights)
+    gamma = weights["batch_normalization"][0]
+    assert np.array_equal(columns[2].stage_values["gamma"], gamma)
+    from nnstudio.ui.canvas.conv_drawer import FeatureMapItem
+
+    item = FeatureMapItem()
+    item.set_columns(columns, spec, pending=False)
+    blocks, _mosaics = geometry(columns, spec, 200.0, 3.0)
+    block = next(b for b in blocks if b.column == 2)
+    text = item.describe((block.x0 + block.x1) / 2, block.y1 - 1e-9, 200.0, 3.0)
+    assert "10×10×4: 4 feature maps of 10×10" in text and f"channel 0: gamma {gamma[0]:+.4f}" in text
+
+
 def test_a_dense_input_keeps_its_neurons():
     spec = stack(("Dense", {"units": 4}), shape=(6,))
     columns, _links = L.build_columns(analyze(spec), spec)

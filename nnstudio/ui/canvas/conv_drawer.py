@@ -146,7 +146,7 @@ class FeatureMapItem(pg.GraphicsObject):
         self.theme: Theme = LIGHT_THEME
         self._images: dict = {}  # (column, kernels, mosaic) -> QImage, for the current theme
         self._channel_images: dict = {}  # (column, kernels, tile) -> QImage of its cells' channels
-        self._brushes: dict = {}  # "input" / "map" -> brushes of a block's faces
+        self._brushes: dict = {}  # column kind or stage class -> brushes of a block's faces
         self._bounds = QtCore.QRectF()
 
     # -- what to draw -----------------------------------------------------------------------------
@@ -210,22 +210,28 @@ class FeatureMapItem(pg.GraphicsObject):
         side = [(x1, y0), (x1 + dx, y0 + dy), (x1 + dx, y1 + dy), (x1, y1)]
         return side, top, front
 
-    def _shades(self, kind: str) -> tuple[QtGui.QBrush, QtGui.QBrush, QtGui.QBrush]:
-        """The brushes of a block's side, top and front faces (the input's are its own colour)."""
-        found = self._brushes.get(kind)
+    def _shades(self, col) -> tuple[QtGui.QBrush, QtGui.QBrush, QtGui.QBrush]:
+        """The brushes of a block's side, top and front faces: the input's colour, a stage's marker
+        fill, else a pale blue."""
+        key = col.class_name if col.kind == "stage" else col.kind
+        found = self._brushes.get(key)
         if found is None:
             t = self.theme
-            base = t.input_fill if kind == "input" else mix(t.positive, 0.10, t.background).name()
+            if col.kind == "input":
+                base = t.input_fill
+            elif col.kind == "stage" and col.class_name in t.stage_fills:
+                base = t.stage_fills[col.class_name]
+            else:
+                base = mix(t.positive, 0.10, t.background).name()
             found = tuple(QtGui.QBrush(c) for c in (mix(t.ink, 0.22, base), mix(t.ink, 0.12, base), QtGui.QColor(base)))
-            self._brushes[kind] = found
+            self._brushes[key] = found
         return found
 
     def _paint_block(self, painter: QtGui.QPainter, transform: QtGui.QTransform, block: MapBlock) -> None:
         pen = QtGui.QPen(QtGui.QColor(self.theme.outline), 1.0)
         pen.setCosmetic(True)
         painter.setPen(pen)
-        kind = "input" if self.columns[block.column].kind == "input" else "map"
-        for points, brush in zip(self._faces(block), reversed(self._shades(kind)), strict=True):
+        for points, brush in zip(self._faces(block), self._shades(self.columns[block.column]), strict=True):
             painter.setBrush(brush)
             painter.drawPolygon(QtGui.QPolygonF([transform.map(QtCore.QPointF(x, y)) for x, y in points]))
 
@@ -359,6 +365,9 @@ class FeatureMapItem(pg.GraphicsObject):
             lines.append(f"channel {channel}: bias {kernel.bias[channel]:+.4f}")
         if col.activation and col.kind == "conv":
             lines.append(f"activation: {col.activation}")
+        for key, values in col.stage_values.items():  # a stage's per-channel values (gamma, beta, ...)
+            if values.size == shape.channels:
+                lines.append(f"channel {channel}: {key} {values[channel]:+.4f}")
         return "\n".join(lines)
 
     def _describe_tile(self, tiles: TileBlock, row: float, col_f: float) -> str:

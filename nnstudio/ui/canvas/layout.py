@@ -316,6 +316,8 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
         col.drawing, col.neurons = kind.drawing, drawer.neurons
         if not col.neurons and prev is not None and prev.kind == "input":
             prev.neurons = False  # the input of a convolution or pooling is drawn as feature maps too
+        if col.kind == "stage" and prev is not None and not prev.neurons and len(shape) >= 2:
+            col.neurons = False  # so is a per-value stage on feature maps (BatchNormalization, ReLU, Dropout)
         columns.append(col)
         in_shape = shape
         if prev is None or prev.shape is None:
@@ -425,13 +427,14 @@ def aggregation_work(columns: list[Column], links: list[Link]) -> int:
 
 
 def figure_weights(columns: list[Column]) -> int:
-    """How many kernel weights the layers drawn as feature maps hold (biases aside, as for Dense)."""
+    """How many kernel weights the layers drawn as feature maps hold (biases and a stage's
+    per-channel values aside, as for Dense)."""
     return sum(
         math.prod(shape)
         for col in columns
         if not col.neurons
         for name, shape in zip(col.weight_names, col.weight_shapes, strict=False)
-        if name != "bias"
+        if name.endswith("kernel")
     )
 
 
