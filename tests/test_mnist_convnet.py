@@ -156,3 +156,55 @@ def test_generated_code_rebuilds_the_model_and_prints_keras_s_summary(convnet, t
     printed = run(sys.executable, str(script))
     assert printed.returncode == 0, printed.stderr
     assert printed.stdout == nnstudio("summary", path).stdout
+
+
+WRITE_VOLUME_NET = textwrap.dedent(
+    """
+    import sys, keras
+    model = keras.Sequential([keras.Input((4, 6, 6, 2)), keras.layers.Conv3D(3, 2), keras.layers.MaxPooling3D(),
+                              keras.layers.GlobalAveragePooling3D(), keras.layers.Dense(2)])
+    model.save(sys.argv[1])
+    """
+)
+
+
+def _with_kernel_shape(source: Path, target: Path, group: str, shape: tuple[int, ...]) -> Path:
+    """A copy of a `.keras` file whose `group`'s kernel (variable 0) has another shape."""
+    import zipfile
+
+    import h5py
+
+    with zipfile.ZipFile(source) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    h5_path = target.with_suffix(".h5")
+    h5_path.write_bytes(parts["model.weights.h5"])
+    with h5py.File(h5_path, "r+") as h5:
+        variables = h5[f"layers/{group}/vars"]
+        del variables["0"]
+        variables.create_dataset("0", data=np.zeros(shape, dtype="float32"))
+    parts["model.weights.h5"] = h5_path.read_bytes()
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("writer", "group", "name", "needed", "wrong"),
+    [
+        ("convnet", "conv2d_1", "conv2d_1", (3, 3, 32, 64), (3, 3, 32, 65)),
+        ("volume", "conv3d", "conv3d", (2, 2, 2, 2, 3), (2, 2, 2, 3, 3)),
+    ],
+)
+def test_validate_checks_4d_and_5d_kernels_against_the_config(convnet, tmp_path, writer, group, name, needed, wrong):
+    if writer == "convnet":
+        source = convnet[0]
+    else:
+        source = tmp_path / "volume.keras"
+        out = run(sys.executable, "-c", WRITE_VOLUME_NET, str(source))
+        assert out.returncode == 0, out.stderr
+    assert nnstudio("validate", source).returncode == 0
+    broken = _with_kernel_shape(source, tmp_path / "broken.keras", group, wrong)
+    result = nnstudio("validate", broken)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert f"{name}: weight 0 has shape {wrong}, the config needs {needed}" in result.stderr
