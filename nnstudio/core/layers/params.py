@@ -212,7 +212,7 @@ class IntTuple(ParamKind):
 
     def describe(self) -> str:
         none = "; None: Keras picks" if self.allow_none else ""
-        return f"{self.rank} whole numbers, or one for all{none}"
+        return (f"{self.rank} whole numbers, or one for all" if self.rank > 1 else "a whole number") + none
 
 
 @dataclass(frozen=True)
