@@ -53,6 +53,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signa
 
 from nnstudio.core.spec import ModelSpec
 from nnstudio.engine.client import EngineClient, EngineDied
+from nnstudio.engine.process import DEFAULT_LOAD_MEMORY_LIMIT
 from nnstudio.engine.protocol import ERROR, PROGRESS, BuildFailure, BuildResult, LoadResult, Reply
 from nnstudio.services.inbox import WakeInbox
 
@@ -62,7 +63,6 @@ CANCEL_MESSAGE = "Cancelling a long Keras build; restarting the engine…"
 MAX_FAILED_STARTS = 3
 DEFAULT_START_TIMEOUT_S = 90.0  # spawn + first Keras import (seconds normally; a busy machine is slower)
 DEFAULT_OP_TIMEOUT_S = 180.0  # one build, export or load with nothing newer waiting
-DEFAULT_LOAD_MEMORY_LIMIT = 4 << 30  # bytes of address space a .keras load may add in the engine
 
 
 def ready_message(info: dict) -> str:
@@ -433,7 +433,11 @@ class _EngineWorker(QObject):
             self._start_engine(RESTARTING, DIED_MESSAGE)
 
 
-_BUSY_TEXT = {"build": "Building with Keras…", "export": "Exporting…", "load_keras": "Loading the file with Keras…"}
+_BUSY_TEXT = {
+    "build": "Building with Keras…",
+    "export": "Exporting…",
+    "load_keras": "Loading the file's weights…",
+}
 _WHAT = {"build": "build", "export": "export", "load_keras": "file load"}
 
 

@@ -2,7 +2,7 @@
 
 - Saves are atomic (QSaveFile): the file on disk is always the old or the new complete version.
 - `.keras` files are opened through the core's safe reader (no Keras in this process); the real
-  weights are then read by Keras in the engine process (ModelService.load_keras).
+  weights are then read (h5py, in the engine process: ModelService.load_keras).
 - A file that cannot be opened gives a message box with the one-line reason and the current
   document stays as it was.
 - Export `.keras` runs in the engine (ModelService.export_keras) with a progress indication;
@@ -88,7 +88,7 @@ class FileActions(QObject):
     exportStarted = Signal(str)  # path
     exportDone = Signal(str, str)  # path, "" on success or the error message
     status = Signal(str)  # a short message for the status bar
-    kerasWeightsLoaded = Signal(object, object)  # spec, weights read by Keras from an opened .keras
+    kerasWeightsLoaded = Signal(object, object)  # spec, weights read from an opened .keras
     documentReplaced = Signal()  # New or Open put another model in the document
 
     def __init__(self, parent: QWidget, document, model_service=None, settings: QSettings | None = None) -> None:
@@ -230,7 +230,7 @@ class FileActions(QObject):
         self._loading_keras = str(path)
         try:
             self.model_service.load_keras(str(path))
-            self.status.emit(f"Opened {path.name}; reading its weights with Keras…")
+            self.status.emit(f"Opened {path.name}; reading its weights…")
         except Exception as exc:  # the service refused at once
             self._loading_keras = None
             self.status.emit(f"Opened {path.name}; its weights could not be read: {one_line(exc)}")

@@ -257,7 +257,7 @@ class KerasLink(QObject):
         """The weights read from an opened .keras file: shown, and kept across the next builds."""
         self._file_weights = (spec, weights)
         self._carried_weights = weights  # set into every layer of the document they fit
-        self._status("Read the file's weights with Keras", 6000)
+        self._status("Read the file's weights", 6000)
         self.refresh_weights_view()
         if self.window.document.summary().ok:
             self.request_build()
