@@ -90,7 +90,8 @@ def _mutate(change):
         (_mutate(lambda d: d.update(version=2)), "unsupported version 2; this nnstudio reads version 1", "$.version"),
         (
             _mutate(lambda d: d["layers"][1].update(class_name="Lambda")),
-            "unknown layer class 'Lambda'; nnstudio knows " + ", ".join(layer_types()),
+            f"unknown layer class 'Lambda'; nnstudio knows {len(layer_types())} layer types, from Input to "
+            f"{list(layer_types())[-1]} (its Layers palette lists them)",
             "$.layers[1].class_name",
         ),
         (_mutate(lambda d: d["layers"][1].update(name=5)), "expected a string, found int", "$.layers[1].name"),
