@@ -44,9 +44,6 @@ def layer_arguments(layer: LayerSpec) -> list[str]:
         value = layer.get(param.name)
         if param.is_keras_default(value):
             continue
-        problem = param.kind.check(param.name, value)
-        if problem:  # a value Keras would refuse is not written as if it were another one
-            raise ValueError(f"{layer.name}: {problem}")
         source = param.kind.to_source(value)
         args.append(source if param.positional else f"{keyword_name(param.name)}={source}")
     args.append(f"name={literal(layer.name)}")

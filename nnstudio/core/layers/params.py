@@ -382,10 +382,10 @@ class ShapeKind(ParamKind):
         return None
 
     def to_keras(self, value: Any) -> Any:
-        return tuple(value)
+        return tuple(value) if isinstance(value, (list, tuple)) else value
 
     def to_source(self, value: Any) -> str:
-        return literal(tuple(value))
+        return literal(self.to_keras(value))
 
     def parse_text(self, text: str) -> Any:
         return _parse_numbers(text, allow_none=self.allow_none, example="None, 8" if self.allow_none else "28, 28")
