@@ -34,7 +34,6 @@ from nnstudio.core.compile_options import (
     optimizer_defaults,
 )
 from nnstudio.core.file_values import (
-    MAX_LIST_ITEMS,
     MAX_METRICS,
     as_float_where_keras_expects_one,
     is_finite_number,
@@ -47,7 +46,7 @@ from nnstudio.core.json_depth import json_shape
 from nnstudio.core.layers.base import LayerType
 from nnstudio.core.layers.config_values import UNSUPPORTED_ENDINGS, is_float32, is_plain, is_true
 from nnstudio.core.layers.naming import to_snake_case
-from nnstudio.core.layers.registry import by_config_class, config_classes, unknown_class_hint
+from nnstudio.core.layers.registry import by_config_class, config_classes, known_classes_hint
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 from nnstudio.core.summary import Summary, analyze
 from nnstudio.core.text_safety import terminal_text
@@ -591,8 +590,11 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
     try:
         kind = by_config_class(keras_class)
     except (KeyError, TypeError):
-        hint = unknown_class_hint(keras_class, config_classes())
-        raise ArchiveError(f"{name}: the layer class {_short(keras_class)} is not supported; {hint}", here) from None
+        raise ArchiveError(
+            f"{name}: the layer class {_short(keras_class)} is not supported; "
+            f"{known_classes_hint(keras_class, config=True)}",
+            here,
+        ) from None
     if entry.get("module") != kind.keras_module:
         raise ArchiveError(f"{name}: layer from an unexpected module {_short(entry.get('module'))}", here)
     if "build_config" in entry:
@@ -622,25 +624,21 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
             )
     values = kind.defaults()
     values.update(params)
+    if kind.read_config is not None:
+        values = kind.read_config(values)
     return LayerSpec(kind.class_name, name, kind.stored(values))
 
 
-def _read_back_problem(param: Any, value: Any, nesting: int | None = None) -> str | None:
-    """Why a project file could not hold `value`, or None: `file_values.value_problem`, with lists
-    nested as deep as the parameter's kind takes them (padding pairs), and a layer inside the layer
-    read as the project reader reads it."""
-    if param.kind.nested:
-        try:
-            param.kind.from_project(param.name, value)
-        except ValueError as exc:
-            return str(exc)
-        return None
-    nesting = param.kind.nesting if nesting is None else nesting
-    if isinstance(value, list) and nesting > 1:
-        if len(value) > MAX_LIST_ITEMS:
-            return f"a list of {len(value):,} entries is too long for a setting (limit {MAX_LIST_ITEMS})"
-        return next((p for p in (_read_back_problem(param, item, nesting - 1) for item in value) if p), None)
-    return value_problem(value)
+def _read_back_problem(param: Any, value: Any) -> str | None:
+    """Why a project file could not hold `value`, or None: `file_values.value_problem` at the
+    parameter's nesting, and a layer inside the layer read as the project reader reads it."""
+    if not param.kind.nested:
+        return value_problem(value, param.kind.nesting)
+    try:
+        param.kind.from_project(param.name, value)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 class _KeyPath:

@@ -79,6 +79,7 @@ Validate = Callable[[Params], list[tuple[str | None, str]]]
 Brief = Callable[[Params], list[str]]
 Caption = Callable[[Params, Shape], str]
 Canonical = Callable[[dict[str, Any]], dict[str, Any]]
+ConfigValues = Callable[[Params], dict[str, Any]]
 
 
 def no_variables(params: Params, inputs: Sequence[Shape]) -> list[Variable]:
@@ -120,6 +121,11 @@ class LayerType:
     - `size_param`: the parameter that sizes the layer (units), marked when the model is over the
       parameter budget; `is_input`: the model's entry point; `order`: place within its family.
     - `samples`: cases the Keras comparison test builds.
+    - `config_values(values)`: the parameters as Keras's `get_config()` writes them, where that
+      depends on other parameters (a pooling layer's strides None is written as its pool_size);
+      each kind's own standard form (`kernel_size` 3 -> [3, 3]) is applied first;
+      `read_config(values)` is its inverse for the `.keras` reader, where Keras's default was
+      written out (strides equal to the pool size read back as None).
     - `token_count(params)`: for a layer that takes token ids (Embedding), how many there are
       (ids 0 .. count - 1); made-up data for a model that starts with it holds such ids.
     - `canonical(settings)`: the settings in the one form a spec keeps when several say the same
@@ -144,6 +150,8 @@ class LayerType:
     samples: tuple[Sample, ...] = ()
     canonical: Canonical = as_given
     token_count: Callable[[Params], int] | None = None
+    config_values: ConfigValues | None = None
+    read_config: ConfigValues | None = None
     icon: str = ""
     name_stem: str = ""
     config_class: str = ""
@@ -198,6 +206,13 @@ class LayerType:
             if key not in implicit
             or not (value == implicit[key].default and type(value) is type(implicit[key].default))
         }
+
+    def as_config(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """Every parameter's value as Keras's `get_config()` writes it and the `.keras` reader reads
+        it back (the same model as `settings`, in Keras's standard form)."""
+        values = self.values(settings)
+        standard = {p.name: p.kind.as_config(values[p.name]) for p in self.params}
+        return self.config_values(standard) if self.config_values is not None else standard
 
     def config_checks(self) -> dict[str, ConfigCheck]:
         """The config keys besides the parameters' that nnstudio accepts, with their checks."""

@@ -188,6 +188,15 @@ class NestedLayer(ParamKind):
     def fresh(self, value: Any) -> Any:
         return copy.deepcopy(value)
 
+    def as_config(self, value: Any) -> Any:
+        """The wrapped layer's settings in Keras's standard form (its kinds' `as_config`)."""
+        from nnstudio.core.layers.registry import layer_types
+
+        kind = layer_types().get(value.get("class_name")) if isinstance(value, dict) else None
+        if kind is None:
+            return value
+        return {"class_name": value["class_name"], "name": value.get("name"), **kind.as_config(inner_settings(value))}
+
     def format_text(self, value: Any) -> str:
         return "None" if value is None else f"{value.get('class_name')}({value.get('name')})"
 
