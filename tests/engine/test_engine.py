@@ -15,6 +15,8 @@ from nnstudio.engine.client import EngineClient, EngineFailure
 from nnstudio.engine.process import memory_limit
 from nnstudio.engine.protocol import BuildFailure, BuildResult, LoadResult
 
+pytestmark = pytest.mark.engine
+
 
 @pytest.fixture(scope="module")
 def engine():

@@ -23,6 +23,8 @@ from nnstudio.core.shapes import infer
 from nnstudio.core.spec import CompileSpec, ModelSpec
 from nnstudio.core.summary import analyze, summary_json, summary_text
 
+pytestmark = pytest.mark.engine
+
 keras = pytest.importorskip("keras")
 
 from nnstudio.keras_io.build import build_model, keras_summary  # noqa: E402

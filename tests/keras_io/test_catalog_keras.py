@@ -9,6 +9,8 @@ import pytest
 from nnstudio.core.catalog import ACTIVATIONS, INITIALIZERS, LAYER_TYPES, LOSSES, METRICS, OPTIMIZERS
 from nnstudio.core.codegen import KERAS_DEFAULTS, OPTIMIZER_CLASSES, POSITIONAL
 
+pytestmark = pytest.mark.engine
+
 keras = pytest.importorskip("keras")
 
 NOT_ACTIVATIONS = {"get", "serialize", "deserialize"}

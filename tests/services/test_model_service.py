@@ -5,15 +5,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import time
 
 import pytest
-from PySide6.QtCore import QTimer
 
 from nnstudio.core.spec import ModelSpec, lesson_spec
 from nnstudio.engine.protocol import BuildResult
 from nnstudio.services.model_service import CANCEL_MESSAGE, DIED_MESSAGE, ModelService
 from tests.conftest_threads import leaked_qthreads
+
+pytestmark = pytest.mark.engine
 
 START_TIMEOUT_MS = 180_000  # an engine start imports TensorFlow: seconds, more on a busy machine
 
@@ -154,25 +154,14 @@ def wide_spec(layers: int = 20, width: int = 1024) -> ModelSpec:
     return spec
 
 
-def test_gui_heartbeat_keeps_ticking_while_keras_loads_and_builds(qtbot, make_service):
-    """A generous guard that Keras never runs on the GUI thread (the bench measures the real gap)."""
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start()
-    try:
-        qtbot.waitUntil(lambda: len(ticks) >= 2, timeout=5_000)
-        service = make_service()
-        with qtbot.waitSignal(service.buildFinished, timeout=START_TIMEOUT_MS) as blocker:
-            service.request_build(wide_spec())
-    finally:
-        timer.stop()
+def test_a_20_layer_1024_wide_model_builds_with_its_weights(qtbot, make_service):
+    """The GUI thread's gaps while it builds are measured by tests/bench/responsiveness.py."""
+    service = make_service()
+    with qtbot.waitSignal(service.buildFinished, timeout=START_TIMEOUT_MS) as blocker:
+        service.request_build(wide_spec())
     result = blocker.args[0]
     assert result.total_params == 20 * (1024 * 1024 + 1024)
     assert len(result.weights) == 20
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-    assert max(gaps) * 1000 < 250, f"GUI thread stalled {max(gaps) * 1000:.0f} ms"
 
 
 def test_the_ready_message_names_keras_and_its_backend_as_the_engine_reported_them():

