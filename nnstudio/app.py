@@ -94,21 +94,21 @@ def _report_uncaught_exceptions(window) -> None:
     sys.excepthook = hook
 
 
-def make_model_service():
-    """The Keras model service (owner C), or None when it cannot be imported."""
-    try:
-        from nnstudio.services.model_service import ModelService
-    except ImportError:
-        return None
-    return ModelService()
-
-
 def run_app(file: str | None = None, screenshot: str | None = None) -> int:
     """Open the window on FILE (or the lesson's model); with `screenshot`, render it to a PNG and exit."""
     timing = os.environ.get(TIMING_ENV) == "1"
     headless = bool(screenshot) or timing
     app = make_application()
     interrupted = _quit_on_signals(app)
+    # The one engine process starts importing Keras now, while the window is being built.
+    from nnstudio.services.engine_session import EngineSession
+    from nnstudio.services.model_service import ModelService
+    from nnstudio.services.training_service import TrainingService
+
+    session = EngineSession()
+    session.start()
+    model_service = ModelService(session)
+    training = TrainingService(session)
 
     from nnstudio.core.spec import lesson_spec
     from nnstudio.services.document import Document
@@ -150,8 +150,7 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
         settings = QSettings()
     # The canvas (pyqtgraph) and the model service (numpy, multiprocessing) come right after the
     # window is shown: the window itself needs neither to appear.
-    window = MainWindow(document, None, settings=settings, autosave=autosave, defer_canvas=True)
-    service_box: dict = {"service": None}
+    window = MainWindow(document, model_service, settings=settings, autosave=autosave, defer_canvas=True)
     if headless:
         window.resize(*SCREENSHOT_SIZE)
     _report_uncaught_exceptions(window)
@@ -163,30 +162,13 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
     def after_show() -> None:
         if timing:
             _emit("window_shown")
-        try:
-            service = make_model_service()
-        except Exception as exc:  # the window lives on without Keras
-            print(f"nnstudio: warning: no Keras engine: {exc}", file=sys.stderr)
-            service = None
-        service_box["service"] = service
-        window.attach_service(service)
-        window.start_service()  # the engine process starts importing Keras now, in parallel
+        window.start_service()  # the first build, for the engine that is loading Keras
         if path is not None and path.suffix.lower() == ".keras":
             window.files.load_keras_weights(path)
         QTimer.singleShot(0, after_canvas)
-        if service is None:
-            window.kerasSettled.emit("engine-failed")
 
     def after_canvas() -> None:
         window.load_canvas()
-        try:  # its engine process starts with the first training request, not now
-            from nnstudio.services.training_service import TrainingService
-
-            training = TrainingService()
-        except Exception as exc:
-            print(f"nnstudio: warning: no training: {exc}", file=sys.stderr)
-            training = None
-        service_box["training"] = training
         window.attach_training(training)
         if open_error:
             QMessageBox.warning(window, "Cannot open file", open_error)
@@ -232,18 +214,7 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
     try:
         app.exec()
     finally:
-        training = service_box.get("training")
-        if training is not None:
-            try:
-                training.shutdown()
-            except Exception as exc:
-                print(f"nnstudio: warning: training shutdown: {exc}", file=sys.stderr)
-        service = service_box["service"]
-        if service is not None:
-            try:
-                service.shutdown()
-            except Exception as exc:  # shutting down must not hide the real outcome
-                print(f"nnstudio: warning: engine shutdown: {exc}", file=sys.stderr)
+        session.shutdown()
         if interrupted["yes"] and not headless:
             window.save_layout()
         if autosave is not None:

@@ -9,3 +9,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # Fail any test that starts the engine, TensorFlow or the CLI without its marker.
 from tests.conftest_markers import markers_match_what_tests_start  # noqa: E402, F401
 from tests.conftest_threads import no_leaked_threads  # noqa: E402, F401
+
+# The one place where tests get a running engine.
+from tests.engines import engine_client, make_session, model_service, session, training_service  # noqa: E402, F401

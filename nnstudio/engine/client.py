@@ -1,6 +1,6 @@
 """The parent's side of the engine: start the child, talk to it, end it. No Qt.
 
-`EngineClient` is not thread-safe: one thread (the model service's worker) owns it. Nothing
+`EngineClient` is not thread-safe: one thread (the engine session's worker) owns it. Nothing
 here is meant for the GUI thread: `receive`, `call` and `close` wait on a pipe.
 """
 
@@ -13,9 +13,10 @@ import threading
 import time
 from typing import Any
 
+from nnstudio.core.weights import Weights
 from nnstudio.engine import shared_memory
 from nnstudio.engine.process import engine_main
-from nnstudio.engine.protocol import ERROR, PROGRESS, EngineError, Reply, Request, Weights
+from nnstudio.engine.protocol import ERROR, PROGRESS, EngineError, Reply, Request
 
 
 class EngineDied(RuntimeError):
@@ -45,15 +46,16 @@ class EngineClient:
 
     # -- life ------------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Spawn the engine (returns at once; Keras is imported by the first op needing it)."""
+    def start(self, preload_keras: bool = False) -> None:
+        """Spawn the engine (returns at once). With `preload_keras` the engine imports Keras first
+        thing, before it reads its first request; else the first op needing Keras imports it."""
         if self.is_alive():
             return
         self._cleanup()
         self.prefix = shared_memory.new_prefix()
         parent_end, child_end = self._mp.Pipe(duplex=True)
         process = self._mp.Process(
-            target=engine_main, args=(child_end, self.prefix), name="nnstudio-engine", daemon=True
+            target=engine_main, args=(child_end, self.prefix, preload_keras), name="nnstudio-engine", daemon=True
         )
         try:
             with _without_main_module():

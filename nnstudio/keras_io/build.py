@@ -13,11 +13,11 @@ import numpy as np
 from nnstudio.core.catalog import layer_type
 from nnstudio.core.compile_options import LOSS_CLASSES
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
+from nnstudio.core.weights import Weights
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
-Weights = dict[str, list[np.ndarray]]
 
 
 class BuildError(ValueError):

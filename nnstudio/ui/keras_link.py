@@ -197,10 +197,7 @@ class KerasLink(QObject):
         window = self.window
         window.restart_button.hide()
         try:
-            shutdown = getattr(service, "shutdown", None)
-            if shutdown is not None:
-                shutdown()  # quiet: nothing it was doing is answered any more
-            service.start()
+            service.restart_engine()  # quiet: nothing it was doing is answered any more
         except Exception as exc:
             self.set_state("error", f"The Keras engine could not be restarted: {exc}")
             window.restart_button.show()

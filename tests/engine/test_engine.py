@@ -19,13 +19,8 @@ pytestmark = pytest.mark.engine
 
 
 @pytest.fixture(scope="module")
-def engine():
-    client = EngineClient()
-    client.start()
-    client.call("ping", {"import_keras": True}, timeout=180)
-    yield client
-    client.close()
-    assert not client.is_alive()
+def engine(engine_client):
+    return engine_client
 
 
 def _blocks_of(client: EngineClient) -> list[str]:

@@ -7,7 +7,6 @@ import pytest
 
 from nnstudio.core.csv_data import DataConfig
 from nnstudio.core.spec import lesson_spec
-from nnstudio.services.training_service import TrainingService
 
 pytestmark = pytest.mark.engine
 
@@ -15,10 +14,8 @@ KERAS_START_MS = 180_000  # spawning the engine and importing Keras on a busy 2-
 
 
 @pytest.fixture
-def service(qtbot):
-    service = TrainingService(weights_interval=0.05)
-    yield service
-    service.shutdown()
+def service(training_service):
+    return training_service
 
 
 def test_train_resume_stop_reset(qtbot, service, tmp_path):
@@ -117,7 +114,7 @@ def test_train_resume_stop_reset(qtbot, service, tmp_path):
         service.reset(None)  # a new engine starts for it
     pid = service.engine_pid()
     assert pid is not None
-    service.shutdown()
+    service.session.shutdown()
     assert service.engine_pid() is None
     with pytest.raises(OSError):
         for _ in range(50):
@@ -148,21 +145,19 @@ def test_an_engine_that_dies_while_the_worker_is_busy_is_noticed(qtbot, service)
     worker's next wait must still see the death, not wait for a request that never comes."""
     import signal
 
-    from nnstudio.engine.protocol import PROGRESS
-
-    service.start_thread()
-    worker = service._worker
-    deliver = worker._deliver
+    service.session.start()
+    worker = service.session._bridge.worker
+    report = worker.reports.progress
     killed = []
 
-    def deliver_then_die(reply):
-        if not killed and reply.kind == PROGRESS:
+    def progress_then_die(job, value, weights):
+        if not killed:
             killed.append(worker.client.pid)
             os.kill(worker.client.pid, signal.SIGKILL)
             worker.client.process.join(60)  # dead and reaped before the worker looks again
-        deliver(reply)
+        report(job, value, weights)
 
-    worker._deliver = deliver_then_die
+    worker.reports.progress = progress_then_die
     with qtbot.waitSignal(service.failed, timeout=KERAS_START_MS) as died:
         service.start(lesson_spec(), DataConfig(samples=2048, seed=2), epochs=50, batch_size=4, validation_split=0.0)
     assert killed and "engine stopped" in died.args[0]

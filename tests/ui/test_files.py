@@ -100,18 +100,12 @@ def window(qtbot, settings, dialogs):
 
 
 @pytest.fixture
-def keras_window(qtbot, settings, dialogs):
-    from nnstudio.services.model_service import ModelService
-
-    service = ModelService()
-    w = MainWindow(Document(), service, settings=settings)
+def keras_window(qtbot, settings, dialogs, model_service):
+    w = MainWindow(Document(), model_service, settings=settings)
     qtbot.addWidget(w)
     w.show()
-    try:
-        yield w, service
-    finally:
-        service.shutdown()
-        w.document.undo_stack.setClean()
+    yield w, model_service
+    w.document.undo_stack.setClean()
 
 
 # -- save and open ------------------------------------------------------------------------------------

@@ -62,8 +62,8 @@ class FakeService(QObject):
         self.loads.append(path)
         return len(self.loads)
 
-    def shutdown(self) -> None:
-        self.started = False
+    def restart_engine(self) -> None:
+        self.started = True
 
     def answer(self, spec=None, params_delta: int = 0, elapsed_ms: float = 42.0, weights=None) -> BuildResult:
         """Emit a BuildResult that matches the analytic summary of `spec` (the last requested one)."""
@@ -128,18 +128,12 @@ def fake_window(qtbot, settings, no_dialogs):
 
 
 @pytest.fixture
-def keras_window(qtbot, settings, no_dialogs):
-    from nnstudio.services.model_service import ModelService
-
-    service = ModelService()
-    window = MainWindow(Document(), service, settings=settings)
+def keras_window(qtbot, settings, no_dialogs, model_service):
+    window = MainWindow(Document(), model_service, settings=settings)
     qtbot.addWidget(window)
     window.show()
-    try:
-        yield window, service
-    finally:
-        service.shutdown()
-        window.document.undo_stack.setClean()
+    yield window, model_service
+    window.document.undo_stack.setClean()
 
 
 def table_texts(window) -> list[list[str]]:
@@ -388,12 +382,15 @@ GUI_PROCESS_SCRIPT = textwrap.dedent(
     """
     import json, sys
     from PySide6.QtCore import QSettings, QTimer
-    from nnstudio.app import make_application, make_model_service
+    from nnstudio.app import make_application
     from nnstudio.services.document import Document
+    from nnstudio.services.engine_session import EngineSession
+    from nnstudio.services.model_service import ModelService
     from nnstudio.ui.main_window import MainWindow
 
     app = make_application()
-    service = make_model_service()
+    session = EngineSession()
+    service = ModelService(session)
     window = MainWindow(Document(), service, settings=QSettings(sys.argv[1], QSettings.Format.IniFormat))
     window.show()
     states = []
@@ -401,7 +398,7 @@ GUI_PROCESS_SCRIPT = textwrap.dedent(
     QTimer.singleShot(0, window.start_service)
     QTimer.singleShot(90_000, app.quit)
     app.exec()
-    service.shutdown()
+    session.shutdown()
     rows = [[window.summary_table.model.index(r, c).data() for c in range(3)]
             for r in range(window.summary_table.model.rowCount())]
     print(json.dumps({"states": states, "rows": rows, "totals": window.summary_table.totals_text(),
@@ -487,14 +484,12 @@ def test_screenshot_of_a_broken_file_is_a_one_line_error(tmp_path):
 
 
 @pytest.mark.engine
-def test_a_person_builds_the_lesson_from_nothing(qtbot, settings, no_dialogs):
+def test_a_person_builds_the_lesson_from_nothing(qtbot, settings, no_dialogs, model_service):
     """Drops from the palette, edits in the property editor; the table answers at once and Keras confirms."""
     from PySide6.QtCore import QModelIndex
     from PySide6.QtWidgets import QSpinBox
 
-    from nnstudio.services.model_service import ModelService
-
-    service = ModelService()
+    service = model_service
     document = Document.new_empty()
     window = MainWindow(document, service, settings=settings)
     qtbot.addWidget(window)
@@ -554,7 +549,6 @@ def test_a_person_builds_the_lesson_from_nothing(qtbot, settings, no_dialogs):
             ["dense (Dense)", "(None, 64)", "704"],
         ]
     finally:
-        service.shutdown()
         document.undo_stack.setClean()
 
 
@@ -583,7 +577,7 @@ def test_a_killed_engine_is_replaced_and_said_so(keras_window, qtbot):
     window, service = keras_window
     with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS):
         window.start_service()
-    service.set_debug_build_delay(30)  # the next build stays in the engine long enough to be killed
+    service.session.set_debug_delay("build", 30)  # the next build stays in the engine long enough to be killed
     with qtbot.waitSignal(service.buildStarted, timeout=KERAS_TIMEOUT_MS):
         window.document.set_param(1, "units", 16)
     spec = window.document.spec
@@ -593,7 +587,7 @@ def test_a_killed_engine_is_replaced_and_said_so(keras_window, qtbot):
         os.kill(service.engine_pid(), signal.SIGKILL)
     assert "restarting" in window.keras_label.text().lower() or "stopped" in window.keras_label.text().lower()
     assert window.document.spec == spec, "the document is untouched"
-    service.set_debug_build_delay(0)
+    service.session.set_debug_delay("build", 0)
     with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS) as blocker:
         window.document.set_param(1, "units", 24)
     assert blocker.args == [CONFIRMED]
@@ -621,10 +615,11 @@ def test_an_engine_restart_from_the_menu_builds_again(keras_window, qtbot):
 def test_the_training_dock_joins_the_window(fake_window):
     import numpy as np
 
+    from nnstudio.services.engine_session import EngineSession
     from nnstudio.services.training_service import TrainingService
 
     window, service = fake_window
-    training = TrainingService()
+    training = TrainingService(EngineSession())  # never started: the test emits its signals
     try:
         assert window.attach_training(training)
         assert window.findChild(QWidget, "trainingPanel") is not None
@@ -635,7 +630,7 @@ def test_the_training_dock_joins_the_window(fake_window):
         window.document.set_param(2, "activation", "tanh")  # the trained weights go along to Keras
         assert service.builds[-1][1] is weights
     finally:
-        training.shutdown()
+        training.session.shutdown()
 
 
 def test_the_table_copies_as_keras_prints_it(fake_window):
@@ -727,10 +722,11 @@ def test_weights_dock_explains_layers_without_a_kernel(fake_window, qtbot):
 
 
 def test_training_moves_the_histogram_and_starts_from_the_weights_on_screen(fake_window, qtbot):
+    from nnstudio.services.engine_session import EngineSession
     from nnstudio.services.training_service import TrainingService
 
     window, service = fake_window
-    training = TrainingService()
+    training = TrainingService(EngineSession())  # never started: the test emits its signals
     try:
         assert window.attach_training(training)
         window.document.select_layer(1)
@@ -752,7 +748,7 @@ def test_training_moves_the_histogram_and_starts_from_the_weights_on_screen(fake
         window.document.select_layer(2)
         assert_histogram_of(window, "dense_1", trained["dense_1"][0])
     finally:
-        training.shutdown()
+        training.session.shutdown()
 
 
 # -- engine states, restart, help ------------------------------------------------------------------------

@@ -1,0 +1,12 @@
+"""The one type of weight arrays on the wire: a layer's name -> its arrays in `get_weights()` order.
+
+Keras, the engine and its protocol pass weights in this form. The application's views never index
+it themselves: they read weights through `nnstudio.services.model_state.WeightSet`, which owns the
+rule of which arrays belong to which layer of which spec.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Weights = dict[str, list[np.ndarray]]
