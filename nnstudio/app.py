@@ -1,7 +1,8 @@
 """`nnstudio [FILE] [--screenshot PNG]`: the application.
 
-The window is shown first and fast: this process never imports Keras or TensorFlow (the model
-service's engine process does, started right after the window is shown). With `--screenshot`,
+The window is shown first and fast: this process never imports Keras or TensorFlow. The one engine
+process (the engine session's) is started before the window is built and imports Keras while the
+window appears; builds and training both run in it. With `--screenshot`,
 the window is rendered once the first Keras build has arrived (or failed, or after 60 s), saved
 as a PNG, and the application exits.
 
@@ -32,7 +33,6 @@ SCREENSHOT_SIZE = (1400, 900)
 SCREENSHOT_TIMEOUT_MS = 60_000
 CANVAS_SETTLE_S = 15.0  # how long a screenshot waits for the canvas to finish drawing the weights
 TIMING_ENV = "NNSTUDIO_STARTUP_TIMING"
-EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 
 
 def _emit(event: str, **extra) -> None:
@@ -124,6 +124,7 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
             if headless:
                 from nnstudio.cli import CommandError
 
+                session.shutdown()
                 raise CommandError(str(exc), str(path)) from None
             open_error = f"{path.name} was not opened: {exc}"
             spec, editor, path = lesson_spec(), {}, None
@@ -150,7 +151,7 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
         settings = QSettings()
     # The canvas (pyqtgraph) and the model service (numpy, multiprocessing) come right after the
     # window is shown: the window itself needs neither to appear.
-    window = MainWindow(document, model_service, settings=settings, autosave=autosave, defer_canvas=True)
+    window = MainWindow(document, model_service, training, settings=settings, autosave=autosave, defer_canvas=True)
     if headless:
         window.resize(*SCREENSHOT_SIZE)
     _report_uncaught_exceptions(window)
@@ -169,7 +170,6 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
 
     def after_canvas() -> None:
         window.load_canvas()
-        window.attach_training(training)
         if open_error:
             QMessageBox.warning(window, "Cannot open file", open_error)
         if not headless:
@@ -185,7 +185,7 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
                 return
             done["yes"] = True
             if timing:
-                _emit("keras_ready", state=state, message=window.keras_message)
+                _emit("keras_ready", state=state, message=window.keras_status.message)
             if screenshot:
                 window.resize(*SCREENSHOT_SIZE)
                 app.processEvents()
@@ -195,8 +195,8 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
 
         def save_when_drawn(deadline: float) -> None:
             """Grab once the canvas has drawn the weights (big models and many lines take a moment)."""
-            canvas = getattr(window, "canvas", None)
-            if canvas is not None and hasattr(canvas, "busy") and canvas.busy() and time.monotonic() < deadline:
+            canvas = window.canvas
+            if canvas is not None and canvas.busy() and time.monotonic() < deadline:
                 QTimer.singleShot(20, lambda: save_when_drawn(deadline))
                 return
             if not window.grab().save(str(screenshot)):

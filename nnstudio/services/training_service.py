@@ -8,7 +8,7 @@ back as signals, delivered to the GUI thread:
   `progressDetail(update)` carries the whole update dict (`epochs`, `batches`, `samples_per_s`, ...).
 - `epochFinished(epoch, logs)`: once for every epoch, none lost to throttling.
 - `weightsUpdated(weights)`: a snapshot (layer name -> arrays) every `weights_interval` seconds
-  (through shared memory) and once at the end.
+  (through shared memory) and the final weights; the model state keeps them, this service does not.
 - `finished(history)`: the session's whole history (every epoch since the last Start or Reset).
 - `failed(message)`: a data problem (CSV cell, sizes), a Keras error, or the engine's death.
 - `stateChanged(state, message)`: "idle", "training", "stopping".
@@ -54,8 +54,7 @@ class TrainingService(QObject):
         self._state = IDLE
         self.history: dict[str, list[float]] = {}
         self.epochs_done = 0
-        self.weights: Weights | None = None  # the newest trained weights (None: nothing trained)
-        self.spec: ModelSpec | None = None  # the spec those weights belong to
+        self.spec: ModelSpec | None = None  # the spec being (or last) trained
         self.last_result: Any = None
         self._live_id = 0  # the newest training run
         self._discarded: set[int] = set()  # runs whose messages no longer count
@@ -92,21 +91,19 @@ class TrainingService(QObject):
         epochs: int = 10,
         batch_size: int = 32,
         validation_split: float = 0.2,
+        weights: Weights | None = None,
     ) -> int:
-        """Go on training for `epochs` more with the trained model (its weights and optimizer state)."""
+        """Go on training for `epochs` more with the trained model (its optimizer state too).
+
+        `weights` are the trained weights, for an engine that no longer holds the model (restarted).
+        """
         if self.spec is not None and self.spec.layers != spec.layers:
             # another architecture: the trained weights do not fit it, start afresh
-            self.discard_weights()
+            self.forget_run()
             return self._train(spec, data, epochs, batch_size, validation_split, None, resume=False)
         # the same model (compile settings may differ: the engine then starts a new optimizer
         # from the trained weights, and the epochs count on)
-        return self._train(spec, data, epochs, batch_size, validation_split, self.weights, resume=True)
-
-    def trained_weights_for(self, spec: ModelSpec) -> Weights | None:
-        """The trained weights if they belong to `spec`'s layers (for Export), else None."""
-        if self.weights is not None and self.spec is not None and self.spec.layers == spec.layers:
-            return self.weights
-        return None
+        return self._train(spec, data, epochs, batch_size, validation_split, weights, resume=True)
 
     def stop(self) -> None:
         """End training after the batch that is running."""
@@ -122,18 +119,15 @@ class TrainingService(QObject):
             self._discarded.add(self._live_id)
         self.history = {}
         self.epochs_done = 0
-        self.weights = None
         self.spec = None
         return self._submit(Job("train_reset", TRAINING, args={"spec": spec}))
 
-    def discard_weights(self) -> None:
-        """Forget the trained weights without asking the engine (the architecture changed).
-
-        A run still going on is not counted any more: stop it; its last messages are ignored.
-        """
+    def forget_run(self) -> None:
+        """Forget the training (its spec, history and epochs) without asking the engine: the
+        architecture changed. A run still going on no longer counts (stop it); its last messages
+        are ignored."""
         if self.is_training():
             self._discarded.add(self._live_id)
-        self.weights = None
         self.spec = None
         self.history = {}
         self.epochs_done = 0
@@ -143,10 +137,6 @@ class TrainingService(QObject):
     def is_training(self) -> bool:
         """Whether the newest run waits or runs in the engine (a discarded one until it has stopped)."""
         return self._live_id in self._ids
-
-    def has_trained_weights(self) -> bool:
-        """Whether trained weights exist that an edit of the architecture would lose."""
-        return self.weights is not None and self.epochs_done > 0
 
     def state(self) -> str:
         return self._state
@@ -213,7 +203,6 @@ class TrainingService(QObject):
         value = value or {}
         if value.get("type") == "weights":
             if weights:
-                self.weights = weights
                 self.weightsUpdated.emit(weights)
             return
         for done in value.get("epochs_done", ()):
@@ -234,13 +223,11 @@ class TrainingService(QObject):
         if job.op == "train_reset":
             weights = value.weights if value is not None else {}
             self.resetDone.emit(weights)
-            if weights:
-                self.weightsUpdated.emit(weights)
             return
         self.last_result = value
         self.epochs_done = value.epochs_done
         if value.weights:
-            self.weights = value.weights
+            self.weightsUpdated.emit(value.weights)
         self.finished.emit({k: list(v) for k, v in self.history.items()})
 
     @Slot(object, str, object)

@@ -5,11 +5,10 @@ a progress bar with the epoch, the batch and the time left, and loss/metric curv
 (solid) and validation (dashed) with pyqtgraph, redrawn at most every `REDRAW_MS`, with a
 log-scale toggle.
 
-Editing the architecture while trained weights exist asks first: the panel installs the
-document's edit guard, so before an edit of the layers is pushed `ask()` offers to make it (the
-trained weights are discarded) or to leave the model as it is (nothing is pushed). Undo and redo
-are not guarded: when they take the layers away from the trained ones the panel asks afterwards
-and, on No, puts the undo stack back where it was; opening another model discards the weights.
+Editing the architecture while trained weights exist asks first: the model state (the document's
+edit guard) puts the question through this panel's `ask()` before an edit, undo or redo changes
+the layers; the panel clears its curves when the trained weights are discarded. Train starts from
+the weights on screen before training (Keras's build, or Reset's), Resume from the trained ones.
 Tests replace `training_panel.ask`.
 """
 
@@ -46,6 +45,10 @@ from PySide6.QtWidgets import (
 from nnstudio.core.csv_data import DataConfig
 from nnstudio.core.datasets import TASK_HELP, TASKS, is_classification_loss
 from nnstudio.core.spec import ModelSpec
+from nnstudio.core.summary import Summary
+from nnstudio.services.document import Document
+from nnstudio.services.model_state import ModelState
+from nnstudio.ui.parts import Training
 
 REDRAW_MS = 100
 GROUPS_SIDE_BY_SIDE = 440  # panel width from which Data and Training sit side by side
@@ -91,17 +94,20 @@ class TrainingPanel(QWidget):
 
     trainingStateChanged = Signal(bool)  # True while training runs
 
-    def __init__(self, document: Any, training_service: Any, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, document: Document, training_service: Training, model_state: ModelState, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("trainingPanel")
         self.document = document
         self.service = training_service
-        self._initial_weights: dict | None = None
-        self._initial_spec: ModelSpec | None = None
-        self._asking = False
-        self._index_before: int | None = None  # undo stack index before the last unchecked change
+        self.model_state = model_state
         self._run_epochs = 1
+        self._started_at = time.monotonic()
+        self._watching_parent = False
+        self._ready = False  # the widgets exist (signals fire while they are built)
         self._build_ui()
+        self._ready = True
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._redraw.timeout.connect(self._draw_curves)
@@ -114,9 +120,9 @@ class TrainingPanel(QWidget):
         s.stateChanged.connect(self.on_state)
         s.resetDone.connect(self.on_reset_done)
         document.changed.connect(self.on_document_changed)
-        set_guard = getattr(document, "set_edit_guard", None)
-        if set_guard is not None:
-            set_guard(self.allow_edit)
+        model_state.confirm = self._confirm
+        model_state.trainedDiscarded.connect(self._on_trained_discarded)
+        model_state.weightsChanged.connect(self._update_buttons)
         self._update_buttons()
 
     # -- construction ------------------------------------------------------------------------------
@@ -293,7 +299,7 @@ class TrainingPanel(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802
         parent = self.parentWidget()
-        if parent is not None and not getattr(self, "_watching_parent", False):
+        if parent is not None and not self._watching_parent:
             parent.installEventFilter(self)  # in a scroll area, the viewport's size is the room there is
             self._watching_parent = True
             self._choose_direction(parent.size())
@@ -327,8 +333,8 @@ class TrainingPanel(QWidget):
 
     def _describe_data(self, *_args) -> None:
         """Say what the data is, in a line: samples, features -> targets, the split."""
-        if not hasattr(self, "validation_split"):
-            return  # still building the widgets
+        if not self._ready:
+            return
         text = describe_data(self.document.summary(), self.document.spec, self.data_config(), self.validation_split.value())
         self.data_info.setText(text)
 
@@ -371,16 +377,16 @@ class TrainingPanel(QWidget):
         if self.service.is_training() or not self._check_ready():
             return
         self._clear_curves()
-        spec = self.document.spec
-        weights = self._initial_weights if self._initial_spec == spec else None
-        self.service.start(spec, weights=weights, **self._settings())
+        weights = self.model_state.untrained()
+        self.service.start(self.document.spec, weights=weights.to_wire() if weights else None, **self._settings())
         self._begin()
 
     @Slot()
     def resume(self) -> None:
         if self.service.is_training() or not self._check_ready():
             return
-        self.service.resume(self.document.spec, **self._settings())
+        trained = self.model_state.trained()
+        self.service.resume(self.document.spec, weights=trained.to_wire() if trained else None, **self._settings())
         self._begin()
 
     @Slot()
@@ -443,14 +449,14 @@ class TrainingPanel(QWidget):
 
     @Slot(object)
     def on_finished(self, history: dict) -> None:
-        result = getattr(self.service, "last_result", None)
-        stopped = bool(getattr(result, "stopped", False))
+        result = self.service.last_result
+        stopped = bool(result is not None and result.stopped)
         epochs = self.service.epochs_done
         loss = history.get("loss", [])
         last = f"; loss {loss[-1]:.4g}" if loss else ""
         val = history.get("val_loss", [])
         last += f", val_loss {val[-1]:.4g}" if val else ""
-        took = time.monotonic() - getattr(self, "_started_at", time.monotonic())
+        took = time.monotonic() - self._started_at
         self.status.setText(
             f"{'Stopped' if stopped else 'Finished'} after {epochs} epochs ({format_duration(took)}){last}."
         )
@@ -459,7 +465,7 @@ class TrainingPanel(QWidget):
         self.progress_bar.setFormat(f"epoch {epochs} · {'stopped' if stopped else 'done'}")
         self._draw_curves()
         self._update_buttons()
-        self._show_scaling(getattr(result, "normaliser", None))
+        self._show_scaling(result.normaliser if result is not None else None)
         self.trainingStateChanged.emit(False)
 
     def _show_scaling(self, normaliser: tuple[list[float], list[float]] | None) -> None:
@@ -496,116 +502,29 @@ class TrainingPanel(QWidget):
         self._update_buttons()
 
     @Slot(object)
-    def on_reset_done(self, weights: dict) -> None:
+    def on_reset_done(self, _weights: dict) -> None:
         self._show_scaling(None)  # the trained weights it described are gone
-        self._initial_weights = weights or None
-        self._initial_spec = self.document.spec if weights else None
         self._update_buttons()
-
-    @Slot(object)
-    def on_build_finished(self, result: Any) -> None:
-        """Connect to ModelService.buildFinished: Train then starts from the weights the canvas shows."""
-        self._initial_weights = getattr(result, "weights", None) or None
-        self._initial_spec = getattr(result, "spec", None)
-
-    # -- wiring into the window ----------------------------------------------------------------------
-
-    def attach(self, canvas: Any = None, histogram: Any = None, model_service: Any = None) -> None:
-        """Let the canvas and the weight histogram follow the weights while training (the
-        service throttles snapshots to `weights_interval`), and start Train from the weights the
-        model service last built (what the canvas shows)."""
-        self._canvas = canvas
-        self._histogram = histogram
-        if canvas is not None or histogram is not None:
-            self.service.weightsUpdated.connect(self._show_weights)
-        if model_service is not None:
-            model_service.buildFinished.connect(self.on_build_finished)
-
-    @Slot(object)
-    def _show_weights(self, weights: dict) -> None:
-        spec = self.document.spec
-        trained = self.service.spec
-        if trained is not None and trained.layers != spec.layers:
-            return  # snapshots of another architecture (the edit is being asked about)
-        canvas = getattr(self, "_canvas", None)
-        if canvas is not None:
-            canvas.set_weights(weights)
-        histogram = getattr(self, "_histogram", None)
-        index = int(self.document.selected_index)
-        if histogram is not None and 0 <= index < len(spec.layers):
-            name = spec.layers[index].name
-            histogram.set_layer_weights(name, weights.get(name))
 
     # -- architecture edits while trained weights exist --------------------------------------------
 
-    def _would_lose_weights(self, layers: tuple) -> bool:
-        trained = self.service.spec
-        if trained is None or trained.layers == layers:
-            return False
-        return bool(self.service.has_trained_weights() or self.service.is_training())
+    def _confirm(self, title: str, text: str) -> bool:
+        """The model state's question before an edit discards the trained weights."""
+        return ask(self, title, text)
 
-    def allow_edit(self, old: ModelSpec, new: ModelSpec) -> bool:
-        """The document's edit guard: asked before an edit of the layers is pushed."""
-        if self._asking or not self._would_lose_weights(new.layers):
-            return True
-        return self._ask_discard()
-
-    def _ask_discard(self) -> bool:
-        """Ask whether to lose the trained weights; on Yes, lose them (stopping a run)."""
-        self._asking = True
-        try:
-            running = self.service.is_training()
-            epochs = self.service.epochs_done
-            text = (
-                "This change to the layers makes the trained weights useless "
-                f"({epochs} epoch{'s' if epochs != 1 else ''} of training)"
-                + (" and stops the training that is running" if running else "")
-                + ".\n\nMake the change and discard the trained weights?"
-            )
-            if not ask(self, "Discard trained weights?", text):
-                return False
-            if running:
-                self.service.stop()
-            self.service.discard_weights()
-            self._clear_curves()
-            self.progress_bar.setValue(0)
-            self.progress_bar.setFormat("")
-            self.status.setText("Trained weights discarded: the layers changed.")
-            return True
-        finally:
-            self._asking = False
-            self._update_buttons()
+    @Slot(str)
+    def _on_trained_discarded(self, why: str) -> None:
+        self._clear_curves()
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("")
+        self._show_scaling(None)
+        self.status.setText("Trained weights discarded: the layers changed." if why == "the layers changed" else "Not trained yet.")
+        self._update_buttons()
 
     @Slot(object)
-    def on_document_changed(self, spec: ModelSpec) -> None:
+    def on_document_changed(self, _spec: ModelSpec) -> None:
         self._describe_data()
-        # Edits are guarded before they are pushed (allow_edit); undo, redo and opening another
-        # model are not. Check once the stack has settled (this signal comes from inside
-        # QUndoStack.undo/redo, before its index moves), remembering where it was.
-        # Several changes in one turn of the event loop make one check, from before the last one.
-        if not self._asking:
-            scheduled = self._index_before is not None
-            self._index_before = self.document.undo_stack.index()
-            if not scheduled:
-                QTimer.singleShot(0, self, self._check_architecture)
-
-    def _check_architecture(self) -> None:
-        index_before, self._index_before = self._index_before, None
-        if self._asking or not self._would_lose_weights(self.document.spec.layers):
-            self._update_buttons()
-            return
-        stack = self.document.undo_stack
-        if stack.count() == 0:
-            # another model was opened (the stack was cleared): its weights are another model's
-            if self.service.is_training():
-                self.service.stop()
-            self.service.discard_weights()
-            self._clear_curves()
-            self.status.setText("Not trained yet.")
-            self._update_buttons()
-            return
-        if not self._ask_discard() and index_before is not None and stack.index() != index_before:
-            stack.setIndex(index_before)  # take the undo (or redo) back
+        self._update_buttons()
 
     # -- drawing -----------------------------------------------------------------------------------
 
@@ -645,13 +564,13 @@ class TrainingPanel(QWidget):
 
     # -- state -------------------------------------------------------------------------------------
 
+    @Slot()
     def _update_buttons(self) -> None:
         running = self.service.is_training()
-        trained = self.service.has_trained_weights() and self.service.spec is not None
-        same_layers = trained and self.service.spec.layers == self.document.spec.layers
+        can_resume = self.model_state.has_trained_weights() and self.model_state.trained() is not None
         self.train_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
-        self.resume_button.setEnabled(not running and bool(same_layers))
+        self.resume_button.setEnabled(not running and can_resume)
         self.reset_button.setEnabled(not running)
         for widget in (self.source, self.source_pages, self.epochs, self.batch_size, self.validation_split):
             widget.setEnabled(not running)
@@ -660,7 +579,7 @@ class TrainingPanel(QWidget):
         self.status.setText(f"<span style='color:#b00020'>{_escape(message)}</span>")
 
 
-def describe_data(summary: Any, spec: ModelSpec, config: DataConfig, validation_split: float) -> str:
+def describe_data(summary: Summary, spec: ModelSpec, config: DataConfig, validation_split: float) -> str:
     """What the chosen data is, for a person: where it comes from, its size and the split."""
     inputs = summary.input_shape
     outputs = summary.rows[-1].output_shape if summary.ok and summary.rows else None

@@ -43,7 +43,7 @@ def test_train_resume_stop_reset(qtbot, service, tmp_path):
     assert history["loss"][-1] < history["loss"][0]
     assert progress and progress[-1][0] == 4 and progress[-1][1] == 12 and progress[-1][3] == 0.0
     assert weights and weights[-1]["dense"][0].shape == (20, 64)
-    assert service.has_trained_weights() and not service.is_training()
+    assert service.epochs_done == 4 and not service.is_training()
     assert service.last_result.epochs_done == 4 and not service.last_result.stopped
 
     # resume: epochs count on, the history grows
@@ -79,7 +79,7 @@ def test_train_resume_stop_reset(qtbot, service, tmp_path):
         if not discarded:
             discarded.append(1)
             service.stop()
-            service.discard_weights()
+            service.forget_run()
 
     service.progressDetail.connect(discard_on_first)
     service.start(spec, DataConfig(samples=2048, seed=2), epochs=50, batch_size=4, validation_split=0.0)
@@ -87,14 +87,13 @@ def test_train_resume_stop_reset(qtbot, service, tmp_path):
     qtbot.waitUntil(lambda: not service.is_training(), timeout=KERAS_START_MS)
     service.progressDetail.disconnect(discard_on_first)
     service.finished.disconnect(ended.append)
-    assert not ended and service.weights is None and service.history == {}
-    assert not service.has_trained_weights()
+    assert not ended and service.spec is None and service.history == {} and service.epochs_done == 0
 
     # reset: fresh weights, no history
     with qtbot.waitSignal(service.resetDone, timeout=KERAS_START_MS) as reset:
         service.reset(spec)
     assert set(reset.args[0]) == {"dense", "dense_1"}
-    assert not service.has_trained_weights() and service.history == {}
+    assert service.epochs_done == 0 and service.history == {}
 
     # the engine dies during training: failed(message), the service lives on
     import signal

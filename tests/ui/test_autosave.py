@@ -17,6 +17,7 @@ from nnstudio.core.spec import lesson_spec
 from nnstudio.services.autosave import Autosave, find_orphans
 from nnstudio.services.document import Document
 from nnstudio.ui.main_window import MainWindow
+from tests.ui.fakes import FakeBuilds, FakeTraining
 
 ENV = dict(os.environ, QT_QPA_PLATFORM="offscreen")
 
@@ -54,7 +55,7 @@ def settings(tmp_path):
 @pytest.fixture
 def answers(monkeypatch):
     """The Restore / Discard question answers `state["restore"]`; the questions are recorded."""
-    import nnstudio.ui.main_window as main_window
+    import nnstudio.ui.recovery as recovery
 
     state = {"restore": True, "asked": []}
 
@@ -62,7 +63,7 @@ def answers(monkeypatch):
         state["asked"].append(text)
         return state["restore"]
 
-    monkeypatch.setattr(main_window, "ask_restore", ask_restore)
+    monkeypatch.setattr(recovery, "ask_restore", ask_restore)
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
     return state
 
@@ -104,7 +105,7 @@ def test_a_killed_session_is_restored(qtbot, folder, settings, answers, tmp_path
 
     document = Document()
     autosave = Autosave(document, folder=folder)
-    window = MainWindow(document, None, settings=settings, autosave=autosave)
+    window = MainWindow(document, FakeBuilds(), FakeTraining(), settings=settings, autosave=autosave)
     qtbot.addWidget(window)
     window.show()
     assert len(autosave.orphans()) == 1
@@ -131,7 +132,7 @@ def test_a_killed_session_is_restored(qtbot, folder, settings, answers, tmp_path
 def test_restore_of_an_untitled_model(qtbot, folder, settings, answers):
     kill(start_crashing_session(folder))
     document = Document()
-    window = MainWindow(document, None, settings=settings, autosave=Autosave(document, folder=folder))
+    window = MainWindow(document, FakeBuilds(), FakeTraining(), settings=settings, autosave=Autosave(document, folder=folder))
     qtbot.addWidget(window)
     assert window.offer_recovery()
     assert document.path is None
@@ -145,7 +146,7 @@ def test_discard_removes_the_autosave(qtbot, folder, settings, answers):
     kill(start_crashing_session(folder))
     answers["restore"] = False
     document = Document()
-    window = MainWindow(document, None, settings=settings, autosave=Autosave(document, folder=folder))
+    window = MainWindow(document, FakeBuilds(), FakeTraining(), settings=settings, autosave=Autosave(document, folder=folder))
     qtbot.addWidget(window)
     assert not window.offer_recovery()
     assert document.spec == lesson_spec()
@@ -248,7 +249,7 @@ def test_the_restore_question_itself(qtbot, choice, restored):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from nnstudio.ui.main_window import ask_restore
+    from nnstudio.ui.recovery import ask_restore
 
     def answer():
         box = QApplication.activeModalWidget()
