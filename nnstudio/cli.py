@@ -59,6 +59,7 @@ COMMAND_MODULES: dict[str, str] = {
     "export": "build",
     "code": "build",
     "train": "train",
+    "examples": "examples",
 }
 
 

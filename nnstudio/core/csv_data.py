@@ -23,8 +23,9 @@ from nnstudio.core.datasets import (
     encode_labels,
     is_classification_loss,
 )
+from nnstudio.core.resources import resource
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "datasets"
+RESOURCES = resource("datasets")
 IRIS_PATH = RESOURCES / "iris.csv"
 MAX_BYTES = 200 * 1024 * 1024
 

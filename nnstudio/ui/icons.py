@@ -14,7 +14,9 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 
-ICON_DIR = Path(__file__).resolve().parents[2] / "resources" / "icons"
+from nnstudio.core.resources import resource
+
+ICON_DIR = resource("icons")
 
 FAMILIES: dict[str, tuple[str, str]] = {  # class name -> (family, colour)
     "Input": ("input", "#16a34a"),
