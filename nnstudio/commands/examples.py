@@ -27,9 +27,10 @@ def run(args: argparse.Namespace) -> int:
         for name, path in shipped.items():
             print(f"{name}\t{path}")
         return 0
-    path = shipped.get(args.name)
-    if path is None:
+    found = shipped.get(args.name)
+    if found is None:
         raise CommandError(f"no example called {args.name!r} (examples: {', '.join(shipped)})", "examples")
+    path = found
     if args.output is None:
         print(path)
         return 0

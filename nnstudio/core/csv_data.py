@@ -325,7 +325,7 @@ class PreparedData:
 
     @property
     def validation_data(self) -> tuple[np.ndarray, np.ndarray] | None:
-        return None if self.x_val is None else (self.x_val, self.y_val)
+        return None if self.x_val is None or self.y_val is None else (self.x_val, self.y_val)
 
 
 def prepare(spec, config: DataConfig, validation_split: float = 0.0) -> PreparedData:

@@ -389,7 +389,7 @@ def _initializer_name(value: Any) -> str | None:
     config = value.get("config", {})
     if not isinstance(config, dict) or not all(_is_plain(v) for v in config.values()):
         return None
-    return _INITIALIZER_NAMES.get(value.get("class_name"))
+    return _INITIALIZER_NAMES.get(str(value.get("class_name")))
 
 
 def _is_plain(value: Any) -> bool:

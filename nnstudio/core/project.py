@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.core.catalog import LAYER_TYPES
-from nnstudio.core.compile_options import loss_defaults, optimizer_defaults
+from nnstudio.core.compile_options import freeze, loss_defaults, optimizer_defaults
 from nnstudio.core.fileio import atomic_write_bytes
 from nnstudio.core.json_depth import exceeds_depth
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
@@ -173,7 +173,9 @@ def _parse_compile(entry: Any, where: str) -> CompileSpec:
         _expect(metric, str, f"{where}.metrics[{i}]", "a string")
     optimizer_options = _parse_options(entry.get("optimizer_options", {}), optimizer_defaults(optimizer), f"{where}.optimizer_options")
     loss_options = _parse_options(entry.get("loss_options", {}), loss_defaults(loss), f"{where}.loss_options")
-    return CompileSpec(loss, optimizer, None if lr is None else float(lr), tuple(metrics), optimizer_options, loss_options)
+    return CompileSpec(
+        loss, optimizer, None if lr is None else float(lr), tuple(metrics), freeze(optimizer_options), freeze(loss_options)
+    )
 
 
 def _parse_options(entry: Any, defaults: dict[str, Any], where: str) -> dict[str, Any]:

@@ -70,7 +70,7 @@ def _check_shape(param: Param, value: Any, received: str) -> str | None:
 
 def check_layer(index: int, layer: LayerSpec) -> list[Issue]:
     """Problems with one layer's class, name and parameters, taken alone."""
-    where = {"layer_index": index, "layer_name": layer.name}
+    where: dict[str, Any] = {"layer_index": index, "layer_name": layer.name}
     label = layer.name or f"layer {index + 1}"
     if layer.class_name not in LAYER_TYPES:
         return [Issue(f"{label}: unknown layer class {layer.class_name!r}", **where)]

@@ -178,7 +178,7 @@ def serve(request: Request, ctx: EngineContext) -> Reply:
         value = func(ctx, dict(request.args))
         layout = None
         weights = getattr(value, "weights", None)
-        if dataclasses.is_dataclass(value) and isinstance(weights, dict) and weights:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type) and isinstance(weights, dict) and weights:
             layout = shared_memory.pack(weights, ctx.prefix)
             value = dataclasses.replace(value, weights={})
         return Reply(request.request_id, request.op, RESULT, value, weights=layout)

@@ -79,9 +79,9 @@ def pack(
     With `sum_kernels`, big 2-D kernels get their block sums computed in the same pass."""
     arrays: list[tuple[str, list[np.ndarray]]] = []
     offset = 0
-    layers = []
+    layers: list[tuple[str, tuple[ArrayLayout, ...]]] = []
     for layer_name, layer_arrays in weights.items():
-        entries = []
+        entries: list[ArrayLayout] = []
         contiguous = []
         for array in layer_arrays:
             a = np.ascontiguousarray(array)
@@ -104,8 +104,9 @@ def pack(
     block = _create(prefix, size)
     try:
         buf = block.buf
-        for (_, contiguous), (_, entries) in zip(arrays, layers, strict=True):
-            for a, entry in zip(contiguous, entries, strict=True):
+        assert buf is not None
+        for (_, contiguous), (_, layer_entries) in zip(arrays, layers, strict=True):
+            for a, entry in zip(contiguous, layer_entries, strict=True):
                 if entry.nbytes:
                     _write(buf, a, entry)
         del buf

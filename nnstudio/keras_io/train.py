@@ -167,7 +167,8 @@ def _make_callback(
                 "stopped": self.stopped,
             }
             self._pending = []
-            progress(update)
+            if progress is not None:
+                progress(update)
 
     class _Callbacks(keras.callbacks.CallbackList):
         """Keras's callback list, with our per-batch hook called first and synchronously."""

@@ -214,7 +214,7 @@ ACTIONS: tuple[Action, ...] = (
 def _key_sequences(shortcut: Shortcut) -> list[QKeySequence]:
     if shortcut is None:
         return []
-    keys = list(shortcut) if isinstance(shortcut, (list, tuple)) else [shortcut]
+    keys: list[Key | str] = list(shortcut) if isinstance(shortcut, (list, tuple)) else [shortcut]  # type: ignore[list-item]
     sequences: list[QKeySequence] = []
     for key in keys:
         for sequence in QKeySequence.keyBindings(key) if isinstance(key, Key) else [QKeySequence(key)]:

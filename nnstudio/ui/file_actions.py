@@ -339,8 +339,8 @@ class FileActions(QObject):
     def recent_files(self) -> list[str]:
         value = self.settings.value(RECENT_KEY, [])
         if isinstance(value, str):
-            value = [value] if value else []
-        return [str(v) for v in (value or [])]
+            return [value] if value else []
+        return [str(v) for v in value] if isinstance(value, list) else []
 
     def _set_recent(self, files: list[str]) -> None:
         self.settings.setValue(RECENT_KEY, files[:MAX_RECENT])

@@ -145,9 +145,10 @@ class MainWindow(QMainWindow):
 
         canvas = NetworkCanvas(self)
         self.canvas = canvas
-        old = self.central.widget(0)
-        self.central.removeWidget(old)
-        old.deleteLater()
+        loading = self.central.currentWidget()
+        assert loading is not None
+        self.central.removeWidget(loading)
+        loading.deleteLater()
         self.central.addWidget(canvas)
         self.central.setCurrentWidget(canvas)
         canvas.layerClicked.connect(self.document.select_layer)

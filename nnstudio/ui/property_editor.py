@@ -135,10 +135,10 @@ class PropertyEditor(QWidget):
         self.problem.hide()
         outer.addWidget(self.problem)
 
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        outer.addWidget(self.scroll, 1)
+        self.scroller = QScrollArea(self)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(self.scroller, 1)
 
         self.placeholder = QLabel("Select a layer to see and edit its settings.", self)
         self.placeholder.setObjectName("propertyPlaceholder")
@@ -183,18 +183,18 @@ class PropertyEditor(QWidget):
         self.fields.clear()
         self.errors.clear()
         self._local_errors.clear()
-        old = self.scroll.takeWidget()
+        old = self.scroller.takeWidget()
         if old is not None:
             old.deleteLater()
         if class_name is None:
             self.header.hide()
-            self.scroll.hide()
+            self.scroller.hide()
             self.problem.hide()
             self.placeholder.show()
             return
         self.placeholder.hide()
         self.header.show()
-        self.scroll.show()
+        self.scroller.show()
         layer_type = LAYER_TYPES.get(class_name)
         self.icon_label.setPixmap(layer_icon(class_name).pixmap(QSize(32, 32), self.devicePixelRatioF()))
 
@@ -215,7 +215,7 @@ class PropertyEditor(QWidget):
         if layer_type is not None:
             for param in layer_type.params:
                 self._add_row(form, param.name, param.name, self._make_field(param))
-        self.scroll.setWidget(form_widget)
+        self.scroller.setWidget(form_widget)
 
     def _add_row(self, form: QFormLayout, key: str, label_text: str, widget: QWidget) -> None:
         widget.setStyleSheet(INVALID_STYLE)
@@ -240,38 +240,39 @@ class PropertyEditor(QWidget):
 
     def _make_field(self, param: Param) -> QWidget:
         tip = f"<b>{param.name}</b><br>{param.help}"
+        widget: QWidget
         if param.kind == "int":
-            widget = QSpinBox()
+            widget = spin = QSpinBox()
             low = int(param.minimum) if param.minimum is not None else 0
             high = int(param.maximum) if param.maximum is not None else INT_LIMIT
-            widget.setRange(low, min(high, INT_LIMIT))
-            widget.setGroupSeparatorShown(True)
-            widget.setAccelerated(True)
-            widget.valueChanged.connect(lambda value, key=param.name: self._set(key, int(value)))
+            spin.setRange(low, min(high, INT_LIMIT))
+            spin.setGroupSeparatorShown(True)
+            spin.setAccelerated(True)
+            spin.valueChanged.connect(lambda value, key=param.name: self._set(key, int(value)))
             tip += f"<br><span style='color:gray'>{low:,} to {min(high, INT_LIMIT):,}</span>"
         elif param.kind == "float":
-            widget = FloatSpinBox()
-            low = float(param.minimum) if param.minimum is not None else -1e12
-            high = float(param.maximum) if param.maximum is not None else 1e12
+            widget = number = FloatSpinBox()
+            lowest = float(param.minimum) if param.minimum is not None else -1e12
+            highest = float(param.maximum) if param.maximum is not None else 1e12
             if param.exclusive_maximum:
-                high -= 1e-6
-            widget.setRange(low, high)
-            widget.setSingleStep(0.01 if high - low <= 1 else 0.1)
-            widget.valueChanged.connect(lambda value, key=param.name: self._set(key, float(value)))
+                highest -= 1e-6
+            number.setRange(lowest, highest)
+            number.setSingleStep(0.01 if highest - lowest <= 1 else 0.1)
+            number.valueChanged.connect(lambda value, key=param.name: self._set(key, float(value)))
             closing = ")" if param.exclusive_maximum else "]"
             tip += f"<br><span style='color:gray'>in [{param.minimum:g}, {param.maximum:g}{closing}</span>"
         elif param.kind == "choice":
-            widget = QComboBox()
-            widget.addItems(list(param.choices))
-            widget.setMaxVisibleItems(16)
-            widget.currentTextChanged.connect(lambda text, key=param.name: self._on_choice(key, text))
+            widget = combo = QComboBox()
+            combo.addItems(list(param.choices))
+            combo.setMaxVisibleItems(16)
+            combo.currentTextChanged.connect(lambda text, key=param.name: self._on_choice(key, text))
         elif param.kind == "bool":
-            widget = QCheckBox()
-            widget.toggled.connect(lambda checked, key=param.name: self._set(key, bool(checked)))
+            widget = check = QCheckBox()
+            check.toggled.connect(lambda checked, key=param.name: self._set(key, bool(checked)))
         else:  # shape
-            widget = QLineEdit()
-            widget.setPlaceholderText("e.g. 28, 28")
-            widget.textEdited.connect(lambda text, p=param: self._on_shape_edited(p, text))
+            widget = line = QLineEdit()
+            line.setPlaceholderText("e.g. 28, 28")
+            line.textEdited.connect(lambda text, p=param: self._on_shape_edited(p, text))
         widget.setObjectName(f"field_{param.name}")
         widget.setToolTip(tip)
         widget.setStatusTip(param.help)
@@ -287,6 +288,7 @@ class PropertyEditor(QWidget):
         layer_type = LAYER_TYPES.get(layer.class_name)
         self.subtitle.setText(f"{layer.class_name} · {layer_type.help}" if layer_type else layer.class_name)
         name_edit = self.fields["name"]
+        assert isinstance(name_edit, QLineEdit)
         if "name" not in self._local_errors and name_edit.text() != layer.name:
             with QSignalBlocker(name_edit):
                 name_edit.setText(layer.name)

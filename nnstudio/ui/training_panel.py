@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -49,6 +49,7 @@ from nnstudio.core.summary import Summary
 from nnstudio.services.document import Document
 from nnstudio.services.model_state import ModelState
 from nnstudio.ui.parts import Training
+from nnstudio.ui.widgets import named
 
 REDRAW_MS = 100
 GROUPS_SIDE_BY_SIDE = 440  # panel width from which Data and Training sit side by side
@@ -77,8 +78,8 @@ class _LogAxis(pg.AxisItem):
 
 def ask(parent: QWidget | None, title: str, text: str) -> bool:
     """Ask a yes/no question; replaced in tests."""
-    answer = QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
-    return answer == QMessageBox.Yes
+    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def format_duration(seconds: float) -> str:
@@ -129,24 +130,24 @@ class TrainingPanel(QWidget):
 
     def _build_ui(self) -> None:
         # Controls and curves side by side in a wide dock, stacked in a tall one (see resizeEvent).
-        self._outer = QBoxLayout(QBoxLayout.TopToBottom, self)
+        self._outer = QBoxLayout(QBoxLayout.Direction.TopToBottom, self)
         self._outer.setContentsMargins(4, 4, 4, 4)
-        self.controls = QWidget(objectName="trainingControls")
+        self.controls = named(QWidget(), "trainingControls")
         layout = QVBoxLayout(self.controls)
         layout.setContentsMargins(0, 0, 0, 0)
-        curves = QWidget(objectName="trainingCurvesBox")
+        curves = named(QWidget(), "trainingCurvesBox")
         curves_layout = QVBoxLayout(curves)
         curves_layout.setContentsMargins(0, 0, 0, 0)
         self._outer.addWidget(self.controls, 0)
         self._outer.addWidget(curves, 1)
 
         # Data and Training settings side by side when the panel is wide but short (see _choose_direction).
-        self._groups = QBoxLayout(QBoxLayout.TopToBottom)
+        self._groups = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         self._groups.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._groups)
         data_box = QGroupBox("Data")
         data_layout = QFormLayout(data_box)
-        self.source = QComboBox(objectName="dataSource")
+        self.source = named(QComboBox(), "dataSource")
         for key, text in SOURCES:
             self.source.addItem(text, key)
         data_layout.addRow("Source", self.source)
@@ -155,11 +156,11 @@ class TrainingPanel(QWidget):
         synthetic = QWidget()
         syn_form = QFormLayout(synthetic)
         syn_form.setContentsMargins(0, 0, 0, 0)
-        self.task = QComboBox(objectName="syntheticTask")
+        self.task = named(QComboBox(), "syntheticTask")
         for task in TASKS:
             self.task.addItem(task, task)
-            self.task.setItemData(self.task.count() - 1, TASK_HELP[task], Qt.ToolTipRole)
-        self.samples = QSpinBox(objectName="syntheticSamples", minimum=8, maximum=1_000_000, value=512)
+            self.task.setItemData(self.task.count() - 1, TASK_HELP[task], Qt.ItemDataRole.ToolTipRole)
+        self.samples = named(QSpinBox(minimum=8, maximum=1_000_000, value=512), "syntheticSamples")
         self.samples.setSingleStep(128)
         syn_form.addRow("Task", self.task)
         syn_form.addRow("Samples", self.samples)
@@ -173,15 +174,16 @@ class TrainingPanel(QWidget):
         csv_form = QFormLayout(csv_page)
         csv_form.setContentsMargins(0, 0, 0, 0)
         path_row = QHBoxLayout()
-        self.csv_path = QLineEdit(objectName="csvPath", placeholderText="a .csv file with a header row")
-        browse = QPushButton("Browse…", objectName="csvBrowse")
+        self.csv_path = named(QLineEdit(placeholderText="a .csv file with a header row"), "csvPath")
+        browse = named(QPushButton("Browse…"), "csvBrowse")
         browse.clicked.connect(self._browse_csv)
         path_row.addWidget(self.csv_path)
         path_row.addWidget(browse)
         csv_form.addRow("File", path_row)
-        self.csv_features = QLineEdit(objectName="csvFeatures", placeholderText="all but the targets")
-        self.csv_targets = QLineEdit(objectName="csvTargets", placeholderText="the last column")
-        self.csv_normalise = QCheckBox("Normalise features (z-score)", objectName="csvNormalise", checked=True)
+        self.csv_features = named(QLineEdit(placeholderText="all but the targets"), "csvFeatures")
+        self.csv_targets = named(QLineEdit(placeholderText="the last column"), "csvTargets")
+        self.csv_normalise = named(QCheckBox("Normalise features (z-score)"), "csvNormalise")
+        self.csv_normalise.setChecked(True)
         csv_form.addRow("Features", self.csv_features)
         csv_form.addRow("Targets", self.csv_targets)
         csv_form.addRow("", self.csv_normalise)
@@ -193,11 +195,11 @@ class TrainingPanel(QWidget):
 
         settings = QGroupBox("Training")
         form = QFormLayout(settings)
-        self.epochs = QSpinBox(objectName="epochs", minimum=1, maximum=100_000, value=20)
-        self.batch_size = QSpinBox(objectName="batchSize", minimum=1, maximum=1 << 20, value=32)
-        self.validation_split = QDoubleSpinBox(
-            objectName="validationSplit", minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2, value=0.2
-        )
+        self.epochs = named(QSpinBox(minimum=1, maximum=100_000, value=20), "epochs")
+        self.batch_size = named(QSpinBox(minimum=1, maximum=1 << 20, value=32), "batchSize")
+        self.validation_split = named(QDoubleSpinBox(
+            minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2, value=0.2
+        ), "validationSplit")
         self.epochs.setToolTip("How many times training goes through all the training samples")
         self.batch_size.setToolTip("Samples per step: the weights change once per batch")
         self.validation_split.setToolTip(
@@ -207,15 +209,15 @@ class TrainingPanel(QWidget):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Validation split", self.validation_split)
         self._groups.addWidget(settings)
-        self.data_info = QLabel(objectName="dataInfo")  # what the data is, in a line or two
+        self.data_info = named(QLabel(), "dataInfo")  # what the data is, in a line or two
         self.data_info.setWordWrap(True)
         self.data_info.setStyleSheet("color: #555;")
         self.data_info.setMinimumHeight(2 * self.data_info.fontMetrics().lineSpacing() + 2)
         layout.addWidget(self.data_info)
-        self.scaling_info = QLabel(objectName="scalingInfo")  # the z-score the trained model expects
+        self.scaling_info = named(QLabel(), "scalingInfo")  # the z-score the trained model expects
         self.scaling_info.setWordWrap(True)
         self.scaling_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.copy_scaling = QPushButton("Copy", objectName="copyScaling")
+        self.copy_scaling = named(QPushButton("Copy"), "copyScaling")
         self.copy_scaling.setToolTip("Copy the mean and std as Python (numpy) lines, to scale inputs for the exported model")
         self.copy_scaling.clicked.connect(self._copy_scaling)
         scaling_row = QHBoxLayout()
@@ -237,10 +239,10 @@ class TrainingPanel(QWidget):
         self._describe_data()
 
         buttons = QHBoxLayout()
-        self.train_button = QPushButton("Train", objectName="trainButton")
-        self.stop_button = QPushButton("Stop", objectName="stopButton")
-        self.resume_button = QPushButton("Resume", objectName="resumeButton")
-        self.reset_button = QPushButton("Reset", objectName="resetButton")
+        self.train_button = named(QPushButton("Train"), "trainButton")
+        self.stop_button = named(QPushButton("Stop"), "stopButton")
+        self.resume_button = named(QPushButton("Resume"), "resumeButton")
+        self.reset_button = named(QPushButton("Reset"), "resetButton")
         self.train_button.setToolTip("Train from freshly initialised weights")
         self.stop_button.setToolTip("Stop after the batch that is running")
         self.resume_button.setToolTip("Go on training the trained weights for the epochs set above")
@@ -253,21 +255,21 @@ class TrainingPanel(QWidget):
         self.reset_button.clicked.connect(self.reset)
         layout.addLayout(buttons)
 
-        self.progress_bar = QProgressBar(objectName="trainingProgress", minimum=0, maximum=1000, value=0)
+        self.progress_bar = named(QProgressBar(minimum=0, maximum=1000, value=0), "trainingProgress")
         self.progress_bar.setFormat("")
         self.progress_bar.setTextVisible(True)
         layout.addWidget(self.progress_bar)
-        self.status = QLabel("Not trained yet.", objectName="trainingStatus")
+        self.status = named(QLabel("Not trained yet."), "trainingStatus")
         self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.status)
         layout.addStretch(1)
 
         plot_row = QHBoxLayout()
-        self.curve_metric = QComboBox(objectName="curveMetric")
+        self.curve_metric = named(QComboBox(), "curveMetric")
         self.curve_metric.addItem("loss")
         self.curve_metric.currentTextChanged.connect(lambda _text: self._rebuild_curves())
-        self.log_scale = QCheckBox("Log scale", objectName="logScale")
+        self.log_scale = named(QCheckBox("Log scale"), "logScale")
         self.log_scale.setToolTip("A logarithmic y axis: late, small improvements stay visible")
         self.curve_metric.setToolTip("The quantity drawn: solid for the training samples, dashed for validation")
         self.log_scale.toggled.connect(self._set_log_scale)
@@ -275,7 +277,7 @@ class TrainingPanel(QWidget):
         plot_row.addWidget(self.curve_metric, 1)
         plot_row.addWidget(self.log_scale)
         curves_layout.addLayout(plot_row)
-        self.plot = pg.PlotWidget(objectName="trainingCurves", axisItems={"left": _LogAxis("left")})
+        self.plot = named(pg.PlotWidget(axisItems={"left": _LogAxis("left")}), "trainingCurves")
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "epoch")
@@ -305,8 +307,8 @@ class TrainingPanel(QWidget):
             self._choose_direction(parent.size())
         super().showEvent(event)
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802
-        if watched is self.parentWidget() and event.type() == QEvent.Resize:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if isinstance(watched, QWidget) and watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
             self._choose_direction(watched.size())
         return super().eventFilter(watched, event)
 
@@ -314,8 +316,9 @@ class TrainingPanel(QWidget):
         """Controls beside the curves when the room is wide; above them when it is tall, with the
         Data and Training boxes side by side when there is width for both."""
         wide = size.width() > 1.4 * size.height() and size.width() > 640
-        direction = QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom
-        groups = QBoxLayout.LeftToRight if not wide and size.width() >= GROUPS_SIDE_BY_SIDE else QBoxLayout.TopToBottom
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        side_by_side = not wide and size.width() >= GROUPS_SIDE_BY_SIDE
+        groups = QBoxLayout.Direction.LeftToRight if side_by_side else QBoxLayout.Direction.TopToBottom
         if self._groups.direction() != groups:
             self._groups.setDirection(groups)
         if self._outer.direction() != direction:
@@ -325,8 +328,10 @@ class TrainingPanel(QWidget):
     def _show_source_page(self, index: int) -> None:
         """Show one data page, sized to itself (hidden pages do not reserve room)."""
         for i in range(self.source_pages.count()):
-            policy = QSizePolicy.Preferred if i == index else QSizePolicy.Ignored
-            self.source_pages.widget(i).setSizePolicy(policy, policy)
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            page = self.source_pages.widget(i)
+            assert page is not None
+            page.setSizePolicy(policy, policy)
         self.source_pages.setCurrentIndex(index)
         self.source_pages.adjustSize()
         self._describe_data()
@@ -474,7 +479,7 @@ class TrainingPanel(QWidget):
         shown = bool(normaliser and normaliser[0])
         self.scaling_info.setVisible(shown)
         self.copy_scaling.setVisible(shown)
-        if not shown:
+        if normaliser is None or not shown:
             return
         mean, std = normaliser
         self.scaling_info.setText(
@@ -543,7 +548,7 @@ class TrainingPanel(QWidget):
         name = self.curve_metric.currentText() or "loss"
         for key, pen in (
             (name, pg.mkPen(TRAIN_PEN, width=2)),
-            (f"val_{name}", pg.mkPen(VAL_PEN, width=2, style=Qt.DashLine)),
+            (f"val_{name}", pg.mkPen(VAL_PEN, width=2, style=Qt.PenStyle.DashLine)),
         ):
             values = history.get(key)
             if not values:

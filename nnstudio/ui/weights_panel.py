@@ -41,8 +41,9 @@ class WeightsPanel(QStackedWidget):
         from nnstudio.ui.histogram import WeightHistogram
 
         if self.histogram is None:
-            self.histogram = WeightHistogram(self)
-            self.addWidget(self.histogram)
+            histogram = WeightHistogram(self)
+            self.addWidget(histogram)
+            self.histogram = histogram
 
     def show_message(self, text: str) -> None:
         """Show `text` in place of the histogram."""
@@ -51,13 +52,15 @@ class WeightsPanel(QStackedWidget):
 
     def show_kernel(self, name: str, arrays: list) -> None:
         """The histogram of `arrays[0]` (recomputed only when the layer or its arrays changed)."""
-        if self.histogram is None:
+        histogram = self.histogram
+        if histogram is None:
             return
         shown = self._shown
-        if shown is None or shown[0] != name or shown[1] is not arrays[0] or self.currentWidget() is not self.histogram:
-            self.histogram.set_layer_weights(name, arrays)
+        on_top = self.currentIndex() == self.indexOf(histogram)
+        if shown is None or shown[0] != name or shown[1] is not arrays[0] or not on_top:
+            histogram.set_layer_weights(name, arrays)
             self._shown = (name, arrays[0])
-        self.setCurrentWidget(self.histogram)
+        self.setCurrentWidget(histogram)
 
     def show_layer(
         self, spec: ModelSpec, summary: Summary, index: int, weights: WeightSet | None, keras_error: str | None
