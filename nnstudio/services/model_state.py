@@ -1,4 +1,4 @@
-"""The model state: the one owner of the document's real weights, and of the rule for which belong where.
+"""The model state: it alone holds the document's real weights, and the rule for which belong where.
 
 Weights come from four places: Keras's build of a spec, an opened `.keras` file, training (snapshots
 and the final weights) and a Reset. Each arrives as a `WeightSet`, the arrays of one spec's layers,
