@@ -11,7 +11,7 @@ from nnstudio.core.spec import lesson_spec
 from nnstudio.services.document import Document
 from nnstudio.ui.main_window import MainWindow
 from tests.engines import KERAS_START_MS
-from tests.proc_tree import children, engines
+from tests.proc_tree import children, cmdline, engines
 
 pytestmark = [pytest.mark.engine, pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")]
 
@@ -52,7 +52,7 @@ def test_the_process_tree_holds_one_engine_through_a_build_and_a_training_run(
         assert built_by == engines() == [model_service.engine_pid()] == [training_service.engine_pid()]
         assert seen == set(built_by) and max(at_once) == 1, (seen, at_once)
         helpers = [pid for pid in children(os.getpid()) if pid not in seen]
-        assert all("resource_tracker" in open(f"/proc/{pid}/cmdline").read() for pid in helpers), helpers
+        assert all("resource_tracker" in cmdline(pid) for pid in helpers), helpers
     finally:
         sampler.stop()
         window.document.undo_stack.setClean()
