@@ -99,15 +99,19 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
     """Open the window on FILE (or the lesson's model); with `screenshot`, render it to a PNG and exit."""
     timing = os.environ.get(TIMING_ENV) == "1"
     headless = bool(screenshot) or timing
+    # The one engine process starts first and imports Keras while this process builds the window.
+    from nnstudio.engine.boot import new_prefix, spawn
+
+    prefix = new_prefix()
+    engine, pipe = spawn(prefix, preload_keras=True)
     app = make_application()
     interrupted = _quit_on_signals(app)
-    # The one engine process starts importing Keras now, while the window is being built.
     from nnstudio.services.engine_session import EngineSession
     from nnstudio.services.model_service import ModelService
     from nnstudio.services.training_service import TrainingService
 
     session = EngineSession()
-    session.start()
+    session.start((engine, pipe, prefix))
     model_service = ModelService(session)
     training = TrainingService(session)
 

@@ -4,7 +4,7 @@
 Keras engine process or imports TensorFlow carries `@pytest.mark.engine`, and every test that
 runs `nnstudio` (or another Python that imports it or Keras) in a subprocess carries
 `@pytest.mark.cli` (or `engine`, when that subprocess loads TensorFlow). This fixture checks it:
-`EngineClient.start` and `subprocess.Popen` are watched while each test runs, and TensorFlow
+`nnstudio.engine.boot.spawn` (every engine's start) and `subprocess.Popen` are watched while each test runs, and TensorFlow
 appearing in `sys.modules` counts as a start too.
 """
 
@@ -16,22 +16,22 @@ from collections.abc import Iterator
 
 import pytest
 
-from nnstudio.engine.client import EngineClient
+from nnstudio.engine import boot
 
 _SEEN: dict[str, list[str]] = {"engine": [], "subprocess": []}
 
 
 def _watch() -> None:
-    start = EngineClient.start
-    if getattr(start, "_nnstudio_watched", False):
+    spawn = boot.spawn
+    if getattr(spawn, "_nnstudio_watched", False):
         return
 
-    def watched_start(self: EngineClient, *args: object, **kwargs: object) -> None:
-        _SEEN["engine"].append("EngineClient.start")
-        start(self, *args, **kwargs)  # type: ignore[arg-type]
+    def watched_spawn(prefix: str, preload_keras: bool) -> tuple:
+        _SEEN["engine"].append("boot.spawn")
+        return spawn(prefix, preload_keras)
 
-    watched_start._nnstudio_watched = True  # type: ignore[attr-defined]
-    EngineClient.start = watched_start  # type: ignore[method-assign]
+    watched_spawn._nnstudio_watched = True  # type: ignore[attr-defined]
+    boot.spawn = watched_spawn  # type: ignore[assignment]
 
     popen_init = subprocess.Popen.__init__
 

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import multiprocessing
-import threading
 import time
 from typing import Any
 
 from nnstudio.core.weights import Weights
-from nnstudio.engine import shared_memory
-from nnstudio.engine.process import engine_main
+from nnstudio.engine import boot, shared_memory
 from nnstudio.engine.protocol import ERROR, PROGRESS, EngineError, Reply, Request
 
 
@@ -38,11 +35,13 @@ class EngineFailure(RuntimeError):
 class EngineClient:
     """One engine child process (multiprocessing, spawn) and the pipe to it."""
 
-    def __init__(self) -> None:
-        self._mp = multiprocessing.get_context("spawn")
+    def __init__(self, spawned: tuple[Any, Any, str] | None = None) -> None:
+        """`spawned`: an engine started by `boot.spawn` to adopt (process, pipe end, prefix)."""
         self.process: Any = None
         self.conn: Any = None
-        self.prefix = shared_memory.new_prefix()
+        self.prefix = boot.new_prefix()
+        if spawned is not None:
+            self.process, self.conn, self.prefix = spawned
 
     # -- life ------------------------------------------------------------------------------------
 
@@ -52,17 +51,8 @@ class EngineClient:
         if self.is_alive():
             return
         self._cleanup()
-        self.prefix = shared_memory.new_prefix()
-        parent_end, child_end = self._mp.Pipe(duplex=True)
-        process = self._mp.Process(
-            target=engine_main, args=(child_end, self.prefix, preload_keras), name="nnstudio-engine", daemon=True
-        )
-        try:
-            with _without_main_module():
-                process.start()
-        finally:
-            child_end.close()
-        self.process, self.conn = process, parent_end
+        self.prefix = boot.new_prefix()
+        self.process, self.conn = boot.spawn(self.prefix, preload_keras)
 
     def is_alive(self) -> bool:
         return self.process is not None and self.process.is_alive()
@@ -193,30 +183,6 @@ class EngineClient:
             return reply.value
 
 
-@contextlib.contextmanager
-def _without_main_module() -> Any:
-    """Spawn without re-running the parent's `__main__` in the child.
-
-    multiprocessing's spawn re-imports the main script (or module) in the child so that pickled
-    objects from it resolve. The engine needs nothing from it, and re-importing it would slow the
-    engine's start (the GUI's imports) or fail (`python -c`, stdin, frozen apps). While the child
-    is launched, `__main__` is replaced by an empty module; only the preparation data read in
-    `process.start()` sees it.
-    """
-    import sys
-    import types
-
-    with _MAIN_LOCK:
-        main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            yield
-        finally:
-            if main is not None:
-                sys.modules["__main__"] = main
-
-
-_MAIN_LOCK = threading.Lock()
 _counter = 0
 
 

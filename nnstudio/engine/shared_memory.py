@@ -29,9 +29,10 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core import kernel_sums
+from nnstudio.engine import boot
 
 ALIGN = 64  # bytes; every array starts on a cache line
-DEFAULT_PREFIX = "nns_"
+DEFAULT_PREFIX = boot.PREFIX
 SHM_DIR = "/dev/shm"  # where Linux lists POSIX shared memory
 
 
@@ -251,7 +252,7 @@ def exists(name: str) -> bool:
 
 def new_prefix() -> str:
     """A fresh prefix for one sender's blocks (short: macOS caps names at 31 characters)."""
-    return f"{DEFAULT_PREFIX}{secrets.token_hex(4)}_"
+    return boot.new_prefix()
 
 
 def _create(prefix: str, size: int) -> shared_memory.SharedMemory:

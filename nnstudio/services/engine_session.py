@@ -118,8 +118,11 @@ class EngineSession(QObject):
 
     # -- life ------------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Spawn the engine (it starts importing Keras at once) and the worker thread. Returns at once."""
+    def start(self, spawned: tuple[Any, Any, str] | None = None) -> None:
+        """Spawn the engine (it starts importing Keras at once) and the worker thread. Returns at once.
+
+        `spawned`: an engine the application started earlier with `nnstudio.engine.boot.spawn`
+        (process, pipe end, prefix), adopted instead of spawning one."""
         if self._thread is not None:
             return
         self._closed = False
@@ -128,7 +131,7 @@ class EngineSession(QObject):
             # A forgotten shutdown() must not leave a running QThread behind at exit (Qt aborts).
             app.aboutToQuit.connect(self.shutdown)
             self._quit_hooked = True
-        client = EngineClient()
+        client = EngineClient(spawned)
         client.start(preload_keras=True)
         self._inbox = Inbox()
         worker_args: dict[str, Any] = {
