@@ -5,60 +5,61 @@ Only arguments that differ from Keras's own defaults are written; required ones 
 
 from __future__ import annotations
 
-import json
+import keyword
+import re
 from typing import Any
 
-from nnstudio.core.catalog import OPTIMIZERS, layer_type
+from nnstudio.core.catalog import OPTIMIZERS
 from nnstudio.core.compile_options import LOSS_CLASSES, OPTIMIZER_CLASSES
+from nnstudio.core.layers.registry import layer_type, layer_types
+from nnstudio.core.pysource import literal
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
+from nnstudio.core.text_safety import cut, docstring_text, python_string
 
-# Keras's defaults for the catalog parameters that Keras does not require.
-KERAS_DEFAULTS: dict[str, dict[str, Any]] = {
-    "Dense": {"activation": "linear", "use_bias": True, "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros"},
-    "BatchNormalization": {"momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True},
-    "LayerNormalization": {"epsilon": 0.001, "center": True, "scale": True},
-}
+_KEYWORD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-# Required arguments that read best without their keyword.
-POSITIONAL: dict[str, str] = {"Dense": "units", "Activation": "activation", "Dropout": "rate", "Reshape": "target_shape"}
+__all__ = [
+    "keyword_name",
+    "layer_arguments",
+    "layer_call",
+    "literal",
+    "loss_expression",
+    "optimizer_expression",
+    "python_script",
+]
 
-def literal(value: Any) -> str:
-    """A Python literal for `value`: tuples for shapes, double-quoted strings with every quote,
-    backslash and control character escaped (so no name from a file can break out of its string)."""
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        items = [literal(v) for v in value]
-        return "(" + items[0] + ",)" if len(items) == 1 else "(" + ", ".join(items) + ")"
-    return repr(value)
+
+def keyword_name(key: str) -> str:
+    """`key` if it can be written as `key=...` in a call (an ASCII Python name, not a keyword)."""
+    if not isinstance(key, str) or not _KEYWORD_NAME.fullmatch(key) or keyword.iskeyword(key):
+        raise ValueError(f"not a Python keyword argument: {cut(python_string(str(key)), 60)}")
+    return key
 
 
 def layer_arguments(layer: LayerSpec) -> list[str]:
     """The argument list of `layer`'s constructor: required ones, then non-default ones, then the name."""
-    defaults = KERAS_DEFAULTS.get(layer.class_name, {})
-    positional = POSITIONAL.get(layer.class_name)
     args: list[str] = []
     for param in layer_type(layer.class_name).params:
         value = layer.get(param.name)
-        if param.name in defaults and value == defaults[param.name] and type(value) is type(defaults[param.name]):
+        if param.is_keras_default(value):
             continue
-        args.append(literal(value) if param.name == positional else f"{param.name}={literal(value)}")
+        source = param.kind.to_source(value)
+        args.append(source if param.positional else f"{keyword_name(param.name)}={source}")
     args.append(f"name={literal(layer.name)}")
     return args
 
 
 def layer_call(layer: LayerSpec) -> str:
     """`keras.layers.Dense(64, activation="relu", name="dense")`, or `keras.Input(...)` for the Input."""
-    callee = "keras.Input" if layer.class_name == "Input" else f"keras.layers.{layer.class_name}"
-    return f"{callee}({', '.join(layer_arguments(layer))})"
+    kind = layer_types().get(layer.class_name)
+    if kind is None:
+        raise ValueError(f"unknown layer class {cut(python_string(str(layer.class_name)), 60)}")
+    return f"{kind.constructor}({', '.join(layer_arguments(layer))})"
 
 
 def _arguments(options: dict[str, Any]) -> list[str]:
     """`key=value` arguments for an optimizer's or loss's settings; keys must be Python names."""
-    for key in options:
-        if not key.isidentifier():
-            raise ValueError(f"not a Python keyword: {key!r}")
-    return [f"{key}={literal(value)}" for key, value in options.items()]
+    return [f"{keyword_name(key)}={literal(value)}" for key, value in options.items()]
 
 
 def optimizer_expression(compile_spec: CompileSpec) -> str:
@@ -70,8 +71,8 @@ def optimizer_expression(compile_spec: CompileSpec) -> str:
         return literal(compile_spec.optimizer)
     cls = OPTIMIZER_CLASSES.get(compile_spec.optimizer)
     if cls is None:
-        raise ValueError(f"unknown optimizer {compile_spec.optimizer!r}")
-    args = ([] if lr is None else [f"learning_rate={lr!r}"]) + _arguments(options)
+        raise ValueError(f"unknown optimizer {cut(python_string(str(compile_spec.optimizer)), 60)}")
+    args = ([] if lr is None else [f"learning_rate={literal(lr)}"]) + _arguments(options)
     return f"keras.optimizers.{cls}({', '.join(args)})"
 
 
@@ -82,14 +83,14 @@ def loss_expression(compile_spec: CompileSpec) -> str:
         return literal(compile_spec.loss)
     cls = LOSS_CLASSES.get(compile_spec.loss)
     if cls is None:
-        raise ValueError(f"unknown loss {compile_spec.loss!r}")
+        raise ValueError(f"unknown loss {cut(python_string(str(compile_spec.loss)), 60)}")
     return f"keras.losses.{cls}({', '.join(_arguments(options))})"
 
 
 def python_script(spec: ModelSpec) -> str:
     """A standalone Keras script that rebuilds `spec`, compiles it and prints its summary."""
     lines = [
-        f'"""Rebuilds the Keras model {literal(spec.name)}; written by nnstudio."""',
+        f'"""Rebuilds the Keras model "{docstring_text(spec.name)}"; written by nnstudio."""',
         "",
         "import keras",
         "",

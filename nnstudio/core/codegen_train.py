@@ -10,10 +10,13 @@ Data: a synthetic task shaped for the model (`--data synthetic`) or a CSV file (
 from __future__ import annotations
 
 from nnstudio.core.codegen import layer_call, literal, loss_expression, optimizer_expression
-from nnstudio.core.datasets import SPARSE_LOSSES, is_classification_loss, model_shapes
+from nnstudio.core.datasets import SPARSE_LOSSES, input_dtype, is_classification_loss, model_shapes
 from nnstudio.core.spec import ModelSpec
+from nnstudio.core.text_safety import docstring_text
 
-_TEMPLATE = '''"""Trains the Keras model {name!r} with tf.distribute; written by nnstudio.
+# Text from the file reaches this template only as Python literals (`literal`) or, in the
+# docstring, reduced by `docstring_text` to characters that cannot end it.
+_TEMPLATE = '''"""Trains the Keras model "{name}" with tf.distribute; written by nnstudio.
 
 One machine, all its GPUs (MirroredStrategy):
     python {script} --epochs 10 -o trained.keras
@@ -33,7 +36,8 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-INPUT_SHAPE = {input_shape}
+INPUT_SHAPE = {input_shape}  # an axis of varying size gets a fixed size in the made-up data
+INPUT_DTYPE = {input_dtype}
 OUTPUT_SHAPE = {output_shape}
 LOSS = {loss}
 TARGETS = {targets}  # "regression", "sparse" (integer labels) or "classes" (0/1 or one-hot)
@@ -82,8 +86,13 @@ def encode(labels, classes):
 def synthetic_data(samples, seed):
     """Inputs drawn at random; targets from a random teacher network (or its argmax, for classes)."""
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal((samples, *INPUT_SHAPE)).astype("float32")
-    flat = x.reshape(samples, -1)
+    x = rng.standard_normal((samples, *INPUT_SHAPE))
+    if INPUT_DTYPE.startswith("int"):  # integers 0 .. 15
+        x = np.clip(np.rint(x * 2) + 8, 0, 15)
+    x = x.astype(INPUT_DTYPE)
+    flat = x.reshape(samples, -1).astype("float64")
+    if INPUT_DTYPE.startswith("int"):
+        flat = (flat - 8) / 4
     width = int(np.prod(OUTPUT_SHAPE))
     hidden = np.tanh(flat @ rng.standard_normal((flat.shape[1], 16)) / np.sqrt(flat.shape[1]))
     out = hidden @ rng.standard_normal((16, width)) / 4.0
@@ -175,9 +184,10 @@ def training_script(spec: ModelSpec, script_name: str = "train_model.py") -> str
     if spec.compile.metrics:
         metrics = f"\n        metrics=[{', '.join(literal(m) for m in spec.compile.metrics)}],"
     return _TEMPLATE.format(
-        name=spec.name,
-        script=script_name,
+        name=docstring_text(spec.name),
+        script=docstring_text(script_name),
         input_shape=literal(list(input_shape)),
+        input_dtype=literal(input_dtype(spec)),
         output_shape=literal(list(output_shape)),
         loss=loss_expression(spec.compile),
         targets=literal(targets),

@@ -11,18 +11,26 @@ Tasks:
 - "circles", "xor", "spirals", "gaussians": the classic 2-D problems (Input must have 2 features).
 - "auto":      "clusters" for a classification loss, "teacher" otherwise.
 
+An Input axis of varying size (None) gets VARYING_SIZE in the data; an integer Input gets
+integers (0 to 15) made from the same task.
+
 Every task is seeded: the same arguments give the same arrays.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from nnstudio.core.layers.names import INT_DTYPES
+from nnstudio.core.layers.registry import is_input
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import analyze
+
+VARYING_SIZE = 8  # the size made-up data gives an Input axis of varying size (None)
+INT_LEVELS = 16  # an integer Input gets values 0 .. INT_LEVELS - 1
 
 TASKS: tuple[str, ...] = ("auto", "teacher", "clusters", "circles", "xor", "spirals", "gaussians")
 TWO_D_TASKS: tuple[str, ...] = ("circles", "xor", "spirals", "gaussians")
@@ -71,21 +79,44 @@ def is_classification_loss(loss: str) -> bool:
 
 
 def model_shapes(spec: ModelSpec) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The model's Input shape and output shape (batch axis excluded); DatasetError if unknown."""
+    """The model's Input shape and output shape (batch axis excluded) for data made for it: an
+    axis of varying size (None) gets VARYING_SIZE. DatasetError if the shapes are unknown."""
     summary = analyze(spec)
     if not summary.ok or summary.input_shape is None:
         problem = summary.issues[0].message if summary.issues else "the model has no Input"
         raise DatasetError(f"the model cannot be trained as it is: {problem}")
+    if any(d is None for d in summary.input_shape):
+        fixed = [VARYING_SIZE if d is None else d for d in summary.input_shape]
+        return model_shapes(spec.with_layer(0, spec.layers[0].with_params(shape=fixed)))
     out = summary.rows[-1].output_shape if summary.rows else summary.input_shape
-    if out is None:
+    if out is None or any(d is None for d in out):
         raise DatasetError("the model's output shape is unknown")
-    return tuple(summary.input_shape), tuple(out)
+    return tuple(int(d) for d in summary.input_shape if d is not None), tuple(int(d) for d in out if d is not None)
+
+
+def input_dtype(spec: ModelSpec) -> str:
+    """The dtype of the model's Input ("float32" when the model has none)."""
+    if spec.layers and is_input(spec.layers[0].class_name):
+        return str(spec.layers[0].get("dtype"))
+    return "float32"
+
+
+def as_input_dtype(x: np.ndarray, dtype: str) -> np.ndarray:
+    """Made-up inputs in the Input's dtype: integers 0 .. INT_LEVELS - 1 (from the values
+    rounded and shifted, so that the task stays learnable) for an integer Input."""
+    if dtype in INT_DTYPES:
+        return np.clip(np.rint(x * 2) + INT_LEVELS // 2, 0, INT_LEVELS - 1).astype(dtype)
+    return x.astype(dtype)
 
 
 def for_spec(spec: ModelSpec, task: str = "auto", samples: int = 512, seed: int = 0, noise: float = 0.1) -> Dataset:
     """Synthetic data shaped for `spec`'s Input and output, targets encoded for its loss."""
     input_shape, output_shape = model_shapes(spec)
-    return synthetic(task, input_shape, output_shape, spec.compile.loss, samples=samples, seed=seed, noise=noise)
+    data = synthetic(task, input_shape, output_shape, spec.compile.loss, samples=samples, seed=seed, noise=noise)
+    dtype = input_dtype(spec)
+    if dtype == "float32":
+        return data
+    return replace(data, x=as_input_dtype(data.x, dtype), info={**data.info, "dtype": dtype})
 
 
 def synthetic(

@@ -17,12 +17,12 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from nnstudio.core.catalog import INITIALIZERS, LAYER_TYPES, LOSSES, METRICS, OPTIMIZERS
+from nnstudio.core.catalog import LOSSES, METRICS, OPTIMIZERS
 from nnstudio.core.compile_options import (
     IGNORED_LOSS_KEYS,
     IGNORED_OPTIMIZER_KEYS,
@@ -34,6 +34,10 @@ from nnstudio.core.compile_options import (
     optimizer_defaults,
 )
 from nnstudio.core.json_depth import exceeds_depth
+from nnstudio.core.layers.base import LayerType
+from nnstudio.core.layers.config_values import UNSUPPORTED_ENDINGS, is_float32, is_number, is_plain, is_true
+from nnstudio.core.layers.naming import to_snake_case
+from nnstudio.core.layers.registry import by_config_class, config_classes
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 from nnstudio.core.summary import analyze
 from nnstudio.core.validation import DEFAULT_PARAM_BUDGET
@@ -58,8 +62,6 @@ ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
-_FLOAT32_POLICY_CLASSES = {"DTypePolicy", "FloatDTypePolicy"}
-_INITIALIZER_NAMES = {keras_class: snake for snake, keras_class in INITIALIZERS.items()}
 _OPTIMIZER_CLASSES = {keras_class: snake for snake, keras_class in OPTIMIZER_CLASSES.items()}
 _LOSS_ALIASES = {
     "mse": "mean_squared_error",
@@ -317,7 +319,10 @@ def _is_builtin_function_reference(path: str, obj: dict[str, Any]) -> bool:
     """
     if obj.get("module") != "builtins" or obj.get("class_name") != "function":
         return False
-    if set(obj) - {"module", "class_name", "config", "registered_name"} or obj.get("registered_name") not in (None, "function"):
+    if set(obj) - {"module", "class_name", "config", "registered_name"} or obj.get("registered_name") not in (
+        None,
+        "function",
+    ):
         return False
     name = obj.get("config")
     if path == "$.compile_config.loss":
@@ -335,119 +340,7 @@ def _label(obj: dict[str, Any]) -> str:
 
 # -- config.json -> ModelSpec ----------------------------------------------------------------
 
-_Check = Callable[[Any], bool]
-
-
-def _is_null(value: Any) -> bool:
-    return value is None
-
-
-def _is_false(value: Any) -> bool:
-    return value is False
-
-
-def _is_true(value: Any) -> bool:
-    return value is True
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _is_seed(value: Any) -> bool:
-    return value is None or (isinstance(value, int) and not isinstance(value, bool))
-
-
-def _is_last_axis(value: Any) -> bool:
-    return value == -1 or value == [-1]
-
-
-def _is_float32(value: Any) -> bool:
-    if value == "float32":
-        return True
-    return (
-        isinstance(value, dict)
-        and value.get("module") == "keras"
-        and value.get("class_name") in _FLOAT32_POLICY_CLASSES
-        and value.get("config") == {"name": "float32"}
-        and set(value) <= {"module", "class_name", "config", "registered_name", "shared_object_id"}
-    )
-
-
-def _is_initializer(value: Any) -> bool:
-    return _initializer_name(value) is not None
-
-
-def _initializer_name(value: Any) -> str | None:
-    """The snake-case catalog name of a serialized Keras initializer, or None if it is not one."""
-    if isinstance(value, str):
-        return value if value in INITIALIZERS else None
-    if not isinstance(value, dict) or value.get("module") != "keras.initializers":
-        return None
-    if not set(value) <= {"module", "class_name", "config", "registered_name", "shared_object_id"}:
-        return None
-    config = value.get("config", {})
-    if not isinstance(config, dict) or not all(_is_plain(v) for v in config.values()):
-        return None
-    return _INITIALIZER_NAMES.get(str(value.get("class_name")))
-
-
-def _is_plain(value: Any) -> bool:
-    """A JSON scalar, or a short list of scalars."""
-    if isinstance(value, list):
-        return len(value) <= 64 and all(v is None or isinstance(v, (int, float, str, bool)) for v in value)
-    return value is None or isinstance(value, (int, float, str, bool))
-
-
-_COMMON: dict[str, _Check] = {"trainable": _is_true, "dtype": _is_float32}
-_NO_REGULARIZERS = ("regularizer", "constraint")
-
-# Per class: the config keys the catalog carries over, and the others Keras writes with the
-# check they must pass (Keras's default, or a value that does not change the model).
-_CATALOG_KEYS: dict[str, tuple[str, ...]] = {
-    cls: tuple(p.name for p in t.params) for cls, t in LAYER_TYPES.items() if cls != "Input"
-}
-_EXTRA_KEYS: dict[str, dict[str, _Check]] = {
-    "Dense": {
-        "kernel_regularizer": _is_null,
-        "bias_regularizer": _is_null,
-        "activity_regularizer": _is_null,
-        "kernel_constraint": _is_null,
-        "bias_constraint": _is_null,
-        "quantization_config": _is_null,
-        "lora_rank": _is_null,
-        "lora_alpha": _is_null,
-    },
-    "Activation": {},
-    "Dropout": {"seed": _is_seed, "noise_shape": _is_null},
-    "BatchNormalization": {
-        "axis": _is_last_axis,
-        "beta_initializer": _is_initializer,
-        "gamma_initializer": _is_initializer,
-        "moving_mean_initializer": _is_initializer,
-        "moving_variance_initializer": _is_initializer,
-        "beta_regularizer": _is_null,
-        "gamma_regularizer": _is_null,
-        "beta_constraint": _is_null,
-        "gamma_constraint": _is_null,
-        "synchronized": _is_false,
-        "renorm": _is_false,
-        "renorm_clipping": _is_null,
-        "renorm_momentum": _is_number,
-    },
-    "LayerNormalization": {
-        "axis": _is_last_axis,
-        "rms_scaling": _is_false,
-        "beta_initializer": _is_initializer,
-        "gamma_initializer": _is_initializer,
-        "beta_regularizer": _is_null,
-        "gamma_regularizer": _is_null,
-        "beta_constraint": _is_null,
-        "gamma_constraint": _is_null,
-    },
-    "Flatten": {"data_format": lambda v: v in ("channels_last", None)},
-    "Reshape": {},
-}
+# Only the registry's layer types are read; each lists the config keys Keras writes for it.
 _LAYER_ENTRY_KEYS = {"module", "class_name", "config", "registered_name", "build_config"}
 
 
@@ -476,22 +369,26 @@ def parse_keras_config(data: bytes, where: str = CONFIG_MEMBER) -> ModelSpec:
     document = _parse_json(data, where)
     _screen(document, where)
     _expect_object(document, "$", where)
-    _only_keys(document, {"module", "class_name", "config", "registered_name", "build_config", "compile_config"}, "$", where)
+    _only_keys(
+        document, {"module", "class_name", "config", "registered_name", "build_config", "compile_config"}, "$", where
+    )
     if document.get("class_name") != "Sequential":
         raise ArchiveError(
             f"only Sequential models can be opened; this file holds {_short(document.get('class_name'))}",
             f"{where} $.class_name",
         )
     if document.get("module") not in ("keras", "keras.models"):
-        raise ArchiveError(f"Sequential from an unexpected module {_short(document.get('module'))}", f"{where} $.module")
+        raise ArchiveError(
+            f"Sequential from an unexpected module {_short(document.get('module'))}", f"{where} $.module"
+        )
     config = document.get("config")
     _expect_object(config, "$.config", where)
     _only_keys(config, {"name", "trainable", "dtype", "layers", "build_input_shape"}, "$.config", where)
     name = config.get("name", "sequential")
     _check_name(name, "$.config.name", where)
-    if not _is_true(config.get("trainable", True)):
+    if not is_true(config.get("trainable", True)):
         raise ArchiveError("a frozen model (trainable=false) is not supported", f"{where} $.config.trainable")
-    if "dtype" in config and not _is_float32(config["dtype"]):
+    if "dtype" in config and not is_float32(config["dtype"]):
         raise ArchiveError("only float32 models are supported", f"{where} $.config.dtype")
     entries = config.get("layers")
     if not isinstance(entries, list) or not entries:
@@ -499,7 +396,8 @@ def parse_keras_config(data: bytes, where: str = CONFIG_MEMBER) -> ModelSpec:
     if len(entries) > 10_000:
         raise ArchiveError(f"{len(entries):,} layers; the limit is 10,000", f"{where} $.config.layers")
     layers = []
-    if not (isinstance(entries[0], dict) and entries[0].get("class_name") == "InputLayer"):
+    input_class = next(t.config_class for t in config_types() if t.is_input)
+    if not (isinstance(entries[0], dict) and entries[0].get("class_name") == input_class):
         layers.append(_input_from_build_shape(config.get("build_input_shape"), where))
     for i, entry in enumerate(entries):
         layers.append(_parse_layer(entry, f"$.config.layers[{i}]", where))
@@ -512,17 +410,18 @@ def _input_from_build_shape(shape: Any, where: str) -> LayerSpec:
     here = f"{where} $.config.build_input_shape"
     if not isinstance(shape, list) or len(shape) < 2:
         raise ArchiveError("the model has no InputLayer and no build_input_shape", here)
-    return LayerSpec("Input", "input_layer", {"shape": _sample_shape(shape, "build_input_shape", here)})
+    kind = next(t for t in config_types() if t.is_input)
+    shape_param = kind.param("shape")
+    try:
+        sample_shape = shape_param.kind.from_config("build_input_shape", shape)
+    except ValueError as exc:
+        raise ArchiveError(str(exc), here) from None
+    return LayerSpec(kind.class_name, kind.name_stem, kind.stored({**kind.defaults(), "shape": sample_shape}))
 
 
-def _sample_shape(batch_shape: Any, key: str, here: str) -> list[Any]:
-    if not isinstance(batch_shape, list) or len(batch_shape) < 2 or len(batch_shape) > 9:
-        raise ArchiveError(f"{key} must be a list of 2 to 9 entries. Received: {_short(batch_shape)}", here)
-    if batch_shape[0] is not None:
-        raise ArchiveError(f"a fixed batch size is not supported. Received: {key}={_short(batch_shape)}", here)
-    if any(d is None for d in batch_shape[1:]):
-        raise ArchiveError(f"every axis but the batch axis needs a size. Received: {key}={_short(batch_shape)}", here)
-    return list(batch_shape[1:])
+def config_types() -> list[LayerType]:
+    """The layer types a `.keras` config may hold."""
+    return [by_config_class(name) for name in config_classes()]
 
 
 def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
@@ -534,83 +433,70 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
     _expect_object(config, f"{path}.config", where)
     name = config.get("name")
     _check_name(name, f"{path}.config.name", where)
-    if entry.get("module") != "keras.layers":
+    try:
+        kind = by_config_class(keras_class)
+    except (KeyError, TypeError):
+        known = ", ".join(config_classes())
+        raise ArchiveError(
+            f"{name}: the layer class {_short(keras_class)} is not supported; nnstudio knows {known}", here
+        ) from None
+    if entry.get("module") != kind.keras_module:
         raise ArchiveError(f"{name}: layer from an unexpected module {_short(entry.get('module'))}", here)
     if "build_config" in entry:
         _check_build_config(entry["build_config"], f"{path}.build_config", where)
-    if keras_class == "InputLayer":
-        return _parse_input(config, f"{path}.config", where)
-    if keras_class not in _EXTRA_KEYS:
-        known = ", ".join(["InputLayer", *_EXTRA_KEYS])
-        raise ArchiveError(f"{name}: the layer class {_short(keras_class)} is not supported; nnstudio knows {known}", here)
+    by_key = {p.key: p for p in kind.params}
+    checks = kind.config_checks()
     params: dict[str, Any] = {}
-    allowed = {**_COMMON, **_EXTRA_KEYS[keras_class]}
     for key, value in config.items():
         key_here = f"{where} {path}.config.{key}"
         if key == "name":
             continue
-        if key in _CATALOG_KEYS[keras_class]:
-            params[key] = _catalog_value(keras_class, key, value, name, key_here)
-        elif key in allowed:
-            if not allowed[key](value):
+        if key in by_key:
+            param = by_key[key]
+            try:
+                params[param.name] = param.kind.from_config(key, value)
+            except ValueError as exc:
+                raise ArchiveError(f"{name}: {exc}", key_here) from None
+        elif key in checks:
+            if not checks[key](value):
                 raise ArchiveError(f"{name}: {_unsupported(key, value)}", key_here)
         else:
-            raise ArchiveError(f"{name}: {keras_class} has no setting {_short(key)} that nnstudio supports", key_here)
-    defaults = LAYER_TYPES[keras_class].defaults()
-    defaults.update(params)
-    return LayerSpec(keras_class, name, defaults)
+            raise ArchiveError(
+                f"{name}: {kind.config_class} has no setting {_short(key)} that nnstudio supports", key_here
+            )
+    values = kind.defaults()
+    values.update(params)
+    return LayerSpec(kind.class_name, name, kind.stored(values))
 
 
 def _unsupported(key: str, value: Any) -> str:
-    if key.endswith(_NO_REGULARIZERS) or key == "quantization_config":
+    """Why the value of a config key outside the parameters is refused."""
+    if key.endswith(UNSUPPORTED_ENDINGS) or key == "quantization_config":
         return f"{key} is not supported. Received: {key}={_short(value)}"
     if key == "dtype":
         return f"only float32 layers are supported. Received: dtype={_short(value)}"
     if key == "trainable":
         return f"frozen layers (trainable=false) are not supported. Received: trainable={_short(value)}"
+    if key == "batch_size":
+        return f"a fixed batch size is not supported. Received: batch_size={_short(value)}"
+    if key in ("sparse", "ragged", "optional"):
+        return f"{key} inputs are not supported. Received: {key}={_short(value)}"
     return f"unsupported value. Received: {key}={_short(value)}"
-
-
-def _catalog_value(keras_class: str, key: str, value: Any, name: str, here: str) -> Any:
-    """A catalog parameter's value as the spec holds it; range checks are left to validation."""
-    if key in ("kernel_initializer", "bias_initializer"):
-        snake = _initializer_name(value)
-        if snake is None:
-            raise ArchiveError(f"{name}: {key} must be one of Keras's initializers. Received: {_short(value)}", here)
-        return snake
-    if not _is_plain(value):
-        raise ArchiveError(f"{name}: {key} must be a plain value. Received: {key}={_short(value)}", here)
-    if isinstance(value, str) and len(value) > 256:
-        raise ArchiveError(f"{name}: {key} is a text longer than 256 characters", here)
-    return value
-
-
-def _parse_input(config: dict[str, Any], path: str, where: str) -> LayerSpec:
-    name = config["name"]
-    here = f"{where} {path}"
-    _only_keys(config, {"batch_shape", "dtype", "sparse", "ragged", "name", "optional", "batch_size"}, path, where)
-    if config.get("dtype", "float32") != "float32" and not _is_float32(config.get("dtype")):
-        raise ArchiveError(f"{name}: only float32 inputs are supported. Received: dtype={_short(config['dtype'])}", here)
-    for flag in ("sparse", "ragged", "optional"):
-        if config.get(flag, False) is not False:
-            raise ArchiveError(f"{name}: {flag} inputs are not supported", f"{here}.{flag}")
-    if config.get("batch_size") is not None:
-        raise ArchiveError(f"{name}: a fixed batch size is not supported", f"{here}.batch_size")
-    shape = _sample_shape(config.get("batch_shape"), "batch_shape", f"{here}.batch_shape")
-    return LayerSpec("Input", name, {"shape": shape})
 
 
 def _check_build_config(value: Any, path: str, where: str) -> None:
     _expect_object(value, path, where)
     _only_keys(value, {"input_shape"}, path, where)
     shape = value.get("input_shape")
-    if shape is not None and not (_is_plain(shape) and isinstance(shape, list)):
+    if shape is not None and not (is_plain(shape) and isinstance(shape, list)):
         raise ArchiveError(f"input_shape must be a list of sizes. Received: {_short(shape)}", f"{where} {path}")
 
 
 def _check_name(name: Any, path: str, where: str) -> None:
     if not isinstance(name, str) or not name or len(name) > 128 or not name.isprintable():
-        raise ArchiveError(f"a name must be a printable text of 1 to 128 characters. Received: {_short(name)}", f"{where} {path}")
+        raise ArchiveError(
+            f"a name must be a printable text of 1 to 128 characters. Received: {_short(name)}", f"{where} {path}"
+        )
 
 
 def _expect_object(value: Any, path: str, where: str) -> None:
@@ -648,9 +534,11 @@ def _parse_compile(config: Any, path: str, where: str) -> CompileSpec:
         if config.get(key) is not None:
             raise ArchiveError(f"compile: {key} is not supported", f"{where} {path}.{key}")
     for key in ("run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss"):
-        if key in config and not _is_plain(config[key]):
+        if key in config and not is_plain(config[key]):
             raise ArchiveError(f"compile: {key} must be a plain value", f"{where} {path}.{key}")
-    optimizer, learning_rate, optimizer_options = _parse_optimizer(config.get("optimizer", "adam"), f"{path}.optimizer", where)
+    optimizer, learning_rate, optimizer_options = _parse_optimizer(
+        config.get("optimizer", "adam"), f"{path}.optimizer", where
+    )
     loss, loss_options = _parse_loss(config.get("loss", "mean_squared_error"), f"{path}.loss", where)
     metrics = config.get("metrics")
     if metrics is None:
@@ -684,8 +572,10 @@ def _parse_optimizer(value: Any, path: str, where: str) -> tuple[str, float | No
     config = value.get("config", {})
     _expect_object(config, f"{path}.config", where)
     for key, item in config.items():
-        if key != "learning_rate" and not _is_plain(item):
-            raise ArchiveError(f"compile: optimizer setting {_short(key)} must be a plain value", f"{here}.config.{key}")
+        if key != "learning_rate" and not is_plain(item):
+            raise ArchiveError(
+                f"compile: optimizer setting {_short(key)} must be a plain value", f"{here}.config.{key}"
+            )
     name = _OPTIMIZER_CLASSES[value["class_name"]]
     options = _options(
         config, optimizer_defaults(name), IGNORED_OPTIMIZER_KEYS, f"optimizer {value['class_name']}", f"{here}.config"
@@ -695,7 +585,7 @@ def _parse_optimizer(value: Any, path: str, where: str) -> tuple[str, float | No
         return name, None, options
     if isinstance(lr, dict):
         raise ArchiveError("compile: learning-rate schedules are not supported", f"{here}.config.learning_rate")
-    if not _is_number(lr) or not math.isfinite(lr) or lr <= 0:
+    if not is_number(lr) or not math.isfinite(lr) or lr <= 0:
         raise ArchiveError(
             f"compile: learning_rate must be a positive number. Received: learning_rate={_short(lr)}",
             f"{here}.config.learning_rate",
@@ -709,10 +599,14 @@ def _parse_loss(value: Any, path: str, where: str) -> tuple[str, Options]:
     if not (isinstance(value, dict) and value.get("module") == "keras.losses"):
         return name, ()  # a name or one of Keras's loss functions: Keras's defaults
     config = value.get("config", {})
-    return name, _options(config, loss_defaults(name), IGNORED_LOSS_KEYS, f"loss {value.get('class_name')}", f"{where} {path}.config")
+    return name, _options(
+        config, loss_defaults(name), IGNORED_LOSS_KEYS, f"loss {value.get('class_name')}", f"{where} {path}.config"
+    )
 
 
-def _options(config: dict[str, Any], defaults: dict[str, Any], ignored: frozenset[str], what: str, here: str) -> Options:
+def _options(
+    config: dict[str, Any], defaults: dict[str, Any], ignored: frozenset[str], what: str, here: str
+) -> Options:
     """The plain settings in `config` that differ from Keras's `defaults`. A setting this Keras does
     not write for the class is skipped when it is off (None or false: another Keras version's
     option, unused) and refused otherwise (nnstudio could not write it back)."""
@@ -722,16 +616,20 @@ def _options(config: dict[str, Any], defaults: dict[str, Any], ignored: frozense
             continue
         if key not in defaults:
             raise ArchiveError(f"compile: {what} has no setting {_short(key)} that nnstudio knows", f"{here}.{key}")
-        if not _is_plain(item):
+        if not is_plain(item):
             raise ArchiveError(f"compile: {what} setting {_short(key)} must be a plain value", f"{here}.{key}")
         if isinstance(item, str) and len(item) > 256:
-            raise ArchiveError(f"compile: {what} setting {_short(key)} is a text longer than 256 characters", f"{here}.{key}")
+            raise ArchiveError(
+                f"compile: {what} setting {_short(key)} is a text longer than 256 characters", f"{here}.{key}"
+            )
         if not is_default(item, defaults[key]):
             kept[key] = item
     return freeze(kept)
 
 
-def _named(value: Any, module: str, aliases: dict[str, str], known: tuple[str, ...], what: str, path: str, where: str) -> str:
+def _named(
+    value: Any, module: str, aliases: dict[str, str], known: tuple[str, ...], what: str, path: str, where: str
+) -> str:
     """A loss or metric given as a Keras name or a serialized Keras object, as a catalog name."""
     here = f"{where} {path}"
     if isinstance(value, dict) and value.get("module") == "builtins" and value.get("class_name") == "function":
@@ -742,7 +640,7 @@ def _named(value: Any, module: str, aliases: dict[str, str], known: tuple[str, .
         if value.get("module") != module:
             raise ArchiveError(f"compile: {what} from an unexpected module {_short(value.get('module'))}", here)
         config = value.get("config", {})
-        if not isinstance(config, dict) or not all(_is_plain(v) for v in config.values()):
+        if not isinstance(config, dict) or not all(is_plain(v) for v in config.values()):
             raise ArchiveError(f"compile: the {what}'s settings must be plain values", here)
         name = to_snake_case(value.get("class_name", ""))
     elif isinstance(value, str):
@@ -753,12 +651,6 @@ def _named(value: Any, module: str, aliases: dict[str, str], known: tuple[str, .
     if name not in known:
         raise ArchiveError(f"compile: unsupported {what} {_short(name)}", here)
     return name
-
-
-def to_snake_case(name: str) -> str:
-    """Keras's class-name to snake-case rule: `MeanSquaredError` -> `mean_squared_error`."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def float32_round(value: float) -> float:

@@ -1,5 +1,7 @@
 """Block sums of a kernel's |w| and w, the aggregate the network canvas draws for groups of neurons.
 
+A kernel of any rank is summed as the matrix it is to the canvas: all its axes but the last as
+rows, the last (the outputs) as columns (a conv kernel (3, 3, 64, 128) is a 576 x 128 matrix).
 A kernel of R x C weights is cut into blocks of 2**level x 2**level; for each block the sum of |w|
 and the sum of w are kept (the canvas draws mean |w| and the balance of signs, sum(w) / sum(|w|)).
 The pass over a big kernel is what costs: `block_sums` makes it in row chunks that stay in the
@@ -26,7 +28,7 @@ CHUNK_BYTES = 1 << 20  # rows summed at a time: about 1 MB, so the second look h
 
 @dataclass(frozen=True)
 class BlockSums:
-    """Sums of |w| and of w over the 2**level x 2**level blocks of a 2-D kernel."""
+    """Sums of |w| and of w over the 2**level x 2**level blocks of a kernel's matrix."""
 
     level: int
     abs_sums: np.ndarray
@@ -41,6 +43,21 @@ def base_level(size: int, base_elements: int = BASE_ELEMENTS) -> int:
     return level
 
 
+def matrix_shape(shape: tuple[int, ...]) -> tuple[int, int]:
+    """The (rows, columns) of a kernel of `shape` seen as a matrix: every axis but the last, and the last."""
+    if len(shape) < 2:
+        raise ValueError(f"a kernel has at least two axes; received shape {shape}")
+    rows = 1
+    for d in shape[:-1]:
+        rows *= d
+    return rows, shape[-1]
+
+
+def as_matrix(kernel: np.ndarray) -> np.ndarray:
+    """The kernel as its matrix (a view when the array is contiguous)."""
+    return kernel.reshape(matrix_shape(kernel.shape))
+
+
 def blocks_shape(shape: tuple[int, int], level: int) -> tuple[int, int]:
     """Shape of the block sums of a `shape` kernel at `level` (the last blocks may be partial)."""
     f = 1 << level
@@ -48,17 +65,19 @@ def blocks_shape(shape: tuple[int, int], level: int) -> tuple[int, int]:
 
 
 def summable(array: np.ndarray) -> bool:
-    """Whether the engine sums this array before sending it: a big 2-D float kernel."""
-    return array.ndim == 2 and array.dtype in (np.float32, np.float64) and array.size >= MIN_SUMMED_ELEMENTS
+    """Whether the engine sums this array before sending it: a big float kernel (two axes or more)."""
+    return array.ndim >= 2 and array.dtype in (np.float32, np.float64) and array.size >= MIN_SUMMED_ELEMENTS
 
 
 def block_sums(kernel: np.ndarray, level: int, copy_to: np.ndarray | None = None) -> BlockSums:
-    """Sums of |w| and w over 2**level square blocks of a 2-D kernel, in one chunked pass.
+    """Sums of |w| and w over 2**level square blocks of a kernel's matrix, in one chunked pass.
 
     With `copy_to` (same shape and dtype), the kernel is also copied there chunk by chunk."""
-    k = kernel
-    if copy_to is not None and copy_to.shape != k.shape:
-        raise ValueError(f"cannot copy a {k.shape} kernel to {copy_to.shape}")
+    if copy_to is not None and copy_to.shape != kernel.shape:
+        raise ValueError(f"cannot copy a {kernel.shape} kernel to {copy_to.shape}")
+    k = as_matrix(kernel)
+    if copy_to is not None:
+        copy_to = as_matrix(copy_to)
     f = 1 << level
     if f == 1:
         if copy_to is not None:

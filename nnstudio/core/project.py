@@ -8,6 +8,8 @@
 
 The two `*_options` objects (the optimizer's and the loss's settings other than Keras's defaults,
 e.g. `{"momentum": 0.9}`) are written only when not empty; files without them still load.
+A layer setting that a later nnstudio added (an Input's `dtype`) is written only when it differs
+from its default, so the file of a model that does not use it stays as older versions wrote it.
 Unknown keys outside `editor` are errors, reported with the JSON path of the key.
 """
 
@@ -18,10 +20,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from nnstudio.core.catalog import LAYER_TYPES
 from nnstudio.core.compile_options import freeze, loss_defaults, optimizer_defaults
 from nnstudio.core.fileio import atomic_write_bytes
 from nnstudio.core.json_depth import exceeds_depth
+from nnstudio.core.layers.registry import layer_types
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 
 FORMAT = "nnstudio"
@@ -140,25 +142,29 @@ def parse_document(document: Any) -> tuple[ModelSpec, dict[str, Any]]:
 def _parse_layer(entry: Any, where: str) -> LayerSpec:
     _expect(entry, dict, where, "an object")
     class_name = entry.get("class_name")
-    if not isinstance(class_name, str) or class_name not in LAYER_TYPES:
+    kinds = layer_types()
+    if not isinstance(class_name, str) or class_name not in kinds:
         raise ProjectError(
-            f"unknown layer class {class_name!r}; nnstudio knows {', '.join(LAYER_TYPES)}", f"{where}.class_name"
+            f"unknown layer class {class_name!r}; nnstudio knows {', '.join(kinds)}", f"{where}.class_name"
         )
     name = entry.get("name")
     _expect(name, str, f"{where}.name", "a string")
-    allowed = {p.name for p in LAYER_TYPES[class_name].params}
+    kind = kinds[class_name]
+    allowed = {p.name for p in kind.params}
     _no_unknown_keys(entry, allowed | {"class_name", "name"}, where)
     params = {k: v for k, v in entry.items() if k not in ("class_name", "name")}
     for key, value in params.items():
         _check_scalar_tree(value, f"{where}.{key}")
-    merged = LAYER_TYPES[class_name].defaults()
+    merged = kind.defaults()
     merged.update(params)
-    return LayerSpec(class_name, name, merged)
+    return LayerSpec(class_name, name, kind.stored(merged))
 
 
 def _parse_compile(entry: Any, where: str) -> CompileSpec:
     _expect(entry, dict, where, "an object")
-    _no_unknown_keys(entry, {"loss", "optimizer", "learning_rate", "metrics", "optimizer_options", "loss_options"}, where)
+    _no_unknown_keys(
+        entry, {"loss", "optimizer", "learning_rate", "metrics", "optimizer_options", "loss_options"}, where
+    )
     default = CompileSpec()
     loss = entry.get("loss", default.loss)
     optimizer = entry.get("optimizer", default.optimizer)
@@ -166,12 +172,16 @@ def _parse_compile(entry: Any, where: str) -> CompileSpec:
     metrics = entry.get("metrics", [])
     _expect(loss, str, f"{where}.loss", "a string")
     _expect(optimizer, str, f"{where}.optimizer", "a string")
-    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0):
+    if lr is not None and (
+        isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0
+    ):
         raise ProjectError(f"learning_rate must be a positive number. Received: {lr!r}", f"{where}.learning_rate")
     _expect(metrics, list, f"{where}.metrics", "a list")
     for i, metric in enumerate(metrics):
         _expect(metric, str, f"{where}.metrics[{i}]", "a string")
-    optimizer_options = _parse_options(entry.get("optimizer_options", {}), optimizer_defaults(optimizer), f"{where}.optimizer_options")
+    optimizer_options = _parse_options(
+        entry.get("optimizer_options", {}), optimizer_defaults(optimizer), f"{where}.optimizer_options"
+    )
     loss_options = _parse_options(entry.get("loss_options", {}), loss_defaults(loss), f"{where}.loss_options")
     return CompileSpec(
         loss, optimizer, None if lr is None else float(lr), tuple(metrics), freeze(optimizer_options), freeze(loss_options)

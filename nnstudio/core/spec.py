@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from nnstudio.core.catalog import OPTIMIZERS, layer_type
+from nnstudio.core.catalog import OPTIMIZERS
 from nnstudio.core.compile_options import Options, as_kwargs, freeze
+from nnstudio.core.layers.registry import layer_type, layer_types
 
 
 @dataclass(frozen=True)
@@ -24,16 +25,18 @@ class LayerSpec:
     params: dict[str, Any] = field(default_factory=dict)
 
     def get(self, key: str) -> Any:
-        """The value of parameter `key`, or the catalog default when unset."""
+        """The value of parameter `key`, or its default when unset."""
         if key in self.params:
             return self.params[key]
         return layer_type(self.class_name).param(key).default
 
     def with_params(self, **changes: Any) -> LayerSpec:
-        """A copy with some parameters changed."""
+        """A copy with some parameters changed (a parameter held only when it differs from its
+        default is dropped when it is set back to it)."""
         params = copy.deepcopy(self.params)
         params.update(changes)
-        return replace(self, params=params)
+        kind = layer_types().get(self.class_name)
+        return replace(self, params=kind.stored(params) if kind is not None else params)
 
     def to_dict(self) -> dict[str, Any]:
         """The project-file form: `{"class_name", "name", **params}`."""
@@ -149,9 +152,10 @@ class ModelSpec:
 
     def new_layer(self, class_name: str, **params: Any) -> LayerSpec:
         """A layer of `class_name` with catalog defaults (overridden by `params`) and a fresh Keras-style name."""
-        values = layer_type(class_name).defaults()
+        kind = layer_type(class_name)
+        values = kind.defaults()
         values.update(params)
-        return LayerSpec(class_name, self.unique_name(layer_type(class_name).base_name), values)
+        return LayerSpec(class_name, self.unique_name(kind.name_stem), kind.stored(values))
 
     def unique_name(self, base: str) -> str:
         """Keras's naming: `base`, then `base_1`, `base_2`, ... skipping names in use."""

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.shapes import LayerError, Shape, format_shape, infer
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, Issue, check_compile, check_layer
@@ -100,18 +101,20 @@ def analyze(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> Summar
 
     first = spec.layers[0]
     input_shape: Shape | None = None
-    if first.class_name != "Input":
-        issues.append(Issue(f"{first.name}: the first layer must be an Input that gives the data's shape", 0, first.name))
+    if not is_input(first.class_name):
+        issues.append(
+            Issue(f"{first.name}: the first layer must be an Input that gives the data's shape", 0, first.name)
+        )
     elif not issues_at(issues, 0):
         input_shape = tuple(first.get("shape"))
     for index, layer in enumerate(spec.layers[1:], start=1):
-        if layer.class_name == "Input":
+        if is_input(layer.class_name):
             issues.append(Issue(f"{layer.name}: a model has one Input, and it comes first", index, layer.name))
 
     rows = []
     shape = input_shape
     for index, layer in enumerate(spec.layers[1:], start=1):
-        if layer.class_name == "Input":
+        if is_input(layer.class_name):
             continue
         row_issues = issues_at(issues, index)
         if shape is None or row_issues:
@@ -136,14 +139,16 @@ def analyze(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> Summar
 
 
 def budget_issue(summary: Summary, param_budget: int) -> Issue:
-    """The problem raised when a model is bigger than the parameter budget, naming its biggest layer."""
+    """The problem raised when a model is bigger than the parameter budget, naming its biggest layer
+    (and the parameter that sizes it)."""
     worst = max(summary.rows, key=lambda r: r.params)
+    kind = layer_types().get(worst.class_name)
     return Issue(
         f"{worst.name}: the model would have {count_with_size(summary.total_params)} of parameters, "
         f"over the budget of {count_with_size(param_budget)}",
         worst.index,
         worst.name,
-        "units" if worst.class_name == "Dense" else None,
+        kind.size_param if kind is not None else None,
     )
 
 
@@ -198,7 +203,8 @@ def summary_text(summary: Summary) -> str:
         height = max(len(col) for col in columns)
         a_, b_, c_ = (col + [""] * (height - len(col)) for col in columns)
         return [
-            f"{bar} {x:<{w1 - 2}} {bar} {y:<{w2 - 2}} {bar} {z:>{w3 - 2}} {bar}" for x, y, z in zip(a_, b_, c_, strict=True)
+            f"{bar} {x:<{w1 - 2}} {bar} {y:<{w2 - 2}} {bar} {z:>{w3 - 2}} {bar}"
+            for x, y, z in zip(a_, b_, c_, strict=True)
         ]
 
     lines = [

@@ -14,10 +14,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from nnstudio.core.catalog import LAYER_TYPES
 from nnstudio.core.keras_archive import WEIGHTS_MEMBER, ArchiveError, copy_member, first_line, open_archive
-from nnstudio.core.shapes import Shape
-from nnstudio.core.spec import LayerSpec, ModelSpec
+from nnstudio.core.layers.registry import layer_type
+from nnstudio.core.shapes import Shape, infer_all
+from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import analyze
 
 MAX_OBJECTS = 100_000
@@ -33,30 +33,17 @@ def expected_weight_shapes(spec: ModelSpec) -> dict[str, tuple[str, list[Shape]]
         raise ArchiveError(summary.issues[0].message, "config.json")
     counts: dict[str, int] = {}
     result: dict[str, tuple[str, list[Shape]]] = {}
-    shape = summary.input_shape or ()
+    shape: Shape = summary.input_shape or ()
     for row in summary.rows:
         layer = spec.layers[row.index]
-        base = LAYER_TYPES[layer.class_name].base_name
-        n = counts.get(base, 0)
-        counts[base] = n + 1
-        group = base if n == 0 else f"{base}_{n}"
-        result[group] = (layer.name, _variable_shapes(layer, shape))
+        stem = layer_type(layer.class_name).name_stem
+        n = counts.get(stem, 0)
+        counts[stem] = n + 1
+        group = stem if n == 0 else f"{stem}_{n}"
+        _outputs, variables = infer_all(layer, [shape])
+        result[group] = (layer.name, [v.shape for v in variables])
         shape = row.output_shape or ()
     return result
-
-
-def _variable_shapes(layer: LayerSpec, input_shape: Shape) -> list[Shape]:
-    features = input_shape[-1] if input_shape else 1
-    if layer.class_name == "Dense":
-        units = int(layer.get("units"))
-        return [(features, units)] + ([(units,)] if layer.get("use_bias") else [])
-    if layer.class_name == "BatchNormalization":
-        learned = int(bool(layer.get("scale"))) + int(bool(layer.get("center")))
-        return [(features,)] * (learned + 2)
-    if layer.class_name == "LayerNormalization":
-        learned = int(bool(layer.get("scale"))) + int(bool(layer.get("center")))
-        return [(features,)] * learned
-    return []
 
 
 def check_keras_weights(path: str | Path, spec: ModelSpec) -> None:

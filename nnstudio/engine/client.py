@@ -108,7 +108,9 @@ class EngineClient:
 
     # -- messages --------------------------------------------------------------------------------
 
-    def send(self, op: str, request_id: int, args: dict[str, Any] | None = None, weights: Weights | None = None) -> None:
+    def send(
+        self, op: str, request_id: int, args: dict[str, Any] | None = None, weights: Weights | None = None
+    ) -> None:
         """Send one request; `weights` go through shared memory. EngineDied if the pipe is broken."""
         if self.conn is None:
             raise EngineDied("the Keras engine is not running")

@@ -2,7 +2,7 @@
 
 `pack(weights)` copies a `dict[str, list[np.ndarray]]` into one new
 `multiprocessing.shared_memory` block and returns a small picklable `SharedWeights` layout
-(block name, dtypes, shapes, offsets). Big 2-D kernels are block-summed (`core.kernel_sums`) in
+(block name, dtypes, shapes, offsets). Big kernels (two axes or more) are block-summed (`core.kernel_sums`) in
 the same pass that copies them, and their sums travel in the block too. The receiver calls
 `unpack(layout)`, which maps the block (on Linux; copies it out elsewhere), unlinks it whatever
 happens, and ties each kernel's sums to its array (`kernel_sums.remember`, so the canvas need not
@@ -38,7 +38,7 @@ SHM_DIR = "/dev/shm"  # where Linux lists POSIX shared memory
 
 @dataclass(frozen=True)
 class SumsLayout:
-    """Where the block sums of a kernel (|w| then w, each of `shape`, the kernel's dtype) sit."""
+    """Where the block sums of a kernel's matrix (|w| then w, each of `shape`, the kernel's dtype) sit."""
 
     level: int
     shape: tuple[int, int]
@@ -72,12 +72,10 @@ def _aligned(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
-def pack(
-    weights: dict[str, list[np.ndarray]], prefix: str = DEFAULT_PREFIX, sum_kernels: bool = True
-) -> SharedWeights:
+def pack(weights: dict[str, list[np.ndarray]], prefix: str = DEFAULT_PREFIX, sum_kernels: bool = True) -> SharedWeights:
     """Copy `weights` into a new shared-memory block; the caller hands the layout to the receiver.
 
-    With `sum_kernels`, big 2-D kernels get their block sums computed in the same pass."""
+    With `sum_kernels`, big kernels get their block sums computed in the same pass."""
     arrays: list[tuple[str, list[np.ndarray]]] = []
     offset = 0
     layers: list[tuple[str, tuple[ArrayLayout, ...]]] = []
@@ -93,7 +91,7 @@ def pack(
             sums = None
             if sum_kernels and kernel_sums.summable(a):
                 level = kernel_sums.base_level(a.size)
-                shape = kernel_sums.blocks_shape(a.shape, level)
+                shape = kernel_sums.blocks_shape(kernel_sums.matrix_shape(a.shape), level)
                 nbytes = shape[0] * shape[1] * a.itemsize
                 sums = SumsLayout(level, shape, offset, _aligned(offset + nbytes))
                 offset = _aligned(sums.signed_offset + nbytes)
@@ -194,7 +192,9 @@ def _arrays(layout: SharedWeights, buf: Any, copy: bool) -> dict[str, list[np.nd
 
 def _recall_sums(buf: Any, array: np.ndarray, sums: SumsLayout, copy: bool) -> None:
     """Tie the kernel's block sums (from the block) to its array; skipped when they do not fit."""
-    if array.ndim != 2 or tuple(sums.shape) != kernel_sums.blocks_shape(array.shape, sums.level):
+    if array.ndim < 2 or tuple(sums.shape) != kernel_sums.blocks_shape(
+        kernel_sums.matrix_shape(array.shape), sums.level
+    ):
         return
     nbytes = sums.shape[0] * sums.shape[1] * array.itemsize
     if max(sums.abs_offset, sums.signed_offset) + nbytes > len(buf):

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnstudio.core.catalog import layer_type
 from nnstudio.core.compile_options import LOSS_CLASSES
+from nnstudio.core.layers.registry import layer_type
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 from nnstudio.core.weights import Weights
 
@@ -29,23 +29,30 @@ class BuildError(ValueError):
 
 
 def layer_kwargs(layer: LayerSpec) -> dict[str, Any]:
-    """The Keras constructor arguments of `layer` (catalog parameters, shapes as tuples, its name)."""
+    """The Keras constructor arguments of `layer` (each parameter as its kind hands it to Keras, and its name)."""
     kwargs: dict[str, Any] = {}
     for param in layer_type(layer.class_name).params:
-        value = layer.get(param.name)
-        kwargs[param.name] = tuple(value) if param.kind == "shape" else value
+        kwargs[param.name] = param.kind.to_keras(layer.get(param.name))
     kwargs["name"] = layer.name
     return kwargs
 
 
-def make_layer(layer: LayerSpec) -> Any:
-    """A Keras layer object (or, for Input, the symbolic tensor of `keras.Input`) for `layer`."""
+def constructor(class_name: str) -> Any:
+    """The Keras callable the registry names for a layer type (`keras.layers.Dense`, `keras.Input`)."""
     import keras
 
-    kwargs = layer_kwargs(layer)
-    if layer.class_name == "Input":
-        return keras.Input(**kwargs)
-    return getattr(keras.layers, layer.class_name)(**kwargs)
+    path = layer_type(class_name).constructor.split(".")
+    if path[0] != "keras":
+        raise BuildError(f"{class_name}: its constructor {'.'.join(path)!r} is not Keras's")
+    target: Any = keras
+    for part in path[1:]:
+        target = getattr(target, part)
+    return target
+
+
+def make_layer(layer: LayerSpec) -> Any:
+    """A Keras layer object (or, for Input, the symbolic tensor of `keras.Input`) for `layer`."""
+    return constructor(layer.class_name)(**layer_kwargs(layer))
 
 
 def make_optimizer(compile_spec: CompileSpec) -> Any:

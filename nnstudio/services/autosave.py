@@ -204,4 +204,3 @@ def describe(recovered: Recovered) -> str:
     name = recovered.original_path.name if recovered.original_path else "an untitled model"
     layers = len(recovered.spec.layers)
     return f"unsaved changes to {name} ({layers} layers), autosaved {when}"
-

@@ -29,7 +29,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from nnstudio.core.catalog import LAYER_TYPES
+from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.spec import CompileSpec, ModelSpec, lesson_spec
 from nnstudio.core.summary import Summary, analyze
 from nnstudio.core.validation import NAME_PATTERN
@@ -206,17 +206,17 @@ class Document(QObject):
     def can_insert(self, index: int, class_name: str) -> str | None:
         """Why a new `class_name` layer cannot go before position `index`, or None if it can."""
         layers = self._spec.layers
-        if class_name not in LAYER_TYPES:
+        if class_name not in layer_types():
             return f"nnstudio has no layer type {class_name!r}"
         if not 0 <= index <= len(layers):
             return f"there is no position {index} in a stack of {len(layers)} layers"
-        inputs = [layer for layer in layers if layer.class_name == "Input"]
-        if class_name == "Input":
+        inputs = [layer for layer in layers if is_input(layer.class_name)]
+        if is_input(class_name):
             if inputs:
                 return f"A model has one Input, and it already has '{inputs[0].name}'"
             if index != 0:
                 return "An Input must be the first layer: drop it at the top of the stack"
-        elif index == 0 and layers and layers[0].class_name == "Input":
+        elif index == 0 and layers and is_input(layers[0].class_name):
             return f"Nothing can go above the Input '{layers[0].name}': drop {class_name} below it"
         return None
 
@@ -230,12 +230,12 @@ class Document(QObject):
         if source == destination:
             return None
         moving = layers[source]
-        if moving.class_name == "Input":
+        if is_input(moving.class_name):
             if destination != 0:
                 return f"The Input '{moving.name}' stays at the top of the stack"
             return None
         rest = layers[:source] + layers[source + 1 :]
-        if destination == 0 and rest and rest[0].class_name == "Input":
+        if destination == 0 and rest and is_input(rest[0].class_name):
             return f"Nothing can go above the Input '{rest[0].name}'"
         return None
 
@@ -244,7 +244,7 @@ class Document(QObject):
         layers = self._spec.layers
         if not 0 <= index < len(layers):
             return f"there is no layer {index} in a stack of {len(layers)} layers"
-        if layers[index].class_name == "Input":
+        if is_input(layers[index].class_name):
             return "A model has one Input: it cannot be duplicated"
         return None
 
@@ -300,9 +300,11 @@ class Document(QObject):
         if not 0 <= index < len(layers):
             return self._refuse(f"there is no layer {index}")
         layer = layers[index]
-        if layer.class_name not in LAYER_TYPES or key not in {p.name for p in LAYER_TYPES[layer.class_name].params}:
+        kind = layer_types().get(layer.class_name)
+        if kind is None or key not in {p.name for p in kind.params}:
             return self._refuse(f"{layer.class_name} has no setting {key!r}")
-        if key in layer.params and layer.params[key] == value and type(layer.params[key]) is type(value):
+        current = layer.get(key)
+        if current == value and type(current) is type(value):
             return None
         return self._push(SetParamCommand(self, index, key, value))
 

@@ -82,7 +82,9 @@ class WeightHistogram(pg.PlotWidget):
         self.negative.setOpts(x0=edges[:-1][neg], x1=edges[1:][neg], height=counts[neg])
         self.positive.setOpts(x0=edges[:-1][~neg], x1=edges[1:][~neg], height=counts[~neg])
         shape = "×".join(str(d) for d in kernel.shape)
-        self._set_title((f"{name}: {kernel.size:,} weights ({shape})", f"mean {sample.mean():+.4f} · std {sample.std():.4f}"))
+        self._set_title(
+            (f"{name}: {kernel.size:,} weights ({shape})", f"mean {sample.mean():+.4f} · std {sample.std():.4f}")
+        )
         self.plot_item.enableAutoRange()
 
     # -- title ------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.shapes import format_shape
 from nnstudio.core.spec import LayerSpec
 from nnstudio.services.document import Document
@@ -66,35 +67,12 @@ ParamsRole = Qt.ItemDataRole.UserRole + 5  # 1344 (int) or None
 ErrorRole = Qt.ItemDataRole.UserRole + 6  # the first problem's message, or None
 
 
-def _short(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 def describe(layer: LayerSpec) -> str:
     """A layer in a few characters, as one would write it: Dense(64, relu), Input(20), Dropout(0.5)."""
+    kind = layer_types().get(layer.class_name)
     try:
-        kind = layer.class_name
-        if kind == "Input":
-            args = [_short(layer.get("shape"))]
-        elif kind == "Dense":
-            args = [_short(layer.get("units"))]
-            if layer.get("activation") != "linear":
-                args.append(str(layer.get("activation")))
-            if not layer.get("use_bias"):
-                args.append("no bias")
-        elif kind == "Activation":
-            args = [str(layer.get("activation"))]
-        elif kind == "Dropout":
-            args = [_short(layer.get("rate"))]
-        elif kind == "Reshape":
-            args = [_short(layer.get("target_shape"))]
-        else:
-            args = []
-    except (KeyError, TypeError, ValueError):  # an unknown class or odd values: show it bare
+        args = kind.brief(kind.values(layer.params)) if kind is not None else []
+    except (KeyError, TypeError, ValueError):  # odd values from a hand-made spec: show the class bare
         args = []
     return f"{layer.class_name}({', '.join(args)})"
 
@@ -155,7 +133,7 @@ class LayerStackModel(QAbstractListModel):
             return self._tooltip(layer, problems)
         if role in (ShapeRole, ParamsRole):
             summary = self.document.summary()
-            if row == 0 and layer.class_name == "Input":
+            if row == 0 and is_input(layer.class_name):
                 shape = summary.input_shape
                 return ("" if shape is None else format_shape(shape)) if role == ShapeRole else None
             for summary_row in summary.rows:

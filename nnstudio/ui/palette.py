@@ -1,4 +1,4 @@
-"""The layer palette: every catalog layer type, with its icon, name and help, ready to drag.
+"""The layer palette: every registered layer type, with its icon, name and help, ready to drag.
 
 Dragging an entry carries the mime type `application/x-nnstudio-layer` holding the class name
 as UTF-8; the layer stack turns such a drop into `document.insert_layer`. Double-click or
@@ -19,21 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.catalog import LAYER_TYPES
-from nnstudio.ui.icons import layer_family, layer_icon
+from nnstudio.core.layers.registry import all_types, family
+from nnstudio.ui.icons import layer_icon
 
 LAYER_MIME = "application/x-nnstudio-layer"
 ClassNameRole = Qt.ItemDataRole.UserRole + 1
 SubtitleRole = Qt.ItemDataRole.UserRole + 2
-
-_FAMILY_WORDS = {
-    "input": "Input",
-    "core": "Core",
-    "activation": "Activation",
-    "regularization": "Regularisation",
-    "normalization": "Normalisation",
-    "reshaping": "Reshaping",
-}
 
 
 def layer_mime_data(class_name: str) -> QMimeData:
@@ -124,13 +115,13 @@ class LayerPalette(QListWidget):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setItemDelegate(TwoLineDelegate(self))
         self.setToolTip("")
-        for layer_type in LAYER_TYPES.values():
+        for layer_type in all_types():
             item = QListWidgetItem(layer_icon(layer_type.class_name), layer_type.class_name)
             item.setData(ClassNameRole, layer_type.class_name)
             item.setData(SubtitleRole, layer_type.help)
             item.setToolTip(
                 f"<b>{layer_type.class_name}</b> <span style='color:gray'>· "
-                f"{_FAMILY_WORDS.get(layer_family(layer_type.class_name), '')}</span>"
+                f"{family(layer_type.family).title}</span>"
                 f"<p style='margin-top:4px'>{layer_type.help}</p>"
                 "<p style='color:gray'>Drag into the layer stack, or double-click to append.</p>"
             )

@@ -1,8 +1,8 @@
-"""The property editor: the selected layer's name and settings, generated from the core's catalog.
+"""The property editor: the selected layer's name and settings, generated from the layer registry.
 
-Each catalog parameter gets the widget its kind calls for — a QSpinBox with the catalog's range
-for an int, a QDoubleSpinBox for a float, a QComboBox with every Keras choice (activations,
-initializers), a QCheckBox for a bool, a line edit for a shape ("28, 28"). Every edit goes to the
+Each parameter gets the editor its kind names (`nnstudio.ui.param_editors`) — a QSpinBox with the
+kind's range for an int, a QDoubleSpinBox for a float, a QComboBox with every Keras choice
+(activations, initializers), a QCheckBox for a bool, a line edit for a shape ("None, 8"). Every edit goes to the
 document as an undoable command (`set_param`, `rename_layer`); consecutive edits of one field
 merge into one undo step. A value that cannot be used (a shape that does not parse, a name in
 use) is kept in its field with the reason under it and a red border, and nothing is pushed; a
@@ -11,54 +11,34 @@ value the core's analysis rejects (a Reshape that does not fit) is shown the sam
 
 from __future__ import annotations
 
-import re
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QScrollArea,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from nnstudio.core.catalog import LAYER_TYPES, Param
-from nnstudio.core.validation import check_value
+from nnstudio.core.layers.params import Param, ShapeKind
+from nnstudio.core.layers.registry import layer_types
 from nnstudio.services.document import Document
 from nnstudio.ui.icons import ERROR_COLOR, error_color, layer_icon
+from nnstudio.ui.param_editors import ParamEditor, make_editor
 
-INT_LIMIT = 2**31 - 1
 INVALID_STYLE = f'*[invalid="true"] {{ border: 1px solid {ERROR_COLOR}; border-radius: 4px; }}'
 
 
 def parse_shape(text: str) -> list[int]:
     """`"28, 28"`, `"(28, 28)"`, `"28 28"` or `"20,"` -> [28, 28]; ValueError with a readable reason."""
-    cleaned = text.strip().strip("()[]").strip()
-    parts = [p for p in re.split(r"[,\s]+", cleaned) if p]
-    if not parts:
-        raise ValueError("Enter the sizes, separated by commas, e.g. 28, 28")
-    values = []
-    for part in parts:
-        if not re.fullmatch(r"-?\d+", part):
-            raise ValueError(f"'{part}' is not a whole number; enter sizes such as 28, 28")
-        values.append(int(part))
-    return values
-
-
-def format_shape_text(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return "" if value is None else str(value)
+    return list(ShapeKind(wildcard=True).parse_text(text))
 
 
 def set_invalid(widget: QWidget, invalid: bool) -> None:
@@ -71,18 +51,6 @@ def set_invalid(widget: QWidget, invalid: bool) -> None:
     widget.update()
 
 
-class FloatSpinBox(QDoubleSpinBox):
-    """A double spin box that shows 0.001 as 0.001 (not 0.00100000)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setDecimals(8)
-        self.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-
-    def textFromValue(self, value: float) -> str:  # noqa: N802
-        return f"{value:.8g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.3e}"
-
-
 class PropertyEditor(QWidget):
     """Settings of the selected layer (objectName `propertyEditor`)."""
 
@@ -93,6 +61,7 @@ class PropertyEditor(QWidget):
         self._index = -1
         self._class_name: str | None = None
         self.fields: dict[str, QWidget] = {}
+        self.editors: dict[str, ParamEditor] = {}
         self.errors: dict[str, QLabel] = {}
         self._local_errors: dict[str, str] = {}
 
@@ -181,6 +150,7 @@ class PropertyEditor(QWidget):
         self._index = index
         self._class_name = class_name
         self.fields.clear()
+        self.editors.clear()
         self.errors.clear()
         self._local_errors.clear()
         old = self.scroller.takeWidget()
@@ -195,7 +165,7 @@ class PropertyEditor(QWidget):
         self.placeholder.hide()
         self.header.show()
         self.scroller.show()
-        layer_type = LAYER_TYPES.get(class_name)
+        layer_type = layer_types().get(class_name)
         self.icon_label.setPixmap(layer_icon(class_name).pixmap(QSize(32, 32), self.devicePixelRatioF()))
 
         form_widget = QWidget()
@@ -239,40 +209,12 @@ class PropertyEditor(QWidget):
         self.errors[key] = error
 
     def _make_field(self, param: Param) -> QWidget:
+        editor = make_editor(param, partial(self._set, param.name), partial(self._refuse, param.name))
+        self.editors[param.name] = editor
+        widget = editor.widget
         tip = f"<b>{param.name}</b><br>{param.help}"
-        widget: QWidget
-        if param.kind == "int":
-            widget = spin = QSpinBox()
-            low = int(param.minimum) if param.minimum is not None else 0
-            high = int(param.maximum) if param.maximum is not None else INT_LIMIT
-            spin.setRange(low, min(high, INT_LIMIT))
-            spin.setGroupSeparatorShown(True)
-            spin.setAccelerated(True)
-            spin.valueChanged.connect(lambda value, key=param.name: self._set(key, int(value)))
-            tip += f"<br><span style='color:gray'>{low:,} to {min(high, INT_LIMIT):,}</span>"
-        elif param.kind == "float":
-            widget = number = FloatSpinBox()
-            lowest = float(param.minimum) if param.minimum is not None else -1e12
-            highest = float(param.maximum) if param.maximum is not None else 1e12
-            if param.exclusive_maximum:
-                highest -= 1e-6
-            number.setRange(lowest, highest)
-            number.setSingleStep(0.01 if highest - lowest <= 1 else 0.1)
-            number.valueChanged.connect(lambda value, key=param.name: self._set(key, float(value)))
-            closing = ")" if param.exclusive_maximum else "]"
-            tip += f"<br><span style='color:gray'>in [{param.minimum:g}, {param.maximum:g}{closing}</span>"
-        elif param.kind == "choice":
-            widget = combo = QComboBox()
-            combo.addItems(list(param.choices))
-            combo.setMaxVisibleItems(16)
-            combo.currentTextChanged.connect(lambda text, key=param.name: self._on_choice(key, text))
-        elif param.kind == "bool":
-            widget = check = QCheckBox()
-            check.toggled.connect(lambda checked, key=param.name: self._set(key, bool(checked)))
-        else:  # shape
-            widget = line = QLineEdit()
-            line.setPlaceholderText("e.g. 28, 28")
-            line.textEdited.connect(lambda text, p=param: self._on_shape_edited(p, text))
+        if editor.hint:
+            tip += f"<br><span style='color:gray'>{editor.hint}</span>"
         widget.setObjectName(f"field_{param.name}")
         widget.setToolTip(tip)
         widget.setStatusTip(param.help)
@@ -285,7 +227,7 @@ class PropertyEditor(QWidget):
         if layer is None or self._class_name is None:
             return
         self.title.setText(layer.name)
-        layer_type = LAYER_TYPES.get(layer.class_name)
+        layer_type = layer_types().get(layer.class_name)
         self.subtitle.setText(f"{layer.class_name} · {layer_type.help}" if layer_type else layer.class_name)
         name_edit = self.fields["name"]
         assert isinstance(name_edit, QLineEdit)
@@ -298,32 +240,9 @@ class PropertyEditor(QWidget):
         self._show_errors()
 
     def _show_value(self, param: Param, value: Any) -> None:
-        widget = self.fields.get(param.name)
-        if widget is None:
-            return
-        with QSignalBlocker(widget):
-            if isinstance(widget, QSpinBox):
-                if isinstance(value, int) and not isinstance(value, bool) and widget.value() != value:
-                    widget.setValue(value)
-            elif isinstance(widget, QDoubleSpinBox):
-                if isinstance(value, (int, float)) and not isinstance(value, bool) and widget.value() != value:
-                    widget.setValue(float(value))
-            elif isinstance(widget, QComboBox):
-                text = str(value)
-                if widget.findText(text) < 0:
-                    widget.addItem(text)  # a value from a file that Keras does not know: shown, and flagged
-                if widget.currentText() != text:
-                    widget.setCurrentText(text)
-            elif isinstance(widget, QCheckBox):
-                if widget.isChecked() != bool(value):
-                    widget.setChecked(bool(value))
-            elif isinstance(widget, QLineEdit):
-                try:
-                    same = parse_shape(widget.text()) == list(value)
-                except (ValueError, TypeError):
-                    same = False
-                if not same and param.name not in self._local_errors:  # a refused text stays as typed
-                    widget.setText(format_shape_text(value))
+        editor = self.editors.get(param.name)
+        if editor is not None:  # a refused text stays as typed
+            editor.show(value, keep_typed=param.name in self._local_errors)
 
     def _show_errors(self) -> None:
         issues = self.document.summary().issues_for(self._index)
@@ -355,23 +274,10 @@ class PropertyEditor(QWidget):
             self._local_errors[key] = reason
         self._show_errors()
 
-    def _on_choice(self, key: str, text: str) -> None:
-        if text:
-            self._set(key, text)
-
-    def _on_shape_edited(self, param: Param, text: str) -> None:
-        try:
-            value = parse_shape(text)
-        except ValueError as exc:
-            self._local_errors[param.name] = str(exc)
-            self._show_errors()
-            return
-        problem = check_value(param, value)
-        if problem:
-            self._local_errors[param.name] = problem
-            self._show_errors()
-            return
-        self._set(param.name, value)
+    def _refuse(self, key: str, reason: str) -> None:
+        """Text that does not parse, or a value its kind refuses: the reason at the field, nothing pushed."""
+        self._local_errors[key] = reason
+        self._show_errors()
 
     def _on_name_edited(self, text: str) -> None:
         if self._index < 0:

@@ -78,7 +78,13 @@ class _LogAxis(pg.AxisItem):
 
 def ask(parent: QWidget | None, title: str, text: str) -> bool:
     """Ask a yes/no question; replaced in tests."""
-    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+    answer = QMessageBox.question(
+        parent,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
     return answer == QMessageBox.StandardButton.Yes
 
 
@@ -197,9 +203,9 @@ class TrainingPanel(QWidget):
         form = QFormLayout(settings)
         self.epochs = named(QSpinBox(minimum=1, maximum=100_000, value=20), "epochs")
         self.batch_size = named(QSpinBox(minimum=1, maximum=1 << 20, value=32), "batchSize")
-        self.validation_split = named(QDoubleSpinBox(
-            minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2, value=0.2
-        ), "validationSplit")
+        self.validation_split = named(
+            QDoubleSpinBox(minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2, value=0.2), "validationSplit"
+        )
         self.epochs.setToolTip("How many times training goes through all the training samples")
         self.batch_size.setToolTip("Samples per step: the weights change once per batch")
         self.validation_split.setToolTip(
@@ -218,7 +224,9 @@ class TrainingPanel(QWidget):
         self.scaling_info.setWordWrap(True)
         self.scaling_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_scaling = named(QPushButton("Copy"), "copyScaling")
-        self.copy_scaling.setToolTip("Copy the mean and std as Python (numpy) lines, to scale inputs for the exported model")
+        self.copy_scaling.setToolTip(
+            "Copy the mean and std as Python (numpy) lines, to scale inputs for the exported model"
+        )
         self.copy_scaling.clicked.connect(self._copy_scaling)
         scaling_row = QHBoxLayout()
         scaling_row.addWidget(self.scaling_info, 1)
@@ -340,7 +348,9 @@ class TrainingPanel(QWidget):
         """Say what the data is, in a line: samples, features -> targets, the split."""
         if not self._ready:
             return
-        text = describe_data(self.document.summary(), self.document.spec, self.data_config(), self.validation_split.value())
+        text = describe_data(
+            self.document.summary(), self.document.spec, self.data_config(), self.validation_split.value()
+        )
         self.data_info.setText(text)
 
     # -- actions -----------------------------------------------------------------------------------
@@ -523,7 +533,9 @@ class TrainingPanel(QWidget):
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("")
         self._show_scaling(None)
-        self.status.setText("Trained weights discarded: the layers changed." if why == "the layers changed" else "Not trained yet.")
+        self.status.setText(
+            "Trained weights discarded: the layers changed." if why == "the layers changed" else "Not trained yet."
+        )
         self._update_buttons()
 
     @Slot(object)

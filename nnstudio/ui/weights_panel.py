@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
+from nnstudio.core.layers.registry import is_input
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import Summary
 from nnstudio.services.model_state import WeightSet
@@ -82,7 +83,7 @@ class WeightsPanel(QStackedWidget):
         row = next((r for r in summary.rows if r.index == index), None)
         if row is not None and row.error:
             self.show_message(f"{title} cannot be built yet: {row.error}")
-        elif layer.class_name == "Input" or row is None or row.params == 0:
+        elif is_input(layer.class_name) or row is None or row.params == 0:
             self.show_message(f"{title} has no weights: it passes values on without learning any.")
         elif arrays:
             shapes = ", ".join("×".join(str(d) for d in a.shape) or "?" for a in arrays)

@@ -228,6 +228,25 @@ def test_big_kernels_arrive_with_their_block_sums_and_small_arrays_without():
     assert kernel_sums.recall(plain["big"][0]) is None
 
 
+def test_kernels_of_more_axes_and_several_arrays_per_layer_travel_and_are_summed_as_matrices():
+    """A conv kernel (4-D) is summed as its matrix (every axis but the last as rows); a recurrent
+    layer's three arrays (kernel, recurrent kernel, bias) all arrive, the two big ones summed."""
+    rng = np.random.default_rng(6)
+    conv = rng.normal(size=(3, 3, 256, 520)).astype(np.float32)  # 1.2 M weights
+    kernel = rng.normal(size=(1000, 1200)).astype(np.float32)
+    recurrent = rng.normal(size=(1200, 1200)).astype(np.float32)
+    bias = rng.normal(size=1200).astype(np.float32)
+    arrived = shared_memory.unpack(shared_memory.pack({"conv": [conv], "lstm": [kernel, recurrent, bias]}))
+    np.testing.assert_array_equal(arrived["conv"][0], conv)
+    sums = kernel_sums.recall(arrived["conv"][0])
+    assert sums is not None and sums.abs_sums.shape == kernel_sums.blocks_shape((3 * 3 * 256, 520), sums.level)
+    want = kernel_sums.block_sums(conv.reshape(-1, 520), sums.level)
+    np.testing.assert_allclose(sums.abs_sums, want.abs_sums, rtol=1e-6)
+    assert [a.shape for a in arrived["lstm"]] == [(1000, 1200), (1200, 1200), (1200,)]
+    assert all(kernel_sums.recall(a) is not None for a in arrived["lstm"][:2])
+    assert kernel_sums.recall(arrived["lstm"][2]) is None
+
+
 def test_a_block_too_big_for_dev_shm_is_refused_with_a_message_not_a_crash(monkeypatch):
     if not os.path.isdir(shared_memory.SHM_DIR):
         pytest.skip("no /dev/shm here")

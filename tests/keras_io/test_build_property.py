@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from nnstudio.core.catalog import LAYER_TYPES, LOSSES, METRICS, OPTIMIZERS
 from nnstudio.core.codegen import python_script
+from nnstudio.core.layers.params import Choice, Flag, FloatRange, Integer, ShapeKind
 from nnstudio.core.shapes import infer
 from nnstudio.core.spec import CompileSpec, ModelSpec
 from nnstudio.core.summary import analyze, summary_json, summary_text
@@ -52,17 +53,27 @@ def reshape_targets(draw, count: int) -> list[int]:
 
 @st.composite
 def param_value(draw, param, shape):
-    if param.kind == "int":
-        return draw(st.integers(1, 6))
-    if param.kind == "float":
+    kind = param.kind
+    if isinstance(kind, Integer):
+        return draw(st.integers(kind.minimum, kind.minimum + 5))
+    if isinstance(kind, FloatRange):
         return draw(
-            st.floats(param.minimum, param.maximum, exclude_max=param.exclusive_maximum, allow_nan=False, width=32)
+            st.floats(
+                kind.minimum,
+                kind.maximum,
+                exclude_min=kind.min_open,
+                exclude_max=kind.max_open,
+                allow_nan=False,
+                width=32,
+            )
         )
-    if param.kind == "bool":
+    if isinstance(kind, Flag):
         return draw(st.booleans())
-    if param.kind == "choice":
-        return draw(st.sampled_from(param.choices))
-    return draw(reshape_targets(math.prod(shape)))
+    if isinstance(kind, Choice):
+        return draw(st.sampled_from(kind.choices))
+    if isinstance(kind, ShapeKind) and kind.wildcard:
+        return draw(reshape_targets(math.prod(shape)))
+    raise AssertionError(f"no values drawn for {param.name} ({kind})")
 
 
 @st.composite

@@ -7,7 +7,10 @@ import inspect
 import pytest
 
 from nnstudio.core.catalog import ACTIVATIONS, INITIALIZERS, LAYER_TYPES, LOSSES, METRICS, OPTIMIZERS
-from nnstudio.core.codegen import KERAS_DEFAULTS, OPTIMIZER_CLASSES, POSITIONAL
+from nnstudio.core.codegen import OPTIMIZER_CLASSES
+from nnstudio.core.layers import REQUIRED
+from nnstudio.core.layers.names import CONSTRAINTS, REGULARIZERS
+from nnstudio.core.layers.params import ConstraintName, RegularizerName
 
 pytestmark = pytest.mark.engine
 
@@ -77,18 +80,42 @@ def test_initializer_class_names(name):
     assert type(keras.initializers.get(name)).__name__ == INITIALIZERS[name]
 
 
-@pytest.mark.parametrize("class_name", [c for c in LAYER_TYPES if c != "Input"])
-def test_codegen_defaults_are_keras_defaults(class_name):
+@pytest.mark.parametrize("class_name", list(LAYER_TYPES))
+def test_declared_keras_defaults_are_keras_defaults(class_name):
     """Codegen leaves out exactly the arguments whose value is Keras's default; required ones stay."""
-    signature = inspect.signature(getattr(keras.layers, class_name).__init__).parameters
-    for param in LAYER_TYPES[class_name].params:
+    kind = LAYER_TYPES[class_name]
+    callee = keras
+    for part in kind.constructor.split(".")[1:]:
+        callee = getattr(callee, part)
+    signature = inspect.signature(callee if not isinstance(callee, type) else callee.__init__).parameters
+    for param in kind.params:
         keras_default = signature[param.name].default
-        if keras_default is inspect.Parameter.empty:
-            assert param.name not in KERAS_DEFAULTS.get(class_name, {})
-            assert POSITIONAL.get(class_name) == param.name
+        if keras_default is inspect.Parameter.empty or (param.name == "shape" and keras_default is None):
+            assert param.keras_default is REQUIRED, param.name
+        elif param.name == "dtype" and keras_default is None:
+            assert param.keras_default == keras.config.floatx()
         else:
             expected = "linear" if keras_default is None and param.name == "activation" else keras_default
-            assert KERAS_DEFAULTS[class_name][param.name] == expected
+            assert param.keras_default == expected, param.name
+
+
+@pytest.mark.parametrize("name", list(REGULARIZERS))
+def test_a_regularizer_keras_makes_from_a_name_reads_back_as_that_name(name):
+    config = keras.layers.Dense(2, kernel_regularizer=name).get_config()["kernel_regularizer"]
+    assert RegularizerName().from_config("kernel_regularizer", config) == name
+    assert RegularizerName().to_keras(name) == name
+
+
+@pytest.mark.parametrize("name", list(CONSTRAINTS))
+def test_a_constraint_keras_makes_from_a_name_reads_back_as_that_name(name):
+    config = keras.layers.Dense(2, kernel_constraint=name).get_config()["kernel_constraint"]
+    assert ConstraintName().from_config("kernel_constraint", config) == name
+
+
+def test_a_regularizer_with_other_settings_is_refused():
+    config = keras.layers.Dense(2, kernel_regularizer=keras.regularizers.L2(0.5)).get_config()["kernel_regularizer"]
+    with pytest.raises(ValueError, match="kernel_regularizer is not supported"):
+        RegularizerName().from_config("kernel_regularizer", config)
 
 
 @pytest.mark.parametrize("key", ["kernel_initializer", "bias_initializer"])
@@ -97,6 +124,6 @@ def test_every_initializer_choice_builds(key):
     from nnstudio.keras_io.build import build_model
 
     spec = lesson_spec()
-    for choice in LAYER_TYPES["Dense"].param(key).choices:
+    for choice in LAYER_TYPES["Dense"].param(key).kind.choices:
         model = build_model(spec.with_layer(1, spec.layers[1].with_params(**{key: choice})))
         assert model.get_layer("dense").get_config()[key]["class_name"] == INITIALIZERS[choice]

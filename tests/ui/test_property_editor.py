@@ -67,9 +67,9 @@ def test_every_layer_type_gets_its_widgets(qtbot, class_name):
     editor = PropertyEditor(document)
     qtbot.addWidget(editor)
     document.select_layer(0 if class_name == "Input" else 3)
-    kinds = {"int": QSpinBox, "float": QDoubleSpinBox, "choice": QComboBox, "bool": QCheckBox, "shape": QLineEdit}
+    widgets = {"int": QSpinBox, "float": QDoubleSpinBox, "choice": QComboBox, "bool": QCheckBox, "shape": QLineEdit}
     for param in LAYER_TYPES[class_name].params:
-        assert isinstance(editor.field(param.name), kinds[param.kind]), param.name
+        assert isinstance(editor.field(param.name), widgets[param.kind.editor]), param.name
         assert param.help in editor.field(param.name).toolTip()
 
 
@@ -190,7 +190,7 @@ def test_units_out_of_range_from_a_file_is_flagged(qtbot):
 
 def test_selection_change_rebuilds_and_keys_follow(editor, doc, qtbot):
     doc.select_layer(0)
-    assert list(editor.fields) == ["name", "shape"]
+    assert list(editor.fields) == ["name", "shape", "dtype"]
     doc.select_layer(2)
     assert editor.field("units").value() == 10
     doc.remove_layer(2)
@@ -210,3 +210,24 @@ def test_parse_shape(text, value):
 def test_parse_shape_refuses(text):
     with pytest.raises(ValueError):
         parse_shape(text)
+
+
+def test_input_takes_a_varying_size_and_a_dtype(editor, doc, qtbot):
+    doc.select_layer(0)
+    shape = editor.field("shape")
+    retype(qtbot, shape, "None, 20")
+    assert doc.spec.layers[0].get("shape") == [None, 20]
+    assert editor.error_text("shape") == "" and doc.summary().ok
+    assert doc.summary().rows[0].output_shape == (None, 64)
+    retype(qtbot, shape, "20, None")  # the Dense after it needs the last size
+    assert "needs a size" in doc.summary().issues_for(1)[0].message and editor.error_text("shape") == ""
+    retype(qtbot, shape, "None, 20")
+    dtype = editor.field("dtype")
+    assert isinstance(dtype, QComboBox)
+    assert [dtype.itemText(i) for i in range(dtype.count())] == ["float32", "float16", "float64", "int32", "int64"]
+    dtype.setCurrentText("int32")
+    assert doc.spec.layers[0].get("dtype") == "int32" and doc.spec.layers[0].params["dtype"] == "int32"
+    assert doc.undo_stack.undoText() == "Set dtype of input_layer to int32"
+    dtype.setCurrentText("float32")
+    assert "dtype" not in doc.spec.layers[0].params  # the default is not held: the file stays as before
+    assert "None" in shape.toolTip()

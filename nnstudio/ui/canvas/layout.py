@@ -22,6 +22,9 @@ from functools import cached_property
 import numpy as np
 
 from nnstudio.core import kernel_sums
+from nnstudio.core.layers.base import Shape, size_text
+from nnstudio.core.layers.registry import layer_types
+from nnstudio.core.shapes import LayerError, infer_all
 
 # Geometry in scene units: a column's height grows with the square root of its size, so that a
 # layer of 10 and one of 4096 both stay readable side by side (64 neurons: 64 units).
@@ -36,8 +39,6 @@ EDGE_BUDGET = 8_000  # at most about this many connections drawn at once (coarse
 WINDOW_MARGIN = 0.25  # fraction of the view height laid out above and below the view
 BASE_ELEMENTS = kernel_sums.BASE_ELEMENTS  # a kernel's stored base level has at most about this many blocks
 KRON_LIMIT = 16_000_000  # a Dense on rows is drawn block-diagonal up to this many values
-STAGE_KINDS = ("Dropout", "BatchNormalization", "LayerNormalization", "Activation")
-REGROUP_KINDS = ("Flatten", "Reshape")
 
 # Edge bins: sign class (positive, negative, mixed) x magnitude bin.
 SIGN_CLASSES = ("positive", "negative", "mixed")
@@ -57,14 +58,16 @@ class Column:
     layer_index: int  # position in spec.layers
     name: str
     class_name: str
-    kind: str  # "input", "dense", "stage", "regroup", "unknown"
-    shape: tuple[int, ...] | None
+    kind: str  # the drawer's column: "input", "dense", "stage", "regroup"; "error" when it cannot be drawn
+    shape: tuple[int, ...] | None  # as drawn: an axis of varying size is drawn as one step
     x: float
     activation: str | None = None
     detail: str = ""
     error: str | None = None
     bias: np.ndarray | None = None  # per neuron (Dense), float64 prefix sums in _bias_cum
     stage_values: dict[str, np.ndarray] = field(default_factory=dict)  # per neuron (BatchNormalization, ...)
+    weight_names: tuple[str, ...] = ()  # the layer's variables in Keras's order (kernel, bias, gamma, ...)
+    varying: bool = False  # an axis of the real shape varies in size (None)
     _bias_cum: np.ndarray | None = None
 
     @cached_property
@@ -154,23 +157,26 @@ class KernelPyramid:
     def __init__(self, kernel: np.ndarray, source: np.ndarray | None = None) -> None:
         self.source = source if source is not None else kernel  # the array it was given
         k = np.asarray(kernel)
-        if k.ndim != 2:
-            k = k.reshape(-1, k.shape[-1]) if k.ndim > 2 else k.reshape(-1, 1)
-        if k.dtype != np.float32 and k.dtype != np.float64:
+        if k.ndim != 2:  # a kernel of more axes is drawn as its matrix (every axis but the last as rows)
+            k = kernel_sums.as_matrix(k) if k.ndim > 2 else k.reshape(-1, 1)
+        same_values = k.dtype in (np.float32, np.float64)
+        if not same_values:
             k = k.astype(np.float32)
         self.kernel = k
         self.shape = k.shape
         self.base = kernel_sums.base_level(k.size, BASE_ELEMENTS)
         self.levels: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self.levels[self.base] = self._base_sums(kernel)
+        self.levels[self.base] = self._base_sums(kernel if same_values else None)
         self.quantiles = self._abs_quantiles()
 
-    def _base_sums(self, given: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _base_sums(self, given: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """The base level: the sums that came with the kernel (summed by the engine) when they
         describe this very matrix at this level, else one pass over the kernel here."""
-        known = kernel_sums.recall(given) if self.kernel is given else None
-        if known is not None and known.level == self.base and known.abs_sums.shape == kernel_sums.blocks_shape(
-            self.shape, self.base
+        known = kernel_sums.recall(given) if given is not None else None
+        if (
+            known is not None
+            and known.level == self.base
+            and known.abs_sums.shape == kernel_sums.blocks_shape(self.shape, self.base)
         ):
             self.precomputed = True
             return known.abs_sums, known.signed_sums
@@ -223,70 +229,95 @@ def effective_kernel(kernel: np.ndarray, shared_rows: int, limit: int = KRON_LIM
 # -- building the columns from a summary -----------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Drawer:
+    """How the canvas draws the layers whose type names this drawing kind (`LayerType.drawing`).
+
+    `column`: the look of the column (input; dense: neurons with biases; stage: one marker per
+    value, from the type's `marker`; regroup: small markers, values regrouped); `spacing`: the
+    distance from the previous column; `link`: how it joins the previous column ("dense": through
+    its kernel, "identity": one value to one value when the counts match, "none")."""
+
+    column: str
+    spacing: float
+    link: str
+    needs_marker: bool = False
+
+
+DRAWERS: dict[str, Drawer] = {
+    "input": Drawer("input", 0.0, "none"),
+    "dense": Drawer("dense", MAIN_SPACING, "dense"),
+    "stage": Drawer("stage", STAGE_SPACING, "identity", needs_marker=True),
+    "regroup": Drawer("regroup", STAGE_SPACING, "identity", needs_marker=True),
+}
+
+
+def drawn_shape(shape: Shape | None) -> tuple[int, ...] | None:
+    """The shape as the canvas draws it: an axis of varying size (None) as one step."""
+    return None if shape is None else tuple(1 if d is None else d for d in shape)
+
+
 def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
     """Columns and links for the model: one column for the input and one per layer after it."""
     columns: list[Column] = []
     links: list[Link] = []
     x = 0.0
+    kinds = layer_types()
     if spec.layers:
         first = spec.layers[0]
         shape = summary.input_shape
-        detail = f"{_count(shape)} inputs" + (f" · {_shape_text(shape)}" if shape and len(shape) > 1 else "")
-        columns.append(Column(0, first.name, first.class_name, "input", shape, x, detail=detail))
+        varying = shape is not None and None in shape
+        detail = f"{_count(drawn_shape(shape))} inputs" + (f" · {size_text(shape)}" if shape and len(shape) > 1 else "")
+        if varying:
+            detail += " · variable length"
+        columns.append(
+            Column(0, first.name, first.class_name, "input", drawn_shape(shape), x, detail=detail, varying=varying)
+        )
+    in_shape = summary.input_shape
     for row in summary.rows:
         layer = spec.layers[row.index]
-        cls = row.class_name
+        kind = kinds.get(row.class_name)
         prev = columns[-1] if columns else None
-        if cls == "Dense":
-            kind = "dense"
-            x += MAIN_SPACING
-        elif cls in STAGE_KINDS:
-            kind = "stage"
-            x += STAGE_SPACING
-        elif cls in REGROUP_KINDS:
-            kind = "regroup"
-            x += STAGE_SPACING
-        else:
-            kind = "unknown"
-            x += MAIN_SPACING
+        drawer = DRAWERS[kind.drawing] if kind is not None else None
+        x += drawer.spacing if drawer is not None else MAIN_SPACING
         shape = row.output_shape
-        activation = None
-        if cls == "Dense":
-            activation = str(layer.get("activation"))
-            detail = f"{_count(shape)} units · {activation}"
-        elif cls == "Activation":
-            activation = str(layer.get("activation"))
-            detail = f"Activation · {activation}"
-        elif cls == "Dropout":
-            detail = f"Dropout · rate {layer.get('rate')}"
-        elif cls == "BatchNormalization":
-            detail = "BatchNorm"
-        elif cls == "LayerNormalization":
-            detail = "LayerNorm"
-        elif cls in REGROUP_KINDS:
-            detail = f"{cls} → {_shape_text(shape)}"
-        else:
-            detail = cls
-        if row.error or shape is None:
-            kind, shape = "unknown", None
-        col = Column(row.index, row.name, cls, kind, shape, x, activation, detail, row.error)
-        columns.append(col)
-        if prev is None or prev.shape is None or col.shape is None:
+        has_activation = kind is not None and any(p.name == "activation" for p in kind.params)
+        activation = str(layer.get("activation")) if has_activation else None
+        if kind is None or drawer is None or row.error or shape is None:
+            columns.append(
+                Column(row.index, row.name, row.class_name, "error", None, x, activation, row.class_name, row.error)
+            )
+            in_shape = None
             continue
-        if kind == "dense":
+        varying = None in shape
+        detail = kind.caption_for(layer.params, shape) + (" · variable length" if varying else "")
+        names = _weight_names(layer, in_shape)
+        col = Column(row.index, row.name, row.class_name, drawer.column, drawn_shape(shape), x, activation, detail)
+        col.weight_names, col.varying = names, varying
+        columns.append(col)
+        in_shape = shape
+        if prev is None or prev.shape is None:
+            continue
+        if drawer.link == "dense":
             shared = prev.n // prev.block if prev.shape and len(prev.shape) > 1 else 1
             links.append(Link(len(columns) - 2, len(columns) - 1, "dense", row.name, shared_rows=shared))
-        elif prev.n == col.n:
+        elif drawer.link == "identity" and prev.n == col.n:
             links.append(Link(len(columns) - 2, len(columns) - 1, "identity", row.name))
     return columns, links
 
 
+def _weight_names(layer, in_shape: Shape | None) -> tuple[str, ...]:
+    """The names of the layer's variables in Keras's order, from the registry's inference."""
+    if in_shape is None:
+        return ()
+    try:
+        return tuple(v.name for v in infer_all(layer, [in_shape])[1])
+    except LayerError:
+        return ()
+
+
 def _count(shape) -> str:
     return f"{math.prod(shape):,}" if shape is not None else "?"
-
-
-def _shape_text(shape) -> str:
-    return "×".join(str(d) for d in shape) if shape is not None else "?"
 
 
 def apply_weights(columns: list[Column], links: list[Link], weights: dict | None, cache: dict | None = None) -> None:
@@ -307,13 +338,13 @@ def apply_weights(columns: list[Column], links: list[Link], weights: dict | None
                 kernel = np.asarray(arrays[0])
                 if kernel.ndim != 2:
                     link.pyramid = None
-                col.set_bias(arrays[1] if len(arrays) > 1 else None)
+                named = dict(zip(col.weight_names, arrays, strict=False))
+                col.set_bias(named.get("bias", arrays[1] if len(arrays) > 1 and not col.weight_names else None))
             else:
                 link.pyramid = None
-        elif arrays and col.class_name in ("BatchNormalization", "LayerNormalization"):
-            names = _norm_names(col, len(arrays))
+        elif arrays and col.kind == "stage":
             col.stage_values = {
-                n: np.asarray(a).ravel() for n, a in zip(names, arrays, strict=False) if np.asarray(a).size
+                n: np.asarray(a).ravel() for n, a in zip(col.weight_names, arrays, strict=False) if np.asarray(a).size
             }
 
 
@@ -371,17 +402,6 @@ def bias_scale(columns: list[Column]) -> float:
     """The largest |bias| of any column (1.0 when there is none): the fill of a neuron is |b| / this."""
     biases = [float(np.abs(c.bias).max()) for c in columns if c.bias is not None and c.bias.size]
     return max(biases) if biases and max(biases) > 0 else 1.0
-
-
-def _norm_names(col: Column, count: int) -> list[str]:
-    names = ["gamma", "beta", "moving_mean", "moving_variance"]
-    if count == 4 or col.class_name == "LayerNormalization" and count == 2:
-        return names[:count]
-    if count == 3:  # one of gamma/beta switched off
-        return ["gamma_or_beta", "moving_mean", "moving_variance"]
-    if count == 2 and col.class_name == "BatchNormalization":
-        return ["moving_mean", "moving_variance"]
-    return names[:count]
 
 
 # -- level of detail for a view ---------------------------------------------------------------

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from PySide6 import QtGui
 
+from nnstudio.core.layers.registry import all_types
+
 # the light theme's sign hues (tests and the histogram refer to them by these names)
 POSITIVE = "#1f6fb4"
 NEGATIVE = "#e8710a"
@@ -59,14 +61,8 @@ def _lighter(colour: str, lightness: float) -> str:
     return QtGui.QColor.fromHslF(max(h, 0.0), s, lightness).name()
 
 
-_LIGHT_STAGES = {
-    "Dropout": "#d9d9d9",
-    "BatchNormalization": "#cdb8e8",
-    "LayerNormalization": "#a9dccf",
-    "Activation": "#f6d776",
-    "Flatten": "#dde3ea",
-    "Reshape": "#dde3ea",
-}
+# class -> the fill of its marker on a light background, from the layer registry
+_LIGHT_STAGES = {t.class_name: t.marker.fill for t in all_types() if t.marker is not None}
 
 LIGHT_THEME = Theme(
     dark=False,

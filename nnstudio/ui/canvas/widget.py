@@ -38,19 +38,14 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal, Slot
 
+from nnstudio.core.layers.registry import all_types
 from nnstudio.ui.canvas import layout as L
 from nnstudio.ui.canvas.edges import PENDING_BIN, WIDTHS, EdgeLayer, EdgePlan, bin_pen, plan_edges
 from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix, theme_for
 from nnstudio.ui.canvas.worker import BackgroundJob, JobResult
 
-STAGE_SYMBOLS = {  # class -> symbol (fills: theme.stage_fills)
-    "Dropout": "d",
-    "BatchNormalization": "s",
-    "LayerNormalization": "s",
-    "Activation": "t2",
-    "Flatten": "o",
-    "Reshape": "o",
-}
+# class -> the symbol of its marker (fills: theme.stage_fills), for every type drawn as a stage
+STAGE_SYMBOLS = {t.class_name: t.marker.symbol for t in all_types() if t.marker is not None}
 LOD_DELAY_MS = 30
 SYNC_WORK = 250_000  # models with at most this many kernel values are summed inside the call (~30 ms
 # for 535,040 on this machine: above it, in the background)
@@ -93,8 +88,8 @@ def plan_neurons(columns: list, lod: L.Lod, pixel_scale: tuple[float, float], pe
         # sizes in half pixels: pyqtgraph renders each (symbol, size, brush) once and reuses it
         size = round(float(np.clip(pitch_px * 0.72, 3.0, 22.0)) * 2) / 2
         if col.kind in ("stage", "regroup"):
-            symbol = STAGE_SYMBOLS.get(col.class_name, "o")
-            key = "stage:" + (col.class_name if col.class_name in STAGE_SYMBOLS else "")
+            symbol = STAGE_SYMBOLS[col.class_name]
+            key = "stage:" + col.class_name
             if col.kind == "regroup":
                 size = round(float(np.clip(pitch_px * 0.45, 2.5, 12.0)) * 2) / 2
             styles += [key] * m
@@ -316,7 +311,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.selection.hide()
             return
         ppx, ppy = self._pixel_scale()
-        half = (26 if col.kind in ("dense", "input", "unknown") else 18) / ppx
+        half = (26 if col.kind in ("dense", "input", "error") else 18) / ppx
         h = col.height / 2 + 14 / ppy
         self.selection.setRect(QtCore.QRectF(col.x - half, -h, 2 * half, 2 * h))
         self.selection.show()
@@ -635,8 +630,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 "neutral": pg.mkBrush(t.neutral_fill),
             }
             for name in STAGE_SYMBOLS:
-                table["stage:" + name] = pg.mkBrush(t.stage_fills.get(name, t.input_fill))
-            table["stage:"] = pg.mkBrush(t.input_fill)
+                table["stage:" + name] = pg.mkBrush(t.stage_fills[name])
             for lv in range(BIAS_LEVELS + 1):
                 table[BIAS_KEYS[1][lv]] = pg.mkBrush(mix(t.positive, 0.85 * lv / BIAS_LEVELS, t.neutral_fill))
                 table[BIAS_KEYS[0][lv]] = pg.mkBrush(mix(t.negative, 0.85 * lv / BIAS_LEVELS, t.neutral_fill))

@@ -1,0 +1,257 @@
+"""What a layer type declares: `LayerType`, and the small types it is made of.
+
+One module per layer type (`nnstudio/core/layers/<family>/<name>.py`) defines `LAYER =
+LayerType(...)`; the registry finds it. Shapes exclude the batch axis and may hold None (a size
+that varies, such as a sequence's length). Inference takes one shape per input tensor (a
+Sequential passes one) and gives one shape per output tensor, so that merging layers and
+functional graphs fit the same interface.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nnstudio.core.layers.config_values import COMMON_CONFIG, ConfigCheck
+from nnstudio.core.layers.naming import to_snake_case
+from nnstudio.core.layers.params import Param
+
+Shape = tuple[int | None, ...]
+Params = Mapping[str, Any]
+
+
+class LayerError(ValueError):
+    """A layer whose settings cannot work; `field` names the parameter at fault, if any."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One of a layer's weights, as Keras lists them in `layer.weights`."""
+
+    name: str  # Keras's variable name: kernel, bias, gamma, moving_mean, ...
+    shape: tuple[int, ...]
+    trainable: bool = True
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A case the Keras comparison test builds (tests/keras_io/test_layer_types_keras.py): the
+    parameters (over the defaults) and the input shapes. With `refused_at`, nnstudio must refuse
+    the layer at that field ("" for the layer as a whole) and Keras must refuse it too."""
+
+    params: Mapping[str, Any] = field(default_factory=dict)
+    inputs: tuple[Shape, ...] = ((8,),)
+    refused_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Marker:
+    """How the canvas marks each value of a per-value stage (Dropout, an activation, a
+    normalisation): a pyqtgraph symbol and its fill on a light background."""
+
+    symbol: str
+    fill: str
+
+
+@dataclass(frozen=True)
+class Family:
+    """A group of layer types as Keras groups them (`keras/src/layers/<name>/`)."""
+
+    name: str  # the package name: core, convolutional, ...
+    title: str  # for people: "Convolution"
+    order: int  # where the family comes in the palette
+
+
+OutputShapes = Callable[[Params, Sequence[Shape]], list[Shape]]
+Variables = Callable[[Params, Sequence[Shape]], list[Variable]]
+Validate = Callable[[Params], list[tuple[str | None, str]]]
+Brief = Callable[[Params], list[str]]
+Caption = Callable[[Params, Shape], str]
+
+
+def no_variables(params: Params, inputs: Sequence[Shape]) -> list[Variable]:
+    return []
+
+
+def no_problems(params: Params) -> list[tuple[str | None, str]]:
+    return []
+
+
+def no_brief(params: Params) -> list[str]:
+    return []
+
+
+@dataclass(frozen=True, eq=False)
+class LayerType:
+    """Everything nnstudio knows about one Keras layer class.
+
+    - `class_name`: the name in specs and project files (Keras's class name; `Input` for the
+      InputLayer that `keras.Input` makes); `config_class`, `keras_module`: what a `.keras`
+      config says (`InputLayer`, `keras.layers`); `constructor`: the callable that builds it
+      (`keras.layers.Dense`, `keras.Input`).
+    - `name_stem`: Keras's automatic name (`dense`, `conv2d`, `input_layer`): Keras's snake case
+      of the config class unless said; `icon`: the stem of `resources/icons/<icon>.svg`.
+    - `params`: its parameters in Keras's order; `extra_config`: the other keys Keras writes in
+      its config, each with the check a value must pass for nnstudio to read the file.
+    - `validate(params)`: problems between parameters, as (field, message) pairs; single values
+      are checked by their kinds first.
+    - `output_shapes(params, inputs)` and `variables(params, inputs)`: one shape per input tensor
+      in, one shape per output tensor out; the weights in Keras's `layer.weights` order. Both
+      raise LayerError for inputs the layer cannot take (in Keras's words).
+    - `drawing`: the canvas drawer's id (input, dense, stage, regroup, ...); `marker` for stages;
+      `caption(params, output_shape)`: the canvas's line under the name; `brief(params)`: the
+      layer stack's short arguments (`Dense(64, relu)`); `help`: one line for people.
+    - `size_param`: the parameter that sizes the layer (units), marked when the model is over the
+      parameter budget; `is_input`: the model's entry point; `order`: place within its family.
+    - `samples`: cases the Keras comparison test builds.
+    - `family` is filled in by the registry from the package the module lives in.
+    """
+
+    class_name: str
+    help: str
+    output_shapes: OutputShapes
+    params: tuple[Param, ...] = ()
+    variables: Variables = no_variables
+    validate: Validate = no_problems
+    extra_config: Mapping[str, ConfigCheck] = field(default_factory=dict)
+    drawing: str = "stage"
+    marker: Marker | None = None
+    brief: Brief = no_brief
+    caption: Caption | None = None
+    size_param: str | None = None
+    is_input: bool = False
+    order: int = 100
+    samples: tuple[Sample, ...] = ()
+    icon: str = ""
+    name_stem: str = ""
+    config_class: str = ""
+    keras_module: str = "keras.layers"
+    constructor: str = ""
+    family: str = ""
+
+    def __post_init__(self) -> None:
+        fill = {
+            "config_class": self.config_class or self.class_name,
+            "constructor": self.constructor or f"keras.layers.{self.class_name}",
+            "icon": self.icon or to_snake_case(self.class_name),
+        }
+        fill["name_stem"] = self.name_stem or to_snake_case(fill["config_class"])
+        for key, value in fill.items():
+            object.__setattr__(self, key, value)
+        names = [p.name for p in self.params]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.class_name}: a parameter is declared twice: {names}")
+        clash = {p.key for p in self.params} & set(self.extra_config)
+        if clash:
+            raise ValueError(f"{self.class_name}: {sorted(clash)} are both parameters and extra config keys")
+
+    def __repr__(self) -> str:
+        return f"LayerType({self.class_name!r})"
+
+    # -- parameters ---------------------------------------------------------------------------
+
+    def param(self, name: str) -> Param:
+        """The parameter called `name` (KeyError if this type has none)."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def defaults(self) -> dict[str, Any]:
+        """A fresh dict of the settings a new layer holds: every parameter's default, except those
+        held only when they differ from it (`implicit_default`)."""
+        return {p.name: p.fresh_default() for p in self.params if not p.implicit_default}
+
+    def values(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """Every parameter's value: the layer's setting, else the default."""
+        return {p.name: settings.get(p.name, p.default) for p in self.params}
+
+    def stored(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """`settings` without the implicit parameters that hold their default (what a project file
+        and a spec keep)."""
+        implicit = {p.name: p for p in self.params if p.implicit_default}
+        return {
+            key: value
+            for key, value in settings.items()
+            if key not in implicit
+            or not (value == implicit[key].default and type(value) is type(implicit[key].default))
+        }
+
+    def config_checks(self) -> dict[str, ConfigCheck]:
+        """The config keys besides the parameters' that nnstudio accepts, with their checks."""
+        return {**COMMON_CONFIG, **self.extra_config}
+
+    def config_keys(self) -> set[str]:
+        """Every key nnstudio reads in this type's Keras config."""
+        return {"name"} | {p.key for p in self.params} | set(self.config_checks())
+
+    # -- inference ----------------------------------------------------------------------------
+
+    def infer(self, settings: Mapping[str, Any], inputs: Sequence[Shape]) -> tuple[list[Shape], list[Variable]]:
+        """Output shapes and variables for `settings` fed `inputs`; LayerError if it cannot work."""
+        values = self.values(settings)
+        return self.output_shapes(values, inputs), self.variables(values, inputs)
+
+    def caption_for(self, settings: Mapping[str, Any], shape: Shape) -> str:
+        """The canvas caption of a layer of this type with output `shape`."""
+        if self.caption is None:
+            return self.class_name
+        return self.caption(self.values(settings), shape)
+
+
+# -- helpers for type modules -----------------------------------------------------------------
+
+
+def format_shape(shape: Shape | None) -> str:
+    """Keras's way of printing a shape with its batch axis: `(None, 64)`."""
+    if shape is None:
+        return "?"
+    return "(" + ", ".join(["None", *("None" if d is None else str(d) for d in shape)]) + ")"
+
+
+def single_input(inputs: Sequence[Shape]) -> Shape:
+    """The one input shape of a layer that takes one tensor."""
+    if len(inputs) != 1:
+        raise LayerError(None, f"takes one input tensor. Received: {len(inputs)} inputs")
+    return tuple(inputs[0])
+
+
+def known_last_axis(shape: Shape) -> int:
+    """The size of the last axis, which a layer's weights are made from; LayerError if it varies."""
+    if not shape or shape[-1] is None:
+        raise LayerError(
+            None,
+            f"the input's last axis needs a size: Keras makes the weights from it. Received: input_shape={format_shape(shape)}",
+        )
+    return shape[-1]
+
+
+def same_shape(params: Params, inputs: Sequence[Shape]) -> list[Shape]:
+    """The output shape of a layer that keeps its input's shape (Dropout, an activation, ...)."""
+    return [single_input(inputs)]
+
+
+def size_text(shape: Shape | None) -> str:
+    """`4×5`, `None×8` ("?" when unknown)."""
+    if shape is None:
+        return "?"
+    return "×".join("None" if d is None else str(d) for d in shape)
+
+
+def short_value(value: Any) -> str:
+    """A value in a few characters: `4, 5`, `0.5`, `relu`."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join("None" if v is None else str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

@@ -1,0 +1,5 @@
+"""Pooling layers (keras/src/layers/pooling)."""
+
+from nnstudio.core.layers.base import Family
+
+FAMILY = Family("pooling", "Pooling", 20)

@@ -1,0 +1,348 @@
+"""The code generators are safe by construction: names, strings and numbers from a file are data.
+
+Hypothesis feeds every generator (`python_script`, `training_script` and the `literal` they share)
+hostile names, strings and numbers; the generated text is parsed with `ast`, and it must have
+exactly the generator's own structure: the same statements and functions, calls only to the
+callees the generator writes, and every value from the spec a plain literal that evaluates back to
+that value. No text from a file can end its string, its docstring or its line.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nnstudio.core.catalog import ACTIVATIONS, INITIALIZERS, METRICS
+from nnstudio.core.codegen import literal, python_script
+from nnstudio.core.codegen_train import training_script
+from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec, lesson_spec
+
+INJECTION = '"""; __import__("os").system("touch PWNED"); """'
+NASTY = [
+    INJECTION,
+    "'''; import os; '''",
+    '"',
+    "\\",
+    "\\N{",
+    "\\x",
+    "x\\",
+    "line\nbreak",
+    "cr\rlf",
+    "\x00\x1b]52;c;cHduZWQ=\x07\x1b[2J",
+    "\u2028\u2029\x85",
+    "\u202eevil\u202c",
+    "\ud800",
+    "%(prog)s %d %",
+    "{name} {{}}",
+    "# comment",
+    "é✓𝔘",
+    "",
+]
+HOSTILE_TEXT = st.sampled_from(NASTY) | st.text(max_size=40) | st.lists(st.sampled_from(NASTY), max_size=4).map("".join)
+NUMBERS = st.integers(-(2**80), 2**80) | st.floats(allow_nan=True, allow_infinity=True)
+VALUES = st.recursive(
+    st.none() | st.booleans() | NUMBERS | HOSTILE_TEXT, lambda inner: st.lists(inner, max_size=3), max_leaves=6
+)
+
+
+def fast(examples: int) -> settings:
+    return settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# -- what a generated literal may be -----------------------------------------------------------
+
+
+def is_literal(node: ast.AST) -> bool:
+    """A constant, a negative number, a tuple or dict of literals, or `float("inf"|"-inf"|"nan")`."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return isinstance(node.operand, ast.Constant) and type(node.operand.value) in (int, float)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(is_literal(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and is_literal(k) for k in node.keys) and all(is_literal(v) for v in node.values)
+    if isinstance(node, ast.Call):
+        return (
+            ast.unparse(node.func) == "float"
+            and not node.keywords
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value in ("inf", "-inf", "nan")
+        )
+    return False
+
+
+def evaluate(node: ast.AST) -> Any:
+    assert is_literal(node), ast.unparse(node)
+    return eval(compile(ast.Expression(node), "<literal>", "eval"), {"__builtins__": {"float": float}})  # noqa: S307
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as the generator means it: lists come back as tuples, NaN equals NaN, types kept."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return type(a) is type(b) and a == b
+
+
+def skeleton(node: ast.AST) -> str:
+    """`ast.dump` with every constant replaced by its type: the code's shape, without its data."""
+
+    class Blank(ast.NodeTransformer):
+        def visit_Constant(self, constant: ast.Constant) -> ast.AST:
+            return ast.Constant(type(constant.value).__name__)
+
+    return ast.dump(Blank().visit(ast.parse(ast.unparse(node))))
+
+
+def calls(tree: ast.AST) -> list[ast.Call]:
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+
+
+def keras_calls_take_only_literals(tree: ast.AST, spec: ModelSpec) -> None:
+    """Every call to a keras constructor names a class the spec uses and passes literals only."""
+    classes = {f"keras.layers.{layer.class_name}" for layer in spec.layers} | {"keras.Input"}
+    for call in calls(tree):
+        callee = ast.unparse(call.func)
+        if callee.startswith("keras.") and callee != "keras.Sequential":
+            module, _, name = callee.rpartition(".")
+            assert callee in classes or module in ("keras.optimizers", "keras.losses"), callee
+            assert name.isidentifier()
+            assert all(is_literal(a) for a in call.args), ast.unparse(call)
+            assert all(kw.arg is not None and is_literal(kw.value) for kw in call.keywords), ast.unparse(call)
+
+
+def layer_list(call: ast.Call) -> list[ast.Call]:
+    assert ast.unparse(call.func) == "keras.Sequential" and len(call.args) == 1
+    assert isinstance(call.args[0], ast.List)
+    return call.args[0].elts  # type: ignore[return-value]
+
+
+def check_layers_and_names(sequential: ast.Call, spec: ModelSpec) -> None:
+    """The layer calls are exactly the spec's layers, and each `name=` is the spec's name back."""
+    elements = layer_list(sequential)
+    assert len(elements) == len(spec.layers)
+    for call, layer in zip(elements, spec.layers, strict=True):
+        assert isinstance(call, ast.Call)
+        expected = "keras.Input" if layer.class_name == "Input" else f"keras.layers.{layer.class_name}"
+        assert ast.unparse(call.func) == expected
+        names = [kw.value for kw in call.keywords if kw.arg == "name"]
+        assert len(names) == 1 and evaluate(names[0]) == layer.name
+        for kw in call.keywords:
+            if kw.arg != "name":
+                assert same(evaluate(kw.value), layer.get(kw.arg)), kw.arg
+    model_names = [kw.value for kw in sequential.keywords if kw.arg == "name"]
+    assert len(model_names) == 1 and evaluate(model_names[0]) == spec.name
+
+
+# -- python_script ------------------------------------------------------------------------------
+
+MODEL_SCRIPT_CALLS = {"keras.Sequential", "keras.Input", "model.compile", "model.summary"}
+
+
+def check_model_script(source: str, spec: ModelSpec) -> None:
+    tree = ast.parse(source)
+    kinds = [type(node).__name__ for node in tree.body]
+    assert kinds == ["Expr", "Import", "Assign", "Expr", "Expr"], kinds
+    docstring = tree.body[0]
+    assert isinstance(docstring, ast.Expr) and isinstance(docstring.value, ast.Constant)
+    assert ast.unparse(tree.body[1]) == "import keras"
+    assign = tree.body[2]
+    assert isinstance(assign, ast.Assign) and ast.unparse(assign.targets[0]) == "model"
+    assert isinstance(assign.value, ast.Call)
+    check_layers_and_names(assign.value, spec)
+    assert ast.unparse(tree.body[3].value.func) == "model.compile"  # type: ignore[attr-defined]
+    assert ast.unparse(tree.body[4]) == "model.summary()"
+    for call in calls(tree):
+        callee = ast.unparse(call.func)
+        assert callee in MODEL_SCRIPT_CALLS | {"float"} or callee.startswith(
+            ("keras.layers.", "keras.optimizers.", "keras.losses.")
+        ), callee
+    keras_calls_take_only_literals(tree, spec)
+    compile_call = tree.body[3].value  # type: ignore[attr-defined]
+    metrics = [kw.value for kw in compile_call.keywords if kw.arg == "metrics"]
+    written = [evaluate(m) for m in metrics[0].elts] if metrics else []  # type: ignore[attr-defined]
+    assert written == list(spec.compile.metrics)
+
+
+@st.composite
+def hostile_specs(draw: Any) -> ModelSpec:
+    """Specs whose every name, string and number is drawn from hostile values."""
+    text = HOSTILE_TEXT
+    layers = [
+        LayerSpec("Input", draw(text), {"shape": draw(st.lists(NUMBERS, min_size=1, max_size=3))}),
+        LayerSpec(
+            "Dense",
+            draw(text),
+            {
+                "units": draw(NUMBERS),
+                "activation": draw(text | st.sampled_from(ACTIVATIONS)),
+                "use_bias": draw(VALUES),
+                "kernel_initializer": draw(text | st.sampled_from(list(INITIALIZERS))),
+                "bias_initializer": draw(text),
+            },
+        ),
+        LayerSpec("Activation", draw(text), {"activation": draw(text)}),
+        LayerSpec("Dropout", draw(text), {"rate": draw(NUMBERS)}),
+        LayerSpec("BatchNormalization", draw(text), {"momentum": draw(NUMBERS), "epsilon": draw(VALUES)}),
+        LayerSpec("Reshape", draw(text), {"target_shape": draw(st.lists(VALUES, max_size=3))}),
+    ]
+    option_keys = st.sampled_from(["momentum", "nesterov", "clipnorm", "weight_decay"])
+    compile_spec = CompileSpec(
+        loss=draw(st.sampled_from(["categorical_crossentropy", "mean_squared_error"])),
+        optimizer=draw(st.sampled_from(["sgd", "adam"])),
+        learning_rate=draw(st.none() | NUMBERS),
+        metrics=tuple(draw(st.lists(text | st.sampled_from(METRICS), max_size=3))),
+        optimizer_options=draw(st.dictionaries(option_keys, VALUES, max_size=3)),
+        loss_options=draw(
+            st.dictionaries(st.sampled_from(["from_logits", "axis", "label_smoothing"]), VALUES, max_size=2)
+        ),
+    )
+    return ModelSpec(name=draw(text), layers=tuple(layers), compile=compile_spec)
+
+
+@fast(400)
+@given(hostile_specs())
+def test_model_script_keeps_every_value_as_data(spec: ModelSpec) -> None:
+    check_model_script(python_script(spec), spec)
+
+
+@pytest.mark.parametrize("name", NASTY)
+def test_model_script_with_each_nasty_name(name: str) -> None:
+    spec = ModelSpec(
+        name=name, layers=tuple(LayerSpec(la.class_name, name or "x", la.params) for la in lesson_spec().layers)
+    )
+    source = python_script(spec)
+    check_model_script(source, spec)
+    source.encode("utf-8")  # a lone surrogate is escaped, so the script can be written
+    assert all(line.isprintable() for line in source.splitlines())
+
+
+# -- training_script ----------------------------------------------------------------------------
+
+BENIGN_TRAIN = ast.parse(training_script(lesson_spec()))
+
+
+def check_training_script(source: str, spec: ModelSpec) -> None:
+    tree = ast.parse(source)
+    assert skeleton_of_body(tree) == skeleton_of_body(BENIGN_TRAIN)
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    benign = {node.name: node for node in BENIGN_TRAIN.body if isinstance(node, ast.FunctionDef)}
+    assert set(functions) == set(benign)
+    for name, node in functions.items():
+        if name != "build_model":  # nothing from the file but the default output's name (a constant)
+            assert skeleton(node) == skeleton(benign[name]), name
+    build = functions["build_model"]
+    kinds = [type(node).__name__ for node in build.body]
+    assert kinds == ["Expr", "Assign", "Expr", "Return"]
+    check_layers_and_names(build.body[1].value, spec)  # type: ignore[attr-defined]
+    keras_calls_take_only_literals(tree, spec)
+    constants = {
+        ast.unparse(node.targets[0]): node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+    for key in ("INPUT_SHAPE", "OUTPUT_SHAPE", "TARGETS"):
+        assert is_literal(constants[key])
+    main = functions["main"]
+    defaults = [
+        kw.value
+        for call in calls(main)
+        for kw in call.keywords
+        if kw.arg == "default" and "-o" in [getattr(a, "value", None) for a in call.args]
+    ]
+    assert len(defaults) == 1 and evaluate(defaults[0]) == f"{spec.name}_trained.keras"
+    assert not any(isinstance(node, (ast.Global, ast.Nonlocal, ast.Lambda)) for node in ast.walk(tree))
+
+
+def skeleton_of_body(tree: ast.Module) -> list[str]:
+    """The module's top-level statements by kind and target, its functions by name."""
+    shape = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            shape.append(f"def {node.name}")
+        elif isinstance(node, ast.Assign):
+            shape.append(f"{ast.unparse(node.targets[0])} =")
+        elif isinstance(node, ast.Expr):
+            shape.append("docstring" if isinstance(node.value, ast.Constant) else ast.unparse(node))
+        else:
+            shape.append(ast.unparse(node).splitlines()[0])
+    return shape
+
+
+@st.composite
+def trainable_hostile_specs(draw: Any) -> ModelSpec:
+    """Specs that are sound (a training script is written only for those), with hostile names and numbers."""
+    layer_name = st.from_regex(r"[A-Za-z_][A-Za-z0-9_.\-]{0,20}", fullmatch=True)
+    names = draw(st.lists(layer_name, min_size=5, max_size=5, unique=True))
+    layers = (
+        LayerSpec("Input", names[0], {"shape": [draw(st.integers(1, 50))]}),
+        LayerSpec(
+            "Dense", names[1], {"units": draw(st.integers(1, 64)), "activation": draw(st.sampled_from(ACTIVATIONS))}
+        ),
+        LayerSpec("Dropout", names[2], {"rate": draw(st.floats(0.0, 0.999))}),
+        LayerSpec(
+            "BatchNormalization", names[3], {"momentum": draw(st.floats(0, 1)), "epsilon": draw(st.floats(0, 1))}
+        ),
+        LayerSpec("Dense", names[4], {"units": draw(st.integers(1, 8))}),
+    )
+    compile_spec = CompileSpec(
+        loss=draw(
+            st.sampled_from(["categorical_crossentropy", "mean_squared_error", "sparse_categorical_crossentropy"])
+        ),
+        optimizer="sgd",
+        learning_rate=draw(st.none() | st.floats(1e-300, 1e300)),
+        metrics=tuple(draw(st.lists(st.sampled_from(METRICS), max_size=3, unique=True))),
+        optimizer_options={
+            "momentum": draw(st.floats(0.0, 1.0)),
+            "clipnorm": draw(st.floats(1e-300, 1e300)),
+        },
+    )
+    return ModelSpec(name=draw(HOSTILE_TEXT), layers=layers, compile=compile_spec)
+
+
+@fast(150)
+@given(trainable_hostile_specs(), HOSTILE_TEXT)
+def test_training_script_keeps_every_value_as_data(spec: ModelSpec, script_name: str) -> None:
+    source = training_script(spec, script_name)
+    check_training_script(source, spec)
+    source.encode("utf-8")
+
+
+@pytest.mark.parametrize("name", NASTY)
+def test_training_script_with_each_nasty_name(name: str) -> None:
+    spec = ModelSpec(name=name, layers=lesson_spec().layers)
+    source = training_script(spec, name + ".py")
+    check_training_script(source, spec)
+    docstring = ast.get_docstring(ast.parse(source), clean=False) or ""
+    assert docstring.startswith("Trains the Keras model ") and "written by nnstudio" in docstring.splitlines()[0]
+
+
+# -- literal --------------------------------------------------------------------------------------
+
+
+@fast(500)
+@given(VALUES | st.dictionaries(HOSTILE_TEXT, VALUES, max_size=3))
+def test_literal_evaluates_to_the_value_and_nothing_else(value: Any) -> None:
+    text = literal(value)
+    tree = ast.parse(text, mode="eval")
+    assert is_literal(tree.body)
+    assert "\n" not in text and text.isprintable()
+    back = evaluate(tree.body)
+    if isinstance(value, dict):
+        assert list(back) == list(value) and all(same(back[k], value[k]) for k in value)
+    else:
+        assert same(back, value)
+
+
+@pytest.mark.parametrize("value", [object(), {1, 2}, b"bytes", 1j, len])
+def test_literal_refuses_what_is_not_json_data(value: Any) -> None:
+    with pytest.raises(TypeError):
+        literal(value)
