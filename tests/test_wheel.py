@@ -57,7 +57,10 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(folder)], check=True, timeout=300)
     python = folder / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q", str(wheel)], check=True, capture_output=True, timeout=300
+        [str(python), "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     return folder
 
@@ -77,7 +80,11 @@ def test_the_wheel_holds_the_package_data(wheel: Path) -> None:
 
 def test_installed_from_the_wheel_nnstudio_finds_its_data_and_runs(venv: Path, tmp_path: Path) -> None:
     python, nnstudio = str(venv / "bin" / "python"), str(venv / "bin" / "nnstudio")
-    where = run(venv, [python, "-c", "import nnstudio.core.resources as r; print(r.__file__); print(r.resource_dir())"], tmp_path)
+    where = run(
+        venv,
+        [python, "-c", "import nnstudio.core.resources as r; print(r.__file__); print(r.resource_dir())"],
+        tmp_path,
+    )
     module, data = where.stdout.split()
     assert module.startswith(str(venv)) and data.startswith(str(venv)), where.stdout  # not this checkout
     assert (Path(data) / "datasets" / "iris.csv").is_file()
@@ -99,6 +106,8 @@ def test_installed_from_the_wheel_nnstudio_finds_its_data_and_runs(venv: Path, t
     spec = spec.inserted(1, spec.new_layer("Dense", units=3, activation="softmax"))
     save_project(tmp_path / "iris.nnstudio", spec)
     out = tmp_path / "iris.keras"
-    trained = run(venv, [nnstudio, "train", "iris.nnstudio", "--data", "iris", "--epochs", "2", "-o", str(out)], tmp_path)
+    trained = run(
+        venv, [nnstudio, "train", "iris.nnstudio", "--data", "iris", "--epochs", "2", "-o", str(out)], tmp_path
+    )
     assert trained.returncode == 0, trained.stderr[-2000:]
     assert sum("loss=" in line for line in trained.stdout.splitlines()) == 2 and out.is_file()

@@ -74,7 +74,9 @@ class ModelService(QObject):
 
     def export_keras(self, spec: ModelSpec, path: str, weights: Weights | None = None) -> int:
         """Build `spec` (with `weights`) in the engine and write a `.keras` file atomically."""
-        return self.session.submit(Job("export", FILES, args={"spec": spec, "path": str(path)}, weights=weights or None))
+        return self.session.submit(
+            Job("export", FILES, args={"spec": spec, "path": str(path)}, weights=weights or None)
+        )
 
     def load_keras(self, path: str) -> int:
         """Load a `.keras` file in the engine (core checks first, then Keras safe mode, memory-capped)."""

@@ -114,7 +114,9 @@ class ModelState(QObject):
         self.document = document
         self.builds = builds
         self.training = training
-        self.last_result: BuildResult | None = None  # Keras's newest build of the spec on screen (or an earlier good one)
+        self.last_result: BuildResult | None = (
+            None  # Keras's newest build of the spec on screen (or an earlier good one)
+        )
         self.active = False  # builds are asked for (the application started the engine)
         self._built: WeightSet | None = None  # Keras's build, or a Reset's fresh weights
         self._file: WeightSet | None = None
@@ -269,4 +271,3 @@ class ModelState(QObject):
     def _on_document_replaced(self) -> None:
         # after the signal that replaces the model, before its `changed` reaches the views
         self.forget()
-

@@ -46,7 +46,9 @@ class TrainingService(QObject):
     failed = Signal(str)
     resetDone = Signal(object)  # freshly initialised Weights (empty when no spec was given)
 
-    def __init__(self, session: EngineSession, parent: QObject | None = None, *, weights_interval: float = 0.25) -> None:
+    def __init__(
+        self, session: EngineSession, parent: QObject | None = None, *, weights_interval: float = 0.25
+    ) -> None:
         super().__init__(parent)
         self.session = session
         self.weights_interval = weights_interval

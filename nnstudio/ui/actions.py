@@ -76,7 +76,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("file.open", "&Open…", "&File", 0, lambda c: c.files.open(), Key.Open, "Open a .nnstudio or .keras file"),
     Action("file.save", "&Save", "&File", 1, lambda c: c.files.save(), Key.Save, "Save the model"),
     Action(
-        "file.save_as", "Save &As…", "&File", 1, lambda c: c.files.save_as(), "Ctrl+Shift+S", "Save the model under a new name"
+        "file.save_as",
+        "Save &As…",
+        "&File",
+        1,
+        lambda c: c.files.save_as(),
+        "Ctrl+Shift+S",
+        "Save the model under a new name",
     ),
     Action(
         "file.export_keras",
@@ -106,7 +112,16 @@ ACTIONS: tuple[Action, ...] = (
         "Save the network drawing as PNG or SVG",
         enablement=lambda c: c.can_fit_canvas(),
     ),
-    Action("file.quit", "&Quit", "&File", 3, lambda c: c.close(), Key.Quit, "Close nnstudio", role=QAction.MenuRole.QuitRole),
+    Action(
+        "file.quit",
+        "&Quit",
+        "&File",
+        3,
+        lambda c: c.close(),
+        Key.Quit,
+        "Close nnstudio",
+        role=QAction.MenuRole.QuitRole,
+    ),
     Action(
         "edit.undo",
         "&Undo",

@@ -50,7 +50,9 @@ def make_panels(document: Document) -> Panels:
     )
 
 
-def make_dock(window: QMainWindow, title: str, object_name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+def make_dock(
+    window: QMainWindow, title: str, object_name: str, widget: QWidget, area: Qt.DockWidgetArea
+) -> QDockWidget:
     """A movable, floatable, closable dock around `widget`, added to `window`."""
     dock = QDockWidget(title, window)
     dock.setObjectName(object_name)

@@ -2,7 +2,7 @@
 
 The window assembles parts with typed interfaces (`nnstudio.ui.parts`): the document, the model
 service (Keras builds, exports, loads), the training service, and the model state built over them
-(the one owner of the real weights). The panels come from `dock_layout`, the menus and shortcuts
+(which alone holds the real weights). The panels come from `dock_layout`, the menus and shortcuts
 from the action table (`actions`), the Keras status from `keras_status`, crash recovery from
 `recovery`, the Help windows from `help_menu`; none of them knows this class.
 
@@ -345,7 +345,9 @@ class MainWindow(QMainWindow):
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """(keys, what they do) for the Help menu's list: the window's actions, then the panels' own keys."""
-        return help_menu.shortcut_rows(keyed_actions(self.app_actions), self.app_actions["edit.undo"], self.app_actions["edit.redo"])
+        return help_menu.shortcut_rows(
+            keyed_actions(self.app_actions), self.app_actions["edit.undo"], self.app_actions["edit.redo"]
+        )
 
     def show_shortcuts(self) -> None:
         """A small window listing the keyboard shortcuts (not modal: it may stay open while editing)."""
