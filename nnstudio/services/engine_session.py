@@ -6,8 +6,9 @@ the GUI thread. The GUI thread only calls the non-blocking `submit` and `cancel`
 engine nowhere except in `shutdown()`. `ModelService` (builds, exports, loads) and
 `TrainingService` (training) are thin layers over one session.
 
-`start()` spawns the first engine in the calling thread (milliseconds), which begins importing
-Keras at once, so the application calls it before it builds the window's widgets.
+The engine begins importing Keras as soon as it runs. The application spawns it first thing
+(`nnstudio.engine.boot.spawn`, before it builds the window) and hands it to `start(spawned)`;
+without one, the worker thread spawns it.
 
 `shutdown()` is quiet and deterministic: running and waiting jobs are dropped without failure
 signals, and once it returns the session emits nothing more (signals the worker had queued but the
@@ -131,8 +132,7 @@ class EngineSession(QObject):
             # A forgotten shutdown() must not leave a running QThread behind at exit (Qt aborts).
             app.aboutToQuit.connect(self.shutdown)
             self._quit_hooked = True
-        client = EngineClient(spawned)
-        client.start(preload_keras=True)
+        client = EngineClient(spawned)  # without `spawned`, the worker spawns the engine off this thread
         self._inbox = Inbox()
         worker_args: dict[str, Any] = {
             "inbox": self._inbox,
