@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -95,15 +96,21 @@ def _report_uncaught_exceptions(window) -> None:
     sys.excepthook = hook
 
 
-def run_app(file: str | None = None, screenshot: str | None = None) -> int:
-    """Open the window on FILE (or the lesson's model); with `screenshot`, render it to a PNG and exit."""
+def run_app(
+    file: str | None = None, screenshot: str | None = None, engine: tuple[Any, Any, str] | None = None
+) -> int:
+    """Open the window on FILE (or the lesson's model); with `screenshot`, render it to a PNG and exit.
+
+    `engine`: the engine process the command line spawned first thing (`nnstudio.engine.boot.spawn`:
+    process, pipe end, prefix); without one it is spawned here, before the window is built."""
     timing = os.environ.get(TIMING_ENV) == "1"
     headless = bool(screenshot) or timing
     # The one engine process starts first and imports Keras while this process builds the window.
-    from nnstudio.engine.boot import new_prefix, spawn
+    if engine is None:
+        from nnstudio.engine.boot import new_prefix, spawn
 
-    prefix = new_prefix()
-    engine, pipe = spawn(prefix, preload_keras=True)
+        prefix = new_prefix()
+        engine = (*spawn(prefix, preload_keras=True), prefix)
     app = make_application()
     interrupted = _quit_on_signals(app)
     from nnstudio.services.engine_session import EngineSession
@@ -111,7 +118,7 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
     from nnstudio.services.training_service import TrainingService
 
     session = EngineSession()
-    session.start((engine, pipe, prefix))
+    session.start(engine)
     model_service = ModelService(session)
     training = TrainingService(session)
 

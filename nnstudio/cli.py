@@ -33,9 +33,14 @@ def _window_parser() -> argparse.ArgumentParser:
 
 
 def _run_window(args: argparse.Namespace) -> int:
+    # The engine first, before Qt is imported: it imports Keras while the window is being built.
+    from nnstudio.engine.boot import new_prefix, spawn
+
+    prefix = new_prefix()
+    engine = (*spawn(prefix, preload_keras=True), prefix)
     from nnstudio.app import run_app
 
-    return run_app(args.file, screenshot=args.screenshot)
+    return run_app(args.file, screenshot=args.screenshot, engine=engine)
 
 
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
