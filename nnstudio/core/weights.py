@@ -7,6 +7,9 @@ rule of which arrays belong to which layer of which spec.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING, TypeAlias
 
-Weights = dict[str, list[np.ndarray]]
+if TYPE_CHECKING:  # numpy is not imported for a type: the window appears before it is needed
+    import numpy as np
+
+Weights: TypeAlias = "dict[str, list[np.ndarray]]"

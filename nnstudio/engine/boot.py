@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import secrets
 import sys
 import threading
@@ -17,6 +18,7 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
+SHM_DIR = "/dev/shm"  # where Linux lists POSIX shared memory
 PREFIX = "nns_"  # shared-memory blocks of nnstudio's engines are named <PREFIX><random>_<n>
 _MAIN_LOCK = threading.Lock()
 
@@ -24,6 +26,13 @@ _MAIN_LOCK = threading.Lock()
 def new_prefix() -> str:
     """A fresh prefix for one sender's blocks (short: macOS caps names at 31 characters)."""
     return f"{PREFIX}{secrets.token_hex(4)}_"
+
+
+def blocks_left(prefix: str) -> bool:
+    """Whether shared-memory blocks whose names start with `prefix` may exist (Linux lists them; elsewhere: assume so)."""
+    if not os.path.isdir(SHM_DIR):
+        return True
+    return any(name.startswith(prefix) for name in os.listdir(SHM_DIR))
 
 
 def child_main(conn: Any, prefix: str, preload_keras: bool) -> None:

@@ -1,6 +1,7 @@
 """The parent's side of the engine: start the child, talk to it, end it. No Qt.
 
-`EngineClient` is not thread-safe: one thread (the engine session's worker) owns it. Nothing
+`shared_memory` (numpy) is imported when weights first travel, not with this module: the window
+imports it before it is shown. `EngineClient` is not thread-safe: one thread (the engine session's worker) owns it. Nothing
 here is meant for the GUI thread: `receive`, `call` and `close` wait on a pipe.
 """
 
@@ -12,7 +13,7 @@ import time
 from typing import Any
 
 from nnstudio.core.weights import Weights
-from nnstudio.engine import boot, shared_memory
+from nnstudio.engine import boot
 from nnstudio.engine.protocol import ERROR, PROGRESS, EngineError, Reply, Request
 
 
@@ -100,11 +101,13 @@ class EngineClient:
             with contextlib.suppress(Exception):
                 while self.conn.poll(0):
                     message = self.conn.recv()
-                    shared_memory.discard(getattr(message, "weights", None))
+                    if getattr(message, "weights", None) is not None:
+                        _shared_memory().discard(message.weights)
             with contextlib.suppress(Exception):
                 self.conn.close()
         self.process = self.conn = None
-        shared_memory.sweep(self.prefix)  # blocks a dying engine created but never sent
+        if boot.blocks_left(self.prefix):
+            _shared_memory().sweep(self.prefix)  # blocks a dying engine created but never sent
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -114,14 +117,16 @@ class EngineClient:
         """Send one request; `weights` go through shared memory. EngineDied if the pipe is broken."""
         if self.conn is None:
             raise EngineDied("the Keras engine is not running")
-        layout = shared_memory.pack(weights, self.prefix) if weights else None
+        layout = _shared_memory().pack(weights, self.prefix) if weights else None
         try:
             self.conn.send(Request(op, request_id, dict(args or {}), layout))
         except (BrokenPipeError, EOFError, OSError) as exc:
-            shared_memory.discard(layout)
+            if layout is not None:
+                _shared_memory().discard(layout)
             raise EngineDied(f"the Keras engine is not reachable: {exc}") from exc
         except BaseException:
-            shared_memory.discard(layout)
+            if layout is not None:
+                _shared_memory().discard(layout)
             raise
 
     def cancel(self, request_id: int) -> None:
@@ -154,6 +159,7 @@ class EngineClient:
         layout = reply.weights
         if layout is None:
             return reply
+        shared_memory = _shared_memory()
         if not unpack:
             shared_memory.discard(layout)
             reply.weights = None
@@ -186,6 +192,13 @@ class EngineClient:
 
 
 _counter = 0
+
+
+def _shared_memory() -> Any:
+    """The shared-memory module (it imports numpy: only once weights travel)."""
+    from nnstudio.engine import shared_memory
+
+    return shared_memory
 
 
 def _next_id() -> int:

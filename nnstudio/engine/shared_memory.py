@@ -33,7 +33,7 @@ from nnstudio.engine import boot
 
 ALIGN = 64  # bytes; every array starts on a cache line
 DEFAULT_PREFIX = boot.PREFIX
-SHM_DIR = "/dev/shm"  # where Linux lists POSIX shared memory
+SHM_DIR = boot.SHM_DIR
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,8 @@ the set's spec; once layers carry stable ids only `WeightSet` and `belongs_to` c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
 from nnstudio.core.spec import LayerSpec, ModelSpec
@@ -33,10 +32,13 @@ from nnstudio.core.weights import Weights
 from nnstudio.engine.protocol import BuildResult
 from nnstudio.services.document import Document
 
+if TYPE_CHECKING:
+    import numpy as np
+
 BUILT, FILE, TRAINED, RESET = "built", "file", "trained", "reset"
 
 
-class WeightSet(Mapping[str, list[np.ndarray]]):
+class WeightSet(Mapping[str, list["np.ndarray"]]):
     """The real weight arrays of one spec's layers, and where they came from (`source`).
 
     A read-only mapping from a layer's name in `spec` to its arrays in Keras's `get_weights()` order.

@@ -20,15 +20,17 @@ Reset forgets the trained model and emits freshly initialised weights.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from nnstudio.core.csv_data import DataConfig
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.weights import Weights
 from nnstudio.services.engine_session import EngineSession
 from nnstudio.services.engine_worker import TRAINING, Job
+
+if TYPE_CHECKING:  # numpy (the data module needs it) loads after the window is shown
+    from nnstudio.core.csv_data import DataConfig
 
 IDLE, TRAINING_STATE, STOPPING = "idle", "training", "stopping"
 RESTARTED_MESSAGE = "The Keras engine was restarted; training stopped."
@@ -155,6 +157,8 @@ class TrainingService(QObject):
         weights: Weights | None,
         resume: bool,
     ) -> int:
+        from nnstudio.core.csv_data import DataConfig
+
         args = {
             "spec": spec,
             "data": data or DataConfig(),

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
 from PySide6.QtCore import SignalInstance
 
-from nnstudio.core.csv_data import DataConfig
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import Summary
 from nnstudio.core.weights import Weights
+
+if TYPE_CHECKING:  # numpy (and the data module, which needs it) load after the window is shown
+    import numpy as np
+
+    from nnstudio.core.csv_data import DataConfig
 
 
 class Builds(Protocol):
