@@ -7,7 +7,9 @@ window's start-up path never imports it either (the engine process does).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import sys
 from collections.abc import Callable, Sequence
 
@@ -75,6 +77,10 @@ def _load_command(name: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `nnstudio` script."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):  # a character the terminal cannot encode is escaped, not fatal
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError):
+                stream.reconfigure(errors="backslashreplace")
     if argv and argv[0] in COMMAND_MODULES:
         _load_command(argv[0])
         parser = argparse.ArgumentParser(prog="nnstudio")
@@ -87,14 +93,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _window_parser().parse_args(argv)
         run = _run_window
     try:
-        return run(args)
+        code = run(args)
+        sys.stdout.flush()  # a closed pipe (`| head`) is reported here, not at the interpreter's exit
+        return code
     except CommandError as exc:
-        where = f" ({exc.where})" if exc.where else ""
-        print(f"nnstudio: error: {exc.what}{where}", file=sys.stderr)
+        _error(exc.what, exc.where)
         return 1
     except KeyboardInterrupt:
         print("nnstudio: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # never a traceback for the person at the terminal
-        print(f"nnstudio: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        _error("the output was closed before everything was written", "standard output")
         return 1
+    except MemoryError:
+        _error("out of memory", _where(args))
+        return 1
+    except Exception as exc:  # never a traceback for the person at the terminal
+        _error(f"{type(exc).__name__}: {exc}", _where(args))
+        return 1
+
+
+def _error(what: str, where: str = "") -> None:
+    """`nnstudio: error: <what> (<where>)` on one line of standard error, whatever the texts hold."""
+    from nnstudio.core.text_safety import one_line
+
+    line = f"nnstudio: error: {one_line(what, 600)}" + (f" ({one_line(where, 300)})" if where else "")
+    with contextlib.suppress(OSError, ValueError):  # standard error gone too: nothing left to tell
+        print(line, file=sys.stderr, flush=True)
+
+
+def _where(args: argparse.Namespace) -> str:
+    """The file a command was working on, for an error that does not say where it happened."""
+    return str(getattr(args, "file", None) or "nnstudio")
+
+
+def _stdout_to_devnull() -> None:
+    """Point standard output at /dev/null so the interpreter's last flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass

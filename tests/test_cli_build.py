@@ -81,6 +81,7 @@ def test_export_and_reexport_keep_weights_bit_equal(tmp_path):
         ["export", str(LESSON), "-o", str(first)], ["export", str(first), "-o", str(second)], load=second
     )
     assert report["codes"] == [0, 0], result.stderr
+    assert report["heavy"] == []  # Keras ran in the engine process, under its memory limit
     assert report["plain_keras"] == {
         "layers": [["dense", "Dense", "relu"], ["dense_1", "Dense", "linear"]],
         "params": 1994,
@@ -165,7 +166,9 @@ def test_refused_files_never_load_tensorflow(tmp_path):
         (["export", "LESSON", "-o", "no/such/dir/out.keras"], 1, "the output folder does not exist (no/such/dir)"),
         (["export", "missing.nnstudio", "-o", "out.keras"], 1, "(missing.nnstudio)"),
         (["code", "missing.nnstudio"], 1, "(missing.nnstudio)"),
-        (["code", "LESSON", "-o", "no/such/dir/x.py"], 1, "cannot write the file"),
+        (["code", "LESSON", "-o", "no/such/dir/x.py"], 1, "the output folder does not exist (no/such/dir)"),
+        (["code", "LESSON", "-o", "LESSON"], 1, "the output file must end in .py"),
+        (["code", "LESSON", "-o", "x.txt"], 1, "the output file must end in .py (x.txt)"),
         (["code"], 2, "file"),
     ],
 )

@@ -75,7 +75,8 @@ def test_generated_distribute_script_runs(tmp_path, strategy):
     result = nnstudio("code", "--train", LESSON, "-o", script)
     assert result.returncode == 0, result.stderr
     text = script.read_text()
-    assert "MirroredStrategy()" in text and "MultiWorkerMirroredStrategy()" in text
+    assert "tf.distribute.MirroredStrategy()" in text
+    assert "tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)" in text
     out = tmp_path / "out.keras"
     run = subprocess.run(
         [sys.executable, str(script), "--strategy", strategy, "--samples", "64", "--epochs", "2", "-o", str(out)],

@@ -1,7 +1,8 @@
 """`nnstudio export FILE -o OUT.keras` and `nnstudio code FILE [-o OUT.py]`.
 
-Both check the input completely before anything heavy happens: `export` imports Keras only
-once the file has passed every check, so a refused file never loads TensorFlow.
+Both check the input completely before anything heavy happens: `export` hands the file to the
+engine process (Keras, under the engine's memory limit) only once it has passed every check, so a
+refused file never loads TensorFlow. `-o` targets are checked first (`output_path`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from nnstudio.cli import CommandError, command
 from nnstudio.core.spec import ModelSpec
+from nnstudio.core.text_safety import terminal_text
 
 
 def load_checked(path: str) -> ModelSpec:
@@ -41,28 +43,21 @@ def _configure_export(parser: argparse.ArgumentParser) -> None:
 
 @command("export", _configure_export)
 def run_export(args: argparse.Namespace) -> int:
-    """Check FILE, build it with Keras (keeping a .keras input's weights) and save OUT atomically."""
-    out = Path(args.output)
-    if out.suffix != ".keras":
-        raise CommandError("the output file must end in .keras", args.output)
-    if not out.parent.is_dir():
-        raise CommandError("the output folder does not exist", str(out.parent))
+    """Check FILE, then in the engine process (under its memory limit) build it with Keras, keeping a
+    .keras input's weights, and save OUT atomically."""
+    from nnstudio.commands.output_path import check_output
+
+    out = check_output(args.output, ".keras", (args.file,))
     spec = load_checked(args.file)
 
-    from nnstudio.keras_io.export import export_keras
+    from nnstudio.commands.engine_calls import call, engine
 
-    weights = None
-    try:
-        if not is_project(args.file):  # a .keras archive: keep its weights
-            from nnstudio.keras_io.load import load_keras
-
-            spec, weights = load_keras(args.file)
-        export_keras(spec, out, weights)
-    except OSError as exc:
-        raise CommandError(f"cannot write the file: {exc.strerror or exc}", args.output) from None
-    except ValueError as exc:
-        raise CommandError(f"Keras refused the model: {exc}", args.file) from None
-    print(f"wrote {out}")
+    with engine() as client:
+        if is_project(args.file):
+            call(client, "export", {"spec": spec, "path": str(out)}, args.file, args.output)
+        else:  # a .keras archive: its weights are read and kept, in the engine
+            call(client, "export_file", {"source": str(args.file), "path": str(out)}, args.file, args.output)
+    print(f"wrote {terminal_text(str(out))}")
     return 0
 
 
@@ -73,14 +68,19 @@ def _configure_code(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--train",
         action="store_true",
-        help="write a training script using tf.distribute instead (its --strategy flag picks "
-        "MirroredStrategy on one machine or MultiWorkerMirroredStrategy across machines)",
+        help="write a training script instead: tf.distribute on one machine's GPUs or across machines "
+        "(its --strategy mirrored|multi-worker|default), CSV data streamed and sharded, a checkpoint "
+        "every epoch to resume from",
     )
 
 
 @command("code", _configure_code)
 def run_code(args: argparse.Namespace) -> int:
     """Print (or write to OUT.py, atomically) the Keras script for FILE: model, or with --train, training."""
+    if args.output is not None:
+        from nnstudio.commands.output_path import check_output
+
+        check_output(args.output, ".py", (args.file,))
     spec = load_checked(args.file)
     if args.train:
         from nnstudio.core.codegen_train import training_script

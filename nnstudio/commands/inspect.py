@@ -13,11 +13,17 @@ from pathlib import Path
 from nnstudio.cli import CommandError, command
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import Summary, analyze, count_with_size, summary_json, summary_text
+from nnstudio.core.text_safety import escape_control, one_line
 
 
 def _one_line(text: str) -> str:
-    """`text` with control characters replaced, so an error is always one line."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
+    """`text` as one short line with control characters escaped: a file's text never drives the terminal."""
+    return one_line(text, 600)
+
+
+def terminal_lines(text: str) -> str:
+    """Multi-line output (a summary) with every line's control characters escaped."""
+    return "\n".join(escape_control(line) for line in text.split("\n"))
 
 
 def load_checked(path: str, weights: bool) -> tuple[ModelSpec, Summary]:
@@ -51,7 +57,7 @@ def run_summary(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary_json(summary)))
     else:
-        print(summary_text(summary))
+        print(terminal_lines(summary_text(summary)))
     return 0
 
 
@@ -65,7 +71,7 @@ def run_validate(args: argparse.Namespace) -> int:
     """Check a project or `.keras` file; print one line and exit 0 when it is sound."""
     spec, summary = load_checked(args.file, weights=True)
     print(
-        f"ok: {Path(args.file).name} is a sound Sequential model '{spec.name}' "
+        f"ok: {escape_control(Path(args.file).name)} is a sound Sequential model '{escape_control(spec.name)}' "
         f"({len(summary.rows)} layers, {count_with_size(summary.total_params)} params)"
     )
     return 0

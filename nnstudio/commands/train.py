@@ -1,8 +1,9 @@
 """`nnstudio train FILE --data synthetic|iris|CSV --epochs N -o OUT.keras`.
 
-`train` checks the model and the data before Keras is imported, fits in this process (there is
-no window to keep alive) printing one line per epoch (`epoch 3/10 loss=0.1234 val_loss=0.2345`)
-and writes the trained model with `export_keras` (atomically).
+`train` checks the model and the data before Keras is imported, reads a `.keras` file's weights
+in the engine process (under its memory limit), fits in this process (there is no window to keep
+alive) printing one line per epoch (`epoch 3/10 loss=0.1234 val_loss=0.2345`) and writes the
+trained model with `export_keras` (atomically).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 from nnstudio.cli import CommandError, command
+from nnstudio.core.text_safety import one_line, terminal_text
 
 
 def _configure_train(parser: argparse.ArgumentParser) -> None:
@@ -47,15 +49,13 @@ def format_logs(logs: dict[str, float]) -> str:
 @command("train", _configure_train)
 def run_train(args: argparse.Namespace) -> int:
     """Check FILE and the data, fit, print a line per epoch, export OUT atomically."""
-    from nnstudio.commands.build import load_checked
+    from nnstudio.commands.build import is_project, load_checked
+    from nnstudio.commands.output_path import check_output
     from nnstudio.core.csv_data import CsvError, DataConfig, prepare
     from nnstudio.core.datasets import DatasetError
 
-    out = Path(args.output)
-    if out.suffix != ".keras":
-        raise CommandError("the output file must end in .keras", args.output)
-    if not out.parent.is_dir():
-        raise CommandError("the output folder does not exist", str(out.parent))
+    inputs = (args.file,) if args.data in ("synthetic", "iris") else (args.file, args.data)
+    out = check_output(args.output, ".keras", inputs)
     if args.epochs < 1:
         raise CommandError(f"--epochs must be at least 1; received {args.epochs}", "--epochs")
     if args.batch_size < 1:
@@ -86,7 +86,7 @@ def run_train(args: argparse.Namespace) -> int:
     except DatasetError as exc:
         raise CommandError(str(exc), args.data) from None
     print(
-        f"data: {config.describe()}: {len(data.x)} training and "
+        f"data: {terminal_text(config.describe())}: {len(data.x)} training and "
         f"{0 if data.x_val is None else len(data.x_val)} validation samples",
         flush=True,
     )
@@ -98,14 +98,19 @@ def run_train(args: argparse.Namespace) -> int:
             flush=True,
         )
 
+    weights = None
+    if not is_project(args.file):  # a .keras archive: its weights, read in the engine under its memory limit
+        from nnstudio.commands.engine_calls import call, engine
+
+        with engine() as client:
+            loaded = call(client, "load_keras", {"path": str(args.file)}, args.file)
+        spec, weights = loaded.spec, loaded.weights
+
+    from nnstudio.keras_io.quiet_import import import_keras
+
+    import_keras()
     from nnstudio.keras_io.export import export_keras
     from nnstudio.keras_io.train import run_training
-
-    weights = None
-    if Path(args.file).suffix == ".keras":
-        from nnstudio.keras_io.load import load_keras
-
-        spec, weights = load_keras(args.file)
 
     started = time.perf_counter()
 
@@ -126,10 +131,13 @@ def run_train(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
     except (ValueError, TypeError) as exc:
-        raise CommandError(f"Keras could not train the model: {exc}", args.file) from None
+        raise CommandError(f"Keras could not train the model: {one_line(str(exc))}", args.file) from None
     try:
         export_keras(spec, out, weights)
     except OSError as exc:
         raise CommandError(f"cannot write the file: {exc.strerror or exc}", args.output) from None
-    print(f"trained {len(history.get('loss', []))} epochs in {time.perf_counter() - started:.1f} s; wrote {out}")
+    print(
+        f"trained {len(history.get('loss', []))} epochs in {time.perf_counter() - started:.1f} s; "
+        f"wrote {terminal_text(str(out))}"
+    )
     return 0

@@ -24,6 +24,7 @@ __all__ = [
     "layer_call",
     "literal",
     "loss_expression",
+    "model_lines",
     "optimizer_expression",
     "python_script",
 ]
@@ -87,13 +88,10 @@ def loss_expression(compile_spec: CompileSpec) -> str:
     return f"keras.losses.{cls}({', '.join(_arguments(options))})"
 
 
-def python_script(spec: ModelSpec) -> str:
-    """A standalone Keras script that rebuilds `spec`, compiles it and prints its summary."""
+def model_lines(spec: ModelSpec) -> list[str]:
+    """The statements that build and compile `spec` as `model`: `model = keras.Sequential([...])`
+    and `model.compile(...)`. Every script the generators write builds its model with these lines."""
     lines = [
-        f'"""Rebuilds the Keras model "{docstring_text(spec.name)}"; written by nnstudio."""',
-        "",
-        "import keras",
-        "",
         "model = keras.Sequential(",
         "    [",
         *(f"        {layer_call(layer)}," for layer in spec.layers),
@@ -106,5 +104,18 @@ def python_script(spec: ModelSpec) -> str:
     ]
     if spec.compile.metrics:
         lines.append(f"    metrics=[{', '.join(literal(m) for m in spec.compile.metrics)}],")
-    lines += [")", "model.summary()", ""]
+    return [*lines, ")"]
+
+
+def python_script(spec: ModelSpec) -> str:
+    """A standalone Keras script that rebuilds `spec`, compiles it and prints its summary."""
+    lines = [
+        f'"""Rebuilds the Keras model "{docstring_text(spec.name)}"; written by nnstudio."""',
+        "",
+        "import keras",
+        "",
+        *model_lines(spec),
+        "model.summary()",
+        "",
+    ]
     return "\n".join(lines)

@@ -9,10 +9,13 @@ expected, for example:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,10 +27,16 @@ from nnstudio.core.datasets import (
     is_classification_loss,
 )
 from nnstudio.core.resources import resource
+from nnstudio.core.text_safety import cut, one_line, terminal_text
 
 RESOURCES = resource("datasets")
 IRIS_PATH = RESOURCES / "iris.csv"
-MAX_BYTES = 200 * 1024 * 1024
+# Caps checked before anything is parsed, so any file is read, or refused, in bounded time and memory.
+MAX_BYTES = 32 * 1024 * 1024
+MAX_COLUMNS = 10_000
+MAX_CELLS = 1_000_000  # lines x columns
+MAX_CELL_CHARS = 1_000
+SNIFF_CHARS = 4096
 
 
 class CsvError(ValueError):
@@ -67,11 +76,24 @@ class CsvTable:
         if column in self.header:
             return self.header.index(column)
         raise CsvError(
-            f"no column named {column!r}; the columns are {', '.join(self.header)}", self.path, column=str(column)
+            f"no column named {cell_text(str(column))}; the columns are {listing(self.header)}",
+            self.path,
+            column=str(column),
         )
 
     def column_label(self, index: int) -> str:
-        return f"column {self.header[index]!r} ({index + 1})"
+        return f"column {cell_text(self.header[index])} ({index + 1})"
+
+
+def cell_text(text: str) -> str:
+    """A cell or header as a message shows it: quoted, escaped, cut to 40 characters."""
+    return terminal_text(repr(cut(text, 41)), 44)
+
+
+def listing(texts: tuple[str, ...] | list[str], shown: int = 10) -> str:
+    """`a, b, c, … (2,000 in all)`: at most `shown` texts, escaped and cut."""
+    items = ", ".join(terminal_text(t, 40) for t in texts[:shown])
+    return items if len(texts) <= shown else f"{items}, … ({len(texts):,} in all)"
 
 
 def _is_number(text: str) -> bool:
@@ -83,55 +105,142 @@ def _is_number(text: str) -> bool:
 
 
 def read_table(path: str | Path, text: str | None = None) -> CsvTable:
-    """Read a CSV file's cells. The first row is a header unless every cell of it is a number."""
+    """Read a CSV file's cells. The first row is a header unless every cell of it is a number.
+
+    The file's size, and its shape (lines times the header's columns), are checked against the
+    caps before anything is parsed; rows are then read one at a time, and the first row of the
+    wrong width, or a cell over MAX_CELL_CHARS, stops the reading.
+    """
     path = str(path)
+    first_line: bytes | str
     if text is None:
-        try:
-            size = Path(path).stat().st_size
-            if size > MAX_BYTES:
-                raise CsvError(f"the file is {size:,} bytes; at most {MAX_BYTES:,} are read", path)
-            with open(path, newline="", encoding="utf-8-sig") as handle:
-                text = handle.read()
-        except OSError as exc:
-            raise CsvError(f"cannot read the file: {exc.strerror or exc}", path) from exc
-        except UnicodeDecodeError as exc:
-            raise CsvError(f"the file is not UTF-8 text (byte {exc.start})", path) from exc
+        lines, head, first_line = _precheck_file(path)
+        source: Any = _open_text(path)
+    else:
+        if len(text) > MAX_BYTES:
+            raise CsvError(f"the text is {len(text):,} characters; at most {MAX_BYTES:,} are read", path)
+        lines, head = text.count("\n") + 1, text[:SNIFF_CHARS]
+        first_line = text[: text.find("\n")] if "\n" in text else text
+        source = contextlib.nullcontext(io.StringIO(text))
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(head, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    raw = first_line if isinstance(first_line, bytes) else first_line.encode("utf-8", "surrogatepass")
+    fields = raw.count(dialect.delimiter.encode()) + 1  # at least the header's columns: quotes may hide some
+    if fields > MAX_COLUMNS:
+        raise CsvError(f"about {fields:,} columns; at most {MAX_COLUMNS:,} are read", path)
+    with source as handle:
+        return _read_rows(path, handle, dialect, lines)
+
+
+def _precheck_file(path: str) -> tuple[int, str, bytes]:
+    """(lines, the first SNIFF_CHARS characters, the first line's bytes) of the file at `path`, after
+    its size is checked; read in binary chunks, so nothing is parsed, and only the head decoded."""
     try:
-        rows = [row for row in csv.reader(io.StringIO(text), dialect)]
+        size = Path(path).stat().st_size
+        if size > MAX_BYTES:
+            raise CsvError(f"the file is {size:,} bytes; at most {MAX_BYTES:,} are read", path)
+        lines, offset, first_end = 1, 0, -1
+        with open(path, "rb") as handle:
+            head = handle.read(SNIFF_CHARS)
+            handle.seek(0)
+            while chunk := handle.read(1 << 20):
+                if first_end < 0 and (at := chunk.find(b"\n")) >= 0:
+                    first_end = offset + at
+                lines += chunk.count(b"\n")
+                offset += len(chunk)
+            handle.seek(0)
+            first_line = handle.read(first_end if first_end >= 0 else offset)
+    except OSError as exc:
+        raise CsvError(f"cannot read the file: {exc.strerror or exc}", path) from None
+    return lines, head.decode("utf-8-sig", errors="replace"), first_line
+
+
+@contextlib.contextmanager
+def _open_text(path: str) -> Iterator[Any]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            yield handle
+    except OSError as exc:
+        raise CsvError(f"cannot read the file: {exc.strerror or exc}", path) from None
+
+
+def _read_rows(path: str, handle: Any, dialect: Any, lines: int) -> CsvTable:
+    reader = csv.reader(handle, dialect)
+    body: list[tuple[str, ...]] = []
+    numbers: list[int] = []
+    header: tuple[str, ...] | None = None
+    has_header = True
+    try:
+        for number, cells in enumerate(reader, start=1):
+            if not "".join(cells).strip():
+                continue  # an empty line, or one of blank cells
+            if header is None:
+                cells = [c.strip() for c in cells]  # the header's names; data cells are stripped when read
+            if max(map(len, cells)) > MAX_CELL_CHARS:
+                i, cell = next((i, c) for i, c in enumerate(cells) if len(c) > MAX_CELL_CHARS)
+                raise CsvError(
+                    f"row {number}, column {i + 1}: a cell of {len(cell):,} characters (limit {MAX_CELL_CHARS:,})",
+                    path,
+                    row=number,
+                )
+            if header is None:
+                header, has_header = _header(path, cells, lines)
+                if has_header:
+                    continue
+            if len(cells) != len(header):
+                raise CsvError(
+                    f"row {number}: has {len(cells):,} cells; expected {len(header):,} like the "
+                    f"{'header' if has_header else 'first row'}",
+                    path,
+                    row=number,
+                )
+            body.append(tuple(cells))
+            numbers.append(number)
     except csv.Error as exc:
-        raise CsvError(f"not a readable CSV file: {exc}", path) from exc
-    numbered = [(n, [c.strip() for c in row]) for n, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
-    if not numbered:
+        raise CsvError(f"not a readable CSV file: {one_line(str(exc), 120)}", path) from None
+    except UnicodeDecodeError as exc:
+        raise CsvError(f"the file is not UTF-8 text (byte {exc.start} of a block)", path) from None
+    if header is None:
         raise CsvError("the file has no rows", path)
-    first_number, first = numbered[0]
-    has_header = not all(_is_number(c) for c in first if c)
-    if has_header:
-        header = tuple(c or f"column {i + 1}" for i, c in enumerate(first))
-        body = numbered[1:]
-    else:
-        header = tuple(f"column {i + 1}" for i in range(len(first)))
-        body = numbered
     if not body:
         raise CsvError("the file has a header but no data rows", path)
-    for number, row in body:
-        if len(row) != len(header):
-            raise CsvError(
-                f"row {number}: has {len(row)} cells; expected {len(header)} like the {'header' if has_header else 'first row'}",
-                path,
-                row=number,
-            )
-    return CsvTable(path, header, tuple(tuple(r) for _, r in body), has_header, tuple(n for n, _ in body))
+    return CsvTable(path, header, tuple(body), has_header, tuple(numbers))
+
+
+def _header(path: str, first: list[str], lines: int) -> tuple[tuple[str, ...], bool]:
+    """The header (given, or `column N` names) from the first row, after the shape caps."""
+    if len(first) > MAX_COLUMNS:
+        raise CsvError(f"{len(first):,} columns; at most {MAX_COLUMNS:,} are read", path)
+    if lines * len(first) > MAX_CELLS:
+        raise CsvError(f"about {lines:,} rows of {len(first):,} columns; at most {MAX_CELLS:,} cells are read", path)
+    has_header = not all(_is_number(c) for c in first if c)
+    if has_header:
+        return tuple(c or f"column {i + 1}" for i, c in enumerate(first)), True
+    return tuple(f"column {i + 1}" for i in range(len(first))), False
 
 
 def numeric_column(table: CsvTable, index: int) -> np.ndarray:
-    """A column as float64; a missing or non-numeric cell raises CsvError naming row and column."""
-    values = np.empty(len(table.rows), dtype=np.float64)
-    for i, row in enumerate(table.rows):
-        cell = row[index]
+    """A column as float64; a missing or non-numeric cell raises CsvError naming row and column.
+
+    The column is converted in one pass; only a column that fails, or holds NaN or infinity, is
+    gone through again cell by cell for the message that names the cell.
+    """
+    try:
+        values = np.fromiter(map(float, (row[index] for row in table.rows)), np.float64, len(table.rows))
+    except ValueError:  # float() takes the surrounding spaces, and refuses anything but a number
+        values = None
+    if values is None or not np.isfinite(values).all():
+        return _numeric_cells(table, index, 0, len(table.rows))  # raises, naming the cell
+    return values
+
+
+def _numeric_cells(table: CsvTable, index: int, start: int, end: int) -> np.ndarray:
+    """Rows `start` to `end` of a column converted cell by cell; CsvError at the first bad cell."""
+    values = np.empty(end - start, dtype=np.float64)
+    for i, row in enumerate(table.rows[start:end], start=start):
+        cell = row[index].strip()
         number = table.row_numbers[i]
         if cell == "" or cell.lower() in ("na", "nan", "null", "none", "?"):
             raise CsvError(
@@ -144,19 +253,19 @@ def numeric_column(table: CsvTable, index: int) -> np.ndarray:
             value = float(cell)
         except ValueError:
             raise CsvError(
-                f"row {number}, {table.column_label(index)}: expected a number, found {cell!r}",
+                f"row {number}, {table.column_label(index)}: expected a number, found {cell_text(cell)}",
                 table.path,
                 row=number,
                 column=table.header[index],
             ) from None
         if not np.isfinite(value):
             raise CsvError(
-                f"row {number}, {table.column_label(index)}: expected a finite number, found {cell!r}",
+                f"row {number}, {table.column_label(index)}: expected a finite number, found {cell_text(cell)}",
                 table.path,
                 row=number,
                 column=table.header[index],
             )
-        values[i] = value
+        values[i - start] = value
     return values
 
 
@@ -194,7 +303,7 @@ def load_csv(
     if input_size is not None and len(feature_idx) != input_size:
         raise CsvError(
             f"the model's Input takes {input_size} features but {len(feature_idx)} feature columns were chosen "
-            f"({', '.join(names)})",
+            f"({listing(names)})",
             table.path,
         )
     x = np.stack([numeric_column(table, i) for i in feature_idx], axis=1).astype(np.float32)
@@ -208,7 +317,7 @@ def load_csv(
         if output_units is not None and y.shape[1] != output_units:
             raise CsvError(
                 f"the model has {output_units} outputs but {y.shape[1]} target columns were chosen "
-                f"({', '.join(target_names)})",
+                f"({listing(target_names)})",
                 table.path,
             )
     name = Path(table.path).stem if table.path else "csv"
@@ -221,7 +330,7 @@ def _numeric(table: CsvTable, index: int) -> bool:
 
 
 def _class_targets(table: CsvTable, index: int, output_units: int | None, loss: str):
-    cells = [row[index] for row in table.rows]
+    cells = [row[index].strip() for row in table.rows]
     for i, cell in enumerate(cells):
         if cell == "":
             number = table.row_numbers[i]
@@ -240,14 +349,14 @@ def _class_targets(table: CsvTable, index: int, output_units: int | None, loss: 
         ok = count <= units if loss in SPARSE_LOSSES else (count == units or (units == 1 and count == 2))
         if not ok:
             raise CsvError(
-                f"{table.column_label(index)} has {count} classes ({', '.join(keys[:10])}) but the model has "
+                f"{table.column_label(index)} has {count} classes ({listing(keys)}) but the model has "
                 f"{units} outputs; expected {f'at least {count}' if loss in SPARSE_LOSSES else 'one output per class'}",
                 table.path,
                 column=table.header[index],
             )
     elif loss in BINARY_LOSSES and not (units == 1 and count <= 2) and count != units:
         raise CsvError(
-            f"{table.column_label(index)} has {count} classes ({', '.join(keys[:10])}) but the model has "
+            f"{table.column_label(index)} has {count} classes ({listing(keys)}) but the model has "
             f"{units} outputs; binary cross-entropy expects 2 classes and 1 output",
             table.path,
             column=table.header[index],

@@ -33,14 +33,25 @@ from nnstudio.core.compile_options import (
     loss_defaults,
     optimizer_defaults,
 )
-from nnstudio.core.json_depth import exceeds_depth
+from nnstudio.core.file_values import (
+    MAX_METRICS,
+    as_float_where_keras_expects_one,
+    is_finite_number,
+    metrics_problem,
+    name_problem,
+    shown,
+    value_problem,
+)
+from nnstudio.core.json_depth import json_shape
 from nnstudio.core.layers.base import LayerType
-from nnstudio.core.layers.config_values import UNSUPPORTED_ENDINGS, is_float32, is_number, is_plain, is_true
+from nnstudio.core.layers.config_values import UNSUPPORTED_ENDINGS, is_float32, is_plain, is_true
 from nnstudio.core.layers.naming import to_snake_case
 from nnstudio.core.layers.registry import by_config_class, config_classes
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
-from nnstudio.core.summary import analyze
+from nnstudio.core.summary import Summary, analyze
+from nnstudio.core.text_safety import terminal_text
 from nnstudio.core.validation import DEFAULT_PARAM_BUDGET
+from nnstudio.core.zip_precheck import ZipDirectoryError, directory_size
 
 CONFIG_MEMBER = "config.json"
 METADATA_MEMBER = "metadata.json"
@@ -49,6 +60,7 @@ ASSETS_PREFIX = "assets/"
 
 MAX_ARCHIVE_BYTES = 4 * 1024**3
 MAX_MEMBERS = 64
+MAX_DIRECTORY_BYTES = 64 * 1024  # 64 members with long names and extra fields fit several times
 MAX_CONFIG_BYTES = 8 * 1024**2
 MAX_METADATA_BYTES = 64 * 1024
 MAX_WEIGHTS_BYTES = 2 * 1024**3
@@ -56,6 +68,7 @@ MAX_ASSETS_BYTES = 16 * 1024**2
 MAX_COMPRESSION_RATIO = 200  # applies to members larger than RATIO_FLOOR_BYTES
 RATIO_FLOOR_BYTES = 1024**2
 MAX_JSON_DEPTH = 32
+MAX_JSON_CONTAINERS = 250_000  # 10,000 layers of Keras's config need at most about 180,000
 MAX_NAME_CHARS = 256
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -83,8 +96,8 @@ _REFUSED_CLASSES = {
 class ArchiveError(ValueError):
     """A `.keras` file nnstudio refuses to read; `where` names the file and the part at fault."""
 
-    def __init__(self, message: str, where: str = "") -> None:
-        message, where = _printable(message), _printable(where)
+    def __init__(self, message: str, where: Any = "") -> None:
+        message, where = _printable(message), _printable(str(where))
         super().__init__(message)
         self.message = message
         self.where = where
@@ -93,9 +106,10 @@ class ArchiveError(ValueError):
         return f"{self.message} ({self.where})" if self.where else self.message
 
 
-def _printable(text: str) -> str:
-    """`text` with line breaks and other control characters replaced, so a message stays one line."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
+def _printable(text: str, limit: int = 600) -> str:
+    """`text` with line breaks and other control characters escaped (`\\x1b`) and cut to `limit`
+    characters, so a message stays one harmless line."""
+    return terminal_text(text, limit)
 
 
 # -- the zip container -----------------------------------------------------------------------
@@ -103,8 +117,7 @@ def _printable(text: str) -> str:
 
 def _short(value: Any, limit: int = 60) -> str:
     """`repr(value)` cut to `limit` characters, safe for a one-line message."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shown(value, limit)
 
 
 def first_line(error: BaseException) -> str:
@@ -182,26 +195,55 @@ def open_archive(path: str | Path) -> Iterator[zipfile.ZipFile]:
     if not head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
         raise ArchiveError("not a .keras file: it is not a zip archive", where)
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, struct.error) as exc:
-        raise ArchiveError(f"truncated or damaged zip archive: {first_line(exc)}", where) from None
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise ArchiveError(f"the archive holds {len(infos):,} members; the limit is {MAX_MEMBERS}", where)
-        seen: set[str] = set()
-        assets = 0
-        for info in infos:
-            _check_member_name(info, where)
-            if info.filename in seen:
-                raise ArchiveError(f"archive member {info.filename!r} appears twice", where)
-            seen.add(info.filename)
-            _check_member_size(info, where)
-            if info.filename.startswith(ASSETS_PREFIX):
-                assets += info.file_size
-        if assets > MAX_ASSETS_BYTES:
-            raise ArchiveError(f"the assets take {assets:,} bytes; the limit is {MAX_ASSETS_BYTES:,}", where)
-        yield archive
+        handle = path.open("rb")
+    except OSError as exc:
+        raise ArchiveError(f"cannot read file: {exc.strerror or exc}", where) from None
+    with handle:
+        _check_directory_size(handle, size, where)  # before zipfile parses the whole directory
+        try:
+            archive = zipfile.ZipFile(handle)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, struct.error) as exc:
+            raise ArchiveError(f"truncated or damaged zip archive: {first_line(exc)}", where) from None
+        with archive:
+            yield _checked_members(archive, where)
+
+
+def _check_directory_size(handle: IO[bytes], size: int, where: str) -> None:
+    """Refuse, from the zip's end records alone, a central directory with more than MAX_MEMBERS
+    entries or more than MAX_DIRECTORY_BYTES bytes."""
+    try:
+        entries, directory = directory_size(handle, size)
+    except ZipDirectoryError as exc:
+        raise ArchiveError(f"truncated or damaged zip archive: {exc}", where) from None
+    except (OSError, struct.error) as exc:
+        raise ArchiveError(f"cannot read file: {first_line(exc)}", where) from None
+    if entries > MAX_MEMBERS:
+        raise ArchiveError(f"the archive holds {entries:,} members; the limit is {MAX_MEMBERS}", where)
+    if directory > MAX_DIRECTORY_BYTES:
+        raise ArchiveError(
+            f"the archive's directory takes {directory:,} bytes; the limit is {MAX_DIRECTORY_BYTES:,}", where
+        )
+    handle.seek(0)
+
+
+def _checked_members(archive: zipfile.ZipFile, where: str) -> zipfile.ZipFile:
+    """`archive` after every member's name, size and compression passed the checks."""
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise ArchiveError(f"the archive holds {len(infos):,} members; the limit is {MAX_MEMBERS}", where)
+    seen: set[str] = set()
+    assets = 0
+    for info in infos:
+        _check_member_name(info, where)
+        if info.filename in seen:
+            raise ArchiveError(f"archive member {_short(info.filename)} appears twice", where)
+        seen.add(info.filename)
+        _check_member_size(info, where)
+        if info.filename.startswith(ASSETS_PREFIX):
+            assets += info.file_size
+    if assets > MAX_ASSETS_BYTES:
+        raise ArchiveError(f"the assets take {assets:,} bytes; the limit is {MAX_ASSETS_BYTES:,}", where)
+    return archive
 
 
 def copy_member(archive: zipfile.ZipFile, name: str, out: IO[bytes], where: str) -> int:
@@ -258,8 +300,16 @@ def _parse_json(data: bytes, where: str) -> Any:
             result[key] = value
         return result
 
+    def finite_float(number: str) -> float:
+        value = float(number)
+        if not math.isfinite(value):  # 1e400 would be infinity
+            raise ArchiveError(f"{number[:40]} is not a number a model can use", where)
+        return value
+
     try:
-        return json.loads(text, parse_constant=refuse_constant, object_pairs_hook=no_duplicates)
+        return json.loads(
+            text, parse_constant=refuse_constant, parse_float=finite_float, object_pairs_hook=no_duplicates
+        )
     except json.JSONDecodeError as exc:
         raise ArchiveError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", where) from None
     except ArchiveError:
@@ -269,49 +319,100 @@ def _parse_json(data: bytes, where: str) -> Any:
 
 
 def _check_depth(text: str, where: str) -> None:
-    """Refuse JSON nested deeper than MAX_JSON_DEPTH, before the parser recurses into it."""
-    if exceeds_depth(text, MAX_JSON_DEPTH):
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH (before the parser recurses into it) or holding
+    more than MAX_JSON_CONTAINERS arrays and objects (each is walked and checked)."""
+    depth, containers = json_shape(text)
+    if depth > MAX_JSON_DEPTH:
         raise ArchiveError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", where)
+    if containers > MAX_JSON_CONTAINERS:
+        raise ArchiveError(
+            f"the JSON holds {containers:,} arrays and objects; the limit is {MAX_JSON_CONTAINERS:,}", where
+        )
 
 
-def _walk(value: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every object in a JSON tree, with its JSON path."""
-    if isinstance(value, dict):
-        yield path, value
-        for key, item in value.items():
-            yield from _walk(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _walk(item, f"{path}[{i}]")
+class JsonPath:
+    """Where an object sits in a JSON tree, kept as a link to its parent: making one costs nothing
+    whatever its keys' lengths, and the text (`$.config.layers[2]`, long keys cut) is built only
+    when a message needs it. Rebuilding the text for every object made the walk quadratic."""
+
+    __slots__ = ("parent", "step")
+
+    def __init__(self, parent: JsonPath | None, step: str | int | None) -> None:
+        self.parent = parent
+        self.step = step
+
+    def steps(self) -> list[str | int]:
+        steps: list[str | int] = []
+        node: JsonPath | None = self
+        while node is not None and node.parent is not None:
+            steps.append(node.step)  # type: ignore[arg-type]
+            node = node.parent
+        return steps[::-1]
+
+    def __str__(self) -> str:
+        parts = ["$"]
+        for step in self.steps():
+            parts.append(f"[{step}]" if isinstance(step, int) else f".{path_key(step)}")
+        return "".join(parts)
+
+
+ROOT = JsonPath(None, None)
+
+
+def path_key(key: Any) -> str:
+    """A key as it may appear in a JSON path of a message: escaped and cut to 40 characters."""
+    return terminal_text(str(key), 40)
+
+
+def _walk(document: Any) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
+    """Every object in a JSON tree with its path, in document order; linear in the tree's size."""
+    stack: list[tuple[JsonPath, Any]] = [(ROOT, document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            yield path, value
+            stack.extend(
+                (JsonPath(path, key), item) for key, item in reversed(value.items()) if isinstance(item, (dict, list))
+            )
+        elif isinstance(value, list):
+            stack.extend(
+                (JsonPath(path, i), item)
+                for i, item in reversed(list(enumerate(value)))
+                if isinstance(item, (dict, list))
+            )
 
 
 def _screen(document: Any, where: str) -> None:
     """Refuse, anywhere in the config, objects that name code or modules outside Keras."""
-    for path, obj in _walk(document, "$"):
-        here = f"{where} {path}"
+    for path, obj in _walk(document):
         if _is_builtin_function_reference(path, obj):
             continue
         module = obj.get("module")
         class_name = obj.get("class_name")
         if "module" in obj and not (isinstance(module, str) and (module == "keras" or module.startswith("keras."))):
-            raise ArchiveError(f"the config names the module {_short(module)}; only Keras's own are allowed", here)
+            raise ArchiveError(
+                f"the config names the module {_short(module)}; only Keras's own are allowed", f"{where} {path}"
+            )
         if "class_name" in obj:
             if not isinstance(class_name, str):
-                raise ArchiveError(f"class_name must be a string. Received: {_short(class_name)}", here)
+                raise ArchiveError(f"class_name must be a string. Received: {_short(class_name)}", f"{where} {path}")
             label = _label(obj)
             if class_name in _REFUSED_CLASSES:
-                raise ArchiveError(f"{label}{_REFUSED_CLASSES[class_name]}", here)
+                raise ArchiveError(f"{label}{_REFUSED_CLASSES[class_name]}", f"{where} {path}")
             if class_name.startswith("__"):
-                raise ArchiveError(f"{label}serialized Python objects ({class_name}) are refused", here)
+                raise ArchiveError(
+                    f"{label}serialized Python objects ({_short(class_name)}) are refused", f"{where} {path}"
+                )
         if "registered_name" in obj:
             registered = obj["registered_name"]
             if registered is not None and registered != class_name:
                 raise ArchiveError(
-                    f"{_label(obj)}{_short(registered)} is a registered custom object, not Keras's own", here
+                    f"{_label(obj)}{_short(registered)} is a registered custom object, not Keras's own",
+                    f"{where} {path}",
                 )
 
 
-def _is_builtin_function_reference(path: str, obj: dict[str, Any]) -> bool:
+def _is_builtin_function_reference(path: JsonPath, obj: dict[str, Any]) -> bool:
     """Keras's way of naming one of its own loss or metric functions, e.g. `compile(loss=keras.losses.huber)`.
 
     Keras writes `{"module": "builtins", "class_name": "function", "config": "huber"}`; only a
@@ -325,9 +426,10 @@ def _is_builtin_function_reference(path: str, obj: dict[str, Any]) -> bool:
     ):
         return False
     name = obj.get("config")
-    if path == "$.compile_config.loss":
+    steps = path.steps()
+    if steps == ["compile_config", "loss"]:
         return isinstance(name, str) and _LOSS_ALIASES.get(name, name) in LOSSES
-    if re.fullmatch(r"\$\.compile_config\.metrics\[\d+\]", path):
+    if len(steps) == 3 and steps[:2] == ["compile_config", "metrics"] and isinstance(steps[2], int):
         return isinstance(name, str) and _METRIC_ALIASES.get(name, name) in METRICS
     return False
 
@@ -356,8 +458,7 @@ def read_keras_config(path: str | Path, param_budget: int = DEFAULT_PARAM_BUDGET
             if not isinstance(metadata, dict):
                 raise ArchiveError("metadata.json must hold an object", f"{where}: {METADATA_MEMBER}")
         data = _read_member(archive, CONFIG_MEMBER, where)
-    spec = parse_keras_config(data, f"{where}: {CONFIG_MEMBER}")
-    summary = analyze(spec, param_budget)
+    spec, summary = _parse_config(data, f"{where}: {CONFIG_MEMBER}", param_budget)
     if summary.issues:
         issue = summary.issues[0]
         raise ArchiveError(issue.message, f"{where}: {CONFIG_MEMBER}")
@@ -366,6 +467,11 @@ def read_keras_config(path: str | Path, param_budget: int = DEFAULT_PARAM_BUDGET
 
 def parse_keras_config(data: bytes, where: str = CONFIG_MEMBER) -> ModelSpec:
     """Turn `config.json` bytes into a spec, refusing everything outside the allow-list."""
+    return _parse_config(data, where, DEFAULT_PARAM_BUDGET)[0]
+
+
+def _parse_config(data: bytes, where: str, param_budget: int) -> tuple[ModelSpec, Summary]:
+    """The spec in `config.json` bytes and its analysis (made once: the build shapes are checked against it)."""
     document = _parse_json(data, where)
     _screen(document, where)
     _expect_object(document, "$", where)
@@ -399,10 +505,58 @@ def parse_keras_config(data: bytes, where: str = CONFIG_MEMBER) -> ModelSpec:
     input_class = next(t.config_class for t in config_types() if t.is_input)
     if not (isinstance(entries[0], dict) and entries[0].get("class_name") == input_class):
         layers.append(_input_from_build_shape(config.get("build_input_shape"), where))
+    # (spec index, JSON path, shape): every shape Keras would build a layer or the model with
+    build_shapes: list[tuple[int, str, Any]] = [(0, "$.config.build_input_shape", config.get("build_input_shape"))]
     for i, entry in enumerate(entries):
         layers.append(_parse_layer(entry, f"$.config.layers[{i}]", where))
+        if isinstance(entry.get("build_config"), dict):
+            path = f"$.config.layers[{i}].build_config.input_shape"
+            build_shapes.append((len(layers) - 1, path, entry["build_config"].get("input_shape")))
+    if "build_config" in document:
+        _check_build_config(document["build_config"], "$.build_config", where)
+        build_shapes.append((0, "$.build_config.input_shape", document["build_config"].get("input_shape")))
     compile_spec = _parse_compile(document.get("compile_config"), "$.compile_config", where)
-    return ModelSpec(name=name, layers=tuple(layers), compile=compile_spec)
+    spec = ModelSpec(name=name, layers=tuple(layers), compile=compile_spec)
+    summary = analyze(spec, param_budget)
+    _check_build_shapes(spec, summary, build_shapes, where)
+    return spec, summary
+
+
+def _check_build_shapes(spec: ModelSpec, summary: Summary, declared: list[tuple[int, str, Any]], where: str) -> None:
+    """Refuse build shapes that disagree with the shapes nnstudio infers.
+
+    Keras builds a layer with its `build_config.input_shape` (and the model with its own) before
+    it loads a single weight, so a Dense whose build_config claims 500,000 inputs would allocate
+    for them whatever the model feeds it: the parameter budget holds only if the two agree.
+    """
+    if summary.issues or summary.input_shape is None:
+        return  # the model is refused by its analysis, which says why more plainly
+    inputs: dict[int, Any] = {0: summary.input_shape}  # spec index -> the shape the layer receives
+    previous: Any = summary.input_shape
+    for row in summary.rows:
+        inputs[row.index] = previous
+        previous = row.output_shape
+    for index, path, shape in declared:
+        expected = inputs.get(index)
+        if shape is None or expected is None:
+            continue  # no build shape (Keras builds from the model's input), or a layer the analysis refuses
+        if not _same_shape(shape, [None, *expected]):
+            name = spec.layers[index].name if index else spec.name
+            raise ArchiveError(
+                f"{name}: the stored build shape {_short(shape)} disagrees with the input shape "
+                f"{_short((None, *expected))} the model gives it",
+                f"{where} {path}",
+            )
+
+
+def _same_shape(shape: Any, expected: list[Any]) -> bool:
+    """`shape` is `expected` exactly: a list of the same ints (no floats, no booleans) and None."""
+    if not isinstance(shape, list) or len(shape) != len(expected):
+        return False
+    return all(
+        (a is None and b is None) or (type(a) is int and type(b) is int and a == b)
+        for a, b in zip(shape, expected, strict=True)
+    )
 
 
 def _input_from_build_shape(shape: Any, where: str) -> LayerSpec:
@@ -448,7 +602,7 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
     checks = kind.config_checks()
     params: dict[str, Any] = {}
     for key, value in config.items():
-        key_here = f"{where} {path}.config.{key}"
+        key_here = _KeyPath(where, path, key)
         if key == "name":
             continue
         if key in by_key:
@@ -457,6 +611,9 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
                 params[param.name] = param.kind.from_config(key, value)
             except ValueError as exc:
                 raise ArchiveError(f"{name}: {exc}", key_here) from None
+            problem = value_problem(params[param.name])  # the project reader's rule: it reads back
+            if problem:
+                raise ArchiveError(f"{name}: {key}: {problem}", key_here)
         elif key in checks:
             if not checks[key](value):
                 raise ArchiveError(f"{name}: {_unsupported(key, value)}", key_here)
@@ -467,6 +624,18 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
     values = kind.defaults()
     values.update(params)
     return LayerSpec(kind.class_name, name, kind.stored(values))
+
+
+class _KeyPath:
+    """`<file> $.config.layers[3].config.<key>` for a message, made only when one is raised."""
+
+    __slots__ = ("where", "path", "key")
+
+    def __init__(self, where: str, path: str, key: Any) -> None:
+        self.where, self.path, self.key = where, path, key
+
+    def __str__(self) -> str:
+        return f"{self.where} {self.path}.config.{path_key(self.key)}"
 
 
 def _unsupported(key: str, value: Any) -> str:
@@ -493,10 +662,9 @@ def _check_build_config(value: Any, path: str, where: str) -> None:
 
 
 def _check_name(name: Any, path: str, where: str) -> None:
-    if not isinstance(name, str) or not name or len(name) > 128 or not name.isprintable():
-        raise ArchiveError(
-            f"a name must be a printable text of 1 to 128 characters. Received: {_short(name)}", f"{where} {path}"
-        )
+    problem = name_problem(name)
+    if problem:
+        raise ArchiveError(problem, f"{where} {path}")
 
 
 def _expect_object(value: Any, path: str, where: str) -> None:
@@ -507,7 +675,7 @@ def _expect_object(value: Any, path: str, where: str) -> None:
 def _only_keys(obj: dict[str, Any], allowed: set[str], path: str, where: str) -> None:
     for key in obj:
         if key not in allowed:
-            raise ArchiveError(f"unexpected key {_short(key)}", f"{where} {path}.{key}")
+            raise ArchiveError(f"unexpected key {_short(key)}", f"{where} {path}.{path_key(key)}")
 
 
 # -- compile_config --------------------------------------------------------------------------
@@ -545,10 +713,16 @@ def _parse_compile(config: Any, path: str, where: str) -> CompileSpec:
         metrics = []
     if not isinstance(metrics, list):
         raise ArchiveError("compile: metrics must be a list", f"{where} {path}.metrics")
+    if len(metrics) > MAX_METRICS:
+        raise ArchiveError(f"compile: {metrics_problem(metrics)}", f"{where} {path}.metrics")
     names = tuple(
         _named(m, "keras.metrics", _METRIC_ALIASES, METRICS, "metric", f"{path}.metrics[{i}]", where)
         for i, m in enumerate(metrics)
     )
+    problem = metrics_problem(list(names))
+    if problem:
+        raise ArchiveError(f"compile: {problem}", f"{where} {path}.metrics")
+
     return CompileSpec(
         loss=loss,
         optimizer=optimizer,
@@ -574,7 +748,7 @@ def _parse_optimizer(value: Any, path: str, where: str) -> tuple[str, float | No
     for key, item in config.items():
         if key != "learning_rate" and not is_plain(item):
             raise ArchiveError(
-                f"compile: optimizer setting {_short(key)} must be a plain value", f"{here}.config.{key}"
+                f"compile: optimizer setting {_short(key)} must be a plain value", f"{here}.config.{path_key(key)}"
             )
     name = _OPTIMIZER_CLASSES[value["class_name"]]
     options = _options(
@@ -585,7 +759,7 @@ def _parse_optimizer(value: Any, path: str, where: str) -> tuple[str, float | No
         return name, None, options
     if isinstance(lr, dict):
         raise ArchiveError("compile: learning-rate schedules are not supported", f"{here}.config.learning_rate")
-    if not is_number(lr) or not math.isfinite(lr) or lr <= 0:
+    if not is_finite_number(lr) or lr <= 0:
         raise ArchiveError(
             f"compile: learning_rate must be a positive number. Received: learning_rate={_short(lr)}",
             f"{here}.config.learning_rate",
@@ -615,13 +789,17 @@ def _options(
         if key in ignored or (key not in defaults and (item is None or item is False)):
             continue
         if key not in defaults:
-            raise ArchiveError(f"compile: {what} has no setting {_short(key)} that nnstudio knows", f"{here}.{key}")
-        if not is_plain(item):
-            raise ArchiveError(f"compile: {what} setting {_short(key)} must be a plain value", f"{here}.{key}")
-        if isinstance(item, str) and len(item) > 256:
             raise ArchiveError(
-                f"compile: {what} setting {_short(key)} is a text longer than 256 characters", f"{here}.{key}"
+                f"compile: {what} has no setting {_short(key)} that nnstudio knows", f"{here}.{path_key(key)}"
             )
+        if not is_plain(item):
+            raise ArchiveError(
+                f"compile: {what} setting {_short(key)} must be a plain value", f"{here}.{path_key(key)}"
+            )
+        problem = value_problem(item)  # the project reader's rule, so the saved project reads back
+        if problem:
+            raise ArchiveError(f"compile: {what} setting {_short(key)}: {problem}", f"{here}.{key}")
+        item = as_float_where_keras_expects_one(item, defaults[key])
         if not is_default(item, defaults[key]):
             kept[key] = item
     return freeze(kept)

@@ -21,16 +21,30 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.core.compile_options import freeze, loss_defaults, optimizer_defaults
+from nnstudio.core.file_values import (
+    MAX_LIST_ITEMS,
+    MAX_METRICS,
+    MAX_OPTIONS,
+    MAX_TEXT_CHARS,
+    as_float_where_keras_expects_one,
+    carried_name_problem,
+    is_finite_number,
+    metrics_problem,
+    shown,
+    value_problem,
+)
 from nnstudio.core.fileio import atomic_write_bytes
-from nnstudio.core.json_depth import exceeds_depth
+from nnstudio.core.json_depth import json_shape
 from nnstudio.core.layers.registry import layer_types
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
+from nnstudio.core.text_safety import cut, terminal_text
 
 FORMAT = "nnstudio"
 VERSION = 1
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 16
 MAX_LAYERS = 10_000
+MAX_CONTAINERS = 100_000  # 10,000 layers with a shape each, and the rest, need about 20,000
 
 
 class ProjectError(ValueError):
@@ -47,8 +61,8 @@ class ProjectError(ValueError):
 
 
 def _printable(text: str) -> str:
-    """`text` with control characters replaced, so an error message stays on one line."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
+    """`text` with control characters escaped (`\\x1b`), so an error message stays one harmless line."""
+    return terminal_text(text)
 
 
 def spec_to_dict(spec: ModelSpec, editor: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -99,7 +113,7 @@ def loads_project(data: bytes | str) -> tuple[ModelSpec, dict[str, Any]]:
         raise ProjectError("the file is empty")
     _check_depth(data)
     try:
-        document = json.loads(data, parse_constant=_refuse_constant)
+        document = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise ProjectError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
@@ -111,10 +125,27 @@ def _refuse_constant(name: str) -> Any:
     raise ProjectError(f"{name} is not a number a model can use")
 
 
+def _finite_float(text: str) -> float:
+    """A JSON number with a fraction or exponent; `1e400` would be infinity and is refused."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ProjectError(f"{cut(text, 40)} is not a number a model can use")
+    return value
+
+
+def _key(key: Any) -> str:
+    """A key as it may appear in a message or a JSON path: escaped and cut."""
+    return terminal_text(str(key), 40)
+
+
 def _check_depth(text: str) -> None:
-    """Refuse documents nested deeper than MAX_DEPTH before parsing them."""
-    if exceeds_depth(text, MAX_DEPTH):
+    """Refuse documents nested deeper than MAX_DEPTH, or holding more than MAX_CONTAINERS arrays
+    and objects, before parsing them."""
+    depth, containers = json_shape(text)
+    if depth > MAX_DEPTH:
         raise ProjectError(f"nested deeper than {MAX_DEPTH} levels")
+    if containers > MAX_CONTAINERS:
+        raise ProjectError(f"{containers:,} arrays and objects; the limit is {MAX_CONTAINERS:,}")
 
 
 def parse_document(document: Any) -> tuple[ModelSpec, dict[str, Any]]:
@@ -128,6 +159,9 @@ def parse_document(document: Any) -> tuple[ModelSpec, dict[str, Any]]:
         raise ProjectError(f"unsupported version {version!r}; this nnstudio reads version {VERSION}", "$.version")
     name = document.get("name", "sequential")
     _expect(name, str, "$.name", "a string")
+    problem = carried_name_problem(name)
+    if problem:
+        raise ProjectError(problem, "$.name")
     layers = document.get("layers")
     _expect(layers, list, "$.layers", "a list")
     if len(layers) > MAX_LAYERS:
@@ -145,10 +179,13 @@ def _parse_layer(entry: Any, where: str) -> LayerSpec:
     kinds = layer_types()
     if not isinstance(class_name, str) or class_name not in kinds:
         raise ProjectError(
-            f"unknown layer class {class_name!r}; nnstudio knows {', '.join(kinds)}", f"{where}.class_name"
+            f"unknown layer class {shown(class_name)}; nnstudio knows {', '.join(kinds)}", f"{where}.class_name"
         )
     name = entry.get("name")
     _expect(name, str, f"{where}.name", "a string")
+    problem = carried_name_problem(name)
+    if problem:
+        raise ProjectError(problem, f"{where}.name")
     kind = kinds[class_name]
     allowed = {p.name for p in kind.params}
     _no_unknown_keys(entry, allowed | {"class_name", "name"}, where)
@@ -172,13 +209,21 @@ def _parse_compile(entry: Any, where: str) -> CompileSpec:
     metrics = entry.get("metrics", [])
     _expect(loss, str, f"{where}.loss", "a string")
     _expect(optimizer, str, f"{where}.optimizer", "a string")
-    if lr is not None and (
-        isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0
-    ):
-        raise ProjectError(f"learning_rate must be a positive number. Received: {lr!r}", f"{where}.learning_rate")
+    for key, text in (("loss", loss), ("optimizer", optimizer)):
+        if len(text) > MAX_TEXT_CHARS:
+            raise ProjectError(f"a text value longer than {MAX_TEXT_CHARS} characters", f"{where}.{key}")
+    if lr is not None and (not is_finite_number(lr) or lr <= 0):
+        raise ProjectError(f"learning_rate must be a positive number. Received: {shown(lr)}", f"{where}.learning_rate")
     _expect(metrics, list, f"{where}.metrics", "a list")
+    if len(metrics) > MAX_METRICS:
+        raise ProjectError(metrics_problem(metrics) or "too many metrics", f"{where}.metrics")
     for i, metric in enumerate(metrics):
         _expect(metric, str, f"{where}.metrics[{i}]", "a string")
+        if len(metric) > MAX_TEXT_CHARS:
+            raise ProjectError(f"a text value longer than {MAX_TEXT_CHARS} characters", f"{where}.metrics[{i}]")
+    problem = metrics_problem(metrics)
+    if problem:
+        raise ProjectError(problem, f"{where}.metrics")
     optimizer_options = _parse_options(
         entry.get("optimizer_options", {}), optimizer_defaults(optimizer), f"{where}.optimizer_options"
     )
@@ -189,32 +234,31 @@ def _parse_compile(entry: Any, where: str) -> CompileSpec:
 
 
 def _parse_options(entry: Any, defaults: dict[str, Any], where: str) -> dict[str, Any]:
-    """An optimizer's or loss's settings: plain values, and (for a class nnstudio knows) only its keys."""
+    """An optimizer's or loss's settings: plain values, and (for a class nnstudio knows) only its keys.
+    An int where Keras's default is a float becomes a float (Keras's SGD refuses `momentum=1`)."""
     _expect(entry, dict, where, "an object")
+    if len(entry) > MAX_OPTIONS:
+        raise ProjectError(f"{len(entry):,} settings; the limit is {MAX_OPTIONS}", where)
+    options = {}
     for key, value in entry.items():
-        if defaults and key not in defaults:
-            raise ProjectError(f"unknown setting {key!r}", f"{where}.{key}")
+        if (defaults and key not in defaults) or len(key) > 64:
+            raise ProjectError(f"unknown setting {shown(key)}", f"{where}.{_key(key)}")
         _check_scalar_tree(value, f"{where}.{key}")
-    return entry
+        options[key] = as_float_where_keras_expects_one(value, defaults.get(key))
+    return options
 
 
 def _check_scalar_tree(value: Any, where: str) -> None:
-    """Layer values are numbers, strings, booleans, or lists of those; numbers must be sane."""
+    """Setting values are numbers, strings, booleans, or lists of those; numbers must be sane
+    (`file_values.value_problem`, the same rule the .keras reader applies)."""
     if isinstance(value, list):
-        if len(value) > 64:
-            raise ProjectError(f"a list of {len(value)} entries is too long for a layer setting", where)
-        for i, item in enumerate(value):
-            if isinstance(item, (list, dict)):
-                raise ProjectError("expected a number here, found a nested list or object", f"{where}[{i}]")
-            _check_scalar_tree(item, f"{where}[{i}]")
-    elif isinstance(value, dict):
-        raise ProjectError("expected a value, found an object", where)
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise ProjectError(f"{value} is not a number a model can use", where)
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
-        raise ProjectError(f"{value} is absurdly large", where)
-    elif isinstance(value, str) and len(value) > 256:
-        raise ProjectError("a text value longer than 256 characters", where)
+        for i, item in enumerate(value[: MAX_LIST_ITEMS + 1]):
+            problem = value_problem([item]) if len(value) <= MAX_LIST_ITEMS else None
+            if problem:
+                raise ProjectError(problem, f"{where}[{i}]")
+    problem = value_problem(value)
+    if problem:
+        raise ProjectError(problem, where)
 
 
 def _expect(value: Any, kind: type, where: str, described: str) -> None:
@@ -225,4 +269,4 @@ def _expect(value: Any, kind: type, where: str, described: str) -> None:
 def _no_unknown_keys(entry: dict, allowed: set[str], where: str) -> None:
     for key in entry:
         if key not in allowed:
-            raise ProjectError(f"unknown key {key!r}", f"{where}.{key}")
+            raise ProjectError(f"unknown key {shown(key)}", f"{where}.{_key(key)}")

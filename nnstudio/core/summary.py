@@ -14,7 +14,7 @@ from typing import Any
 from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.shapes import LayerError, Shape, format_shape, infer
 from nnstudio.core.spec import ModelSpec
-from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, Issue, check_compile, check_layer
+from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, Issue, check_compile, check_layer, check_model_name
 
 BYTES_PER_PARAM = 4  # float32
 
@@ -62,7 +62,12 @@ class Summary:
         return self.trainable_params + self.non_trainable_params
 
     def issues_for(self, index: int) -> list[Issue]:
-        return [i for i in self.issues if i.layer_index == index]
+        """The problems of layer `index` (from an index built once: views ask for every row)."""
+        by_layer = self.__dict__.get("_by_layer")
+        if by_layer is None:
+            by_layer = _index(self.issues)
+            object.__setattr__(self, "_by_layer", by_layer)
+        return list(by_layer.get(index, ()))
 
 
 def readable_bytes(size: float) -> str:
@@ -79,11 +84,35 @@ def count_with_size(count: int) -> str:
     return f"{count:,} ({readable_bytes(count * BYTES_PER_PARAM)})"
 
 
+def _index(issues: tuple[Issue, ...] | list[Issue]) -> dict[int | None, list[Issue]]:
+    by_layer: dict[int | None, list[Issue]] = {}
+    for issue in issues:
+        by_layer.setdefault(issue.layer_index, []).append(issue)
+    return by_layer
+
+
+class _Issues(list):
+    """The problems found so far, with each layer's also kept by index (linear, not layers x issues)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_layer: dict[int | None, list[Issue]] = {}
+
+    def append(self, issue: Issue) -> None:
+        super().append(issue)
+        self.by_layer.setdefault(issue.layer_index, []).append(issue)
+
+    def extend(self, issues) -> None:
+        for issue in issues:
+            self.append(issue)
+
+
 def analyze(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> Summary:
     """Infer every layer's output shape and parameters and collect every problem, in one pass."""
-    issues: list[Issue] = []
+    issues = _Issues()
     if not spec.layers:
         return Summary(spec.name, None, (), (Issue("model: the model has no layers; add an Input first"),))
+    issues.extend(check_model_name(spec.name))
     issues.extend(check_compile(spec.compile))
     names: dict[str, int] = {}
     for index, layer in enumerate(spec.layers):
@@ -153,6 +182,9 @@ def budget_issue(summary: Summary, param_budget: int) -> Issue:
 
 
 def issues_at(issues: list[Issue], index: int) -> list[Issue]:
+    """The problems of layer `index` among `issues` (indexed when `issues` is analyze's own list)."""
+    if isinstance(issues, _Issues):
+        return list(issues.by_layer.get(index, ()))
     return [i for i in issues if i.layer_index == index]
 
 

@@ -8,6 +8,7 @@ the string it sits in, start a new line, or drive a terminal.
 from __future__ import annotations
 
 import json
+import re
 
 ELLIPSIS = "…"
 
@@ -41,6 +42,11 @@ def terminal_text(text: str, limit: int | None = None) -> str:
     return safe if limit is None else cut(safe, limit)
 
 
+def one_line(text: str, limit: int = 300) -> str:
+    """`text` (an error may span many lines, or dump a whole config) as one short, escaped line."""
+    return terminal_text(" ".join(str(text).split()), limit)
+
+
 def python_string(text: str) -> str:
     """A double-quoted Python string literal whose value is exactly `text`.
 
@@ -60,3 +66,10 @@ def docstring_text(text: str, limit: int = 80) -> str:
     characters only, with no double quote, backslash or `%` (each becomes `?`), cut to `limit`."""
     kept = "".join("?" if (ch in _DOCSTRING_UNSAFE or not ch.isprintable()) else ch for ch in text)
     return cut(kept, limit)
+
+
+def file_stem(text: str, fallback: str = "model", limit: int = 64) -> str:
+    """`text` as a plain file name stem: letters, digits, `_`, `-` and `.` only (no path separators,
+    no leading dot), so a name from a file can never point a default output path elsewhere."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:limit].lstrip(".")
+    return stem if stem.strip("_") else fallback

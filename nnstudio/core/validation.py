@@ -5,15 +5,17 @@ Example: `dense_1: units must be a positive integer. Received: units=-5`.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from nnstudio.core.catalog import LOSSES, METRICS, OPTIMIZERS
+from nnstudio.core.compile_checks import loss_problems, optimizer_problems
+from nnstudio.core.file_values import MAX_METRICS, is_finite_number, metrics_problem, name_problem, shown
 from nnstudio.core.layers.params import Param
 from nnstudio.core.layers.registry import layer_types
 from nnstudio.core.spec import CompileSpec, LayerSpec
+from nnstudio.core.text_safety import terminal_text
 
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,127}$")
 DEFAULT_PARAM_BUDGET = 100_000_000
@@ -37,10 +39,10 @@ def check_value(param: Param, value: Any) -> str | None:
 def check_layer(index: int, layer: LayerSpec) -> list[Issue]:
     """Problems with one layer's class, name and parameters, taken alone."""
     where: dict[str, Any] = {"layer_index": index, "layer_name": layer.name}
-    label = layer.name or f"layer {index + 1}"
+    label = terminal_text(layer.name, 128) if isinstance(layer.name, str) and layer.name else f"layer {index + 1}"
     known = layer_types().get(layer.class_name)
     if known is None:
-        return [Issue(f"{label}: unknown layer class {layer.class_name!r}", **where)]
+        return [Issue(f"{label}: unknown layer class {shown(layer.class_name)}", **where)]
     issues = []
     if not isinstance(layer.name, str) or not NAME_PATTERN.match(layer.name):
         issues.append(
@@ -53,7 +55,7 @@ def check_layer(index: int, layer: LayerSpec) -> list[Issue]:
         )
     for key in layer.params:
         if key not in {p.name for p in known.params}:
-            issues.append(Issue(f"{label}: {layer.class_name} has no setting {key!r}", field=key, **where))
+            issues.append(Issue(f"{label}: {layer.class_name} has no setting {shown(key)}", field=key, **where))
     for param in known.params:
         problem = check_value(param, layer.get(param.name))
         if problem:
@@ -68,20 +70,33 @@ def check_compile(compile_spec: CompileSpec) -> list[Issue]:
     """Problems with the compile settings."""
     issues = []
     if compile_spec.loss not in LOSSES:
-        issues.append(Issue(f"compile: unknown loss {compile_spec.loss!r}", field="loss"))
+        issues.append(Issue(f"compile: unknown loss {shown(compile_spec.loss)}", field="loss"))
     if compile_spec.optimizer not in OPTIMIZERS:
-        issues.append(Issue(f"compile: unknown optimizer {compile_spec.optimizer!r}", field="optimizer"))
+        issues.append(Issue(f"compile: unknown optimizer {shown(compile_spec.optimizer)}", field="optimizer"))
     lr = compile_spec.learning_rate
-    if lr is not None and (
-        isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0
-    ):
+    if lr is not None and (not is_finite_number(lr) or lr <= 0):
         issues.append(
             Issue(
-                f"compile: learning_rate must be a positive number. Received: learning_rate={lr!r}",
+                f"compile: learning_rate must be a positive number. Received: learning_rate={shown(lr)}",
                 field="learning_rate",
             )
         )
-    for metric in compile_spec.metrics:
+    problem = metrics_problem(list(compile_spec.metrics))
+    if problem:
+        issues.append(Issue(f"compile: {problem}", field="metrics"))
+    for metric in compile_spec.metrics[:MAX_METRICS]:
         if metric not in METRICS:
-            issues.append(Issue(f"compile: unknown metric {metric!r}", field="metrics"))
+            issues.append(Issue(f"compile: unknown metric {shown(metric)}", field="metrics"))
+    for key, message in optimizer_problems(compile_spec.optimizer, compile_spec.optimizer_kwargs()):
+        issues.append(
+            Issue(f"compile: optimizer {compile_spec.optimizer}: {message}", field=f"optimizer_options.{key}")
+        )
+    for key, message in loss_problems(compile_spec.loss, compile_spec.loss_kwargs()):
+        issues.append(Issue(f"compile: loss {compile_spec.loss}: {message}", field=f"loss_options.{key}"))
     return issues
+
+
+def check_model_name(name: str) -> list[Issue]:
+    """Problems with the model's own name (Keras: a text without '/'; nnstudio: printable, 1 to 128 characters)."""
+    problem = name_problem(name)
+    return [Issue(f"model: {problem}", field="name")] if problem else []

@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from nnstudio.core.keras_archive import WEIGHTS_MEMBER, ArchiveError, copy_member, first_line, open_archive
 from nnstudio.core.layers.registry import layer_type
 from nnstudio.core.shapes import Shape, infer_all
@@ -48,6 +50,17 @@ def expected_weight_shapes(spec: ModelSpec) -> dict[str, tuple[str, list[Shape]]
 
 def check_keras_weights(path: str | Path, spec: ModelSpec) -> None:
     """Raise ArchiveError unless the archive's weights file is sound and matches `spec` exactly."""
+    _with_weights_file(path, spec, read=False)
+
+
+def read_keras_weights(path: str | Path, spec: ModelSpec) -> dict[str, list[np.ndarray]]:
+    """The checked weights of the archive at `path` (see `check_keras_weights`), by layer name, as
+    float32 arrays in Keras's `get_weights()` order: exactly what Keras would load, read by h5py
+    without handing the file's config to Keras. ArchiveError when refused or unreadable."""
+    return _with_weights_file(path, spec, read=True)
+
+
+def _with_weights_file(path: str | Path, spec: ModelSpec, read: bool) -> dict[str, list[np.ndarray]]:
     where = str(path)
     try:
         expected = expected_weight_shapes(spec)
@@ -61,6 +74,23 @@ def check_keras_weights(path: str | Path, spec: ModelSpec) -> None:
             with copy.open("wb") as out:
                 copy_member(archive, WEIGHTS_MEMBER, out, where)
             check_weights_file(copy, expected, f"{where}: {WEIGHTS_MEMBER}")
+            return _read_arrays(copy, expected, f"{where}: {WEIGHTS_MEMBER}") if read else {}
+
+
+def _read_arrays(path: Path, expected: dict[str, tuple[str, list[Shape]]], where: str) -> dict[str, list[np.ndarray]]:
+    """The layers' arrays of a checked weights file, as float32, by layer name."""
+    import h5py
+
+    weights: dict[str, list[np.ndarray]] = {}
+    try:
+        with h5py.File(path, "r") as h5:
+            for group, (name, shapes) in expected.items():
+                weights[name] = [
+                    np.asarray(h5[f"layers/{group}/vars/{i}"][()], dtype=np.float32) for i in range(len(shapes))
+                ]
+    except _H5_ERRORS as exc:
+        raise ArchiveError(f"model.weights.h5 cannot be read: {first_line(exc)}", where) from None
+    return weights
 
 
 def check_weights_file(path: Path, expected: dict[str, tuple[str, list[Shape]]], where: str) -> None:
@@ -157,8 +187,20 @@ def _check_links(group: Any, path: str, where: str, budget: list[int], depth: in
                 raise ArchiveError("a dataset stored in an external file is refused", f"{where} {here}")
             if item.is_virtual:
                 raise ArchiveError("a virtual dataset is refused", f"{where} {here}")
+            _check_filters(item, f"{where} {here}")
         else:
             raise ArchiveError("an unexpected kind of object (named datatype?) is refused", f"{where} {here}")
+
+
+def _check_filters(dataset: Any, where: str) -> None:
+    """Refuse a dataset compressed with a filter this HDF5 library lacks: nothing could read it."""
+    import h5py
+
+    plist = dataset.id.get_create_plist()
+    for i in range(plist.get_nfilters()):
+        code = plist.get_filter(i)[0]
+        if not h5py.h5z.filter_avail(code):
+            raise ArchiveError(f"the weights use the HDF5 filter {code}, which is not available here", where)
 
 
 def _only(group: Any, allowed: set[str], path: str, where: str) -> None:

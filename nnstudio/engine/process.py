@@ -14,7 +14,7 @@ weights sent along (`ctx.weights`), `ctx.progress(value, weights=None)` for inte
 Other modules add ops with the `@handler("op")` decorator; `nnstudio.engine.training_ops` (the
 training service's ops) is imported at start-up when it exists.
 
-Built-in ops: "ping", "build", "export", "load_keras", "shutdown" (and "cancel", a message that
+Built-in ops: "ping", "build", "export", "export_file", "load_keras", "shutdown" (and "cancel", a message that
 gets no reply: `args={"request_id": n}` marks op n cancelled for `ctx.cancelled()`).
 
 Before each build, export and load the engine clears Keras's global state
@@ -42,6 +42,7 @@ from typing import Any
 
 from nnstudio.core.weights import Weights
 from nnstudio.engine import shared_memory
+from nnstudio.engine.boot import DEFAULT_LOAD_MEMORY_LIMIT  # noqa: F401 (the command line imports it from here)
 from nnstudio.engine.protocol import (
     ERROR,
     PROGRESS,
@@ -259,9 +260,9 @@ def keras_module() -> Any:
     if _KERAS is None:
         if _KERAS_IMPORT_ERROR is not None:
             raise _KERAS_IMPORT_ERROR
-        import keras
+        from nnstudio.keras_io.quiet_import import import_keras
 
-        _KERAS = keras
+        _KERAS = import_keras()
     return _KERAS
 
 
@@ -275,6 +276,7 @@ def preload() -> None:
 
 
 # -- memory limit for untrusted files ------------------------------------------------------------
+
 
 
 def _virtual_size() -> int | None:
@@ -392,7 +394,26 @@ def _export(ctx: EngineContext, args: dict[str, Any]) -> ExportResult:
     from nnstudio.keras_io.export import export_keras
 
     path = str(args["path"])
-    export_keras(args["spec"], path, weights=ctx.weights)
+    with memory_limit(args.get("memory_limit_bytes")):
+        export_keras(args["spec"], path, weights=ctx.weights)
+    return ExportResult(ctx.request_id, path, (time.perf_counter() - start) * 1000.0)
+
+
+@handler("export_file")
+def _export_file(ctx: EngineContext, args: dict[str, Any]) -> ExportResult:
+    """Load the `.keras` file `args["source"]` (checked by the core) and write it to `args["path"]`
+    atomically, both under the optional memory limit: the command line's `export` of a file."""
+    start = time.perf_counter()
+    keras_module()  # before the limit: TensorFlow maps gigabytes of address space on import
+    clear_keras_session()
+    from nnstudio.keras_io.export import export_keras
+    from nnstudio.keras_io.load import load_keras
+
+    path = str(args["path"])
+    with memory_limit(args.get("memory_limit_bytes")):
+        spec, weights = load_keras(str(args["source"]))
+        export_keras(spec, path, weights=weights)
+        del weights
     return ExportResult(ctx.request_id, path, (time.perf_counter() - start) * 1000.0)
 
 

@@ -90,7 +90,7 @@ class BuildFailure:
 
 @dataclass
 class LoadResult:
-    """A `.keras` file read by Keras in the engine: its spec and weights."""
+    """A `.keras` file read in the engine (checked config, h5py weights): its spec and weights."""
 
     request_id: int
     path: str

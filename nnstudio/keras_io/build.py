@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnstudio.core.compile_options import LOSS_CLASSES
+from nnstudio.core.layers.params import InitializerName
 from nnstudio.core.layers.registry import layer_type
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 from nnstudio.core.weights import Weights
@@ -50,9 +51,41 @@ def constructor(class_name: str) -> Any:
     return target
 
 
-def make_layer(layer: LayerSpec) -> Any:
-    """A Keras layer object (or, for Input, the symbolic tensor of `keras.Input`) for `layer`."""
-    return constructor(layer.class_name)(**layer_kwargs(layer))
+def initializer_params(class_name: str) -> dict[str, str]:
+    """The parameters of a layer type that name an initializer Keras runs when it builds the layer,
+    each with the layer attribute of the variable it fills (`kernel_initializer` -> `kernel`)."""
+    return {
+        p.name: p.name.removesuffix("_initializer")
+        for p in layer_type(class_name).params
+        if isinstance(p.kind, InitializerName) and p.name.endswith("_initializer")
+    }
+
+
+def make_layer(layer: LayerSpec, run_initializers: bool = True) -> Any:
+    """A Keras layer object (or, for Input, the symbolic tensor of `keras.Input`) for `layer`.
+
+    Without `run_initializers` the layer starts with zeros (cheap) instead of its initializers
+    (an Orthogonal initializer on a 10,000 x 10,000 kernel runs for minutes), for a layer whose
+    weights are set right after; `restore_initializers` then puts the real ones back.
+    """
+    kwargs = layer_kwargs(layer)
+    if not run_initializers:
+        kwargs.update({key: "zeros" for key in initializer_params(layer.class_name)})
+    return constructor(layer.class_name)(**kwargs)
+
+
+def restore_initializers(keras_layer: Any, layer: LayerSpec, initialize: bool) -> None:
+    """Give a layer made with `run_initializers=False` its real initializers back (so its config
+    names them), and with `initialize` run them too (its weights were not set after all)."""
+    import keras
+
+    kinds = {p.name: p.kind for p in layer_type(layer.class_name).params}
+    for key, variable in initializer_params(layer.class_name).items():
+        initializer = keras.initializers.get(kinds[key].to_keras(layer.get(key)))
+        setattr(keras_layer, key, initializer)
+        target = getattr(keras_layer, variable, None)
+        if initialize and target is not None:
+            target.assign(initializer(tuple(target.shape), dtype=target.dtype))
 
 
 def make_optimizer(compile_spec: CompileSpec) -> Any:
@@ -107,10 +140,11 @@ def build_model(spec: ModelSpec, weights: Weights | None = None, *, strict: bool
     """
     import keras
 
+    given = set(weights or ())  # layers whose initializers need not run: their weights are set next
     parts = []
     for layer in spec.layers:
         try:
-            parts.append(make_layer(layer))
+            parts.append(make_layer(layer, run_initializers=layer.name not in given))
         except Exception as exc:
             raise BuildError(f"{layer.name}: {_one_line(exc)}", layer.name) from exc
     try:
@@ -118,8 +152,11 @@ def build_model(spec: ModelSpec, weights: Weights | None = None, *, strict: bool
     except Exception as exc:
         name = _failing_layer(spec)
         raise BuildError(f"{name or spec.name}: Keras could not build the model: {_one_line(exc)}", name) from exc
-    if weights:
-        set_layer_weights(model, weights, strict=strict)
+    done = set_layer_weights(model, weights, strict=strict) if weights else set()
+    by_name = {layer.name: layer for layer in model.layers}
+    for layer in spec.layers:
+        if layer.name in given and layer.name in by_name:
+            restore_initializers(by_name[layer.name], layer, initialize=layer.name not in done)
     compile_model(model, spec.compile)
     return model
 
@@ -144,9 +181,11 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(text.split()) or type(exc).__name__
 
 
-def set_layer_weights(model: keras.Model, weights: Weights, *, strict: bool = True) -> None:
-    """Copy `weights` (layer name -> arrays) into `model`'s layers; see `build_model` for `strict`."""
+def set_layer_weights(model: keras.Model, weights: Weights, *, strict: bool = True) -> set[str]:
+    """Copy `weights` (layer name -> arrays) into `model`'s layers; see `build_model` for `strict`.
+    Returns the names of the layers whose weights were set."""
     by_name = {layer.name: layer for layer in model.layers}
+    done: set[str] = set()
     for name, arrays in weights.items():
         layer = by_name.get(name)
         if layer is None:
@@ -160,6 +199,8 @@ def set_layer_weights(model: keras.Model, weights: Weights, *, strict: bool = Tr
                 raise BuildError(f"{name}: weights of shapes {received} do not fit the layer's {expected}", name)
             continue
         layer.set_weights([np.asarray(a) for a in arrays])
+        done.add(name)
+    return done
 
 
 def layer_weights(model: keras.Model) -> Weights:

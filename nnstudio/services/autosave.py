@@ -13,6 +13,7 @@ the environment variable NNSTUDIO_DATA_DIR.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from nnstudio.core.spec import ModelSpec
 INTERVAL_MS = 30_000
 PREFIX = "autosave-"
 SUFFIX = ".nnstudio"
+UNREADABLE_SUFFIX = ".unreadable"  # an autosave this version cannot read is kept under this suffix
 EDITOR_KEY = "autosave"  # in the autosaved file's editor section: {"path": original file or None}
 
 
@@ -186,7 +188,7 @@ def find_orphans(folder: Path) -> list[Recovered]:
             spec, editor = loads_project(data)
             modified = file.stat().st_mtime
         except (OSError, ProjectError):
-            file.unlink(missing_ok=True)  # unreadable: nothing to offer
+            _keep_aside(file)  # unreadable: nothing to offer, but never delete someone's work
             continue
         info = editor.pop(EDITOR_KEY, {}) if isinstance(editor.get(EDITOR_KEY), dict) else {}
         editor.pop(EDITOR_KEY, None)
@@ -194,6 +196,12 @@ def find_orphans(folder: Path) -> list[Recovered]:
         found.append(Recovered(file, lock_path, spec, editor, Path(original) if original else None, modified))
     found.sort(key=lambda r: r.modified, reverse=True)
     return found
+
+
+def _keep_aside(file: Path) -> None:
+    """Rename an autosave that cannot be read to `<name>.unreadable` (out of the next search), keeping it."""
+    with contextlib.suppress(OSError):  # else it stays, and is refused again next time
+        file.rename(file.with_name(file.name + UNREADABLE_SUFFIX))
 
 
 def describe(recovered: Recovered) -> str:

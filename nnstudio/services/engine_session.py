@@ -24,6 +24,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal, Slot
 
 from nnstudio.core.weights import Weights
+from nnstudio.engine.boot import DEFAULT_LOAD_MEMORY_LIMIT
 from nnstudio.engine.client import EngineClient
 from nnstudio.services.engine_worker import (
     DEFAULT_OP_TIMEOUT_S,
@@ -32,8 +33,6 @@ from nnstudio.services.engine_worker import (
     Inbox,
     Job,
 )
-
-DEFAULT_LOAD_MEMORY_LIMIT = 4 << 30  # bytes of address space a .keras load may add in the engine
 
 
 def env_seconds(name: str, default: float) -> float:

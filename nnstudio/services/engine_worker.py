@@ -62,7 +62,7 @@ DEATH_MESSAGES = {
 BUSY_TEXT = {
     "build": "Building with Keras…",
     "export": "Exporting…",
-    "load_keras": "Loading the file with Keras…",
+    "load_keras": "Loading the file's weights…",
     "train": "Training…",
     "train_reset": "Re-initialising the weights…",
 }

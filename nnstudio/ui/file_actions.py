@@ -2,7 +2,7 @@
 
 - Saves are atomic (QSaveFile): the file on disk is always the old or the new complete version.
 - `.keras` files are opened through the core's safe reader (no Keras in this process); the real
-  weights are then read by Keras in the engine process (ModelService.load_keras).
+  weights are then read (h5py, in the engine process: ModelService.load_keras).
 - A file that cannot be opened gives a message box with the one-line reason and the current
   document stays as it was.
 - Export `.keras` runs in the engine (ModelService.export_keras) with a progress indication;
@@ -89,7 +89,7 @@ class FileActions(QObject):
     exportStarted = Signal(str)  # path
     exportDone = Signal(str, str)  # path, "" on success or the error message
     status = Signal(str)  # a short message for the status bar
-    kerasWeightsLoaded = Signal(object, object)  # spec, weights read by Keras from an opened .keras
+    kerasWeightsLoaded = Signal(object, object)  # spec, weights read from an opened .keras
     documentReplaced = Signal()  # New or Open put another model in the document
 
     def __init__(
@@ -218,7 +218,7 @@ class FileActions(QObject):
         path = Path(path)
         self._loading_keras = str(path)
         self.model_service.load_keras(str(path))
-        self.status.emit(f"Opened {path.name}; reading its weights with Keras…")
+        self.status.emit(f"Opened {path.name}; reading its weights…")
 
     @Slot(object)
     def _on_keras_loaded(self, loaded: tuple[ModelSpec, Weights]) -> None:

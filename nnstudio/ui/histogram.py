@@ -69,6 +69,19 @@ class WeightHistogram(pg.PlotWidget):
         flat = kernel.reshape(-1)
         step = max(1, flat.size // MAX_SAMPLE)
         sample = flat[::step].astype(np.float64)
+        finite = np.isfinite(sample)
+        note = ""
+        if not finite.all():  # a file's weights may hold NaN or infinity: count them, draw the rest
+            bad = int(np.count_nonzero(~np.isfinite(flat))) if step > 1 else int(np.count_nonzero(~finite))
+            note = f" · {bad:,} NaN or infinite, not drawn"
+            sample = sample[finite]
+        if sample.size == 0:
+            self.counts = np.zeros(0)
+            self.edges = np.zeros(0)
+            self.negative.setOpts(x0=[], x1=[], height=[])
+            self.positive.setOpts(x0=[], x1=[], height=[])
+            self._set_title((f"{name}: all {kernel.size:,} weights are NaN or infinite",))
+            return
         lo, hi = float(sample.min()), float(sample.max())
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
@@ -83,7 +96,7 @@ class WeightHistogram(pg.PlotWidget):
         self.positive.setOpts(x0=edges[:-1][~neg], x1=edges[1:][~neg], height=counts[~neg])
         shape = "×".join(str(d) for d in kernel.shape)
         self._set_title(
-            (f"{name}: {kernel.size:,} weights ({shape})", f"mean {sample.mean():+.4f} · std {sample.std():.4f}")
+            (f"{name}: {kernel.size:,} weights ({shape})", f"mean {sample.mean():+.4f} · std {sample.std():.4f}{note}")
         )
         self.plot_item.enableAutoRange()
 

@@ -186,6 +186,6 @@ def test_codegen_writes_the_options():
     model = lesson_spec().with_compile(spec)
     assert "    loss=keras.losses.CategoricalCrossentropy(from_logits=True)," in python_script(model)
     train = training_script(model)
-    assert "LOSS = keras.losses.CategoricalCrossentropy(from_logits=True)" in train
+    assert "        loss=keras.losses.CategoricalCrossentropy(from_logits=True)," in train  # inside build_model()
     assert "optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True)," in train
     assert 'TARGETS = "classes"' in train

@@ -1,7 +1,9 @@
-"""Fuzz tests of the two readers of untrusted files: thousands of mutated inputs, only clear errors.
+"""Fuzz tests of the readers of untrusted files: thousands of mutated inputs, only clear errors.
 
-`loads_project` may raise only ProjectError, and the `.keras` reader (zip, config, weights) only
-ArchiveError, whatever bytes or JSON it is given; every message stays on one line.
+`loads_project` may raise only ProjectError, the `.keras` reader (zip, config, weights) only
+ArchiveError, and the CSV reader only CsvError, whatever bytes or JSON they are given; every
+message stays on one line. Whatever a reader accepts saves as a project that reads back equal,
+and the code generated from it holds every value as data (tests/core/test_codegen_safety.py).
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nnstudio.core.codegen import python_script
+from nnstudio.core.csv_data import CsvError, load_csv
 from nnstudio.core.keras_archive import ArchiveError, parse_keras_config, read_keras_config
 from nnstudio.core.project import ProjectError, dumps_project, loads_project
 from nnstudio.core.spec import lesson_spec
 from nnstudio.core.summary import analyze
 from nnstudio.core.weights_check import check_keras_weights
+from tests.core.test_codegen_safety import check_model_script
 from tests.core.test_keras_archive_corpus import (
     adam_compile,
     layer_entry,
@@ -205,3 +211,66 @@ def test_keras_weights_bytes(data: bytes) -> None:
             check_keras_weights(path, read_keras_config(path))
         except ArchiveError as error:
             _one_line(error)
+
+
+# -- round trips and generators over what the readers accept ------------------------------------
+
+
+@fast(400)
+@given(mutated_documents(ALL_LAYERS_CONFIG))
+def test_what_the_keras_reader_accepts_reads_back_as_a_project_and_generates_safe_code(document: Any) -> None:
+    try:
+        spec = parse_keras_config(json.dumps(document).encode())
+    except ArchiveError as error:
+        _one_line(error)
+        return
+    assert loads_project(dumps_project(spec))[0] == spec  # a saved project of any opened file reads back
+    check_model_script(python_script(spec), spec)
+
+
+@fast(300)
+@given(mutated_documents(json.loads(PROJECT_TEXT)))
+def test_what_the_project_reader_accepts_generates_safe_code(document: Any) -> None:
+    try:
+        spec, _editor = loads_project(json.dumps(document))
+    except ProjectError as error:
+        _one_line(error)
+        return
+    assert loads_project(dumps_project(spec))[0] == spec
+    try:
+        source = python_script(spec)
+    except (ValueError, TypeError, KeyError) as error:  # an unknown class or optimizer: refused, not written
+        _one_line(error)
+        return
+    check_model_script(source, spec)
+
+
+# -- CSV files ---------------------------------------------------------------------------------
+
+CSV_TEXT = "sepal_length,sepal_width,species\n5.1,3.5,setosa\n4.9,3.0,setosa\n7.0,3.2,versicolor\n6.3,3.3,virginica\n"
+CELLS = st.sampled_from(["1", "-2.5", "1e400", "nan", "", "x", '"', '"a,b"', "\x1b[2J", "\ud800", "é", ";", "\t", "\r"])
+
+
+@st.composite
+def csv_texts(draw: Any) -> str:
+    """The Iris head with rows, cells and separators mutated, or a table made of odd cells."""
+    if draw(st.booleans()):
+        data = draw(mutated_bytes(CSV_TEXT.encode()))
+        return data.decode("utf-8", "surrogateescape")
+    width = draw(st.integers(1, 5))
+    rows = draw(st.lists(st.lists(CELLS, min_size=width, max_size=width + 1), min_size=0, max_size=6))
+    separator = draw(st.sampled_from([",", ";", "\t"]))
+    return "\n".join(separator.join(row) for row in rows)
+
+
+@fast(500)
+@given(csv_texts(), st.sampled_from(["mean_squared_error", "categorical_crossentropy", "binary_crossentropy"]))
+def test_csv_reader_gives_data_or_one_clear_line(text: str, loss: str) -> None:
+    try:
+        data = load_csv("fuzz.csv", text=text, loss=loss)
+    except CsvError as error:
+        message = str(error)
+        assert "\n" not in message and message.isprintable() and len(message) < 400, repr(message)
+    else:
+        assert len(data.x) == len(data.y) > 0
+        assert np.isfinite(data.x).all()

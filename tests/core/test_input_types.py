@@ -116,6 +116,7 @@ def _input_config(batch_shape: list, dtype: str = "float32", **extra) -> dict:
     entry = config["config"]["layers"][0]["config"]
     entry.update(batch_shape=batch_shape, dtype=dtype, **extra)
     config["config"]["build_input_shape"] = copy.deepcopy(batch_shape)
+    config["build_config"] = {"input_shape": copy.deepcopy(batch_shape)}  # as Keras writes it: the same shape
     return config
 
 

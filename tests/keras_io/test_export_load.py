@@ -71,7 +71,9 @@ def test_export_loads_in_plain_keras(tmp_path, factory):
     config = model.get_compile_config()
     assert config["loss"] == spec.compile.loss
     assert type(model.optimizer).__name__.lower() == spec.compile.optimizer
-    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(spec.compile.effective_learning_rate(), rel=1e-6)
+    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(
+        spec.compile.effective_learning_rate(), rel=1e-6
+    )
     assert (config["metrics"] or []) == list(spec.compile.metrics)
 
 
@@ -132,29 +134,19 @@ def test_keras_written_file_reexports_bit_equal(tmp_path, archive):
     assert_bit_equal(weights_again, written)
 
 
-def test_load_runs_core_checks_before_keras(tmp_path, monkeypatch):
-    """A file the core checks refuse never reaches keras.saving.load_model."""
-    from nnstudio.core import keras_archive, weights_check
-
-    path = tmp_path / "m.keras"
-    export_keras(lesson_spec(), path)
-    order: list[str] = []
-    real_read = keras_archive.read_keras_config
-
-    def read_keras_config(p, *args, **kwargs):
-        order.append("read")
-        return real_read(p, *args, **kwargs)
-
-    def check_keras_weights(p, spec):
-        order.append("check")
-        raise keras_archive.ArchiveError("weights refused", str(p))
-
-    monkeypatch.setattr(keras_archive, "read_keras_config", read_keras_config)
-    monkeypatch.setattr(weights_check, "check_keras_weights", check_keras_weights)
-    monkeypatch.setattr(keras.saving, "load_model", lambda *a, **k: pytest.fail("Keras loaded a refused file"))
-    with pytest.raises(keras_archive.ArchiveError, match="weights refused"):
-        load_keras(path)
-    assert order == ["read", "check"]
+def test_load_never_hands_the_files_config_to_keras(tmp_path, archive, monkeypatch):
+    """The config and weights are read by the core (checked, then h5py); Keras deserialises nothing."""
+    original = tmp_path / "original.keras"
+    written = keras_written(original)
+    archive(original, KERAS_WRITTEN_SPEC)
+    for name in ("load_model", "load_weights"):
+        monkeypatch.setattr(keras.saving, name, lambda *a, **k: pytest.fail("Keras read the file"), raising=False)
+    monkeypatch.setattr(
+        keras.saving, "deserialize_keras_object", lambda *a, **k: pytest.fail("Keras parsed the config")
+    )
+    spec, weights = load_keras(original)
+    assert spec == KERAS_WRITTEN_SPEC.with_compile(spec.compile) and spec.name == "from_keras"
+    assert_bit_equal(weights, written)
 
 
 def test_load_refuses_a_tampered_weights_file(tmp_path):
@@ -173,22 +165,6 @@ def test_load_refuses_a_tampered_weights_file(tmp_path):
             out.writestr(info.filename, source.read(info.filename))
     with pytest.raises(ArchiveError):
         load_keras(bad)
-
-
-def test_load_uses_safe_mode(tmp_path, archive, monkeypatch):
-    path = tmp_path / "m.keras"
-    export_keras(lesson_spec(), path)
-    archive(path, lesson_spec())
-    seen = {}
-    real = keras.saving.load_model
-
-    def spy(p, **kwargs):
-        seen.update(kwargs)
-        return real(p, **kwargs)
-
-    monkeypatch.setattr(keras.saving, "load_model", spy)
-    load_keras(path)
-    assert seen == {"safe_mode": True, "compile": False}
 
 
 # -- atomic writes ---------------------------------------------------------------------------
@@ -245,3 +221,66 @@ def test_load_an_archive_by_another_name(tmp_path):
     spec, weights = load_keras(renamed)
     assert spec.name == "from_keras"
     assert_bit_equal(weights, written)
+
+
+def test_initializers_do_not_run_for_layers_whose_weights_are_given(tmp_path, monkeypatch):
+    """An Orthogonal kernel on a big Dense costs minutes: with the file's weights at hand it never runs,
+    yet the exported config still names it; a layer whose weights do not fit gets it run after all."""
+    from nnstudio.keras_io.build import build_model
+
+    spec = make(
+        "ortho",
+        [("Input", "x", {"shape": [5]}), ("Dense", "d", {"units": 4, "kernel_initializer": "orthogonal"})],
+    )
+    weights = {"d": [np.full((5, 4), 0.5, "float32"), np.ones(4, "float32")]}
+    calls = []
+    real_call = keras.initializers.Orthogonal.__call__
+
+    def spy(self, shape, dtype=None):
+        calls.append(tuple(shape))
+        return real_call(self, shape, dtype=dtype)
+
+    monkeypatch.setattr(keras.initializers.Orthogonal, "__call__", spy)
+    path = tmp_path / "o.keras"
+    export_keras(spec, path, weights)
+    assert calls == []
+    model = keras.saving.load_model(path, compile=False)  # plain Keras runs it on load: that is its business
+    assert type(model.layers[0].kernel_initializer).__name__ == "Orthogonal"
+    assert np.array_equal(model.layers[0].get_weights()[0], weights["d"][0])
+    calls.clear()
+    misfit = build_model(spec, {"d": [np.zeros((3, 4), "float32"), np.ones(4, "float32")]}, strict=False)
+    assert calls == [(5, 4)]
+    kernel = misfit.layers[0].get_weights()[0]
+    assert np.allclose(kernel.T @ kernel, np.eye(4), atol=1e-5)  # orthogonal columns, not zeros
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize(
+    "spec",
+    [
+        make("a model ✓ (v2) — «ok»", [("Input", "x", {"shape": [3]}), ("Dense", "d", {"units": 2})]),
+        make("eight_axes", [("Input", "x", {"shape": [2] * 8}), ("Dense", "d", {"units": 2})]),
+        make(
+            "options",
+            [("Input", "x", {"shape": [3]}), ("Dense", "d", {"units": 2})],
+            CompileSpec("binary_crossentropy", "sgd", 0.05, ("auc",), {"momentum": 0.5}, {"label_smoothing": 0.1}),
+        ),
+    ],
+)
+def test_what_nnstudio_exports_its_own_reader_reads_back(tmp_path, spec):
+    """Round trips for everything nnstudio writes: an export, and the project saved from it."""
+    from nnstudio.core.keras_archive import read_keras_config
+    from nnstudio.core.project import dumps_project, loads_project
+    from nnstudio.core.summary import analyze
+    from nnstudio.core.weights_check import check_keras_weights
+
+    assert analyze(spec).ok
+    path = tmp_path / "m.keras"
+    export_keras(spec, path)
+    again = read_keras_config(path)
+    check_keras_weights(path, again)
+    assert again.name == spec.name and again.layers[1:] == spec.layers[1:]
+    assert again.layers[0].get("shape") == spec.layers[0].get("shape")
+    assert again.compile.optimizer_kwargs() == spec.compile.optimizer_kwargs()
+    assert again.compile.loss_kwargs() == spec.compile.loss_kwargs()
+    assert loads_project(dumps_project(again))[0] == again

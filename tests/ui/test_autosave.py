@@ -193,10 +193,12 @@ def test_a_clean_exit_leaves_nothing(folder):
     assert Autosave(Document(), folder=folder).orphans() == []
 
 
-def test_an_unreadable_autosave_is_dropped(folder):
+def test_an_unreadable_autosave_is_kept_aside_not_deleted(folder):
     (folder / "autosave-1-deadbeef.nnstudio").write_bytes(b"\x00garbage")
     assert find_orphans(folder) == []
     assert not (folder / "autosave-1-deadbeef.nnstudio").exists()
+    assert (folder / "autosave-1-deadbeef.nnstudio.unreadable").read_bytes() == b"\x00garbage"
+    assert find_orphans(folder) == []  # not offered again
 
 
 def test_the_data_folder_can_be_overridden(monkeypatch, folder):

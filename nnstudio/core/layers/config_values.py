@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from nnstudio.core.file_values import is_finite_number
 from nnstudio.core.layers.names import INITIALIZERS
 
 ConfigCheck = Callable[[Any], bool]
@@ -44,7 +45,7 @@ def is_number(value: Any) -> bool:
 
 
 def is_seed(value: Any) -> bool:
-    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and is_finite_number(value))
 
 
 def is_last_axis(value: Any) -> bool:

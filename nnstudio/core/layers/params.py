@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from nnstudio.core.file_values import shown
 from nnstudio.core.layers.config_values import initializer_name, is_plain, object_name
 from nnstudio.core.layers.names import ACTIVATIONS, CONSTRAINTS, INITIALIZERS, INPUT_DTYPES, REGULARIZERS
 from nnstudio.core.pysource import literal
@@ -25,6 +26,7 @@ from nnstudio.core.pysource import literal
 MAX_UNITS = 1_000_000
 MAX_DIM = 1_000_000
 MAX_TEXT = 256
+MAX_RANK = 8  # axes of a sample (the batch axis not counted): a .keras batch_shape holds at most 9 entries
 
 
 class REQUIRED:  # noqa: N801 - a sentinel, used as a value
@@ -32,13 +34,12 @@ class REQUIRED:  # noqa: N801 - a sentinel, used as a value
 
 
 def received(name: str, value: Any) -> str:
-    return f"Received: {name}={value!r}"
+    return f"Received: {name}={shown(value)}"
 
 
 def short(value: Any, limit: int = 60) -> str:
-    """`repr(value)` cut to `limit` characters, safe for a one-line message."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """`repr(value)` cut to `limit` characters and escaped, safe for a one-line message."""
+    return shown(value, limit)
 
 
 def _is_int(value: Any) -> bool:
@@ -327,6 +328,8 @@ class ShapeKind(ParamKind):
     def check(self, name: str, value: Any) -> str | None:
         if not isinstance(value, (list, tuple)) or not value:
             return f"{name} must be a non-empty list of positive integers. {received(name, value)}"
+        if len(value) > MAX_RANK:  # what a .keras file can carry back
+            return f"{name} may have at most {MAX_RANK} axes. {received(name, value)}"
         for d in value:
             if d is None and self.allow_none:
                 continue
@@ -363,8 +366,8 @@ class BatchShape(ShapeKind):
     """An Input's shape, which Keras writes with the batch axis first (`batch_shape: [null, 20]`)."""
 
     def from_config(self, name: str, value: Any) -> Any:
-        if not isinstance(value, list) or not 2 <= len(value) <= 9 or not is_plain(value):
-            raise ValueError(f"{name} must be a list of 2 to 9 entries. Received: {short(value)}")
+        if not isinstance(value, list) or not 2 <= len(value) <= MAX_RANK + 1 or not is_plain(value):
+            raise ValueError(f"{name} must be a list of 2 to {MAX_RANK + 1} entries. Received: {short(value)}")
         if value[0] is not None:
             raise ValueError(f"a fixed batch size is not supported. Received: {name}={short(value)}")
         return list(value[1:])

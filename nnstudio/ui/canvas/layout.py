@@ -39,6 +39,9 @@ EDGE_BUDGET = 8_000  # at most about this many connections drawn at once (coarse
 WINDOW_MARGIN = 0.25  # fraction of the view height laid out above and below the view
 BASE_ELEMENTS = kernel_sums.BASE_ELEMENTS  # a kernel's stored base level has at most about this many blocks
 KRON_LIMIT = 16_000_000  # a Dense on rows is drawn block-diagonal up to this many values
+# A column of more neurons than this is drawn as a box with its count: neuron indices are int64 and
+# scene positions float64 (a zero-parameter model can have 10**48 outputs, and Keras builds it).
+MAX_DRAWN_NEURONS = 2**48
 
 # Edge bins: sign class (positive, negative, mixed) x magnitude bin.
 SIGN_CLASSES = ("positive", "negative", "mixed")
@@ -194,6 +197,11 @@ class KernelPyramid:
         sample = k[np.linspace(0, k.shape[0] - 1, rows).astype(np.int64)].reshape(-1)[:262_144]
         return quartiles(np.abs(sample))
 
+    @cached_property
+    def has_non_finite(self) -> bool:
+        """Whether the kernel holds NaN or infinite weights (a file's may): its block sums say so."""
+        return not bool(np.isfinite(self.levels[self.base][0]).all())
+
     def level(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Stored block sums at level k >= base (2**k x 2**k blocks)."""
         if k in self.levels:
@@ -270,8 +278,13 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
         detail = f"{_count(drawn_shape(shape))} inputs" + (f" · {size_text(shape)}" if shape and len(shape) > 1 else "")
         if varying:
             detail += " · variable length"
+        column_kind = "input"
+        if not _drawable(shape):
+            column_kind, detail = "error", f"{detail} · too many to draw"
         columns.append(
-            Column(0, first.name, first.class_name, "input", drawn_shape(shape), x, detail=detail, varying=varying)
+            Column(
+                0, first.name, first.class_name, column_kind, _drawable_shape(shape), x, detail=detail, varying=varying
+            )
         )
     in_shape = summary.input_shape
     for row in summary.rows:
@@ -288,6 +301,12 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
                 Column(row.index, row.name, row.class_name, "error", None, x, activation, row.class_name, row.error)
             )
             in_shape = None
+            continue
+        if not _drawable(shape):
+            count = _count(drawn_shape(shape))
+            detail = f"{kind.caption_for(layer.params, shape)} · {count} neurons, too many to draw"
+            columns.append(Column(row.index, row.name, row.class_name, "error", None, x, activation, detail))
+            in_shape = shape
             continue
         varying = None in shape
         detail = kind.caption_for(layer.params, shape) + (" · variable length" if varying else "")
@@ -314,6 +333,15 @@ def _weight_names(layer, in_shape: Shape | None) -> tuple[str, ...]:
         return tuple(v.name for v in infer_all(layer, [in_shape])[1])
     except LayerError:
         return ()
+
+
+def _drawable(shape: Shape | None) -> bool:
+    drawn = drawn_shape(shape)
+    return drawn is None or math.prod(drawn) <= MAX_DRAWN_NEURONS
+
+
+def _drawable_shape(shape: Shape | None) -> tuple[int, ...] | None:
+    return drawn_shape(shape) if _drawable(shape) else None
 
 
 def _count(shape) -> str:

@@ -701,6 +701,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.columns[lk.src].block * self.columns[lk.dst].block for lk in self.links if lk.kind == "dense"
         )
         text = f"{neurons:,} neurons · {weights:,} weights"
+        odd = [lk.layer_name for lk in self.links if lk.pyramid is not None and lk.pyramid.has_non_finite]
+        if odd:
+            text += f"\nNaN or infinite weights in {', '.join(odd[:3])}{' …' if len(odd) > 3 else ''} (drawn grey)"
         if self._incoming is not None or self._running == "weights":
             text += " · drawing the weights…" if self.pending else " · updating the weights…"
         elif self.pending:
