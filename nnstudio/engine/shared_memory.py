@@ -227,14 +227,13 @@ def sweep(prefix: str) -> int:
     count = 0
     for entry in os.listdir(SHM_DIR):
         if entry.startswith(prefix):
+            # Unlinked by its path, not opened: a sender killed between creating a block and
+            # sizing it leaves an empty one, which cannot be mapped.
             try:
-                block = shared_memory.SharedMemory(name=entry)
-            except (FileNotFoundError, PermissionError, OSError):
+                os.unlink(os.path.join(SHM_DIR, entry))
+            except OSError:
                 continue
-            _close(block)
-            with contextlib.suppress(FileNotFoundError):
-                block.unlink()
-                count += 1
+            count += 1
     return count
 
 

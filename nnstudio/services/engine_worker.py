@@ -309,9 +309,8 @@ class EngineWorker:
             )
 
     def _on_engine_died(self) -> None:
+        """The engine ended: what it was doing is sent again (a build, once) or failed, then a new one starts."""
         job, self.inflight = self.inflight, None
-        self.client.kill()
-        self.pid = None
         if self.warming:
             self._engine_failed_to_start("stopped while loading Keras")
             return
@@ -321,7 +320,7 @@ class EngineWorker:
                 self.inbox.requeue_build(job)
             elif not self.inbox.is_stale(job):
                 self.reports.failed(job, DEATH_MESSAGES[job.lane], None)
-        self._start_engine(RESTARTING, DIED_MESSAGE)
+        self._replace_engine(RESTARTING, DIED_MESSAGE)
 
     # -- messages --------------------------------------------------------------------------------
 
