@@ -35,7 +35,7 @@ from nnstudio.core.file_values import (
 )
 from nnstudio.core.fileio import atomic_write_bytes
 from nnstudio.core.json_depth import json_shape
-from nnstudio.core.layers.registry import layer_types
+from nnstudio.core.layers.registry import known_classes_hint, layer_types
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 from nnstudio.core.text_safety import cut, terminal_text
 
@@ -179,7 +179,7 @@ def _parse_layer(entry: Any, where: str) -> LayerSpec:
     kinds = layer_types()
     if not isinstance(class_name, str) or class_name not in kinds:
         raise ProjectError(
-            f"unknown layer class {shown(class_name)}; nnstudio knows {', '.join(kinds)}", f"{where}.class_name"
+            f"unknown layer class {shown(class_name)}; {known_classes_hint(class_name)}", f"{where}.class_name"
         )
     name = entry.get("name")
     _expect(name, str, f"{where}.name", "a string")
@@ -191,7 +191,7 @@ def _parse_layer(entry: Any, where: str) -> LayerSpec:
     _no_unknown_keys(entry, allowed | {"class_name", "name"}, where)
     params = {k: v for k, v in entry.items() if k not in ("class_name", "name")}
     for key, value in params.items():
-        _check_scalar_tree(value, f"{where}.{key}")
+        _check_scalar_tree(value, f"{where}.{key}", kind.param(key).kind.nesting)
     merged = kind.defaults()
     merged.update(params)
     return LayerSpec(class_name, name, kind.stored(merged))
@@ -248,9 +248,18 @@ def _parse_options(entry: Any, defaults: dict[str, Any], where: str) -> dict[str
     return options
 
 
-def _check_scalar_tree(value: Any, where: str) -> None:
-    """Setting values are numbers, strings, booleans, or lists of those; numbers must be sane
-    (`file_values.value_problem`, the same rule the .keras reader applies)."""
+def _check_scalar_tree(value: Any, where: str, nesting: int = 1) -> None:
+    """Setting values are numbers, strings, booleans, or lists of those (lists of such lists,
+    `nesting` levels deep, where the parameter's kind takes them: padding pairs); numbers must be
+    sane (`file_values.value_problem`, the same rule the .keras reader applies)."""
+    if isinstance(value, list) and nesting > 1:
+        if len(value) > MAX_LIST_ITEMS:
+            raise ProjectError(
+                f"a list of {len(value):,} entries is too long for a setting (limit {MAX_LIST_ITEMS})", where
+            )
+        for i, item in enumerate(value):
+            _check_scalar_tree(item, f"{where}[{i}]", nesting - 1)
+        return
     if isinstance(value, list):
         for i, item in enumerate(value[: MAX_LIST_ITEMS + 1]):
             problem = value_problem([item]) if len(value) <= MAX_LIST_ITEMS else None

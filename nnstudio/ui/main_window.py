@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageB
 from nnstudio.core.spec import ModelSpec
 from nnstudio.services.autosave import Autosave
 from nnstudio.services.document import Document
-from nnstudio.services.model_state import ModelState, WeightSet
+from nnstudio.services.model_state import TRAINED, ModelState, WeightSet
 from nnstudio.ui import help_menu, recovery
 from nnstudio.ui.actions import build_menus, create_actions, fill_recent_menu, keyed_actions, update_actions
 from nnstudio.ui.dock_layout import DOCKS, add_training_dock, build_docks, default_sizes, make_panels, size_bottom_row
@@ -209,11 +209,14 @@ class MainWindow(QMainWindow):
         self.model_state.start()
 
     @Slot(object)
-    def _on_weights_changed(self, _weights: WeightSet | None) -> None:
-        """New weights for the spec on screen: the Weights dock now, the canvas on the next turn of the
-        event loop (newest first), so that the two never add up to one long stop of the GUI thread."""
+    def _on_weights_changed(self, weights: WeightSet | None) -> None:
+        """New weights for the spec on screen: the Weights dock and the canvas. Training snapshots reach
+        the canvas on the next turn of the event loop (newest first), so that the two never add up to
+        one long stop of the GUI thread while training runs."""
         self._refresh_weights_view()
-        if not self._canvas_weights_due:
+        if weights is None or weights.source != TRAINED:
+            self._draw_canvas_weights()
+        elif not self._canvas_weights_due:
             self._canvas_weights_due = True
             QTimer.singleShot(0, self, self._draw_canvas_weights)
 

@@ -188,6 +188,10 @@ EDITORS: dict[str, EditorFactory] = {
     "int_tuple": TextEditor,
     "axis": TextEditor,
     "optional_int": TextEditor,
+    "optional_float": TextEditor,
+    "axes": TextEditor,
+    "permutation": TextEditor,
+    "int_pairs": TextEditor,
 }
 
 

@@ -240,3 +240,13 @@ def test_problems_between_parameters_are_reported_once_each_value_is_sound(monke
     ]
     issues = validation.check_layer(1, LayerSpec("Fake", "fake", {"strides": 0, "dilation_rate": 2}))
     assert [i.field for i in issues] == ["strides"] and "positive integer" in issues[0].message
+
+
+def test_an_unknown_class_gets_the_closest_known_names_not_the_whole_catalog():
+    from nnstudio.core.layers.registry import known_classes_hint
+
+    assert known_classes_hint("Conv2d").startswith("did you mean Conv2D or ")
+    assert known_classes_hint("maxpooling2d").startswith("did you mean MaxPooling2D")
+    assert known_classes_hint("Input", config=True) == "did you mean InputLayer?"
+    far = known_classes_hint("Lambda")
+    assert far.startswith(f"nnstudio knows {len(all_types())} layer types") and len(far) < 120

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
 from nnstudio.core.layers.params import (
     Axis,
+    AxisList,
     BatchShape,
     ConstraintName,
     DType,
@@ -15,9 +17,12 @@ from nnstudio.core.layers.params import (
     FloatRange,
     InitializerName,
     Integer,
+    IntPairs,
     IntTuple,
+    OptionalFloat,
     OptionalInt,
     Param,
+    Permutation,
     PositiveInt,
     RegularizerName,
     ShapeKind,
@@ -142,3 +147,93 @@ def test_a_param_knows_keras_s_default_and_its_config_key():
     assert param.key == "batch_shape" and not param.is_keras_default([20])
     rate = Param("rate", FloatRange(), 0.5, "help", keras_default=0.5)
     assert rate.is_keras_default(0.5) and not rate.is_keras_default(1) and rate.key == "rate"
+
+
+# -- the kinds of the reshaping, activation and normalisation types ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [
+        (IntPairs(1), [0, 2], None),
+        (IntPairs(1), [1], "n must be a pair of integers >= 0 (before, after). Received: n=(1,)"),
+        (IntPairs(2), [[1, 1], [0, 3]], None),
+        (
+            IntPairs(2),
+            [[1, 1], [1, -2]],
+            "n must be a tuple of 2 pairs of integers >= 0 (before, after). Received: n=((1, 1), (1, -2))",
+        ),
+        (
+            IntPairs(3),
+            [[1, 1], [1, 1]],
+            "n must be a tuple of 3 pairs of integers >= 0 (before, after). Received: n=((1, 1), (1, 1))",
+        ),
+        (IntPairs(2), 1, "n must be a tuple of 2 pairs of integers >= 0 (before, after). Received: n=1"),
+        (OptionalFloat(0.0, None), None, None),
+        (OptionalFloat(0.0, None), 6, None),
+        (OptionalFloat(0.0, None), -1.0, "n must be None or a finite number in [0, inf). Received: n=-1.0"),
+        (AxisList(), None, None),
+        (AxisList(), [1, 2], None),
+        (AxisList(), [0], "n must hold axes >= 1. Received: n=[0]"),
+        (AxisList(), [2, 2], "n must not repeat an axis. Received: n=[2, 2]"),
+        (AxisList(optional=False), None, "n must be a list of integers. Received: n=None"),
+        (Permutation(), [3, 1, 2], None),
+        (
+            Permutation(),
+            [1, 3],
+            "Invalid permutation argument `n` for Permute Layer. The set of indices in `n` must be consecutive "
+            "and start from 1. Received n=(1, 3)",
+        ),
+        (Axis(single=True), -1, None),
+        (Axis(single=True), [1, 2], "n must be an integer. Received: n=[1, 2]"),
+    ],
+)
+def test_new_kinds_speak_keras_s_words(kind, value, message):
+    assert kind.check("n", value) == message
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "value", "shown"),
+    [
+        (IntPairs(1), "2", [2, 2], "2"),
+        (IntPairs(1), "1, 3", [1, 3], "1, 3"),
+        (IntPairs(2), "1", [[1, 1], [1, 1]], "1"),
+        (IntPairs(2), "(1, 2)", [[1, 1], [2, 2]], "1, 2"),
+        (IntPairs(2), "0 1 2 3", [[0, 1], [2, 3]], "0, 1, 2, 3"),
+        (IntPairs(3), "1, 2, 3", [[1, 1], [2, 2], [3, 3]], "1, 2, 3"),
+        (OptionalFloat(), "None", None, "None"),
+        (OptionalFloat(), " 6 ", 6.0, "6"),
+        (AxisList(), "1, 2", [1, 2], "1, 2"),
+        (AxisList(), "", None, "None"),
+        (Permutation(), "(2, 1)", [2, 1], "2, 1"),
+    ],
+)
+def test_new_kinds_parse_and_show_typed_text(kind, text, value, shown):
+    assert kind.parse_text(text) == value
+    assert kind.format_text(value) == shown
+    assert kind.parse_text(shown) == value
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "reason"),
+    [
+        (IntPairs(2), "1, 2, 3", "enter 1, 2 or 4 whole numbers, not 3"),
+        (IntPairs(1), "1, 2, 3", "enter 1 or 2 whole numbers, not 3"),
+        (OptionalFloat(), "six", "'six' is not a number; enter a number or None"),
+        (Permutation(), "2, x", "'x' is not a whole number"),
+    ],
+)
+def test_new_kinds_say_why_text_does_not_parse(kind, text, reason):
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        kind.parse_text(text)
+
+
+def test_new_kinds_hand_keras_tuples_and_write_source():
+    assert IntPairs(2).to_keras([[1, 2], [3, 4]]) == ((1, 2), (3, 4))
+    assert IntPairs(2).to_source([[1, 2], [3, 4]]) == "((1, 2), (3, 4))"
+    assert IntPairs(1).to_keras([1, 2]) == (1, 2)
+    assert IntPairs(2).from_config("padding", [[1, 1], [2, 2]]) == [[1, 1], [2, 2]]
+    with pytest.raises(ValueError, match="must be a list of pairs"):
+        IntPairs(2).from_config("padding", [{"class_name": "X"}, [1, 1]])
+    assert Permutation().to_keras([2, 1]) == (2, 1)
+    assert AxisList().to_keras([1, 2]) == [1, 2] and AxisList().to_keras(None) is None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nnstudio.core.layers.registry import layer_types
 from nnstudio.core.project import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -54,7 +55,12 @@ def test_layer_entries_read_like_keras_config():
         "kernel_initializer": "glorot_uniform",
         "bias_initializer": "zeros",
     }
-    assert document["compile"] == {"loss": "mean_squared_error", "optimizer": "adam", "learning_rate": None, "metrics": []}
+    assert document["compile"] == {
+        "loss": "mean_squared_error",
+        "optimizer": "adam",
+        "learning_rate": None,
+        "metrics": [],
+    }
 
 
 def test_missing_layer_keys_take_catalog_defaults():
@@ -76,12 +82,16 @@ def _mutate(change):
         (_mutate(lambda d: d.update(extra=1)), "unknown key 'extra'", "$.extra"),
         (_mutate(lambda d: d["layers"][1].update(unitz=3)), "unknown key 'unitz'", "$.layers[1].unitz"),
         (_mutate(lambda d: d["compile"].update(lr=3)), "unknown key 'lr'", "$.compile.lr"),
-        (_mutate(lambda d: d.update(format="other")), 'not an nnstudio project: "format" must be "nnstudio"', "$.format"),
+        (
+            _mutate(lambda d: d.update(format="other")),
+            'not an nnstudio project: "format" must be "nnstudio"',
+            "$.format",
+        ),
         (_mutate(lambda d: d.update(version=2)), "unsupported version 2; this nnstudio reads version 1", "$.version"),
         (
-            _mutate(lambda d: d["layers"][1].update(class_name="Conv2D")),
-            "unknown layer class 'Conv2D'; nnstudio knows Input, Dense, Activation, Dropout, BatchNormalization, "
-            "LayerNormalization, Flatten, Reshape",
+            _mutate(lambda d: d["layers"][1].update(class_name="Lambda")),
+            f"unknown layer class 'Lambda'; nnstudio knows {len(layer_types())} layer types, from Input to "
+            f"{list(layer_types())[-1]} (its Layers palette lists them)",
             "$.layers[1].class_name",
         ),
         (_mutate(lambda d: d["layers"][1].update(name=5)), "expected a string, found int", "$.layers[1].name"),
@@ -101,7 +111,11 @@ def _mutate(change):
         (_mutate(lambda d: d.update(editor=[])), "expected an object, found list", "$.editor"),
         ("[]", "expected an object, found list", "$"),
         ("", "the file is empty", "$"),
-        ('{"format": "nnstudio",', "not valid JSON: Expecting property name enclosed in double quotes at line 1 column 23", "$"),
+        (
+            '{"format": "nnstudio",',
+            "not valid JSON: Expecting property name enclosed in double quotes at line 1 column 23",
+            "$",
+        ),
         ('{"a": NaN}', "NaN is not a number a model can use", "$"),
         ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), f"nested deeper than {MAX_DEPTH} levels", "$"),
         (b"\xff\xfe{}", "not a text file (invalid UTF-8 at byte 0)", "$"),
@@ -128,3 +142,25 @@ def test_nan_cannot_be_saved(tmp_path):
     with pytest.raises(ValueError):
         save_project(tmp_path / "nan.nnstudio", spec)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_padding_pairs_round_trip_and_deeper_lists_are_refused(tmp_path):
+    spec = lesson_spec()
+    spec = spec.inserted(1, spec.new_layer("Reshape", target_shape=[4, 5, 1]))
+    spec = spec.inserted(2, spec.new_layer("ZeroPadding2D", padding=[[0, 1], [2, 3]]))
+    spec = spec.inserted(3, spec.new_layer("Cropping1D", cropping=[1, 0]))
+    path = tmp_path / "pad.nnstudio"
+    save_project(path, spec)
+    assert load_project(path)[0] == spec
+    document = json.loads(path.read_text())
+    document["layers"][2]["padding"] = [[[0, 1]], [2, 3]]
+    with pytest.raises(ProjectError) as info:
+        loads_project(json.dumps(document))
+    assert (info.value.message, info.value.path) == (
+        "expected a number here, found a nested list or object",
+        "$.layers[2].padding[0][0]",
+    )
+    document["layers"][3]["cropping"] = [[1, 0]]
+    document["layers"][2]["padding"] = [[0, 1], [2, 3]]
+    with pytest.raises(ProjectError, match="nested list"):
+        loads_project(json.dumps(document))

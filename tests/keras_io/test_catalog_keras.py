@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 
 import pytest
 
@@ -10,7 +11,7 @@ from nnstudio.core.catalog import ACTIVATIONS, INITIALIZERS, LAYER_TYPES, LOSSES
 from nnstudio.core.codegen import OPTIMIZER_CLASSES
 from nnstudio.core.layers import REQUIRED
 from nnstudio.core.layers.names import CONSTRAINTS, REGULARIZERS
-from nnstudio.core.layers.params import ConstraintName, RegularizerName
+from nnstudio.core.layers.params import ActivationName, ConstraintName, RegularizerName
 
 pytestmark = pytest.mark.engine
 
@@ -39,6 +40,11 @@ def test_every_keras_activation_is_in_the_catalog():
         if not name.startswith("_") and callable(value) and name not in NOT_ACTIVATIONS
     }
     assert exported - set(ACTIVATIONS) == set(UNUSABLE)
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_activation_aliases_are_the_names_keras_writes(name):
+    assert keras.layers.Activation(name).get_config()["activation"] == ActivationName().as_config(name)
 
 
 @pytest.mark.parametrize("name", ACTIVATIONS)
@@ -94,9 +100,18 @@ def test_declared_keras_defaults_are_keras_defaults(class_name):
             assert param.keras_default is REQUIRED, param.name
         elif param.name == "dtype" and keras_default is None:
             assert param.keras_default == keras.config.floatx()
+        elif param.name == "data_format" and keras_default is None:  # Keras: keras.config.image_data_format()
+            assert param.keras_default == keras.config.image_data_format()
         else:
             expected = "linear" if keras_default is None and param.name == "activation" else keras_default
-            assert param.keras_default == expected, param.name
+            if param.keras_default != expected:  # Keras normalises it: data_format None, padding 1, "Zeros"
+                config = json.loads(json.dumps(callee(**_required_arguments(kind)).get_config()))
+                assert param.kind.from_config(param.key, config[param.key]) == param.keras_default, param.name
+
+
+def _required_arguments(kind):
+    """The arguments Keras requires, with nnstudio's defaults (a layer made with nothing else)."""
+    return {p.name: p.kind.to_keras(p.default) for p in kind.params if p.keras_default is REQUIRED}
 
 
 @pytest.mark.parametrize("name", list(REGULARIZERS))

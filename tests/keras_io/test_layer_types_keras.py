@@ -82,8 +82,9 @@ def test_layer_type_declarations_equal_keras(kind: LayerType, sample: Sample) ->
     config = json.loads(json.dumps(layer.get_config()))  # as config.json holds it
     assert set(config) <= kind.config_keys(), set(config) - kind.config_keys()
     checks = kind.config_checks()
+    standard = kind.as_config(settings)
     for param in kind.params:
-        assert param.kind.from_config(param.key, config[param.key]) == values[param.name], param.name
+        assert param.kind.from_config(param.key, config[param.key]) == standard[param.name], param.name
     for key, value in config.items():
         if key != "name" and key not in {p.key for p in kind.params}:
             assert checks[key](value), (key, value)

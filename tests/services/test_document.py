@@ -173,7 +173,7 @@ def test_unchanged_values_push_nothing(doc):
         (0, "Input", "one Input"),
         (0, "Dense", "above the Input"),
         (9, "Dense", "no position"),
-        (1, "Conv2D", "no layer type"),
+        (1, "Lambda", "no layer type"),
     ],
 )
 def test_refused_insert_pushes_nothing_and_says_why(doc, qtbot, index, class_name, words):

@@ -53,7 +53,11 @@ def keras_written(tmp_path_factory):
     folder = tmp_path_factory.mktemp("keras_written")
     path, kernel = folder / "lesson.keras", folder / "kernel.npy"
     out = subprocess.run(
-        [sys.executable, "-c", WRITE_KERAS, str(path), str(kernel)], capture_output=True, text=True, env=ENV, timeout=180
+        [sys.executable, "-c", WRITE_KERAS, str(path), str(kernel)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=180,
     )
     assert out.returncode == 0, out.stderr
     return path, np.load(kernel)
@@ -158,9 +162,21 @@ def test_save_failure_is_a_message_and_the_document_stays_modified(window, dialo
         ("notjson.nnstudio", b"{this is not json"),
         ("binary.nnstudio", b"\xff\xfe\x00\x01" * 10),
         ("deep.nnstudio", b"[" * 100 + b"]" * 100),
-        ("negative.nnstudio", json.dumps({"format": "nnstudio", "version": 1, "layers": [
-            {"class_name": "Input", "name": "input_layer", "shape": [20]},
-            {"class_name": "Dense", "name": "dense", "units": 1e309}]}).encode().replace(b"Infinity", b"1e999")),
+        (
+            "negative.nnstudio",
+            json.dumps(
+                {
+                    "format": "nnstudio",
+                    "version": 1,
+                    "layers": [
+                        {"class_name": "Input", "name": "input_layer", "shape": [20]},
+                        {"class_name": "Dense", "name": "dense", "units": 1e309},
+                    ],
+                }
+            )
+            .encode()
+            .replace(b"Infinity", b"1e999"),
+        ),
     ],
 )
 def test_a_broken_file_is_refused_and_the_document_kept(window, dialogs, tmp_path, name, data):
@@ -368,7 +384,9 @@ def test_a_file_dropped_on_the_window_opens(window, tmp_path):
     save_project(path, spec)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
     window.dropEvent(event)
     assert window.document.path == path
     assert window.document.spec == spec

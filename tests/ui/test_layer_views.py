@@ -55,7 +55,7 @@ def test_icon_palette_and_stack(qtbot, kind):
     palette = LayerPalette()
     qtbot.addWidget(palette)
     item = palette.item_for(kind.class_name)
-    assert kind.help in item.toolTip() and family(kind.family).title in item.toolTip()
+    assert kind.help in item.toolTip(0) and family(kind.family).title in item.toolTip(0)
     spec = ModelSpec()
     layer = spec.new_layer(kind.class_name)
     assert describe(layer).startswith(f"{kind.class_name}(")

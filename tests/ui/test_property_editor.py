@@ -67,7 +67,21 @@ def test_every_layer_type_gets_its_widgets(qtbot, class_name):
     editor = PropertyEditor(document)
     qtbot.addWidget(editor)
     document.select_layer(0 if class_name == "Input" else 3)
-    widgets = {"int": QSpinBox, "float": QDoubleSpinBox, "choice": QComboBox, "bool": QCheckBox, "shape": QLineEdit}
+    widgets = {
+        "int": QSpinBox,
+        "float": QDoubleSpinBox,
+        "choice": QComboBox,
+        "optional_choice": QComboBox,
+        "bool": QCheckBox,
+        "shape": QLineEdit,
+        "int_tuple": QLineEdit,
+        "axis": QLineEdit,
+        "axes": QLineEdit,
+        "optional_int": QLineEdit,
+        "optional_float": QLineEdit,
+        "permutation": QLineEdit,
+        "int_pairs": QLineEdit,
+    }
     for param in LAYER_TYPES[class_name].params:
         assert isinstance(editor.field(param.name), widgets[param.kind.editor]), param.name
         assert param.help in editor.field(param.name).toolTip()

@@ -77,6 +77,7 @@ Variables = Callable[[Params, Sequence[Shape]], list[Variable]]
 Validate = Callable[[Params], list[tuple[str | None, str]]]
 Brief = Callable[[Params], list[str]]
 Caption = Callable[[Params, Shape], str]
+ConfigValues = Callable[[Params], dict[str, Any]]
 
 
 def no_variables(params: Params, inputs: Sequence[Shape]) -> list[Variable]:
@@ -114,6 +115,11 @@ class LayerType:
     - `size_param`: the parameter that sizes the layer (units), marked when the model is over the
       parameter budget; `is_input`: the model's entry point; `order`: place within its family.
     - `samples`: cases the Keras comparison test builds.
+    - `config_values(values)`: the parameters as Keras's `get_config()` writes them, where that
+      depends on other parameters (a pooling layer's strides None is written as its pool_size);
+      each kind's own standard form (`kernel_size` 3 -> [3, 3]) is applied first;
+      `read_config(values)` is its inverse for the `.keras` reader, where Keras's default was
+      written out (strides equal to the pool size read back as None).
     - `family` is filled in by the registry from the package the module lives in.
     """
 
@@ -132,6 +138,8 @@ class LayerType:
     is_input: bool = False
     order: int = 100
     samples: tuple[Sample, ...] = ()
+    config_values: ConfigValues | None = None
+    read_config: ConfigValues | None = None
     icon: str = ""
     name_stem: str = ""
     config_class: str = ""
@@ -186,6 +194,13 @@ class LayerType:
             if key not in implicit
             or not (value == implicit[key].default and type(value) is type(implicit[key].default))
         }
+
+    def as_config(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """Every parameter's value as Keras's `get_config()` writes it and the `.keras` reader reads
+        it back (the same model as `settings`, in Keras's standard form)."""
+        values = self.values(settings)
+        standard = {p.name: p.kind.as_config(values[p.name]) for p in self.params}
+        return self.config_values(standard) if self.config_values is not None else standard
 
     def config_checks(self) -> dict[str, ConfigCheck]:
         """The config keys besides the parameters' that nnstudio accepts, with their checks."""

@@ -20,7 +20,14 @@ from typing import Any, ClassVar
 
 from nnstudio.core.file_values import shown
 from nnstudio.core.layers.config_values import initializer_name, is_plain, object_name
-from nnstudio.core.layers.names import ACTIVATIONS, CONSTRAINTS, INITIALIZERS, INPUT_DTYPES, REGULARIZERS
+from nnstudio.core.layers.names import (
+    ACTIVATION_ALIASES,
+    ACTIVATIONS,
+    CONSTRAINTS,
+    INITIALIZERS,
+    INPUT_DTYPES,
+    REGULARIZERS,
+)
 from nnstudio.core.pysource import literal
 
 MAX_UNITS = 1_000_000
@@ -55,6 +62,7 @@ class ParamKind:
     """The base of every kind: plain JSON values, passed to Keras and written as they are."""
 
     editor: ClassVar[str] = ""
+    nesting: ClassVar[int] = 1  # how deep lists may nest in a value (1: a flat list; a list of pairs: 2)
 
     def check(self, name: str, value: Any) -> str | None:
         """Why `value` does not fit, in Keras's words (without the layer's name), or None."""
@@ -92,6 +100,11 @@ class ParamKind:
     def format_text(self, value: Any) -> str:
         """`value` as a text editor shows it."""
         return "" if value is None else str(value)
+
+    def as_config(self, value: Any) -> Any:
+        """`value` as Keras's `get_config()` writes it and `from_config` reads it back (Keras keeps
+        some arguments in a standard form: a kernel size 3 as (3, 3))."""
+        return value
 
 
 @dataclass(frozen=True)
@@ -154,19 +167,23 @@ class OptionalInt(ParamKind):
 
 @dataclass(frozen=True)
 class IntTuple(ParamKind):
-    """`rank` whole numbers (kernel_size, strides); one number stands for all, as in Keras."""
+    """`rank` whole numbers (kernel_size, strides); one number stands for all, as in Keras.
+    With `allow_none`, None too (a transposed convolution's output_padding: Keras picks it)."""
 
     rank: int = 2
     minimum: int = 1
     maximum: int = MAX_DIM
+    allow_none: bool = False
     editor: ClassVar[str] = "int_tuple"
 
     def check(self, name: str, value: Any) -> str | None:
+        if value is None and self.allow_none:
+            return None
         values = [value] if _is_int(value) else value
         bound = "> 0" if self.minimum == 1 else f">= {self.minimum}"
         message = (
-            f"{name} must be an integer or a tuple of {self.rank} integers {bound}. "
-            f"Received: {name}={_as_tuple_text(value)}"
+            f"{name} must be {'None, ' if self.allow_none else ''}an integer or a tuple of {self.rank} "
+            f"integers {bound}. Received: {name}={_as_tuple_text(value)}"
         )
         if not isinstance(values, (list, tuple)) or (not _is_int(value) and len(values) != self.rank):
             return message
@@ -180,11 +197,24 @@ class IntTuple(ParamKind):
         return tuple(value) if isinstance(value, (list, tuple)) else value
 
     def parse_text(self, text: str) -> Any:
-        values = _parse_numbers(text, allow_none=False, example="3, 3")
+        if self.allow_none and text.strip() in ("", "None", "none"):
+            return None
+        example = ", ".join(["3"] * self.rank)
+        values = _parse_numbers(text, allow_none=False, example=example)
         return values[0] if len(values) == 1 else values
 
     def format_text(self, value: Any) -> str:
-        return _join(value)
+        return "None" if value is None and self.allow_none else _join(value)
+
+    def as_config(self, value: Any) -> Any:
+        """Keras's `standardize_tuple`: one number stands for all `rank` entries."""
+        if _is_int(value):
+            return [value] * self.rank
+        return list(value) if isinstance(value, (list, tuple)) else value
+
+    def describe(self) -> str:
+        none = "; None: Keras picks" if self.allow_none else ""
+        return (f"{self.rank} whole numbers, or one for all" if self.rank > 1 else "a whole number") + none
 
 
 @dataclass(frozen=True)
@@ -230,9 +260,17 @@ class Choice(ParamKind):
         return None
 
 
-def ActivationName() -> Choice:  # noqa: N802 - reads as a kind
+@dataclass(frozen=True)
+class ActivationChoice(Choice):
+    """An activation function by its Keras name; Keras writes an alias under its other name."""
+
+    def as_config(self, value: Any) -> Any:
+        return ACTIVATION_ALIASES.get(value, value) if isinstance(value, str) else value
+
+
+def ActivationName() -> ActivationChoice:  # noqa: N802 - reads as a kind
     """An activation function by its Keras name."""
-    return Choice(ACTIVATIONS)
+    return ActivationChoice(ACTIVATIONS)
 
 
 def DType(choices: tuple[str, ...] = INPUT_DTYPES) -> Choice:  # noqa: N802 - reads as a kind
@@ -293,9 +331,11 @@ def _table(
     return tuple((name, (cls, tuple(settings.items()))) for name, (cls, settings) in source.items())
 
 
-def RegularizerName() -> OptionalName:  # noqa: N802 - reads as a kind
-    """None or a regularizer by its Keras name (`l2`)."""
-    return OptionalName("keras.regularizers", _table(REGULARIZERS))
+def RegularizerName(names: tuple[str, ...] | None = None) -> OptionalName:  # noqa: N802 - reads as a kind
+    """None or a regularizer by its Keras name (`l2`); `names`: only these (a convolution's kernel
+    cannot take the orthogonal regularizer, which needs 2-D weights)."""
+    chosen = REGULARIZERS if names is None else {n: REGULARIZERS[n] for n in names}
+    return OptionalName("keras.regularizers", _table(chosen))
 
 
 def ConstraintName() -> OptionalName:  # noqa: N802 - reads as a kind
@@ -342,10 +382,10 @@ class ShapeKind(ParamKind):
         return None
 
     def to_keras(self, value: Any) -> Any:
-        return tuple(value)
+        return tuple(value) if isinstance(value, (list, tuple)) else value
 
     def to_source(self, value: Any) -> str:
-        return literal(tuple(value))
+        return literal(self.to_keras(value))
 
     def parse_text(self, text: str) -> Any:
         return _parse_numbers(text, allow_none=self.allow_none, example="None, 8" if self.allow_none else "28, 28")
@@ -375,11 +415,15 @@ class BatchShape(ShapeKind):
 
 @dataclass(frozen=True)
 class Axis(ParamKind):
-    """An axis (-1: the last) or a list of distinct axes, as Keras's normalization layers take."""
+    """An axis (-1: the last) or a list of distinct axes, as Keras's normalization layers take;
+    `single`: one axis only (GroupNormalization's)."""
 
+    single: bool = False
     editor: ClassVar[str] = "axis"
 
     def check(self, name: str, value: Any) -> str | None:
+        if self.single and not _is_int(value):
+            return f"{name} must be an integer. {received(name, value)}"
         values = [value] if _is_int(value) else value
         if not isinstance(values, (list, tuple)) or not values or not all(_is_int(v) for v in values):
             return f"{name} must be an integer or a list of integers. {received(name, value)}"
@@ -396,6 +440,186 @@ class Axis(ParamKind):
 
     def format_text(self, value: Any) -> str:
         return _join(value)
+
+
+@dataclass(frozen=True)
+class AxisList(ParamKind):
+    """A list of distinct axes counted with the batch axis as 0, each from `minimum` up (PReLU's
+    shared_axes); None with `optional` (no axis)."""
+
+    minimum: int = 1
+    optional: bool = True
+    editor: ClassVar[str] = "axes"
+
+    def check(self, name: str, value: Any) -> str | None:
+        if value is None and self.optional:
+            return None
+        if not isinstance(value, (list, tuple)) or not value or not all(_is_int(v) for v in value):
+            allowed = "None or a list of integers" if self.optional else "a list of integers"
+            return f"{name} must be {allowed}. {received(name, value)}"
+        if any(v < self.minimum for v in value):
+            return f"{name} must hold axes >= {self.minimum}. {received(name, value)}"
+        if len(set(value)) != len(value):
+            return f"{name} must not repeat an axis. {received(name, value)}"
+        return None
+
+    def to_keras(self, value: Any) -> Any:
+        return None if value is None else list(value)
+
+    def parse_text(self, text: str) -> Any:
+        if self.optional and text.strip() in ("", "None", "none"):
+            return None
+        return _parse_numbers(text, allow_none=False, example="1, 2")
+
+    def format_text(self, value: Any) -> str:
+        return "None" if value is None else _join(value)
+
+    def describe(self) -> str:
+        return "axes such as 1, 2 (1: the first axis after the batch)" + ("; None for none" if self.optional else "")
+
+
+@dataclass(frozen=True)
+class Permutation(ParamKind):
+    """A permutation of the axes 1..n (Permute's dims: the batch axis stays first)."""
+
+    maximum: int = 8
+    editor: ClassVar[str] = "permutation"
+
+    def check(self, name: str, value: Any) -> str | None:
+        if not isinstance(value, (list, tuple)) or not value or not all(_is_int(v) for v in value):
+            return f"{name} must be a non-empty list of integers. {received(name, value)}"
+        if len(value) > self.maximum:
+            return f"{name} may hold at most {self.maximum} axes. {received(name, value)}"
+        if sorted(value) != list(range(1, len(value) + 1)):
+            return (
+                f"Invalid permutation argument `{name}` for Permute Layer. The set of indices in `{name}` must be "
+                f"consecutive and start from 1. Received {name}={tuple(value)}"
+            )
+        return None
+
+    def to_keras(self, value: Any) -> Any:
+        return tuple(value)
+
+    def parse_text(self, text: str) -> Any:
+        return _parse_numbers(text, allow_none=False, example="2, 1")
+
+    def format_text(self, value: Any) -> str:
+        return _join(value)
+
+    def describe(self) -> str:
+        return "the input's axes in their new order, e.g. 2, 1 (1: the first axis after the batch)"
+
+
+@dataclass(frozen=True)
+class IntPairs(ParamKind):
+    """How much to add or cut before and after each of `rank` axes (padding, cropping), as Keras
+    writes it in its config: one pair `[before, after]` for rank 1, else a list of `rank` pairs.
+    Typed as one number (all sides), `rank` numbers (each axis, both sides) or every side."""
+
+    rank: int = 2
+    maximum: int = MAX_DIM
+    editor: ClassVar[str] = "int_pairs"
+
+    @property
+    def nesting(self) -> int:  # type: ignore[override]
+        return 1 if self.rank == 1 else 2
+
+    def _pairs(self, value: Any) -> list[Any] | None:
+        if not isinstance(value, (list, tuple)):
+            return None
+        return [value] if self.rank == 1 else list(value)
+
+    def check(self, name: str, value: Any) -> str | None:
+        pairs = self._pairs(value)
+        shape = "a pair of integers" if self.rank == 1 else f"a tuple of {self.rank} pairs of integers"
+        message = f"{name} must be {shape} >= 0 (before, after). Received: {name}={_pairs_text(value)}"
+        if pairs is None or len(pairs) != self.rank:
+            return message
+        for pair in pairs:
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2 or not all(_is_int(v) and v >= 0 for v in pair):
+                return message
+            if any(v > self.maximum for v in pair):
+                return f"{name} entries must be at most {self.maximum:,}. Received: {name}={_pairs_text(value)}"
+        return None
+
+    def from_config(self, name: str, value: Any) -> Any:
+        if self.rank == 1:
+            return super().from_config(name, value)
+        if not isinstance(value, list) or not all(isinstance(pair, list) and is_plain(pair) for pair in value):
+            raise ValueError(f"{name} must be a list of pairs. Received: {name}={short(value)}")
+        return [list(pair) for pair in value]
+
+    def to_keras(self, value: Any) -> Any:
+        return tuple(value) if self.rank == 1 else tuple(tuple(pair) for pair in value)
+
+    def parse_text(self, text: str) -> Any:
+        numbers = _parse_numbers(
+            text, allow_none=False, example="1" if self.rank == 1 else ", ".join(["1"] * self.rank)
+        )
+        if len(numbers) == 1:
+            pairs = [[numbers[0]] * 2] * self.rank
+        elif len(numbers) == self.rank and self.rank > 1:
+            pairs = [[n, n] for n in numbers]
+        elif len(numbers) == 2 * self.rank:
+            pairs = [numbers[i : i + 2] for i in range(0, len(numbers), 2)]
+        else:
+            counts = "1 or 2" if self.rank == 1 else f"1, {self.rank} or {2 * self.rank}"
+            raise ValueError(f"enter {counts} whole numbers, not {len(numbers)}")
+        return [list(pair) for pair in pairs][0] if self.rank == 1 else [list(pair) for pair in pairs]
+
+    def format_text(self, value: Any) -> str:
+        pairs = self._pairs(value)
+        if pairs is None or not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
+            return _join(value)
+        flat = [v for pair in pairs for v in pair]
+        if len(set(flat)) == 1:
+            return str(flat[0])
+        if self.rank > 1 and all(pair[0] == pair[1] for pair in pairs):
+            return ", ".join(str(pair[0]) for pair in pairs)
+        return ", ".join(str(v) for v in flat)
+
+    def describe(self) -> str:
+        if self.rank == 1:
+            return "one number for both ends, or before, after (e.g. 1, 2)"
+        return (
+            f"one number for every side, {self.rank} for each axis's two ends, "
+            f"or {2 * self.rank}: before, after for each axis"
+        )
+
+
+def _pairs_text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_pairs_text(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class OptionalFloat(FloatRange):
+    """None (the feature is off) or a finite number in the range (ReLU's max_value)."""
+
+    editor: ClassVar[str] = "optional_float"
+
+    def check(self, name: str, value: Any) -> str | None:
+        if value is None:
+            return None
+        if FloatRange.check(self, name, value) is None:
+            return None
+        return f"{name} must be None or a finite number in {FloatRange.describe(self)}. {received(name, value)}"
+
+    def parse_text(self, text: str) -> Any:
+        cleaned = text.strip()
+        if cleaned in ("", "None", "none"):
+            return None
+        try:
+            return float(cleaned)
+        except ValueError:
+            raise ValueError(f"'{cleaned}' is not a number; enter a number or None") from None
+
+    def format_text(self, value: Any) -> str:
+        return "None" if value is None else f"{value:g}"
+
+    def describe(self) -> str:
+        return f"None, or a number in {FloatRange.describe(self)}"
 
 
 def _join(value: Any) -> str:
@@ -455,6 +679,10 @@ class Param:
         return self.kind.fresh(self.default)
 
     def is_keras_default(self, value: Any) -> bool:
-        """Whether Keras would use `value` if the argument were left out."""
+        """Whether Keras would use `value` if the argument were left out (in Keras's standard form:
+        a stride [1, 1] is Keras's default (1, 1))."""
         default = self.keras_default
-        return default is not REQUIRED and value == default and type(value) is type(default)
+        if default is REQUIRED:
+            return False
+        found, keras_value = self.kind.as_config(value), self.kind.as_config(default)
+        return found == keras_value and type(found) is type(keras_value)

@@ -7,6 +7,7 @@ with `_`. Nothing else registers a type: a new module is found by walking the pa
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 from dataclasses import replace
@@ -124,3 +125,14 @@ def family(name: str) -> Family:
         if fam.name == name:
             return fam
     raise KeyError(name)
+
+
+def known_classes_hint(class_name: object, config: bool = False) -> str:
+    """What to say after "unknown layer class X": the known names closest to it, else how many
+    types nnstudio knows (a list of every type would make a message of several hundred characters).
+    `config`: the names a `.keras` config uses (InputLayer for the Input)."""
+    names = list(config_classes() if config else layer_types())
+    close = difflib.get_close_matches(str(class_name)[:64], names, n=3, cutoff=0.6)
+    if close:
+        return f"did you mean {' or '.join(close)}?"
+    return f"nnstudio knows {len(names)} layer types, from {names[0]} to {names[-1]} (its Layers palette lists them)"
