@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QGroupBox, QSpinBox
 from nnstudio.core.spec import ModelSpec
 from nnstudio.services.document import Document
 from nnstudio.ui.main_window import MainWindow
-from tests.ui.test_main_window import FakeService, table_texts
+from tests.ui.fakes import FakeBuilds, FakeTraining
+from tests.ui.test_main_window import table_texts
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def window(qtbot, tmp_path, monkeypatch):
     spec = ModelSpec()
     spec = spec.inserted(0, spec.new_layer("Input", shape=[None, 8]))
     document = Document(spec)
-    window = MainWindow(document, FakeService(), settings=settings)
+    window = MainWindow(document, FakeBuilds(), FakeTraining(), settings=settings)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -86,7 +87,7 @@ def test_the_wrapped_layer_of_a_bidirectional_is_edited_in_its_own_fields(window
     inner_units = properties.field("layer.units")
     retype(qtbot, inner_units, "16")
     assert window.document.spec.layers[row].get("layer")["units"] == 16
-    assert window.undo_action.text() == "&Undo Set layer.units of bidirectional to 16"
+    assert window.app_actions["edit.undo"].text() == "&Undo Set layer.units of bidirectional to 16"
     assert table_texts(window)[-1] == [
         "bidirectional (Bidirectional)",
         "(None, 32)",
@@ -118,7 +119,7 @@ def test_the_wrapped_layer_of_a_bidirectional_is_edited_in_its_own_fields(window
     assert 'same value for attribute "return_sequences"' in properties.error_text("backward_layer.return_sequences")
 
     while window.document.undo_stack.canUndo():
-        window.undo_action.trigger()
+        window.app_actions["edit.undo"].trigger()
     assert len(window.document.spec.layers) == 1
 
 

@@ -57,10 +57,9 @@ def same(a: dict, b: dict) -> bool:
     )
 
 
-def test_keras_s_imdb_lstm_opens_draws_trains_and_exports(qtbot, tmp_path, monkeypatch):
-    from nnstudio.services.model_service import ModelService
-    from nnstudio.services.training_service import TrainingService
-
+def test_keras_s_imdb_lstm_opens_draws_trains_and_exports(
+    qtbot, tmp_path, monkeypatch, model_service, training_service
+):
     written = subprocess.run(
         [sys.executable, "-c", WRITE, str(tmp_path)],
         capture_output=True,
@@ -74,16 +73,18 @@ def test_keras_s_imdb_lstm_opens_draws_trains_and_exports(qtbot, tmp_path, monke
     from_file = stored_weights(path)
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
-    service, training = ModelService(), TrainingService()
-    window = MainWindow(Document(), service, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(Document(), model_service, training_service, settings=settings)
     qtbot.addWidget(window)
     try:
+        window.resize(1400, 900)
         window.show()
         qtbot.waitExposed(window)
-        window.start_service()
         window.load_canvas()
-        assert window.attach_training(training)
-        assert window.files.open_path(path)
+        with qtbot.waitSignal(window.kerasSettled, timeout=TIMEOUT_MS):
+            window.start_service()
+        with qtbot.waitSignal(model_service.keras_loaded, timeout=TIMEOUT_MS):
+            assert window.files.open_path(path)
         assert [layer.name for layer in window.document.spec.layers] == [
             "input_layer",
             "embedding",
@@ -91,11 +92,13 @@ def test_keras_s_imdb_lstm_opens_draws_trains_and_exports(qtbot, tmp_path, monke
             "bidirectional_1",
             "dense",
         ]
+
+        def on_screen() -> dict:
+            weights = window.model_state.current()
+            return {} if weights is None else dict(weights.to_wire())
+
         # the file's own weights arrive from the engine and are drawn
-        qtbot.waitUntil(
-            lambda: window.current_weights() is not None and same(window.current_weights(), from_file),
-            timeout=TIMEOUT_MS,
-        )
+        qtbot.waitUntil(lambda: same(on_screen(), from_file), timeout=TIMEOUT_MS)
         canvas = window.canvas
         qtbot.waitUntil(lambda: not canvas.pending and len(canvas.overlays.plans) == 3, timeout=TIMEOUT_MS)
         table, first, second = canvas.overlays.plans
@@ -104,21 +107,19 @@ def test_keras_s_imdb_lstm_opens_draws_trains_and_exports(qtbot, tmp_path, monke
         kernel = from_file["bidirectional_1"][0]  # forward input weights of the second Bidirectional
         np.testing.assert_array_equal(second.heatmaps[3].values, block_means(kernel[:, 64:128].T).mean)  # gate f
         assert len(canvas.overlays.images) == 1 + 2 * 24
-        assert window.summary_table.state == "confirmed"
 
         panel = window.training_panel
+        panel.samples.setValue(128)
         panel.epochs.setValue(1)
-        with qtbot.waitSignal(training.finished, timeout=TIMEOUT_MS):
+        with qtbot.waitSignal(training_service.finished, timeout=TIMEOUT_MS):
             panel.train_button.click()
-        qtbot.waitUntil(lambda: not same(window.current_weights(), from_file), timeout=TIMEOUT_MS)
-        trained = window.current_weights()
+        qtbot.waitUntil(lambda: on_screen() and not same(on_screen(), from_file), timeout=TIMEOUT_MS)
+        trained = on_screen()
         assert not np.array_equal(trained["embedding"][0], from_file["embedding"][0])
 
         out = tmp_path / "trained.keras"
-        with qtbot.waitSignal(service.exportFinished, timeout=TIMEOUT_MS):
+        with qtbot.waitSignal(model_service.exportFinished, timeout=TIMEOUT_MS):
             assert window.files.export_keras(out)
         assert same(stored_weights(out), trained)
     finally:
-        training.shutdown()
-        service.shutdown()
         window.document.undo_stack.setClean()
