@@ -415,12 +415,14 @@ def _screen(document: Any, where: str) -> None:
 def _is_builtin_function_reference(path: JsonPath, obj: dict[str, Any]) -> bool:
     """Keras's way of naming one of its own loss or metric functions, e.g. `compile(loss=keras.losses.huber)`.
 
-    Keras writes `{"module": "builtins", "class_name": "function", "config": "huber"}`; only a
-    catalog name is accepted, and only where the compile config holds a loss or a metric.
+    Keras writes `{"module": "builtins", "class_name": "function", "config": "huber"}` (with a
+    `shared_object_id` when the same function is the loss and a metric); only a catalog name is
+    accepted, and only where the compile config holds a loss or a metric.
     """
     if obj.get("module") != "builtins" or obj.get("class_name") != "function":
         return False
-    if set(obj) - {"module", "class_name", "config", "registered_name"} or obj.get("registered_name") not in (
+    keys = {"module", "class_name", "config", "registered_name", "shared_object_id"}
+    if set(obj) - keys or obj.get("registered_name") not in (
         None,
         "function",
     ):
