@@ -57,8 +57,8 @@ def check_layer(index: int, layer: LayerSpec) -> list[Issue]:
         if key not in {p.name for p in known.params}:
             issues.append(Issue(f"{label}: {layer.class_name} has no setting {shown(key)}", field=key, **where))
     for param in known.params:
-        for field, problem in param.problems(layer.get(param.name)):
-            issues.append(Issue(f"{label}: {problem}", field=field, **where))
+        for at, problem in param.problems(layer.get(param.name)):
+            issues.append(Issue(f"{label}: {problem}", field=at, **where))
     if not issues:  # problems between parameters, once each one is sound
         for field, problem in known.validate(known.values(layer.params)):
             issues.append(Issue(f"{label}: {problem}", field=field, **where))

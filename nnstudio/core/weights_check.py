@@ -91,7 +91,8 @@ def _read_arrays(path: Path, expected: dict[str, tuple[str, Stored]], where: str
     try:
         with h5py.File(path, "r") as h5:
             for group, (name, stored) in expected.items():
-                arrays, counts = [], {}
+                arrays: list[np.ndarray] = []
+                counts: dict[str, int] = {}
                 for store, _shape in stored:
                     i = counts[store] = counts.get(store, -1) + 1
                     inner = f"{store}/vars" if store else "vars"

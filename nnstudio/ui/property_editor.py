@@ -197,7 +197,7 @@ class PropertyEditor(QWidget):
 
     def _add_nested_rows(self, form: QFormLayout, key: str, entry: dict[str, Any]) -> None:
         """The wrapped layer's name and settings in a box below its class, as fields `key.name`, `key.units`, ..."""
-        inner = layer_types().get(entry.get("class_name"))
+        inner = layer_types().get(str(entry.get("class_name")))
         if inner is None:
             return
         box = QGroupBox(f"{key}: {inner.class_name}")
@@ -282,7 +282,7 @@ class PropertyEditor(QWidget):
         self._show_errors()
 
     def _show_nested(self, key: str, entry: dict[str, Any]) -> None:
-        inner = layer_types().get(entry.get("class_name"))
+        inner = layer_types().get(str(entry.get("class_name")))
         name_edit = self.fields.get(f"{key}.name")
         shown = str(entry.get("name", ""))
         if isinstance(name_edit, QLineEdit) and f"{key}.name" not in self._local_errors and name_edit.text() != shown:

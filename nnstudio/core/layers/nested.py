@@ -68,8 +68,8 @@ class NestedLayer(ParamKind):
             if key not in known and key not in ("class_name", "name"):
                 found.append((name, f"{label}: {kind.class_name} has no setting {key!r}"))
         for param in kind.params:
-            for field, problem in param.problems(value.get(param.name, param.default)):
-                found.append((f"{name}.{field}", f"{label}: {problem}"))
+            for at, problem in param.problems(value.get(param.name, param.default)):
+                found.append((f"{name}.{at}", f"{label}: {problem}"))
         if not found:
             settings = kind.values({k: v for k, v in value.items() if k in known})
             for field, problem in kind.validate(settings):
@@ -192,7 +192,7 @@ class NestedLayer(ParamKind):
         """The wrapped layer's settings in Keras's standard form (its kinds' `as_config`)."""
         from nnstudio.core.layers.registry import layer_types
 
-        kind = layer_types().get(value.get("class_name")) if isinstance(value, dict) else None
+        kind = layer_types().get(str(value.get("class_name"))) if isinstance(value, dict) else None
         if kind is None:
             return value
         return {"class_name": value["class_name"], "name": value.get("name"), **kind.as_config(inner_settings(value))}

@@ -55,7 +55,9 @@ def block_means(matrix: np.ndarray, max_rows: int = MAX_IMAGE_ROWS, max_cols: in
 def robust_scale(*arrays: np.ndarray) -> float:
     """The |value| that gets the full colour: the 98th percentile of |values| over `arrays`, so a
     few outliers do not wash out the rest (1.0 when all are zero)."""
-    values = np.concatenate([np.abs(np.asarray(a, dtype=np.float64)).ravel() for a in arrays]) if arrays else []
+    if not arrays:
+        return 1.0
+    values = np.concatenate([np.abs(np.asarray(a, dtype=np.float64)).ravel() for a in arrays])
     if len(values) == 0:
         return 1.0
     scale = float(np.percentile(values, 98))

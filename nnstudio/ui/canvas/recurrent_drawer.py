@@ -121,19 +121,19 @@ def directions(col, arrays: list[np.ndarray] | None) -> list[Direction]:
 def edge_weights(col, prev, arrays: list[np.ndarray]) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The kernel the connections from `prev` draw (the state gate's input weights, features x
     units; repeated for every time step of a fixed-length input) and each neuron's bias."""
-    parts = [d for d in directions(col, arrays) if d.arrays is not None and "kernel" in d.arrays]
+    parts = [(d, d.arrays) for d in directions(col, arrays) if d.arrays is not None and "kernel" in d.arrays]
     if not parts:
         return None, None
     if col.class_name == "Bidirectional" and col.settings.get("merge_mode") != "concat":
         parts = parts[:1]  # merged into the same units: the forward layer's
     kernels, biases = [], []
-    for d in parts:
+    for d, stored in parts:
         gate = STATE_GATE[d.class_name]
-        kernels.append(np.asarray(d.arrays["kernel"])[:, gate * d.units : (gate + 1) * d.units])
+        kernels.append(np.asarray(stored["kernel"])[:, gate * d.units : (gate + 1) * d.units])
         bias = d.gate_block("bias", gate)
         biases.append(bias[:, 0] if bias is not None else np.zeros(d.units))
     kernel = np.concatenate(kernels, axis=1)
-    bias = np.concatenate(biases) if any("bias" in d.arrays for d in parts) else None
+    bias = np.concatenate(biases) if any("bias" in stored for _d, stored in parts) else None
     steps_in = prev.n // max(prev.block, 1) if prev is not None and prev.shape else 1
     steps_out = col.n // max(col.block, 1) if col.shape else 1
     if steps_in > 1 and kernel.shape[0] * steps_in == prev.n:

@@ -57,7 +57,9 @@ def output_shapes(params: Params, inputs: Sequence[Shape]) -> list[Shape]:
         )
     main, states = outputs[0], outputs[1:]
     mode = params["merge_mode"]
-    merged: list[Shape] = [main, main] if mode is None else [main[:-1] + (2 * main[-1],) if mode == "concat" else main]
+    last = main[-1]  # the units, which an RNN always knows
+    doubled = main[:-1] + (2 * last if last is not None else None,)
+    merged: list[Shape] = [main, main] if mode is None else [doubled if mode == "concat" else main]
     return merged + states + states  # Keras declares the forward layer's states for both directions
 
 
