@@ -123,7 +123,11 @@ def _hostile_keras(path: Path) -> None:
         "config": {
             "name": "sequential",
             "layers": [
-                {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [None, 4], "name": "in"}},
+                {
+                    "module": "keras.layers",
+                    "class_name": "InputLayer",
+                    "config": {"batch_shape": [None, 4], "name": "in"},
+                },
                 {"module": "keras.layers", "class_name": "Lambda", "config": {"name": "boom", "function": "os.system"}},
             ],
         },

@@ -68,7 +68,10 @@ def test_invalid_model_is_an_error_with_the_keras_message(tmp_path: Path, capsys
         assert main([command, str(project)]) == 1
         captured = capsys.readouterr()
         assert captured.out == ""
-        assert captured.err == f"nnstudio: error: dense_1: units must be a positive integer. Received: units=-5 ({project})\n"
+        assert (
+            captured.err
+            == f"nnstudio: error: dense_1: units must be a positive integer. Received: units=-5 ({project})\n"
+        )
 
 
 def test_refused_keras_file_names_file_and_part(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -110,7 +113,9 @@ def test_validate_keras_file_in_a_process_imports_no_keras(tmp_path: Path) -> No
     assert not {m for m in imported if m.split(".")[0] in ("keras", "tensorflow")}
 
 
-def test_project_saved_by_nnstudio_round_trips_through_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_project_saved_by_nnstudio_round_trips_through_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     project = tmp_path / "lesson.nnstudio"
     project.write_text(dumps_project(lesson_spec()))
     assert main(["summary", str(project), "--json"]) == 0

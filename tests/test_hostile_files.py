@@ -65,7 +65,9 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Base:
 Builder = Callable[[Base, Path, Path], Path]
 
 
-def _mutated(base: Base, folder: Path, name: str, edit: Callable[[dict[str, Any]], None], weights: bytes | None = None) -> Path:
+def _mutated(
+    base: Base, folder: Path, name: str, edit: Callable[[dict[str, Any]], None], weights: bytes | None = None
+) -> Path:
     config = base.config_copy()
     edit(config)
     return write_keras(folder / f"{name}.keras", config, base.weights if weights is None else weights)

@@ -192,6 +192,9 @@ EDITORS: dict[str, EditorFactory] = {
     "axes": TextEditor,
     "permutation": TextEditor,
     "int_pairs": TextEditor,
+    "axis_pair": TextEditor,
+    "optional_axes": TextEditor,
+    "optional_shape": TextEditor,
 }
 
 

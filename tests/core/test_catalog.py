@@ -247,4 +247,7 @@ def test_an_unknown_class_gets_the_close_known_names_or_a_count() -> None:
 
     assert unknown_class_hint("Denze") == "did you mean Dense?"
     assert unknown_class_hint("Batchnormalization") == "did you mean BatchNormalization?"
-    assert unknown_class_hint("x" * 5000) == f"nnstudio knows {len(LAYER_TYPES)} Keras layer types (the Layers palette lists them)"
+    assert (
+        unknown_class_hint("x" * 5000)
+        == f"nnstudio knows {len(LAYER_TYPES)} Keras layer types (the Layers palette lists them)"
+    )

@@ -77,7 +77,11 @@ def test_reader_keeps_only_settings_that_differ_from_kerass_defaults(tmp_path):
 
 
 def test_a_plain_adam_file_keeps_no_options(tmp_path):
-    full_adam = {"module": "keras.optimizers", "class_name": "Adam", "config": {"name": "adam", **OPTIMIZER_DEFAULTS["adam"]}}
+    full_adam = {
+        "module": "keras.optimizers",
+        "class_name": "Adam",
+        "config": {"name": "adam", **OPTIMIZER_DEFAULTS["adam"]},
+    }
     cce = {**CCE_WRITTEN, "config": {"name": "cce", **LOSS_DEFAULTS["categorical_crossentropy"]}}
     spec = with_compile(tmp_path, full_adam, cce)
     assert spec.optimizer_options == () and spec.loss_options == ()
@@ -100,7 +104,11 @@ def test_huber_delta_and_a_null_dtype_are_accepted(tmp_path):
 @pytest.mark.parametrize(
     ("optimizer", "loss", "fragment"),
     [
-        ({**SGD_WRITTEN, "config": {"momentum": {"class_name": "X", "config": {}}}}, "mse", "optimizer setting 'momentum' must be a plain value"),
+        (
+            {**SGD_WRITTEN, "config": {"momentum": {"class_name": "X", "config": {}}}},
+            "mse",
+            "optimizer setting 'momentum' must be a plain value",
+        ),
         ({**SGD_WRITTEN, "config": {"amsgrad": True}}, "mse", "optimizer SGD has no setting 'amsgrad'"),
         ("adam", {**CCE_WRITTEN, "config": {"from_logits": [[1]]}}, "the loss's settings must be plain values"),
         ("adam", {**CCE_WRITTEN, "config": {"delta": 1.0}}, "loss CategoricalCrossentropy has no setting 'delta'"),
@@ -135,9 +143,7 @@ def test_spec_options_are_sorted_hashable_and_json_back():
 
 
 def test_changing_the_optimizer_or_loss_drops_its_options_only():
-    spec = CompileSpec(
-        "categorical_crossentropy", "sgd", 0.01, (), {"momentum": 0.9}, {"from_logits": True}
-    )
+    spec = CompileSpec("categorical_crossentropy", "sgd", 0.01, (), {"momentum": 0.9}, {"from_logits": True})
     assert spec.edited(learning_rate=0.1, metrics=("accuracy",)).optimizer_options == (("momentum", 0.9),)
     other = spec.edited(optimizer="adam")
     assert other.optimizer_options == () and other.loss_options == (("from_logits", True),)
@@ -148,7 +154,9 @@ def test_changing_the_optimizer_or_loss_drops_its_options_only():
 
 def test_project_files_keep_options_and_old_files_still_load():
     spec = lesson_spec().with_compile(
-        CompileSpec("categorical_crossentropy", "sgd", 0.01, (), {"momentum": 0.9, "nesterov": True}, {"from_logits": True})
+        CompileSpec(
+            "categorical_crossentropy", "sgd", 0.01, (), {"momentum": 0.9, "nesterov": True}, {"from_logits": True}
+        )
     )
     document = json.loads(json.dumps(spec_to_dict(spec)))
     assert document["compile"]["optimizer_options"] == {"momentum": 0.9, "nesterov": True}

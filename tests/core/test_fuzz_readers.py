@@ -44,6 +44,7 @@ def fast(examples: int) -> settings:
         max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
     )
 
+
 SCALARS = (
     st.none()
     | st.booleans()
@@ -52,8 +53,14 @@ SCALARS = (
     | st.text(max_size=20)
     | st.sampled_from(["keras", "keras.layers", "os", "Dense", "Lambda", "function", "__lambda__", "relu", "float16"])
 )
-JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
-KEYS = st.sampled_from(["module", "class_name", "config", "registered_name", "name", "units", "shape", "layers", "dtype", "x"])
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+KEYS = st.sampled_from(
+    ["module", "class_name", "config", "registered_name", "name", "units", "shape", "layers", "dtype", "x"]
+)
 
 ALL_LAYERS_CONFIG = model_config(
     [3, 4],
@@ -124,7 +131,9 @@ def mutated_bytes(draw: Any, original: bytes) -> bytes:
         elif action == "truncate":
             del data[at:]
         else:
-            data[at : at + 4] = draw(st.sampled_from([b"{", b"[", b'"', b"\\u0000", b"1e999", b"null", b"PK\x03\x04", b"\xff"]))
+            data[at : at + 4] = draw(
+                st.sampled_from([b"{", b"[", b'"', b"\\u0000", b"1e999", b"null", b"PK\x03\x04", b"\xff"])
+            )
     return bytes(data)
 
 
@@ -183,7 +192,9 @@ def test_keras_config_bytes(data: bytes) -> None:
 
 
 with tempfile.TemporaryDirectory() as _folder:
-    LESSON_ARCHIVE = write_keras(Path(_folder) / "l.keras", lesson_config(), weights_bytes(lesson_weights())).read_bytes()
+    LESSON_ARCHIVE = write_keras(
+        Path(_folder) / "l.keras", lesson_config(), weights_bytes(lesson_weights())
+    ).read_bytes()
     DEFLATED_ARCHIVE = write_keras(
         Path(_folder) / "d.keras", lesson_config(), weights_bytes(lesson_weights()), compression=zipfile.ZIP_DEFLATED
     ).read_bytes()

@@ -50,7 +50,9 @@ def refused(path: Path, *fragments: str) -> ArchiveError:
 
 
 def with_config(tmp_path: Path, config: dict[str, Any] | bytes, weights: bytes | None = None) -> Path:
-    return write_keras(tmp_path / "m.keras", config, weights if weights is not None else weights_bytes(lesson_weights()))
+    return write_keras(
+        tmp_path / "m.keras", config, weights if weights is not None else weights_bytes(lesson_weights())
+    )
 
 
 # -- the sound case -------------------------------------------------------------------------
@@ -125,7 +127,12 @@ def test_learning_rate_is_rounded_to_float32_precision(value: float, expected: f
 
 @pytest.mark.parametrize(
     ("name", "snake"),
-    [("MeanSquaredError", "mean_squared_error"), ("KLDivergence", "kl_divergence"), ("AUC", "auc"), ("LogCosh", "log_cosh")],
+    [
+        ("MeanSquaredError", "mean_squared_error"),
+        ("KLDivergence", "kl_divergence"),
+        ("AUC", "auc"),
+        ("LogCosh", "log_cosh"),
+    ],
 )
 def test_snake_case_follows_keras(name: str, snake: str) -> None:
     assert to_snake_case(name) == snake
@@ -182,7 +189,10 @@ def test_function_references_elsewhere_or_unknown_are_refused(tmp_path: Path, wh
         ({"loss": "no_such_loss"}, "unsupported loss 'no_such_loss'"),
         ({"metrics": ["f1_score_custom"]}, "unsupported metric"),
         ({"loss_weights": [1.0]}, "loss_weights is not supported"),
-        ({"optimizer": {"module": "keras.optimizers", "class_name": "LossScaleOptimizer", "config": {}}}, "unsupported optimizer"),
+        (
+            {"optimizer": {"module": "keras.optimizers", "class_name": "LossScaleOptimizer", "config": {}}},
+            "unsupported optimizer",
+        ),
         ({"surprise": 1}, "unexpected key 'surprise'"),
     ],
 )
@@ -286,7 +296,10 @@ def test_lambda_with_code_is_refused(tmp_path: Path) -> None:
         ({"module": "keras.layers", "class_name": "TFSMLayer", "config": {"name": "t", "filepath": "/x"}}, "TFSMLayer"),
         ({"module": "os", "class_name": "system", "config": {"name": "o"}}, "the module 'os'"),
         ({"module": "keras.layers", "class_name": "Conv2D", "config": {"name": "conv"}}, "'Conv2D' is not supported"),
-        ({"module": "keras.layers", "class_name": "Dense", "config": {"name": "c"}, "registered_name": "my>Dense"}, "custom object"),
+        (
+            {"module": "keras.layers", "class_name": "Dense", "config": {"name": "c"}, "registered_name": "my>Dense"},
+            "custom object",
+        ),
     ],
 )
 def test_foreign_layers_are_refused(tmp_path: Path, entry: dict[str, Any], fragment: str) -> None:
@@ -309,13 +322,25 @@ def test_function_objects_are_refused_anywhere(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "fragment"),
     [
-        ("kernel_regularizer", {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}}, "dense: kernel_regularizer is not supported"),
-        ("bias_constraint", {"module": "keras.constraints", "class_name": "NonNeg", "config": {}}, "dense: bias_constraint is not supported"),
+        (
+            "kernel_regularizer",
+            {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}},
+            "dense: kernel_regularizer is not supported",
+        ),
+        (
+            "bias_constraint",
+            {"module": "keras.constraints", "class_name": "NonNeg", "config": {}},
+            "dense: bias_constraint is not supported",
+        ),
         ("quantization_config", {"mode": "int8"}, "dense: quantization_config is not supported"),
         ("dtype", "float16", "dense: only float32 layers"),
         ("trainable", False, "dense: frozen layers"),
         ("surprise", 1, "dense: Dense has no setting 'surprise'"),
-        ("kernel_initializer", {"module": "keras.initializers", "class_name": "Custom", "config": {}}, "dense: kernel_initializer must be one of Keras's"),
+        (
+            "kernel_initializer",
+            {"module": "keras.initializers", "class_name": "Custom", "config": {}},
+            "dense: kernel_initializer must be one of Keras's",
+        ),
     ],
 )
 def test_non_default_layer_settings_name_layer_and_key(tmp_path: Path, key: str, value: Any, fragment: str) -> None:

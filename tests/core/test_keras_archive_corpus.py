@@ -28,7 +28,12 @@ def initializer(snake: str) -> dict[str, Any]:
     config: dict[str, Any] = {}
     if snake.startswith(("glorot", "he_", "lecun")):
         config = {"seed": None, "input_axes": None, "output_axes": None}
-    return {"module": "keras.initializers", "class_name": INITIALIZERS[snake], "config": config, "registered_name": None}
+    return {
+        "module": "keras.initializers",
+        "class_name": INITIALIZERS[snake],
+        "config": config,
+        "registered_name": None,
+    }
 
 
 def layer_entry(class_name: str, name: str, **params: Any) -> dict[str, Any]:

@@ -129,10 +129,14 @@ def test_issue_fields_point_at_the_layer():
 def test_budget_is_configurable_and_checked_before_allocation():
     assert analyze(L, param_budget=1_994).ok
     issue = analyze(L, param_budget=1_993).issues[0]
-    assert issue.message == "dense: the model would have 1,994 (7.79 KB) of parameters, over the budget of 1,993 (7.79 KB)"
+    assert (
+        issue.message == "dense: the model would have 1,994 (7.79 KB) of parameters, over the budget of 1,993 (7.79 KB)"
+    )
     assert DEFAULT_PARAM_BUDGET == 100_000_000
     # a trillion-parameter model is judged instantly (nothing is allocated)
-    huge = L.with_layer(1, L.layers[1].with_params(units=1_000_000)).with_layer(2, L.layers[2].with_params(units=1_000_000))
+    huge = L.with_layer(1, L.layers[1].with_params(units=1_000_000)).with_layer(
+        2, L.layers[2].with_params(units=1_000_000)
+    )
     assert "over the budget" in analyze(huge).issues[0].message
 
 

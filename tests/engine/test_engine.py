@@ -106,7 +106,9 @@ def test_keras_rows_match_the_analytic_summary(engine):
     assert analytic.ok, analytic.issues
     result = engine.call("build", {"spec": spec})
     assert isinstance(result, BuildResult)
-    keras_rows = [(r["name"], r["type"], tuple(r["output_shape"][1:]), r["trainable"], r["non_trainable"]) for r in result.rows]
+    keras_rows = [
+        (r["name"], r["type"], tuple(r["output_shape"][1:]), r["trainable"], r["non_trainable"]) for r in result.rows
+    ]
     analytic_rows = [(r.name, r.class_name, tuple(r.output_shape), r.trainable, r.non_trainable) for r in analytic.rows]
     assert keras_rows == analytic_rows
     assert (result.total_params, result.non_trainable_params) == (analytic.total_params, analytic.non_trainable_params)

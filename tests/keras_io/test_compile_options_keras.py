@@ -112,7 +112,12 @@ def test_a_setting_keras_refuses_is_a_build_error():
 def test_generated_code_with_options_runs_in_keras(capsys):
     spec = lesson_spec().with_compile(
         CompileSpec(
-            "categorical_crossentropy", "sgd", 0.01, ("accuracy",), {"momentum": 0.9, "nesterov": True}, {"from_logits": True}
+            "categorical_crossentropy",
+            "sgd",
+            0.01,
+            ("accuracy",),
+            {"momentum": 0.9, "nesterov": True},
+            {"from_logits": True},
         )
     )
     script = python_script(spec)

@@ -133,7 +133,9 @@ def test_an_engine_killed_during_a_load_fails_the_load_and_the_next_build_works(
     service.keras_loaded.connect(loaded.append)
     service.loadFailed.connect(failed.append)
     with qtbot.waitSignal(
-        service.engineStateChanged, timeout=START_TIMEOUT_MS, check_params_cb=lambda s, m: m.startswith("Loading the file")
+        service.engineStateChanged,
+        timeout=START_TIMEOUT_MS,
+        check_params_cb=lambda s, m: m.startswith("Loading the file"),
     ):
         service.load_keras(str(tmp_path / "model.keras"))
     pid = service.engine_pid()

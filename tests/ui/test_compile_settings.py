@@ -118,7 +118,10 @@ def test_options_from_a_file_are_shown_dropped_with_their_optimizer_and_undone(s
     )
     assert settings.optimizer_options.isHidden() and settings.loss_options.isHidden()
     doc.load(ModelSpec(compile=kept))
-    assert settings.optimizer_options.isVisible() and settings.optimizer_options.text() == "also: momentum=0.9, nesterov=True"
+    assert (
+        settings.optimizer_options.isVisible()
+        and settings.optimizer_options.text() == "also: momentum=0.9, nesterov=True"
+    )
     assert settings.loss_options.isVisible() and settings.loss_options.text() == "also: from_logits=True"
     assert "sgd" in settings.optimizer_options.toolTip()
     settings.learning_rate.setText("0.05")
@@ -130,6 +133,9 @@ def test_options_from_a_file_are_shown_dropped_with_their_optimizer_and_undone(s
     doc.undo_stack.undo()
     assert doc.spec.compile == kept.edited(learning_rate=0.05)
     assert settings.optimizer.currentText() == "sgd"
-    assert settings.optimizer_options.isVisible() and settings.optimizer_options.text() == "also: momentum=0.9, nesterov=True"
+    assert (
+        settings.optimizer_options.isVisible()
+        and settings.optimizer_options.text() == "also: momentum=0.9, nesterov=True"
+    )
     settings.loss.setCurrentText("huber")
     assert doc.spec.compile.loss_options == () and settings.loss_options.isHidden()

@@ -493,15 +493,15 @@ def test_a_person_builds_the_lesson_from_nothing(qtbot, settings, no_dialogs):
     qtbot.addWidget(window)
     window.show()
     try:
-        with qtbot.waitSignal(service.engineStateChanged, timeout=KERAS_TIMEOUT_MS, check_params_cb=lambda s, m: s == "ready"):
+        with qtbot.waitSignal(
+            service.engineStateChanged, timeout=KERAS_TIMEOUT_MS, check_params_cb=lambda s, m: s == "ready"
+        ):
             window.start_service()
         assert window.summary_table.state == "invalid"  # an empty model: nothing for Keras yet
         stack, palette, properties = window.layer_stack, window.palette_widget, window.property_editor
         model = stack.model()
         for class_name in ("Input", "Dense", "Dense"):
-            assert model.dropMimeData(
-                palette.mime_data_for(class_name), Qt.DropAction.CopyAction, -1, 0, QModelIndex()
-            )
+            assert model.dropMimeData(palette.mime_data_for(class_name), Qt.DropAction.CopyAction, -1, 0, QModelIndex())
 
         def type_units(row: int, text: str) -> None:
             stack.setCurrentIndex(model.index(row))
@@ -588,7 +588,9 @@ def test_a_killed_engine_is_replaced_and_said_so(keras_window, qtbot):
     spec = window.document.spec
     states: list[str] = []
     service.engineStateChanged.connect(lambda state, message: states.append(state))
-    with qtbot.waitSignal(service.engineStateChanged, timeout=KERAS_TIMEOUT_MS, check_params_cb=lambda s, m: s == "restarting"):
+    with qtbot.waitSignal(
+        service.engineStateChanged, timeout=KERAS_TIMEOUT_MS, check_params_cb=lambda s, m: s == "restarting"
+    ):
         os.kill(service.engine_pid(), signal.SIGKILL)
     assert "restarting" in window.keras_label.text().lower() or "stopped" in window.keras_label.text().lower()
     assert window.document.spec == spec, "the document is untouched"
@@ -606,7 +608,9 @@ def test_an_engine_restart_from_the_menu_builds_again(keras_window, qtbot):
         window.start_service()
     assert window.keras_version  # "Keras 3.x ready" from the engine, without importing Keras here
     assert window.keras_version == importlib.metadata.version("keras")
-    assert f"Keras {window.keras_version} on TensorFlow {importlib.metadata.version('tensorflow')}" in window.about_text()
+    assert (
+        f"Keras {window.keras_version} on TensorFlow {importlib.metadata.version('tensorflow')}" in window.about_text()
+    )
     old_pid = service.engine_pid()
     with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS) as blocker:
         window.restart_engine_action.trigger()
@@ -711,7 +715,12 @@ def test_weights_dock_explains_layers_without_a_kernel(fake_window, qtbot):
     doc.insert_layer(2, "BatchNormalization")
     names = [layer.name for layer in doc.spec.layers]
     weights = lesson_weights()
-    weights[names[2]] = [np.ones(64, "float32"), np.zeros(64, "float32"), np.zeros(64, "float32"), np.ones(64, "float32")]
+    weights[names[2]] = [
+        np.ones(64, "float32"),
+        np.zeros(64, "float32"),
+        np.zeros(64, "float32"),
+        np.ones(64, "float32"),
+    ]
     with qtbot.waitSignal(window.kerasSettled):
         service.answer(weights=weights)
     doc.select_layer(3)

@@ -38,8 +38,16 @@ def keras_rows(spec: ModelSpec) -> list[dict]:
 
 def result_for(spec: ModelSpec, rows: list[dict] | None = None) -> BuildResult:
     s = analyze(spec)
-    return BuildResult(1, spec, rows if rows is not None else keras_rows(spec), s.total_params, s.trainable_params,
-                       s.non_trainable_params, {}, 12.0)
+    return BuildResult(
+        1,
+        spec,
+        rows if rows is not None else keras_rows(spec),
+        s.total_params,
+        s.trainable_params,
+        s.non_trainable_params,
+        {},
+        12.0,
+    )
 
 
 @pytest.fixture

@@ -316,7 +316,9 @@ def test_after_normalised_training_the_panel_says_how_to_scale_inputs_and_copies
 
     truth = prepare(iris_spec(), DataConfig(source="iris"), 0.2).normaliser  # what the engine fits on
     assert not panel.scaling_info.isVisibleTo(panel)
-    panel.service.last_result = type("R", (), {"normaliser": (truth.mean.tolist(), truth.std.tolist()), "stopped": False})
+    panel.service.last_result = type(
+        "R", (), {"normaliser": (truth.mean.tolist(), truth.std.tolist()), "stopped": False}
+    )
     panel.service.play(epochs=1)
     assert panel.scaling_info.isVisibleTo(panel) and panel.copy_scaling.isVisibleTo(panel)
     assert f"{truth.mean[0]:.4g}" in panel.scaling_info.text() and "(x − mean) / std" in panel.scaling_info.text()
