@@ -258,7 +258,8 @@ class LayerType:
         else:
             wanted = f"{least} to {most}"
         noun = "input" if (most or least) == 1 else "inputs"
-        return f"A `{self.class_name}` layer should be called on {wanted} {noun}. Received: {count} inputs"
+        got = "input" if count == 1 else "inputs"
+        return f"A `{self.class_name}` layer should be called on {wanted} {noun}. Received: {count} {got}"
 
     def describe_inputs(self) -> str:
         """What it is called on, for people: `several inputs`, `two inputs`, `a query, a value and an optional key`."""

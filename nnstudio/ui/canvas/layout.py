@@ -244,7 +244,8 @@ class Drawer:
     `column`: the look of the column (input; dense: neurons with biases; stage: one marker per
     value, from the type's `marker`; regroup: small markers, values regrouped); `spacing`: the
     distance from the previous column; `link`: how it joins the previous column ("dense": through
-    its kernel, "identity": one value to one value when the counts match, "none")."""
+    its kernel, "identity": one value to one value when the counts match, "join": from each of
+    several inputs as `join.join_edges` says, "heads": through attention heads, `attention.py`)."""
 
     column: str
     spacing: float
@@ -257,6 +258,8 @@ DRAWERS: dict[str, Drawer] = {
     "dense": Drawer("dense", MAIN_SPACING, "dense"),
     "stage": Drawer("stage", STAGE_SPACING, "identity", needs_marker=True),
     "regroup": Drawer("regroup", STAGE_SPACING, "identity", needs_marker=True),
+    "merge": Drawer("merge", STAGE_SPACING, "join"),  # a join node: ui/canvas/join.py
+    "attention": Drawer("attention", MAIN_SPACING, "heads"),  # heads with their weights: ui/canvas/attention.py
 }
 
 
