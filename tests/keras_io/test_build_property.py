@@ -28,14 +28,13 @@ from hypothesis import strategies as st
 from nnstudio.core.catalog import LOSSES, METRICS, OPTIMIZERS
 from nnstudio.core.codegen import python_script
 from nnstudio.core.keras_archive import read_keras_config
-from nnstudio.core.layers import LayerType
+from nnstudio.core.layers import LayerType, all_types
+from nnstudio.core.layers.base import LayerError
 from nnstudio.core.layers.names import FLOAT_DTYPES
 from nnstudio.core.project import dumps_project, loads_project
 from nnstudio.core.spec import CompileSpec, ModelSpec
 from nnstudio.core.summary import analyze, summary_json, summary_text
 from nnstudio.core.weights_check import check_keras_weights
-from nnstudio.core.layers import all_types
-from nnstudio.core.layers.base import LayerError
 from tests.keras_io.layer_strategies import LAYERS, Stack, layer_params, stacks
 
 pytestmark = pytest.mark.engine

@@ -139,7 +139,7 @@ def _draw_multi_input_samples(qtbot, kind: LayerType, drawer: L.Drawer) -> None:
             outputs = math.prod(d or 1 for d in output)
             for shape, (src, dst) in zip(sample.inputs, edges, strict=True):
                 assert src.shape == dst.shape and src.size
-                assert 0 <= src.min() and src.max() < math.prod(d or 1 for d in shape) and dst.max() < outputs
+                assert src.min() >= 0 and src.max() < math.prod(d or 1 for d in shape) and dst.max() < outputs
             assert set(np.concatenate([dst for _src, dst in edges]).tolist()) == set(range(outputs))
             item = JoinItem(symbol(kind.class_name, settings), (1.0, 0.0), [(0.0, y) for y in (-0.5, 0.5)])
             assert _inked(_render(qtbot, item), QColor(LIGHT_THEME.ink)) > 0
