@@ -59,7 +59,7 @@ def test_the_declared_inputs_of_the_merges_and_attention():
         ((1, 1), "list", (), "exactly one input"),
         ((2, 3), "positional", ("query",), "need a name each"),
         ((2, None), "positional", ("a", "b"), "need a name each"),
-        ((2, 2), "list", ("a", "b"), "only positional inputs are named"),
+        ((2, 3), "list", ("a", "b"), "named inputs need a name each"),
         ((0, 2), "list", (), "at least one input"),
         ((3, 2), "list", (), "most >= least"),
         ((2, 2), "keyword", (), "call convention is one of"),

@@ -63,7 +63,7 @@ def test_heads_are_aggregated_from_keras_s_own_sublayer_slices():
     rng = np.random.default_rng(2)
     layer.set_weights([rng.normal(size=w.shape).astype("float32") for w in layer.get_weights()])
     settings = {"num_heads": 3, "key_dim": 2, "value_dim": 4, "use_gate": True, "output_shape": [5]}
-    plan = heads_plan(settings, [(4, 6), (5, 7), (5, 3)], layer.get_weights())
+    plan = heads_plan("MultiHeadAttention", settings, [(4, 6), (5, 7), (5, 3)], layer.get_weights())
     sublayers = {
         "query": layer.query_dense,
         "key": layer.key_dense,

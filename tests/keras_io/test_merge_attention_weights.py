@@ -26,7 +26,8 @@ keras = pytest.importorskip("keras")
 
 def _transformer_block() -> keras.Model:
     """Query, context and key inputs; attention with a key and a gate, a residual Add, a Concatenate,
-    a Dot and a second attention on rank-4 inputs over two axes."""
+    a Dot, a second attention on rank-4 inputs over two axes, and Attention and AdditiveAttention
+    (whose scales are their own variables)."""
     layers = keras.layers
     query = keras.Input((4, 6), name="query")
     context = keras.Input((5, 7), name="context")
@@ -40,7 +41,9 @@ def _transformer_block() -> keras.Model:
     spatial = layers.MultiHeadAttention(3, 2, value_dim=4, use_bias=False, attention_axes=(1, 2), name="spatial")(
         images, images
     )
-    return keras.Model([query, context, key, images], [similarity, spatial])
+    scored = layers.Attention(use_scale=True, score_mode="concat", name="scored")([query, projected])
+    additive = layers.AdditiveAttention(name="additive")([residual, residual])
+    return keras.Model([query, context, key, images], [similarity, spatial, scored, additive])
 
 
 def _expected(model: keras.Model) -> dict[str, SavedLayer]:

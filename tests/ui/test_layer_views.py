@@ -145,14 +145,16 @@ def _draw_multi_input_samples(qtbot, kind: LayerType, drawer: L.Drawer) -> None:
             assert _inked(_render(qtbot, item), QColor(LIGHT_THEME.ink)) > 0
         else:
             arrays = [rng.normal(size=v.shape).astype(np.float32) for v in variables]
-            plan = heads_plan(settings, sample.inputs, arrays)
-            heads = settings["num_heads"]
-            expected = {"query", "key", "value", "output"} | ({"gate"} if settings["use_gate"] else set())
-            assert set(plan.projections) == expected
+            plan = heads_plan(kind.class_name, settings, sample.inputs, arrays)
+            heads = settings.get("num_heads", 1)
+            expected = set()
+            if "num_heads" in settings:
+                expected = {"query", "key", "value", "output"} | ({"gate"} if settings["use_gate"] else set())
+            assert plan.num_heads == heads and set(plan.projections) == expected
             assert all(w.strength.shape == (heads,) and np.all(w.strength > 0) for w in plan.projections.values())
             ports = {"query": (0.0, 0.5), "value": (0.0, -0.5)}
             item = HeadsItem(heads, ports, (2.0, 0.0), 1.0, 1.0, plan)
-            assert len(item.lines()) == heads * len(expected)
+            assert len(item.lines()) == heads * len(expected or {"query", "key", "value", "output"})
             assert _inked(_render(qtbot, item), QColor(LIGHT_THEME.ink)) > 0
 
 

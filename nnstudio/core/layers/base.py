@@ -127,7 +127,8 @@ class LayerType:
     - `inputs`: how many input tensors it takes, (least, most); most None: any number. One by
       default; an Input takes none. `call_convention`: how Keras calls it on them (see
       CALL_CONVENTIONS: "single", "list" for merges, "positional" for MultiHeadAttention's query,
-      value, key); `input_names`: what each input is, in call order (`query`, `value`, `key`).
+      value, key); `input_names`: what each input is, in call order (`query`, `value`, `key`),
+      for a type whose inputs have roles (positional ones must have them).
       A type that takes other than one tensor cannot stand in a Sequential stack
       (`sequential_problem`).
     - `built_config(values, inputs)`: the parameters Keras's `get_config()` writes differently once
@@ -196,8 +197,8 @@ class LayerType:
             raise ValueError(f"{where}: a layer called on one tensor takes exactly one input, and only such a layer")
         if self.call_convention == "positional" and (most is None or len(self.input_names) != most):
             raise ValueError(f"{where}: positional inputs need a name each (input_names)")
-        if self.input_names and self.call_convention != "positional":
-            raise ValueError(f"{where}: only positional inputs are named")
+        if self.input_names and (most is None or len(self.input_names) != most):
+            raise ValueError(f"{where}: named inputs need a name each, as many as the most inputs")
 
     def __repr__(self) -> str:
         return f"LayerType({self.class_name!r})"
@@ -264,7 +265,7 @@ class LayerType:
     def describe_inputs(self) -> str:
         """What it is called on, for people: `several inputs`, `two inputs`, `a query, a value and an optional key`."""
         least, most = self.inputs
-        if self.call_convention == "positional":
+        if self.input_names:
             names = [f"a {name}" if i < least else f"an optional {name}" for i, name in enumerate(self.input_names)]
             return ", ".join(names[:-1]) + " and " + names[-1]
         if least == most:
@@ -275,7 +276,7 @@ class LayerType:
         """Why a layer of this type cannot stand in a Sequential stack (it takes several tensors), or None."""
         if self.is_input or self.takes_one_input:
             return None
-        verb = "merges" if self.call_convention == "list" else "takes"
+        verb = "merges" if self.call_convention == "list" and not self.input_names else "takes"
         return f"{self.class_name} {verb} {self.describe_inputs()}; it needs a functional model"
 
     # -- inference ----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The canvas drawer of MultiHeadAttention (`drawing="attention"`): its heads, with their real weights.
+"""The canvas drawer of attention layers (`drawing="attention"`): MultiHeadAttention's heads, with
+their real weights (Attention and AdditiveAttention: one head, no projections).
 
 `heads_plan` splits the layer's weights (in Keras's `get_weights()` order, matched to the
 registry's variables) by projection and head: the query, key, value (and gate) kernels of shape
@@ -55,6 +56,8 @@ class HeadsPlan:
         """Edge bin (sign class x magnitude) of each projection's line to each head, binned across
         every projection at once so that strengths compare between them."""
         roles = list(self.projections)
+        if not roles:
+            return {}
         strength = np.concatenate([self.projections[r].strength for r in roles])
         balance = np.concatenate([self.projections[r].balance for r in roles])
         binned = edge_bins(strength, balance, None)
@@ -70,17 +73,24 @@ def _per_head(array: np.ndarray, head_axis: int) -> tuple[np.ndarray, np.ndarray
     return magnitude / max(flat.shape[1], 1), balance
 
 
-def heads_plan(settings: Mapping[str, Any], inputs: Sequence[Shape], arrays: Sequence[np.ndarray]) -> HeadsPlan:
-    """The per-head aggregates of a MultiHeadAttention with `settings`, fed `inputs` (query, value
-    and perhaps key shapes), whose weights are `arrays` in Keras's order. ValueError when the
-    arrays are not the ones the registry declares for it."""
-    kind = layer_type("MultiHeadAttention")
+def heads_plan(
+    class_name: str, settings: Mapping[str, Any], inputs: Sequence[Shape], arrays: Sequence[np.ndarray]
+) -> HeadsPlan:
+    """The per-head aggregates of an attention layer with `settings`, fed `inputs` (query, value
+    and perhaps key shapes), whose weights are `arrays` in Keras's order: a MultiHeadAttention's
+    heads and projections; Attention and AdditiveAttention are one head without projections (their
+    weights scale the scores). ValueError when the arrays are not the ones the registry declares."""
+    kind = layer_type(class_name)
+    if kind.drawing != "attention":
+        raise ValueError(f"{class_name} is not drawn as attention heads")
     _outputs, variables = kind.infer(settings, list(inputs))
     if [tuple(np.shape(a)) for a in arrays] != [v.shape for v in variables]:
         raise ValueError(
-            f"MultiHeadAttention weights of shapes {[tuple(np.shape(a)) for a in arrays]} do not match "
+            f"{class_name} weights of shapes {[tuple(np.shape(a)) for a in arrays]} do not match "
             f"{[v.shape for v in variables]}"
         )
+    if "num_heads" not in kind.values(settings):
+        return HeadsPlan(1, {})
     found: dict[str, dict[str, np.ndarray]] = {}
     for variable, array in zip(variables, arrays, strict=True):
         found.setdefault(variable.store, {})[variable.name] = np.asarray(array)
