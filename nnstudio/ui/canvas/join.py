@@ -175,7 +175,7 @@ class JoinItem(pg.GraphicsObject):
         scale = self.radius / 12.0  # the text is laid out in a 24-unit box, then scaled to the circle
         painter.scale(scale, -scale if painter.transform().m22() < 0 else scale)
         font = painter.font()
-        font.setPixelSize(10 if len(self.text) > 2 else 16)
+        font.setPixelSize(max(4, min(16, int(22 / (0.62 * max(len(self.text), 1))))))  # fits the circle
         painter.setFont(font)
         painter.drawText(QtCore.QRectF(-12, -12, 24, 24), QtCore.Qt.AlignmentFlag.AlignCenter, self.text)
         painter.restore()

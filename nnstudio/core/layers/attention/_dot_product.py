@@ -37,7 +37,8 @@ def attention_output(inputs: Sequence[Shape], summed: bool) -> Shape:
         )
     if len({len(query), len(value), len(key)}) != 1:
         raise LayerError(
-            None, f"query, value and key must have as many axes. Received: query_shape={query}, value_shape={value}, key_shape={key}"
+            None,
+            f"query, value and key must have as many axes. Received: query_shape={query}, value_shape={value}, key_shape={key}",
         )
     if not _fit(key[-2], value[-2], stretch=False):
         raise LayerError(

@@ -22,8 +22,7 @@ def variables(params: Params, inputs: Sequence[Shape]) -> list[Variable]:
     if query[-1] is None:
         raise LayerError(
             None,
-            "the query's last axis needs a size: Keras makes the scale from it. "
-            f"Received: query_shape={query}",
+            f"the query's last axis needs a size: Keras makes the scale from it. Received: query_shape={query}",
         )
     return [Variable("scale", (query[-1],))]
 
