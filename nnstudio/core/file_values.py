@@ -48,19 +48,20 @@ def is_finite_number(value: Any) -> bool:
     return math.isfinite(value)
 
 
-def value_problem(value: Any) -> str | None:
+def value_problem(value: Any, nesting: int = 1) -> str | None:
     """Why `value` cannot be a setting read from a file (nested, absurd, too long), or None.
 
     A setting is None, a bool, a finite number no larger than MAX_ABS_INT, a text of at most
-    MAX_TEXT_CHARS characters, or a list of at most MAX_LIST_ITEMS such scalars.
+    MAX_TEXT_CHARS characters, or a list of at most MAX_LIST_ITEMS such scalars (lists of such
+    lists, `nesting` levels deep, where a parameter's kind takes them: padding pairs).
     """
     if isinstance(value, list):
         if len(value) > MAX_LIST_ITEMS:
             return f"a list of {len(value):,} entries is too long for a setting (limit {MAX_LIST_ITEMS})"
         for item in value:
-            if isinstance(item, (list, dict)):
+            if isinstance(item, dict) or (isinstance(item, list) and nesting <= 1):
                 return "expected a number here, found a nested list or object"
-            problem = value_problem(item)
+            problem = value_problem(item, nesting - 1)
             if problem:
                 return problem
         return None

@@ -46,7 +46,7 @@ from nnstudio.core.json_depth import json_shape
 from nnstudio.core.layers.base import LayerType
 from nnstudio.core.layers.config_values import UNSUPPORTED_ENDINGS, is_float32, is_plain, is_true
 from nnstudio.core.layers.naming import to_snake_case
-from nnstudio.core.layers.registry import by_config_class, config_classes, unknown_class_hint
+from nnstudio.core.layers.registry import by_config_class, config_classes, known_classes_hint
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 from nnstudio.core.summary import Summary, analyze
 from nnstudio.core.text_safety import terminal_text
@@ -590,8 +590,11 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
     try:
         kind = by_config_class(keras_class)
     except (KeyError, TypeError):
-        hint = unknown_class_hint(keras_class, config_classes())
-        raise ArchiveError(f"{name}: the layer class {_short(keras_class)} is not supported; {hint}", here) from None
+        raise ArchiveError(
+            f"{name}: the layer class {_short(keras_class)} is not supported; "
+            f"{known_classes_hint(keras_class, config=True)}",
+            here,
+        ) from None
     if entry.get("module") != kind.keras_module:
         raise ArchiveError(f"{name}: layer from an unexpected module {_short(entry.get('module'))}", here)
     if "build_config" in entry:
@@ -609,7 +612,7 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
                 params[param.name] = param.kind.from_config(key, value)
             except ValueError as exc:
                 raise ArchiveError(f"{name}: {exc}", key_here) from None
-            problem = value_problem(params[param.name])  # the project reader's rule: it reads back
+            problem = value_problem(params[param.name], param.kind.nesting)  # the project reader's rule
             if problem:
                 raise ArchiveError(f"{name}: {key}: {problem}", key_here)
         elif key in checks:
@@ -621,6 +624,8 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
             )
     values = kind.defaults()
     values.update(params)
+    if kind.read_config is not None:
+        values = kind.read_config(values)
     return LayerSpec(kind.class_name, name, kind.stored(values))
 
 

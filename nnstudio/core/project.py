@@ -35,7 +35,7 @@ from nnstudio.core.file_values import (
 )
 from nnstudio.core.fileio import atomic_write_bytes
 from nnstudio.core.json_depth import json_shape
-from nnstudio.core.layers.registry import layer_types, unknown_class_hint
+from nnstudio.core.layers.registry import known_classes_hint, layer_types
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 from nnstudio.core.text_safety import cut, terminal_text
 
@@ -179,7 +179,7 @@ def _parse_layer(entry: Any, where: str) -> LayerSpec:
     kinds = layer_types()
     if not isinstance(class_name, str) or class_name not in kinds:
         raise ProjectError(
-            f"unknown layer class {shown(class_name)}; {unknown_class_hint(class_name)}", f"{where}.class_name"
+            f"unknown layer class {shown(class_name)}; {known_classes_hint(class_name)}", f"{where}.class_name"
         )
     name = entry.get("name")
     _expect(name, str, f"{where}.name", "a string")

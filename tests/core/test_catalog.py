@@ -242,12 +242,11 @@ def test_problems_between_parameters_are_reported_once_each_value_is_sound(monke
     assert [i.field for i in issues] == ["strides"] and "positive integer" in issues[0].message
 
 
-def test_an_unknown_class_gets_the_close_known_names_or_a_count() -> None:
-    from nnstudio.core.layers.registry import unknown_class_hint
+def test_an_unknown_class_gets_the_closest_known_names_not_the_whole_catalog():
+    from nnstudio.core.layers.registry import known_classes_hint
 
-    assert unknown_class_hint("Denze") == "did you mean Dense?"
-    assert unknown_class_hint("Batchnormalization") == "did you mean BatchNormalization?"
-    assert (
-        unknown_class_hint("x" * 5000)
-        == f"nnstudio knows {len(LAYER_TYPES)} Keras layer types (the Layers palette lists them)"
-    )
+    assert known_classes_hint("Conv2d").startswith("did you mean Conv2D or ")
+    assert known_classes_hint("maxpooling2d").startswith("did you mean MaxPooling2D")
+    assert known_classes_hint("Input", config=True) == "did you mean InputLayer?"
+    far = known_classes_hint("Lambda")
+    assert far.startswith(f"nnstudio knows {len(all_types())} layer types") and len(far) < 120

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nnstudio.core.layers import all_types
+from nnstudio.core.layers.registry import layer_types
 from nnstudio.core.project import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -89,8 +89,9 @@ def _mutate(change):
         ),
         (_mutate(lambda d: d.update(version=2)), "unsupported version 2; this nnstudio reads version 1", "$.version"),
         (
-            _mutate(lambda d: d["layers"][1].update(class_name="MyCustomLayer")),
-            f"unknown layer class 'MyCustomLayer'; nnstudio knows {len(all_types())} Keras layer types (the Layers palette lists them)",
+            _mutate(lambda d: d["layers"][1].update(class_name="Lambda")),
+            f"unknown layer class 'Lambda'; nnstudio knows {len(layer_types())} layer types, from Input to "
+            f"{list(layer_types())[-1]} (its Layers palette lists them)",
             "$.layers[1].class_name",
         ),
         (_mutate(lambda d: d["layers"][1].update(name=5)), "expected a string, found int", "$.layers[1].name"),

@@ -11,7 +11,7 @@ from nnstudio.core.catalog import ACTIVATIONS, INITIALIZERS, LAYER_TYPES, LOSSES
 from nnstudio.core.codegen import OPTIMIZER_CLASSES
 from nnstudio.core.layers import REQUIRED
 from nnstudio.core.layers.names import CONSTRAINTS, REGULARIZERS
-from nnstudio.core.layers.params import ConstraintName, RegularizerName
+from nnstudio.core.layers.params import ActivationName, ConstraintName, RegularizerName
 
 keras = pytest.importorskip("keras")
 
@@ -38,6 +38,11 @@ def test_every_keras_activation_is_in_the_catalog():
         if not name.startswith("_") and callable(value) and name not in NOT_ACTIVATIONS
     }
     assert exported - set(ACTIVATIONS) == set(UNUSABLE)
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_activation_aliases_are_the_names_keras_writes(name):
+    assert keras.layers.Activation(name).get_config()["activation"] == ActivationName().as_config(name)
 
 
 @pytest.mark.parametrize("name", ACTIVATIONS)
@@ -93,6 +98,8 @@ def test_declared_keras_defaults_are_keras_defaults(class_name):
             assert param.keras_default is REQUIRED, param.name
         elif param.name == "dtype" and keras_default is None:
             assert param.keras_default == keras.config.floatx()
+        elif param.name == "data_format" and keras_default is None:  # Keras: keras.config.image_data_format()
+            assert param.keras_default == keras.config.image_data_format()
         else:
             expected = "linear" if keras_default is None and param.name == "activation" else keras_default
             if param.keras_default != expected:  # Keras normalises it: data_format None, padding 1, "Zeros"

@@ -124,7 +124,8 @@ def test_layer_type_declarations_equal_keras(kind: LayerType, sample: Sample) ->
     config = json.loads(json.dumps(layer.get_config()))  # as config.json holds it
     assert set(config) <= kind.config_keys(), set(config) - kind.config_keys()
     checks = kind.config_checks()
-    written = {**values, **(kind.built_config(values, sample.inputs) if kind.built_config else {})}
+    standard = kind.as_config(settings)
+    written = {**standard, **(kind.built_config(values, sample.inputs) if kind.built_config else {})}
     for param in kind.params:
         assert param.kind.from_config(param.key, config[param.key]) == written[param.name], param.name
     for key, value in config.items():

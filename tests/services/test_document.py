@@ -173,7 +173,7 @@ def test_unchanged_values_push_nothing(doc):
         (0, "Input", "one Input"),
         (0, "Dense", "above the Input"),
         (9, "Dense", "no position"),
-        (1, "Conv2D", "no layer type"),
+        (1, "Lambda", "no layer type"),
         (2, "Add", "Add merges several inputs; it needs a functional model"),
         (3, "MultiHeadAttention", "takes a query, a value and an optional key; it needs a functional model"),
     ],

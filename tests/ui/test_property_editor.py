@@ -67,9 +67,16 @@ def test_every_layer_type_gets_its_widgets(qtbot, class_name):
     editor = PropertyEditor(document)
     qtbot.addWidget(editor)
     document.select_layer(0 if class_name == "Input" else 3)
-    widgets = {"int": QSpinBox, "float": QDoubleSpinBox, "choice": QComboBox, "optional_choice": QComboBox}
-    widgets |= {"bool": QCheckBox, "shape": QLineEdit, "int_tuple": QLineEdit, "axis": QLineEdit, "axes": QLineEdit}
-    widgets |= {
+    widgets = {
+        "int": QSpinBox,
+        "float": QDoubleSpinBox,
+        "choice": QComboBox,
+        "optional_choice": QComboBox,
+        "bool": QCheckBox,
+        "shape": QLineEdit,
+        "int_tuple": QLineEdit,
+        "axis": QLineEdit,
+        "axes": QLineEdit,
         "optional_int": QLineEdit,
         "optional_float": QLineEdit,
         "permutation": QLineEdit,

@@ -87,6 +87,7 @@ CALL_CONVENTIONS = {
     "list": "a list of tensors: layer([x1, x2, ...])",
     "positional": "tensors as positional arguments, in `input_names` order: layer(query, value, key)",
 }
+ConfigValues = Callable[[Params], dict[str, Any]]
 
 
 def no_variables(params: Params, inputs: Sequence[Shape]) -> list[Variable]:
@@ -136,6 +137,11 @@ class LayerType:
       (MultiHeadAttention's value_dim None is written as key_dim, attention_axes None as the axes
       it attends over). `empty_sublayers`: the groups of sublayers without variables that Keras
       writes inside the layer's group of model.weights.h5 (variables name their own: `store`).
+    - `config_values(values)`: the parameters as Keras's `get_config()` writes them, where that
+      depends on other parameters (a pooling layer's strides None is written as its pool_size);
+      each kind's own standard form (`kernel_size` 3 -> [3, 3]) is applied first;
+      `read_config(values)` is its inverse for the `.keras` reader, where Keras's default was
+      written out (strides equal to the pool size read back as None).
     - `family` is filled in by the registry from the package the module lives in.
     """
 
@@ -159,6 +165,8 @@ class LayerType:
     input_names: tuple[str, ...] = ()
     built_config: BuiltConfig | None = None
     empty_sublayers: tuple[str, ...] = ()
+    config_values: ConfigValues | None = None
+    read_config: ConfigValues | None = None
     icon: str = ""
     name_stem: str = ""
     config_class: str = ""
@@ -231,6 +239,13 @@ class LayerType:
             if key not in implicit
             or not (value == implicit[key].default and type(value) is type(implicit[key].default))
         }
+
+    def as_config(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """Every parameter's value as Keras's `get_config()` writes it and the `.keras` reader reads
+        it back (the same model as `settings`, in Keras's standard form)."""
+        values = self.values(settings)
+        standard = {p.name: p.kind.as_config(values[p.name]) for p in self.params}
+        return self.config_values(standard) if self.config_values is not None else standard
 
     def config_checks(self) -> dict[str, ConfigCheck]:
         """The config keys besides the parameters' that nnstudio accepts, with their checks."""

@@ -44,6 +44,9 @@ ACTIVATIONS: tuple[str, ...] = (
     "tanh_shrink",
 )
 
+# Activations Keras writes in a layer's config under another of their names.
+ACTIVATION_ALIASES: dict[str, str] = {"swish": "silu", "hard_swish": "hard_silu"}
+
 # Keras initializer names (snake case) and the class names Keras writes into config.json.
 INITIALIZERS: dict[str, str] = {
     "glorot_uniform": "GlorotUniform",

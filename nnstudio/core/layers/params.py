@@ -20,7 +20,14 @@ from typing import Any, ClassVar
 
 from nnstudio.core.file_values import shown
 from nnstudio.core.layers.config_values import initializer_name, is_plain, object_name
-from nnstudio.core.layers.names import ACTIVATIONS, CONSTRAINTS, INITIALIZERS, INPUT_DTYPES, REGULARIZERS
+from nnstudio.core.layers.names import (
+    ACTIVATION_ALIASES,
+    ACTIVATIONS,
+    CONSTRAINTS,
+    INITIALIZERS,
+    INPUT_DTYPES,
+    REGULARIZERS,
+)
 from nnstudio.core.pysource import literal
 
 MAX_UNITS = 1_000_000
@@ -94,6 +101,11 @@ class ParamKind:
         """`value` as a text editor shows it."""
         return "" if value is None else str(value)
 
+    def as_config(self, value: Any) -> Any:
+        """`value` as Keras's `get_config()` writes it and `from_config` reads it back (Keras keeps
+        some arguments in a standard form: a kernel size 3 as (3, 3))."""
+        return value
+
 
 @dataclass(frozen=True)
 class Integer(ParamKind):
@@ -155,19 +167,23 @@ class OptionalInt(ParamKind):
 
 @dataclass(frozen=True)
 class IntTuple(ParamKind):
-    """`rank` whole numbers (kernel_size, strides); one number stands for all, as in Keras."""
+    """`rank` whole numbers (kernel_size, strides); one number stands for all, as in Keras.
+    With `allow_none`, None too (a transposed convolution's output_padding: Keras picks it)."""
 
     rank: int = 2
     minimum: int = 1
     maximum: int = MAX_DIM
+    allow_none: bool = False
     editor: ClassVar[str] = "int_tuple"
 
     def check(self, name: str, value: Any) -> str | None:
+        if value is None and self.allow_none:
+            return None
         values = [value] if _is_int(value) else value
         bound = "> 0" if self.minimum == 1 else f">= {self.minimum}"
         message = (
-            f"{name} must be an integer or a tuple of {self.rank} integers {bound}. "
-            f"Received: {name}={_as_tuple_text(value)}"
+            f"{name} must be {'None, ' if self.allow_none else ''}an integer or a tuple of {self.rank} "
+            f"integers {bound}. Received: {name}={_as_tuple_text(value)}"
         )
         if not isinstance(values, (list, tuple)) or (not _is_int(value) and len(values) != self.rank):
             return message
@@ -181,11 +197,24 @@ class IntTuple(ParamKind):
         return tuple(value) if isinstance(value, (list, tuple)) else value
 
     def parse_text(self, text: str) -> Any:
-        values = _parse_numbers(text, allow_none=False, example="3, 3")
+        if self.allow_none and text.strip() in ("", "None", "none"):
+            return None
+        example = ", ".join(["3"] * self.rank)
+        values = _parse_numbers(text, allow_none=False, example=example)
         return values[0] if len(values) == 1 else values
 
     def format_text(self, value: Any) -> str:
-        return _join(value)
+        return "None" if value is None and self.allow_none else _join(value)
+
+    def as_config(self, value: Any) -> Any:
+        """Keras's `standardize_tuple`: one number stands for all `rank` entries."""
+        if _is_int(value):
+            return [value] * self.rank
+        return list(value) if isinstance(value, (list, tuple)) else value
+
+    def describe(self) -> str:
+        none = "; None: Keras picks" if self.allow_none else ""
+        return (f"{self.rank} whole numbers, or one for all" if self.rank > 1 else "a whole number") + none
 
 
 @dataclass(frozen=True)
@@ -231,9 +260,17 @@ class Choice(ParamKind):
         return None
 
 
-def ActivationName() -> Choice:  # noqa: N802 - reads as a kind
+@dataclass(frozen=True)
+class ActivationChoice(Choice):
+    """An activation function by its Keras name; Keras writes an alias under its other name."""
+
+    def as_config(self, value: Any) -> Any:
+        return ACTIVATION_ALIASES.get(value, value)
+
+
+def ActivationName() -> ActivationChoice:  # noqa: N802 - reads as a kind
     """An activation function by its Keras name."""
-    return Choice(ACTIVATIONS)
+    return ActivationChoice(ACTIVATIONS)
 
 
 def DType(choices: tuple[str, ...] = INPUT_DTYPES) -> Choice:  # noqa: N802 - reads as a kind
@@ -294,9 +331,11 @@ def _table(
     return tuple((name, (cls, tuple(settings.items()))) for name, (cls, settings) in source.items())
 
 
-def RegularizerName() -> OptionalName:  # noqa: N802 - reads as a kind
-    """None or a regularizer by its Keras name (`l2`)."""
-    return OptionalName("keras.regularizers", _table(REGULARIZERS))
+def RegularizerName(names: tuple[str, ...] | None = None) -> OptionalName:  # noqa: N802 - reads as a kind
+    """None or a regularizer by its Keras name (`l2`); `names`: only these (a convolution's kernel
+    cannot take the orthogonal regularizer, which needs 2-D weights)."""
+    chosen = REGULARIZERS if names is None else {n: REGULARIZERS[n] for n in names}
+    return OptionalName("keras.regularizers", _table(chosen))
 
 
 def ConstraintName() -> OptionalName:  # noqa: N802 - reads as a kind
@@ -343,10 +382,10 @@ class ShapeKind(ParamKind):
         return None
 
     def to_keras(self, value: Any) -> Any:
-        return tuple(value)
+        return tuple(value) if isinstance(value, (list, tuple)) else value
 
     def to_source(self, value: Any) -> str:
-        return literal(tuple(value))
+        return literal(self.to_keras(value))
 
     def parse_text(self, text: str) -> Any:
         return _parse_numbers(text, allow_none=self.allow_none, example="None, 8" if self.allow_none else "28, 28")
@@ -746,6 +785,10 @@ class Param:
         return self.kind.fresh(self.default)
 
     def is_keras_default(self, value: Any) -> bool:
-        """Whether Keras would use `value` if the argument were left out."""
+        """Whether Keras would use `value` if the argument were left out (in Keras's standard form:
+        a stride [1, 1] is Keras's default (1, 1))."""
         default = self.keras_default
-        return default is not REQUIRED and value == default and type(value) is type(default)
+        if default is REQUIRED:
+            return False
+        found, keras_value = self.kind.as_config(value), self.kind.as_config(default)
+        return found == keras_value and type(found) is type(keras_value)

@@ -127,11 +127,12 @@ def family(name: str) -> Family:
     raise KeyError(name)
 
 
-def unknown_class_hint(class_name: object, known: tuple[str, ...] | None = None) -> str:
-    """What to tell a person about a layer class nnstudio does not know: the closest known names,
-    or how many it knows (the list is long; the palette shows them)."""
-    names = known if known is not None else tuple(layer_types())
-    close = difflib.get_close_matches(class_name, names, n=3, cutoff=0.75) if isinstance(class_name, str) else []
+def known_classes_hint(class_name: object, config: bool = False) -> str:
+    """What to say after "unknown layer class X": the known names closest to it, else how many
+    types nnstudio knows (a list of every type would make a message of several hundred characters).
+    `config`: the names a `.keras` config uses (InputLayer for the Input)."""
+    names = list(config_classes() if config else layer_types())
+    close = difflib.get_close_matches(str(class_name)[:64], names, n=3, cutoff=0.6)
     if close:
         return f"did you mean {' or '.join(close)}?"
-    return f"nnstudio knows {len(names)} Keras layer types (the Layers palette lists them)"
+    return f"nnstudio knows {len(names)} layer types, from {names[0]} to {names[-1]} (its Layers palette lists them)"

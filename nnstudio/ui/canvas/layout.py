@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,12 +26,14 @@ from nnstudio.core import kernel_sums
 from nnstudio.core.layers.base import Shape, size_text
 from nnstudio.core.layers.registry import layer_types
 from nnstudio.core.shapes import LayerError, infer_all
+from nnstudio.ui.canvas import feature_maps
 
 # Geometry in scene units: a column's height grows with the square root of its size, so that a
 # layer of 10 and one of 4096 both stay readable side by side (64 neurons: 64 units).
 FULL_HEIGHT = 64.0
 MAIN_SPACING = 1.0  # horizontal distance before a Dense column
 STAGE_SPACING = 0.45  # before a per-neuron stage (Dropout, BatchNormalization, ...) or a regrouping
+POOL_SPACING = 0.6  # before a pooling's feature maps
 GAP = 0.6  # vertical gap (in neuron pitches) between rows of a multi-dimensional shape
 
 MIN_PX = 4.5  # a group of neurons is at least this many pixels tall
@@ -61,7 +64,7 @@ class Column:
     layer_index: int  # position in spec.layers
     name: str
     class_name: str
-    kind: str  # the drawer's column: "input", "dense", "stage", "regroup"; "error" when it cannot be drawn
+    kind: str  # the drawer's column: "input", "dense", "stage", "regroup", "conv", "pool"; "error" when it cannot be drawn
     shape: tuple[int, ...] | None  # as drawn: an axis of varying size is drawn as one step
     x: float
     activation: str | None = None
@@ -70,7 +73,11 @@ class Column:
     bias: np.ndarray | None = None  # per neuron (Dense), float64 prefix sums in _bias_cum
     stage_values: dict[str, np.ndarray] = field(default_factory=dict)  # per neuron (BatchNormalization, ...)
     weight_names: tuple[str, ...] = ()  # the layer's variables in Keras's order (kernel, bias, gamma, ...)
+    weight_shapes: tuple[tuple[int, ...], ...] = ()  # and their shapes
     varying: bool = False  # an axis of the real shape varies in size (None)
+    drawing: str = ""  # the layer type's drawing kind (a key of DRAWERS)
+    neurons: bool = True  # drawn as neurons; False: as feature maps (conv_drawer.py)
+    figure: object | None = None  # what the drawer's `attach` made from the weights (kernel tiles, ...)
     _bias_cum: np.ndarray | None = None
 
     @cached_property
@@ -245,12 +252,16 @@ class Drawer:
     value, from the type's `marker`; regroup: small markers, values regrouped); `spacing`: the
     distance from the previous column; `link`: how it joins the previous column ("dense": through
     its kernel, "identity": one value to one value when the counts match, "join": from each of
-    several inputs as `join.join_edges` says, "heads": through attention heads, `attention.py`)."""
+    several inputs as `join.join_edges` says, "heads": through attention heads, `attention.py`,
+    "none"); `neurons`: False for layers drawn as feature maps instead of neurons (conv_drawer.py);
+    `attach(column, weights)` reads the layer's weights (by name) into `column.figure` when they arrive."""
 
     column: str
     spacing: float
     link: str
     needs_marker: bool = False
+    neurons: bool = True
+    attach: Callable[[Column, dict[str, np.ndarray]], None] | None = None
 
 
 DRAWERS: dict[str, Drawer] = {
@@ -260,7 +271,15 @@ DRAWERS: dict[str, Drawer] = {
     "regroup": Drawer("regroup", STAGE_SPACING, "identity", needs_marker=True),
     "merge": Drawer("merge", STAGE_SPACING, "join"),  # a join node: ui/canvas/join.py
     "attention": Drawer("attention", MAIN_SPACING, "heads"),  # heads with their weights: ui/canvas/attention.py
+    # convolutions: their feature maps and their filters as kernel tiles (feature_maps.py)
+    "conv": Drawer("conv", MAIN_SPACING, "none", neurons=False, attach=feature_maps.attach_kernels),
+    "conv_transpose": Drawer("conv", MAIN_SPACING, "none", neurons=False, attach=feature_maps.attach_kernels),
+    "depthwise_conv": Drawer("conv", MAIN_SPACING, "none", neurons=False, attach=feature_maps.attach_kernels),
+    "separable_conv": Drawer("conv", MAIN_SPACING, "none", neurons=False, attach=feature_maps.attach_kernels),
+    "pool": Drawer("pool", POOL_SPACING, "none", neurons=False),
 }
+MAP_COLUMNS = {d.column for d in DRAWERS.values() if not d.neurons}  # columns drawn as feature maps
+HEADERS_BELOW = {"stage", "regroup", "pool"}  # columns whose name is written below them (the others: above)
 
 
 def drawn_shape(shape: Shape | None) -> tuple[int, ...] | None:
@@ -313,9 +332,14 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
             continue
         varying = None in shape
         detail = kind.caption_for(layer.params, shape) + (" · variable length" if varying else "")
-        names = _weight_names(layer, in_shape)
+        names, shapes = _weights_of(layer, in_shape)
         col = Column(row.index, row.name, row.class_name, drawer.column, drawn_shape(shape), x, activation, detail)
-        col.weight_names, col.varying = names, varying
+        col.weight_names, col.weight_shapes, col.varying = names, shapes, varying
+        col.drawing, col.neurons = kind.drawing, drawer.neurons
+        if not col.neurons and prev is not None and prev.kind == "input":
+            prev.neurons = False  # the input of a convolution or pooling is drawn as feature maps too
+        if col.kind == "stage" and prev is not None and not prev.neurons and len(shape) >= 2:
+            col.neurons = False  # so is a per-value stage on feature maps (BatchNormalization, ReLU, Dropout)
         columns.append(col)
         in_shape = shape
         if prev is None or prev.shape is None:
@@ -328,14 +352,15 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
     return columns, links
 
 
-def _weight_names(layer, in_shape: Shape | None) -> tuple[str, ...]:
-    """The names of the layer's variables in Keras's order, from the registry's inference."""
+def _weights_of(layer, in_shape: Shape | None) -> tuple[tuple[str, ...], tuple[tuple[int, ...], ...]]:
+    """The names and shapes of the layer's variables in Keras's order, from the registry's inference."""
     if in_shape is None:
-        return ()
+        return (), ()
     try:
-        return tuple(v.name for v in infer_all(layer, [in_shape])[1])
+        variables = infer_all(layer, [in_shape])[1]
     except LayerError:
-        return ()
+        return (), ()
+    return tuple(v.name for v in variables), tuple(v.shape for v in variables)
 
 
 def _drawable(shape: Shape | None) -> bool:
@@ -358,6 +383,7 @@ def apply_weights(columns: list[Column], links: list[Link], weights: dict | None
     for col in columns:
         col.set_bias(None)
         col.stage_values = {}
+        col.figure = None
     by_dst = {link.dst: link for link in links}
     _build_pyramids(columns, links, weights, cache)
     for ci, col in enumerate(columns):
@@ -376,6 +402,8 @@ def apply_weights(columns: list[Column], links: list[Link], weights: dict | None
             col.stage_values = {
                 n: np.asarray(a).ravel() for n, a in zip(col.weight_names, arrays, strict=False) if np.asarray(a).size
             }
+        elif arrays and not col.neurons and DRAWERS[col.drawing].attach is not None:
+            DRAWERS[col.drawing].attach(col, dict(zip(col.weight_names, arrays, strict=False)))
 
 
 def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | None, cache: dict | None) -> None:
@@ -425,7 +453,19 @@ def aggregation_work(columns: list[Column], links: list[Link]) -> int:
         size = columns[link.src].block * columns[link.dst].block
         shared = link.shared_rows
         total += size * shared * shared if shared > 1 and size * shared * shared <= KRON_LIMIT else size
-    return total
+    return total + figure_weights(columns)
+
+
+def figure_weights(columns: list[Column]) -> int:
+    """How many kernel weights the layers drawn as feature maps hold (biases and a stage's
+    per-channel values aside, as for Dense)."""
+    return sum(
+        math.prod(shape)
+        for col in columns
+        if not col.neurons
+        for name, shape in zip(col.weight_names, col.weight_shapes, strict=False)
+        if name.endswith("kernel")
+    )
 
 
 def bias_scale(columns: list[Column]) -> float:
@@ -503,7 +543,7 @@ def compute_lod(
     windows: dict[int, tuple[int, int]] = {}
     levels: dict[int, int] = {}
     for ci, col in enumerate(columns):
-        if col.n == 0 or col.x < vx0 - spacing or col.x > vx1 + spacing:
+        if col.n == 0 or not col.neurons or col.x < vx0 - spacing or col.x > vx1 + spacing:
             continue
         if col.y_of(0) < wy0 - col.pitch or col.y_of(col.n - 1) > wy1 + col.pitch:
             continue  # wholly above or below the window

@@ -39,6 +39,7 @@ from PySide6.QtCore import Signal, Slot
 
 from nnstudio.core.layers.registry import all_types
 from nnstudio.ui.canvas import layout as L
+from nnstudio.ui.canvas.conv_drawer import FeatureMapItem
 from nnstudio.ui.canvas.edges import PENDING_BIN, WIDTHS, EdgeLayer, EdgePlan, bin_pen, plan_edges
 from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix, theme_for
 from nnstudio.ui.canvas.worker import BackgroundJob, JobResult
@@ -193,6 +194,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
         self.edges = EdgeLayer(z=-10)
         self.view.addItem(self.edges)
+        self.maps = FeatureMapItem()  # convolution and pooling layers: feature maps and kernel tiles
+        self.maps.setZValue(5)
+        self.view.addItem(self.maps)
         self.neurons = pg.ScatterPlotItem(pxMode=True, hoverable=False)
         self.neurons.setZValue(10)
         self.view.addItem(self.neurons)
@@ -251,7 +255,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         Small models are drawn inside the call; for a big one the kernels are summed in the
         background and `weightsDrawn` is emitted once the drawing is on screen."""
         matching = self._matching(weights)
-        kernels = bool(matching) and any(lk.kind == "dense" and lk.layer_name in matching for lk in self.links)
+        kernels = bool(matching) and (
+            any(lk.kind == "dense" and lk.layer_name in matching for lk in self.links)
+            or any(not c.neurons and c.name in matching for c in self.columns)
+        )
         if self._big and kernels:
             self._incoming = (self._structure, weights, matching)
             self._want = "weights"
@@ -373,7 +380,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         generator.setViewBox(QtCore.QRectF(0, 0, rect.width(), rect.height()))
         generator.setTitle(self._spec.name if self._spec is not None else "network")
         generator.setDescription("nnstudio network drawing")
-        items = [self.edges, self.neurons, self.counts]
+        items = [self.edges, self.neurons, self.counts, self.maps]
         for item in items:
             item.setExportMode(True, {"antialias": True})
         painter = QtGui.QPainter(generator)
@@ -422,6 +429,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     def _show_lod(self, lod: L.Lod, plans: tuple | None = None) -> None:
         """Put `lod` on screen; `plans` = (EdgePlan, NeuronPlan) made in the worker for it."""
         self.lod = lod
+        self.maps.set_columns(self.columns, self._spec, self.pending)
         if plans is None:
             self.edges.update_lod(self.lod, self._pixel_scale()[1])
             self._draw_neurons()
@@ -544,7 +552,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self._render_headers()
         run = 0  # neighbouring stage headers alternate between two rows so they do not collide
         for item, col in zip(self.headers, self.columns, strict=False):
-            if col.kind in ("stage", "regroup"):
+            if col.kind in L.HEADERS_BELOW:
                 y = -col.height / 2 - gap - (34 / ppy if run % 2 else 0)
                 run += 1
                 if y < vy0 + gap:
@@ -564,18 +572,28 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                     item.setPos(col.x, y)
 
     def _header_widths(self) -> list[int | None]:
-        """Pixels each layer's header may be wide without meeting its neighbours' (None: no limit;
-        stage headers take turns in two rows instead). In steps of 8 px, so panning changes nothing."""
+        """Pixels each layer's header may be wide without meeting its neighbours' in the same row
+        (None: no limit). Headers above their column form one row; those below take turns in two
+        rows (see _place_headers). In steps of 8 px, so panning changes nothing."""
         ppx, _ = self._pixel_scale()
-        mains = [i for i, c in enumerate(self.columns) if c.kind not in ("stage", "regroup")]
+        rows: dict[int, list[int]] = {}
+        run = 0
+        for i, c in enumerate(self.columns):
+            if c.kind in L.HEADERS_BELOW:
+                rows.setdefault(1 + run % 2, []).append(i)
+                run += 1
+            else:
+                rows.setdefault(0, []).append(i)
+                run = 0
         rooms: list[int | None] = [None] * len(self.columns)
-        for k, i in enumerate(mains):
-            near = [mains[j] for j in (k - 1, k + 1) if 0 <= j < len(mains)]
-            if not near:
-                continue
-            gap = min(abs(self.columns[i].x - self.columns[j].x) for j in near) * ppx - HEADER_SPACING_PX
-            if gap < HEADER_ROOM_LIMIT_PX:
-                rooms[i] = max(HEADER_MIN_PX, int(gap) // 8 * 8)
+        for row in rows.values():
+            for k, i in enumerate(row):
+                near = [row[j] for j in (k - 1, k + 1) if 0 <= j < len(row)]
+                if not near:
+                    continue
+                gap = min(abs(self.columns[i].x - self.columns[j].x) for j in near) * ppx - HEADER_SPACING_PX
+                if gap < HEADER_ROOM_LIMIT_PX:
+                    rooms[i] = max(HEADER_MIN_PX, int(gap) // 8 * 8)
         return rooms
 
     def _draw_neurons(self, plan: NeuronPlan | None = None) -> None:
@@ -641,7 +659,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.headers = []
         self._header_rooms = None  # the new headers are cut to their room when next placed
         for col in self.columns:
-            below = col.kind in ("stage", "regroup")
+            below = col.kind in L.HEADERS_BELOW
             item = pg.TextItem(anchor=(0.5, 0.0 if below else 1.0), fill=self._panel_brush(210))
             item.setHtml(self._header_html(col))
             item.setPos(col.x, -col.height / 2 if below else col.height / 2)
@@ -690,7 +708,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         neurons = sum(c.n for c in self.columns)
         weights = sum(
             self.columns[lk.src].block * self.columns[lk.dst].block for lk in self.links if lk.kind == "dense"
-        )
+        ) + L.figure_weights(self.columns)
         text = f"{neurons:,} neurons · {weights:,} weights"
         odd = [lk.layer_name for lk in self.links if lk.pyramid is not None and lk.pyramid.has_non_finite]
         if odd:
@@ -755,6 +773,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         pen.setCosmetic(True)
         self.selection.setPen(pen)
         self.edges.set_theme(t)
+        self.maps.set_theme(t)
         self.counts.setBrush(pg.mkBrush(t.muted))
         self.status.setColor(t.muted)
         self.status.fill = self._panel_brush(210)
@@ -806,6 +825,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     def describe_at(self, x: float, y: float) -> str:
         """The tooltip for scene point (x, y): a neuron (group) or a connection, or ''."""
         ppx, ppy = self._pixel_scale()
+        text = self.maps.describe(x, y, ppx, ppy)
+        if text:
+            return text
         ci = self._column_near(x, 14)
         if ci is not None and ci in self.lod.columns:
             cl = self.lod.columns[ci]
@@ -927,5 +949,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             if col.kind == "stage" and col.name in weights:
                 arrays = weights[col.name]
                 if all(np.size(a) == col.block for a in arrays):
+                    out[col.name] = arrays
+            elif not col.neurons and col.name in weights:
+                arrays = weights[col.name]
+                if [tuple(np.shape(a)) for a in arrays] == list(col.weight_shapes):
                     out[col.name] = arrays
         return out

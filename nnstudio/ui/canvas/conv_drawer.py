@@ -1,0 +1,430 @@
+"""The canvas's drawing of convolution and pooling layers: feature-map blocks and kernel tiles.
+
+One pyqtgraph item, `FeatureMapItem`, draws every layer whose drawer says `neurons=False`
+(layout.py) and the input feeding them:
+
+- each layer's output as a block of feature maps: a front face as tall as the layer's column
+  (the canvas's size scale, so pooling visibly shrinks it) and a depth that grows with the
+  channels; faint lines join the corners of consecutive blocks where one shrinks into the next;
+- each convolution's filters between its input and its block: a mosaic of kernel tiles, one tile
+  per filter, one cell per tap of its window, coloured by sign and strength like the Dense
+  weights (feature_maps.py). Zoomed in far enough, every cell shows its input channels one by one.
+
+The item is fed numpy arrays: a mosaic is one RGBA image (QImage) per layer, drawn scaled, never
+one item per weight. Sizes are worked out in pixels at paint time, so tiles stay square while the
+view's axes are scaled differently; `geometry()` gives the same layout for hover texts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from nnstudio.ui.canvas import feature_maps as F
+from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix
+
+TILE_SHARE = 0.62  # of the room between two blocks, the mosaic's width at most
+TILE_HEIGHT_SHARE = 0.94  # of the layer's column height, the mosaic's height at most
+CHANNEL_CELL_PX = 5.0  # a cell shows its input channels when each would get this many pixels
+MIN_CHANNEL_DETAIL_PX = 14.0  # and the cell is at least this big
+MAX_DETAIL_TILES = 400  # at most this many tiles drawn channel by channel in one frame
+NEURON_ROOM_PX = 14.0  # how far a column of neurons reaches right of its centre
+
+
+@dataclass
+class MapBlock:
+    """One layer's feature maps as drawn, in scene units: the front face and the oblique depth."""
+
+    column: int
+    x0: float
+    x1: float
+    y0: float  # bottom of the front face
+    y1: float  # top of the front face
+    dx: float  # depth offset (back face = front face moved by dx, dy)
+    dy: float
+    shape: F.MapShape
+
+
+@dataclass
+class TileBlock:
+    """One convolution's mosaic of kernel tiles, in scene units (top left corner, cell size)."""
+
+    column: int
+    x0: float
+    y1: float
+    cell_w: float
+    cell_h: float
+    mosaic: F.Mosaic
+    layout: F.TileLayout
+
+    @property
+    def width(self) -> float:
+        return self.mosaic.cells[1] * self.cell_w
+
+    @property
+    def height(self) -> float:
+        return self.mosaic.cells[0] * self.cell_h
+
+
+def data_format_of(spec, column) -> str:
+    """The data format of a column's layer (the input's: that of the layer it feeds)."""
+    if spec is None:
+        return "channels_last"
+    index = column.layer_index if column.kind != "input" else 1
+    if index >= len(spec.layers):
+        return "channels_last"
+    return str(spec.layers[index].params.get("data_format", "channels_last"))
+
+
+def geometry(columns, spec, ppx: float, ppy: float) -> tuple[list[MapBlock], list[TileBlock]]:
+    """The blocks and mosaics of every column drawn as feature maps, for a view of `ppx` × `ppy`
+    pixels per scene unit."""
+    blocks: list[MapBlock] = []
+    mosaics: list[TileBlock] = []
+    placed: dict[int, MapBlock] = {}
+    for ci, col in enumerate(columns):
+        if col.neurons or col.shape is None or col.n == 0:
+            continue
+        shape = F.map_shape(col.shape, data_format_of(spec, col))
+        if shape is None:
+            continue
+        prev = columns[ci - 1] if ci > 0 else None
+        nxt = columns[ci + 1] if ci + 1 < len(columns) else None
+        if prev is not None:
+            spacing_px = (col.x - prev.x) * ppx
+        elif nxt is not None:
+            spacing_px = (nxt.x - col.x) * ppx
+        else:
+            spacing_px = 120.0
+        height_px = col.height * ppy
+        depth_share = min(max(math.log2(shape.channels + 1) / 9.0, 0.15), 1.0)
+        depth_px = min(0.12 * spacing_px, 0.3 * height_px, 18.0 * spacing_px / 100.0 + 4.0) * depth_share
+        face_h_px = max(height_px - depth_px, 1.0)
+        width_px = max(3.0, min(0.14 * spacing_px, face_h_px, 40.0))
+        left_px = -(width_px + depth_px) / 2
+        block = MapBlock(
+            ci,
+            col.x + left_px / ppx,
+            col.x + (left_px + width_px) / ppx,
+            -col.height / 2,
+            -col.height / 2 + face_h_px / ppy,
+            depth_px / ppx,
+            depth_px / ppy,
+            shape,
+        )
+        blocks.append(block)
+        placed[ci] = block
+        layout = F.tile_layout(col) if col.kind == "conv" else None
+        if layout is None or prev is None:
+            continue
+        before = placed.get(ci - 1)
+        start = before.x1 + before.dx if before is not None else prev.x + NEURON_ROOM_PX / ppx
+        room_px = (block.x0 - start) * ppx
+        if room_px <= 4:
+            continue
+        width = TILE_SHARE * room_px
+        mosaic = F.choose_mosaic(layout, width, TILE_HEIGHT_SHARE * height_px, max_cell_px=height_px / 12)
+        rows, cols = mosaic.cells
+        cell_w, cell_h = mosaic.cell_px / ppx, mosaic.cell_px / ppy
+        centre = (start + block.x0) / 2
+        mosaics.append(TileBlock(ci, centre - cols * cell_w / 2, rows * cell_h / 2, cell_w, cell_h, mosaic, layout))
+    return blocks, mosaics
+
+
+class FeatureMapItem(pg.GraphicsObject):
+    """Feature-map blocks and kernel mosaics of every convolution and pooling layer (one item)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.columns: list = []
+        self.spec = None
+        self.pending = True
+        self.theme: Theme = LIGHT_THEME
+        self._images: dict = {}  # (column, kernels, mosaic) -> QImage, for the current theme
+        self._channel_images: dict = {}  # (column, kernels, tile) -> QImage of its cells' channels
+        self._brushes: dict = {}  # column kind or stage class -> brushes of a block's faces
+        self._bounds = QtCore.QRectF()
+
+    # -- what to draw -----------------------------------------------------------------------------
+
+    def set_columns(self, columns: list, spec, pending: bool) -> None:
+        """Draw the feature-map columns of `columns` (the canvas's current ones)."""
+        if columns is self.columns and spec is self.spec and pending == self.pending:
+            return
+        self.prepareGeometryChange()
+        self.columns, self.spec, self.pending = columns, spec, pending
+        self._images, self._channel_images = {}, {}
+        maps = [c for c in columns if not c.neurons]
+        if maps:
+            x0 = min(c.x for c in maps) - 1.0
+            x1 = max(c.x for c in maps) + 0.5
+            h = max(c.height for c in maps)
+            self._bounds = QtCore.QRectF(x0, -h * 0.6, x1 - x0, h * 1.2)
+        else:
+            self._bounds = QtCore.QRectF()
+        self.update()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self._images, self._channel_images, self._brushes = {}, {}, {}
+        self.update()
+
+    def has_maps(self) -> bool:
+        return any(not c.neurons for c in self.columns)
+
+    # -- QGraphicsItem ----------------------------------------------------------------------------
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 - Qt's name
+        return self._bounds
+
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        if not self.has_maps():
+            return
+        transform = painter.transform()
+        ppx, ppy = abs(transform.m11()), abs(transform.m22())
+        if ppx <= 0 or ppy <= 0:
+            return
+        blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy)
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        clip = QtCore.QRectF(painter.viewport()) if painter.viewport().isValid() else None
+        self._paint_links(painter, transform, blocks)
+        for block in blocks:
+            self._paint_block(painter, transform, block)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)  # cells: crisp, and faster
+        for tiles in mosaics:
+            self._paint_mosaic(painter, transform, tiles, clip)
+        painter.restore()
+
+    def _faces(self, block: MapBlock) -> tuple[list, list, list]:
+        """The side, top and front faces of a block, in the order they are painted."""
+        x0, x1, y0, y1, dx, dy = block.x0, block.x1, block.y0, block.y1, block.dx, block.dy
+        front = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+        top = [(x0, y1), (x1, y1), (x1 + dx, y1 + dy), (x0 + dx, y1 + dy)]
+        side = [(x1, y0), (x1 + dx, y0 + dy), (x1 + dx, y1 + dy), (x1, y1)]
+        return side, top, front
+
+    def _shades(self, col) -> tuple[QtGui.QBrush, QtGui.QBrush, QtGui.QBrush]:
+        """The brushes of a block's side, top and front faces: the input's colour, a stage's marker
+        fill, else a pale blue."""
+        key = col.class_name if col.kind == "stage" else col.kind
+        found = self._brushes.get(key)
+        if found is None:
+            t = self.theme
+            if col.kind == "input":
+                base = t.input_fill
+            elif col.kind == "stage" and col.class_name in t.stage_fills:
+                base = t.stage_fills[col.class_name]
+            else:
+                base = mix(t.positive, 0.10, t.background).name()
+            found = tuple(QtGui.QBrush(c) for c in (mix(t.ink, 0.22, base), mix(t.ink, 0.12, base), QtGui.QColor(base)))
+            self._brushes[key] = found
+        return found
+
+    def _paint_block(self, painter: QtGui.QPainter, transform: QtGui.QTransform, block: MapBlock) -> None:
+        pen = QtGui.QPen(QtGui.QColor(self.theme.outline), 1.0)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        for points, brush in zip(self._faces(block), self._shades(self.columns[block.column]), strict=True):
+            painter.setBrush(brush)
+            painter.drawPolygon(QtGui.QPolygonF([transform.map(QtCore.QPointF(x, y)) for x, y in points]))
+
+    def _paint_links(self, painter: QtGui.QPainter, transform: QtGui.QTransform, blocks: list[MapBlock]) -> None:
+        """Faint lines from the corners of a block to the next column where no mosaic lies between."""
+        if not blocks:
+            return
+        pen = QtGui.QPen(QtGui.QColor(self.theme.identity), 1.0, QtCore.Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        by_column = {b.column: b for b in blocks}
+        for block in blocks:
+            nxt_index = block.column + 1
+            if nxt_index >= len(self.columns):
+                continue
+            nxt = self.columns[nxt_index]
+            if nxt.kind == "conv" or nxt.kind == "error" or nxt.shape is None:
+                continue  # a convolution's mosaic fills the room before it
+            x_from = block.x1 + block.dx
+            ends = by_column.get(nxt_index)
+            if ends is not None:
+                x_to, top, bottom = ends.x0, ends.y1, ends.y0
+            else:
+                x_to, top, bottom = (
+                    nxt.x - NEURON_ROOM_PX / max(abs(transform.m11()), 1e-9),
+                    nxt.height / 2,
+                    -nxt.height / 2,
+                )
+            for y_from, y_to in ((block.y1 + block.dy, top), (block.y0 + block.dy, bottom)):
+                painter.drawLine(
+                    transform.map(QtCore.QPointF(x_from, y_from)), transform.map(QtCore.QPointF(x_to, y_to))
+                )
+
+    def _colours(self) -> dict[str, str]:
+        t = self.theme
+        return {"positive": t.positive, "negative": t.negative, "mixed": t.mixed, "background": t.background}
+
+    def _image(self, tiles: TileBlock) -> QtGui.QImage:
+        col = self.columns[tiles.column]
+        kernel = col.figure if isinstance(col.figure, F.KernelTiles) else None
+        # cells smaller than a pixel are averaged, not picked (no stripes of aliasing)
+        factor = math.ceil(1.0 / tiles.mosaic.cell_px - 1e-9) if tiles.mosaic.cell_px < 1 else 1
+        key = (tiles.column, id(kernel), tiles.mosaic.cols, tiles.mosaic.rows, factor)
+        found = self._images.get(key)
+        if found is None:
+            if kernel is not None:
+                rgba = F.mosaic_rgba(kernel, tiles.mosaic, self._colours())
+            else:
+                rgba = F.pending_rgba(tiles.layout, tiles.mosaic, self.theme.pending_fill)
+            found = _qimage(F.downsample(rgba, factor))
+            if len(self._images) > 4 * len(self.columns):  # zooming made many sizes: keep the newest
+                self._images = {}
+            self._images[key] = found
+        return found
+
+    def _paint_mosaic(self, painter, transform: QtGui.QTransform, tiles: TileBlock, clip) -> None:
+        top_left = transform.map(QtCore.QPointF(tiles.x0, tiles.y1))
+        bottom_right = transform.map(QtCore.QPointF(tiles.x0 + tiles.width, tiles.y1 - tiles.height))
+        target = QtCore.QRectF(top_left, bottom_right).normalized()
+        if clip is not None and not target.intersects(clip):
+            return
+        draw_image(painter, target, self._image(tiles), clip)
+        col = self.columns[tiles.column]
+        if isinstance(col.figure, F.KernelTiles) and col.figure.layout.channels > 1:
+            self._paint_channels(painter, target, tiles, col.figure, clip)
+
+    def _paint_channels(self, painter, target: QtCore.QRectF, tiles: TileBlock, kernel: F.KernelTiles, clip) -> None:
+        """Zoomed in: every visible tile's cells split into their input channels."""
+        cell = tiles.mosaic.cell_px
+        g_rows, g_cols = F.channel_grid(kernel.layout.channels)
+        if cell < MIN_CHANNEL_DETAIL_PX or cell / max(g_rows, g_cols) < CHANNEL_CELL_PX:
+            return
+        mosaic = tiles.mosaic
+        ph, pw = mosaic.plane
+        step_x, step_y = (pw + mosaic.gap) * cell, (ph + mosaic.gap) * cell
+        seen = clip if clip is not None else target
+        cols = range(
+            max(0, math.floor((seen.left() - target.left()) / step_x)),
+            min(mosaic.cols, math.ceil((seen.right() - target.left()) / step_x)),
+        )
+        rows = range(
+            max(0, math.floor((seen.top() - target.top()) / step_y)),
+            min(mosaic.rows, math.ceil((seen.bottom() - target.top()) / step_y)),
+        )
+        if len(cols) * len(rows) > MAX_DETAIL_TILES:
+            return
+        for c in cols:
+            for r in rows:
+                tile = c * mosaic.rows + r
+                if tile >= kernel.layout.tiles:
+                    continue
+                rect = QtCore.QRectF(target.left() + c * step_x, target.top() + r * step_y, pw * cell, ph * cell)
+                draw_image(painter, rect, self._channel_image(tiles.column, kernel, tile), clip)
+
+    def _channel_image(self, column: int, kernel: F.KernelTiles, tile: int) -> QtGui.QImage:
+        key = (column, id(kernel), tile)
+        found = self._channel_images.get(key)
+        if found is None:
+            if len(self._channel_images) >= 4 * MAX_DETAIL_TILES:
+                self._channel_images = {}
+            found = _qimage(F.channel_rgba(kernel, tile, self._colours()))
+            self._channel_images[key] = found
+        return found
+
+    # -- hover ------------------------------------------------------------------------------------
+
+    def describe(self, x: float, y: float, ppx: float, ppy: float) -> str:
+        """The tooltip for scene point (x, y) on a mosaic or a block, or ''."""
+        if not self.has_maps():
+            return ""
+        blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy)
+        for tiles in mosaics:
+            if tiles.x0 <= x <= tiles.x0 + tiles.width and tiles.y1 - tiles.height <= y <= tiles.y1:
+                return self._describe_tile(tiles, (tiles.y1 - y) / tiles.cell_h, (x - tiles.x0) / tiles.cell_w)
+        for block in blocks:
+            if block.x0 <= x <= block.x1 + block.dx and block.y0 <= y <= block.y1 + block.dy:
+                return self._describe_block(block, (block.y1 - y) / max(block.y1 - block.y0, 1e-12))
+        return ""
+
+    def _describe_block(self, block: MapBlock, share: float) -> str:
+        col = self.columns[block.column]
+        shape = block.shape
+        sizes = "×".join(str(d) for d in shape.spatial)
+        head = f"{col.name} ({col.class_name})"
+        lines = [head, f"{shape.text()}: {shape.channels:,} feature map{'s' if shape.channels != 1 else ''} of {sizes}"]
+        if col.varying:
+            lines.append("an axis varies in size; drawn as one step")
+        channel = min(shape.channels - 1, max(0, int(share * shape.channels)))
+        kernel = col.figure if isinstance(col.figure, F.KernelTiles) else None
+        if kernel is not None and kernel.bias is not None and channel < kernel.bias.size:
+            lines.append(f"channel {channel}: bias {kernel.bias[channel]:+.4f}")
+        if col.activation and col.kind == "conv":
+            lines.append(f"activation: {col.activation}")
+        for key, values in col.stage_values.items():  # a stage's per-channel values (gamma, beta, ...)
+            if values.size == shape.channels:
+                lines.append(f"channel {channel}: {key} {values[channel]:+.4f}")
+        return "\n".join(lines)
+
+    def _describe_tile(self, tiles: TileBlock, row: float, col_f: float) -> str:
+        col = self.columns[tiles.column]
+        found = tiles.mosaic.cell_at(row, col_f, tiles.layout.tiles)
+        if found is None:
+            return ""
+        tile, ir, ic = found
+        where = F.plane_index(tiles.layout.window, ir, ic)
+        if where is None:
+            return ""
+        tap = ", ".join(str(i) for i in where)
+        kernel = col.figure if isinstance(col.figure, F.KernelTiles) else None
+        head = f"{col.name}: filter {tile} of {tiles.layout.tiles:,}, tap ({tap})"
+        if kernel is None:
+            return f"{head}\nweights {'pending' if self.pending else 'not available'}"
+        channels = kernel.layout.channels
+        lines = [head]
+        cell = tiles.mosaic.cell_px
+        g_rows, g_cols = F.channel_grid(channels)
+        if channels == 1:
+            lines.append(f"w = {kernel.signed[(tile, *where)]:+.4f}")
+        elif cell >= MIN_CHANNEL_DETAIL_PX and cell / max(g_rows, g_cols) >= CHANNEL_CELL_PX:
+            sub = F.channel_at(channels, int((row % 1) * g_rows), int((col_f % 1) * g_cols))
+            if sub is not None:
+                lines.append(f"input channel {sub}: w = {kernel.per_channel[(*where, sub, tile)]:+.4f}")
+        if channels > 1:
+            signed, absolute = kernel.signed[(tile, *where)], kernel.absolute[(tile, *where)]
+            share = (1 + signed / absolute) / 2 * 100 if absolute > 0 else 50.0
+            lines.append(
+                f"{channels:,} input channels: sum w = {signed:+.4f}, mean |w| = {absolute / channels:.4f} "
+                f"({share:.0f}% of |w| positive)"
+            )
+        if kernel.bias is not None and tile < kernel.bias.size:
+            lines.append(f"bias of filter {tile}: {kernel.bias[tile]:+.4f}")
+        return "\n".join(lines)
+
+
+def draw_image(painter: QtGui.QPainter, target: QtCore.QRectF, image: QtGui.QImage, clip: QtCore.QRectF | None) -> None:
+    """Draw `image` scaled into `target`, only the part inside `clip`: zoomed in, the target can be
+    millions of pixels wide, and Qt's raster engine slows down with the size it is asked to fill."""
+    if clip is None or clip.contains(target):
+        painter.drawImage(target, image)
+        return
+    shown = target.intersected(clip.adjusted(-2, -2, 2, 2))
+    if shown.isEmpty() or image.width() == 0 or image.height() == 0:
+        return
+    sx, sy = target.width() / image.width(), target.height() / image.height()
+    source = QtCore.QRectF(
+        (shown.left() - target.left()) / sx, (shown.top() - target.top()) / sy, shown.width() / sx, shown.height() / sy
+    )
+    painter.drawImage(shown, image, source)
+
+
+def _qimage(rgba: np.ndarray) -> QtGui.QImage:
+    """A QImage of an RGBA uint8 array, in the format Qt's raster engine draws fastest (a copy)."""
+    data = np.ascontiguousarray(rgba)
+    height, width = data.shape[:2]
+    image = QtGui.QImage(data.data, width, height, width * 4, QtGui.QImage.Format.Format_RGBA8888)
+    return image.convertToFormat(QtGui.QImage.Format.Format_ARGB32_Premultiplied)
