@@ -1,7 +1,8 @@
 """`nnstudio [FILE] [--screenshot PNG]`: the application.
 
-The window is shown first and fast: this process never imports Keras or TensorFlow (the model
-service's engine process does, started right after the window is shown). With `--screenshot`,
+The window is shown first and fast: this process never imports Keras or TensorFlow. The one engine
+process (the engine session's) is started before the window is built and imports Keras while the
+window appears; builds and training both run in it. With `--screenshot`,
 the window is rendered once the first Keras build has arrived (or failed, or after 60 s), saved
 as a PNG, and the application exits.
 
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -32,7 +34,6 @@ SCREENSHOT_SIZE = (1400, 900)
 SCREENSHOT_TIMEOUT_MS = 60_000
 CANVAS_SETTLE_S = 15.0  # how long a screenshot waits for the canvas to finish drawing the weights
 TIMING_ENV = "NNSTUDIO_STARTUP_TIMING"
-EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 
 
 def _emit(event: str, **extra) -> None:
@@ -44,7 +45,8 @@ def make_application() -> QApplication:
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setOrganizationName(ORG_NAME)
     QCoreApplication.setOrganizationDomain(ORG_DOMAIN)
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0] if sys.argv else APP_NAME])
     app.setApplicationDisplayName("")
     QApplication.setDesktopFileName(APP_NAME)
     from nnstudio.ui.style import apply_style
@@ -94,21 +96,31 @@ def _report_uncaught_exceptions(window) -> None:
     sys.excepthook = hook
 
 
-def make_model_service():
-    """The Keras model service (owner C), or None when it cannot be imported."""
-    try:
-        from nnstudio.services.model_service import ModelService
-    except ImportError:
-        return None
-    return ModelService()
+def run_app(
+    file: str | None = None, screenshot: str | None = None, engine: tuple[Any, Any, str] | None = None
+) -> int:
+    """Open the window on FILE (or the lesson's model); with `screenshot`, render it to a PNG and exit.
 
-
-def run_app(file: str | None = None, screenshot: str | None = None) -> int:
-    """Open the window on FILE (or the lesson's model); with `screenshot`, render it to a PNG and exit."""
+    `engine`: the engine process the command line spawned first thing (`nnstudio.engine.boot.spawn`:
+    process, pipe end, prefix); without one it is spawned here, before the window is built."""
     timing = os.environ.get(TIMING_ENV) == "1"
     headless = bool(screenshot) or timing
+    # The one engine process starts first and imports Keras while this process builds the window.
+    if engine is None:
+        from nnstudio.engine.boot import new_prefix, spawn
+
+        prefix = new_prefix()
+        engine = (*spawn(prefix, preload_keras=True), prefix)
     app = make_application()
     interrupted = _quit_on_signals(app)
+    from nnstudio.services.engine_session import EngineSession
+    from nnstudio.services.model_service import ModelService
+    from nnstudio.services.training_service import TrainingService
+
+    session = EngineSession()
+    session.start(engine)
+    model_service = ModelService(session)
+    training = TrainingService(session)
 
     from nnstudio.core.spec import lesson_spec
     from nnstudio.services.document import Document
@@ -124,6 +136,7 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
             if headless:
                 from nnstudio.cli import CommandError
 
+                session.shutdown()
                 raise CommandError(str(exc), str(path)) from None
             open_error = f"{path.name} was not opened: {exc}"
             spec, editor, path = lesson_spec(), {}, None
@@ -150,8 +163,7 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
         settings = QSettings()
     # The canvas (pyqtgraph) and the model service (numpy, multiprocessing) come right after the
     # window is shown: the window itself needs neither to appear.
-    window = MainWindow(document, None, settings=settings, autosave=autosave, defer_canvas=True)
-    service_box: dict = {"service": None}
+    window = MainWindow(document, model_service, training, settings=settings, autosave=autosave, defer_canvas=True)
     if headless:
         window.resize(*SCREENSHOT_SIZE)
     _report_uncaught_exceptions(window)
@@ -163,31 +175,13 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
     def after_show() -> None:
         if timing:
             _emit("window_shown")
-        try:
-            service = make_model_service()
-        except Exception as exc:  # the window lives on without Keras
-            print(f"nnstudio: warning: no Keras engine: {exc}", file=sys.stderr)
-            service = None
-        service_box["service"] = service
-        window.attach_service(service)
-        window.start_service()  # the engine process starts importing Keras now, in parallel
+        window.start_service()  # the first build, for the engine that is loading Keras
         if path is not None and path.suffix.lower() == ".keras":
             window.files.load_keras_weights(path)
         QTimer.singleShot(0, after_canvas)
-        if service is None:
-            window.kerasSettled.emit("engine-failed")
 
     def after_canvas() -> None:
         window.load_canvas()
-        try:  # its engine process starts with the first training request, not now
-            from nnstudio.services.training_service import TrainingService
-
-            training = TrainingService()
-        except Exception as exc:
-            print(f"nnstudio: warning: no training: {exc}", file=sys.stderr)
-            training = None
-        service_box["training"] = training
-        window.attach_training(training)
         if open_error:
             QMessageBox.warning(window, "Cannot open file", open_error)
         if not headless:
@@ -203,7 +197,7 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
                 return
             done["yes"] = True
             if timing:
-                _emit("keras_ready", state=state, message=window.keras_message)
+                _emit("keras_ready", state=state, message=window.keras_status.message)
             if screenshot:
                 window.resize(*SCREENSHOT_SIZE)
                 app.processEvents()
@@ -213,8 +207,8 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
 
         def save_when_drawn(deadline: float) -> None:
             """Grab once the canvas has drawn the weights (big models and many lines take a moment)."""
-            canvas = getattr(window, "canvas", None)
-            if canvas is not None and hasattr(canvas, "busy") and canvas.busy() and time.monotonic() < deadline:
+            canvas = window.canvas
+            if canvas is not None and canvas.busy() and time.monotonic() < deadline:
                 QTimer.singleShot(20, lambda: save_when_drawn(deadline))
                 return
             if not window.grab().save(str(screenshot)):
@@ -232,18 +226,7 @@ def run_app(file: str | None = None, screenshot: str | None = None) -> int:
     try:
         app.exec()
     finally:
-        training = service_box.get("training")
-        if training is not None:
-            try:
-                training.shutdown()
-            except Exception as exc:
-                print(f"nnstudio: warning: training shutdown: {exc}", file=sys.stderr)
-        service = service_box["service"]
-        if service is not None:
-            try:
-                service.shutdown()
-            except Exception as exc:  # shutting down must not hide the real outcome
-                print(f"nnstudio: warning: engine shutdown: {exc}", file=sys.stderr)
+        session.shutdown()
         if interrupted["yes"] and not headless:
             window.save_layout()
         if autosave is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import io
 import sys
 from collections.abc import Callable, Sequence
 
@@ -34,9 +35,14 @@ def _window_parser() -> argparse.ArgumentParser:
 
 
 def _run_window(args: argparse.Namespace) -> int:
+    # The engine first, before Qt is imported: it imports Keras while the window is being built.
+    from nnstudio.engine.boot import new_prefix, spawn
+
+    prefix = new_prefix()
+    engine = (*spawn(prefix, preload_keras=True), prefix)
     from nnstudio.app import run_app
 
-    return run_app(args.file, screenshot=args.screenshot)
+    return run_app(args.file, screenshot=args.screenshot, engine=engine)
 
 
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
@@ -60,6 +66,7 @@ COMMAND_MODULES: dict[str, str] = {
     "export": "build",
     "code": "build",
     "train": "train",
+    "examples": "examples",
 }
 
 
@@ -71,8 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `nnstudio` script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):  # a character the terminal cannot encode is escaped, not fatal
-        with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="backslashreplace")
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError):
+                stream.reconfigure(errors="backslashreplace")
     if argv and argv[0] in COMMAND_MODULES:
         _load_command(argv[0])
         parser = argparse.ArgumentParser(prog="nnstudio")

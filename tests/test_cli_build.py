@@ -14,6 +14,8 @@ import h5py
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.cli
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "resources" / "examples" / "lesson.nnstudio"
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "COLUMNS": "80"}

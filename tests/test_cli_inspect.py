@@ -14,6 +14,8 @@ from nnstudio.core.project import dumps_project
 from nnstudio.core.spec import lesson_spec
 from tests.core.test_keras_archive_corpus import lesson_config, write_keras, write_lesson
 
+pytestmark = pytest.mark.cli
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "resources" / "examples" / "lesson.nnstudio"
 

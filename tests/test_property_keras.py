@@ -27,6 +27,8 @@ from nnstudio.core.catalog import ACTIVATIONS, INITIALIZERS, LAYER_TYPES, LOSSES
 from nnstudio.core.keras_archive import read_keras_config, to_snake_case
 from nnstudio.core.weights_check import check_keras_weights
 
+pytestmark = pytest.mark.engine
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 keras = pytest.importorskip("keras")
 

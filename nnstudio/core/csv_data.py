@@ -26,9 +26,10 @@ from nnstudio.core.datasets import (
     encode_labels,
     is_classification_loss,
 )
+from nnstudio.core.resources import resource
 from nnstudio.core.text_safety import cut, one_line, terminal_text
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "datasets"
+RESOURCES = resource("datasets")
 IRIS_PATH = RESOURCES / "iris.csv"
 # Caps checked before anything is parsed, so any file is read, or refused, in bounded time and memory.
 MAX_BYTES = 32 * 1024 * 1024
@@ -111,6 +112,7 @@ def read_table(path: str | Path, text: str | None = None) -> CsvTable:
     wrong width, or a cell over MAX_CELL_CHARS, stops the reading.
     """
     path = str(path)
+    first_line: bytes | str
     if text is None:
         lines, head, first_line = _precheck_file(path)
         source: Any = _open_text(path)
@@ -432,7 +434,7 @@ class PreparedData:
 
     @property
     def validation_data(self) -> tuple[np.ndarray, np.ndarray] | None:
-        return None if self.x_val is None else (self.x_val, self.y_val)
+        return None if self.x_val is None or self.y_val is None else (self.x_val, self.y_val)
 
 
 def prepare(spec, config: DataConfig, validation_split: float = 0.0) -> PreparedData:

@@ -20,7 +20,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from nnstudio.core.compile_options import loss_defaults, optimizer_defaults
+from nnstudio.core.compile_options import freeze, loss_defaults, optimizer_defaults
 from nnstudio.core.file_values import (
     MAX_LIST_ITEMS,
     MAX_METRICS,
@@ -229,7 +229,7 @@ def _parse_compile(entry: Any, where: str) -> CompileSpec:
     )
     loss_options = _parse_options(entry.get("loss_options", {}), loss_defaults(loss), f"{where}.loss_options")
     return CompileSpec(
-        loss, optimizer, None if lr is None else float(lr), tuple(metrics), optimizer_options, loss_options
+        loss, optimizer, None if lr is None else float(lr), tuple(metrics), freeze(optimizer_options), freeze(loss_options)
     )
 
 

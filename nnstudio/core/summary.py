@@ -102,7 +102,7 @@ class _Issues(list):
         super().append(issue)
         self.by_layer.setdefault(issue.layer_index, []).append(issue)
 
-    def extend(self, issues) -> None:  # type: ignore[override]
+    def extend(self, issues) -> None:
         for issue in issues:
             self.append(issue)
 

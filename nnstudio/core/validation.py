@@ -38,7 +38,7 @@ def check_value(param: Param, value: Any) -> str | None:
 
 def check_layer(index: int, layer: LayerSpec) -> list[Issue]:
     """Problems with one layer's class, name and parameters, taken alone."""
-    where = {"layer_index": index, "layer_name": layer.name}
+    where: dict[str, Any] = {"layer_index": index, "layer_name": layer.name}
     label = terminal_text(layer.name, 128) if isinstance(layer.name, str) and layer.name else f"layer {index + 1}"
     known = layer_types().get(layer.class_name)
     if known is None:

@@ -12,7 +12,7 @@ the 64 KiB a comment may take), so both read the same directory.
 from __future__ import annotations
 
 import struct
-from typing import BinaryIO
+from typing import IO
 
 END_SIGNATURE = b"PK\x05\x06"
 END_FORMAT = "<4s4H2LH"  # signature, disk numbers, entries (this disk, total), size, offset, comment length
@@ -30,7 +30,7 @@ class ZipDirectoryError(ValueError):
     """A zip whose central directory is missing, damaged, or larger than allowed."""
 
 
-def directory_size(handle: BinaryIO, file_size: int) -> tuple[int, int]:
+def directory_size(handle: IO[bytes], file_size: int) -> tuple[int, int]:
     """(entries, bytes) of the central directory of the zip open as `handle` (`file_size` bytes).
 
     Reads at most the last 64 KiB and the zip64 records before the end record. ZipDirectoryError
@@ -58,7 +58,7 @@ def directory_size(handle: BinaryIO, file_size: int) -> tuple[int, int]:
     return entries, size
 
 
-def _zip64_directory(handle: BinaryIO, end_offset: int) -> tuple[int, int] | None:
+def _zip64_directory(handle: IO[bytes], end_offset: int) -> tuple[int, int] | None:
     """(entries, bytes) from the zip64 end record before the end record at `end_offset`, as zipfile
     reads them, or None when there is none."""
     locator_at = end_offset - LOCATOR_SIZE

@@ -1,6 +1,7 @@
 """The parent's side of the engine: start the child, talk to it, end it. No Qt.
 
-`EngineClient` is not thread-safe: one thread (the model service's worker) owns it. Nothing
+`shared_memory` (numpy) is imported when weights first travel, not with this module: the window
+imports it before it is shown. `EngineClient` is not thread-safe: one thread (the engine session's worker) owns it. Nothing
 here is meant for the GUI thread: `receive`, `call` and `close` wait on a pipe.
 """
 
@@ -8,14 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import multiprocessing
-import threading
 import time
 from typing import Any
 
-from nnstudio.engine import shared_memory
-from nnstudio.engine.process import engine_main
-from nnstudio.engine.protocol import ERROR, PROGRESS, EngineError, Reply, Request, Weights
+from nnstudio.core.weights import Weights
+from nnstudio.engine import boot
+from nnstudio.engine.protocol import ERROR, PROGRESS, EngineError, Reply, Request
 
 
 class EngineDied(RuntimeError):
@@ -37,30 +36,24 @@ class EngineFailure(RuntimeError):
 class EngineClient:
     """One engine child process (multiprocessing, spawn) and the pipe to it."""
 
-    def __init__(self) -> None:
-        self._mp = multiprocessing.get_context("spawn")
+    def __init__(self, spawned: tuple[Any, Any, str] | None = None) -> None:
+        """`spawned`: an engine started by `boot.spawn` to adopt (process, pipe end, prefix)."""
         self.process: Any = None
         self.conn: Any = None
-        self.prefix = shared_memory.new_prefix()
+        self.prefix = boot.new_prefix()
+        if spawned is not None:
+            self.process, self.conn, self.prefix = spawned
 
     # -- life ------------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Spawn the engine (returns at once; Keras is imported by the first op needing it)."""
+    def start(self, preload_keras: bool = False) -> None:
+        """Spawn the engine (returns at once). With `preload_keras` the engine imports Keras first
+        thing, before it reads its first request; else the first op needing Keras imports it."""
         if self.is_alive():
             return
         self._cleanup()
-        self.prefix = shared_memory.new_prefix()
-        parent_end, child_end = self._mp.Pipe(duplex=True)
-        process = self._mp.Process(
-            target=engine_main, args=(child_end, self.prefix), name="nnstudio-engine", daemon=True
-        )
-        try:
-            with _without_main_module():
-                process.start()
-        finally:
-            child_end.close()
-        self.process, self.conn = process, parent_end
+        self.prefix = boot.new_prefix()
+        self.process, self.conn = boot.spawn(self.prefix, preload_keras)
 
     def is_alive(self) -> bool:
         return self.process is not None and self.process.is_alive()
@@ -108,11 +101,13 @@ class EngineClient:
             with contextlib.suppress(Exception):
                 while self.conn.poll(0):
                     message = self.conn.recv()
-                    shared_memory.discard(getattr(message, "weights", None))
+                    if getattr(message, "weights", None) is not None:
+                        _shared_memory().discard(message.weights)
             with contextlib.suppress(Exception):
                 self.conn.close()
         self.process = self.conn = None
-        shared_memory.sweep(self.prefix)  # blocks a dying engine created but never sent
+        if boot.blocks_left(self.prefix):
+            _shared_memory().sweep(self.prefix)  # blocks a dying engine created but never sent
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -122,14 +117,16 @@ class EngineClient:
         """Send one request; `weights` go through shared memory. EngineDied if the pipe is broken."""
         if self.conn is None:
             raise EngineDied("the Keras engine is not running")
-        layout = shared_memory.pack(weights, self.prefix) if weights else None
+        layout = _shared_memory().pack(weights, self.prefix) if weights else None
         try:
             self.conn.send(Request(op, request_id, dict(args or {}), layout))
         except (BrokenPipeError, EOFError, OSError) as exc:
-            shared_memory.discard(layout)
+            if layout is not None:
+                _shared_memory().discard(layout)
             raise EngineDied(f"the Keras engine is not reachable: {exc}") from exc
         except BaseException:
-            shared_memory.discard(layout)
+            if layout is not None:
+                _shared_memory().discard(layout)
             raise
 
     def cancel(self, request_id: int) -> None:
@@ -162,13 +159,14 @@ class EngineClient:
         layout = reply.weights
         if layout is None:
             return reply
+        shared_memory = _shared_memory()
         if not unpack:
             shared_memory.discard(layout)
             reply.weights = None
             return reply
         weights = shared_memory.unpack(layout)
         value = reply.value
-        if dataclasses.is_dataclass(value) and any(f.name == "weights" for f in dataclasses.fields(value)):
+        if dataclasses.is_dataclass(value) and not isinstance(value, type) and any(f.name == "weights" for f in dataclasses.fields(value)):
             reply.value = dataclasses.replace(value, weights=weights)
             reply.weights = None
         else:
@@ -193,31 +191,14 @@ class EngineClient:
             return reply.value
 
 
-@contextlib.contextmanager
-def _without_main_module() -> Any:
-    """Spawn without re-running the parent's `__main__` in the child.
-
-    multiprocessing's spawn re-imports the main script (or module) in the child so that pickled
-    objects from it resolve. The engine needs nothing from it, and re-importing it would slow the
-    engine's start (the GUI's imports) or fail (`python -c`, stdin, frozen apps). While the child
-    is launched, `__main__` is replaced by an empty module; only the preparation data read in
-    `process.start()` sees it.
-    """
-    import sys
-    import types
-
-    with _MAIN_LOCK:
-        main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            yield
-        finally:
-            if main is not None:
-                sys.modules["__main__"] = main
-
-
-_MAIN_LOCK = threading.Lock()
 _counter = 0
+
+
+def _shared_memory() -> Any:
+    """The shared-memory module (it imports numpy: only once weights travel)."""
+    from nnstudio.engine import shared_memory
+
+    return shared_memory
 
 
 def _next_id() -> int:

@@ -40,7 +40,9 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from nnstudio.core.weights import Weights
 from nnstudio.engine import shared_memory
+from nnstudio.engine.boot import DEFAULT_LOAD_MEMORY_LIMIT  # noqa: F401 (the command line imports it from here)
 from nnstudio.engine.protocol import (
     ERROR,
     PROGRESS,
@@ -52,7 +54,6 @@ from nnstudio.engine.protocol import (
     LoadResult,
     Reply,
     Request,
-    Weights,
 )
 
 Handler = Callable[["EngineContext", dict[str, Any]], Any]
@@ -123,11 +124,17 @@ class EngineContext:
 # -- the loop ----------------------------------------------------------------------------------
 
 
-def engine_main(conn: Any, prefix: str = shared_memory.DEFAULT_PREFIX) -> None:
-    """The child's entry point: serve requests from `conn` until "shutdown" or the pipe closes."""
+def engine_main(conn: Any, prefix: str = shared_memory.DEFAULT_PREFIX, preload_keras: bool = False) -> None:
+    """The child's entry point: serve requests from `conn` until "shutdown" or the pipe closes.
+
+    `preload_keras`: import Keras before reading the first request (the seconds of that import
+    start as early as the engine does); an import that fails is reported by the first op needing it.
+    """
     with contextlib.suppress(ValueError, OSError, AttributeError):
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal is for the GUI process
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if preload_keras:
+        preload()
     _load_extensions()
     ctx = EngineContext(conn, prefix)
     while True:
@@ -172,7 +179,7 @@ def serve(request: Request, ctx: EngineContext) -> Reply:
         value = func(ctx, dict(request.args))
         layout = None
         weights = getattr(value, "weights", None)
-        if dataclasses.is_dataclass(value) and isinstance(weights, dict) and weights:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type) and isinstance(weights, dict) and weights:
             layout = shared_memory.pack(weights, ctx.prefix)
             value = dataclasses.replace(value, weights={})
         return Reply(request.request_id, request.op, RESULT, value, weights=layout)
@@ -244,19 +251,32 @@ def clear_keras_session() -> None:
         _KERAS.backend.clear_session(free_memory=False)
 
 
+_KERAS_IMPORT_ERROR: Exception | None = None
+
+
 def keras_module() -> Any:
-    """Import Keras once (seconds: it loads TensorFlow)."""
+    """Import Keras once (seconds: it loads TensorFlow); an import that failed raises its error again."""
     global _KERAS
     if _KERAS is None:
+        if _KERAS_IMPORT_ERROR is not None:
+            raise _KERAS_IMPORT_ERROR
         from nnstudio.keras_io.quiet_import import import_keras
 
         _KERAS = import_keras()
     return _KERAS
 
 
+def preload() -> None:
+    """Import Keras now; a failure is kept for `keras_module()` to raise where an op can report it."""
+    global _KERAS_IMPORT_ERROR
+    try:
+        keras_module()
+    except Exception as exc:
+        _KERAS_IMPORT_ERROR = exc
+
+
 # -- memory limit for untrusted files ------------------------------------------------------------
 
-DEFAULT_LOAD_MEMORY_LIMIT = 4 << 30  # bytes of address space loading a file from elsewhere may add
 
 
 def _virtual_size() -> int | None:

@@ -14,11 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from nnstudio.core.spec import ModelSpec
-
-Weights = dict[str, list[np.ndarray]]
+from nnstudio.core.weights import Weights
 
 # Reply kinds
 RESULT = "result"  # the op finished; `value` is its result

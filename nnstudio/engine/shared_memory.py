@@ -29,10 +29,11 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core import kernel_sums
+from nnstudio.engine import boot
 
 ALIGN = 64  # bytes; every array starts on a cache line
-DEFAULT_PREFIX = "nns_"
-SHM_DIR = "/dev/shm"  # where Linux lists POSIX shared memory
+DEFAULT_PREFIX = boot.PREFIX
+SHM_DIR = boot.SHM_DIR
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,9 @@ def pack(weights: dict[str, list[np.ndarray]], prefix: str = DEFAULT_PREFIX, sum
     With `sum_kernels`, big kernels get their block sums computed in the same pass."""
     arrays: list[tuple[str, list[np.ndarray]]] = []
     offset = 0
-    layers = []
+    layers: list[tuple[str, tuple[ArrayLayout, ...]]] = []
     for layer_name, layer_arrays in weights.items():
-        entries = []
+        entries: list[ArrayLayout] = []
         contiguous = []
         for array in layer_arrays:
             a = np.ascontiguousarray(array)
@@ -102,8 +103,9 @@ def pack(weights: dict[str, list[np.ndarray]], prefix: str = DEFAULT_PREFIX, sum
     block = _create(prefix, size)
     try:
         buf = block.buf
-        for (_, contiguous), (_, entries) in zip(arrays, layers, strict=True):
-            for a, entry in zip(contiguous, entries, strict=True):
+        assert buf is not None
+        for (_, contiguous), (_, layer_entries) in zip(arrays, layers, strict=True):
+            for a, entry in zip(contiguous, layer_entries, strict=True):
                 if entry.nbytes:
                     _write(buf, a, entry)
         del buf
@@ -225,14 +227,13 @@ def sweep(prefix: str) -> int:
     count = 0
     for entry in os.listdir(SHM_DIR):
         if entry.startswith(prefix):
+            # Unlinked by its path, not opened: a sender killed between creating a block and
+            # sizing it leaves an empty one, which cannot be mapped.
             try:
-                block = shared_memory.SharedMemory(name=entry)
-            except (FileNotFoundError, PermissionError, OSError):
+                os.unlink(os.path.join(SHM_DIR, entry))
+            except OSError:
                 continue
-            _close(block)
-            with contextlib.suppress(FileNotFoundError):
-                block.unlink()
-                count += 1
+            count += 1
     return count
 
 
@@ -250,7 +251,7 @@ def exists(name: str) -> bool:
 
 def new_prefix() -> str:
     """A fresh prefix for one sender's blocks (short: macOS caps names at 31 characters)."""
-    return f"{DEFAULT_PREFIX}{secrets.token_hex(4)}_"
+    return boot.new_prefix()
 
 
 def _create(prefix: str, size: int) -> shared_memory.SharedMemory:

@@ -22,11 +22,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
+from nnstudio.core.weights import Weights
 from nnstudio.engine.process import EngineContext, handler, keras_module
-
-Weights = dict[str, list[np.ndarray]]
 
 
 @dataclass

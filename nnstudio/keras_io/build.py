@@ -14,11 +14,11 @@ from nnstudio.core.compile_options import LOSS_CLASSES
 from nnstudio.core.layers.params import InitializerName
 from nnstudio.core.layers.registry import layer_type
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
+from nnstudio.core.weights import Weights
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
-Weights = dict[str, list[np.ndarray]]
 
 
 class BuildError(ValueError):

@@ -28,8 +28,8 @@ import numpy as np
 
 from nnstudio.core.datasets import split
 from nnstudio.core.spec import ModelSpec
+from nnstudio.core.weights import Weights
 
-Weights = dict[str, list[np.ndarray]]
 Logs = dict[str, float]
 
 PROGRESS_INTERVAL = 0.05  # seconds: at most 20 progress updates a second
@@ -167,7 +167,8 @@ def _make_callback(
                 "stopped": self.stopped,
             }
             self._pending = []
-            progress(update)
+            if progress is not None:
+                progress(update)
 
     class _Callbacks(keras.callbacks.CallbackList):
         """Keras's callback list, with our per-batch hook called first and synchronously."""

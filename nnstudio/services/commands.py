@@ -160,7 +160,7 @@ class RenameLayerCommand(SpecCommand):
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
         merged = super().mergeWith(other)
-        if merged:
+        if merged and self.merge_key is not None:
             self.setText(f"Rename {self.old_name} to {self.after.layers[self.merge_key[1]].name}")
         return merged
 

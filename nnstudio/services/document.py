@@ -12,9 +12,10 @@ person can act on, or None. A refused edit pushes nothing, returns that reason a
 `editRefused(reason)`.
 
 Edit guard: `set_edit_guard(guard)` installs `guard(old_spec, new_spec) -> bool`, consulted before
-any command that changes the layers is pushed (compile edits do not count); when it returns False
-the edit pushes nothing and is refused. The training panel uses it to ask before an edit throws
-trained weights away. Undo and redo are not guarded (they are the person's own way back).
+any command that changes the layers is pushed, and before `undo()` / `redo()` step to a spec with
+other layers (compile edits do not count); when it returns False nothing changes. The model state
+uses it to ask before an edit throws trained weights away. `load()` (another model) is not
+guarded: it emits `replaced` first, then `changed`.
 
 No widget and no Keras import here (see the import-linter contracts in pyproject.toml).
 """
@@ -62,6 +63,8 @@ class Document(QObject):
     pathChanged = Signal(object)  # Path | None
     modifiedChanged = Signal(bool)
     editRefused = Signal(str)  # why an edit was not made (status bar / tooltip material)
+    replaced = Signal()  # load(): another model (opened or new) replaces this one
+    historyChanged = Signal()  # the undo stack moved (what Undo and Redo would do changed)
 
     def __init__(
         self,
@@ -79,6 +82,8 @@ class Document(QObject):
         self._edit_guard: Callable[[ModelSpec, ModelSpec], bool] | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        # Relayed by this object, so the connection ends with it (before its stack is deleted).
+        self.undo_stack.indexChanged.connect(self.historyChanged)
 
     @classmethod
     def new_empty(cls, parent: QObject | None = None) -> Document:
@@ -118,6 +123,7 @@ class Document(QObject):
     def load(self, spec: ModelSpec, path: str | Path | None = None, editor: dict[str, Any] | None = None) -> None:
         """Show another model (opened, or new): clears the undo stack and marks the document clean."""
         self.undo_stack.clear()  # also makes it clean, emitting cleanChanged(True) if it was not
+        self.replaced.emit()
         self.editor = dict(editor or {})
         self._path = Path(path) if path is not None else None
         self.pathChanged.emit(self._path)
@@ -139,6 +145,61 @@ class Document(QObject):
     def set_edit_guard(self, guard: Callable[[ModelSpec, ModelSpec], bool] | None) -> None:
         """Consult `guard(old_spec, new_spec)` before pushing an edit of the layers (None: no guard)."""
         self._edit_guard = guard
+
+    # -- undo and redo, guarded like edits ----------------------------------------------------
+
+    def undo(self) -> str | None:
+        """Undo the last edit, unless the edit guard refuses the spec it goes back to (the reason)."""
+        stack = self.undo_stack
+        if not stack.canUndo():
+            return None
+        command = stack.command(stack.index() - 1)
+        if isinstance(command, SpecCommand) and not self._guard_allows(command.after, command.before):
+            return self._refuse(f"Undo {command.text()}: cancelled, nothing changed")
+        stack.undo()
+        return None
+
+    def redo(self) -> str | None:
+        """Redo the edit undone last, unless the edit guard refuses the spec it leads to (the reason)."""
+        stack = self.undo_stack
+        if not stack.canRedo():
+            return None
+        command = stack.command(stack.index())
+        if isinstance(command, SpecCommand) and not self._guard_allows(command.before, command.after):
+            return self._refuse(f"Redo {command.text()}: cancelled, nothing changed")
+        stack.redo()
+        return None
+
+    # -- the selected layer --------------------------------------------------------------------
+
+    def remove_selected(self) -> str | None:
+        """Remove the selected layer (nothing selected: nothing happens)."""
+        index = self._selected
+        return self.remove_layer(index) if index >= 0 else None
+
+    def duplicate_selected(self) -> str | None:
+        """Insert a copy of the selected layer below it."""
+        index = self._selected
+        return self.duplicate_layer(index) if index >= 0 else None
+
+    def move_selected(self, step: int) -> str | None:
+        """Move the selected layer `step` places; the reason when the move is refused."""
+        index = self._selected
+        target = index + step
+        if index < 0 or not 0 <= target < len(self._spec.layers):
+            return None
+        return self.move_layer(index, target)
+
+    def can_move_selected(self, step: int) -> bool:
+        index = self._selected
+        target = index + step
+        return 0 <= index < len(self._spec.layers) and 0 <= target < len(self._spec.layers) and (
+            self.can_move(index, target) is None
+        )
+
+    def can_duplicate_selected(self) -> bool:
+        index = self._selected
+        return 0 <= index < len(self._spec.layers) and self.can_duplicate(index) is None
 
     # -- placement rules ---------------------------------------------------------------------
 
@@ -282,15 +343,17 @@ class Document(QObject):
 
     def _push(self, command: SpecCommand) -> str | None:
         """The one place edits reach the undo stack: the edit guard is asked first."""
-        guard = self._edit_guard
-        changes_layers = command.after.layers != command.before.layers
-        if guard is not None and changes_layers and not guard(command.before, command.after):
+        if not self._guard_allows(command.before, command.after):
             # An editor may already show the refused value (a spin box): the selection signal
             # makes the views re-read the layer as it is.
             self.selectionChanged.emit(self._selected)
             return self._refuse(f"{command.text()}: cancelled, nothing changed")
         self.undo_stack.push(command)
         return None
+
+    def _guard_allows(self, old: ModelSpec, new: ModelSpec) -> bool:
+        guard = self._edit_guard
+        return guard is None or old.layers == new.layers or guard(old, new)
 
     def _refuse(self, reason: str) -> str:
         self.editRefused.emit(reason)

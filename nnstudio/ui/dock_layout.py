@@ -1,32 +1,59 @@
-"""The window's docks: which widget goes where, and their default sizes for the window's size.
+"""The window's docks: which panel goes where, and their default sizes for the window's size.
 
-The widgets are other developers' (each imported lazily, a placeholder when it is missing); this
-module only places them around the canvas and sizes them, the window keeps and restores the layout.
+`make_panels` creates the panels over a document, `build_docks` places them around the central
+widget of any QMainWindow; the window keeps and restores the layout.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDockWidget, QFrame, QScrollArea, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QComboBox, QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QWidget
 
-from nnstudio.ui.optional import optional, placeholder
+from nnstudio.services.document import Document
+from nnstudio.ui.compile_settings import CompileSettings
+from nnstudio.ui.layer_stack import LayerStackView
+from nnstudio.ui.palette import LayerPalette
+from nnstudio.ui.property_editor import PropertyEditor
 from nnstudio.ui.summary_table import SummaryTable
 from nnstudio.ui.weights_panel import WeightsPanel
-
-if TYPE_CHECKING:
-    from nnstudio.ui.main_window import MainWindow
 
 SUMMARY_HEIGHT = 245  # the table's header, two rows, the totals and the Keras mark without scrolling
 TRAINING_HEIGHT = 460  # the Training tab raised: its settings, buttons, progress and curves without scrolling
 NARROW_MIDDLE = 640  # below this width between the side columns, Summary and Weights are tabs
+DOCKS = ("paletteDock", "layerStackDock", "propertyDock", "compileDock", "summaryDock", "weightsDock")
+
+
+@dataclass
+class Panels:
+    """The panels around the canvas, over one document."""
+
+    palette: LayerPalette
+    layer_stack: LayerStackView
+    property_editor: PropertyEditor
+    compile_settings: CompileSettings
+    summary_table: SummaryTable
+    weights_panel: WeightsPanel
+
+
+def make_panels(document: Document) -> Panels:
+    """The panels over `document`."""
+    return Panels(
+        LayerPalette(),
+        LayerStackView(document),
+        PropertyEditor(document),
+        CompileSettings(document),
+        SummaryTable(document),
+        WeightsPanel(),
+    )
 
 
 def make_dock(
-    window: MainWindow, title: str, object_name: str, widget: QWidget, area: Qt.DockWidgetArea
+    window: QMainWindow, title: str, object_name: str, widget: QWidget, area: Qt.DockWidgetArea
 ) -> QDockWidget:
-    """A movable, floatable, closable dock around `widget`, added to `window` and to `window.docks`."""
+    """A movable, floatable, closable dock around `widget`, added to `window`."""
     dock = QDockWidget(title, window)
     dock.setObjectName(object_name)
     dock.setWidget(widget)
@@ -36,71 +63,53 @@ def make_dock(
         | QDockWidget.DockWidgetFeature.DockWidgetClosable
     )
     window.addDockWidget(area, dock)
-    window.docks[object_name] = dock
     return dock
 
 
-def make_widget(module: str, name: str, object_name: str, what: str, *args: object) -> QWidget:
-    """An instance of another developer's widget class, or a placeholder saying why there is none."""
-    cls = optional(module, name)
-    if cls is not None:
-        try:
-            return cls(*args)
-        except Exception as exc:  # show the failure, keep the window
-            return placeholder(f"{object_name}Placeholder", f"The {what} could not start: {exc}")
-    return placeholder(f"{object_name}Placeholder", f"{what[0].upper()}{what[1:]}: coming soon.")
-
-
-def build_docks(window: MainWindow) -> None:
-    """Create the panels over `window.document` and dock them: palette and layer stack left,
-    properties and compile settings right, summary and weights below."""
-    window.docks = {}
+def build_docks(window: QMainWindow, panels: Panels) -> dict[str, QDockWidget]:
+    """Dock the panels: palette and layer stack left, properties and compile settings right,
+    summary and weights below. The docks by object name."""
     left = Qt.DockWidgetArea.LeftDockWidgetArea
     right = Qt.DockWidgetArea.RightDockWidgetArea
     bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-    document = window.document
-
-    window.palette_widget = make_widget("nnstudio.ui.palette", "LayerPalette", "layerPalette", "layer palette")
-    window.layer_stack = make_widget("nnstudio.ui.layer_stack", "LayerStackView", "layerStack", "layer stack", document)
-    window.property_editor = make_widget(
-        "nnstudio.ui.property_editor", "PropertyEditor", "propertyEditor", "property editor", document
-    )
-    window.compile_settings = make_widget(
-        "nnstudio.ui.compile_settings", "CompileSettings", "compileSettings", "compile settings", document
-    )
-    window.summary_table = SummaryTable(document)
-    window.weights_panel = WeightsPanel()
-
-    make_dock(window, "Layers", "paletteDock", window.palette_widget, left)
-    make_dock(window, "Model", "layerStackDock", window.layer_stack, left)
-    make_dock(window, "Properties", "propertyDock", window.property_editor, right)
-    compact_combos(window.compile_settings)
-    make_dock(window, "Compile", "compileDock", scrolling(window.compile_settings, "compileScroller"), right)
-    make_dock(window, "Summary", "summaryDock", window.summary_table, bottom)
-    make_dock(window, "Weights", "weightsDock", window.weights_panel, bottom)
-    docks = window.docks
+    compact_combos(panels.compile_settings)
+    docks = {
+        "paletteDock": make_dock(window, "Layers", "paletteDock", panels.palette, left),
+        "layerStackDock": make_dock(window, "Model", "layerStackDock", panels.layer_stack, left),
+        "propertyDock": make_dock(window, "Properties", "propertyDock", panels.property_editor, right),
+        "compileDock": make_dock(
+            window, "Compile", "compileDock", scrolling(panels.compile_settings, "compileScroller"), right
+        ),
+        "summaryDock": make_dock(window, "Summary", "summaryDock", panels.summary_table, bottom),
+        "weightsDock": make_dock(window, "Weights", "weightsDock", panels.weights_panel, bottom),
+    }
     window.splitDockWidget(docks["paletteDock"], docks["layerStackDock"], Qt.Orientation.Vertical)
     window.splitDockWidget(docks["propertyDock"], docks["compileDock"], Qt.Orientation.Vertical)
     window.splitDockWidget(docks["summaryDock"], docks["weightsDock"], Qt.Orientation.Horizontal)
     window.setCorner(Qt.Corner.BottomLeftCorner, left)
     window.setCorner(Qt.Corner.BottomRightCorner, right)
-    show_all_metrics(window.compile_settings)
+    show_all_metrics(panels.compile_settings)
+    return docks
 
 
-def add_training_dock(window: MainWindow, panel: QWidget) -> QDockWidget:
-    """Dock the training panel as a tab behind the Summary, listed in the View menu before its separator."""
+def add_training_dock(
+    window: QMainWindow, docks: dict[str, QDockWidget], panel: QWidget, view_menu: QMenu, before: QAction
+) -> QDockWidget:
+    """Dock the training panel as a tab behind the Summary, listed in `view_menu` before `before`."""
     # In a scroll area, so that the panel's many controls never squeeze the canvas.
     scroller = QScrollArea()
     scroller.setObjectName("trainingScroller")
     scroller.setWidgetResizable(True)
     scroller.setFrameShape(QFrame.Shape.NoFrame)
     scroller.setWidget(panel)
-    dock = make_dock(window, "Training", "trainingDock", scroller, Qt.DockWidgetArea.BottomDockWidgetArea)
-    summary = window.docks["summaryDock"]
+    dock = docks["trainingDock"] = make_dock(
+        window, "Training", "trainingDock", scroller, Qt.DockWidgetArea.BottomDockWidgetArea
+    )
+    summary = docks["summaryDock"]
     window.tabifyDockWidget(summary, dock)
     summary.raise_()
     window.resizeDocks([summary], [SUMMARY_HEIGHT], Qt.Orientation.Vertical)
-    window.view_menu.insertAction(window.dock_separator, dock.toggleViewAction())
+    view_menu.insertAction(before, dock.toggleViewAction())
     return dock
 
 
@@ -125,10 +134,10 @@ def compact_combos(widget: QWidget) -> None:
         combo.setMinimumContentsLength(12)
 
 
-def show_all_metrics(compile_settings: QWidget) -> None:
+def show_all_metrics(compile_settings: CompileSettings) -> None:
     """Every metric check box in view, not a few in a scrolled list (the dock scrolls instead)."""
-    metrics = getattr(compile_settings, "metrics", None)
-    if metrics is None or not hasattr(metrics, "sizeHintForRow") or metrics.count() == 0:
+    metrics = compile_settings.metrics
+    if metrics.count() == 0:
         return
     height = metrics.sizeHintForRow(0) * metrics.count() + 2 * metrics.frameWidth() + 6
     metrics.setMinimumHeight(height)
@@ -142,9 +151,8 @@ def show_all_metrics(compile_settings: QWidget) -> None:
             item.setToolTip(item.text())
 
 
-def default_sizes(window: MainWindow) -> None:
+def default_sizes(window: QMainWindow, docks: dict[str, QDockWidget], compile_settings: QWidget) -> None:
     """Docks sized for the window's size: the canvas gets the most room, every panel stays readable."""
-    docks = window.docks
     width, height = max(window.width(), 900), max(window.height(), 600)
     side_left = max(215, min(270, int(width * 0.19)))
     side_right = max(300, min(350, int(width * 0.245)), docks["compileDock"].widget().minimumWidth())
@@ -158,7 +166,7 @@ def default_sizes(window: MainWindow) -> None:
         [palette, column - palette],
         Qt.Orientation.Vertical,
     )
-    compile_height = min(window.compile_settings.sizeHint().height() + 32, int(column * 0.55))  # and the title bar
+    compile_height = min(compile_settings.sizeHint().height() + 32, int(column * 0.55))  # and the title bar
     window.resizeDocks(
         [docks["propertyDock"], docks["compileDock"]],
         [column - compile_height, compile_height],
@@ -177,12 +185,12 @@ def default_sizes(window: MainWindow) -> None:
         window.resizeDocks([summary, weights_dock], [middle - weights, weights], Qt.Orientation.Horizontal)
 
 
-def size_bottom_row(window: MainWindow, training_shown: bool, grown: bool) -> bool:
+def size_bottom_row(window: QMainWindow, docks: dict[str, QDockWidget], training_shown: bool, grown: bool) -> bool:
     """The Training tab raised: the bottom row grows to fit the panel and Training takes most of its
     width; the Summary raised again after that: the row goes back to the table's size.
 
     `grown`: the row was grown for Training and not yet undone; returns that flag for afterwards."""
-    training, summary, weights = (window.docks.get(n) for n in ("trainingDock", "summaryDock", "weightsDock"))
+    training, summary, weights = docks.get("trainingDock"), docks["summaryDock"], docks["weightsDock"]
     if training is None or training.isFloating() or training not in window.tabifiedDockWidgets(summary):
         return grown  # the person placed it elsewhere: their layout stands
     beside = weights.isVisible() and not weights.isFloating() and weights not in window.tabifiedDockWidgets(summary)

@@ -15,13 +15,18 @@ action also takes an explicit path, which skips the file dialog.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSaveFile, QSettings, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from nnstudio.core.keras_archive import load_model_file
 from nnstudio.core.project import ProjectError, dumps_project, load_project
 from nnstudio.core.spec import ModelSpec, lesson_spec
+from nnstudio.core.weights import Weights
+from nnstudio.services.document import Document
+from nnstudio.ui.parts import Builds, Canvas
 
 PROJECT_SUFFIX = ".nnstudio"
 KERAS_SUFFIX = ".keras"
@@ -67,14 +72,10 @@ def read_model_file(path: str | Path) -> tuple[ModelSpec, dict]:
     path = Path(path)
     try:
         if path.suffix.lower() == KERAS_SUFFIX:
-            from nnstudio.core.keras_archive import load_model_file  # owner A: the safe, Keras-free reader
-
-            return load_model_file(path), {}
+            return load_model_file(path), {}  # the safe, Keras-free reader
         return load_project(path)
     except ProjectError as exc:
         raise FileError(one_line(exc)) from None
-    except ImportError as exc:  # the archive reader is not there (yet)
-        raise FileError(f"cannot read .keras files in this build: {exc}") from None
     except (ValueError, OSError) as exc:  # ArchiveError is a ValueError
         raise FileError(one_line(exc)) from None
     except Exception as exc:  # never let a hostile file end the application
@@ -91,32 +92,22 @@ class FileActions(QObject):
     kerasWeightsLoaded = Signal(object, object)  # spec, weights read from an opened .keras
     documentReplaced = Signal()  # New or Open put another model in the document
 
-    def __init__(self, parent: QWidget, document, model_service=None, settings: QSettings | None = None) -> None:
+    def __init__(
+        self, parent: QWidget, document: Document, model_service: Builds, settings: QSettings | None = None
+    ) -> None:
         super().__init__(parent)
         self._window = parent
         self.document = document
         self.settings = settings if settings is not None else QSettings()
-        self.weights_provider = lambda: None  # the window sets this: weights of the current spec, or None
+        self.weights_provider: Callable[[], Weights | None] = lambda: None  # weights of the current spec
         self.last_error: str | None = None
         self._exporting: str | None = None
         self._loading_keras: str | None = None
-        self.model_service = None
-        if model_service is not None:
-            self.attach_service(model_service)
-
-    def attach_service(self, model_service) -> None:
-        """Use `model_service` for export and for reading `.keras` weights."""
         self.model_service = model_service
-        if model_service is not None:
-            for name, slot in (
-                ("exportFinished", self._on_export_finished),
-                ("exportFailed", self._on_export_failed),
-                ("keras_loaded", self._on_keras_loaded),
-                ("loadFailed", self._on_load_failed),
-            ):
-                signal = getattr(model_service, name, None)
-                if signal is not None:
-                    signal.connect(slot)
+        model_service.exportFinished.connect(self._on_export_finished)
+        model_service.exportFailed.connect(self._on_export_failed)
+        model_service.keras_loaded.connect(self._on_keras_loaded)
+        model_service.loadFailed.connect(self._on_load_failed)
 
     def engine_restarted(self) -> None:
         """The Keras engine was restarted by hand (its work dropped without a word): a running export
@@ -224,23 +215,14 @@ class FileActions(QObject):
 
     def load_keras_weights(self, path: str | Path) -> None:
         """Ask the engine to read the real weights of the opened `.keras` file (Keras, safe mode)."""
-        if self.model_service is None:
-            return
         path = Path(path)
         self._loading_keras = str(path)
-        try:
-            self.model_service.load_keras(str(path))
-            self.status.emit(f"Opened {path.name}; reading its weights…")
-        except Exception as exc:  # the service refused at once
-            self._loading_keras = None
-            self.status.emit(f"Opened {path.name}; its weights could not be read: {one_line(exc)}")
+        self.model_service.load_keras(str(path))
+        self.status.emit(f"Opened {path.name}; reading its weights…")
 
     @Slot(object)
-    def _on_keras_loaded(self, loaded) -> None:
-        if isinstance(loaded, tuple):
-            spec, weights = loaded[0], loaded[1]
-        else:  # a LoadResult
-            spec, weights = loaded.spec, loaded.weights
+    def _on_keras_loaded(self, loaded: tuple[ModelSpec, Weights]) -> None:
+        spec, weights = loaded
         loading, self._loading_keras = self._loading_keras, None
         path = self.document.path
         if loading is None or path is None or Path(loading) != Path(path):
@@ -285,9 +267,6 @@ class FileActions(QObject):
 
     def export_keras(self, path: str | Path | None = None) -> bool:
         """Build the model in the engine and write a `.keras` file; True when the export was started."""
-        if self.model_service is None:
-            self._warn("Cannot export", "the Keras engine is not available in this build")
-            return False
         summary = self.document.summary()
         if not summary.ok:
             self._warn("Cannot export", f"fix the model first: {summary.issues[0].message}")
@@ -302,11 +281,7 @@ class FileActions(QObject):
         self._remember_dir(path)
         self.exportStarted.emit(str(path))
         self.status.emit(f"Exporting {path.name} with Keras…")
-        try:
-            self.model_service.export_keras(self.document.spec, str(path), self.weights_provider())
-        except Exception as exc:
-            self._on_export_failed(one_line(exc))
-            return False
+        self.model_service.export_keras(self.document.spec, str(path), self.weights_provider())
         return True
 
     def is_exporting(self) -> bool:
@@ -342,11 +317,8 @@ class FileActions(QObject):
         self.status.emit(f"Wrote {path.name}")
         return True
 
-    def export_drawing(self, canvas, path: str | Path | None = None) -> bool:
+    def export_drawing(self, canvas: Canvas, path: str | Path | None = None) -> bool:
         """Save the network drawing as PNG (twice the screen resolution) or SVG, by the file's suffix."""
-        if canvas is None:
-            self._warn("Cannot export the drawing", "The canvas is not available.")
-            return False
         path = self._target(path, "Export drawing", (".png", ".svg"), DRAWING_FILTER)
         if path is None:
             return False
@@ -367,8 +339,8 @@ class FileActions(QObject):
     def recent_files(self) -> list[str]:
         value = self.settings.value(RECENT_KEY, [])
         if isinstance(value, str):
-            value = [value] if value else []
-        return [str(v) for v in (value or [])]
+            return [value] if value else []
+        return [str(v) for v in value] if isinstance(value, list) else []
 
     def _set_recent(self, files: list[str]) -> None:
         self.settings.setValue(RECENT_KEY, files[:MAX_RECENT])

@@ -13,8 +13,9 @@ from pathlib import Path
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 
 from nnstudio.core.layers.registry import layer_type
+from nnstudio.core.resources import resource
 
-ICON_DIR = Path(__file__).resolve().parents[2] / "resources" / "icons"
+ICON_DIR = resource("icons")
 
 ERROR_COLOR = "#dc2626"
 ERROR_COLOR_ON_DARK = "#f87171"

@@ -254,11 +254,11 @@ class LayerDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.detail = 0  # 0: shape and params on the right, 1: shape only, 2: nothing
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
         return QSize(200, max(self.ICON, option.fontMetrics.height()) + 2 * self.PAD + 2)
 
     @staticmethod
-    def _right_options(index: QModelIndex) -> list[str]:
+    def _right_options(index: QModelIndex | QPersistentModelIndex) -> list[str]:
         if index.data(ErrorRole):
             return ["error"]
         shape = index.data(ShapeRole) or ""
@@ -266,7 +266,7 @@ class LayerDelegate(QStyledItemDelegate):
         return [f"{shape}  ·  {params:,}" if params is not None else shape, shape]
 
     @staticmethod
-    def _words_width(index: QModelIndex, font: QFont) -> int:
+    def _words_width(index: QModelIndex | QPersistentModelIndex, font: QFont) -> int:
         bold = QFont(font)
         bold.setWeight(QFont.Weight.DemiBold)
         normal = QFontMetrics(font)
@@ -290,7 +290,7 @@ class LayerDelegate(QStyledItemDelegate):
                 return level
         return 2
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.text = ""
@@ -334,9 +334,9 @@ class LayerDelegate(QStyledItemDelegate):
         if not error:
             options = options[self.detail :]
         right_text = ""
-        for option in options:
-            if option and needed + self.PAD + sfm.horizontalAdvance(option) <= rect.right() - left:
-                right_text = option
+        for candidate in options:
+            if candidate and needed + self.PAD + sfm.horizontalAdvance(candidate) <= rect.right() - left:
+                right_text = candidate
                 break
         right_width = sfm.horizontalAdvance(right_text) if right_text else 0
         available = max(0, rect.right() - left - right_width - (self.PAD if right_text else 0))
@@ -423,7 +423,7 @@ class LayerStackView(QListView):
         self.stack_model.modelReset.connect(self._end_sync)
         self.selectionModel().currentChanged.connect(self._on_current_changed)
         document.selectionChanged.connect(self._select_row)
-        document.changed.connect(lambda _spec: (self._update_actions(), self._update_detail()))
+        document.changed.connect(self._on_document_changed)
         self._select_row(document.selected_index)
         self._update_actions()
         self._update_detail()
@@ -577,9 +577,17 @@ class LayerStackView(QListView):
             return self.remove_action
         return None
 
+    def _on_document_changed(self, _spec: object) -> None:
+        self._update_actions()
+        self._update_detail()
+
     def event(self, event: QEvent) -> bool:
         # Keep our keys when the window defines the same shortcuts (Edit ▸ Delete): the focused stack wins.
-        if event.type() == QEvent.Type.ShortcutOverride and self._key_action(event) is not None:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and self._key_action(event) is not None
+        ):
             event.accept()
             return True
         return super().event(event)

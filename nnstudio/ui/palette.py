@@ -13,7 +13,18 @@ UTF-8; the layer stack turns such a drop into `document.insert_layer`. Appending
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QMimeData, QModelIndex, QObject, QRect, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSignalBlocker,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QFont, QFontMetrics, QIcon, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -72,13 +83,13 @@ class PaletteDelegate(QStyledItemDelegate):
     ICON = 20
     PAD = 8
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
         height = option.fontMetrics.height()
         if index.data(FamilyRole) is not None:
             return QSize(120, height + 10)
         return QSize(120, max(self.ICON, height) + 8)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         painter.save()
@@ -88,7 +99,9 @@ class PaletteDelegate(QStyledItemDelegate):
             self._paint_layer(painter, opt, index)
         painter.restore()
 
-    def _paint_header(self, painter: QPainter, opt: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def _paint_header(
+        self, painter: QPainter, opt: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         widget = opt.widget
         palette = opt.palette
         painter.fillRect(opt.rect, palette.color(QPalette.ColorRole.AlternateBase))
@@ -121,7 +134,9 @@ class PaletteDelegate(QStyledItemDelegate):
             text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(index.data(CountRole))
         )
 
-    def _paint_layer(self, painter: QPainter, opt: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def _paint_layer(
+        self, painter: QPainter, opt: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         widget = opt.widget
         style = widget.style() if widget is not None else None
         title, subtitle, icon = opt.text, index.data(SubtitleRole) or "", index.data(Qt.ItemDataRole.DecorationRole)
@@ -234,7 +249,7 @@ class PaletteTree(QTreeWidget):
     def _first_visible(self) -> QTreeWidgetItem | None:
         for i in range(self.topLevelItemCount()):
             header = self.topLevelItem(i)
-            if not header.isHidden():
+            if header is not None and not header.isHidden():
                 return header
         return None
 

@@ -104,10 +104,10 @@ class PropertyEditor(QWidget):
         self.problem.hide()
         outer.addWidget(self.problem)
 
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        outer.addWidget(self.scroll, 1)
+        self.scroller = QScrollArea(self)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(self.scroller, 1)
 
         self.placeholder = QLabel("Select a layer to see and edit its settings.", self)
         self.placeholder.setObjectName("propertyPlaceholder")
@@ -153,18 +153,18 @@ class PropertyEditor(QWidget):
         self.editors.clear()
         self.errors.clear()
         self._local_errors.clear()
-        old = self.scroll.takeWidget()
+        old = self.scroller.takeWidget()
         if old is not None:
             old.deleteLater()
         if class_name is None:
             self.header.hide()
-            self.scroll.hide()
+            self.scroller.hide()
             self.problem.hide()
             self.placeholder.show()
             return
         self.placeholder.hide()
         self.header.show()
-        self.scroll.show()
+        self.scroller.show()
         layer_type = layer_types().get(class_name)
         self.icon_label.setPixmap(layer_icon(class_name).pixmap(QSize(32, 32), self.devicePixelRatioF()))
 
@@ -185,7 +185,7 @@ class PropertyEditor(QWidget):
         if layer_type is not None:
             for param in layer_type.params:
                 self._add_row(form, param.name, param.name, self._make_field(param))
-        self.scroll.setWidget(form_widget)
+        self.scroller.setWidget(form_widget)
 
     def _add_row(self, form: QFormLayout, key: str, label_text: str, widget: QWidget) -> None:
         widget.setStyleSheet(INVALID_STYLE)
@@ -230,6 +230,7 @@ class PropertyEditor(QWidget):
         layer_type = layer_types().get(layer.class_name)
         self.subtitle.setText(f"{layer.class_name} · {layer_type.help}" if layer_type else layer.class_name)
         name_edit = self.fields["name"]
+        assert isinstance(name_edit, QLineEdit)
         if "name" not in self._local_errors and name_edit.text() != layer.name:
             with QSignalBlocker(name_edit):
                 name_edit.setText(layer.name)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from nnstudio.core.project import ProjectError, load_project
 from nnstudio.core.spec import ModelSpec
-
-if TYPE_CHECKING:
-    from nnstudio.ui.main_window import MainWindow
+from nnstudio.services.autosave import Autosave, Recovered, describe
+from nnstudio.services.document import Document
 
 
 def ask_restore(parent: QWidget | None, text: str) -> bool:
@@ -19,44 +17,44 @@ def ask_restore(parent: QWidget | None, text: str) -> bool:
     box = QMessageBox(
         QMessageBox.Icon.Question, "Restore unsaved changes?", text, QMessageBox.StandardButton.NoButton, parent
     )
-    restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+    restore_button = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
     box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
-    box.setDefaultButton(restore)
+    box.setDefaultButton(restore_button)
     box.exec()
-    return box.clickedButton() is restore
+    return box.clickedButton() is restore_button
 
 
-def offer_recovery(window: MainWindow, ask: Callable[[QWidget | None, str], bool] = ask_restore) -> bool:
+def offer_recovery(
+    parent: QWidget,
+    autosave: Autosave,
+    document: Document,
+    ask: Callable[[QWidget | None, str], bool] = ask_restore,
+) -> bool:
     """Ask (with `ask`) Restore / Discard for autosaves of crashed sessions; True when one was restored."""
-    if window.autosave is None:
-        return False
-    from nnstudio.services.autosave import describe
-
-    for recovered in window.autosave.orphans():
-        restore = ask(window, f"nnstudio did not close properly last time. Restore the {describe(recovered)}?")
-        window.autosave.forget(recovered)
-        if restore:
-            window.restore(recovered)
-            window.autosave.save_now()  # in this session's autosave before the old one goes
+    for recovered in autosave.orphans():
+        restore_it = ask(parent, f"nnstudio did not close properly last time. Restore the {describe(recovered)}?")
+        autosave.forget(recovered)
+        if restore_it:
+            restore(document, recovered)
+            autosave.save_now()  # in this session's autosave before the old one goes
             recovered.discard()
             return True
         recovered.discard()
     return False
 
 
-def restore(window: MainWindow, recovered: Any) -> None:
+def restore(document: Document, recovered: Recovered) -> None:
     """Show an autosaved model: its file's saved state, then the unsaved changes as one undoable step."""
     original = recovered.original_path
     base: ModelSpec | None = None
+    editor: dict = {}
     if original is not None and original.suffix == ".nnstudio" and original.exists():
         try:
             base, editor = load_project(original)
         except ProjectError:
             base = None
-    window.reset_keras_state()
     if base is None:
-        window.document.load(ModelSpec(name=recovered.spec.name), original, recovered.editor)
+        document.load(ModelSpec(name=recovered.spec.name), original, recovered.editor)
     else:
-        window.document.load(base, original, editor)
-    window.document.replace_spec(recovered.spec, "Restore autosaved changes")
-    window.statusBar().showMessage("Restored the autosaved changes", 8000)
+        document.load(base, original, editor)
+    document.replace_spec(recovered.spec, "Restore autosaved changes")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+from nnstudio.core.resources import resource_dir
+
+RESOURCES = resource_dir()
 STYLE_SHEET = RESOURCES / "style" / "nnstudio.qss"
 APP_ICON = RESOURCES / "nnstudio.svg"
 

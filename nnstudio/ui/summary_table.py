@@ -25,6 +25,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView
 from nnstudio.core.shapes import format_shape
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import LayerRow, Summary, analyze, count_with_size, summary_text
+from nnstudio.engine.protocol import BuildFailure, BuildResult
+from nnstudio.services.document import Document
 from nnstudio.ui.style import current_colors
 
 HEADERS = ("Layer (type)", "Output Shape", "Param #")
@@ -160,7 +162,7 @@ class SummaryTable(QWidget):
 
     confirmedChanged = Signal(bool)  # True once the Keras build of the current spec agrees
 
-    def __init__(self, document, parent=None) -> None:
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("summaryTable")
         self._document = document
@@ -213,7 +215,7 @@ class SummaryTable(QWidget):
         document.changed.connect(self._on_document_changed)
         document.selectionChanged.connect(self._on_selection_changed)
         self._on_document_changed(document.spec)
-        self._on_selection_changed(getattr(document, "selected_index", -1))
+        self._on_selection_changed(int(document.selected_index))
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -265,7 +267,7 @@ class SummaryTable(QWidget):
             first = summary.issues[0].message
             more = f" (and {len(summary.issues) - 1} more)" if len(summary.issues) > 1 else ""
             self._set_state(INVALID, f"✗ {first}{more}")
-        self._on_selection_changed(getattr(self._document, "selected_index", -1))
+        self._on_selection_changed(int(self._document.selected_index))
 
     @Slot(int)
     def _on_selection_changed(self, layer_index: int) -> None:
@@ -290,7 +292,7 @@ class SummaryTable(QWidget):
         if self._syncing or not current.isValid():
             return
         layer_index = self.model.layer_row(current.row()).index
-        if getattr(self._document, "selected_index", None) != layer_index:
+        if int(self._document.selected_index) != layer_index:
             self._document.select_layer(layer_index)
 
     def copy_summary(self) -> str:
@@ -303,7 +305,7 @@ class SummaryTable(QWidget):
     # -- Keras results ---------------------------------------------------------------------------
 
     @Slot(object)
-    def on_build_finished(self, result) -> None:
+    def on_build_finished(self, result: BuildResult) -> None:
         """A BuildResult arrived: confirm the table when it is for the spec on screen."""
         summary = self.model.summary()
         if summary is None or result.spec != self._spec:
@@ -312,14 +314,14 @@ class SummaryTable(QWidget):
         totals = (result.total_params, result.trainable_params, result.non_trainable_params)
         if totals != (summary.total_params, summary.trainable_params, summary.non_trainable_params):
             self.mismatches.append(f"totals {summary.total_params:,} vs Keras {result.total_params:,}")
-        ms = f" in {result.elapsed_ms:.0f} ms" if getattr(result, "elapsed_ms", None) is not None else ""
+        ms = f" in {result.elapsed_ms:.0f} ms"
         if self.mismatches:
             self._set_state(MISMATCH, "⚠ Keras disagrees: " + "; ".join(self.mismatches))
         else:
             self._set_state(CONFIRMED, f"✓ confirmed by Keras (built{ms})")
 
     @Slot(object)
-    def on_build_failed(self, failure) -> None:
+    def on_build_failed(self, failure: BuildFailure) -> None:
         """A BuildFailure arrived: mark the layer at fault when it is for the spec on screen."""
         if failure.spec != self._spec:
             return

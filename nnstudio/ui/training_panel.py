@@ -5,11 +5,10 @@ a progress bar with the epoch, the batch and the time left, and loss/metric curv
 (solid) and validation (dashed) with pyqtgraph, redrawn at most every `REDRAW_MS`, with a
 log-scale toggle.
 
-Editing the architecture while trained weights exist asks first: the panel installs the
-document's edit guard, so before an edit of the layers is pushed `ask()` offers to make it (the
-trained weights are discarded) or to leave the model as it is (nothing is pushed). Undo and redo
-are not guarded: when they take the layers away from the trained ones the panel asks afterwards
-and, on No, puts the undo stack back where it was; opening another model discards the weights.
+Editing the architecture while trained weights exist asks first: the model state (the document's
+edit guard) puts the question through this panel's `ask()` before an edit, undo or redo changes
+the layers; the panel clears its curves when the trained weights are discarded. Train starts from
+the weights on screen before training (Keras's build, or Reset's), Resume from the trained ones.
 Tests replace `training_panel.ask`.
 """
 
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -46,6 +45,11 @@ from PySide6.QtWidgets import (
 from nnstudio.core.csv_data import DataConfig
 from nnstudio.core.datasets import TASK_HELP, TASKS, is_classification_loss
 from nnstudio.core.spec import ModelSpec
+from nnstudio.core.summary import Summary
+from nnstudio.services.document import Document
+from nnstudio.services.model_state import ModelState
+from nnstudio.ui.parts import Training
+from nnstudio.ui.widgets import named
 
 REDRAW_MS = 100
 GROUPS_SIDE_BY_SIDE = 440  # panel width from which Data and Training sit side by side
@@ -74,8 +78,14 @@ class _LogAxis(pg.AxisItem):
 
 def ask(parent: QWidget | None, title: str, text: str) -> bool:
     """Ask a yes/no question; replaced in tests."""
-    answer = QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
-    return answer == QMessageBox.Yes
+    answer = QMessageBox.question(
+        parent,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def format_duration(seconds: float) -> str:
@@ -91,17 +101,20 @@ class TrainingPanel(QWidget):
 
     trainingStateChanged = Signal(bool)  # True while training runs
 
-    def __init__(self, document: Any, training_service: Any, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, document: Document, training_service: Training, model_state: ModelState, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("trainingPanel")
         self.document = document
         self.service = training_service
-        self._initial_weights: dict | None = None
-        self._initial_spec: ModelSpec | None = None
-        self._asking = False
-        self._index_before: int | None = None  # undo stack index before the last unchecked change
+        self.model_state = model_state
         self._run_epochs = 1
+        self._started_at = time.monotonic()
+        self._watching_parent = False
+        self._ready = False  # the widgets exist (signals fire while they are built)
         self._build_ui()
+        self._ready = True
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._redraw.timeout.connect(self._draw_curves)
@@ -114,33 +127,33 @@ class TrainingPanel(QWidget):
         s.stateChanged.connect(self.on_state)
         s.resetDone.connect(self.on_reset_done)
         document.changed.connect(self.on_document_changed)
-        set_guard = getattr(document, "set_edit_guard", None)
-        if set_guard is not None:
-            set_guard(self.allow_edit)
+        model_state.confirm = self._confirm
+        model_state.trainedDiscarded.connect(self._on_trained_discarded)
+        model_state.weightsChanged.connect(self._update_buttons)
         self._update_buttons()
 
     # -- construction ------------------------------------------------------------------------------
 
     def _build_ui(self) -> None:
         # Controls and curves side by side in a wide dock, stacked in a tall one (see resizeEvent).
-        self._outer = QBoxLayout(QBoxLayout.TopToBottom, self)
+        self._outer = QBoxLayout(QBoxLayout.Direction.TopToBottom, self)
         self._outer.setContentsMargins(4, 4, 4, 4)
-        self.controls = QWidget(objectName="trainingControls")
+        self.controls = named(QWidget(), "trainingControls")
         layout = QVBoxLayout(self.controls)
         layout.setContentsMargins(0, 0, 0, 0)
-        curves = QWidget(objectName="trainingCurvesBox")
+        curves = named(QWidget(), "trainingCurvesBox")
         curves_layout = QVBoxLayout(curves)
         curves_layout.setContentsMargins(0, 0, 0, 0)
         self._outer.addWidget(self.controls, 0)
         self._outer.addWidget(curves, 1)
 
         # Data and Training settings side by side when the panel is wide but short (see _choose_direction).
-        self._groups = QBoxLayout(QBoxLayout.TopToBottom)
+        self._groups = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         self._groups.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._groups)
         data_box = QGroupBox("Data")
         data_layout = QFormLayout(data_box)
-        self.source = QComboBox(objectName="dataSource")
+        self.source = named(QComboBox(), "dataSource")
         for key, text in SOURCES:
             self.source.addItem(text, key)
         data_layout.addRow("Source", self.source)
@@ -149,11 +162,11 @@ class TrainingPanel(QWidget):
         synthetic = QWidget()
         syn_form = QFormLayout(synthetic)
         syn_form.setContentsMargins(0, 0, 0, 0)
-        self.task = QComboBox(objectName="syntheticTask")
+        self.task = named(QComboBox(), "syntheticTask")
         for task in TASKS:
             self.task.addItem(task, task)
-            self.task.setItemData(self.task.count() - 1, TASK_HELP[task], Qt.ToolTipRole)
-        self.samples = QSpinBox(objectName="syntheticSamples", minimum=8, maximum=1_000_000, value=512)
+            self.task.setItemData(self.task.count() - 1, TASK_HELP[task], Qt.ItemDataRole.ToolTipRole)
+        self.samples = named(QSpinBox(minimum=8, maximum=1_000_000, value=512), "syntheticSamples")
         self.samples.setSingleStep(128)
         syn_form.addRow("Task", self.task)
         syn_form.addRow("Samples", self.samples)
@@ -167,15 +180,16 @@ class TrainingPanel(QWidget):
         csv_form = QFormLayout(csv_page)
         csv_form.setContentsMargins(0, 0, 0, 0)
         path_row = QHBoxLayout()
-        self.csv_path = QLineEdit(objectName="csvPath", placeholderText="a .csv file with a header row")
-        browse = QPushButton("Browse…", objectName="csvBrowse")
+        self.csv_path = named(QLineEdit(placeholderText="a .csv file with a header row"), "csvPath")
+        browse = named(QPushButton("Browse…"), "csvBrowse")
         browse.clicked.connect(self._browse_csv)
         path_row.addWidget(self.csv_path)
         path_row.addWidget(browse)
         csv_form.addRow("File", path_row)
-        self.csv_features = QLineEdit(objectName="csvFeatures", placeholderText="all but the targets")
-        self.csv_targets = QLineEdit(objectName="csvTargets", placeholderText="the last column")
-        self.csv_normalise = QCheckBox("Normalise features (z-score)", objectName="csvNormalise", checked=True)
+        self.csv_features = named(QLineEdit(placeholderText="all but the targets"), "csvFeatures")
+        self.csv_targets = named(QLineEdit(placeholderText="the last column"), "csvTargets")
+        self.csv_normalise = named(QCheckBox("Normalise features (z-score)"), "csvNormalise")
+        self.csv_normalise.setChecked(True)
         csv_form.addRow("Features", self.csv_features)
         csv_form.addRow("Targets", self.csv_targets)
         csv_form.addRow("", self.csv_normalise)
@@ -187,10 +201,10 @@ class TrainingPanel(QWidget):
 
         settings = QGroupBox("Training")
         form = QFormLayout(settings)
-        self.epochs = QSpinBox(objectName="epochs", minimum=1, maximum=100_000, value=20)
-        self.batch_size = QSpinBox(objectName="batchSize", minimum=1, maximum=1 << 20, value=32)
-        self.validation_split = QDoubleSpinBox(
-            objectName="validationSplit", minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2, value=0.2
+        self.epochs = named(QSpinBox(minimum=1, maximum=100_000, value=20), "epochs")
+        self.batch_size = named(QSpinBox(minimum=1, maximum=1 << 20, value=32), "batchSize")
+        self.validation_split = named(
+            QDoubleSpinBox(minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2, value=0.2), "validationSplit"
         )
         self.epochs.setToolTip("How many times training goes through all the training samples")
         self.batch_size.setToolTip("Samples per step: the weights change once per batch")
@@ -201,15 +215,15 @@ class TrainingPanel(QWidget):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Validation split", self.validation_split)
         self._groups.addWidget(settings)
-        self.data_info = QLabel(objectName="dataInfo")  # what the data is, in a line or two
+        self.data_info = named(QLabel(), "dataInfo")  # what the data is, in a line or two
         self.data_info.setWordWrap(True)
         self.data_info.setStyleSheet("color: #555;")
         self.data_info.setMinimumHeight(2 * self.data_info.fontMetrics().lineSpacing() + 2)
         layout.addWidget(self.data_info)
-        self.scaling_info = QLabel(objectName="scalingInfo")  # the z-score the trained model expects
+        self.scaling_info = named(QLabel(), "scalingInfo")  # the z-score the trained model expects
         self.scaling_info.setWordWrap(True)
         self.scaling_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.copy_scaling = QPushButton("Copy", objectName="copyScaling")
+        self.copy_scaling = named(QPushButton("Copy"), "copyScaling")
         self.copy_scaling.setToolTip(
             "Copy the mean and std as Python (numpy) lines, to scale inputs for the exported model"
         )
@@ -233,10 +247,10 @@ class TrainingPanel(QWidget):
         self._describe_data()
 
         buttons = QHBoxLayout()
-        self.train_button = QPushButton("Train", objectName="trainButton")
-        self.stop_button = QPushButton("Stop", objectName="stopButton")
-        self.resume_button = QPushButton("Resume", objectName="resumeButton")
-        self.reset_button = QPushButton("Reset", objectName="resetButton")
+        self.train_button = named(QPushButton("Train"), "trainButton")
+        self.stop_button = named(QPushButton("Stop"), "stopButton")
+        self.resume_button = named(QPushButton("Resume"), "resumeButton")
+        self.reset_button = named(QPushButton("Reset"), "resetButton")
         self.train_button.setToolTip("Train from freshly initialised weights")
         self.stop_button.setToolTip("Stop after the batch that is running")
         self.resume_button.setToolTip("Go on training the trained weights for the epochs set above")
@@ -249,21 +263,21 @@ class TrainingPanel(QWidget):
         self.reset_button.clicked.connect(self.reset)
         layout.addLayout(buttons)
 
-        self.progress_bar = QProgressBar(objectName="trainingProgress", minimum=0, maximum=1000, value=0)
+        self.progress_bar = named(QProgressBar(minimum=0, maximum=1000, value=0), "trainingProgress")
         self.progress_bar.setFormat("")
         self.progress_bar.setTextVisible(True)
         layout.addWidget(self.progress_bar)
-        self.status = QLabel("Not trained yet.", objectName="trainingStatus")
+        self.status = named(QLabel("Not trained yet."), "trainingStatus")
         self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.status)
         layout.addStretch(1)
 
         plot_row = QHBoxLayout()
-        self.curve_metric = QComboBox(objectName="curveMetric")
+        self.curve_metric = named(QComboBox(), "curveMetric")
         self.curve_metric.addItem("loss")
         self.curve_metric.currentTextChanged.connect(lambda _text: self._rebuild_curves())
-        self.log_scale = QCheckBox("Log scale", objectName="logScale")
+        self.log_scale = named(QCheckBox("Log scale"), "logScale")
         self.log_scale.setToolTip("A logarithmic y axis: late, small improvements stay visible")
         self.curve_metric.setToolTip("The quantity drawn: solid for the training samples, dashed for validation")
         self.log_scale.toggled.connect(self._set_log_scale)
@@ -271,7 +285,7 @@ class TrainingPanel(QWidget):
         plot_row.addWidget(self.curve_metric, 1)
         plot_row.addWidget(self.log_scale)
         curves_layout.addLayout(plot_row)
-        self.plot = pg.PlotWidget(objectName="trainingCurves", axisItems={"left": _LogAxis("left")})
+        self.plot = named(pg.PlotWidget(axisItems={"left": _LogAxis("left")}), "trainingCurves")
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "epoch")
@@ -295,14 +309,14 @@ class TrainingPanel(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802
         parent = self.parentWidget()
-        if parent is not None and not getattr(self, "_watching_parent", False):
+        if parent is not None and not self._watching_parent:
             parent.installEventFilter(self)  # in a scroll area, the viewport's size is the room there is
             self._watching_parent = True
             self._choose_direction(parent.size())
         super().showEvent(event)
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802
-        if watched is self.parentWidget() and event.type() == QEvent.Resize:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if isinstance(watched, QWidget) and watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
             self._choose_direction(watched.size())
         return super().eventFilter(watched, event)
 
@@ -310,8 +324,9 @@ class TrainingPanel(QWidget):
         """Controls beside the curves when the room is wide; above them when it is tall, with the
         Data and Training boxes side by side when there is width for both."""
         wide = size.width() > 1.4 * size.height() and size.width() > 640
-        direction = QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom
-        groups = QBoxLayout.LeftToRight if not wide and size.width() >= GROUPS_SIDE_BY_SIDE else QBoxLayout.TopToBottom
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        side_by_side = not wide and size.width() >= GROUPS_SIDE_BY_SIDE
+        groups = QBoxLayout.Direction.LeftToRight if side_by_side else QBoxLayout.Direction.TopToBottom
         if self._groups.direction() != groups:
             self._groups.setDirection(groups)
         if self._outer.direction() != direction:
@@ -321,16 +336,18 @@ class TrainingPanel(QWidget):
     def _show_source_page(self, index: int) -> None:
         """Show one data page, sized to itself (hidden pages do not reserve room)."""
         for i in range(self.source_pages.count()):
-            policy = QSizePolicy.Preferred if i == index else QSizePolicy.Ignored
-            self.source_pages.widget(i).setSizePolicy(policy, policy)
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            page = self.source_pages.widget(i)
+            assert page is not None
+            page.setSizePolicy(policy, policy)
         self.source_pages.setCurrentIndex(index)
         self.source_pages.adjustSize()
         self._describe_data()
 
     def _describe_data(self, *_args) -> None:
         """Say what the data is, in a line: samples, features -> targets, the split."""
-        if not hasattr(self, "validation_split"):
-            return  # still building the widgets
+        if not self._ready:
+            return
         text = describe_data(
             self.document.summary(), self.document.spec, self.data_config(), self.validation_split.value()
         )
@@ -375,16 +392,16 @@ class TrainingPanel(QWidget):
         if self.service.is_training() or not self._check_ready():
             return
         self._clear_curves()
-        spec = self.document.spec
-        weights = self._initial_weights if self._initial_spec == spec else None
-        self.service.start(spec, weights=weights, **self._settings())
+        weights = self.model_state.untrained()
+        self.service.start(self.document.spec, weights=weights.to_wire() if weights else None, **self._settings())
         self._begin()
 
     @Slot()
     def resume(self) -> None:
         if self.service.is_training() or not self._check_ready():
             return
-        self.service.resume(self.document.spec, **self._settings())
+        trained = self.model_state.trained()
+        self.service.resume(self.document.spec, weights=trained.to_wire() if trained else None, **self._settings())
         self._begin()
 
     @Slot()
@@ -447,14 +464,14 @@ class TrainingPanel(QWidget):
 
     @Slot(object)
     def on_finished(self, history: dict) -> None:
-        result = getattr(self.service, "last_result", None)
-        stopped = bool(getattr(result, "stopped", False))
+        result = self.service.last_result
+        stopped = bool(result is not None and result.stopped)
         epochs = self.service.epochs_done
         loss = history.get("loss", [])
         last = f"; loss {loss[-1]:.4g}" if loss else ""
         val = history.get("val_loss", [])
         last += f", val_loss {val[-1]:.4g}" if val else ""
-        took = time.monotonic() - getattr(self, "_started_at", time.monotonic())
+        took = time.monotonic() - self._started_at
         self.status.setText(
             f"{'Stopped' if stopped else 'Finished'} after {epochs} epochs ({format_duration(took)}){last}."
         )
@@ -463,7 +480,7 @@ class TrainingPanel(QWidget):
         self.progress_bar.setFormat(f"epoch {epochs} · {'stopped' if stopped else 'done'}")
         self._draw_curves()
         self._update_buttons()
-        self._show_scaling(getattr(result, "normaliser", None))
+        self._show_scaling(result.normaliser if result is not None else None)
         self.trainingStateChanged.emit(False)
 
     def _show_scaling(self, normaliser: tuple[list[float], list[float]] | None) -> None:
@@ -472,7 +489,7 @@ class TrainingPanel(QWidget):
         shown = bool(normaliser and normaliser[0])
         self.scaling_info.setVisible(shown)
         self.copy_scaling.setVisible(shown)
-        if not shown:
+        if normaliser is None or not shown:
             return
         mean, std = normaliser
         self.scaling_info.setText(
@@ -500,116 +517,31 @@ class TrainingPanel(QWidget):
         self._update_buttons()
 
     @Slot(object)
-    def on_reset_done(self, weights: dict) -> None:
+    def on_reset_done(self, _weights: dict) -> None:
         self._show_scaling(None)  # the trained weights it described are gone
-        self._initial_weights = weights or None
-        self._initial_spec = self.document.spec if weights else None
         self._update_buttons()
-
-    @Slot(object)
-    def on_build_finished(self, result: Any) -> None:
-        """Connect to ModelService.buildFinished: Train then starts from the weights the canvas shows."""
-        self._initial_weights = getattr(result, "weights", None) or None
-        self._initial_spec = getattr(result, "spec", None)
-
-    # -- wiring into the window ----------------------------------------------------------------------
-
-    def attach(self, canvas: Any = None, histogram: Any = None, model_service: Any = None) -> None:
-        """Let the canvas and the weight histogram follow the weights while training (the
-        service throttles snapshots to `weights_interval`), and start Train from the weights the
-        model service last built (what the canvas shows)."""
-        self._canvas = canvas
-        self._histogram = histogram
-        if canvas is not None or histogram is not None:
-            self.service.weightsUpdated.connect(self._show_weights)
-        if model_service is not None:
-            model_service.buildFinished.connect(self.on_build_finished)
-
-    @Slot(object)
-    def _show_weights(self, weights: dict) -> None:
-        spec = self.document.spec
-        trained = self.service.spec
-        if trained is not None and trained.layers != spec.layers:
-            return  # snapshots of another architecture (the edit is being asked about)
-        canvas = getattr(self, "_canvas", None)
-        if canvas is not None:
-            canvas.set_weights(weights)
-        histogram = getattr(self, "_histogram", None)
-        index = int(self.document.selected_index)
-        if histogram is not None and 0 <= index < len(spec.layers):
-            name = spec.layers[index].name
-            histogram.set_layer_weights(name, weights.get(name))
 
     # -- architecture edits while trained weights exist --------------------------------------------
 
-    def _would_lose_weights(self, layers: tuple) -> bool:
-        trained = self.service.spec
-        if trained is None or trained.layers == layers:
-            return False
-        return bool(self.service.has_trained_weights() or self.service.is_training())
+    def _confirm(self, title: str, text: str) -> bool:
+        """The model state's question before an edit discards the trained weights."""
+        return ask(self, title, text)
 
-    def allow_edit(self, old: ModelSpec, new: ModelSpec) -> bool:
-        """The document's edit guard: asked before an edit of the layers is pushed."""
-        if self._asking or not self._would_lose_weights(new.layers):
-            return True
-        return self._ask_discard()
-
-    def _ask_discard(self) -> bool:
-        """Ask whether to lose the trained weights; on Yes, lose them (stopping a run)."""
-        self._asking = True
-        try:
-            running = self.service.is_training()
-            epochs = self.service.epochs_done
-            text = (
-                "This change to the layers makes the trained weights useless "
-                f"({epochs} epoch{'s' if epochs != 1 else ''} of training)"
-                + (" and stops the training that is running" if running else "")
-                + ".\n\nMake the change and discard the trained weights?"
-            )
-            if not ask(self, "Discard trained weights?", text):
-                return False
-            if running:
-                self.service.stop()
-            self.service.discard_weights()
-            self._clear_curves()
-            self.progress_bar.setValue(0)
-            self.progress_bar.setFormat("")
-            self.status.setText("Trained weights discarded: the layers changed.")
-            return True
-        finally:
-            self._asking = False
-            self._update_buttons()
+    @Slot(str)
+    def _on_trained_discarded(self, why: str) -> None:
+        self._clear_curves()
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("")
+        self._show_scaling(None)
+        self.status.setText(
+            "Trained weights discarded: the layers changed." if why == "the layers changed" else "Not trained yet."
+        )
+        self._update_buttons()
 
     @Slot(object)
-    def on_document_changed(self, spec: ModelSpec) -> None:
+    def on_document_changed(self, _spec: ModelSpec) -> None:
         self._describe_data()
-        # Edits are guarded before they are pushed (allow_edit); undo, redo and opening another
-        # model are not. Check once the stack has settled (this signal comes from inside
-        # QUndoStack.undo/redo, before its index moves), remembering where it was.
-        # Several changes in one turn of the event loop make one check, from before the last one.
-        if not self._asking:
-            scheduled = self._index_before is not None
-            self._index_before = self.document.undo_stack.index()
-            if not scheduled:
-                QTimer.singleShot(0, self, self._check_architecture)
-
-    def _check_architecture(self) -> None:
-        index_before, self._index_before = self._index_before, None
-        if self._asking or not self._would_lose_weights(self.document.spec.layers):
-            self._update_buttons()
-            return
-        stack = self.document.undo_stack
-        if stack.count() == 0:
-            # another model was opened (the stack was cleared): its weights are another model's
-            if self.service.is_training():
-                self.service.stop()
-            self.service.discard_weights()
-            self._clear_curves()
-            self.status.setText("Not trained yet.")
-            self._update_buttons()
-            return
-        if not self._ask_discard() and index_before is not None and stack.index() != index_before:
-            stack.setIndex(index_before)  # take the undo (or redo) back
+        self._update_buttons()
 
     # -- drawing -----------------------------------------------------------------------------------
 
@@ -628,7 +560,7 @@ class TrainingPanel(QWidget):
         name = self.curve_metric.currentText() or "loss"
         for key, pen in (
             (name, pg.mkPen(TRAIN_PEN, width=2)),
-            (f"val_{name}", pg.mkPen(VAL_PEN, width=2, style=Qt.DashLine)),
+            (f"val_{name}", pg.mkPen(VAL_PEN, width=2, style=Qt.PenStyle.DashLine)),
         ):
             values = history.get(key)
             if not values:
@@ -649,13 +581,13 @@ class TrainingPanel(QWidget):
 
     # -- state -------------------------------------------------------------------------------------
 
+    @Slot()
     def _update_buttons(self) -> None:
         running = self.service.is_training()
-        trained = self.service.has_trained_weights() and self.service.spec is not None
-        same_layers = trained and self.service.spec.layers == self.document.spec.layers
+        can_resume = self.model_state.has_trained_weights() and self.model_state.trained() is not None
         self.train_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
-        self.resume_button.setEnabled(not running and bool(same_layers))
+        self.resume_button.setEnabled(not running and can_resume)
         self.reset_button.setEnabled(not running)
         for widget in (self.source, self.source_pages, self.epochs, self.batch_size, self.validation_split):
             widget.setEnabled(not running)
@@ -664,7 +596,7 @@ class TrainingPanel(QWidget):
         self.status.setText(f"<span style='color:#b00020'>{_escape(message)}</span>")
 
 
-def describe_data(summary: Any, spec: ModelSpec, config: DataConfig, validation_split: float) -> str:
+def describe_data(summary: Summary, spec: ModelSpec, config: DataConfig, validation_split: float) -> str:
     """What the chosen data is, for a person: where it comes from, its size and the split."""
     inputs = summary.input_shape
     outputs = summary.rows[-1].output_shape if summary.ok and summary.rows else None

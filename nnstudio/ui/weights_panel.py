@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
-from nnstudio.ui.optional import optional
+from nnstudio.core.layers.registry import is_input
+from nnstudio.core.spec import ModelSpec
+from nnstudio.core.summary import Summary
+from nnstudio.services.model_state import WeightSet
+
+if TYPE_CHECKING:
+    from nnstudio.ui.histogram import WeightHistogram
 
 
 class WeightsPanel(QStackedWidget):
-    """The Weights dock: the selected layer's kernel histogram (developer E's widget), or a clear message.
+    """The Weights dock: the selected layer's kernel histogram, or a clear message.
 
     The histogram (pyqtgraph) is installed by `install_histogram()`, which the window calls with the
     canvas, after it is shown; until then, and for layers without a kernel, a message says why there
@@ -28,25 +34,17 @@ class WeightsPanel(QStackedWidget):
         self.message.setMargin(12)
         self.message.setEnabled(False)
         self.addWidget(self.message)
-        self.histogram = None
-        self.tried = False  # install_histogram() was called (the histogram is None only if it failed)
+        self.histogram: WeightHistogram | None = None
         self._shown: tuple[str, Any] | None = None  # (layer name, kernel array) on the histogram now
 
-    def install_histogram(self) -> bool:
-        """Create the histogram widget once; False when it cannot be imported or created."""
-        if self.histogram is not None:
-            return True
-        self.tried = True
-        cls = optional("nnstudio.ui.histogram", "WeightHistogram")
-        if cls is None:
-            return False
-        try:
-            self.histogram = cls(self)
-        except Exception:
-            self.histogram = None
-            return False
-        self.addWidget(self.histogram)
-        return True
+    def install_histogram(self) -> None:
+        """Create the histogram widget (once; pyqtgraph is imported here, after the window is shown)."""
+        from nnstudio.ui.histogram import WeightHistogram
+
+        if self.histogram is None:
+            histogram = WeightHistogram(self)
+            self.addWidget(histogram)
+            self.histogram = histogram
 
     def show_message(self, text: str) -> None:
         """Show `text` in place of the histogram."""
@@ -55,14 +53,44 @@ class WeightsPanel(QStackedWidget):
 
     def show_kernel(self, name: str, arrays: list) -> None:
         """The histogram of `arrays[0]` (recomputed only when the layer or its arrays changed)."""
-        if self.histogram is None:
+        histogram = self.histogram
+        if histogram is None:
             return
         shown = self._shown
-        if shown is None or shown[0] != name or shown[1] is not arrays[0] or self.currentWidget() is not self.histogram:
-            self.histogram.set_layer_weights(name, arrays)
+        on_top = self.currentIndex() == self.indexOf(histogram)
+        if shown is None or shown[0] != name or shown[1] is not arrays[0] or not on_top:
+            histogram.set_layer_weights(name, arrays)
             self._shown = (name, arrays[0])
-        self.setCurrentWidget(self.histogram)
+        self.setCurrentWidget(histogram)
 
-    def forget(self) -> None:
-        """Someone else (the training panel) drew on the histogram: redraw on the next `show_kernel`."""
-        self._shown = None
+    def show_layer(
+        self, spec: ModelSpec, summary: Summary, index: int, weights: WeightSet | None, keras_error: str | None
+    ) -> None:
+        """The histogram of layer `index`'s kernel in `weights`, or why there is none (`keras_error`:
+        why Keras has no weights for the model now)."""
+        if not 0 <= index < len(spec.layers):
+            self.show_message("Select a layer to see the histogram of its weights.")
+            return
+        layer = spec.layers[index]
+        title = f"{layer.name} ({layer.class_name})"
+        if self.histogram is None:
+            self.show_message("…")
+            return
+        arrays = weights.for_layer(layer) if weights is not None else None
+        if arrays and getattr(arrays[0], "ndim", 0) >= 2:
+            self.show_kernel(layer.name, arrays)
+            return
+        row = next((r for r in summary.rows if r.index == index), None)
+        if row is not None and row.error:
+            self.show_message(f"{title} cannot be built yet: {row.error}")
+        elif is_input(layer.class_name) or row is None or row.params == 0:
+            self.show_message(f"{title} has no weights: it passes values on without learning any.")
+        elif arrays:
+            shapes = ", ".join("×".join(str(d) for d in a.shape) or "?" for a in arrays)
+            self.show_message(
+                f"{title} has no kernel: only {len(arrays)} per-feature vectors ({shapes}), no weights between neurons."
+            )
+        elif keras_error:
+            self.show_message(f"No weights for {title}: {keras_error}")
+        else:
+            self.show_message(f"{title}: waiting for Keras to build its weights…")

@@ -4,7 +4,7 @@
 
 A 10 ms QTimer heartbeat runs on the GUI thread of an offscreen QApplication while
 
-- "process" (what nnstudio does): the ModelService starts its engine process, Keras is imported
+- "process" (what nnstudio does): the engine session starts its engine process, Keras is imported
   there, a 20-layer 1024-wide Dense model (21 M parameters, 84 MB of weights) is built and its
   weights arrive through shared memory;
 - "thread" (the baseline): the same work - import Keras, build with nnstudio.keras_io, read the
@@ -14,7 +14,7 @@ The longest gap between heartbeats is the GUI freeze. Keras can be imported only
 so every measurement runs in a fresh subprocess of this script (`--measure NAME`), in the same run.
 The last line is JSON: {"max_gap_ms", "thread_baseline_max_gap_ms", ...}. Goal: max_gap_ms <= 50.
 
-Adding a measurement (e.g. training, owner F): write `def measure_training(app, ticks) -> dict`
+Adding a measurement: write `def measure_training(app, ticks) -> dict`
 that does its work while the heartbeat ticks and returns {"max_gap_ms": ..., ...}, and register it
 in MEASUREMENTS as `"training": (measure_training, "training_max_gap_ms")`.
 """
@@ -108,13 +108,15 @@ def settle(app, heartbeat: Heartbeat, seconds: float = 0.3) -> None:
 
 
 def measure_process(app, heartbeat: Heartbeat) -> dict:
-    """The app's way: ModelService + engine process; weights through shared memory."""
+    """The app's way: the engine session's process; weights through shared memory."""
+    from nnstudio.services.engine_session import EngineSession
     from nnstudio.services.model_service import ModelService
 
     results: list = []
     failures: list = []
     states: list[tuple[float, str]] = []
-    service = ModelService()
+    session = EngineSession()
+    service = ModelService(session)
     service.buildFinished.connect(results.append)
     service.buildFailed.connect(failures.append)
     service.engineStateChanged.connect(lambda s, m: states.append((time.perf_counter(), s)))
@@ -127,7 +129,7 @@ def measure_process(app, heartbeat: Heartbeat) -> dict:
         arrived = time.perf_counter()
         settle(app, heartbeat, 0.1)
     finally:
-        service.shutdown()
+        session.shutdown()
     if failures:
         raise RuntimeError(f"build failed: {failures[0].message}")
     result = results[0]
@@ -187,23 +189,24 @@ def measure_thread(app, heartbeat: Heartbeat) -> dict:
 
 
 def measure_training(app, heartbeat: Heartbeat) -> dict:
-    """Training in the real window (owner F): the lesson's model fits synthetic data in the training
-    service's engine process while the canvas, the Weights dock and the training panel's progress and
-    curves follow it. Measured from Train to the end of training (Keras already loaded for builds)."""
+    """Training in the real window: the lesson's model fits synthetic data in the engine session's
+    process while the canvas, the Weights dock and the training panel's progress and curves follow
+    it. Measured from Train to the end of training (Keras already loaded for the builds)."""
     import tempfile
 
     from PySide6.QtCore import QSettings
 
     from nnstudio.core.spec import lesson_spec
     from nnstudio.services.document import Document
+    from nnstudio.services.engine_session import EngineSession
     from nnstudio.services.model_service import ModelService
     from nnstudio.services.training_service import TrainingService
     from nnstudio.ui.main_window import MainWindow
 
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "bench.ini"), QSettings.Format.IniFormat)
-    model_service = ModelService()
-    window = MainWindow(Document(lesson_spec()), model_service, settings=settings)
-    training = TrainingService()
+    session = EngineSession()
+    training = TrainingService(session)
+    window = MainWindow(Document(lesson_spec()), ModelService(session), training, settings=settings)
     snapshots: list[float] = []
     finished: list = []
     failed: list = []
@@ -213,14 +216,14 @@ def measure_training(app, heartbeat: Heartbeat) -> dict:
     try:
         window.show()
         window.start_service()
-        window.attach_training(training)
         window.document.select_layer(1)  # the Weights dock follows dense
         window.docks["trainingDock"].raise_()
-        run_until(app, lambda: window.last_result is not None)
+        run_until(app, lambda: window.model_state.last_result is not None)
         panel = window.training_panel
+        assert panel is not None
         panel.epochs.setValue(TRAIN_EPOCHS)
         panel.samples.setValue(TRAIN_SAMPLES)
-        # warm-up: the training engine imports Keras (not measured: the builds' engine did that above)
+        # warm-up: the first fit traces Keras's training step (not measured)
         panel.epochs.setValue(1)
         panel.train_button.click()
         run_until(app, lambda: bool(finished or failed))
@@ -245,8 +248,8 @@ def measure_training(app, heartbeat: Heartbeat) -> dict:
             "worst_gaps_ms_at_s": heartbeat.worst_gaps(start),
         }
     finally:
-        training.shutdown()
-        model_service.shutdown()
+        session.shutdown()
+        window.document.undo_stack.setClean()
         window.close()
 
 

@@ -40,6 +40,7 @@ def main() -> int:
 
     from nnstudio.core.csv_data import DataConfig, prepare
     from nnstudio.core.spec import lesson_spec
+    from nnstudio.services.engine_session import EngineSession
     from nnstudio.services.training_service import TrainingService
 
     app = QCoreApplication.instance() or QCoreApplication([])
@@ -49,7 +50,8 @@ def main() -> int:
     total = args.samples * args.epochs
 
     cpu_times: dict[str, list[float]] = {}
-    service = TrainingService()
+    session = EngineSession()
+    service = TrainingService(session)
     events = {"progress": 0, "epochs": 0, "weights": 0}
     service.progress.connect(lambda *a: events.__setitem__("progress", events["progress"] + 1))
     service.epochFinished.connect(lambda *a: events.__setitem__("epochs", events["epochs"] + 1))
@@ -114,7 +116,7 @@ def main() -> int:
                     svc_times.append(wall)
                     svc_fit.append(result.fit_seconds)
     finally:
-        service.shutdown()
+        session.shutdown()
     app.processEvents()
 
     baseline = total / min(base_times)

@@ -15,15 +15,12 @@ from nnstudio.engine.client import EngineClient, EngineFailure
 from nnstudio.engine.process import memory_limit
 from nnstudio.engine.protocol import BuildFailure, BuildResult, LoadResult
 
+pytestmark = pytest.mark.engine
+
 
 @pytest.fixture(scope="module")
-def engine():
-    client = EngineClient()
-    client.start()
-    client.call("ping", {"import_keras": True}, timeout=180)
-    yield client
-    client.close()
-    assert not client.is_alive()
+def engine(engine_client):
+    return engine_client
 
 
 def _blocks_of(client: EngineClient) -> list[str]:
@@ -266,3 +263,12 @@ def test_a_block_too_big_for_dev_shm_is_refused_with_a_message_not_a_crash(monke
     with pytest.raises(OSError, match="not enough shared memory"):
         shared_memory.pack({"dense": [np.ones((512, 512), np.float32)]}, prefix="nns_t_")
     assert set(os.listdir(shared_memory.SHM_DIR)) == before  # nothing left behind
+
+
+@pytest.mark.skipif(not os.path.isdir(shared_memory.SHM_DIR), reason="Linux lists blocks in /dev/shm")
+def test_sweep_unlinks_an_empty_block_left_by_a_sender_killed_while_creating_it():
+    prefix = shared_memory.new_prefix()
+    left = os.path.join(shared_memory.SHM_DIR, prefix + "0")
+    open(left, "wb").close()  # created, never sized: it cannot be mapped
+    assert shared_memory.sweep(prefix) == 1
+    assert not os.path.exists(left)

@@ -12,6 +12,8 @@ from nnstudio.core.spec import CompileSpec, LayerSpec, lesson_spec
 from nnstudio.core.summary import analyze, summary_json, summary_text
 from tests.keras_io.models import ALL, every_layer, make
 
+pytestmark = pytest.mark.engine
+
 keras = pytest.importorskip("keras")
 
 from nnstudio.keras_io.build import BuildError, build_model, keras_summary, layer_weights  # noqa: E402

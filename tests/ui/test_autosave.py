@@ -17,6 +17,7 @@ from nnstudio.core.spec import lesson_spec
 from nnstudio.services.autosave import Autosave, find_orphans
 from nnstudio.services.document import Document
 from nnstudio.ui.main_window import MainWindow
+from tests.ui.fakes import FakeBuilds, FakeTraining
 
 ENV = dict(os.environ, QT_QPA_PLATFORM="offscreen")
 
@@ -54,7 +55,7 @@ def settings(tmp_path):
 @pytest.fixture
 def answers(monkeypatch):
     """The Restore / Discard question answers `state["restore"]`; the questions are recorded."""
-    import nnstudio.ui.main_window as main_window
+    import nnstudio.ui.recovery as recovery
 
     state = {"restore": True, "asked": []}
 
@@ -62,7 +63,7 @@ def answers(monkeypatch):
         state["asked"].append(text)
         return state["restore"]
 
-    monkeypatch.setattr(main_window, "ask_restore", ask_restore)
+    monkeypatch.setattr(recovery, "ask_restore", ask_restore)
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
     return state
 
@@ -89,6 +90,7 @@ def kill(proc: subprocess.Popen) -> None:
     proc.stderr.close()
 
 
+@pytest.mark.cli
 def test_a_killed_session_is_restored(qtbot, folder, settings, answers, tmp_path):
     original = tmp_path / "mine.nnstudio"
     save_project(original, lesson_spec())
@@ -103,7 +105,7 @@ def test_a_killed_session_is_restored(qtbot, folder, settings, answers, tmp_path
 
     document = Document()
     autosave = Autosave(document, folder=folder)
-    window = MainWindow(document, None, settings=settings, autosave=autosave)
+    window = MainWindow(document, FakeBuilds(), FakeTraining(), settings=settings, autosave=autosave)
     qtbot.addWidget(window)
     window.show()
     assert len(autosave.orphans()) == 1
@@ -126,10 +128,11 @@ def test_a_killed_session_is_restored(qtbot, folder, settings, answers, tmp_path
     assert list(folder.iterdir()) == []
 
 
+@pytest.mark.cli
 def test_restore_of_an_untitled_model(qtbot, folder, settings, answers):
     kill(start_crashing_session(folder))
     document = Document()
-    window = MainWindow(document, None, settings=settings, autosave=Autosave(document, folder=folder))
+    window = MainWindow(document, FakeBuilds(), FakeTraining(), settings=settings, autosave=Autosave(document, folder=folder))
     qtbot.addWidget(window)
     assert window.offer_recovery()
     assert document.path is None
@@ -138,11 +141,12 @@ def test_restore_of_an_untitled_model(qtbot, folder, settings, answers):
     document.undo_stack.setClean()
 
 
+@pytest.mark.cli
 def test_discard_removes_the_autosave(qtbot, folder, settings, answers):
     kill(start_crashing_session(folder))
     answers["restore"] = False
     document = Document()
-    window = MainWindow(document, None, settings=settings, autosave=Autosave(document, folder=folder))
+    window = MainWindow(document, FakeBuilds(), FakeTraining(), settings=settings, autosave=Autosave(document, folder=folder))
     qtbot.addWidget(window)
     assert not window.offer_recovery()
     assert document.spec == lesson_spec()
@@ -207,6 +211,8 @@ def test_the_data_folder_can_be_overridden(monkeypatch, folder):
     autosave.close()
 
 
+@pytest.mark.cli
+@pytest.mark.engine
 def test_the_app_holds_a_lock_and_a_terminated_app_leaves_nothing(qtbot, tmp_path, folder):
     """`nnstudio` takes its lock at start; SIGTERM ends it cleanly (no unsaved changes: nothing left)."""
     import signal
@@ -245,7 +251,7 @@ def test_the_restore_question_itself(qtbot, choice, restored):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from nnstudio.ui.main_window import ask_restore
+    from nnstudio.ui.recovery import ask_restore
 
     def answer():
         box = QApplication.activeModalWidget()

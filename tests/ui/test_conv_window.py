@@ -12,7 +12,8 @@ from nnstudio.services.document import Document
 from nnstudio.ui.canvas.conv_drawer import geometry
 from nnstudio.ui.canvas.feature_maps import KernelTiles
 from nnstudio.ui.main_window import MainWindow
-from tests.ui.test_main_window import FakeService, no_dialogs, settings  # noqa: F401 - fixtures
+from tests.ui.fakes import FakeBuilds, FakeTraining
+from tests.ui.test_main_window import no_dialogs, settings  # noqa: F401 - fixtures
 
 
 def _type(qtbot, widget, text: str) -> None:
@@ -22,9 +23,9 @@ def _type(qtbot, widget, text: str) -> None:
 
 
 def test_a_person_places_a_conv2d_and_a_bad_kernel_size_is_marked_at_the_field(qtbot, settings, no_dialogs):  # noqa: F811
-    service = FakeService()
+    service = FakeBuilds()
     document = Document.new_empty()
-    window = MainWindow(document, service, settings=settings)
+    window = MainWindow(document, service, FakeTraining(), settings=settings)
     qtbot.addWidget(window)
     window.show()
     window.start_service()
@@ -66,9 +67,9 @@ def test_a_person_places_a_conv2d_and_a_bad_kernel_size_is_marked_at_the_field(q
 
 
 def test_the_canvas_draws_filters_as_tiles_and_hover_shows_each_weight(qtbot, settings, no_dialogs):  # noqa: F811
-    service = FakeService()
+    service = FakeBuilds()
     document = Document.new_empty()
-    window = MainWindow(document, service, settings=settings)
+    window = MainWindow(document, service, FakeTraining(), settings=settings)
     qtbot.addWidget(window)
     window.resize(1400, 900)
     window.show()

@@ -22,26 +22,17 @@ KERAS_TIMEOUT_MS = 120_000
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
+def window(qtbot, tmp_path, monkeypatch, model_service, training_service):
     from PySide6.QtWidgets import QMessageBox
-
-    from nnstudio.services.model_service import ModelService
-    from nnstudio.services.training_service import TrainingService
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    service, training = ModelService(), TrainingService()
-    w = MainWindow(Document(), service, settings=settings)
+    w = MainWindow(Document(), model_service, training_service, settings=settings)
     qtbot.addWidget(w)
     w.resize(1400, 900)
     w.show()
-    assert w.attach_training(training)
-    try:
-        yield w, service, training
-    finally:
-        training.shutdown()
-        service.shutdown()
-        w.document.undo_stack.setClean()
+    yield w, model_service, training_service
+    w.document.undo_stack.setClean()
 
 
 def test_the_mnist_convnet_opens_draws_trains_and_exports(window, qtbot, tmp_path):
@@ -90,7 +81,7 @@ def test_the_mnist_convnet_opens_draws_trains_and_exports(window, qtbot, tmp_pat
     with qtbot.waitSignal(training.finished, timeout=KERAS_TIMEOUT_MS) as done:
         panel.train_button.click()
     assert len(done.args[0]["loss"]) == 1
-    trained = w.current_weights()
+    trained = w.model_state.current()
     assert not np.array_equal(trained["conv2d"][0], file_weights[0]), "training moved the first kernel"
     qtbot.waitUntil(lambda: drawn_from(trained["conv2d"][0], "conv2d"), timeout=KERAS_TIMEOUT_MS)
 

@@ -1,89 +1,21 @@
 """TrainingPanel against a stand-in service: buttons, progress text, curves, log scale, the edit question."""
 
 import pytest
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 
 from nnstudio.core.spec import lesson_spec
 from nnstudio.services.document import Document
+from nnstudio.services.model_state import ModelState
 from nnstudio.ui import training_panel
 from nnstudio.ui.training_panel import TrainingPanel, format_duration
-
-
-class FakeService(QObject):
-    stateChanged = Signal(str, str)
-    progress = Signal(int, int, object, float)
-    progressDetail = Signal(object)
-    epochFinished = Signal(int, object)
-    weightsUpdated = Signal(object)
-    finished = Signal(object)
-    failed = Signal(str)
-    resetDone = Signal(object)
-
-    def __init__(self):
-        super().__init__()
-        self.calls = []
-        self.history = {}
-        self.epochs_done = 0
-        self.weights = None
-        self.spec = None
-        self.running = False
-        self.last_result = None
-
-    def start(self, spec, data=None, epochs=10, batch_size=32, validation_split=0.2, weights=None):
-        self.calls.append(("start", spec, data, epochs, batch_size, validation_split))
-        self.spec, self.running, self.history, self.epochs_done = spec, True, {}, 0
-
-    def resume(self, spec, data=None, epochs=10, batch_size=32, validation_split=0.2):
-        self.calls.append(("resume", spec, data, epochs))
-        self.running = True
-
-    def stop(self):
-        self.calls.append(("stop",))
-
-    def reset(self, spec=None):
-        self.calls.append(("reset",))
-        self.history, self.weights, self.spec, self.epochs_done = {}, None, None, 0
-
-    def discard_weights(self):
-        self.calls.append(("discard",))
-        self.history, self.weights, self.spec, self.epochs_done = {}, None, None, 0
-
-    def is_training(self):
-        return self.running
-
-    def has_trained_weights(self):
-        return self.weights is not None and self.epochs_done > 0
-
-    # drive it like the engine would
-    def play(self, epochs=3):
-        for epoch in range(1, epochs + 1):
-            logs = {"loss": 1.0 / epoch, "val_loss": 1.2 / epoch}
-            for key, value in logs.items():
-                self.history.setdefault(key, []).append(value)
-            self.epochs_done = epoch
-            self.progressDetail.emit(
-                {
-                    "epoch": epoch,
-                    "epochs": epochs,
-                    "batch": 4,
-                    "batches": 4,
-                    "logs": {"loss": 1.0 / epoch},
-                    "eta": 65.0 * (epochs - epoch),
-                    "samples_per_s": 1000.0,
-                    "epochs_done": [],
-                }
-            )
-            self.epochFinished.emit(epoch, logs)
-        self.weights = {"dense": []}
-        self.running = False
-        self.finished.emit(dict(self.history))
+from tests.ui.fakes import FakeBuilds, FakeTraining
 
 
 @pytest.fixture
 def panel(qtbot):
     document = Document(lesson_spec())
-    service = FakeService()
-    widget = TrainingPanel(document, service)
+    service = FakeTraining()
+    widget = TrainingPanel(document, service, ModelState(document, FakeBuilds(), service))
     qtbot.addWidget(widget)
     return widget
 
@@ -101,7 +33,7 @@ def test_train_sends_settings_and_shows_progress_and_curves(panel, qtbot):
     panel.validation_split.setValue(0.25)
     panel.task.setCurrentIndex(panel.task.findData("teacher"))
     panel.train_button.click()
-    kind, spec, data, epochs, batch_size, split = service.calls[-1]
+    kind, spec, data, epochs, batch_size, split, _weights = service.calls[-1]
     assert kind == "start" and spec == panel.document.spec
     assert data.source == "synthetic" and data.task == "teacher"
     assert (epochs, batch_size, split) == (3, 16, 0.25)
@@ -168,7 +100,7 @@ def test_architecture_edit_with_trained_weights_asks_first(panel, monkeypatch, q
     assert reason and "cancelled" in reason
     assert document.undo_stack.count() == pushed
     assert document.spec.layers[1].get("units") == 64
-    assert service.has_trained_weights() and ("discard",) not in service.calls
+    assert panel.model_state.has_trained_weights() and ("discard",) not in service.calls
     for edit in (
         lambda: document.remove_layer(1),
         lambda: document.append_layer("Dropout"),
@@ -185,13 +117,13 @@ def test_architecture_edit_with_trained_weights_asks_first(panel, monkeypatch, q
 
     assert document.set_compile(CompileSpec(optimizer="sgd")) is None
     qtbot.wait(20)
-    assert len(questions) == 5 and service.has_trained_weights()
+    assert len(questions) == 5 and panel.model_state.has_trained_weights()
 
     monkeypatch.setattr(training_panel, "ask", lambda parent, title, text: questions.append(text) or True)
     assert document.set_param(1, "units", 32) is None
     assert len(questions) == 6
     assert document.spec.layers[1].get("units") == 32
-    assert ("discard",) in service.calls and not service.has_trained_weights()
+    assert ("discard",) in service.calls and not panel.model_state.has_trained_weights()
     assert not panel.resume_button.isEnabled()
     document.set_param(1, "units", 16)  # no trained weights any more: no question
     qtbot.wait(20)
@@ -205,18 +137,20 @@ def test_undo_after_training_asks_and_no_takes_it_back(panel, monkeypatch, qtbot
     service.play(1)
     questions = []
     monkeypatch.setattr(training_panel, "ask", lambda parent, title, text: questions.append(text) or False)
-    document.undo_stack.undo()  # back to 64 units: not what was trained
-    qtbot.waitUntil(lambda: bool(questions))
-    qtbot.waitUntil(lambda: document.spec.layers[1].get("units") == 32)  # the undo taken back
+    assert document.undo() is not None  # back to 64 units: not what was trained; asked first, refused
+    assert len(questions) == 1
+    assert document.spec.layers[1].get("units") == 32  # nothing undone
     assert document.undo_stack.index() == document.undo_stack.count()
-    assert service.has_trained_weights()
+    assert panel.model_state.has_trained_weights()
     qtbot.wait(20)
     assert len(questions) == 1
 
     monkeypatch.setattr(training_panel, "ask", lambda parent, title, text: questions.append(text) or True)
-    document.undo_stack.undo()
-    qtbot.waitUntil(lambda: ("discard",) in service.calls)
-    assert document.spec.layers[1].get("units") == 64 and not service.has_trained_weights()
+    assert document.undo() is None
+    assert ("discard",) in service.calls
+    assert document.spec.layers[1].get("units") == 64 and not panel.model_state.has_trained_weights()
+    assert document.redo() is None  # no trained weights any more: no question
+    assert len(questions) == 2
 
 
 def test_opening_another_model_discards_without_asking(panel, monkeypatch, qtbot):
@@ -227,7 +161,7 @@ def test_opening_another_model_discards_without_asking(panel, monkeypatch, qtbot
     spec = document.spec.with_layer(1, document.spec.layers[1].with_params(units=8))
     document.load(spec)
     qtbot.waitUntil(lambda: ("discard",) in service.calls)
-    assert not service.has_trained_weights()
+    assert not panel.model_state.has_trained_weights()
 
 
 def test_document_edit_guard_sees_old_and_new_spec():
@@ -247,31 +181,12 @@ def test_document_edit_guard_sees_old_and_new_spec():
 
     document.set_compile(CompileSpec(optimizer="sgd"))
     assert len(seen) == 2  # compile edits are not guarded
-    document.undo_stack.undo()
-    document.undo_stack.undo()
-    assert len(seen) == 2  # nor undo
+    document.undo()
+    assert len(seen) == 2  # nor is undoing one
+    document.undo()  # back to 64 units: the guard is asked
+    assert len(seen) == 3 and seen[-1][1].layers[1].get("units") == 64
     document.set_edit_guard(None)
     assert document.set_param(1, "units", 7) is None
-
-
-def test_attach_feeds_canvas_and_histogram(panel):
-    class Sink:
-        def __init__(self):
-            self.got = []
-
-        def set_weights(self, weights):
-            self.got.append(weights)
-
-        def set_layer_weights(self, name, arrays):
-            self.got.append((name, arrays))
-
-    canvas, histogram = Sink(), Sink()
-    panel.attach(canvas=canvas, histogram=histogram)
-    panel.document.select_layer(1)
-    panel.train_button.click()
-    weights = {"dense": ["w", "b"], "dense_1": ["w1", "b1"]}
-    panel.service.weightsUpdated.emit(weights)
-    assert canvas.got == [weights] and histogram.got == [("dense", ["w", "b"])]
 
 
 def test_panel_paints(panel):
@@ -319,6 +234,7 @@ def test_after_normalised_training_the_panel_says_how_to_scale_inputs_and_copies
     panel.service.last_result = type(
         "R", (), {"normaliser": (truth.mean.tolist(), truth.std.tolist()), "stopped": False}
     )
+    panel.service.spec = panel.document.spec
     panel.service.play(epochs=1)
     assert panel.scaling_info.isVisibleTo(panel) and panel.copy_scaling.isVisibleTo(panel)
     assert f"{truth.mean[0]:.4g}" in panel.scaling_info.text() and "(x − mean) / std" in panel.scaling_info.text()

@@ -4,29 +4,27 @@ from PySide6.QtCore import QSettings
 
 from nnstudio.core.spec import lesson_spec
 from nnstudio.services.document import Document
-from nnstudio.ui import main_window
+from nnstudio.ui import dock_layout
 from nnstudio.ui.main_window import MainWindow
-from tests.ui.test_training_panel import FakeService
+from tests.ui.fakes import FakeBuilds, FakeTraining
 
 
 def test_raising_the_training_tab_fits_the_panel_and_summary_gets_its_row_back(qtbot, tmp_path):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(Document(lesson_spec()), None, settings=settings)
+    window = MainWindow(Document(lesson_spec()), FakeBuilds(), FakeTraining(), settings=settings)
     qtbot.addWidget(window)
-    service = FakeService()
-    assert window.attach_training(service)
     window.show()
     qtbot.waitExposed(window)
     training, summary = window.docks["trainingDock"], window.docks["summaryDock"]
     scroller = training.widget()
 
     training.raise_()
-    qtbot.waitUntil(lambda: training.height() >= main_window.TRAINING_HEIGHT - 40)
+    qtbot.waitUntil(lambda: training.height() >= dock_layout.TRAINING_HEIGHT - 40)
     qtbot.waitUntil(lambda: scroller.verticalScrollBar().maximum() == 0)  # nothing to scroll to
     panel = window.training_panel
     assert panel.curve_metric.isVisible() and panel.plot.height() >= 100
     assert training.width() > window.docks["weightsDock"].width()  # Training takes most of the row
 
     summary.raise_()
-    qtbot.waitUntil(lambda: summary.height() <= main_window.SUMMARY_HEIGHT + 5)
+    qtbot.waitUntil(lambda: summary.height() <= dock_layout.SUMMARY_HEIGHT + 5)
     assert window.canvas is None or window.canvas.height() > 400

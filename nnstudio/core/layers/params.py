@@ -265,7 +265,7 @@ class ActivationChoice(Choice):
     """An activation function by its Keras name; Keras writes an alias under its other name."""
 
     def as_config(self, value: Any) -> Any:
-        return ACTIVATION_ALIASES.get(value, value)
+        return ACTIVATION_ALIASES.get(value, value) if isinstance(value, str) else value
 
 
 def ActivationName() -> ActivationChoice:  # noqa: N802 - reads as a kind

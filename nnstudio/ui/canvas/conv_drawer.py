@@ -389,13 +389,18 @@ class FeatureMapItem(pg.GraphicsObject):
         cell = tiles.mosaic.cell_px
         g_rows, g_cols = F.channel_grid(channels)
         if channels == 1:
-            lines.append(f"w = {kernel.signed[(tile, *where)]:+.4f}")
+            at = (tile, *where)
+            weight = kernel.signed[at]
+            lines.append(f"w = {weight:+.4f}")
         elif cell >= MIN_CHANNEL_DETAIL_PX and cell / max(g_rows, g_cols) >= CHANNEL_CELL_PX:
             sub = F.channel_at(channels, int((row % 1) * g_rows), int((col_f % 1) * g_cols))
             if sub is not None:
-                lines.append(f"input channel {sub}: w = {kernel.per_channel[(*where, sub, tile)]:+.4f}")
+                at = (*where, sub, tile)
+                weight = kernel.per_channel[at]
+                lines.append(f"input channel {sub}: w = {weight:+.4f}")
         if channels > 1:
-            signed, absolute = kernel.signed[(tile, *where)], kernel.absolute[(tile, *where)]
+            at = (tile, *where)
+            signed, absolute = kernel.signed[at], kernel.absolute[at]
             share = (1 + signed / absolute) / 2 * 100 if absolute > 0 else 50.0
             lines.append(
                 f"{channels:,} input channels: sum w = {signed:+.4f}, mean |w| = {absolute / channels:.4f} "

@@ -364,7 +364,8 @@ def _weights_of(layer, in_shape: Shape | None) -> tuple[tuple[str, ...], tuple[t
 
 
 def _drawable(shape: Shape | None) -> bool:
-    return shape is None or math.prod(drawn_shape(shape)) <= MAX_DRAWN_NEURONS
+    drawn = drawn_shape(shape)
+    return drawn is None or math.prod(drawn) <= MAX_DRAWN_NEURONS
 
 
 def _drawable_shape(shape: Shape | None) -> tuple[int, ...] | None:
@@ -402,8 +403,8 @@ def apply_weights(columns: list[Column], links: list[Link], weights: dict | None
             col.stage_values = {
                 n: np.asarray(a).ravel() for n, a in zip(col.weight_names, arrays, strict=False) if np.asarray(a).size
             }
-        elif arrays and not col.neurons and DRAWERS[col.drawing].attach is not None:
-            DRAWERS[col.drawing].attach(col, dict(zip(col.weight_names, arrays, strict=False)))
+        elif arrays and not col.neurons and (attach := DRAWERS[col.drawing].attach) is not None:
+            attach(col, dict(zip(col.weight_names, arrays, strict=False)))
 
 
 def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | None, cache: dict | None) -> None:

@@ -57,7 +57,7 @@ def mix(colour: str, t: float, background: str = "#ffffff") -> QtGui.QColor:
 def _lighter(colour: str, lightness: float) -> str:
     """The same hue and saturation at HSL lightness `lightness` (0..1)."""
     c = QtGui.QColor(colour)
-    h, s, _, _ = c.getHslF()
+    h, s = c.hslHueF(), c.hslSaturationF()
     return QtGui.QColor.fromHslF(max(h, 0.0), s, lightness).name()
 
 

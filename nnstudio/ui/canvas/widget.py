@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,7 +121,7 @@ def _plans(columns, lod, pixel_scale, pending, bias_scale) -> tuple[EdgePlan, Ne
     return plan_edges(lod, pixel_scale[1]), plan_neurons(columns, lod, pixel_scale, pending, bias_scale)
 
 
-_TEXT_SYMBOLS: dict[str, QtGui.QPainterPath] = {}
+_TEXT_SYMBOLS: dict[str, tuple[QtGui.QPainterPath, float]] = {}
 
 
 def _text_symbol(text: str) -> tuple[QtGui.QPainterPath, float]:
@@ -165,7 +166,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.columns: list[L.Column] = []
         self.links: list[L.Link] = []
         self.lod = L.Lod({}, [])
-        self.weights: dict[str, list[np.ndarray]] | None = None
+        self.weights: Mapping[str, list[np.ndarray]] | None = None
         self.pending = True
         self.selected_index = -1
         self.last_hover_text = ""
@@ -179,7 +180,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._big = False  # more than SYNC_WORK kernel values: summing happens in the background
         self._structure = 0  # bumped when the shown columns are replaced by a call (edit, pending)
         self._want: str | None = None  # "weights" or "lod": what to run when the worker is free
-        self._incoming = None  # (structure, weights, matching) waiting for the worker
+        self._incoming: tuple | None = None  # (structure, weights, matching) waiting for the worker
         self._running: str | None = None  # the kind of the job in the worker
         self._next_weights_at = 0.0  # time.monotonic() before which no weights job starts
         self._rest_timer = QtCore.QTimer(self)
@@ -249,7 +250,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.refresh_lod()
         self.select_layer(self.selected_index)
 
-    def set_weights(self, weights: dict[str, list[np.ndarray]] | None) -> None:
+    def set_weights(self, weights: Mapping[str, list[np.ndarray]] | None) -> None:
         """Show the real weights (layer name -> Keras get_weights() arrays); None: pending.
 
         Small models are drawn inside the call; for a big one the kernels are summed in the
@@ -327,7 +328,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         x0, x1, y0, y1 = L.scene_bounds(self.columns)
         w_px, h_px = self._pixels()
         # room in pixels for labels left of the input, the legend on the right, headers above
-        legend_h = self.legend.boundingRect().height() if self.legend.isVisible() else 0.0
+        legend = self._legend()
+        legend_h = legend.boundingRect().height() if legend.isVisible() else 0.0
         left, right = 110.0, min(110.0, 0.15 * w_px)
         top, bottom = min(56.0, 0.2 * h_px), min(legend_h + 24.0, 0.35 * h_px)  # top: two lines of header
         w = max(x1 - x0, 0.5)
@@ -355,15 +357,21 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         params["height"] = int(round(rect.height() * scale))
         params["antialias"] = True
         # the legend keeps its screen size in an export: scale it with the rest, then put it back
-        self.legend.setScale(scale)
+        legend = self._legend()
+        legend.setScale(scale)
         box = self.view.boundingRect()
-        size = self.legend.boundingRect()
-        self.legend.setPos(box.width() - size.width() - 10, box.height() - size.height() - 10)
+        size = legend.boundingRect()
+        legend.setPos(box.width() - size.width() - 10, box.height() - size.height() - 10)
         try:
             exporter.export(str(path))
         finally:
-            self.legend.setScale(1)
-            self.legend.anchor((1, 1), (1, 1), offset=(-10, -10))
+            legend.setScale(1)
+            legend.anchor((1, 1), (1, 1), offset=(-10, -10))
+
+    def _legend(self) -> pg.LegendItem:
+        legend = self.legend
+        assert legend is not None, "the legend is built in the constructor"
+        return legend
 
     def export_svg(self, path: str | Path) -> None:
         """Save the drawing as SVG, every connection a vector line.
@@ -462,8 +470,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         want, self._want = self._want, None
         view, pixels = self.view_rect(), self._pixels()
         if want == "weights":
-            structure, weights, matching = self._incoming
-            self._incoming = None
+            incoming, self._incoming = self._incoming, None
+            assert incoming is not None
+            structure, weights, matching = incoming
             if structure != self._structure:
                 return
             columns, links = L.copy_structure(self.columns, self.links)
@@ -694,7 +703,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     @Slot()
     def _place_status(self, *args) -> None:
         box = self.view.boundingRect()
-        if box.width() >= self.legend.boundingRect().width() + self.status.boundingRect().width() + 40:
+        if box.width() >= self._legend().boundingRect().width() + self.status.boundingRect().width() + 40:
             self.status.setAnchor((0, 1))
             self.status.setPos(8, box.height() - 6)
         else:  # no room beside the legend: top left
@@ -875,7 +884,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         d0, d1 = int(b.starts[j]), int(b.ends[j])
         if ll.kind == "identity":
             return f"{dst_col.name}: value {s0} passes to {d0} one to one"
-        if ll.mean_abs is None:
+        if ll.mean_abs is None or ll.balance is None:
             return f"{dst_col.name}: weights from {src_col.name} pending"
         if ll.individual:
             w = float(ll.balance[e] * ll.mean_abs[e])

@@ -171,7 +171,9 @@ def make_variables(rank: int, variant: str):
                 Variable("pointwise_kernel", (*(1,) * rank, depth, params["filters"])),
             ]
         if params["use_bias"]:
-            weights.append(Variable("bias", (output_channels(variant, params, channels),)))
+            bias_size = output_channels(variant, params, channels)
+            assert bias_size is not None  # the channels are known here
+            weights.append(Variable("bias", (bias_size,)))
         return weights
 
     return variables

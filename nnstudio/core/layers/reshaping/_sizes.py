@@ -15,7 +15,7 @@ Resize = Callable[[int, int], int]
 def pairs(params: Params, key: str, rank: int) -> list[tuple[int, int]]:
     """The (before, after) pairs of a padding or cropping parameter, one per spatial axis."""
     value = params[key]
-    return [tuple(value)] if rank == 1 else [tuple(pair) for pair in value]  # type: ignore[misc]
+    return [(value[0], value[1])] if rank == 1 else [(pair[0], pair[1]) for pair in value]
 
 
 def factors(params: Params, rank: int) -> list[int]:

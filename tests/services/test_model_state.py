@@ -1,0 +1,135 @@
+"""The model state without widgets: which weights belong to which spec, builds that carry them, the edit guard."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnstudio.core.spec import CompileSpec, lesson_spec
+from nnstudio.services.document import Document
+from nnstudio.services.model_state import BUILT, TRAINED, ModelState, WeightSet
+from tests.ui.fakes import FakeBuilds, FakeTraining
+
+
+def lesson_weights(value: float) -> dict:
+    return {
+        "dense": [np.full((20, 64), value, "float32"), np.zeros(64, "float32")],
+        "dense_1": [np.full((64, 10), value, "float32"), np.zeros(10, "float32")],
+    }
+
+
+@pytest.fixture
+def state(qtbot):
+    document = Document(lesson_spec())
+    state = ModelState(document, FakeBuilds(), FakeTraining())
+    state.questions = []
+    state.answer = False
+
+    def confirm(title: str, text: str) -> bool:
+        state.questions.append(text)
+        return state.answer
+
+    state.confirm = confirm
+    return state
+
+
+def test_a_weight_set_finds_a_layers_arrays_and_knows_its_spec():
+    spec = lesson_spec()
+    weights = WeightSet(spec, lesson_weights(1.0), BUILT)
+    assert weights.for_layer(spec.layers[1])[0].shape == (20, 64)
+    assert weights.for_layer(spec.layers[0]) is None  # the Input has none
+    assert set(weights) == {"dense", "dense_1"} and len(weights) == 2
+    assert weights.belongs_to(spec)
+    recompiled = spec.with_compile(CompileSpec(optimizer="sgd"))
+    assert not weights.belongs_to(recompiled)  # Keras's build is of that very spec
+    assert WeightSet(spec, lesson_weights(1.0), TRAINED).belongs_to(recompiled)  # trained: same layers
+    wider = spec.with_layer(1, spec.layers[1].with_params(units=32))
+    assert not WeightSet(spec, lesson_weights(1.0), TRAINED).belongs_to(wider)
+
+
+def test_builds_carry_the_last_weights_and_views_hear_of_new_ones(state, qtbot):
+    builds, document = state.builds, state.document
+    seen = []
+    state.weightsChanged.connect(seen.append)
+    state.start()
+    assert builds.builds == [(document.spec, None)]
+    result = builds.answer(weights=lesson_weights(1.0))
+    assert seen[-1] is state.current() and state.current().to_wire() == result.weights
+    assert state.last_result is result
+    document.set_param(2, "activation", "tanh")
+    assert builds.builds[-1] == (document.spec, result.weights)  # dense keeps its weights across the edit
+    assert state.current() is None  # Keras has not built this spec yet
+    document.set_param(1, "units", 0)  # not sound: nothing sent
+    assert len(builds.builds) == 2
+
+
+def test_trained_weights_come_first_and_an_edit_that_loses_them_is_asked_first(state, qtbot):
+    builds, training, document = state.builds, state.training, state.document
+    state.start()
+    builds.answer(weights=lesson_weights(1.0))
+    training.start(document.spec)
+    training.play(2, weights=lesson_weights(2.0))
+    assert state.current().source == TRAINED and state.trained() is state.current()
+    assert float(state.current().for_layer(document.spec.layers[1])[0][0, 0]) == 2.0
+    assert state.untrained().source == BUILT  # Train starts from Keras's weights
+    assert state.has_trained_weights()
+
+    # a compile edit keeps them (no question); an edit of the layers asks, No changes nothing
+    assert document.set_compile(CompileSpec(optimizer="sgd")) is None
+    assert state.questions == [] and state.current().source == TRAINED
+    assert document.set_param(1, "units", 32) is not None
+    assert len(state.questions) == 1 and "2 epochs" in state.questions[0]
+    assert document.spec.layers[1].get("units") == 64 and state.has_trained_weights()
+    # an undo that would change the layers is asked too
+    document.set_compile(CompileSpec(optimizer="adam"))
+    assert document.undo() is None  # a compile edit: no question
+    assert len(state.questions) == 1
+
+    # Yes: the run's weights are discarded, the training forgotten, the edit made
+    discarded = []
+    state.trainedDiscarded.connect(discarded.append)
+    state.answer = True
+    assert document.set_param(1, "units", 32) is None
+    assert len(state.questions) == 2 and discarded == ["the layers changed"]
+    assert ("discard",) in training.calls and not state.has_trained_weights()
+    assert builds.builds[-1][1]["dense_1"][0][0, 0] == 1.0  # the next build carries Keras's weights again
+
+    # no trained weights now: no question
+    document.set_param(1, "units", 16)
+    assert len(state.questions) == 2
+
+
+def test_a_running_training_is_stopped_when_the_person_allows_the_edit(state):
+    training, document = state.training, state.document
+    training.start(document.spec)
+    state.answer = True
+    assert document.remove_layer(2) is None
+    assert "stops the training that is running" in state.questions[0]
+    assert ("stop",) in training.calls and ("discard",) in training.calls
+
+
+def test_opening_another_model_forgets_every_weight_without_asking(state, qtbot):
+    builds, training, document = state.builds, state.training, state.document
+    state.start()
+    builds.answer(weights=lesson_weights(1.0))
+    training.start(document.spec)
+    training.play(1)
+    document.load(lesson_spec().with_layer(1, lesson_spec().layers[1].with_params(units=8)))
+    assert state.questions == [] and ("discard",) in training.calls
+    assert state.current() is None and state.last_result is None and state.carried() is None
+    assert builds.builds[-1] == (document.spec, None)
+
+
+def test_file_weights_are_shown_and_carried_into_the_next_build(state):
+    builds, document = state.builds, state.document
+    state.start()
+    state.on_file_weights(document.spec, lesson_weights(3.0))
+    assert state.current().source == "file"
+    assert builds.builds[-1] == (document.spec, state.current().to_wire())
+
+
+def test_a_snapshot_of_layers_no_longer_on_screen_is_not_shown(state):
+    training, document = state.training, state.document
+    training.spec = document.spec.with_layer(1, document.spec.layers[1].with_params(units=8))
+    training.weightsUpdated.emit(lesson_weights(5.0))
+    assert state.current() is None
