@@ -114,7 +114,8 @@ def read_weights_file(path: Path, expected: dict[str, SavedLayer], where: str) -
     try:
         with h5py.File(path, "r") as h5:
             for group, saved in expected.items():
-                arrays, taken = [], {}
+                arrays: list[np.ndarray] = []
+                taken: dict[str, int] = {}
                 for store, _shape in saved.stored:
                     i = taken.get(store, 0)
                     taken[store] = i + 1

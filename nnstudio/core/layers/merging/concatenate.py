@@ -49,10 +49,11 @@ def output_shapes(params: Params, inputs: Sequence[Shape]) -> list[Shape]:
     out = list(shapes[0])
     try:
         for shape in shapes[1:]:
-            if out[axis] is None or shape[axis] is None:
+            joined, size = out[axis], shape[axis]
+            if joined is None or size is None:
                 out[axis] = None
                 break
-            out[axis] += shape[axis]
+            out[axis] = joined + size
     except IndexError:
         raise _out_of_range(axis, inputs) from None
     return [tuple(out[1:])]
