@@ -127,8 +127,13 @@ def analyze(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> Summar
     issues.extend(check_model_name(spec.name))
     issues.extend(check_compile(spec.compile))
     names: dict[str, int] = {}
+    kinds = layer_types()
     for index, layer in enumerate(spec.layers):
         issues.extend(check_layer(index, layer))
+        kind = kinds.get(layer.class_name)
+        problem = kind.sequential_problem() if kind is not None else None
+        if problem:
+            issues.append(Issue(f"{layer.name}: {problem}", index, layer.name))
         if layer.name in names:
             issues.append(
                 Issue(

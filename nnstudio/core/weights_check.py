@@ -2,9 +2,10 @@
 
 Keras stores each layer's variables as `layers/<snake class name>[_N]/vars/<i>`, numbered by
 class occurrence (the second Dense is `layers/dense_1` whatever its name), and the optimizer's
-state under `optimizer/vars`. A layer that keeps its variables in inner objects has them under
-those (`layers/lstm/cell/vars/<i>`, `layers/bidirectional/forward_layer/cell/vars/<i>`), as each
-variable's `store` in the registry says. Every dataset's shape must be the one the config implies; links
+state under `optimizer/vars`. A layer that keeps its variables in sublayers has them in groups
+of those inside its own (`layers/multi_head_attention/query_dense/vars/<i>`), as each variable's
+`store` in the registry says; sublayers without variables (`_softmax`) leave empty groups, which
+the type names (`empty_sublayers`). Every dataset's shape must be the one the config implies; links
 that leave the file (external or soft links), external storage and virtual datasets are refused.
 Only metadata is read: no dataset is loaded into memory.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import math
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ import numpy as np
 from nnstudio.core.keras_archive import WEIGHTS_MEMBER, ArchiveError, copy_member, first_line, open_archive
 from nnstudio.core.layers.registry import layer_type
 from nnstudio.core.shapes import Shape, infer_all
-from nnstudio.core.spec import ModelSpec
+from nnstudio.core.spec import LayerSpec, ModelSpec
 from nnstudio.core.summary import analyze
 
 MAX_OBJECTS = 100_000
@@ -30,25 +32,47 @@ MAX_DEPTH = 8
 _H5_ERRORS = (OSError, ValueError, KeyError, RuntimeError, TypeError, IndexError, AttributeError)
 
 
-Stored = list[tuple[str, Shape]]  # (store path inside the layer's group, shape) per variable, in Keras's order
+@dataclass(frozen=True)
+class SavedLayer:
+    """What a layer's group in model.weights.h5 holds: the layer's name (for messages), each
+    variable's store (the sublayer group inside the layer's, "" for its own `vars`) and shape in
+    Keras's order, and the sublayer groups Keras writes without variables."""
+
+    name: str
+    stored: tuple[tuple[str, Shape], ...]
+    empty: tuple[str, ...] = ()
+
+    @property
+    def shapes(self) -> list[Shape]:
+        return [shape for _store, shape in self.stored]
 
 
-def expected_weight_shapes(spec: ModelSpec) -> dict[str, tuple[str, Stored]]:
-    """`{h5 group: (layer name, [(store, shape) of each variable in Keras's order])}` for every layer after the Input."""
+def saved_layer(layer: LayerSpec, inputs: list[Shape]) -> SavedLayer:
+    """The group a Keras-saved `layer` fed `inputs` (one shape per input tensor) has in model.weights.h5."""
+    _outputs, variables = infer_all(layer, inputs)
+    kind = layer_type(layer.class_name)
+    return SavedLayer(layer.name, tuple((v.store, v.shape) for v in variables), kind.empty_sublayers)
+
+
+def weights_group(class_name: str, counts: dict[str, int]) -> str:
+    """The group Keras gives the next layer of `class_name` (`dense`, `dense_1`, ...), counting in `counts`."""
+    stem = layer_type(class_name).name_stem
+    n = counts.get(stem, 0)
+    counts[stem] = n + 1
+    return stem if n == 0 else f"{stem}_{n}"
+
+
+def expected_weight_shapes(spec: ModelSpec) -> dict[str, SavedLayer]:
+    """`{h5 group: SavedLayer}` for every layer after the Input."""
     summary = analyze(spec)
     if summary.issues:
         raise ArchiveError(summary.issues[0].message, "config.json")
     counts: dict[str, int] = {}
-    result: dict[str, tuple[str, Stored]] = {}
+    result: dict[str, SavedLayer] = {}
     shape: Shape = summary.input_shape or ()
     for row in summary.rows:
         layer = spec.layers[row.index]
-        stem = layer_type(layer.class_name).name_stem
-        n = counts.get(stem, 0)
-        counts[stem] = n + 1
-        group = stem if n == 0 else f"{stem}_{n}"
-        _outputs, variables = infer_all(layer, [shape])
-        result[group] = (layer.name, [(v.store, v.shape) for v in variables])
+        result[weights_group(layer.class_name, counts)] = saved_layer(layer, [shape])
         shape = row.output_shape or ()
     return result
 
@@ -79,31 +103,31 @@ def _with_weights_file(path: str | Path, spec: ModelSpec, read: bool) -> dict[st
             with copy.open("wb") as out:
                 copy_member(archive, WEIGHTS_MEMBER, out, where)
             check_weights_file(copy, expected, f"{where}: {WEIGHTS_MEMBER}")
-            return _read_arrays(copy, expected, f"{where}: {WEIGHTS_MEMBER}") if read else {}
+            return read_weights_file(copy, expected, f"{where}: {WEIGHTS_MEMBER}") if read else {}
 
 
-def _read_arrays(path: Path, expected: dict[str, tuple[str, Stored]], where: str) -> dict[str, list[np.ndarray]]:
-    """The layers' arrays of a checked weights file, as float32, by layer name (each variable from
-    its store: `layers/lstm/cell/vars/0`), in Keras's order."""
+def read_weights_file(path: Path, expected: dict[str, SavedLayer], where: str) -> dict[str, list[np.ndarray]]:
+    """The layers' arrays of a checked weights file, as float32, by layer name, in Keras's order."""
     import h5py
 
     weights: dict[str, list[np.ndarray]] = {}
     try:
         with h5py.File(path, "r") as h5:
-            for group, (name, stored) in expected.items():
+            for group, saved in expected.items():
                 arrays: list[np.ndarray] = []
-                counts: dict[str, int] = {}
-                for store, _shape in stored:
-                    i = counts[store] = counts.get(store, -1) + 1
-                    inner = f"{store}/vars" if store else "vars"
-                    arrays.append(np.asarray(h5[f"layers/{group}/{inner}/{i}"][()], dtype=np.float32))
-                weights[name] = arrays
+                taken: dict[str, int] = {}
+                for store, _shape in saved.stored:
+                    i = taken.get(store, 0)
+                    taken[store] = i + 1
+                    inner = f"{store}/" if store else ""
+                    arrays.append(np.asarray(h5[f"layers/{group}/{inner}vars/{i}"][()], dtype=np.float32))
+                weights[saved.name] = arrays
     except _H5_ERRORS as exc:
         raise ArchiveError(f"model.weights.h5 cannot be read: {first_line(exc)}", where) from None
     return weights
 
 
-def check_weights_file(path: Path, expected: dict[str, tuple[str, Stored]], where: str) -> None:
+def check_weights_file(path: Path, expected: dict[str, SavedLayer], where: str) -> None:
     """Check an extracted `model.weights.h5` against `expected` (see `expected_weight_shapes`)."""
     import h5py
 
@@ -123,7 +147,7 @@ def check_weights_file(path: Path, expected: dict[str, tuple[str, Stored]], wher
             raise ArchiveError(f"model.weights.h5 is damaged: {first_line(exc)}", where) from None
 
 
-def _check_tree(h5: Any, expected: dict[str, tuple[str, Stored]], where: str) -> None:
+def _check_tree(h5: Any, expected: dict[str, SavedLayer], where: str) -> None:
     import h5py
 
     budget = [MAX_OBJECTS]
@@ -135,7 +159,7 @@ def _check_tree(h5: Any, expected: dict[str, tuple[str, Stored]], where: str) ->
             raise ArchiveError("the model itself holds variables; a Sequential has none", f"{where} /vars")
     layers = h5.get("layers")
     if layers is None:
-        if any(stored for _name, stored in expected.values()):
+        if any(saved.stored for saved in expected.values()):
             raise ArchiveError("the weights file has no layers group", where)
         layers = {}
     elif not isinstance(layers, h5py.Group):
@@ -143,16 +167,18 @@ def _check_tree(h5: Any, expected: dict[str, tuple[str, Stored]], where: str) ->
     for group in layers:
         if group not in expected:
             raise ArchiveError(f"weights for a layer the config does not have ({group})", f"{where} /layers/{group}")
-    for group, (name, stored) in expected.items():
+    for group, saved in expected.items():
         here = f"{where} /layers/{group}"
         if group not in layers:
-            if stored:
-                raise ArchiveError(f"{name}: no weights stored for this layer", here)
+            if saved.stored:
+                raise ArchiveError(f"{saved.name}: no weights stored for this layer", here)
             continue
         by_store: dict[str, list[Shape]] = {}
-        for store, shape in stored:
+        for store, shape in saved.stored:
             by_store.setdefault(store, []).append(shape)
-        _check_layer_group(layers[group], "", by_store, name, f"/layers/{group}", where)
+        for empty in saved.empty:
+            by_store.setdefault(empty, [])
+        _check_layer_group(layers[group], "", by_store, saved.name, f"/layers/{group}", where)
     if "optimizer" in h5:
         _only(h5["optimizer"], {"vars"}, "/optimizer", where)
         total = 0
@@ -167,8 +193,9 @@ def _check_tree(h5: Any, expected: dict[str, tuple[str, Stored]], where: str) ->
 def _check_layer_group(
     group: Any, store: str, by_store: dict[str, list[Shape]], name: str, path: str, where: str
 ) -> None:
-    """The variables of one layer under `group`: `vars` holds those kept at `store`, and each inner
-    object (a cell, a wrapped layer) is a subgroup leading to the stores below it."""
+    """The variables of one layer under `group`: `vars` holds those kept at `store`, and each
+    sublayer is a subgroup leading to the stores below it (a sublayer without variables may hold
+    an empty `vars` or nothing)."""
     here = f"{where} {path}"
     prefix = f"{store}/" if store else ""
     below = {s[len(prefix) :].split("/")[0] for s in by_store if s != store and s.startswith(prefix)}
@@ -187,7 +214,9 @@ def _check_layer_group(
     for child in sorted(below):
         inner = f"{store}/{child}" if store else child
         if child not in group:
-            raise ArchiveError(f"{name}: no weights stored for its part {inner!r}", here)
+            if any(s == inner or s.startswith(f"{inner}/") for s, shapes in by_store.items() if shapes):
+                raise ArchiveError(f"{name}: no weights stored for its part {inner!r}", here)
+            continue
         _check_layer_group(group[child], inner, by_store, name, f"{path}/{child}", where)
 
 

@@ -210,6 +210,9 @@ class Document(QObject):
             return f"nnstudio has no layer type {class_name!r}"
         if not 0 <= index <= len(layers):
             return f"there is no position {index} in a stack of {len(layers)} layers"
+        problem = layer_types()[class_name].sequential_problem()
+        if problem:
+            return problem
         inputs = [layer for layer in layers if is_input(layer.class_name)]
         if is_input(class_name):
             if inputs:

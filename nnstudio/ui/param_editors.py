@@ -238,6 +238,9 @@ EDITORS: dict[str, EditorFactory] = {
     "axes": TextEditor,
     "permutation": TextEditor,
     "int_pairs": TextEditor,
+    "axis_pair": TextEditor,
+    "optional_axes": TextEditor,
+    "optional_shape": TextEditor,
     "nested_layer": NestedLayerEditor,
 }
 

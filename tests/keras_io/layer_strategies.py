@@ -1,6 +1,8 @@
 """Hypothesis strategies for random Sequential stacks over every registered layer type.
 
-Parameter values come from each parameter's kind (`KIND_STRATEGIES`, one strategy per kind class,
+Stacks hold the types that take one tensor (`LayerType.inputs`); `layer_params` draws the settings of
+every type, those that take several too. Parameter values come from each parameter's kind
+(`KIND_STRATEGIES`, one strategy per kind class,
 found along the kind's class hierarchy); a value a kind would refuse is never drawn, so what nnstudio
 refuses in a stack is refused for how the layers fit together (shapes, parameters between them),
 the part Keras must refuse too. A type needs nothing more to be covered: its `samples` give input
@@ -25,7 +27,8 @@ from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import analyze
 from tests.keras_io.sequence_strategies import SEQUENCE_KIND_STRATEGIES
 
-LAYERS = [t for t in all_types() if not t.is_input]
+# Types a Sequential stack can hold: those that take one tensor (merges and attention take several).
+LAYERS = [t for t in all_types() if not t.is_input and t.takes_one_input]
 INPUT = next(t for t in all_types() if t.is_input)
 MAX_ELEMENTS = 4096  # a stack stops growing past this many values per sample (keeps Keras quick)
 ATTEMPTS = 12  # draws of a layer that fits before a stack gives up growing
@@ -102,6 +105,9 @@ KIND_STRATEGIES: dict[type, KindStrategy] = {
         (st.none() if k.optional else st.nothing())
         | st.lists(st.integers(k.minimum, max(k.minimum, len(s))), min_size=1, max_size=max(1, len(s)), unique=True)
     ),
+    kinds.AxisPair: lambda k, s: _axes(s) | st.lists(_axes(s), min_size=2, max_size=2),
+    kinds.OptionalAxes: lambda k, s: st.none() | st.lists(_axes(s), min_size=1, max_size=max(1, len(s) - 1)),
+    kinds.OptionalShape: lambda k, s: st.none() | st.lists(st.integers(1, 4), min_size=1, max_size=2),
     kinds.Permutation: lambda k, s: st.permutations(list(range(1, len(s) + 1))) | st.permutations([1, 2]),
     kinds.IntPairs: lambda k, s: (
         st.lists(st.integers(0, 2), min_size=2, max_size=2)

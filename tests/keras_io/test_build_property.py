@@ -31,13 +31,14 @@ from nnstudio.core.catalog import LOSSES, METRICS, OPTIMIZERS
 from nnstudio.core.codegen import python_script
 from nnstudio.core.datasets import token_count
 from nnstudio.core.keras_archive import read_keras_config
-from nnstudio.core.layers import LayerType
+from nnstudio.core.layers import LayerType, all_types
+from nnstudio.core.layers.base import LayerError
 from nnstudio.core.layers.names import FLOAT_DTYPES
 from nnstudio.core.project import dumps_project, loads_project
 from nnstudio.core.spec import CompileSpec, ModelSpec
 from nnstudio.core.summary import analyze, summary_json, summary_text
 from nnstudio.core.weights_check import check_keras_weights
-from tests.keras_io.layer_strategies import LAYERS, Stack, stacks
+from tests.keras_io.layer_strategies import LAYERS, Stack, layer_params, stacks
 from tests.keras_io.sequence_strategies import sequence_specs
 
 pytestmark = pytest.mark.engine
@@ -192,3 +193,30 @@ def test_the_strategies_reach_every_type_and_input_rank():
     assert refused > 0
     missing = {t.class_name for t in LAYERS} - seen_types
     assert len(missing) <= len(LAYERS) // 4, missing
+
+
+def test_stacks_hold_the_types_that_take_one_tensor_and_every_type_s_settings_can_be_drawn():
+    """Multi-input types stay out of Sequential stacks by their declared input count; their settings
+    are drawn from their kinds like any other's, and fit their sample inputs often enough."""
+    assert {t.class_name for t in LAYERS} == {t.class_name for t in all_types() if not t.is_input and t.takes_one_input}
+    for kind in all_types():
+        if not kind.is_input:
+            _draw_settings_of(kind)
+
+
+def _draw_settings_of(kind: LayerType) -> None:
+    inputs = next(s.inputs for s in kind.samples if s.refused_at is None)
+    fitted = []
+
+    @settings(max_examples=30, deadline=None, database=None)
+    @given(params=layer_params(kind, inputs[0]))
+    def draw(params: dict) -> None:
+        assert all(p.check(params[p.name]) is None for p in kind.params)
+        try:
+            kind.infer(params, list(inputs))
+        except LayerError:
+            return
+        fitted.append(params)
+
+    draw()
+    assert fitted, kind.class_name

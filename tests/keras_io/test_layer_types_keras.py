@@ -6,6 +6,12 @@ what the module declares: output shapes, `layer.weights` names, shapes and train
 parameter counts, Keras's automatic name, the keys of `get_config()` (each one read back by the
 `.keras` reader to the same value), and the code nnstudio writes for it. A new type only adds
 samples to its module.
+
+A layer is called as its type declares (`call_convention`): on one tensor, on a list of tensors
+(merges), or on tensors as positional arguments (MultiHeadAttention's query, value, key). A type
+that takes several inputs is also run on data wherever every size is known: Keras's symbolic build
+of those checks less than their run does (Dot over the batch axis, attention over axes whose sizes
+differ), and nnstudio refuses exactly what Keras refuses when building or running.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 
 from nnstudio.core.codegen import layer_call
@@ -51,6 +58,21 @@ def _kwargs(kind: LayerType, values: dict[str, Any]) -> dict[str, Any]:
     return {key: make_layer(value) if isinstance(value, LayerSpec) else value for key, value in arguments.items()}
 
 
+def _call(kind: LayerType, layer: Any, tensors: list[Any]) -> Any:
+    """`layer` called on `tensors` as Keras code calls a layer of this type."""
+    if kind.call_convention == "list":
+        return layer(tensors)
+    if kind.call_convention == "positional":
+        return layer(*tensors)
+    (tensor,) = tensors
+    return layer(tensor)
+
+
+def _shapes(out: Any) -> list[tuple]:
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    return [tuple(t.shape[1:]) for t in outs]
+
+
 def _build(kind: LayerType, sample: Sample, values: dict[str, Any]) -> tuple[Any, list[tuple]]:
     """The Keras layer made without a name (after clearing Keras's name counters) and its output shapes."""
     keras.utils.clear_session()
@@ -58,10 +80,29 @@ def _build(kind: LayerType, sample: Sample, values: dict[str, Any]) -> tuple[Any
         tensor = _callee(kind)(**_kwargs(kind, values))
         return tensor._keras_history.operation, [tuple(tensor.shape[1:])]
     layer = _callee(kind)(**_kwargs(kind, values))
-    inputs = [keras.Input(shape=shape) for shape in sample.inputs]
-    out = layer(inputs[0] if len(inputs) == 1 else inputs)
-    outs = out if isinstance(out, (list, tuple)) else [out]
-    return layer, [tuple(t.shape[1:]) for t in outs]
+    return layer, _shapes(_call(kind, layer, [keras.Input(shape=shape) for shape in sample.inputs]))
+
+
+def _runs_on_data(kind: LayerType, sample: Sample) -> bool:
+    """Whether Keras checks this case by running it: several inputs, every size known."""
+    return not kind.takes_one_input and not kind.is_input and all(None not in s for s in sample.inputs)
+
+
+def _run(kind: LayerType, layer: Any, sample: Sample) -> list[tuple]:
+    """`layer` run on random data of the sample's shapes (a batch of 2); the output shapes."""
+    rng = np.random.default_rng(0)
+    data = [rng.normal(size=(2, *shape)).astype("float32") for shape in sample.inputs]
+    return _shapes(_call(kind, layer, data))
+
+
+def _keras_refuses(kind: LayerType, sample: Sample, values: dict[str, Any]) -> bool:
+    try:
+        layer, _outputs = _build(kind, sample, values)
+        if _runs_on_data(kind, sample):
+            _run(kind, layer, sample)
+    except Exception:  # noqa: BLE001 - Keras refuses with ValueError, TypeError, IndexError, ...
+        return True
+    return False
 
 
 @pytest.mark.parametrize(("kind", "sample"), CASES, ids=_case_id)
@@ -69,13 +110,14 @@ def test_layer_type_declarations_equal_keras(kind: LayerType, sample: Sample) ->
     settings = {**kind.defaults(), **sample.params}
     values = kind.values(settings)
     if sample.refused_at is not None:
-        with pytest.raises(Exception):  # noqa: B017 - Keras refuses with ValueError, TypeError, ...
-            _build(kind, sample, values)
+        assert _keras_refuses(kind, sample, values)
         return
 
     layer, keras_outputs = _build(kind, sample, values)
     outputs, variables = kind.infer(settings, list(sample.inputs))
     assert outputs == keras_outputs
+    if _runs_on_data(kind, sample):
+        assert _run(kind, layer, sample) == outputs
     assert [(v.name, v.shape, v.trainable) for v in variables] == [
         (w.name, tuple(w.shape), w.trainable) for w in layer.weights
     ]
@@ -87,9 +129,10 @@ def test_layer_type_declarations_equal_keras(kind: LayerType, sample: Sample) ->
     assert set(config) <= kind.config_keys(), set(config) - kind.config_keys()
     checks = kind.config_checks()
     standard = kind.as_config(settings)
+    written = {**standard, **(kind.built_config(values, sample.inputs) if kind.built_config else {})}
     read = {param.name: param.kind.from_config(param.key, config[param.key]) for param in kind.params}
     # one form for settings that say the same (Bidirectional: the backward copy Keras makes is None)
-    assert kind.stored(read) == kind.stored(standard)
+    assert kind.stored(read) == kind.stored(written)
     for key, value in config.items():
         if key != "name" and key not in {p.key for p in kind.params}:
             assert checks[key](value), (key, value)
@@ -101,8 +144,7 @@ def test_layer_type_declarations_equal_keras(kind: LayerType, sample: Sample) ->
     if kind.is_input:
         made = made._keras_history.operation
     else:  # built as the layer above was (some layers complete their config when built)
-        inputs = [keras.Input(shape=shape) for shape in sample.inputs]
-        made(inputs[0] if len(inputs) == 1 else inputs)
+        _call(kind, made, [keras.Input(shape=shape) for shape in sample.inputs])
     assert json.loads(json.dumps(made.get_config())) == config
 
 

@@ -174,6 +174,8 @@ def test_unchanged_values_push_nothing(doc):
         (0, "Dense", "above the Input"),
         (9, "Dense", "no position"),
         (1, "Lambda", "no layer type"),
+        (2, "Add", "Add merges several inputs; it needs a functional model"),
+        (3, "MultiHeadAttention", "takes a query, a value and an optional key; it needs a functional model"),
     ],
 )
 def test_refused_insert_pushes_nothing_and_says_why(doc, qtbot, index, class_name, words):

@@ -161,6 +161,18 @@ def test_refused_drops_say_why(editor, qtbot):
     assert document.spec.layers == lesson_spec().layers
 
 
+def test_a_merge_dropped_in_a_sequential_stack_says_it_needs_a_functional_model(editor, qtbot):
+    document, palette, stack, properties = editor
+    build_lesson(qtbot, document, palette, stack, properties)
+    count = document.undo_stack.count()
+    assert palette.item_for("Add") is not None  # the palette shows it
+    with qtbot.waitSignal(stack.model().dropRefused) as refused:
+        assert not drop_from_palette(palette, stack, "Add", row=2)
+    assert refused.args[0] == "Add merges several inputs; it needs a functional model"
+    assert stack.banner.isVisible() and "needs a functional model" in stack.banner.text()
+    assert document.undo_stack.count() == count and document.spec.layers == lesson_spec().layers
+
+
 def test_a_row_from_another_document_is_refused(editor, qtbot):
     document, palette, stack, properties = editor
     other = LayerStackView(Document())

@@ -8,8 +8,12 @@ generator and the `.keras` reader's allow-list.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pyqtgraph as pg
 import pytest
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QWidget
 
 from nnstudio.core.codegen import layer_call
@@ -21,6 +25,8 @@ from nnstudio.core.spec import LayerSpec, ModelSpec, lesson_spec
 from nnstudio.core.summary import analyze
 from nnstudio.services.document import Document
 from nnstudio.ui.canvas import layout as L
+from nnstudio.ui.canvas.attention import HeadsItem, heads_plan
+from nnstudio.ui.canvas.join import JoinItem, join_edges, symbol
 from nnstudio.ui.canvas.theme import LIGHT_THEME
 from nnstudio.ui.canvas.widget import STAGE_SYMBOLS
 from nnstudio.ui.icons import icon_path, layer_icon
@@ -84,11 +90,14 @@ def test_property_editor_has_a_widget_for_every_parameter(qtbot, kind):
 
 
 @pytest.mark.parametrize("kind", TYPES, ids=_ids)
-def test_canvas_has_a_drawer_and_draws_each_accepted_sample(kind):
+def test_canvas_has_a_drawer_and_draws_each_accepted_sample(qtbot, kind):
     drawer = L.DRAWERS[kind.drawing]  # no fallback: a type with an unknown drawing kind fails here
     if drawer.needs_marker:
         assert kind.marker is not None
         assert kind.class_name in STAGE_SYMBOLS and kind.class_name in LIGHT_THEME.stage_fills
+    if not kind.takes_one_input and not kind.is_input:
+        _draw_multi_input_samples(qtbot, kind, drawer)
+        return
     for sample in kind.samples:
         if sample.refused_at is not None or kind.is_input or len(sample.inputs) != 1:
             continue
@@ -98,6 +107,60 @@ def test_canvas_has_a_drawer_and_draws_each_accepted_sample(kind):
         columns, _links = L.build_columns(analyze(spec), spec)
         assert [c.kind for c in columns] == ["input", drawer.column]
         assert columns[1].n > 0 and columns[1].detail
+
+
+def _render(qtbot, item) -> QImage:
+    """`item` drawn by a view fitted to it, as an image."""
+    view = pg.PlotWidget()
+    qtbot.addWidget(view)
+    view.resize(240, 200)
+    view.addItem(item)
+    view.autoRange(padding=0.1)
+    return view.grab().toImage()
+
+
+def _inked(image: QImage, colour: QColor) -> int:
+    """How many pixels of `image` are near `colour`."""
+    bits = image.convertToFormat(QImage.Format.Format_RGB32)
+    data = np.frombuffer(bits.constBits(), np.uint8).reshape(bits.height(), bits.bytesPerLine())
+    pixels = data[:, : bits.width() * 4].reshape(bits.height(), bits.width(), 4)[..., :3].astype(int)
+    target = np.array([colour.blue(), colour.green(), colour.red()])
+    return int((np.abs(pixels - target).sum(axis=-1) < 40).sum())
+
+
+def _draw_multi_input_samples(qtbot, kind: LayerType, drawer: L.Drawer) -> None:
+    """A type that takes several inputs is drawn by its own drawer: a merge as a join with its
+    value-to-value edges, MultiHeadAttention as heads with their weights."""
+    assert drawer.link == {"merge": "join", "attention": "heads"}[kind.drawing]
+    rng = np.random.default_rng(0)
+    for sample in kind.samples:
+        if sample.refused_at is not None:
+            continue
+        settings = {**kind.defaults(), **sample.params}
+        (output,), variables = kind.infer(settings, list(sample.inputs))
+        if kind.drawing == "merge":
+            edges = join_edges(kind.class_name, settings, sample.inputs, output)
+            assert edges is not None and len(edges) == len(sample.inputs)
+            outputs = math.prod(d or 1 for d in output)
+            for shape, (src, dst) in zip(sample.inputs, edges, strict=True):
+                assert src.shape == dst.shape and src.size
+                assert src.min() >= 0 and src.max() < math.prod(d or 1 for d in shape) and dst.max() < outputs
+            assert set(np.concatenate([dst for _src, dst in edges]).tolist()) == set(range(outputs))
+            item = JoinItem(symbol(kind.class_name, settings), (1.0, 0.0), [(0.0, y) for y in (-0.5, 0.5)])
+            assert _inked(_render(qtbot, item), QColor(LIGHT_THEME.ink)) > 0
+        else:
+            arrays = [rng.normal(size=v.shape).astype(np.float32) for v in variables]
+            plan = heads_plan(kind.class_name, settings, sample.inputs, arrays)
+            heads = settings.get("num_heads", 1)
+            expected = set()
+            if "num_heads" in settings:
+                expected = {"query", "key", "value", "output"} | ({"gate"} if settings["use_gate"] else set())
+            assert plan.num_heads == heads and set(plan.projections) == expected
+            assert all(w.strength.shape == (heads,) and np.all(w.strength > 0) for w in plan.projections.values())
+            ports = {"query": (0.0, 0.5), "value": (0.0, -0.5)}
+            item = HeadsItem(heads, ports, (2.0, 0.0), 1.0, 1.0, plan)
+            assert len(item.lines()) == heads * len(expected or {"query", "key", "value", "output"})
+            assert _inked(_render(qtbot, item), QColor(LIGHT_THEME.ink)) > 0
 
 
 @pytest.mark.parametrize("kind", TYPES, ids=_ids)

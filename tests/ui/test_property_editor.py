@@ -81,6 +81,9 @@ def test_every_layer_type_gets_its_widgets(qtbot, class_name):
         "optional_float": QLineEdit,
         "permutation": QLineEdit,
         "int_pairs": QLineEdit,
+        "axis_pair": QLineEdit,
+        "optional_axes": QLineEdit,
+        "optional_shape": QLineEdit,
         "nested_layer": QComboBox,
     }
     for param in LAYER_TYPES[class_name].params:

@@ -47,8 +47,9 @@ class Variable:
 @dataclass(frozen=True)
 class Sample:
     """A case the Keras comparison test builds (tests/keras_io/test_layer_types_keras.py): the
-    parameters (over the defaults) and the input shapes. With `refused_at`, nnstudio must refuse
-    the layer at that field ("" for the layer as a whole) and Keras must refuse it too."""
+    parameters (over the defaults) and the input shapes, one per input tensor, in the order the
+    layer is called with them. With `refused_at`, nnstudio must refuse the layer at that field
+    ("" for the layer as a whole) and Keras must refuse it too (when building it or running it)."""
 
     params: Mapping[str, Any] = field(default_factory=dict)
     inputs: tuple[Shape, ...] = ((8,),)
@@ -79,6 +80,14 @@ Validate = Callable[[Params], list[tuple[str | None, str]]]
 Brief = Callable[[Params], list[str]]
 Caption = Callable[[Params, Shape], str]
 Canonical = Callable[[dict[str, Any]], dict[str, Any]]
+BuiltConfig = Callable[[Params, Sequence[Shape]], dict[str, Any]]
+
+# How Keras calls a layer on its input tensors (`LayerType.call_convention`).
+CALL_CONVENTIONS = {
+    "single": "one tensor: layer(x)",
+    "list": "a list of tensors: layer([x1, x2, ...])",
+    "positional": "tensors as positional arguments, in `input_names` order: layer(query, value, key)",
+}
 ConfigValues = Callable[[Params], dict[str, Any]]
 
 
@@ -121,6 +130,18 @@ class LayerType:
     - `size_param`: the parameter that sizes the layer (units), marked when the model is over the
       parameter budget; `is_input`: the model's entry point; `order`: place within its family.
     - `samples`: cases the Keras comparison test builds.
+    - `inputs`: how many input tensors it takes, (least, most); most None: any number. One by
+      default; an Input takes none. `call_convention`: how Keras calls it on them (see
+      CALL_CONVENTIONS: "single", "list" for merges, "positional" for MultiHeadAttention's query,
+      value, key); `input_names`: what each input is, in call order (`query`, `value`, `key`),
+      for a type whose inputs have roles (positional ones must have them).
+      A type that takes other than one tensor cannot stand in a Sequential stack
+      (`sequential_problem`).
+    - `built_config(values, inputs)`: the parameters Keras's `get_config()` writes differently once
+      the layer is built, where Keras fills them in from other parameters or the inputs
+      (MultiHeadAttention's value_dim None is written as key_dim, attention_axes None as the axes
+      it attends over). `empty_sublayers`: the groups of sublayers without variables that Keras
+      writes inside the layer's group of model.weights.h5 (variables name their own: `store`).
     - `config_values(values)`: the parameters as Keras's `get_config()` writes them, where that
       depends on other parameters (a pooling layer's strides None is written as its pool_size);
       each kind's own standard form (`kernel_size` 3 -> [3, 3]) is applied first;
@@ -150,6 +171,11 @@ class LayerType:
     samples: tuple[Sample, ...] = ()
     canonical: Canonical = as_given
     token_count: Callable[[Params], int] | None = None
+    inputs: tuple[int, int | None] = (1, 1)
+    call_convention: str = "single"
+    input_names: tuple[str, ...] = ()
+    built_config: BuiltConfig | None = None
+    empty_sublayers: tuple[str, ...] = ()
     config_values: ConfigValues | None = None
     read_config: ConfigValues | None = None
     icon: str = ""
@@ -174,6 +200,24 @@ class LayerType:
         clash = {p.key for p in self.params} & set(self.extra_config)
         if clash:
             raise ValueError(f"{self.class_name}: {sorted(clash)} are both parameters and extra config keys")
+        self._check_inputs()
+
+    def _check_inputs(self) -> None:
+        least, most = self.inputs
+        where = f"{self.class_name}: inputs={self.inputs}, call_convention={self.call_convention!r}"
+        if self.is_input:
+            object.__setattr__(self, "inputs", (0, 0))
+            return
+        if least < 1 or (most is not None and most < least):
+            raise ValueError(f"{where}: a layer takes at least one input, and most >= least")
+        if self.call_convention not in CALL_CONVENTIONS:
+            raise ValueError(f"{where}: the call convention is one of {sorted(CALL_CONVENTIONS)}")
+        if (self.call_convention == "single") != (self.inputs == (1, 1)):
+            raise ValueError(f"{where}: a layer called on one tensor takes exactly one input, and only such a layer")
+        if self.call_convention == "positional" and (most is None or len(self.input_names) != most):
+            raise ValueError(f"{where}: positional inputs need a name each (input_names)")
+        if self.input_names and (most is None or len(self.input_names) != most):
+            raise ValueError(f"{where}: named inputs need a name each, as many as the most inputs")
 
     def __repr__(self) -> str:
         return f"LayerType({self.class_name!r})"
@@ -222,10 +266,52 @@ class LayerType:
         """Every key nnstudio reads in this type's Keras config."""
         return {"name"} | {p.key for p in self.params} | set(self.config_checks())
 
+    # -- inputs -------------------------------------------------------------------------------
+
+    @property
+    def takes_one_input(self) -> bool:
+        """Whether it takes exactly one tensor (it can stand in a Sequential stack)."""
+        return self.inputs == (1, 1)
+
+    def input_count_problem(self, count: int) -> str | None:
+        """Why `count` input tensors are too few or too many, in Keras's manner, or None."""
+        least, most = self.inputs
+        if least <= count and (most is None or count <= most):
+            return None
+        if most is None:
+            wanted = f"at least {least}"
+        elif least == most:
+            wanted = f"exactly {least}"
+        else:
+            wanted = f"{least} to {most}"
+        noun = "input" if (most or least) == 1 else "inputs"
+        got = "input" if count == 1 else "inputs"
+        return f"A `{self.class_name}` layer should be called on {wanted} {noun}. Received: {count} {got}"
+
+    def describe_inputs(self) -> str:
+        """What it is called on, for people: `several inputs`, `two inputs`, `a query, a value and an optional key`."""
+        least, most = self.inputs
+        if self.input_names:
+            names = [f"a {name}" if i < least else f"an optional {name}" for i, name in enumerate(self.input_names)]
+            return ", ".join(names[:-1]) + " and " + names[-1]
+        if least == most:
+            return f"{_NUMBER_WORDS.get(least, str(least))} inputs"
+        return "several inputs"
+
+    def sequential_problem(self) -> str | None:
+        """Why a layer of this type cannot stand in a Sequential stack (it takes several tensors), or None."""
+        if self.is_input or self.takes_one_input:
+            return None
+        verb = "merges" if self.call_convention == "list" and not self.input_names else "takes"
+        return f"{self.class_name} {verb} {self.describe_inputs()}; it needs a functional model"
+
     # -- inference ----------------------------------------------------------------------------
 
     def infer(self, settings: Mapping[str, Any], inputs: Sequence[Shape]) -> tuple[list[Shape], list[Variable]]:
         """Output shapes and variables for `settings` fed `inputs`; LayerError if it cannot work."""
+        problem = self.input_count_problem(len(inputs))
+        if problem:
+            raise LayerError(None, problem)
         values = self.values(settings)
         return self.output_shapes(values, inputs), self.variables(values, inputs)
 
@@ -234,6 +320,9 @@ class LayerType:
         if self.caption is None:
             return self.class_name
         return self.caption(self.values(settings), shape)
+
+
+_NUMBER_WORDS = {2: "two", 3: "three"}
 
 
 # -- helpers for type modules -----------------------------------------------------------------

@@ -647,6 +647,112 @@ class OptionalFloat(FloatRange):
         return f"None, or a number in {FloatRange.describe(self)}"
 
 
+@dataclass(frozen=True)
+class AxisPair(ParamKind):
+    """One axis for both inputs, or a pair of axes, one for each (Dot's axes); axes count the batch
+    axis as 0, negative ones from the end. Keras keeps what it is given: an int stays an int."""
+
+    editor: ClassVar[str] = "axis_pair"
+
+    def check(self, name: str, value: Any) -> str | None:
+        if _is_int(value):
+            return None
+        if not isinstance(value, (list, tuple)):
+            return f"Invalid type for argument `{name}`: it should be a list or an int. {received(name, value)}"
+        if len(value) != 2:
+            return f"Invalid format for argument `{name}`: it should contain two elements. {received(name, value)}"
+        if not all(_is_int(v) for v in value):
+            return f"Invalid format for argument `{name}`: list elements should be integers. {received(name, value)}"
+        return None
+
+    def from_config(self, name: str, value: Any) -> Any:
+        value = super().from_config(name, value)
+        return list(value) if isinstance(value, list) else value
+
+    def to_keras(self, value: Any) -> Any:
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
+    def to_source(self, value: Any) -> str:
+        return literal(tuple(value) if isinstance(value, (list, tuple)) else value)
+
+    def parse_text(self, text: str) -> Any:
+        values = _parse_numbers(text, allow_none=False, example="1, 2")
+        if len(values) > 2:
+            raise ValueError(f"enter one axis, or two (one for each input), not {len(values)}")
+        return values[0] if len(values) == 1 else values
+
+    def format_text(self, value: Any) -> str:
+        return _join(value)
+
+    def describe(self) -> str:
+        return "one axis for both inputs, or two (first input's, second input's); 1: the first axis after the batch"
+
+
+@dataclass(frozen=True)
+class OptionalAxes(ParamKind):
+    """None (Keras picks), or axes counted with the batch axis as 0, negative ones from the end
+    (MultiHeadAttention's attention_axes). Whether they fit is a matter of the inputs' rank, which
+    the layer checks; one number is held as a list of one, as Keras writes it."""
+
+    maximum: int = MAX_RANK
+    editor: ClassVar[str] = "optional_axes"
+
+    def check(self, name: str, value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, (list, tuple)) or not value or not all(_is_int(v) for v in value):
+            return f"`{name}` must be None or a list of integers. {received(name, value)}"
+        if len(value) > self.maximum:
+            return f"{name} may hold at most {self.maximum} axes. {received(name, value)}"
+        if any(abs(v) > 2 * MAX_RANK for v in value):
+            return f"{name} must hold axes from {-2 * MAX_RANK} to {2 * MAX_RANK}. {received(name, value)}"
+        return None
+
+    def to_keras(self, value: Any) -> Any:
+        return None if value is None else tuple(value)
+
+    def to_source(self, value: Any) -> str:
+        return literal(None if value is None else tuple(value))
+
+    def parse_text(self, text: str) -> Any:
+        if text.strip() in ("", "None", "none"):
+            return None
+        return _parse_numbers(text, allow_none=False, example="1, 2")
+
+    def format_text(self, value: Any) -> str:
+        return "None" if value is None else _join(value)
+
+    def describe(self) -> str:
+        return "None for all the axes between the batch and the features, or axes such as 1, 2"
+
+
+@dataclass(frozen=True)
+class OptionalShape(ShapeKind):
+    """None (the feature is off), or sizes (MultiHeadAttention's output_shape)."""
+
+    editor: ClassVar[str] = "optional_shape"
+
+    def check(self, name: str, value: Any) -> str | None:
+        return None if value is None else super().check(name, value)
+
+    def to_keras(self, value: Any) -> Any:
+        return None if value is None else tuple(value)
+
+    def to_source(self, value: Any) -> str:
+        return literal(None if value is None else tuple(value))
+
+    def parse_text(self, text: str) -> Any:
+        if text.strip() in ("", "None", "none"):
+            return None
+        return super().parse_text(text)
+
+    def format_text(self, value: Any) -> str:
+        return "None" if value is None else _join(value)
+
+    def describe(self) -> str:
+        return "None to keep the query's last size, or sizes such as 64 or 4, 16"
+
+
 def _join(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join("None" if v is None else str(v) for v in value)

@@ -258,9 +258,10 @@ class Drawer:
     `column`: the look of the column (input; dense: neurons with biases; stage: one marker per
     value, from the type's `marker`; regroup: small markers, values regrouped); `spacing`: the
     distance from the previous column; `link`: how it joins the previous column ("dense": through
-    its kernel, "identity": one value to one value when the counts match, "none"); `neurons`: False
-    for layers drawn as feature maps instead of neurons (conv_drawer.py); `attach(column, weights)`
-    reads the layer's weights (by name) into `column.figure` when they arrive.
+    its kernel, "identity": one value to one value when the counts match, "join": from each of
+    several inputs as `join.join_edges` says, "heads": through attention heads, `attention.py`,
+    "none"); `neurons`: False for layers drawn as feature maps instead of neurons (conv_drawer.py);
+    `attach(column, weights)` reads the layer's weights (by name) into `column.figure` when they arrive.
 
     Beside neurons: `room`, the scene width the drawer takes right of them, and `below(column)`,
     the height under them; `edge_weights(column, previous column, arrays)`: the (kernel, bias per
@@ -298,6 +299,8 @@ DRAWERS: dict[str, Drawer] = {
         bias_label="state-gate bias",
     ),
     "embedding": Drawer("embedding", embedding_drawer.SPACING, "none", overlay=embedding_drawer.plan),
+    "merge": Drawer("merge", STAGE_SPACING, "join"),  # a join node: ui/canvas/join.py
+    "attention": Drawer("attention", MAIN_SPACING, "heads"),  # heads with their weights: ui/canvas/attention.py
     # convolutions: their feature maps and their filters as kernel tiles (feature_maps.py)
     "conv": Drawer("conv", MAIN_SPACING, "none", neurons=False, attach=feature_maps.attach_kernels),
     "conv_transpose": Drawer("conv", MAIN_SPACING, "none", neurons=False, attach=feature_maps.attach_kernels),
