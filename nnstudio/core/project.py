@@ -11,6 +11,13 @@ e.g. `{"momentum": 0.9}`) are written only when not empty; files without them st
 A layer setting that a later nnstudio added (an Input's `dtype`) is written only when it differs
 from its default, so the file of a model that does not use it stays as older versions wrote it.
 Unknown keys outside `editor` are errors, reported with the JSON path of the key.
+
+Version 2 adds the graph: each layer entry may carry `"id"` (its stable id, when it differs from
+its name) and `"inbound"` (its calls, each a list of `[layer id, node index, tensor index]`
+references), and the document `"inputs"` and `"outputs"` (lists of such references) for a
+functional model. A Sequential model whose ids are its names is written as version 1, so older
+builds keep reading it; everything else is written as version 2. Version 1 files are read as
+chains whose ids are the layer names.
 """
 
 from __future__ import annotations
@@ -36,11 +43,14 @@ from nnstudio.core.file_values import (
 from nnstudio.core.fileio import atomic_write_bytes
 from nnstudio.core.json_depth import json_shape
 from nnstudio.core.layers.registry import known_classes_hint, layer_types
-from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
+from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec, TensorRef
 from nnstudio.core.text_safety import cut, terminal_text
 
 FORMAT = "nnstudio"
-VERSION = 1
+VERSION = 2  # the newest version this build reads and writes
+VERSIONS = (1, 2)
+MAX_CALLS = 64  # calls of one layer (a shared layer's uses)
+MAX_REFS = 1_000  # tensors of one call, and the model's inputs or outputs
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 16
 MAX_LAYERS = 10_000
@@ -66,15 +76,32 @@ def _printable(text: str) -> str:
 
 
 def spec_to_dict(spec: ModelSpec, editor: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The project-file form of `spec`."""
-    return {
+    """The project-file form of `spec`: version 1 for a chain whose ids are its names, else 2."""
+    version = 2 if spec.is_functional or any(layer.id != layer.name for layer in spec.layers) else 1
+    document: dict[str, Any] = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": version,
         "name": spec.name,
-        "layers": [layer.to_dict() for layer in spec.layers],
-        "compile": spec.compile.to_dict(),
-        "editor": editor or {},
+        "layers": [_layer_entry(layer, version) for layer in spec.layers],
     }
+    if spec.is_functional:
+        document["inputs"] = [ref.to_list() for ref in spec.inputs]
+        document["outputs"] = [ref.to_list() for ref in spec.outputs]
+    document["compile"] = spec.compile.to_dict()
+    document["editor"] = editor or {}
+    return document
+
+
+def _layer_entry(layer: LayerSpec, version: int) -> dict[str, Any]:
+    entry = layer.to_dict()
+    if version >= 2:
+        head = {"class_name": entry.pop("class_name"), "name": entry.pop("name")}
+        if layer.id != layer.name:
+            head["id"] = layer.id
+        if layer.inbound:
+            head["inbound"] = [[ref.to_list() for ref in call] for call in layer.inbound]
+        entry = {**head, **entry}
+    return entry
 
 
 def dumps_project(spec: ModelSpec, editor: dict[str, Any] | None = None) -> str:
@@ -151,12 +178,15 @@ def _check_depth(text: str) -> None:
 def parse_document(document: Any) -> tuple[ModelSpec, dict[str, Any]]:
     """Turn a parsed project document into a spec, strictly."""
     _expect(document, dict, "$", "an object")
-    _no_unknown_keys(document, {"format", "version", "name", "layers", "compile", "editor"}, "$")
     if document.get("format") != FORMAT:
         raise ProjectError(f'not an nnstudio project: "format" must be "{FORMAT}"', "$.format")
     version = document.get("version")
-    if version != VERSION:
-        raise ProjectError(f"unsupported version {version!r}; this nnstudio reads version {VERSION}", "$.version")
+    if isinstance(version, bool) or version not in VERSIONS:
+        raise ProjectError(
+            f"unsupported version {shown(version)}; this nnstudio reads versions 1 and {VERSION}", "$.version"
+        )
+    top = {"format", "version", "name", "layers", "compile", "editor"}
+    _no_unknown_keys(document, top | ({"inputs", "outputs"} if version >= 2 else set()), "$")
     name = document.get("name", "sequential")
     _expect(name, str, "$.name", "a string")
     problem = carried_name_problem(name)
@@ -166,14 +196,78 @@ def parse_document(document: Any) -> tuple[ModelSpec, dict[str, Any]]:
     _expect(layers, list, "$.layers", "a list")
     if len(layers) > MAX_LAYERS:
         raise ProjectError(f"{len(layers):,} layers; the limit is {MAX_LAYERS:,}", "$.layers")
-    specs = tuple(_parse_layer(entry, f"$.layers[{i}]") for i, entry in enumerate(layers))
+    specs = tuple(_parse_layer(entry, f"$.layers[{i}]", version) for i, entry in enumerate(layers))
+    _check_explicit_ids(specs)
+    specs = ModelSpec(layers=specs).layers  # the ids of layers that give none
+    inputs, outputs = _parse_graph(document, specs)
     compile_spec = _parse_compile(document.get("compile", {}), "$.compile")
     editor = document.get("editor", {})
     _expect(editor, dict, "$.editor", "an object")
-    return ModelSpec(name=name, layers=specs, compile=compile_spec), editor
+    return ModelSpec(name=name, layers=specs, compile=compile_spec, inputs=inputs, outputs=outputs), editor
 
 
-def _parse_layer(entry: Any, where: str) -> LayerSpec:
+def _parse_graph(document: dict, layers: tuple[LayerSpec, ...]) -> tuple[tuple[TensorRef, ...], tuple[TensorRef, ...]]:
+    """The model's inputs and outputs, with every reference (these and the layers') checked
+    against the layers' ids."""
+    ids = {layer.id for layer in layers}
+    has_inputs, has_outputs = "inputs" in document, "outputs" in document
+    if has_inputs != has_outputs:
+        raise ProjectError('a functional model needs both "inputs" and "outputs"', "$")
+    functional = has_outputs
+    for i, layer in enumerate(layers):
+        if layer.inbound and not functional:
+            raise ProjectError('a layer has "inbound" calls but the model has no "outputs"', f"$.layers[{i}].inbound")
+        for c, call in enumerate(layer.inbound):
+            for r, ref in enumerate(call):
+                _check_ref_target(ref, ids, f"$.layers[{i}].inbound[{c}][{r}]")
+    if not functional:
+        return (), ()
+    inputs = _parse_refs(document["inputs"], "$.inputs")
+    outputs = _parse_refs(document["outputs"], "$.outputs")
+    if not outputs:
+        raise ProjectError("a functional model needs at least one output", "$.outputs")
+    for key, refs in (("inputs", inputs), ("outputs", outputs)):
+        for r, ref in enumerate(refs):
+            _check_ref_target(ref, ids, f"$.{key}[{r}]")
+    return inputs, outputs
+
+
+def _check_explicit_ids(layers: tuple[LayerSpec, ...]) -> None:
+    """Each id a file gives is no other layer's id (given, or its name when it gives none).
+    Two layers that give no id and share a name are left to validation (a name taken twice)."""
+    implicit = {layer.name for layer in layers if not layer.id}
+    seen: set[str] = set()
+    for i, layer in enumerate(layers):
+        if layer.id and (layer.id in seen or layer.id in implicit):
+            raise ProjectError(f"two layers have the id {shown(layer.id)}", f"$.layers[{i}].id")
+        seen.add(layer.id)
+
+
+def _check_ref_target(ref: TensorRef, ids: set[str], where: str) -> None:
+    if ref.layer not in ids:
+        raise ProjectError(f"refers to {shown(ref.layer)}, which is no layer's id", where)
+
+
+def _parse_refs(value: Any, where: str) -> tuple[TensorRef, ...]:
+    _expect(value, list, where, "a list")
+    if len(value) > MAX_REFS:
+        raise ProjectError(f"{len(value):,} references; the limit is {MAX_REFS:,}", where)
+    return tuple(_parse_ref(item, f"{where}[{i}]") for i, item in enumerate(value))
+
+
+def _parse_ref(value: Any, where: str) -> TensorRef:
+    """`[layer id, node index, tensor index]`."""
+    if (
+        not isinstance(value, list)
+        or len(value) != 3
+        or not isinstance(value[0], str)
+        or any(not isinstance(n, int) or isinstance(n, bool) or not 0 <= n < MAX_REFS for n in value[1:])
+    ):
+        raise ProjectError("expected a reference [layer id, node index, tensor index]", where)
+    return TensorRef(value[0], value[1], value[2])
+
+
+def _parse_layer(entry: Any, where: str, version: int = 1) -> LayerSpec:
     _expect(entry, dict, where, "an object")
     class_name = entry.get("class_name")
     kinds = layer_types()
@@ -188,8 +282,16 @@ def _parse_layer(entry: Any, where: str) -> LayerSpec:
         raise ProjectError(problem, f"{where}.name")
     kind = kinds[class_name]
     allowed = {p.name for p in kind.params}
-    _no_unknown_keys(entry, allowed | {"class_name", "name"}, where)
-    params = {k: v for k, v in entry.items() if k not in ("class_name", "name")}
+    graph_keys = {"id", "inbound"} if version >= 2 else set()
+    _no_unknown_keys(entry, allowed | {"class_name", "name"} | graph_keys, where)
+    layer_id = entry.get("id", "")  # none given: the spec makes it the name (or a free variant)
+    if "id" in entry:
+        _expect(layer_id, str, f"{where}.id", "a string")
+        problem = carried_name_problem(layer_id)
+        if problem:
+            raise ProjectError(problem, f"{where}.id")
+    inbound = _parse_calls(entry.get("inbound", []), f"{where}.inbound")
+    params = {k: v for k, v in entry.items() if k not in ("class_name", "name", "id", "inbound")}
     for key, value in params.items():
         kind_of_value = kind.param(key).kind
         if not kind_of_value.nested:
@@ -201,7 +303,14 @@ def _parse_layer(entry: Any, where: str) -> LayerSpec:
             raise ProjectError(str(exc), f"{where}.{key}") from None
     merged = kind.defaults()
     merged.update(params)
-    return LayerSpec(class_name, name, kind.stored(merged))
+    return LayerSpec(class_name, name, kind.stored(merged), id=layer_id, inbound=inbound)
+
+
+def _parse_calls(value: Any, where: str) -> tuple[tuple[TensorRef, ...], ...]:
+    _expect(value, list, where, "a list")
+    if len(value) > MAX_CALLS:
+        raise ProjectError(f"{len(value):,} calls; the limit is {MAX_CALLS}", where)
+    return tuple(_parse_refs(call, f"{where}[{i}]") for i, call in enumerate(value))
 
 
 def _parse_compile(entry: Any, where: str) -> CompileSpec:
@@ -236,7 +345,12 @@ def _parse_compile(entry: Any, where: str) -> CompileSpec:
     )
     loss_options = _parse_options(entry.get("loss_options", {}), loss_defaults(loss), f"{where}.loss_options")
     return CompileSpec(
-        loss, optimizer, None if lr is None else float(lr), tuple(metrics), freeze(optimizer_options), freeze(loss_options)
+        loss,
+        optimizer,
+        None if lr is None else float(lr),
+        tuple(metrics),
+        freeze(optimizer_options),
+        freeze(loss_options),
     )
 
 

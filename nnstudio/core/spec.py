@@ -1,4 +1,11 @@
-"""The model specification: plain, immutable descriptions of a Sequential model and its layers.
+"""The model specification: plain, immutable descriptions of a model (a graph of layers) and its layers.
+
+A model is layers with stable ids and connections. Every layer has an `id` that never changes (a
+rename keeps it, so weights follow the layer). A functional model lists, for each layer, its calls
+(`inbound`: one tuple of `TensorRef`s per call, the call's input tensors in order) and the model's
+`inputs` and `outputs`. A Sequential model is the chain special case: its layers carry no
+`inbound` and the model no `outputs`; each layer takes the previous one's output
+(`connections()` spells that out, `as_graph()` turns a chain into an explicit graph).
 
 Edits never mutate a spec; they return a new one (`with_layer`, `inserted`, `moved`, ...), so
 undo can keep old specs as they are and worker threads can read a spec without locks.
@@ -17,12 +24,35 @@ from nnstudio.core.layers.registry import layer_type, layer_types
 
 
 @dataclass(frozen=True)
+class TensorRef:
+    """One tensor of the graph: output `tensor` of call `node` of the layer whose id is `layer`
+    (Keras's `keras_history` with an id in place of the name)."""
+
+    layer: str
+    node: int = 0
+    tensor: int = 0
+
+    def to_list(self) -> list[Any]:
+        """The file form `[layer id, node index, tensor index]`."""
+        return [self.layer, self.node, self.tensor]
+
+
+Call = tuple[TensorRef, ...]  # one call of a layer: its input tensors in order
+
+
+@dataclass(frozen=True)
 class LayerSpec:
-    """One layer: its Keras class, its explicit name and its parameters (Keras config keys)."""
+    """One layer: its Keras class, its explicit name and its parameters (Keras config keys).
+
+    `id` is the layer's stable identity ("" until a ModelSpec assigns one); `inbound` holds the
+    layer's calls in a functional model (empty in a Sequential chain and for Input layers).
+    """
 
     class_name: str
     name: str
     params: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+    inbound: tuple[Call, ...] = ()
 
     def get(self, key: str) -> Any:
         """The value of parameter `key`, or its default when unset."""
@@ -107,23 +137,116 @@ class CompileSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A Sequential model: a name, its layers in order (Input first) and its compile settings."""
+    """A model: a name, its layers in order (Input first), its compile settings, and for a
+    functional model its `inputs` and `outputs` (both empty for a Sequential chain).
+
+    Layers without an id get one on construction: their name when no other layer has it as
+    name or id, else the name with the next free suffix. Ids are therefore deterministic, so
+    two specs built the same way compare equal.
+    """
 
     name: str = "sequential"
     layers: tuple[LayerSpec, ...] = ()
     compile: CompileSpec = field(default_factory=CompileSpec)
+    inputs: tuple[TensorRef, ...] = ()
+    outputs: tuple[TensorRef, ...] = ()
+
+    def __post_init__(self) -> None:
+        if any(not layer.id for layer in self.layers):
+            object.__setattr__(self, "layers", _with_ids(self.layers))
+
+    # -- the graph ---------------------------------------------------------------------------
+
+    @property
+    def is_functional(self) -> bool:
+        """Whether the connections are explicit (a functional model) rather than a chain."""
+        return bool(self.outputs)
+
+    def ids(self) -> tuple[str, ...]:
+        """Every layer's id, in layer order."""
+        return tuple(layer.id for layer in self.layers)
+
+    def layer_by_id(self, layer_id: str) -> LayerSpec:
+        """The layer whose id is `layer_id`; KeyError when absent."""
+        for layer in self.layers:
+            if layer.id == layer_id:
+                return layer
+        raise KeyError(layer_id)
+
+    def position_of(self, layer_id: str) -> int:
+        """Index in `layers` of the layer whose id is `layer_id`; KeyError when absent."""
+        for i, layer in enumerate(self.layers):
+            if layer.id == layer_id:
+                return i
+        raise KeyError(layer_id)
+
+    def connections(self, index: int) -> tuple[Call, ...]:
+        """The calls of the layer at `index`: its own `inbound` in a functional model; in a chain,
+        one call on the previous layer's output (none for the first layer)."""
+        if self.is_functional:
+            return self.layers[index].inbound
+        return ((TensorRef(self.layers[index - 1].id),),) if index > 0 else ()
+
+    def model_inputs(self) -> tuple[TensorRef, ...]:
+        """The model's input tensors (a chain: its first layer's output)."""
+        if self.is_functional:
+            return self.inputs
+        return (TensorRef(self.layers[0].id),) if self.layers else ()
+
+    def model_outputs(self) -> tuple[TensorRef, ...]:
+        """The model's output tensors (a chain: its last layer's output)."""
+        if self.is_functional:
+            return self.outputs
+        return (TensorRef(self.layers[-1].id),) if self.layers else ()
+
+    def as_graph(self) -> ModelSpec:
+        """The same model with explicit connections (a functional spec is returned as it is)."""
+        if self.is_functional or not self.layers:
+            return self
+        layers = tuple(replace(layer, inbound=self.connections(i)) for i, layer in enumerate(self.layers))
+        return replace(self, layers=layers, inputs=self.model_inputs(), outputs=self.model_outputs())
+
+    def is_chain(self) -> bool:
+        """Whether the graph is a chain: one input, one output, every layer called once on the
+        previous layer's single output, in layer order (what Sequential can express)."""
+        if not self.is_functional:
+            return True
+        if len(self.inputs) != 1 or len(self.outputs) != 1 or not self.layers:
+            return False
+        if self.inputs[0] != TensorRef(self.layers[0].id) or self.outputs[0] != TensorRef(self.layers[-1].id):
+            return False
+        if self.layers[0].inbound:
+            return False
+        return all(
+            layer.inbound == ((TensorRef(self.layers[i - 1].id),),) for i, layer in enumerate(self.layers) if i > 0
+        )
+
+    def as_chain(self) -> ModelSpec:
+        """A graph that `is_chain()` as a Sequential spec (connections implicit); ValueError otherwise."""
+        if not self.is_functional:
+            return self
+        if not self.is_chain():
+            raise ValueError("the graph is not a chain")
+        layers = tuple(replace(layer, inbound=()) for layer in self.layers)
+        return replace(self, layers=layers, inputs=(), outputs=())
 
     # -- editing: each returns a new spec ---------------------------------------------------
 
     def with_layer(self, index: int, layer: LayerSpec) -> ModelSpec:
-        """A copy whose layer at `index` is replaced by `layer`."""
+        """A copy whose layer at `index` is replaced by `layer` (which keeps the old layer's id
+        when it has none of its own)."""
         layers = list(self.layers)
+        if not layer.id:
+            layer = replace(layer, id=layers[index].id)
         layers[index] = layer
         return replace(self, layers=tuple(layers))
 
     def inserted(self, index: int, layer: LayerSpec) -> ModelSpec:
-        """A copy with `layer` inserted before position `index` (len(layers) appends)."""
+        """A copy with `layer` inserted before position `index` (len(layers) appends); a layer
+        without an id, or with one already in use, gets a fresh id."""
         layers = list(self.layers)
+        if not layer.id or layer.id in self.ids():
+            layer = replace(layer, id=self.fresh_id(layer.name))
         layers.insert(index, layer)
         return replace(self, layers=tuple(layers))
 
@@ -159,18 +282,40 @@ class ModelSpec:
 
     def unique_name(self, base: str) -> str:
         """Keras's naming: `base`, then `base_1`, `base_2`, ... skipping names in use."""
-        used = {layer.name for layer in self.layers}
-        if base not in used:
-            return base
-        n = 1
-        while f"{base}_{n}" in used:
-            n += 1
-        return f"{base}_{n}"
+        return _first_free(base, {layer.name for layer in self.layers})
+
+    def fresh_id(self, base: str) -> str:
+        """An id no layer has as id or name: `base`, else `base_1`, `base_2`, ..."""
+        return _first_free(base or "layer", {layer.id for layer in self.layers} | {layer.name for layer in self.layers})
 
     def duplicate_name(self, name: str) -> str:
         """A fresh name for a copy of layer `name` (its stem with the next free suffix)."""
         stem = re.sub(r"_\d+$", "", name)
         return self.unique_name(stem)
+
+
+def _first_free(base: str, used: set[str]) -> str:
+    if base not in used:
+        return base
+    n = 1
+    while f"{base}_{n}" in used:
+        n += 1
+    return f"{base}_{n}"
+
+
+def _with_ids(layers: tuple[LayerSpec, ...]) -> tuple[LayerSpec, ...]:
+    """`layers` with an id for each layer that has none (see ModelSpec)."""
+    used = {layer.id for layer in layers if layer.id}
+    names = {layer.name for layer in layers if isinstance(layer.name, str)}
+    out = []
+    for layer in layers:
+        if not layer.id:
+            base = layer.name if isinstance(layer.name, str) and layer.name else "layer"
+            new_id = base if base not in used else _first_free(base, used | names)
+            used.add(new_id)
+            layer = replace(layer, id=new_id)
+        out.append(layer)
+    return tuple(out)
 
 
 def lesson_spec() -> ModelSpec:
