@@ -1,28 +1,36 @@
 """The analytic summary: what Keras's `model.summary()` will say, computed without Keras.
 
-`analyze(spec)` walks the layers once, inferring shapes and parameter counts and collecting
-every validation problem; `summary_text` and `summary_json` render the result as Keras and the
-command line's `--json` contract do.
+`analyze(spec)` walks the layers once (a functional model: its calls, each after the calls that
+feed it), inferring shapes and parameter counts and collecting every validation problem;
+`summary_text` and `summary_json` render the result as Keras and the command line's `--json`
+contract do. A functional model's rows come in Keras's order, its Inputs included, with what each
+layer is connected to.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from nnstudio.core.graph import call_count, calls_to_outputs, graph_problems, keras_order, sequential_like
 from nnstudio.core.layers.base import format_shapes
 from nnstudio.core.layers.registry import is_input, layer_types
-from nnstudio.core.shapes import LayerError, Shape, infer_outputs
-from nnstudio.core.spec import ModelSpec
+from nnstudio.core.shapes import LayerError, Shape, infer_calls, infer_outputs
+from nnstudio.core.spec import ModelSpec, TensorRef
 from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, Issue, check_compile, check_layer, check_model_name
 
 BYTES_PER_PARAM = 4  # float32
 
 
+Connection = tuple[str, int, int]  # (layer name, node index, tensor index), as Keras prints `name[0][0]`
+
+
 @dataclass(frozen=True)
 class LayerRow:
-    """One row of the summary: a layer after the Input, its output shape and parameter counts."""
+    """One row of the summary: a layer (after the Input in a Sequential model; every layer, Inputs
+    included, in a functional one), its output shape (a shared layer's: its last call's, as Keras
+    prints it), parameter counts (once, however often the layer is called) and inbound tensors."""
 
     index: int  # position in the spec's layers
     name: str
@@ -32,6 +40,18 @@ class LayerRow:
     non_trainable: int = 0
     error: str | None = None
     more_outputs: tuple[Shape, ...] = ()  # the other outputs of a layer that gives several (return_state)
+    connected_to: tuple[Connection, ...] = ()  # every call's input tensors, calls in order (functional only)
+
+    @property
+    def type_name(self) -> str:
+        """The Keras class Keras prints (`InputLayer` for an Input)."""
+        kind = layer_types().get(self.class_name)
+        return kind.config_class if kind is not None else self.class_name
+
+    @property
+    def connected_text(self) -> str:
+        """The Connected to cell as Keras prints it: `dense[0][0], dense_1[0][0]`, or `-`."""
+        return ", ".join(f"{name}[{node}][{tensor}]" for name, node, tensor in self.connected_to) or "-"
 
     @property
     def params(self) -> int:
@@ -56,6 +76,10 @@ class Summary:
     input_shape: Shape | None
     rows: tuple[LayerRow, ...]
     issues: tuple[Issue, ...] = field(default_factory=tuple)
+    functional: bool = False  # rows hold the Inputs and what each layer is connected to
+    sequential_like: bool = True  # Keras prints it without the Connected to column
+    input_shapes: tuple[Shape | None, ...] = ()  # each model input's shape (a functional model)
+    output_shapes: tuple[Shape | None, ...] = ()  # each model output's shape (a functional model)
 
     @property
     def ok(self) -> bool:
@@ -131,7 +155,7 @@ def analyze(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> Summar
     for index, layer in enumerate(spec.layers):
         issues.extend(check_layer(index, layer))
         kind = kinds.get(layer.class_name)
-        problem = kind.sequential_problem() if kind is not None else None
+        problem = kind.sequential_problem() if kind is not None and not spec.is_functional else None
         if problem:
             issues.append(Issue(f"{layer.name}: {problem}", index, layer.name))
         if layer.name in names:
@@ -144,6 +168,9 @@ def analyze(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> Summar
                 )
             )
         names.setdefault(layer.name, index)
+
+    if spec.is_functional:
+        return _with_budget(_analyze_graph(spec, issues), param_budget)
 
     first = spec.layers[0]
     input_shape: Shape | None = None
@@ -193,11 +220,69 @@ def analyze(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> Summar
             )
         )
 
-    summary = Summary(spec.name, input_shape, tuple(rows), tuple(issues))
+    return _with_budget(Summary(spec.name, input_shape, tuple(rows), tuple(issues)), param_budget)
+
+
+def _with_budget(summary: Summary, param_budget: int) -> Summary:
+    """`summary`, with the budget problem added when the model is bigger than `param_budget`."""
     if summary.total_params > param_budget:
-        issues.append(budget_issue(summary, param_budget))
-        summary = Summary(spec.name, input_shape, tuple(rows), tuple(issues))
+        return replace(summary, issues=(*summary.issues, budget_issue(summary, param_budget)))
     return summary
+
+
+def _analyze_graph(spec: ModelSpec, issues: _Issues) -> Summary:
+    """A functional model's summary: the graph's structure checked, each call's shapes inferred from
+    its inbound tensors, one row per layer in Keras's order (parameters counted once per layer)."""
+    issues.extend(graph_problems(spec))
+    blocked = {i.layer_index for i in issues if i.layer_index is not None}
+    outputs, variables, shape_issues = infer_calls(spec, calls_to_outputs(spec), blocked)
+    issues.extend(shape_issues)
+    names = {layer.id: layer.name for layer in spec.layers}
+    rows = []
+    for position in keras_order(spec):
+        layer = spec.layers[position]
+        connected = tuple(
+            (names.get(ref.layer, ref.layer), ref.node, ref.tensor)
+            for call in spec.connections(position)
+            for ref in call
+        )
+        row_issues = issues_at(issues, position)
+        shapes = outputs.get((position, call_count(spec, position) - 1))
+        weights = [] if is_input(layer.class_name) else variables.get((position, 0))
+        if row_issues or shapes is None or weights is None:
+            row = LayerRow(
+                position, layer.name, layer.class_name, None, error=_first(row_issues), connected_to=connected
+            )
+        else:
+            trainable = sum(v.size for v in weights if v.trainable)
+            non_trainable = sum(v.size for v in weights) - trainable
+            row = LayerRow(
+                position,
+                layer.name,
+                layer.class_name,
+                shapes[0],
+                trainable,
+                non_trainable,
+                more_outputs=tuple(shapes[1:]),
+                connected_to=connected,
+            )
+        rows.append(row)
+
+    def shape_of(ref: TensorRef) -> Shape | None:
+        found = outputs.get((spec.position_of(ref.layer), ref.node)) if ref.layer in names else None
+        return found[ref.tensor] if found is not None and 0 <= ref.tensor < len(found) else None
+
+    input_shapes = tuple(shape_of(ref) for ref in spec.inputs)
+    return Summary(
+        spec.name,
+        input_shapes[0] if input_shapes else None,
+        tuple(rows),
+        tuple(issues),
+        functional=True,
+        sequential_like=sequential_like(spec),
+        input_shapes=input_shapes,
+        output_shapes=tuple(shape_of(ref) for ref in spec.outputs),
+    )
 
 
 def budget_issue(summary: Summary, param_budget: int) -> Issue:
@@ -227,8 +312,37 @@ def _first(issues: list[Issue]) -> str | None:
 
 # -- rendering -------------------------------------------------------------------------------
 
-_WIDTHS = (33, 24, 15)  # Keras's column widths for a Sequential model's summary
+_LINE_LENGTH = 76  # Keras's table width when it prints to an 80-column pipe (the terminal's width less 4)
+_SEQUENTIAL_POSITIONS = (0.45, 0.80, 1.0)  # summary_utils.print_summary's column positions
+_FUNCTIONAL_POSITIONS = (0.3, 0.56, 0.74, 1.0)  # ... when a Connected to column is needed
 _CONSOLE_WIDTH = 80  # rich's console width when Keras prints to a pipe
+
+
+def _ratio_reduce(total: int, widths: list[int]) -> list[int]:
+    """rich's `ratio_reduce` with equal ratios: take `total` off `widths`, spread evenly."""
+    result, remaining, parts = [], total, len(widths)
+    for width in widths:
+        taken = min(width, round(remaining / parts))
+        result.append(width - taken)
+        remaining -= taken
+        parts -= 1
+    return result
+
+
+def column_widths(positions: tuple[float, ...], line_length: int = _LINE_LENGTH) -> tuple[int, ...]:
+    """Each column's width, its padding included, as Keras sizes them (`int(position * line_length)`
+    steps) and rich then fits them, with their padding of one space each side, inside the table's
+    borders."""
+    widths, current = [], 0
+    for position in positions:
+        width = int(position * line_length) - current
+        widths.append(width + 2)
+        current += width
+    excess = sum(widths) - (line_length - len(widths) - 1)
+    return tuple(_ratio_reduce(excess, widths) if excess > 0 else widths)
+
+
+_WIDTHS = column_widths(_SEQUENTIAL_POSITIONS)  # (33, 24, 15)
 
 
 def wrap_text(text: str, width: int, fold: bool = False) -> list[str]:
@@ -260,29 +374,42 @@ def wrap_text(text: str, width: int, fold: bool = False) -> list[str]:
 
 
 def summary_text(summary: Summary) -> str:
-    """The summary laid out as Keras's `model.summary()` prints it (long cells wrap as there)."""
-    w1, w2, w3 = _WIDTHS
+    """The summary laid out as Keras's `model.summary()` prints it (long cells wrap as there); a
+    functional model that is not sequential-like gets Keras's Connected to column."""
+    with_connections = not summary.sequential_like
+    widths = column_widths(_FUNCTIONAL_POSITIONS if with_connections else _SEQUENTIAL_POSITIONS)
+    aligns = ("<", "<", ">", "<")
 
-    def cells(a: str, b: str, c: str, bar: str) -> list[str]:
-        columns = [wrap_text(a, w1 - 2), wrap_text(b, w2 - 2), wrap_text(c, w3 - 2)]
+    def cells(texts: tuple[str, ...], bar: str) -> list[str]:
+        columns = [wrap_text(text, width - 2) for text, width in zip(texts, widths, strict=True)]
         height = max(len(col) for col in columns)
-        a_, b_, c_ = (col + [""] * (height - len(col)) for col in columns)
+        padded = [col + [""] * (height - len(col)) for col in columns]
         return [
-            f"{bar} {x:<{w1 - 2}} {bar} {y:<{w2 - 2}} {bar} {z:>{w3 - 2}} {bar}"
-            for x, y, z in zip(a_, b_, c_, strict=True)
+            bar
+            + bar.join(
+                f" {cell:{align}{width - 2}} "
+                for cell, align, width in zip(line, aligns[: len(widths)], widths, strict=True)
+            )
+            + bar
+            for line in zip(*padded, strict=True)
         ]
 
+    def rule(left: str, fill: str, cross: str, right: str) -> str:
+        return left + cross.join(fill * width for width in widths) + right
+
+    header = ("Layer (type)", "Output Shape", "Param #", "Connected to")[: len(widths)]
     lines = [
         *wrap_text(f'Model: "{summary.name}"', _CONSOLE_WIDTH, fold=True),
-        "┏" + "━" * w1 + "┳" + "━" * w2 + "┳" + "━" * w3 + "┓",
-        *cells("Layer (type)", "Output Shape", "Param #", "┃"),
-        "┡" + "━" * w1 + "╇" + "━" * w2 + "╇" + "━" * w3 + "┩",
+        rule("┏", "━", "┳", "┓"),
+        *cells(header, "┃"),
+        rule("┡", "━", "╇", "┩"),
     ]
     for i, row in enumerate(summary.rows):
         if i:
-            lines.append("├" + "─" * w1 + "┼" + "─" * w2 + "┼" + "─" * w3 + "┤")
-        lines += cells(f"{row.name} ({row.class_name})", row.shape_text, f"{row.params:,}", "│")
-    lines.append("└" + "─" * w1 + "┴" + "─" * w2 + "┴" + "─" * w3 + "┘")
+            lines.append(rule("├", "─", "┼", "┤"))
+        texts = (f"{row.name} ({row.type_name})", row.shape_text, f"{row.params:,}", row.connected_text)
+        lines += cells(texts[: len(widths)], "│")
+    lines.append(rule("└", "─", "┴", "┘"))
     lines += [
         f" Total params: {count_with_size(summary.total_params)}",
         f" Trainable params: {count_with_size(summary.trainable_params)}",
@@ -300,15 +427,19 @@ def _json_shapes(row: LayerRow) -> list | None:
 
 
 def summary_json(summary: Summary) -> dict[str, Any]:
-    """The command line's `--json` form of a summary."""
+    """The command line's `--json` form of a summary. A functional model's layers (its Inputs
+    included, type `InputLayer`) carry `connected_to`: `[layer name, node index, tensor index]` per
+    inbound tensor, calls in order (`[]` for an Input); a Sequential model's rows stay without it,
+    as Keras prints no such column for one."""
     return {
         "name": summary.name,
         "layers": [
             {
                 "name": r.name,
-                "type": r.class_name,
+                "type": r.type_name,
                 "output_shape": _json_shapes(r),
                 "params": r.params,
+                **({"connected_to": [list(c) for c in r.connected_to]} if summary.functional else {}),
             }
             for r in summary.rows
         ],
