@@ -61,6 +61,7 @@ class _Walk:
     order: list[Node] = field(default_factory=list)  # post-order: each node after the nodes feeding it
     first_seen: dict[int, int] = field(default_factory=dict)  # layer position -> traversal index
     cycles: list[list[Node]] = field(default_factory=list)
+    finished: set[Node] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.positions = {layer.id: i for i, layer in enumerate(self.spec.layers)}
@@ -81,7 +82,7 @@ class _Walk:
     def run(self, starts: list[Node]) -> None:
         """Depth-first from each start in turn, as `_build_map_helper` recurses (iteratively here,
         so deep graphs do not hit Python's recursion limit); a cycle is recorded and cut."""
-        finished: set[Node] = set()
+        finished = self.finished
         in_progress: list[Node] = []
         on_path: set[Node] = set()
         stack: list[tuple[Node, Iterator[Node]]] = []

@@ -235,9 +235,11 @@ def _analyze_graph(spec: ModelSpec, issues: _Issues) -> Summary:
     its inbound tensors, one row per layer in Keras's order (parameters counted once per layer)."""
     issues.extend(graph_problems(spec))
     blocked = {i.layer_index for i in issues if i.layer_index is not None}
-    outputs, variables, shape_issues = infer_calls(spec, calls_to_outputs(spec), blocked)
-    issues.extend(shape_issues)
+    order = calls_to_outputs(spec)
     names = {layer.id: layer.name for layer in spec.layers}
+    spare = [(spec.position_of(ref.layer), 0) for ref in spec.inputs if ref.layer in names]  # Keras shows them too
+    outputs, variables, shape_issues = infer_calls(spec, order + tuple(n for n in spare if n not in order), blocked)
+    issues.extend(shape_issues)
     rows = []
     for position in keras_order(spec):
         layer = spec.layers[position]
