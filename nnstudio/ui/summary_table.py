@@ -1,6 +1,7 @@
 """The summary table: Keras's `model.summary()` as a live Qt table.
 
-Rows come at once from the core's analytic summary on every document change; when the Keras
+Rows come at once from the core's analytic summary (a functional model's in Keras's order, its
+Inputs included, with a Connected to column) on every document change; when the Keras
 build of the same spec arrives, the rows are compared with Keras's own and the table is marked
 confirmed (or shows the disagreement, which would be a bug). A row whose layer is at fault is
 shown in red with the message as its tooltip. Selecting a row selects the layer everywhere.
@@ -29,6 +30,7 @@ from nnstudio.services.document import Document
 from nnstudio.ui.style import current_colors
 
 HEADERS = ("Layer (type)", "Output Shape", "Param #")
+FUNCTIONAL_HEADERS = (*HEADERS, "Connected to")
 
 CONFIRMED = "confirmed"
 PENDING = "pending"
@@ -60,8 +62,8 @@ def compare_rows(summary: Summary, keras_rows: list[dict]) -> list[str]:
             problems.append(f"row {row.name}: Keras names it {name}")
             continue
         kind = k.get("type")
-        if kind is not None and kind != row.class_name:
-            problems.append(f"{row.name}: type {row.class_name} vs Keras {kind}")
+        if kind is not None and kind != row.type_name:
+            problems.append(f"{row.name}: type {row.type_name} vs Keras {kind}")
         shape = keras_shape_text(k.get("output_shape"))
         if shape != row.shape_text:
             problems.append(f"{row.name}: shape {row.shape_text} vs Keras {shape}")
@@ -72,7 +74,8 @@ def compare_rows(summary: Summary, keras_rows: list[dict]) -> list[str]:
 
 
 class SummaryModel(QAbstractTableModel):
-    """The table model: one row per summary row (Input excluded, like Keras)."""
+    """The table model: one row per summary row (a Sequential model's Input excluded, like Keras);
+    a functional model's table has Keras's Connected to column."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -82,23 +85,31 @@ class SummaryModel(QAbstractTableModel):
 
     # -- data ------------------------------------------------------------------------------
 
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """The column titles: Keras's, with Connected to for a functional model."""
+        return FUNCTIONAL_HEADERS if self._summary is not None and self._summary.functional else HEADERS
+
     def set_summary(self, summary: Summary) -> None:
         old, new = self._rows, summary.rows
-        self._summary = summary
-        self._keras_errors = {}
-        if len(old) == len(new):
+        same_columns = self._summary is not None and self._summary.functional == summary.functional
+        if len(old) == len(new) and same_columns:
+            self._summary = summary
+            self._keras_errors = {}
             self._rows = new
             if new:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(new) - 1, len(HEADERS) - 1))
+                self.dataChanged.emit(self.index(0, 0), self.index(len(new) - 1, len(self.headers) - 1))
         else:
             self.beginResetModel()
+            self._summary = summary
+            self._keras_errors = {}
             self._rows = new
             self.endResetModel()
 
     def set_keras_error(self, layer_name: str | None, message: str) -> None:
         self._keras_errors = {layer_name: message} if layer_name else {}
         if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(HEADERS) - 1))
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self.headers) - 1))
 
     def summary(self) -> Summary | None:
         return self._summary
@@ -121,12 +132,12 @@ class SummaryModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
+        return 0 if parent.isValid() else len(self.headers)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.headers):
             if role == Qt.ItemDataRole.DisplayRole:
-                return HEADERS[section]
+                return self.headers[section]
             if role == Qt.ItemDataRole.TextAlignmentRole:
                 right = Qt.AlignmentFlag.AlignRight if section == 2 else Qt.AlignmentFlag.AlignLeft
                 return int(right | Qt.AlignmentFlag.AlignVCenter)
@@ -140,9 +151,11 @@ class SummaryModel(QAbstractTableModel):
         error = self.error_of(row)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                return f"{row.name} ({row.class_name})"
+                return f"{row.name} ({row.type_name})"
             if column == 1:
                 return "error" if error and row.output_shape is None else row.shape_text
+            if column == 3:
+                return row.connected_text
             return "—" if row.output_shape is None else f"{row.params:,}"
         if role == Qt.ItemDataRole.TextAlignmentRole:
             horizontal = Qt.AlignmentFlag.AlignRight if column == 2 else Qt.AlignmentFlag.AlignLeft
@@ -188,6 +201,7 @@ class SummaryTable(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         header.setHighlightSections(False)
+        self.model.modelReset.connect(self._size_connections_column)
 
         self.totals = QLabel(self)
         self.totals.setObjectName("summaryTotals")
@@ -217,6 +231,11 @@ class SummaryTable(QWidget):
         document.selectionChanged.connect(self._on_selection_changed)
         self._on_document_changed(document.spec)
         self._on_selection_changed(int(document.selected_index))
+
+    @Slot()
+    def _size_connections_column(self) -> None:
+        if self.model.columnCount() > 3:
+            self.view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
 
     # -- state -----------------------------------------------------------------------------------
 

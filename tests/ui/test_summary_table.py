@@ -12,6 +12,7 @@ from nnstudio.services.document import Document
 from nnstudio.ui.summary_table import (
     CONFIRMED,
     FAILED,
+    FUNCTIONAL_HEADERS,
     HEADERS,
     INVALID,
     MISMATCH,
@@ -173,3 +174,37 @@ def test_selection_both_ways(table):
     assert widget.view.currentIndex().row() == 1
     document.select_layer(-1)
     assert not widget.view.selectionModel().hasSelection()
+
+
+def test_a_functional_model_shows_keras_s_order_inputs_and_connected_to(qtbot):
+    from tests.core.graph_builder import GraphBuilder
+
+    g = GraphBuilder("residual")
+    x = g.input("x", [8])
+    h = g.call("Dense", "hidden", x, units=8)
+    spec = g.model(g.call("Dense", "out", g.call("Add", "add", x, h), units=2))
+    listed = ModelSpec(spec.name, tuple(reversed(spec.layers)), inputs=spec.inputs, outputs=spec.outputs)
+    document = Document(listed)
+    widget = SummaryTable(document)
+    qtbot.addWidget(widget)
+    widget.show()
+    m = widget.model
+    assert [m.headerData(i, Qt.Orientation.Horizontal) for i in range(m.columnCount())] == list(FUNCTIONAL_HEADERS)
+    assert [[m.index(r, c).data() for c in range(4)] for r in range(m.rowCount())] == [
+        ["x (InputLayer)", "(None, 8)", "0", "-"],
+        ["hidden (Dense)", "(None, 8)", "72", "x[0][0]"],
+        ["add (Add)", "(None, 8)", "0", "x[0][0], hidden[0][0]"],
+        ["out (Dense)", "(None, 2)", "18", "add[0][0]"],
+    ]
+    # a row stands for its layer wherever spec.layers lists it
+    widget.view.selectRow(1)
+    assert document.spec.layers[int(document.selected_index)].name == "hidden"
+    assert "Connected to" in widget.copy_summary()
+    keras = [
+        {"name": r.name, "type": r.type_name, "output_shape": [None, *r.output_shape], "params": r.params}
+        for r in analyze(spec).rows
+    ]
+    assert keras[0]["type"] == "InputLayer" and compare_rows(widget.summary(), keras) == []
+
+    document.load(lesson_spec())  # back to a Sequential stack: Keras's three columns
+    assert m.columnCount() == 3 and texts(widget)[0] == ["dense (Dense)", "(None, 64)", "1,344"]
