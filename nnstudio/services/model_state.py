@@ -16,13 +16,16 @@ going on, is first put to the person through `confirm(title, text)` (the window 
 dialog); on Yes the run is stopped and the trained weights are discarded, on No nothing changes.
 Opening another model discards them without asking.
 
-`WeightSet` keeps its arrays behind its API: today a layer's arrays are found by the layer's name in
-the set's spec; once layers carry stable ids only `WeightSet` and `belongs_to` change.
+`WeightSet` keeps its arrays by layer id, so a layer's weights follow it through a rename: renaming
+keeps the built, opened and trained weights and asks nothing. The engine still gets them by the
+Keras names of the spec it builds (`to_wire`), and the sets `ModelState` hands out are those of the
+spec on screen (`as_of`), names included.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
@@ -38,48 +41,84 @@ if TYPE_CHECKING:
 BUILT, FILE, TRAINED, RESET = "built", "file", "trained", "reset"
 
 
+def _unnamed(spec: ModelSpec) -> tuple[LayerSpec, ...]:
+    return tuple(replace(layer, name="") for layer in spec.layers)
+
+
+def same_layers_but_names(a: ModelSpec, b: ModelSpec) -> bool:
+    """Whether `a` and `b` have the same layers (ids, classes, settings, connections) and graph, the
+    layers' names aside: what their weights depend on."""
+    if a.layers == b.layers:
+        return a.inputs == b.inputs and a.outputs == b.outputs
+    return a.inputs == b.inputs and a.outputs == b.outputs and _unnamed(a) == _unnamed(b)
+
+
 class WeightSet(Mapping[str, list["np.ndarray"]]):
     """The real weight arrays of one spec's layers, and where they came from (`source`).
 
-    A read-only mapping from a layer's name in `spec` to its arrays in Keras's `get_weights()` order.
+    Kept by layer id; read as a mapping from a layer's name in `spec` to its arrays in Keras's
+    `get_weights()` order (the names the canvas draws and Keras builds with). `arrays` come keyed by
+    the layers' names in `spec`, as the engine gives them. `as_of(renamed spec)` reads the same
+    arrays under the new names.
     """
 
     def __init__(self, spec: ModelSpec, arrays: Weights, source: str) -> None:
         self.spec = spec
         self.source = source
-        self._arrays = dict(arrays)
+        self._ids = {layer.name: layer.id for layer in spec.layers}
+        self._names = {layer.id: layer.name for layer in spec.layers}
+        self._arrays = {self._ids.get(name, name): list(values) for name, values in arrays.items()}
 
     def __getitem__(self, name: str) -> list[np.ndarray]:
-        return self._arrays[name]
+        layer_id = self._ids.get(name)
+        if layer_id is None:
+            if name in self._names:  # another layer's id, not a name here
+                raise KeyError(name)
+            layer_id = name
+        return self._arrays[layer_id]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._arrays)
+        return (self._names.get(layer_id, layer_id) for layer_id in self._arrays)
 
     def __len__(self) -> int:
         return len(self._arrays)
 
     def __repr__(self) -> str:
-        return f"WeightSet({self.source}, {sorted(self._arrays)})"
+        return f"WeightSet({self.source}, {sorted(self)})"
 
     def for_layer(self, layer: LayerSpec) -> list[np.ndarray] | None:
-        """The arrays of `layer` (a layer of `spec`), or None when it has none here."""
-        return self._arrays.get(layer.name)
+        """The arrays of `layer` (found by its id, whatever its name now), or None when it has none here."""
+        return self._arrays.get(layer.id)
 
     def belongs_to(self, spec: ModelSpec) -> bool:
         """Whether these are the weights of `spec`: trained ones fit any spec with the same layers
-        (compile settings do not change weights); Keras's and a file's are those of that very spec."""
+        (compile settings do not change weights); Keras's and a file's are those of that very spec.
+        Either way a layer's name does not matter: a renamed layer keeps its weights."""
         if self.source == TRAINED:
-            return self.spec.layers == spec.layers
-        return self.spec == spec
+            return same_layers_but_names(self.spec, spec)
+        if self.spec == spec:
+            return True
+        same_model = (self.spec.name, self.spec.compile) == (spec.name, spec.compile)
+        return same_model and same_layers_but_names(self.spec, spec)
+
+    def as_of(self, spec: ModelSpec) -> WeightSet:
+        """The same arrays as the weights of `spec` (the spec on screen, whose layers may have been renamed)."""
+        if spec is self.spec or [layer.name for layer in spec.layers] == [layer.name for layer in self.spec.layers]:
+            return self
+        moved = WeightSet(spec, {}, self.source)
+        moved._arrays = self._arrays
+        return moved
 
     def fits_layers_of(self, spec: ModelSpec) -> bool:
-        """Whether every layer named here is a layer of `spec` (a snapshot of the model on screen)."""
-        names = {layer.name for layer in spec.layers}
-        return set(self._arrays) <= names
+        """Whether every layer here is a layer of `spec` (a snapshot of the model on screen)."""
+        return set(self._arrays) <= set(spec.ids())
 
-    def to_wire(self) -> Weights:
-        """The arrays as the engine takes them (layer name -> arrays)."""
-        return dict(self._arrays)
+    def to_wire(self, spec: ModelSpec | None = None) -> Weights:
+        """The arrays as the engine takes them: keyed by the layers' names in `spec` (default: this
+        set's own spec), the names Keras builds it with."""
+        if spec is None:
+            return dict(self)
+        return dict(self.as_of(spec))
 
 
 class BuildSource(Protocol):
@@ -140,7 +179,7 @@ class ModelState(QObject):
         spec = self.document.spec
         for weights in (self._trained, self._built, self._file):
             if weights is not None and weights.belongs_to(spec):
-                return weights
+                return weights.as_of(spec)
         return None
 
     def untrained(self) -> WeightSet | None:
@@ -148,13 +187,13 @@ class ModelState(QObject):
         spec = self.document.spec
         for weights in (self._built, self._file):
             if weights is not None and weights.belongs_to(spec):
-                return weights
+                return weights.as_of(spec)
         return None
 
     def trained(self) -> WeightSet | None:
         """The trained weights, if they belong to the spec on screen (Resume goes on from them)."""
-        trained = self._trained
-        return trained if trained is not None and trained.belongs_to(self.document.spec) else None
+        trained, spec = self._trained, self.document.spec
+        return trained.as_of(spec) if trained is not None and trained.belongs_to(spec) else None
 
     def has_trained_weights(self) -> bool:
         """Whether trained weights exist that an edit of the layers would make useless."""
@@ -162,7 +201,7 @@ class ModelState(QObject):
 
     def carried(self) -> Weights | None:
         """The weights a build of the spec on screen starts from (every layer they still fit keeps them)."""
-        return self._carried.to_wire() if self._carried is not None else None
+        return self._carried.to_wire(self.document.spec) if self._carried is not None else None
 
     # -- builds ----------------------------------------------------------------------------------
 
@@ -249,7 +288,7 @@ class ModelState(QObject):
 
     def _would_lose_training(self, new: ModelSpec) -> bool:
         trained_spec = self.training.spec
-        if trained_spec is None or trained_spec.layers == new.layers:
+        if trained_spec is None or same_layers_but_names(trained_spec, new):
             return False
         return self.has_trained_weights() or self.training.is_training()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -133,3 +135,48 @@ def test_a_snapshot_of_layers_no_longer_on_screen_is_not_shown(state):
     training.spec = document.spec.with_layer(1, document.spec.layers[1].with_params(units=8))
     training.weightsUpdated.emit(lesson_weights(5.0))
     assert state.current() is None
+
+
+def test_weights_are_keyed_by_layer_id_so_a_renamed_layer_keeps_them():
+    spec = lesson_spec()
+    renamed = spec.with_layer(1, replace(spec.layers[1], name="hidden"))
+    assert renamed.layers[1].id == "dense"
+    built = WeightSet(spec, lesson_weights(1.0), BUILT)
+    assert built.belongs_to(renamed) and built.for_layer(renamed.layers[1])[0].shape == (20, 64)
+    assert set(built.to_wire(renamed)) == {"hidden", "dense_1"}  # the engine builds with the new name
+    shown = built.as_of(renamed)  # what the canvas reads: the arrays under the names on screen
+    assert shown["hidden"][0].shape == (20, 64) and "dense" not in shown and shown.get("dense") is None
+    assert set(built.to_wire()) == {"dense", "dense_1"}
+    assert not built.belongs_to(renamed.with_compile(CompileSpec(optimizer="sgd")))
+    # a snapshot Keras sent under the names of the spec it trained follows the ids too
+    trained = WeightSet(renamed, {"hidden": lesson_weights(2.0)["dense"]}, TRAINED)
+    assert trained.for_layer(spec.layers[1])[0][0, 0] == 2.0 and trained.belongs_to(spec)
+    # another layer under the old name is another layer: its id differs
+    swapped = renamed.inserted(2, renamed.new_layer("Dense", units=64))
+    assert swapped.layers[2].name == "dense" and swapped.layers[2].id != "dense"
+    assert not WeightSet(spec, lesson_weights(1.0), TRAINED).belongs_to(swapped)
+
+
+def test_renaming_after_training_keeps_the_trained_weights_and_asks_nothing(state, qtbot):
+    builds, training, document = state.builds, state.training, state.document
+    state.start()
+    builds.answer(weights=lesson_weights(1.0))
+    training.start(document.spec)
+    training.play(2, weights=lesson_weights(2.0))
+    assert state.has_trained_weights()
+
+    assert document.rename_layer(1, "hidden") is None
+    assert state.questions == [] and ("discard",) not in training.calls
+    current = state.current()
+    assert current.source == TRAINED and current.spec is document.spec
+    assert float(current.for_layer(document.spec.layers[1])[0][0, 0]) == 2.0
+    assert set(state.trained().to_wire()) == {"hidden", "dense_1"}  # Resume hands Keras the new names
+    assert set(builds.builds[-1][1]) == {"hidden", "dense_1"} and builds.builds[-1][0] is document.spec
+    assert builds.builds[-1][1]["hidden"][0][0, 0] == 2.0  # the rebuild carries the trained weights
+
+    # a snapshot still named as the run started (the run goes on under the old names) is shown
+    training.play(1, weights=lesson_weights(3.0))
+    assert float(state.current().for_layer(document.spec.layers[1])[0][0, 0]) == 3.0
+    # undoing the rename asks nothing either
+    assert document.undo() is None and state.questions == []
+    assert state.current().source == TRAINED

@@ -14,6 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -737,3 +738,27 @@ def test_help_lists_the_keyboard_shortcuts(fake_window):
     assert box is not None and box.isVisible() and not box.isModal()
     assert "Ctrl+D" in box.text() and "Duplicate Layer" in box.text()
     box.close()
+
+
+def test_renaming_a_trained_layer_keeps_its_weights_on_the_canvas_and_asks_nothing(fake_window, qtbot):
+    window, service = fake_window
+    state, document = window.model_state, window.document
+    questions: list[str] = []
+    state.confirm = lambda _title, text: questions.append(text) or False
+    weights = {
+        "dense": [np.full((20, 64), 0.5, "float32"), np.zeros(64, "float32")],
+        "dense_1": [np.full((64, 10), 0.5, "float32"), np.zeros(10, "float32")],
+    }
+    service.answer(weights=weights)
+    training = state.training
+    training.start(document.spec)
+    trained = {name: [a * 2 for a in arrays] for name, arrays in weights.items()}
+    training.play(2, weights=trained)
+    assert state.has_trained_weights()
+
+    assert document.rename_layer(1, "hidden") is None
+    assert questions == [] and document.spec.layers[1].name == "hidden"
+    drawn = window.canvas.weights
+    assert drawn is not None and not window.canvas.pending
+    assert float(drawn["hidden"][0][0, 0]) == 1.0  # the trained kernel, under the new name
+    assert service.builds[-1][1]["hidden"][0][0, 0] == 1.0  # Keras rebuilds the renamed layer from it
