@@ -157,11 +157,11 @@ def _depths(spec: ModelSpec, walk: _Walk) -> tuple[dict[Node, int], dict[int, in
             node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
     first_seen = dict(walk.first_seen)
     for ref in spec.model_inputs():
-        node = walk.node_of(ref)
-        if node is not None and is_input(spec.layers[node[0]].class_name) and node[0] not in layer_depth:
-            layer_depth[node[0]] = 0
-            first_seen[node[0]] = -1
-            node_depth[node] = 0
+        entry = walk.node_of(ref)
+        if entry is not None and is_input(spec.layers[entry[0]].class_name) and entry[0] not in layer_depth:
+            layer_depth[entry[0]] = 0
+            first_seen[entry[0]] = -1
+            node_depth[entry] = 0
     return node_depth, layer_depth, first_seen
 
 
@@ -281,9 +281,9 @@ def _model_problems(spec: ModelSpec, walk: _Walk) -> list[Issue]:
         if position is None:
             issues.append(Issue(f"model: output {k + 1} names a layer that is not in the model (id {ref.layer!r})"))
             continue
-        problem = _reference_problem(spec, walk, ref, "the model output")
-        if problem:
-            issues.append(Issue(f"{spec.layers[position].name}: {problem}", **_where(spec, position)))
+        missing = _reference_problem(spec, walk, ref, "the model output")
+        if missing:
+            issues.append(Issue(f"{spec.layers[position].name}: {missing}", **_where(spec, position)))
     reached = {position for position, _call in walk.order}
     for position, layer in enumerate(spec.layers):
         if is_input(layer.class_name) and position not in listed and position in reached:

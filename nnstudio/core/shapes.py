@@ -70,11 +70,12 @@ def infer_calls(
             continue
         calls = spec.connections(position)
         label = f"call {call + 1}: " if len(calls) > 1 else ""
-        shapes: list[Shape] | None = []
+        shapes: list[Shape] = []
+        fed = True
         for ref in calls[call]:
             source = outputs.get((positions.get(ref.layer, -1), ref.node))
             if source is None:
-                shapes = None
+                fed = False
                 break
             if not 0 <= ref.tensor < len(source):
                 name = spec.layers[positions[ref.layer]].name
@@ -82,10 +83,10 @@ def infer_calls(
                     f"its input {name}[{ref.node}][{ref.tensor}] does not exist: {name} gives {len(source)} output(s)"
                 )
                 issues.append(Issue(f"{layer.name}: {label}{problem}", position, layer.name))
-                shapes = None
+                fed = False
                 break
             shapes.append(source[ref.tensor])
-        if shapes is None:
+        if not fed:
             continue
         try:
             outputs[node], variables[node] = kind.infer(layer.params, shapes)
