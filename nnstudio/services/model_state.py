@@ -67,7 +67,7 @@ class WeightSet(Mapping[str, list["np.ndarray"]]):
         self.source = source
         self._ids = {layer.name: layer.id for layer in spec.layers}
         self._names = {layer.id: layer.name for layer in spec.layers}
-        self._arrays = {self._ids.get(name, name): list(values) for name, values in arrays.items()}
+        self._arrays = {self._ids.get(name, name): values for name, values in arrays.items()}
 
     def __getitem__(self, name: str) -> list[np.ndarray]:
         layer_id = self._ids.get(name)

@@ -104,30 +104,32 @@ def test_architecture_edit_with_trained_weights_asks_first(panel, monkeypatch, q
     for edit in (
         lambda: document.remove_layer(1),
         lambda: document.append_layer("Dropout"),
-        lambda: document.rename_layer(1, "hidden"),
         lambda: document.duplicate_layer(1),
     ):
         assert edit() is not None
-    assert len(questions) == 5 and document.undo_stack.count() == pushed
+    assert len(questions) == 4 and document.undo_stack.count() == pushed
     qtbot.wait(20)
-    assert len(questions) == 5  # no second question after the fact
+    assert len(questions) == 4  # no second question after the fact
+    # a rename keeps the weights (they follow the layer's id): no question
+    assert document.rename_layer(1, "hidden") is None
+    assert len(questions) == 4 and panel.model_state.has_trained_weights()
 
     # compile changes keep the weights: no question
     from nnstudio.core.spec import CompileSpec
 
     assert document.set_compile(CompileSpec(optimizer="sgd")) is None
     qtbot.wait(20)
-    assert len(questions) == 5 and panel.model_state.has_trained_weights()
+    assert len(questions) == 4 and panel.model_state.has_trained_weights()
 
     monkeypatch.setattr(training_panel, "ask", lambda parent, title, text: questions.append(text) or True)
     assert document.set_param(1, "units", 32) is None
-    assert len(questions) == 6
+    assert len(questions) == 5
     assert document.spec.layers[1].get("units") == 32
     assert ("discard",) in service.calls and not panel.model_state.has_trained_weights()
     assert not panel.resume_button.isEnabled()
     document.set_param(1, "units", 16)  # no trained weights any more: no question
     qtbot.wait(20)
-    assert len(questions) == 6
+    assert len(questions) == 5
 
 
 def test_undo_after_training_asks_and_no_takes_it_back(panel, monkeypatch, qtbot):
