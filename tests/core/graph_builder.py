@@ -41,3 +41,12 @@ class GraphBuilder:
             inputs=tuple(self.inputs if inputs is None else inputs),
             outputs=tuple(outputs),
         )
+
+
+def residual() -> ModelSpec:
+    """x -> hidden -> add(x, hidden) -> out: the smallest residual graph."""
+    g = GraphBuilder("residual")
+    x = g.input("x", [8])
+    h = g.call("Dense", "hidden", x, units=8)
+    s = g.call("Add", "add", x, h)
+    return g.model(g.call("Dense", "out", s, units=2))

@@ -9,15 +9,7 @@ import pytest
 from nnstudio.core.graph import GraphError, graph_problems, keras_order, sequential_like, topological_calls
 from nnstudio.core.spec import ModelSpec, TensorRef, lesson_spec
 from nnstudio.core.summary import analyze, summary_json, summary_text
-from tests.core.graph_builder import GraphBuilder
-
-
-def residual() -> ModelSpec:
-    g = GraphBuilder("residual")
-    x = g.input("x", [8])
-    h = g.call("Dense", "hidden", x, units=8)
-    s = g.call("Add", "add", x, h)
-    return g.model(g.call("Dense", "out", s, units=2))
+from tests.core.graph_builder import GraphBuilder, residual
 
 
 def rewired(spec: ModelSpec, name: str, *calls: tuple[TensorRef, ...]) -> ModelSpec:
