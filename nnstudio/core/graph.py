@@ -63,18 +63,24 @@ class _Walk:
     cycles: list[list[Node]] = field(default_factory=list)
     finished: set[Node] = field(default_factory=set)
 
+    counts: list[int] = field(default_factory=list)  # calls of each layer
+
     def __post_init__(self) -> None:
         self.positions = {layer.id: i for i, layer in enumerate(self.spec.layers)}
+        self.counts = [call_count(self.spec, p) for p in range(len(self.spec.layers))]
 
     def node_of(self, ref: TensorRef) -> Node | None:
         """The node a reference names, or None when that layer or call does not exist."""
         position = self.positions.get(ref.layer)
-        if position is None or not 0 <= ref.node < call_count(self.spec, position):
+        if position is None or not 0 <= ref.node < self.counts[position]:
             return None
         return position, ref.node
 
     def parents(self, node: Node) -> Iterator[Node]:
-        for ref in call_inputs(self.spec, node):
+        position, call = node
+        if not self.counts[position] or is_input(self.spec.layers[position].class_name):
+            return
+        for ref in self.spec.connections(position)[call]:
             parent = self.node_of(ref)
             if parent is not None:
                 yield parent
@@ -115,11 +121,26 @@ class _Walk:
                     self.order.append(node)
 
 
-def _output_walk(spec: ModelSpec) -> _Walk:
+Depths = tuple[dict[Node, int], dict[int, int], dict[int, int]]
+_last: tuple[ModelSpec, _Walk, Depths] | None = None  # the newest spec's walk from its outputs (specs are immutable)
+
+
+def _output_facts(spec: ModelSpec) -> tuple[_Walk, Depths]:
+    """The walk back from the outputs and its depths, computed once per spec (the summary, the
+    order and the problems all read them). Not to be changed by the caller."""
+    global _last
+    last = _last
+    if last is not None and last[0] is spec:
+        return last[1], last[2]
     walk = _Walk(spec)
-    starts = [node for node in map(walk.node_of, spec.model_outputs()) if node is not None]
-    walk.run(starts)
-    return walk
+    walk.run([node for node in map(walk.node_of, spec.model_outputs()) if node is not None])
+    depths = _depths(spec, walk)
+    _last = (spec, walk, depths)
+    return walk, depths
+
+
+def _output_walk(spec: ModelSpec) -> _Walk:
+    return _output_facts(spec)[0]
 
 
 def calls_to_outputs(spec: ModelSpec) -> tuple[Node, ...]:
@@ -132,9 +153,9 @@ def topological_calls(spec: ModelSpec) -> tuple[Node, ...]:
     """Every call of every layer, each after the calls that feed it: the calls on the way to the
     outputs first (in Keras's traversal), then the others. GraphError on a cycle or a reference to
     a missing layer or call."""
-    walk = _output_walk(spec)
-    rest = [(p, c) for p in range(len(spec.layers)) for c in range(call_count(spec, p))]
-    walk.run(rest)
+    walk = _Walk(spec)
+    starts = [node for node in map(walk.node_of, spec.model_outputs()) if node is not None]
+    walk.run(starts + [(p, c) for p in range(len(spec.layers)) for c in range(walk.counts[p])])
     if walk.cycles:
         raise GraphError(_cycle_text(spec, walk.cycles[0]))
     for node in walk.order:
@@ -144,7 +165,7 @@ def topological_calls(spec: ModelSpec) -> tuple[Node, ...]:
     return tuple(walk.order)
 
 
-def _depths(spec: ModelSpec, walk: _Walk) -> tuple[dict[Node, int], dict[int, int], dict[int, int]]:
+def _depths(spec: ModelSpec, walk: _Walk) -> Depths:
     """`map_graph`'s node and layer depths (0 at the outputs), and the traversal index of each layer
     (-1 for a model input that no output uses, which Keras keeps at depth 0)."""
     node_depth: dict[Node, int] = {}
@@ -172,8 +193,7 @@ def keras_order(spec: ModelSpec) -> tuple[int, ...]:
     order. A chain keeps its order."""
     if not spec.is_functional:
         return tuple(range(len(spec.layers)))
-    walk = _output_walk(spec)
-    _node_depth, layer_depth, first_seen = _depths(spec, walk)
+    _walk, (_node_depth, layer_depth, first_seen) = _output_facts(spec)
     by_depth: dict[int, list[int]] = {}
     for position, depth in layer_depth.items():
         by_depth.setdefault(depth, []).append(position)
@@ -188,8 +208,7 @@ def sequential_like(spec: ModelSpec) -> bool:
     (`summary_utils.print_summary`). A chain always is."""
     if not spec.is_functional:
         return True
-    walk = _output_walk(spec)
-    node_depth, _layer_depth, _first_seen = _depths(spec, walk)
+    _walk, (node_depth, _layer_depth, _first_seen) = _output_facts(spec)
     by_depth: dict[int, list[Node]] = {}
     for node, depth in node_depth.items():
         by_depth.setdefault(depth, []).append(node)
@@ -314,7 +333,7 @@ def _unused_problems(spec: ModelSpec, walk: _Walk) -> list[Issue]:
 def _cycle_problems(spec: ModelSpec) -> list[Issue]:
     walk = _Walk(spec)
     starts = [node for node in map(walk.node_of, spec.model_outputs()) if node is not None]
-    walk.run(starts + [(p, c) for p in range(len(spec.layers)) for c in range(call_count(spec, p))])
+    walk.run(starts + [(p, c) for p in range(len(spec.layers)) for c in range(walk.counts[p])])
     issues: list[Issue] = []
     marked: set[int] = set()
     for cycle in walk.cycles:
