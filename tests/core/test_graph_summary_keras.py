@@ -13,6 +13,7 @@ import pytest
 from nnstudio.core.spec import ModelSpec, TensorRef
 from nnstudio.core.summary import analyze, summary_json, summary_text
 from tests.core.graph_builder import GraphBuilder
+from tests.core.keras_graphs import spec_from_keras
 
 pytestmark = pytest.mark.engine
 
@@ -294,5 +295,22 @@ def test_random_graphs_summarised_as_keras_does(seed, monkeypatch):
     spec = shuffled(random_graph(seed, GraphBuilder(f"random_{seed}")), seed)
     summary = analyze(spec)
     assert summary.ok, summary.issues
+    assert summary_json(summary) == keras_rows(model)
+    assert summary_text(summary) == keras_text(model, monkeypatch)
+
+
+# -- a corpus no one here wrote ----------------------------------------------------------------
+
+APPLICATIONS = ("ResNet50", "MobileNetV2", "InceptionV3", "DenseNet121", "NASNetMobile")
+
+
+@pytest.mark.parametrize("name", APPLICATIONS)
+def test_keras_applications_are_summarised_as_keras_does(name, monkeypatch):
+    """keras.applications models (branches, merges, hundreds of layers), read from the config Keras
+    writes, with their layers listed in a shuffled order: Keras's rows, order, Connected to and totals."""
+    model = getattr(keras.applications, name)(weights=None)
+    spec = shuffled(spec_from_keras(model), seed=7)
+    summary = analyze(spec)
+    assert summary.ok, summary.issues[:3]
     assert summary_json(summary) == keras_rows(model)
     assert summary_text(summary) == keras_text(model, monkeypatch)
