@@ -330,6 +330,19 @@ def _unused_problems(spec: ModelSpec, walk: _Walk) -> list[Issue]:
     return issues
 
 
+def _id_problems(spec: ModelSpec) -> list[Issue]:
+    """Two layers with one id: references to it could mean either."""
+    first: dict[str, int] = {}
+    issues: list[Issue] = []
+    for position, layer in enumerate(spec.layers):
+        if layer.id in first:
+            other = spec.layers[first[layer.id]].name
+            problem = f"its id {layer.id!r} is already the id of {other}; each layer needs its own"
+            issues.append(Issue(f"{layer.name}: {problem}", **_where(spec, position)))
+        first.setdefault(layer.id, position)
+    return issues
+
+
 def _cycle_problems(spec: ModelSpec) -> list[Issue]:
     walk = _Walk(spec)
     starts = [node for node in map(walk.node_of, spec.model_outputs()) if node is not None]
@@ -347,14 +360,15 @@ def _cycle_problems(spec: ModelSpec) -> list[Issue]:
 
 def graph_problems(spec: ModelSpec) -> list[Issue]:
     """Every structural problem of a functional model's graph, each an Issue at the layer at fault
-    (`layer_index`, `layer_name`) or at the model (`layer_index` None): a cycle, a reference to a
-    missing layer or call, a layer whose input is not connected, a wrong number of inputs for the
-    layer's type, a wrong model input or output, a layer or call not used on the way to any output.
-    A chain (Sequential) has none by construction: []. Shapes are not looked at (see `analyze`)."""
+    (`layer_index`, `layer_name`) or at the model (`layer_index` None): an id used twice, a cycle,
+    a reference to a missing layer or call, a layer whose input is not connected, a wrong number of
+    inputs for the layer's type, a wrong model input or output, a layer or call not used on the way
+    to any output. A chain (Sequential) has none by construction: []. Shapes are not looked at
+    (`analyze` adds what they show: a tensor a call does not give, what a layer type refuses)."""
     if not spec.is_functional:
         return []
     walk = _output_walk(spec)
-    issues = _model_problems(spec, walk) + _layer_problems(spec, walk) + _cycle_problems(spec)
+    issues = _id_problems(spec) + _model_problems(spec, walk) + _layer_problems(spec, walk) + _cycle_problems(spec)
     without_input = {i.layer_index for i in issues if i.message.endswith("not connected")}
     unused = [i for i in _unused_problems(spec, walk) if i.layer_index not in without_input]
     return issues + unused

@@ -220,10 +220,18 @@ def test_functional_json_lists_connections_and_every_input_and_output_shape():
         "connected_to": [],
     }
     assert summary.input_shapes == ((8,),) and summary.output_shapes == ((2,),)
-    assert "│ add (Add)           │ (None, 8)         │          0 │ x[0][0],          │" in summary_text(summary)
+    row = "│ add (Add)           │ (None, 8)         │          0 │ x[0][0],          │"
+    assert row in summary_text(summary)
 
 
 def test_a_merge_in_a_chain_still_needs_a_functional_model():
     spec = lesson_spec()
     spec = spec.inserted(2, spec.new_layer("Add"))
     assert any("it needs a functional model" in i.message for i in analyze(spec).issues)
+
+
+def test_two_layers_with_one_id_are_refused():
+    spec = residual()
+    twin = replace(spec.layers[1], name="twin")
+    spec = replace(spec, layers=(*spec.layers, twin))
+    assert "twin: its id 'hidden' is already the id of hidden; each layer needs its own" in messages(spec)["twin"]
