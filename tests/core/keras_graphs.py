@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from nnstudio.core.layers.registry import by_config_class
@@ -46,8 +45,3 @@ def spec_from_config(config: dict[str, Any]) -> ModelSpec:
     return ModelSpec(
         config["name"], tuple(layers), inputs=_refs(config["input_layers"]), outputs=_refs(config["output_layers"])
     )
-
-
-def spec_from_keras(model: Any) -> ModelSpec:
-    """The ModelSpec of a Functional Keras model, from its config as a `.keras` file holds it (JSON)."""
-    return spec_from_config(json.loads(json.dumps(model.get_config())))
