@@ -170,8 +170,8 @@ CASES = {
 }
 
 
-def keras_text(model: Any, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("COLUMNS", "80")  # Keras sizes its table to the terminal; a pipe counts as 80
+def keras_text(model: Any) -> str:
+    """What `model.summary()` prints to an 80-column pipe (the table 76 wide)."""
     lines: list[str] = []
     model.summary(print_fn=lines.append, line_length=76)
     return "\n".join(lines).rstrip("\n")
@@ -220,18 +220,20 @@ def shuffled(spec: ModelSpec, seed: int) -> ModelSpec:
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_summary_text_and_json_equal_keras(case, monkeypatch):
-    model = CASES[case](KerasBuilder(case))
+def test_summary_text_and_json_equal_keras(keras_facts, case):
+    keras_side = keras_facts[f"case:{case}"]
     spec = CASES[case](GraphBuilder(case))
     summary = analyze(spec)
     assert summary.ok, summary.issues
-    assert summary_text(summary) == keras_text(model, monkeypatch)
-    assert summary_json(summary) == keras_rows(model)
+    assert summary_text(summary) == keras_side["text"]
+    assert summary_json(summary) == keras_side["rows"]
     moved = analyze(shuffled(spec, seed=len(case)))
     assert summary_text(moved) == summary_text(summary)
 
 
 # -- random graphs -----------------------------------------------------------------------------
+
+RANDOM_SEEDS = range(40)
 
 ELEMENTWISE = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
 
@@ -293,14 +295,14 @@ def random_graph(seed: int, g: Any) -> Any:
     return g.model(*outputs)
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_random_graphs_summarised_as_keras_does(seed, monkeypatch):
-    model = random_graph(seed, KerasBuilder(f"random_{seed}"))
+@pytest.mark.parametrize("seed", RANDOM_SEEDS)
+def test_random_graphs_summarised_as_keras_does(keras_facts, seed):
+    keras_side = keras_facts[f"random:{seed}"]
     spec = shuffled(random_graph(seed, GraphBuilder(f"random_{seed}")), seed)
     summary = analyze(spec)
     assert summary.ok, summary.issues
-    assert summary_json(summary) == keras_rows(model)
-    assert summary_text(summary) == keras_text(model, monkeypatch)
+    assert summary_json(summary) == keras_side["rows"]
+    assert summary_text(summary) == keras_side["text"]
 
 
 # -- a corpus no one here wrote ----------------------------------------------------------------
@@ -308,40 +310,46 @@ def test_random_graphs_summarised_as_keras_does(seed, monkeypatch):
 APPLICATIONS = ("ResNet50", "MobileNetV2", "InceptionV3", "DenseNet121", "NASNetMobile")
 ROOT = Path(__file__).resolve().parents[2]
 WRITTEN_BY_KERAS = """
-import json, os, sys
-os.environ["COLUMNS"] = "80"
+import json, sys
 import keras
-from tests.core.test_graph_summary_keras import keras_rows
-for name in sys.argv[1:]:
-    model = getattr(keras.applications, name)(weights=None)
-    lines = []
-    model.summary(print_fn=lines.append, line_length=76)
-    text = "\\n".join(lines).rstrip("\\n")
-    print(json.dumps({"name": name, "config": model.get_config(), "text": text, "rows": keras_rows(model)}))
+from tests.core.test_graph_summary_keras import CASES, KerasBuilder, keras_rows, keras_text, random_graph
+for key in sys.argv[1:]:
+    kind, name = key.split(":")
+    if kind == "case":
+        model = CASES[name](KerasBuilder(name))
+    elif kind == "random":
+        model = random_graph(int(name), KerasBuilder(f"random_{name}"))
+    else:
+        model = getattr(keras.applications, name)(weights=None)
+    facts = {"config": model.get_config(), "text": keras_text(model), "rows": keras_rows(model)}
+    print(json.dumps({"key": key, **facts}))
     del model
     keras.backend.clear_session()
 """
 
 
 @pytest.fixture(scope="module")
-def applications() -> dict[str, dict[str, Any]]:
-    """Keras's config, printed summary and rows of each of APPLICATIONS, built by Keras in a process
-    of its own (so that their weights do not stay in this one)."""
+def keras_facts() -> dict[str, dict[str, Any]]:
+    """Keras's config, printed summary and rows of every model these tests compare with (the cases,
+    the random graphs, APPLICATIONS), built by Keras in one process of its own so that none of them
+    stays in this one."""
+    keys = [f"case:{c}" for c in CASES] + [f"random:{s}" for s in RANDOM_SEEDS] + [f"app:{a}" for a in APPLICATIONS]
+    env = {**os.environ, "COLUMNS": "80"}  # Keras sizes its table to the terminal; a pipe counts as 80
     found = subprocess.run(
-        [sys.executable, "-c", WRITTEN_BY_KERAS, *APPLICATIONS], capture_output=True, text=True, cwd=ROOT, timeout=600
+        [sys.executable, "-c", WRITTEN_BY_KERAS, *keys], capture_output=True, text=True, cwd=ROOT, env=env, timeout=900
     )
     assert found.returncode == 0, found.stderr[-3000:]
     facts = [json.loads(line) for line in found.stdout.splitlines() if line.startswith("{")]
-    return {f["name"]: f for f in facts}
+    return {f["key"]: f for f in facts}
 
 
 @pytest.mark.parametrize("name", APPLICATIONS)
-def test_keras_applications_are_summarised_as_keras_does(applications, name):
+def test_keras_applications_are_summarised_as_keras_does(keras_facts, name):
     """keras.applications models (branches, merges, hundreds of layers), read from the config Keras
     writes, with their layers listed in a shuffled order: Keras's rows, order, Connected to and totals."""
-    keras_facts = applications[name]
-    spec = shuffled(spec_from_config(keras_facts["config"]), seed=7)
+    keras_side = keras_facts[f"app:{name}"]
+    spec = shuffled(spec_from_config(keras_side["config"]), seed=7)
     summary = analyze(spec)
     assert summary.ok, summary.issues[:3]
-    assert summary_json(summary) == keras_facts["rows"]
-    assert summary_text(summary) == keras_facts["text"]
+    assert summary_json(summary) == keras_side["rows"]
+    assert summary_text(summary) == keras_side["text"]
