@@ -43,6 +43,7 @@ class GraphShapes:
 
     calls: dict[str, tuple[CallShapes, ...]]
     variables: dict[str, tuple[Variable, ...]]
+    order: tuple[tuple[str, int], ...] = ()  # every call of a layer after an Input, (layer id, call), fed first
 
     def shape_of(self, ref: TensorRef) -> Shape:
         """The shape of one tensor of the graph."""
@@ -107,8 +108,10 @@ def graph_shapes(spec: ModelSpec) -> GraphShapes:
     for ref in (*graph.inputs, *graph.outputs):
         check_ref(ref, -1, "the model's inputs and outputs")
 
+    order: list[tuple[str, int]] = []
     while ready:
         layer_id, c = ready.popleft()
+        order.append((layer_id, c))
         at = index[layer_id]
         layer = graph.layers[at]
         inputs = [_tensor(calls, ref, graph, index, at) for ref in layer.inbound[c]]
@@ -143,7 +146,7 @@ def graph_shapes(spec: ModelSpec) -> GraphShapes:
         if is_input(layer.class_name) and layer.id not in listed:
             raise GraphError(f"{_label(layer.name)}: an Input that is not one of the model's inputs", i)
     done = {layer_id: tuple(c for c in layer_calls if c is not None) for layer_id, layer_calls in calls.items()}
-    return GraphShapes(done, variables)
+    return GraphShapes(done, variables, tuple(order))
 
 
 def _tensor(
