@@ -69,10 +69,7 @@ def functional_lines(spec: ModelSpec) -> list[str]:
         layer = spec.layers[i]
         inputs = [tensor(ref) for ref in layer.inbound[c]]
         convention = layer_type(layer.class_name).call_convention
-        if convention == "list":
-            arguments = f"[{', '.join(inputs)}]"
-        else:
-            arguments = ", ".join(inputs)
+        arguments = f"[{', '.join(inputs)}]" if convention == "list" else ", ".join(inputs)
         if len(layer.inbound) == 1:
             target = variables[i]
             lines.append(f"{target} = {layer_call(layer)}({arguments})")
