@@ -27,7 +27,7 @@ from nnstudio.core.project import ProjectError, dumps_project, loads_project
 from nnstudio.core.spec import lesson_spec
 from nnstudio.core.summary import analyze
 from nnstudio.core.weights_check import check_keras_weights
-from tests.core.test_codegen_safety import check_model_script
+from tests.core.test_codegen_safety import check_functional_script, check_model_script
 from tests.core.test_keras_archive_corpus import (
     adam_compile,
     layer_entry,
@@ -291,7 +291,7 @@ def test_csv_reader_gives_data_or_one_clear_line(text: str, loss: str) -> None:
 FUNCTIONAL_CONFIG = json.loads((Path(__file__).parent / "data" / "functional_mha_config.json").read_text())
 
 
-@fast(500)
+@fast(300)
 @given(mutated_documents(FUNCTIONAL_CONFIG))
 def test_functional_config_documents(document: Any) -> None:
     """A mutated functional config is refused in one line, or reads as a graph whose shapes can be
@@ -303,3 +303,4 @@ def test_functional_config_documents(document: Any) -> None:
         return
     graph_shapes(spec)
     assert loads_project(dumps_project(spec))[0] == spec
+    check_functional_script(python_script(spec), spec)
