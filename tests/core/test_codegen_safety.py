@@ -370,7 +370,7 @@ def check_training_script(source: str, spec: ModelSpec) -> None:
         for node in tree.body
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
     }
-    for key in ("INPUT_SHAPE", "OUTPUT_SHAPE", "TARGETS"):
+    for key in ("INPUT_SHAPES", "INPUT_DTYPES", "OUTPUT_SHAPES", "TARGETS"):
         assert is_literal(constants[key])
     main = functions["main"]
     defaults = [
