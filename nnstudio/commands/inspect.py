@@ -48,19 +48,13 @@ def load_checked(path: str, weights: bool) -> tuple[ModelSpec, Summary]:
 
 def _graph_summary(spec: ModelSpec, path: str) -> Summary:
     """The checks and totals of a functional spec: each layer alone, then the graph's shapes."""
-    from nnstudio.core.graph_shapes import GraphError, graph_shapes
+    from nnstudio.core.graph_shapes import graph_issues, graph_shapes
     from nnstudio.core.summary import LayerRow
-    from nnstudio.core.validation import check_compile, check_layer, check_model_name
 
-    problems = [*check_model_name(spec.name), *check_compile(spec.compile)]
-    for i, layer in enumerate(spec.layers):
-        problems.extend(check_layer(i, layer))
-    if problems:
-        raise CommandError(_one_line(problems[0].message), _one_line(str(path)))
-    try:
-        shapes = graph_shapes(spec)
-    except GraphError as exc:
-        raise CommandError(_one_line(exc.message), _one_line(str(path))) from None
+    issues = graph_issues(spec)
+    if issues:
+        raise CommandError(_one_line(issues[0].message), _one_line(str(path)))
+    shapes = graph_shapes(spec)
     rows = []
     for i, layer in enumerate(spec.layers):
         first = shapes.calls[layer.id][0]

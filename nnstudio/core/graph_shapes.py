@@ -17,6 +17,7 @@ from nnstudio.core.layers.base import LayerError, Shape, Variable
 from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.spec import ModelSpec, TensorRef
 from nnstudio.core.text_safety import terminal_text
+from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, Issue, check_compile, check_layer, check_model_name
 
 
 class GraphError(ValueError):
@@ -162,3 +163,28 @@ def _tensor(
             at,
         )
     return call.outputs[ref.tensor]
+
+
+def graph_issues(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> list[Issue]:
+    """What stops a functional spec from building, before Keras sees it: each layer's own problems,
+    the compile settings, the graph (references, input counts, shapes, cycles) and the parameter
+    budget. Empty when the spec is sound."""
+    from nnstudio.core.summary import LayerRow, Summary, budget_issue
+
+    issues = [*check_model_name(spec.name), *check_compile(spec.compile)]
+    for i, layer in enumerate(spec.layers):
+        issues.extend(check_layer(i, layer))
+    if issues:
+        return issues
+    try:
+        shapes = graph_shapes(spec)
+    except GraphError as exc:
+        at = exc.layer_index
+        return [Issue(exc.message, at, spec.layers[at].name if at is not None else None, exc.field)]
+    if shapes.total_params > param_budget:
+        rows = tuple(
+            LayerRow(i, layer.name, layer.class_name, None, sum(v.size for v in shapes.variables[layer.id]))
+            for i, layer in enumerate(spec.layers)
+        )
+        return [budget_issue(Summary(spec.name, None, rows), param_budget)]
+    return []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnstudio.core.graph_shapes import GraphError, GraphShapes, graph_shapes
+from nnstudio.core.graph_shapes import GraphShapes, graph_issues, graph_shapes
 from nnstudio.core.keras_archive import (
     TENSOR_CLASS,
     ArchiveError,
@@ -30,8 +30,6 @@ from nnstudio.core.keras_archive import (
 from nnstudio.core.layers.config_values import is_float32, is_plain, is_true
 from nnstudio.core.layers.registry import layer_type
 from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef
-from nnstudio.core.summary import budget_issue
-from nnstudio.core.validation import check_compile, check_layer, check_model_name
 
 FUNCTIONAL_MODULES = ("keras.src.models.functional", "keras.models", "keras")
 MAX_LAYERS = 10_000
@@ -112,24 +110,10 @@ def parse_functional(document: dict[str, Any], where: str, param_budget: int) ->
 
 def _checked_graph(spec: ModelSpec, where: str, param_budget: int) -> GraphShapes:
     """The graph's shapes, after the checks of each layer, the compile settings and the parameter budget."""
-    problems = [*check_model_name(spec.name), *check_compile(spec.compile)]
-    for i, layer in enumerate(spec.layers):
-        problems.extend(check_layer(i, layer))
-    if problems:
-        raise ArchiveError(problems[0].message, where)
-    try:
-        shapes = graph_shapes(spec)
-    except GraphError as exc:
-        raise ArchiveError(exc.message, where) from None
-    if shapes.total_params > param_budget:
-        from nnstudio.core.summary import LayerRow, Summary
-
-        rows = tuple(
-            LayerRow(i, layer.name, layer.class_name, None, sum(v.size for v in shapes.variables[layer.id]))
-            for i, layer in enumerate(spec.layers)
-        )
-        raise ArchiveError(budget_issue(Summary(spec.name, None, rows), param_budget).message, where)
-    return shapes
+    issues = graph_issues(spec, param_budget)
+    if issues:
+        raise ArchiveError(issues[0].message, where)
+    return graph_shapes(spec)
 
 
 def _parse_calls(value: Any, layer: LayerSpec, counts: dict[str, int], path: str, where: str) -> tuple:
