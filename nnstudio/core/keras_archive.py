@@ -4,7 +4,7 @@ A `.keras` file is a zip holding `metadata.json`, `config.json` and `model.weigh
 own loader has had a long line of code-injection and resource-exhaustion bugs, so this module
 reads the archive itself: member names, sizes and compression ratios are checked before any
 byte is inflated, and `config.json` is parsed against an allow-list of Keras's own Sequential
-model and the catalog's layers. The result is a `ModelSpec` that keeps the file's layer names
+model and the catalog's layers (a Functional model's graph is read by `keras_functional`). The result is a `ModelSpec` that keeps the file's layer names
 and compile settings. Neither Keras nor TensorFlow is imported, and nothing from the file runs.
 """
 
