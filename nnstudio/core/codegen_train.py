@@ -219,7 +219,8 @@ def synthetic_data(args, split):
         else:
             hidden = np.tanh(x @ w_hidden)
         inputs = []
-        for part, shape, dtype in zip(np.split(x, np.cumsum(sizes)[:-1], axis=1), INPUT_SHAPES, INPUT_DTYPES):
+        parts = np.split(x, np.cumsum(sizes)[:-1], axis=1)
+        for part, shape, dtype in zip(parts, INPUT_SHAPES, INPUT_DTYPES, strict=True):
             if len(INPUT_SHAPES) > 1 and dtype.startswith("int"):
                 part = np.clip(np.rint(part * 2) + INT_LEVELS // 2, 0, INT_LEVELS - 1)
             inputs.append(part.astype(dtype).reshape((-1, *shape)))

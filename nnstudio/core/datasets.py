@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -66,8 +67,8 @@ class Dataset:
     """Inputs and targets ready for `model.fit`, with names for people."""
 
     name: str
-    x: np.ndarray
-    y: np.ndarray
+    x: Any  # an array, or for a model with several inputs a tuple of arrays (one per input)
+    y: Any  # likewise, per output
     feature_names: tuple[str, ...] = ()
     target_names: tuple[str, ...] = ()
     classes: tuple[str, ...] = ()  # class labels for a classification task, else ()
@@ -103,11 +104,15 @@ def io_shapes(spec: ModelSpec) -> tuple[list[tuple[int, ...]], list[tuple[int, .
         shapes = graph_shapes(graph)
     except GraphError as exc:
         raise DatasetError(f"the model cannot be trained as it is: {exc.message}") from None
-    inputs = [tuple(int(d) for d in shapes.shape_of(ref)) for ref in graph.inputs]
+    inputs = [_fixed(shapes.shape_of(ref)) for ref in graph.inputs]
     outputs = [shapes.shape_of(ref) for ref in graph.outputs]
     if any(d is None for shape in outputs for d in shape):
         raise DatasetError("the model's output shape is unknown")
-    return inputs, [tuple(int(d) for d in shape) for shape in outputs]  # type: ignore[misc]
+    return inputs, [_fixed(shape) for shape in outputs]
+
+
+def _fixed(shape: tuple[int | None, ...]) -> tuple[int, ...]:
+    return tuple(VARYING_SIZE if d is None else int(d) for d in shape)
 
 
 def single_io_problem(spec: ModelSpec) -> str | None:
@@ -332,7 +337,7 @@ def encode_labels(labels: np.ndarray, classes: int, units: int, loss: str) -> np
     return one_hot
 
 
-def split(x: np.ndarray, y: np.ndarray, validation_split: float, seed: int = 0):
+def split(x: Any, y: Any, validation_split: float, seed: int = 0):
     """Shuffle and split into (x_train, y_train, x_val, y_val); validation is empty when the split is 0."""
     if not 0.0 <= validation_split < 1.0:
         raise DatasetError(f"validation split must be in [0, 1); received {validation_split}")

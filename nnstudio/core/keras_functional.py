@@ -45,7 +45,7 @@ def is_functional_document(document: Any) -> bool:
     return isinstance(document, dict) and document.get("class_name") == "Functional"
 
 
-def parse_functional(document: dict[str, Any], where: str, param_budget: int) -> ModelSpec:
+def parse_functional(document: Any, where: str, param_budget: int) -> ModelSpec:
     """The graph spec of a screened functional `config.json` document; ArchiveError when refused."""
     if document.get("module") not in FUNCTIONAL_MODULES:
         raise ArchiveError(
@@ -196,7 +196,7 @@ def _parse_tensor(value: Any, owner: str, counts: dict[str, int], path: str, whe
     if not (isinstance(value, dict) and value.get("class_name") == TENSOR_CLASS):
         raise ArchiveError(f"{owner}: a call's arguments must be tensors of the model; received {_short(value)}", here)
     _only_keys(value, {"class_name", "config"}, path, where)
-    config = value.get("config")
+    config: Any = value.get("config")
     _expect_object(config, f"{path}.config", where)
     _only_keys(config, _TENSOR_KEYS | _TENSOR_FLAGS, f"{path}.config", where)
     for flag in _TENSOR_FLAGS & set(config):
@@ -266,6 +266,8 @@ def _check_build_config(value: Any, layer: LayerSpec, shapes: GraphShapes, path:
     kind = layer_type(layer.class_name)
     received = [tuple(shape) for shape in shapes.calls[layer.id][0].inputs]
     batched = [[None, *shape] for shape in received]
+    declared: Any
+    pairs: list[tuple[Any, Any]]
     if kind.call_convention == "positional":
         _only_keys(value, {"shapes_dict"}, path, where)
         declared = value.get("shapes_dict")
