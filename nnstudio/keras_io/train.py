@@ -244,6 +244,7 @@ def run_training(
     if validation_data is None and validation_split > 0:
         x, y, x_val, y_val = split(x, y, validation_split, seed)
         validation_data = (x_val, y_val)
+        samples = sample_count(x)
     if model is None:
         model = build_model(spec, weights)
     elif weights:
