@@ -37,6 +37,9 @@ MAX_CALLS = 64  # calls of one layer (a shared layer's uses), as in project file
 MAX_REFS = 1_000  # tensors of one call, and the model's inputs or outputs
 _ENTRY_KEYS = {"module", "class_name", "config", "registered_name", "build_config", "name", "inbound_nodes"}
 _TENSOR_KEYS = {"shape", "dtype", "keras_history"}
+# Call arguments that Keras may write as null, their default (no mask, the usual training mode):
+# read as absent. Any other keyword argument, or any other value, is refused.
+DEFAULT_CALL_ARGUMENTS = frozenset({"mask", "training", "attention_mask", "query_mask", "value_mask", "key_mask"})
 _TENSOR_FLAGS = {"sparse", "ragged"}  # written by some Keras versions; only false is read
 
 
@@ -176,6 +179,8 @@ def _parse_call(node: Any, layer: LayerSpec, counts: dict[str, int], path: str, 
                 )
             tensors = list(args)
             arg_paths = [f"{path}.args[0]"]
+    for key in [key for key, value in given.items() if key in DEFAULT_CALL_ARGUMENTS and value is None]:
+        del given[key]  # Keras records some call arguments it was not given, as null (BatchNormalization's mask)
     for key in given:
         raise ArchiveError(
             f"{layer.name}: the call's keyword argument {_short(key)} is not supported; only the layer's input "

@@ -127,6 +127,14 @@ def test_bad_calls_are_refused_at_the_layer(layer: str, change: Any, fragments: 
     refused(document, *fragments)
 
 
+def test_a_null_mask_keyword_is_read_as_absent_and_a_real_one_refused() -> None:
+    document = config("mha")
+    layer_entry(document, "shared")["inbound_nodes"][0]["kwargs"]["mask"] = None
+    assert parse(document).layer_by_id("shared").inbound == ((TensorRef("m1"),), (TensorRef("m2"),))
+    layer_entry(document, "shared")["inbound_nodes"][0]["kwargs"]["mask"] = _tensor("q")
+    refused(document, "shared", "'mask' is not supported")
+
+
 def test_cycle_is_refused() -> None:
     document = config("mha")
     layer_entry(document, "m1")["inbound_nodes"][0]["args"][0] = _tensor("add")

@@ -97,3 +97,17 @@ def test_a_chain_spec_still_builds_a_sequential() -> None:
 
     assert type(build_model(lesson_spec())).__name__ == "Sequential"
     assert type(build_model(lesson_spec().as_graph())).__name__ == "Functional"
+
+
+def test_a_keras_applications_model_reads_and_exports_bit_equal(tmp_path: Path) -> None:
+    """MobileNetV2 as keras.applications writes it (its BatchNormalization calls carry `mask: null`)."""
+    original = keras.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.35, weights=None, classes=7)
+    path = save(original, tmp_path / "mobilenet.keras")
+    spec, weights = load_keras(path)
+    assert [layer.name for layer in spec.layers] == [layer.name for layer in original.layers]
+    assert graph_shapes(spec).total_params == original.count_params()
+    out = tmp_path / "exported.keras"
+    export_keras(spec, out, weights)
+    exported = keras.saving.load_model(out)
+    assert_bit_equal(layer_arrays(exported), layer_arrays(original))
+    assert summary_text(exported) == summary_text(original)
