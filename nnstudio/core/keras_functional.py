@@ -43,11 +43,6 @@ DEFAULT_CALL_ARGUMENTS = frozenset({"mask", "training", "attention_mask", "query
 _TENSOR_FLAGS = {"sparse", "ragged"}  # written by some Keras versions; only false is read
 
 
-def is_functional_document(document: Any) -> bool:
-    """Whether a parsed `config.json` claims to hold a functional model."""
-    return isinstance(document, dict) and document.get("class_name") == "Functional"
-
-
 def parse_functional(document: Any, where: str, param_budget: int) -> ModelSpec:
     """The graph spec of a screened functional `config.json` document; ArchiveError when refused."""
     if document.get("module") not in FUNCTIONAL_MODULES:
