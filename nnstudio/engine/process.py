@@ -209,7 +209,11 @@ def _message(exc: BaseException) -> str:
         where = getattr(exc, "where", None)
         if where and str(where) not in text:
             text = f"{text} ({where})"
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+    if len(text) <= MAX_MESSAGE:
+        return text
+    # TensorFlow puts the cause after a long traceback: keep both ends, cut the middle
+    half = (MAX_MESSAGE - 3) // 2
+    return f"{text[:half]}\n…\n{text[-half:]}"
 
 
 def _load_extensions() -> None:

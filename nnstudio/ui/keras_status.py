@@ -14,6 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton
 
+from nnstudio.core.error_text import cause_line
 from nnstudio.engine.protocol import BuildFailure, BuildResult
 from nnstudio.services.document import Document
 from nnstudio.ui.parts import Builds
@@ -144,7 +145,8 @@ class KerasStatus(QObject):
         if failure.spec != self.document.spec:
             return
         where = f" ({failure.layer_name})" if failure.layer_name else ""
-        self.set_state(ERROR, f"Keras error{where}: {failure.message}")
+        self.set_state(ERROR, f"Keras error{where}: {cause_line(failure.message)}")
+        self.label.setToolTip(failure.message)  # the whole text; the label says its cause
         self.settled.emit(FAILED)
 
     def restarting(self) -> None:

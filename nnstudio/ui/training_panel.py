@@ -33,17 +33,21 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSizePolicy,
     QSpinBox,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from nnstudio.core.csv_data import DataConfig
 from nnstudio.core.datasets import TASK_HELP, TASKS, VARYING_SIZE, is_classification_loss, token_count
+from nnstudio.core.error_text import cause_line, has_details
+from nnstudio.core.metric_fit import metric_problems
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import Summary
 from nnstudio.services.document import Document
@@ -270,7 +274,25 @@ class TrainingPanel(QWidget):
         self.status = named(QLabel("Not trained yet."), "trainingStatus")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.status)
+        self.details_button = named(QToolButton(), "failureDetailsButton")
+        self.details_button.setText("Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_button.setAutoRaise(True)
+        self.details_button.setToolTip("Keras's whole message")
+        self.details_button.toggled.connect(self._show_details)
+        self.details = named(QPlainTextEdit(), "failureDetails")
+        self.details.setReadOnly(True)
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.details.setMinimumHeight(6 * self.details.fontMetrics().lineSpacing())
+        self.details_button.hide()
+        self.details.hide()
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(status_row)
+        layout.addWidget(self.details)
         layout.addStretch(1)
 
         plot_row = QHBoxLayout()
@@ -298,9 +320,10 @@ class TrainingPanel(QWidget):
     def heightForWidth(self, width: int) -> int:  # noqa: N802
         # A scroll area gives a height-for-width widget (the wrapped labels make the layout one)
         # the height it asks here; the layout's own answer is its preferred height, which makes
-        # the curves as tall as the screen and the panel scroll. The minimum fills the room
-        # there is and scrolls only below it.
-        return self.minimumSizeHint().height()
+        # the curves as tall as the screen and the panel scroll. The minimum at this width fills
+        # the room there is and scrolls only below it (the minimum size hint alone is measured at
+        # another width: a long wrapped text then squeezed the Data and Training boxes flat).
+        return max(self.minimumSizeHint().height(), self._outer.totalMinimumHeightForWidth(width))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         parent = self.parentWidget()
@@ -419,6 +442,7 @@ class TrainingPanel(QWidget):
         self._update_buttons()
 
     def _begin(self) -> None:
+        self._set_details("")
         self._run_epochs = self.epochs.value()
         self._started_at = time.monotonic()
         self.status.setText("Starting…")
@@ -505,7 +529,12 @@ class TrainingPanel(QWidget):
 
     @Slot(str)
     def on_failed(self, message: str) -> None:
-        self._show_error(message)
+        """One sentence with the cause (Keras's own words, no file paths); the whole text under Details."""
+        cause = cause_line(message)
+        compile_spec = self.document.spec.compile
+        known = metric_problems(compile_spec.loss, compile_spec.metrics)  # a reason the Compile panel gave before
+        self._show_error(f"Training failed: {cause}" + (f"\n{known[0][1]}" if known else ""))
+        self._set_details(message if has_details(message, cause) else "")
         self.progress_bar.setFormat("failed")
         self._update_buttons()
         self.trainingStateChanged.emit(False)
@@ -593,7 +622,19 @@ class TrainingPanel(QWidget):
             widget.setEnabled(not running)
 
     def _show_error(self, message: str) -> None:
-        self.status.setText(f"<span style='color:#b00020'>{_escape(message)}</span>")
+        lines = "<br>".join(_escape(line) for line in message.splitlines())
+        self.status.setText(f"<span style='color:#b00020'>{lines}</span>")
+
+    def _set_details(self, text: str) -> None:
+        """The whole text of the last failure behind the Details button ("": no failure, no button)."""
+        self.details.setPlainText(text)
+        self.details_button.setChecked(False)
+        self.details_button.setVisible(bool(text))
+
+    def _show_details(self, shown: bool) -> None:
+        self.details_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.details.setVisible(shown)
+        self.updateGeometry()
 
 
 def describe_data(summary: Summary, spec: ModelSpec, config: DataConfig, validation_split: float) -> str:
