@@ -12,7 +12,7 @@ import re
 
 from nnstudio.core.text_safety import one_line
 
-_FRAME = re.compile(r'^\s*File "(?P<path>[^"]*)", line \d+, in (?P<function>\S+)')
+_FRAME = re.compile(r'^\s*File "(?P<path>[^"]*)"(?:, line \d+)?(?:, in (?P<function>\S+))?')
 _NOISE = re.compile(
     r"^\s*(Traceback \(most recent call last\):|Graph execution error:|Detected at node .*|\[\[\{\{node .*|…)\s*$"
 )
@@ -26,7 +26,7 @@ def cause_line(message: str, limit: int = 300) -> str:
     for line in message.splitlines():
         frame = _FRAME.match(line)
         if frame:
-            innermost = frame.group("function")
+            innermost = frame.group("function") or innermost
             continue
         if not line.strip() or _NOISE.match(line):
             continue

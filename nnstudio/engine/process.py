@@ -213,7 +213,10 @@ def _message(exc: BaseException) -> str:
         return text
     # TensorFlow puts the cause after a long traceback: keep both ends, cut the middle
     half = (MAX_MESSAGE - 3) // 2
-    return f"{text[:half]}\n…\n{text[-half:]}"
+    head, tail = text[:half], text[-half:]
+    head = head[: head.rfind("\n")] if "\n" in head else head  # whole lines only
+    tail = tail[tail.find("\n") + 1 :] if "\n" in tail else tail
+    return f"{head}\n…\n{tail}"
 
 
 def _load_extensions() -> None:
