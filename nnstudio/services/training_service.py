@@ -136,6 +136,13 @@ class TrainingService(QObject):
         self.history = {}
         self.epochs_done = 0
 
+    def restore_run(self, spec: ModelSpec, history: dict[str, list[float]], epochs_done: int) -> None:
+        """Take back a run that `forget_run` forgot (an undo brought its layers back): its spec,
+        history and epochs, so that Resume goes on from its weights, counting on."""
+        self.spec = spec
+        self.history = {key: list(values) for key, values in history.items()}
+        self.epochs_done = epochs_done
+
     # -- state -----------------------------------------------------------------------------------
 
     def is_training(self) -> bool:

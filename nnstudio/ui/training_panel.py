@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -133,6 +133,8 @@ class TrainingPanel(QWidget):
         document.changed.connect(self.on_document_changed)
         model_state.confirm = self._confirm
         model_state.trainedDiscarded.connect(self._on_trained_discarded)
+        model_state.trainedRestored.connect(self._on_trained_restored)
+        document.replaced.connect(self._on_document_replaced)
         model_state.weightsChanged.connect(self._update_buttons)
         self._update_buttons()
 
@@ -479,10 +481,7 @@ class TrainingPanel(QWidget):
 
     @Slot(int, object)
     def on_epoch_finished(self, epoch: int, logs: dict) -> None:
-        for key in logs:
-            name = key[4:] if key.startswith("val_") else key
-            if self.curve_metric.findText(name) < 0:
-                self.curve_metric.addItem(name)
+        self._list_curves(logs)
         if not self._redraw.isActive():
             self._redraw.start()
 
@@ -506,6 +505,13 @@ class TrainingPanel(QWidget):
         self._update_buttons()
         self._show_scaling(result.normaliser if result is not None else None)
         self.trainingStateChanged.emit(False)
+
+    def _list_curves(self, keys) -> None:
+        """Offer every quantity among `keys` (`loss`, `val_loss`, `accuracy`, ...) in the Curve box."""
+        for key in keys:
+            name = key[4:] if key.startswith("val_") else key
+            if self.curve_metric.findText(name) < 0:
+                self.curve_metric.addItem(name)
 
     def _show_scaling(self, normaliser: tuple[list[float], list[float]] | None) -> None:
         """Say how the last run scaled the features (z-score from its training part), or hide."""
@@ -558,13 +564,44 @@ class TrainingPanel(QWidget):
 
     @Slot(str)
     def _on_trained_discarded(self, why: str) -> None:
+        if why == "failed":  # the failure says what happened; the weights of an earlier run are gone with it
+            self._update_buttons()
+            return
+        self._show_untrained(
+            "Trained weights discarded: the layers changed (Ctrl+Z brings them back)."
+            if why == "the layers changed"
+            else "Not trained yet."
+        )
+
+    @Slot()
+    def _on_trained_restored(self) -> None:
+        """An undo brought the trained layers back: their weights, curves and epochs are back too."""
+        epochs = self.service.epochs_done
+        self._list_curves(self.service.history)
+        self._rebuild_curves()
+        self.progress_bar.setValue(1000)
+        self.progress_bar.setFormat(f"epoch {epochs} · done")
+        self.status.setText(
+            f"Trained weights back ({epochs} epoch{'s' if epochs != 1 else ''}): Resume goes on from them."
+        )
+        self._update_buttons()
+
+    @Slot()
+    def _on_document_replaced(self) -> None:
+        """Another model was opened or created: nothing of the last one's training stays on show."""
+        self._show_untrained("Not trained yet.")
+
+    def _show_untrained(self, text: str) -> None:
         self._clear_curves()
+        with QSignalBlocker(self.curve_metric):
+            self.curve_metric.clear()
+            self.curve_metric.addItem("loss")
+        self.plot.setLabel("left", "loss")
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("")
         self._show_scaling(None)
-        self.status.setText(
-            "Trained weights discarded: the layers changed." if why == "the layers changed" else "Not trained yet."
-        )
+        self._set_details("")
+        self.status.setText(text)
         self._update_buttons()
 
     @Slot(object)

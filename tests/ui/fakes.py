@@ -119,6 +119,10 @@ class FakeTraining(QObject):
         self.calls.append(("discard",))
         self.history, self.spec, self.epochs_done = {}, None, 0
 
+    def restore_run(self, spec, history, epochs_done):
+        self.calls.append(("restore",))
+        self.spec, self.history, self.epochs_done = spec, dict(history), epochs_done
+
     def is_training(self):
         return self.running
 
