@@ -52,11 +52,12 @@ def answer_build(window) -> None:
     window.builds.answer(spec, weights=weights_for(spec, 1.0))
 
 
-def train(window, epochs: int = 3, value: float = 2.0, stopped: bool = False, normaliser=None) -> None:
+def train(window, epochs: int = 3, value: float = 2.0, stopped: bool = False, normaliser=None, weights=True) -> None:
+    """A run as the engine reports it; `weights=False`: one whose weights never came (stopped early)."""
     panel, training = window.training_panel, window.training
     panel.train_button.click()
     training.last_result = SimpleNamespace(stopped=stopped, normaliser=normaliser)
-    training.play(epochs, weights=weights_for(window.document.spec, value))
+    training.play(epochs, weights=weights_for(window.document.spec, value) if weights else {})
 
 
 def type_over(qtbot, widget, text):
@@ -111,9 +112,9 @@ def test_a_failed_run_leaves_no_stale_weights_and_an_input_change_then_exports(w
     window.training_panel.train_button.click()  # a second run (Iris on a 20-feature model) fails at once
     training.running = False
     training.failed.emit("Data has 4 features but the model's Input takes 20")
+    assert state.trained() is None and state.current().source == BUILT
+    assert state.carried() is not None and float(state.carried()["dense"][0][0, 0]) == 1.0  # not the old run's 2.0
     assert "Training failed" in window.training_panel.status.text()
-    assert state.trained() is None and not state.has_trained_weights()
-    assert state.current().source == BUILT
     monkeypatch.setattr(training_panel, "ask", lambda *a: pytest.fail("nothing trained is lost: no question"))
     document.select_layer(0)
     type_over(qtbot, window.property_editor.field("shape"), "4")
@@ -133,10 +134,12 @@ def write_model(tmp_path, name: str, units: int):
     return path
 
 
+@pytest.mark.parametrize("weights", [True, False], ids=["trained", "no-weights-came"])
 @pytest.mark.parametrize("how", ["open", "new"])
-def test_open_and_new_reset_the_training_panel(window, tmp_path, how):
+def test_open_and_new_reset_the_training_panel(window, tmp_path, how, weights):
     answer_build(window)
-    train(window, epochs=33, stopped=True, normaliser=([5.84, 3.05, 3.76, 1.2], [0.83, 0.43, 1.76, 0.76]))
+    normaliser = ([5.84, 3.05, 3.76, 1.2], [0.83, 0.43, 1.76, 0.76])
+    train(window, epochs=33, stopped=True, normaliser=normaliser, weights=weights)
     panel = window.training_panel
     assert panel.progress_bar.format() == "epoch 33 · stopped" and panel.scaling_info.isVisibleTo(panel)
     assert panel.curve_metric.count() == 1 and panel._curves
