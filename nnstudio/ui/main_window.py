@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from nnstudio.ui.training_panel import TrainingPanel
 
 APP_NAME = "nnstudio"
-LAYOUT_VERSION = 2  # 2: the Weights dock beside the Summary
+LAYOUT_VERSION = 3  # 2: the Weights dock beside the Summary; 3: Training a tab of the Weights, not the Summary
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 HINT = "Drag a layer from Layers into Model (or double-click it to append) · Ctrl+Z undoes any edit"
@@ -270,7 +270,7 @@ class MainWindow(QMainWindow):
         default_sizes(self, self.docks, self.compile_settings)
 
     def _place_training_dock(self, panel: QWidget) -> None:
-        """Dock the training panel behind the Summary, then restore the saved layout with it in its place."""
+        """Dock the training panel behind the Weights, then restore the saved layout with it in its place."""
         dock = add_training_dock(self, self.docks, panel, self.view_menu, self._dock_separator)
         dock.visibilityChanged.connect(self._on_training_tab)
         state = self.settings.value(STATE_KEY)
@@ -282,7 +282,8 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_training_tab(self, shown: bool) -> None:
         """The Training tab raised: the bottom row grows to fit the panel and Training takes most of
-        its width; the Summary raised again: the row goes back to the table's size."""
+        its width, the Summary in view beside it; the Weights raised again: the row goes back to the
+        table's size."""
         if self.isVisible() and self._sized:
             QTimer.singleShot(0, self, lambda: self._size_bottom_row(shown))
 

@@ -59,6 +59,16 @@ REDRAW_MS = 100
 GROUPS_SIDE_BY_SIDE = 440  # panel width from which Data and Training sit side by side
 TRAIN_PEN = "#1f77b4"
 VAL_PEN = "#ff7f0e"
+TASK_NAMES = {  # the synthetic tasks in plain words (each one's tooltip says more)
+    "auto": "Automatic",
+    "teacher": "Regression: copy a random network",
+    "clusters": "Classification: one blob per class",
+    "circles": "2-D: ring around a disc",
+    "xor": "2-D: XOR quadrants",
+    "spirals": "2-D: spirals",
+    "gaussians": "2-D: gaussian blobs",
+}
+AUTO_WORDS = {"clusters": "classify blobs", "teacher": "regression"}
 SOURCES = (("synthetic", "Synthetic task"), ("iris", "Iris (150 flowers, shipped)"), ("csv", "CSV file…"))
 
 
@@ -119,6 +129,7 @@ class TrainingPanel(QWidget):
         self._ready = False  # the widgets exist (signals fire while they are built)
         self._build_ui()
         self._ready = True
+        self._describe_data()
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._redraw.timeout.connect(self._draw_curves)
@@ -170,8 +181,9 @@ class TrainingPanel(QWidget):
         syn_form.setContentsMargins(0, 0, 0, 0)
         self.task = named(QComboBox(), "syntheticTask")
         for task in TASKS:
-            self.task.addItem(task, task)
+            self.task.addItem(TASK_NAMES.get(task, task), task)
             self.task.setItemData(self.task.count() - 1, TASK_HELP[task], Qt.ItemDataRole.ToolTipRole)
+        self.task.setToolTip("The made-up data to train on; each entry's tooltip says what it is")
         self.samples = named(QSpinBox(minimum=8, maximum=1_000_000, value=512), "syntheticSamples")
         self.samples.setSingleStep(128)
         syn_form.addRow("Task", self.task)
@@ -257,10 +269,16 @@ class TrainingPanel(QWidget):
         self.stop_button = named(QPushButton("Stop"), "stopButton")
         self.resume_button = named(QPushButton("Resume"), "resumeButton")
         self.reset_button = named(QPushButton("Reset"), "resetButton")
-        self.train_button.setToolTip("Train from freshly initialised weights")
-        self.stop_button.setToolTip("Stop after the batch that is running")
-        self.resume_button.setToolTip("Go on training the trained weights for the epochs set above")
-        self.reset_button.setToolTip("Forget the trained weights and re-initialise them")
+        self.train_button.setToolTip(
+            "Train from the start: from the untrained weights shown now (Keras's initial ones), for the epochs "
+            "set above. Earlier training and its curves are replaced."
+        )
+        self.stop_button.setToolTip("Stop after the batch that is running; the weights trained so far stay")
+        self.resume_button.setToolTip(
+            "Go on from the trained weights for the epochs set above, more: the optimizer keeps its state and "
+            "the epochs count on. Possible after training, while the layers are unchanged."
+        )
+        self.reset_button.setToolTip("Forget the trained weights and start again from new random ones")
         for button in (self.train_button, self.stop_button, self.resume_button, self.reset_button):
             buttons.addWidget(button)
         self.train_button.clicked.connect(self.train)
@@ -377,6 +395,15 @@ class TrainingPanel(QWidget):
             self.document.summary(), self.document.spec, self.data_config(), self.validation_split.value()
         )
         self.data_info.setText(text)
+        auto = self.task.findData("auto")
+        if auto >= 0:  # say what "auto" picks for the loss on screen, in words
+            picked = "clusters" if is_classification_loss(self.document.spec.compile.loss) else "teacher"
+            self.task.setItemText(auto, f"Automatic: {AUTO_WORDS[picked]}")
+            self.task.setItemData(
+                auto,
+                f"Picked by the loss ({self.document.spec.compile.loss}): {TASK_HELP[picked]}",
+                Qt.ItemDataRole.ToolTipRole,
+            )
 
     # -- actions -----------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ Detected at node sub defined at (most recent call last):
   File "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/keras/src/losses/losses.py", line 1788, in mean_squared_error
 
 Incompatible shapes: [32] vs. [32,3]
-	 [[{{node sub}}]] [Op:__inference_multi_step_on_iterator_633]"""
+\t [[{{node sub}}]] [Op:__inference_multi_step_on_iterator_633]"""
 
 
 def test_a_graph_error_gives_its_cause_and_the_function_it_came_from():
