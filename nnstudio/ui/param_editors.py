@@ -102,8 +102,9 @@ class NumberField(QLineEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         steps = {Qt.Key.Key_Up: 1, Qt.Key.Key_Down: -1, Qt.Key.Key_PageUp: 10, Qt.Key.Key_PageDown: -10}
-        if event.key() in steps and not self.isReadOnly():
-            self.stepBy(steps[event.key()])
+        step = steps.get(Qt.Key(event.key()))
+        if step is not None and not self.isReadOnly():
+            self.stepBy(step)
             return
         super().keyPressEvent(event)
 
@@ -133,6 +134,7 @@ class NumberEditor:
         raise NotImplementedError
 
     def _edited(self, text: str, commit: Commit, refuse: Refuse) -> None:
+        value: Any
         try:
             value = self.widget.parse(text)
         except ValueError:
