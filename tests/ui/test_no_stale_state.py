@@ -162,3 +162,39 @@ def test_after_open_the_first_layer_is_selected(window, tmp_path):
     assert window.weights_panel.currentWidget() is not window.weights_panel.message
     assert window.files.new()
     assert window.document.selected_index == 1 and window.property_editor.field("units").text() == "64"
+
+
+@pytest.mark.engine
+def test_the_issue_s_session_in_the_real_engine_exports_after_a_failed_run_and_an_input_change(
+    qtbot, tmp_path, monkeypatch, model_service, training_service
+):
+    """Train on made-up data, fail on Iris (20 features wanted, 4 given), change the Input to 4: Export works."""
+    from PySide6.QtCore import QSettings
+
+    from tests.engines import KERAS_START_MS
+
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: pytest.fail(f"warned: {a[2]}")))
+    monkeypatch.setattr(training_panel, "ask", lambda *a: pytest.fail("nothing trained is lost: no question"))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(Document(lesson_spec()), model_service, training_service, settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_START_MS):
+        window.start_service()
+    panel = window.training_panel
+    panel.epochs.setValue(1)
+    panel.samples.setValue(64)
+    with qtbot.waitSignal(training_service.finished, timeout=KERAS_START_MS):
+        panel.train_button.click()
+    panel.source.setCurrentIndex(panel.source.findData("iris"))
+    with qtbot.waitSignal(training_service.failed, timeout=KERAS_START_MS):
+        panel.train_button.click()
+    assert window.model_state.trained() is None
+    window.document.select_layer(0)
+    with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_START_MS):
+        type_over(qtbot, window.property_editor.field("shape"), "4")
+    path = tmp_path / "iris.keras"
+    with qtbot.waitSignal(window.files.exportDone, timeout=KERAS_START_MS) as done:
+        assert window.files.export_keras(path)
+    assert done.args == [str(path), ""] and path.exists()
+    window.document.undo_stack.setClean()

@@ -98,3 +98,23 @@ def test_the_compile_panel_warns_about_a_metric_that_cannot_go_with_the_loss(qtb
     assert panel.metric_item("accuracy").toolTip() == ""
     panel.loss.setCurrentText("categorical_crossentropy")  # one-hot targets: a value-by-value metric fits
     assert panel.metrics_warning_text() == ""
+
+
+@pytest.mark.engine
+def test_iris_with_the_mean_squared_error_metric_fails_in_one_readable_sentence(qtbot, training_service):
+    """The real engine: Keras's own failure, read by a person."""
+    from tests.engines import KERAS_START_MS
+
+    document = Document(iris_spec())
+    panel = TrainingPanel(document, training_service, ModelState(document, FakeBuilds(), training_service))
+    qtbot.addWidget(panel)
+    panel.source.setCurrentIndex(panel.source.findData("iris"))
+    panel.epochs.setValue(1)
+    with qtbot.waitSignal(training_service.failed, timeout=KERAS_START_MS) as failure:
+        panel.train_button.click()
+    message = failure.args[0]
+    first = panel.status.text().split("<br>")[0]
+    assert "Training failed: Incompatible shapes" in first and "(in mean_squared_error)" in first
+    assert 'File "' not in panel.status.text() and "site-packages" not in panel.status.text()
+    assert panel.details.toPlainText() == message and panel.details_button.isVisibleTo(panel)
+    assert "mean_squared_error cannot go with sparse_categorical_crossentropy" in panel.status.text()
