@@ -118,3 +118,32 @@ def test_iris_with_the_mean_squared_error_metric_fails_in_one_readable_sentence(
     assert 'File "' not in panel.status.text() and "site-packages" not in panel.status.text()
     assert panel.details.toPlainText() == message and panel.details_button.isVisibleTo(panel)
     assert "mean_squared_error cannot go with sparse_categorical_crossentropy" in panel.status.text()
+
+
+def test_a_failed_build_says_its_cause_in_the_status_bar_and_summary_with_details(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from nnstudio.core.spec import lesson_spec
+    from nnstudio.engine.protocol import BuildFailure
+    from nnstudio.ui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    builds = FakeBuilds()
+    window = MainWindow(Document(lesson_spec()), builds, FakeTraining(), settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.start_service()
+    builds.buildFailed.emit(BuildFailure(1, window.document.spec, TF_GRAPH_ERROR, "dense_1"))
+    status = window.keras_status
+    cause = "Incompatible shapes: [32] vs. [32,3] (in mean_squared_error)"
+    assert status.label.text() == f"Keras error (dense_1): {cause}"
+    assert window.summary_table.state_label.text() == f"✗ Keras could not build the model (dense_1): {cause}"
+    assert TF_GRAPH_ERROR in window.summary_table.state_label.toolTip()
+    assert status.details_button.isVisibleTo(window.statusBar())
+    status.details_button.click()
+    box = status.details_box
+    assert box is not None and box.isVisible() and box.detailedText() == TF_GRAPH_ERROR
+    assert box.text() == status.label.text()
+    box.close()
+    builds.answer()  # the next build works: no failure left on show
+    assert not status.details_button.isVisibleTo(window.statusBar())
