@@ -31,7 +31,7 @@ _CLASSIFICATION = (
 
 # targets -> (metrics that fit, what the targets are, for the message)
 _FITTING: dict[str, tuple[tuple[str, ...], str]] = {
-    "sparse": (("accuracy", "sparse_categorical_accuracy"), "class ids, one number per sample"),
+    "sparse": (("accuracy", "sparse_categorical_accuracy"), "class ids (one per sample)"),
     "one_hot": (
         ("accuracy", "categorical_accuracy", "auc", "precision", "recall", *_VALUE_BY_VALUE),
         "one-hot rows, one 0/1 per class",
@@ -69,11 +69,11 @@ def metric_problems(
         if metric in fitting or metric not in (*_VALUE_BY_VALUE, *_CLASSIFICATION):
             continue
         if kind == "sparse" and metric in _VALUE_BY_VALUE:
-            given = f"the model gives {outputs:,} per sample" if outputs else "the model gives one per class"
-            why = f"it compares targets and outputs value by value, but {loss}'s targets are {targets} and {given}"
+            given = f"{outputs:,} numbers" if outputs else "one number per class"
+            why = f"its targets are {targets}, the model gives {given} per sample"
         elif kind == "regression":
-            why = f"it counts classes, but {loss}'s targets are {targets}"
+            why = f"it counts classes, and the targets are {targets}"
         else:
-            why = f"{loss}'s targets are {targets}"
+            why = f"its targets are {targets}"
         problems.append((metric, f"{metric} cannot go with {loss}: {why}. Metrics that fit: {', '.join(fitting)}."))
     return problems

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtGui import QIcon, QPalette
+from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -128,7 +127,6 @@ class CompileSettings(QWidget):
             label.setBuddy(widget)
             form.addRow(label, cell)
 
-        self._warning_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
@@ -226,7 +224,7 @@ class CompileSettings(QWidget):
                 if item.checkState() != state:
                     item.setCheckState(state)
                 problem = problems.get(item.text())
-                item.setIcon(self._warning_icon if problem else QIcon())
+                item.setForeground(QBrush(error_color(self.palette())) if problem else QBrush())
                 item.setToolTip(problem or "")
         self.metrics_warning.setText("\n".join(problems.values()))
         self.metrics_warning.setVisible(bool(problems))

@@ -174,8 +174,7 @@ class IntEditor(NumberEditor):
         assert isinstance(kind, Integer), kind
         if _is_number(value) and value > kind.maximum:
             return (
-                f"\n{kind.maximum:,} is nnstudio's limit, not Keras's: nnstudio keeps every layer small enough "
-                "to draw and to build on this machine."
+                f"\n{kind.maximum:,} is nnstudio's limit, not Keras's: it keeps a layer small enough to draw and build."
             )
         return ""
 

@@ -40,10 +40,7 @@ from nnstudio.services.document import Document
 from nnstudio.ui.icons import ERROR_COLOR, error_color, layer_icon
 from nnstudio.ui.param_editors import ParamEditor, make_editor
 
-BUDGET_NOTE = (
-    "\nThe budget is nnstudio's limit, not Keras's: Keras would build the model, but its weights alone "
-    "would need more memory than a model to edit and train here should take."
-)
+BUDGET_NOTE = "\nThe budget is nnstudio's limit, not Keras's: it keeps a model small enough to build and train here."
 INVALID_STYLE = f'*[invalid="true"] {{ border: 1px solid {ERROR_COLOR}; border-radius: 4px; }}'
 
 

@@ -13,9 +13,8 @@ def test_mean_squared_error_next_to_sparse_crossentropy_is_named_with_what_fits(
     assert problems == [
         (
             "mean_squared_error",
-            "mean_squared_error cannot go with sparse_categorical_crossentropy: it compares targets and outputs "
-            "value by value, but sparse_categorical_crossentropy's targets are class ids, one number per sample "
-            "and the model gives 3 per sample. Metrics that fit: accuracy, sparse_categorical_accuracy.",
+            "mean_squared_error cannot go with sparse_categorical_crossentropy: its targets are class ids (one per "
+            "sample), the model gives 3 numbers per sample. Metrics that fit: accuracy, sparse_categorical_accuracy.",
         )
     ]
 

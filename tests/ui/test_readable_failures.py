@@ -92,7 +92,7 @@ def test_the_compile_panel_warns_about_a_metric_that_cannot_go_with_the_loss(qtb
     assert document.spec.compile.metrics == ("mean_squared_error",)
     warning = panel.metrics_warning_text()
     assert warning.startswith("mean_squared_error cannot go with sparse_categorical_crossentropy")
-    assert "the model gives 3 per sample" in warning
+    assert "the model gives 3 numbers per sample" in warning
     assert warning.endswith("Metrics that fit: accuracy, sparse_categorical_accuracy.")
     assert panel.metric_item("mean_squared_error").toolTip() == warning
     assert panel.metric_item("accuracy").toolTip() == ""
