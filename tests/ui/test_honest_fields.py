@@ -121,3 +121,30 @@ def test_a_half_typed_name_that_shows_name_taken_is_never_applied(editor, doc, q
     other.setFocus()  # leaving the field confirms a valid name
     qtbot.waitUntil(lambda: doc.spec.layers[3].name == "dense_out")
     assert doc.undo_stack.undoText() == "Rename dense_1 to dense_out"
+
+
+def test_a_wrapped_layers_fields_keep_what_is_typed_and_its_name_waits_for_enter(qtbot):
+    spec = lesson_spec()
+    spec = spec.with_layer(0, spec.layers[0].with_params(shape=[None, 8]))
+    spec = spec.inserted(1, spec.new_layer("Bidirectional"))
+    doc = Document(spec)
+    editor = PropertyEditor(doc)
+    qtbot.addWidget(editor)
+    editor.show()
+    doc.select_layer(1)
+    wrapped = lambda: doc.spec.layers[1].get("layer")  # noqa: E731 - the current spec's wrapped layer
+    units_before = wrapped()["units"]
+    type_over(qtbot, editor.field("layer.units"), "1000000000")
+    assert editor.field("layer.units").text() == "1000000000"
+    assert editor.error_text("layer.units").startswith("units must be at most 1,000,000. Received: units=1000000000")
+    assert wrapped()["units"] == units_before and doc.undo_stack.count() == 0
+
+    name = editor.field("layer.name")
+    old_name = wrapped()["name"]
+    type_over(qtbot, name, "my_lstm")
+    assert wrapped()["name"] == old_name  # not yet: Enter or leaving the field applies it
+    qtbot.keyClick(name, Qt.Key.Key_Return)
+    assert wrapped()["name"] == "my_lstm"
+    type_over(qtbot, name, "9bad")
+    qtbot.keyClick(name, Qt.Key.Key_Return)
+    assert wrapped()["name"] == "my_lstm" and "Received: name='9bad'" in editor.error_text("layer.name")
