@@ -23,6 +23,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSaveFile, QSettings, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from nnstudio.core.error_text import cause_line
 from nnstudio.core.keras_archive import load_model_file
 from nnstudio.core.project import ProjectError, dumps_project, load_project
 from nnstudio.core.spec import ModelSpec, lesson_spec
@@ -311,7 +312,7 @@ class FileActions(QObject):
         path = self._exporting or ""
         self._exporting = None
         self.exportDone.emit(path, message)
-        self._warn("Export failed", f"{Path(path).name or 'The model'} was not exported: {message}")
+        self._warn("Export failed", f"{Path(path).name or 'The model'} was not exported: {cause_line(message)}")
 
     def export_python(self, path: str | Path | None = None) -> bool:
         """Write a standalone Keras script that rebuilds and compiles the model."""

@@ -9,7 +9,8 @@ that does not parse) is kept in its field with the reason under it, in Keras's w
 border; it is not applied, and what the typing applied on the way there (`1`, `10`, ... of
 `1000000000`) is taken back. A value the core's analysis rejects (a Reshape that does not fit, a
 model over the parameter budget) is shown the same way; a limit that is nnstudio's, not Keras's,
-says so. A name is applied only when it is valid and confirmed (Enter or leaving the field).
+says so. A name is applied only when it is valid and confirmed (Enter or leaving the field);
+Escape puts the layer's name back.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, QSize, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -197,6 +198,8 @@ class PropertyEditor(QWidget):
         name_edit.setToolTip("The layer's name: Keras shows it in the summary and stores its weights under it.")
         name_edit.textEdited.connect(self._on_name_edited)
         name_edit.editingFinished.connect(partial(self._on_name_confirmed, index))
+        revert = QShortcut(QKeySequence(Qt.Key.Key_Escape), name_edit, context=Qt.ShortcutContext.WidgetShortcut)
+        revert.activated.connect(self._revert_name)
         self._add_row(form, "name", "name", name_edit)
         if layer_type is not None:
             layer = self.document.spec.layers[index]
@@ -431,6 +434,17 @@ class PropertyEditor(QWidget):
             self._local_errors["name"] = reason
         else:
             self._local_errors.pop("name", None)
+        self._show_errors()
+
+    def _revert_name(self) -> None:
+        """Escape in the name field: the layer's name back, and no reason left."""
+        layer = self.document.selected_layer()
+        edit = self.fields.get("name")
+        if layer is None or not isinstance(edit, QLineEdit):
+            return
+        self._local_errors.pop("name", None)
+        with QSignalBlocker(edit):
+            edit.setText(layer.name)
         self._show_errors()
 
     def _on_name_confirmed(self, index: int) -> None:

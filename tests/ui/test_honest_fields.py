@@ -116,6 +116,9 @@ def test_a_half_typed_name_that_shows_name_taken_is_never_applied(editor, doc, q
     assert "already used" in editor.error_text("name")
     assert doc.undo_stack.count() == 0
 
+    name.setFocus()
+    qtbot.keyClick(name, Qt.Key.Key_Escape)  # Escape puts the layer's name back
+    assert name.text() == "dense_1" and editor.error_text("name") == ""
     type_over(qtbot, name, "dense_out")
     assert doc.spec.layers[3].name == "dense_1" and editor.error_text("name") == ""
     other.setFocus()  # leaving the field confirms a valid name

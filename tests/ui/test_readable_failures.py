@@ -147,3 +147,23 @@ def test_a_failed_build_says_its_cause_in_the_status_bar_and_summary_with_detail
     box.close()
     builds.answer()  # the next build works: no failure left on show
     assert not status.details_button.isVisibleTo(window.statusBar())
+
+
+def test_a_failed_export_says_its_cause_in_one_line(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    from nnstudio.core.spec import lesson_spec
+    from nnstudio.ui.file_actions import FileActions
+
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda _p, title, text, *a: warnings.append(text)))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    builds = FakeBuilds()
+    files = FileActions(
+        parent, Document(lesson_spec()), builds, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    )
+    assert files.export_keras(tmp_path / "out.keras")
+    builds.exportFailed.emit(TF_GRAPH_ERROR)
+    assert warnings == ["out.keras was not exported: Incompatible shapes: [32] vs. [32,3] (in mean_squared_error)"]
