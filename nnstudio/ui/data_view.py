@@ -1,0 +1,421 @@
+"""DataView: the training data on a plane, the model's prediction behind it, and how well it did.
+
+Fed by the training service's `dataView` signal (see `nnstudio.core.data_plane`):
+
+- `PlaneData` (a run starts): the points, coloured by class or target; training points filled,
+  validation points as rings. Inputs of two features are drawn on their own axes, wider ones on
+  the plane of their first two principal components.
+- `PlaneSurface` (with the weight snapshots, and at the end): behind the points, the model's
+  class at every point of a grid over the plane (its hue, stronger where the model is surer), or
+  for regression its first output on the targets' scale.
+- `PlaneEvaluation` (after training): a confusion matrix for classification, a predicted-against-
+  true plot for regression, beside the plane.
+
+It follows the application palette (light or dark) and keeps what it drew (`surface_classes`,
+`surface_image`, `confusion`, …) for tests.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import Slot
+
+from nnstudio.core.data_plane import (
+    CLASSIFICATION,
+    PlaneData,
+    PlaneEvaluation,
+    PlaneSurface,
+    confusion_matrix,
+    predicted_classes,
+    r_squared,
+    true_classes,
+)
+from nnstudio.services.model_state import ModelState
+from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix, theme_for
+from nnstudio.ui.data_colours import blend, class_colours, class_surface, rgb, value_scale, value_surface
+from nnstudio.ui.dock_layout import make_dock
+from nnstudio.ui.parts import Training
+from nnstudio.ui.widgets import named
+
+HINT = (
+    "Train the model to see its data here: the samples on a plane (their two features, or the first "
+    "two principal components of more), the model's prediction behind them while it learns, and a "
+    "confusion matrix or a predicted-against-true plot afterwards."
+)
+CHANGED = "The model changed since it was trained. Train it to see its predictions."
+POINT_SIZE = 7
+MAX_LABEL = 14  # characters of a class name on the confusion matrix's axes
+
+
+def _styled_plot(name: str) -> pg.PlotWidget:
+    plot = named(pg.PlotWidget(background=LIGHT_THEME.background), name)
+    item = plot.getPlotItem()
+    item.setMenuEnabled(False)
+    item.hideButtons()
+    item.setMouseEnabled(False, False)
+    item.layout.setContentsMargins(2, 2, 8, 2)
+    for axis in ("left", "bottom"):
+        item.getAxis(axis).enableAutoSIPrefix(False)
+    plot.setMinimumSize(160, 140)
+    return plot
+
+
+class DataView(QtWidgets.QWidget):
+    """The data, the model's prediction over it, and the evaluation after training; see the module docstring."""
+
+    def __init__(self, training: Training, model_state: ModelState, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dataView")
+        self.theme: Theme = LIGHT_THEME
+        self.data: PlaneData | None = None
+        self.surface: PlaneSurface | None = None
+        self.evaluation: PlaneEvaluation | None = None
+        self.surface_classes: np.ndarray | None = None  # the class drawn at each grid point
+        self.surface_image: np.ndarray | None = None  # the RGBA image behind the points
+        self.confusion: np.ndarray | None = None
+        self.surfaces_drawn = 0
+        self.epoch_text = ""
+        self._build_ui()
+        self.apply_theme()
+        training.dataView.connect(self.on_view)
+        training.progressDetail.connect(self.on_progress)
+        training.resetDone.connect(lambda _weights: self.clear())
+        model_state.trainedDiscarded.connect(self.on_trained_discarded)
+
+    # -- construction --------------------------------------------------------------------------
+
+    def _build_ui(self) -> None:
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(3)
+        self.caption = named(QtWidgets.QLabel(), "dataCaption")
+        self.caption.setWordWrap(True)
+        self.caption.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        layout.addWidget(self.caption)
+        self.pages = QtWidgets.QStackedWidget()
+        self.message = named(QtWidgets.QLabel(HINT), "dataMessage")
+        self.message.setWordWrap(True)
+        self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.message.setMargin(12)
+        self.pages.addWidget(self.message)
+        plots = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(plots)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        self.plane_plot = _styled_plot("planePlot")
+        self.plane_plot.getPlotItem().setAspectLocked(True)
+        self.result_plot = _styled_plot("resultPlot")
+        row.addWidget(self.plane_plot, 3)
+        row.addWidget(self.result_plot, 2)
+        self.pages.addWidget(plots)
+        layout.addWidget(self.pages, 1)
+
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.train_points = pg.ScatterPlotItem(size=POINT_SIZE, pxMode=True)
+        self.val_points = pg.ScatterPlotItem(size=POINT_SIZE, pxMode=True)
+        for item in (self.image, self.train_points, self.val_points):
+            self.plane_plot.addItem(item)
+        self.result_image = pg.ImageItem(axisOrder="row-major")
+        self.result_points = pg.ScatterPlotItem(size=5, pxMode=True)
+        self.diagonal = pg.PlotCurveItem()
+        self.result_texts: list[pg.TextItem] = []
+        for item in (self.result_image, self.diagonal, self.result_points):
+            self.result_plot.addItem(item)
+        self.result_plot.hide()
+        self._caption()
+
+    # -- the service's messages -------------------------------------------------------------------
+
+    @Slot(object)
+    def on_view(self, view: object) -> None:
+        """Draw what the training service sent (the data, a surface or the evaluation)."""
+        if isinstance(view, PlaneData):
+            self.show_data(view)
+        elif isinstance(view, PlaneSurface):
+            self.show_surface(view)
+        elif isinstance(view, PlaneEvaluation):
+            self.show_evaluation(view)
+
+    @Slot(object)
+    def on_progress(self, update: dict) -> None:
+        epoch, epochs = int(update.get("epoch", 0)), int(update.get("epochs", 0))
+        self.epoch_text = f"epoch {epoch} of {epochs}" if epochs else ""
+
+    @Slot(str)
+    def on_trained_discarded(self, why: str) -> None:
+        self.clear(HINT if why == "another model" else CHANGED)
+
+    def clear(self, message: str = HINT) -> None:
+        """Forget what was drawn and say `message` instead."""
+        self.data = self.surface = self.evaluation = None
+        self.surface_classes = self.surface_image = self.confusion = None
+        self.image.clear()
+        self.train_points.clear()
+        self.val_points.clear()
+        self._clear_result()
+        self.result_plot.hide()
+        self.message.setText(message)
+        self.pages.setCurrentIndex(0)
+        self._caption()
+
+    def show_data(self, data: PlaneData) -> None:
+        """A run starts: its points on their plane (or why they have none)."""
+        self.clear(data.unavailable or HINT)
+        if data.unavailable or data.plane is None:
+            self.message.setText(f"No data view for this model: {data.unavailable}.")
+            return
+        self.data = data
+        self.pages.setCurrentIndex(1)
+        item = self.plane_plot.getPlotItem()
+        style = {"color": self.theme.muted, "font-size": "8pt"}
+        item.setLabel("bottom", data.plane.axis_names[0], **style)
+        item.setLabel("left", data.plane.axis_names[1], **style)
+        self._draw_points()
+        if data.grid is not None:
+            left, bottom, width, height = data.grid.rect
+            self.image.setRect(QtCore.QRectF(left, bottom, width, height))
+            item.getViewBox().setRange(QtCore.QRectF(left, bottom, width, height), padding=0)
+        self._caption()
+
+    def show_surface(self, surface: PlaneSurface) -> None:
+        """The model's outputs over the grid, drawn behind the points."""
+        if self.data is None:
+            return
+        self.surface = surface
+        self._draw_surface()
+        self.surfaces_drawn += 1
+        self._caption()
+
+    def show_evaluation(self, evaluation: PlaneEvaluation) -> None:
+        """After training: the confusion matrix, or predicted against true."""
+        if self.data is None:
+            return
+        self.evaluation = evaluation
+        self._draw_result()
+        self._caption()
+
+    # -- drawing ------------------------------------------------------------------------------------
+
+    def _class_count(self) -> int:
+        data = self.data
+        if data is None:
+            return 0
+        seen = [int(v.max(initial=-1)) + 1 for v in (data.values, data.val_values) if len(v)]
+        return max([len(data.class_names), *seen, 2])
+
+    def _value_range(self) -> tuple[float, float]:
+        data = self.data
+        assert data is not None
+        values = np.concatenate([data.values, data.val_values]).astype(np.float64)
+        return (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
+
+    def _draw_points(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        outline = pg.mkPen(self.theme.background, width=1.2)
+        if data.kind == CLASSIFICATION:
+            colours = class_colours(self._class_count(), self.theme)
+            train = [pg.mkBrush(colours[int(v)]) for v in data.values]
+            rings = [pg.mkPen(colours[int(v)], width=2) for v in data.val_values]
+        else:
+            low, high = self._value_range()
+            train = [pg.mkBrush(*c) for c in value_scale(data.values, low, high, self.theme)]
+            rings = [pg.mkPen(tuple(c), width=2) for c in value_scale(data.val_values, low, high, self.theme)]
+        self.train_points.setData(pos=data.points, brush=train, pen=outline, size=POINT_SIZE)
+        self.val_points.setData(pos=data.val_points, brush=pg.mkBrush(self.theme.background), pen=rings)
+
+    def _draw_surface(self) -> None:
+        data, surface = self.data, self.surface
+        if data is None or surface is None:
+            return
+        if data.kind == CLASSIFICATION:
+            self.surface_classes, self.surface_image = class_surface(surface.outputs, self._class_count(), self.theme)
+        else:
+            low, high = self._value_range()
+            self.surface_classes = None
+            self.surface_image = value_surface(surface.outputs, low, high, self.theme)
+        self.image.setImage(self.surface_image, autoLevels=False, levels=(0, 255))
+
+    def _clear_result(self) -> None:
+        self.result_image.clear()
+        self.result_points.clear()
+        self.diagonal.clear()
+        for text in self.result_texts:
+            self.result_plot.removeItem(text)
+        self.result_texts = []
+
+    def _draw_result(self) -> None:
+        data, evaluation = self.data, self.evaluation
+        if data is None or evaluation is None:
+            return
+        self._clear_result()
+        self.result_plot.show()
+        item = self.result_plot.getPlotItem()
+        style = {"color": self.theme.muted, "font-size": "8pt"}
+        if data.kind == CLASSIFICATION:
+            self._draw_confusion(evaluation, item, style)
+        else:
+            self._draw_predicted_against_true(evaluation, item, style)
+
+    def _draw_confusion(self, evaluation: PlaneEvaluation, item: pg.PlotItem, style: dict) -> None:
+        count = self._class_count()
+        matrix = confusion_matrix(true_classes(evaluation.targets), predicted_classes(evaluation.outputs), count)
+        self.confusion = matrix
+        count = len(matrix)
+        share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)  # of each true class
+        ink = rgb(self.theme.positive)[0]
+        self.result_image.setImage(
+            blend(np.broadcast_to(ink, share.shape + (3,)), 0.08 + 0.92 * share, self.theme.background),
+            autoLevels=False,
+            levels=(0, 255),
+        )
+        self.result_image.setRect(QtCore.QRectF(-0.5, -0.5, count, count))
+        view = item.getViewBox()
+        view.invertY(True)
+        view.setAspectLocked(True)
+        view.setRange(QtCore.QRectF(-0.5, -0.5, count, count), padding=0.02)
+        names = self._class_labels(count)
+        ticks = [list(enumerate(names))]
+        item.getAxis("bottom").setTicks(ticks)
+        item.getAxis("left").setTicks(ticks)
+        item.setLabel("bottom", "predicted class", **style)
+        item.setLabel("left", "true class", **style)
+        font = QtGui.QFont(self.font())
+        font.setPointSize(8 if count > 6 else 9)
+        for (i, j), n in np.ndenumerate(matrix):
+            colour = self.theme.background if share[i, j] > 0.55 else self.theme.ink
+            text = pg.TextItem(f"{n:,}", color=colour, anchor=(0.5, 0.5))
+            text.setFont(font)
+            text.setPos(j, i)
+            item.addItem(text)
+            self.result_texts.append(text)
+
+    def _class_labels(self, count: int) -> list[str]:
+        names = list(self.data.class_names) if self.data is not None else []
+        names += [str(i) for i in range(len(names), count)]
+        return [n if len(n) <= MAX_LABEL else n[: MAX_LABEL - 1] + "…" for n in names[:count]]
+
+    def _draw_predicted_against_true(self, evaluation: PlaneEvaluation, item: pg.PlotItem, style: dict) -> None:
+        self.confusion = None
+        truth = np.asarray(evaluation.targets, dtype=np.float64).reshape(len(evaluation.targets), -1)
+        predicted = np.asarray(evaluation.outputs, dtype=np.float64).reshape(len(evaluation.outputs), -1)
+        width = min(truth.shape[1], predicted.shape[1])
+        truth, predicted = truth[:, :width].ravel(), predicted[:, :width].ravel()
+        view = item.getViewBox()
+        view.invertY(False)
+        view.setAspectLocked(False)
+        item.getAxis("bottom").setTicks(None)
+        item.getAxis("left").setTicks(None)
+        item.setLabel("bottom", "true value", **style)
+        item.setLabel("left", "predicted", **style)
+        low = float(min(truth.min(initial=0.0), predicted.min(initial=0.0)))
+        high = float(max(truth.max(initial=1.0), predicted.max(initial=1.0)))
+        self.diagonal.setData(
+            [low, high], [low, high], pen=pg.mkPen(self.theme.muted, width=1, style=QtCore.Qt.PenStyle.DashLine)
+        )
+        brush = pg.mkBrush(mix(self.theme.positive, 0.75, self.theme.background))
+        self.result_points.setData(truth, predicted, brush=brush, pen=None, size=5)
+        view.setRange(QtCore.QRectF(low, low, high - low, high - low), padding=0.04)
+
+    # -- caption ----------------------------------------------------------------------------------
+
+    def _caption(self) -> None:
+        data = self.data
+        muted = self.theme.muted
+        if data is None:
+            self.caption.setText(f"<span style='color:{muted}'>Data · the model's prediction over it</span>")
+            return
+        parts = [f"<b>{html.escape(data.task)}</b>"]
+        if data.kind == CLASSIFICATION:
+            colours = class_colours(self._class_count(), self.theme)
+            names = self._class_labels(self._class_count())
+            parts.append(
+                " ".join(
+                    f"<span style='color:{c}'>●</span>&nbsp;{html.escape(n)}"
+                    for c, n in zip(colours, names, strict=False)
+                )
+            )
+        else:
+            low, high = self._value_range()
+            parts.append(
+                f"{html.escape(data.target_name)}: <span style='color:{self.theme.negative}'>■</span> {low:.3g} … "
+                f"<span style='color:{self.theme.positive}'>■</span> {high:.3g}"
+            )
+        details = ["filled: training, rings: validation" if len(data.val_points) else "training samples"]
+        if self.surface is not None:
+            when = "after training" if self.surface.final else self.epoch_text
+            what = "class" if data.kind == CLASSIFICATION else "output"
+            details.append(f"behind them: the model's {what} at each point" + (f", {when}" if when else ""))
+        if self.evaluation is not None:
+            details.append(self._score())
+        parts.append(f"<span style='color:{muted}'>{html.escape(' · '.join(details))}</span>")
+        self.caption.setText(" · ".join(parts))
+
+    def _score(self) -> str:
+        evaluation = self.evaluation
+        assert evaluation is not None and self.data is not None
+        if self.data.kind == CLASSIFICATION and self.confusion is not None:
+            total = int(self.confusion.sum())
+            right = int(np.trace(self.confusion))
+            return f"{evaluation.split} accuracy {right / max(total, 1):.0%} ({right} of {total})"
+        r2 = r_squared(evaluation.targets, evaluation.outputs)
+        return f"{evaluation.split} R² {r2:.3f}"
+
+    # -- theme ------------------------------------------------------------------------------------
+
+    def apply_theme(self, theme: Theme | None = None) -> None:
+        """Colours for `theme` (default: the one this widget's palette asks for); redraws what is shown."""
+        theme = theme if theme is not None else theme_for(self.palette())
+        self.theme = theme
+        for plot in (self.plane_plot, self.result_plot):
+            plot.setBackground(theme.background)
+            item = plot.getPlotItem()
+            for name in ("left", "bottom"):
+                axis = item.getAxis(name)
+                axis.setPen(pg.mkPen(mix(theme.muted, 0.7, theme.background)))
+                axis.setTextPen(pg.mkPen(theme.muted))
+        if self.data is not None:
+            for name, label in zip(
+                ("bottom", "left"), self.data.plane.axis_names if self.data.plane else ("", ""), strict=True
+            ):
+                self.plane_plot.getPlotItem().setLabel(name, label, color=theme.muted, **{"font-size": "8pt"})
+            self._draw_points()
+            self._draw_surface()
+            self._draw_result()
+        self._caption()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        palette_events = (QtCore.QEvent.Type.PaletteChange, QtCore.QEvent.Type.ApplicationPaletteChange)
+        if event.type() in palette_events and hasattr(self, "result_texts"):
+            self.apply_theme()
+
+
+def add_data_dock(
+    window: QtWidgets.QMainWindow,
+    docks: dict[str, QtWidgets.QDockWidget],
+    view: DataView,
+    training: Training,
+    view_menu: QtWidgets.QMenu,
+    before: QtGui.QAction,
+) -> QtWidgets.QDockWidget:
+    """Dock `view` as a tab behind the Weights, listed in `view_menu` before `before`; it comes to the
+    front when training starts, beside the Training tab's curves."""
+    dock = docks["dataDock"] = make_dock(
+        window, "Data", "dataDock", view, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
+    )
+    window.tabifyDockWidget(docks["weightsDock"], dock)
+    docks["weightsDock"].raise_()
+    view_menu.insertAction(before, dock.toggleViewAction())
+
+    def on_state(state: str, _message: str) -> None:
+        if state == "training" and window.tabifiedDockWidgets(dock) and not dock.isFloating():
+            dock.raise_()
+
+    training.stateChanged.connect(on_state)
+    return dock
