@@ -27,7 +27,7 @@ CLASS_HUES = (
     "#bcbd22",
     "#17becf",
 )
-SURFACE_OPACITY = 0.62  # a fully confident grid point: the hue at this opacity over the background
+SURFACE_OPACITY = 0.5  # a fully confident grid point: the hue at this opacity over the background
 
 
 def class_colours(count: int, theme: Theme) -> list[str]:
@@ -64,17 +64,20 @@ def class_surface(outputs: np.ndarray, classes: int, theme: Theme) -> tuple[np.n
     flat = outputs.reshape(size * size, -1)
     labels = predicted_classes(flat)
     palette = rgb(class_colours(max(classes, int(labels.max(initial=0)) + 1), theme))
-    opacity = 0.18 + (SURFACE_OPACITY - 0.18) * confidence(flat)
+    opacity = 0.12 + (SURFACE_OPACITY - 0.12) * confidence(flat)
     image = blend(palette[labels], opacity, theme.background)
     return labels.reshape(size, size), image.reshape(size, size, 4)
 
 
-def value_scale(values: np.ndarray, low: float, high: float, theme: Theme, strength: float = 1.0) -> np.ndarray:
-    """RGBA uint8 for `values` on a scale from orange (`low`) through the background to blue (`high`)."""
+def value_scale(
+    values: np.ndarray, low: float, high: float, theme: Theme, strength: float = 1.0, neutral: str | None = None
+) -> np.ndarray:
+    """RGBA uint8 for `values` on a scale from orange (`low`) through `neutral` (the background when
+    None) to blue (`high`)."""
     mid, half = (low + high) / 2, max((high - low) / 2, 1e-12)
     t = np.clip((np.asarray(values, dtype=np.float64) - mid) / half, -1.0, 1.0)
     hues = np.where((t >= 0)[..., None], rgb(theme.positive)[0], rgb(theme.negative)[0])
-    return blend(hues, np.abs(t) * strength, theme.background)
+    return blend(hues, np.abs(t) * strength, neutral or theme.background)
 
 
 def value_surface(outputs: np.ndarray, low: float, high: float, theme: Theme) -> np.ndarray:

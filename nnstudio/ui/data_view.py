@@ -103,14 +103,14 @@ class DataView(QtWidgets.QWidget):
         self.message.setMargin(12)
         self.pages.addWidget(self.message)
         plots = QtWidgets.QWidget()
-        row = QtWidgets.QHBoxLayout(plots)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
+        self.plots_layout = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight, plots)
+        self.plots_layout.setContentsMargins(0, 0, 0, 0)
+        self.plots_layout.setSpacing(6)
         self.plane_plot = _styled_plot("planePlot")
         self.plane_plot.getPlotItem().setAspectLocked(True)
         self.result_plot = _styled_plot("resultPlot")
-        row.addWidget(self.plane_plot, 3)
-        row.addWidget(self.result_plot, 2)
+        self.plots_layout.addWidget(self.plane_plot, 3)
+        self.plots_layout.addWidget(self.result_plot, 2)
         self.pages.addWidget(plots)
         layout.addWidget(self.pages, 1)
 
@@ -176,9 +176,7 @@ class DataView(QtWidgets.QWidget):
         item.setLabel("left", data.plane.axis_names[1], **style)
         self._draw_points()
         if data.grid is not None:
-            left, bottom, width, height = data.grid.rect
-            self.image.setRect(QtCore.QRectF(left, bottom, width, height))
-            item.getViewBox().setRange(QtCore.QRectF(left, bottom, width, height), padding=0)
+            item.getViewBox().setRange(QtCore.QRectF(*data.grid.rect), padding=0)
         self._caption()
 
     def show_surface(self, surface: PlaneSurface) -> None:
@@ -224,8 +222,12 @@ class DataView(QtWidgets.QWidget):
             rings = [pg.mkPen(colours[int(v)], width=2) for v in data.val_values]
         else:
             low, high = self._value_range()
-            train = [pg.mkBrush(*c) for c in value_scale(data.values, low, high, self.theme)]
-            rings = [pg.mkPen(tuple(c), width=2) for c in value_scale(data.val_values, low, high, self.theme)]
+            neutral = self.theme.mixed  # the points' mid-scale colour stands out from the background
+            train = [pg.mkBrush(*c) for c in value_scale(data.values, low, high, self.theme, neutral=neutral)]
+            rings = [
+                pg.mkPen(tuple(c), width=2)
+                for c in value_scale(data.val_values, low, high, self.theme, neutral=neutral)
+            ]
         self.train_points.setData(pos=data.points, brush=train, pen=outline, size=POINT_SIZE)
         self.val_points.setData(pos=data.val_points, brush=pg.mkBrush(self.theme.background), pen=rings)
 
@@ -239,7 +241,8 @@ class DataView(QtWidgets.QWidget):
             low, high = self._value_range()
             self.surface_classes = None
             self.surface_image = value_surface(surface.outputs, low, high, self.theme)
-        self.image.setImage(self.surface_image, autoLevels=False, levels=(0, 255))
+        rect = QtCore.QRectF(*data.grid.rect) if data.grid is not None else None
+        self.image.setImage(self.surface_image, autoLevels=False, levels=(0, 255), rect=rect)
 
     def _clear_result(self) -> None:
         self.result_image.clear()
@@ -273,16 +276,14 @@ class DataView(QtWidgets.QWidget):
             blend(np.broadcast_to(ink, share.shape + (3,)), 0.08 + 0.92 * share, self.theme.background),
             autoLevels=False,
             levels=(0, 255),
+            rect=QtCore.QRectF(-0.5, -0.5, count, count),
         )
-        self.result_image.setRect(QtCore.QRectF(-0.5, -0.5, count, count))
         view = item.getViewBox()
         view.invertY(True)
         view.setAspectLocked(True)
         view.setRange(QtCore.QRectF(-0.5, -0.5, count, count), padding=0.02)
-        names = self._class_labels(count)
-        ticks = [list(enumerate(names))]
-        item.getAxis("bottom").setTicks(ticks)
-        item.getAxis("left").setTicks(ticks)
+        item.getAxis("left").setTicks([list(enumerate(self._class_labels(count)))])
+        self._fit_bottom_labels()
         item.setLabel("bottom", "predicted class", **style)
         item.setLabel("left", "true class", **style)
         font = QtGui.QFont(self.font())
@@ -295,10 +296,25 @@ class DataView(QtWidgets.QWidget):
             item.addItem(text)
             self.result_texts.append(text)
 
-    def _class_labels(self, count: int) -> list[str]:
+    def _fit_bottom_labels(self) -> None:
+        """The confusion matrix's column labels cut to the width of a column, so that they never overlap."""
+        if self.confusion is None:
+            return
+        count = len(self.confusion)
+        view = self.result_plot.getPlotItem().getViewBox()
+        column_px = view.width() / max(view.viewRange()[0][1] - view.viewRange()[0][0], 1e-9)
+        chars = max(1, int(column_px / max(QtGui.QFontMetrics(self.font()).averageCharWidth(), 1)) - 1)
+        labels = [n if len(n) <= chars else n[: max(chars - 1, 1)] + "…" for n in self._class_labels(count)]
+        self.result_plot.getPlotItem().getAxis("bottom").setTicks([list(enumerate(labels))])
+
+    def _class_names(self, count: int) -> list[str]:
         names = list(self.data.class_names) if self.data is not None else []
-        names += [str(i) for i in range(len(names), count)]
-        return [n if len(n) <= MAX_LABEL else n[: MAX_LABEL - 1] + "…" for n in names[:count]]
+        return (names + [f"class {i}" for i in range(len(names), count)])[:count]
+
+    def _class_labels(self, count: int) -> list[str]:
+        """The class names on the confusion matrix's axes: "class 3" as 3, long names cut."""
+        names = [n.removeprefix("class ") for n in self._class_names(count)]
+        return [n if len(n) <= MAX_LABEL else n[: MAX_LABEL - 1] + "…" for n in names]
 
     def _draw_predicted_against_true(self, evaluation: PlaneEvaluation, item: pg.PlotItem, style: dict) -> None:
         self.confusion = None
@@ -322,39 +338,50 @@ class DataView(QtWidgets.QWidget):
         self.result_points.setData(truth, predicted, brush=brush, pen=None, size=5)
         view.setRange(QtCore.QRectF(low, low, high - low, high - low), padding=0.04)
 
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._choose_direction()
+        QtCore.QTimer.singleShot(0, self, self._fit_bottom_labels)  # once the plots have their new size
+
+    def _choose_direction(self) -> None:
+        """The plane and the evaluation side by side in a wide dock, one above the other in a tall one."""
+        size = self.pages.size()
+        wide = size.width() >= 1.3 * size.height()
+        direction = QtWidgets.QBoxLayout.Direction.LeftToRight if wide else QtWidgets.QBoxLayout.Direction.TopToBottom
+        if self.plots_layout.direction() != direction:
+            self.plots_layout.setDirection(direction)
+
     # -- caption ----------------------------------------------------------------------------------
 
     def _caption(self) -> None:
         data = self.data
         muted = self.theme.muted
         if data is None:
-            self.caption.setText(f"<span style='color:{muted}'>Data · the model's prediction over it</span>")
+            self.caption.setText(f"<span style='color:{muted}'>The data and the model's prediction over it</span>")
             return
-        parts = [f"<b>{html.escape(data.task)}</b>"]
+        legend = [f"<b>{html.escape(data.task)}</b>"]
         if data.kind == CLASSIFICATION:
             colours = class_colours(self._class_count(), self.theme)
-            names = self._class_labels(self._class_count())
-            parts.append(
-                " ".join(
-                    f"<span style='color:{c}'>●</span>&nbsp;{html.escape(n)}"
-                    for c, n in zip(colours, names, strict=False)
-                )
-            )
+            names = self._class_names(self._class_count())
+            legend += [
+                f"<span style='color:{c}'>●</span>&nbsp;{html.escape(n)}" for c, n in zip(colours, names, strict=False)
+            ]
         else:
             low, high = self._value_range()
-            parts.append(
-                f"{html.escape(data.target_name)}: <span style='color:{self.theme.negative}'>■</span> {low:.3g} … "
-                f"<span style='color:{self.theme.positive}'>■</span> {high:.3g}"
+            legend.append(
+                f"{html.escape(data.target_name)} from <span style='color:{self.theme.negative}'>■</span>&nbsp;{low:.3g}"
+                f" to <span style='color:{self.theme.positive}'>■</span>&nbsp;{high:.3g}"
             )
-        details = ["filled: training, rings: validation" if len(data.val_points) else "training samples"]
+        details = ["dots: training data, rings: validation" if len(data.val_points) else "dots: training data"]
         if self.surface is not None:
-            when = "after training" if self.surface.final else self.epoch_text
             what = "class" if data.kind == CLASSIFICATION else "output"
-            details.append(f"behind them: the model's {what} at each point" + (f", {when}" if when else ""))
+            when = "after training" if self.surface.final else self.epoch_text
+            details.append(f"background: the model's {what}" + (f" ({when})" if when else ""))
         if self.evaluation is not None:
             details.append(self._score())
-        parts.append(f"<span style='color:{muted}'>{html.escape(' · '.join(details))}</span>")
-        self.caption.setText(" · ".join(parts))
+        self.caption.setText(
+            "&nbsp;&nbsp;".join(legend) + f"<br><span style='color:{muted}'>{html.escape(' · '.join(details))}</span>"
+        )
 
     def _score(self) -> str:
         evaluation = self.evaluation
