@@ -72,6 +72,19 @@ def pixel_at(view: DataView, x: float, y: float) -> QtGui.QColor:
     return QtGui.QColor(plot.grab().toImage().pixel(where.x(), where.y()))
 
 
+def drawn(view: DataView, validation: bool = False) -> list[tuple[float, float, str]]:
+    """(x, y, colour) of every training (or validation) point drawn: a dot's fill, a ring's outline."""
+    rows = []
+    for colour, ring, item in view.point_items:
+        if ring != validation:
+            continue
+        shown = (item.opts["pen"] if ring else item.opts["brush"]).color().name()
+        assert shown == colour
+        xs, ys = item.getData()
+        rows += [(float(x), float(y), shown) for x, y in zip(xs, ys, strict=True)]
+    return sorted(rows)
+
+
 def close(a: QtGui.QColor, b: np.ndarray, tolerance: int = 6) -> bool:
     return max(abs(a.red() - int(b[0])), abs(a.green() - int(b[1])), abs(a.blue() - int(b[2]))) <= tolerance
 
@@ -87,11 +100,10 @@ def test_points_take_their_class_colours_and_validation_points_are_rings(parts):
     training.dataView.emit(data)
     assert view.pages.currentIndex() == 1 and view.data is data
     colours = class_colours(2, view.theme)
-    brushes = [spot.brush().color().name() for spot in view.train_points.points()]
-    assert brushes == [colours[v] for v in data.values]
-    rings = [spot.pen().color().name() for spot in view.val_points.points()]
-    assert rings == [colours[v] for v in data.val_values]
-    assert len(view.train_points.points()) == 150 and len(view.val_points.points()) == 50
+    assert drawn(view) == sorted((x, y, colours[v]) for (x, y), v in zip(data.points, data.values, strict=True))
+    rings = sorted((x, y, colours[v]) for (x, y), v in zip(data.val_points, data.val_values, strict=True))
+    assert drawn(view, validation=True) == rings
+    assert len(drawn(view)) == 150 and len(rings) == 50
     assert "circles" in view.caption.text() and "class 1" in view.caption.text()
     assert view.plane_plot.getPlotItem().getAxis("bottom").labelText == "x1"
 
@@ -144,6 +156,13 @@ def test_regression_shows_values_and_predicted_against_true(parts):
     training.dataView.emit(data)
     training.dataView.emit(PlaneSurface(step=5, outputs=rng.normal(size=(30, 30, 3)).astype(np.float32), final=True))
     assert view.surface_classes is None and view.surface_image.shape == (30, 30, 4)
+    shown = {(round(x, 9), round(y, 9)): colour for x, y, colour in drawn(view)}
+    lowest, highest = (
+        shown[tuple(np.round(points[np.argmin(values)], 9))],
+        shown[tuple(np.round(points[np.argmax(values)], 9))],
+    )
+    assert QtGui.QColor(lowest).red() > QtGui.QColor(lowest).blue()  # low targets orange
+    assert QtGui.QColor(highest).blue() > QtGui.QColor(highest).red()  # high targets blue
     targets = rng.normal(size=(40, 3))
     outputs = targets + rng.normal(scale=0.1, size=(40, 3))
     training.dataView.emit(PlaneEvaluation("training", targets, outputs))
@@ -193,8 +212,7 @@ def test_dark_theme_recolours_the_plots_and_the_surface(parts, qtbot):
         unsure = np.unravel_index(np.argmin(np.abs(left_right_outputs(data)[..., 0] - 0.5)), (40, 40))
         assert QtGui.QColor(*view.surface_image[unsure][:3]).lightness() < 110
         assert QtGui.QColor(*light_image[unsure][:3]).lightness() > 180
-        brushes = {spot.brush().color().name() for spot in view.train_points.points()}
-        assert brushes == set(class_colours(2, view.theme))
+        assert {colour for _x, _y, colour in drawn(view)} == set(class_colours(2, view.theme))
     finally:
         app.setPalette(old)
         QtWidgets.QApplication.processEvents()
