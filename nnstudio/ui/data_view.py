@@ -48,8 +48,8 @@ HINT = (
 )
 CHANGED = "The model changed since it was trained. Train it to see its predictions."
 POINT_SIZE = 7
-MAX_LABEL = 14
-VALUE_BANDS = 9  # regression targets are coloured in this many bands  # characters of a class name on the confusion matrix's axes
+MAX_LABEL = 14  # characters of a class name on the confusion matrix's axes
+VALUE_BANDS = 9  # regression targets are coloured in this many bands
 
 
 def _styled_plot(name: str) -> pg.PlotWidget:
