@@ -46,7 +46,8 @@ def _for_theme(hue: str, theme: Theme) -> str:
 def rgb(colours: list[str] | str) -> np.ndarray:
     """Colours as float RGB rows in 0..255."""
     items = [colours] if isinstance(colours, str) else colours
-    return np.array([QtGui.QColor(c).getRgb()[:3] for c in items], dtype=np.float64).reshape(-1, 3)
+    rows = [(QtGui.QColor(c).red(), QtGui.QColor(c).green(), QtGui.QColor(c).blue()) for c in items]
+    return np.array(rows, dtype=np.float64).reshape(-1, 3)
 
 
 def blend(hues: np.ndarray, opacity: np.ndarray, background: str) -> np.ndarray:

@@ -346,10 +346,10 @@ class DataView(QtWidgets.QWidget):
 
     def _draw_predicted_against_true(self, evaluation: PlaneEvaluation, item: pg.PlotItem, style: dict) -> None:
         self.confusion = None
-        truth = np.asarray(evaluation.targets, dtype=np.float64).reshape(len(evaluation.targets), -1)
-        predicted = np.asarray(evaluation.outputs, dtype=np.float64).reshape(len(evaluation.outputs), -1)
-        width = min(truth.shape[1], predicted.shape[1])
-        truth, predicted = truth[:, :width].ravel(), predicted[:, :width].ravel()
+        rows = np.asarray(evaluation.targets, dtype=np.float64).reshape(len(evaluation.targets), -1)
+        outputs = np.asarray(evaluation.outputs, dtype=np.float64).reshape(len(evaluation.outputs), -1)
+        width = min(rows.shape[1], outputs.shape[1])
+        truth, predicted = rows[:, :width].ravel(), outputs[:, :width].ravel()
         view = item.getViewBox()
         view.invertY(False)
         view.setAspectLocked(False)
