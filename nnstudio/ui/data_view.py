@@ -163,12 +163,17 @@ class DataView(QtWidgets.QWidget):
         self._caption()
 
     def show_data(self, data: PlaneData) -> None:
-        """A run starts: its points on their plane (or why they have none)."""
+        """A run starts: its points on their plane (or why they have none). A run on the same grid (Resume)
+        keeps the surface of the last one until its own first arrives."""
+        previous, surface = self.data, self.surface
         self.clear(data.unavailable or HINT)
         if data.unavailable or data.plane is None:
             self.message.setText(f"No data view for this model: {data.unavailable}.")
             return
         self.data = data
+        if previous is not None and surface is not None and _same_grid(previous, data):
+            self.surface = surface
+            self._draw_surface()
         self.pages.setCurrentIndex(1)
         item = self.plane_plot.getPlotItem()
         style = {"color": self.theme.muted, "font-size": "8pt"}
@@ -449,6 +454,18 @@ class DataView(QtWidgets.QWidget):
         palette_events = (QtCore.QEvent.Type.PaletteChange, QtCore.QEvent.Type.ApplicationPaletteChange)
         if event.type() in palette_events and hasattr(self, "result_texts"):
             self.apply_theme()
+
+
+def _same_grid(a: PlaneData, b: PlaneData) -> bool:
+    """Whether two runs' surfaces cover the same points with the same kind of prediction."""
+    if a.kind != b.kind or a.grid is None or b.grid is None or a.plane is None or b.plane is None:
+        return False
+    return (
+        np.array_equal(a.grid.xs, b.grid.xs)
+        and np.array_equal(a.grid.ys, b.grid.ys)
+        and np.array_equal(a.plane.components, b.plane.components)
+        and np.array_equal(a.plane.mean, b.plane.mean)
+    )
 
 
 def add_data_dock(

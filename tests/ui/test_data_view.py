@@ -240,3 +240,19 @@ def test_the_window_docks_the_data_view_behind_weights_and_raises_it_when_traini
     assert not in_front(weights_dock)
     training.dataView.emit(circles())
     assert window.data_view.pages.currentIndex() == 1
+
+
+def test_a_resumed_run_on_the_same_grid_keeps_the_last_surface_until_its_own_arrives(parts):
+    view, training, _ = parts
+    data = circles()
+    training.dataView.emit(data)
+    outputs = left_right_outputs(data)
+    training.dataView.emit(PlaneSurface(step=5, outputs=outputs, final=True))
+    training.dataView.emit(PlaneEvaluation("validation", np.array([0, 1]), np.array([[0.9, 0.1], [0.2, 0.8]])))
+    training.dataView.emit(circles())  # Resume: the same data again
+    assert view.evaluation is None and not view.result_plot.isVisible()
+    np.testing.assert_array_equal(view.surface.outputs, outputs)
+    assert view.surface_image is not None
+    other = circles(size=30)  # another grid: nothing of the old run is shown over it
+    training.dataView.emit(other)
+    assert view.surface is None and view.surface_image is None
