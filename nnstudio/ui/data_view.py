@@ -29,15 +29,13 @@ from nnstudio.core.data_plane import (
     PlaneData,
     PlaneEvaluation,
     PlaneSurface,
-    confusion_matrix,
-    predicted_classes,
     r_squared,
-    true_classes,
 )
 from nnstudio.services.model_state import ModelState
-from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix, theme_for
-from nnstudio.ui.data_colours import blend, class_colours, class_surface, rgb, value_scale, value_surface
+from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, theme_for
+from nnstudio.ui.data_colours import class_colours, class_surface, value_scale, value_surface
 from nnstudio.ui.dock_layout import make_dock
+from nnstudio.ui.evaluation_plot import EvaluationPlot, style_axes, styled_plot
 from nnstudio.ui.parts import Training
 from nnstudio.ui.widgets import named
 
@@ -50,19 +48,6 @@ CHANGED = "The model changed since it was trained. Train it to see its predictio
 POINT_SIZE = 7
 MAX_LABEL = 14  # characters of a class name on the confusion matrix's axes
 VALUE_BANDS = 9  # regression targets are coloured in this many bands
-
-
-def _styled_plot(name: str) -> pg.PlotWidget:
-    plot = named(pg.PlotWidget(background=LIGHT_THEME.background), name)
-    item = plot.getPlotItem()
-    item.setMenuEnabled(False)
-    item.hideButtons()
-    item.setMouseEnabled(False, False)
-    item.layout.setContentsMargins(2, 2, 8, 2)
-    for axis in ("left", "bottom"):
-        item.getAxis(axis).enableAutoSIPrefix(False)
-    plot.setMinimumSize(160, 140)
-    return plot
 
 
 class DataView(QtWidgets.QWidget):
@@ -107,9 +92,9 @@ class DataView(QtWidgets.QWidget):
         self.plots_layout = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight, plots)
         self.plots_layout.setContentsMargins(0, 0, 0, 0)
         self.plots_layout.setSpacing(6)
-        self.plane_plot = _styled_plot("planePlot")
+        self.plane_plot = styled_plot(pg.PlotWidget(background=LIGHT_THEME.background), "planePlot")
         self.plane_plot.getPlotItem().setAspectLocked(True)
-        self.result_plot = _styled_plot("resultPlot")
+        self.result_plot = EvaluationPlot()
         self.plots_layout.addWidget(self.plane_plot, 3)
         self.plots_layout.addWidget(self.result_plot, 2)
         self.pages.addWidget(plots)
@@ -120,12 +105,6 @@ class DataView(QtWidgets.QWidget):
         # one scatter item per colour (a class, or a band of target values): a few items with one brush
         # each draw thousands of points in milliseconds, where one brush per point costs a tenth of a second
         self.point_items: list[tuple[str, bool, pg.ScatterPlotItem]] = []  # (colour, validation?, item)
-        self.result_image = pg.ImageItem(axisOrder="row-major")
-        self.result_points = pg.ScatterPlotItem(size=5, pxMode=True)
-        self.diagonal = pg.PlotCurveItem()
-        self.result_texts: list[pg.TextItem] = []
-        for item in (self.result_image, self.diagonal, self.result_points):
-            self.result_plot.addItem(item)
         self.result_plot.hide()
         self._caption()
 
@@ -156,7 +135,7 @@ class DataView(QtWidgets.QWidget):
         self.surface_classes = self.surface_image = self.confusion = None
         self.image.clear()
         self._remove_points()
-        self._clear_result()
+        self.result_plot.clear_drawing()
         self.result_plot.hide()
         self.message.setText(message)
         self.pages.setCurrentIndex(0)
@@ -277,68 +256,17 @@ class DataView(QtWidgets.QWidget):
         rect = QtCore.QRectF(*data.grid.rect) if data.grid is not None else None
         self.image.setImage(self.surface_image, autoLevels=False, levels=(0, 255), rect=rect)
 
-    def _clear_result(self) -> None:
-        self.result_image.clear()
-        self.result_points.clear()
-        self.diagonal.clear()
-        for text in self.result_texts:
-            self.result_plot.removeItem(text)
-        self.result_texts = []
-
     def _draw_result(self) -> None:
         data, evaluation = self.data, self.evaluation
         if data is None or evaluation is None:
             return
-        self._clear_result()
         self.result_plot.show()
-        item = self.result_plot.getPlotItem()
-        style = {"color": self.theme.muted, "font-size": "8pt"}
         if data.kind == CLASSIFICATION:
-            self._draw_confusion(evaluation, item, style)
+            labels = self._class_labels(self._class_count())
+            self.confusion = self.result_plot.show_confusion(evaluation.targets, evaluation.outputs, labels, self.theme)
         else:
-            self._draw_predicted_against_true(evaluation, item, style)
-
-    def _draw_confusion(self, evaluation: PlaneEvaluation, item: pg.PlotItem, style: dict) -> None:
-        count = self._class_count()
-        matrix = confusion_matrix(true_classes(evaluation.targets), predicted_classes(evaluation.outputs), count)
-        self.confusion = matrix
-        count = len(matrix)
-        share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)  # of each true class
-        ink = rgb(self.theme.positive)[0]
-        self.result_image.setImage(
-            blend(np.broadcast_to(ink, share.shape + (3,)), 0.08 + 0.92 * share, self.theme.background),
-            autoLevels=False,
-            levels=(0, 255),
-            rect=QtCore.QRectF(-0.5, -0.5, count, count),
-        )
-        view = item.getViewBox()
-        view.invertY(True)
-        view.setAspectLocked(True)
-        view.setRange(QtCore.QRectF(-0.5, -0.5, count, count), padding=0.02)
-        item.getAxis("left").setTicks([list(enumerate(self._class_labels(count)))])
-        self._fit_bottom_labels()
-        item.setLabel("bottom", "predicted class", **style)
-        item.setLabel("left", "true class", **style)
-        font = QtGui.QFont(self.font())
-        font.setPointSize(8 if count > 6 else 9)
-        for (i, j), n in np.ndenumerate(matrix):
-            colour = self.theme.background if share[i, j] > 0.55 else self.theme.ink
-            text = pg.TextItem(f"{n:,}", color=colour, anchor=(0.5, 0.5))
-            text.setFont(font)
-            text.setPos(j, i)
-            item.addItem(text)
-            self.result_texts.append(text)
-
-    def _fit_bottom_labels(self) -> None:
-        """The confusion matrix's column labels cut to the width of a column, so that they never overlap."""
-        if self.confusion is None:
-            return
-        count = len(self.confusion)
-        view = self.result_plot.getPlotItem().getViewBox()
-        column_px = view.width() / max(view.viewRange()[0][1] - view.viewRange()[0][0], 1e-9)
-        chars = max(1, int(column_px / max(QtGui.QFontMetrics(self.font()).averageCharWidth(), 1)) - 1)
-        labels = [n if len(n) <= chars else n[: max(chars - 1, 1)] + "…" for n in self._class_labels(count)]
-        self.result_plot.getPlotItem().getAxis("bottom").setTicks([list(enumerate(labels))])
+            self.confusion = None
+            self.result_plot.show_predicted_against_true(evaluation.targets, evaluation.outputs, self.theme)
 
     def _class_names(self, count: int) -> list[str]:
         names = list(self.data.class_names) if self.data is not None else []
@@ -349,32 +277,9 @@ class DataView(QtWidgets.QWidget):
         names = [n.removeprefix("class ") for n in self._class_names(count)]
         return [n if len(n) <= MAX_LABEL else n[: MAX_LABEL - 1] + "…" for n in names]
 
-    def _draw_predicted_against_true(self, evaluation: PlaneEvaluation, item: pg.PlotItem, style: dict) -> None:
-        self.confusion = None
-        rows = np.asarray(evaluation.targets, dtype=np.float64).reshape(len(evaluation.targets), -1)
-        outputs = np.asarray(evaluation.outputs, dtype=np.float64).reshape(len(evaluation.outputs), -1)
-        width = min(rows.shape[1], outputs.shape[1])
-        truth, predicted = rows[:, :width].ravel(), outputs[:, :width].ravel()
-        view = item.getViewBox()
-        view.invertY(False)
-        view.setAspectLocked(False)
-        item.getAxis("bottom").setTicks(None)
-        item.getAxis("left").setTicks(None)
-        item.setLabel("bottom", "true value", **style)
-        item.setLabel("left", "predicted", **style)
-        low = float(min(truth.min(initial=0.0), predicted.min(initial=0.0)))
-        high = float(max(truth.max(initial=1.0), predicted.max(initial=1.0)))
-        self.diagonal.setData(
-            [low, high], [low, high], pen=pg.mkPen(self.theme.muted, width=1, style=QtCore.Qt.PenStyle.DashLine)
-        )
-        brush = pg.mkBrush(mix(self.theme.positive, 0.75, self.theme.background))
-        self.result_points.setData(truth, predicted, brush=brush, pen=None, size=5)
-        view.setRange(QtCore.QRectF(low, low, high - low, high - low), padding=0.04)
-
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         self._choose_direction()
-        QtCore.QTimer.singleShot(0, self, self._fit_bottom_labels)  # once the plots have their new size
 
     def _choose_direction(self) -> None:
         """The plane and the evaluation side by side in a wide dock, one above the other in a tall one."""
@@ -433,12 +338,7 @@ class DataView(QtWidgets.QWidget):
         theme = theme if theme is not None else theme_for(self.palette())
         self.theme = theme
         for plot in (self.plane_plot, self.result_plot):
-            plot.setBackground(theme.background)
-            item = plot.getPlotItem()
-            for name in ("left", "bottom"):
-                axis = item.getAxis(name)
-                axis.setPen(pg.mkPen(mix(theme.muted, 0.7, theme.background)))
-                axis.setTextPen(pg.mkPen(theme.muted))
+            style_axes(plot, theme)
         if self.data is not None:
             for name, label in zip(
                 ("bottom", "left"), self.data.plane.axis_names if self.data.plane else ("", ""), strict=True
@@ -452,7 +352,7 @@ class DataView(QtWidgets.QWidget):
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt's name)
         super().changeEvent(event)
         palette_events = (QtCore.QEvent.Type.PaletteChange, QtCore.QEvent.Type.ApplicationPaletteChange)
-        if event.type() in palette_events and hasattr(self, "result_texts"):
+        if event.type() in palette_events and hasattr(self, "point_items"):
             self.apply_theme()
 
 

@@ -138,7 +138,7 @@ def test_the_confusion_matrix_is_counted_from_the_model_outputs(parts):
     expected = confusion_matrix(targets, np.argmax(outputs, axis=1), 2)
     np.testing.assert_array_equal(view.confusion, expected)
     assert view.result_plot.isVisible()
-    assert sorted(t.toPlainText() for t in view.result_texts) == sorted(str(n) for n in expected.ravel())
+    assert sorted(t.toPlainText() for t in view.result_plot.texts) == sorted(str(n) for n in expected.ravel())
     right = int(np.trace(expected))
     assert f"validation accuracy {right / 80:.0%} ({right} of 80)" in view.caption.text()
 
@@ -166,7 +166,7 @@ def test_regression_shows_values_and_predicted_against_true(parts):
     targets = rng.normal(size=(40, 3))
     outputs = targets + rng.normal(scale=0.1, size=(40, 3))
     training.dataView.emit(PlaneEvaluation("training", targets, outputs))
-    x, y = view.result_points.getData()
+    x, y = view.result_plot.points.getData()
     np.testing.assert_allclose(x, targets.ravel())
     np.testing.assert_allclose(y, outputs.ravel())
     assert view.confusion is None and "training R² 0.9" in view.caption.text()
