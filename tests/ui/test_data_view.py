@@ -75,13 +75,9 @@ def pixel_at(view: DataView, x: float, y: float) -> QtGui.QColor:
 def drawn(view: DataView, validation: bool = False) -> list[tuple[float, float, str]]:
     """(x, y, colour) of every training (or validation) point drawn: a dot's fill, a ring's outline."""
     rows = []
-    for colour, ring, item in view.point_items:
-        if ring != validation:
-            continue
-        shown = (item.opts["pen"] if ring else item.opts["brush"]).color().name()
-        assert shown == colour
-        xs, ys = item.getData()
-        rows += [(float(x), float(y), shown) for x, y in zip(xs, ys, strict=True)]
+    for spot in (view.val_points if validation else view.train_points).points():
+        colour = (spot.pen() if validation else spot.brush()).color().name()
+        rows.append((float(spot.pos().x()), float(spot.pos().y()), colour))
     return sorted(rows)
 
 
