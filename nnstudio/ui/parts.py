@@ -50,6 +50,7 @@ class Training(Protocol):
     progressDetail: SignalInstance  # (update dict)
     epochFinished: SignalInstance  # (epoch, logs)
     weightsUpdated: SignalInstance  # (Weights)
+    dataView: SignalInstance  # (PlaneData | PlaneSurface | PlaneEvaluation)
     finished: SignalInstance  # (history)
     failed: SignalInstance  # (message)
     resetDone: SignalInstance  # (Weights)

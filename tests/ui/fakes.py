@@ -84,6 +84,7 @@ class FakeTraining(QObject):
     progressDetail = Signal(object)
     epochFinished = Signal(int, object)
     weightsUpdated = Signal(object)
+    dataView = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
     resetDone = Signal(object)
