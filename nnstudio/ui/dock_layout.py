@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QWidget
+from PySide6.QtWidgets import QComboBox, QDockWidget, QFormLayout, QFrame, QMainWindow, QMenu, QScrollArea, QWidget
 
 from nnstudio.services.document import Document
 from nnstudio.ui.compile_settings import CompileSettings
@@ -20,9 +20,11 @@ from nnstudio.ui.property_editor import PropertyEditor
 from nnstudio.ui.summary_table import SummaryTable
 from nnstudio.ui.weights_panel import WeightsPanel
 
-SUMMARY_HEIGHT = 245  # the table's header, two rows, the totals and the Keras mark without scrolling
+SUMMARY_HEIGHT = 245  # at least: the table's header, two rows, the totals and the Keras mark without scrolling
+SUMMARY_ROWS = 6  # the Summary shows this many layers without scrolling (with the totals and the Keras mark)
 TRAINING_HEIGHT = 460  # the Training tab raised: its settings, buttons, progress and curves without scrolling
-NARROW_MIDDLE = 640  # below this width between the side columns, Summary and Weights are tabs
+NARROW_MIDDLE = 900  # below this width between the side columns, Summary, Weights and Training are tabs
+SHORT_WINDOW = 800  # and in a window less tall than this (a 1280×720 or 1366×768 laptop), so each gets the row
 DOCKS = ("paletteDock", "layerStackDock", "propertyDock", "compileDock", "summaryDock", "weightsDock")
 
 
@@ -73,6 +75,8 @@ def build_docks(window: QMainWindow, panels: Panels) -> dict[str, QDockWidget]:
     right = Qt.DockWidgetArea.RightDockWidgetArea
     bottom = Qt.DockWidgetArea.BottomDockWidgetArea
     compact_combos(panels.compile_settings)
+    wrap_long_rows(panels.compile_settings)
+    show_all_metrics(panels.compile_settings)
     docks = {
         "paletteDock": make_dock(window, "Layers", "paletteDock", panels.palette, left),
         "layerStackDock": make_dock(window, "Model", "layerStackDock", panels.layer_stack, left),
@@ -88,7 +92,6 @@ def build_docks(window: QMainWindow, panels: Panels) -> dict[str, QDockWidget]:
     window.splitDockWidget(docks["summaryDock"], docks["weightsDock"], Qt.Orientation.Horizontal)
     window.setCorner(Qt.Corner.BottomLeftCorner, left)
     window.setCorner(Qt.Corner.BottomRightCorner, right)
-    show_all_metrics(panels.compile_settings)
     return docks
 
 
@@ -108,9 +111,22 @@ def add_training_dock(
     summary = docks["summaryDock"]
     window.tabifyDockWidget(summary, dock)
     summary.raise_()
-    window.resizeDocks([summary], [SUMMARY_HEIGHT], Qt.Orientation.Vertical)
+    window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
     view_menu.insertAction(before, dock.toggleViewAction())
     return dock
+
+
+def summary_height(window: QMainWindow, summary: QDockWidget) -> int:
+    """The Summary dock's height for SUMMARY_ROWS layers, its totals and the Keras mark, without
+    scrolling (its title and tab bar included), and never more than 45 % of the window."""
+    table = summary.widget()
+    view = getattr(table, "view", None)
+    if view is None:
+        return SUMMARY_HEIGHT
+    rows = view.verticalHeader().defaultSectionSize() * SUMMARY_ROWS + view.horizontalHeader().sizeHint().height()
+    below = sum(w.sizeHint().height() for w in (table.totals, table.state_label))
+    chrome = 2 * view.frameWidth() + 30 + 28  # frame, dock title, tab bar
+    return max(SUMMARY_HEIGHT, min(rows + below + chrome, int(window.height() * 0.45)))
 
 
 def scrolling(widget: QWidget, object_name: str) -> QScrollArea:
@@ -128,10 +144,18 @@ def scrolling(widget: QWidget, object_name: str) -> QScrollArea:
 
 
 def compact_combos(widget: QWidget) -> None:
-    """Combo boxes as wide as the dock gives them, not as their longest entry (the list shows it whole)."""
+    """Combo boxes as wide as their longest entry needs, at most 32 characters (a longer one is elided)."""
     for combo in widget.findChildren(QComboBox):
+        longest = max((len(combo.itemText(i)) for i in range(combo.count())), default=12)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(12)
+        combo.setMinimumContentsLength(min(max(longest, 12), 32))
+
+
+def wrap_long_rows(widget: QWidget) -> None:
+    """A field that does not fit beside its label goes under it (`sparse_categorical_crossentropy`
+    whole in a narrow dock, not cut)."""
+    for form in widget.findChildren(QFormLayout):
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
 
 
 def show_all_metrics(compile_settings: CompileSettings) -> None:
@@ -144,11 +168,15 @@ def show_all_metrics(compile_settings: CompileSettings) -> None:
     metrics.setMaximumHeight(height)
     metrics.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     metrics.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    metrics.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a narrow window: "sparse_ca…accuracy"
+    metrics.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # narrower than the minimum: "sparse_ca…accuracy"
+    widest = 0
     for i in range(metrics.count()):
         item = metrics.item(i)
+        widest = max(widest, metrics.fontMetrics().horizontalAdvance(item.text()))
         if not item.toolTip():
             item.setToolTip(item.text())
+    # every name whole: the check box, the text and the list's padding and frame
+    metrics.setMinimumWidth(widest + 48 + 2 * metrics.frameWidth())
 
 
 def default_sizes(window: QMainWindow, docks: dict[str, QDockWidget], compile_settings: QWidget) -> None:
@@ -174,13 +202,15 @@ def default_sizes(window: QMainWindow, docks: dict[str, QDockWidget], compile_se
     )
     summary, weights_dock = docks["summaryDock"], docks["weightsDock"]
     middle = width - side_left - side_right
-    if middle < NARROW_MIDDLE:  # no room for both side by side: tabs, each readable
-        window.tabifyDockWidget(summary, weights_dock)
+    tabs = middle < NARROW_MIDDLE or window.height() < SHORT_WINDOW
+    if tabs:  # no room for both side by side: tabs, each readable (the Summary's names whole)
+        if weights_dock not in window.tabifiedDockWidgets(summary):
+            window.tabifyDockWidget(summary, weights_dock)
         summary.raise_()
     elif window.tabifiedDockWidgets(summary) and weights_dock in window.tabifiedDockWidgets(summary):
         window.splitDockWidget(summary, weights_dock, Qt.Orientation.Horizontal)
-    window.resizeDocks([summary], [SUMMARY_HEIGHT], Qt.Orientation.Vertical)
-    if middle >= NARROW_MIDDLE:
+    window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
+    if not tabs:
         weights = middle * 9 // 20
         window.resizeDocks([summary, weights_dock], [middle - weights, weights], Qt.Orientation.Horizontal)
 
@@ -204,7 +234,7 @@ def size_bottom_row(window: QMainWindow, docks: dict[str, QDockWidget], training
         return grown  # the row is as the person (or a restored layout) made it
     else:
         grown = False
-        window.resizeDocks([summary], [SUMMARY_HEIGHT], Qt.Orientation.Vertical)
+        window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
         part = middle * 9 // 20
     if beside:
         window.resizeDocks([shown, weights], [middle - part, part], Qt.Orientation.Horizontal)

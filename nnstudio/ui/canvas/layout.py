@@ -38,7 +38,7 @@ STAGE_SPACING = 0.45  # before a per-neuron stage (Dropout, BatchNormalization, 
 POOL_SPACING = 0.6  # before a pooling's feature maps
 GAP = 0.6  # vertical gap (in neuron pitches) between rows of a multi-dimensional shape
 
-MIN_PX = 4.5  # a group of neurons is at least this many pixels tall
+MIN_PX = 3.8  # a group of neurons is at least this many pixels tall (64 neurons fit in 245 px)
 MAX_VISIBLE = 64  # at most this many groups of one column on screen (edges grow as the square)
 EDGE_BUDGET = 8_000  # at most about this many connections drawn at once (coarser groups beyond)
 WINDOW_MARGIN = 0.25  # fraction of the view height laid out above and below the view
@@ -366,7 +366,12 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
         col = Column(row.index, row.name, row.class_name, drawer.column, drawn_shape(shape), x, activation, detail)
         col.weight_names, col.varying = tuple(v.name for v in variables), varying
         col.weight_shapes, col.weight_stores = tuple(v.shape for v in variables), tuple(v.store for v in variables)
-        col.drawing, col.neurons, col.settings, col.out_dx = kind.drawing, drawer.neurons, kind.values(layer.params), drawer.room
+        col.drawing, col.neurons, col.settings, col.out_dx = (
+            kind.drawing,
+            drawer.neurons,
+            kind.values(layer.params),
+            drawer.room,
+        )
         col.bias_label = drawer.bias_label
         col.below = drawer.below(col) if drawer.below is not None else 0.0
         if not col.neurons and prev is not None and prev.kind == "input":

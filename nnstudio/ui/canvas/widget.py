@@ -54,6 +54,7 @@ SYNC_WORK = 250_000  # models with at most this many kernel values are summed in
 HEADER_SPACING_PX = 8  # between the headers of neighbouring layers
 HEADER_MIN_PX = 24  # a header is never cut narrower than this
 HEADER_ROOM_LIMIT_PX = 400  # layers further apart than this keep their whole header
+LEGEND_MARGIN_PX = 10  # between the legend and the canvas's edges
 # Weights that keep coming (training snapshots) start a new background sum no sooner than this
 # many times the last one's duration after it ended: the worker takes at most half a core from
 # the training it is drawing.
@@ -213,6 +214,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.status.setParentItem(self.view)
         self.view.sigResized.connect(self._place_status)
         self.legend: pg.LegendItem | None = None
+        self._legend_beside = False  # the legend stands right of the drawing (else under it)
         self._style_items()
 
         self._lod_timer = QtCore.QTimer(self)
@@ -328,19 +330,16 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.selection.show()
 
     def fit_view(self) -> None:
-        """Show the whole network."""
+        """Show the whole network, clear of the legend, the status text and the headers."""
         x0, x1, y0, y1 = L.scene_bounds(self.columns)
         w_px, h_px = self._pixels()
-        # room in pixels for labels left of the input, the legend on the right, headers above
-        legend = self._legend()
-        legend_h = legend.boundingRect().height() if legend.isVisible() else 0.0
-        left, right = 110.0, min(110.0, 0.15 * w_px)
-        under = 16.0 if any(c.below for c in self.columns) else 0.0  # a drawer's label under its drawing
-        top, bottom = min(56.0, 0.2 * h_px), min(legend_h + 24.0 + under, 0.35 * h_px)  # top: two lines of header
+        self._place_overlays()
+        margins = self._margins(w_px, h_px)
+        left, right, top, bottom = margins
         w = max(x1 - x0, 0.5)
         h = max(y1 - y0, 1.0)
         per_px_x = w / max(w_px - left - right, 0.3 * w_px)
-        per_px_y = h / max(h_px - top - bottom, 0.4 * h_px)
+        per_px_y = h / max(h_px - top - bottom, 0.3 * h_px)
         self.view.setRange(
             xRange=(x0 - left * per_px_x, x1 + right * per_px_x),
             yRange=(y0 - bottom * per_px_y, y1 + top * per_px_y),
@@ -348,6 +347,57 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         )
         self._auto_fit = True
         self.refresh_lod()
+
+    def _margins(self, w_px: float, h_px: float) -> tuple[float, float, float, float]:
+        """Pixels (left, right, top, bottom) kept free around the drawing: the input's labels on the
+        left, the headers above and below the columns, the legend (right or bottom) and the status."""
+        legend = self._legend()
+        legend_size = legend.boundingRect() if legend.isVisible() else QtCore.QRectF()
+        status_h = self.status.boundingRect().height()
+        above = max(
+            (h.textItem.boundingRect().height() for h, c in self._header_pairs() if c.kind not in L.HEADERS_BELOW),
+            default=0.0,
+        )
+        below_rows = self._below_header_rows()
+        below_h = max(
+            (h.textItem.boundingRect().height() for h, c in self._header_pairs() if c.kind in L.HEADERS_BELOW),
+            default=0.0,
+        )
+        under = 16.0 if any(c.below for c in self.columns) else 0.0  # a drawer's label under its drawing
+        below = below_rows * (below_h + 2) + under
+        left = 110.0
+        last = self.headers[-1].textItem.boundingRect().width() / 2 if self.headers else 0.0
+        if self._legend_beside:
+            right = legend_size.width() + LEGEND_MARGIN_PX + max(last, 24.0) + 8
+            bottom = status_h + 10 + below
+        else:
+            right = min(max(110.0, last + 12), 0.2 * w_px)
+            bottom = max(legend_size.height(), status_h) + LEGEND_MARGIN_PX + 6 + below
+        top = above + 8
+        return left, right, min(top, 0.3 * h_px), min(bottom, 0.5 * h_px)
+
+    def _header_pairs(self):
+        return zip(self.headers, self.columns, strict=False)
+
+    def _below_header_rows(self) -> int:
+        """How many rows of headers lie under the columns (stages take turns in two; see _place_headers)."""
+        rows, run = 0, 0
+        for col in self.columns:
+            run = run + 1 if col.kind in L.HEADERS_BELOW else 0
+            rows = max(rows, min(run, 2))
+        return rows
+
+    def _place_overlays(self) -> None:
+        """The legend beside the drawing (one column, right) when the canvas is wide, else under it
+        (two columns, bottom right); the status text bottom left."""
+        legend = self._legend()
+        w_px, h_px = self._pixels()
+        beside = w_px >= 1.45 * h_px and w_px >= 560
+        if beside != self._legend_beside or legend.columnCount != (1 if beside else 2):
+            self._legend_beside = beside
+            legend.setColumnCount(1 if beside else 2)
+        legend.anchor((1, 1), (1, 1), offset=(-LEGEND_MARGIN_PX, -LEGEND_MARGIN_PX))
+        self._place_status()
 
     def export_png(self, path: str | Path, scale: float = 2) -> None:
         """Save the drawing as PNG at `scale` times the widget's size (2x for high-DPI screens),
@@ -710,13 +760,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     @Slot()
     def _place_status(self, *args) -> None:
+        """The status text at the bottom left, under the drawing (fit_view keeps its room free)."""
         box = self.view.boundingRect()
-        if box.width() >= self._legend().boundingRect().width() + self.status.boundingRect().width() + 40:
-            self.status.setAnchor((0, 1))
-            self.status.setPos(8, box.height() - 6)
-        else:  # no room beside the legend: top left
-            self.status.setAnchor((0, 0))
-            self.status.setPos(8, 4)
+        self.status.setAnchor((0, 1))
+        self.status.setPos(8, box.height() - 6)
 
     def _update_status(self) -> None:
         if not self.columns:
@@ -727,17 +774,17 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.columns[lk.src].block * self.columns[lk.dst].block for lk in self.links if lk.kind == "dense"
         ) + L.figure_weights(self.columns)
         text = f"{neurons:,} neurons · {weights:,} weights"
+        if self._grouped:
+            text += " · squares: groups of neurons, zoom in"
+        if self._incoming is not None or self._running == "weights":
+            text += "\ndrawing the weights…" if self.pending else "\nupdating the weights…"
+        elif self.pending:
+            text += "\nweights pending (building with Keras…)"
+        else:
+            text += "\nhover: values · wheel: zoom · drag: pan · F: fit"
         odd = [lk.layer_name for lk in self.links if lk.pyramid is not None and lk.pyramid.has_non_finite]
         if odd:
             text += f"\nNaN or infinite weights in {', '.join(odd[:3])}{' …' if len(odd) > 3 else ''} (drawn grey)"
-        if self._incoming is not None or self._running == "weights":
-            text += " · drawing the weights…" if self.pending else " · updating the weights…"
-        elif self.pending:
-            text += " · weights pending (building with Keras…)"
-        else:
-            text += "\nhover: values · wheel: zoom · drag: pan · double-click: fit"
-        if self._grouped:
-            text += "\nsquares are groups of neurons: zoom in to see each one"
         self.status.setText(text)
         self._place_status()
 
