@@ -33,6 +33,8 @@ from nnstudio.ui.canvas.overlay import OverlayPlan
 # Geometry in scene units: a column's height grows with the square root of its size, so that a
 # layer of 10 and one of 4096 both stay readable side by side (64 neurons: 64 units).
 FULL_HEIGHT = 64.0
+SOFT_COUNT = 1024  # columns grow as the square root of their size up to this many neurons (256 units tall)
+SOFT_DOUBLINGS = 10  # and beyond it by this share of that height per doubling (a million: twice as tall)
 MAIN_SPACING = 1.0  # horizontal distance before a Dense column
 STAGE_SPACING = 0.45  # before a per-neuron stage (Dropout, BatchNormalization, ...) or a regrouping
 POOL_SPACING = 0.6  # before a pooling's feature maps
@@ -55,8 +57,13 @@ MIXED_BALANCE = 0.2  # |balance| below this counts as a mix of signs
 
 
 def column_height(n: int) -> float:
-    """Scene height of a column of `n` neurons."""
-    return math.sqrt(max(n, 1) * FULL_HEIGHT)
+    """Scene height of a column of `n` neurons: the square root of its size up to SOFT_COUNT
+    neurons, then only a little more per doubling, so that one huge layer (a million units) stands
+    at most about eight times as tall as a layer of 64 instead of flattening every other column."""
+    n = max(n, 1)
+    if n <= SOFT_COUNT:
+        return math.sqrt(n * FULL_HEIGHT)
+    return math.sqrt(SOFT_COUNT * FULL_HEIGHT) * (1 + math.log2(n / SOFT_COUNT) / SOFT_DOUBLINGS)
 
 
 @dataclass

@@ -213,8 +213,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.status = pg.TextItem(anchor=(0, 1))
         self.status.setParentItem(self.view)
         self.view.sigResized.connect(self._place_status)
-        self.legend: pg.LegendItem | None = None
+        self.legend: pg.LegendItem | None = None  # the one of _legends on screen
+        self._legends: dict[int, pg.LegendItem] = {}  # by column count
         self._legend_beside = False  # the legend stands right of the drawing (else under it)
+        self._legend_lift = 0.0  # pixels the legend stands above the bottom edge, over the status text
         self._style_items()
 
         self._lod_timer = QtCore.QTimer(self)
@@ -249,9 +251,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         key = tuple((c.kind, c.n) for c in self.columns)
         refit = key != self._shape_key
         self._shape_key = key
+        self._update_status()  # before the fit: it keeps the status text's room free
         if refit:
             self.fit_view()
-        self._update_status()
         self.refresh_lod()
         self.select_layer(self.selected_index)
 
@@ -372,7 +374,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             bottom = status_h + 10 + below
         else:
             right = min(max(110.0, last + 12), 0.2 * w_px)
-            bottom = max(legend_size.height(), status_h) + LEGEND_MARGIN_PX + 6 + below
+            if self._legend_lift:
+                bottom = legend_size.height() + self._legend_lift + LEGEND_MARGIN_PX + 6 + below
+            else:
+                bottom = max(legend_size.height(), status_h) + LEGEND_MARGIN_PX + 6 + below
         top = above + 8
         return left, right, min(top, 0.3 * h_px), min(bottom, 0.5 * h_px)
 
@@ -389,15 +394,20 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     def _place_overlays(self) -> None:
         """The legend beside the drawing (one column, right) when the canvas is wide, else under it
-        (two columns, bottom right); the status text bottom left."""
-        legend = self._legend()
+        (two columns, bottom right, above the status text when both do not fit side by side); the
+        status text bottom left."""
         w_px, h_px = self._pixels()
         beside = w_px >= 1.45 * h_px and w_px >= 560
-        if beside != self._legend_beside or legend.columnCount != (1 if beside else 2):
+        if beside != self._legend_beside:
             self._legend_beside = beside
-            legend.setColumnCount(1 if beside else 2)
-        legend.anchor((1, 1), (1, 1), offset=(-LEGEND_MARGIN_PX, -LEGEND_MARGIN_PX))
+            self._show_legend()
         self._place_status()
+        legend = self._legend()
+        lift = 0.0
+        if not beside and legend.boundingRect().width() + self.status.boundingRect().width() + 30 > w_px:
+            lift = self.status.boundingRect().height() + 4  # no room beside the status text: above it
+        self._legend_lift = lift
+        legend.anchor((1, 1), (1, 1), offset=(-LEGEND_MARGIN_PX, -LEGEND_MARGIN_PX - lift))
 
     def export_png(self, path: str | Path, scale: float = 2) -> None:
         """Save the drawing as PNG at `scale` times the widget's size (2x for high-DPI screens),
@@ -421,7 +431,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             exporter.export(str(path))
         finally:
             legend.setScale(1)
-            legend.anchor((1, 1), (1, 1), offset=(-10, -10))
+            self._place_overlays()
 
     def _legend(self) -> pg.LegendItem:
         legend = self.legend
@@ -600,6 +610,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         if self._auto_fit and self.columns:
             self.fit_view()
         else:
+            self._place_overlays()
             self._schedule_lod()
 
     @Slot()
@@ -785,8 +796,11 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         odd = [lk.layer_name for lk in self.links if lk.pyramid is not None and lk.pyramid.has_non_finite]
         if odd:
             text += f"\nNaN or infinite weights in {', '.join(odd[:3])}{' …' if len(odd) > 3 else ''} (drawn grey)"
+        lines = self.status.textItem.toPlainText().count("\n")
         self.status.setText(text)
         self._place_status()
+        if text.count("\n") != lines and self._auto_fit and self.columns:
+            self.fit_view()  # the status text's room changed
 
     def _panel_brush(self, alpha: int) -> QtGui.QBrush:
         colour = QtGui.QColor(self.theme.panel)
@@ -794,31 +808,40 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         return pg.mkBrush(colour)
 
     def _build_legend(self) -> None:
+        """Two legends with the same entries in the theme's colours: one column (beside the drawing)
+        and two (under it); the one the fit chose is shown."""
         t = self.theme
-        legend = self.legend
-        if legend is None:
-            legend = pg.LegendItem(offset=(-10, -10), labelTextSize="8pt", colCount=2, verSpacing=-6, horSpacing=14)
-            legend.setParentItem(self.view)
-            legend.anchor((1, 1), (1, 1), offset=(-10, -10))
-        else:  # a new theme: the same legend, new entries
-            legend.clear()
-        legend.setLabelTextColor(t.ink)
-        legend.setBrush(self._panel_brush(230))
-        legend.setPen(pg.mkPen(t.panel_border))
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(3, theme=t)), "weight &gt; 0")
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(7, theme=t)), "weight &lt; 0")
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(0, theme=t)), "small |w|: pale, thin")
-        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(t.positive, width=WIDTHS[-1])), "large |w|: strong, thick")
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(11, theme=t)), "group of mixed signs")
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(PENDING_BIN, theme=t)), "weights pending")
-        for label, symbol, fill in (
-            ("neuron, fill = bias", "o", mix(t.positive, 0.5, t.neutral_fill)),
-            ("group of neurons (count)", "s", t.neutral_fill),
-        ):
-            legend.addItem(
-                pg.ScatterPlotItem(symbol=symbol, size=10, brush=pg.mkBrush(fill), pen=pg.mkPen(t.outline)), label
-            )
-        self.legend = legend
+        for columns in (1, 2):
+            legend = self._legends.get(columns)
+            if legend is None:
+                legend = pg.LegendItem(labelTextSize="8pt", colCount=columns, verSpacing=-6, horSpacing=14)
+                legend.setParentItem(self.view)
+                legend.anchor((1, 1), (1, 1), offset=(-LEGEND_MARGIN_PX, -LEGEND_MARGIN_PX))
+                self._legends[columns] = legend
+            else:  # a new theme: the same legend, new entries
+                legend.clear()
+            legend.setLabelTextColor(t.ink)
+            legend.setBrush(self._panel_brush(230))
+            legend.setPen(pg.mkPen(t.panel_border))
+            legend.addItem(pg.PlotDataItem(pen=bin_pen(3, theme=t)), "weight &gt; 0")
+            legend.addItem(pg.PlotDataItem(pen=bin_pen(7, theme=t)), "weight &lt; 0")
+            legend.addItem(pg.PlotDataItem(pen=bin_pen(0, theme=t)), "small |w|: pale, thin")
+            legend.addItem(pg.PlotDataItem(pen=pg.mkPen(t.positive, width=WIDTHS[-1])), "large |w|: strong, thick")
+            legend.addItem(pg.PlotDataItem(pen=bin_pen(11, theme=t)), "group of mixed signs")
+            legend.addItem(pg.PlotDataItem(pen=bin_pen(PENDING_BIN, theme=t)), "weights pending")
+            for label, symbol, fill in (
+                ("neuron, fill = bias", "o", mix(t.positive, 0.5, t.neutral_fill)),
+                ("group of neurons (count)", "s", t.neutral_fill),
+            ):
+                legend.addItem(
+                    pg.ScatterPlotItem(symbol=symbol, size=10, brush=pg.mkBrush(fill), pen=pg.mkPen(t.outline)), label
+                )
+        self._show_legend()
+
+    def _show_legend(self) -> None:
+        self.legend = self._legends[1 if self._legend_beside else 2]
+        for legend in self._legends.values():
+            legend.setVisible(legend is self.legend)
 
     # -- colours ----------------------------------------------------------------------------
 
