@@ -129,6 +129,15 @@ def summary_height(window: QMainWindow, summary: QDockWidget) -> int:
     return max(SUMMARY_HEIGHT, min(rows + below + chrome, int(window.height() * 0.45)))
 
 
+def training_height(window: QMainWindow, training: QDockWidget) -> int:
+    """The Training dock's height when raised: TRAINING_HEIGHT, or what its panel needs without
+    scrolling (its title and tab bar included) where that is more, within 60 % of the window."""
+    scroller = training.widget()
+    panel = scroller.widget() if isinstance(scroller, QScrollArea) else scroller
+    need = (panel.minimumSizeHint().height() if panel is not None else 0) + 30 + 28 + 4  # title, tab bar
+    return min(max(TRAINING_HEIGHT, need), int(window.height() * 0.6), max(need, int(window.height() * 0.52)))
+
+
 def scrolling(widget: QWidget, object_name: str) -> QScrollArea:
     """`widget` at its natural size when there is room, scrolled when the window is small."""
     scroller = QScrollArea()
@@ -227,7 +236,7 @@ def size_bottom_row(window: QMainWindow, docks: dict[str, QDockWidget], training
     shown = training if training_shown else summary
     middle = shown.width() + (weights.width() if beside else 0)
     if shown is training:
-        window.resizeDocks([training], [min(TRAINING_HEIGHT, int(window.height() * 0.52))], Qt.Orientation.Vertical)
+        window.resizeDocks([training], [training_height(window, training)], Qt.Orientation.Vertical)
         part = max(240, middle * 9 // 25)
         grown = True
     elif not grown:
