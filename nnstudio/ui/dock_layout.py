@@ -216,8 +216,12 @@ def default_sizes(window: QMainWindow, docks: dict[str, QDockWidget], compile_se
         if weights_dock not in window.tabifiedDockWidgets(summary):
             window.tabifyDockWidget(summary, weights_dock)
         summary.raise_()
-    elif window.tabifiedDockWidgets(summary) and weights_dock in window.tabifiedDockWidgets(summary):
+    elif weights_dock in window.tabifiedDockWidgets(summary):  # out of the tabs, beside the Summary
+        window.removeDockWidget(weights_dock)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, weights_dock)
+        weights_dock.show()
         window.splitDockWidget(summary, weights_dock, Qt.Orientation.Horizontal)
+        summary.raise_()
     window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
     if not tabs:
         weights = middle * 9 // 20
