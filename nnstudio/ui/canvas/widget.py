@@ -55,6 +55,7 @@ HEADER_SPACING_PX = 8  # between the headers of neighbouring layers
 HEADER_MIN_PX = 24  # a header is never cut narrower than this
 HEADER_ROOM_LIMIT_PX = 400  # layers further apart than this keep their whole header
 LEGEND_MARGIN_PX = 10  # between the legend and the canvas's edges
+COLUMN_GAP_PX = 120  # the legend stands beside the drawing only where columns stay this far apart
 # Weights that keep coming (training snapshots) start a new background sum no sooner than this
 # many times the last one's duration after it ended: the worker takes at most half a core from
 # the training it is drawing.
@@ -351,8 +352,14 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.refresh_lod()
 
     def _margins(self, w_px: float, h_px: float) -> tuple[float, float, float, float]:
-        """Pixels (left, right, top, bottom) kept free around the drawing: the input's labels on the
-        left, the headers above and below the columns, the legend (right or bottom) and the status."""
+        """Pixels (left, right, top, bottom) kept free around the drawing (see _free_margins), within
+        a share of the canvas."""
+        left, right, top, bottom = self._free_margins(w_px, h_px)
+        return left, right, min(top, 0.3 * h_px), min(bottom, 0.5 * h_px)
+
+    def _free_margins(self, w_px: float, h_px: float) -> tuple[float, float, float, float]:
+        """Pixels (left, right, top, bottom) the input's labels, the headers above and below the
+        columns, the legend (right or bottom) and the status text need around the drawing."""
         legend = self._legend()
         legend_size = legend.boundingRect() if legend.isVisible() else QtCore.QRectF()
         status_h = self.status.boundingRect().height()
@@ -368,7 +375,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         under = 16.0 if any(c.below for c in self.columns) else 0.0  # a drawer's label under its drawing
         below = below_rows * (below_h + 2) + under
         left = 110.0
-        last = self.headers[-1].textItem.boundingRect().width() / 2 if self.headers else 0.0
+        last = self._header_natural_width(self.columns[-1]) / 2 if self.columns else 0.0
         if self._legend_beside:
             right = legend_size.width() + LEGEND_MARGIN_PX + max(last, 24.0) + 8
             bottom = status_h + 10 + below
@@ -379,7 +386,17 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             else:
                 bottom = max(legend_size.height(), status_h) + LEGEND_MARGIN_PX + 6 + below
         top = above + 8
-        return left, right, min(top, 0.3 * h_px), min(bottom, 0.5 * h_px)
+        return left, right, top, bottom
+
+    def _header_natural_width(self, col: L.Column) -> float:
+        """Pixels a column's header takes uncut (its name and its detail line, and the item's padding)."""
+        widths = []
+        for text, size, bold in ((col.name, 10, True), (col.detail, 9, False)):
+            font = QtGui.QFont(self.font())
+            font.setPointSizeF(size)
+            font.setBold(bold)
+            widths.append(QtGui.QFontMetrics(font).horizontalAdvance(text))
+        return max(widths) + 12
 
     def _header_pairs(self):
         return zip(self.headers, self.columns, strict=False)
@@ -394,20 +411,25 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     def _place_overlays(self) -> None:
         """The legend beside the drawing (one column, right) when the canvas is wide, else under it
-        (two columns, bottom right, above the status text when both do not fit side by side); the
-        status text bottom left."""
+        (two columns, bottom right, above the status text when both do not fit side by side), or
+        hidden where the drawing and its headers leave it no room; the status text bottom left."""
+        if len(self._legends) < 2:
+            return  # still being built
         w_px, h_px = self._pixels()
-        beside = w_px >= 1.45 * h_px and w_px >= 560
-        if beside != self._legend_beside:
-            self._legend_beside = beside
-            self._show_legend()
+        gaps = max(len(self.columns) - 1, 1)
+        room = w_px - 110 - self._legends[1].boundingRect().width() - 40  # for the drawing, beside the legend
+        self._legend_beside = w_px >= 1.45 * h_px and room / gaps >= COLUMN_GAP_PX
+        self._show_legend()
         self._place_status()
         legend = self._legend()
         lift = 0.0
-        if not beside and legend.boundingRect().width() + self.status.boundingRect().width() + 30 > w_px:
+        if not self._legend_beside and legend.boundingRect().width() + self.status.boundingRect().width() + 30 > w_px:
             lift = self.status.boundingRect().height() + 4  # no room beside the status text: above it
         self._legend_lift = lift
         legend.anchor((1, 1), (1, 1), offset=(-LEGEND_MARGIN_PX, -LEGEND_MARGIN_PX - lift))
+        if self._free_margins(w_px, h_px)[3] > 0.5 * h_px:
+            legend.hide()  # no room under the drawing for it: the drawing and its headers come first
+            self._legend_lift = 0.0
 
     def export_png(self, path: str | Path, scale: float = 2) -> None:
         """Save the drawing as PNG at `scale` times the widget's size (2x for high-DPI screens),
@@ -796,11 +818,13 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         odd = [lk.layer_name for lk in self.links if lk.pyramid is not None and lk.pyramid.has_non_finite]
         if odd:
             text += f"\nNaN or infinite weights in {', '.join(odd[:3])}{' …' if len(odd) > 3 else ''} (drawn grey)"
-        lines = self.status.textItem.toPlainText().count("\n")
+        before = (self.status.boundingRect().size(), self._legend_lift, self._legend().isVisible())
         self.status.setText(text)
-        self._place_status()
-        if text.count("\n") != lines and self._auto_fit and self.columns:
-            self.fit_view()  # the status text's room changed
+        self._place_overlays()
+        after = (self.status.boundingRect().size(), self._legend_lift, self._legend().isVisible())
+        if after[0].height() != before[0].height() or after[1:] != before[1:]:
+            if self._auto_fit and self.columns:
+                self.fit_view()  # the room the status text and the legend take changed
 
     def _panel_brush(self, alpha: int) -> QtGui.QBrush:
         colour = QtGui.QColor(self.theme.panel)
@@ -837,6 +861,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                     pg.ScatterPlotItem(symbol=symbol, size=10, brush=pg.mkBrush(fill), pen=pg.mkPen(t.outline)), label
                 )
         self._show_legend()
+        self._place_overlays()
 
     def _show_legend(self) -> None:
         self.legend = self._legends[1 if self._legend_beside else 2]
