@@ -822,9 +822,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.status.setText(text)
         self._place_overlays()
         after = (self.status.boundingRect().size(), self._legend_lift, self._legend().isVisible())
-        if after[0].height() != before[0].height() or after[1:] != before[1:]:
-            if self._auto_fit and self.columns:
-                self.fit_view()  # the room the status text and the legend take changed
+        moved = after[0].height() != before[0].height() or after[1:] != before[1:]
+        if moved and self._auto_fit and self.columns:
+            self.fit_view()  # the room the status text and the legend take changed
 
     def _panel_brush(self, alpha: int) -> QtGui.QBrush:
         colour = QtGui.QColor(self.theme.panel)
