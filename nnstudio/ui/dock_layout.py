@@ -120,9 +120,9 @@ def summary_height(window: QMainWindow, summary: QDockWidget) -> int:
     """The Summary dock's height for SUMMARY_ROWS layers, its totals and the Keras mark, without
     scrolling (its title and tab bar included), and never more than 45 % of the window."""
     table = summary.widget()
-    view = getattr(table, "view", None)
-    if view is None:
+    if not isinstance(table, SummaryTable):
         return SUMMARY_HEIGHT
+    view = table.view
     rows = view.verticalHeader().defaultSectionSize() * SUMMARY_ROWS + view.horizontalHeader().sizeHint().height()
     below = sum(w.sizeHint().height() for w in (table.totals, table.state_label))
     chrome = 2 * view.frameWidth() + 30 + 28  # frame, dock title, tab bar
