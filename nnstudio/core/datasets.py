@@ -28,6 +28,7 @@ import numpy as np
 
 from nnstudio.core.layers.names import INT_DTYPES
 from nnstudio.core.layers.registry import is_input, layer_type
+from nnstudio.core.metric_fit import BINARY_LOSSES, ONE_HOT_LOSSES, SPARSE_LOSSES  # how a loss wants its targets
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import analyze
 
@@ -47,12 +48,6 @@ TASK_HELP: dict[str, str] = {
     "gaussians": "2-D: one gaussian blob per class",
 }
 
-# How a loss wants its targets.
-ONE_HOT_LOSSES = frozenset(
-    {"categorical_crossentropy", "categorical_focal_crossentropy", "categorical_hinge", "kl_divergence"}
-)
-SPARSE_LOSSES = frozenset({"sparse_categorical_crossentropy"})
-BINARY_LOSSES = frozenset({"binary_crossentropy", "binary_focal_crossentropy", "hinge", "squared_hinge"})
 POSITIVE_LOSSES = frozenset({"poisson", "mean_squared_logarithmic_error", "mean_absolute_percentage_error"})
 
 

@@ -209,7 +209,14 @@ def _message(exc: BaseException) -> str:
         where = getattr(exc, "where", None)
         if where and str(where) not in text:
             text = f"{text} ({where})"
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+    if len(text) <= MAX_MESSAGE:
+        return text
+    # TensorFlow puts the cause after a long traceback: keep both ends, cut the middle
+    half = (MAX_MESSAGE - 3) // 2
+    head, tail = text[:half], text[-half:]
+    head = head[: head.rfind("\n")] if "\n" in head else head  # whole lines only
+    tail = tail[tail.find("\n") + 1 :] if "\n" in tail else tail
+    return f"{head}\n…\n{tail}"
 
 
 def _load_extensions() -> None:

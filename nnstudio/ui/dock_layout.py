@@ -23,7 +23,7 @@ from nnstudio.ui.weights_panel import WeightsPanel
 SUMMARY_HEIGHT = 245  # at least: the table's header, two rows, the totals and the Keras mark without scrolling
 SUMMARY_ROWS = 6  # the Summary shows this many layers without scrolling (with the totals and the Keras mark)
 TRAINING_HEIGHT = 460  # the Training tab raised: its settings, buttons, progress and curves without scrolling
-NARROW_MIDDLE = 900  # below this width between the side columns, Summary, Weights and Training are tabs
+NARROW_MIDDLE = 640  # below this width between the side columns, Summary, Weights and Training are tabs
 SHORT_WINDOW = 800  # and in a window less tall than this (a 1280×720 or 1366×768 laptop), so each gets the row
 DOCKS = ("paletteDock", "layerStackDock", "propertyDock", "compileDock", "summaryDock", "weightsDock")
 
@@ -98,7 +98,8 @@ def build_docks(window: QMainWindow, panels: Panels) -> dict[str, QDockWidget]:
 def add_training_dock(
     window: QMainWindow, docks: dict[str, QDockWidget], panel: QWidget, view_menu: QMenu, before: QAction
 ) -> QDockWidget:
-    """Dock the training panel as a tab behind the Summary, listed in `view_menu` before `before`."""
+    """Dock the training panel as a tab behind the Weights, listed in `view_menu` before `before`: the
+    Summary beside it stays in view while training runs (the canvas shows the weights live)."""
     # In a scroll area, so that the panel's many controls never squeeze the canvas.
     scroller = QScrollArea()
     scroller.setObjectName("trainingScroller")
@@ -108,9 +109,15 @@ def add_training_dock(
     dock = docks["trainingDock"] = make_dock(
         window, "Training", "trainingDock", scroller, Qt.DockWidgetArea.BottomDockWidgetArea
     )
-    summary = docks["summaryDock"]
-    window.tabifyDockWidget(summary, dock)
-    summary.raise_()
+    summary, weights = docks["summaryDock"], docks["weightsDock"]
+    window.tabifyDockWidget(weights, dock)
+    weights.raise_()
+    if bottom_tabs(window, docks):  # a short or narrow window: every bottom panel a tab of the Summary's
+        for name in ("weightsDock", "dataDock", "trainingDock"):
+            other = docks.get(name)
+            if other is not None and other not in window.tabifiedDockWidgets(summary):
+                window.tabifyDockWidget(summary, other)
+        summary.raise_()
     window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
     view_menu.insertAction(before, dock.toggleViewAction())
     return dock
@@ -188,6 +195,15 @@ def show_all_metrics(compile_settings: CompileSettings) -> None:
     metrics.setMinimumWidth(widest + 48 + 2 * metrics.frameWidth())
 
 
+def bottom_tabs(window: QMainWindow, docks: dict[str, QDockWidget]) -> bool:
+    """Whether the bottom panels are all tabs of one row: a window less tall than SHORT_WINDOW, or
+    less than NARROW_MIDDLE wide between the side columns (each panel then gets the whole row)."""
+    width = max(window.width(), 900)
+    side_left = max(215, min(270, int(width * 0.19)))
+    side_right = max(300, min(350, int(width * 0.245)), docks["compileDock"].widget().minimumWidth())
+    return width - side_left - side_right < NARROW_MIDDLE or window.height() < SHORT_WINDOW
+
+
 def default_sizes(window: QMainWindow, docks: dict[str, QDockWidget], compile_settings: QWidget) -> None:
     """Docks sized for the window's size: the canvas gets the most room, every panel stays readable."""
     width, height = max(window.width(), 900), max(window.height(), 600)
@@ -211,16 +227,22 @@ def default_sizes(window: QMainWindow, docks: dict[str, QDockWidget], compile_se
     )
     summary, weights_dock = docks["summaryDock"], docks["weightsDock"]
     middle = width - side_left - side_right
-    tabs = middle < NARROW_MIDDLE or window.height() < SHORT_WINDOW
+    tabs = bottom_tabs(window, docks)
+    others = [d for d in (docks.get("dataDock"), docks.get("trainingDock")) if d is not None and not d.isFloating()]
     if tabs:  # no room for both side by side: tabs, each readable (the Summary's names whole)
-        if weights_dock not in window.tabifiedDockWidgets(summary):
-            window.tabifyDockWidget(summary, weights_dock)
+        for dock in (weights_dock, *others):
+            if dock not in window.tabifiedDockWidgets(summary):
+                window.tabifyDockWidget(summary, dock)
         summary.raise_()
     elif weights_dock in window.tabifiedDockWidgets(summary):  # out of the tabs, beside the Summary
-        window.removeDockWidget(weights_dock)
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, weights_dock)
-        weights_dock.show()
+        for dock in (weights_dock, *others):
+            window.removeDockWidget(dock)
+            window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            dock.show()
         window.splitDockWidget(summary, weights_dock, Qt.Orientation.Horizontal)
+        for dock in others:  # the Data and Training panels: tabs of the Weights, the Summary beside them
+            window.tabifyDockWidget(weights_dock, dock)
+        weights_dock.raise_()
         summary.raise_()
     window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
     if not tabs:
@@ -230,25 +252,26 @@ def default_sizes(window: QMainWindow, docks: dict[str, QDockWidget], compile_se
 
 def size_bottom_row(window: QMainWindow, docks: dict[str, QDockWidget], training_shown: bool, grown: bool) -> bool:
     """The Training tab raised: the bottom row grows to fit the panel and Training takes most of its
-    width; the Summary raised again after that: the row goes back to the table's size.
+    width, the Summary beside it; the Weights raised again after that: the row goes back to the
+    table's size.
 
     `grown`: the row was grown for Training and not yet undone; returns that flag for afterwards."""
     training, summary, weights = docks.get("trainingDock"), docks["summaryDock"], docks["weightsDock"]
-    if training is None or training.isFloating() or training not in window.tabifiedDockWidgets(summary):
+    if training is None or training.isFloating() or training not in window.tabifiedDockWidgets(weights):
         return grown  # the person placed it elsewhere: their layout stands
-    beside = weights.isVisible() and not weights.isFloating() and weights not in window.tabifiedDockWidgets(summary)
-    shown = training if training_shown else summary
-    middle = shown.width() + (weights.width() if beside else 0)
+    beside = summary.isVisible() and not summary.isFloating() and summary not in window.tabifiedDockWidgets(weights)
+    shown = training if training_shown else weights
+    middle = shown.width() + (summary.width() if beside else 0)
     if shown is training:
         window.resizeDocks([training], [training_height(window, training)], Qt.Orientation.Vertical)
-        part = max(240, middle * 9 // 25)
+        part = max(300, middle * 2 // 5)  # the Summary: its three columns readable
         grown = True
     elif not grown:
         return grown  # the row is as the person (or a restored layout) made it
     else:
         grown = False
         window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
-        part = middle * 9 // 20
+        part = middle * 11 // 20
     if beside:
-        window.resizeDocks([shown, weights], [middle - part, part], Qt.Orientation.Horizontal)
+        window.resizeDocks([shown, summary], [middle - part, part], Qt.Orientation.Horizontal)
     return grown
