@@ -345,14 +345,15 @@ def _build(ctx: EngineContext, args: dict[str, Any]) -> BuildResult | BuildFailu
     Weights sent along (`ctx.weights`) are set into the model; `strict=False` skips entries that no
     longer fit (keeping the weights of unchanged layers across an edit).
     """
+    from nnstudio.core.graph_shapes import graph_issues
     from nnstudio.core.summary import analyze
 
     spec = args["spec"]
     _debug_delay(args)
     start = time.perf_counter()
-    summary = analyze(spec)
-    if summary.issues:  # refuse before Keras allocates anything (parameter budget, bad values)
-        issue = summary.issues[0]
+    issues = graph_issues(spec) if spec.is_functional else list(analyze(spec).issues)
+    if issues:  # refuse before Keras allocates anything (parameter budget, bad values)
+        issue = issues[0]
         return BuildFailure(ctx.request_id, spec, issue.message, issue.layer_name)
     keras_module()
     clear_keras_session()  # the previous build's model is garbage now

@@ -64,6 +64,7 @@ def _forget() -> None:
 def train(ctx: EngineContext, args: dict[str, Any]) -> TrainResult:
     start = time.perf_counter()
     from nnstudio.core.csv_data import DataConfig, prepare
+    from nnstudio.core.datasets import sample_count
 
     spec = args["spec"]
     config = args.get("data") or DataConfig()
@@ -130,7 +131,7 @@ def train(ctx: EngineContext, args: dict[str, Any]) -> TrainResult:
     SESSION.epochs_done = initial_epoch + ran
     callback = result.get("callback")
     samples = callback.batches_run * batch_size if callback is not None else 0
-    samples = min(samples, ran * len(data.x)) if ran else samples
+    samples = min(samples, ran * sample_count(data.x)) if ran else samples
     normaliser = None
     if data.normaliser is not None:
         normaliser = (data.normaliser.mean.tolist(), data.normaliser.std.tolist())

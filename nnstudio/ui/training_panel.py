@@ -45,7 +45,16 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.csv_data import DataConfig
-from nnstudio.core.datasets import TASK_HELP, TASKS, VARYING_SIZE, is_classification_loss, token_count
+from nnstudio.core.datasets import (
+    TASK_HELP,
+    TASKS,
+    VARYING_SIZE,
+    DatasetError,
+    io_shapes,
+    is_classification_loss,
+    single_io_problem,
+    token_count,
+)
 from nnstudio.core.error_text import cause_line, has_details
 from nnstudio.core.metric_fit import metric_problems
 from nnstudio.core.spec import ModelSpec
@@ -703,9 +712,19 @@ class TrainingPanel(QWidget):
 
 
 def describe_data(summary: Summary, spec: ModelSpec, config: DataConfig, validation_split: float) -> str:
-    """What the chosen data is, for a person: where it comes from, its size and the split."""
+    """What the chosen data is, for a person: where it comes from, its size and the split (or, for
+    CSV data and a model with several inputs or outputs, why they do not go together)."""
+    if config.source in ("csv", "iris") and single_io_problem(spec):
+        return f"{single_io_problem(spec)}."
     inputs = summary.input_shape
     outputs = summary.rows[-1].output_shape if summary.ok and summary.rows else None
+    if spec.is_functional:
+        try:
+            shapes_in, shapes_out = io_shapes(spec)
+        except DatasetError:
+            shapes_in, shapes_out = [], []
+        inputs = shapes_in[0] if len(shapes_in) == 1 else None
+        outputs = shapes_out[0] if len(shapes_out) == 1 else None
     if config.source == "iris":
         what = "Fisher's 150 iris flowers: 4 measurements (cm) in, 3 species out"
         n = 150
@@ -721,6 +740,10 @@ def describe_data(summary: Summary, spec: ModelSpec, config: DataConfig, validat
             task = "clusters" if is_classification_loss(spec.compile.loss) else "teacher"
         shape_in = "×".join(str(VARYING_SIZE if d is None else d) for d in inputs) if inputs else "?"
         shape_out = "×".join(str(VARYING_SIZE if d is None else d) for d in outputs) if outputs else "?"
+        if spec.is_functional and len(shapes_in) > 1:
+            shape_in = " + ".join("×".join(map(str, shape)) for shape in shapes_in)
+        if spec.is_functional and len(shapes_out) > 1:
+            shape_out = " + ".join("×".join(map(str, shape)) for shape in shapes_out)
         tokens = token_count(spec)
         values = "numbers" if tokens is None else f"token ids 0–{tokens - 1:,}"
         what = f"{n:,} made-up samples ({shape_in} {values} in, {shape_out} out), {TASK_HELP.get(task, task)}"
