@@ -1,4 +1,4 @@
-"""`nnstudio [FILE] [--screenshot PNG]`: the application.
+"""`nnstudio [FILE] [--screenshot PNG [--size WxH]]`: the application.
 
 The window is shown first and fast: this process never imports Keras or TensorFlow. The one engine
 process (the engine session's) is started before the window is built and imports Keras while the
@@ -97,9 +97,13 @@ def _report_uncaught_exceptions(window) -> None:
 
 
 def run_app(
-    file: str | None = None, screenshot: str | None = None, engine: tuple[Any, Any, str] | None = None
+    file: str | None = None,
+    screenshot: str | None = None,
+    engine: tuple[Any, Any, str] | None = None,
+    size: tuple[int, int] | None = None,
 ) -> int:
-    """Open the window on FILE (or the lesson's model); with `screenshot`, render it to a PNG and exit.
+    """Open the window on FILE (or the lesson's model); with `screenshot`, render it to a PNG of
+    `size` (width, height; default SCREENSHOT_SIZE) and exit.
 
     `engine`: the engine process the command line spawned first thing (`nnstudio.engine.boot.spawn`:
     process, pipe end, prefix); without one it is spawned here, before the window is built."""
@@ -164,8 +168,9 @@ def run_app(
     # The canvas (pyqtgraph) and the model service (numpy, multiprocessing) come right after the
     # window is shown: the window itself needs neither to appear.
     window = MainWindow(document, model_service, training, settings=settings, autosave=autosave, defer_canvas=True)
+    shot_size = size or SCREENSHOT_SIZE
     if headless:
-        window.resize(*SCREENSHOT_SIZE)
+        window.resize(*shot_size)
     _report_uncaught_exceptions(window)
     window.show()
     window.layer_stack.setFocus()  # the model being edited has the keyboard first
@@ -199,7 +204,7 @@ def run_app(
             if timing:
                 _emit("keras_ready", state=state, message=window.keras_status.message)
             if screenshot:
-                window.resize(*SCREENSHOT_SIZE)
+                window.resize(*shot_size)
                 app.processEvents()
                 save_when_drawn(time.monotonic() + CANVAS_SETTLE_S)
             else:

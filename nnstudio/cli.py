@@ -31,10 +31,33 @@ def _window_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("file", nargs="?", help="a .nnstudio project or .keras model to open")
     parser.add_argument("--screenshot", metavar="PNG", help="render the window offscreen, save PNG and exit")
+    parser.add_argument(
+        "--size",
+        metavar="WxH",
+        type=_window_size,
+        help="with --screenshot: the window's (and the picture's) size in pixels, e.g. 1280x720 (default 1400x900)",
+    )
     return parser
 
 
+SIZE_RANGE = (640, 7680)  # the smallest and largest width or height --size accepts
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    """`1280x720` -> (1280, 720); anything else is a usage error."""
+    parts = text.lower().replace("×", "x").split("x")
+    lo, hi = SIZE_RANGE
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels, e.g. 1280x720, not {text!r}")
+    width, height = (int(p) for p in parts)
+    if not (lo <= width <= hi and lo // 2 <= height <= hi):
+        raise argparse.ArgumentTypeError(f"{text!r}: width must be {lo}-{hi} and height {lo // 2}-{hi} pixels")
+    return width, height
+
+
 def _run_window(args: argparse.Namespace) -> int:
+    if args.size is not None and not args.screenshot:
+        _window_parser().error("--size goes with --screenshot")
     # The engine first, before Qt is imported: it imports Keras while the window is being built.
     from nnstudio.engine.boot import new_prefix, spawn
 
@@ -42,7 +65,7 @@ def _run_window(args: argparse.Namespace) -> int:
     engine = (*spawn(prefix, preload_keras=True), prefix)
     from nnstudio.app import run_app
 
-    return run_app(args.file, screenshot=args.screenshot, engine=engine)
+    return run_app(args.file, screenshot=args.screenshot, engine=engine, size=args.size)
 
 
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}

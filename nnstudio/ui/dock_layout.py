@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QWidget
+from PySide6.QtWidgets import QComboBox, QDockWidget, QFormLayout, QFrame, QMainWindow, QMenu, QScrollArea, QWidget
 
 from nnstudio.services.document import Document
 from nnstudio.ui.compile_settings import CompileSettings
@@ -20,9 +20,11 @@ from nnstudio.ui.property_editor import PropertyEditor
 from nnstudio.ui.summary_table import SummaryTable
 from nnstudio.ui.weights_panel import WeightsPanel
 
-SUMMARY_HEIGHT = 245  # the table's header, two rows, the totals and the Keras mark without scrolling
+SUMMARY_HEIGHT = 245  # at least: the table's header, two rows, the totals and the Keras mark without scrolling
+SUMMARY_ROWS = 6  # the Summary shows this many layers without scrolling (with the totals and the Keras mark)
 TRAINING_HEIGHT = 460  # the Training tab raised: its settings, buttons, progress and curves without scrolling
-NARROW_MIDDLE = 640  # below this width between the side columns, Summary and Weights are tabs
+NARROW_MIDDLE = 640  # below this width between the side columns, Summary, Weights and Training are tabs
+SHORT_WINDOW = 800  # and in a window less tall than this (a 1280×720 or 1366×768 laptop), so each gets the row
 DOCKS = ("paletteDock", "layerStackDock", "propertyDock", "compileDock", "summaryDock", "weightsDock")
 
 
@@ -73,6 +75,8 @@ def build_docks(window: QMainWindow, panels: Panels) -> dict[str, QDockWidget]:
     right = Qt.DockWidgetArea.RightDockWidgetArea
     bottom = Qt.DockWidgetArea.BottomDockWidgetArea
     compact_combos(panels.compile_settings)
+    wrap_long_rows(panels.compile_settings)
+    show_all_metrics(panels.compile_settings)
     docks = {
         "paletteDock": make_dock(window, "Layers", "paletteDock", panels.palette, left),
         "layerStackDock": make_dock(window, "Model", "layerStackDock", panels.layer_stack, left),
@@ -88,7 +92,6 @@ def build_docks(window: QMainWindow, panels: Panels) -> dict[str, QDockWidget]:
     window.splitDockWidget(docks["summaryDock"], docks["weightsDock"], Qt.Orientation.Horizontal)
     window.setCorner(Qt.Corner.BottomLeftCorner, left)
     window.setCorner(Qt.Corner.BottomRightCorner, right)
-    show_all_metrics(panels.compile_settings)
     return docks
 
 
@@ -109,9 +112,37 @@ def add_training_dock(
     summary, weights = docks["summaryDock"], docks["weightsDock"]
     window.tabifyDockWidget(weights, dock)
     weights.raise_()
-    window.resizeDocks([summary], [SUMMARY_HEIGHT], Qt.Orientation.Vertical)
+    if bottom_tabs(window, docks):  # a short or narrow window: every bottom panel a tab of the Summary's
+        for name in ("weightsDock", "dataDock", "trainingDock"):
+            other = docks.get(name)
+            if other is not None and other not in window.tabifiedDockWidgets(summary):
+                window.tabifyDockWidget(summary, other)
+        summary.raise_()
+    window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
     view_menu.insertAction(before, dock.toggleViewAction())
     return dock
+
+
+def summary_height(window: QMainWindow, summary: QDockWidget) -> int:
+    """The Summary dock's height for SUMMARY_ROWS layers, its totals and the Keras mark, without
+    scrolling (its title and tab bar included), and never more than 45 % of the window."""
+    table = summary.widget()
+    if not isinstance(table, SummaryTable):
+        return SUMMARY_HEIGHT
+    view = table.view
+    rows = view.verticalHeader().defaultSectionSize() * SUMMARY_ROWS + view.horizontalHeader().sizeHint().height()
+    below = sum(w.sizeHint().height() for w in (table.totals, table.state_label))
+    chrome = 2 * view.frameWidth() + 30 + 28  # frame, dock title, tab bar
+    return max(SUMMARY_HEIGHT, min(rows + below + chrome, int(window.height() * 0.45)))
+
+
+def training_height(window: QMainWindow, training: QDockWidget) -> int:
+    """The Training dock's height when raised: TRAINING_HEIGHT, or what its panel needs without
+    scrolling (its title and tab bar included) where that is more, within 60 % of the window."""
+    scroller = training.widget()
+    panel = scroller.widget() if isinstance(scroller, QScrollArea) else scroller
+    need = (panel.minimumSizeHint().height() if panel is not None else 0) + 30 + 28 + 4  # title, tab bar
+    return min(max(TRAINING_HEIGHT, need), int(window.height() * 0.6), max(need, int(window.height() * 0.52)))
 
 
 def scrolling(widget: QWidget, object_name: str) -> QScrollArea:
@@ -129,10 +160,18 @@ def scrolling(widget: QWidget, object_name: str) -> QScrollArea:
 
 
 def compact_combos(widget: QWidget) -> None:
-    """Combo boxes as wide as the dock gives them, not as their longest entry (the list shows it whole)."""
+    """Combo boxes as wide as their longest entry needs, at most 32 characters (a longer one is elided)."""
     for combo in widget.findChildren(QComboBox):
+        longest = max((len(combo.itemText(i)) for i in range(combo.count())), default=12)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(12)
+        combo.setMinimumContentsLength(min(max(longest, 12), 32))
+
+
+def wrap_long_rows(widget: QWidget) -> None:
+    """A field that does not fit beside its label goes under it (`sparse_categorical_crossentropy`
+    whole in a narrow dock, not cut)."""
+    for form in widget.findChildren(QFormLayout):
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
 
 
 def show_all_metrics(compile_settings: CompileSettings) -> None:
@@ -145,11 +184,24 @@ def show_all_metrics(compile_settings: CompileSettings) -> None:
     metrics.setMaximumHeight(height)
     metrics.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     metrics.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    metrics.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a narrow window: "sparse_ca…accuracy"
+    metrics.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # narrower than the minimum: "sparse_ca…accuracy"
+    widest = 0
     for i in range(metrics.count()):
         item = metrics.item(i)
+        widest = max(widest, metrics.fontMetrics().horizontalAdvance(item.text()))
         if not item.toolTip():
             item.setToolTip(item.text())
+    # every name whole: the check box, the text and the list's padding and frame
+    metrics.setMinimumWidth(widest + 48 + 2 * metrics.frameWidth())
+
+
+def bottom_tabs(window: QMainWindow, docks: dict[str, QDockWidget]) -> bool:
+    """Whether the bottom panels are all tabs of one row: a window less tall than SHORT_WINDOW, or
+    less than NARROW_MIDDLE wide between the side columns (each panel then gets the whole row)."""
+    width = max(window.width(), 900)
+    side_left = max(215, min(270, int(width * 0.19)))
+    side_right = max(300, min(350, int(width * 0.245)), docks["compileDock"].widget().minimumWidth())
+    return width - side_left - side_right < NARROW_MIDDLE or window.height() < SHORT_WINDOW
 
 
 def default_sizes(window: QMainWindow, docks: dict[str, QDockWidget], compile_settings: QWidget) -> None:
@@ -175,13 +227,25 @@ def default_sizes(window: QMainWindow, docks: dict[str, QDockWidget], compile_se
     )
     summary, weights_dock = docks["summaryDock"], docks["weightsDock"]
     middle = width - side_left - side_right
-    if middle < NARROW_MIDDLE:  # no room for both side by side: tabs, each readable
-        window.tabifyDockWidget(summary, weights_dock)
+    tabs = bottom_tabs(window, docks)
+    others = [d for d in (docks.get("dataDock"), docks.get("trainingDock")) if d is not None and not d.isFloating()]
+    if tabs:  # no room for both side by side: tabs, each readable (the Summary's names whole)
+        for dock in (weights_dock, *others):
+            if dock not in window.tabifiedDockWidgets(summary):
+                window.tabifyDockWidget(summary, dock)
         summary.raise_()
-    elif window.tabifiedDockWidgets(summary) and weights_dock in window.tabifiedDockWidgets(summary):
+    elif weights_dock in window.tabifiedDockWidgets(summary):  # out of the tabs, beside the Summary
+        for dock in (weights_dock, *others):
+            window.removeDockWidget(dock)
+            window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            dock.show()
         window.splitDockWidget(summary, weights_dock, Qt.Orientation.Horizontal)
-    window.resizeDocks([summary], [SUMMARY_HEIGHT], Qt.Orientation.Vertical)
-    if middle >= NARROW_MIDDLE:
+        for dock in others:  # the Data and Training panels: tabs of the Weights, the Summary beside them
+            window.tabifyDockWidget(weights_dock, dock)
+        weights_dock.raise_()
+        summary.raise_()
+    window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
+    if not tabs:
         weights = middle * 9 // 20
         window.resizeDocks([summary, weights_dock], [middle - weights, weights], Qt.Orientation.Horizontal)
 
@@ -199,14 +263,14 @@ def size_bottom_row(window: QMainWindow, docks: dict[str, QDockWidget], training
     shown = training if training_shown else weights
     middle = shown.width() + (summary.width() if beside else 0)
     if shown is training:
-        window.resizeDocks([training], [min(TRAINING_HEIGHT, int(window.height() * 0.52))], Qt.Orientation.Vertical)
+        window.resizeDocks([training], [training_height(window, training)], Qt.Orientation.Vertical)
         part = max(300, middle * 2 // 5)  # the Summary: its three columns readable
         grown = True
     elif not grown:
         return grown  # the row is as the person (or a restored layout) made it
     else:
         grown = False
-        window.resizeDocks([summary], [SUMMARY_HEIGHT], Qt.Orientation.Vertical)
+        window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
         part = middle * 11 // 20
     if beside:
         window.resizeDocks([shown, summary], [middle - part, part], Qt.Orientation.Horizontal)

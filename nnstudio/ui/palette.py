@@ -77,6 +77,9 @@ def match_rank(layer_type: LayerType, text: str) -> int | None:
     return None
 
 
+SUBTITLE_LINES = 2  # lines of a layer's short help under its name in the palette
+
+
 class PaletteDelegate(QStyledItemDelegate):
     """Paints a family header (chevron, title, count) or a layer entry (icon, name, muted help)."""
 
@@ -87,9 +90,19 @@ class PaletteDelegate(QStyledItemDelegate):
         height = option.fontMetrics.height()
         if index.data(FamilyRole) is not None:
             return QSize(120, height + 10)
-        return QSize(120, max(self.ICON, height) + 8)
+        # the name, and under it what the layer does in smaller, muted lines
+        small = QFontMetrics(self.small_font(option.font)).height()
+        return QSize(120, max(self.ICON, height + SUBTITLE_LINES * small) + 8)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+    @staticmethod
+    def small_font(font: QFont) -> QFont:
+        small = QFont(font)
+        small.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
+        return small
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         painter.save()
@@ -157,23 +170,51 @@ class PaletteDelegate(QStyledItemDelegate):
         title_font = QFont(opt.font)
         title_font.setWeight(QFont.Weight.DemiBold)
         tfm = QFontMetrics(title_font)
+        small = self.small_font(opt.font)
+        sfm = QFontMetrics(small)
         width = max(0, rect.right() - left)
-        shown = tfm.elidedText(title, Qt.TextElideMode.ElideRight, width)
+        lines = len(subtitle_lines(subtitle, sfm, width)) if subtitle else 0
+        top = opt.rect.top() + (opt.rect.height() - tfm.height() - lines * sfm.height()) // 2
         painter.setFont(title_font)
         painter.setPen(opt.palette.color(group, text_role))
-        painter.drawText(QRect(left, opt.rect.top(), width, opt.rect.height()), Qt.AlignmentFlag.AlignVCenter, shown)
-        rest = width - tfm.horizontalAdvance(shown) - self.PAD
-        if subtitle and rest > 24:
-            small = QFont(opt.font)
-            small.setPointSizeF(max(6.0, opt.font.pointSizeF() * 0.88))
-            sfm = QFontMetrics(small)
-            painter.setFont(small)
-            painter.setPen(opt.palette.color(group, muted_role))
+        painter.drawText(
+            QRect(left, top, width, tfm.height()),
+            Qt.AlignmentFlag.AlignVCenter,
+            tfm.elidedText(title, Qt.TextElideMode.ElideRight, width),
+        )
+        painter.setFont(small)
+        painter.setPen(opt.palette.color(group, muted_role))
+        for i, line in enumerate(subtitle_lines(subtitle, sfm, width) if subtitle else []):
             painter.drawText(
-                QRect(rect.right() - rest, opt.rect.top(), rest, opt.rect.height()),
+                QRect(left, top + tfm.height() + i * sfm.height(), width, sfm.height()),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                sfm.elidedText(subtitle, Qt.TextElideMode.ElideRight, rest),
+                line,
             )
+
+
+def short_help(text: str) -> str:
+    """What a layer does in a few words: its help up to the first colon, semicolon or bracket."""
+    for mark in (":", ";", " ("):
+        text = text.split(mark, 1)[0]
+    return text.strip().rstrip(".,")
+
+
+def subtitle_lines(text: str, metrics: QFontMetrics, width: int, most: int = SUBTITLE_LINES) -> list[str]:
+    """`short_help(text)` wrapped at spaces into at most `most` lines of `width` pixels; what does not
+    fit is cut after a whole word with "…" (never in the middle of a word; the tooltip holds it all)."""
+    words = short_help(text).split(" ")
+    lines: list[str] = []
+    while words and len(lines) < most:
+        line = words.pop(0)
+        while words and metrics.horizontalAdvance(f"{line} {words[0]}") <= width:
+            line += " " + words.pop(0)
+        lines.append(line)
+    if words:  # more than fits: the last line ends after a whole word, with an ellipsis
+        last = lines[-1].split(" ")
+        while len(last) > 1 and metrics.horizontalAdvance(" ".join(last) + "…") > width:
+            last.pop()
+        lines[-1] = " ".join(last).rstrip(",;:") + "…"
+    return lines
 
 
 class PaletteTree(QTreeWidget):

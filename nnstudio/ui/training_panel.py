@@ -62,9 +62,11 @@ from nnstudio.core.summary import Summary
 from nnstudio.services.document import Document
 from nnstudio.services.model_state import ModelState
 from nnstudio.ui.parts import Training
+from nnstudio.ui.themed_plot import ThemedPlotWidget
 from nnstudio.ui.widgets import named
 
 REDRAW_MS = 100
+PLOT_MIN_HEIGHT = 180  # the training curves are never squeezed below this (the panel scrolls instead)
 GROUPS_SIDE_BY_SIDE = 440  # panel width from which Data and Training sit side by side
 TRAIN_PEN = "#1f77b4"
 VAL_PEN = "#ff7f0e"
@@ -244,7 +246,7 @@ class TrainingPanel(QWidget):
         self._groups.addWidget(settings)
         self.data_info = named(QLabel(), "dataInfo")  # what the data is, in a line or two
         self.data_info.setWordWrap(True)
-        self.data_info.setStyleSheet("color: #555;")
+        self.data_info.setStyleSheet("color: palette(placeholder-text);")  # readable grey, light or dark
         self.data_info.setMinimumHeight(2 * self.data_info.fontMetrics().lineSpacing() + 2)
         layout.addWidget(self.data_info)
         self.scaling_info = named(QLabel(), "scalingInfo")  # the z-score the trained model expects
@@ -336,14 +338,13 @@ class TrainingPanel(QWidget):
         plot_row.addWidget(self.curve_metric, 1)
         plot_row.addWidget(self.log_scale)
         curves_layout.addLayout(plot_row)
-        self.plot = named(pg.PlotWidget(axisItems={"left": _LogAxis("left")}), "trainingCurves")
-        self.plot.setBackground("w")
+        self.plot = named(ThemedPlotWidget(axisItems={"left": _LogAxis("left")}), "trainingCurves")
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "epoch")
         self.plot.setLabel("left", "loss")
         self.plot.getAxis("left").enableAutoSIPrefix(False)  # "0.16", not "160 (x0.001)"
-        self.plot.setMinimumHeight(120)
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
+        self.legend = self.plot.add_legend_above()
         curves_layout.addWidget(self.plot, 1)
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802

@@ -135,6 +135,6 @@ def test_the_status_line_says_when_neurons_are_drawn_in_groups(qtbot):
     assert "groups of neurons" not in canvas.status.textItem.toPlainText()
     canvas.resize(400, 200)  # too small for 64 neurons in a column: pairs
     qtbot.waitUntil(lambda: any(cl.level > 0 for cl in canvas.lod.columns.values()))
-    assert "squares are groups of neurons: zoom in" in canvas.status.textItem.toPlainText()
+    assert "squares: groups of neurons, zoom in" in canvas.status.textItem.toPlainText()
     canvas.resize(900, 600)
     qtbot.waitUntil(lambda: "groups of neurons" not in canvas.status.textItem.toPlainText())

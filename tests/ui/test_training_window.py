@@ -31,5 +31,5 @@ def test_raising_the_training_tab_fits_the_panel_keeps_the_summary_and_gives_the
     assert table.isVisible() and table.width() >= 300 and table.height() >= 150
 
     weights.raise_()
-    qtbot.waitUntil(lambda: summary.height() <= dock_layout.SUMMARY_HEIGHT + 5)
+    qtbot.waitUntil(lambda: summary.height() <= dock_layout.summary_height(window, summary) + 5)
     assert window.canvas is None or window.canvas.height() > 400

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.PlotCurveItem import arrayToLineSegments
+from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnstudio.ui.canvas.layout import MAGNITUDE_BINS, SIGN_CLASSES, Lod
@@ -80,6 +81,17 @@ def bin_order() -> list[tuple[int, int]]:
         pos, neg = m, MAGNITUDE_BINS + m
         order += [(pos, 0), (neg, 0), (neg, 1), (pos, 1)]
     return order
+
+
+def draw_pairs(painter: QtGui.QPainter, xs: np.ndarray, ys: np.ndarray, buffer: PrimitiveArray) -> None:
+    """Draw the segments (xs[2i], ys[2i]) - (xs[2i+1], ys[2i+1]) with one drawLines call.
+
+    The segments go through `buffer`, which the caller keeps alive: pyqtgraph's drawargs() hands
+    QPainter a bare pointer into the array's memory, and a temporary array freed before drawLines
+    reads it draws whatever lies there next (stray lines from the corner of the canvas)."""
+    segments = arrayToLineSegments(xs, ys, "pairs", False, out=buffer)
+    if len(segments):
+        painter.drawLines(*segments.drawargs())
 
 
 _EMPTY = (np.zeros(0), np.zeros(0))
@@ -181,6 +193,8 @@ class EdgeLayer(pg.GraphicsObject):
         self.renders = 0  # how many times the lines were rasterised (for tests and benchmarks)
         self.progressive = True  # False: always rasterise at once inside paint()
         self._raster: tuple | None = None  # (key, transform, image, painter, chunk iterator) in progress
+        # the QLineF buffer handed to QPainter.drawLines: owned here, so that it outlives the call
+        self._segments = PrimitiveArray(QtCore.QLineF, 4)
         self._raster_timer = QtCore.QTimer(self)
         self._raster_timer.setInterval(0)
         self._raster_timer.timeout.connect(self._raster_step)
@@ -284,7 +298,7 @@ class EdgeLayer(pg.GraphicsObject):
         q.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
         for pen, dx, dy in self._chunks(tr, 1 << 30):
             q.setPen(pen)
-            q.drawLines(*arrayToLineSegments(dx, dy, "pairs", False).drawargs())
+            draw_pairs(q, dx, dy, self._segments)
 
     @staticmethod
     def _new_image(size: tuple[int, int], dpr: float) -> QtGui.QImage:
@@ -318,7 +332,7 @@ class EdgeLayer(pg.GraphicsObject):
         t0 = time.perf_counter()
         for pen, dx, dy in chunks:
             q.setPen(pen)
-            q.drawLines(*arrayToLineSegments(dx, dy, "pairs", False).drawargs())
+            draw_pairs(q, dx, dy, self._segments)
             if (time.perf_counter() - t0) * 1000 >= SLICE_MS:
                 return  # the rest in the next turn of the event loop
         q.end()

@@ -33,12 +33,14 @@ from nnstudio.ui.canvas.overlay import OverlayPlan
 # Geometry in scene units: a column's height grows with the square root of its size, so that a
 # layer of 10 and one of 4096 both stay readable side by side (64 neurons: 64 units).
 FULL_HEIGHT = 64.0
+SOFT_COUNT = 1024  # columns grow as the square root of their size up to this many neurons (256 units tall)
+SOFT_DOUBLINGS = 10  # and beyond it by this share of that height per doubling (a million: twice as tall)
 MAIN_SPACING = 1.0  # horizontal distance before a Dense column
 STAGE_SPACING = 0.45  # before a per-neuron stage (Dropout, BatchNormalization, ...) or a regrouping
 POOL_SPACING = 0.6  # before a pooling's feature maps
 GAP = 0.6  # vertical gap (in neuron pitches) between rows of a multi-dimensional shape
 
-MIN_PX = 4.5  # a group of neurons is at least this many pixels tall
+MIN_PX = 3.8  # a group of neurons is at least this many pixels tall (64 neurons fit in 245 px)
 MAX_VISIBLE = 64  # at most this many groups of one column on screen (edges grow as the square)
 EDGE_BUDGET = 8_000  # at most about this many connections drawn at once (coarser groups beyond)
 WINDOW_MARGIN = 0.25  # fraction of the view height laid out above and below the view
@@ -55,8 +57,13 @@ MIXED_BALANCE = 0.2  # |balance| below this counts as a mix of signs
 
 
 def column_height(n: int) -> float:
-    """Scene height of a column of `n` neurons."""
-    return math.sqrt(max(n, 1) * FULL_HEIGHT)
+    """Scene height of a column of `n` neurons: the square root of its size up to SOFT_COUNT
+    neurons, then only a little more per doubling, so that one huge layer (a million units) stands
+    at most about eight times as tall as a layer of 64 instead of flattening every other column."""
+    n = max(n, 1)
+    if n <= SOFT_COUNT:
+        return math.sqrt(n * FULL_HEIGHT)
+    return math.sqrt(SOFT_COUNT * FULL_HEIGHT) * (1 + math.log2(n / SOFT_COUNT) / SOFT_DOUBLINGS)
 
 
 @dataclass
@@ -366,7 +373,12 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
         col = Column(row.index, row.name, row.class_name, drawer.column, drawn_shape(shape), x, activation, detail)
         col.weight_names, col.varying = tuple(v.name for v in variables), varying
         col.weight_shapes, col.weight_stores = tuple(v.shape for v in variables), tuple(v.store for v in variables)
-        col.drawing, col.neurons, col.settings, col.out_dx = kind.drawing, drawer.neurons, kind.values(layer.params), drawer.room
+        col.drawing, col.neurons, col.settings, col.out_dx = (
+            kind.drawing,
+            drawer.neurons,
+            kind.values(layer.params),
+            drawer.room,
+        )
         col.bias_label = drawer.bias_label
         col.below = drawer.below(col) if drawer.below is not None else 0.0
         if not col.neurons and prev is not None and prev.kind == "input":

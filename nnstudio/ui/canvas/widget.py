@@ -54,6 +54,8 @@ SYNC_WORK = 250_000  # models with at most this many kernel values are summed in
 HEADER_SPACING_PX = 8  # between the headers of neighbouring layers
 HEADER_MIN_PX = 24  # a header is never cut narrower than this
 HEADER_ROOM_LIMIT_PX = 400  # layers further apart than this keep their whole header
+LEGEND_MARGIN_PX = 10  # between the legend and the canvas's edges
+COLUMN_GAP_PX = 120  # the legend stands beside the drawing only where columns stay this far apart
 # Weights that keep coming (training snapshots) start a new background sum no sooner than this
 # many times the last one's duration after it ended: the worker takes at most half a core from
 # the training it is drawing.
@@ -212,7 +214,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.status = pg.TextItem(anchor=(0, 1))
         self.status.setParentItem(self.view)
         self.view.sigResized.connect(self._place_status)
-        self.legend: pg.LegendItem | None = None
+        self.legend: pg.LegendItem | None = None  # the one of _legends on screen
+        self._legends: dict[int, pg.LegendItem] = {}  # by column count
+        self._legend_beside = False  # the legend stands right of the drawing (else under it)
+        self._legend_lift = 0.0  # pixels the legend stands above the bottom edge, over the status text
         self._style_items()
 
         self._lod_timer = QtCore.QTimer(self)
@@ -247,9 +252,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         key = tuple((c.kind, c.n) for c in self.columns)
         refit = key != self._shape_key
         self._shape_key = key
+        self._update_status()  # before the fit: it keeps the status text's room free
         if refit:
             self.fit_view()
-        self._update_status()
         self.refresh_lod()
         self.select_layer(self.selected_index)
 
@@ -328,19 +333,16 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.selection.show()
 
     def fit_view(self) -> None:
-        """Show the whole network."""
+        """Show the whole network, clear of the legend, the status text and the headers."""
         x0, x1, y0, y1 = L.scene_bounds(self.columns)
         w_px, h_px = self._pixels()
-        # room in pixels for labels left of the input, the legend on the right, headers above
-        legend = self._legend()
-        legend_h = legend.boundingRect().height() if legend.isVisible() else 0.0
-        left, right = 110.0, min(110.0, 0.15 * w_px)
-        under = 16.0 if any(c.below for c in self.columns) else 0.0  # a drawer's label under its drawing
-        top, bottom = min(56.0, 0.2 * h_px), min(legend_h + 24.0 + under, 0.35 * h_px)  # top: two lines of header
+        self._place_overlays()
+        margins = self._margins(w_px, h_px)
+        left, right, top, bottom = margins
         w = max(x1 - x0, 0.5)
         h = max(y1 - y0, 1.0)
         per_px_x = w / max(w_px - left - right, 0.3 * w_px)
-        per_px_y = h / max(h_px - top - bottom, 0.4 * h_px)
+        per_px_y = h / max(h_px - top - bottom, 0.3 * h_px)
         self.view.setRange(
             xRange=(x0 - left * per_px_x, x1 + right * per_px_x),
             yRange=(y0 - bottom * per_px_y, y1 + top * per_px_y),
@@ -348,6 +350,86 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         )
         self._auto_fit = True
         self.refresh_lod()
+
+    def _margins(self, w_px: float, h_px: float) -> tuple[float, float, float, float]:
+        """Pixels (left, right, top, bottom) kept free around the drawing (see _free_margins), within
+        a share of the canvas."""
+        left, right, top, bottom = self._free_margins(w_px, h_px)
+        return left, right, min(top, 0.3 * h_px), min(bottom, 0.5 * h_px)
+
+    def _free_margins(self, w_px: float, h_px: float) -> tuple[float, float, float, float]:
+        """Pixels (left, right, top, bottom) the input's labels, the headers above and below the
+        columns, the legend (right or bottom) and the status text need around the drawing."""
+        legend = self._legend()
+        legend_size = legend.boundingRect() if legend.isVisible() else QtCore.QRectF()
+        status_h = self.status.boundingRect().height()
+        above = max(
+            (h.textItem.boundingRect().height() for h, c in self._header_pairs() if c.kind not in L.HEADERS_BELOW),
+            default=0.0,
+        )
+        below_rows = self._below_header_rows()
+        below_h = max(
+            (h.textItem.boundingRect().height() for h, c in self._header_pairs() if c.kind in L.HEADERS_BELOW),
+            default=0.0,
+        )
+        under = 16.0 if any(c.below for c in self.columns) else 0.0  # a drawer's label under its drawing
+        below = below_rows * (below_h + 2) + under
+        left = 110.0
+        last = self._header_natural_width(self.columns[-1]) / 2 if self.columns else 0.0
+        if self._legend_beside:
+            right = legend_size.width() + LEGEND_MARGIN_PX + max(last, 24.0) + 8
+            bottom = status_h + 10 + below
+        else:
+            right = min(max(110.0, last + 12), 0.2 * w_px)
+            if self._legend_lift:
+                bottom = legend_size.height() + self._legend_lift + LEGEND_MARGIN_PX + 6 + below
+            else:
+                bottom = max(legend_size.height(), status_h) + LEGEND_MARGIN_PX + 6 + below
+        top = above + 8
+        return left, right, top, bottom
+
+    def _header_natural_width(self, col: L.Column) -> float:
+        """Pixels a column's header takes uncut (its name and its detail line, and the item's padding)."""
+        widths = []
+        for text, size, bold in ((col.name, 10, True), (col.detail, 9, False)):
+            font = QtGui.QFont(self.font())
+            font.setPointSizeF(size)
+            font.setBold(bold)
+            widths.append(QtGui.QFontMetrics(font).horizontalAdvance(text))
+        return max(widths) + 12
+
+    def _header_pairs(self):
+        return zip(self.headers, self.columns, strict=False)
+
+    def _below_header_rows(self) -> int:
+        """How many rows of headers lie under the columns (stages take turns in two; see _place_headers)."""
+        rows, run = 0, 0
+        for col in self.columns:
+            run = run + 1 if col.kind in L.HEADERS_BELOW else 0
+            rows = max(rows, min(run, 2))
+        return rows
+
+    def _place_overlays(self) -> None:
+        """The legend beside the drawing (one column, right) when the canvas is wide, else under it
+        (two columns, bottom right, above the status text when both do not fit side by side), or
+        hidden where the drawing and its headers leave it no room; the status text bottom left."""
+        if len(self._legends) < 2:
+            return  # still being built
+        w_px, h_px = self._pixels()
+        gaps = max(len(self.columns) - 1, 1)
+        room = w_px - 110 - self._legends[1].boundingRect().width() - 40  # for the drawing, beside the legend
+        self._legend_beside = w_px >= 1.45 * h_px and room / gaps >= COLUMN_GAP_PX
+        self._show_legend()
+        self._place_status()
+        legend = self._legend()
+        lift = 0.0
+        if not self._legend_beside and legend.boundingRect().width() + self.status.boundingRect().width() + 30 > w_px:
+            lift = self.status.boundingRect().height() + 4  # no room beside the status text: above it
+        self._legend_lift = lift
+        legend.anchor((1, 1), (1, 1), offset=(-LEGEND_MARGIN_PX, -LEGEND_MARGIN_PX - lift))
+        if self._free_margins(w_px, h_px)[3] > 0.5 * h_px:
+            legend.hide()  # no room under the drawing for it: the drawing and its headers come first
+            self._legend_lift = 0.0
 
     def export_png(self, path: str | Path, scale: float = 2) -> None:
         """Save the drawing as PNG at `scale` times the widget's size (2x for high-DPI screens),
@@ -371,7 +453,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             exporter.export(str(path))
         finally:
             legend.setScale(1)
-            legend.anchor((1, 1), (1, 1), offset=(-10, -10))
+            self._place_overlays()
 
     def _legend(self) -> pg.LegendItem:
         legend = self.legend
@@ -550,6 +632,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         if self._auto_fit and self.columns:
             self.fit_view()
         else:
+            self._place_overlays()
             self._schedule_lod()
 
     @Slot()
@@ -710,13 +793,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     @Slot()
     def _place_status(self, *args) -> None:
+        """The status text at the bottom left, under the drawing (fit_view keeps its room free)."""
         box = self.view.boundingRect()
-        if box.width() >= self._legend().boundingRect().width() + self.status.boundingRect().width() + 40:
-            self.status.setAnchor((0, 1))
-            self.status.setPos(8, box.height() - 6)
-        else:  # no room beside the legend: top left
-            self.status.setAnchor((0, 0))
-            self.status.setPos(8, 4)
+        self.status.setAnchor((0, 1))
+        self.status.setPos(8, box.height() - 6)
 
     def _update_status(self) -> None:
         if not self.columns:
@@ -727,19 +807,24 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.columns[lk.src].block * self.columns[lk.dst].block for lk in self.links if lk.kind == "dense"
         ) + L.figure_weights(self.columns)
         text = f"{neurons:,} neurons · {weights:,} weights"
+        if self._grouped:
+            text += " · squares: groups of neurons, zoom in"
+        if self._incoming is not None or self._running == "weights":
+            text += "\ndrawing the weights…" if self.pending else "\nupdating the weights…"
+        elif self.pending:
+            text += "\nweights pending (building with Keras…)"
+        else:
+            text += "\nhover: values · wheel: zoom · drag: pan · F: fit"
         odd = [lk.layer_name for lk in self.links if lk.pyramid is not None and lk.pyramid.has_non_finite]
         if odd:
             text += f"\nNaN or infinite weights in {', '.join(odd[:3])}{' …' if len(odd) > 3 else ''} (drawn grey)"
-        if self._incoming is not None or self._running == "weights":
-            text += " · drawing the weights…" if self.pending else " · updating the weights…"
-        elif self.pending:
-            text += " · weights pending (building with Keras…)"
-        else:
-            text += "\nhover: values · wheel: zoom · drag: pan · double-click: fit"
-        if self._grouped:
-            text += "\nsquares are groups of neurons: zoom in to see each one"
+        before = (self.status.boundingRect().size(), self._legend_lift, self._legend().isVisible())
         self.status.setText(text)
-        self._place_status()
+        self._place_overlays()
+        after = (self.status.boundingRect().size(), self._legend_lift, self._legend().isVisible())
+        moved = after[0].height() != before[0].height() or after[1:] != before[1:]
+        if moved and self._auto_fit and self.columns:
+            self.fit_view()  # the room the status text and the legend take changed
 
     def _panel_brush(self, alpha: int) -> QtGui.QBrush:
         colour = QtGui.QColor(self.theme.panel)
@@ -747,31 +832,41 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         return pg.mkBrush(colour)
 
     def _build_legend(self) -> None:
+        """Two legends with the same entries in the theme's colours: one column (beside the drawing)
+        and two (under it); the one the fit chose is shown."""
         t = self.theme
-        legend = self.legend
-        if legend is None:
-            legend = pg.LegendItem(offset=(-10, -10), labelTextSize="8pt", colCount=2, verSpacing=-6, horSpacing=14)
-            legend.setParentItem(self.view)
-            legend.anchor((1, 1), (1, 1), offset=(-10, -10))
-        else:  # a new theme: the same legend, new entries
-            legend.clear()
-        legend.setLabelTextColor(t.ink)
-        legend.setBrush(self._panel_brush(230))
-        legend.setPen(pg.mkPen(t.panel_border))
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(3, theme=t)), "weight &gt; 0")
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(7, theme=t)), "weight &lt; 0")
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(0, theme=t)), "small |w|: pale, thin")
-        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(t.positive, width=WIDTHS[-1])), "large |w|: strong, thick")
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(11, theme=t)), "group of mixed signs")
-        legend.addItem(pg.PlotDataItem(pen=bin_pen(PENDING_BIN, theme=t)), "weights pending")
-        for label, symbol, fill in (
-            ("neuron, fill = bias", "o", mix(t.positive, 0.5, t.neutral_fill)),
-            ("group of neurons (count)", "s", t.neutral_fill),
-        ):
-            legend.addItem(
-                pg.ScatterPlotItem(symbol=symbol, size=10, brush=pg.mkBrush(fill), pen=pg.mkPen(t.outline)), label
-            )
-        self.legend = legend
+        for columns in (1, 2):
+            legend = self._legends.get(columns)
+            if legend is None:
+                legend = pg.LegendItem(labelTextSize="8pt", colCount=columns, verSpacing=-6, horSpacing=14)
+                legend.setParentItem(self.view)
+                legend.anchor((1, 1), (1, 1), offset=(-LEGEND_MARGIN_PX, -LEGEND_MARGIN_PX))
+                self._legends[columns] = legend
+            else:  # a new theme: the same legend, new entries
+                legend.clear()
+            legend.setLabelTextColor(t.ink)
+            legend.setBrush(self._panel_brush(230))
+            legend.setPen(pg.mkPen(t.panel_border))
+            legend.addItem(pg.PlotDataItem(pen=bin_pen(3, theme=t)), "weight &gt; 0")
+            legend.addItem(pg.PlotDataItem(pen=bin_pen(7, theme=t)), "weight &lt; 0")
+            legend.addItem(pg.PlotDataItem(pen=bin_pen(0, theme=t)), "small |w|: pale, thin")
+            legend.addItem(pg.PlotDataItem(pen=pg.mkPen(t.positive, width=WIDTHS[-1])), "large |w|: strong, thick")
+            legend.addItem(pg.PlotDataItem(pen=bin_pen(11, theme=t)), "group of mixed signs")
+            legend.addItem(pg.PlotDataItem(pen=bin_pen(PENDING_BIN, theme=t)), "weights pending")
+            for label, symbol, fill in (
+                ("neuron, fill = bias", "o", mix(t.positive, 0.5, t.neutral_fill)),
+                ("group of neurons (count)", "s", t.neutral_fill),
+            ):
+                legend.addItem(
+                    pg.ScatterPlotItem(symbol=symbol, size=10, brush=pg.mkBrush(fill), pen=pg.mkPen(t.outline)), label
+                )
+        self._show_legend()
+        self._place_overlays()
+
+    def _show_legend(self) -> None:
+        self.legend = self._legends[1 if self._legend_beside else 2]
+        for legend in self._legends.values():
+            legend.setVisible(legend is self.legend)
 
     # -- colours ----------------------------------------------------------------------------
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-from nnstudio.core.layers.base import LayerType, Params, Sample, Shape, Variable, known_last_axis, single_input
+from nnstudio.core.layers.base import (
+    LayerType,
+    Params,
+    Sample,
+    Shape,
+    Variable,
+    format_shape,
+    known_last_axis,
+    single_input,
+)
 from nnstudio.core.layers.config_values import is_null
 from nnstudio.core.layers.names import INITIALIZERS
 from nnstudio.core.layers.params import MAX_UNITS, ActivationName, Flag, InitializerName, Param, PositiveInt
@@ -33,7 +41,10 @@ def brief(params: Params) -> list[str]:
 
 
 def caption(params: Params, shape: Shape) -> str:
-    return f"{math.prod(d for d in shape if d is not None):,} units · {params['activation']}"
+    """`64 units · relu`; on several axes the output shape as the summary prints it, `64 units · (None, 4, 64) · relu`."""
+    if len(shape) > 1:
+        return f"{params['units']:,} units · {format_shape(shape)} · {params['activation']}"
+    return f"{params['units']:,} units · {params['activation']}"
 
 
 LAYER = LayerType(
