@@ -278,7 +278,6 @@ def preload() -> None:
 # -- memory limit for untrusted files ------------------------------------------------------------
 
 
-
 def _virtual_size() -> int | None:
     try:
         with open("/proc/self/statm") as f:
