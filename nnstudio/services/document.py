@@ -11,6 +11,12 @@ Placement rules (one Input, and it comes first) are checked before a command is 
 person can act on, or None. A refused edit pushes nothing, returns that reason and emits
 `editRefused(reason)`.
 
+Graph edits (`insert_on_connection`, `add_branch`, `add_after`, `add_unconnected`, `connect_layers`,
+`disconnect_layers`, `toggle_output`, `set_outputs`; `remove_layer` and `duplicate_layer` of a graph)
+are made by `nnstudio.core.graph_edit` inside their command; what it refuses (a cycle, a full
+input, a layer that cannot be taken out) is refused the same way. A chain stays a chain until its
+first branch or merge; in a graph the layer order follows the connections (moves are refused).
+
 Edit guard: `set_edit_guard(guard)` installs `guard(old_spec, new_spec) -> bool`, consulted before
 any command that changes the layers is pushed, and before `undo()` / `redo()` step to a spec with
 other layers (compile edits do not count); when it returns False nothing changes. The model state

@@ -45,6 +45,9 @@ class Commands(Protocol):
     def connect_selected(self) -> object: ...
     def toggle_output_selected(self) -> object: ...
     def connection_pending(self) -> bool: ...
+    def delete_selected(self) -> object: ...
+    def can_delete(self) -> bool: ...
+    def connection_selected(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -153,10 +156,11 @@ ACTIONS: tuple[Action, ...] = (
         "&Delete Layer",
         "&Edit",
         1,
-        lambda c: c.report(c.document.remove_selected()),
+        lambda c: c.delete_selected(),
         Key.Delete,
-        "Remove the selected layer",
-        enablement=_has_selection,
+        "Remove the selected layer (or, in the graph, the selected connection)",
+        enablement=lambda c: c.can_delete(),
+        dynamic_title=lambda c: "&Delete Connection" if c.connection_selected() else "&Delete Layer",
     ),
     Action(
         "edit.duplicate",

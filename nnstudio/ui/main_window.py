@@ -371,6 +371,19 @@ class MainWindow(QMainWindow):
         """Edit ▸ Toggle Model Output for the selected layer."""
         return self.graph_view.toggle_output_selected()
 
+    def delete_selected(self) -> None:
+        """Edit ▸ Delete: the connection selected in the graph, else the selected layer."""
+        if self.graph_view.selected_connection() is not None:
+            self.graph_view.delete_selection()
+        else:
+            self.report(self.document.remove_selected())
+
+    def can_delete(self) -> bool:
+        return self.document.selected_layer() is not None or self.connection_selected()
+
+    def connection_selected(self) -> bool:
+        return self.graph_view.selected_connection() is not None
+
     def connection_pending(self) -> bool:
         return self.graph_view.pending_connection() is not None
 

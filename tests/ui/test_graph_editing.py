@@ -307,3 +307,15 @@ def residual_spec() -> ModelSpec:
     spec, branch = g.add_branch(spec, spec.new_layer("Dense", units=10), R("dense"))
     spec, add = g.insert_on_connection(spec, spec.new_layer("Add"), R("dense_1"), None)
     return g.connect(spec, R(branch), add)
+
+
+def test_edit_delete_deletes_the_selected_connection(qtbot, window):
+    doc, view = window.document, window.graph_view
+    doc.load(residual_spec())
+    qtbot.waitUntil(view.isVisible)
+    view.select_connection((R("dense"), "dense_2"))
+    action = window.app_actions["edit.delete"]
+    assert action.isEnabled() and action.text() == "&Delete Connection"
+    action.trigger()
+    assert structure(doc.spec)["layers"]["dense_2"] == ("Dense", [])
+    assert action.text() == "&Delete Layer"

@@ -28,7 +28,7 @@ from nnstudio.core.layers.registry import layer_type
 from nnstudio.core.spec import TensorRef
 from nnstudio.ui.icons import error_color, icon_path, layer_icon
 
-NODE_WIDTH = 160.0
+NODE_WIDTH = 152.0
 NODE_HEIGHT = 60.0
 PORT_RADIUS = 5.0
 EDGE_Z = 0
@@ -82,7 +82,7 @@ class NodeItem(QGraphicsItem):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         tip = f"<b>{name}</b> — {description}"
         if detail:
-            tip += f"<br>{detail}"
+            tip += f"<br>{detail}" + (" parameters" if "·" in detail else "")
         if problem:
             tip += f"<br><span style='color:{error_color().name()}'>{_escape(problem)}</span>"
         self.setToolTip(tip)

@@ -45,13 +45,14 @@ from nnstudio.core.shapes import format_shape
 from nnstudio.core.spec import ModelSpec, TensorRef
 from nnstudio.services.document import Document
 from nnstudio.ui.graph.items import NODE_HEIGHT, NODE_WIDTH, EdgeItem, NodeItem, OutputTag
-from nnstudio.ui.graph.layout import GraphLayout
+from nnstudio.ui.graph.layout import GraphLayout, Placement
 from nnstudio.ui.layer_stack import describe
 from nnstudio.ui.palette import LAYER_MIME
 
 Connection = tuple[TensorRef, str | None]  # a source tensor and the layer that reads it (None: the model's output)
-COLUMN_GAP = 64.0
-OUTPUT_GAP = 46.0
+USAGE = "Drop a layer on a connection to insert it, beside a layer to branch · drag from a right-hand port to connect"
+COLUMN_GAP = 50.0
+OUTPUT_GAP = 36.0
 
 
 class GraphView(QGraphicsView):
@@ -89,6 +90,7 @@ class GraphView(QGraphicsView):
         self._hint: NodeItem | EdgeItem | None = None
         self._syncing = False
         self._fitted = False
+        self._placement: tuple[tuple, Placement] | None = None
 
         self.banner = QLabel(self.viewport())
         self.banner.setObjectName("graphRefusedBanner")
@@ -105,6 +107,12 @@ class GraphView(QGraphicsView):
             " border-radius: 6px; padding: 5px 10px; }"
         )
         self.hint.hide()
+        self.usage = QLabel(USAGE, self.viewport())
+        self.usage.setObjectName("graphUsage")
+        self.usage.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        small = self.usage.font()
+        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.9))
+        self.usage.setFont(small)
         self._banner_timer = QTimer(self)
         self._banner_timer.setSingleShot(True)
         self._banner_timer.timeout.connect(self.banner.hide)
@@ -119,6 +127,7 @@ class GraphView(QGraphicsView):
 
     def _on_replaced(self) -> None:
         self.layout_engine.forget()
+        self._placement = None
         self._fitted = False
         self._selected_connection = None
         self.cancel_connection()
@@ -152,7 +161,11 @@ class GraphView(QGraphicsView):
         summary = self.document.summary()
         ids = spec.ids()
         connections = graph_edit.connections(spec)
-        placement = self.layout_engine.place(ids, [(ref.layer, consumer) for ref, consumer in connections])
+        pairs = [(ref.layer, consumer) for ref, consumer in connections]
+        key = (ids, tuple(pairs))
+        if self._placement is None or self._placement[0] != key:  # a parameter edit keeps the layout as it is
+            self._placement = (key, self.layout_engine.place(ids, pairs))
+        placement = self._placement[1]
         for index, layer in enumerate(spec.layers):
             problems = summary.issues_for(index)
             kind = layer_types().get(layer.class_name)
@@ -350,7 +363,9 @@ class GraphView(QGraphicsView):
                 node.pending_source = True
                 node.update()
             name = self.document.spec.layer_by_id(layer_id).name
-            self._show_hint(f"Connect {name} to…  select a layer and press Connect again (Esc cancels)")
+            self._show_hint(
+                f"Connect {name} to…  click a layer, or select it and press Ctrl+Shift+C again (Esc cancels)"
+            )
             return None
         source = self._pending
         self.cancel_connection()
@@ -368,6 +383,7 @@ class GraphView(QGraphicsView):
             self.nodes[self._pending].update()
         self._pending = None
         self.hint.hide()
+        self.usage.show()
 
     def toggle_output_selected(self) -> str | None:
         layer_id = self.selected_layer_id()
@@ -393,6 +409,7 @@ class GraphView(QGraphicsView):
         self._banner_timer.start(self.BANNER_MS)
 
     def _show_hint(self, text: str) -> None:
+        self.usage.hide()
         self.hint.setText(text)
         self._place_labels()
         self.hint.show()
@@ -405,6 +422,8 @@ class GraphView(QGraphicsView):
         self.banner.setGeometry(area.left(), area.bottom() - height, width, height)
         self.hint.adjustSize()
         self.hint.move(area.left(), area.top())
+        self.usage.adjustSize()
+        self.usage.move(area.left(), area.top() - 4)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -462,11 +481,7 @@ class GraphView(QGraphicsView):
         painter.save()
         painter.resetTransform()
         painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(
-            self.viewport().rect(),
-            Qt.AlignmentFlag.AlignCenter,
-            "Drag layers here from the palette, starting with an Input.",
-        )
+        painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, "Drag layers here from the palette.")
         painter.restore()
 
     # -- mouse: connect by dragging from an output port -----------------------------------------------
@@ -678,7 +693,7 @@ def _detail(summary, index: int) -> str:
         if row.index == index:
             if row.output_shape is None:
                 return ""
-            return f"{row.shape_text}  ·  {row.params:,} params" if row.params else row.shape_text
+            return f"{row.shape_text}  ·  {row.params:,}" if row.params else row.shape_text
     shape = summary.input_shape
     return format_shape(shape) if index == 0 and shape is not None else ""
 
