@@ -162,9 +162,9 @@ class GraphView(QGraphicsView):
         ids = spec.ids()
         connections = graph_edit.connections(spec)
         pairs = [(ref.layer, consumer) for ref, consumer in connections]
-        key = (ids, tuple(pairs))
-        if self._placement is None or self._placement[0] != key:  # a parameter edit keeps the layout as it is
-            self._placement = (key, self.layout_engine.place(ids, pairs))
+        structure = (ids, tuple(pairs))
+        if self._placement is None or self._placement[0] != structure:  # a parameter edit keeps the layout
+            self._placement = (structure, self.layout_engine.place(ids, pairs))
         placement = self._placement[1]
         for index, layer in enumerate(spec.layers):
             problems = summary.issues_for(index)
