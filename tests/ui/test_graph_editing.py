@@ -319,3 +319,66 @@ def test_edit_delete_deletes_the_selected_connection(qtbot, window):
     action.trigger()
     assert structure(doc.spec)["layers"]["dense_2"] == ("Dense", [])
     assert action.text() == "&Delete Layer"
+
+
+def test_a_real_drop_event_on_a_connection_inserts_there(qtbot, window):
+    """The view's own dropEvent (what a palette drag ends in) goes through the same handler."""
+    from PySide6.QtCore import QPointF as P
+    from PySide6.QtGui import QDragMoveEvent, QDropEvent
+
+    doc, view = window.document, window.graph_view
+    doc.load(residual_spec())
+    qtbot.waitUntil(view.isVisible)
+    target = edge(view, "dense", "dense_2")
+    at = P(view_point(view, target.path().pointAtPercent(0.5)))
+    data = window.palette_widget.mime_data_for("Dropout")
+    move = QDragMoveEvent(at.toPoint(), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    view.dragMoveEvent(move)
+    assert move.isAccepted() and target.drop_hint  # the connection lights up while dragging over it
+    drop = QDropEvent(at, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    view.dropEvent(drop)
+    assert structure(doc.spec)["layers"]["dropout"] == ("Dropout", ["dense"])
+    assert structure(doc.spec)["layers"]["dense_2"] == ("Dense", ["dropout"])
+    assert doc.undo_stack.undoText() == "Insert Dropout between dense and dense_2"
+
+
+def test_an_input_dropped_on_empty_space_is_another_model_input(qtbot, window):
+    doc, view = window.document, window.graph_view
+    doc.load(residual_spec())
+    qtbot.waitUntil(view.isVisible)
+    far = view.sceneRect().bottomLeft() + QPointF(5, -5)
+    assert view.drop_target(far) == ("free", None)
+    assert view.drop_layer("Input", far) is None
+    assert [r.layer for r in doc.spec.inputs] == ["input_layer", "input_layer_1"]
+    assert doc.spec.layers[1].class_name == "Input"  # inputs first
+
+
+def test_keyboard_connection_finished_by_a_click(qtbot, window):
+    doc, view = window.document, window.graph_view
+    doc.load(residual_spec())
+    qtbot.waitUntil(view.isVisible)
+    doc.select_layer(doc.spec.position_of("input_layer"))
+    window.app_actions["edit.connect"].trigger()
+    assert view.hint.isVisible() and "Connect input_layer to" in view.hint.text()
+    add = node(view, "add")
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view_point(view, add.scenePos()))
+    assert structure(doc.spec)["layers"]["add"] == ("Add", ["dense_1", "dense_2", "input_layer"])
+    assert view.pending_connection() is None and not view.hint.isVisible()
+
+
+def test_the_model_list_of_a_graph(qtbot, window):
+    """Dropping into the Model list adds after the layer above; reordering is refused with the reason."""
+    from PySide6.QtCore import QModelIndex
+
+    doc = window.document
+    doc.load(residual_spec())
+    stack = window.layer_stack
+    model = stack.model()
+    row = doc.spec.position_of("dense_2") + 1
+    data = window.palette_widget.mime_data_for("Dropout")
+    assert model.dropMimeData(data, Qt.DropAction.CopyAction, row, 0, QModelIndex())
+    assert structure(doc.spec)["layers"]["dropout"] == ("Dropout", ["dense_2"])
+    assert structure(doc.spec)["layers"]["add"] == ("Add", ["dense_1", "dropout"])
+    with qtbot.waitSignal(model.dropRefused) as refused:
+        model.dropMimeData(model.mimeData([model.index(1)]), Qt.DropAction.MoveAction, 4, 0, QModelIndex())
+    assert "order follows the connections" in refused.args[0]
