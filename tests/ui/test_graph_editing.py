@@ -332,7 +332,9 @@ def test_a_real_drop_event_on_a_connection_inserts_there(qtbot, window):
     target = edge(view, "dense", "dense_2")
     at = P(view_point(view, target.path().pointAtPercent(0.5)))
     data = window.palette_widget.mime_data_for("Dropout")
-    move = QDragMoveEvent(at.toPoint(), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    move = QDragMoveEvent(
+        at.toPoint(), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     view.dragMoveEvent(move)
     assert move.isAccepted() and target.drop_hint  # the connection lights up while dragging over it
     drop = QDropEvent(at, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)

@@ -83,8 +83,10 @@ class GraphLayout:
             sug.yspace = self.column_gap
             roots = sorted((v for v in component.sV if not v.e_in()), key=lambda v: order_of[v.data])
             sug.init_all(roots=roots)
-            self._seed(sug, order_of)
-            sug.draw(3)
+            known = self._seed(sug, order_of)
+            # A first layout reduces crossings; after an edit the columns keep the order they had
+            # (new layers go where what they read is), so nothing the person placed moves about.
+            sug.draw(0 if known else 3)
             placed = [v for v in component.sV]
             lows = [v.view.xy[0] - v.view.w / 2 for v in placed]
             shift = top - min(lows)
@@ -92,25 +94,37 @@ class GraphLayout:
                 across, along = v.view.xy
                 centres[v.data] = (along, across + shift)
                 columns[v.data] = sug.grx[v].rank
+            pitch = self.height + self.row_gap
             for layer in sug.layers:
                 real = [v for v in layer if not getattr(sug.grx[v], "dummy", False) and hasattr(v, "data")]
+                lowest = None
                 for position, v in enumerate(real):
                     new_order[v.data] = position
+                    # Brandes and Köpf's averaged placement can let two boxes of a column touch: keep a
+                    # row's pitch between them, in the column's order.
+                    along, across = centres[v.data]
+                    if lowest is not None and across < lowest + pitch:
+                        across = lowest + pitch
+                        centres[v.data] = (along, across)
+                    lowest = across
             for edge in component.sE:
                 points = [(along, across + shift) for across, along in edge.view.points]
                 routes[(edge.v[0].data, edge.v[1].data)] = points
-            top = max(v.view.xy[0] + v.view.w / 2 for v in placed) + shift + self.row_gap * 2
+            top = max(centres[v.data][1] for v in placed) + self.height / 2 + self.row_gap * 2
         self._rank_order = new_order
         return Placement(centres, columns, routes)
 
-    def _seed(self, sug: SugiyamaLayout, order_of: dict[str, int]) -> None:
-        """Order each column as it was last time; a new node goes where what it reads is."""
+    def _seed(self, sug: SugiyamaLayout, order_of: dict[str, int]) -> bool:
+        """Order each column as it was last time, a new node where what it reads is; whether any
+        node of this component was laid out before."""
         previous = self._rank_order
         keys: dict[object, float] = {}
+        known = False
         for layer in sug.layers:
             for v in layer:
                 if hasattr(v, "data") and v.data in previous:
                     keys[v] = previous[v.data]
+                    known = True
                 else:
                     ins = [keys[u] for u in _upstream(v) if u in keys]
                     keys[v] = (
@@ -119,6 +133,7 @@ class GraphLayout:
             layer.sort(key=lambda v: keys[v])
         for layer in sug.layers:
             layer.setup(sug)
+        return known
 
 
 def _upstream(v: object) -> list[object]:
