@@ -52,6 +52,7 @@ from nnstudio.ui.palette import LAYER_MIME
 Connection = tuple[TensorRef, str | None]  # a source tensor and the layer that reads it (None: the model's output)
 USAGE = "Drop a layer on a connection to insert it, beside a layer to branch · drag from a right-hand port to connect"
 COLUMN_GAP = 50.0
+READABLE_SCALE = 0.8  # a first view of a big graph is no smaller than this (F shows it all)
 OUTPUT_GAP = 36.0
 
 
@@ -155,7 +156,7 @@ class GraphView(QGraphicsView):
         rect = self.graph_scene.itemsBoundingRect().adjusted(-60, -50, 60, 50)
         self.setSceneRect(rect)
         if not self._fitted and self.nodes and self.isVisible():
-            self.fit()
+            self.fit(readable=True)
 
     def _populate(self, spec: ModelSpec) -> None:
         summary = self.document.summary()
@@ -432,18 +433,24 @@ class GraphView(QGraphicsView):
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._fitted and self.nodes:
-            QTimer.singleShot(0, self, self.fit)
+            QTimer.singleShot(0, self, lambda: self.fit(readable=True))
 
-    def fit(self) -> None:
-        """Show the whole graph, at most at its natural size."""
+    def fit(self, readable: bool = False) -> None:
+        """Show the whole graph, at most at its natural size; `readable`: no smaller than its text
+        stays readable (a long graph then scrolls, starting from its inputs)."""
         rect = self.sceneRect()
         if rect.isEmpty():
             return
         self.resetTransform()
         view = self.viewport().rect()
         scale = min(1.0, view.width() / rect.width(), view.height() / rect.height())
+        if readable:
+            scale = max(scale, READABLE_SCALE)
         self.scale(scale, scale)
-        self.centerOn(rect.center())
+        if rect.width() * scale <= view.width():
+            self.centerOn(rect.center())
+        else:
+            self.centerOn(rect.left() + view.width() / scale / 2, rect.center().y())
         self._fitted = True
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
