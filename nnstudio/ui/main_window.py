@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         )
         self.palette_widget.appendRequested.connect(self.graph_view.add_from_palette)
         self.graph_view.connectionSelected.connect(lambda _connection: self._update_actions())
+        self.graph_view.pendingChanged.connect(lambda _layer: self._update_actions())
         self.keras_status.settled.connect(self._refresh_weights_view)
 
     # -- Keras --------------------------------------------------------------------------------------
@@ -363,9 +364,7 @@ class MainWindow(QMainWindow):
 
     def connect_selected(self) -> str | None:
         """Edit ▸ Connect: from the selected layer, then (again) to the layer selected now."""
-        reason = self.graph_view.connect_selected()
-        self._update_actions()
-        return reason
+        return self.graph_view.connect_selected()
 
     def toggle_output_selected(self) -> str | None:
         """Edit ▸ Toggle Model Output for the selected layer."""

@@ -384,3 +384,18 @@ def test_the_model_list_of_a_graph(qtbot, window):
     with qtbot.waitSignal(model.dropRefused) as refused:
         model.dropMimeData(model.mimeData([model.index(1)]), Qt.DropAction.MoveAction, 4, 0, QModelIndex())
     assert "order follows the connections" in refused.args[0]
+
+
+def test_escape_cancels_a_keyboard_connection(qtbot, window):
+    doc, view = window.document, window.graph_view
+    doc.load(residual_spec())
+    qtbot.waitUntil(view.isVisible)
+    doc.select_layer(doc.spec.position_of("dense_2"))
+    view.setFocus()
+    chord = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(view, Qt.Key.Key_C, chord)
+    assert window.app_actions["edit.connect"].text() == "&Connect to Selected Layer"
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert view.pending_connection() is None and not view.hint.isVisible()
+    assert window.app_actions["edit.connect"].text() == "&Connect From Layer"
+    assert doc.undo_stack.count() == 0

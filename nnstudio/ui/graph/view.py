@@ -61,6 +61,7 @@ class GraphView(QGraphicsView):
 
     refused = Signal(str)  # an edit made here was refused: why
     connectionSelected = Signal(object)  # the selected Connection, or None
+    pendingChanged = Signal(object)  # the layer id a keyboard connection starts from, or None
 
     BANNER_MS = 6000
 
@@ -364,6 +365,7 @@ class GraphView(QGraphicsView):
                 node.pending_source = True
                 node.update()
             name = self.document.spec.layer_by_id(layer_id).name
+            self.pendingChanged.emit(layer_id)
             self._show_hint(
                 f"Connect {name} to…  click a layer, or select it and press Ctrl+Shift+C again (Esc cancels)"
             )
@@ -379,10 +381,14 @@ class GraphView(QGraphicsView):
         return self._pending
 
     def cancel_connection(self) -> None:
-        if self._pending is not None and self._pending in self.nodes:
-            self.nodes[self._pending].pending_source = False
-            self.nodes[self._pending].update()
+        """Forget the layer a keyboard connection was to start from (Esc)."""
+        was = self._pending
+        if was is not None and was in self.nodes:
+            self.nodes[was].pending_source = False
+            self.nodes[was].update()
         self._pending = None
+        if was is not None:
+            self.pendingChanged.emit(None)
         self.hint.hide()
         self.usage.show()
 
