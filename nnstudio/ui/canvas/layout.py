@@ -392,6 +392,13 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
             col.neurons = False  # so is a per-value stage on feature maps (BatchNormalization, ReLU, Dropout)
         columns.append(col)
         in_shape = shape
+        if spec.is_functional and drawer.link == "join":
+            # an element-wise merge in a graph: each input of the output's size feeds it value to value
+            for source_id in dict.fromkeys(ref.layer for call in layer.inbound[:1] for ref in call):
+                fed = columns[column_of[source_id]] if source_id in column_of else None
+                if fed is not None and fed.shape is not None and fed.n == col.n:
+                    links.append(Link(column_of[source_id], len(columns) - 1, "identity", row.name))
+            continue
         if prev is None or prev.shape is None:
             continue
         source = next(i for i, c in enumerate(columns) if c is prev)
