@@ -399,3 +399,26 @@ def test_escape_cancels_a_keyboard_connection(qtbot, window):
     assert view.pending_connection() is None and not view.hint.isVisible()
     assert window.app_actions["edit.connect"].text() == "&Connect From Layer"
     assert doc.undo_stack.count() == 0
+
+
+def test_context_menus_of_a_layer_and_a_connection(qtbot, window):
+    doc, view = window.document, window.graph_view
+    doc.load(residual_spec())
+    qtbot.waitUntil(view.isVisible)
+    window.palette_widget.tree.setCurrentItem(window.palette_widget.item_for("Dropout"))
+    menu = view.context_menu(node(view, "dense_2").scenePos())
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert texts == [
+        "Add Dropout After",
+        "Branch Dropout From Here",
+        "Connect From Here…",
+        "Make an Output",
+        "Delete Layer",
+        "Show Whole Graph",
+    ]
+    menu.actions()[0].trigger()
+    assert structure(doc.spec)["layers"]["add"] == ("Add", ["dense_1", "dropout"])
+    menu = view.context_menu(edge(view, "dense", "dense_1").path().pointAtPercent(0.5))
+    insert = next(a for a in menu.actions() if a.text() == "Insert Dropout Here")
+    insert.trigger()
+    assert structure(doc.spec)["layers"]["dense_1"] == ("Dense", ["dropout_1"])

@@ -211,6 +211,7 @@ class EdgeItem(QGraphicsPathItem):
         self.setZValue(EDGE_Z)
         self._hover = False
         self.set_points(points)
+        self.setToolTip("Click to select, Delete to cut; drop a layer here to insert it")
 
     def set_points(self, points: list[QPointF]) -> None:
         """A smooth curve leaving and entering horizontally through `points` (ports and bends)."""

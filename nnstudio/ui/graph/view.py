@@ -28,6 +28,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -37,7 +38,7 @@ from PySide6.QtGui import (
     QPen,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsView, QLabel, QWidget
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsView, QLabel, QMenu, QWidget
 
 from nnstudio.core import graph_edit
 from nnstudio.core.layers.registry import is_input, layer_types
@@ -602,6 +603,42 @@ class GraphView(QGraphicsView):
         class_name = bytes(data.data(LAYER_MIME).data()).decode("utf-8", "replace").strip()
         event.acceptProposedAction()
         self.drop_layer(class_name, self.mapToScene(event.position().toPoint()))
+
+    # -- context menu -------------------------------------------------------------------------------------
+
+    def context_menu(self, scene_pos: QPointF) -> QMenu:
+        """The menu for what is at `scene_pos`: a layer's graph edits, or a connection's."""
+        menu = QMenu(self)
+        class_name = self.current_class() or "Dense"
+        node = self._node_at(scene_pos)
+        hit = None if node is not None else self.drop_target(scene_pos)
+        if node is not None:
+            self.document.select_layer(self.document.spec.position_of(node.layer_id))
+            spec = self.document.spec
+            is_output = TensorRef(node.layer_id) in spec.outputs
+            menu.addAction(
+                f"Add {class_name} After", lambda: self._report(self.document.add_after(node.layer_id, class_name))
+            )
+            menu.addAction(f"Branch {class_name} From Here", lambda: self.branch_selected(class_name))
+            menu.addAction("Connect From Here…", self.connect_selected)
+            menu.addAction("Stop Being an Output" if is_output else "Make an Output", self.toggle_output_selected)
+            menu.addSeparator()
+            menu.addAction("Delete Layer", self.delete_selection)
+        elif hit is not None and hit[0] == "connection" and isinstance(hit[1], EdgeItem):
+            found = hit[1]
+            connection = (found.source, found.target)
+            self.select_connection(connection)
+            menu.addAction(
+                f"Insert {class_name} Here",
+                lambda: self._report(self.document.insert_on_connection(class_name, connection[0], connection[1])),
+            )
+            menu.addAction("Delete Connection" if found.target else "Stop Being an Output", self.delete_selection)
+        menu.addSeparator()
+        menu.addAction("Show Whole Graph", self.fit)
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        self.context_menu(self.mapToScene(event.pos())).exec(event.globalPos())
 
     # -- keys -------------------------------------------------------------------------------------------
 
