@@ -271,6 +271,7 @@ def test_selection_is_in_step_across_graph_list_properties_and_summary(qtbot, wi
     assert window.property_editor.field("name").text() == "dense_2"
     table = window.summary_table
     assert table.view.currentIndex().row() == table.model.row_of_layer(index)
+    assert window.canvas is not None and window.canvas.selected_index == index
     assert target.isSelected()
     click_stack_row(qtbot, window, doc.spec.position_of("dense_1"))
     assert node(view, "dense_1").isSelected() and not target.isSelected()
