@@ -273,6 +273,10 @@ def test_selection_is_in_step_across_graph_list_properties_and_summary(qtbot, wi
     assert table.view.currentIndex().row() == table.model.row_of_layer(index)
     assert window.canvas is not None and window.canvas.selected_index == index
     assert target.isSelected()
+    assert {(e.source.layer, e.target) for e in view.edges if e.near_selection} == {
+        ("dense", "dense_2"),
+        ("dense_2", "add"),
+    }
     click_stack_row(qtbot, window, doc.spec.position_of("dense_1"))
     assert node(view, "dense_1").isSelected() and not target.isSelected()
 

@@ -206,6 +206,7 @@ class EdgeItem(QGraphicsPathItem):
         self.target = target
         self.label = label
         self.drop_hint = False
+        self.near_selection = False  # it enters or leaves the selected layer
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
         self.setZValue(EDGE_Z)
@@ -245,8 +246,14 @@ class EdgeItem(QGraphicsPathItem):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         accent = palette.color(QPalette.ColorRole.Highlight)
         plain = palette.color(QPalette.ColorRole.PlaceholderText)
-        color = accent if (selected or self.drop_hint) else (plain.darker(120) if self._hover else plain)
-        width = 2.6 if (selected or self.drop_hint) else 1.5
+        if selected or self.drop_hint:
+            color = accent
+        elif self.near_selection:
+            color = QColor(accent)
+            color.setAlpha(150)
+        else:
+            color = plain.darker(120) if self._hover else plain
+        width = 2.6 if (selected or self.drop_hint) else (2.0 if self.near_selection else 1.5)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         pen = QPen(color, width, Qt.PenStyle.DashLine if self.drop_hint else Qt.PenStyle.SolidLine)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)

@@ -258,6 +258,11 @@ class GraphView(QGraphicsView):
                 node.setSelected(True)
                 if self.isVisible():
                     self.ensureVisible(node, 40, 40)
+            for edge in self.edges:
+                near = layer_id is not None and layer_id in (edge.source.layer, edge.target)
+                if near != edge.near_selection:
+                    edge.near_selection = near
+                    edge.update()
         finally:
             self._syncing = False
         if layer_id is not None and self._selected_connection is not None:
