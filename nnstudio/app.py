@@ -96,7 +96,9 @@ def _report_uncaught_exceptions(window) -> None:
     sys.excepthook = hook
 
 
-def run_app(file: str | None = None, screenshot: str | None = None, engine: tuple[Any, Any, str] | None = None) -> int:
+def run_app(
+    file: str | None = None, screenshot: str | None = None, engine: tuple[Any, Any, str] | None = None
+) -> int:
     """Open the window on FILE (or the lesson's model); with `screenshot`, render it to a PNG and exit.
 
     `engine`: the engine process the command line spawned first thing (`nnstudio.engine.boot.spawn`:

@@ -20,9 +20,7 @@ from typing import Any
 
 SHM_DIR = "/dev/shm"  # where Linux lists POSIX shared memory
 PREFIX = "nns_"
-DEFAULT_LOAD_MEMORY_LIMIT = (
-    4 << 30
-)  # bytes of address space loading a file from elsewhere may add  # shared-memory blocks of nnstudio's engines are named <PREFIX><random>_<n>
+DEFAULT_LOAD_MEMORY_LIMIT = 4 << 30  # bytes of address space loading a file from elsewhere may add  # shared-memory blocks of nnstudio's engines are named <PREFIX><random>_<n>
 _MAIN_LOCK = threading.Lock()
 
 

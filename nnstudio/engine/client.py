@@ -166,11 +166,7 @@ class EngineClient:
             return reply
         weights = shared_memory.unpack(layout)
         value = reply.value
-        if (
-            dataclasses.is_dataclass(value)
-            and not isinstance(value, type)
-            and any(f.name == "weights" for f in dataclasses.fields(value))
-        ):
+        if dataclasses.is_dataclass(value) and not isinstance(value, type) and any(f.name == "weights" for f in dataclasses.fields(value)):
             reply.value = dataclasses.replace(value, weights=weights)
             reply.weights = None
         else:

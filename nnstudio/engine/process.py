@@ -278,6 +278,7 @@ def preload() -> None:
 # -- memory limit for untrusted files ------------------------------------------------------------
 
 
+
 def _virtual_size() -> int | None:
     try:
         with open("/proc/self/statm") as f:

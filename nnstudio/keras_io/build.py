@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import keras
 
 
+
 class BuildError(ValueError):
     """Keras refused a layer or the weights handed in; `layer_name` names the layer at fault."""
 

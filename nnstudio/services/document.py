@@ -227,10 +227,8 @@ class Document(QObject):
     def can_move_selected(self, step: int) -> bool:
         index = self._selected
         target = index + step
-        return (
-            0 <= index < len(self._spec.layers)
-            and 0 <= target < len(self._spec.layers)
-            and (self.can_move(index, target) is None)
+        return 0 <= index < len(self._spec.layers) and 0 <= target < len(self._spec.layers) and (
+            self.can_move(index, target) is None
         )
 
     def can_duplicate_selected(self) -> bool:

@@ -200,9 +200,7 @@ class MainWindow(QMainWindow):
         files.exportStarted.connect(lambda _path: self.keras_status.export_progress.show())
         files.exportDone.connect(lambda _path, _error: self.keras_status.export_progress.hide())
         files.kerasWeightsLoaded.connect(self.model_state.on_file_weights)
-        files.kerasWeightsLoaded.connect(
-            lambda _spec, _weights: self.statusBar().showMessage("Read the file's weights", 6000)
-        )
+        files.kerasWeightsLoaded.connect(lambda _spec, _weights: self.statusBar().showMessage("Read the file's weights", 6000))
         self.palette_widget.appendRequested.connect(self.graph_view.add_from_palette)
         self.graph_view.connectionSelected.connect(lambda _connection: self._update_actions())
         self.graph_view.pendingChanged.connect(lambda _layer: self._update_actions())

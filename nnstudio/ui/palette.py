@@ -89,9 +89,7 @@ class PaletteDelegate(QStyledItemDelegate):
             return QSize(120, height + 10)
         return QSize(120, max(self.ICON, height) + 8)
 
-    def paint(
-        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         painter.save()

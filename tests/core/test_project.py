@@ -87,11 +87,7 @@ def _mutate(change):
             'not an nnstudio project: "format" must be "nnstudio"',
             "$.format",
         ),
-        (
-            _mutate(lambda d: d.update(version=3)),
-            "unsupported version 3; this nnstudio reads versions 1 and 2",
-            "$.version",
-        ),
+        (_mutate(lambda d: d.update(version=3)), "unsupported version 3; this nnstudio reads versions 1 and 2", "$.version"),
         (
             _mutate(lambda d: d["layers"][1].update(class_name="Lambda")),
             f"unknown layer class 'Lambda'; nnstudio knows {len(layer_types())} layer types, from Input to "

@@ -132,9 +132,7 @@ def test_a_killed_session_is_restored(qtbot, folder, settings, answers, tmp_path
 def test_restore_of_an_untitled_model(qtbot, folder, settings, answers):
     kill(start_crashing_session(folder))
     document = Document()
-    window = MainWindow(
-        document, FakeBuilds(), FakeTraining(), settings=settings, autosave=Autosave(document, folder=folder)
-    )
+    window = MainWindow(document, FakeBuilds(), FakeTraining(), settings=settings, autosave=Autosave(document, folder=folder))
     qtbot.addWidget(window)
     assert window.offer_recovery()
     assert document.path is None
@@ -148,9 +146,7 @@ def test_discard_removes_the_autosave(qtbot, folder, settings, answers):
     kill(start_crashing_session(folder))
     answers["restore"] = False
     document = Document()
-    window = MainWindow(
-        document, FakeBuilds(), FakeTraining(), settings=settings, autosave=Autosave(document, folder=folder)
-    )
+    window = MainWindow(document, FakeBuilds(), FakeTraining(), settings=settings, autosave=Autosave(document, folder=folder))
     qtbot.addWidget(window)
     assert not window.offer_recovery()
     assert document.spec == lesson_spec()

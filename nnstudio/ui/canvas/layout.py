@@ -378,12 +378,7 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
         col = Column(row.index, row.name, row.class_name, drawer.column, drawn_shape(shape), x, activation, detail)
         col.weight_names, col.varying = tuple(v.name for v in variables), varying
         col.weight_shapes, col.weight_stores = tuple(v.shape for v in variables), tuple(v.store for v in variables)
-        col.drawing, col.neurons, col.settings, col.out_dx = (
-            kind.drawing,
-            drawer.neurons,
-            kind.values(layer.params),
-            drawer.room,
-        )
+        col.drawing, col.neurons, col.settings, col.out_dx = kind.drawing, drawer.neurons, kind.values(layer.params), drawer.room
         col.bias_label = drawer.bias_label
         col.below = drawer.below(col) if drawer.below is not None else 0.0
         if not col.neurons and prev is not None and prev.kind == "input":
