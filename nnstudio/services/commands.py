@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
 
-from nnstudio.core.spec import CompileSpec, ModelSpec
+from nnstudio.core import graph_edit
+from nnstudio.core.spec import CompileSpec, ModelSpec, TensorRef
 
 if TYPE_CHECKING:  # pragma: no cover
     from nnstudio.services.document import Document
@@ -213,3 +214,135 @@ class ReplaceSpecCommand(SpecCommand):
         before = document.spec
         selection = min(document.selected_index, len(spec.layers) - 1)
         super().__init__(document, before, spec, text, selection)
+
+
+class GraphEditCommand(SpecCommand):
+    """An edit of the model's graph (nnstudio.core.graph_edit). Its constructor makes the edit and
+    raises `EditRefused` with the reason when the graph cannot take it, so a refused edit never
+    reaches the stack. `selected_id`: the layer selected after it (None: the selection stays)."""
+
+    def __init__(self, document: Document, after: ModelSpec, text: str, selected_id: str | None = None) -> None:
+        before = document.spec
+        selection = after.position_of(selected_id) if selected_id is not None else _same_layer(before, after, document)
+        super().__init__(document, before, after, text, selection)
+
+
+def _same_layer(before: ModelSpec, after: ModelSpec, document: Document) -> int:
+    """The position in `after` of the layer selected in `before` (-1 when it is gone or none was)."""
+    index = document.selected_index
+    if not 0 <= index < len(before.layers):
+        return -1
+    try:
+        return after.position_of(before.layers[index].id)
+    except KeyError:
+        return -1
+
+
+def _name(spec: ModelSpec, layer_id: str) -> str:
+    try:
+        return spec.layer_by_id(layer_id).name
+    except KeyError:
+        return layer_id
+
+
+class InsertOnConnectionCommand(GraphEditCommand):
+    """A new layer on a connection ("Insert Dense between dense and dense_1"); `target` None: the
+    connection to the model's output."""
+
+    def __init__(
+        self, document: Document, class_name: str, params: dict[str, Any], source: TensorRef, target: str | None
+    ) -> None:
+        spec = document.spec
+        after, new_id = graph_edit.insert_on_connection(spec, spec.new_layer(class_name, **params), source, target)
+        end = "the output" if target is None else _name(spec, target)
+        super().__init__(document, after, f"Insert {class_name} between {_name(spec, source.layer)} and {end}", new_id)
+
+
+class AddBranchCommand(GraphEditCommand):
+    """A new layer reading a layer's output beside what already reads it ("Branch Dense from dense")."""
+
+    def __init__(self, document: Document, class_name: str, params: dict[str, Any], source: TensorRef) -> None:
+        spec = document.spec
+        after, new_id = graph_edit.add_branch(spec, spec.new_layer(class_name, **params), source)
+        super().__init__(document, after, f"Branch {class_name} from {_name(spec, source.layer)}", new_id)
+
+
+class AddAfterCommand(GraphEditCommand):
+    """A new layer right after a layer of a graph: on its one connection, else as a branch ("Add Dense after dense")."""
+
+    def __init__(self, document: Document, class_name: str, params: dict[str, Any], source_id: str) -> None:
+        spec = document.spec
+        after, new_id = graph_edit.after_layer(spec, spec.new_layer(class_name, **params), source_id)
+        super().__init__(document, after, f"Add {class_name} after {_name(spec, source_id)}", new_id)
+
+
+class AddUnconnectedCommand(GraphEditCommand):
+    """A new layer of a graph that reads nothing yet (an Input: one more model input) ("Add Input")."""
+
+    def __init__(self, document: Document, class_name: str, params: dict[str, Any]) -> None:
+        spec = document.spec
+        after, new_id = graph_edit.add_layer(spec, spec.new_layer(class_name, **params))
+        super().__init__(document, after, f"Add {class_name}", new_id)
+
+
+class ConnectCommand(GraphEditCommand):
+    """One more input for a layer ("Connect dense_2 to add")."""
+
+    def __init__(self, document: Document, source: TensorRef, target: str) -> None:
+        spec = document.spec
+        after = graph_edit.connect(spec, source, target)
+        super().__init__(document, after, f"Connect {_name(spec, source.layer)} to {_name(spec, target)}", target)
+
+
+class DisconnectCommand(GraphEditCommand):
+    """A connection deleted ("Delete connection dense_2 → add")."""
+
+    def __init__(self, document: Document, source: TensorRef, target: str) -> None:
+        spec = document.spec
+        after = graph_edit.disconnect(spec, source, target)
+        super().__init__(document, after, f"Delete connection {_name(spec, source.layer)} → {_name(spec, target)}")
+
+
+class RemoveGraphLayerCommand(GraphEditCommand):
+    """A layer deleted from a graph, its readers reconnected to its input ("Remove dense_1"); the
+    selection moves to that input."""
+
+    def __init__(self, document: Document, layer_id: str) -> None:
+        spec = document.spec
+        layer = spec.layer_by_id(layer_id)
+        after = graph_edit.delete_layer(spec, layer_id)
+        inputs = graph_edit.producers(spec, layer_id)
+        selected = inputs[0] if inputs and inputs[0] in after.ids() else None
+        super().__init__(document, after, f"Remove {layer.name}", selected)
+        if selected is None:
+            self.selection_after = min(spec.position_of(layer_id), len(after.layers) - 1)
+
+
+class DuplicateGraphLayerCommand(GraphEditCommand):
+    """A copy of a layer of a graph reading the same inputs ("Duplicate dense")."""
+
+    def __init__(self, document: Document, layer_id: str) -> None:
+        spec = document.spec
+        original = spec.layer_by_id(layer_id)
+        after, new_id = graph_edit.duplicate_in_graph(spec, layer_id, spec.duplicate_name(original.name))
+        super().__init__(document, after, f"Duplicate {original.name}", new_id)
+
+
+class ToggleOutputCommand(GraphEditCommand):
+    """A layer's output made one of the model's outputs, or no longer one ("Make dense_2 an output")."""
+
+    def __init__(self, document: Document, layer_id: str) -> None:
+        spec = document.spec
+        name = _name(spec, layer_id)
+        was = TensorRef(layer_id) in spec.model_outputs()
+        after = graph_edit.toggle_output(spec, layer_id)
+        super().__init__(document, after, f"{'Stop' if was else 'Make'} {name} {'being ' if was else ''}an output")
+
+
+class SetOutputsCommand(GraphEditCommand):
+    """The model's outputs set at once ("Set outputs to add, dense_2")."""
+
+    def __init__(self, document: Document, outputs: tuple[TensorRef, ...]) -> None:
+        spec = document.spec
+        after = graph_edit.set_outputs(spec, outputs)
+        super().__init__(document, after, f"Set outputs to {', '.join(_name(spec, r.layer) for r in outputs)}")

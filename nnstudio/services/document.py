@@ -11,6 +11,12 @@ Placement rules (one Input, and it comes first) are checked before a command is 
 person can act on, or None. A refused edit pushes nothing, returns that reason and emits
 `editRefused(reason)`.
 
+Graph edits (`insert_on_connection`, `add_branch`, `add_after`, `add_unconnected`, `connect_layers`,
+`disconnect_layers`, `toggle_output`, `set_outputs`; `remove_layer` and `duplicate_layer` of a graph)
+are made by `nnstudio.core.graph_edit` inside their command; what it refuses (a cycle, a full
+input, a layer that cannot be taken out) is refused the same way. A chain stays a chain until its
+first branch or merge; in a graph the layer order follows the connections (moves are refused).
+
 Edit guard: `set_edit_guard(guard)` installs `guard(old_spec, new_spec) -> bool`, consulted before
 any command that changes the layers is pushed, and before `undo()` / `redo()` step to a spec with
 other layers (compile edits do not count); when it returns False nothing changes. The model state
@@ -29,21 +35,49 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from nnstudio.core.graph_edit import EditRefused
 from nnstudio.core.layers.registry import is_input, layer_types
-from nnstudio.core.spec import CompileSpec, ModelSpec, lesson_spec
+from nnstudio.core.spec import CompileSpec, ModelSpec, TensorRef, lesson_spec
 from nnstudio.core.summary import Summary, analyze
 from nnstudio.core.validation import NAME_PATTERN
 from nnstudio.services.commands import (
+    AddAfterCommand,
+    AddBranchCommand,
+    AddUnconnectedCommand,
+    ConnectCommand,
+    DisconnectCommand,
+    DuplicateGraphLayerCommand,
     DuplicateLayerCommand,
     InsertLayerCommand,
+    InsertOnConnectionCommand,
     MoveLayerCommand,
+    RemoveGraphLayerCommand,
     RemoveLayerCommand,
     RenameLayerCommand,
     ReplaceSpecCommand,
     SetCompileCommand,
+    SetOutputsCommand,
     SetParamCommand,
     SpecCommand,
+    ToggleOutputCommand,
 )
+
+MOVE_IN_GRAPH = "In a functional model the order follows the connections: connect layers in the graph instead"
+
+
+def _ref(source: TensorRef | str) -> TensorRef:
+    return source if isinstance(source, TensorRef) else TensorRef(source)
+
+
+def _in_chain(spec: ModelSpec, source: TensorRef, target: str | None) -> bool:
+    """Whether a chain has the connection from `source` to `target` (None: the output)."""
+    try:
+        position = spec.position_of(source.layer)
+    except KeyError:
+        return False
+    if target is None:
+        return position == len(spec.layers) - 1 and source.node == source.tensor == 0
+    return position + 1 < len(spec.layers) and spec.layers[position + 1].id == target and source.node == 0
 
 
 class _Index(int):
@@ -212,6 +246,8 @@ class Document(QObject):
             return f"nnstudio has no layer type {class_name!r}"
         if not 0 <= index <= len(layers):
             return f"there is no position {index} in a stack of {len(layers)} layers"
+        if self._spec.is_functional:
+            return None  # placed in the graph after the layer above (see insert_layer)
         problem = layer_types()[class_name].sequential_problem()
         if problem:
             return problem
@@ -234,6 +270,8 @@ class Document(QObject):
             return f"there is no position {destination} in a stack of {len(layers)} layers"
         if source == destination:
             return None
+        if self._spec.is_functional:
+            return MOVE_IN_GRAPH
         moving = layers[source]
         if is_input(moving.class_name):
             if destination != 0:
@@ -268,20 +306,95 @@ class Document(QObject):
     # -- undoable edits: each returns None when done, or the reason it was refused --------------
 
     def insert_layer(self, index: int, class_name: str, **params: Any) -> str | None:
-        """Add a new `class_name` layer (catalog defaults overridden by `params`) before `index`."""
+        """Add a new `class_name` layer (catalog defaults overridden by `params`) before `index`.
+        In a graph: after the layer above `index` (see `add_after`), or unconnected at the top."""
         reason = self.can_insert(index, class_name)
         if reason:
             return self._refuse(reason)
+        if self._spec.is_functional:
+            if index == 0 or is_input(class_name):
+                return self.add_unconnected(class_name, **params)
+            return self.add_after(self._spec.layers[index - 1].id, class_name, **params)
         return self._push(InsertLayerCommand(self, index, class_name, params))
 
     def append_layer(self, class_name: str, **params: Any) -> str | None:
-        """Add a new layer at the bottom of the stack."""
-        return self.insert_layer(len(self._spec.layers), class_name, **params)
+        """Add a new layer at the bottom of the stack; in a graph, after the selected layer (or the
+        first output when none is selected)."""
+        spec = self._spec
+        if spec.is_functional:
+            selected = self.selected_layer()
+            if is_input(class_name):
+                return self.add_unconnected(class_name, **params)
+            source = selected.id if selected is not None else spec.outputs[0].layer
+            return self.add_after(source, class_name, **params)
+        return self.insert_layer(len(spec.layers), class_name, **params)
 
     def remove_layer(self, index: int) -> str | None:
         if not 0 <= index < len(self._spec.layers):
             return self._refuse(f"there is no layer {index} to remove")
+        if self._spec.is_functional:
+            return self._graph_edit(RemoveGraphLayerCommand, self._spec.layers[index].id)
         return self._push(RemoveLayerCommand(self, index))
+
+    # -- undoable edits of the graph (a chain becomes a graph at its first branch or merge) ------------
+
+    def insert_on_connection(
+        self, class_name: str, source: TensorRef | str, target: str | None, **params: Any
+    ) -> str | None:
+        """Put a new `class_name` layer on the connection from `source` to layer id `target`
+        (None: the connection to the model's output). In a chain it stays a chain."""
+        source = _ref(source)
+        if class_name not in layer_types():
+            return self._refuse(f"nnstudio has no layer type {class_name!r}")
+        spec = self._spec
+        if not spec.is_functional and layer_types()[class_name].sequential_problem() is None:
+            if not _in_chain(spec, source, target):
+                return self._refuse(f"there is no connection from {source.layer!r} to {target or 'the output'!r}")
+            index = len(spec.layers) if target is None else spec.position_of(target)
+            return self.insert_layer(index, class_name, **params)
+        return self._graph_edit(InsertOnConnectionCommand, class_name, params, source, target)
+
+    def add_branch(self, source: TensorRef | str, class_name: str, **params: Any) -> str | None:
+        """Start a branch: a new `class_name` layer reading `source` beside what already reads it."""
+        if class_name not in layer_types():
+            return self._refuse(f"nnstudio has no layer type {class_name!r}")
+        return self._graph_edit(AddBranchCommand, class_name, params, _ref(source))
+
+    def add_after(self, source_id: str, class_name: str, **params: Any) -> str | None:
+        """A new `class_name` layer right after layer `source_id`: on its one connection (a chain
+        stays a chain), else as a branch."""
+        if class_name not in layer_types():
+            return self._refuse(f"nnstudio has no layer type {class_name!r}")
+        spec = self._spec
+        if not spec.is_functional:
+            try:
+                return self.insert_layer(spec.position_of(source_id) + 1, class_name, **params)
+            except KeyError:
+                return self._refuse(f"there is no layer with id {source_id!r}")
+        return self._graph_edit(AddAfterCommand, class_name, params, source_id)
+
+    def add_unconnected(self, class_name: str, **params: Any) -> str | None:
+        """A new `class_name` layer of the graph that reads nothing yet (an Input: another model input)."""
+        if class_name not in layer_types():
+            return self._refuse(f"nnstudio has no layer type {class_name!r}")
+        return self._graph_edit(AddUnconnectedCommand, class_name, params)
+
+    def connect_layers(self, source: TensorRef | str, target: str) -> str | None:
+        """Feed `source` to layer id `target` as one more input; refused (with the reason) when it
+        takes no more inputs or when the connection would make a cycle."""
+        return self._graph_edit(ConnectCommand, _ref(source), target)
+
+    def disconnect_layers(self, source: TensorRef | str, target: str) -> str | None:
+        """Delete the connection from `source` to layer id `target`."""
+        return self._graph_edit(DisconnectCommand, _ref(source), target)
+
+    def toggle_output(self, layer_id: str) -> str | None:
+        """Make layer `layer_id`'s output a model output, or stop it being one."""
+        return self._graph_edit(ToggleOutputCommand, layer_id)
+
+    def set_outputs(self, outputs: list[TensorRef | str]) -> str | None:
+        """The model's outputs, in order."""
+        return self._graph_edit(SetOutputsCommand, tuple(_ref(o) for o in outputs))
 
     def move_layer(self, source: int, destination: int) -> str | None:
         """Move the layer at `source` so that it ends at index `destination`."""
@@ -297,6 +410,8 @@ class Document(QObject):
         reason = self.can_duplicate(index)
         if reason:
             return self._refuse(reason)
+        if self._spec.is_functional:
+            return self._graph_edit(DuplicateGraphLayerCommand, self._spec.layers[index].id)
         return self._push(DuplicateLayerCommand(self, index))
 
     def set_param(self, index: int, key: str, value: Any) -> str | None:
@@ -366,6 +481,14 @@ class Document(QObject):
             return self._refuse(f"{command.text()}: cancelled, nothing changed")
         self.undo_stack.push(command)
         return None
+
+    def _graph_edit(self, command: type[SpecCommand], *args: Any) -> str | None:
+        """Push `command(self, *args)`, or refuse with the reason its graph edit gives."""
+        try:
+            made = command(self, *args)
+        except EditRefused as refused:
+            return self._refuse(refused.reason)
+        return self._push(made)
 
     def _guard_allows(self, old: ModelSpec, new: ModelSpec) -> bool:
         guard = self._edit_guard

@@ -41,6 +41,13 @@ class Commands(Protocol):
     def show_shortcuts(self) -> None: ...
     def show_about(self) -> None: ...
     def report(self, reason: str | None) -> None: ...
+    def branch_selected(self) -> object: ...
+    def connect_selected(self) -> object: ...
+    def toggle_output_selected(self) -> object: ...
+    def connection_pending(self) -> bool: ...
+    def delete_selected(self) -> object: ...
+    def can_delete(self) -> bool: ...
+    def connection_selected(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -149,10 +156,11 @@ ACTIONS: tuple[Action, ...] = (
         "&Delete Layer",
         "&Edit",
         1,
-        lambda c: c.report(c.document.remove_selected()),
+        lambda c: c.delete_selected(),
         Key.Delete,
-        "Remove the selected layer",
-        enablement=_has_selection,
+        "Remove the selected layer (or, in the graph, the selected connection)",
+        enablement=lambda c: c.can_delete(),
+        dynamic_title=lambda c: "&Delete Connection" if c.connection_selected() else "&Delete Layer",
     ),
     Action(
         "edit.duplicate",
@@ -183,6 +191,37 @@ ACTIONS: tuple[Action, ...] = (
         "Ctrl+Down",
         "Move the layer down",
         enablement=lambda c: c.document.can_move_selected(1),
+    ),
+    Action(
+        "edit.branch",
+        "Add &Branch",
+        "&Edit",
+        2,
+        lambda c: c.branch_selected(),
+        "Ctrl+Shift+B",
+        "Start a branch from the selected layer with the type chosen in Layers (Dense if none)",
+        enablement=_has_selection,
+    ),
+    Action(
+        "edit.connect",
+        "&Connect From Layer",
+        "&Edit",
+        2,
+        lambda c: c.connect_selected(),
+        "Ctrl+Shift+C",
+        "Connect the selected layer's output to the layer you select next (press again to connect)",
+        enablement=lambda c: _has_selection(c) or c.connection_pending(),
+        dynamic_title=lambda c: "&Connect to Selected Layer" if c.connection_pending() else "&Connect From Layer",
+    ),
+    Action(
+        "edit.toggle_output",
+        "Toggle Model &Output",
+        "&Edit",
+        2,
+        lambda c: c.toggle_output_selected(),
+        "Ctrl+Shift+O",
+        "Make the selected layer's output one of the model's outputs, or stop it being one",
+        enablement=_has_selection,
     ),
     Action(
         "view.fit",

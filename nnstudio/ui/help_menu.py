@@ -23,6 +23,10 @@ def shortcut_rows(keyed_actions: Iterable[QAction], undo: QAction, redo: QAction
         ("Enter or double-click", "Layers: append the layer type to the model"),
         ("Drag", "Layers → Model: insert a layer there; within Model: reorder"),
         ("F or Home, + and −", "Canvas: fit, zoom in and out (wheel zooms, drag pans)"),
+        ("Drag", "Layers → Graph: on a connection inserts, on or beside a layer branches from it"),
+        ("Drag from a right-hand port", "Graph: connect that layer's output to the layer you release on"),
+        ("Arrows, Alt+Left / Alt+Right", "Graph: walk the layers; select their input / output connections"),
+        ("Delete", "Graph: delete the selected connection or layer"),
         (
             QKeySequence(QKeySequence.StandardKey.Copy).toString(QKeySequence.SequenceFormat.NativeText),
             "Summary: copy the table as Keras prints it",

@@ -65,6 +65,7 @@ DescriptionRole = Qt.ItemDataRole.UserRole + 3  # "Dense(64, relu)"
 ShapeRole = Qt.ItemDataRole.UserRole + 4  # "(None, 64)" or ""
 ParamsRole = Qt.ItemDataRole.UserRole + 5  # 1344 (int) or None
 ErrorRole = Qt.ItemDataRole.UserRole + 6  # the first problem's message, or None
+ReadsRole = Qt.ItemDataRole.UserRole + 7  # in a graph: "← dense, dense_1", what the layer reads ("" in a chain)
 
 
 def describe(layer: LayerSpec) -> str:
@@ -110,13 +111,17 @@ class LayerStackModel(QAbstractListModel):
         row = index.row()
         layer = self._layers[row]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{layer.name} — {describe(layer)}"
+            reads = self._reads(row)
+            return f"{layer.name} — {describe(layer)}" + (f" {reads}" if reads else "")
         if role == Qt.ItemDataRole.EditRole or role == LayerNameRole:
             return layer.name
         if role == ClassNameRole:
             return layer.class_name
+        if role == ReadsRole:
+            return self._reads(row)
         if role == DescriptionRole:
-            return describe(layer)
+            reads = self._reads(row)
+            return describe(layer) + (f"  {reads}" if reads else "")
         if role in (
             Qt.ItemDataRole.DecorationRole,
             Qt.ItemDataRole.ForegroundRole,
@@ -144,8 +149,23 @@ class LayerStackModel(QAbstractListModel):
             return "" if role == ShapeRole else None
         return None
 
+    def _reads(self, row: int) -> str:
+        """In a graph, what the layer at `row` reads ("← dense, dense_1"; an unconnected layer "← nothing")."""
+        spec = self.document.spec
+        if not spec.is_functional or row >= len(spec.layers) or spec.layers[row] is not self._layers[row]:
+            return ""
+        layer = self._layers[row]
+        if is_input(layer.class_name):
+            return ""
+        names = {other.id: other.name for other in spec.layers}
+        reads = [names.get(ref.layer, ref.layer) for call in layer.inbound for ref in call]
+        return "← " + (", ".join(reads) if reads else "nothing")
+
     def _tooltip(self, layer: LayerSpec, problems) -> str:
         head = f"<b>{layer.name}</b> — {describe(layer)}"
+        reads = self._reads(self._layers.index(layer)) if layer in self._layers else ""
+        if reads:
+            head += f"<br>reads {_escape(reads[2:])}"
         if problems:
             lines = "".join(f"<li>{_escape(p.message)}</li>" for p in problems)
             return f"{head}<ul style='color:{error_color().name()}; margin-left:-20px'>{lines}</ul>"
@@ -418,6 +438,7 @@ class LayerStackView(QListView):
         self.move_up_action = self._action("Move Up", QKeySequence("Ctrl+Up"), lambda: self.move_selected(-1))
         self.move_down_action = self._action("Move Down", QKeySequence("Ctrl+Down"), lambda: self.move_selected(1))
 
+        self.graph_actions: list[QAction] = []  # the window's graph edits (Add Branch, Connect, …), for the menu
         self._syncing = False
         self._drag_pos = QPoint()
         self.stack_model.dropRefused.connect(self.show_refusal)
@@ -625,6 +646,10 @@ class LayerStackView(QListView):
         menu = QMenu(self)
         for action in (self.duplicate_action, self.move_up_action, self.move_down_action):
             menu.addAction(action)
+        if self.graph_actions:
+            menu.addSeparator()
+            for action in self.graph_actions:
+                menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.remove_action)
         menu.exec(event.globalPos())

@@ -18,7 +18,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
 
 from nnstudio.core.spec import ModelSpec
 from nnstudio.services.autosave import Autosave
@@ -28,6 +37,7 @@ from nnstudio.ui import help_menu, recovery
 from nnstudio.ui.actions import build_menus, create_actions, fill_recent_menu, keyed_actions, update_actions
 from nnstudio.ui.dock_layout import DOCKS, add_training_dock, build_docks, default_sizes, make_panels, size_bottom_row
 from nnstudio.ui.file_actions import FileActions
+from nnstudio.ui.graph.view import GraphView
 from nnstudio.ui.keras_status import ERROR, KerasStatus
 from nnstudio.ui.parts import Builds, Canvas, Training
 
@@ -73,6 +83,7 @@ class MainWindow(QMainWindow):
         self.data_view: DataView | None = None
         self._bottom_grown = False  # the Training tab made the bottom row taller (undone for the Summary)
         self._canvas_weights_due = False
+        self._split_sized = False
         self.setDockNestingEnabled(True)
         self.setDocumentMode(True)
         self.setAcceptDrops(True)  # a .nnstudio or .keras file dropped on the window opens it
@@ -80,17 +91,27 @@ class MainWindow(QMainWindow):
         self._files = FileActions(self, document, builds, self.settings)
         self._files.weights_provider = self._current_wire_weights
 
-        # The central area is a stack, so the canvas can replace its label without the dock
-        # areas sharing the window's space afresh.
+        # The central area: the graph of a functional model above (hidden for a Sequential one) and
+        # a stack below, so the canvas can replace its label without the dock areas sharing the
+        # window's space afresh.
+        panels = make_panels(document)
+        self.central_split = QSplitter(Qt.Orientation.Vertical, self)
+        self.central_split.setObjectName("centralSplit")
+        self.central_split.setChildrenCollapsible(False)
+        self.graph_view = GraphView(document, panels.palette.current_class)
+        self.graph_view.setMinimumHeight(160)
         self.central = QStackedWidget(self)
         self.central.setObjectName("centralArea")
-        self.setCentralWidget(self.central)
+        self.central_split.addWidget(self.graph_view)
+        self.central_split.addWidget(self.central)
+        self.central_split.setStretchFactor(0, 5)
+        self.central_split.setStretchFactor(1, 4)
+        self.setCentralWidget(self.central_split)
         drawing = QLabel("Drawing the network…")
         drawing.setObjectName("canvasLoading")
         drawing.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.central.addWidget(drawing)
 
-        panels = make_panels(document)
         self.palette_widget = panels.palette
         self.layer_stack = panels.layer_stack
         self.property_editor = panels.property_editor
@@ -116,6 +137,9 @@ class MainWindow(QMainWindow):
         self._dock_separator = self.view_menu.insertSeparator(self.app_actions["view.fit"])
         self._fill_recent_menu()
 
+        self.layer_stack.graph_actions = [
+            self.app_actions[k] for k in ("edit.branch", "edit.connect", "edit.toggle_output")
+        ]
         self._connect()
         self.resize(1400, 900)
         default_sizes(self, self.docks, self.compile_settings)
@@ -184,7 +208,9 @@ class MainWindow(QMainWindow):
         files.kerasWeightsLoaded.connect(
             lambda _spec, _weights: self.statusBar().showMessage("Read the file's weights", 6000)
         )
-        self.palette_widget.appendRequested.connect(self.document.append_layer)
+        self.palette_widget.appendRequested.connect(self.graph_view.add_from_palette)
+        self.graph_view.connectionSelected.connect(lambda _connection: self._update_actions())
+        self.graph_view.pendingChanged.connect(lambda _layer: self._update_actions())
         self.keras_status.settled.connect(self._refresh_weights_view)
 
     # -- Keras --------------------------------------------------------------------------------------
@@ -256,8 +282,17 @@ class MainWindow(QMainWindow):
         self._layout_restored = state is not None and bool(self.restoreState(state, LAYOUT_VERSION))
         self._sized = self._layout_restored
 
+    def _size_central_split(self) -> None:
+        """A functional model's graph above the canvas: a little less than half the height."""
+        if self.graph_view.isVisibleTo(self):
+            height = max(400, self.central_split.height())
+            self.central_split.setSizes([int(height * 0.42), height - int(height * 0.42)])
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
+        if not self._split_sized:
+            self._split_sized = True
+            self._size_central_split()
         if not self._sized:  # the default dock sizes, now that the window has its real size
             self._sized = True
             default_sizes(self, self.docks, self.compile_settings)
@@ -301,6 +336,9 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_document_changed(self, spec: ModelSpec) -> None:
+        if spec.is_functional != self.graph_view.isVisibleTo(self):
+            self.graph_view.setVisible(spec.is_functional)
+            self._size_central_split()
         summary = self.document.summary()
         if self.canvas is not None:
             self.canvas.set_model(summary, spec)
@@ -323,6 +361,36 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_edit_refused(self, reason: str) -> None:
         self.statusBar().showMessage(reason, 8000)
+
+    # -- editing the graph (the Edit menu's graph entries) ---------------------------------------------------
+
+    def branch_selected(self) -> str | None:
+        """Edit ▸ Add Branch: a branch from the selected layer of the palette's current type."""
+        return self.graph_view.branch_selected()
+
+    def connect_selected(self) -> str | None:
+        """Edit ▸ Connect: from the selected layer, then (again) to the layer selected now."""
+        return self.graph_view.connect_selected()
+
+    def toggle_output_selected(self) -> str | None:
+        """Edit ▸ Toggle Model Output for the selected layer."""
+        return self.graph_view.toggle_output_selected()
+
+    def delete_selected(self) -> None:
+        """Edit ▸ Delete: the connection selected in the graph, else the selected layer."""
+        if self.graph_view.selected_connection() is not None:
+            self.graph_view.delete_selection()
+        else:
+            self.report(self.document.remove_selected())
+
+    def can_delete(self) -> bool:
+        return self.document.selected_layer() is not None or self.connection_selected()
+
+    def connection_selected(self) -> bool:
+        return self.graph_view.selected_connection() is not None
+
+    def connection_pending(self) -> bool:
+        return self.graph_view.pending_connection() is not None
 
     def report(self, reason: str | None) -> None:
         """Say in the status bar why an action did nothing (`reason`, when there is one)."""

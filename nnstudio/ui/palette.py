@@ -394,6 +394,12 @@ class LayerPalette(QWidget):
         """What dragging `class_name`'s entry carries (through the same path a real drag uses)."""
         return self.tree.mimeData([self.item_for(class_name)])
 
+    def current_class(self) -> str | None:
+        """The layer type of the entry the list's cursor is on (None on a family header or nothing)."""
+        item = self.tree.currentItem()
+        name = item.data(0, ClassNameRole) if item is not None else None
+        return name or None
+
     def best_match(self) -> str | None:
         """The type Enter in the filter box appends: the best-ranked visible one, first in palette order."""
         ranked = [

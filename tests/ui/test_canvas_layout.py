@@ -100,3 +100,24 @@ def test_pending_lesson_edges_and_binning():
     assert lod.edge_count() == 1920 and all(ll.mean_abs is None for ll in lod.links)
     bins = L.edge_bins(np.array([0.1, 0.1, 0.1, 0.5]), np.array([1.0, -1.0, 0.0, 1.0]), np.array([0.05, 0.2, 0.3]))
     assert bins.tolist() == [1, L.MAGNITUDE_BINS + 1, 2 * L.MAGNITUDE_BINS + 1, 3]
+
+
+def test_a_functional_model_draws_links_only_between_connected_layers():
+    """A graph's columns are its layers; each link joins a layer to a layer it reads (an element-wise
+    merge to each of its inputs, value to value)."""
+    from nnstudio.core import graph_edit as g
+    from nnstudio.core.spec import TensorRef
+
+    spec = lesson_spec()
+    spec, branch = g.add_branch(spec, spec.new_layer("Dense", units=10), TensorRef("dense"))
+    spec, add = g.insert_on_connection(spec, spec.new_layer("Add"), TensorRef("dense_1"), None)
+    spec = g.connect(spec, TensorRef(branch), add)
+    summary = analyze(spec)
+    columns, links = L.build_columns(summary, spec)
+    assert sorted(c.name for c in columns) == sorted(layer.name for layer in spec.layers)
+    pairs = {(columns[link.src].name, columns[link.dst].name) for link in links}
+    expected = {("input_layer", "dense"), ("dense", "dense_1"), ("dense", "dense_2")}
+    if summary.ok:  # the graph's analysis draws the Add: both inputs feed it value to value
+        expected |= {("dense_1", "add"), ("dense_2", "add")}
+        assert {link.kind for link in links if columns[link.dst].name == "add"} == {"identity"}
+    assert pairs == expected

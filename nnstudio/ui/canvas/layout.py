@@ -346,12 +346,24 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
             )
         )
     in_shape = summary.input_shape
+    # A functional model: each column is fed by the column of the layer it reads (none for a merge).
+    column_of = {spec.layers[0].id: 0} if spec.layers else {}
+    shape_of = {spec.layers[0].id: summary.input_shape} if spec.layers else {}
     for row in summary.rows:
         layer = spec.layers[row.index]
         kind = kinds.get(row.class_name)
+        if spec.is_functional and layer.id in column_of:
+            continue  # the first Input, drawn above
         prev = columns[-1] if columns else None
         drawer = DRAWERS[kind.drawing] if kind is not None else None
         x += (drawer.spacing if drawer is not None else MAIN_SPACING) + (prev.out_dx if prev is not None else 0.0)
+        if spec.is_functional:
+            reads = [ref.layer for ref in (layer.inbound[0] if layer.inbound else ())]
+            single = len(reads) == 1 and reads[0] in column_of
+            prev = columns[column_of[reads[0]]] if single else None
+            in_shape = shape_of.get(reads[0]) if single else None
+            column_of[layer.id] = len(columns)
+            shape_of[layer.id] = row.output_shape
         shape = row.output_shape
         has_activation = kind is not None and any(p.name == "activation" for p in kind.params)
         activation = str(layer.get("activation")) if has_activation else None
@@ -387,15 +399,23 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
             col.neurons = False  # so is a per-value stage on feature maps (BatchNormalization, ReLU, Dropout)
         columns.append(col)
         in_shape = shape
+        if spec.is_functional and drawer.link == "join":
+            # an element-wise merge in a graph: each input of the output's size feeds it value to value
+            for source_id in dict.fromkeys(ref.layer for call in layer.inbound[:1] for ref in call):
+                fed = columns[column_of[source_id]] if source_id in column_of else None
+                if fed is not None and fed.shape is not None and fed.n == col.n:
+                    links.append(Link(column_of[source_id], len(columns) - 1, "identity", row.name))
+            continue
         if prev is None or prev.shape is None:
             continue
+        source = next(i for i, c in enumerate(columns) if c is prev)
         if drawer.link == "dense":
             shared = prev.n // prev.block if prev.shape and len(prev.shape) > 1 else 1
             if drawer.edge_weights is not None:
                 shared = 1  # its edge_weights give the whole matrix
-            links.append(Link(len(columns) - 2, len(columns) - 1, "dense", row.name, shared_rows=shared))
+            links.append(Link(source, len(columns) - 1, "dense", row.name, shared_rows=shared))
         elif drawer.link == "identity" and prev.n == col.n:
-            links.append(Link(len(columns) - 2, len(columns) - 1, "identity", row.name))
+            links.append(Link(source, len(columns) - 1, "identity", row.name))
     return columns, links
 
 

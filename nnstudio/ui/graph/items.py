@@ -1,0 +1,311 @@
+"""The graph view's items: a layer as a box with an input and an output port, a connection as a curve.
+
+Items only draw and say what they are (`NodeItem.layer_id`, `EdgeItem.source` / `target`); every
+edit goes through the view's handlers to the document.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPalette,
+    QPen,
+    QPolygonF,
+)
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyle, QStyleOptionGraphicsItem, QWidget
+
+from nnstudio.core.layers.registry import layer_type
+from nnstudio.core.spec import TensorRef
+from nnstudio.ui.icons import error_color, icon_path, layer_icon
+
+NODE_WIDTH = 152.0
+NODE_HEIGHT = 60.0
+PORT_RADIUS = 5.0
+EDGE_Z = 0
+NODE_Z = 2
+
+
+@cache
+def family_color(class_name: str) -> QColor:
+    """The colour of a type's family: the fill of its icon's tile."""
+    try:
+        text = icon_path(layer_type(class_name).icon).read_text("utf-8")
+    except (KeyError, OSError):
+        return QColor("#6b7385")
+    found = re.search(r'fill="(#[0-9a-fA-F]{6})"', text)
+    return QColor(found.group(1)) if found else QColor("#6b7385")
+
+
+def _colors(widget: QWidget | None) -> QPalette:
+    from PySide6.QtGui import QGuiApplication
+
+    return widget.palette() if widget is not None else QGuiApplication.palette()
+
+
+class NodeItem(QGraphicsItem):
+    """One layer: icon, name, the layer in words, its output shape; an input port left, an output port right."""
+
+    def __init__(
+        self,
+        layer_id: str,
+        class_name: str,
+        name: str,
+        description: str,
+        detail: str,
+        problem: str | None,
+        takes_inputs: bool,
+    ) -> None:
+        super().__init__()
+        self.layer_id = layer_id
+        self.class_name = class_name
+        self.name = name
+        self.description = description
+        self.detail = detail
+        self.problem = problem
+        self.takes_inputs = takes_inputs
+        self.pending_source = False  # the layer a keyboard connection starts from
+        self.drop_hint = False  # a palette item dragged next to it would branch from it
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsFocusable)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(NODE_Z)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        tip = f"<b>{name}</b> — {description}"
+        if detail:
+            tip += f"<br>{detail}" + (" parameters" if "·" in detail else "")
+        if problem:
+            tip += f"<br><span style='color:{error_color().name()}'>{_escape(problem)}</span>"
+        self.setToolTip(tip)
+        self._hover = False
+
+    def rect(self) -> QRectF:
+        return QRectF(-NODE_WIDTH / 2, -NODE_HEIGHT / 2, NODE_WIDTH, NODE_HEIGHT)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self.rect().adjusted(-PORT_RADIUS - 3, -4, PORT_RADIUS + 3, 4)
+
+    def input_port(self) -> QPointF:
+        """The input port, in scene coordinates."""
+        return self.mapToScene(QPointF(-NODE_WIDTH / 2, 0))
+
+    def output_port(self) -> QPointF:
+        """The output port, in scene coordinates."""
+        return self.mapToScene(QPointF(NODE_WIDTH / 2, 0))
+
+    def on_output_port(self, scene_pos: QPointF) -> bool:
+        """Whether `scene_pos` is on (or right by) the output port, where a connection is dragged from."""
+        local = self.mapFromScene(scene_pos)
+        return abs(local.x() - NODE_WIDTH / 2) <= PORT_RADIUS + 6 and abs(local.y()) <= PORT_RADIUS + 8
+
+    def hoverEnterEvent(self, event) -> None:  # noqa: N802
+        self._hover = True
+        self.update()
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802
+        self._hover = False
+        self.update()
+        super().hoverLeaveEvent(event)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        palette = _colors(widget)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        base = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+        muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        accent = palette.color(QPalette.ColorRole.Highlight)
+        border = palette.color(QPalette.ColorRole.Mid)
+        family = family_color(self.class_name)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = self.rect()
+
+        # shadow, body, family band
+        painter.setPen(Qt.PenStyle.NoPen)
+        shadow = QColor(0, 0, 0, 28 if base.lightness() > 128 else 70)
+        painter.setBrush(shadow)
+        painter.drawRoundedRect(rect.translated(0, 2), 8, 8)
+        painter.setBrush(base)
+        if self.problem:
+            outline = QPen(error_color(palette), 1.6)
+        elif selected:
+            outline = QPen(accent, 2.2)
+        elif self.pending_source or self.drop_hint:
+            outline = QPen(accent, 1.6, Qt.PenStyle.DashLine)
+        else:
+            outline = QPen(border.lighter(115) if self._hover else border, 1.0)
+        painter.setPen(outline)
+        painter.drawRoundedRect(rect, 8, 8)
+        band = QPainterPath()
+        band.addRoundedRect(rect, 8, 8)
+        strip = QPainterPath()
+        strip.addRect(QRectF(rect.left(), rect.top(), 5, rect.height()))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(family)
+        painter.drawPath(band.intersected(strip))
+
+        # icon and words
+        icon_rect = QRectF(rect.left() + 12, rect.top() + 10, 20, 20)
+        layer_icon(self.class_name).paint(painter, icon_rect.toRect())
+        left = icon_rect.right() + 8
+        width = rect.right() - 8 - left
+        font = QFont(widget.font() if widget is not None else QFont())
+        bold = QFont(font)
+        bold.setWeight(QFont.Weight.DemiBold)
+        small = QFont(font)
+        small.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
+        painter.setFont(bold)
+        painter.setPen(error_color(palette) if self.problem else text)
+        painter.drawText(
+            QRectF(left, rect.top() + 7, width, 18),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            QFontMetricsF(bold).elidedText(self.name, Qt.TextElideMode.ElideRight, width),
+        )
+        painter.setFont(small)
+        painter.setPen(muted)
+        painter.drawText(
+            QRectF(left, rect.top() + 23, width, 16),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            QFontMetricsF(small).elidedText(self.description, Qt.TextElideMode.ElideRight, width),
+        )
+        detail = "⚠ " + self.problem if self.problem else self.detail
+        painter.setPen(error_color(palette) if self.problem else muted)
+        detail_rect = QRectF(rect.left() + 12, rect.top() + 39, rect.width() - 20, 16)
+        painter.drawText(
+            detail_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            QFontMetricsF(small).elidedText(detail, Qt.TextElideMode.ElideRight, detail_rect.width()),
+        )
+
+        # ports
+        port_pen = QPen(base, 1.5)
+        painter.setPen(port_pen)
+        painter.setBrush(accent if selected else border.darker(115))
+        if self.takes_inputs:
+            painter.drawEllipse(QPointF(rect.left(), 0), PORT_RADIUS, PORT_RADIUS)
+        painter.setBrush(accent if (selected or self._hover) else border.darker(115))
+        painter.drawEllipse(QPointF(rect.right(), 0), PORT_RADIUS, PORT_RADIUS)
+
+
+class EdgeItem(QGraphicsPathItem):
+    """A connection from `source` (a layer's output tensor) to layer `target`'s input, or to the
+    model's output (`target` None, drawn to an output tag)."""
+
+    def __init__(self, source: TensorRef, target: str | None, points: list[QPointF], label: str = "") -> None:
+        super().__init__()
+        self.source = source
+        self.target = target
+        self.label = label
+        self.drop_hint = False
+        self.near_selection = False  # it enters or leaves the selected layer
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(EDGE_Z)
+        self._hover = False
+        self.set_points(points)
+        self.setToolTip("Click to select, Delete to cut; drop a layer here to insert it")
+
+    def set_points(self, points: list[QPointF]) -> None:
+        """A smooth curve leaving and entering horizontally through `points` (ports and bends)."""
+        path = QPainterPath(points[0])
+        for a, b in zip(points, points[1:], strict=False):
+            dx = max(30.0, (b.x() - a.x()) * 0.5)
+            path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
+        self.setPath(path)
+        self._end = points[-1]
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(12)  # easy to click and to drop on
+        return stroker.createStroke(self.path())
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return super().boundingRect().adjusted(-8, -8, 8, 8)
+
+    def hoverEnterEvent(self, event) -> None:  # noqa: N802
+        self._hover = True
+        self.update()
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802
+        self._hover = False
+        self.update()
+        super().hoverLeaveEvent(event)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        palette = _colors(widget)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        accent = palette.color(QPalette.ColorRole.Highlight)
+        plain = palette.color(QPalette.ColorRole.PlaceholderText)
+        if selected or self.drop_hint:
+            color = accent
+        elif self.near_selection:
+            color = QColor(accent)
+            color.setAlpha(150)
+        else:
+            color = plain.darker(120) if self._hover else plain
+        width = 2.6 if (selected or self.drop_hint) else (2.0 if self.near_selection else 1.5)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(color, width, Qt.PenStyle.DashLine if self.drop_hint else Qt.PenStyle.SolidLine)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self.path())
+        # the arrow head at the reading end
+        tip = self._end
+        head = QPolygonF([tip, QPointF(tip.x() - 9, tip.y() - 4.5), QPointF(tip.x() - 9, tip.y() + 4.5)])
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(color))
+        painter.drawPolygon(head)
+        if self.label:
+            small = QFont(widget.font() if widget is not None else QFont())
+            small.setPointSizeF(max(6.0, small.pointSizeF() * 0.8))
+            painter.setFont(small)
+            painter.setPen(color)
+            painter.drawText(
+                QRectF(tip.x() - 70, tip.y() - 17, 60, 14),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                self.label,
+            )
+
+
+class OutputTag(QGraphicsItem):
+    """The model's output `number` (1-based), a small tag right of the layer that gives it."""
+
+    WIDTH = 64.0
+    HEIGHT = 24.0
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self.setZValue(NODE_Z)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return QRectF(-self.WIDTH / 2, -self.HEIGHT / 2, self.WIDTH, self.HEIGHT)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        palette = _colors(widget)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        fill = palette.color(QPalette.ColorRole.Highlight)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(self.boundingRect(), self.HEIGHT / 2, self.HEIGHT / 2)
+        painter.setPen(palette.color(QPalette.ColorRole.HighlightedText))
+        font = QFont(widget.font() if widget is not None else QFont())
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+        font.setWeight(QFont.Weight.DemiBold)
+        painter.setFont(font)
+        painter.drawText(self.boundingRect(), Qt.AlignmentFlag.AlignCenter, self.text)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,147 @@
+"""Where each layer of a graph goes: grandalf's Sugiyama layout, left to right, kept stable across edits.
+
+Layers are ranked by the longest path from the inputs (a column each), long connections get dummy
+points in the columns they cross, the order within a column is chosen to avoid crossings, and
+Brandes and Köpf's method places them. Stability: `GraphLayout` remembers the order each layer had
+within its column the last time, and seeds the next layout with it (a new layer takes the place of
+what it reads); grandalf's crossing reduction moves a layer only when there are crossings, so an
+edit that adds a layer leaves the others in their order. No Qt here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from grandalf.graphs import Edge, Graph, Vertex
+from grandalf.layouts import SugiyamaLayout
+
+Point = tuple[float, float]
+
+
+@dataclass
+class _Box:
+    """grandalf's view of a vertex: its size across (w) and along (h) the direction of the layout."""
+
+    w: float
+    h: float
+    xy: Point = (0.0, 0.0)
+
+
+@dataclass
+class _Route:
+    points: list[Point] = field(default_factory=list)
+
+    def setpath(self, points: list[Point]) -> None:
+        self.points = [tuple(p) for p in points]  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A layout: each node's centre and column, and each edge's route (its bends, source to target)."""
+
+    centres: dict[str, Point]
+    columns: dict[str, int]
+    routes: dict[tuple[str, str], list[Point]]
+
+
+class GraphLayout:
+    """Lays out a graph's nodes left to right; remembers the order within columns between calls."""
+
+    def __init__(self, width: float = 170, height: float = 58, column_gap: float = 70, row_gap: float = 26) -> None:
+        self.width = width
+        self.height = height
+        self.column_gap = column_gap
+        self.row_gap = row_gap
+        self._rank_order: dict[str, float] = {}  # node -> its place in its column, last time
+
+    def forget(self) -> None:
+        """Start afresh (another model)."""
+        self._rank_order.clear()
+
+    def place(self, nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> Placement:
+        """Centres for `nodes` (in reading order: each after what it reads) joined by `edges` (source, target)."""
+        unique_edges = list(dict.fromkeys((a, b) for a, b in edges if a != b and a in nodes and b in nodes))
+        vertices = {node: Vertex(node) for node in nodes}
+        for vertex in vertices.values():
+            vertex.view = _Box(self.height, self.width)
+        graph_edges = [Edge(vertices[a], vertices[b]) for a, b in unique_edges]
+        for edge in graph_edges:
+            edge.view = _Route()
+        graph = Graph(list(vertices.values()), graph_edges)
+        order_of = {node: i for i, node in enumerate(nodes)}
+        components = sorted(graph.C, key=lambda c: min(order_of[v.data] for v in c.sV))
+
+        centres: dict[str, Point] = {}
+        columns: dict[str, int] = {}
+        routes: dict[tuple[str, str], list[Point]] = {}
+        new_order: dict[str, float] = {}
+        top = 0.0
+        for component in components:
+            sug = SugiyamaLayout(component)
+            sug.xspace = self.row_gap
+            sug.yspace = self.column_gap
+            roots = sorted((v for v in component.sV if not v.e_in()), key=lambda v: order_of[v.data])
+            sug.init_all(roots=roots)
+            known = self._seed(sug, order_of)
+            # A first layout reduces crossings; after an edit the columns keep the order they had
+            # (new layers go where what they read is), so nothing the person placed moves about.
+            sug.draw(0 if known else 3)
+            placed = [v for v in component.sV]
+            lows = [v.view.xy[0] - v.view.w / 2 for v in placed]
+            shift = top - min(lows)
+            for v in placed:
+                across, along = v.view.xy
+                centres[v.data] = (along, across + shift)
+                columns[v.data] = sug.grx[v].rank
+            pitch = self.height + self.row_gap
+            for layer in sug.layers:
+                real = [v for v in layer if not getattr(sug.grx[v], "dummy", False) and hasattr(v, "data")]
+                lowest = None
+                for position, v in enumerate(real):
+                    new_order[v.data] = position
+                    # Brandes and Köpf's averaged placement can let two boxes of a column touch: keep a
+                    # row's pitch between them, in the column's order.
+                    along, across = centres[v.data]
+                    if lowest is not None and across < lowest + pitch:
+                        across = lowest + pitch
+                        centres[v.data] = (along, across)
+                    lowest = across
+            for edge in component.sE:
+                points = [(along, across + shift) for across, along in edge.view.points]
+                routes[(edge.v[0].data, edge.v[1].data)] = points
+            top = max(centres[v.data][1] for v in placed) + self.height / 2 + self.row_gap * 2
+        self._rank_order = new_order
+        return Placement(centres, columns, routes)
+
+    def _seed(self, sug: SugiyamaLayout, order_of: dict[str, int]) -> bool:
+        """Order each column as it was last time, a new node where what it reads is; whether any
+        node of this component was laid out before."""
+        previous = self._rank_order
+        keys: dict[object, float] = {}
+        known = False
+        for layer in sug.layers:
+            for v in layer:
+                if hasattr(v, "data") and v.data in previous:
+                    keys[v] = previous[v.data]
+                    known = True
+                else:
+                    ins = [keys[u] for u in _upstream(v) if u in keys]
+                    keys[v] = (
+                        (sum(ins) / len(ins) + 0.5) if ins else len(layer) + order_of.get(getattr(v, "data", ""), 0)
+                    )
+            layer.sort(key=lambda v: keys[v])
+        for layer in sug.layers:
+            layer.setup(sug)
+        return known
+
+
+def _upstream(v: object) -> list[object]:
+    """What `v` reads in the layout: its graph predecessors, or the dummy point's place on its edge."""
+    neighbours = getattr(v, "N", None)
+    if neighbours is None:
+        return []
+    try:
+        return list(neighbours(-1))
+    except (AttributeError, TypeError):
+        return []

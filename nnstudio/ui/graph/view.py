@@ -1,0 +1,766 @@
+"""The graph view: a functional model's layers as boxes laid out left to right, edited by mouse and keys.
+
+Every gesture ends in a handler of the view that calls the document, so tests drive them without a
+real drag (QDrag cannot run offscreen):
+
+- `drop_layer(class_name, scene_pos)`: a palette entry dropped on a connection inserts the layer
+  there, dropped on a layer or just right of it starts a branch from it, anywhere else adds it
+  unconnected (an Input: another model input). The view's drag and drop events call it.
+- `connect_by_drag(source_id, target_id)`: dragging from a layer's output port (right) to another
+  layer connects them (a merge layer takes several inputs).
+- a selected connection is deleted with Delete (`delete_selection`), a selected layer too.
+
+Keys (with the view focused): arrows walk the graph (Left: what the layer reads, Right: what reads
+it, Up/Down: the column), Alt+Left / Alt+Right select the selected layer's input / output
+connections, Delete removes the selection, Esc cancels a connection being made. The window's
+Edit menu adds Add Branch, Connect (twice: from the selected layer, then to the one selected
+next) and Toggle Output (`branch_selected`, `connect_selected`, `toggle_output_selected`), and the
+palette's Enter inserts on the selected connection (`add_from_palette`).
+
+Selection is the document's: selecting a box selects the layer everywhere. The layout comes from
+`GraphLayout` (grandalf's Sugiyama), seeded with the previous order so that edits do not reshuffle it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsView, QLabel, QMenu, QWidget
+
+from nnstudio.core import graph_edit
+from nnstudio.core.layers.registry import is_input, layer_types
+from nnstudio.core.shapes import format_shape
+from nnstudio.core.spec import ModelSpec, TensorRef
+from nnstudio.services.document import Document
+from nnstudio.ui.graph.items import NODE_HEIGHT, NODE_WIDTH, EdgeItem, NodeItem, OutputTag
+from nnstudio.ui.graph.layout import GraphLayout, Placement
+from nnstudio.ui.layer_stack import describe
+from nnstudio.ui.palette import LAYER_MIME
+
+Connection = tuple[TensorRef, str | None]  # a source tensor and the layer that reads it (None: the model's output)
+USAGE = "Drop a layer on a connection to insert it, beside a layer to branch · drag from a right-hand port to connect"
+COLUMN_GAP = 50.0
+READABLE_SCALE = 0.8  # a first view of a big graph is no smaller than this (F shows it all)
+OUTPUT_GAP = 36.0
+
+
+class GraphView(QGraphicsView):
+    """The model's graph (objectName `graphView`), shown for functional models."""
+
+    refused = Signal(str)  # an edit made here was refused: why
+    connectionSelected = Signal(object)  # the selected Connection, or None
+    pendingChanged = Signal(object)  # the layer id a keyboard connection starts from, or None
+
+    BANNER_MS = 6000
+
+    def __init__(
+        self, document: Document, current_class: Callable[[], str | None] | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("graphView")
+        self.setAccessibleName("Model graph")
+        self.document = document
+        self.current_class = current_class or (lambda: None)
+        self.graph_scene = QGraphicsScene(self)
+        self.setScene(self.graph_scene)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.NoDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self.layout_engine = GraphLayout(NODE_WIDTH, NODE_HEIGHT, COLUMN_GAP, 22)
+        self.nodes: dict[str, NodeItem] = {}
+        self.edges: list[EdgeItem] = []
+        self._selected_connection: Connection | None = None
+        self._pending: str | None = None  # the layer a keyboard connection starts from
+        self._dragging_from: str | None = None
+        self._rubber: QGraphicsPathItem | None = None
+        self._hint: NodeItem | EdgeItem | None = None
+        self._syncing = False
+        self._fitted = False
+        self._placement: tuple[tuple, Placement] | None = None
+
+        self.banner = QLabel(self.viewport())
+        self.banner.setObjectName("graphRefusedBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(
+            "QLabel#graphRefusedBanner { background: #fdecec; color: #9b1c1c; border: 1px solid #f5b5b5;"
+            " border-radius: 6px; padding: 6px 10px; }"
+        )
+        self.banner.hide()
+        self.hint = QLabel(self.viewport())
+        self.hint.setObjectName("graphHint")
+        self.hint.setStyleSheet(
+            "QLabel#graphHint { background: palette(highlight); color: palette(highlighted-text);"
+            " border-radius: 6px; padding: 5px 10px; }"
+        )
+        self.hint.hide()
+        self.usage = QLabel(USAGE, self.viewport())
+        self.usage.setObjectName("graphUsage")
+        self.usage.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        small = self.usage.font()
+        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.9))
+        self.usage.setFont(small)
+        self._banner_timer = QTimer(self)
+        self._banner_timer.setSingleShot(True)
+        self._banner_timer.timeout.connect(self.banner.hide)
+
+        self.graph_scene.selectionChanged.connect(self._on_scene_selection)
+        document.changed.connect(self.rebuild)
+        document.selectionChanged.connect(self._select_layer)
+        document.replaced.connect(self._on_replaced)
+        self.rebuild()
+
+    # -- building the scene -------------------------------------------------------------------------
+
+    def _on_replaced(self) -> None:
+        self.layout_engine.forget()
+        self._placement = None
+        self._fitted = False
+        self._selected_connection = None
+        self.cancel_connection()
+
+    def rebuild(self, _spec: object = None) -> None:
+        """Draw the document's graph afresh (nothing for a Sequential chain, which the stack shows)."""
+        spec = self.document.spec
+        self._syncing = True
+        try:
+            self.graph_scene.clear()
+            self.nodes.clear()
+            self.edges.clear()
+            self._hint = None
+            self._rubber = None
+            if spec.is_functional:
+                self._populate(spec)
+        finally:
+            self._syncing = False
+        if self._pending is not None and self._pending not in self.nodes:
+            self.cancel_connection()
+        if self._selected_connection is not None and self._find_edge(self._selected_connection) is None:
+            self._selected_connection = None
+            self.connectionSelected.emit(None)
+        self._restore_selection()
+        rect = self.graph_scene.itemsBoundingRect().adjusted(-60, -50, 60, 50)
+        self.setSceneRect(rect)
+        if not self._fitted and self.nodes and self.isVisible():
+            self.fit(readable=True)
+
+    def _populate(self, spec: ModelSpec) -> None:
+        summary = self.document.summary()
+        ids = spec.ids()
+        connections = graph_edit.connections(spec)
+        pairs = [(ref.layer, consumer) for ref, consumer in connections]
+        structure = (ids, tuple(pairs))
+        if self._placement is None or self._placement[0] != structure:  # a parameter edit keeps the layout
+            self._placement = (structure, self.layout_engine.place(ids, pairs))
+        placement = self._placement[1]
+        for index, layer in enumerate(spec.layers):
+            problems = summary.issues_for(index)
+            kind = layer_types().get(layer.class_name)
+            node = NodeItem(
+                layer.id,
+                layer.class_name,
+                layer.name,
+                describe(layer),
+                _detail(summary, index),
+                problems[0].message if problems else None,
+                kind is None or not kind.is_input,
+            )
+            x, y = placement.centres[layer.id]
+            node.setPos(x, y)
+            node.pending_source = layer.id == self._pending
+            self.graph_scene.addItem(node)
+            self.nodes[layer.id] = node
+        seen: dict[tuple[str, str], int] = {}
+        for ref, consumer in connections:
+            key = (ref.layer, consumer)
+            repeat = seen.get(key, 0)
+            seen[key] = repeat + 1
+            bends = [QPointF(x, y) for x, y in placement.routes.get(key, [])[1:-1]]
+            start = self.nodes[ref.layer].output_port()
+            end = self.nodes[consumer].input_port() + QPointF(-2, 0)
+            offset = QPointF(0, 8.0 * repeat)
+            edge = EdgeItem(
+                ref, consumer, [start, *[b + offset for b in bends], end + offset], _role(spec, ref, consumer)
+            )
+            self.graph_scene.addItem(edge)
+            self.edges.append(edge)
+        for number, ref in enumerate(spec.outputs, start=1):
+            giver = self.nodes.get(ref.layer)
+            if giver is None:
+                continue
+            text = "output" if len(spec.outputs) == 1 else f"output {number}"
+            tag = OutputTag(text)
+            start = giver.output_port()
+            tag.setPos(start + QPointF(OUTPUT_GAP + OutputTag.WIDTH / 2, 0))
+            self.graph_scene.addItem(tag)
+            edge = EdgeItem(ref, None, [start, start + QPointF(OUTPUT_GAP - 2, 0)])
+            self.graph_scene.addItem(edge)
+            self.edges.append(edge)
+
+    # -- selection ---------------------------------------------------------------------------------
+
+    def selected_connection(self) -> Connection | None:
+        """The selected connection (source tensor, reader id or None for the output), or None."""
+        return self._selected_connection
+
+    def select_connection(self, connection: Connection | None) -> None:
+        """Select a connection (None: none); the document's layer selection is cleared."""
+        edge = self._find_edge(connection) if connection is not None else None
+        self._selected_connection = connection if edge is not None else None
+        self._syncing = True
+        try:
+            self.graph_scene.clearSelection()
+            if edge is not None:
+                edge.setSelected(True)
+                self.ensureVisible(edge, 40, 40)
+        finally:
+            self._syncing = False
+        if edge is not None:
+            self.document.select_layer(-1)
+        self.connectionSelected.emit(self._selected_connection)
+
+    def _find_edge(self, connection: Connection) -> EdgeItem | None:
+        for edge in self.edges:
+            if (edge.source, edge.target) == connection:
+                return edge
+        return None
+
+    def _restore_selection(self) -> None:
+        if self._selected_connection is not None:
+            self.select_connection(self._selected_connection)
+        else:
+            self._select_layer(self.document.selected_index)
+
+    def _select_layer(self, index: int) -> None:
+        spec = self.document.spec
+        layer_id = spec.layers[index].id if 0 <= index < len(spec.layers) else None
+        self._syncing = True
+        try:
+            self.graph_scene.clearSelection()
+            node = self.nodes.get(layer_id) if layer_id is not None else None
+            if node is not None:
+                node.setSelected(True)
+                if self.isVisible():
+                    self.ensureVisible(node, 40, 40)
+            for edge in self.edges:
+                near = layer_id is not None and layer_id in (edge.source.layer, edge.target)
+                if near != edge.near_selection:
+                    edge.near_selection = near
+                    edge.update()
+        finally:
+            self._syncing = False
+        if layer_id is not None and self._selected_connection is not None:
+            self._selected_connection = None
+            self.connectionSelected.emit(None)
+
+    def _on_scene_selection(self) -> None:
+        if self._syncing:
+            return
+        items = self.graph_scene.selectedItems()
+        node = next((item for item in items if isinstance(item, NodeItem)), None)
+        edge = next((item for item in items if isinstance(item, EdgeItem)), None)
+        if node is not None:
+            self._selected_connection = None
+            self.connectionSelected.emit(None)
+            self.document.select_layer(self.document.spec.position_of(node.layer_id))
+        elif edge is not None:
+            self.select_connection((edge.source, edge.target))
+        else:
+            self._selected_connection = None
+            self.connectionSelected.emit(None)
+            self.document.select_layer(-1)
+
+    def selected_layer_id(self) -> str | None:
+        layer = self.document.selected_layer()
+        return layer.id if layer is not None else None
+
+    # -- edits (the handlers every gesture and key goes through) -----------------------------------------
+
+    def drop_target(self, scene_pos: QPointF) -> tuple[str, NodeItem | EdgeItem | None]:
+        """What a palette entry dropped at `scene_pos` would do: ("connection", edge) inserts on it,
+        ("branch", node) branches from it, ("free", None) adds the layer unconnected."""
+        for item in self.graph_scene.items(scene_pos):
+            if isinstance(item, NodeItem):
+                return "branch", item
+        for item in self.graph_scene.items(scene_pos):
+            if isinstance(item, EdgeItem) and item.shape().contains(scene_pos):
+                return "connection", item
+        for node in self.nodes.values():  # just right of a box: a branch from it
+            local = node.mapFromScene(scene_pos)
+            if NODE_WIDTH / 2 < local.x() < NODE_WIDTH / 2 + COLUMN_GAP and abs(local.y()) < NODE_HEIGHT:
+                return "branch", node
+        return "free", None
+
+    def drop_layer(self, class_name: str, scene_pos: QPointF) -> str | None:
+        """Add a `class_name` layer where a palette entry was dropped (see `drop_target`); the reason
+        when the edit is refused (shown in the view's banner)."""
+        kind, item = self.drop_target(scene_pos)
+        if kind == "connection" and isinstance(item, EdgeItem):
+            reason = self.document.insert_on_connection(class_name, item.source, item.target)
+        elif kind == "branch" and isinstance(item, NodeItem):
+            if is_input(class_name):
+                reason = self.document.add_unconnected(class_name)
+            else:
+                reason = self.document.add_branch(item.layer_id, class_name)
+        else:
+            reason = self.document.add_unconnected(class_name)
+        return self._report(reason)
+
+    def connect_by_drag(self, source_id: str, target_id: str) -> str | None:
+        """Connect layer `source_id`'s output to layer `target_id` (the end of a drag from a port)."""
+        if source_id == target_id:
+            return None
+        return self._report(self.document.connect_layers(source_id, target_id))
+
+    def delete_selection(self) -> str | None:
+        """Delete the selected connection, or else the selected layer."""
+        connection = self._selected_connection
+        if connection is not None:
+            source, target = connection
+            if target is None:
+                return self._report(self.document.toggle_output(source.layer))
+            self._selected_connection = None
+            return self._report(self.document.disconnect_layers(source, target))
+        index = self.document.selected_index
+        if index >= 0:
+            return self._report(self.document.remove_layer(index))
+        return None
+
+    def add_from_palette(self, class_name: str) -> str | None:
+        """A palette entry chosen by key (Enter): on the selected connection if there is one, else
+        after the selected layer (a chain: at the end of the stack)."""
+        connection = self._selected_connection
+        if connection is not None and self.document.spec.is_functional:
+            self._selected_connection = None
+            return self._report(self.document.insert_on_connection(class_name, connection[0], connection[1]))
+        return self._report(self.document.append_layer(class_name))
+
+    def branch_selected(self, class_name: str | None = None) -> str | None:
+        """A branch from the selected layer, of `class_name` or the palette's current type (Dense)."""
+        layer_id = self.selected_layer_id()
+        if layer_id is None:
+            return self._report("Select the layer to branch from first")
+        return self._report(self.document.add_branch(layer_id, class_name or self.current_class() or "Dense"))
+
+    def connect_selected(self) -> str | None:
+        """First call: remember the selected layer as the source; second call: connect it to the layer
+        selected now."""
+        layer_id = self.selected_layer_id()
+        if self._pending is None:
+            if layer_id is None:
+                return self._report("Select the layer to connect from first")
+            self._pending = layer_id
+            node = self.nodes.get(layer_id)
+            if node is not None:
+                node.pending_source = True
+                node.update()
+            name = self.document.spec.layer_by_id(layer_id).name
+            self.pendingChanged.emit(layer_id)
+            self._show_hint(
+                f"Connect {name} to…  click a layer, or select it and press Ctrl+Shift+C again (Esc cancels)"
+            )
+            return None
+        source = self._pending
+        self.cancel_connection()
+        if layer_id is None or layer_id == source:
+            return None
+        return self._report(self.document.connect_layers(source, layer_id))
+
+    def pending_connection(self) -> str | None:
+        """The layer a keyboard connection starts from, or None."""
+        return self._pending
+
+    def cancel_connection(self) -> None:
+        """Forget the layer a keyboard connection was to start from (Esc)."""
+        was = self._pending
+        if was is not None and was in self.nodes:
+            self.nodes[was].pending_source = False
+            self.nodes[was].update()
+        self._pending = None
+        if was is not None:
+            self.pendingChanged.emit(None)
+        self.hint.hide()
+        self.usage.show()
+
+    def toggle_output_selected(self) -> str | None:
+        layer_id = self.selected_layer_id()
+        if layer_id is None:
+            return self._report("Select the layer whose output to add or remove")
+        return self._report(self.document.toggle_output(layer_id))
+
+    def _report(self, reason: str | None) -> str | None:
+        if reason:
+            self.show_refusal(reason)
+            self.refused.emit(reason)
+        return reason
+
+    # -- banner and hint ----------------------------------------------------------------------------
+
+    def show_refusal(self, reason: str) -> None:
+        """Say why an edit was refused, in a banner at the bottom of the view."""
+        self.banner.setText(f"⚠  {reason}")
+        self.banner.setToolTip(reason)
+        self._place_labels()
+        self.banner.show()
+        self.banner.raise_()
+        self._banner_timer.start(self.BANNER_MS)
+
+    def _show_hint(self, text: str) -> None:
+        self.usage.hide()
+        self.hint.setText(text)
+        self._place_labels()
+        self.hint.show()
+        self.hint.raise_()
+
+    def _place_labels(self) -> None:
+        area = self.viewport().rect().adjusted(10, 10, -10, -10)
+        width = max(80, min(area.width(), 640))
+        height = max(self.banner.heightForWidth(width), self.banner.sizeHint().height())
+        self.banner.setGeometry(area.left(), area.bottom() - height, width, height)
+        self.hint.adjustSize()
+        self.hint.move(area.left(), area.top())
+        self.usage.adjustSize()
+        self.usage.move(area.left(), area.top() - 4)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._place_labels()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._fitted and self.nodes:
+            QTimer.singleShot(0, self, lambda: self.fit(readable=True))
+
+    def fit(self, readable: bool = False) -> None:
+        """Show the whole graph, at most at its natural size; `readable`: no smaller than its text
+        stays readable (a long graph then scrolls, starting from its inputs)."""
+        rect = self.sceneRect()
+        if rect.isEmpty():
+            return
+        self.resetTransform()
+        view = self.viewport().rect()
+        scale = min(1.0, view.width() / rect.width(), view.height() / rect.height())
+        if readable:
+            scale = max(scale, READABLE_SCALE)
+        self.scale(scale, scale)
+        if rect.width() * scale <= view.width():
+            self.centerOn(rect.center())
+        else:
+            self.centerOn(rect.left() + view.width() / scale / 2, rect.center().y())
+        self._fitted = True
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            factor = 1.15 if event.angleDelta().y() > 0 else 1 / 1.15
+            scale = self.transform().m11() * factor
+            if 0.2 <= scale <= 3.0:
+                self.scale(factor, factor)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    # -- painting -----------------------------------------------------------------------------------
+
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
+        palette = self.palette()
+        painter.fillRect(rect, palette.color(QPalette.ColorRole.Window))
+        dots = QColor(palette.color(QPalette.ColorRole.Mid))
+        dots.setAlpha(110)
+        painter.setPen(QPen(dots, 1.6))
+        step = 24
+        left = int(rect.left()) - int(rect.left()) % step
+        top = int(rect.top()) - int(rect.top()) % step
+        points = [
+            QPointF(x, y)
+            for x in range(left, int(rect.right()) + 1, step)
+            for y in range(top, int(rect.bottom()) + 1, step)
+        ]
+        if len(points) < 20000:
+            painter.drawPoints(points)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
+        if self.nodes:
+            return
+        painter.save()
+        painter.resetTransform()
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, "Drag layers here from the palette.")
+        painter.restore()
+
+    # -- mouse: connect by dragging from an output port -----------------------------------------------
+
+    def _node_at(self, scene_pos: QPointF) -> NodeItem | None:
+        for item in self.graph_scene.items(scene_pos):
+            if isinstance(item, NodeItem):
+                return item
+        return None
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        scene_pos = self.mapToScene(event.position().toPoint())
+        node = self._node_at(scene_pos)
+        if event.button() == Qt.MouseButton.LeftButton and node is not None and node.on_output_port(scene_pos):
+            self._dragging_from = node.layer_id
+            self._rubber = QGraphicsPathItem()
+            pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DashLine)
+            self._rubber.setPen(pen)
+            self._rubber.setZValue(10)
+            self.graph_scene.addItem(self._rubber)
+            self._update_rubber(scene_pos)
+            event.accept()
+            return
+        if event.button() == Qt.MouseButton.LeftButton and self._pending is not None and node is not None:
+            self.document.select_layer(self.document.spec.position_of(node.layer_id))
+            self.connect_selected()
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def _update_rubber(self, scene_pos: QPointF) -> None:
+        if self._rubber is None or self._dragging_from not in self.nodes:
+            return
+        start = self.nodes[self._dragging_from].output_port()
+        path = QPainterPath(start)
+        dx = max(30.0, (scene_pos.x() - start.x()) * 0.5)
+        path.cubicTo(QPointF(start.x() + dx, start.y()), QPointF(scene_pos.x() - dx, scene_pos.y()), scene_pos)
+        self._rubber.setPath(path)
+        target = self._node_at(scene_pos)
+        self._set_hint(target if target is not None and target.layer_id != self._dragging_from else None)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._dragging_from is not None:
+            self._update_rubber(self.mapToScene(event.position().toPoint()))
+            event.accept()
+            return
+        scene_pos = self.mapToScene(event.position().toPoint())
+        node = self._node_at(scene_pos)
+        over_port = node is not None and node.on_output_port(scene_pos)
+        self.viewport().setCursor(Qt.CursorShape.CrossCursor if over_port else Qt.CursorShape.ArrowCursor)
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._dragging_from is not None:
+            source = self._dragging_from
+            self._dragging_from = None
+            if self._rubber is not None:
+                self.graph_scene.removeItem(self._rubber)
+                self._rubber = None
+            self._set_hint(None)
+            target = self._node_at(self.mapToScene(event.position().toPoint()))
+            if target is not None:
+                self.connect_by_drag(source, target.layer_id)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    # -- palette entries dragged in ---------------------------------------------------------------------
+
+    def _set_hint(self, item: NodeItem | EdgeItem | None) -> None:
+        if item is self._hint:
+            return
+        if self._hint is not None:
+            self._hint.drop_hint = False
+            self._hint.update()
+        self._hint = item
+        if item is not None:
+            item.drop_hint = True
+            item.update()
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasFormat(LAYER_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if not event.mimeData().hasFormat(LAYER_MIME):
+            event.ignore()
+            return
+        kind, item = self.drop_target(self.mapToScene(event.position().toPoint()))
+        self._set_hint(item)
+        event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802
+        self._set_hint(None)
+        super().dragLeaveEvent(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        self._set_hint(None)
+        data = event.mimeData()
+        if not data.hasFormat(LAYER_MIME):
+            event.ignore()
+            return
+        class_name = bytes(data.data(LAYER_MIME).data()).decode("utf-8", "replace").strip()
+        event.acceptProposedAction()
+        self.drop_layer(class_name, self.mapToScene(event.position().toPoint()))
+
+    # -- context menu -------------------------------------------------------------------------------------
+
+    def context_menu(self, scene_pos: QPointF) -> QMenu:
+        """The menu for what is at `scene_pos`: a layer's graph edits, or a connection's."""
+        menu = QMenu(self)
+        class_name = self.current_class() or "Dense"
+        node = self._node_at(scene_pos)
+        hit = None if node is not None else self.drop_target(scene_pos)
+        if node is not None:
+            self.document.select_layer(self.document.spec.position_of(node.layer_id))
+            spec = self.document.spec
+            is_output = TensorRef(node.layer_id) in spec.outputs
+            menu.addAction(
+                f"Add {class_name} After", lambda: self._report(self.document.add_after(node.layer_id, class_name))
+            )
+            menu.addAction(f"Branch {class_name} From Here", lambda: self.branch_selected(class_name))
+            menu.addAction("Connect From Here…", self.connect_selected)
+            menu.addAction("Stop Being an Output" if is_output else "Make an Output", self.toggle_output_selected)
+            menu.addSeparator()
+            menu.addAction("Delete Layer", self.delete_selection)
+        elif hit is not None and hit[0] == "connection" and isinstance(hit[1], EdgeItem):
+            found = hit[1]
+            connection = (found.source, found.target)
+            self.select_connection(connection)
+            menu.addAction(
+                f"Insert {class_name} Here",
+                lambda: self._report(self.document.insert_on_connection(class_name, connection[0], connection[1])),
+            )
+            menu.addAction("Delete Connection" if found.target else "Stop Being an Output", self.delete_selection)
+        menu.addSeparator()
+        menu.addAction("Show Whole Graph", self.fit)
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        self.context_menu(self.mapToScene(event.pos())).exec(event.globalPos())
+
+    # -- keys -------------------------------------------------------------------------------------------
+
+    def _handles(self, event: QKeyEvent) -> bool:
+        key = event.key()
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        arrows = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down)
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and mods == Qt.KeyboardModifier.NoModifier:
+            return True
+        if key == Qt.Key.Key_Escape and self._pending is not None:
+            return True
+        if key in arrows and mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.AltModifier):
+            return True
+        return QKeySequence(event.keyCombination()).matches(QKeySequence("F")) == QKeySequence.SequenceMatch.ExactMatch
+
+    def event(self, event: QEvent) -> bool:
+        # The view's keys win over the window's same shortcuts (Edit ▸ Delete) while it has the focus.
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) and self._handles(event):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if not self._handles(event):
+            super().keyPressEvent(event)
+            return
+        key = event.key()
+        alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.delete_selection()
+        elif key == Qt.Key.Key_Escape:
+            self.cancel_connection()
+        elif key == Qt.Key.Key_F:
+            self.fit()
+        elif alt and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            self.step_connection(-1 if key == Qt.Key.Key_Left else 1)
+        else:
+            self.step_layer(key)
+        event.accept()
+
+    def step_connection(self, direction: int) -> None:
+        """Select the next input (-1) or output (+1) connection of the selected layer, or of the
+        connection selected now (its reader's inputs / its source's outputs, in turn)."""
+        connection = self._selected_connection
+        if connection is not None:
+            anchor = connection[1] if direction < 0 else connection[0].layer
+        else:
+            anchor = self.selected_layer_id()
+        if anchor is None:
+            return
+        options: list[Connection]
+        if direction < 0:
+            options = [(edge.source, edge.target) for edge in self.edges if edge.target == anchor]
+        else:
+            options = [(edge.source, edge.target) for edge in self.edges if edge.source.layer == anchor]
+        if not options:
+            return
+        position = options.index(connection) + 1 if connection in options else 0
+        self.select_connection(options[position % len(options)])
+
+    def step_layer(self, key: int) -> None:
+        """Arrow keys: Left to what the layer reads, Right to what reads it, Up/Down within its column;
+        from a selected connection, Left/Right go to its ends."""
+        spec = self.document.spec
+        connection = self._selected_connection
+        if connection is not None:
+            target = connection[0].layer if key == Qt.Key.Key_Left else connection[1]
+            if key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and target is not None:
+                self.document.select_layer(spec.position_of(target))
+            return
+        layer_id = self.selected_layer_id()
+        if layer_id is None:
+            if spec.layers:
+                self.document.select_layer(0)
+            return
+        node = self.nodes.get(layer_id)
+        if key == Qt.Key.Key_Left:
+            choices = graph_edit.producers(spec, layer_id)
+        elif key == Qt.Key.Key_Right:
+            choices = graph_edit.consumers(spec, layer_id)
+        elif node is not None:
+            column = [n for n in self.nodes.values() if abs(n.x() - node.x()) < 1]
+            column.sort(key=lambda n: n.y())
+            at = column.index(node) + (1 if key == Qt.Key.Key_Down else -1)
+            choices = [column[at].layer_id] if 0 <= at < len(column) else []
+        else:
+            choices = []
+        if not choices and node is not None and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            # nothing connected that way: the nearest layer in the next column that way
+            sign = 1 if key == Qt.Key.Key_Right else -1
+            ahead = [n for n in self.nodes.values() if (n.x() - node.x()) * sign > 1]
+            if ahead:
+                nearest = min(ahead, key=lambda n: (abs(n.x() - node.x()), abs(n.y() - node.y())))
+                choices = [nearest.layer_id]
+        if choices:
+            self.document.select_layer(spec.position_of(choices[0]))
+
+
+def _detail(summary, index: int) -> str:
+    """`(None, 64) · 1,344` for a layer the summary has a row for, else its output shape or ""."""
+    for row in summary.rows:
+        if row.index == index:
+            if row.output_shape is None:
+                return ""
+            return f"{row.shape_text}  ·  {row.params:,}" if row.params else row.shape_text
+    shape = summary.input_shape
+    return format_shape(shape) if index == 0 and shape is not None else ""
+
+
+def _role(spec: ModelSpec, ref: TensorRef, consumer: str) -> str:
+    """The role of a connection at a layer whose inputs have names (MultiHeadAttention's query, value, key)."""
+    layer = spec.layer_by_id(consumer)
+    kind = layer_types().get(layer.class_name)
+    if kind is None or not kind.input_names:
+        return ""
+    for call in layer.inbound:
+        if ref in call:
+            position = call.index(ref)
+            return kind.input_names[position] if position < len(kind.input_names) else ""
+    return ""
