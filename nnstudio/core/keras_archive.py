@@ -46,7 +46,7 @@ from nnstudio.core.json_depth import json_shape
 from nnstudio.core.layers.base import LayerType
 from nnstudio.core.layers.config_values import UNSUPPORTED_ENDINGS, is_float32, is_plain, is_true
 from nnstudio.core.layers.naming import to_snake_case
-from nnstudio.core.layers.registry import by_config_class, config_classes, known_classes_hint
+from nnstudio.core.layers.registry import all_types, by_config_class, known_classes_hint
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 from nnstudio.core.summary import Summary, analyze
 from nnstudio.core.text_safety import terminal_text
@@ -577,7 +577,18 @@ def _input_from_build_shape(shape: Any, where: str) -> LayerSpec:
 
 def config_types() -> list[LayerType]:
     """The layer types a `.keras` config may hold."""
-    return [by_config_class(name) for name in config_classes()]
+    return list(all_types())
+
+
+def _config_type(keras_class: Any, module: Any) -> LayerType:
+    """The type of a config entry by its module and class (an operation node `keras.src.ops.numpy`
+    `Add` is not the layer `keras.layers.Add`); else by its class alone (its module is then checked)."""
+    if isinstance(module, str):
+        try:
+            return by_config_class(keras_class, module)
+        except KeyError:
+            pass
+    return by_config_class(keras_class)
 
 
 def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
@@ -590,7 +601,7 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
     name = config.get("name")
     _check_name(name, f"{path}.config.name", where)
     try:
-        kind = by_config_class(keras_class)
+        kind = _config_type(keras_class, entry.get("module"))
     except (KeyError, TypeError):
         raise ArchiveError(
             f"{name}: the layer class {_short(keras_class)} is not supported; "

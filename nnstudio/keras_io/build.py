@@ -20,7 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import keras
 
 
-
 class BuildError(ValueError):
     """Keras refused a layer or the weights handed in; `layer_name` names the layer at fault."""
 
@@ -31,9 +30,10 @@ class BuildError(ValueError):
 
 def layer_kwargs(layer: LayerSpec) -> dict[str, Any]:
     """The Keras constructor arguments of `layer` (each parameter as its kind hands it to Keras, and its
-    name); a wrapped layer, which its kind hands over as a LayerSpec, becomes a Keras layer."""
+    name); a wrapped layer, which its kind hands over as a LayerSpec, becomes a Keras layer. An
+    operation node's operands are arguments of its call (`LayerType.call_arguments`), not of this."""
     kwargs: dict[str, Any] = {}
-    for param in layer_type(layer.class_name).params:
+    for param in layer_type(layer.class_name).constructor_params():
         value = param.kind.to_keras(layer.get(param.name))
         kwargs[param.name] = make_layer(value) if isinstance(value, LayerSpec) else value
     kwargs["name"] = layer.name

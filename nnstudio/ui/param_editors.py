@@ -241,6 +241,7 @@ EDITORS: dict[str, EditorFactory] = {
     "axis_pair": TextEditor,
     "optional_axes": TextEditor,
     "optional_shape": TextEditor,
+    "optional_floats": TextEditor,
     "nested_layer": NestedLayerEditor,
 }
 

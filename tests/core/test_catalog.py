@@ -65,6 +65,15 @@ def test_catalog_is_a_view_of_the_registry():
     assert by_config_class("InputLayer") is layer_type("Input")
 
 
+def test_a_config_class_is_read_with_its_module():
+    """`keras.layers.Add` and the operation node `keras.src.ops.numpy.Add` (of `x + y`) share a class name."""
+    assert by_config_class("Add") is layer_type("Add") is by_config_class("Add", "keras.layers")
+    assert by_config_class("Add", "keras.src.ops.numpy") is layer_type("ops.Add")
+    assert by_config_class("LayerScale", "keras.src.applications.convnext") is layer_type("LayerScale")
+    with pytest.raises(KeyError):
+        by_config_class("Dense", "keras.src.ops.numpy")
+
+
 def test_families_follow_keras_s_packages():
     families = {t.class_name: t.family for t in all_types()}
     assert families["Input"] == families["Dense"] == "core"
@@ -103,7 +112,12 @@ def test_one_snake_case_rule_as_keras_s(class_name, snake):
 def test_every_type_is_described_and_its_defaults_valid(kind):
     assert kind.help and "\n" not in kind.help
     assert kind.name_stem == to_snake_case(kind.config_class)
-    assert kind.keras_module == "keras.layers" and kind.constructor.startswith("keras.")
+    assert kind.constructor.startswith("keras.")
+    if kind.keras_module != "keras.layers":  # Keras's own classes outside keras.layers (applications, ops)
+        assert (
+            kind.keras_module.startswith("keras.src.")
+            and kind.constructor == f"{kind.keras_module}.{kind.config_class}"
+        )
     assert kind.samples, f"{kind.class_name} declares no sample cases for the Keras comparison"
     keys = [p.key for p in kind.params]
     assert len(set(keys)) == len(keys)
