@@ -88,6 +88,11 @@ KIND_STRATEGIES: dict[type, KindStrategy] = {
         | st.lists(_small_ints(k.minimum, k.maximum, 2), min_size=k.rank, max_size=k.rank)
     ),
     kinds.OptionalFloat: lambda k, s: st.none() | _floats(k),
+    kinds.OptionalFloats: lambda k, s: (
+        st.none()
+        | _floats(kinds.FloatRange(0.1, 4.0))
+        | st.lists(_floats(kinds.FloatRange(0.1, 4.0)), min_size=1, max_size=max(1, _channels(s) or 1))
+    ),
     kinds.FloatRange: lambda k, s: _floats(k),
     kinds.OptionalName: lambda k, s: st.none() | st.sampled_from(k.choices),
     kinds.OptionalChoice: lambda k, s: st.none() | st.sampled_from(k.choices),
@@ -123,7 +128,15 @@ def _channels(shape: Shape, axis: int = -1) -> int | None:
 
 
 # Parameters whose random values would hardly ever fit, drawn to fit instead (given the input shape).
+def _statistics(shape: Shape) -> st.SearchStrategy:
+    """None, or one positive number per channel (of a kept last axis) or for all."""
+    size = _channels(shape) or 1
+    return st.none() | st.lists(st.sampled_from([0.25, 0.5, 2.0, 3.0]), min_size=size, max_size=size) | st.just([2.0])
+
+
 TYPE_HINTS: dict[str, Callable[[Shape], dict[str, st.SearchStrategy]]] = {
+    "Normalization": lambda s: {"mean": _statistics(s), "variance": _statistics(s)},
+    "LayerScale": lambda s: {"projection_dim": st.sampled_from(sorted({_channels(s) or 1, 1, 3}))},
     "GroupNormalization": lambda s: {
         "axis": st.just(-1),
         "groups": st.sampled_from([d for d in range(1, (_channels(s) or 1) + 1) if (_channels(s) or 1) % d == 0]),
