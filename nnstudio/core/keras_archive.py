@@ -50,7 +50,6 @@ from nnstudio.core.layers.registry import all_types, by_config_class, known_clas
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 from nnstudio.core.summary import Summary, analyze
 from nnstudio.core.text_safety import terminal_text
-from nnstudio.core.validation import DEFAULT_PARAM_BUDGET
 from nnstudio.core.zip_precheck import ZipDirectoryError, directory_size
 
 CONFIG_MEMBER = "config.json"
@@ -448,7 +447,7 @@ def _label(obj: dict[str, Any]) -> str:
 _LAYER_ENTRY_KEYS = {"module", "class_name", "config", "registered_name", "build_config"}
 
 
-def read_keras_config(path: str | Path, param_budget: int = DEFAULT_PARAM_BUDGET) -> ModelSpec:
+def read_keras_config(path: str | Path, param_budget: int | None = None) -> ModelSpec:
     """The model in a `.keras` file as a spec, after the zip and config checks; nothing is run."""
     where = str(path)
     with open_archive(path) as archive:
@@ -469,10 +468,10 @@ def read_keras_config(path: str | Path, param_budget: int = DEFAULT_PARAM_BUDGET
 
 def parse_keras_config(data: bytes, where: str = CONFIG_MEMBER) -> ModelSpec:
     """Turn `config.json` bytes into a spec, refusing everything outside the allow-list."""
-    return _parse_config(data, where, DEFAULT_PARAM_BUDGET)[0]
+    return _parse_config(data, where, None)[0]
 
 
-def _parse_config(data: bytes, where: str, param_budget: int) -> tuple[ModelSpec, Summary]:
+def _parse_config(data: bytes, where: str, param_budget: int | None) -> tuple[ModelSpec, Summary]:
     """The spec in `config.json` bytes and its analysis (made once: the build shapes are checked against it)."""
     document = _parse_json(data, where)
     _screen(document, where)

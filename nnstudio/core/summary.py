@@ -15,7 +15,8 @@ from nnstudio.core.layers.base import format_shapes
 from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.shapes import LayerError, Shape, infer_all
 from nnstudio.core.spec import ModelSpec
-from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, Issue, check_compile, check_layer, check_model_name
+from nnstudio.core.validation import HOW_TO_RAISE_BUDGET, Issue, check_compile, check_layer, check_model_name
+from nnstudio.core.validation import param_budget as current_budget
 
 BYTES_PER_PARAM = 4  # float32
 
@@ -134,8 +135,11 @@ class _Issues(list):
             self.append(issue)
 
 
-def analyze(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> Summary:
-    """Infer every layer's output shape and parameters and collect every problem, in one pass."""
+def analyze(spec: ModelSpec, param_budget: int | None = None) -> Summary:
+    """Infer every layer's output shape and parameters and collect every problem, in one pass;
+    a model over `param_budget` parameters (the budget in force when None) is refused."""
+    if param_budget is None:
+        param_budget = current_budget()
     issues = _Issues()
     if not spec.layers:
         return Summary(spec.name, None, (), (Issue("model: the model has no layers; add an Input first"),))
@@ -232,7 +236,7 @@ def budget_issue(summary: Summary, param_budget: int) -> Issue:
     kind = layer_types().get(worst.class_name)
     return Issue(
         f"{worst.name}: the model would have {count_with_size(summary.total_params)} of parameters, "
-        f"over the budget of {count_with_size(param_budget)}",
+        f"over the budget of {count_with_size(param_budget)}; {HOW_TO_RAISE_BUDGET}",
         worst.index,
         worst.name,
         kind.size_param if kind is not None else None,

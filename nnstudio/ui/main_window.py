@@ -29,6 +29,7 @@ from nnstudio.ui.actions import build_menus, create_actions, fill_recent_menu, k
 from nnstudio.ui.dock_layout import DOCKS, add_training_dock, build_docks, default_sizes, make_panels, size_bottom_row
 from nnstudio.ui.file_actions import FileActions
 from nnstudio.ui.keras_status import ERROR, KerasStatus
+from nnstudio.ui.param_budget import apply_stored_budget, ask_param_budget
 from nnstudio.ui.parts import Builds, Canvas, Training
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.builds = builds
         self.training = training
         self.settings = settings if settings is not None else QSettings()
+        apply_stored_budget(self.settings)
         self.autosave = autosave
         self.model_state = ModelState(document, builds, training, self)
         self.canvas: Canvas | None = None
@@ -199,6 +201,15 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(summary.issues[0].message, 8000)
             return
         self.start_service()
+
+    @Slot()
+    def change_param_budget(self) -> None:
+        """Ask for a new parameter budget, keep it in the settings and check the model against it."""
+        count = ask_param_budget(self, self.settings)
+        if count is None:
+            return
+        self.document.reanalyze()
+        self.statusBar().showMessage(f"Parameter budget: {count:,}", 8000)
 
     @Slot()
     def restart_engine(self) -> None:
