@@ -52,7 +52,7 @@ def test_the_first_eight_types_keep_their_parameters_and_order():
     assert sorted(FIRST_EIGHT, key=names.index) == FIRST_EIGHT  # the palette order they always had
     params = {name: [p.name for p in LAYER_TYPES[name].params] for name in FIRST_EIGHT}
     assert params["Dense"] == ["units", "activation", "use_bias", "kernel_initializer", "bias_initializer"]
-    assert params["BatchNormalization"] == ["center", "scale", "momentum", "epsilon"]
+    assert params["BatchNormalization"] == ["center", "scale", "momentum", "epsilon", "axis"]
     assert params["LayerNormalization"] == ["center", "scale", "epsilon"]
     assert params["Input"] == ["shape", "dtype"] and params["Reshape"] == ["target_shape"] and params["Flatten"] == []
 

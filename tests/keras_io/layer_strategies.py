@@ -137,6 +137,9 @@ def _statistics(shape: Shape) -> st.SearchStrategy:
 TYPE_HINTS: dict[str, Callable[[Shape], dict[str, st.SearchStrategy]]] = {
     "Normalization": lambda s: {"mean": _statistics(s), "variance": _statistics(s)},
     "LayerScale": lambda s: {"projection_dim": st.sampled_from(sorted({_channels(s) or 1, 1, 3}))},
+    "Dropout": lambda s: {
+        "noise_shape": st.none() | st.tuples(*[st.sampled_from([None, 1]) for _ in (None, *s)]).map(list)
+    },
     "GroupNormalization": lambda s: {
         "axis": st.just(-1),
         "groups": st.sampled_from([d for d in range(1, (_channels(s) or 1) + 1) if (_channels(s) or 1) % d == 0]),

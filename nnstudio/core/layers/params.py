@@ -879,3 +879,24 @@ class OptionalFloats(ParamKind):
 def is_finite(value: Any) -> bool:
     """A finite int or float (not a boolean)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class NoiseShape(OptionalShape):
+    """None (a mask value for every value), or the shape of the dropout mask with the batch axis
+    first, None where it follows the input and 1 where one mask value is shared along the axis
+    (EfficientNet's `(None, 1, 1, 1)` drops whole samples)."""
+
+    allow_none: bool = True
+    maximum: int = MAX_DIM
+
+    def check(self, name: str, value: Any) -> str | None:
+        if value is None:
+            return None
+        fits = isinstance(value, (list, tuple)) and 0 < len(value) <= MAX_RANK + 1
+        if not fits or not all(d is None or (_is_int(d) and 1 <= d <= self.maximum) for d in value):
+            return f"{name} must be None or a list of None and positive integers, the batch axis first. {received(name, value)}"
+        return None
+
+    def describe(self) -> str:
+        return "None, or the mask's shape with the batch axis first, e.g. None, 1, 1, 1 (whole samples)"
