@@ -1,8 +1,9 @@
 """LayerScale: multiplies each channel by a learned scale, started at a small value; ConvNeXt's
 blocks end with it (`keras.src.applications.convnext.LayerScale`, not exported by Keras).
 
-Its one weight is `gamma`'s variable, shape (projection_dim,), which Keras names `variable` (the
-layer adds it without a name); the output is `x * gamma`, broadcast as Keras's operations do.
+Its one weight is `gamma`, shape (projection_dim,), which Keras names `variable` (the layer adds it
+without a name; in a session with others, `variable_1`, `variable_2`, ...: a .keras file keeps it
+by position, `vars/0`); the output is `x * gamma`, broadcast as Keras's operations do.
 """
 
 from __future__ import annotations
