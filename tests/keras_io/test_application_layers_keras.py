@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from nnstudio.core.keras_archive import _parse_layer
 from nnstudio.core.layers import LayerType, layer_type
 from nnstudio.core.spec import LayerSpec
+from tests.core.test_application_layers import read_entry
 
 pytestmark = pytest.mark.engine
 keras = pytest.importorskip("keras")
@@ -29,27 +29,6 @@ keras = pytest.importorskip("keras")
 # ops.Add/Multiply with constants, ReLU max_value; EfficientNet: Normalization weights, Dropout
 # noise_shape, VarianceScaling; DenseNet: BatchNormalization axis=3).
 APPLICATIONS = ["ConvNeXtTiny", "DenseNet121", "EfficientNetB0", "InceptionResNetV2", "MobileNetV3Small"]
-# Set aside: what the graph reader reads (a multi-input layer's build_config holds one shape per input).
-FUNCTIONAL_KEYS = ("name", "inbound_nodes", "build_config")
-
-
-def is_tensor(argument: Any) -> bool:
-    return isinstance(argument, dict) and argument.get("class_name") == "__keras_tensor__"
-
-
-def read_entry(entry: dict[str, Any]) -> LayerSpec:
-    """A functional config's layer entry as the reader reads a layer; an operation's constant
-    operands from its call's args (a tensor reference there is an input: None)."""
-    layer = _parse_layer({k: v for k, v in entry.items() if k not in FUNCTIONAL_KEYS}, "$", "config.json")
-    kind = layer_type(layer.class_name)
-    if kind.operands:
-        (node,) = entry["inbound_nodes"]
-        assert node["kwargs"] == {} and len(node["args"]) == len(kind.operands)
-        constants = {
-            name: None if is_tensor(arg) else arg for name, arg in zip(kind.operands, node["args"], strict=True)
-        }
-        layer = layer.with_params(**kind.stored({**kind.values(layer.params), **constants}))
-    return layer
 
 
 def check_alone(kind: LayerType, layer: LayerSpec, operation: Any) -> list[Any]:
