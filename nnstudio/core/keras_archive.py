@@ -444,7 +444,7 @@ def _label(obj: dict[str, Any]) -> str:
 # -- config.json -> ModelSpec ----------------------------------------------------------------
 
 # Only the registry's layer types are read; each lists the config keys Keras writes for it.
-_LAYER_ENTRY_KEYS = {"module", "class_name", "config", "registered_name", "build_config"}
+_LAYER_ENTRY_KEYS = {"module", "class_name", "config", "registered_name", "build_config", "compile_config"}
 
 
 def read_keras_config(path: str | Path, param_budget: int | None = None) -> ModelSpec:
@@ -611,6 +611,8 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
         raise ArchiveError(f"{name}: layer from an unexpected module {_short(entry.get('module'))}", here)
     if "build_config" in entry:
         _check_build_config(entry["build_config"], f"{path}.build_config", where)
+    if entry.get("compile_config") not in (None, {}):  # a model used as a layer (a nested Sequential) is not compiled
+        raise ArchiveError(f"{name}: a compiled model inside the model is not supported", f"{here}.compile_config")
     by_key = {p.key: p for p in kind.params}
     checks = kind.config_checks()
     params: dict[str, Any] = {}

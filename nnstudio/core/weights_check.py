@@ -56,11 +56,9 @@ def saved_layer(layer: LayerSpec, inputs: list[Shape]) -> SavedLayer:
     """The group a Keras-saved `layer` fed `inputs` (one shape per input tensor) has in model.weights.h5."""
     _outputs, variables = infer_all(layer, inputs)
     kind = layer_type(layer.class_name)
+    empty = kind.empty_sublayers + (kind.empty_groups(kind.values(layer.params)) if kind.empty_groups else ())
     return SavedLayer(
-        layer.name,
-        tuple((v.store, v.shape) for v in variables),
-        kind.empty_sublayers,
-        tuple(v.dtype for v in variables),
+        layer.name, tuple((v.store, v.shape) for v in variables), empty, tuple(v.dtype for v in variables)
     )
 
 

@@ -242,6 +242,7 @@ EDITORS: dict[str, EditorFactory] = {
     "optional_axes": TextEditor,
     "optional_shape": TextEditor,
     "optional_floats": TextEditor,
+    "nested_layers": TextEditor,  # listed; typing is refused with the reason
     "nested_layer": NestedLayerEditor,
 }
 

@@ -3,7 +3,7 @@
 
 An operation node's constant operands are read from its call's args (`core/layers/ops/_elementwise.py`).
 The functional parts (`name`, `inbound_nodes`, a multi-input layer's build_config) are the graph
-reader's; a nested Sequential's layers are listed one by one.
+reader's; a nested Sequential (ConvNeXt's stem) is one entry, its layers listed one by one besides.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def test_every_layer_entry_of_the_applications_reads(entry):
     assert (kind.keras_module, kind.config_class) == (entry["module"], entry["class_name"])
     written = kind.as_config(layer.params)  # what nnstudio would write: the file's values (initializers by name)
     for param in kind.constructor_params():
-        if param.key in entry["config"] and not isinstance(param.kind, InitializerName) and not kind.is_input:
+        plain = not isinstance(param.kind, InitializerName) and not param.kind.nested and not kind.is_input
+        if param.key in entry["config"] and plain:
             assert written[param.name] == entry["config"][param.key], param.name
     if kind.operands:  # each operand a tensor (None) or the constant the args hold
         args = entry["inbound_nodes"][0]["args"]
@@ -67,6 +68,7 @@ def test_the_corpus_covers_the_new_types_and_every_application():
         ("keras.src.applications.inception_resnet_v2", "CustomScaleLayer"),
         ("keras.src.ops.numpy", "Add"),
         ("keras.src.ops.numpy", "Multiply"),
+        ("keras", "Sequential"),
     } <= classes
     assert len(CORPUS["applications"]) == 40
     over = sorted(n for n, app in CORPUS["applications"].items() if app["params"] > DEFAULT_PARAM_BUDGET)
@@ -86,6 +88,24 @@ def test_an_operation_node_reads_its_constant_operand():
     outputs, variables = layer_type("ops.Add").infer(layer.params, [(1, 1, 16)])
     assert outputs == [(1, 1, 16)] and variables == []
     assert layer_type("ops.Add").call_arguments(layer_type("ops.Add").values(layer.params), ["x"]) == ["x", 3.0]
+
+
+def test_a_nested_sequential_reads_as_one_layer_with_its_layers_inside():
+    entry = next(e for e in CORPUS["entries"] if e["class_name"] == "Sequential")
+    layer = read_entry(entry)
+    assert [(e["class_name"], e["name"]) for e in layer.get("layers")] == [
+        ("Input", "input_layer_1"),
+        ("Conv2D", "convnext_tiny_stem_conv"),
+        ("LayerNormalization", "convnext_tiny_stem_layernorm"),
+    ]
+    outputs, variables = layer_type("Sequential").infer(layer.params, [(224, 224, 3)])
+    assert outputs == [(56, 56, 96)]
+    assert [(v.name, v.shape, v.store) for v in variables] == [
+        ("kernel", (4, 4, 3, 96), "layers/conv2d"),
+        ("bias", (96,), "layers/conv2d"),
+        ("gamma", (96,), "layers/layer_normalization"),
+        ("beta", (96,), "layers/layer_normalization"),
+    ]
 
 
 def _dense(bias: dict[str, Any]) -> dict[str, Any]:

@@ -113,11 +113,16 @@ def test_every_type_is_described_and_its_defaults_valid(kind):
     assert kind.help and "\n" not in kind.help
     assert kind.name_stem == to_snake_case(kind.config_class)
     assert kind.constructor.startswith("keras.")
-    if kind.keras_module != "keras.layers":  # Keras's own classes outside keras.layers (applications, ops)
+    if kind.keras_module not in (
+        "keras.layers",
+        "keras",
+    ):  # Keras's own classes outside keras.layers (applications, ops)
         assert (
             kind.keras_module.startswith("keras.src.")
             and kind.constructor == f"{kind.keras_module}.{kind.config_class}"
         )
+    if kind.keras_module == "keras":  # a model used as a layer
+        assert kind.constructor == f"keras.{kind.config_class}"
     assert kind.samples, f"{kind.class_name} declares no sample cases for the Keras comparison"
     keys = [p.key for p in kind.params]
     assert len(set(keys)) == len(keys)

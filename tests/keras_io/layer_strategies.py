@@ -134,7 +134,26 @@ def _statistics(shape: Shape) -> st.SearchStrategy:
     return st.none() | st.lists(st.sampled_from([0.25, 0.5, 2.0, 3.0]), min_size=size, max_size=size) | st.just([2.0])
 
 
+def _inner(class_name: str, name: str, **settings: Any) -> dict[str, Any]:
+    """A layer entry of a nested Sequential, every setting held as a project file holds it."""
+    kind = next(t for t in all_types() if t.class_name == class_name)
+    return {"class_name": class_name, "name": name, **kind.stored({**kind.defaults(), **settings})}
+
+
+def _inner_layers(shape: Shape) -> st.SearchStrategy:
+    """The layers of a nested Sequential fed `shape`: its Input of that shape, then a few layers that take it."""
+    first = _inner("Input", "inner_input", shape=list(shape))
+    options = [
+        [first, _inner("Activation", "inner_activation", activation="tanh")],
+        [first, _inner("Dropout", "inner_dropout", rate=0.25), _inner("Activation", "inner_activation")],
+    ]
+    if shape and shape[-1] is not None:
+        options.append([first, _inner("Dense", "inner_dense", units=3), _inner("Dense", "inner_dense_1", units=2)])
+    return st.sampled_from(options)
+
+
 TYPE_HINTS: dict[str, Callable[[Shape], dict[str, st.SearchStrategy]]] = {
+    "Sequential": lambda s: {"layers": _inner_layers(s)},
     "Normalization": lambda s: {"mean": _statistics(s), "variance": _statistics(s)},
     "LayerScale": lambda s: {"projection_dim": st.sampled_from(sorted({_channels(s) or 1, 1, 3}))},
     "Dropout": lambda s: {

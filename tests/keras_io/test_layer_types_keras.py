@@ -52,10 +52,9 @@ def _callee(kind: LayerType) -> Any:
 
 def _kwargs(kind: LayerType, values: dict[str, Any]) -> dict[str, Any]:
     """Keras arguments; a wrapped layer (a LayerSpec from its kind) made a Keras layer as nnstudio's build does."""
-    from nnstudio.keras_io.build import make_layer
+    from nnstudio.keras_io.build import keras_value
 
-    arguments = {p.name: p.kind.to_keras(values[p.name]) for p in kind.constructor_params()}
-    return {key: make_layer(value) if isinstance(value, LayerSpec) else value for key, value in arguments.items()}
+    return {p.name: keras_value(p.kind.to_keras(values[p.name])) for p in kind.constructor_params()}
 
 
 def _call(kind: LayerType, layer: Any, tensors: list[Any], values: dict[str, Any]) -> Any:

@@ -154,7 +154,8 @@ class LayerType:
       the layer is built, where Keras fills them in from other parameters or the inputs
       (MultiHeadAttention's value_dim None is written as key_dim, attention_axes None as the axes
       it attends over). `empty_sublayers`: the groups of sublayers without variables that Keras
-      writes inside the layer's group of model.weights.h5 (variables name their own: `store`).
+      writes inside the layer's group of model.weights.h5 (variables name their own: `store`);
+      `empty_groups(values)`: those that depend on the parameters (a nested Sequential's layers).
     - `config_values(values)`: the parameters as Keras's `get_config()` writes them, where that
       depends on other parameters (a pooling layer's strides None is written as its pool_size);
       each kind's own standard form (`kernel_size` 3 -> [3, 3]) is applied first;
@@ -190,6 +191,7 @@ class LayerType:
     operands: tuple[str, ...] = ()
     built_config: BuiltConfig | None = None
     empty_sublayers: tuple[str, ...] = ()
+    empty_groups: Callable[[Params], tuple[str, ...]] | None = None
     config_values: ConfigValues | None = None
     read_config: ConfigValues | None = None
     icon: str = ""

@@ -88,7 +88,9 @@ def initializer_name(value: Any) -> str | None:
         return None
     if value.get("class_name") == "Constant":  # EfficientNetV2's bias: Constant(0.0) fills as zeros does
         constant = config.get("value")
-        return _CONSTANT_NAMES.get(constant) if is_number(constant) and set(config) == {"value"} else None
+        if not isinstance(constant, (int, float)) or isinstance(constant, bool) or set(config) != {"value"}:
+            return None
+        return _CONSTANT_NAMES.get(float(constant))
     return _INITIALIZER_NAMES.get(value.get("class_name"))  # type: ignore[arg-type]
 
 
