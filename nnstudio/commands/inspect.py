@@ -38,10 +38,40 @@ def load_checked(path: str, weights: bool) -> tuple[ModelSpec, Summary]:
     except ProjectError as exc:
         where = exc.path if exc.path.startswith(str(path)) else f"{path}: {exc.path}"
         raise CommandError(_one_line(exc.message), _one_line(where)) from None
+    if spec.is_functional:
+        return spec, _graph_summary(spec, path)
     summary = analyze(spec)
     if summary.issues:
         raise CommandError(_one_line(summary.issues[0].message), _one_line(str(path)))
     return spec, summary
+
+
+def _graph_summary(spec: ModelSpec, path: str) -> Summary:
+    """The checks and totals of a functional spec: each layer alone, then the graph's shapes."""
+    from nnstudio.core.graph_shapes import graph_issues, graph_shapes
+    from nnstudio.core.summary import LayerRow
+
+    issues = graph_issues(spec)
+    if issues:
+        raise CommandError(_one_line(issues[0].message), _one_line(str(path)))
+    shapes = graph_shapes(spec)
+    rows = []
+    for i, layer in enumerate(spec.layers):
+        first = shapes.calls[layer.id][0]
+        variables = shapes.variables[layer.id]
+        trainable = sum(v.size for v in variables if v.trainable)
+        rows.append(
+            LayerRow(
+                i,
+                layer.name,
+                layer.class_name,
+                first.outputs[0],
+                trainable,
+                sum(v.size for v in variables) - trainable,
+                more_outputs=first.outputs[1:],
+            )
+        )
+    return Summary(spec.name, None, tuple(rows))
 
 
 def _configure_summary(parser: argparse.ArgumentParser) -> None:
@@ -70,8 +100,9 @@ def _configure_validate(parser: argparse.ArgumentParser) -> None:
 def run_validate(args: argparse.Namespace) -> int:
     """Check a project or `.keras` file; print one line and exit 0 when it is sound."""
     spec, summary = load_checked(args.file, weights=True)
+    kind = "Functional" if spec.is_functional else "Sequential"
     print(
-        f"ok: {escape_control(Path(args.file).name)} is a sound Sequential model '{escape_control(spec.name)}' "
+        f"ok: {escape_control(Path(args.file).name)} is a sound {kind} model '{escape_control(spec.name)}' "
         f"({len(summary.rows)} layers, {count_with_size(summary.total_params)} params)"
     )
     return 0

@@ -52,7 +52,7 @@ def run_train(args: argparse.Namespace) -> int:
     from nnstudio.commands.build import is_project, load_checked
     from nnstudio.commands.output_path import check_output
     from nnstudio.core.csv_data import CsvError, DataConfig, prepare
-    from nnstudio.core.datasets import DatasetError
+    from nnstudio.core.datasets import DatasetError, sample_count
 
     inputs = (args.file,) if args.data in ("synthetic", "iris") else (args.file, args.data)
     out = check_output(args.output, ".keras", inputs)
@@ -86,8 +86,8 @@ def run_train(args: argparse.Namespace) -> int:
     except DatasetError as exc:
         raise CommandError(str(exc), args.data) from None
     print(
-        f"data: {terminal_text(config.describe())}: {len(data.x)} training and "
-        f"{0 if data.x_val is None else len(data.x_val)} validation samples",
+        f"data: {terminal_text(config.describe())}: {sample_count(data.x)} training and "
+        f"{0 if data.x_val is None else sample_count(data.x_val)} validation samples",
         flush=True,
     )
     if data.normaliser is not None:

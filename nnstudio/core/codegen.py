@@ -91,14 +91,22 @@ def loss_expression(compile_spec: CompileSpec) -> str:
 
 def model_lines(spec: ModelSpec) -> list[str]:
     """The statements that build and compile `spec` as `model`: `model = keras.Sequential([...])`
-    and `model.compile(...)`. Every script the generators write builds its model with these lines."""
-    lines = [
-        "model = keras.Sequential(",
-        "    [",
-        *(f"        {layer_call(layer)}," for layer in spec.layers),
-        "    ],",
-        f"    name={literal(spec.name)},",
-        ")",
+    (or, for a graph, the functional API's calls and `model = keras.Model(inputs, outputs)`) and
+    `model.compile(...)`. Every script the generators write builds its model with these lines."""
+    if spec.is_functional:
+        from nnstudio.core.codegen_graph import functional_lines
+
+        lines = functional_lines(spec)
+    else:
+        lines = [
+            "model = keras.Sequential(",
+            "    [",
+            *(f"        {layer_call(layer)}," for layer in spec.layers),
+            "    ],",
+            f"    name={literal(spec.name)},",
+            ")",
+        ]
+    lines += [
         "model.compile(",
         f"    loss={loss_expression(spec.compile)},",
         f"    optimizer={optimizer_expression(spec.compile)},",

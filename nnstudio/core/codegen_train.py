@@ -19,9 +19,9 @@ from nnstudio.core.codegen import literal, model_lines
 from nnstudio.core.datasets import (
     INT_LEVELS,
     SPARSE_LOSSES,
-    input_dtype,
+    input_dtypes,
+    io_shapes,
     is_classification_loss,
-    model_shapes,
     token_count,
 )
 from nnstudio.core.spec import ModelSpec
@@ -160,17 +160,19 @@ def validation_count(rows, split):
     return int(math.floor(rows * split))
 
 
-def encode_labels(labels):
-    """Integer class labels as the loss wants them: integers, 0/1 (one output), or one-hot rows."""
-    units = OUTPUT_SHAPE[-1]
+def encode_labels(labels, shape=None):
+    """Integer class labels as the loss wants them for an output of `shape` (default: the model's
+    output): integers, 0/1 (one unit), or one-hot rows."""
+    shape = OUTPUT_SHAPE if shape is None else shape
+    units = shape[-1]
     if TARGETS == "sparse":
         y = tf.cast(labels, tf.int32)
     elif units == 1:
         y = tf.cast(labels > 0, tf.float32)[:, None]
     else:
         y = tf.one_hot(tf.minimum(labels, units - 1), units)
-    if len(OUTPUT_SHAPE) > 1:  # the same label at every position of a multi-axis output
-        middle = list(OUTPUT_SHAPE[:-1])
+    if len(shape) > 1:  # the same label at every position of a multi-axis output
+        middle = list(shape[:-1])
         tail = y.shape[1:].as_list()
         y = tf.reshape(y, [-1] + [1] * len(middle) + tail)
         y = tf.broadcast_to(y, [tf.shape(y)[0], *middle] + tail)
@@ -187,12 +189,17 @@ def batched(data, context, args, shuffle):
 
 def synthetic_data(args, split):
     """A task shaped for the model: inputs drawn at random on each worker (each its own), targets
-    from one random teacher network (or its argmax, for classes) that every worker shares."""
+    from one random teacher network (or its argmax, for classes) that every worker shares. A model
+    with several inputs gets the values cut into each Input's shape, one with several outputs a
+    target for each."""
     teacher = np.random.default_rng(args.seed)
-    width = int(np.prod(INPUT_SHAPE))
+    sizes = [int(np.prod(shape)) for shape in INPUT_SHAPES]
+    width = sum(sizes)
     w_hidden = teacher.standard_normal((width, 16)) / np.sqrt(width)
-    w_out = teacher.standard_normal((16, int(np.prod(OUTPUT_SHAPE)))) / 4.0
-    w_class = teacher.standard_normal((16, max(2, OUTPUT_SHAPE[-1])))
+    heads = []
+    for shape in OUTPUT_SHAPES:
+        w_out = teacher.standard_normal((16, int(np.prod(shape)))) / 4.0
+        heads.append((shape, w_out, teacher.standard_normal((16, max(2, shape[-1])))))
 
     def make(context, validation):
         rows = args.samples // context.num_input_pipelines
@@ -206,17 +213,26 @@ def synthetic_data(args, split):
             ranks = np.empty(x.size, dtype="int64")
             ranks[np.argsort(x.ravel(), kind="stable")] = np.arange(x.size)
             x = (ranks * TOKENS // max(x.size, 1)).reshape(x.shape)
-        elif INPUT_DTYPE.startswith("int"):  # rounded and shifted, so that the task stays learnable
+        elif len(INPUT_SHAPES) == 1 and INPUT_DTYPE.startswith("int"):  # rounded and shifted: still learnable
             x = np.clip(np.rint(x * 2) + INT_LEVELS // 2, 0, INT_LEVELS - 1)
             hidden = np.tanh((x - INT_LEVELS // 2) / 2 @ w_hidden)
         else:
             hidden = np.tanh(x @ w_hidden)
-        x = x.astype(INPUT_DTYPE)
-        if TARGETS == "regression":
-            y = (hidden @ w_out).reshape((-1, *OUTPUT_SHAPE)).astype("float32")
-        else:
-            y = encode_labels(np.argmax(hidden @ w_class, axis=1)).numpy()
-        data = tf.data.Dataset.from_tensor_slices((x.reshape((-1, *INPUT_SHAPE)), y))
+        inputs = []
+        parts = np.split(x, np.cumsum(sizes)[:-1], axis=1)
+        for part, shape, dtype in zip(parts, INPUT_SHAPES, INPUT_DTYPES, strict=True):
+            if len(INPUT_SHAPES) > 1 and dtype.startswith("int"):
+                part = np.clip(np.rint(part * 2) + INT_LEVELS // 2, 0, INT_LEVELS - 1)
+            inputs.append(part.astype(dtype).reshape((-1, *shape)))
+        targets = []
+        for shape, w_out, w_class in heads:
+            if TARGETS == "regression":
+                targets.append((hidden @ w_out).reshape((-1, *shape)).astype("float32"))
+            else:
+                targets.append(encode_labels(np.argmax(hidden @ w_class, axis=1), shape).numpy())
+        features = inputs[0] if len(inputs) == 1 else tuple(inputs)
+        labels = targets[0] if len(targets) == 1 else tuple(targets)
+        data = tf.data.Dataset.from_tensor_slices((features, labels))
         return batched(data, context, args, shuffle=not validation)
 
     def train_fn(context):
@@ -425,6 +441,11 @@ def check_classes(keys):
 
 def csv_data(args, split, workers):
     """Streamed CSV data: statistics from one pass (printed), then pipelines that read each worker's share."""
+    if len(INPUT_SHAPES) > 1 or len(OUTPUT_SHAPES) > 1:
+        raise Problem(
+            f"CSV data is for models with one input and one output; this model has {len(INPUT_SHAPES)} input(s) "
+            f"and {len(OUTPUT_SHAPES)} output(s): use --data synthetic"
+        )
     plan = CsvPlan(csv_files(args.data), args.target, split)
     started = time.perf_counter()
     counts, seen, mean, std, numeric, labels = csv_statistics(plan, args.stats_rows)
@@ -673,16 +694,18 @@ def _targets(loss: str) -> str:
 
 def training_script(spec: ModelSpec, script_name: str = "train_model.py") -> str:
     """A standalone script that trains `spec` on one machine or several (see the module docstring)."""
-    input_shape, output_shape = model_shapes(spec)
+    input_shapes, output_shapes = io_shapes(spec)
     model = "\n".join(f"    {line}" for line in model_lines(spec))
     head = [
         _DOCSTRING.format(name=docstring_text(spec.name), script=docstring_text(script_name)) + _IMPORTS,
         "# ---- the model, as designed in nnstudio ----",
-        f"INPUT_SHAPE = {literal(list(input_shape))}  # an axis of varying size gets a fixed size in made-up data",
-        f"INPUT_DTYPE = {literal(input_dtype(spec))}",
+        f"INPUT_SHAPES = {literal([list(shape) for shape in input_shapes])}  # an axis of varying size: a fixed size",
+        f"INPUT_DTYPES = {literal(input_dtypes(spec))}",
+        "INPUT_SHAPE, INPUT_DTYPE = INPUT_SHAPES[0], INPUT_DTYPES[0]  # the first Input (the only one CSV data feeds)",
         f"INT_LEVELS = {INT_LEVELS}  # made-up integer inputs are 0 .. INT_LEVELS - 1",
         f"TOKENS = {literal(token_count(spec))}  # the first layer takes token ids 0 .. TOKENS - 1 (an Embedding), else None",
-        f"OUTPUT_SHAPE = {literal(list(output_shape))}",
+        f"OUTPUT_SHAPES = {literal([list(shape) for shape in output_shapes])}",
+        "OUTPUT_SHAPE = OUTPUT_SHAPES[0]",
         f'TARGETS = {literal(_targets(spec.compile.loss))}  # "regression", "sparse" (integer labels) or "classes"',
         "",
         "",

@@ -442,11 +442,14 @@ def prepare(spec, config: DataConfig, validation_split: float = 0.0) -> Prepared
 
     Raises CsvError (file problems, sizes that do not fit the model) or DatasetError.
     """
-    from nnstudio.core.datasets import DatasetError, for_spec, model_shapes, split
+    from nnstudio.core.datasets import DatasetError, for_spec, model_shapes, sample_count, single_io_problem, split
 
     if config.source == "synthetic":
         data = for_spec(spec, config.task, config.samples, config.seed, config.noise)
     elif config.source in ("csv", "iris"):
+        problem = single_io_problem(spec)
+        if problem:
+            raise CsvError(problem)
         input_shape, output_shape = model_shapes(spec)
         if len(input_shape) != 1:
             raise CsvError(f"a CSV file feeds a flat Input; this model's Input has shape {input_shape}", config.path)
@@ -473,6 +476,6 @@ def prepare(spec, config: DataConfig, validation_split: float = 0.0) -> Prepared
         normaliser = Normaliser.fit(x)
         x = normaliser.apply(x)
         x_val = normaliser.apply(x_val)
-    if len(x_val) == 0:
+    if sample_count(x_val) == 0:
         x_val = y_val = None
     return PreparedData(x, y, x_val, y_val, data, normaliser)

@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
+from nnstudio.core.graph_shapes import GraphError, graph_shapes
 from nnstudio.core.layers.names import INT_DTYPES
 from nnstudio.core.layers.registry import is_input, layer_type
-from nnstudio.core.spec import ModelSpec
+from nnstudio.core.metric_fit import BINARY_LOSSES, ONE_HOT_LOSSES, SPARSE_LOSSES  # how a loss wants its targets
+from nnstudio.core.spec import LayerSpec, ModelSpec
 from nnstudio.core.summary import analyze
 
 VARYING_SIZE = 8  # the size made-up data gives an Input axis of varying size (None)
@@ -47,12 +50,6 @@ TASK_HELP: dict[str, str] = {
     "gaussians": "2-D: one gaussian blob per class",
 }
 
-# How a loss wants its targets.
-ONE_HOT_LOSSES = frozenset(
-    {"categorical_crossentropy", "categorical_focal_crossentropy", "categorical_hinge", "kl_divergence"}
-)
-SPARSE_LOSSES = frozenset({"sparse_categorical_crossentropy"})
-BINARY_LOSSES = frozenset({"binary_crossentropy", "binary_focal_crossentropy", "hinge", "squared_hinge"})
 POSITIVE_LOSSES = frozenset({"poisson", "mean_squared_logarithmic_error", "mean_absolute_percentage_error"})
 
 
@@ -65,24 +62,74 @@ class Dataset:
     """Inputs and targets ready for `model.fit`, with names for people."""
 
     name: str
-    x: np.ndarray
-    y: np.ndarray
+    x: Any  # an array, or for a model with several inputs a tuple of arrays (one per input)
+    y: Any  # likewise, per output
     feature_names: tuple[str, ...] = ()
     target_names: tuple[str, ...] = ()
     classes: tuple[str, ...] = ()  # class labels for a classification task, else ()
     info: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.x)
+        return sample_count(self.x)
+
+
+def sample_count(x: np.ndarray | tuple[np.ndarray, ...]) -> int:
+    """How many samples `x` holds (one array, or one array per input of a model with several)."""
+    return len(x[0]) if isinstance(x, tuple) else len(x)
 
 
 def is_classification_loss(loss: str) -> bool:
     return loss in ONE_HOT_LOSSES or loss in SPARSE_LOSSES or loss in BINARY_LOSSES
 
 
+def io_shapes(spec: ModelSpec) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
+    """Every model input's shape and every output's shape (batch axis excluded) for data made for
+    it, in the model's order; an axis of varying size (None) gets VARYING_SIZE. DatasetError if
+    the shapes are unknown."""
+    if not spec.is_functional:
+        input_shape, output_shape = model_shapes(spec)
+        return [input_shape], [output_shape]
+    fixed = []
+    for layer in spec.layers:
+        if is_input(layer.class_name) and any(d is None for d in layer.get("shape")):
+            layer = layer.with_params(shape=[VARYING_SIZE if d is None else d for d in layer.get("shape")])
+        fixed.append(layer)
+    graph = replace(spec, layers=tuple(fixed))
+    try:
+        shapes = graph_shapes(graph)
+    except GraphError as exc:
+        raise DatasetError(f"the model cannot be trained as it is: {exc.message}") from None
+    inputs = [_fixed(shapes.shape_of(ref)) for ref in graph.inputs]
+    outputs = [shapes.shape_of(ref) for ref in graph.outputs]
+    if any(d is None for shape in outputs for d in shape):
+        raise DatasetError("the model's output shape is unknown")
+    return inputs, [_fixed(shape) for shape in outputs]
+
+
+def _fixed(shape: tuple[int | None, ...]) -> tuple[int, ...]:
+    return tuple(VARYING_SIZE if d is None else int(d) for d in shape)
+
+
+def single_io_problem(spec: ModelSpec) -> str | None:
+    """Why data from a CSV file cannot feed `spec` (several inputs or outputs), or None."""
+    if not spec.is_functional or (len(spec.inputs) == 1 and len(spec.outputs) == 1):
+        return None
+    return (
+        f"CSV data is for models with one input and one output; this model has {len(spec.inputs)} "
+        f"input(s) and {len(spec.outputs)} output(s): train it on synthetic data, shaped for each of them"
+    )
+
+
 def model_shapes(spec: ModelSpec) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The model's Input shape and output shape (batch axis excluded) for data made for it: an
-    axis of varying size (None) gets VARYING_SIZE. DatasetError if the shapes are unknown."""
+    axis of varying size (None) gets VARYING_SIZE. DatasetError if the shapes are unknown, or
+    if the model has several inputs or outputs (see `io_shapes`)."""
+    if spec.is_functional:
+        problem = single_io_problem(spec)
+        if problem:
+            raise DatasetError(problem)
+        inputs, outputs = io_shapes(spec)
+        return inputs[0], outputs[0]
     summary = analyze(spec)
     if not summary.ok or summary.input_shape is None:
         problem = summary.issues[0].message if summary.issues else "the model has no Input"
@@ -97,10 +144,18 @@ def model_shapes(spec: ModelSpec) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 
 def input_dtype(spec: ModelSpec) -> str:
-    """The dtype of the model's Input ("float32" when the model has none)."""
+    """The dtype of the model's (first) Input ("float32" when the model has none)."""
+    dtypes = input_dtypes(spec)
+    return dtypes[0] if dtypes else "float32"
+
+
+def input_dtypes(spec: ModelSpec) -> list[str]:
+    """The dtype of each of the model's inputs, in order."""
+    if spec.is_functional:
+        return [str(spec.layer_by_id(ref.layer).get("dtype")) for ref in spec.inputs]
     if spec.layers and is_input(spec.layers[0].class_name):
-        return str(spec.layers[0].get("dtype"))
-    return "float32"
+        return [str(spec.layers[0].get("dtype"))]
+    return []
 
 
 def as_input_dtype(x: np.ndarray, dtype: str) -> np.ndarray:
@@ -113,10 +168,20 @@ def as_input_dtype(x: np.ndarray, dtype: str) -> np.ndarray:
 
 def token_count(spec: ModelSpec) -> int | None:
     """How many token ids the model's first layer takes (an Embedding's input_dim), or None when
-    it takes other values."""
+    it takes other values (in a graph: the layers its single Input feeds must all be Embeddings)."""
+    if spec.is_functional:
+        if len(spec.inputs) != 1:
+            return None
+        source = spec.inputs[0].layer
+        users = [layer for layer in spec.layers if any(ref.layer == source for call in layer.inbound for ref in call)]
+        counts = {_tokens(layer) for layer in users}
+        return counts.pop() if len(counts) == 1 else None
     if len(spec.layers) < 2 or not is_input(spec.layers[0].class_name):
         return None
-    first = spec.layers[1]
+    return _tokens(spec.layers[1])
+
+
+def _tokens(first: LayerSpec) -> int | None:
     kind = layer_type(first.class_name)
     return None if kind.token_count is None else int(kind.token_count(kind.values(first.params)))
 
@@ -131,7 +196,10 @@ def as_tokens(x: np.ndarray, count: int) -> np.ndarray:
 
 
 def for_spec(spec: ModelSpec, task: str = "auto", samples: int = 512, seed: int = 0, noise: float = 0.1) -> Dataset:
-    """Synthetic data shaped for `spec`'s Input and output, targets encoded for its loss."""
+    """Synthetic data shaped for `spec`'s Input and output, targets encoded for its loss; for a
+    model with several inputs or outputs, a tuple of arrays for each (see `for_graph`)."""
+    if single_io_problem(spec):
+        return for_graph(spec, task, samples, seed, noise)
     input_shape, output_shape = model_shapes(spec)
     data = synthetic(task, input_shape, output_shape, spec.compile.loss, samples=samples, seed=seed, noise=noise)
     dtype = input_dtype(spec)
@@ -142,6 +210,40 @@ def for_spec(spec: ModelSpec, task: str = "auto", samples: int = 512, seed: int 
     if dtype == "float32":
         return data
     return replace(data, x=as_input_dtype(data.x, dtype), info={**data.info, "dtype": dtype})
+
+
+def for_graph(spec: ModelSpec, task: str = "auto", samples: int = 512, seed: int = 0, noise: float = 0.1) -> Dataset:
+    """Synthetic data for a model with several inputs or outputs: one task over all the inputs'
+    values together (as if they were one flat Input), its values cut into each input's shape and
+    dtype, and targets made by the task for each output (the same inputs for every output).
+    DatasetError for a 2-D task or a task whose inputs depend on the output (clusters of
+    different class counts)."""
+    inputs, outputs = io_shapes(spec)
+    dtypes = input_dtypes(spec)
+    features = sum(math.prod(shape) for shape in inputs)
+    parts = [synthetic(task, (features,), shape, spec.compile.loss, samples, seed, noise) for shape in outputs]
+    x = parts[0].x
+    if any(not np.array_equal(part.x, x) for part in parts[1:]):
+        raise DatasetError(
+            f"the {parts[0].name} task makes different inputs for outputs of different sizes; "
+            "choose the teacher task for this model"
+        )
+    cuts = np.cumsum([math.prod(shape) for shape in inputs])[:-1]
+    xs = tuple(
+        as_input_dtype(part, dtype).reshape((samples, *shape))
+        for part, shape, dtype in zip(np.split(x, cuts, axis=1), inputs, dtypes, strict=True)
+    )
+    ys = tuple(part.y for part in parts)
+    info = {**parts[0].info, "inputs": len(xs), "outputs": len(ys)}
+    return Dataset(
+        parts[0].name,
+        xs if len(xs) > 1 else xs[0],
+        ys if len(ys) > 1 else ys[0],
+        parts[0].feature_names,
+        tuple(name for part in parts for name in part.target_names),
+        parts[0].classes,
+        info,
+    )
 
 
 def synthetic(
@@ -230,11 +332,11 @@ def encode_labels(labels: np.ndarray, classes: int, units: int, loss: str) -> np
     return one_hot
 
 
-def split(x: np.ndarray, y: np.ndarray, validation_split: float, seed: int = 0):
+def split(x: Any, y: Any, validation_split: float, seed: int = 0):
     """Shuffle and split into (x_train, y_train, x_val, y_val); validation is empty when the split is 0."""
     if not 0.0 <= validation_split < 1.0:
         raise DatasetError(f"validation split must be in [0, 1); received {validation_split}")
-    n = len(x)
+    n = sample_count(x)
     order = np.random.default_rng(seed).permutation(n)
     n_val = int(round(n * validation_split))
     if validation_split > 0 and n_val == 0 and n > 1:
@@ -242,7 +344,11 @@ def split(x: np.ndarray, y: np.ndarray, validation_split: float, seed: int = 0):
     if n_val >= n:
         raise DatasetError(f"a validation split of {validation_split} leaves no training samples out of {n}")
     val, train = order[:n_val], order[n_val:]
-    return x[train], y[train], x[val], y[val]
+
+    def take(arrays, rows):
+        return tuple(a[rows] for a in arrays) if isinstance(arrays, tuple) else arrays[rows]
+
+    return take(x, train), take(y, train), take(x, val), take(y, val)
 
 
 # -- the tasks -----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ A `.keras` file is a zip holding `metadata.json`, `config.json` and `model.weigh
 own loader has had a long line of code-injection and resource-exhaustion bugs, so this module
 reads the archive itself: member names, sizes and compression ratios are checked before any
 byte is inflated, and `config.json` is parsed against an allow-list of Keras's own Sequential
-model and the catalog's layers. The result is a `ModelSpec` that keeps the file's layer names
+model and the catalog's layers (a Functional model's graph is read by `keras_functional`). The result is a `ModelSpec` that keeps the file's layer names
 and compile settings. Neither Keras nor TensorFlow is imported, and nothing from the file runs.
 """
 
@@ -73,6 +73,7 @@ MAX_NAME_CHARS = 256
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+TENSOR_CLASS = "__keras_tensor__"  # Keras's plain-data reference to a layer's output in inbound_nodes
 
 _OPTIMIZER_CLASSES = {keras_class: snake for snake, keras_class in OPTIMIZER_CLASSES.items()}
 _LOSS_ALIASES = {
@@ -398,7 +399,11 @@ def _screen(document: Any, where: str) -> None:
             label = _label(obj)
             if class_name in _REFUSED_CLASSES:
                 raise ArchiveError(f"{label}{_REFUSED_CLASSES[class_name]}", f"{where} {path}")
-            if class_name.startswith("__"):
+            if class_name == TENSOR_CLASS and not _is_tensor_reference(path, obj):
+                raise ArchiveError(
+                    f"a tensor reference ({TENSOR_CLASS}) belongs only in a layer's inbound_nodes", f"{where} {path}"
+                )
+            if class_name.startswith("__") and class_name != TENSOR_CLASS:
                 raise ArchiveError(
                     f"{label}serialized Python objects ({_short(class_name)}) are refused", f"{where} {path}"
                 )
@@ -409,6 +414,21 @@ def _screen(document: Any, where: str) -> None:
                     f"{_label(obj)}{_short(registered)} is a registered custom object, not Keras's own",
                     f"{where} {path}",
                 )
+
+
+def _is_tensor_reference(path: JsonPath, obj: dict[str, Any]) -> bool:
+    """Whether `obj` sits where Keras writes the tensors a layer is called on: in the `args` or
+    `kwargs` of one of its `inbound_nodes` (`$.config.layers[i].inbound_nodes[j].args...`). The
+    functional reader parses these as references, never as objects."""
+    steps = path.steps()
+    return (
+        len(steps) >= 6
+        and steps[:2] == ["config", "layers"]
+        and isinstance(steps[2], int)
+        and steps[3] == "inbound_nodes"
+        and isinstance(steps[4], int)
+        and steps[5] in ("args", "kwargs")
+    )
 
 
 def _is_builtin_function_reference(path: JsonPath, obj: dict[str, Any]) -> bool:
@@ -460,7 +480,7 @@ def read_keras_config(path: str | Path, param_budget: int | None = None) -> Mode
                 raise ArchiveError("metadata.json must hold an object", f"{where}: {METADATA_MEMBER}")
         data = _read_member(archive, CONFIG_MEMBER, where)
     spec, summary = _parse_config(data, f"{where}: {CONFIG_MEMBER}", param_budget)
-    if summary.issues:
+    if summary is not None and summary.issues:
         issue = summary.issues[0]
         raise ArchiveError(issue.message, f"{where}: {CONFIG_MEMBER}")
     return spec
@@ -471,17 +491,23 @@ def parse_keras_config(data: bytes, where: str = CONFIG_MEMBER) -> ModelSpec:
     return _parse_config(data, where, None)[0]
 
 
-def _parse_config(data: bytes, where: str, param_budget: int | None) -> tuple[ModelSpec, Summary]:
-    """The spec in `config.json` bytes and its analysis (made once: the build shapes are checked against it)."""
+def _parse_config(data: bytes, where: str, param_budget: int | None) -> tuple[ModelSpec, Summary | None]:
+    """The spec in `config.json` bytes and its analysis (made once: the build shapes are checked against it);
+    a functional model is checked by its own reader, which raises on the first problem (analysis None)."""
     document = _parse_json(data, where)
     _screen(document, where)
     _expect_object(document, "$", where)
     _only_keys(
         document, {"module", "class_name", "config", "registered_name", "build_config", "compile_config"}, "$", where
     )
+    if document.get("class_name") == "Functional":
+        from nnstudio.core.keras_functional import parse_functional
+
+        return parse_functional(document, where, param_budget), None
     if document.get("class_name") != "Sequential":
         raise ArchiveError(
-            f"only Sequential models can be opened; this file holds {_short(document.get('class_name'))}",
+            f"only Sequential and Functional models can be opened; this file holds "
+            f"{_short(document.get('class_name'))}",
             f"{where} $.class_name",
         )
     if document.get("module") not in ("keras", "keras.models"):

@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.graph_shapes import GraphError, graph_shapes
 from nnstudio.core.keras_archive import WEIGHTS_MEMBER, ArchiveError, copy_member, first_line, open_archive
-from nnstudio.core.layers.registry import layer_type
+from nnstudio.core.layers.registry import is_input, layer_type
 from nnstudio.core.shapes import Shape, infer_all
 from nnstudio.core.spec import LayerSpec, ModelSpec
 from nnstudio.core.summary import analyze
@@ -71,7 +72,11 @@ def weights_group(class_name: str, counts: dict[str, int]) -> str:
 
 
 def expected_weight_shapes(spec: ModelSpec) -> dict[str, SavedLayer]:
-    """`{h5 group: SavedLayer}` for every layer after the Input."""
+    """`{h5 group: SavedLayer}` for every layer after the Input (a Sequential), or for every layer of a
+    functional model in its config's order, its Inputs included (their groups are empty); a
+    layer called several times has one group, sized by its first call."""
+    if spec.is_functional:
+        return _functional_weight_shapes(spec)
     summary = analyze(spec)
     if summary.issues:
         raise ArchiveError(summary.issues[0].message, "config.json")
@@ -82,6 +87,22 @@ def expected_weight_shapes(spec: ModelSpec) -> dict[str, SavedLayer]:
         layer = spec.layers[row.index]
         result[weights_group(layer.class_name, counts)] = saved_layer(layer, [shape])
         shape = row.output_shape or ()
+    return result
+
+
+def _functional_weight_shapes(spec: ModelSpec) -> dict[str, SavedLayer]:
+    try:
+        shapes = graph_shapes(spec)
+    except GraphError as exc:
+        raise ArchiveError(exc.message, "config.json") from None
+    counts: dict[str, int] = {}
+    result: dict[str, SavedLayer] = {}
+    for layer in spec.layers:
+        group = weights_group(layer.class_name, counts)
+        if is_input(layer.class_name):
+            result[group] = SavedLayer(layer.name, ())
+        else:
+            result[group] = saved_layer(layer, list(shapes.calls[layer.id][0].inputs))
     return result
 
 
@@ -164,7 +185,9 @@ def _check_tree(h5: Any, expected: dict[str, SavedLayer], where: str) -> None:
     if "vars" in h5:
         _vars(h5, "vars", where)  # the model's own variables: Sequential has none
         if len(h5["vars"]):
-            raise ArchiveError("the model itself holds variables; a Sequential has none", f"{where} /vars")
+            raise ArchiveError(
+                "the model itself holds variables; a Sequential or Functional model has none", f"{where} /vars"
+            )
     layers = h5.get("layers")
     if layers is None:
         if any(saved.stored for saved in expected.values()):

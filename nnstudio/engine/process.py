@@ -213,7 +213,14 @@ def _message(exc: BaseException) -> str:
         where = getattr(exc, "where", None)
         if where and str(where) not in text:
             text = f"{text} ({where})"
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+    if len(text) <= MAX_MESSAGE:
+        return text
+    # TensorFlow puts the cause after a long traceback: keep both ends, cut the middle
+    half = (MAX_MESSAGE - 3) // 2
+    head, tail = text[:half], text[-half:]
+    head = head[: head.rfind("\n")] if "\n" in head else head  # whole lines only
+    tail = tail[tail.find("\n") + 1 :] if "\n" in tail else tail
+    return f"{head}\n…\n{tail}"
 
 
 def _load_extensions() -> None:
@@ -282,7 +289,6 @@ def preload() -> None:
 # -- memory limit for untrusted files ------------------------------------------------------------
 
 
-
 def _virtual_size() -> int | None:
     try:
         with open("/proc/self/statm") as f:
@@ -343,14 +349,15 @@ def _build(ctx: EngineContext, args: dict[str, Any]) -> BuildResult | BuildFailu
     Weights sent along (`ctx.weights`) are set into the model; `strict=False` skips entries that no
     longer fit (keeping the weights of unchanged layers across an edit).
     """
+    from nnstudio.core.graph_shapes import graph_issues
     from nnstudio.core.summary import analyze
 
     spec = args["spec"]
     _debug_delay(args)
     start = time.perf_counter()
-    summary = analyze(spec)
-    if summary.issues:  # refuse before Keras allocates anything (parameter budget, bad values)
-        issue = summary.issues[0]
+    issues = graph_issues(spec) if spec.is_functional else list(analyze(spec).issues)
+    if issues:  # refuse before Keras allocates anything (parameter budget, bad values)
+        issue = issues[0]
         return BuildFailure(ctx.request_id, spec, issue.message, issue.layer_name)
     keras_module()
     clear_keras_session()  # the previous build's model is garbage now

@@ -12,6 +12,10 @@ progress messages; 0.05 = 20 a second). Weights sent along start a fresh run (th
 app shows). While it runs the op sends interim replies (`ctx.progress`):
   - `{"type": "progress", **update}` (see `nnstudio.keras_io.train`), at most 20 a second;
   - `{"type": "weights", "epoch", "batch"}` with the weights in shared memory, every `snapshot_every` s.
+  - `{"type": "data", "view": ...}`: the data on its plane (`PlaneData`) first, then with the
+    weight snapshots the model's predictions over the plane's grid (`PlaneSurface`, throttled by
+    `PlaneProbe`), and after training the last surface and a `PlaneEvaluation`; see
+    `nnstudio.keras_io.plane_probe`.
 A cancel message for the request (`EngineClient.cancel`) stops it after the current batch.
 The result is a `TrainResult` (its weights travel through shared memory).
 """
@@ -60,6 +64,7 @@ def _forget() -> None:
 def train(ctx: EngineContext, args: dict[str, Any]) -> TrainResult:
     start = time.perf_counter()
     from nnstudio.core.csv_data import DataConfig, prepare
+    from nnstudio.core.datasets import sample_count
 
     spec = args["spec"]
     config = args.get("data") or DataConfig()
@@ -72,6 +77,7 @@ def train(ctx: EngineContext, args: dict[str, Any]) -> TrainResult:
 
     keras_module()
     from nnstudio.keras_io.build import build_model
+    from nnstudio.keras_io.plane_probe import PlaneProbe
     from nnstudio.keras_io.train import run_training
 
     resume = bool(args.get("resume"))
@@ -89,8 +95,14 @@ def train(ctx: EngineContext, args: dict[str, Any]) -> TrainResult:
     def progress(update: dict) -> None:
         ctx.progress({"type": "progress", **update})
 
+    probe = PlaneProbe(spec, data, seed=config.seed)
+    ctx.progress({"type": "data", "view": probe.start()})
+
     def snapshot(weights: Weights) -> None:
         ctx.progress({"type": "weights"}, weights=weights)
+        surface = probe.surface(model)
+        if surface is not None:
+            ctx.progress({"type": "data", "view": surface})
 
     result: dict[str, Any] = {}
     fit_start = time.perf_counter()
@@ -112,11 +124,14 @@ def train(ctx: EngineContext, args: dict[str, Any]) -> TrainResult:
         result=result,
     )
     fit_seconds = time.perf_counter() - fit_start
+    if probe.available:
+        ctx.progress({"type": "data", "view": probe.surface(model, force=True)})
+        ctx.progress({"type": "data", "view": probe.evaluation(model)})
     ran = len(history.get("loss", []))
     SESSION.epochs_done = initial_epoch + ran
     callback = result.get("callback")
     samples = callback.batches_run * batch_size if callback is not None else 0
-    samples = min(samples, ran * len(data.x)) if ran else samples
+    samples = min(samples, ran * sample_count(data.x)) if ran else samples
     normaliser = None
     if data.normaliser is not None:
         normaliser = (data.normaliser.mean.tolist(), data.normaliser.std.tolist())

@@ -1,4 +1,5 @@
-"""Build a compiled `keras.Sequential` from a spec, and read back Keras's own summary and weights.
+"""Build a compiled Keras model (Sequential, or Functional for a graph) from a spec, and read back
+Keras's own summary and weights.
 
 Keras is imported inside the functions only, so importing this module stays cheap.
 """
@@ -152,8 +153,9 @@ def compile_model(model: keras.Model, compile_spec: CompileSpec) -> None:
     )
 
 
-def build_model(spec: ModelSpec, weights: Weights | None = None, *, strict: bool = True) -> keras.Sequential:
-    """A compiled `keras.Sequential` for `spec`, every layer (the Input too) named explicitly.
+def build_model(spec: ModelSpec, weights: Weights | None = None, *, strict: bool = True) -> keras.Model:
+    """A compiled `keras.Sequential` for a chain spec, or a Functional `keras.Model` for a graph
+    spec, every layer (the Inputs too) named explicitly.
 
     `weights` maps layer names to arrays in `get_weights()` order. With `strict`, a name the model
     lacks or arrays that do not fit raise BuildError; otherwise such entries are skipped (useful
@@ -168,11 +170,14 @@ def build_model(spec: ModelSpec, weights: Weights | None = None, *, strict: bool
             parts.append(make_layer(layer, run_initializers=layer.name not in given))
         except Exception as exc:
             raise BuildError(f"{layer.name}: {_one_line(exc)}", layer.name) from exc
-    try:
-        model = keras.Sequential(parts, name=spec.name)
-    except Exception as exc:
-        name = _failing_layer(spec)
-        raise BuildError(f"{name or spec.name}: Keras could not build the model: {_one_line(exc)}", name) from exc
+    if spec.is_functional:
+        model = _functional_model(spec, parts)
+    else:
+        try:
+            model = keras.Sequential(parts, name=spec.name)
+        except Exception as exc:
+            name = _failing_layer(spec)
+            raise BuildError(f"{name or spec.name}: Keras could not build the model: {_one_line(exc)}", name) from exc
     done = set_layer_weights(model, weights, strict=strict) if weights else set()
     by_name = {layer.name: layer for layer in model.layers}
     for layer in spec.layers:
@@ -180,6 +185,49 @@ def build_model(spec: ModelSpec, weights: Weights | None = None, *, strict: bool
             restore_initializers(by_name[layer.name], layer, initialize=layer.name not in done)
     compile_model(model, spec.compile)
     return model
+
+
+def _functional_model(spec: ModelSpec, parts: list[Any]) -> keras.Model:
+    """`keras.Model(inputs, outputs)` for a graph spec: each call of each layer made in an order
+    that has its inputs ready, by the layer's call convention (a shared layer is one object called
+    again). `parts` holds the Keras layers (the Inputs' tensors) in `spec.layers` order."""
+    import keras
+
+    from nnstudio.core.graph_shapes import GraphError, graph_shapes
+
+    try:
+        order = graph_shapes(spec).order
+    except GraphError as exc:
+        name = spec.layers[exc.layer_index].name if exc.layer_index is not None else None
+        raise BuildError(exc.message, name) from None
+    position = {layer.id: i for i, layer in enumerate(spec.layers)}
+    tensors: dict[tuple[str, int], list[Any]] = {
+        (layer.id, 0): [parts[i]] for i, layer in enumerate(spec.layers) if layer_type(layer.class_name).is_input
+    }
+    for layer_id, call in order:
+        layer = spec.layers[position[layer_id]]
+        inputs = [tensors[(ref.layer, ref.node)][ref.tensor] for ref in layer.inbound[call]]
+        convention = layer_type(layer.class_name).call_convention
+        target = parts[position[layer_id]]
+        try:
+            if convention == "list":
+                output = target(inputs)
+            elif convention == "positional":
+                output = target(*inputs)
+            else:
+                output = target(inputs[0])
+        except Exception as exc:
+            raise BuildError(f"{layer.name}: {_one_line(exc)}", layer.name) from exc
+        tensors[(layer_id, call)] = list(output) if isinstance(output, (list, tuple)) else [output]
+
+    def pick(refs: tuple) -> Any:
+        picked = [tensors[(ref.layer, ref.node)][ref.tensor] for ref in refs]
+        return picked[0] if len(picked) == 1 else picked
+
+    try:
+        return keras.Model(inputs=pick(spec.inputs), outputs=pick(spec.outputs), name=spec.name)
+    except Exception as exc:
+        raise BuildError(f"{spec.name}: Keras could not build the model: {_one_line(exc)}") from exc
 
 
 def _failing_layer(spec: ModelSpec) -> str | None:
@@ -237,6 +285,15 @@ def _bytes(variables: list[Any]) -> int:
     return int(sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in variables))
 
 
+def _first_output(layer: Any) -> Any:
+    """The output of a layer's first call (`layer.output` refuses a layer called several times)."""
+    nodes = getattr(layer, "_inbound_nodes", None)
+    if nodes and len(nodes) > 1:
+        outputs = nodes[0].output_tensors
+        return outputs[0] if len(outputs) == 1 else outputs
+    return layer.output
+
+
 def _output_shapes(output: Any) -> list:
     """A layer's output shape as a list (`[None, 64]`), or a list of them for several outputs."""
     if isinstance(output, (list, tuple)):
@@ -255,7 +312,7 @@ def keras_summary(model: keras.Model) -> dict[str, Any]:
             {
                 "name": layer.name,
                 "type": type(layer).__name__,
-                "output_shape": _output_shapes(layer.output),
+                "output_shape": _output_shapes(_first_output(layer)),
                 "params": trainable + non_trainable,
                 "trainable": trainable,
                 "non_trainable": non_trainable,

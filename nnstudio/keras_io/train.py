@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.core.datasets import split
+from nnstudio.core.datasets import sample_count, split
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.weights import Weights
 
@@ -192,10 +192,21 @@ def _callback_list(list_class, callback, model, epochs: int, batches: int):
     )
 
 
+def _arrays(data: Any) -> Any:
+    """One array, or (several inputs or outputs) a tuple of arrays; Keras's `fit` takes either."""
+    if isinstance(data, (tuple, list)):
+        return tuple(np.asarray(a) for a in data)
+    return np.asarray(data)
+
+
+def _each(data: Any) -> tuple:
+    return data if isinstance(data, tuple) else (data,)
+
+
 def run_training(
     spec: ModelSpec,
-    x: np.ndarray,
-    y: np.ndarray,
+    x: np.ndarray | tuple[np.ndarray, ...],
+    y: np.ndarray | tuple[np.ndarray, ...],
     epochs: int,
     batch_size: int = 32,
     validation_split: float = 0.0,
@@ -226,26 +237,27 @@ def run_training(
         raise ValueError(f"epochs must be at least 1. Received: epochs={epochs}")
     if batch_size < 1:
         raise ValueError(f"batch size must be at least 1. Received: batch_size={batch_size}")
-    x = np.asarray(x)
-    y = np.asarray(y)
-    if len(x) != len(y):
-        raise ValueError(f"inputs and targets differ in length: {len(x)} and {len(y)}")
+    x, y = _arrays(x), _arrays(y)  # a model with several inputs (outputs) takes a tuple of arrays
+    samples = sample_count(x)
+    if samples != sample_count(y) or any(len(a) != samples for a in (*_each(x), *_each(y))):
+        raise ValueError(f"inputs and targets differ in length: {samples} and {sample_count(y)}")
     if validation_data is None and validation_split > 0:
         x, y, x_val, y_val = split(x, y, validation_split, seed)
         validation_data = (x_val, y_val)
+        samples = sample_count(x)
     if model is None:
         model = build_model(spec, weights)
     elif weights:
         from nnstudio.keras_io.build import set_layer_weights
 
         set_layer_weights(model, weights)
-    batches = max(1, math.ceil(len(x) / batch_size))
+    batches = max(1, math.ceil(samples / batch_size))
     callback, list_class = _make_callback(
         epochs,
         initial_epoch,
         batches,
         batch_size,
-        len(x),
+        samples,
         progress,
         should_stop,
         snapshot,

@@ -14,7 +14,13 @@ Training-time edit guard: the model state is the document's edit guard. An edit 
 redo) that changes the layers away from the trained ones, while trained weights exist or a run is
 going on, is first put to the person through `confirm(title, text)` (the window supplies the
 dialog); on Yes the run is stopped and the trained weights are discarded, on No nothing changes.
-Opening another model discards them without asking.
+The discard is undone with the edit: an undo that brings back the trained layers, before any other
+training, brings back the trained weights and their history (`trainedRestored`). Opening another
+model discards them without asking, for good.
+
+No stale weights: a run that fails before finishing an epoch leaves no trained weights behind (Train
+starts afresh, so the weights of an earlier run are gone with its history); a later edit of the
+layers then has nothing to ask about and every build carries Keras's weights, not old trained ones.
 
 `WeightSet` keeps its arrays behind its API: today a layer's arrays are found by the layer's name in
 the set's spec; once layers carry stable ids only `WeightSet` and `belongs_to` change.
@@ -95,19 +101,25 @@ class TrainingSource(Protocol):
 
     weightsUpdated: SignalInstance
     resetDone: SignalInstance
+    failed: SignalInstance
     spec: ModelSpec | None
     epochs_done: int
+    history: dict[str, list[float]]
 
     def is_training(self) -> bool: ...
     def stop(self) -> None: ...
     def forget_run(self) -> None: ...
+    def restore_run(self, spec: ModelSpec, history: dict[str, list[float]], epochs_done: int) -> None: ...
 
 
 class ModelState(QObject):
     """The document's real weights and Keras builds; see the module docstring."""
 
     weightsChanged = Signal(object)  # WeightSet | None: what `current()` says now
-    trainedDiscarded = Signal(str)  # the trained weights are gone: why ("the layers changed", "another model")
+    trainedDiscarded = Signal(
+        str
+    )  # the trained weights are gone: why ("the layers changed", "another model", "failed")
+    trainedRestored = Signal()  # an undo brought the trained layers back, and with them their weights and history
 
     def __init__(
         self, document: Document, builds: BuildSource, training: TrainingSource, parent: QObject | None = None
@@ -125,6 +137,7 @@ class ModelState(QObject):
         self._trained: WeightSet | None = None
         self._carried: WeightSet | None = None  # what the next build starts from
         self._asking = False
+        self._discarded: tuple[WeightSet, ModelSpec, dict[str, list[float]], int] | None = None  # for undo
         self.confirm: Callable[[str, str], bool] = lambda _title, _text: False  # the window's Yes/No question
         document.set_edit_guard(self.allow_edit)
         document.changed.connect(self._on_document_changed)
@@ -132,6 +145,7 @@ class ModelState(QObject):
         builds.buildFinished.connect(self.on_build_finished)
         training.weightsUpdated.connect(self.on_trained_weights)
         training.resetDone.connect(self.on_reset_weights)
+        training.failed.connect(self.on_training_failed)
 
     # -- what the views read ---------------------------------------------------------------------
 
@@ -190,6 +204,7 @@ class ModelState(QObject):
         """Another model is on screen: none of the weights held belong to it any more."""
         self.last_result = None
         self._built = self._file = self._carried = None
+        self._discarded = None
         if self._trained is not None or self.training.is_training():
             self._discard_training("another model")
         self.weightsChanged.emit(None)
@@ -216,10 +231,23 @@ class ModelState(QObject):
         self._trained = self._carried = snapshot
         self.weightsChanged.emit(self.current())
 
+    @Slot(str)
+    def on_training_failed(self, _message: str) -> None:
+        """A run failed. One that had not finished an epoch leaves no trained weights: those of an
+        earlier run went with its history when Train started, and must not be carried or exported."""
+        if self.training.epochs_done > 0 or self._trained is None:
+            return
+        self._trained = None
+        if self._carried is not None and self._carried.source == TRAINED:
+            self._carried = self._built
+        self.trainedDiscarded.emit("failed")
+        self.weightsChanged.emit(self.current())
+
     @Slot(object)
     def on_reset_weights(self, weights: Weights) -> None:
         """Reset: the trained weights are gone; freshly initialised ones take their place."""
         self._trained = None
+        self._discarded = None
         if weights:
             self._built = self._carried = WeightSet(self.document.spec, weights, RESET)
         self.weightsChanged.emit(self.current())
@@ -254,7 +282,13 @@ class ModelState(QObject):
         return self.has_trained_weights() or self.training.is_training()
 
     def _discard_training(self, why: str) -> None:
-        if self.training.is_training():
+        running = self.training.is_training()
+        trained_spec = self.training.spec
+        if not running and self._trained is not None and trained_spec is not None and why == "the layers changed":
+            self._discarded = (self._trained, trained_spec, dict(self.training.history), self.training.epochs_done)
+        else:
+            self._discarded = None
+        if running:
             self.training.stop()
         self.training.forget_run()
         self._trained = None
@@ -264,8 +298,25 @@ class ModelState(QObject):
 
     # -- the document ----------------------------------------------------------------------------
 
+    def _restore_discarded(self, spec: ModelSpec) -> bool:
+        """An undo brought back the layers whose trained weights an edit discarded: they come back,
+        unless another run has started since."""
+        discarded = self._discarded
+        if discarded is None or self.training.spec is not None or self.training.is_training():
+            return False
+        weights, trained_spec, history, epochs_done = discarded
+        if trained_spec.layers != spec.layers:
+            return False
+        self._discarded = None
+        self.training.restore_run(trained_spec, history, epochs_done)
+        self._trained = self._carried = weights
+        self.trainedRestored.emit()
+        self.weightsChanged.emit(self.current())
+        return True
+
     @Slot(object)
-    def _on_document_changed(self, _spec: ModelSpec) -> None:
+    def _on_document_changed(self, spec: ModelSpec) -> None:
+        self._restore_discarded(spec)
         if self.active:
             self.request_build()
 

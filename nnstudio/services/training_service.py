@@ -9,6 +9,9 @@ back as signals, delivered to the GUI thread:
 - `epochFinished(epoch, logs)`: once for every epoch, none lost to throttling.
 - `weightsUpdated(weights)`: a snapshot (layer name -> arrays) every `weights_interval` seconds
   (through shared memory) and the final weights; the model state keeps them, this service does not.
+- `dataView(view)`: the data on a plane and the model's predictions over it
+  (`nnstudio.core.data_plane`: `PlaneData` when a run starts, `PlaneSurface` with the snapshots and
+  at the end, `PlaneEvaluation` after training).
 - `finished(history)`: the session's whole history (every epoch since the last Start or Reset).
 - `failed(message)`: a data problem (CSV cell, sizes), a Keras error, or the engine's death.
 - `stateChanged(state, message)`: "idle", "training", "stopping".
@@ -44,6 +47,7 @@ class TrainingService(QObject):
     progressDetail = Signal(object)  # the engine's whole update dict
     epochFinished = Signal(int, object)  # epoch (1-based, counting on across Resume), logs
     weightsUpdated = Signal(object)  # Weights
+    dataView = Signal(object)  # PlaneData, PlaneSurface or PlaneEvaluation
     finished = Signal(object)  # history: dict[metric, list[float]] since the last Start/Reset
     failed = Signal(str)
     resetDone = Signal(object)  # freshly initialised Weights (empty when no spec was given)
@@ -136,6 +140,13 @@ class TrainingService(QObject):
         self.history = {}
         self.epochs_done = 0
 
+    def restore_run(self, spec: ModelSpec, history: dict[str, list[float]], epochs_done: int) -> None:
+        """Take back a run that `forget_run` forgot (an undo brought its layers back): its spec,
+        history and epochs, so that Resume goes on from its weights, counting on."""
+        self.spec = spec
+        self.history = {key: list(values) for key, values in history.items()}
+        self.epochs_done = epochs_done
+
     # -- state -----------------------------------------------------------------------------------
 
     def is_training(self) -> bool:
@@ -210,6 +221,10 @@ class TrainingService(QObject):
         if value.get("type") == "weights":
             if weights:
                 self.weightsUpdated.emit(weights)
+            return
+        if value.get("type") == "data":
+            if value.get("view") is not None:
+                self.dataView.emit(value["view"])
             return
         for done in value.get("epochs_done", ()):
             self._record_epoch(done["epoch"], done["logs"])

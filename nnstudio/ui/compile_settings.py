@@ -1,7 +1,9 @@
 """Compile settings: what `model.compile` receives — loss, optimizer, learning rate, metrics — by Keras's names.
 
 Every change is one undoable `document.set_compile(CompileSpec)`; the learning rate left blank (or
-"default") means the optimizer's own default, which the field shows as its placeholder.
+"default") means the optimizer's own default, which the field shows as its placeholder. A ticked
+metric that cannot go with the loss (or the model's output) is marked, with why and which metrics
+would fit, before any training (`nnstudio.core.metric_fit`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.catalog import LOSSES, METRICS, OPTIMIZERS
 from nnstudio.core.compile_options import describe
+from nnstudio.core.metric_fit import metric_problems
 from nnstudio.services.document import Document
 from nnstudio.ui.icons import error_color
 from nnstudio.ui.property_editor import INVALID_STYLE, set_invalid
@@ -105,11 +108,18 @@ class CompileSettings(QWidget):
         rows = min(len(METRICS), 6)
         self.metrics.setMinimumHeight(self.metrics.sizeHintForRow(0) * rows + 2 * self.metrics.frameWidth() + 4)
 
+        self.metrics_warning = QLabel()
+        self.metrics_warning.setObjectName("compileMetricsWarning")
+        self.metrics_warning.setWordWrap(True)
+        self.metrics_warning.setStyleSheet(f"color: {error_color(self.palette()).name()}; font-size: 90%;")
+        self.metrics_warning.hide()
+        metrics_cell = self._stacked(self.metrics, self.metrics_warning)
+
         for key, label_text, widget, cell in (
             ("loss", "loss", self.loss, loss_cell),
             ("optimizer", "optimizer", self.optimizer, optimizer_cell),
             ("learning_rate", "learning_rate", self.learning_rate, lr_cell),
-            ("metrics", "metrics", self.metrics, self.metrics),
+            ("metrics", "metrics", self.metrics, metrics_cell),
         ):
             widget.setToolTip(_HELP[key])
             label = QLabel(label_text)
@@ -147,6 +157,10 @@ class CompileSettings(QWidget):
 
     def error_text(self) -> str:
         return self._lr_error
+
+    def metrics_warning_text(self) -> str:
+        """The warning under the metrics ("" when every ticked metric fits the loss and the output)."""
+        return self.metrics_warning.text() if not self.metrics_warning.isHidden() else ""
 
     @staticmethod
     def _options_label(name: str) -> QLabel:
@@ -202,12 +216,18 @@ class CompileSettings(QWidget):
             if not shown_equal:
                 with QSignalBlocker(self.learning_rate):
                     self.learning_rate.setText("" if spec.learning_rate is None else f"{spec.learning_rate:g}")
+        problems = dict(metric_problems(spec.loss, spec.metrics, _outputs_per_sample(self.document)))
         with QSignalBlocker(self.metrics):
             for i in range(self.metrics.count()):
                 item = self.metrics.item(i)
                 state = Qt.CheckState.Checked if item.text() in spec.metrics else Qt.CheckState.Unchecked
                 if item.checkState() != state:
                     item.setCheckState(state)
+                problem = problems.get(item.text())
+                item.setForeground(QBrush(error_color(self.palette())) if problem else QBrush())
+                item.setToolTip(problem or "")
+        self.metrics_warning.setText("\n".join(problems.values()))
+        self.metrics_warning.setVisible(bool(problems))
 
     def _update_placeholder(self, optimizer: str) -> None:
         default = OPTIMIZERS.get(optimizer)
@@ -243,3 +263,13 @@ class CompileSettings(QWidget):
         self.learning_rate_error.setText(message)
         self.learning_rate_error.setVisible(bool(message))
         set_invalid(self.learning_rate, bool(message))
+
+
+def _outputs_per_sample(document: Document) -> int | None:
+    """How many numbers the model gives per sample (its last output axis), when the analysis knows."""
+    summary = document.summary()
+    if not summary.ok or not summary.rows:
+        return None
+    shape = summary.rows[-1].output_shape
+    last = shape[-1] if shape else None
+    return last if isinstance(last, int) else None

@@ -95,7 +95,8 @@ def build_docks(window: QMainWindow, panels: Panels) -> dict[str, QDockWidget]:
 def add_training_dock(
     window: QMainWindow, docks: dict[str, QDockWidget], panel: QWidget, view_menu: QMenu, before: QAction
 ) -> QDockWidget:
-    """Dock the training panel as a tab behind the Summary, listed in `view_menu` before `before`."""
+    """Dock the training panel as a tab behind the Weights, listed in `view_menu` before `before`: the
+    Summary beside it stays in view while training runs (the canvas shows the weights live)."""
     # In a scroll area, so that the panel's many controls never squeeze the canvas.
     scroller = QScrollArea()
     scroller.setObjectName("trainingScroller")
@@ -105,9 +106,9 @@ def add_training_dock(
     dock = docks["trainingDock"] = make_dock(
         window, "Training", "trainingDock", scroller, Qt.DockWidgetArea.BottomDockWidgetArea
     )
-    summary = docks["summaryDock"]
-    window.tabifyDockWidget(summary, dock)
-    summary.raise_()
+    summary, weights = docks["summaryDock"], docks["weightsDock"]
+    window.tabifyDockWidget(weights, dock)
+    weights.raise_()
     window.resizeDocks([summary], [SUMMARY_HEIGHT], Qt.Orientation.Vertical)
     view_menu.insertAction(before, dock.toggleViewAction())
     return dock
@@ -187,25 +188,26 @@ def default_sizes(window: QMainWindow, docks: dict[str, QDockWidget], compile_se
 
 def size_bottom_row(window: QMainWindow, docks: dict[str, QDockWidget], training_shown: bool, grown: bool) -> bool:
     """The Training tab raised: the bottom row grows to fit the panel and Training takes most of its
-    width; the Summary raised again after that: the row goes back to the table's size.
+    width, the Summary beside it; the Weights raised again after that: the row goes back to the
+    table's size.
 
     `grown`: the row was grown for Training and not yet undone; returns that flag for afterwards."""
     training, summary, weights = docks.get("trainingDock"), docks["summaryDock"], docks["weightsDock"]
-    if training is None or training.isFloating() or training not in window.tabifiedDockWidgets(summary):
+    if training is None or training.isFloating() or training not in window.tabifiedDockWidgets(weights):
         return grown  # the person placed it elsewhere: their layout stands
-    beside = weights.isVisible() and not weights.isFloating() and weights not in window.tabifiedDockWidgets(summary)
-    shown = training if training_shown else summary
-    middle = shown.width() + (weights.width() if beside else 0)
+    beside = summary.isVisible() and not summary.isFloating() and summary not in window.tabifiedDockWidgets(weights)
+    shown = training if training_shown else weights
+    middle = shown.width() + (summary.width() if beside else 0)
     if shown is training:
         window.resizeDocks([training], [min(TRAINING_HEIGHT, int(window.height() * 0.52))], Qt.Orientation.Vertical)
-        part = max(240, middle * 9 // 25)
+        part = max(300, middle * 2 // 5)  # the Summary: its three columns readable
         grown = True
     elif not grown:
         return grown  # the row is as the person (or a restored layout) made it
     else:
         grown = False
         window.resizeDocks([summary], [SUMMARY_HEIGHT], Qt.Orientation.Vertical)
-        part = middle * 9 // 20
+        part = middle * 11 // 20
     if beside:
-        window.resizeDocks([shown, weights], [middle - part, part], Qt.Orientation.Horizontal)
+        window.resizeDocks([shown, summary], [middle - part, part], Qt.Orientation.Horizontal)
     return grown

@@ -8,6 +8,8 @@
 - Export `.keras` runs in the engine (ModelService.export_keras) with a progress indication;
   Export Python code writes core.codegen.python_script.
 - Recent files live in QSettings.
+- After New or Open the first layer after the Inputs is selected, so that Properties and Weights
+  show something at once.
 
 Dialogs are the static QFileDialog / QMessageBox functions, so tests can monkeypatch them; every
 action also takes an explicit path, which skips the file dialog.
@@ -21,6 +23,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSaveFile, QSettings, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from nnstudio.core.error_text import cause_line
 from nnstudio.core.keras_archive import load_model_file
 from nnstudio.core.project import ProjectError, dumps_project, load_project
 from nnstudio.core.spec import ModelSpec, lesson_spec
@@ -62,6 +65,15 @@ def write_atomic(path: str | Path, data: bytes) -> None:
         raise FileError(f"cannot write {path}: {handle.errorString()}")
     if not handle.commit():
         raise FileError(f"cannot write {path}: {handle.errorString()}")
+
+
+def first_layer_to_show(spec: ModelSpec) -> int:
+    """The layer to select when a model is opened: the first that is not an Input (the summary's first
+    row, whose settings and weights say most), else the first; -1 for a model without layers."""
+    for index, layer in enumerate(spec.layers):
+        if layer.class_name != "Input":
+            return index
+    return 0 if spec.layers else -1
 
 
 def read_model_file(path: str | Path) -> tuple[ModelSpec, dict]:
@@ -179,6 +191,7 @@ class FileActions(QObject):
         if not self.confirm_discard("starting a new model"):
             return False
         self.document.load(spec if spec is not None else lesson_spec(), None, {})
+        self.document.select_layer(first_layer_to_show(self.document.spec))
         self.documentReplaced.emit()
         self.status.emit("New model")
         return True
@@ -204,6 +217,7 @@ class FileActions(QObject):
             self.forget_recent(path)
             return False
         self.document.load(spec, path, editor)
+        self.document.select_layer(first_layer_to_show(spec))
         self.documentReplaced.emit()
         self.last_error = None
         self._remember_dir(path)
@@ -298,7 +312,7 @@ class FileActions(QObject):
         path = self._exporting or ""
         self._exporting = None
         self.exportDone.emit(path, message)
-        self._warn("Export failed", f"{Path(path).name or 'The model'} was not exported: {message}")
+        self._warn("Export failed", f"{Path(path).name or 'The model'} was not exported: {cause_line(message)}")
 
     def export_python(self, path: str | Path | None = None) -> bool:
         """Write a standalone Keras script that rebuilds and compiles the model."""

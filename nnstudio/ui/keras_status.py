@@ -1,8 +1,9 @@
 """The Keras part of the status bar: the engine's state, the last build, and a way to restart a failed engine.
 
 `KerasStatus` turns the model service's signals into a label ("Loading Keras…", "Built in 42 ms",
-"Keras error (dense_1): …") with a state property the style sheet colours, a "Restart Keras"
-button shown after the engine failed, and `settled(state)` once Keras answered for the spec on
+"Keras error (dense_1): …", the cause in one line) with a state property the style sheet colours, a
+"Details" button for Keras's whole message after a failed build, a "Restart Keras" button shown
+after the engine failed, and `settled(state)` once Keras answered for the spec on
 screen ("confirmed", "mismatch", "failed" or "engine-failed").
 """
 
@@ -12,8 +13,9 @@ import re
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton
+from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QStatusBar, QToolButton
 
+from nnstudio.core.error_text import cause_line, has_details
 from nnstudio.engine.protocol import BuildFailure, BuildResult
 from nnstudio.services.document import Document
 from nnstudio.ui.parts import Builds
@@ -74,8 +76,17 @@ class KerasStatus(QObject):
         self.restart_button.setToolTip("Start a fresh Keras engine and build the model again")
         self.restart_button.clicked.connect(restart)
         self.restart_button.hide()
+        self.details_button = QToolButton(bar)
+        self.details_button.setObjectName("kerasDetailsButton")
+        self.details_button.setText("Details")
+        self.details_button.setToolTip("Keras's whole message")
+        self.details_button.clicked.connect(self.show_details)
+        self.details_button.hide()
+        self.details = ""  # the whole text of the last failed build, when it says more than its cause
+        self.details_box: QMessageBox | None = None
         bar.addPermanentWidget(self.export_progress)
         bar.addPermanentWidget(self.label)
+        bar.addPermanentWidget(self.details_button)
         bar.addPermanentWidget(self.restart_button)
 
         builds.engineStateChanged.connect(self.on_engine_state)
@@ -88,6 +99,8 @@ class KerasStatus(QObject):
         """The Keras state ("idle", "loading", "building", "ready" or "error") and its text."""
         self.state = state
         self.message = message
+        self.details = ""
+        self.details_button.hide()
         self.label.setText(message)
         self.label.setToolTip(message)
         self.label.setProperty("state", {READY: "ready", ERROR: "error"}.get(state, "busy"))
@@ -144,8 +157,25 @@ class KerasStatus(QObject):
         if failure.spec != self.document.spec:
             return
         where = f" ({failure.layer_name})" if failure.layer_name else ""
-        self.set_state(ERROR, f"Keras error{where}: {failure.message}")
+        cause = cause_line(failure.message)
+        self.set_state(ERROR, f"Keras error{where}: {cause}")
+        self.label.setToolTip(failure.message)  # the whole text; the label says its cause
+        if has_details(failure.message, cause):
+            self.details = failure.message
+            self.details_button.show()
         self.settled.emit(FAILED)
+
+    def show_details(self) -> None:
+        """The last failed build's cause, with Keras's whole message under "Show Details…" (not modal)."""
+        if not self.details:
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "Keras could not build the model", self.message, parent=self.bar)
+        box.setObjectName("kerasDetailsBox")
+        box.setDetailedText(self.details)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setModal(False)
+        box.show()
+        self.details_box = box
 
     def restarting(self) -> None:
         """The engine is being restarted by hand."""

@@ -33,10 +33,11 @@ from nnstudio.ui.param_budget import apply_stored_budget, ask_param_budget
 from nnstudio.ui.parts import Builds, Canvas, Training
 
 if TYPE_CHECKING:
+    from nnstudio.ui.data_view import DataView
     from nnstudio.ui.training_panel import TrainingPanel
 
 APP_NAME = "nnstudio"
-LAYOUT_VERSION = 2  # 2: the Weights dock beside the Summary
+LAYOUT_VERSION = 3  # 2: the Weights dock beside the Summary; 3: Training a tab of the Weights, not the Summary
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 HINT = "Drag a layer from Layers into Model (or double-click it to append) · Ctrl+Z undoes any edit"
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self.model_state = ModelState(document, builds, training, self)
         self.canvas: Canvas | None = None
         self.training_panel: TrainingPanel | None = None
+        self.data_view: DataView | None = None
         self._bottom_grown = False  # the Training tab made the bottom row taller (undone for the Summary)
         self._canvas_weights_due = False
         self.setDockNestingEnabled(True)
@@ -143,6 +145,7 @@ class MainWindow(QMainWindow):
         if self.canvas is not None:
             return
         from nnstudio.ui.canvas import NetworkCanvas
+        from nnstudio.ui.data_view import DataView, add_data_dock
         from nnstudio.ui.training_panel import TrainingPanel
 
         canvas = NetworkCanvas(self)
@@ -156,7 +159,9 @@ class MainWindow(QMainWindow):
         canvas.layerClicked.connect(self.document.select_layer)
         self.weights_panel.install_histogram()
         self.training_panel = TrainingPanel(self.document, self.training, self.model_state)
-        self._place_training_dock(self.training_panel)
+        self.data_view = DataView(self.training, self.model_state)
+        add_data_dock(self, self.docks, self.data_view, self.training, self.view_menu, self._dock_separator)
+        self._place_training_dock(self.training_panel)  # restores the saved layout, the Data dock's place too
         canvas.set_model(self.document.summary(), self.document.spec)
         canvas.set_weights(self.model_state.current())
         canvas.select_layer(int(self.document.selected_index))
@@ -281,7 +286,7 @@ class MainWindow(QMainWindow):
         default_sizes(self, self.docks, self.compile_settings)
 
     def _place_training_dock(self, panel: QWidget) -> None:
-        """Dock the training panel behind the Summary, then restore the saved layout with it in its place."""
+        """Dock the training panel behind the Weights, then restore the saved layout with it in its place."""
         dock = add_training_dock(self, self.docks, panel, self.view_menu, self._dock_separator)
         dock.visibilityChanged.connect(self._on_training_tab)
         state = self.settings.value(STATE_KEY)
@@ -293,7 +298,8 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_training_tab(self, shown: bool) -> None:
         """The Training tab raised: the bottom row grows to fit the panel and Training takes most of
-        its width; the Summary raised again: the row goes back to the table's size."""
+        its width, the Summary in view beside it; the Weights raised again: the row goes back to the
+        table's size."""
         if self.isVisible() and self._sized:
             QTimer.singleShot(0, self, lambda: self._size_bottom_row(shown))
 

@@ -9,18 +9,19 @@ pushed). A new kind with a new editor id needs its factory here; a test walks ev
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QSignalBlocker
-from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QWheelEvent
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
 
 from nnstudio.core.layers.nested import NestedLayer
-from nnstudio.core.layers.params import FloatRange, Integer, OptionalChoice, OptionalName, Param
+from nnstudio.core.layers.params import MAX_UNITS, FloatRange, Integer, OptionalChoice, OptionalName, Param
 from nnstudio.core.layers.registry import layer_type, layer_types
 
-INT_LIMIT = 2**31 - 1
 NONE_TEXT = "None"
 
 Commit = Callable[[Any], None]
@@ -42,46 +43,146 @@ class ParamEditor(Protocol):
         """Show `value` without emitting; with `keep_typed`, text being typed (refused) stays."""
 
 
-class FloatSpinBox(QDoubleSpinBox):
-    """A double spin box that shows 0.001 as 0.001 (not 0.00100000)."""
+class NumberField(QLineEdit):
+    """A line edit for one number that keeps exactly what is typed: a spin box would swallow the
+    `-` of `-5`, put the old value back for `0` and cap `1000000000` at its maximum, all without a
+    word. Up/Down (Page Up/Down: ten steps) and the wheel, while the field has focus, step within
+    [minimum, maximum] as a spin box does. `edited(text)` carries what a person typed or stepped to;
+    `setText` (showing a value) emits nothing."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setDecimals(8)
-        self.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+    edited = Signal(str)
 
-    def textFromValue(self, value: float) -> str:  # noqa: N802
+    def __init__(self, minimum: float, maximum: float, step: float, integer: bool) -> None:
+        super().__init__()
+        self._minimum, self._maximum, self._step, self._integer = minimum, maximum, step, integer
+        self.textEdited.connect(self.edited)
+
+    def minimum(self) -> float:
+        return self._minimum
+
+    def maximum(self) -> float:
+        return self._maximum
+
+    def format(self, value: float) -> str:
+        """`value` as the field shows it: 64, 0.001, 1e-05."""
+        if self._integer:
+            return str(int(value))
         return f"{value:.8g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.3e}"
+
+    def parse(self, text: str) -> int | float:
+        """The number in `text` (`1,000,000` and `1_000_000` too); ValueError when there is none."""
+        cleaned = text.strip().replace("_", "")
+        if self._integer:
+            cleaned = cleaned.replace(",", "").replace(" ", "")
+            if not re.fullmatch(r"[+-]?\d+", cleaned):
+                raise ValueError(text)
+            return int(cleaned)
+        return float(cleaned)
+
+    def value(self) -> int | float | None:
+        """The number typed in the field, or None when its text is not a number."""
+        try:
+            return self.parse(self.text())
+        except ValueError:
+            return None
+
+    def setValue(self, value: float) -> None:  # noqa: N802 - a spin box's name
+        """Put `value` in the field as a person would (it is edited: `edited` is emitted)."""
+        text = self.format(value)
+        self.setText(text)
+        self.edited.emit(text)
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 - a spin box's name
+        """One step up or down per `steps`, kept within [minimum, maximum]; a completed edit."""
+        current = self.value()
+        start = current if current is not None and math.isfinite(current) else self._minimum
+        value = min(max(start + steps * self._step, self._minimum), self._maximum)
+        self.setValue(int(value) if self._integer else round(value, 10))
+        self.editingFinished.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        steps = {Qt.Key.Key_Up: 1, Qt.Key.Key_Down: -1, Qt.Key.Key_PageUp: 10, Qt.Key.Key_PageDown: -10}
+        step = steps.get(Qt.Key(event.key()))
+        if step is not None and not self.isReadOnly():
+            self.stepBy(step)
+            return
+        super().keyPressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        if self.hasFocus() and event.angleDelta().y():
+            self.stepBy(1 if event.angleDelta().y() > 0 else -1)
+            event.accept()
+            return
+        super().wheelEvent(event)
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-class IntEditor:
-    """A spin box over the kind's range."""
+class NumberEditor:
+    """A number field (`NumberField`) whose text the parameter's kind checks: text that is not a
+    number, or a number the kind refuses, is kept as typed with the reason in Keras's words
+    (`units must be a positive integer. Received: units=-5`) and nothing is applied."""
 
     def __init__(self, param: Param, commit: Commit, refuse: Refuse) -> None:
-        kind = param.kind
-        assert isinstance(kind, Integer), kind
-        low, high = kind.minimum, min(kind.maximum, INT_LIMIT)
-        self.widget = QSpinBox()
-        self.widget.setRange(low, high)
-        self.widget.setGroupSeparatorShown(True)
-        self.widget.setAccelerated(True)
-        self.widget.valueChanged.connect(lambda value: commit(int(value)))
-        self.hint = f"{low:,} to {high:,}"
+        self.param = param
+        self.widget = self._field(param)
+        self.widget.edited.connect(lambda text: self._edited(text, commit, refuse))
+
+    def _field(self, param: Param) -> NumberField:
+        raise NotImplementedError
+
+    def _edited(self, text: str, commit: Commit, refuse: Refuse) -> None:
+        value: Any
+        try:
+            value = self.widget.parse(text)
+        except ValueError:
+            value = text.strip()  # the kind says what it takes, in its words: "... Received: units='-'"
+        problem = self.param.check(value)
+        if problem:
+            refuse(problem + self._beyond_keras(value))
+            return
+        commit(value)
+
+    def _beyond_keras(self, value: Any) -> str:
+        """Why a value Keras itself would take is refused (nnstudio's own limit), or ""."""
+        return ""
 
     def show(self, value: Any, keep_typed: bool) -> None:
-        if isinstance(value, int) and not isinstance(value, bool) and self.widget.value() != value:
-            with QSignalBlocker(self.widget):
-                self.widget.setValue(value)
+        if keep_typed or not _is_number(value) or self.widget.value() == value:
+            return
+        with QSignalBlocker(self.widget):
+            self.widget.setText(self.widget.format(value))
 
 
-class FloatEditor:
-    """A spin box for a number in the kind's range (open ends kept just inside)."""
+class IntEditor(NumberEditor):
+    """A whole number: any integer may be typed, the kind's range is checked (see NumberEditor)."""
 
-    def __init__(self, param: Param, commit: Commit, refuse: Refuse) -> None:
+    def _field(self, param: Param) -> NumberField:
+        kind = param.kind
+        assert isinstance(kind, Integer), kind
+        self.hint = f"a whole number from {kind.minimum:,} to {kind.maximum:,}"
+        if kind.maximum == MAX_UNITS:
+            self.hint += " (nnstudio's limit on a layer's size; Keras's own is higher)"
+        field = NumberField(kind.minimum, kind.maximum, 1, integer=True)
+        field.setPlaceholderText(f"e.g. {param.default}" if _is_number(param.default) else "a whole number")
+        return field
+
+    def _beyond_keras(self, value: Any) -> str:
+        kind = self.param.kind
+        assert isinstance(kind, Integer), kind
+        if _is_number(value) and value > kind.maximum:
+            return (
+                f"\n{kind.maximum:,} is nnstudio's limit, not Keras's: it keeps a layer small enough to draw and build."
+            )
+        return ""
+
+
+class FloatEditor(NumberEditor):
+    """A number in the kind's range: any number may be typed, the range is checked (see NumberEditor)."""
+
+    def _field(self, param: Param) -> NumberField:
         kind = param.kind
         assert isinstance(kind, FloatRange), kind
         low = kind.minimum if kind.minimum is not None else -1e12
@@ -90,16 +191,8 @@ class FloatEditor:
             low += 1e-6
         if kind.max_open:
             high -= 1e-6
-        self.widget = FloatSpinBox()
-        self.widget.setRange(low, high)
-        self.widget.setSingleStep(0.01 if high - low <= 1 else 0.1)
-        self.widget.valueChanged.connect(lambda value: commit(float(value)))
         self.hint = f"in {kind.describe()}"
-
-    def show(self, value: Any, keep_typed: bool) -> None:
-        if _is_number(value) and self.widget.value() != value:
-            with QSignalBlocker(self.widget):
-                self.widget.setValue(float(value))
+        return NumberField(low, high, 0.01 if high - low <= 1 else 0.1, integer=False)
 
 
 class ChoiceEditor:

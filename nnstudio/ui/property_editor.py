@@ -1,12 +1,16 @@
 """The property editor: the selected layer's name and settings, generated from the layer registry.
 
-Each parameter gets the editor its kind names (`nnstudio.ui.param_editors`) — a QSpinBox with the
-kind's range for an int, a QDoubleSpinBox for a float, a QComboBox with every Keras choice
-(activations, initializers), a QCheckBox for a bool, a line edit for a shape ("None, 8"). Every edit goes to the
+Each parameter gets the editor its kind names (`nnstudio.ui.param_editors`) — a number field that
+keeps what is typed for an int or a float, a QComboBox with every Keras choice (activations,
+initializers), a QCheckBox for a bool, a line edit for a shape ("None, 8"). Every edit goes to the
 document as an undoable command (`set_param`, `rename_layer`); consecutive edits of one field
-merge into one undo step. A value that cannot be used (a shape that does not parse, a name in
-use) is kept in its field with the reason under it and a red border, and nothing is pushed; a
-value the core's analysis rejects (a Reshape that does not fit) is shown the same way.
+merge into one undo step. A value that cannot be used (a number the layer type refuses, a shape
+that does not parse) is kept in its field with the reason under it, in Keras's words, and a red
+border; it is not applied, and what the typing applied on the way there (`1`, `10`, ... of
+`1000000000`) is taken back. A value the core's analysis rejects (a Reshape that does not fit, a
+model over the parameter budget) is shown the same way; a limit that is nnstudio's, not Keras's,
+says so. A name is applied only when it is valid and confirmed (Enter or leaving the field);
+Escape puts the layer's name back.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, QSize, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -31,10 +35,13 @@ from PySide6.QtWidgets import (
 from nnstudio.core.layers.nested import NAME_PATTERN
 from nnstudio.core.layers.params import Param, ShapeKind
 from nnstudio.core.layers.registry import layer_types
+from nnstudio.core.summary import budget_issue
+from nnstudio.core.validation import param_budget
 from nnstudio.services.document import Document
 from nnstudio.ui.icons import ERROR_COLOR, error_color, layer_icon
 from nnstudio.ui.param_editors import ParamEditor, make_editor
 
+BUDGET_NOTE = "\nThe budget is nnstudio's limit, not Keras's: it keeps a model small enough to build and train here."
 INVALID_STYLE = f'*[invalid="true"] {{ border: 1px solid {ERROR_COLOR}; border-radius: 4px; }}'
 
 
@@ -66,6 +73,8 @@ class PropertyEditor(QWidget):
         self.editors: dict[str, ParamEditor] = {}
         self.errors: dict[str, QLabel] = {}
         self._local_errors: dict[str, str] = {}
+        self._typed_from: dict[str, Any] = {}  # field -> its value before the typing going on began
+        self._typed_text: dict[str, str | None] = {}  # field -> the text it held at its last edit
         self._nested: tuple = ()  # the classes of the wrapped layers the form shows
 
         outer = QVBoxLayout(self)
@@ -158,6 +167,8 @@ class PropertyEditor(QWidget):
         self.editors.clear()
         self.errors.clear()
         self._local_errors.clear()
+        self._typed_from.clear()
+        self._typed_text.clear()
         old = self.scroller.takeWidget()
         if old is not None:
             old.deleteLater()
@@ -186,6 +197,9 @@ class PropertyEditor(QWidget):
         name_edit.setObjectName("field_name")
         name_edit.setToolTip("The layer's name: Keras shows it in the summary and stores its weights under it.")
         name_edit.textEdited.connect(self._on_name_edited)
+        name_edit.editingFinished.connect(partial(self._on_name_confirmed, index))
+        revert = QShortcut(QKeySequence(Qt.Key.Key_Escape), name_edit, context=Qt.ShortcutContext.WidgetShortcut)
+        revert.activated.connect(self._revert_name)
         self._add_row(form, "name", "name", name_edit)
         if layer_type is not None:
             layer = self.document.spec.layers[index]
@@ -211,6 +225,7 @@ class PropertyEditor(QWidget):
         name_edit.setObjectName(f"field_{key}.name")
         name_edit.setToolTip("The wrapped layer's name (Keras calls its copies forward_… and backward_…).")
         name_edit.textEdited.connect(partial(self._on_nested_name_edited, key))
+        name_edit.editingFinished.connect(partial(self._on_nested_name_confirmed, self._index, key))
         self._add_row(inner_form, f"{key}.name", "name", name_edit)
         for param in inner.params:
             field = f"{key}.{param.name}"
@@ -243,6 +258,8 @@ class PropertyEditor(QWidget):
         label = QLabel(label_text)
         label.setToolTip(widget.toolTip())
         label.setBuddy(widget)
+        if isinstance(widget, QLineEdit) and key != "name" and not key.endswith(".name"):
+            widget.editingFinished.connect(partial(self._typing_done, key))
         form.addRow(label, cell)
         self.fields[key] = widget
         self.errors[key] = error
@@ -300,12 +317,18 @@ class PropertyEditor(QWidget):
             editor.show(value, keep_typed=param.name in self._local_errors)
 
     def _show_errors(self) -> None:
-        issues = self.document.summary().issues_for(self._index)
+        summary = self.document.summary()
+        issues = summary.issues_for(self._index)
+        budget = param_budget()
+        over_budget = budget_issue(summary, budget).message if summary.total_params > budget else None
         by_field: dict[str, str] = {}
         general = []
         for issue in issues:
             if issue.field in self.fields:
-                by_field.setdefault(issue.field, _strip_layer(issue.message))
+                message = _strip_layer(issue.message)
+                if issue.message == over_budget:
+                    message += BUDGET_NOTE
+                by_field.setdefault(issue.field, message)
             else:
                 general.append(_strip_layer(issue.message))
         by_field.update(self._local_errors)
@@ -320,9 +343,19 @@ class PropertyEditor(QWidget):
 
     # -- editing ------------------------------------------------------------------------------------
 
+    def _current(self, key: str) -> Any:
+        """The document's value of field `key` (`units`, or `layer.units` of a wrapped layer)."""
+        layer = self.document.selected_layer()
+        if layer is None:
+            return None
+        head, _dot, part = key.partition(".")
+        value = layer.get(head)
+        return value.get(part) if part and isinstance(value, dict) else value
+
     def _set(self, key: str, value: Any) -> None:
         if self._index < 0:
             return
+        self._typing(key)
         self._local_errors.pop(key, None)
         reason = self.document.set_param(self._index, key, value)
         if reason:
@@ -334,38 +367,103 @@ class PropertyEditor(QWidget):
         if self._index < 0:
             return
         field = f"{key}.{part}"
+        if part != "name":
+            self._typing(field)
         self._local_errors.pop(field, None)
         reason = self.document.set_nested_param(self._index, key, part, value)
         if reason:
             self._local_errors[field] = reason
         self._show_errors()
 
-    def _on_nested_name_edited(self, key: str, text: str) -> None:
-        field = f"{key}.name"
-        if not NAME_PATTERN.match(text):
-            self._refuse(
-                field,
-                f"a layer name must start with a letter or _ and hold only letters, digits, _ . -. Received: name={text!r}",
-            )
-            return
-        self._set_nested(key, "name", text)
-
     def _refuse(self, key: str, reason: str) -> None:
-        """Text that does not parse, or a value its kind refuses: the reason at the field, nothing pushed."""
+        """Text that does not parse, or a value its kind refuses: the reason at the field, and what
+        this typing applied on the way (`1`, `10`, ... of `1000000000`) taken back."""
         self._local_errors[key] = reason
+        self._typing(key)
+        if self._current(key) != self._typed_from[key]:
+            head, _dot, part = key.partition(".")
+            start = self._typed_from[key]
+            if part:
+                self.document.set_nested_param(self._index, head, part, start)
+            else:
+                self.document.set_param(self._index, key, start)  # merges with the typing's step: no step left
+            self._local_errors[key] = reason  # the document's change re-read the fields; the reason stays
         self._show_errors()
 
+    def _typing(self, key: str) -> None:
+        """Note where the typing in field `key` began: the value before it, kept while each text
+        typed goes on from the one before (`1`, `10`, `100`, ...); a text typed over the field
+        (select all, type) begins anew from the value it replaces."""
+        widget = self.fields.get(key)
+        text = widget.text() if isinstance(widget, QLineEdit) else None
+        before = self._typed_text.get(key)
+        if key not in self._typed_from or text is None or before is None or not text.startswith(before):
+            self._typed_from[key] = self._current(key)
+        self._typed_text[key] = text
+
+    def _typing_done(self, key: str) -> None:
+        """The field was left or Enter pressed: what it applied is settled."""
+        self._typed_from.pop(key, None)
+        self._typed_text.pop(key, None)
+
+    def _on_nested_name_edited(self, key: str, text: str) -> None:
+        """Said at once whether the typed name would do; applied only when confirmed."""
+        field = f"{key}.name"
+        reason = _name_problem(text)
+        if reason:
+            self._local_errors[field] = reason
+        else:
+            self._local_errors.pop(field, None)
+        self._show_errors()
+
+    def _on_nested_name_confirmed(self, index: int, key: str) -> None:
+        field = f"{key}.name"
+        edit = self.fields.get(field)
+        if index != self._index or not isinstance(edit, QLineEdit) or field in self._local_errors:
+            return
+        self._set_nested(key, "name", edit.text())
+
     def _on_name_edited(self, text: str) -> None:
+        """Said at once whether the typed name would do (free, well formed); applied only when
+        confirmed, so that a half-typed name is never given to the layer."""
         if self._index < 0:
             return
         reason = self.document.can_rename(self._index, text)
         if reason:
             self._local_errors["name"] = reason
-            self._show_errors()
+        else:
+            self._local_errors.pop("name", None)
+        self._show_errors()
+
+    def _revert_name(self) -> None:
+        """Escape in the name field: the layer's name back, and no reason left."""
+        layer = self.document.selected_layer()
+        edit = self.fields.get("name")
+        if layer is None or not isinstance(edit, QLineEdit):
             return
         self._local_errors.pop("name", None)
-        self.document.rename_layer(self._index, text)
+        with QSignalBlocker(edit):
+            edit.setText(layer.name)
         self._show_errors()
+
+    def _on_name_confirmed(self, index: int) -> None:
+        """Enter, or the name field left: a valid name is applied; an invalid one stays with its reason."""
+        edit = self.fields.get("name")
+        if index != self._index or not isinstance(edit, QLineEdit) or "name" in self._local_errors:
+            return
+        layer = self.document.selected_layer()
+        if layer is None or layer.name == edit.text():
+            return
+        reason = self.document.rename_layer(self._index, edit.text())
+        if reason:
+            self._local_errors["name"] = reason
+        self._show_errors()
+
+
+def _name_problem(text: str) -> str | None:
+    if NAME_PATTERN.match(text):
+        return None
+    return f"a layer name must start with a letter or _ and hold only letters, digits, _ . -. Received: name={text!r}"
 
 
 def _nested_classes(layer: Any) -> tuple:

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
+from nnstudio.core.error_text import cause_line
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import LayerRow, Summary, analyze, count_with_size, summary_text
 from nnstudio.engine.protocol import BuildFailure, BuildResult
@@ -31,6 +32,12 @@ from nnstudio.ui.style import current_colors
 HEADERS = ("Layer (type)", "Output Shape", "Param #")
 
 CONFIRMED = "confirmed"
+STATE_LEGEND = (  # the state line's tooltip: what its marks mean
+    "◌ analytic: nnstudio's own shapes and parameter counts, shown at once while Keras builds the model\n"
+    "✓ confirmed: Keras built the model and its summary says the same\n"
+    "⚠ Keras disagrees with nnstudio's numbers (a bug in nnstudio)\n"
+    "✗ the model cannot be built: the reason follows"
+)
 PENDING = "pending"
 MISMATCH = "mismatch"
 FAILED = "failed"
@@ -235,6 +242,7 @@ class SummaryTable(QWidget):
         was_confirmed = self._state == CONFIRMED
         self._state = state
         self.state_label.setText(text)
+        self.state_label.setToolTip(STATE_LEGEND)
         self.state_label.setProperty("state", state)
         self.state_label.style().unpolish(self.state_label)
         self.state_label.style().polish(self.state_label)
@@ -326,6 +334,7 @@ class SummaryTable(QWidget):
         """A BuildFailure arrived: mark the layer at fault when it is for the spec on screen."""
         if failure.spec != self._spec:
             return
-        self.model.set_keras_error(failure.layer_name, failure.message)
+        self.model.set_keras_error(failure.layer_name, cause_line(failure.message))
         where = f" ({failure.layer_name})" if failure.layer_name else ""
-        self._set_state(FAILED, f"✗ Keras could not build the model{where}: {failure.message}")
+        self._set_state(FAILED, f"✗ Keras could not build the model{where}: {cause_line(failure.message)}")
+        self.state_label.setToolTip(f"{failure.message}\n\n{STATE_LEGEND}")  # the whole text under its cause

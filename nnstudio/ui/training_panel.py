@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -33,17 +33,30 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSizePolicy,
     QSpinBox,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from nnstudio.core.csv_data import DataConfig
-from nnstudio.core.datasets import TASK_HELP, TASKS, VARYING_SIZE, is_classification_loss, token_count
+from nnstudio.core.datasets import (
+    TASK_HELP,
+    TASKS,
+    VARYING_SIZE,
+    DatasetError,
+    io_shapes,
+    is_classification_loss,
+    single_io_problem,
+    token_count,
+)
+from nnstudio.core.error_text import cause_line, has_details
+from nnstudio.core.metric_fit import metric_problems
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import Summary
 from nnstudio.services.document import Document
@@ -55,6 +68,16 @@ REDRAW_MS = 100
 GROUPS_SIDE_BY_SIDE = 440  # panel width from which Data and Training sit side by side
 TRAIN_PEN = "#1f77b4"
 VAL_PEN = "#ff7f0e"
+TASK_NAMES = {  # the synthetic tasks in plain words (each one's tooltip says more)
+    "auto": "Automatic",
+    "teacher": "Regression: copy a random network",
+    "clusters": "Classification: one blob per class",
+    "circles": "2-D: ring around a disc",
+    "xor": "2-D: XOR quadrants",
+    "spirals": "2-D: spirals",
+    "gaussians": "2-D: gaussian blobs",
+}
+AUTO_WORDS = {"clusters": "classify blobs", "teacher": "regression"}
 SOURCES = (("synthetic", "Synthetic task"), ("iris", "Iris (150 flowers, shipped)"), ("csv", "CSV file…"))
 
 
@@ -115,6 +138,7 @@ class TrainingPanel(QWidget):
         self._ready = False  # the widgets exist (signals fire while they are built)
         self._build_ui()
         self._ready = True
+        self._describe_data()
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._redraw.timeout.connect(self._draw_curves)
@@ -129,6 +153,8 @@ class TrainingPanel(QWidget):
         document.changed.connect(self.on_document_changed)
         model_state.confirm = self._confirm
         model_state.trainedDiscarded.connect(self._on_trained_discarded)
+        model_state.trainedRestored.connect(self._on_trained_restored)
+        document.replaced.connect(self._on_document_replaced)
         model_state.weightsChanged.connect(self._update_buttons)
         self._update_buttons()
 
@@ -164,8 +190,9 @@ class TrainingPanel(QWidget):
         syn_form.setContentsMargins(0, 0, 0, 0)
         self.task = named(QComboBox(), "syntheticTask")
         for task in TASKS:
-            self.task.addItem(task, task)
+            self.task.addItem(TASK_NAMES.get(task, task), task)
             self.task.setItemData(self.task.count() - 1, TASK_HELP[task], Qt.ItemDataRole.ToolTipRole)
+        self.task.setToolTip("The made-up data to train on; each entry's tooltip says what it is")
         self.samples = named(QSpinBox(minimum=8, maximum=1_000_000, value=512), "syntheticSamples")
         self.samples.setSingleStep(128)
         syn_form.addRow("Task", self.task)
@@ -251,10 +278,16 @@ class TrainingPanel(QWidget):
         self.stop_button = named(QPushButton("Stop"), "stopButton")
         self.resume_button = named(QPushButton("Resume"), "resumeButton")
         self.reset_button = named(QPushButton("Reset"), "resetButton")
-        self.train_button.setToolTip("Train from freshly initialised weights")
-        self.stop_button.setToolTip("Stop after the batch that is running")
-        self.resume_button.setToolTip("Go on training the trained weights for the epochs set above")
-        self.reset_button.setToolTip("Forget the trained weights and re-initialise them")
+        self.train_button.setToolTip(
+            "Train from the start: from the untrained weights shown now (Keras's initial ones), for the epochs "
+            "set above. Earlier training and its curves are replaced."
+        )
+        self.stop_button.setToolTip("Stop after the batch that is running; the weights trained so far stay")
+        self.resume_button.setToolTip(
+            "Go on from the trained weights for the epochs set above, more: the optimizer keeps its state and "
+            "the epochs count on. Possible after training, while the layers are unchanged."
+        )
+        self.reset_button.setToolTip("Forget the trained weights and start again from new random ones")
         for button in (self.train_button, self.stop_button, self.resume_button, self.reset_button):
             buttons.addWidget(button)
         self.train_button.clicked.connect(self.train)
@@ -270,7 +303,25 @@ class TrainingPanel(QWidget):
         self.status = named(QLabel("Not trained yet."), "trainingStatus")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.status)
+        self.details_button = named(QToolButton(), "failureDetailsButton")
+        self.details_button.setText("Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_button.setAutoRaise(True)
+        self.details_button.setToolTip("Keras's whole message")
+        self.details_button.toggled.connect(self._show_details)
+        self.details = named(QPlainTextEdit(), "failureDetails")
+        self.details.setReadOnly(True)
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.details.setMinimumHeight(6 * self.details.fontMetrics().lineSpacing())
+        self.details_button.hide()
+        self.details.hide()
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(status_row)
+        layout.addWidget(self.details)
         layout.addStretch(1)
 
         plot_row = QHBoxLayout()
@@ -298,9 +349,10 @@ class TrainingPanel(QWidget):
     def heightForWidth(self, width: int) -> int:  # noqa: N802
         # A scroll area gives a height-for-width widget (the wrapped labels make the layout one)
         # the height it asks here; the layout's own answer is its preferred height, which makes
-        # the curves as tall as the screen and the panel scroll. The minimum fills the room
-        # there is and scrolls only below it.
-        return self.minimumSizeHint().height()
+        # the curves as tall as the screen and the panel scroll. The minimum at this width fills
+        # the room there is and scrolls only below it (the minimum size hint alone is measured at
+        # another width: a long wrapped text then squeezed the Data and Training boxes flat).
+        return max(self.minimumSizeHint().height(), self._outer.totalMinimumHeightForWidth(width))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         parent = self.parentWidget()
@@ -352,6 +404,15 @@ class TrainingPanel(QWidget):
             self.document.summary(), self.document.spec, self.data_config(), self.validation_split.value()
         )
         self.data_info.setText(text)
+        auto = self.task.findData("auto")
+        if auto >= 0:  # say what "auto" picks for the loss on screen, in words
+            picked = "clusters" if is_classification_loss(self.document.spec.compile.loss) else "teacher"
+            self.task.setItemText(auto, f"Automatic: {AUTO_WORDS[picked]}")
+            self.task.setItemData(
+                auto,
+                f"Picked by the loss ({self.document.spec.compile.loss}): {TASK_HELP[picked]}",
+                Qt.ItemDataRole.ToolTipRole,
+            )
 
     # -- actions -----------------------------------------------------------------------------------
 
@@ -419,6 +480,7 @@ class TrainingPanel(QWidget):
         self._update_buttons()
 
     def _begin(self) -> None:
+        self._set_details("")
         self._run_epochs = self.epochs.value()
         self._started_at = time.monotonic()
         self.status.setText("Starting…")
@@ -455,10 +517,7 @@ class TrainingPanel(QWidget):
 
     @Slot(int, object)
     def on_epoch_finished(self, epoch: int, logs: dict) -> None:
-        for key in logs:
-            name = key[4:] if key.startswith("val_") else key
-            if self.curve_metric.findText(name) < 0:
-                self.curve_metric.addItem(name)
+        self._list_curves(logs)
         if not self._redraw.isActive():
             self._redraw.start()
 
@@ -483,6 +542,13 @@ class TrainingPanel(QWidget):
         self._show_scaling(result.normaliser if result is not None else None)
         self.trainingStateChanged.emit(False)
 
+    def _list_curves(self, keys) -> None:
+        """Offer every quantity among `keys` (`loss`, `val_loss`, `accuracy`, ...) in the Curve box."""
+        for key in keys:
+            name = key[4:] if key.startswith("val_") else key
+            if self.curve_metric.findText(name) < 0:
+                self.curve_metric.addItem(name)
+
     def _show_scaling(self, normaliser: tuple[list[float], list[float]] | None) -> None:
         """Say how the last run scaled the features (z-score from its training part), or hide."""
         self._scaling = normaliser
@@ -505,7 +571,12 @@ class TrainingPanel(QWidget):
 
     @Slot(str)
     def on_failed(self, message: str) -> None:
-        self._show_error(message)
+        """One sentence with the cause (Keras's own words, no file paths); the whole text under Details."""
+        cause = cause_line(message)
+        compile_spec = self.document.spec.compile
+        known = metric_problems(compile_spec.loss, compile_spec.metrics)  # a reason the Compile panel gave before
+        self._show_error(f"Training failed: {cause}" + (f"\n{known[0][1]}" if known else ""))
+        self._set_details(message if has_details(message, cause) else "")
         self.progress_bar.setFormat("failed")
         self._update_buttons()
         self.trainingStateChanged.emit(False)
@@ -529,13 +600,44 @@ class TrainingPanel(QWidget):
 
     @Slot(str)
     def _on_trained_discarded(self, why: str) -> None:
+        if why == "failed":  # the failure says what happened; the weights of an earlier run are gone with it
+            self._update_buttons()
+            return
+        self._show_untrained(
+            "Trained weights discarded: the layers changed (Ctrl+Z brings them back)."
+            if why == "the layers changed"
+            else "Not trained yet."
+        )
+
+    @Slot()
+    def _on_trained_restored(self) -> None:
+        """An undo brought the trained layers back: their weights, curves and epochs are back too."""
+        epochs = self.service.epochs_done
+        self._list_curves(self.service.history)
+        self._rebuild_curves()
+        self.progress_bar.setValue(1000)
+        self.progress_bar.setFormat(f"epoch {epochs} · done")
+        self.status.setText(
+            f"Trained weights back ({epochs} epoch{'s' if epochs != 1 else ''}): Resume goes on from them."
+        )
+        self._update_buttons()
+
+    @Slot()
+    def _on_document_replaced(self) -> None:
+        """Another model was opened or created: nothing of the last one's training stays on show."""
+        self._show_untrained("Not trained yet.")
+
+    def _show_untrained(self, text: str) -> None:
         self._clear_curves()
+        with QSignalBlocker(self.curve_metric):
+            self.curve_metric.clear()
+            self.curve_metric.addItem("loss")
+        self.plot.setLabel("left", "loss")
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("")
         self._show_scaling(None)
-        self.status.setText(
-            "Trained weights discarded: the layers changed." if why == "the layers changed" else "Not trained yet."
-        )
+        self._set_details("")
+        self.status.setText(text)
         self._update_buttons()
 
     @Slot(object)
@@ -593,13 +695,35 @@ class TrainingPanel(QWidget):
             widget.setEnabled(not running)
 
     def _show_error(self, message: str) -> None:
-        self.status.setText(f"<span style='color:#b00020'>{_escape(message)}</span>")
+        lines = "<br>".join(_escape(line) for line in message.splitlines())
+        self.status.setText(f"<span style='color:#b00020'>{lines}</span>")
+
+    def _set_details(self, text: str) -> None:
+        """The whole text of the last failure behind the Details button ("": no failure, no button)."""
+        self.details.setPlainText(text)
+        self.details_button.setChecked(False)
+        self.details_button.setVisible(bool(text))
+
+    def _show_details(self, shown: bool) -> None:
+        self.details_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.details.setVisible(shown)
+        self.updateGeometry()
 
 
 def describe_data(summary: Summary, spec: ModelSpec, config: DataConfig, validation_split: float) -> str:
-    """What the chosen data is, for a person: where it comes from, its size and the split."""
+    """What the chosen data is, for a person: where it comes from, its size and the split (or, for
+    CSV data and a model with several inputs or outputs, why they do not go together)."""
+    if config.source in ("csv", "iris") and single_io_problem(spec):
+        return f"{single_io_problem(spec)}."
     inputs = summary.input_shape
     outputs = summary.rows[-1].output_shape if summary.ok and summary.rows else None
+    if spec.is_functional:
+        try:
+            shapes_in, shapes_out = io_shapes(spec)
+        except DatasetError:
+            shapes_in, shapes_out = [], []
+        inputs = shapes_in[0] if len(shapes_in) == 1 else None
+        outputs = shapes_out[0] if len(shapes_out) == 1 else None
     if config.source == "iris":
         what = "Fisher's 150 iris flowers: 4 measurements (cm) in, 3 species out"
         n = 150
@@ -615,6 +739,10 @@ def describe_data(summary: Summary, spec: ModelSpec, config: DataConfig, validat
             task = "clusters" if is_classification_loss(spec.compile.loss) else "teacher"
         shape_in = "×".join(str(VARYING_SIZE if d is None else d) for d in inputs) if inputs else "?"
         shape_out = "×".join(str(VARYING_SIZE if d is None else d) for d in outputs) if outputs else "?"
+        if spec.is_functional and len(shapes_in) > 1:
+            shape_in = " + ".join("×".join(map(str, shape)) for shape in shapes_in)
+        if spec.is_functional and len(shapes_out) > 1:
+            shape_out = " + ".join("×".join(map(str, shape)) for shape in shapes_out)
         tokens = token_count(spec)
         values = "numbers" if tokens is None else f"token ids 0–{tokens - 1:,}"
         what = f"{n:,} made-up samples ({shape_in} {values} in, {shape_out} out), {TASK_HELP.get(task, task)}"

@@ -191,12 +191,36 @@ def measure_thread(app, heartbeat: Heartbeat) -> dict:
 def measure_training(app, heartbeat: Heartbeat) -> dict:
     """Training in the real window: the lesson's model fits synthetic data in the engine session's
     process while the canvas, the Weights dock and the training panel's progress and curves follow
-    it. Measured from Train to the end of training (Keras already loaded for the builds)."""
+    it (and the Data tab, the data's PCA plane with the model's first output over it). Measured from
+    Train to the end of training (Keras already loaded for the builds)."""
+    from nnstudio.core.spec import lesson_spec
+
+    return _measure_training(app, heartbeat, lesson_spec(), "auto")
+
+
+def plane_spec():
+    """A classifier of 2-D points (the Playground's kind of model): 2 -> 24 -> 24 -> 2."""
+    from nnstudio.core.spec import CompileSpec, ModelSpec
+
+    spec = ModelSpec(name="plane", compile=CompileSpec(loss="sparse_categorical_crossentropy", metrics=("accuracy",)))
+    spec = spec.inserted(0, spec.new_layer("Input", shape=[2]))
+    for units, activation in ((24, "tanh"), (24, "tanh"), (2, "softmax")):
+        spec = spec.inserted(len(spec.layers), spec.new_layer("Dense", units=units, activation=activation))
+    return spec
+
+
+def measure_training_plane(app, heartbeat: Heartbeat) -> dict:
+    """As `measure_training`, for a 2-D task (circles): the Data tab redraws the decision surface over a
+    100 x 100 grid a few times a second."""
+    return _measure_training(app, heartbeat, plane_spec(), "circles")
+
+
+def _measure_training(app, heartbeat: Heartbeat, spec, task: str) -> dict:
     import tempfile
 
     from PySide6.QtCore import QSettings
 
-    from nnstudio.core.spec import lesson_spec
+    from nnstudio.core.data_plane import PlaneSurface
     from nnstudio.services.document import Document
     from nnstudio.services.engine_session import EngineSession
     from nnstudio.services.model_service import ModelService
@@ -206,7 +230,9 @@ def measure_training(app, heartbeat: Heartbeat) -> dict:
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "bench.ini"), QSettings.Format.IniFormat)
     session = EngineSession()
     training = TrainingService(session)
-    window = MainWindow(Document(lesson_spec()), ModelService(session), training, settings=settings)
+    window = MainWindow(Document(spec), ModelService(session), training, settings=settings)
+    surfaces: list[float] = []
+    training.dataView.connect(lambda view: isinstance(view, PlaneSurface) and surfaces.append(time.perf_counter()))
     snapshots: list[float] = []
     finished: list = []
     failed: list = []
@@ -223,6 +249,7 @@ def measure_training(app, heartbeat: Heartbeat) -> dict:
         assert panel is not None
         panel.epochs.setValue(TRAIN_EPOCHS)
         panel.samples.setValue(TRAIN_SAMPLES)
+        panel.task.setCurrentIndex(panel.task.findData(task))
         # warm-up: the first fit traces Keras's training step (not measured)
         panel.epochs.setValue(1)
         panel.train_button.click()
@@ -231,6 +258,7 @@ def measure_training(app, heartbeat: Heartbeat) -> dict:
             raise RuntimeError(f"training failed: {failed[0]}")
         finished.clear()
         snapshots.clear()
+        surfaces.clear()
         panel.epochs.setValue(TRAIN_EPOCHS)
         settle(app, heartbeat)
         start = time.perf_counter()
@@ -245,6 +273,7 @@ def measure_training(app, heartbeat: Heartbeat) -> dict:
             "train_s": round(end - start, 2),
             "epochs": len(finished[0].get("loss", [])),
             "weight_snapshots": len(snapshots),
+            "data_view_surfaces": len(surfaces),
             "worst_gaps_ms_at_s": heartbeat.worst_gaps(start),
         }
     finally:
@@ -260,6 +289,7 @@ MEASUREMENTS: dict[str, tuple[Callable, str]] = {
     "process": (measure_process, "max_gap_ms"),
     "thread": (measure_thread, "thread_baseline_max_gap_ms"),
     "training": (measure_training, "training_max_gap_ms"),
+    "training_plane": (measure_training_plane, "training_plane_max_gap_ms"),
 }
 
 
@@ -315,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     if "training_max_gap_ms" in summary:
         summary["goal_ms"] = GOAL_MS
         summary["training_meets_goal"] = summary["training_max_gap_ms"] <= GOAL_MS
+    if "training_plane_max_gap_ms" in summary:
+        summary["goal_ms"] = GOAL_MS
+        summary["training_plane_meets_goal"] = summary["training_plane_max_gap_ms"] <= GOAL_MS
     print(json.dumps(summary))
     return 0
 

@@ -22,7 +22,7 @@ from nnstudio.core.catalog import ACTIVATIONS, INITIALIZERS, METRICS
 from nnstudio.core.codegen import literal, python_script
 from nnstudio.core.codegen_train import training_script
 from nnstudio.core.file_values import name_problem
-from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec, lesson_spec
+from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec, TensorRef, lesson_spec
 from nnstudio.core.text_safety import file_stem
 
 INJECTION = '"""; __import__("os").system("touch PWNED"); """'
@@ -113,8 +113,10 @@ def keras_calls_take_only_literals(tree: ast.AST, spec: ModelSpec) -> None:
     """Every call to a keras constructor names a class the spec uses and passes literals only."""
     classes = {f"keras.layers.{layer.class_name}" for layer in spec.layers} | {"keras.Input"}
     for call in calls(tree):
+        if isinstance(call.func, ast.Call):
+            continue  # a graph's `keras.layers.X(...)(inputs)`: the constructor is checked on its own
         callee = ast.unparse(call.func)
-        if callee.startswith("keras.") and callee != "keras.Sequential":
+        if callee.startswith("keras.") and callee not in ("keras.Sequential", "keras.Model"):
             module, _, name = callee.rpartition(".")
             assert callee in classes or module in ("keras.optimizers", "keras.losses"), callee
             assert name.isidentifier()
@@ -228,6 +230,123 @@ def test_model_script_with_each_nasty_name(name: str) -> None:
     assert all(line.isprintable() for line in source.splitlines())
 
 
+# -- python_script for a graph ---------------------------------------------------------------------
+
+
+def is_tensor_expression(node: ast.AST, defined: set[str]) -> bool:
+    """A variable the script assigned, `variable[int]`, or a list of those: nothing else reaches a call."""
+    if isinstance(node, ast.Name):
+        return node.id in defined
+    if isinstance(node, ast.Subscript):
+        return (
+            isinstance(node.value, ast.Name)
+            and node.value.id in defined
+            and isinstance(node.slice, ast.Constant)
+            and type(node.slice.value) is int
+        )
+    if isinstance(node, ast.List):
+        return all(is_tensor_expression(e, defined) for e in node.elts)
+    return False
+
+
+def constructor_name(call: ast.Call, spec: ModelSpec) -> str:
+    """The `name=` of a layer constructor call, which must name a class the spec uses."""
+    callee = ast.unparse(call.func)
+    assert callee in {"keras.Input"} | {f"keras.layers.{layer.class_name}" for layer in spec.layers}, callee
+    names = [kw.value for kw in call.keywords if kw.arg == "name"]
+    assert len(names) == 1
+    return evaluate(names[0])
+
+
+def check_functional_script(source: str, spec: ModelSpec) -> None:
+    """The graph script: assignments that make layers (literals only) and call them on variables the
+    script made, then `model = keras.Model(...)`, `model.compile(...)`, `model.summary()`."""
+    tree = ast.parse(source)
+    body = tree.body
+    assert isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+    assert ast.unparse(body[1]) == "import keras"
+    assert [ast.unparse(node) for node in body[-1:]] == ["model.summary()"]
+    assert ast.unparse(body[-2].value.func) == "model.compile"  # type: ignore[attr-defined]
+    defined: set[str] = set()
+    made: list[str] = []
+    for node in body[2:-3]:
+        assert isinstance(node, ast.Assign) and len(node.targets) == 1
+        target = node.targets[0]
+        assert isinstance(target, ast.Name) and target.id.isidentifier() and target.id not in defined
+        value = node.value
+        assert isinstance(value, ast.Call)
+        if isinstance(value.func, ast.Call):  # keras.layers.X(...)(inputs)
+            made.append(constructor_name(value.func, spec))
+            assert all(is_tensor_expression(a, defined) for a in value.args) and not value.keywords
+        elif isinstance(value.func, ast.Name):  # a shared layer called again
+            assert value.func.id in defined and not value.keywords
+            assert all(is_tensor_expression(a, defined) for a in value.args)
+        else:  # an Input, or a shared layer made before its calls
+            made.append(constructor_name(value, spec))
+        defined.add(target.id)
+    assert sorted(made) == sorted(layer.name for layer in spec.layers)
+    model = body[-3]
+    assert isinstance(model, ast.Assign) and ast.unparse(model.targets[0]) == "model"
+    assert isinstance(model.value, ast.Call) and ast.unparse(model.value.func) == "keras.Model"
+    keywords = {kw.arg: kw.value for kw in model.value.keywords}
+    assert set(keywords) == {"inputs", "outputs", "name"} and not model.value.args
+    assert is_tensor_expression(keywords["inputs"], defined) and is_tensor_expression(keywords["outputs"], defined)
+    assert evaluate(keywords["name"]) == spec.name
+    keras_calls_take_only_literals(tree, spec)
+
+
+@st.composite
+def hostile_graphs(draw: Any) -> ModelSpec:
+    """Sound graphs (two Inputs, a shared Dense, Concatenate, Add, MultiHeadAttention) whose every name
+    and the values that do not change a shape are drawn from hostile values."""
+    names = draw(st.lists(HOSTILE_TEXT, min_size=7, max_size=7))
+    width = draw(st.integers(1, 6))
+    text = st.sampled_from(ACTIVATIONS) | HOSTILE_TEXT
+    layers = (
+        LayerSpec("Input", names[0], {"shape": [3, width]}),
+        LayerSpec("Input", names[1], {"shape": [3, width]}),
+        LayerSpec("Dense", names[2], {"units": width, "activation": draw(text)}),
+        LayerSpec("Add", names[3]),
+        LayerSpec("Concatenate", names[4], {"axis": -1}),
+        LayerSpec("MultiHeadAttention", names[5], {"num_heads": 2, "key_dim": 2, "dropout": draw(NUMBERS)}),
+        LayerSpec("Dense", names[6], {"units": 2, "kernel_initializer": draw(text)}),
+    )
+    spec = ModelSpec(name=draw(HOSTILE_TEXT), layers=layers)
+    a, b, shared, add, concat, attention, out = spec.ids()
+    wired = (
+        layers[0],
+        layers[1],
+        dataclasses.replace(layers[2], inbound=((TensorRef(a),), (TensorRef(b),))),
+        dataclasses.replace(layers[3], inbound=((TensorRef(shared, 0), TensorRef(shared, 1)),)),
+        dataclasses.replace(layers[4], inbound=((TensorRef(add), TensorRef(a)),)),
+        dataclasses.replace(layers[5], inbound=((TensorRef(add), TensorRef(concat), TensorRef(b)),)),
+        dataclasses.replace(layers[6], inbound=((TensorRef(attention),),)),
+    )
+    wired = tuple(dataclasses.replace(layer, id=i) for layer, i in zip(wired, spec.ids(), strict=True))
+    return ModelSpec(
+        name=spec.name,
+        layers=wired,
+        inputs=(TensorRef(a), TensorRef(b)),
+        outputs=(TensorRef(out), TensorRef(shared, 1)),
+    )
+
+
+@fast(60)
+@given(hostile_graphs())
+def test_graph_script_keeps_every_value_as_data(spec: ModelSpec) -> None:
+    source = python_script(spec)
+    check_functional_script(source, spec)
+    source.encode("utf-8")
+    assert all(line.isprintable() for line in source.splitlines())
+
+
+@pytest.mark.parametrize("name", [*NASTY, "keras", "model", "print", "class", "x_call0"])
+def test_graph_script_with_each_nasty_name(name: str) -> None:
+    layers = tuple(LayerSpec(la.class_name, name, la.params) for la in lesson_spec().layers)
+    chain = ModelSpec(name=name, layers=layers).as_graph()
+    check_functional_script(python_script(chain), chain)
+
+
 # -- training_script ----------------------------------------------------------------------------
 
 BENIGN_TRAIN = ast.parse(training_script(lesson_spec()))
@@ -251,7 +370,7 @@ def check_training_script(source: str, spec: ModelSpec) -> None:
         for node in tree.body
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
     }
-    for key in ("INPUT_SHAPE", "OUTPUT_SHAPE", "TARGETS"):
+    for key in ("INPUT_SHAPES", "INPUT_DTYPES", "OUTPUT_SHAPES", "TARGETS"):
         assert is_literal(constants[key])
     main = functions["main"]
     defaults = [

@@ -21,12 +21,13 @@ from hypothesis import strategies as st
 
 from nnstudio.core.codegen import python_script
 from nnstudio.core.csv_data import CsvError, load_csv
+from nnstudio.core.graph_shapes import graph_shapes
 from nnstudio.core.keras_archive import ArchiveError, parse_keras_config, read_keras_config
 from nnstudio.core.project import ProjectError, dumps_project, loads_project
 from nnstudio.core.spec import lesson_spec
 from nnstudio.core.summary import analyze
 from nnstudio.core.weights_check import check_keras_weights
-from tests.core.test_codegen_safety import check_model_script
+from tests.core.test_codegen_safety import check_functional_script, check_model_script
 from tests.core.test_keras_archive_corpus import (
     adam_compile,
     layer_entry,
@@ -285,3 +286,21 @@ def test_csv_reader_gives_data_or_one_clear_line(text: str, loss: str) -> None:
     else:
         assert len(data.x) == len(data.y) > 0
         assert np.isfinite(data.x).all()
+
+
+FUNCTIONAL_CONFIG = json.loads((Path(__file__).parent / "data" / "functional_mha_config.json").read_text())
+
+
+@fast(300)
+@given(mutated_documents(FUNCTIONAL_CONFIG))
+def test_functional_config_documents(document: Any) -> None:
+    """A mutated functional config is refused in one line, or reads as a graph whose shapes can be
+    inferred and whose project file reads back."""
+    try:
+        spec = parse_keras_config(json.dumps(document).encode())
+    except ArchiveError as error:
+        _one_line(error)
+        return
+    graph_shapes(spec)
+    assert loads_project(dumps_project(spec))[0] == spec
+    check_functional_script(python_script(spec), spec)

@@ -160,6 +160,6 @@ def test_made_up_data_has_the_input_s_dtype_and_a_fixed_length(dtype):
 
 def test_the_training_script_gets_a_fixed_length_and_the_dtype():
     script = training_script(sequence_spec("int32"))
-    assert f"INPUT_SHAPE = ({datasets.VARYING_SIZE}, 8)" in script
-    assert 'INPUT_DTYPE = "int32"' in script
+    assert f"INPUT_SHAPES = (({datasets.VARYING_SIZE}, 8),)" in script
+    assert 'INPUT_DTYPES = ("int32",)' in script
     compile(script, "train_model.py", "exec")

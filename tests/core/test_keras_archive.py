@@ -353,10 +353,10 @@ def test_non_default_layer_settings_name_layer_and_key(tmp_path: Path, key: str,
     assert error.where.endswith(f"layers[1].config.{key}")
 
 
-def test_functional_model_is_refused(tmp_path: Path) -> None:
+def test_other_model_classes_are_refused(tmp_path: Path) -> None:
     config = lesson_config()
-    config["class_name"] = "Functional"
-    refused(with_config(tmp_path, config), "only Sequential models", "Functional")
+    config["class_name"] = "MyModel"
+    refused(with_config(tmp_path, config), "only Sequential and Functional models", "MyModel")
 
 
 @pytest.mark.parametrize(

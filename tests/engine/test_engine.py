@@ -272,3 +272,26 @@ def test_sweep_unlinks_an_empty_block_left_by_a_sender_killed_while_creating_it(
     open(left, "wb").close()  # created, never sized: it cannot be mapped
     assert shared_memory.sweep(prefix) == 1
     assert not os.path.exists(left)
+
+
+def test_a_functional_graph_builds_in_the_engine_with_its_weights_by_layer_name(engine):
+    """The window's build road: a graph (three Inputs, attention, a shared Dense, two outputs)."""
+    from nnstudio.core.keras_archive import parse_keras_config
+    from tests.core.test_keras_functional import DATA
+
+    spec = parse_keras_config((DATA / "functional_mha_config.json").read_bytes())
+    result = engine.call("build", {"spec": spec})
+    assert isinstance(result, BuildResult)
+    rows = {r["name"]: (r["type"], r["output_shape"], r["params"]) for r in result.rows}
+    assert rows["q"] == ("InputLayer", [None, 5, 8], 0)
+    assert rows["shared"] == ("Dense", [None, 5, 8], 72)  # called twice: the first call's output, one kernel
+    assert rows["add"] == ("Add", [None, 5, 8], 0)
+    assert result.total_params == 648
+    sent = {name: [a + 1 for a in arrays] for name, arrays in result.weights.items()}
+    again = engine.call("build", {"spec": spec}, weights=sent)
+    assert all(np.array_equal(a, b) for a, b in zip(again.weights["m1"], sent["m1"], strict=True))
+    # m2 giving 4 features: the shared Dense's second call cannot use the kernel of its first
+    broken = spec.with_layer(spec.position_of("m2"), spec.layer_by_id("m2").with_params(output_shape=[4]))
+    failure = engine.call("build", {"spec": broken})
+    assert isinstance(failure, BuildFailure) and failure.layer_name == "shared"
+    assert "shared layer" in failure.message

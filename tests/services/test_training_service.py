@@ -161,3 +161,25 @@ def test_an_engine_that_dies_while_the_worker_is_busy_is_noticed(qtbot, service)
         service.start(lesson_spec(), DataConfig(samples=2048, seed=2), epochs=50, batch_size=4, validation_split=0.0)
     assert killed and "engine stopped" in died.args[0]
     qtbot.waitUntil(lambda: not service.is_training(), timeout=5000)
+
+
+def test_a_graph_with_several_inputs_and_outputs_trains_through_the_engine(qtbot, service, tmp_path):
+    """The app's road: synthetic data shaped for each input and output; CSV data refused with the reason."""
+    from nnstudio.core.keras_archive import parse_keras_config
+    from tests.core.test_keras_functional import DATA
+
+    spec = parse_keras_config((DATA / "functional_mha_config.json").read_bytes())  # 3 inputs, 2 outputs, shared
+    table = tmp_path / "table.csv"
+    table.write_text("a,b\n1,2\n3,4\n")
+    with qtbot.waitSignal(service.failed, timeout=KERAS_START_MS) as failure:
+        service.start(spec, DataConfig(source="csv", path=str(table)), epochs=1)
+    assert "CSV data is for models with one input and one output" in failure.args[0]
+    assert "3 input(s) and 2 output(s)" in failure.args[0]
+
+    with qtbot.waitSignal(service.finished, timeout=KERAS_START_MS) as done:
+        service.start(spec, DataConfig(samples=128, seed=1), epochs=2, batch_size=16, validation_split=0.25)
+    history = done.args[0]
+    assert len(history["loss"]) == 2 and {"add_loss", "shared_loss", "val_loss"} <= set(history)
+    weights = service.last_result.weights
+    assert [w.shape for w in weights["shared"]] == [(8, 8), (8,)]
+    assert len(weights["m1"]) == 8 and weights["q"] == []

@@ -84,6 +84,7 @@ class FakeTraining(QObject):
     progressDetail = Signal(object)
     epochFinished = Signal(int, object)
     weightsUpdated = Signal(object)
+    dataView = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
     resetDone = Signal(object)
@@ -118,6 +119,10 @@ class FakeTraining(QObject):
     def forget_run(self):
         self.calls.append(("discard",))
         self.history, self.spec, self.epochs_done = {}, None, 0
+
+    def restore_run(self, spec, history, epochs_done):
+        self.calls.append(("restore",))
+        self.spec, self.history, self.epochs_done = spec, dict(history), epochs_done
 
     def is_training(self):
         return self.running

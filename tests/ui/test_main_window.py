@@ -414,7 +414,8 @@ def test_screenshot_of_a_broken_file_is_a_one_line_error(tmp_path):
 def test_a_person_builds_the_lesson_from_nothing(qtbot, settings, no_dialogs, model_service):
     """Drops from the palette, edits in the property editor; the table answers at once and Keras confirms."""
     from PySide6.QtCore import QModelIndex
-    from PySide6.QtWidgets import QSpinBox
+
+    from nnstudio.ui.param_editors import NumberField
 
     service = model_service
     document = Document.new_empty()
@@ -435,7 +436,7 @@ def test_a_person_builds_the_lesson_from_nothing(qtbot, settings, no_dialogs, mo
         def type_units(row: int, text: str) -> None:
             stack.setCurrentIndex(model.index(row))
             spin = properties.field("units")
-            assert isinstance(spin, QSpinBox)
+            assert isinstance(spin, NumberField)
             spin.setFocus()
             spin.selectAll()
             qtbot.keyClicks(spin, text)

@@ -37,9 +37,9 @@ def test_dot_axes_are_one_axis_or_one_for_each_input(qtbot):
     assert document.spec.layers[1].get("axes") == -1
     retype(qtbot, axes, "1, 2, 3")
     assert editor.error_text("axes") == "enter one axis, or two (one for each input), not 3"
-    # what was typed stays with the reason; the spec keeps the last text that parsed ("1, 2")
-    assert axes.text() == "1, 2, 3" and document.spec.layers[1].get("axes") == [1, 2]
-    document.undo_stack.undo()  # back to the text before that: "1,", one axis for both
+    # what was typed stays with the reason; what "1, 2" applied on the way is taken back
+    assert axes.text() == "1, 2, 3" and document.spec.layers[1].get("axes") == -1
+    document.undo_stack.undo()  # the typing in the field is one step: back to where it began
     assert document.spec.layers[1].get("axes") == 1
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit
 
 from nnstudio.core.catalog import ACTIVATIONS, INITIALIZERS, LAYER_TYPES
 from nnstudio.core.spec import lesson_spec
 from nnstudio.services.document import Document
+from nnstudio.ui.param_editors import NumberField
 from nnstudio.ui.property_editor import PropertyEditor, parse_shape
 
 
@@ -45,7 +46,7 @@ def test_dense_fields_come_from_the_catalog(editor, doc):
     doc.select_layer(1)
     assert list(editor.fields) == ["name", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer"]
     units = editor.field("units")
-    assert isinstance(units, QSpinBox) and units.minimum() == 1 and units.maximum() == 1_000_000
+    assert isinstance(units, NumberField) and units.minimum() == 1 and units.maximum() == 1_000_000
     assert units.value() == 64
     activation = editor.field("activation")
     assert isinstance(activation, QComboBox)
@@ -68,8 +69,8 @@ def test_every_layer_type_gets_its_widgets(qtbot, class_name):
     qtbot.addWidget(editor)
     document.select_layer(0 if class_name == "Input" else 3)
     widgets = {
-        "int": QSpinBox,
-        "float": QDoubleSpinBox,
+        "int": NumberField,
+        "float": NumberField,
         "choice": QComboBox,
         "optional_choice": QComboBox,
         "bool": QCheckBox,
@@ -140,6 +141,8 @@ def test_rename_and_refused_names_keep_the_text(editor, doc, qtbot):
     doc.select_layer(1)
     name = editor.field("name")
     retype(qtbot, name, "hidden")
+    assert doc.spec.layers[1].name == "dense"  # typed, not yet confirmed
+    qtbot.keyClick(name, Qt.Key.Key_Return)
     assert doc.spec.layers[1].name == "hidden"
     assert doc.undo_stack.count() == 1 and doc.undo_stack.undoText() == "Rename dense to hidden"
     assert editor.title.text() == "hidden"
@@ -148,9 +151,11 @@ def test_rename_and_refused_names_keep_the_text(editor, doc, qtbot):
     assert name.text() == "dense_1"
     assert "already used" in editor.error_text("name")
     assert name.property("invalid") is True
-    assert doc.spec.layers[1].name == "dense_"  # the last usable name typed on the way
+    qtbot.keyClick(name, Qt.Key.Key_Return)
+    assert doc.spec.layers[1].name == "hidden"  # neither "dense_" on the way nor the name in use
     retype(qtbot, name, "out")
     assert editor.error_text("name") == "" and name.property("invalid") is False
+    qtbot.keyClick(name, Qt.Key.Key_Return)
     assert doc.spec.layers[1].name == "out"
 
 
@@ -165,7 +170,7 @@ def test_shape_field_parses_and_refuses_with_the_reason(editor, doc, qtbot):
     error = editor.findChild(QLabel, "error_shape")
     assert error.isVisible() and "not a whole number" in error.text()
     assert shape.text() == "28, x" and shape.property("invalid") is True
-    assert doc.spec.layers[0].get("shape") == [28]  # the last usable value typed on the way stays
+    assert doc.spec.layers[0].get("shape") == [28, 28]  # what "28," applied on the way is taken back
     retype(qtbot, shape, "0")
     assert "positive integers" in editor.error_text("shape")
     doc.undo_stack.undo()  # an undo elsewhere does not wipe what is being typed

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QGroupBox, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QGroupBox
 
 from nnstudio.core.spec import ModelSpec
 from nnstudio.services.document import Document
 from nnstudio.ui.main_window import MainWindow
+from nnstudio.ui.param_editors import NumberField
 from tests.ui.fakes import FakeBuilds, FakeTraining
 from tests.ui.test_main_window import table_texts
 
@@ -55,7 +56,7 @@ def test_placing_an_lstm_and_a_units_value_over_the_budget_is_marked_at_the_fiel
     row = drop(window, "LSTM")
     properties = window.property_editor
     units = properties.field("units")
-    assert isinstance(units, QSpinBox) and units.value() == 32
+    assert isinstance(units, NumberField) and units.value() == 32
     assert isinstance(properties.field("recurrent_activation"), QComboBox)
     assert "forget gate" in properties.field("unit_forget_bias").toolTip()
     retype(qtbot, units, "16")

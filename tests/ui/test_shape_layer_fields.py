@@ -57,8 +57,8 @@ def test_padding_is_typed_as_one_number_per_axis_or_per_side(qtbot, open_editor)
     assert document.spec.layers[1].get("padding") == [[0, 1], [2, 3]]
     retype(qtbot, padding, "1, 2, 3")
     assert editor.error_text("padding") == "enter 1, 2 or 4 whole numbers, not 3"
-    # what was typed stays with the reason; the spec keeps the last text that parsed ("1, 2")
-    assert padding.text() == "1, 2, 3" and document.spec.layers[1].get("padding") == [[1, 1], [2, 2]]
+    # what was typed stays with the reason; what "1, 2" applied on the way is taken back
+    assert padding.text() == "1, 2, 3" and document.spec.layers[1].get("padding") == [[0, 1], [2, 3]]
 
 
 def test_a_cropping_bigger_than_the_image_is_refused_at_the_field(qtbot, open_editor):

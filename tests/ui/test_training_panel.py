@@ -249,3 +249,19 @@ def test_after_normalised_training_the_panel_says_how_to_scale_inputs_and_copies
     panel.service.resetDone.emit({})  # Reset: the trained weights it described are gone
     QApplication.processEvents()
     assert not panel.scaling_info.isVisibleTo(panel)
+
+
+def test_a_graph_with_several_inputs_gets_synthetic_data_and_csv_is_refused_with_the_reason(qtbot):
+    from nnstudio.core.keras_archive import parse_keras_config
+    from tests.core.test_keras_functional import DATA
+
+    document = Document(parse_keras_config((DATA / "functional_mha_config.json").read_bytes()))
+    service = FakeTraining()
+    panel = TrainingPanel(document, service, ModelState(document, FakeBuilds(), service))
+    qtbot.addWidget(panel)
+    for source in ("csv", "iris"):
+        panel.source.setCurrentIndex(panel.source.findData(source))
+        assert panel.data_info.text().startswith("CSV data is for models with one input and one output")
+        assert "3 input(s) and 2 output(s)" in panel.data_info.text()
+    panel.source.setCurrentIndex(panel.source.findData("synthetic"))
+    assert "made-up samples (5×8 + 6×8 + 6×8 numbers in, 5×8 + 5×8 out)" in panel.data_info.text()

@@ -1,0 +1,297 @@
+"""Reading a functional model's `config.json` (Keras's `Functional`) into a graph spec, as plain data.
+
+Keras writes each layer's calls as `inbound_nodes`: `{"args": [...], "kwargs": {...}}`, where a
+tensor is `{"class_name": "__keras_tensor__", "config": {"shape", "dtype", "keras_history":
+[layer name, node index, tensor index]}}`. A merge layer gets a list of them as its first
+argument, MultiHeadAttention its query and value as arguments and its key as an argument or the
+keyword `key`. These are references between layers: they are read as `TensorRef`s (the layer ids
+are the Keras names), every cited name is checked against the config's layers and every index
+against what that layer gives. Anything else in a call (another object, a constant, a keyword
+argument the layer's inputs do not name) is refused at the layer. `input_layers` and
+`output_layers` become the model's inputs and outputs; the layers keep the config's order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnstudio.core.graph_shapes import GraphShapes, graph_issues, graph_shapes
+from nnstudio.core.keras_archive import (
+    TENSOR_CLASS,
+    ArchiveError,
+    _check_name,
+    _expect_object,
+    _only_keys,
+    _parse_compile,
+    _parse_layer,
+    _same_shape,
+    _short,
+)
+from nnstudio.core.layers.config_values import is_float32, is_plain, is_true
+from nnstudio.core.layers.registry import layer_type
+from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef
+
+FUNCTIONAL_MODULES = ("keras.src.models.functional", "keras.models", "keras")
+MAX_LAYERS = 10_000
+MAX_CALLS = 64  # calls of one layer (a shared layer's uses), as in project files
+MAX_REFS = 1_000  # tensors of one call, and the model's inputs or outputs
+_ENTRY_KEYS = {"module", "class_name", "config", "registered_name", "build_config", "name", "inbound_nodes"}
+_TENSOR_KEYS = {"shape", "dtype", "keras_history"}
+# Call arguments that Keras may write as null, their default (no mask, the usual training mode):
+# read as absent. Any other keyword argument, or any other value, is refused.
+DEFAULT_CALL_ARGUMENTS = frozenset({"mask", "training", "attention_mask", "query_mask", "value_mask", "key_mask"})
+_TENSOR_FLAGS = {"sparse", "ragged"}  # written by some Keras versions; only false is read
+
+
+def parse_functional(document: Any, where: str, param_budget: int | None) -> ModelSpec:
+    """The graph spec of a screened functional `config.json` document; ArchiveError when refused."""
+    if document.get("module") not in FUNCTIONAL_MODULES:
+        raise ArchiveError(
+            f"Functional from an unexpected module {_short(document.get('module'))}", f"{where} $.module"
+        )
+    config = document.get("config")
+    _expect_object(config, "$.config", where)
+    _only_keys(config, {"name", "trainable", "dtype", "layers", "input_layers", "output_layers"}, "$.config", where)
+    name = config.get("name", "functional")
+    _check_name(name, "$.config.name", where)
+    if not is_true(config.get("trainable", True)):
+        raise ArchiveError("a frozen model (trainable=false) is not supported", f"{where} $.config.trainable")
+    if "dtype" in config and not is_float32(config["dtype"]):
+        raise ArchiveError("only float32 models are supported", f"{where} $.config.dtype")
+    entries = config.get("layers")
+    if not isinstance(entries, list) or not entries:
+        raise ArchiveError("the model has no layers", f"{where} $.config.layers")
+    if len(entries) > MAX_LAYERS:
+        raise ArchiveError(f"{len(entries):,} layers; the limit is {MAX_LAYERS:,}", f"{where} $.config.layers")
+
+    layers: list[LayerSpec] = []
+    positions: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        path = f"$.config.layers[{i}]"
+        _expect_object(entry, path, where)
+        _only_keys(entry, _ENTRY_KEYS, path, where)
+        plain = {key: value for key, value in entry.items() if key not in ("name", "inbound_nodes", "build_config")}
+        layer = _parse_layer(plain, path, where)
+        if "name" in entry and entry["name"] != layer.name:
+            raise ArchiveError(
+                f"{layer.name}: the entry's name {_short(entry['name'])} differs from its config's",
+                f"{where} {path}.name",
+            )
+        if layer.name in positions:
+            raise ArchiveError(
+                f"{layer.name}: the name is already used by layer {positions[layer.name] + 1}; names must be unique",
+                f"{where} {path}.config.name",
+            )
+        positions[layer.name] = i
+        layers.append(layer)
+    node_counts = [max(1, len(e["inbound_nodes"])) if isinstance(e.get("inbound_nodes"), list) else 1 for e in entries]
+    counts = {layer.name: node_counts[i] for i, layer in enumerate(layers)}
+    for i, entry in enumerate(entries):
+        calls = _parse_calls(entry.get("inbound_nodes", []), layers[i], counts, f"$.config.layers[{i}]", where)
+        layers[i] = LayerSpec(layers[i].class_name, layers[i].name, layers[i].params, id=layers[i].name, inbound=calls)
+    inputs = _parse_model_refs(config.get("input_layers"), counts, "$.config.input_layers", where)
+    outputs = _parse_model_refs(config.get("output_layers"), counts, "$.config.output_layers", where)
+    if not outputs:
+        raise ArchiveError("the model has no outputs", f"{where} $.config.output_layers")
+    if "build_config" in document:
+        _check_model_build_config(document["build_config"], where)
+    compile_spec = _parse_compile(document.get("compile_config"), "$.compile_config", where)
+    spec = ModelSpec(name=name, layers=tuple(layers), compile=compile_spec, inputs=inputs, outputs=outputs)
+    shapes = _checked_graph(spec, where, param_budget)
+    for i, entry in enumerate(entries):
+        if "build_config" in entry:
+            _check_build_config(
+                entry["build_config"], spec.layers[i], shapes, f"$.config.layers[{i}].build_config", where
+            )
+    return spec
+
+
+def _checked_graph(spec: ModelSpec, where: str, param_budget: int | None) -> GraphShapes:
+    """The graph's shapes, after the checks of each layer, the compile settings and the parameter budget."""
+    issues = graph_issues(spec, param_budget)
+    if issues:
+        raise ArchiveError(issues[0].message, where)
+    return graph_shapes(spec)
+
+
+def _parse_calls(value: Any, layer: LayerSpec, counts: dict[str, int], path: str, where: str) -> tuple:
+    """A layer's `inbound_nodes` as its calls (each a tuple of TensorRefs in the layer's input order)."""
+    here = f"{where} {path}.inbound_nodes"
+    if not isinstance(value, list):
+        raise ArchiveError(f"{layer.name}: inbound_nodes must be a list", here)
+    kind = layer_type(layer.class_name)
+    if kind.is_input:
+        if value:
+            raise ArchiveError(
+                f"{layer.name}: an InputLayer is called on nothing; its inbound_nodes must be empty", here
+            )
+        return ()
+    if not value:
+        raise ArchiveError(f"{layer.name}: the layer is not connected to any input (no inbound_nodes)", here)
+    if len(value) > MAX_CALLS:
+        raise ArchiveError(f"{layer.name}: {len(value):,} calls; the limit is {MAX_CALLS}", here)
+    return tuple(_parse_call(node, layer, counts, f"{path}.inbound_nodes[{c}]", where) for c, node in enumerate(value))
+
+
+def _parse_call(node: Any, layer: LayerSpec, counts: dict[str, int], path: str, where: str) -> tuple[TensorRef, ...]:
+    """One `{"args", "kwargs"}` entry as the call's input tensors, by the layer's call convention."""
+    here = f"{where} {path}"
+    _expect_object(node, path, where)
+    _only_keys(node, {"args", "kwargs"}, path, where)
+    args, kwargs = node.get("args", []), node.get("kwargs", {})
+    if not isinstance(args, list):
+        raise ArchiveError(f"{layer.name}: a call's args must be a list", f"{here}.args")
+    _expect_object(kwargs, f"{path}.kwargs", where)
+    kind = layer_type(layer.class_name)
+    convention = kind.call_convention
+    if convention == "positional":
+        tensors = list(args)
+        names = kind.input_names
+        given = dict(kwargs)
+        for name in names[len(tensors) :]:
+            if name not in given:
+                break
+            tensors.append(given.pop(name))
+        arg_paths = [f"{path}.args[{i}]" for i in range(len(args))] + [
+            f"{path}.kwargs.{n}" for n in names[len(args) : len(tensors)]
+        ]
+    else:
+        given = dict(kwargs)
+        if convention == "list":
+            if len(args) != 1 or not isinstance(args[0], list):
+                raise ArchiveError(
+                    f"{layer.name}: {kind.config_class} is called on one list of tensors; this call has "
+                    f"{len(args)} argument(s)",
+                    f"{here}.args",
+                )
+            tensors = list(args[0])
+            arg_paths = [f"{path}.args[0][{i}]" for i in range(len(tensors))]
+        else:
+            if len(args) != 1:
+                raise ArchiveError(
+                    f"{layer.name}: {kind.config_class} is called on one tensor; this call has {len(args)} argument(s)",
+                    f"{here}.args",
+                )
+            tensors = list(args)
+            arg_paths = [f"{path}.args[0]"]
+    for key in [key for key, value in given.items() if key in DEFAULT_CALL_ARGUMENTS and value is None]:
+        del given[key]  # Keras records some call arguments it was not given, as null (BatchNormalization's mask)
+    for key in given:
+        raise ArchiveError(
+            f"{layer.name}: the call's keyword argument {_short(key)} is not supported; only the layer's input "
+            "tensors are read",
+            f"{here}.kwargs",
+        )
+    if len(tensors) > MAX_REFS:
+        raise ArchiveError(f"{layer.name}: {len(tensors):,} inputs in one call; the limit is {MAX_REFS:,}", here)
+    problem = kind.input_count_problem(len(tensors))
+    if problem:
+        raise ArchiveError(f"{layer.name}: {problem}", here)
+    return tuple(_parse_tensor(t, layer.name, counts, p, where) for t, p in zip(tensors, arg_paths, strict=True))
+
+
+def _parse_tensor(value: Any, owner: str, counts: dict[str, int], path: str, where: str) -> TensorRef:
+    """A `__keras_tensor__` object as a reference to an output of a layer of the config."""
+    here = f"{where} {path}"
+    if not (isinstance(value, dict) and value.get("class_name") == TENSOR_CLASS):
+        raise ArchiveError(f"{owner}: a call's arguments must be tensors of the model; received {_short(value)}", here)
+    _only_keys(value, {"class_name", "config"}, path, where)
+    config: Any = value.get("config")
+    _expect_object(config, f"{path}.config", where)
+    _only_keys(config, _TENSOR_KEYS | _TENSOR_FLAGS, f"{path}.config", where)
+    for flag in _TENSOR_FLAGS & set(config):
+        if config[flag] is not False:
+            raise ArchiveError(f"{owner}: {flag} tensors are not supported", f"{here}.config.{flag}")
+    shape = config.get("shape")
+    if not (isinstance(shape, list) and all(d is None or (type(d) is int and d >= 0) for d in shape)):
+        raise ArchiveError(f"{owner}: a tensor's shape must be a list of sizes. Received: {_short(shape)}", here)
+    if not isinstance(config.get("dtype"), str):
+        raise ArchiveError(f"{owner}: a tensor's dtype must be a name. Received: {_short(config.get('dtype'))}", here)
+    return _reference(config.get("keras_history"), owner, counts, f"{path}.config.keras_history", where)
+
+
+def _reference(value: Any, owner: str, counts: dict[str, int], path: str, where: str) -> TensorRef:
+    """`[layer name, node index, tensor index]`, checked against the config's layers."""
+    here = f"{where} {path}"
+    if (
+        not isinstance(value, list)
+        or len(value) != 3
+        or not isinstance(value[0], str)
+        or any(type(n) is not int or not 0 <= n < MAX_REFS for n in value[1:])
+    ):
+        raise ArchiveError(
+            f"{owner}: expected a reference [layer name, node index, tensor index]. Received: {_short(value)}", here
+        )
+    name, node, tensor = value
+    if name not in counts:
+        raise ArchiveError(f"{owner}: refers to the layer {_short(name)}, which the config does not have", here)
+    if node >= counts[name]:
+        raise ArchiveError(
+            f"{owner}: refers to call {node} of {name}, which the config calls {counts[name]} time(s)", here
+        )
+    return TensorRef(name, node, tensor)
+
+
+def _parse_model_refs(value: Any, counts: dict[str, int], path: str, where: str) -> tuple[TensorRef, ...]:
+    """`input_layers` / `output_layers`: one reference (flat, Keras's form for a single one) or a list of them."""
+    if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
+        return (_reference(value, "model", counts, path, where),)
+    if not isinstance(value, list):
+        raise ArchiveError(f"model: expected a list of references. Received: {_short(value)}", f"{where} {path}")
+    if len(value) > MAX_REFS:
+        raise ArchiveError(f"model: {len(value):,} references; the limit is {MAX_REFS:,}", f"{where} {path}")
+    return tuple(_reference(item, "model", counts, f"{path}[{i}]", where) for i, item in enumerate(value))
+
+
+def _check_model_build_config(value: Any, where: str) -> None:
+    """A functional model's own build_config: Keras writes `{"input_shape": null}` (it builds from its inputs)."""
+    _expect_object(value, "$.build_config", where)
+    _only_keys(value, {"input_shape"}, "$.build_config", where)
+    if value.get("input_shape") is not None:
+        raise ArchiveError(
+            f"a functional model builds from its inputs; its build_config input_shape must be null. "
+            f"Received: {_short(value.get('input_shape'))}",
+            f"{where} $.build_config.input_shape",
+        )
+
+
+def _check_build_config(value: Any, layer: LayerSpec, shapes: GraphShapes, path: str, where: str) -> None:
+    """Refuse a layer's build shapes unless they are those of its first call.
+
+    Keras builds a layer with its `build_config` before it loads a weight, so shapes that
+    disagree with the graph could make it allocate far past the parameter budget.
+    """
+    here = f"{where} {path}"
+    _expect_object(value, path, where)
+    kind = layer_type(layer.class_name)
+    received = [tuple(shape) for shape in shapes.calls[layer.id][0].inputs]
+    batched = [[None, *shape] for shape in received]
+    declared: Any
+    pairs: list[tuple[Any, Any]]
+    if kind.call_convention == "positional":
+        _only_keys(value, {"shapes_dict"}, path, where)
+        declared = value.get("shapes_dict")
+        _expect_object(declared, f"{path}.shapes_dict", where)
+        wanted = {f"{name}_shape": shape for name, shape in zip(kind.input_names, batched, strict=False)}
+        _only_keys(declared, set(wanted), f"{path}.shapes_dict", where)
+        pairs = [(declared.get(key), shape) for key, shape in wanted.items() if key in declared]
+    else:
+        _only_keys(value, {"input_shape"}, path, where)
+        declared = value.get("input_shape")
+        if declared is None:
+            return
+        if kind.call_convention == "list":
+            if not isinstance(declared, list) or len(declared) != len(batched):
+                pairs = [(declared, batched)]
+            else:
+                pairs = list(zip(declared, batched, strict=True))
+        else:
+            pairs = [(declared, batched[0])]
+    for shape, expected in pairs:
+        if not is_plain(shape) or not _same_shape(shape, expected):
+            raise ArchiveError(
+                f"{layer.name}: the stored build shape {_short(shape)} disagrees with the input shape "
+                f"{_short(expected)} "
+                "the model gives it",
+                here,
+            )
