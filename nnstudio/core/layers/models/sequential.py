@@ -129,6 +129,7 @@ LAYER = LayerType(
             NestedLayers(),
             [_entry(INPUT, "inner_input", shape=[8]), _entry(DENSE, "inner_dense", units=8)],
             "The model inside: its Input (the shape it takes), then its layers in order.",
+            keras_default=None,  # Keras's: a Sequential without layers yet
             positional=True,
         ),
     ),
