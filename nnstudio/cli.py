@@ -93,8 +93,41 @@ COMMAND_MODULES: dict[str, str] = {
 }
 
 
+# The commands that read a model, which its parameter budget applies to (`--max-params`).
+BUDGETED_COMMANDS = ("summary", "validate", "export", "code", "train")
+_SCALES = {"k": 10**3, "m": 10**6, "g": 10**9}
+
+
 def _load_command(name: str) -> None:
     importlib.import_module(f"nnstudio.commands.{COMMAND_MODULES[name]}")
+
+
+def parameter_count(text: str) -> int:
+    """`--max-params` as typed: `350000000`, `350_000_000` or `350M` (k, M, G: thousands, millions, billions)."""
+    from nnstudio.core.validation import budget_problem
+
+    cleaned = text.strip().replace(",", "")
+    scale = _SCALES.get(cleaned[-1:].lower(), 1)
+    number = cleaned[:-1] if scale > 1 else cleaned
+    try:
+        count = int(float(number) * scale) if scale > 1 else int(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a parameter count (e.g. 400000000 or 400M)") from None
+    problem = budget_problem(count)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return count
+
+
+def _add_budget_option(parser: argparse.ArgumentParser) -> None:
+    from nnstudio.core.validation import DEFAULT_PARAM_BUDGET
+
+    parser.add_argument(
+        "--max-params",
+        type=parameter_count,
+        metavar="N",
+        help=f"the most parameters a model may have (default {DEFAULT_PARAM_BUDGET:,}; e.g. 400M for ConvNeXtXLarge)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,9 +142,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = argparse.ArgumentParser(prog="nnstudio")
         sub = parser.add_subparsers(dest="command", required=True)
         configure, _run = COMMANDS[argv[0]]
-        configure(sub.add_parser(argv[0]))
+        command_parser = sub.add_parser(argv[0])
+        configure(command_parser)
+        if argv[0] in BUDGETED_COMMANDS:
+            _add_budget_option(command_parser)
         args = parser.parse_args(argv)
         run = COMMANDS[args.command][1]
+        if getattr(args, "max_params", None) is not None:
+            from nnstudio.core.validation import set_param_budget
+
+            set_param_budget(args.max_params)
     else:
         args = _window_parser().parse_args(argv)
         run = _run_window

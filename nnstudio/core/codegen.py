@@ -38,9 +38,10 @@ def keyword_name(key: str) -> str:
 
 
 def layer_arguments(layer: LayerSpec) -> list[str]:
-    """The argument list of `layer`'s constructor: required ones, then non-default ones, then the name."""
+    """The argument list of `layer`'s constructor: required ones, then non-default ones, then the name
+    (an operation node's operands go to its call: `LayerType.call_arguments`)."""
     args: list[str] = []
-    for param in layer_type(layer.class_name).params:
+    for param in layer_type(layer.class_name).constructor_params():
         value = layer.get(param.name)
         if param.is_keras_default(value):
             continue

@@ -17,7 +17,8 @@ from nnstudio.core.layers.base import LayerError, Shape, Variable
 from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.spec import ModelSpec, TensorRef
 from nnstudio.core.text_safety import terminal_text
-from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, Issue, check_compile, check_layer, check_model_name
+from nnstudio.core.validation import Issue, check_compile, check_layer, check_model_name
+from nnstudio.core.validation import param_budget as current_budget
 
 
 class GraphError(ValueError):
@@ -165,11 +166,14 @@ def _tensor(
     return call.outputs[ref.tensor]
 
 
-def graph_issues(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> list[Issue]:
+def graph_issues(spec: ModelSpec, param_budget: int | None = None) -> list[Issue]:
     """What stops a functional spec from building, before Keras sees it: each layer's own problems,
     the compile settings, the graph (references, input counts, shapes, cycles) and the parameter
-    budget. Empty when the spec is sound."""
+    budget (the one in force when None). Empty when the spec is sound."""
     from nnstudio.core.summary import LayerRow, Summary, budget_issue
+
+    if param_budget is None:
+        param_budget = current_budget()
 
     issues = [*check_model_name(spec.name), *check_compile(spec.compile)]
     for i, layer in enumerate(spec.layers):

@@ -46,11 +46,10 @@ from nnstudio.core.json_depth import json_shape
 from nnstudio.core.layers.base import LayerType
 from nnstudio.core.layers.config_values import UNSUPPORTED_ENDINGS, is_float32, is_plain, is_true
 from nnstudio.core.layers.naming import to_snake_case
-from nnstudio.core.layers.registry import by_config_class, config_classes, known_classes_hint
+from nnstudio.core.layers.registry import all_types, by_config_class, known_classes_hint
 from nnstudio.core.spec import CompileSpec, LayerSpec, ModelSpec
 from nnstudio.core.summary import Summary, analyze
 from nnstudio.core.text_safety import terminal_text
-from nnstudio.core.validation import DEFAULT_PARAM_BUDGET
 from nnstudio.core.zip_precheck import ZipDirectoryError, directory_size
 
 CONFIG_MEMBER = "config.json"
@@ -465,10 +464,10 @@ def _label(obj: dict[str, Any]) -> str:
 # -- config.json -> ModelSpec ----------------------------------------------------------------
 
 # Only the registry's layer types are read; each lists the config keys Keras writes for it.
-_LAYER_ENTRY_KEYS = {"module", "class_name", "config", "registered_name", "build_config"}
+_LAYER_ENTRY_KEYS = {"module", "class_name", "config", "registered_name", "build_config", "compile_config"}
 
 
-def read_keras_config(path: str | Path, param_budget: int = DEFAULT_PARAM_BUDGET) -> ModelSpec:
+def read_keras_config(path: str | Path, param_budget: int | None = None) -> ModelSpec:
     """The model in a `.keras` file as a spec, after the zip and config checks; nothing is run."""
     where = str(path)
     with open_archive(path) as archive:
@@ -489,10 +488,10 @@ def read_keras_config(path: str | Path, param_budget: int = DEFAULT_PARAM_BUDGET
 
 def parse_keras_config(data: bytes, where: str = CONFIG_MEMBER) -> ModelSpec:
     """Turn `config.json` bytes into a spec, refusing everything outside the allow-list."""
-    return _parse_config(data, where, DEFAULT_PARAM_BUDGET)[0]
+    return _parse_config(data, where, None)[0]
 
 
-def _parse_config(data: bytes, where: str, param_budget: int) -> tuple[ModelSpec, Summary | None]:
+def _parse_config(data: bytes, where: str, param_budget: int | None) -> tuple[ModelSpec, Summary | None]:
     """The spec in `config.json` bytes and its analysis (made once: the build shapes are checked against it);
     a functional model is checked by its own reader, which raises on the first problem (analysis None)."""
     document = _parse_json(data, where)
@@ -603,7 +602,18 @@ def _input_from_build_shape(shape: Any, where: str) -> LayerSpec:
 
 def config_types() -> list[LayerType]:
     """The layer types a `.keras` config may hold."""
-    return [by_config_class(name) for name in config_classes()]
+    return list(all_types())
+
+
+def _config_type(keras_class: Any, module: Any) -> LayerType:
+    """The type of a config entry by its module and class (an operation node `keras.src.ops.numpy`
+    `Add` is not the layer `keras.layers.Add`); else by its class alone (its module is then checked)."""
+    if isinstance(module, str):
+        try:
+            return by_config_class(keras_class, module)
+        except KeyError:
+            pass
+    return by_config_class(keras_class)
 
 
 def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
@@ -616,7 +626,7 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
     name = config.get("name")
     _check_name(name, f"{path}.config.name", where)
     try:
-        kind = by_config_class(keras_class)
+        kind = _config_type(keras_class, entry.get("module"))
     except (KeyError, TypeError):
         raise ArchiveError(
             f"{name}: the layer class {_short(keras_class)} is not supported; "
@@ -627,6 +637,8 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
         raise ArchiveError(f"{name}: layer from an unexpected module {_short(entry.get('module'))}", here)
     if "build_config" in entry:
         _check_build_config(entry["build_config"], f"{path}.build_config", where)
+    if entry.get("compile_config") not in (None, {}):  # a model used as a layer (a nested Sequential) is not compiled
+        raise ArchiveError(f"{name}: a compiled model inside the model is not supported", f"{here}.compile_config")
     by_key = {p.key: p for p in kind.params}
     checks = kind.config_checks()
     params: dict[str, Any] = {}

@@ -43,7 +43,7 @@ DEFAULT_CALL_ARGUMENTS = frozenset({"mask", "training", "attention_mask", "query
 _TENSOR_FLAGS = {"sparse", "ragged"}  # written by some Keras versions; only false is read
 
 
-def parse_functional(document: Any, where: str, param_budget: int) -> ModelSpec:
+def parse_functional(document: Any, where: str, param_budget: int | None) -> ModelSpec:
     """The graph spec of a screened functional `config.json` document; ArchiveError when refused."""
     if document.get("module") not in FUNCTIONAL_MODULES:
         raise ArchiveError(
@@ -106,7 +106,7 @@ def parse_functional(document: Any, where: str, param_budget: int) -> ModelSpec:
     return spec
 
 
-def _checked_graph(spec: ModelSpec, where: str, param_budget: int) -> GraphShapes:
+def _checked_graph(spec: ModelSpec, where: str, param_budget: int | None) -> GraphShapes:
     """The graph's shapes, after the checks of each layer, the compile settings and the parameter budget."""
     issues = graph_issues(spec, param_budget)
     if issues:

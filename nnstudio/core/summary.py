@@ -16,9 +16,10 @@ from typing import Any
 from nnstudio.core.graph import call_count, calls_to_outputs, graph_problems, keras_order, sequential_like
 from nnstudio.core.layers.base import format_shapes
 from nnstudio.core.layers.registry import is_input, layer_types
-from nnstudio.core.shapes import LayerError, Shape, infer_calls, infer_outputs
+from nnstudio.core.shapes import LayerError, Shape, infer_all, infer_calls
 from nnstudio.core.spec import ModelSpec, TensorRef
-from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, Issue, check_compile, check_layer, check_model_name
+from nnstudio.core.validation import HOW_TO_RAISE_BUDGET, Issue, check_compile, check_layer, check_model_name
+from nnstudio.core.validation import param_budget as current_budget
 
 BYTES_PER_PARAM = 4  # float32
 
@@ -40,6 +41,8 @@ class LayerRow:
     non_trainable: int = 0
     error: str | None = None
     more_outputs: tuple[Shape, ...] = ()  # the other outputs of a layer that gives several (return_state)
+    # bytes beyond float32's 4 a parameter, trainable and not (Normalization's int64 count: 4 more)
+    extra_bytes: tuple[int, int] = (0, 0)
     connected_to: tuple[Connection, ...] = ()  # every call's input tensors, calls in order (functional only)
 
     @property
@@ -97,6 +100,19 @@ class Summary:
     def total_params(self) -> int:
         return self.trainable_params + self.non_trainable_params
 
+    @property
+    def trainable_bytes(self) -> int:
+        """The trainable weights' memory as Keras's summary counts it (each by its dtype)."""
+        return self.trainable_params * BYTES_PER_PARAM + sum(r.extra_bytes[0] for r in self.rows)
+
+    @property
+    def non_trainable_bytes(self) -> int:
+        return self.non_trainable_params * BYTES_PER_PARAM + sum(r.extra_bytes[1] for r in self.rows)
+
+    @property
+    def total_bytes(self) -> int:
+        return self.trainable_bytes + self.non_trainable_bytes
+
     def issues_for(self, index: int) -> list[Issue]:
         """The problems of layer `index` (from an index built once: views ask for every row)."""
         by_layer = self.__dict__.get("_by_layer")
@@ -115,9 +131,9 @@ def readable_bytes(size: float) -> str:
     return f"{size:.2f} PB"
 
 
-def count_with_size(count: int) -> str:
-    """`1,994 (7.79 KB)`: a parameter count with its float32 memory, as Keras prints it."""
-    return f"{count:,} ({readable_bytes(count * BYTES_PER_PARAM)})"
+def count_with_size(count: int, size: int | None = None) -> str:
+    """`1,994 (7.79 KB)`: a parameter count with its memory (`size` bytes; float32's by default), as Keras prints it."""
+    return f"{count:,} ({readable_bytes(count * BYTES_PER_PARAM if size is None else size)})"
 
 
 def _index(issues: tuple[Issue, ...] | list[Issue]) -> dict[int | None, list[Issue]]:
@@ -143,8 +159,11 @@ class _Issues(list):
             self.append(issue)
 
 
-def analyze(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> Summary:
-    """Infer every layer's output shape and parameters and collect every problem, in one pass."""
+def analyze(spec: ModelSpec, param_budget: int | None = None) -> Summary:
+    """Infer every layer's output shape and parameters and collect every problem, in one pass;
+    a model over `param_budget` parameters (the budget in force when None) is refused."""
+    if param_budget is None:
+        param_budget = current_budget()
     issues = _Issues()
     if not spec.layers:
         return Summary(spec.name, None, (), (Issue("model: the model has no layers; add an Input first"),))
@@ -206,7 +225,7 @@ def analyze(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> Summar
             shape = None
             continue
         try:
-            outputs, trainable, non_trainable = infer_outputs(layer, shape)
+            outputs, variables = infer_all(layer, [shape])
         except LayerError as exc:
             issue = Issue(f"{layer.name}: {exc}", index, layer.name, exc.field)
             issues.append(issue)
@@ -214,9 +233,19 @@ def analyze(spec: ModelSpec, param_budget: int = DEFAULT_PARAM_BUDGET) -> Summar
             shape = None
             continue
         shape = outputs[0]
+        trainable = sum(v.size for v in variables if v.trainable)
+        non_trainable = sum(v.size for v in variables) - trainable
+        extra = [sum(v.bytes - v.size * BYTES_PER_PARAM for v in variables if v.trainable is t) for t in (True, False)]
         rows.append(
             LayerRow(
-                index, layer.name, layer.class_name, shape, trainable, non_trainable, more_outputs=tuple(outputs[1:])
+                index,
+                layer.name,
+                layer.class_name,
+                shape,
+                trainable,
+                non_trainable,
+                more_outputs=tuple(outputs[1:]),
+                extra_bytes=(extra[0], extra[1]),
             )
         )
 
@@ -258,6 +287,9 @@ def _analyze_graph(spec: ModelSpec, issues: _Issues) -> Summary:
         else:
             trainable = sum(v.size for v in weights if v.trainable)
             non_trainable = sum(v.size for v in weights) - trainable
+            extra = [
+                sum(v.bytes - v.size * BYTES_PER_PARAM for v in weights if v.trainable is t) for t in (True, False)
+            ]
             row = LayerRow(
                 position,
                 layer.name,
@@ -267,6 +299,7 @@ def _analyze_graph(spec: ModelSpec, issues: _Issues) -> Summary:
                 non_trainable,
                 more_outputs=tuple(shapes[1:]),
                 connected_to=connected,
+                extra_bytes=(extra[0], extra[1]),
             )
         rows.append(row)
 
@@ -294,7 +327,7 @@ def budget_issue(summary: Summary, param_budget: int) -> Issue:
     kind = layer_types().get(worst.class_name)
     return Issue(
         f"{worst.name}: the model would have {count_with_size(summary.total_params)} of parameters, "
-        f"over the budget of {count_with_size(param_budget)}",
+        f"over the budget of {count_with_size(param_budget)}; {HOW_TO_RAISE_BUDGET}",
         worst.index,
         worst.name,
         kind.size_param if kind is not None else None,
@@ -413,9 +446,9 @@ def summary_text(summary: Summary) -> str:
         lines += cells(texts[: len(widths)], "│")
     lines.append(rule("└", "─", "┴", "┘"))
     lines += [
-        f" Total params: {count_with_size(summary.total_params)}",
-        f" Trainable params: {count_with_size(summary.trainable_params)}",
-        f" Non-trainable params: {count_with_size(summary.non_trainable_params)}",
+        f" Total params: {count_with_size(summary.total_params, summary.total_bytes)}",
+        f" Trainable params: {count_with_size(summary.trainable_params, summary.trainable_bytes)}",
+        f" Non-trainable params: {count_with_size(summary.non_trainable_params, summary.non_trainable_bytes)}",
     ]
     return "\n".join(lines)
 
@@ -448,5 +481,5 @@ def summary_json(summary: Summary) -> dict[str, Any]:
         "total_params": summary.total_params,
         "trainable_params": summary.trainable_params,
         "non_trainable_params": summary.non_trainable_params,
-        "total_bytes": summary.total_params * BYTES_PER_PARAM,
+        "total_bytes": summary.total_bytes,
     }

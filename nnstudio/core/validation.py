@@ -19,6 +19,31 @@ from nnstudio.core.text_safety import terminal_text
 
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,127}$")
 DEFAULT_PARAM_BUDGET = 100_000_000
+MAX_PARAM_BUDGET = 1_000_000_000_000  # what --max-params and the window's setting may raise it to
+HOW_TO_RAISE_BUDGET = "raise it with --max-params N on the command line, or Keras > Parameter Budget… in the window"
+_budget = [DEFAULT_PARAM_BUDGET]
+
+
+def param_budget() -> int:
+    """The parameter budget in force: the most parameters a model may have before nnstudio refuses
+    it (Keras would allocate them all). 100 M unless raised (`set_param_budget`)."""
+    return _budget[0]
+
+
+def budget_problem(value: object) -> str | None:
+    """Why `value` cannot be the parameter budget, or None."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_PARAM_BUDGET:
+        return f"the parameter budget must be a whole number from 1 to {MAX_PARAM_BUDGET:,}. Received: {shown(value)}"
+    return None
+
+
+def set_param_budget(count: int) -> None:
+    """Make `count` the parameter budget of this process (the command line's --max-params, the
+    window's setting; the engine process takes the one each request carries). ValueError if unfit."""
+    problem = budget_problem(count)
+    if problem:
+        raise ValueError(problem)
+    _budget[0] = count
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,11 @@ class SavedLayer:
     name: str
     stored: tuple[tuple[str, Shape], ...]
     empty: tuple[str, ...] = ()
+    dtypes: tuple[str, ...] = ()  # each variable's dtype, in `stored`'s order (none given: all float32)
+
+    def dtype(self, i: int) -> str:
+        """The dtype of variable `i` (Normalization's count is an int64)."""
+        return self.dtypes[i] if self.dtypes else "float32"
 
     @property
     def shapes(self) -> list[Shape]:
@@ -52,7 +57,10 @@ def saved_layer(layer: LayerSpec, inputs: list[Shape]) -> SavedLayer:
     """The group a Keras-saved `layer` fed `inputs` (one shape per input tensor) has in model.weights.h5."""
     _outputs, variables = infer_all(layer, inputs)
     kind = layer_type(layer.class_name)
-    return SavedLayer(layer.name, tuple((v.store, v.shape) for v in variables), kind.empty_sublayers)
+    empty = kind.empty_sublayers + (kind.empty_groups(kind.values(layer.params)) if kind.empty_groups else ())
+    return SavedLayer(
+        layer.name, tuple((v.store, v.shape) for v in variables), empty, tuple(v.dtype for v in variables)
+    )
 
 
 def weights_group(class_name: str, counts: dict[str, int]) -> str:
@@ -137,11 +145,11 @@ def read_weights_file(path: Path, expected: dict[str, SavedLayer], where: str) -
             for group, saved in expected.items():
                 arrays: list[np.ndarray] = []
                 taken: dict[str, int] = {}
-                for store, _shape in saved.stored:
+                for n, (store, _shape) in enumerate(saved.stored):
                     i = taken.get(store, 0)
                     taken[store] = i + 1
                     inner = f"{store}/" if store else ""
-                    arrays.append(np.asarray(h5[f"layers/{group}/{inner}vars/{i}"][()], dtype=np.float32))
+                    arrays.append(np.asarray(h5[f"layers/{group}/{inner}vars/{i}"][()], dtype=saved.dtype(n)))
                 weights[saved.name] = arrays
     except _H5_ERRORS as exc:
         raise ArchiveError(f"model.weights.h5 cannot be read: {first_line(exc)}", where) from None
@@ -197,11 +205,13 @@ def _check_tree(h5: Any, expected: dict[str, SavedLayer], where: str) -> None:
                 raise ArchiveError(f"{saved.name}: no weights stored for this layer", here)
             continue
         by_store: dict[str, list[Shape]] = {}
-        for store, shape in saved.stored:
+        floats: dict[str, list[bool]] = {}  # whether each variable at a store holds floats (else integers)
+        for n, (store, shape) in enumerate(saved.stored):
             by_store.setdefault(store, []).append(shape)
+            floats.setdefault(store, []).append(np.dtype(saved.dtype(n)).kind == "f")
         for empty in saved.empty:
             by_store.setdefault(empty, [])
-        _check_layer_group(layers[group], "", by_store, saved.name, f"/layers/{group}", where)
+        _check_layer_group(layers[group], "", by_store, floats, saved.name, f"/layers/{group}", where)
     if "optimizer" in h5:
         _only(h5["optimizer"], {"vars"}, "/optimizer", where)
         total = 0
@@ -214,7 +224,13 @@ def _check_tree(h5: Any, expected: dict[str, SavedLayer], where: str) -> None:
 
 
 def _check_layer_group(
-    group: Any, store: str, by_store: dict[str, list[Shape]], name: str, path: str, where: str
+    group: Any,
+    store: str,
+    by_store: dict[str, list[Shape]],
+    floats: dict[str, list[bool]],
+    name: str,
+    path: str,
+    where: str,
 ) -> None:
     """The variables of one layer under `group`: `vars` holds those kept at `store`, and each
     sublayer is a subgroup leading to the stores below it (a sublayer without variables may hold
@@ -232,15 +248,18 @@ def _check_layer_group(
             raise ArchiveError(
                 f"{name}: weight {i} has shape {tuple(dataset.shape)}, the config needs {tuple(shape)}", here
             )
-        if dataset.dtype.kind != "f":
+        is_float = floats.get(store, [])[i] if i < len(floats.get(store, [])) else True
+        if is_float and dataset.dtype.kind != "f":
             raise ArchiveError(f"{name}: weight {i} is {dataset.dtype}, not a float array", here)
+        if not is_float and dataset.dtype.kind not in "iu":
+            raise ArchiveError(f"{name}: weight {i} is {dataset.dtype}, not an integer", here)
     for child in sorted(below):
         inner = f"{store}/{child}" if store else child
         if child not in group:
             if any(s == inner or s.startswith(f"{inner}/") for s, shapes in by_store.items() if shapes):
                 raise ArchiveError(f"{name}: no weights stored for its part {inner!r}", here)
             continue
-        _check_layer_group(group[child], inner, by_store, name, f"{path}/{child}", where)
+        _check_layer_group(group[child], inner, by_store, floats, name, f"{path}/{child}", where)
 
 
 def _check_links(group: Any, path: str, where: str, budget: list[int], depth: int) -> None:

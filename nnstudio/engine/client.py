@@ -12,9 +12,10 @@ import dataclasses
 import time
 from typing import Any
 
+from nnstudio.core.validation import param_budget
 from nnstudio.core.weights import Weights
 from nnstudio.engine import boot
-from nnstudio.engine.protocol import ERROR, PROGRESS, EngineError, Reply, Request
+from nnstudio.engine.protocol import ERROR, PARAM_BUDGET_ARG, PROGRESS, EngineError, Reply, Request
 
 
 class EngineDied(RuntimeError):
@@ -114,12 +115,14 @@ class EngineClient:
     def send(
         self, op: str, request_id: int, args: dict[str, Any] | None = None, weights: Weights | None = None
     ) -> None:
-        """Send one request; `weights` go through shared memory. EngineDied if the pipe is broken."""
+        """Send one request; `weights` go through shared memory. EngineDied if the pipe is broken.
+        The request carries this process's parameter budget, which the engine applies to it."""
         if self.conn is None:
             raise EngineDied("the Keras engine is not running")
         layout = _shared_memory().pack(weights, self.prefix) if weights else None
+        args = {PARAM_BUDGET_ARG: param_budget(), **(args or {})}
         try:
-            self.conn.send(Request(op, request_id, dict(args or {}), layout))
+            self.conn.send(Request(op, request_id, args, layout))
         except (BrokenPipeError, EOFError, OSError) as exc:
             if layout is not None:
                 _shared_memory().discard(layout)

@@ -40,11 +40,13 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, set_param_budget
 from nnstudio.core.weights import Weights
 from nnstudio.engine import shared_memory
 from nnstudio.engine.boot import DEFAULT_LOAD_MEMORY_LIMIT  # noqa: F401 (the command line imports it from here)
 from nnstudio.engine.protocol import (
     ERROR,
+    PARAM_BUDGET_ARG,
     PROGRESS,
     RESULT,
     BuildFailure,
@@ -176,7 +178,9 @@ def serve(request: Request, ctx: EngineContext) -> Reply:
         func = HANDLERS.get(request.op)
         if func is None:
             raise ValueError(f"unknown engine op {request.op!r} (known: {', '.join(sorted(HANDLERS))})")
-        value = func(ctx, dict(request.args))
+        args = dict(request.args)
+        set_param_budget(args.pop(PARAM_BUDGET_ARG, DEFAULT_PARAM_BUDGET))  # the sender's budget
+        value = func(ctx, args)
         layout = None
         weights = getattr(value, "weights", None)
         if dataclasses.is_dataclass(value) and not isinstance(value, type) and isinstance(weights, dict) and weights:

@@ -17,6 +17,10 @@ from typing import Any
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.weights import Weights
 
+# The request argument that carries the sender's parameter budget (`core.validation.param_budget`):
+# the engine applies it to the request, so a budget raised in the window or by --max-params holds there.
+PARAM_BUDGET_ARG = "param_budget"
+
 # Reply kinds
 RESULT = "result"  # the op finished; `value` is its result
 ERROR = "error"  # the op raised; `error` says what

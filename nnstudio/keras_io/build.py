@@ -31,13 +31,23 @@ class BuildError(ValueError):
 
 def layer_kwargs(layer: LayerSpec) -> dict[str, Any]:
     """The Keras constructor arguments of `layer` (each parameter as its kind hands it to Keras, and its
-    name); a wrapped layer, which its kind hands over as a LayerSpec, becomes a Keras layer."""
+    name); a wrapped layer, which its kind hands over as a LayerSpec, becomes a Keras layer. An
+    operation node's operands are arguments of its call (`LayerType.call_arguments`), not of this."""
     kwargs: dict[str, Any] = {}
-    for param in layer_type(layer.class_name).params:
-        value = param.kind.to_keras(layer.get(param.name))
-        kwargs[param.name] = make_layer(value) if isinstance(value, LayerSpec) else value
+    for param in layer_type(layer.class_name).constructor_params():
+        kwargs[param.name] = keras_value(param.kind.to_keras(layer.get(param.name)))
     kwargs["name"] = layer.name
     return kwargs
+
+
+def keras_value(value: Any) -> Any:
+    """A constructor argument with the layers inside made Keras layers: a wrapped layer (a LayerSpec,
+    Bidirectional's) or a list of them (a nested Sequential's, its Input a `keras.Input`)."""
+    if isinstance(value, LayerSpec):
+        return make_layer(value)
+    if isinstance(value, list) and value and all(isinstance(v, LayerSpec) for v in value):
+        return [make_layer(v) for v in value]
+    return value
 
 
 def constructor(class_name: str) -> Any:

@@ -152,6 +152,12 @@ class Document(QObject):
             self._summary = (self._spec, analyze(self._spec))
         return self._summary[1]
 
+    def reanalyze(self) -> None:
+        """Check the spec again after a rule outside it changed (the parameter budget): the views
+        and the model state read the new summary from `changed`."""
+        self._summary = None
+        self.changed.emit(self._spec)
+
     # -- non-undoable ------------------------------------------------------------------------
 
     def load(self, spec: ModelSpec, path: str | Path | None = None, editor: dict[str, Any] | None = None) -> None:

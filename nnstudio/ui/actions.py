@@ -38,6 +38,7 @@ class Commands(Protocol):
     def reset_layout(self) -> None: ...
     def rebuild(self) -> None: ...
     def restart_engine(self) -> None: ...
+    def change_param_budget(self) -> None: ...
     def show_shortcuts(self) -> None: ...
     def show_about(self) -> None: ...
     def report(self, reason: str | None) -> None: ...
@@ -251,6 +252,15 @@ ACTIONS: tuple[Action, ...] = (
         lambda c: c.restart_engine(),
         None,
         "End the Keras engine process, start a fresh one and build the model again",
+    ),
+    Action(
+        "keras.param_budget",
+        "Parameter &Budget…",
+        "&Keras",
+        1,
+        lambda c: c.change_param_budget(),
+        None,
+        "The most parameters a model may have before nnstudio refuses it (100,000,000 unless raised)",
     ),
     Action(
         "help.shortcuts",

@@ -39,6 +39,7 @@ from nnstudio.ui.dock_layout import DOCKS, add_training_dock, build_docks, defau
 from nnstudio.ui.file_actions import FileActions
 from nnstudio.ui.graph.view import GraphView
 from nnstudio.ui.keras_status import ERROR, KerasStatus
+from nnstudio.ui.param_budget import apply_stored_budget, ask_param_budget
 from nnstudio.ui.parts import Builds, Canvas, Training
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.builds = builds
         self.training = training
         self.settings = settings if settings is not None else QSettings()
+        apply_stored_budget(self.settings)
         self.autosave = autosave
         self.model_state = ModelState(document, builds, training, self)
         self.canvas: Canvas | None = None
@@ -232,6 +234,15 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(summary.issues[0].message, 8000)
             return
         self.start_service()
+
+    @Slot()
+    def change_param_budget(self) -> None:
+        """Ask for a new parameter budget, keep it in the settings and check the model against it."""
+        count = ask_param_budget(self, self.settings)
+        if count is None:
+            return
+        self.document.reanalyze()
+        self.statusBar().showMessage(f"Parameter budget: {count:,}", 8000)
 
     @Slot()
     def restart_engine(self) -> None:

@@ -334,6 +334,8 @@ EDITORS: dict[str, EditorFactory] = {
     "axis_pair": TextEditor,
     "optional_axes": TextEditor,
     "optional_shape": TextEditor,
+    "optional_floats": TextEditor,
+    "nested_layers": TextEditor,  # listed; typing is refused with the reason
     "nested_layer": NestedLayerEditor,
 }
 

@@ -36,7 +36,7 @@ from nnstudio.core.layers.nested import NAME_PATTERN
 from nnstudio.core.layers.params import Param, ShapeKind
 from nnstudio.core.layers.registry import layer_types
 from nnstudio.core.summary import budget_issue
-from nnstudio.core.validation import DEFAULT_PARAM_BUDGET
+from nnstudio.core.validation import param_budget
 from nnstudio.services.document import Document
 from nnstudio.ui.icons import ERROR_COLOR, error_color, layer_icon
 from nnstudio.ui.param_editors import ParamEditor, make_editor
@@ -319,9 +319,8 @@ class PropertyEditor(QWidget):
     def _show_errors(self) -> None:
         summary = self.document.summary()
         issues = summary.issues_for(self._index)
-        over_budget = (
-            budget_issue(summary, DEFAULT_PARAM_BUDGET).message if summary.total_params > DEFAULT_PARAM_BUDGET else None
-        )
+        budget = param_budget()
+        over_budget = budget_issue(summary, budget).message if summary.total_params > budget else None
         by_field: dict[str, str] = {}
         general = []
         for issue in issues:

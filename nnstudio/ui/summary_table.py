@@ -283,9 +283,9 @@ class SummaryTable(QWidget):
         self.totals.setText(
             "\n".join(
                 (
-                    f"Total params: {count_with_size(summary.total_params)}",
-                    f"Trainable params: {count_with_size(summary.trainable_params)}",
-                    f"Non-trainable params: {count_with_size(summary.non_trainable_params)}",
+                    f"Total params: {count_with_size(summary.total_params, summary.total_bytes)}",
+                    f"Trainable params: {count_with_size(summary.trainable_params, summary.trainable_bytes)}",
+                    f"Non-trainable params: {count_with_size(summary.non_trainable_params, summary.non_trainable_bytes)}",
                 )
             )
         )

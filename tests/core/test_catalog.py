@@ -52,7 +52,7 @@ def test_the_first_eight_types_keep_their_parameters_and_order():
     assert sorted(FIRST_EIGHT, key=names.index) == FIRST_EIGHT  # the palette order they always had
     params = {name: [p.name for p in LAYER_TYPES[name].params] for name in FIRST_EIGHT}
     assert params["Dense"] == ["units", "activation", "use_bias", "kernel_initializer", "bias_initializer"]
-    assert params["BatchNormalization"] == ["center", "scale", "momentum", "epsilon"]
+    assert params["BatchNormalization"] == ["center", "scale", "momentum", "epsilon", "axis"]
     assert params["LayerNormalization"] == ["center", "scale", "epsilon"]
     assert params["Input"] == ["shape", "dtype"] and params["Reshape"] == ["target_shape"] and params["Flatten"] == []
 
@@ -63,6 +63,15 @@ def test_catalog_is_a_view_of_the_registry():
     with pytest.raises(TypeError):
         LAYER_TYPES["Conv2D"] = LAYER_TYPES["Dense"]  # type: ignore[index]
     assert by_config_class("InputLayer") is layer_type("Input")
+
+
+def test_a_config_class_is_read_with_its_module():
+    """`keras.layers.Add` and the operation node `keras.src.ops.numpy.Add` (of `x + y`) share a class name."""
+    assert by_config_class("Add") is layer_type("Add") is by_config_class("Add", "keras.layers")
+    assert by_config_class("Add", "keras.src.ops.numpy") is layer_type("ops.Add")
+    assert by_config_class("LayerScale", "keras.src.applications.convnext") is layer_type("LayerScale")
+    with pytest.raises(KeyError):
+        by_config_class("Dense", "keras.src.ops.numpy")
 
 
 def test_families_follow_keras_s_packages():
@@ -103,7 +112,17 @@ def test_one_snake_case_rule_as_keras_s(class_name, snake):
 def test_every_type_is_described_and_its_defaults_valid(kind):
     assert kind.help and "\n" not in kind.help
     assert kind.name_stem == to_snake_case(kind.config_class)
-    assert kind.keras_module == "keras.layers" and kind.constructor.startswith("keras.")
+    assert kind.constructor.startswith("keras.")
+    if kind.keras_module not in (
+        "keras.layers",
+        "keras",
+    ):  # Keras's own classes outside keras.layers (applications, ops)
+        assert (
+            kind.keras_module.startswith("keras.src.")
+            and kind.constructor == f"{kind.keras_module}.{kind.config_class}"
+        )
+    if kind.keras_module == "keras":  # a model used as a layer
+        assert kind.constructor == f"keras.{kind.config_class}"
     assert kind.samples, f"{kind.class_name} declares no sample cases for the Keras comparison"
     keys = [p.key for p in kind.params]
     assert len(set(keys)) == len(keys)

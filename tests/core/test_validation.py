@@ -16,7 +16,7 @@ from nnstudio.core.catalog import LAYER_TYPES
 from nnstudio.core.project import save_project
 from nnstudio.core.spec import LayerSpec, ModelSpec, lesson_spec
 from nnstudio.core.summary import analyze
-from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, check_value
+from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, HOW_TO_RAISE_BUDGET, check_value
 
 L = lesson_spec()
 
@@ -83,7 +83,7 @@ CASES = {
     "parameter budget": (
         L.with_layer(1, L.layers[1].with_params(units=100_000)).with_layer(2, L.layers[2].with_params(units=100_000)),
         "dense_1: the model would have 10,002,200,000 (37.26 GB) of parameters, "
-        "over the budget of 100,000,000 (381.47 MB)",
+        "over the budget of 100,000,000 (381.47 MB); raise it with --max-params N on the command line, or Keras > Parameter Budget… in the window",
     ),
     "orthogonal bias": (
         L.with_layer(1, L.layers[1].with_params(bias_initializer="orthogonal")),
@@ -130,7 +130,9 @@ def test_budget_is_configurable_and_checked_before_allocation():
     assert analyze(L, param_budget=1_994).ok
     issue = analyze(L, param_budget=1_993).issues[0]
     assert (
-        issue.message == "dense: the model would have 1,994 (7.79 KB) of parameters, over the budget of 1,993 (7.79 KB)"
+        issue.message
+        == "dense: the model would have 1,994 (7.79 KB) of parameters, over the budget of 1,993 (7.79 KB); "
+        + HOW_TO_RAISE_BUDGET
     )
     assert DEFAULT_PARAM_BUDGET == 100_000_000
     # a trillion-parameter model is judged instantly (nothing is allocated)

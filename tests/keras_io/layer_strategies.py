@@ -88,6 +88,11 @@ KIND_STRATEGIES: dict[type, KindStrategy] = {
         | st.lists(_small_ints(k.minimum, k.maximum, 2), min_size=k.rank, max_size=k.rank)
     ),
     kinds.OptionalFloat: lambda k, s: st.none() | _floats(k),
+    kinds.OptionalFloats: lambda k, s: (
+        st.none()
+        | _floats(kinds.FloatRange(0.1, 4.0))
+        | st.lists(_floats(kinds.FloatRange(0.1, 4.0)), min_size=1, max_size=max(1, _channels(s) or 1))
+    ),
     kinds.FloatRange: lambda k, s: _floats(k),
     kinds.OptionalName: lambda k, s: st.none() | st.sampled_from(k.choices),
     kinds.OptionalChoice: lambda k, s: st.none() | st.sampled_from(k.choices),
@@ -123,7 +128,37 @@ def _channels(shape: Shape, axis: int = -1) -> int | None:
 
 
 # Parameters whose random values would hardly ever fit, drawn to fit instead (given the input shape).
+def _statistics(shape: Shape) -> st.SearchStrategy:
+    """None, or one positive number per channel (of a kept last axis) or for all."""
+    size = _channels(shape) or 1
+    return st.none() | st.lists(st.sampled_from([0.25, 0.5, 2.0, 3.0]), min_size=size, max_size=size) | st.just([2.0])
+
+
+def _inner(class_name: str, name: str, **settings: Any) -> dict[str, Any]:
+    """A layer entry of a nested Sequential, every setting held as a project file holds it."""
+    kind = next(t for t in all_types() if t.class_name == class_name)
+    return {"class_name": class_name, "name": name, **kind.stored({**kind.defaults(), **settings})}
+
+
+def _inner_layers(shape: Shape) -> st.SearchStrategy:
+    """The layers of a nested Sequential fed `shape`: its Input of that shape, then a few layers that take it."""
+    first = _inner("Input", "inner_input", shape=list(shape))
+    options = [
+        [first, _inner("Activation", "inner_activation", activation="tanh")],
+        [first, _inner("Dropout", "inner_dropout", rate=0.25), _inner("Activation", "inner_activation")],
+    ]
+    if shape and shape[-1] is not None:
+        options.append([first, _inner("Dense", "inner_dense", units=3), _inner("Dense", "inner_dense_1", units=2)])
+    return st.sampled_from(options)
+
+
 TYPE_HINTS: dict[str, Callable[[Shape], dict[str, st.SearchStrategy]]] = {
+    "Sequential": lambda s: {"layers": _inner_layers(s)},
+    "Normalization": lambda s: {"mean": _statistics(s), "variance": _statistics(s)},
+    "LayerScale": lambda s: {"projection_dim": st.sampled_from(sorted({_channels(s) or 1, 1, 3}))},
+    "Dropout": lambda s: {
+        "noise_shape": st.none() | st.tuples(*[st.sampled_from([None, 1]) for _ in (None, *s)]).map(list)
+    },
     "GroupNormalization": lambda s: {
         "axis": st.just(-1),
         "groups": st.sampled_from([d for d in range(1, (_channels(s) or 1) + 1) if (_channels(s) or 1) % d == 0]),

@@ -13,6 +13,7 @@ import pytest
 from nnstudio.core.layers import all_types
 from nnstudio.ui.canvas.attention import heads_plan
 from nnstudio.ui.canvas.join import join_edges
+from tests.keras_io.test_layer_types_keras import _call, _callee
 
 pytestmark = pytest.mark.engine
 keras = pytest.importorskip("keras")
@@ -30,7 +31,7 @@ MERGE_CASES = [
 
 def _kwargs(kind, settings):
     values = kind.values(settings)
-    return {p.name: p.kind.to_keras(values[p.name]) for p in kind.params}
+    return {p.name: p.kind.to_keras(values[p.name]) for p in kind.constructor_params()}
 
 
 @pytest.mark.parametrize(
@@ -39,7 +40,7 @@ def _kwargs(kind, settings):
 def test_join_edges_are_the_layers_dependencies(kind, sample):
     settings = {**kind.defaults(), **sample.params}
     (output,), _variables = kind.infer(settings, list(sample.inputs))
-    layer = getattr(keras.layers, kind.class_name)(**_kwargs(kind, settings))
+    layer = _callee(kind)(**_kwargs(kind, settings))  # a keras.layers merge, an application's layer, an operation
     edges = join_edges(kind.class_name, settings, sample.inputs, output)
     rng = np.random.default_rng(1)
     base = [rng.uniform(0.5, 1.5, size=shape).astype("float32") for shape in sample.inputs]
@@ -49,7 +50,7 @@ def test_join_edges_are_the_layers_dependencies(kind, sample):
         batch = [np.repeat(b[None], size + 1, axis=0) for b in base]  # row 0 as it is, row r + 1: value r changed
         flat = batch[which].reshape(size + 1, size)
         flat[np.arange(1, size + 1), np.arange(size)] += push
-        out = np.asarray(layer(batch)).reshape(size + 1, -1)
+        out = np.asarray(_call(kind, layer, batch, kind.values(settings))).reshape(size + 1, -1)
         changed = np.abs(out[1:] - out[:1]) > 1e-4
         joined = np.zeros_like(changed)
         joined[src, dst] = True

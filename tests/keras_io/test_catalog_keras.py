@@ -94,7 +94,7 @@ def test_declared_keras_defaults_are_keras_defaults(class_name):
     for part in kind.constructor.split(".")[1:]:
         callee = getattr(callee, part)
     signature = inspect.signature(callee if not isinstance(callee, type) else callee.__init__).parameters
-    for param in kind.params:
+    for param in kind.constructor_params():  # an operation node's operands are its call's
         keras_default = signature[param.name].default
         if keras_default is inspect.Parameter.empty or (param.name == "shape" and keras_default is None):
             assert param.keras_default is REQUIRED, param.name

@@ -52,14 +52,16 @@ def _callee(kind: LayerType) -> Any:
 
 def _kwargs(kind: LayerType, values: dict[str, Any]) -> dict[str, Any]:
     """Keras arguments; a wrapped layer (a LayerSpec from its kind) made a Keras layer as nnstudio's build does."""
-    from nnstudio.keras_io.build import make_layer
+    from nnstudio.keras_io.build import keras_value
 
-    arguments = {p.name: p.kind.to_keras(values[p.name]) for p in kind.params}
-    return {key: make_layer(value) if isinstance(value, LayerSpec) else value for key, value in arguments.items()}
+    return {p.name: keras_value(p.kind.to_keras(values[p.name])) for p in kind.constructor_params()}
 
 
-def _call(kind: LayerType, layer: Any, tensors: list[Any]) -> Any:
-    """`layer` called on `tensors` as Keras code calls a layer of this type."""
+def _call(kind: LayerType, layer: Any, tensors: list[Any], values: dict[str, Any]) -> Any:
+    """`layer` called on `tensors` as Keras code calls a layer of this type (an operation node on
+    its operands, constants among them)."""
+    if kind.call_convention == "operands":
+        return layer(*kind.call_arguments(values, tensors))
     if kind.call_convention == "list":
         return layer(tensors)
     if kind.call_convention == "positional":
@@ -80,7 +82,7 @@ def _build(kind: LayerType, sample: Sample, values: dict[str, Any]) -> tuple[Any
         tensor = _callee(kind)(**_kwargs(kind, values))
         return tensor._keras_history.operation, [tuple(tensor.shape[1:])]
     layer = _callee(kind)(**_kwargs(kind, values))
-    return layer, _shapes(_call(kind, layer, [keras.Input(shape=shape) for shape in sample.inputs]))
+    return layer, _shapes(_call(kind, layer, [keras.Input(shape=shape) for shape in sample.inputs], values))
 
 
 def _runs_on_data(kind: LayerType, sample: Sample) -> bool:
@@ -88,18 +90,18 @@ def _runs_on_data(kind: LayerType, sample: Sample) -> bool:
     return not kind.takes_one_input and not kind.is_input and all(None not in s for s in sample.inputs)
 
 
-def _run(kind: LayerType, layer: Any, sample: Sample) -> list[tuple]:
+def _run(kind: LayerType, layer: Any, sample: Sample, values: dict[str, Any]) -> list[tuple]:
     """`layer` run on random data of the sample's shapes (a batch of 2); the output shapes."""
     rng = np.random.default_rng(0)
     data = [rng.normal(size=(2, *shape)).astype("float32") for shape in sample.inputs]
-    return _shapes(_call(kind, layer, data))
+    return _shapes(_call(kind, layer, data, values))
 
 
 def _keras_refuses(kind: LayerType, sample: Sample, values: dict[str, Any]) -> bool:
     try:
         layer, _outputs = _build(kind, sample, values)
         if _runs_on_data(kind, sample):
-            _run(kind, layer, sample)
+            _run(kind, layer, sample, values)
     except Exception:  # noqa: BLE001 - Keras refuses with ValueError, TypeError, IndexError, ...
         return True
     return False
@@ -117,11 +119,14 @@ def test_layer_type_declarations_equal_keras(kind: LayerType, sample: Sample) ->
     outputs, variables = kind.infer(settings, list(sample.inputs))
     assert outputs == keras_outputs
     if _runs_on_data(kind, sample):
-        assert _run(kind, layer, sample) == outputs
-    assert [(v.name, v.shape, v.trainable) for v in variables] == [
-        (w.name, tuple(w.shape), w.trainable) for w in layer.weights
+        assert _run(kind, layer, sample, values) == outputs
+    weights = getattr(layer, "weights", [])  # an operation node (keras.ops) is not a layer: it has none
+    assert [(v.name, v.shape, v.trainable, v.dtype) for v in variables] == [
+        (w.name, tuple(w.shape), w.trainable, w.dtype) for w in weights
     ]
-    assert sum(v.size for v in variables) == layer.count_params() == sum(math.prod(w.shape) for w in layer.weights)
+    assert sum(v.size for v in variables) == sum(math.prod(w.shape) for w in weights)
+    if weights or hasattr(layer, "count_params"):
+        assert sum(v.size for v in variables) == layer.count_params()
     assert layer.name == kind.name_stem
     assert type(layer).__name__ == kind.config_class
 
@@ -130,7 +135,9 @@ def test_layer_type_declarations_equal_keras(kind: LayerType, sample: Sample) ->
     checks = kind.config_checks()
     standard = kind.as_config(settings)
     written = {**standard, **(kind.built_config(values, sample.inputs) if kind.built_config else {})}
-    read = {param.name: param.kind.from_config(param.key, config[param.key]) for param in kind.params}
+    # an operation node's operands are in its call (the inbound node's args), not in its config
+    read = {param.name: param.kind.from_config(param.key, config[param.key]) for param in kind.constructor_params()}
+    read.update({name: values[name] for name in kind.operands})
     # one form for settings that say the same (Bidirectional: the backward copy Keras makes is None)
     assert kind.stored(read) == kind.stored(written)
     for key, value in config.items():
@@ -144,7 +151,7 @@ def test_layer_type_declarations_equal_keras(kind: LayerType, sample: Sample) ->
     if kind.is_input:
         made = made._keras_history.operation
     else:  # built as the layer above was (some layers complete their config when built)
-        _call(kind, made, [keras.Input(shape=shape) for shape in sample.inputs])
+        _call(kind, made, [keras.Input(shape=shape) for shape in sample.inputs], values)
     assert json.loads(json.dumps(made.get_config())) == config
 
 

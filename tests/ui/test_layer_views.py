@@ -83,7 +83,7 @@ def test_property_editor_has_a_widget_for_every_parameter(qtbot, kind):
         widget = editor.field(param.name)
         assert isinstance(widget, QWidget) and param.help in widget.toolTip()
         value = document.spec.layers[index].get(param.name)
-        if param.kind.nested and value is not None:  # the wrapped layer's own settings, each with its editor
+        if param.kind.nested and isinstance(value, dict):  # the wrapped layer's own settings, each with its editor
             inner = layer_types()[value["class_name"]]
             for inner_param in inner.params:
                 assert inner_param.help in editor.field(f"{param.name}.{inner_param.name}").toolTip()

@@ -85,6 +85,8 @@ def test_every_layer_type_gets_its_widgets(qtbot, class_name):
         "axis_pair": QLineEdit,
         "optional_axes": QLineEdit,
         "optional_shape": QLineEdit,
+        "optional_floats": QLineEdit,
+        "nested_layers": QLineEdit,
         "nested_layer": QComboBox,
     }
     for param in LAYER_TYPES[class_name].params:

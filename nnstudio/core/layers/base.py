@@ -38,10 +38,19 @@ class Variable:
     shape: tuple[int, ...]
     trainable: bool = True
     store: str = ""  # where a `.keras` weights file keeps it inside the layer's group ("cell" for an RNN)
+    dtype: str = "float32"  # Normalization's `count` is an int64
 
     @property
     def size(self) -> int:
         return math.prod(self.shape)
+
+    @property
+    def bytes(self) -> int:
+        """Its memory as Keras's summary counts it (`weight_memory_size`: the size times the dtype's)."""
+        return self.size * _ITEM_BYTES[self.dtype]
+
+
+_ITEM_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int32": 4, "int64": 8}
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,7 @@ CALL_CONVENTIONS = {
     "single": "one tensor: layer(x)",
     "list": "a list of tensors: layer([x1, x2, ...])",
     "positional": "tensors as positional arguments, in `input_names` order: layer(query, value, key)",
+    "operands": "its `operands` parameters as positional arguments, each a tensor (None) or a constant: op(x1, 3.0)",
 }
 ConfigValues = Callable[[Params], dict[str, Any]]
 
@@ -136,12 +146,16 @@ class LayerType:
       value, key); `input_names`: what each input is, in call order (`query`, `value`, `key`),
       for a type whose inputs have roles (positional ones must have them).
       A type that takes other than one tensor cannot stand in a Sequential stack
-      (`sequential_problem`).
+      (`sequential_problem`). `operands` (with the "operands" convention, a `keras.ops` operation
+      node such as `x + 3.0`): the parameters that are the call's positional arguments, in order,
+      not constructor arguments; each one None stands for the next input tensor, a number is a
+      constant written into the call (`call_arguments`).
     - `built_config(values, inputs)`: the parameters Keras's `get_config()` writes differently once
       the layer is built, where Keras fills them in from other parameters or the inputs
       (MultiHeadAttention's value_dim None is written as key_dim, attention_axes None as the axes
       it attends over). `empty_sublayers`: the groups of sublayers without variables that Keras
-      writes inside the layer's group of model.weights.h5 (variables name their own: `store`).
+      writes inside the layer's group of model.weights.h5 (variables name their own: `store`);
+      `empty_groups(values)`: those that depend on the parameters (a nested Sequential's layers).
     - `config_values(values)`: the parameters as Keras's `get_config()` writes them, where that
       depends on other parameters (a pooling layer's strides None is written as its pool_size);
       each kind's own standard form (`kernel_size` 3 -> [3, 3]) is applied first;
@@ -174,8 +188,10 @@ class LayerType:
     inputs: tuple[int, int | None] = (1, 1)
     call_convention: str = "single"
     input_names: tuple[str, ...] = ()
+    operands: tuple[str, ...] = ()
     built_config: BuiltConfig | None = None
     empty_sublayers: tuple[str, ...] = ()
+    empty_groups: Callable[[Params], tuple[str, ...]] | None = None
     config_values: ConfigValues | None = None
     read_config: ConfigValues | None = None
     icon: str = ""
@@ -218,6 +234,11 @@ class LayerType:
             raise ValueError(f"{where}: positional inputs need a name each (input_names)")
         if self.input_names and (most is None or len(self.input_names) != most):
             raise ValueError(f"{where}: named inputs need a name each, as many as the most inputs")
+        names = {p.name for p in self.params}
+        if (self.call_convention == "operands") != bool(self.operands):
+            raise ValueError(f"{where}: the operands convention needs `operands`, and only it")
+        if self.operands and (not set(self.operands) <= names or most != len(self.operands)):
+            raise ValueError(f"{where}: operands must be parameters, one per input at most")
 
     def __repr__(self) -> str:
         return f"LayerType({self.class_name!r})"
@@ -235,6 +256,16 @@ class LayerType:
         """A fresh dict of the settings a new layer holds: every parameter's default, except those
         held only when they differ from it (`implicit_default`)."""
         return {p.name: p.fresh_default() for p in self.params if not p.implicit_default}
+
+    def constructor_params(self) -> tuple[Param, ...]:
+        """The parameters handed to the Keras constructor (all but the call's `operands`)."""
+        return tuple(p for p in self.params if p.name not in self.operands)
+
+    def call_arguments(self, values: Mapping[str, Any], tensors: Sequence[Any]) -> list[Any]:
+        """The positional arguments of the call of an operation node: its operands in order, each
+        None replaced by the next of `tensors` (Keras tensors, or names in generated code)."""
+        given = iter(tensors)
+        return [next(given) if values[name] is None else values[name] for name in self.operands]
 
     def values(self, settings: Mapping[str, Any]) -> dict[str, Any]:
         """Every parameter's value: the layer's setting, else the default."""
@@ -313,6 +344,14 @@ class LayerType:
         if problem:
             raise LayerError(None, problem)
         values = self.values(settings)
+        if self.operands:
+            wanted = sum(values[name] is None for name in self.operands)
+            if wanted != len(inputs):
+                raise LayerError(
+                    None,
+                    f"`{self.config_class}` takes {wanted} tensor{'s' if wanted != 1 else ''} (its operands that are "
+                    f"not constants). Received: {len(inputs)} input{'s' if len(inputs) != 1 else ''}",
+                )
         return self.output_shapes(values, inputs), self.variables(values, inputs)
 
     def caption_for(self, settings: Mapping[str, Any], shape: Shape) -> str:

@@ -19,6 +19,8 @@ ConfigCheck = Callable[[Any], bool]
 _OBJECT_KEYS = {"module", "class_name", "config", "registered_name", "shared_object_id"}
 _FLOAT32_POLICY_CLASSES = {"DTypePolicy", "FloatDTypePolicy"}
 _INITIALIZER_NAMES = {keras_class: snake for snake, keras_class in INITIALIZERS.items()}
+# A Constant initializer whose value one of them gives (Keras's `get("constant")` cannot make one by name)
+_CONSTANT_NAMES = {0.0: "zeros", 1.0: "ones"}
 
 
 def is_plain(value: Any) -> bool:
@@ -84,6 +86,11 @@ def initializer_name(value: Any) -> str | None:
     config = value.get("config", {})
     if not isinstance(config, dict) or not all(is_plain(v) for v in config.values()):
         return None
+    if value.get("class_name") == "Constant":  # EfficientNetV2's bias: Constant(0.0) fills as zeros does
+        constant = config.get("value")
+        if not isinstance(constant, (int, float)) or isinstance(constant, bool) or set(config) != {"value"}:
+            return None
+        return _CONSTANT_NAMES.get(float(constant))
     return _INITIALIZER_NAMES.get(value.get("class_name"))  # type: ignore[arg-type]
 
 

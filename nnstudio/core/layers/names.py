@@ -61,6 +61,7 @@ INITIALIZERS: dict[str, str] = {
     "random_uniform": "RandomUniform",
     "truncated_normal": "TruncatedNormal",
     "orthogonal": "Orthogonal",
+    "variance_scaling": "VarianceScaling",  # EfficientNet's kernels (its scale, mode and distribution are not kept)
 }
 
 # Regularizers and constraints Keras accepts by name: the class Keras writes and the settings a

@@ -204,3 +204,89 @@ class NestedLayer(ParamKind):
 def inner_settings(value: dict[str, Any]) -> dict[str, Any]:
     """The parameters of a nested layer entry (without its class and name)."""
     return {k: v for k, v in value.items() if k not in ("class_name", "name")}
+
+
+@dataclass(frozen=True)
+class NestedLayers(ParamKind):
+    """The layers of a model inside a model (a Sequential in ConvNeXt's stem): its Input entry
+    first, then its layers in order, each a layer entry as `NestedLayer` holds one and checked as
+    strictly (problems belong to `layers.<i>.<field>`)."""
+
+    editor: ClassVar[str] = "nested_layers"
+    nested: ClassVar[bool] = True
+
+    @staticmethod
+    def _one(index: int, entry: Any) -> NestedLayer:
+        from nnstudio.core.layers.registry import all_types
+
+        if index == 0:
+            return NestedLayer(tuple(t.class_name for t in all_types() if t.is_input))
+        return NestedLayer(tuple(t.class_name for t in all_types() if t.takes_one_input and not t.is_input))
+
+    def check(self, name: str, value: Any) -> str | None:
+        found = self.problems(name, value)
+        return found[0][1] if found else None
+
+    def problems(self, name: str, value: Any) -> list[tuple[str, str]]:
+        if not isinstance(value, (list, tuple)) or len(value) < 2:
+            return [(name, f"{name} must be an Input and at least one layer. Received: {name}={short(value)}")]
+        if len(value) > MAX_NESTED_LAYERS:
+            return [(name, f"{name} may hold at most {MAX_NESTED_LAYERS} layers. Received: {len(value)} layers")]
+        found: list[tuple[str, str]] = []
+        for i, entry in enumerate(value):
+            found += self._one(i, entry).problems(f"{name}.{i}", entry)
+        names = [entry.get("name") for entry in value if isinstance(entry, dict)]
+        if len(set(names)) != len(names):
+            found.append((name, f"{name}: the layers' names must be unique. Received: {short(names)}"))
+        return found
+
+    def from_config(self, name: str, value: Any) -> Any:
+        """A Keras Sequential config's `layers` list (its InputLayer first) as layer entries."""
+        if not isinstance(value, list) or not 2 <= len(value) <= MAX_NESTED_LAYERS:
+            raise ValueError(f"{name} must be a list of an InputLayer and 1 to {MAX_NESTED_LAYERS - 1} layers")
+        return [self._one(i, entry).from_config(f"{name}[{i}]", entry) for i, entry in enumerate(value)]
+
+    def from_project(self, name: str, value: Any) -> Any:
+        if not isinstance(value, list) or not value:
+            raise ValueError(f"{name} must be a list of layer entries. Received: {short(value)}")
+        return [self._one(i, entry).from_project(f"{name}.{i}", entry) for i, entry in enumerate(value)]
+
+    def to_keras(self, value: Any) -> Any:
+        """The layers as LayerSpecs (Keras code makes each a Keras layer, the Input a `keras.Input`)."""
+        return [NestedLayer().to_keras(entry) for entry in value]
+
+    def to_source(self, value: Any) -> str:
+        return "[" + ", ".join(NestedLayer().to_source(entry) for entry in value) + "]"
+
+    def fresh(self, value: Any) -> Any:
+        return copy.deepcopy(value)
+
+    def as_config(self, value: Any) -> Any:
+        """Each layer in Keras's standard form, as a project file keeps it (an Input's float32 dtype implicit)."""
+        from nnstudio.core.layers.registry import layer_types
+
+        if not isinstance(value, (list, tuple)):
+            return value
+        standard = []
+        for entry in value:
+            kind = layer_types().get(str(entry.get("class_name"))) if isinstance(entry, dict) else None
+            if kind is None:
+                standard.append(entry)
+                continue
+            settings = kind.stored(kind.as_config(inner_settings(entry)))
+            standard.append({"class_name": entry["class_name"], "name": entry.get("name"), **settings})
+        return standard
+
+    def parse_text(self, text: str) -> Any:
+        raise ValueError("the layers inside are shown here; edit them in Keras code or a project file")
+
+    def format_text(self, value: Any) -> str:
+        if not isinstance(value, (list, tuple)):
+            return ""
+        return ", ".join(f"{e.get('class_name')}({e.get('name')})" for e in value if isinstance(e, dict))
+
+    def describe(self) -> str:
+        return "the Input and the layers of the model inside, in order"
+
+
+MAX_NESTED_LAYERS = 1_000

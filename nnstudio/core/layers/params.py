@@ -821,3 +821,82 @@ class Param:
             return False
         found, keras_value = self.kind.as_config(value), self.kind.as_config(default)
         return found == keras_value and type(found) is type(keras_value)
+
+
+MAX_VALUES = 4096  # numbers a list parameter may hold (Normalization's per-channel mean)
+
+
+@dataclass(frozen=True)
+class OptionalFloats(ParamKind):
+    """None, one finite number, or a flat list of them (Normalization's mean and variance: one
+    for every value, or one per channel)."""
+
+    editor: ClassVar[str] = "optional_floats"
+
+    def check(self, name: str, value: Any) -> str | None:
+        if value is None or (is_finite(value)):
+            return None
+        if isinstance(value, (list, tuple)) and value and all(is_finite(v) for v in value):
+            if len(value) > MAX_VALUES:
+                return f"{name} may hold at most {MAX_VALUES:,} numbers. Received: {len(value):,} numbers"
+            return None
+        return f"{name} must be None, a number or a list of numbers. {received(name, value)}"
+
+    def from_config(self, name: str, value: Any) -> Any:
+        if value is None or is_finite(value):
+            return value
+        if isinstance(value, list) and 0 < len(value) <= MAX_VALUES and all(is_finite(v) for v in value):
+            return list(value)
+        raise ValueError(f"{name} must be None, a number or a flat list of numbers. Received: {name}={short(value)}")
+
+    def to_keras(self, value: Any) -> Any:
+        return list(value) if isinstance(value, (list, tuple)) else value
+
+    def parse_text(self, text: str) -> Any:
+        cleaned = text.strip().strip("()[]").strip()
+        if cleaned in ("", "None", "none"):
+            return None
+        values = []
+        for part in (p for p in re.split(r"[,\s]+", cleaned) if p):
+            try:
+                number = float(part)
+            except ValueError:
+                raise ValueError(f"'{part}' is not a number; enter numbers such as 0.5, 0.25 or None") from None
+            values.append(number)
+        return values[0] if len(values) == 1 else values
+
+    def format_text(self, value: Any) -> str:
+        if value is None:
+            return "None"
+        if isinstance(value, (list, tuple)):
+            return ", ".join(str(v) for v in value)
+        return str(value)
+
+    def describe(self) -> str:
+        return "None, a number, or one number per channel (e.g. 123.7, 116.3, 103.5)"
+
+
+def is_finite(value: Any) -> bool:
+    """A finite int or float (not a boolean)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class NoiseShape(OptionalShape):
+    """None (a mask value for every value), or the shape of the dropout mask with the batch axis
+    first, None where it follows the input and 1 where one mask value is shared along the axis
+    (EfficientNet's `(None, 1, 1, 1)` drops whole samples)."""
+
+    allow_none: bool = True
+    maximum: int = MAX_DIM
+
+    def check(self, name: str, value: Any) -> str | None:
+        if value is None:
+            return None
+        fits = isinstance(value, (list, tuple)) and 0 < len(value) <= MAX_RANK + 1
+        if not fits or not all(d is None or (_is_int(d) and 1 <= d <= self.maximum) for d in value):
+            return f"{name} must be None or a list of None and positive integers, the batch axis first. {received(name, value)}"
+        return None
+
+    def describe(self) -> str:
+        return "None, or the mask's shape with the batch axis first, e.g. None, 1, 1, 1 (whole samples)"

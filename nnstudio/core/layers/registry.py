@@ -46,7 +46,8 @@ def discover(package_name: str) -> Registry:
         types = []
         for module in _modules(package):
             layer_type = _type_of(module, family)
-            for key in (layer_type.class_name, f"config class {layer_type.config_class}"):
+            config_key = f"config class {layer_type.keras_module}.{layer_type.config_class}"
+            for key in (layer_type.class_name, config_key):
                 if key in seen:
                     raise RegistryError(f"{key} is declared by both {seen[key]} and {module.__name__}")
                 seen[key] = module.__name__
@@ -89,8 +90,18 @@ def _by_class() -> MappingProxyType[str, LayerType]:
 
 
 @cache
+def _by_config() -> MappingProxyType[tuple[str, str], LayerType]:
+    return MappingProxyType({(t.keras_module, t.config_class): t for t in all_types()})
+
+
+@cache
 def _by_config_class() -> MappingProxyType[str, LayerType]:
-    return MappingProxyType({t.config_class: t for t in all_types()})
+    """Each config class name once: Keras's layers first, where an operation has the same name
+    (`keras.layers.Add` and the `keras.src.ops.numpy.Add` of `x + y`)."""
+    found: dict[str, LayerType] = {}
+    for t in sorted(all_types(), key=lambda t: t.keras_module != "keras.layers"):
+        found.setdefault(t.config_class, t)
+    return MappingProxyType(found)
 
 
 def layer_types() -> MappingProxyType[str, LayerType]:
@@ -109,14 +120,18 @@ def is_input(class_name: str) -> bool:
     return kind is not None and kind.is_input
 
 
-def by_config_class(config_class: str) -> LayerType:
-    """The type a `.keras` config names (`InputLayer` -> Input); KeyError if nnstudio has none."""
-    return _by_config_class()[config_class]
+def by_config_class(config_class: str, module: str | None = None) -> LayerType:
+    """The type a `.keras` config names (`InputLayer` -> Input): with `module`, the entry's
+    `module` too (`keras.src.ops.numpy` + `Add` -> ops.Add); without, the class as Keras's layers
+    name it. KeyError if nnstudio has none."""
+    if module is None:
+        return _by_config_class()[config_class]
+    return _by_config()[(module, config_class)]
 
 
 def config_classes() -> tuple[str, ...]:
-    """The class names a `.keras` config may hold, in palette order."""
-    return tuple(t.config_class for t in all_types())
+    """The class names a `.keras` config may hold, in palette order (each once)."""
+    return tuple(dict.fromkeys(t.config_class for t in all_types()))
 
 
 def family(name: str) -> Family:

@@ -35,6 +35,9 @@ SYMBOLS = {
     "Maximum": "max",
     "Minimum": "min",
     "Concatenate": "concat",
+    "CustomScaleLayer": "+·s",  # a + b * scale
+    "ops.Add": "+",
+    "ops.Multiply": "×",
 }
 
 Edges = tuple[np.ndarray, np.ndarray]  # (input value index, output value index) per edge

@@ -5,22 +5,43 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nnstudio.core.layers.base import (
+    LayerError,
     LayerType,
     Marker,
     Params,
     Sample,
     Shape,
     Variable,
-    known_last_axis,
+    format_shape,
     same_shape,
     single_input,
 )
-from nnstudio.core.layers.config_values import is_false, is_initializer, is_last_axis, is_null, is_number
-from nnstudio.core.layers.params import Flag, FloatRange, Param
+from nnstudio.core.layers.config_values import is_false, is_initializer, is_null, is_number
+from nnstudio.core.layers.params import Axis, Flag, FloatRange, Param
+
+
+def _features(params: Params, shape: Shape) -> int:
+    """The size of the normalised axis (counted with the batch axis as 0, -1 the last), as Keras's
+    `build` takes it: in range and known."""
+    full = (None, *shape)
+    axis = params["axis"]
+    if not -len(full) <= axis < len(full):
+        raise LayerError(
+            "axis",
+            f"Invalid axis: {axis}. Received: input_shape={format_shape(shape)} ({len(full)} axes, the batch's counted)",
+        )
+    size = full[axis]
+    if size is None:
+        raise LayerError(
+            "axis",
+            f"Axis {axis} of input tensor should have a defined dimension but the layer received an input with "
+            f"shape {format_shape(shape)}.",
+        )
+    return size
 
 
 def variables(params: Params, inputs: Sequence[Shape]) -> list[Variable]:
-    features = known_last_axis(single_input(inputs))
+    features = _features(params, single_input(inputs))
     learned = [name for name, on in (("gamma", params["scale"]), ("beta", params["center"])) if on]
     return [Variable(name, (features,)) for name in learned] + [
         Variable("moving_mean", (features,), trainable=False),
@@ -47,10 +68,16 @@ LAYER = LayerType(
             "Small number added to the variance to avoid dividing by zero.",
             keras_default=0.001,
         ),
+        Param(
+            "axis",
+            Axis(single=True),
+            -1,
+            "The axis of the features normalised one by one (-1: the last; 3 for images in DenseNet).",
+            keras_default=-1,
+        ),
     ),
     variables=variables,
     extra_config={
-        "axis": is_last_axis,
         "beta_initializer": is_initializer,
         "gamma_initializer": is_initializer,
         "moving_mean_initializer": is_initializer,
@@ -71,6 +98,11 @@ LAYER = LayerType(
         Sample({}, ((5,),)),
         Sample({"center": False}, ((2, 3),)),
         Sample({"scale": False, "center": False, "momentum": 0.9}, ((None, 4),)),
-        Sample({}, ((4, None),), refused_at=""),
+        Sample({}, ((4, None),), refused_at="axis"),
+        Sample({"axis": 3}, ((4, 4, 3),)),
+        Sample({"axis": 1}, ((4, 5),)),
+        Sample({"axis": -2}, ((None, 6, 2),)),
+        Sample({"axis": 3}, ((4, 3),), refused_at="axis"),
+        Sample({"axis": 1}, ((None, 3),), refused_at="axis"),
     ),
 )
