@@ -4,6 +4,7 @@ weights, plain Keras loads it), code (runs as is and rebuilds the same summary),
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -91,3 +92,28 @@ def test_train_and_training_script_with_two_inputs(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert csv.returncode != 0 and "CSV data is for models with one input and one output" in csv.stderr
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_summary_of_keras_written_graphs_is_what_keras_prints(tmp_path: Path, name: str) -> None:
+    """`nnstudio summary` of each must-show model (Keras wrote the file) prints Keras's own table:
+    the rows in Keras's order, Connected to, totals; `--json` carries the same connections."""
+    original = MODELS[name]()
+    path = save(original, tmp_path / f"{name}.keras")
+    lines: list[str] = []
+    original.summary(print_fn=lines.append, line_length=76)  # nnstudio prints for an 80-column pipe
+    printed = nnstudio("summary", str(path))
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.rstrip("\n") == "\n".join(lines).rstrip("\n")
+
+    as_json = nnstudio("summary", str(path), "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    rows = {row["name"]: row for row in json.loads(as_json.stdout)["layers"]}
+    for layer in original.layers:
+        inbound = [
+            f"{tensor._keras_history.operation.name}[{tensor._keras_history.node_index}][{tensor._keras_history.tensor_index}]"
+            for node in layer._inbound_nodes
+            for tensor in node.input_tensors
+        ]
+        assert [f"{n}[{node}][{tensor}]" for n, node, tensor in rows[layer.name]["connected_to"]] == inbound
+    assert sum(row["params"] for row in rows.values()) == original.count_params()
