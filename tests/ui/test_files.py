@@ -391,3 +391,47 @@ def test_a_file_dropped_on_the_window_opens(window, tmp_path):
     window.dropEvent(event)
     assert window.document.path == path
     assert window.document.spec == spec
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("name", ["lesson", "two_inputs", "residual_cnn", "transformer_block"])
+def test_open_a_keras_written_graph(keras_window, qtbot, tmp_path, name):
+    """Each must-show functional model written by Keras opens as a graph: the graph view shows it,
+    the summary has Keras's rows with Connected to and Keras confirms it with the file's weights."""
+    from tests.keras_io.functional_models import MODELS, save
+
+    original = MODELS[name]()
+    path = save(original, tmp_path / f"{name}.keras")
+    window, service = keras_window
+    with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS):
+        window.start_service()
+    with qtbot.waitSignal(service.keras_loaded, timeout=KERAS_TIMEOUT_MS):
+        assert window.files.open_path(path)
+    doc = window.document
+    assert doc.spec.is_functional
+    assert window.graph_view.isVisible()
+    table = window.summary_table
+    assert "Connected to" in table.model.headers
+    shown = [table.model.layer_row(r).name for r in range(table.model.rowCount())]
+    assert shown == [layer.name for layer in original.layers]
+    assert table.totals_text().startswith(f"Total params: {original.count_params():,}")
+    first = original.layers[-1]
+    for layer in original.layers:
+        if layer.get_weights():
+            first = layer
+            break
+
+    def file_weights_confirmed() -> bool:  # Keras built the file's model with the file's weights
+        result = window.model_state.last_result
+        return (
+            result is not None
+            and result.spec == doc.spec
+            and np.array_equal(result.weights[first.name][0], first.get_weights()[0])
+        )
+
+    qtbot.waitUntil(file_weights_confirmed, timeout=KERAS_TIMEOUT_MS)
+    assert table.state == CONFIRMED
+    result = window.model_state.last_result
+    for layer in original.layers:
+        for mine, theirs in zip(result.weights.get(layer.name, []), layer.get_weights(), strict=True):
+            assert np.array_equal(mine, theirs)
