@@ -63,6 +63,7 @@ MAX_DIRECTORY_BYTES = 64 * 1024  # 64 members with long names and extra fields f
 MAX_CONFIG_BYTES = 8 * 1024**2
 MAX_METADATA_BYTES = 64 * 1024
 MAX_WEIGHTS_BYTES = 2 * 1024**3
+MAX_LAYERS = 10_000
 MAX_ASSETS_BYTES = 16 * 1024**2
 MAX_COMPRESSION_RATIO = 200  # applies to members larger than RATIO_FLOOR_BYTES
 RATIO_FLOOR_BYTES = 1024**2
@@ -491,6 +492,26 @@ def parse_keras_config(data: bytes, where: str = CONFIG_MEMBER) -> ModelSpec:
     return _parse_config(data, where, None)[0]
 
 
+def model_config(document: Any, own_keys: set[str], default_name: str, where: str) -> tuple[Any, str, list]:
+    """A model document's `config`, name and layer entries, checked as both model classes need: only
+    known keys (the shared ones and `own_keys`), a sound name, trainable, float32, 1 to MAX_LAYERS layers."""
+    config = document.get("config")
+    _expect_object(config, "$.config", where)
+    _only_keys(config, {"name", "trainable", "dtype", "layers"} | own_keys, "$.config", where)
+    name = config.get("name", default_name)
+    _check_name(name, "$.config.name", where)
+    if not is_true(config.get("trainable", True)):
+        raise ArchiveError("a frozen model (trainable=false) is not supported", f"{where} $.config.trainable")
+    if "dtype" in config and not is_float32(config["dtype"]):
+        raise ArchiveError("only float32 models are supported", f"{where} $.config.dtype")
+    entries = config.get("layers")
+    if not isinstance(entries, list) or not entries:
+        raise ArchiveError("the model has no layers", f"{where} $.config.layers")
+    if len(entries) > MAX_LAYERS:
+        raise ArchiveError(f"{len(entries):,} layers; the limit is {MAX_LAYERS:,}", f"{where} $.config.layers")
+    return config, name, entries
+
+
 def _parse_config(data: bytes, where: str, param_budget: int | None) -> tuple[ModelSpec, Summary | None]:
     """The spec in `config.json` bytes and its analysis (made once: the build shapes are checked against it);
     a functional model is checked by its own reader, which raises on the first problem (analysis None)."""
@@ -514,20 +535,7 @@ def _parse_config(data: bytes, where: str, param_budget: int | None) -> tuple[Mo
         raise ArchiveError(
             f"Sequential from an unexpected module {_short(document.get('module'))}", f"{where} $.module"
         )
-    config = document.get("config")
-    _expect_object(config, "$.config", where)
-    _only_keys(config, {"name", "trainable", "dtype", "layers", "build_input_shape"}, "$.config", where)
-    name = config.get("name", "sequential")
-    _check_name(name, "$.config.name", where)
-    if not is_true(config.get("trainable", True)):
-        raise ArchiveError("a frozen model (trainable=false) is not supported", f"{where} $.config.trainable")
-    if "dtype" in config and not is_float32(config["dtype"]):
-        raise ArchiveError("only float32 models are supported", f"{where} $.config.dtype")
-    entries = config.get("layers")
-    if not isinstance(entries, list) or not entries:
-        raise ArchiveError("the model has no layers", f"{where} $.config.layers")
-    if len(entries) > 10_000:
-        raise ArchiveError(f"{len(entries):,} layers; the limit is 10,000", f"{where} $.config.layers")
+    config, name, entries = model_config(document, {"build_input_shape"}, "sequential", where)
     layers = []
     input_class = next(t.config_class for t in config_types() if t.is_input)
     if not (isinstance(entries[0], dict) and entries[0].get("class_name") == input_class):

@@ -19,20 +19,19 @@ from nnstudio.core.graph_shapes import GraphShapes, graph_issues, graph_shapes
 from nnstudio.core.keras_archive import (
     TENSOR_CLASS,
     ArchiveError,
-    _check_name,
     _expect_object,
     _only_keys,
     _parse_compile,
     _parse_layer,
     _same_shape,
     _short,
+    model_config,
 )
-from nnstudio.core.layers.config_values import is_float32, is_plain, is_true
+from nnstudio.core.layers.config_values import is_plain
 from nnstudio.core.layers.registry import layer_type
 from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef
 
 FUNCTIONAL_MODULES = ("keras.src.models.functional", "keras.models", "keras")
-MAX_LAYERS = 10_000
 MAX_CALLS = 64  # calls of one layer (a shared layer's uses), as in project files
 MAX_REFS = 1_000  # tensors of one call, and the model's inputs or outputs
 _ENTRY_KEYS = {"module", "class_name", "config", "registered_name", "build_config", "name", "inbound_nodes"}
@@ -49,20 +48,7 @@ def parse_functional(document: Any, where: str, param_budget: int | None) -> Mod
         raise ArchiveError(
             f"Functional from an unexpected module {_short(document.get('module'))}", f"{where} $.module"
         )
-    config = document.get("config")
-    _expect_object(config, "$.config", where)
-    _only_keys(config, {"name", "trainable", "dtype", "layers", "input_layers", "output_layers"}, "$.config", where)
-    name = config.get("name", "functional")
-    _check_name(name, "$.config.name", where)
-    if not is_true(config.get("trainable", True)):
-        raise ArchiveError("a frozen model (trainable=false) is not supported", f"{where} $.config.trainable")
-    if "dtype" in config and not is_float32(config["dtype"]):
-        raise ArchiveError("only float32 models are supported", f"{where} $.config.dtype")
-    entries = config.get("layers")
-    if not isinstance(entries, list) or not entries:
-        raise ArchiveError("the model has no layers", f"{where} $.config.layers")
-    if len(entries) > MAX_LAYERS:
-        raise ArchiveError(f"{len(entries):,} layers; the limit is {MAX_LAYERS:,}", f"{where} $.config.layers")
+    config, name, entries = model_config(document, {"input_layers", "output_layers"}, "functional", where)
 
     layers: list[LayerSpec] = []
     positions: dict[str, int] = {}
