@@ -146,9 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure(command_parser)
         if argv[0] in BUDGETED_COMMANDS:
             _add_budget_option(command_parser)
+        else:
+            command_parser.set_defaults(max_params=None)
         args = parser.parse_args(argv)
         run = COMMANDS[args.command][1]
-        if getattr(args, "max_params", None) is not None:
+        if args.max_params is not None:
             from nnstudio.core.validation import set_param_budget
 
             set_param_budget(args.max_params)
