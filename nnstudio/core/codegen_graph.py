@@ -68,8 +68,14 @@ def functional_lines(spec: ModelSpec) -> list[str]:
         i = position[layer_id]
         layer = spec.layers[i]
         inputs = [tensor(ref) for ref in layer.inbound[c]]
-        convention = layer_type(layer.class_name).call_convention
-        arguments = f"[{', '.join(inputs)}]" if convention == "list" else ", ".join(inputs)
+        kind = layer_type(layer.class_name)
+        if kind.call_convention == "operands":  # constants as literals, in their operand's place
+            operands = kind.call_arguments(kind.values(layer.params), inputs)
+            arguments = ", ".join(a if isinstance(a, str) else literal(a) for a in operands)
+        elif kind.call_convention == "list":
+            arguments = f"[{', '.join(inputs)}]"
+        else:
+            arguments = ", ".join(inputs)
         if len(layer.inbound) == 1:
             target = variables[i]
             lines.append(f"{target} = {layer_call(layer)}({arguments})")

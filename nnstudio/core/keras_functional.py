@@ -6,8 +6,11 @@ tensor is `{"class_name": "__keras_tensor__", "config": {"shape", "dtype", "kera
 argument, MultiHeadAttention its query and value as arguments and its key as an argument or the
 keyword `key`. These are references between layers: they are read as `TensorRef`s (the layer ids
 are the Keras names), every cited name is checked against the config's layers and every index
-against what that layer gives. Anything else in a call (another object, a constant, a keyword
-argument the layer's inputs do not name) is refused at the layer. `input_layers` and
+against what that layer gives. An operation node's call (`keras.src.ops.numpy` Add, Multiply:
+`x + 3.0`) holds its operands, each a tensor or a plain number; the numbers become the node's
+operand parameters. Anything else in a call (another object, a constant elsewhere, a keyword
+argument the layer's inputs do not name, a `training` value other than the one Keras records
+itself) is refused at the layer. `input_layers` and
 `output_layers` become the model's inputs and outputs; the layers keep the config's order.
 """
 
@@ -34,11 +37,44 @@ from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef
 FUNCTIONAL_MODULES = ("keras.src.models.functional", "keras.models", "keras")
 MAX_CALLS = 64  # calls of one layer (a shared layer's uses), as in project files
 MAX_REFS = 1_000  # tensors of one call, and the model's inputs or outputs
-_ENTRY_KEYS = {"module", "class_name", "config", "registered_name", "build_config", "name", "inbound_nodes"}
+_ENTRY_KEYS = {
+    "module",
+    "class_name",
+    "config",
+    "registered_name",
+    "build_config",
+    "compile_config",
+    "name",
+    "inbound_nodes",
+}
 _TENSOR_KEYS = {"shape", "dtype", "keras_history"}
 # Call arguments that Keras may write as null, their default (no mask, the usual training mode):
 # read as absent. Any other keyword argument, or any other value, is refused.
 DEFAULT_CALL_ARGUMENTS = frozenset({"mask", "training", "attention_mask", "query_mask", "value_mask", "key_mask"})
+# The `training` value Keras records itself when it calls a layer whose `call` has a default for it
+# (Dropout's `call(inputs, training=False)`, Resizing's `training=True`): read as absent, since Keras
+# writes it again. Another value there (a Dropout called with training=True) is refused.
+RECORDED_TRAINING = {
+    **dict.fromkeys(
+        (
+            "SimpleRNN",
+            "LSTM",
+            "GRU",
+            "Attention",
+            "AdditiveAttention",
+            "Dropout",
+            "SpatialDropout1D",
+            "SpatialDropout2D",
+            "SpatialDropout3D",
+            "GaussianDropout",
+            "AlphaDropout",
+            "GaussianNoise",
+        ),
+        False,
+    ),
+    "Resizing": True,
+    "CenterCrop": True,
+}
 _TENSOR_FLAGS = {"sparse", "ragged"}  # written by some Keras versions; only false is read
 
 
@@ -73,8 +109,12 @@ def parse_functional(document: Any, where: str, param_budget: int | None) -> Mod
     node_counts = [max(1, len(e["inbound_nodes"])) if isinstance(e.get("inbound_nodes"), list) else 1 for e in entries]
     counts = {layer.name: node_counts[i] for i, layer in enumerate(layers)}
     for i, entry in enumerate(entries):
-        calls = _parse_calls(entry.get("inbound_nodes", []), layers[i], counts, f"$.config.layers[{i}]", where)
-        layers[i] = LayerSpec(layers[i].class_name, layers[i].name, layers[i].params, id=layers[i].name, inbound=calls)
+        path = f"$.config.layers[{i}]"
+        layer = layers[i]
+        if layer_type(layer.class_name).operands:
+            layer = _with_operands(entry.get("inbound_nodes", []), layer, path, where)
+        calls = _parse_calls(entry.get("inbound_nodes", []), layer, counts, path, where)
+        layers[i] = LayerSpec(layer.class_name, layer.name, layer.params, id=layer.name, inbound=calls)
     inputs = _parse_model_refs(config.get("input_layers"), counts, "$.config.input_layers", where)
     outputs = _parse_model_refs(config.get("output_layers"), counts, "$.config.output_layers", where)
     if not outputs:
@@ -119,6 +159,45 @@ def _parse_calls(value: Any, layer: LayerSpec, counts: dict[str, int], path: str
     return tuple(_parse_call(node, layer, counts, f"{path}.inbound_nodes[{c}]", where) for c, node in enumerate(value))
 
 
+def _with_operands(value: Any, layer: LayerSpec, path: str, where: str) -> LayerSpec:
+    """An operation node (`x + 3.0`) with the constants of its one call as its operand parameters.
+
+    Its call's positional args are the operands in order, each a tensor reference or a plain
+    number; a number becomes that operand's parameter, a tensor leaves it None (the next input).
+    Anything else is refused by `_parse_call`, which reads the tensors."""
+    here = f"{where} {path}.inbound_nodes"
+    if not isinstance(value, list) or len(value) != 1:
+        count = len(value) if isinstance(value, list) else 0
+        raise ArchiveError(f"{layer.name}: an operation node is called exactly once; this one {count} time(s)", here)
+    node = value[0]
+    args = node.get("args") if isinstance(node, dict) else None
+    kind = layer_type(layer.class_name)
+    if not isinstance(args, list) or len(args) != len(kind.operands):
+        raise ArchiveError(
+            f"{layer.name}: {kind.config_class} takes {len(kind.operands)} operands; its call has "
+            f"{len(args) if isinstance(args, list) else 0}",
+            f"{here}[0].args",
+        )
+    params = dict(layer.params)
+    for i, (name, arg) in enumerate(zip(kind.operands, args, strict=True)):
+        if isinstance(arg, dict) and arg.get("class_name") == TENSOR_CLASS:
+            continue
+        if type(arg) not in (int, float):
+            raise ArchiveError(
+                f"{layer.name}: an operand must be a tensor of the model or a plain number; received {_short(arg)}",
+                f"{here}[0].args[{i}]",
+            )
+        problem = kind.param(name).kind.check(name, arg)
+        if problem:
+            raise ArchiveError(f"{layer.name}: {problem}", f"{here}[0].args[{i}]")
+        params[name] = arg
+    values = kind.defaults()
+    values.update(params)
+    for _field, problem in kind.validate(kind.values(values)):
+        raise ArchiveError(f"{layer.name}: {problem}", f"{here}[0].args")
+    return LayerSpec(layer.class_name, layer.name, kind.stored(values))
+
+
 def _parse_call(node: Any, layer: LayerSpec, counts: dict[str, int], path: str, where: str) -> tuple[TensorRef, ...]:
     """One `{"args", "kwargs"}` entry as the call's input tensors, by the layer's call convention."""
     here = f"{where} {path}"
@@ -130,7 +209,12 @@ def _parse_call(node: Any, layer: LayerSpec, counts: dict[str, int], path: str, 
     _expect_object(kwargs, f"{path}.kwargs", where)
     kind = layer_type(layer.class_name)
     convention = kind.call_convention
-    if convention == "positional":
+    if convention == "operands":
+        given = dict(kwargs)
+        indexed = [(i, a) for i, a in enumerate(args) if type(a) not in (int, float)]
+        tensors = [a for _i, a in indexed]
+        arg_paths = [f"{path}.args[{i}]" for i, _a in indexed]
+    elif convention == "positional":
         tensors = list(args)
         names = kind.input_names
         given = dict(kwargs)
@@ -162,6 +246,8 @@ def _parse_call(node: Any, layer: LayerSpec, counts: dict[str, int], path: str, 
             arg_paths = [f"{path}.args[0]"]
     for key in [key for key, value in given.items() if key in DEFAULT_CALL_ARGUMENTS and value is None]:
         del given[key]  # Keras records some call arguments it was not given, as null (BatchNormalization's mask)
+    if "training" in given and given["training"] is RECORDED_TRAINING.get(kind.class_name):
+        del given["training"]
     for key in given:
         raise ArchiveError(
             f"{layer.name}: the call's keyword argument {_short(key)} is not supported; only the layer's input "

@@ -207,10 +207,13 @@ def _functional_model(spec: ModelSpec, parts: list[Any]) -> keras.Model:
     for layer_id, call in order:
         layer = spec.layers[position[layer_id]]
         inputs = [tensors[(ref.layer, ref.node)][ref.tensor] for ref in layer.inbound[call]]
-        convention = layer_type(layer.class_name).call_convention
+        kind = layer_type(layer.class_name)
+        convention = kind.call_convention
         target = parts[position[layer_id]]
         try:
-            if convention == "list":
+            if convention == "operands":
+                output = target(*kind.call_arguments(kind.values(layer.params), inputs))
+            elif convention == "list":
                 output = target(inputs)
             elif convention == "positional":
                 output = target(*inputs)
@@ -257,6 +260,8 @@ def set_layer_weights(model: keras.Model, weights: Weights, *, strict: bool = Tr
     done: set[str] = set()
     for name, arrays in weights.items():
         layer = by_name.get(name)
+        if layer is None and not arrays:
+            continue  # an operation node (`x + 3.0`): not among the model's layers, and without weights
         if layer is None:
             if strict:
                 raise BuildError(f"{name}: weights given for a layer the model does not have", name)

@@ -6,6 +6,9 @@ v, k)`; one Dense(8) "shared" called on m1 and on m2; `add = Add()([shared(m1), 
 `Model([q, v, k], [add, shared(m1)])`. `data/functional_tf_config.json`: a transformer block
 `Input((12, 16))`, `MultiHeadAttention(2, 8)(x, x)`, Add, LayerNormalization, Dense(16), Add,
 LayerNormalization (a single input, written flat as `["input_layer_2", 0, 0]`).
+`data/functional_ops_config.json`: operation nodes with constants, as MobileNetV3's hard_sigmoid:
+`x` (4,), `d = Dense(4)(x)`, `h = ReLU(6.0)(d + 3.0) * (1.0 / 6.0)`, `y = 0.5 + Dropout(0.25)(h)`,
+`Model(x, keras.ops.multiply(y, d))` (the Dropout's call recorded with `training: false`).
 """
 
 from __future__ import annotations
@@ -192,3 +195,81 @@ def test_graph_shapes_of_a_chain_and_its_graph_agree() -> None:
     broken = ModelSpec(layers=broken.layers, inputs=broken.inputs, outputs=(TensorRef("d", 1),))
     with pytest.raises(GraphError, match="call 1 of d"):
         graph_shapes(broken)
+
+
+# -- operation nodes with constants (`x + 3.0`) -------------------------------------------------
+
+
+def test_constants_in_an_operation_call_become_its_operands() -> None:
+    spec = parse(config("ops"))
+    assert [(layer.name, layer.class_name) for layer in spec.layers] == [
+        ("x", "Input"),
+        ("dense", "Dense"),
+        ("add", "ops.Add"),
+        ("relu6", "ReLU"),
+        ("multiply", "ops.Multiply"),
+        ("dropout", "Dropout"),
+        ("add_1", "ops.Add"),
+        ("multiply_1", "ops.Multiply"),
+    ]
+    plus_three, sixth, half_plus, product = (spec.layer_by_id(n) for n in ("add", "multiply", "add_1", "multiply_1"))
+    assert plus_three.get("x1") is None and plus_three.get("x2") == 3.0
+    assert plus_three.inbound == ((TensorRef("dense"),),)
+    assert sixth.get("x2") == 1.0 / 6.0
+    assert half_plus.get("x1") == 0.5 and half_plus.get("x2") is None
+    assert half_plus.inbound == ((TensorRef("dropout"),),)
+    assert product.get("x1") is None and product.get("x2") is None
+    assert product.inbound == ((TensorRef("add_1"), TensorRef("dense")),)
+    assert spec.layer_by_id("dropout").inbound == ((TensorRef("multiply"),),)
+
+
+def _op_args(document: dict[str, Any], name: str) -> list[Any]:
+    return layer_entry(document, name)["inbound_nodes"][0]["args"]
+
+
+@pytest.mark.parametrize(
+    "constant",
+    ["3.0", True, None, [3.0], {"class_name": "Lambda", "config": {}}, {"value": 3.0}],
+    ids=["text", "bool", "null", "list", "object", "dict"],
+)
+def test_an_operand_that_is_not_a_tensor_or_a_number_is_refused(constant: Any) -> None:
+    document = config("ops")
+    _op_args(document, "add")[1] = constant
+    with pytest.raises(ArchiveError) as info:
+        parse(document)
+    assert "$.config.layers[2].inbound_nodes[0].args[1]" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_an_operation_call_with_a_wrong_number_of_operands_is_refused() -> None:
+    document = config("ops")
+    _op_args(document, "add").append(1.0)
+    refused(document, "add: Add takes 2 operands; its call has 3")
+    document = config("ops")
+    layer_entry(document, "multiply")["inbound_nodes"].append(
+        copy.deepcopy(layer_entry(document, "multiply")["inbound_nodes"][0])
+    )
+    refused(document, "multiply: an operation node is called exactly once")
+
+
+def test_two_constants_are_refused_at_the_node() -> None:
+    document = config("ops")
+    _op_args(document, "add")[0] = 2.0
+    refused(document, "add", "x1 or x2 must be None")
+
+
+def test_an_operation_is_not_read_as_the_merge_layer_of_the_same_class() -> None:
+    document = config("ops")
+    layer_entry(document, "add")["module"] = "keras.layers"
+    refused(document, "add")
+
+
+def test_training_false_that_keras_records_is_read_and_another_value_refused() -> None:
+    document = config("ops")
+    kwargs = layer_entry(document, "dropout")["inbound_nodes"][0]["kwargs"]
+    assert kwargs == {"training": False}
+    parse(document)
+    kwargs["training"] = True
+    refused(document, "dropout: the call's keyword argument 'training' is not supported")
+    document = config("ops")
+    layer_entry(document, "relu6")["inbound_nodes"][0]["kwargs"] = {"training": False}
+    refused(document, "relu6: the call's keyword argument 'training' is not supported")
