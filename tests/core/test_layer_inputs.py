@@ -21,6 +21,9 @@ def test_every_type_declares_a_consistent_way_to_be_called(kind):
         assert kind.inputs == (0, 0)
     elif kind.call_convention == "single":
         assert kind.inputs == (1, 1) and kind.takes_one_input
+    elif kind.call_convention == "initial_state":  # alone in a Sequential, states added in a graph
+        assert least == 1 and most is not None and most > 1 and kind.takes_one_input
+        assert len(kind.input_names) == most and kind.sequential_problem() is None
     else:
         assert not kind.takes_one_input
     if kind.call_convention == "positional":
@@ -63,6 +66,8 @@ def test_the_declared_inputs_of_the_merges_and_attention():
         ((0, 2), "list", (), "at least one input"),
         ((3, 2), "list", (), "most >= least"),
         ((2, 2), "keyword", (), "call convention is one of"),
+        ((1, 3), "initial_state", ("sequences", "h"), "names each input"),
+        ((2, 3), "initial_state", ("sequences", "h", "c"), "takes one tensor and names each input"),
     ],
 )
 def test_an_inconsistent_declaration_is_refused_when_the_type_is_made(inputs, convention, names, words):
@@ -120,3 +125,78 @@ def test_the_summary_still_accepts_every_single_input_stack():
     spec = spec.inserted(0, spec.new_layer("Input", shape=[4, 6]))
     spec = spec.inserted(1, spec.new_layer("Dense", units=3))
     assert analyze(spec).ok
+
+
+def test_the_recurrent_layers_take_their_initial_states_as_further_inputs():
+    declared = {
+        name: (layer_type(name).inputs, layer_type(name).call_convention, layer_type(name).input_names)
+        for name in ("SimpleRNN", "GRU", "LSTM")
+    }
+    assert declared == {
+        "SimpleRNN": ((1, 2), "initial_state", ("sequences", "initial_state")),
+        "GRU": ((1, 2), "initial_state", ("sequences", "initial_state")),
+        "LSTM": ((1, 3), "initial_state", ("sequences", "initial_state h", "initial_state c")),
+    }
+    assert layer_type("Bidirectional").call_convention == "single"
+
+
+def test_an_initial_state_call_is_the_sequences_and_a_keyword_list():
+    lstm = layer_type("LSTM")
+    assert lstm.split_call(["x"]) == (["x"], {})
+    assert lstm.split_call(["x", "h", "c"]) == (["x"], {"initial_state": ["h", "c"]})
+    assert layer_type("MultiHeadAttention").split_call(["q", "v"]) == (["q", "v"], {})
+
+
+@pytest.mark.parametrize(
+    ("class_name", "inputs", "outputs"),
+    [
+        ("LSTM", [(None, 7)], [(5,), (5,), (5,)]),
+        ("LSTM", [(None, 7), (5,), (5,)], [(5,), (5,), (5,)]),
+        ("GRU", [(3, 7), (5,)], [(5,), (5,)]),
+        ("SimpleRNN", [(3, 7), (5,)], [(5,), (5,)]),
+    ],
+)
+def test_initial_states_change_no_output_and_no_weight(class_name, inputs, outputs):
+    kind = layer_type(class_name)
+    settings = {"units": 5, "return_state": True}
+    shapes, variables = kind.infer(settings, inputs)
+    assert shapes == outputs
+    assert variables == kind.infer(settings, inputs[:1])[1]
+
+
+@pytest.mark.parametrize(
+    ("class_name", "inputs", "message"),
+    [
+        (
+            "LSTM",
+            [(None, 7), (5,)],
+            "A `LSTM` layer's initial_state is a list of 2 tensors (h, c), each (batch, units). Received: 1 tensor",
+        ),
+        (
+            "LSTM",
+            [(None, 7), (5,), (5,), (5,)],
+            "A `LSTM` layer's initial_state is a list of 2 tensors (h, c), each (batch, units). Received: 3 tensors",
+        ),
+        (
+            "GRU",
+            [(None, 7), (5,), (5,)],
+            "A `GRU` layer's initial_state is a list of 1 tensor, (batch, units). Received: 2 tensors",
+        ),
+        (
+            "LSTM",
+            [(None, 7), (5,), (3,)],
+            "Dimensions must be equal, but are 3 and 5: initial_state c must be (batch, units) = (None, 5). "
+            "Received: initial_state c of shape (None, 3)",
+        ),
+        (
+            "SimpleRNN",
+            [(None, 7), (2, 5)],
+            "initial_state must be (batch, units) = (None, 5). Received: initial_state of shape (None, 2, 5)",
+        ),
+        ("GRU", [(None, 7), (None,)], "Received: initial_state of shape (None, None)"),
+    ],
+)
+def test_a_wrong_initial_state_is_refused_at_the_layer(class_name, inputs, message):
+    with pytest.raises(LayerError) as refused:
+        layer_type(class_name).infer({"units": 5}, inputs)
+    assert str(refused.value).endswith(message) and refused.value.field is None

@@ -8,8 +8,9 @@ parameter counts, Keras's automatic name, the keys of `get_config()` (each one r
 samples to its module.
 
 A layer is called as its type declares (`call_convention`): on one tensor, on a list of tensors
-(merges), or on tensors as positional arguments (MultiHeadAttention's query, value, key). A type
-that takes several inputs is also run on data wherever every size is known: Keras's symbolic build
+(merges), on tensors as positional arguments (MultiHeadAttention's query, value, key), or on its
+sequences with `initial_state=[...]` (SimpleRNN, LSTM, GRU). A call on several inputs is also run
+on data wherever every size is known: Keras's symbolic build
 of those checks less than their run does (Dot over the batch axis, attention over axes whose sizes
 differ), and nnstudio refuses exactly what Keras refuses when building or running.
 """
@@ -64,8 +65,9 @@ def _call(kind: LayerType, layer: Any, tensors: list[Any], values: dict[str, Any
         return layer(*kind.call_arguments(values, tensors))
     if kind.call_convention == "list":
         return layer(tensors)
-    if kind.call_convention == "positional":
-        return layer(*tensors)
+    if kind.call_convention in ("positional", "initial_state"):
+        args, kwargs = kind.split_call(tensors)
+        return layer(*args, **kwargs)
     (tensor,) = tensors
     return layer(tensor)
 
@@ -86,8 +88,10 @@ def _build(kind: LayerType, sample: Sample, values: dict[str, Any]) -> tuple[Any
 
 
 def _runs_on_data(kind: LayerType, sample: Sample) -> bool:
-    """Whether Keras checks this case by running it: several inputs, every size known."""
-    return not kind.takes_one_input and not kind.is_input and all(None not in s for s in sample.inputs)
+    """Whether Keras checks this case by running it: several inputs, every size known (Keras's
+    symbolic call of an RNN does not look at its initial states at all)."""
+    several = not kind.takes_one_input or len(sample.inputs) > 1
+    return several and not kind.is_input and all(None not in s for s in sample.inputs)
 
 
 def _run(kind: LayerType, layer: Any, sample: Sample, values: dict[str, Any]) -> list[tuple]:

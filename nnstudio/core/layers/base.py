@@ -97,6 +97,8 @@ CALL_CONVENTIONS = {
     "list": "a list of tensors: layer([x1, x2, ...])",
     "positional": "tensors as positional arguments, in `input_names` order: layer(query, value, key)",
     "operands": "its `operands` parameters as positional arguments, each a tensor (None) or a constant: op(x1, 3.0)",
+    "initial_state": "the first tensor positional, the others (all of them or none) as a keyword list: "
+    "rnn(sequences, initial_state=[h, c])",
 }
 ConfigValues = Callable[[Params], dict[str, Any]]
 
@@ -232,6 +234,8 @@ class LayerType:
             raise ValueError(f"{where}: a layer called on one tensor takes exactly one input, and only such a layer")
         if self.call_convention == "positional" and (most is None or len(self.input_names) != most):
             raise ValueError(f"{where}: positional inputs need a name each (input_names)")
+        if self.call_convention == "initial_state" and (least != 1 or most is None or len(self.input_names) != most):
+            raise ValueError(f"{where}: a layer given initial states takes one tensor and names each input")
         if self.input_names and (most is None or len(self.input_names) != most):
             raise ValueError(f"{where}: named inputs need a name each, as many as the most inputs")
         names = {p.name for p in self.params}
@@ -260,6 +264,14 @@ class LayerType:
     def constructor_params(self) -> tuple[Param, ...]:
         """The parameters handed to the Keras constructor (all but the call's `operands`)."""
         return tuple(p for p in self.params if p.name not in self.operands)
+
+    def split_call(self, tensors: Sequence[Any]) -> tuple[list[Any], dict[str, list[Any]]]:
+        """The positional and keyword arguments of a call on `tensors` (Keras tensors, or names in
+        generated code) with the "single", "positional" or "initial_state" convention:
+        `rnn(sequences, initial_state=[h, c])` is ([sequences], {"initial_state": [h, c]})."""
+        if self.call_convention == "initial_state":
+            return list(tensors[:1]), ({"initial_state": list(tensors[1:])} if len(tensors) > 1 else {})
+        return list(tensors), {}
 
     def call_arguments(self, values: Mapping[str, Any], tensors: Sequence[Any]) -> list[Any]:
         """The positional arguments of the call of an operation node: its operands in order, each
@@ -301,12 +313,22 @@ class LayerType:
 
     @property
     def takes_one_input(self) -> bool:
-        """Whether it takes exactly one tensor (it can stand in a Sequential stack)."""
-        return self.inputs == (1, 1)
+        """Whether it can be called on one tensor alone, as a Sequential stack calls it (it takes
+        exactly one, or one and optional initial states)."""
+        return self.inputs == (1, 1) or self.call_convention == "initial_state"
 
     def input_count_problem(self, count: int) -> str | None:
         """Why `count` input tensors are too few or too many, in Keras's manner, or None."""
         least, most = self.inputs
+        if self.call_convention == "initial_state" and count > 1 and most is not None:
+            if count == most:
+                return None
+            states = [name.removeprefix("initial_state").strip() for name in self.input_names[1:]]
+            words = f"{len(states)} tensors ({', '.join(states)}), each" if len(states) > 1 else "1 tensor,"
+            return (
+                f"A `{self.class_name}` layer's initial_state is a list of {words} (batch, units). "
+                f"Received: {count - 1} tensor{'s' if count != 2 else ''}"
+            )
         if least <= count and (most is None or count <= most):
             return None
         if most is None:

@@ -6,6 +6,11 @@ hold one block per gate side by side: `kernel` (features, gates * units) for the
 keeps them in the layer's `cell` group. The output is the last step's `(units,)`, or every step's
 `(timesteps, units)` with `return_sequences`; `return_state` adds the final states, which only
 the last layer of a Sequential may give (the next layer would receive several tensors).
+
+In a functional model the layer may also be called with its starting states,
+`layer(sequences, initial_state=[h, c])` (the "initial_state" call convention): all of them (one
+for SimpleRNN and GRU, h and c for LSTM) or none, each `(batch, units)`. A seq2seq decoder starts
+from its encoder's final states this way.
 """
 
 from __future__ import annotations
@@ -43,11 +48,22 @@ GATE_NAMES = {
     "r": "reset gate",
 }
 STATES = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}  # LSTM keeps its output h and its memory c
+STATE_NAMES = {
+    "SimpleRNN": ("initial_state",),
+    "GRU": ("initial_state",),
+    "LSTM": ("initial_state h", "initial_state c"),
+}
+
+
+def input_names(class_name: str) -> tuple[str, ...]:
+    """What each input of a call is: the sequences, then the initial states in Keras's order."""
+    return ("sequences", *STATE_NAMES[class_name])
 
 
 def sequence_input(inputs: Sequence[Shape]) -> tuple[int | None, int]:
-    """(timesteps, features) of an RNN's input; LayerError in Keras's words for any other rank."""
-    shape = single_input(inputs)
+    """(timesteps, features) of an RNN's input (the first; initial states follow it); LayerError in
+    Keras's words for any other rank."""
+    shape = single_input(inputs[:1])
     if len(shape) != 2:
         raise LayerError(
             None,
@@ -57,9 +73,32 @@ def sequence_input(inputs: Sequence[Shape]) -> tuple[int | None, int]:
     return shape[0], known_last_axis(shape)
 
 
+def check_initial_states(class_name: str, units: int, states: Sequence[Shape]) -> None:
+    """LayerError unless each initial state is (units,) (how many there may be,
+    `LayerType.input_count_problem` says first).
+
+    Keras's symbolic call accepts any; running the model then fails inside the cell, as
+    `Dimensions must be equal, but are 3 and 4` for a state of the wrong size (or `list index out
+    of range` for an LSTM given h alone): nnstudio says so where the layer is built."""
+    for name, shape in zip(STATE_NAMES[class_name], states, strict=False):
+        if tuple(shape) == (units,):
+            continue
+        keras_words = (
+            f"Dimensions must be equal, but are {shape[0]} and {units}: "
+            if len(shape) == 1 and shape[0] is not None
+            else ""
+        )
+        raise LayerError(
+            None,
+            f"{keras_words}{name} must be (batch, units) = {format_shape((units,))}. "
+            f"Received: {name} of shape {format_shape(tuple(shape))}",
+        )
+
+
 def output_shapes_for(class_name: str) -> Callable[[Params, Sequence[Shape]], list[Shape]]:
     def output_shapes(params: Params, inputs: Sequence[Shape]) -> list[Shape]:
         steps, _features = sequence_input(inputs)
+        check_initial_states(class_name, params["units"], inputs[1:])
         units = params["units"]
         main: Shape = (steps, units) if params["return_sequences"] else (units,)
         states: list[Shape] = [(units,)] * STATES[class_name] if params["return_state"] else []
@@ -267,7 +306,28 @@ def rnn_type(
         size_param="units",
         order=order,
         samples=samples,
+        inputs=(1, 1 + STATES[class_name]),
+        call_convention="initial_state",
+        input_names=input_names(class_name),
     )
+
+
+def state_samples(class_name: str) -> tuple[Sample, ...]:
+    """Calls with initial states: the right ones, and those of the wrong size or count that Keras
+    refuses when it runs the layer. Keras runs two cases nnstudio refuses, so they are no samples:
+    a GRU given two states (it ignores the second) and a SimpleRNN given a (2, units) state (it
+    broadcasts it into outputs of another shape)."""
+    count = STATES[class_name]
+    samples = [
+        Sample({"units": 4}, ((5, 3), *[(4,)] * count)),
+        Sample({"units": 2, "return_sequences": True, "return_state": True}, ((None, 3), *[(2,)] * count)),
+        Sample({"units": 4}, ((5, 3), (3,), *[(4,)] * (count - 1)), refused_at=""),
+    ]
+    if class_name != "SimpleRNN":
+        samples.append(Sample({"units": 4}, ((5, 3), *[(4,)] * (count - 1), (2, 4)), refused_at=""))
+    if class_name != "GRU":
+        samples.append(Sample({"units": 4}, ((5, 3), *[(4,)] * (3 - count)), refused_at=""))
+    return tuple(samples)
 
 
 def common_samples(extra: dict[str, Any]) -> tuple[Sample, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nnstudio.core.layers.base import Sample
 from nnstudio.core.layers.params import Flag, Param
-from nnstudio.core.layers.recurrent._rnn import common_samples, rnn_type
+from nnstudio.core.layers.recurrent._rnn import common_samples, rnn_type, state_samples
 
 LAYER = rnn_type(
     "GRU",
@@ -24,5 +24,6 @@ LAYER = rnn_type(
     + (
         Sample({"units": 3, "reset_after": False, "return_sequences": True}, ((None, 2),)),
         Sample({"units": 3, "reset_after": False, "use_bias": False}, ((None, 2),)),
-    ),
+    )
+    + state_samples("GRU"),
 )

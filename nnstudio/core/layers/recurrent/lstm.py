@@ -4,7 +4,7 @@ gates (`keras.layers.LSTM`)."""
 from __future__ import annotations
 
 from nnstudio.core.layers.base import Sample
-from nnstudio.core.layers.recurrent._rnn import common_samples, rnn_type
+from nnstudio.core.layers.recurrent._rnn import common_samples, rnn_type, state_samples
 
 LAYER = rnn_type(
     "LSTM",
@@ -13,5 +13,6 @@ LAYER = rnn_type(
     unit_forget_bias=True,
     order=2,
     samples=common_samples({"unit_forget_bias": False, "recurrent_activation": "hard_sigmoid"})
-    + (Sample({"units": 64, "return_sequences": True}, ((None, 128),)),),
+    + (Sample({"units": 64, "return_sequences": True}, ((None, 128),)),)
+    + state_samples("LSTM"),
 )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from nnstudio.core.layers.recurrent._rnn import common_samples, rnn_type
+from nnstudio.core.layers.recurrent._rnn import common_samples, rnn_type, state_samples
 
 LAYER = rnn_type(
     "SimpleRNN",
@@ -11,5 +11,5 @@ LAYER = rnn_type(
     recurrent_activation=False,
     seed=False,
     order=1,
-    samples=common_samples({}),
+    samples=common_samples({}) + state_samples("SimpleRNN"),
 )
