@@ -74,8 +74,9 @@ def functional_lines(spec: ModelSpec) -> list[str]:
             arguments = ", ".join(a if isinstance(a, str) else literal(a) for a in operands)
         elif kind.call_convention == "list":
             arguments = f"[{', '.join(inputs)}]"
-        else:
-            arguments = ", ".join(inputs)
+        else:  # single, positional, initial_state: layer(x, initial_state=[h, c])
+            args, kwargs = kind.split_call(inputs)
+            arguments = ", ".join([*args, *(f"{key}=[{', '.join(value)}]" for key, value in kwargs.items())])
         if len(layer.inbound) == 1:
             target = variables[i]
             lines.append(f"{target} = {layer_call(layer)}({arguments})")

@@ -225,6 +225,8 @@ def _parse_call(node: Any, layer: LayerSpec, counts: dict[str, int], path: str, 
         arg_paths = [f"{path}.args[{i}]" for i in range(len(args))] + [
             f"{path}.kwargs.{n}" for n in names[len(args) : len(tensors)]
         ]
+    elif convention == "initial_state":
+        tensors, arg_paths, given = _sequences_and_states(args, kwargs, layer, kind.config_class, path, where)
     else:
         given = dict(kwargs)
         if convention == "list":
@@ -248,6 +250,12 @@ def _parse_call(node: Any, layer: LayerSpec, counts: dict[str, int], path: str, 
         del given[key]  # Keras records some call arguments it was not given, as null (BatchNormalization's mask)
     if "training" in given and given["training"] is RECORDED_TRAINING.get(kind.class_name):
         del given["training"]
+    if "initial_state" in given:
+        raise ArchiveError(
+            f"{layer.name}: {kind.config_class} called with initial_state is not supported; only SimpleRNN, LSTM "
+            "and GRU calls read it",
+            f"{here}.kwargs.initial_state",
+        )
     for key in given:
         raise ArchiveError(
             f"{layer.name}: the call's keyword argument {_short(key)} is not supported; only the layer's input "
@@ -260,6 +268,32 @@ def _parse_call(node: Any, layer: LayerSpec, counts: dict[str, int], path: str, 
     if problem:
         raise ArchiveError(f"{layer.name}: {problem}", here)
     return tuple(_parse_tensor(t, layer.name, counts, p, where) for t, p in zip(tensors, arg_paths, strict=True))
+
+
+def _sequences_and_states(
+    args: list[Any], kwargs: dict[str, Any], layer: LayerSpec, config_class: str, path: str, where: str
+) -> tuple[list[Any], list[str], dict[str, Any]]:
+    """An RNN's call `layer(sequences, initial_state=[h, c])`: the sequences, then each state (a
+    list of tensor references, read as the call's further inputs), their paths, and the other kwargs."""
+    here = f"{where} {path}"
+    if len(args) != 1:
+        raise ArchiveError(
+            f"{layer.name}: {config_class} is called on one tensor of sequences; this call has {len(args)} argument(s)",
+            f"{here}.args",
+        )
+    given = dict(kwargs)
+    tensors, arg_paths = list(args), [f"{path}.args[0]"]
+    if "initial_state" in given:
+        states = given.pop("initial_state")
+        if not isinstance(states, list) or not states:
+            raise ArchiveError(
+                f"{layer.name}: initial_state is read as a non-empty list of tensors of the model; received "
+                f"{_short(states)}",
+                f"{here}.kwargs.initial_state",
+            )
+        tensors += states
+        arg_paths += [f"{path}.kwargs.initial_state[{i}]" for i in range(len(states))]
+    return tensors, arg_paths, given
 
 
 def _parse_tensor(value: Any, owner: str, counts: dict[str, int], path: str, where: str) -> TensorRef:
@@ -340,7 +374,9 @@ def _check_build_config(value: Any, layer: LayerSpec, shapes: GraphShapes, path:
     batched = [[None, *shape] for shape in received]
     declared: Any
     pairs: list[tuple[Any, Any]]
-    if kind.call_convention == "positional":
+    if kind.call_convention == "initial_state" and len(batched) > 1:
+        pairs = _state_build_shapes(value, batched, path, where)
+    elif kind.call_convention == "positional":
         _only_keys(value, {"shapes_dict"}, path, where)
         declared = value.get("shapes_dict")
         _expect_object(declared, f"{path}.shapes_dict", where)
@@ -367,3 +403,22 @@ def _check_build_config(value: Any, layer: LayerSpec, shapes: GraphShapes, path:
                 "the model gives it",
                 here,
             )
+
+
+def _state_build_shapes(value: dict, batched: list[list[Any]], path: str, where: str) -> list[tuple[Any, Any]]:
+    """(declared, expected) pairs of an RNN built with initial states: Keras writes
+    `{"shapes_dict": {"sequences_shape": [...], "initial_state_shape": [[...], ...]}}`."""
+    _only_keys(value, {"shapes_dict"}, path, where)
+    declared = value.get("shapes_dict")
+    _expect_object(declared, f"{path}.shapes_dict", where)
+    _only_keys(declared, {"sequences_shape", "initial_state_shape"}, f"{path}.shapes_dict", where)
+    pairs: list[tuple[Any, Any]] = []
+    if "sequences_shape" in declared:
+        pairs.append((declared["sequences_shape"], batched[0]))
+    if "initial_state_shape" in declared:
+        states = declared["initial_state_shape"]
+        if isinstance(states, list) and len(states) == len(batched) - 1:
+            pairs += list(zip(states, batched[1:], strict=True))
+        else:
+            pairs.append((states, batched[1:]))
+    return pairs

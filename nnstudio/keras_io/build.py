@@ -215,10 +215,11 @@ def _functional_model(spec: ModelSpec, parts: list[Any]) -> keras.Model:
                 output = target(*kind.call_arguments(kind.values(layer.params), inputs))
             elif convention == "list":
                 output = target(inputs)
-            elif convention == "positional":
-                output = target(*inputs)
-            else:
+            elif convention == "single":
                 output = target(inputs[0])
+            else:  # positional, initial_state: rnn(sequences, initial_state=[h, c])
+                args, kwargs = kind.split_call(inputs)
+                output = target(*args, **kwargs)
         except Exception as exc:
             raise BuildError(f"{layer.name}: {_one_line(exc)}", layer.name) from exc
         tensors[(layer_id, call)] = list(output) if isinstance(output, (list, tuple)) else [output]

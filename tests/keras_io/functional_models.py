@@ -2,7 +2,8 @@
 
 `MODELS` makes the four models the functional issue must show: the first lesson written with the
 functional API, a two-input model with Concatenate, a small residual CNN with Add and a
-transformer block with MultiHeadAttention. `random_graph(seed)` writes random functional graphs
+transformer block with MultiHeadAttention; and Keras's character-level seq2seq example, whose
+decoder LSTM starts from the encoder's states (`initial_state=[state_h, state_c]`). `random_graph(seed)` writes random functional graphs
 (branches, merges, several inputs and outputs, a Dense shared by two calls in every third) that no one here wrote by hand.
 Each builder gives a compiled Keras model with random weights (never Keras's initial zeros, so
 bit-equality means something); `save(model, path)` writes it with Keras. Only tests marked
@@ -79,11 +80,25 @@ def transformer_block() -> Any:
     return _compiled(keras.Model(tokens, outputs, name="transformer_block"), 4)
 
 
+def seq2seq(units: int = 256, encoder_tokens: int = 71, decoder_tokens: int = 93) -> Any:
+    """keras.io/examples/nlp/lstm_seq2seq: an encoder LSTM's final states h and c start the decoder LSTM."""
+    import keras
+
+    encoder_inputs = keras.Input(shape=(None, encoder_tokens), name="encoder_inputs")
+    _outputs, state_h, state_c = keras.layers.LSTM(units, return_state=True, name="encoder")(encoder_inputs)
+    decoder_inputs = keras.Input(shape=(None, decoder_tokens), name="decoder_inputs")
+    decoder = keras.layers.LSTM(units, return_sequences=True, return_state=True, name="decoder")
+    decoder_outputs, _, _ = decoder(decoder_inputs, initial_state=[state_h, state_c])
+    outputs = keras.layers.Dense(decoder_tokens, activation="softmax", name="decoder_dense")(decoder_outputs)
+    return _compiled(keras.Model([encoder_inputs, decoder_inputs], outputs, name="seq2seq"), 5)
+
+
 MODELS: dict[str, Callable[[], Any]] = {
     "lesson": lesson,
     "two_inputs": two_inputs,
     "residual_cnn": residual_cnn,
     "transformer_block": transformer_block,
+    "seq2seq": seq2seq,
 }
 
 # Each model's connections as the spec holds them: layer id -> the layer ids of each call's inputs.
@@ -114,6 +129,13 @@ CONNECTIONS: dict[str, dict[str, list[list[str]]]] = {
         "ff_2": [["ff_1"]],
         "add_ff": [["norm_1", "ff_2"]],
         "norm_2": [["add_ff"]],
+    },
+    "seq2seq": {
+        "encoder_inputs": [],
+        "decoder_inputs": [],
+        "encoder": [["encoder_inputs"]],
+        "decoder": [["decoder_inputs", "encoder", "encoder"]],
+        "decoder_dense": [["decoder"]],
     },
 }
 

@@ -394,7 +394,7 @@ def test_a_file_dropped_on_the_window_opens(window, tmp_path):
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("name", ["lesson", "two_inputs", "residual_cnn", "transformer_block"])
+@pytest.mark.parametrize("name", ["lesson", "two_inputs", "residual_cnn", "transformer_block", "seq2seq"])
 def test_open_a_keras_written_graph(keras_window, qtbot, tmp_path, name):
     """Each must-show functional model written by Keras opens as a graph: the graph view shows it,
     the summary has Keras's rows with Connected to and Keras confirms it with the file's weights."""
