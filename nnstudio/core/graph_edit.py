@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from nnstudio.core.layers.base import LayerType
 from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.spec import Call, LayerSpec, ModelSpec, TensorRef
 
@@ -251,9 +252,23 @@ def connect(spec: ModelSpec, source: TensorRef, target: str) -> ModelSpec:
                 " delete that connection first, or connect to a merge layer"
             )
         raise EditRefused(f"{consumer.class_name} '{consumer.name}' takes at most {most} inputs and already has {have}")
+    source = _state_source(producer, source, kind, len(call))
     position = spec.position_of(target)
     spec = spec.with_layer(position, replace(consumer, inbound=((*call, source),)))
     return in_reading_order(spec)
+
+
+def _state_source(producer: LayerSpec, source: TensorRef, kind: LayerType, slot: int) -> TensorRef:
+    """The tensor an RNN's initial state reads when connected from a layer as a whole: the
+    matching final state of an RNN that gives them (`return_state`), as a seq2seq decoder's h and c
+    read its encoder's outputs 1 and 2; else `source` as given."""
+    if kind.call_convention != "initial_state" or slot == 0 or source.tensor != 0:
+        return source
+    given = layer_types().get(producer.class_name)
+    if given is None or given.call_convention != "initial_state" or not producer.params.get("return_state"):
+        return source
+    states = len(given.input_names) - 1
+    return replace(source, tensor=slot) if slot <= states else source
 
 
 def disconnect(spec: ModelSpec, source: TensorRef, target: str) -> ModelSpec:

@@ -158,7 +158,12 @@ class LayerStackModel(QAbstractListModel):
         if is_input(layer.class_name):
             return ""
         names = {other.id: other.name for other in spec.layers}
-        reads = [names.get(ref.layer, ref.layer) for call in layer.inbound for ref in call]
+        kind = layer_types().get(layer.class_name)
+        reads = []
+        for call in layer.inbound:
+            for position, ref in enumerate(call):
+                role = kind.input_role(position, len(call)) if kind is not None else ""
+                reads.append(names.get(ref.layer, ref.layer) + (f" ({role})" if role else ""))
         return "← " + (", ".join(reads) if reads else "nothing")
 
     def _tooltip(self, layer: LayerSpec, problems) -> str:

@@ -7,6 +7,7 @@ import pytest
 from nnstudio.core import graph_edit as g
 from nnstudio.core.graph_edit import EditRefused
 from nnstudio.core.spec import ModelSpec, TensorRef, lesson_spec
+from nnstudio.core.summary import analyze
 
 
 def dense(spec: ModelSpec, units: int = 8):
@@ -174,3 +175,40 @@ def test_an_input_with_a_role_is_not_deleted_from_under_the_ones_after_it():
     assert [ref.layer for ref in without_key.layer_by_id(mha).inbound[0]] == ["input_layer", value]
     with pytest.raises(EditRefused, match="deleting its query"):
         g.disconnect(without_key, TensorRef("input_layer"), mha)
+
+
+def seq2seq_by_hand() -> tuple[ModelSpec, str, str, str]:
+    """Two sequence Inputs, an encoder LSTM giving its states and a decoder LSTM, built by edits."""
+    spec = ModelSpec().as_graph()
+    spec, source = g.add_layer(spec, spec.new_layer("Input", shape=[None, 7]))
+    spec, target = g.add_layer(spec, spec.new_layer("Input", shape=[None, 9]))
+    spec, encoder = g.add_branch(spec, spec.new_layer("LSTM", units=5, return_state=True), TensorRef(source))
+    spec, decoder = g.add_branch(spec, spec.new_layer("LSTM", units=5, return_sequences=True), TensorRef(target))
+    return spec, encoder, decoder, target
+
+
+def test_further_inputs_of_an_lstm_are_its_initial_states_read_from_the_encoder_states():
+    spec, encoder, decoder, target = seq2seq_by_hand()
+    half = g.connect(spec, TensorRef(encoder), decoder)  # the second input: initial_state h
+    assert half.layer_by_id(decoder).inbound == ((TensorRef(target), TensorRef(encoder, 0, 1)),)
+    assert "initial_state is a list of 2 tensors (h, c)" in " ".join(i.message for i in analyze(half).issues)
+    spec = g.connect(half, TensorRef(encoder), decoder)  # the third: initial_state c
+    assert spec.layer_by_id(decoder).inbound == (
+        (TensorRef(target), TensorRef(encoder, 0, 1), TensorRef(encoder, 0, 2)),
+    )
+    assert analyze(g.set_outputs(spec, [TensorRef(decoder)])).ok
+    with pytest.raises(EditRefused, match="takes at most 3 inputs"):
+        g.connect(spec, TensorRef(encoder), decoder)
+    with pytest.raises(EditRefused, match="deleting its sequences .* delete its initial_state c connection first"):
+        g.disconnect(spec, TensorRef(target), decoder)
+    with pytest.raises(EditRefused, match="deleting its initial_state h"):
+        g.disconnect(spec, TensorRef(encoder, 0, 1), decoder)
+    without_c = g.disconnect(spec, TensorRef(encoder, 0, 2), decoder)
+    assert without_c.layer_by_id(decoder).inbound == ((TensorRef(target), TensorRef(encoder, 0, 1)),)
+
+
+def test_a_state_from_a_layer_without_states_is_its_output_as_given():
+    spec, encoder, decoder, target = seq2seq_by_hand()
+    spec, dense = g.add_branch(spec, spec.new_layer("Dense", units=5), TensorRef(encoder))
+    spec = g.connect(spec, TensorRef(dense), decoder)
+    assert spec.layer_by_id(decoder).inbound == ((TensorRef(target), TensorRef(dense)),)

@@ -427,3 +427,34 @@ def test_context_menus_of_a_layer_and_a_connection(qtbot, window):
     insert = next(a for a in menu.actions() if a.text() == "Insert Dropout Here")
     insert.trigger()
     assert structure(doc.spec)["layers"]["dense_1"] == ("Dense", ["dropout_1"])
+
+
+def test_dragging_an_encoder_onto_a_decoder_lstm_twice_gives_it_the_encoder_s_h_and_c(qtbot, window):
+    """Keras's seq2seq by mouse: the decoder's second and third inputs are its initial states, read
+    from the encoder's final states; the graph's connections and the Model dock say which is which."""
+    from tests.core.test_graph_edit import seq2seq_by_hand
+
+    doc, view = window.document, window.graph_view
+    spec, encoder, decoder, target = seq2seq_by_hand()
+    doc.load(spec)
+    qtbot.waitUntil(view.isVisible)
+    for _ in range(2):
+        drag_port(qtbot, view, view.nodes[encoder], view.nodes[decoder])
+    assert doc.spec.layer_by_id(decoder).inbound == ((R(target), R(encoder, 0, 1), R(encoder, 0, 2)),)
+    labels = {(e.source, e.target): e.label for e in view.edges}
+    assert labels[(R(target), decoder)] == "sequences"
+    assert labels[(R(encoder, 0, 1), decoder)] == "initial_state h"
+    assert labels[(R(encoder, 0, 2), decoder)] == "initial_state c"
+    assert labels[(R(next(ref.layer for ref in doc.spec.inputs if ref.layer != target)), encoder)] == ""
+    model = window.layer_stack.model()
+    row = doc.spec.position_of(decoder)
+    names = {layer.id: layer.name for layer in doc.spec.layers}
+    assert (
+        model.index(row)
+        .data()
+        .endswith(
+            f"← {names[target]} (sequences), {names[encoder]} (initial_state h), {names[encoder]} (initial_state c)"
+        )
+    )
+    window.app_actions["edit.undo"].trigger()
+    assert doc.spec.layer_by_id(decoder).inbound == ((R(target), R(encoder, 0, 1)),)

@@ -341,6 +341,13 @@ class LayerType:
         got = "input" if count == 1 else "inputs"
         return f"A `{self.class_name}` layer should be called on {wanted} {noun}. Received: {count} {got}"
 
+    def input_role(self, position: int, count: int) -> str:
+        """What input `position` of a call on `count` tensors is (`key`, `initial_state h`), or ""
+        where inputs have no roles, and for the one input of a layer that can stand alone."""
+        if not self.input_names or position >= len(self.input_names) or (count == 1 and self.takes_one_input):
+            return ""
+        return self.input_names[position]
+
     def describe_inputs(self) -> str:
         """What it is called on, for people: `several inputs`, `two inputs`, `a query, a value and an optional key`."""
         least, most = self.inputs

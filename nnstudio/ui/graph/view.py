@@ -754,13 +754,13 @@ def _detail(summary, index: int) -> str:
 
 
 def _role(spec: ModelSpec, ref: TensorRef, consumer: str) -> str:
-    """The role of a connection at a layer whose inputs have names (MultiHeadAttention's query, value, key)."""
+    """The role of a connection at a layer whose inputs have names (MultiHeadAttention's query, value,
+    key; an LSTM's initial_state h and c)."""
     layer = spec.layer_by_id(consumer)
     kind = layer_types().get(layer.class_name)
-    if kind is None or not kind.input_names:
+    if kind is None:
         return ""
     for call in layer.inbound:
         if ref in call:
-            position = call.index(ref)
-            return kind.input_names[position] if position < len(kind.input_names) else ""
+            return kind.input_role(call.index(ref), len(call))
     return ""
