@@ -359,6 +359,8 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
         x += (drawer.spacing if drawer is not None else MAIN_SPACING) + (prev.out_dx if prev is not None else 0.0)
         if spec.is_functional:
             reads = [ref.layer for ref in (layer.inbound[0] if layer.inbound else ())]
+            if kind is not None and kind.takes_one_input:
+                reads = reads[:1]  # an RNN's initial states change no weight: drawn from its sequences
             single = len(reads) == 1 and reads[0] in column_of
             prev = columns[column_of[reads[0]]] if single else None
             in_shape = shape_of.get(reads[0]) if single else None
