@@ -409,7 +409,7 @@ def _state_build_shapes(value: dict, batched: list[list[Any]], path: str, where:
     """(declared, expected) pairs of an RNN built with initial states: Keras writes
     `{"shapes_dict": {"sequences_shape": [...], "initial_state_shape": [[...], ...]}}`."""
     _only_keys(value, {"shapes_dict"}, path, where)
-    declared = value.get("shapes_dict")
+    declared: Any = value.get("shapes_dict")
     _expect_object(declared, f"{path}.shapes_dict", where)
     _only_keys(declared, {"sequences_shape", "initial_state_shape"}, f"{path}.shapes_dict", where)
     pairs: list[tuple[Any, Any]] = []
