@@ -82,8 +82,9 @@ for line in sys.stdin:
     model.save(request["path"])
     lines = []
     model.summary(print_fn=lines.append, line_length=76)
+    rows = [[op.name, type(op).__name__] for op in model._operations]  # what model.summary() lists
     print(json.dumps({"path": request["path"], "text": "\\n".join(lines).rstrip("\\n"),
-                      "params": model.count_params()}), flush=True)
+                      "params": model.count_params(), "rows": rows}), flush=True)
     del model
     keras.backend.clear_session()
 """
@@ -91,7 +92,7 @@ for line in sys.stdin:
 
 class KerasApplications:
     """The child process that writes keras.applications models; `written(name)` gives (and keeps)
-    the file's path, Keras's summary text and parameter count."""
+    the file's path, Keras's summary text, parameter count and summary rows (name, class)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -123,7 +124,7 @@ class KerasApplications:
         return self._ask({"name": "*"})["names"]
 
     def written(self, name: str, random_weights: bool = False) -> dict[str, Any]:
-        """`{"path", "text", "params"}` of application `name`, written once per session."""
+        """`{"path", "text", "params", "rows"}` of application `name`, written once per session."""
         if name not in self.cache or not Path(self.cache[name]["path"]).exists():
             path = self.folder / f"{name}.keras"
             self.cache[name] = self._ask({"name": name, "path": str(path), "random_weights": random_weights})
