@@ -24,6 +24,7 @@ from nnstudio.core.graph_edit import consumers
 from nnstudio.core.spec import ModelSpec, TensorRef
 from nnstudio.core.summary import analyze, summary_text
 from tests.keras_io.applications import APPLICATIONS, KerasApplications
+from tests.keras_io.keras_io_examples import EXAMPLES
 
 pytestmark = [pytest.mark.cli, pytest.mark.engine]
 
@@ -77,6 +78,28 @@ def test_validate_and_summary_of_every_application(applications: KerasApplicatio
     finally:
         if name not in EDITED:
             applications.discard(name)  # 8.5 GB for all 40; only the edited ones are kept
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_keras_io_examples_validate_summarise_and_export(applications: KerasApplications, tmp_path: Path, name: str):
+    """Models of Keras's code examples: validate, Keras's summary text, and an export that plain Keras
+    loads with every weight bit-equal and the same summary."""
+    import keras
+
+    from tests.keras_io.functional_models import assert_bit_equal, layer_arrays
+    from tests.keras_io.functional_models import summary_text as keras_summary_text
+
+    written = applications.written(name, example=True)
+    checked = nnstudio("validate", written["path"])
+    assert checked.returncode == 0, checked.stderr
+    printed = nnstudio("summary", written["path"])
+    assert printed.returncode == 0 and printed.stdout.rstrip("\n") == written["text"]
+    out = tmp_path / "exported.keras"
+    exported = nnstudio("export", written["path"], "-o", str(out))
+    assert exported.returncode == 0, exported.stderr
+    original, again = keras.saving.load_model(written["path"]), keras.saving.load_model(out)
+    assert_bit_equal(layer_arrays(again), layer_arrays(original))
+    assert keras_summary_text(again) == keras_summary_text(original)
 
 
 # -- editing, as the window does it ------------------------------------------------------------

@@ -308,13 +308,23 @@ def _output_shapes(output: Any) -> list:
     return list(output.shape)
 
 
+def summary_operations(model: keras.Model) -> list[Any]:
+    """What `model.summary()` lists: a Functional model's operations (its layers and the operation
+    nodes between them, `x + 3.0`), in Keras's order; another model's layers."""
+    import keras
+
+    if isinstance(model, keras.Sequential) or not hasattr(model, "_operations"):
+        return list(model.layers)
+    return list(model._operations)
+
+
 def keras_summary(model: keras.Model) -> dict[str, Any]:
     """Keras's own view of `model` in the command line's `--json` form, plus per-layer
     "trainable" and "non_trainable" counts."""
     layers = []
-    for layer in model.layers:
-        trainable = _count(layer.trainable_weights)
-        non_trainable = _count(layer.non_trainable_weights)
+    for layer in summary_operations(model):
+        trainable = _count(getattr(layer, "trainable_weights", []))
+        non_trainable = _count(getattr(layer, "non_trainable_weights", []))
         layers.append(
             {
                 "name": layer.name,

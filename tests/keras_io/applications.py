@@ -1,4 +1,5 @@
-"""keras.applications models written by Keras itself (`weights=None`, `model.save`), on demand.
+"""keras.applications models (and keras.io examples' models) written by Keras itself
+(`weights=None`, `model.save`), on demand.
 
 One child process imports Keras once and writes each requested architecture's `.keras` file and
 Keras's own `model.summary()` text (76 columns, as `nnstudio summary` prints in a pipe), so that no
@@ -74,7 +75,11 @@ for line in sys.stdin:
         names = [n for n in dir(keras.applications) if n[:1].isupper() and callable(getattr(keras.applications, n))]
         print(json.dumps({"names": names}), flush=True)
         continue
-    model = getattr(keras.applications, request["name"])(weights=None)
+    if request.get("example"):
+        from tests.keras_io import keras_io_examples
+        model = getattr(keras_io_examples, request["name"])()
+    else:
+        model = getattr(keras.applications, request["name"])(weights=None)
     if request["random_weights"]:
         rng = np.random.default_rng(len(request["name"]))
         for layer in model.layers:
@@ -82,8 +87,9 @@ for line in sys.stdin:
     model.save(request["path"])
     lines = []
     model.summary(print_fn=lines.append, line_length=76)
+    rows = [[op.name, type(op).__name__] for op in model._operations]  # what model.summary() lists
     print(json.dumps({"path": request["path"], "text": "\\n".join(lines).rstrip("\\n"),
-                      "params": model.count_params()}), flush=True)
+                      "params": model.count_params(), "rows": rows}), flush=True)
     del model
     keras.backend.clear_session()
 """
@@ -91,7 +97,7 @@ for line in sys.stdin:
 
 class KerasApplications:
     """The child process that writes keras.applications models; `written(name)` gives (and keeps)
-    the file's path, Keras's summary text and parameter count."""
+    the file's path, Keras's summary text, parameter count and summary rows (name, class)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -122,11 +128,13 @@ class KerasApplications:
         """The architectures the installed Keras's keras.applications offers."""
         return self._ask({"name": "*"})["names"]
 
-    def written(self, name: str, random_weights: bool = False) -> dict[str, Any]:
-        """`{"path", "text", "params"}` of application `name`, written once per session."""
+    def written(self, name: str, random_weights: bool = False, example: bool = False) -> dict[str, Any]:
+        """`{"path", "text", "params", "rows"}` of application `name` (with `example`: the model of
+        `keras_io_examples.<name>()`), written once per session."""
         if name not in self.cache or not Path(self.cache[name]["path"]).exists():
             path = self.folder / f"{name}.keras"
-            self.cache[name] = self._ask({"name": name, "path": str(path), "random_weights": random_weights})
+            request = {"name": name, "path": str(path), "random_weights": random_weights, "example": example}
+            self.cache[name] = self._ask(request)
         return self.cache[name]
 
     def discard(self, name: str) -> None:

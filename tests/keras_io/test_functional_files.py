@@ -10,6 +10,7 @@ import pytest
 from nnstudio.core.codegen import python_script
 from nnstudio.core.graph_shapes import graph_shapes
 from nnstudio.core.keras_archive import parse_keras_config, read_keras_config
+from nnstudio.core.summary import analyze
 from nnstudio.core.weights_check import check_keras_weights
 from tests.keras_io.functional_models import (
     CONNECTIONS,
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.engine
 
 keras = pytest.importorskip("keras")
 
-from nnstudio.keras_io.build import build_model  # noqa: E402
+from nnstudio.keras_io.build import build_model, keras_summary  # noqa: E402
 from nnstudio.keras_io.export import export_keras  # noqa: E402
 from nnstudio.keras_io.load import load_keras  # noqa: E402
 
@@ -127,3 +128,45 @@ def test_a_shared_layer_reports_its_last_calls_shape_as_keras_summary_does() -> 
     assert "(None, 5, 4)" in printed
     spec = parse_keras_config(model.to_json().encode())
     assert next(r for r in analyze(spec).rows if r.name == "shared").output_shape == (5, 4)  # no batch axis
+
+
+def hard_swish_model() -> object:
+    """MobileNetV3's hard_swish, `x * relu6(x + 3.0) * (1 / 6)`, and `0.5 + x`: operation nodes with
+    constants on either side, written by Keras as `keras.src.ops.numpy` Add and Multiply."""
+    from tests.keras_io.functional_models import _compiled
+
+    x = keras.Input((6,), name="x")
+    d = keras.layers.Dense(6, name="dense")(x)
+    h = keras.layers.ReLU(6.0, name="relu6")(d + 3.0) * (1.0 / 6.0)
+    y = 0.5 + keras.layers.Dropout(0.25, name="dropout")(keras.ops.multiply(d, h))
+    return _compiled(keras.Model(x, keras.layers.Dense(2, name="out")(y), name="hard_swish"), 5)
+
+
+def test_operation_nodes_with_constants_read_export_and_regenerate(tmp_path: Path) -> None:
+    original = hard_swish_model()
+    path = save(original, tmp_path / "hard_swish.keras")
+    spec, weights = load_keras(path)
+    assert [layer.class_name for layer in spec.layers if layer.class_name.startswith("ops.")] == [
+        "ops.Add",
+        "ops.Multiply",
+        "ops.Multiply",
+        "ops.Add",
+    ]
+    out = tmp_path / "exported.keras"
+    export_keras(spec, out, weights)
+    exported = keras.saving.load_model(out)
+    assert_bit_equal(layer_arrays(exported), layer_arrays(original))
+    assert summary_text(exported) == summary_text(original)
+
+    def calls(model: object) -> list:  # every node's class, module and call arguments, as Keras writes them
+        return [
+            (entry["module"], entry["class_name"], entry["name"], entry["inbound_nodes"])
+            for entry in model.get_config()["layers"]  # type: ignore[attr-defined]
+        ]
+
+    assert calls(exported) == calls(original)
+    rows = keras_summary(build_model(spec, weights))["layers"]  # the engine's rows: the summary's, operations too
+    analytic = analyze(spec).rows
+    assert [(r["name"], r["type"], r["params"]) for r in rows] == [(r.name, r.type_name, r.params) for r in analytic]
+    rebuilt = run_script(python_script(spec))
+    assert calls(rebuilt) == calls(original)

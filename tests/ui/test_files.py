@@ -489,3 +489,59 @@ def test_closing_saves_the_name_being_typed(window, dialogs, qtbot, tmp_path):
     assert window.close()
     assert dialogs.questions  # the typed name is an unsaved change, so closing asks
     assert load_project(path)[0].layers[1].name == "hidden"
+
+
+@pytest.fixture(scope="module")
+def mobilenet_v3_small(tmp_path_factory):
+    """MobileNetV3Small (weights=None, random weights) as Keras writes it, with Keras's summary."""
+    from tests.keras_io.applications import KerasApplications
+
+    corpus = KerasApplications(tmp_path_factory.mktemp("application"))
+    try:
+        yield corpus.written("MobileNetV3Small", random_weights=True)
+    finally:
+        corpus.close()
+
+
+@pytest.mark.engine
+def test_open_a_keras_application(keras_window, qtbot, mobilenet_v3_small):
+    """A keras.applications model written by Keras (182 rows, `x + 3.0` operation nodes, squeeze and
+    excitation) opens as a drawn graph with Keras's summary rows and totals, and Keras confirms it
+    with the file's weights."""
+    written = mobilenet_v3_small
+    window, service = keras_window
+    with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS):
+        window.start_service()
+    with qtbot.waitSignal(service.keras_loaded, timeout=KERAS_TIMEOUT_MS):
+        assert window.files.open_path(Path(written["path"]))
+    doc = window.document
+    assert doc.spec.is_functional and len(doc.spec.layers) == len(written["rows"]) == 182
+    table = window.summary_table
+    assert "Connected to" in table.model.headers
+    shown = [(table.model.layer_row(r).name, table.model.layer_row(r).type_name) for r in range(table.model.rowCount())]
+    assert shown == [tuple(row) for row in written["rows"]]
+    assert table.totals_text().startswith(f"Total params: {written['params']:,}")
+    assert window.graph_view.isVisible()
+    drawn = window.graph_view.graph_scene.itemsBoundingRect()
+    assert drawn.width() > 1000 and drawn.height() > 0  # a graph of 182 layers, not an empty scene
+    assert set(window.graph_view.nodes) <= set(doc.spec.ids()) and window.graph_view.nodes
+
+    from nnstudio.core.weights_check import read_keras_weights
+
+    in_file = read_keras_weights(written["path"], doc.spec)
+    assert sum(len(arrays) for arrays in in_file.values()) > 200
+
+    def file_weights_confirmed() -> bool:  # Keras built the file's model with the file's weights
+        result = window.model_state.last_result
+        return (
+            result is not None
+            and result.spec == doc.spec
+            and result.weights["conv"][0].tobytes() == in_file["conv"][0].tobytes()
+        )
+
+    qtbot.waitUntil(file_weights_confirmed, timeout=KERAS_TIMEOUT_MS)
+    assert table.state == CONFIRMED
+    built = window.model_state.last_result.weights
+    for name, arrays in in_file.items():
+        for mine, theirs in zip(built.get(name, []), arrays, strict=True):
+            assert mine.tobytes() == theirs.tobytes(), name
