@@ -7,6 +7,8 @@
 - `toy_resnet`: the same guide's toy ResNet for CIFAR-10 (`layers.add` skip connections).
 - `text_cnn`: "Text classification from scratch" (examples/nlp): Embedding, Conv1D, global max
   pooling, compiled with binary cross-entropy, Adam and accuracy.
+- `character_seq2seq`: "Character-level recurrent sequence-to-sequence model" (examples/nlp/lstm_seq2seq):
+  the decoder LSTM called with `initial_state=[state_h, state_c]`, the encoder's final states.
 
 Only code in the examples' own words; the models are built by the Keras writer process
 (`tests/keras_io/applications.py`), never in a test process that must stay free of TensorFlow.
@@ -80,4 +82,25 @@ def text_cnn() -> Any:
     return model
 
 
-EXAMPLES = ("ticket_classifier", "toy_resnet", "text_cnn")
+def character_seq2seq() -> Any:
+    import keras
+
+    latent_dim = 256  # Latent dimensionality of the encoding space.
+    num_encoder_tokens = 71
+    num_decoder_tokens = 93
+    encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
+    encoder = keras.layers.LSTM(latent_dim, return_state=True)
+    encoder_outputs, state_h, state_c = encoder(encoder_inputs)
+    # We discard `encoder_outputs` and only keep the states.
+    encoder_states = [state_h, state_c]
+    decoder_inputs = keras.Input(shape=(None, num_decoder_tokens))
+    decoder_lstm = keras.layers.LSTM(latent_dim, return_sequences=True, return_state=True)
+    decoder_outputs, _, _ = decoder_lstm(decoder_inputs, initial_state=encoder_states)
+    decoder_dense = keras.layers.Dense(num_decoder_tokens, activation="softmax")
+    decoder_outputs = decoder_dense(decoder_outputs)
+    model = keras.Model([encoder_inputs, decoder_inputs], decoder_outputs)
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+EXAMPLES = ("ticket_classifier", "toy_resnet", "text_cnn", "character_seq2seq")
