@@ -154,3 +154,26 @@ def test_operation_nodes_with_constants_read_export_and_regenerate(tmp_path: Pat
     assert [(r["name"], r["type"], r["params"]) for r in rows] == [(r.name, r.type_name, r.params) for r in analytic]
     rebuilt = run_script(python_script(spec))
     assert calls(rebuilt) == calls(original)
+
+
+def test_the_training_values_keras_records_are_its_call_defaults(tmp_path: Path) -> None:
+    """Keras writes `training` into a call's kwargs when the layer's `call` has a default for it; the
+    reader's table of those values (read as absent) is exactly Keras's defaults, layer by layer."""
+    import inspect
+
+    from nnstudio.core.keras_functional import RECORDED_TRAINING
+    from nnstudio.core.layers.registry import all_types
+
+    defaults = {}
+    for kind in all_types():
+        cls = getattr(keras.layers, kind.config_class, None) if kind.keras_module == "keras.layers" else None
+        parameter = inspect.signature(cls.call).parameters.get("training") if cls is not None else None
+        if parameter is not None and parameter.default is not None:
+            defaults[kind.class_name] = parameter.default
+    assert defaults == RECORDED_TRAINING
+    x = keras.Input((6, 4))
+    recorded = keras.Model(x, keras.layers.LSTM(3, name="lstm")(keras.layers.Dropout(0.5, name="drop")(x)))
+    kwargs = {e["name"]: e["inbound_nodes"][0]["kwargs"] for e in recorded.get_config()["layers"][1:]}
+    assert kwargs == {"drop": {"training": False}, "lstm": {"mask": None, "training": False}}
+    spec = read_keras_config(save(recorded, tmp_path / "recorded.keras"))
+    assert [layer.class_name for layer in spec.layers] == ["Input", "Dropout", "LSTM"]
