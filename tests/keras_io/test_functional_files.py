@@ -177,3 +177,19 @@ def test_the_training_values_keras_records_are_its_call_defaults(tmp_path: Path)
     assert kwargs == {"drop": {"training": False}, "lstm": {"mask": None, "training": False}}
     spec = read_keras_config(save(recorded, tmp_path / "recorded.keras"))
     assert [layer.class_name for layer in spec.layers] == ["Input", "Dropout", "LSTM"]
+
+
+def test_a_shared_layer_reports_its_last_calls_shape_as_keras_summary_does() -> None:
+    """A layer called on (None, 3) and then (None, 5, 3): Keras's summary row shows the last call."""
+    from nnstudio.core.summary import analyze
+    from nnstudio.keras_io.build import keras_summary
+
+    flat, sequence = keras.Input(shape=(3,), name="flat"), keras.Input(shape=(5, 3), name="sequence")
+    shared = keras.layers.Dense(4, name="shared")
+    model = keras.Model([flat, sequence], [shared(flat), shared(sequence)])
+    row = next(row for row in keras_summary(model)["layers"] if row["name"] == "shared")
+    assert row["output_shape"] == [None, 5, 4]
+    printed = next(line for line in summary_text(model).splitlines() if "shared (Dense)" in line)
+    assert "(None, 5, 4)" in printed
+    spec = parse_keras_config(model.to_json().encode())
+    assert next(r for r in analyze(spec).rows if r.name == "shared").output_shape == (5, 4)  # no batch axis
