@@ -102,6 +102,24 @@ def test_keras_io_examples_validate_summarise_and_export(applications: KerasAppl
     assert keras_summary_text(again) == keras_summary_text(original)
 
 
+@pytest.mark.parametrize("name", ["MobileNetV3Small", "ConvNeXtTiny"])
+def test_generated_code_rebuilds_an_application(applications: KerasApplications, tmp_path: Path, name: str) -> None:
+    """`nnstudio code` of an application with operation nodes (`x + 3.0`) and a nested Sequential:
+    the script runs as it is and rebuilds Keras's summary."""
+    import keras
+
+    written = applications.written(name, random_weights=True)
+    script = tmp_path / "rebuild.py"
+    made = nnstudio("code", written["path"], "-o", str(script))
+    assert made.returncode == 0, made.stderr
+    namespace: dict[str, object] = {"__name__": "generated"}
+    exec(compile(script.read_text(), str(script), "exec"), namespace)  # noqa: S102 - nnstudio's own output
+    lines: list[str] = []
+    namespace["model"].summary(print_fn=lines.append, line_length=76)  # type: ignore[attr-defined]
+    assert "\n".join(lines).rstrip("\n") == written["text"]
+    keras.backend.clear_session()
+
+
 # -- editing, as the window does it ------------------------------------------------------------
 
 

@@ -258,12 +258,12 @@ def set_layer_weights(model: keras.Model, weights: Weights, *, strict: bool = Tr
     """Copy `weights` (layer name -> arrays) into `model`'s layers; see `build_model` for `strict`.
     Returns the names of the layers whose weights were set."""
     by_name = {layer.name: layer for layer in model.layers}
-    operations = {operation.name for operation in summary_operations(model)} - set(by_name)
+    operations = {op.name for op in summary_operations(model)} - set(by_name)
     done: set[str] = set()
     for name, arrays in weights.items():
         layer = by_name.get(name)
-        if layer is None and not arrays and name in operations:
-            continue  # an operation node (`x + 3.0`): not among the model's layers, and without weights
+        if layer is None and name in operations and not arrays:
+            continue  # an operation node (`x + 3.0`): one of the model's operations, not a layer, no weights
         if layer is None:
             if strict:
                 raise BuildError(f"{name}: weights given for a layer the model does not have", name)

@@ -114,22 +114,6 @@ def test_a_keras_applications_model_reads_and_exports_bit_equal(tmp_path: Path) 
     assert summary_text(exported) == summary_text(original)
 
 
-def test_a_shared_layer_reports_its_last_calls_shape_as_keras_summary_does() -> None:
-    """A layer called on (None, 3) and then (None, 5, 3): Keras's summary row shows the last call."""
-    from nnstudio.core.summary import analyze
-    from nnstudio.keras_io.build import keras_summary
-
-    flat, sequence = keras.Input(shape=(3,), name="flat"), keras.Input(shape=(5, 3), name="sequence")
-    shared = keras.layers.Dense(4, name="shared")
-    model = keras.Model([flat, sequence], [shared(flat), shared(sequence)])
-    row = next(row for row in keras_summary(model)["layers"] if row["name"] == "shared")
-    assert row["output_shape"] == [None, 5, 4]
-    printed = next(line for line in summary_text(model).splitlines() if "shared (Dense)" in line)
-    assert "(None, 5, 4)" in printed
-    spec = parse_keras_config(model.to_json().encode())
-    assert next(r for r in analyze(spec).rows if r.name == "shared").output_shape == (5, 4)  # no batch axis
-
-
 def hard_swish_model() -> object:
     """MobileNetV3's hard_swish, `x * relu6(x + 3.0) * (1 / 6)`, and `0.5 + x`: operation nodes with
     constants on either side, written by Keras as `keras.src.ops.numpy` Add and Multiply."""
@@ -170,3 +154,42 @@ def test_operation_nodes_with_constants_read_export_and_regenerate(tmp_path: Pat
     assert [(r["name"], r["type"], r["params"]) for r in rows] == [(r.name, r.type_name, r.params) for r in analytic]
     rebuilt = run_script(python_script(spec))
     assert calls(rebuilt) == calls(original)
+
+
+def test_the_training_values_keras_records_are_its_call_defaults(tmp_path: Path) -> None:
+    """Keras writes `training` into a call's kwargs when the layer's `call` has a default for it; the
+    reader's table of those values (read as absent) is exactly Keras's defaults, layer by layer."""
+    import inspect
+
+    from nnstudio.core.keras_functional import RECORDED_TRAINING
+    from nnstudio.core.layers.registry import all_types
+
+    defaults = {}
+    for kind in all_types():
+        cls = getattr(keras.layers, kind.config_class, None) if kind.keras_module == "keras.layers" else None
+        parameter = inspect.signature(cls.call).parameters.get("training") if cls is not None else None
+        if parameter is not None and parameter.default is not None:
+            defaults[kind.class_name] = parameter.default
+    assert defaults == RECORDED_TRAINING
+    x = keras.Input((6, 4))
+    recorded = keras.Model(x, keras.layers.LSTM(3, name="lstm")(keras.layers.Dropout(0.5, name="drop")(x)))
+    kwargs = {e["name"]: e["inbound_nodes"][0]["kwargs"] for e in recorded.get_config()["layers"][1:]}
+    assert kwargs == {"drop": {"training": False}, "lstm": {"mask": None, "training": False}}
+    spec = read_keras_config(save(recorded, tmp_path / "recorded.keras"))
+    assert [layer.class_name for layer in spec.layers] == ["Input", "Dropout", "LSTM"]
+
+
+def test_a_shared_layer_reports_its_last_calls_shape_as_keras_summary_does() -> None:
+    """A layer called on (None, 3) and then (None, 5, 3): Keras's summary row shows the last call."""
+    from nnstudio.core.summary import analyze
+    from nnstudio.keras_io.build import keras_summary
+
+    flat, sequence = keras.Input(shape=(3,), name="flat"), keras.Input(shape=(5, 3), name="sequence")
+    shared = keras.layers.Dense(4, name="shared")
+    model = keras.Model([flat, sequence], [shared(flat), shared(sequence)])
+    row = next(row for row in keras_summary(model)["layers"] if row["name"] == "shared")
+    assert row["output_shape"] == [None, 5, 4]
+    printed = next(line for line in summary_text(model).splitlines() if "shared (Dense)" in line)
+    assert "(None, 5, 4)" in printed
+    spec = parse_keras_config(model.to_json().encode())
+    assert next(r for r in analyze(spec).rows if r.name == "shared").output_shape == (5, 4)  # no batch axis
