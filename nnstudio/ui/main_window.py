@@ -38,6 +38,7 @@ from nnstudio.ui.actions import build_menus, create_actions, fill_recent_menu, k
 from nnstudio.ui.dock_layout import DOCKS, add_training_dock, build_docks, default_sizes, make_panels, size_bottom_row
 from nnstudio.ui.file_actions import FileActions
 from nnstudio.ui.graph.view import GraphView
+from nnstudio.ui.layer_find import LayerFinder
 from nnstudio.ui.keras_status import ERROR, KerasStatus
 from nnstudio.ui.param_budget import apply_stored_budget, ask_param_budget
 from nnstudio.ui.parts import Builds, Canvas, Training
@@ -139,6 +140,8 @@ class MainWindow(QMainWindow):
         self._dock_separator = self.view_menu.insertSeparator(self.app_actions["view.fit"])
         self._fill_recent_menu()
 
+        self.layer_finder = LayerFinder(document, self.central_split, self)
+        self.layer_finder.found.connect(self._on_layer_found)
         self.layer_stack.graph_actions = [
             self.app_actions[k] for k in ("edit.branch", "edit.connect", "edit.toggle_output")
         ]
@@ -212,6 +215,7 @@ class MainWindow(QMainWindow):
         )
         self.palette_widget.appendRequested.connect(self.graph_view.add_from_palette)
         self.graph_view.connectionSelected.connect(lambda _connection: self._update_actions())
+        self.graph_view.groupsChanged.connect(self._update_actions)
         self.graph_view.pendingChanged.connect(lambda _layer: self._update_actions())
         self.keras_status.settled.connect(self._refresh_weights_view)
 
@@ -420,6 +424,29 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.document.is_modified())
 
     # -- view / help -----------------------------------------------------------------------------------------
+
+    def find_layer(self) -> None:
+        """Edit ▸ Find Layer: the find field, over the top right of the graph (or the canvas)."""
+        self.layer_finder.open()
+
+    @Slot(int)
+    def _on_layer_found(self, index: int) -> None:
+        self.document.select_layer(index)
+        if self.graph_view.isVisibleTo(self):
+            self.graph_view.reveal(self.document.spec.layers[index].id)
+            self.graph_view.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.layer_stack.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def toggle_block(self) -> str | None:
+        """View ▸ Expand/Collapse Block: the group of repeated blocks of the selected layer."""
+        return self.graph_view.toggle_selected_group()
+
+    def set_all_blocks_collapsed(self, collapsed: bool) -> None:
+        self.graph_view.set_all_collapsed(collapsed)
+
+    def has_blocks(self) -> bool:
+        return bool(self.graph_view.groups) and self.document.spec.is_functional
 
     def can_fit_canvas(self) -> bool:
         return self.canvas is not None
