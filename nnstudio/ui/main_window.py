@@ -38,8 +38,8 @@ from nnstudio.ui.actions import build_menus, create_actions, fill_recent_menu, k
 from nnstudio.ui.dock_layout import DOCKS, add_training_dock, build_docks, default_sizes, make_panels, size_bottom_row
 from nnstudio.ui.file_actions import FileActions
 from nnstudio.ui.graph.view import GraphView
-from nnstudio.ui.layer_find import LayerFinder
 from nnstudio.ui.keras_status import ERROR, KerasStatus
+from nnstudio.ui.layer_find import LayerFinder
 from nnstudio.ui.param_budget import apply_stored_budget, ask_param_budget
 from nnstudio.ui.parts import Builds, Canvas, Training
 
