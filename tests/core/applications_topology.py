@@ -9,6 +9,7 @@ import json
 from functools import cache
 from pathlib import Path
 
+from nnstudio.core.layers.registry import by_config_class
 from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef
 
 DATA = Path(__file__).parent / "data" / "applications_topology.json.gz"
@@ -38,15 +39,43 @@ def topology() -> dict:
 
 
 def application_spec(name: str, data: dict | None = None) -> ModelSpec:
-    """The spec of application `name`'s graph (layer types and connections; parameters left at their defaults)."""
+    """The spec of application `name`'s graph: its layers' types (as the registry names Keras's classes),
+    names and connections; parameters left at their defaults, the inputs 224x224 RGB images."""
     model = (data or topology())[name]
-    layers = tuple(
-        LayerSpec(class_name, layer, {}, id=layer, inbound=tuple(tuple(TensorRef(r) for r in call) for call in calls))
-        for layer, class_name, calls in model["layers"]
-    )
+    layers = []
+    for layer, keras_class, calls in model["layers"]:
+        class_name = by_config_class(keras_class).class_name
+        params = {"shape": [224, 224, 3]} if class_name == "Input" else {}
+        inbound = tuple(tuple(TensorRef(r) for r in call) for call in calls)
+        layers.append(LayerSpec(class_name, layer, params, id=layer, inbound=inbound))
     return ModelSpec(
         name,
-        layers,
+        tuple(layers),
         inputs=tuple(TensorRef(i) for i in model["inputs"]),
         outputs=tuple(TensorRef(o) for o in model["outputs"]),
     )
+
+
+CONFIGS = Path(__file__).parent / "data" / "applications_configs.json.gz"
+CONFIG_SCRIPT = """
+import json, sys
+import keras
+out = {}
+for name in sys.argv[1:]:
+    out[name] = getattr(keras.applications, name)(weights=None).get_config()
+    keras.backend.clear_session()
+print(json.dumps(out, separators=(",", ":")))
+"""
+
+
+@cache
+def _configs() -> dict:
+    return json.loads(gzip.decompress(CONFIGS.read_bytes()))
+
+
+def application_model(name: str) -> ModelSpec:
+    """ResNet50 or DenseNet121 whole, parameters included, read from the config Keras wrote
+    (`data/applications_configs.json.gz`, what `CONFIG_SCRIPT` prints)."""
+    from tests.core.keras_graphs import spec_from_config
+
+    return spec_from_config(_configs()[name])

@@ -15,7 +15,15 @@ import pytest
 
 from nnstudio.core.graph_blocks import COLLAPSE_FROM, name_key, repeated_blocks
 from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef, lesson_spec
-from tests.core.applications_topology import MODELS, TOPOLOGY_SCRIPT, application_spec, topology
+from tests.core.applications_topology import (
+    CONFIG_SCRIPT,
+    MODELS,
+    TOPOLOGY_SCRIPT,
+    _configs,
+    application_model,
+    application_spec,
+    topology,
+)
 from tests.core.graph_builder import GraphBuilder
 
 
@@ -191,23 +199,29 @@ def test_no_groups_without_repetition_or_in_a_broken_graph():
     assert repeated_blocks(missing) == ()
 
 
-@pytest.mark.engine
-def test_stored_topology_is_what_keras_writes():
-    """The stored graphs are Keras's own: ResNet50 and MobileNetV2 rebuilt by Keras match them."""
+def _keras_prints(script: str, *models: str) -> dict:
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     found = subprocess.run(
-        [sys.executable, "-c", TOPOLOGY_SCRIPT, "ResNet50", "MobileNetV2"],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        env=env,
-        timeout=600,
+        [sys.executable, "-c", script, *models], capture_output=True, text=True, cwd=root, env=env, timeout=600
     )
     assert found.returncode == 0, found.stderr[-3000:]
-    fresh = json.loads(found.stdout.strip().splitlines()[-1])
+    return json.loads(found.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.engine
+def test_stored_graphs_are_what_keras_writes():
+    """The stored graphs are Keras's own: ResNet50 and MobileNetV2 rebuilt by Keras match them, and
+    ResNet50's stored config is the one Keras gives."""
+    fresh = _keras_prints(TOPOLOGY_SCRIPT, "ResNet50", "MobileNetV2")
     for model in ("ResNet50", "MobileNetV2"):
         assert fresh[model] == topology()[model]
-        assert [g.count for g in repeated_blocks(application_spec(model, fresh))] == [
-            g.count for g in repeated_blocks(application_spec(model))
+    assert _keras_prints(CONFIG_SCRIPT, "ResNet50")["ResNet50"] == _configs()["ResNet50"]
+
+
+def test_the_whole_resnet50_and_densenet121_group_as_their_graphs_do():
+    for model in ("ResNet50", "DenseNet121"):
+        whole = repeated_blocks(application_model(model))
+        assert [(g.name, g.blocks) for g in whole] == [
+            (g.name, g.blocks) for g in repeated_blocks(application_spec(model))
         ]

@@ -444,6 +444,8 @@ class GraphView(QGraphicsView):
             self._collapsed.discard(group.key)
             self.rebuild()  # selects it
             self.groupsChanged.emit()
+            if layer_id in self.nodes and self.isVisible():
+                self.centerOn(self.nodes[layer_id])
             return
         self._select_layer(index)
 
