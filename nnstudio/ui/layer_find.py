@@ -27,12 +27,13 @@ class LayerFinder(QLineEdit):
         self.setClearButtonEnabled(True)
         self.document = document
         self.anchor = anchor
+        self.host = parent
         self.names = QStringListModel(self)
         completer = QCompleter(self.names, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setMaxVisibleItems(12)
-        completer.activated.connect(self.find)
+        completer.activated.connect(self.jump)
         self.setCompleter(completer)
         self.textEdited.connect(lambda _text: self._mark(None))
         self.setFixedWidth(WIDTH)
@@ -41,7 +42,7 @@ class LayerFinder(QLineEdit):
     def open(self) -> None:
         """Show the field over the anchor's top right corner with the model's layer names, focused."""
         self.names.setStringList([layer.name for layer in self.document.spec.layers])
-        corner = self.anchor.mapTo(self.parentWidget(), self.anchor.rect().topRight())
+        corner = self.anchor.mapTo(self.host, self.anchor.rect().topRight())
         self.move(corner.x() - WIDTH - 12, corner.y() + 8)
         self._mark(None)
         self.show()
@@ -50,11 +51,11 @@ class LayerFinder(QLineEdit):
         self.selectAll()
 
     def close_field(self) -> None:
-        self.completer().popup().hide()
+        self._hide_popup()
         self.hide()
         self.closed.emit()
 
-    def find(self, text: str | None = None) -> str | None:
+    def jump(self, text: str | None = None) -> str | None:
         """Jump to the layer named `text` (the field's text): that name exactly, else the one name that
         matches it ignoring case, else the first name that contains it. The reason when none does."""
         wanted = (self.text() if text is None else text).strip()
@@ -76,6 +77,11 @@ class LayerFinder(QLineEdit):
         self.found.emit(matches[0])
         return None
 
+    def _hide_popup(self) -> None:
+        popup = self.completer().popup()
+        if popup is not None:
+            popup.hide()
+
     def _mark(self, reason: str | None) -> None:
         self.setToolTip(reason or "")
         self.setStyleSheet(f"QLineEdit#layerFinder {{ border: 1.5px solid {error_color().name()}; }}" if reason else "")
@@ -87,11 +93,11 @@ class LayerFinder(QLineEdit):
             return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             popup = self.completer().popup()
-            if popup.isVisible() and popup.currentIndex().isValid():
+            if popup is not None and popup.isVisible() and popup.currentIndex().isValid():
                 super().keyPressEvent(event)  # the completer takes the highlighted name (activated)
                 return
-            popup.hide()
-            self.find()
+            self._hide_popup()
+            self.jump()
             event.accept()
             return
         super().keyPressEvent(event)

@@ -43,7 +43,7 @@ def layer_id(window, name: str) -> str:
 
 
 def box(view: GraphView, name: str) -> GroupItem:
-    return next(item for item in view.group_items.values() if item.group.name == name)
+    return next(item for item in view.group_items.values() if item.block_group.name == name)
 
 
 def on_screen(view: GraphView, item) -> QPoint:
@@ -58,7 +58,7 @@ def in_view(view: GraphView, item) -> bool:
 
 def test_resnet50_opens_with_its_four_stages_collapsed(resnet):
     view = resnet.graph_view
-    assert [(item.group.label, item.group.count) for item in view.group_items.values()] == [
+    assert [(item.block_group.label, item.block_group.count) for item in view.group_items.values()] == [
         ("conv2 block ×3", 3),
         ("conv3 block ×4", 4),
         ("conv4 block ×6", 6),
@@ -88,20 +88,20 @@ def test_resnet50_opens_with_its_four_stages_collapsed(resnet):
 def test_double_click_expands_a_stage_and_its_header_collapses_it(resnet, qtbot):
     view = resnet.graph_view
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=on_screen(view, box(view, "conv3")))
-    assert "conv3" not in [item.group.name for item in view.group_items.values()]
-    frame = next(f for f in view.frames.values() if f.group.name == "conv3")
+    assert "conv3" not in [item.block_group.name for item in view.group_items.values()]
+    frame = next(f for f in view.frames.values() if f.block_group.name == "conv3")
     assert layer_id(resnet, "conv3_block2_1_conv") in view.nodes
     assert len(view.nodes) == 9 + 42
     # the layers drawn inside the frame are exactly the stage's
     inside = [n for n in view.nodes.values() if frame.sceneBoundingRect().contains(n.sceneBoundingRect())]
-    assert sorted(n.layer_id for n in inside) == sorted(frame.group.members)
+    assert sorted(n.layer_id for n in inside) == sorted(frame.block_group.members)
 
     header = frame.header()
     view.ensureVisible(header.adjusted(0, 0, -header.width() + 200, 0), 10, 10)
     spot = view.mapFromScene(header.left() + 60, header.center().y())
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=spot)
     assert not view.frames
-    assert "conv3" in [item.group.name for item in view.group_items.values()]
+    assert "conv3" in [item.block_group.name for item in view.group_items.values()]
 
 
 def test_a_click_on_a_box_selects_the_stage_output_and_drives_the_canvas(resnet, qtbot):
@@ -115,14 +115,14 @@ def test_a_click_on_a_box_selects_the_stage_output_and_drives_the_canvas(resnet,
     view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_Return)
     assert view.nodes[selected.id].isSelected()
-    assert "conv4" in [f.group.name for f in view.frames.values()]
+    assert "conv4" in [f.block_group.name for f in view.frames.values()]
     qtbot.keyClick(view, Qt.Key.Key_Return)
     assert box(view, "conv4").holds_selection and not view.frames
 
 
 def test_clicking_a_layer_of_an_expanded_stage_drives_the_canvas(resnet, qtbot):
     view = resnet.graph_view
-    view.set_collapsed(box(view, "conv2").group.key, False)
+    view.set_collapsed(box(view, "conv2").block_group.key, False)
     node = view.nodes[layer_id(resnet, "conv2_block2_2_conv")]
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=on_screen(view, node))
     index = resnet.document.selected_index
@@ -155,7 +155,7 @@ def test_a_layer_picked_in_the_model_dock_opens_its_stage(resnet, qtbot):
     qtbot.mouseClick(stack.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     node = view.nodes[layer_id(resnet, "conv5_block2_2_bn")]
     assert node.isSelected() and in_view(view, node)
-    assert [f.group.name for f in view.frames.values()] == ["conv5"]
+    assert [f.block_group.name for f in view.frames.values()] == ["conv5"]
 
 
 def test_ctrl_f_finds_a_layer_opens_its_stage_and_centres_it(resnet, qtbot):
@@ -174,7 +174,7 @@ def test_ctrl_f_finds_a_layer_opens_its_stage_and_centres_it(resnet, qtbot):
     centre = view.mapFromScene(node.sceneBoundingRect().center())
     middle = view.viewport().rect().center()
     assert abs(centre.x() - middle.x()) < 40 and abs(centre.y() - middle.y()) < 40
-    assert [f.group.name for f in view.frames.values()] == ["conv4"]
+    assert [f.block_group.name for f in view.frames.values()] == ["conv4"]
     assert resnet.canvas.selected_index == resnet.document.selected_index
 
 
@@ -238,9 +238,9 @@ def _residual_mlp(blocks: int):
 def test_a_small_model_opens_expanded_and_the_view_menu_collapses_its_blocks(window):
     window.document.load(_residual_mlp(3))
     view = window.graph_view
-    assert not view.group_items and [f.group.label for f in view.frames.values()] == ["add … add_2 ×3"]
+    assert not view.group_items and [f.block_group.label for f in view.frames.values()] == ["add … add_2 ×3"]
     window.app_actions["view.collapse_blocks"].trigger()
-    assert [b.group.label for b in view.group_items.values()] == ["add … add_2 ×3"]
+    assert [b.block_group.label for b in view.group_items.values()] == ["add … add_2 ×3"]
     assert all(not isinstance(item, GroupFrame) for item in view.scene().items())
     window.app_actions["view.expand_blocks"].trigger()
     assert not view.group_items and len(view.nodes) == len(window.document.spec.layers)
@@ -248,13 +248,13 @@ def test_a_small_model_opens_expanded_and_the_view_menu_collapses_its_blocks(win
 
 def test_an_edit_inside_an_expanded_stage_keeps_it_expanded_and_the_others_collapsed(resnet):
     view = resnet.graph_view
-    view.set_collapsed(box(view, "conv2").group.key, False)
+    view.set_collapsed(box(view, "conv2").block_group.key, False)
     index = resnet.document.spec.position_of(layer_id(resnet, "conv2_block2_2_conv"))
     assert resnet.document.set_param(index, "filters", 32) is None
-    assert [f.group.name for f in view.frames.values()] == ["conv2"]
-    assert [b.group.name for b in view.group_items.values()] == ["conv3", "conv4", "conv5"]
+    assert [f.block_group.name for f in view.frames.values()] == ["conv2"]
+    assert [b.block_group.name for b in view.group_items.values()] == ["conv3", "conv4", "conv5"]
     resnet.document.undo()
-    assert [f.group.name for f in view.frames.values()] == ["conv2"]
+    assert [f.block_group.name for f in view.frames.values()] == ["conv2"]
 
 
 def test_the_toggle_block_action_needs_a_layer_in_a_group(resnet):
@@ -264,6 +264,6 @@ def test_the_toggle_block_action_needs_a_layer_in_a_group(resnet):
     action.trigger()
     assert "not part of a group" in resnet.graph_view.banner.text() and resnet.graph_view.banner.isVisible()
     resnet.document.select_layer(resnet.document.spec.position_of(layer_id(resnet, "conv3_block1_out")))
-    assert [f.group.name for f in resnet.graph_view.frames.values()] == ["conv3"]
+    assert [f.block_group.name for f in resnet.graph_view.frames.values()] == ["conv3"]
     action.trigger()
     assert not resnet.graph_view.frames

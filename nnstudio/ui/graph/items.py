@@ -3,7 +3,7 @@ a collapsed group of repeated blocks as a stack of cards (`GroupItem`), an expan
 behind its layers (`GroupFrame`).
 
 Items only draw and say what they are (`NodeItem.layer_id`, `EdgeItem.source` / `target`,
-`GroupItem.group`); every edit goes through the view's handlers to the document. Seen from far
+`GroupItem.block_group`); every edit goes through the view's handlers to the document. Seen from far
 (a big graph zoomed out, the overview) a box is drawn as a plain tile: hundreds stay cheap.
 """
 
@@ -333,7 +333,7 @@ class GroupItem(QGraphicsItem):
 
     def __init__(self, group: BlockGroup, class_name: str, detail: str, problem: str | None = None) -> None:
         super().__init__()
-        self.group = group
+        self.block_group = group
         self.class_name = class_name  # the type most of its layers have: the colour of its band
         self.detail = detail
         self.problem = problem
@@ -423,11 +423,11 @@ class GroupItem(QGraphicsItem):
         painter.drawText(
             QRectF(left, rect.top() + 7, width, 18),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            QFontMetricsF(bold).elidedText("⊞ " + self.group.label, Qt.TextElideMode.ElideRight, width),
+            QFontMetricsF(bold).elidedText("⊞ " + self.block_group.label, Qt.TextElideMode.ElideRight, width),
         )
         painter.setFont(small)
         painter.setPen(muted)
-        size = f"{self.group.count} blocks · {len(self.group.members)} layers"
+        size = f"{self.block_group.count} blocks · {len(self.block_group.members)} layers"
         painter.drawText(
             QRectF(left, rect.top() + 23, width, 16),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -452,7 +452,7 @@ class GroupFrame(QGraphicsItem):
 
     def __init__(self, group: BlockGroup, around: QRectF) -> None:
         super().__init__()
-        self.group = group
+        self.block_group = group
         self._rect = around.adjusted(-FRAME_MARGIN, -FRAME_MARGIN - FRAME_HEADER, FRAME_MARGIN, FRAME_MARGIN)
         self.setZValue(FRAME_Z)
         self.setToolTip(f"<b>{_escape(group.label)}</b><br>Double-click the header to collapse it")
@@ -479,7 +479,7 @@ class GroupFrame(QGraphicsItem):
         font.setWeight(QFont.Weight.DemiBold)
         painter.setFont(font)
         painter.setPen(palette.color(QPalette.ColorRole.Highlight))
-        text = f"⊟ {self.group.label} — {len(self.group.members)} layers (double-click here to collapse)"
+        text = f"⊟ {self.block_group.label} — {len(self.block_group.members)} layers (double-click here to collapse)"
         header = self.header().adjusted(12, 2, -12, 0)
         painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         if header.width() > 2 * QFontMetricsF(font).horizontalAdvance(text) + 200:  # a long frame: at its end too

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette, QPen, QWheelEvent
 from PySide6.QtWidgets import QFrame, QGraphicsView
 
@@ -71,10 +71,10 @@ class GraphOverview(QGraphicsView):
         """The part of the scene the graph view shows, in scene coordinates."""
         return self.graph.mapToScene(self.graph.viewport().rect()).boundingRect()
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         painter.fillRect(rect, self.palette().color(QPalette.ColorRole.Window))
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         accent = QColor(self.palette().color(QPalette.ColorRole.Highlight))
         fill = QColor(accent)
         fill.setAlpha(40)

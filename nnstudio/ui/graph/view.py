@@ -750,7 +750,7 @@ class GraphView(QGraphicsView):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         found = self._group_at(self.mapToScene(event.position().toPoint()))
         if event.button() == Qt.MouseButton.LeftButton and found is not None:
-            self.set_collapsed(found.group.key, isinstance(found, GroupFrame))
+            self.set_collapsed(found.block_group.key, isinstance(found, GroupFrame))
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
@@ -770,7 +770,7 @@ class GraphView(QGraphicsView):
             return
         box = self._group_at(scene_pos) if node is None else None
         if event.button() == Qt.MouseButton.LeftButton and isinstance(box, GroupItem):
-            self.select_group_box(box.group.key)
+            self.select_group_box(box.block_group.key)
             event.accept()
             return
         if event.button() == Qt.MouseButton.LeftButton and self._pending is not None and node is not None:
@@ -1004,7 +1004,7 @@ class GraphView(QGraphicsView):
 
 def _layer_of(item: NodeItem | GroupItem) -> str:
     """The layer an item stands for (a group's box: its last layer)."""
-    return item.layer_id if isinstance(item, NodeItem) else item.group.blocks[-1][-1]
+    return item.layer_id if isinstance(item, NodeItem) else item.block_group.blocks[-1][-1]
 
 
 def _details(summary) -> dict[int, str]:
