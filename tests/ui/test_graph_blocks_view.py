@@ -78,9 +78,9 @@ def test_resnet50_opens_with_its_four_stages_collapsed(resnet):
     }
     assert not view.frames
     # one line into and one out of each box; a box draws its stage's output shape and parameters
-    assert "(None, 56, 56, 256)" in box(view, "conv2").detail
+    assert box(view, "conv2").output_shape == "(None, 56, 56, 256)"
     # Keras's conv2 stage: block 1 with its projection shortcut 76,928, blocks 2 and 3 71,552 each
-    assert f"{76_928 + 2 * 71_552:,}" in box(view, "conv2").detail
+    assert box(view, "conv2").param_text == f"{(76_928 + 2 * 71_552) / 1000:.1f}K"
     # wider than the view: the overview shows where the view is
     assert view.overview.isVisible()
 

@@ -179,8 +179,8 @@ class NodeItem(QGraphicsItem):
         painter.drawText(
             QRectF(left, rect.top() + 7, width, 18),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            # Keras's long names (conv2_block3_1_conv) differ at both ends: keep both
-            QFontMetricsF(bold).elidedText(self.name, Qt.TextElideMode.ElideMiddle, width),
+            # Keras's long names (conv2_block3_1_conv) differ at their ends; their group's frame says the stage
+            QFontMetricsF(bold).elidedText(self.name, Qt.TextElideMode.ElideLeft, width),
         )
         painter.setFont(small)
         painter.setPen(muted)
@@ -331,11 +331,12 @@ class GroupItem(QGraphicsItem):
     (`conv2 block ×3`), its size in layers and its output shape and parameters; ports like a layer's.
     Double-click (or Enter) expands it."""
 
-    def __init__(self, group: BlockGroup, class_name: str, detail: str, problem: str | None = None) -> None:
+    def __init__(self, group: BlockGroup, class_name: str, shape: str, params: str, problem: str | None = None) -> None:
         super().__init__()
         self.block_group = group
         self.class_name = class_name  # the type most of its layers have: the colour of its band
-        self.detail = detail
+        self.output_shape = shape  # the output shape of its last layer
+        self.param_text = params  # its parameters, in few characters
         self.problem = problem
         self.holds_selection = False  # the selected layer is inside
         self.setZValue(NODE_Z)
@@ -344,6 +345,8 @@ class GroupItem(QGraphicsItem):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         size = len(group.members)
         tip = f"<b>{_escape(group.label)}</b> — {group.count} repeated blocks, {size} layers"
+        if shape:
+            tip += f"<br>output {shape}, {params or 'no'} parameters"
         if problem:
             tip += f"<br><span style='color:{error_color().name()}'>{_escape(problem)}</span>"
         self.setToolTip(tip + "<br>Double-click or press Enter to expand")
@@ -427,13 +430,13 @@ class GroupItem(QGraphicsItem):
         )
         painter.setFont(small)
         painter.setPen(muted)
-        size = f"{self.block_group.count} blocks · {len(self.block_group.members)} layers"
+        size = f"{len(self.block_group.members)} layers" + (f" · {self.param_text}" if self.param_text else "")
         painter.drawText(
             QRectF(left, rect.top() + 23, width, 16),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             QFontMetricsF(small).elidedText(size, Qt.TextElideMode.ElideRight, width),
         )
-        detail = "⚠ " + self.problem if self.problem else self.detail
+        detail = "⚠ " + self.problem if self.problem else self.output_shape
         painter.setPen(error_color(palette) if self.problem else muted)
         painter.drawText(
             QRectF(left, rect.top() + 39, width, 16),

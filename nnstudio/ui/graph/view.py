@@ -29,6 +29,7 @@ expands its group. An overview (`GraphOverview`) appears when the graph does not
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal
@@ -300,14 +301,15 @@ class GraphView(QGraphicsView):
         members = [positions[m] for m in group.members]
         classes = [spec.layers[p].class_name for p in members]
         heavy = [c for c in classes if layer_types().get(c) is not None and not layer_types()[c].is_input]
-        family = max(set(heavy or classes), key=(heavy or classes).count)
+        family = Counter(heavy or classes).most_common(1)[0][0]  # ties: the type met first
         rows = {row.index: row for row in summary.rows}
         params = sum(rows[p].params for p in members if p in rows and rows[p].params)
         exit_row = rows.get(positions[group.blocks[-1][-1]])
         shape = exit_row.shape_text if exit_row is not None and exit_row.output_shape is not None else ""
-        detail = f"{shape}  ·  {params:,}" if params else shape
         problems = [issue for p in members for issue in summary.issues_for(p)]
-        box = GroupItem(group, family, detail, problems[0].message if problems else None)
+        box = GroupItem(
+            group, family, shape, _compact(params) if params else "", problems[0].message if problems else None
+        )
         box.setPos(*centre)
         self.graph_scene.addItem(box)
         self.group_items[group.key] = box
@@ -1000,6 +1002,15 @@ class GraphView(QGraphicsView):
                 self.select_group_box(target[len(GROUP_NODE) :])
             else:
                 self.document.select_layer(spec.position_of(choices[0]))
+
+
+def _compact(count: int) -> str:
+    """A parameter count in few characters: 1.22M, 215.8K, 640."""
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:.2f}M"
+    if count >= 10_000:
+        return f"{count / 1_000:.1f}K"
+    return f"{count:,}"
 
 
 def _layer_of(item: NodeItem | GroupItem) -> str:
