@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from nnstudio.services.document import Document
 from nnstudio.ui.graph.items import GroupFrame, GroupItem
-from nnstudio.ui.graph.view import GraphView
+from nnstudio.ui.graph.view import READABLE_SCALE, GraphView
 from nnstudio.ui.main_window import MainWindow
 from tests.core.applications_topology import application_model
 from tests.core.graph_builder import GraphBuilder
@@ -267,3 +267,16 @@ def test_the_toggle_block_action_needs_a_layer_in_a_group(resnet):
     assert [f.block_group.name for f in resnet.graph_view.frames.values()] == ["conv3"]
     action.trigger()
     assert not resnet.graph_view.frames
+
+
+def test_show_group_expands_it_and_brings_its_end_into_view_at_a_readable_scale(resnet):
+    view = resnet.graph_view
+    view.show_group("conv4")
+    assert [f.block_group.name for f in view.frames.values()] == ["conv4"]
+    assert view.transform().m11() == pytest.approx(READABLE_SCALE)
+    last = view.nodes[layer_id(resnet, "conv4_block6_out")]
+    assert in_view(view, last) and in_view(view, box(view, "conv5"))
+    assert view.unknown_groups(["conv4", "conv9"]) == (
+        "no group of repeated blocks is named 'conv9' (groups: conv2, conv3, conv4, conv5)"
+    )
+    assert view.unknown_groups(["conv2"]) is None
