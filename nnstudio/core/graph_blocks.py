@@ -14,8 +14,9 @@ A *block* is found two ways, names first:
 
 Consecutive blocks then form a *group*: those with the same stage name (`conv2` of `conv2_block1`,
 `block2` of `block2a`), or else those with the same structural signature (layer types and their
-connections inside the block). A group holds at least two blocks; it is kept only when it is
-convex (no path leaves it and comes back), so that drawing it as one box keeps the graph acyclic.
+connections inside the block). A group holds at least two blocks, or one block of `BIG_BLOCK`
+layers or more (a NASNet cell of its own kind); it is kept only when it is convex (no path leaves
+it and comes back), so that drawing it as one box keeps the graph acyclic.
 Linear in the size of the graph, apart from sorting. No Qt, no Keras.
 """
 
@@ -30,6 +31,7 @@ from nnstudio.core.layers.registry import is_input
 from nnstudio.core.spec import ModelSpec
 
 COLLAPSE_FROM = 100  # a model with this many layers or more opens with its groups collapsed
+BIG_BLOCK = 20  # a block this big is a group even when it is not repeated
 
 _STAGED = re.compile(r"^([A-Za-z]+\d+)_([A-Za-z]+\d+)_")  # conv2_block1_… (ResNet, DenseNet)
 _LETTERED = re.compile(r"^([A-Za-z]+\d+)([a-z])_")  # block2a_… (EfficientNet)
@@ -39,8 +41,9 @@ _CELL = re.compile(r"^[A-Za-z]\w*?_((?:stem|reduce)_\d+|\d+)$")  # normal_conv_1
 
 @dataclass(frozen=True)
 class BlockGroup:
-    """Consecutive repeated blocks: `name` (`conv2`, or `block_4 … block_5`), `blocks` (each block's
-    layer ids, in graph order) and `members` (all of them, in the model's layer order)."""
+    """Consecutive repeated blocks, or one big block: `name` (`conv2`, `block_4 … block_5`, `cell 0`),
+    `blocks` (each block's layer ids, in graph order) and `members` (all of them, in the model's layer
+    order)."""
 
     key: str
     name: str
@@ -54,7 +57,9 @@ class BlockGroup:
 
     @property
     def label(self) -> str:
-        """What the collapsed box says: `conv2 block ×3`, `block_4 … block_5 ×2`."""
+        """What the collapsed box says: `conv2 block ×3`, `block_4 … block_5 ×2`, `cell 0`."""
+        if self.count == 1:
+            return self.name
         return f"{self.name} block ×{self.count}" if self.staged else f"{self.name} ×{self.count}"
 
 
@@ -189,8 +194,8 @@ def repeated_blocks(spec: ModelSpec) -> tuple[BlockGroup, ...]:
         members = [layer_id for block in run for layer_id in block.ids]
         if not _convex(set(members), order, at, children):
             continue
-        stage = run[0].stage
-        name = stage if stage is not None else f"{run[0].name} … {run[-1].name}"
+        stage = run[0].stage if len(run) > 1 else None
+        name = stage if stage is not None else run[0].name if len(run) == 1 else f"{run[0].name} … {run[-1].name}"
         found.append(
             BlockGroup(
                 key=min(members, key=place.__getitem__),
@@ -262,7 +267,7 @@ def _blocks(order: list[str], keys: dict, classes: dict[str, str], parents: dict
 def _groups(
     sequence: list[_Block | None], classes: dict[str, str], parents: dict, children: dict
 ) -> list[list[_Block]]:
-    """Runs of two or more consecutive blocks of one stage, or else of one structure."""
+    """Runs of two or more consecutive blocks of one stage, or else of one structure; a big block alone."""
     runs: list[list[_Block]] = []
     current: list[_Block] = []
     signatures: dict[str, tuple] = {}
@@ -280,7 +285,7 @@ def _groups(
         if block is not None and current and alike(current[-1], block):
             current.append(block)
             continue
-        if len(current) > 1:
+        if len(current) > 1 or (current and len(current[0].ids) >= BIG_BLOCK):
             runs.append(current)
         current = [block] if block is not None else []
     return runs

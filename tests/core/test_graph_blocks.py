@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from nnstudio.core.graph_blocks import COLLAPSE_FROM, name_key, repeated_blocks
+from nnstudio.core.graph_blocks import BIG_BLOCK, COLLAPSE_FROM, name_key, repeated_blocks
 from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef, lesson_spec
 from tests.core.applications_topology import (
     CONFIG_SCRIPT,
@@ -126,16 +126,37 @@ def test_inceptionv3_modules_found_by_structure_alone():
     spec = application_spec("InceptionV3")
     groups = repeated_blocks(spec)
     exits = [[names(spec, b)[-1] for b in g.blocks] for g in groups]
-    assert exits == [["mixed0", "mixed1", "mixed2"], ["mixed4", "mixed5", "mixed6", "mixed7"]]
+    assert exits == [["mixed0", "mixed1", "mixed2"], ["mixed4", "mixed5", "mixed6", "mixed7"], ["mixed8"]]
+    # mixed8, a reduction module of its own kind, is a group of one for its size
+    assert groups[-1].count == 1 and len(groups[-1].members) >= BIG_BLOCK and groups[-1].label == "mixed8"
 
 
 def test_nasnet_cells_grouped_and_every_group_keeps_the_graph_acyclic():
+    """NASNetMobile (771 layers): its normal cells repeat between reduction cells; every cell is a box."""
     spec = application_spec("NASNetMobile")
     groups = repeated_blocks(spec)
-    assert len(groups) >= 3
+    assert [g.label for g in groups] == [
+        "cell stem_1",
+        "cell stem_2",
+        "cell 0",
+        "cell 1 … cell 3 ×3",
+        "cell reduce_4",
+        "cell 5",
+        "cell 6 … cell 8 ×3",
+        "cell reduce_8",
+        "cell 9",
+        "cell 10 … cell 11 ×2",
+        "cell 12",
+    ]
     for group in groups:
         assert len({len(b) for b in group.blocks}) == 1  # one structure, one size
-        assert all(name.startswith("cell ") for name in group.name.split(" … "))
+    for group in groups:  # a cell's layers that Keras names after a cell all name this one
+        for block in group.blocks:
+            layers = [spec.layer_by_id(i) for i in block]
+            cells = {name_key(layer.name, layer.class_name) for layer in layers} - {None}
+            assert len(cells) == 1
+    grouped = sum(len(g.members) for g in groups)
+    assert len(spec.layers) - grouped + len(groups) < 20  # collapsed, it is a graph of a few boxes
     assert collapsed_is_acyclic(spec, groups)
 
 
