@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
+from nnstudio.core.spec import lesson_spec
 from nnstudio.services.document import Document
 from nnstudio.ui.graph.items import GroupFrame, GroupItem
 from nnstudio.ui.graph.view import READABLE_SCALE, GraphView
@@ -18,16 +19,22 @@ from tests.core.graph_builder import GraphBuilder
 from tests.ui.fakes import FakeBuilds, FakeTraining
 
 
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
+def open_window(qtbot, tmp_path, monkeypatch, canvas: bool) -> MainWindow:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
-    win = MainWindow(Document.new_empty(), FakeBuilds(), FakeTraining(), settings=settings)
+    win = MainWindow(Document.new_empty(), FakeBuilds(), FakeTraining(), settings=settings, defer_canvas=not canvas)
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)
+    return win
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    """The window without its canvas (drawing 177 layers takes most of a test's time)."""
+    win = open_window(qtbot, tmp_path, monkeypatch, canvas=False)
     yield win
     win.document.undo_stack.setClean()
 
@@ -36,6 +43,15 @@ def window(qtbot, tmp_path, monkeypatch):
 def resnet(window):
     window.document.load(application_model("ResNet50"))
     return window
+
+
+@pytest.fixture
+def resnet_canvas(qtbot, tmp_path, monkeypatch):
+    """ResNet50 in the whole window, canvas included."""
+    win = open_window(qtbot, tmp_path, monkeypatch, canvas=True)
+    win.document.load(application_model("ResNet50"))
+    yield win
+    win.document.undo_stack.setClean()
 
 
 def layer_id(window, name: str) -> str:
@@ -104,7 +120,8 @@ def test_double_click_expands_a_stage_and_its_header_collapses_it(resnet, qtbot)
     assert "conv3" in [item.block_group.name for item in view.group_items.values()]
 
 
-def test_a_click_on_a_box_selects_the_stage_output_and_drives_the_canvas(resnet, qtbot):
+def test_a_click_on_a_box_selects_the_stage_output_and_drives_the_canvas(resnet_canvas, qtbot):
+    resnet = resnet_canvas
     view = resnet.graph_view
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=on_screen(view, box(view, "conv4")))
     selected = resnet.document.selected_layer()
@@ -120,7 +137,8 @@ def test_a_click_on_a_box_selects_the_stage_output_and_drives_the_canvas(resnet,
     assert box(view, "conv4").holds_selection and not view.frames
 
 
-def test_clicking_a_layer_of_an_expanded_stage_drives_the_canvas(resnet, qtbot):
+def test_clicking_a_layer_of_an_expanded_stage_drives_the_canvas(resnet_canvas, qtbot):
+    resnet = resnet_canvas
     view = resnet.graph_view
     view.set_collapsed(box(view, "conv2").block_group.key, False)
     node = view.nodes[layer_id(resnet, "conv2_block2_2_conv")]
@@ -158,7 +176,8 @@ def test_a_layer_picked_in_the_model_dock_opens_its_stage(resnet, qtbot):
     assert [f.block_group.name for f in view.frames.values()] == ["conv5"]
 
 
-def test_ctrl_f_finds_a_layer_opens_its_stage_and_centres_it(resnet, qtbot):
+def test_ctrl_f_finds_a_layer_opens_its_stage_and_centres_it(resnet_canvas, qtbot):
+    resnet = resnet_canvas
     view = resnet.graph_view
     finder = resnet.layer_finder
     view.setFocus()
@@ -280,3 +299,16 @@ def test_show_group_expands_it_and_brings_its_end_into_view_at_a_readable_scale(
         "no group of repeated blocks is named 'conv9' (groups: conv2, conv3, conv4, conv5)"
     )
     assert view.unknown_groups(["conv2"]) is None
+
+
+def test_find_works_in_a_sequential_stack_too(window, qtbot):
+    window.document.load(lesson_spec())
+    assert not window.graph_view.isVisible()
+    window.layer_stack.setFocus()
+    qtbot.keyClick(window.layer_stack, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    finder = window.layer_finder
+    assert finder.isVisible() and finder.completer().model().stringList() == ["input_layer", "dense", "dense_1"]
+    qtbot.keyClicks(finder, "dense_1")
+    qtbot.keyClick(finder, Qt.Key.Key_Return)
+    assert window.document.selected_layer().name == "dense_1"
+    assert window.layer_stack.currentIndex().row() == 2 and window.layer_stack.hasFocus()
