@@ -201,6 +201,8 @@ def test_find_takes_part_of_a_name_says_when_nothing_matches_and_esc_closes(resn
     finder = resnet.layer_finder
     action = resnet.app_actions["edit.find"]
     assert action.toolTip() and "Ctrl+F" in [s.toString() for s in action.shortcuts()]
+    rows = dict((text, keys) for keys, text in resnet.shortcut_rows())  # Help ▸ Keyboard Shortcuts
+    assert rows["Find Layer"].startswith("Ctrl+F") and rows["Expand/Collapse Block"] == "Ctrl+Return"
     action.trigger()
     qtbot.keyClicks(finder, "no_such_layer")
     qtbot.keyClick(finder, Qt.Key.Key_Return)
