@@ -314,3 +314,15 @@ def test_find_works_in_a_sequential_stack_too(window, qtbot):
     qtbot.keyClick(finder, Qt.Key.Key_Return)
     assert window.document.selected_layer().name == "dense_1"
     assert window.layer_stack.currentIndex().row() == 2 and window.layer_stack.hasFocus()
+
+
+def test_the_context_menu_expands_a_box_and_collapses_from_a_layer_inside(resnet):
+    view = resnet.graph_view
+    menu = view.context_menu(box(view, "conv5").sceneBoundingRect().center())
+    expand = next(a for a in menu.actions() if a.text() == "Expand conv5 block ×3")
+    expand.trigger()
+    assert [f.block_group.name for f in view.frames.values()] == ["conv5"]
+    inside = view.nodes[layer_id(resnet, "conv5_block1_1_conv")]
+    menu = view.context_menu(inside.sceneBoundingRect().center())
+    next(a for a in menu.actions() if a.text() == "Collapse conv5 block ×3").trigger()
+    assert not view.frames and box(view, "conv5")

@@ -866,6 +866,14 @@ class GraphView(QGraphicsView):
         """The menu for what is at `scene_pos`: a layer's graph edits, or a connection's."""
         menu = QMenu(self)
         class_name = self.current_class() or "Dense"
+        found = self._group_at(scene_pos)
+        if found is not None:
+            group, collapsed = found.block_group, isinstance(found, GroupItem)
+            verb = "Expand" if collapsed else "Collapse"
+            menu.addAction(f"{verb} {group.label}", lambda: self.set_collapsed(group.key, not collapsed))
+            menu.addSeparator()
+            menu.addAction("Show Whole Graph", self.fit)
+            return menu
         node = self._node_at(scene_pos)
         hit = None if node is not None else self.drop_target(scene_pos)
         if node is not None:
@@ -878,6 +886,9 @@ class GraphView(QGraphicsView):
             menu.addAction(f"Branch {class_name} From Here", lambda: self.branch_selected(class_name))
             menu.addAction("Connect From Here…", self.connect_selected)
             menu.addAction("Stop Being an Output" if is_output else "Make an Output", self.toggle_output_selected)
+            holder = self._group_of.get(node.layer_id)
+            if holder is not None:
+                menu.addAction(f"Collapse {holder.label}", lambda: self.set_collapsed(holder.key, True))
             menu.addSeparator()
             menu.addAction("Delete Layer", self.delete_selection)
         elif hit is not None and hit[0] == "connection" and isinstance(hit[1], EdgeItem):
