@@ -41,6 +41,7 @@ class Commands(Protocol):
     def change_param_budget(self) -> None: ...
     def show_shortcuts(self) -> None: ...
     def show_about(self) -> None: ...
+    def apply_typed_edits(self) -> None: ...
     def report(self, reason: str | None) -> None: ...
     def branch_selected(self) -> object: ...
     def connect_selected(self) -> object: ...
@@ -69,6 +70,9 @@ class Action:
     enablement: Callable[[Commands], bool] | None = None
     dynamic_title: Callable[[Commands], str] | None = None  # a title that follows the state (Undo …)
     role: QAction.MenuRole = QAction.MenuRole.TextHeuristicRole
+    # a name typed but not yet confirmed is applied first (Save, Export… act on what is typed);
+    # Undo and Redo act on the applied edits only
+    applies_typing: bool = True
 
 
 def _undo_title(c: Commands) -> str:
@@ -144,6 +148,7 @@ ACTIONS: tuple[Action, ...] = (
         "Undo the last edit",
         enablement=lambda c: c.document.undo_stack.canUndo(),
         dynamic_title=_undo_title,
+        applies_typing=False,
     ),
     Action(
         "edit.redo",
@@ -155,6 +160,7 @@ ACTIONS: tuple[Action, ...] = (
         "Redo the edit undone last",
         enablement=lambda c: c.document.undo_stack.canRedo(),
         dynamic_title=_redo_title,
+        applies_typing=False,
     ),
     Action(
         "edit.delete",
@@ -333,6 +339,12 @@ def _key_sequences(shortcut: Shortcut) -> list[QKeySequence]:
     return sequences
 
 
+def _trigger(entry: Action, commands: Commands) -> None:
+    if entry.applies_typing:
+        commands.apply_typed_edits()
+    entry.callback(commands)
+
+
 def create_actions(parent: QWidget, commands: Commands, table: Iterable[Action] = ACTIONS) -> dict[str, QAction]:
     """One QAction of `parent` per table entry, by id; keyed ones work window-wide (menu bar hidden too)."""
     actions: dict[str, QAction] = {}
@@ -344,7 +356,7 @@ def create_actions(parent: QWidget, commands: Commands, table: Iterable[Action] 
             action.setStatusTip(entry.tooltip)
             action.setToolTip(entry.tooltip)
         action.setMenuRole(entry.role)
-        action.triggered.connect(lambda _checked=False, e=entry: e.callback(commands))
+        action.triggered.connect(lambda _checked=False, e=entry: _trigger(e, commands))
         if entry.shortcut is not None:
             parent.addAction(action)
         actions[entry.id] = action
