@@ -326,3 +326,16 @@ def test_the_context_menu_expands_a_box_and_collapses_from_a_layer_inside(resnet
     menu = view.context_menu(inside.sceneBoundingRect().center())
     next(a for a in menu.actions() if a.text() == "Collapse conv5 block ×3").trigger()
     assert not view.frames and box(view, "conv5")
+
+
+def test_delete_in_the_graph_removes_nothing_hidden_in_a_collapsed_box(resnet, qtbot):
+    view = resnet.graph_view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=on_screen(view, box(view, "conv2")))
+    count = len(resnet.document.spec.layers)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert len(resnet.document.spec.layers) == count
+    assert "inside the collapsed group conv2 block ×3" in view.banner.text()
+    qtbot.keyClick(view, Qt.Key.Key_Return)  # expanded, the selected layer can go
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert len(resnet.document.spec.layers) == count - 1
+    assert "conv2_block3_out" not in [layer.name for layer in resnet.document.spec.layers]

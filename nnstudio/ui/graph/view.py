@@ -548,6 +548,12 @@ class GraphView(QGraphicsView):
             self._selected_connection = None
             return self._report(self.document.disconnect_layers(source, target))
         index = self.document.selected_index
+        layer_id = self.selected_layer_id()
+        if layer_id is not None and self._shown_as(layer_id) != layer_id:
+            label = self._group_of[layer_id].label
+            return self._report(
+                f"The selection is inside the collapsed group {label}: expand it to delete one of its layers"
+            )
         if index >= 0:
             return self._report(self.document.remove_layer(index))
         return None
