@@ -1,8 +1,9 @@
 """The graph's overview: a small view of the whole scene in the graph view's corner, the part shown
 in the graph view drawn as a rectangle; a click or a drag moves the graph view there.
 
-It shows only when the graph does not fit the graph view. It draws the graph view's own scene (no
-copy), at a scale where every box is drawn as a plain tile.
+It shows only when the graph does not fit the graph view. It is a picture of the graph view's scene
+(every box a plain tile at that scale), rendered when the graph, the zoom or the size change, so
+that scrolling only moves the rectangle over it, however big the graph.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette, QPen, QWheelEvent
-from PySide6.QtWidgets import QFrame, QGraphicsView
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette, QPen, QPixmap, QWheelEvent
+from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView
 
 if TYPE_CHECKING:
     from nnstudio.ui.graph.view import GraphView
@@ -27,7 +28,11 @@ class GraphOverview(QGraphicsView):
     moved = Signal(QPointF)  # the graph view was centred on this scene point
 
     def __init__(self, graph: GraphView) -> None:
-        super().__init__(graph.scene(), graph.viewport())
+        self.blank = QGraphicsScene()  # its own coordinates are the graph's; the graph is its picture
+        super().__init__(self.blank, graph.viewport())
+        self.blank.setParent(self)
+        self.picture: QPixmap | None = None
+        self._drawn: tuple | None = None  # what the picture shows: the graph's build, scene and size
         self.setObjectName("graphOverview")
         self.setAccessibleName("Graph overview")
         self.setToolTip("The whole graph: click or drag to move the view")
@@ -50,7 +55,8 @@ class GraphOverview(QGraphicsView):
         return scene.width() > shown.width() + 1 or scene.height() > shown.height() + 1
 
     def refresh(self) -> None:
-        """Show (fitted to the whole scene) or hide, as the graph and the graph view's size and zoom ask."""
+        """Show (fitted to the whole scene) or hide, as the graph and the graph view's size and zoom ask;
+        the picture is drawn again only when the graph was rebuilt or the overview's size changed."""
         if not self.needed():
             self.hide()
             return
@@ -61,11 +67,28 @@ class GraphOverview(QGraphicsView):
         height = max(40, min(height, int(width * scene.height() / scene.width()) + 8))
         self.setFixedSize(width, height)
         self.move(area.right() - width - MARGIN, area.bottom() - height - MARGIN)
+        self.blank.setSceneRect(scene)
         self.setSceneRect(scene)
-        self.fitInView(self.graph.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        self.fitInView(scene, Qt.AspectRatioMode.KeepAspectRatio)
         self.show()
         self.raise_()
+        drawn = (self.graph.builds, scene, self.size())
+        if drawn != self._drawn:
+            self.picture = self._render(scene)
+            self._drawn = drawn
         self.viewport().update()
+
+    def _render(self, scene: QRectF) -> QPixmap:
+        """The graph's scene drawn where this view shows `scene`."""
+        ratio = self.devicePixelRatioF()
+        picture = QPixmap(self.viewport().size() * ratio)
+        picture.setDevicePixelRatio(ratio)
+        picture.fill(self.palette().color(QPalette.ColorRole.Window))
+        painter = QPainter(picture)
+        target = QRectF(self.mapFromScene(scene).boundingRect())
+        self.graph.scene().render(painter, target, scene, Qt.AspectRatioMode.IgnoreAspectRatio)
+        painter.end()
+        return picture
 
     def visible_area(self) -> QRectF:
         """The part of the scene the graph view shows, in scene coordinates."""
@@ -73,6 +96,11 @@ class GraphOverview(QGraphicsView):
 
     def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         painter.fillRect(rect, self.palette().color(QPalette.ColorRole.Window))
+        if self.picture is not None:
+            painter.save()
+            painter.resetTransform()
+            painter.drawPixmap(0, 0, self.picture)
+            painter.restore()
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         accent = QColor(self.palette().color(QPalette.ColorRole.Highlight))

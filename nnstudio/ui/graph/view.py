@@ -113,6 +113,7 @@ class GraphView(QGraphicsView):
         self._collapsed: set[str] = set()
         self._first_sight = True  # the next groups found are a newly opened model's
         self._quiet = False  # selecting a collapsed group's layer without expanding it
+        self.builds = 0  # how many times the scene was built (the overview redraws its picture after each)
 
         self.banner = QLabel(self.viewport())
         self.banner.setObjectName("graphRefusedBanner")
@@ -163,6 +164,7 @@ class GraphView(QGraphicsView):
         spec = self.document.spec
         self._syncing = True
         try:
+            self.builds += 1
             self.graph_scene.clear()
             self.nodes.clear()
             self.edges.clear()
@@ -707,6 +709,8 @@ class GraphView(QGraphicsView):
         dots.setAlpha(110)
         painter.setPen(QPen(dots, 1.6))
         step = 24
+        if (rect.width() / step) * (rect.height() / step) >= 20000:
+            return  # zoomed far out: the dots would be a grey wash, and slow (count them before making them)
         left = int(rect.left()) - int(rect.left()) % step
         top = int(rect.top()) - int(rect.top()) % step
         points = [
@@ -714,8 +718,7 @@ class GraphView(QGraphicsView):
             for x in range(left, int(rect.right()) + 1, step)
             for y in range(top, int(rect.bottom()) + 1, step)
         ]
-        if len(points) < 20000:
-            painter.drawPoints(points)
+        painter.drawPoints(points)
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         if self.nodes:
