@@ -875,9 +875,9 @@ class GraphView(QGraphicsView):
         """The menu for what is at `scene_pos`: a layer's graph edits, or a connection's."""
         menu = QMenu(self)
         class_name = self.current_class() or "Dense"
-        found = self._group_at(scene_pos)
-        if found is not None:
-            group, collapsed = found.block_group, isinstance(found, GroupItem)
+        grouped = self._group_at(scene_pos)
+        if grouped is not None:
+            group, collapsed = grouped.block_group, isinstance(grouped, GroupItem)
             verb = "Expand" if collapsed else "Collapse"
             menu.addAction(f"{verb} {group.label}", lambda: self.set_collapsed(group.key, not collapsed))
             menu.addSeparator()
