@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 WIDTH = 240  # at most; less in a small graph view
 HEIGHT = 150
 MARGIN = 10
+NEEDED_FROM = 1.5  # shown when the graph is this many times wider (or taller) than the view
 
 
 class GraphOverview(QGraphicsView):
@@ -47,12 +48,13 @@ class GraphOverview(QGraphicsView):
         self.hide()
 
     def needed(self) -> bool:
-        """Whether the graph is wider or taller than the graph view shows."""
+        """Whether the graph is wider or taller than the graph view shows, by more than half the view (a
+        graph just a little bigger scrolls, and the overview would hide part of what is in view)."""
         scene = self.graph.sceneRect()
         if scene.isEmpty() or not self.graph.nodes and not self.graph.group_items:
             return False
         shown = self.graph.mapToScene(self.graph.viewport().rect()).boundingRect()
-        return scene.width() > shown.width() + 1 or scene.height() > shown.height() + 1
+        return scene.width() > shown.width() * NEEDED_FROM or scene.height() > shown.height() * NEEDED_FROM
 
     def refresh(self) -> None:
         """Show (fitted to the whole scene) or hide, as the graph and the graph view's size and zoom ask;

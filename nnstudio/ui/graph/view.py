@@ -34,6 +34,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QContextMenuEvent,
     QKeyEvent,
@@ -43,6 +44,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPalette,
     QPen,
+    QPixmap,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsView, QLabel, QMenu, QWidget
@@ -64,6 +66,8 @@ USAGE = "Drop a layer on a connection to insert it, beside a layer to branch · 
 COLUMN_GAP = 50.0
 READABLE_SCALE = 0.8  # a first view of a big graph is no smaller than this (F shows it all)
 OUTPUT_GAP = 36.0
+DOT_STEP = 24  # the background's dot grid, in scene units
+DOTS_FROM = 0.3  # no dots below this scale
 GROUP_NODE = "\x00group:"  # the layout's name for a collapsed group's box (no layer id starts so)
 
 
@@ -114,6 +118,7 @@ class GraphView(QGraphicsView):
         self._first_sight = True  # the next groups found are a newly opened model's
         self._quiet = False  # selecting a collapsed group's layer without expanding it
         self.builds = 0  # how many times the scene was built (the overview redraws its picture after each)
+        self._dot_brush: tuple[int, QBrush] | None = None
 
         self.banner = QLabel(self.viewport())
         self.banner.setObjectName("graphRefusedBanner")
@@ -705,20 +710,26 @@ class GraphView(QGraphicsView):
     def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         palette = self.palette()
         painter.fillRect(rect, palette.color(QPalette.ColorRole.Window))
-        dots = QColor(palette.color(QPalette.ColorRole.Mid))
-        dots.setAlpha(110)
-        painter.setPen(QPen(dots, 1.6))
-        step = 24
-        if (rect.width() / step) * (rect.height() / step) >= 20000:
-            return  # zoomed far out: the dots would be a grey wash, and slow (count them before making them)
-        left = int(rect.left()) - int(rect.left()) % step
-        top = int(rect.top()) - int(rect.top()) % step
-        points = [
-            QPointF(x, y)
-            for x in range(left, int(rect.right()) + 1, step)
-            for y in range(top, int(rect.bottom()) + 1, step)
-        ]
-        painter.drawPoints(points)
+        if painter.worldTransform().m11() < DOTS_FROM:
+            return  # zoomed far out: the dots would be a grey wash
+        painter.fillRect(rect, self._dots(palette.color(QPalette.ColorRole.Mid)))
+
+    def _dots(self, mid: QColor) -> QBrush:
+        """The background's dot grid as a tiled brush (one dot per DOT_STEP scene units), made once per colour:
+        filling with it costs the same however many dots the view shows."""
+        if self._dot_brush is None or self._dot_brush[0] != mid.rgba():
+            tile = QPixmap(DOT_STEP, DOT_STEP)
+            tile.fill(Qt.GlobalColor.transparent)
+            dots = QColor(mid)
+            dots.setAlpha(110)
+            tile_painter = QPainter(tile)
+            tile_painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            tile_painter.setPen(Qt.PenStyle.NoPen)
+            tile_painter.setBrush(dots)
+            tile_painter.drawEllipse(QPointF(DOT_STEP / 2, DOT_STEP / 2), 0.9, 0.9)
+            tile_painter.end()
+            self._dot_brush = (mid.rgba(), QBrush(tile))
+        return self._dot_brush[1]
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         if self.nodes:
