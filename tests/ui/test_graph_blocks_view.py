@@ -235,6 +235,9 @@ def test_the_overview_moves_the_view_where_it_is_clicked(resnet, qtbot):
     qtbot.mouseMove(overview.viewport(), pos=start)
     qtbot.mouseRelease(overview.viewport(), Qt.MouseButton.LeftButton, pos=start)
     assert view.horizontalScrollBar().value() == view.horizontalScrollBar().minimum()
+    # it stays in the view's corner however the graph scrolls
+    corner = view.viewport().mapTo(view, view.viewport().rect().bottomRight())
+    assert abs(overview.geometry().right() - corner.x()) < 20 and abs(overview.geometry().bottom() - corner.y()) < 20
 
 
 def test_no_overview_when_the_graph_fits(window):

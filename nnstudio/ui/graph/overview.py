@@ -24,13 +24,14 @@ NEEDED_FROM = 1.5  # shown when the graph is this many times wider (or taller) t
 
 
 class GraphOverview(QGraphicsView):
-    """The overview (objectName `graphOverview`) of `graph`'s scene, in its viewport's lower right corner."""
+    """The overview (objectName `graphOverview`) of `graph`'s scene, over its viewport's lower right corner
+    (a child of the graph view, not of its viewport, which moves its children when it scrolls)."""
 
     moved = Signal(QPointF)  # the graph view was centred on this scene point
 
     def __init__(self, graph: GraphView) -> None:
         self.blank = QGraphicsScene()  # its own coordinates are the graph's; the graph is its picture
-        super().__init__(self.blank, graph.viewport())
+        super().__init__(self.blank, graph)
         self.blank.setParent(self)
         self.picture: QPixmap | None = None
         self._drawn: tuple | None = None  # what the picture shows: the graph's build, scene and size
@@ -62,7 +63,7 @@ class GraphOverview(QGraphicsView):
         if not self.needed():
             self.hide()
             return
-        area = self.graph.viewport().rect()
+        area = self.graph.viewport().geometry()
         scene = self.graph.sceneRect()
         height = max(40, min(HEIGHT, int(area.height() * 0.3)))
         width = max(60, min(WIDTH, int(area.width() * 0.3), int(height * scene.width() / scene.height())))
