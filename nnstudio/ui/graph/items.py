@@ -32,7 +32,7 @@ from nnstudio.core.layers.registry import layer_type
 from nnstudio.core.spec import TensorRef
 from nnstudio.ui.icons import error_color, icon_path, layer_icon
 
-NODE_WIDTH = 152.0
+NODE_WIDTH = 176.0
 NODE_HEIGHT = 60.0
 PORT_RADIUS = 5.0
 EDGE_Z = 0
@@ -174,13 +174,14 @@ class NodeItem(QGraphicsItem):
         bold.setWeight(QFont.Weight.DemiBold)
         small = QFont(font)
         small.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
-        painter.setFont(bold)
+        title = _fitted(bold, self.name, width)
+        painter.setFont(title)
         painter.setPen(error_color(palette) if self.problem else text)
         painter.drawText(
             QRectF(left, rect.top() + 7, width, 18),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             # Keras's long names (conv2_block3_1_conv) differ at their ends; their group's frame says the stage
-            QFontMetricsF(bold).elidedText(self.name, Qt.TextElideMode.ElideLeft, width),
+            QFontMetricsF(title).elidedText(self.name, Qt.TextElideMode.ElideLeft, width),
         )
         painter.setFont(small)
         painter.setPen(muted)
@@ -487,6 +488,16 @@ class GroupFrame(QGraphicsItem):
         painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         if header.width() > 2 * QFontMetricsF(font).horizontalAdvance(text) + 200:  # a long frame: at its end too
             painter.drawText(header, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+
+
+def _fitted(font: QFont, text: str, width: float, least: float = 0.75) -> QFont:
+    """`font`, made up to `least` times smaller so that `text` fits in `width` (a long name stays whole)."""
+    needed = QFontMetricsF(font).horizontalAdvance(text)
+    if needed <= width:
+        return font
+    smaller = QFont(font)
+    smaller.setPointSizeF(font.pointSizeF() * max(least, width / needed))
+    return smaller
 
 
 def _draw_tile(painter: QPainter, rect: QRectF, fill: QColor, band: QColor, outline: QColor) -> None:
