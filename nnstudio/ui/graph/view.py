@@ -113,7 +113,7 @@ class GraphView(QGraphicsView):
         self.group_items: dict[str, GroupItem] = {}  # collapsed groups' boxes, by group key
         self.frames: dict[str, GroupFrame] = {}  # expanded groups' frames, by group key
         self._group_of: dict[str, BlockGroup] = {}
-        self._groups_for: ModelSpec | None = None
+        self._groups_for: tuple | None = None  # the structure the groups were found in
         self._collapsed: set[str] = set()
         self._first_sight = True  # the next groups found are a newly opened model's
         self._quiet = False  # selecting a collapsed group's layer without expanding it
@@ -194,13 +194,19 @@ class GraphView(QGraphicsView):
         self.overview.refresh()
 
     def _update_groups(self, spec: ModelSpec) -> None:
-        """The repeated blocks of `spec` (found once per spec); a newly opened big model has them collapsed."""
-        if self._groups_for is spec:
+        """The repeated blocks of `spec` (found again when its layers, names or connections change); a newly
+        opened big model has them collapsed."""
+        structure = (
+            tuple((layer.id, layer.name, layer.class_name, layer.inbound) for layer in spec.layers),
+            spec.inputs,
+            spec.outputs,
+        )
+        if self._groups_for == structure:  # a parameter edit: the same groups
             return
         before = {g.key for g in self.groups}
         self.groups = repeated_blocks(spec)
         self._group_of = group_of(self.groups)
-        self._groups_for = spec
+        self._groups_for = structure
         keys = {g.key for g in self.groups}
         if self._first_sight:
             self._first_sight = False
