@@ -342,3 +342,24 @@ def test_delete_in_the_graph_removes_nothing_hidden_in_a_collapsed_box(resnet, q
     qtbot.keyClick(view, Qt.Key.Key_Delete)
     assert len(resnet.document.spec.layers) == count - 1
     assert "conv2_block3_out" not in [layer.name for layer in resnet.document.spec.layers]
+
+
+def test_a_saved_project_reopens_with_its_groups_as_they_were(resnet, tmp_path):
+    view = resnet.graph_view
+    view.set_collapsed(box(view, "conv3").block_group.key, False)
+    path = tmp_path / "resnet50.nnstudio"
+    assert resnet.files.write_project(path)
+    resnet.files.new()
+    assert not view.groups
+    assert resnet.files.open_path(path)
+    assert [f.block_group.name for f in view.frames.values()] == ["conv3"]
+    assert [b.block_group.name for b in view.group_items.values()] == ["conv2", "conv4", "conv5"]
+
+
+def test_a_project_s_odd_graph_state_is_ignored(window):
+    spec = application_model("ResNet50")
+    for odd in ({"collapsed": "conv2"}, {"collapsed": [1, 2]}, [], "x", {"collapsed": ["nothing"] * 10_001}):
+        window.document.load(spec, editor={"graph": odd})
+        assert len(window.graph_view.group_items) == 4  # the default for a big model: all collapsed
+    window.document.load(spec, editor={"graph": {"collapsed": ["conv5", "no such group"]}})
+    assert [b.block_group.name for b in window.graph_view.group_items.values()] == ["conv5"]

@@ -66,6 +66,8 @@ USAGE = "Drop a layer on a connection to insert it, beside a layer to branch · 
 COLUMN_GAP = 50.0
 READABLE_SCALE = 0.8  # a first view of a big graph is no smaller than this (F shows it all)
 OUTPUT_GAP = 36.0
+EDITOR_KEY = "graph"  # the project's editor state: {"collapsed": [group names]}
+MAX_REMEMBERED = 10_000
 DOT_STEP = 24  # the background's dot grid, in scene units
 DOTS_FROM = 0.3  # no dots below this scale
 GROUP_NODE = "\x00group:"  # the layout's name for a collapsed group's box (no layer id starts so)
@@ -179,6 +181,9 @@ class GraphView(QGraphicsView):
             self._rubber = None
             if spec.is_functional:
                 self._populate(spec)
+            elif self.groups:  # a Sequential stack has no graph, and no groups
+                self.groups, self._group_of, self._groups_for = (), {}, None
+                self.groupsChanged.emit()
         finally:
             self._syncing = False
         if self._pending is not None and self._pending not in self.nodes:
@@ -210,7 +215,11 @@ class GraphView(QGraphicsView):
         keys = {g.key for g in self.groups}
         if self._first_sight:
             self._first_sight = False
-            self._collapsed = set(keys) if len(spec.layers) >= COLLAPSE_FROM else set()
+            remembered = self._remembered()
+            if remembered is not None:  # as the project was saved
+                self._collapsed = {g.key for g in self.groups if g.name in remembered}
+            else:
+                self._collapsed = set(keys) if len(spec.layers) >= COLLAPSE_FROM else set()
         else:
             self._collapsed &= keys  # a group an edit made stays as the person left the rest: expanded
         if keys != before:
@@ -345,6 +354,20 @@ class GraphView(QGraphicsView):
         """The group of repeated blocks layer `layer_id` belongs to, or None."""
         return self._group_of.get(layer_id)
 
+    def _remembered(self) -> set[str] | None:
+        """The names of the groups the project was saved with collapsed (its `editor` entry), or None."""
+        entry = self.document.editor.get(EDITOR_KEY)
+        names = entry.get("collapsed") if isinstance(entry, dict) else None
+        if not isinstance(names, list) or len(names) > MAX_REMEMBERED or not all(isinstance(n, str) for n in names):
+            return None
+        return set(names)
+
+    def _remember(self) -> None:
+        """Keep which groups are collapsed in the document's editor state (saved with a project), after
+        the person expanded or collapsed one."""
+        if self.document.spec.is_functional and self.groups:
+            self.document.editor[EDITOR_KEY] = {"collapsed": [g.name for g in self.groups if g.key in self._collapsed]}
+
     def is_collapsed(self, key: str) -> bool:
         return key in self._collapsed
 
@@ -357,12 +380,14 @@ class GraphView(QGraphicsView):
             self._collapsed.add(key)
         else:
             self._collapsed.discard(key)
+        self._remember()
         self.rebuild()
         self.groupsChanged.emit()
 
     def set_all_collapsed(self, collapsed: bool) -> None:
         """Collapse (or expand) every group."""
         self._collapsed = {g.key for g in self.groups} if collapsed else set()
+        self._remember()
         self.rebuild()
         self.groupsChanged.emit()
 
@@ -457,6 +482,7 @@ class GraphView(QGraphicsView):
         group = self._group_of.get(layer_id) if layer_id is not None and spec.is_functional else None
         if group is not None and group.key in self._collapsed and not self._quiet:
             self._collapsed.discard(group.key)
+            self._remember()
             self.rebuild()  # selects it
             self.groupsChanged.emit()
             if layer_id in self.nodes and self.isVisible():
