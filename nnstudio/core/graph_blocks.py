@@ -33,10 +33,13 @@ from nnstudio.core.spec import ModelSpec
 COLLAPSE_FROM = 100  # a model with this many layers or more opens with its groups collapsed
 BIG_BLOCK = 20  # a block this big is a group even when it is not repeated
 
-_STAGED = re.compile(r"^([A-Za-z]+\d+)_([A-Za-z]+\d+)_")  # conv2_block1_… (ResNet, DenseNet)
+_STAGED = re.compile(r"^([A-Za-z]+\d+)_(block\d+)_")  # conv2_block1_… (ResNet, DenseNet; not block5_sepconv1_…)
+_STAGE_WORDS = re.compile(r"^((?:[A-Za-z]\w*?_)?stage_\d+)_(block_\d+)_")  # …_stage_0_block_1_… (ConvNeXt)
+_REPEATS = re.compile(r"^([A-Za-z]+\d+)_(\d+)(?:_|$)")  # block35_10_… (InceptionResNetV2)
 _LETTERED = re.compile(r"^([A-Za-z]+\d+)([a-z])_")  # block2a_… (EfficientNet)
 _NUMBERED = re.compile(r"^([A-Za-z]+_?\d+)_")  # block_3_… (MobileNetV2), block1_… (VGG)
 _CELL = re.compile(r"^[A-Za-z]\w*?_((?:stem|reduce)_\d+|\d+)$")  # normal_conv_1_5 (NASNet's cells)
+_WORDS_NUMBERED = re.compile(r"^([A-Za-z][A-Za-z_]*?_\d+)_")  # expanded_conv_3_… (MobileNetV3)
 
 
 @dataclass(frozen=True)
@@ -87,9 +90,10 @@ def name_key(name: str, class_name: str = "") -> tuple[str, str | None] | None:
     "block2"), ("block_3", None), ("cell 5", None); None when the name says nothing."""
     if class_name and _default_name(name, class_name):
         return None
-    found = _STAGED.match(name)
-    if found:
-        return f"{found.group(1)}_{found.group(2)}", found.group(1)
+    for staged in (_STAGED, _STAGE_WORDS, _REPEATS):
+        found = staged.match(name)
+        if found:
+            return f"{found.group(1)}_{found.group(2)}", found.group(1)
     found = _LETTERED.match(name)
     if found:
         return f"{found.group(1)}{found.group(2)}", found.group(1)
@@ -99,6 +103,9 @@ def name_key(name: str, class_name: str = "") -> tuple[str, str | None] | None:
     found = _CELL.match(name)
     if found and name.count("_") >= 2:
         return f"cell {found.group(1)}", None
+    found = _WORDS_NUMBERED.match(name)
+    if found:
+        return found.group(1), None
     return None
 
 
@@ -209,8 +216,9 @@ def repeated_blocks(spec: ModelSpec) -> tuple[BlockGroup, ...]:
 
 
 def _name_keys(order: list[str], by_id: dict, parents: dict, children: dict) -> dict[str, tuple[str, str | None]]:
-    """Each layer's (block, stage) from its name; a layer named by default takes its readers' block
-    (or else its inputs') when they agree."""
+    """Each layer's (block, stage) from its name. A layer named by default joins a block too: a merge
+    (an `add` closing a residual block) the block of its input met last, another layer the block of
+    its readers when they agree."""
     keys: dict[str, tuple[str, str | None]] = {}
     unnamed: list[str] = []
     for layer_id in order:
@@ -222,14 +230,15 @@ def _name_keys(order: list[str], by_id: dict, parents: dict, children: dict) -> 
             keys[layer_id] = key
         elif _default_name(layer.name, layer.class_name):
             unnamed.append(layer_id)
-    for layer_id in reversed(unnamed):
-        found = {keys[c] for c in children[layer_id] if c in keys}
-        if len(found) == 1:
-            keys[layer_id] = found.pop()
+    at = {layer_id: i for i, layer_id in enumerate(order)}
     for layer_id in unnamed:
+        inputs = [p for p in set(parents[layer_id]) if p in keys]
+        if len(set(parents[layer_id])) > 1 and inputs:
+            keys[layer_id] = keys[max(inputs, key=at.__getitem__)]
+    for layer_id in reversed(unnamed):
         if layer_id in keys:
             continue
-        found = {keys[p] for p in parents[layer_id] if p in keys}
+        found = {keys[c] for c in children[layer_id] if c in keys}
         if len(found) == 1:
             keys[layer_id] = found.pop()
     return keys

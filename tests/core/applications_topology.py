@@ -13,7 +13,17 @@ from nnstudio.core.layers.registry import by_config_class
 from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef
 
 DATA = Path(__file__).parent / "data" / "applications_topology.json.gz"
-MODELS = ("ResNet50", "MobileNetV2", "DenseNet121", "EfficientNetB0", "NASNetMobile", "InceptionV3")
+MODELS = (
+    "ResNet50",
+    "MobileNetV2",
+    "DenseNet121",
+    "EfficientNetB0",
+    "NASNetMobile",
+    "InceptionV3",
+    "Xception",
+    "ConvNeXtTiny",
+    "InceptionResNetV2",
+)
 
 TOPOLOGY_SCRIPT = """
 import json, sys

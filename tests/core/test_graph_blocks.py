@@ -126,9 +126,10 @@ def test_inceptionv3_modules_found_by_structure_alone():
     spec = application_spec("InceptionV3")
     groups = repeated_blocks(spec)
     exits = [[names(spec, b)[-1] for b in g.blocks] for g in groups]
-    assert exits == [["mixed0", "mixed1", "mixed2"], ["mixed4", "mixed5", "mixed6", "mixed7"], ["mixed8"]]
-    # mixed8, a reduction module of its own kind, is a group of one for its size
-    assert groups[-1].count == 1 and len(groups[-1].members) >= BIG_BLOCK and groups[-1].label == "mixed8"
+    assert exits[:3] == [["mixed0", "mixed1", "mixed2"], ["mixed4", "mixed5", "mixed6", "mixed7"], ["mixed8"]]
+    # mixed8, a reduction module of its own kind, is a group of one for its size; so are mixed9 and mixed10
+    assert groups[2].count == 1 and len(groups[2].members) >= BIG_BLOCK and groups[2].label == "mixed8"
+    assert [g.label for g in groups[3:]] == ["mixed9", "mixed10"]
 
 
 def test_nasnet_cells_grouped_and_every_group_keeps_the_graph_acyclic():
@@ -145,8 +146,7 @@ def test_nasnet_cells_grouped_and_every_group_keeps_the_graph_acyclic():
         "cell 6 … cell 8 ×3",
         "cell reduce_8",
         "cell 9",
-        "cell 10 … cell 11 ×2",
-        "cell 12",
+        "cell 10 … cell 12 ×3",
     ]
     for group in groups:
         assert len({len(b) for b in group.blocks}) == 1  # one structure, one size
@@ -173,12 +173,48 @@ def test_groups_are_disjoint_and_in_model_order(model):
         assert sorted(m for b in group.blocks for m in b) == sorted(group.members)
 
 
+def test_xception_middle_flow_is_its_eight_identical_blocks():
+    spec = application_spec("Xception")
+    groups = repeated_blocks(spec)
+    middle = next(g for g in groups if g.count == 8)  # keras.applications.xception: `for i in range(8)`
+    assert middle.name == "block5 … block12"
+    for number, block in zip(range(5, 13), middle.blocks, strict=True):
+        named = [n for n in names(spec, block) if not n.startswith("add")]
+        assert named and all(n.startswith(f"block{number}_") for n in named)
+        assert [spec.layer_by_id(i).class_name for i in block].count("Add") == 1  # its residual add joins it
+    assert collapsed_is_acyclic(spec, groups)
+
+
+def test_convnext_tiny_stages_are_3_3_9_3_blocks():
+    groups = repeated_blocks(application_spec("ConvNeXtTiny"))
+    assert [(g.name, g.count) for g in groups] == [  # MODEL_CONFIGS["tiny"]["depths"]
+        ("convnext_tiny_stage_0", 3),
+        ("convnext_tiny_stage_1", 3),
+        ("convnext_tiny_stage_2", 9),
+        ("convnext_tiny_stage_3", 3),
+    ]
+
+
+def test_inception_resnet_v2_repeats_10_20_10_blocks():
+    groups = repeated_blocks(application_spec("InceptionResNetV2"))
+    repeated = [(g.name, g.count) for g in groups if g.count > 1]
+    assert repeated == [("block35", 10), ("block17", 20), ("block8", 10)]  # its three `for block_idx` loops
+    assert collapsed_is_acyclic(application_spec("InceptionResNetV2"), groups)
+
+
 def test_name_keys_read_keras_s_block_names():
     assert name_key("conv2_block1_1_conv", "Conv2D") == ("conv2_block1", "conv2")
     assert name_key("block2a_expand_conv", "Conv2D") == ("block2a", "block2")
     assert name_key("block_3_expand", "Conv2D") == ("block_3", None)
     assert name_key("normal_conv_1_5", "Conv2D") == ("cell 5", None)
     assert name_key("reduction_add_1_stem_1", "Add") == ("cell stem_1", None)
+    assert name_key("convnext_tiny_stage_2_block_8_gelu", "Activation") == (
+        "convnext_tiny_stage_2_block_8",
+        "convnext_tiny_stage_2",
+    )
+    assert name_key("block35_10_conv", "Conv2D") == ("block35_10", "block35")
+    assert name_key("block5_sepconv1_act", "Activation") == ("block5", None)  # a layer of block5, not a block
+    assert name_key("expanded_conv_3_expand", "Conv2D") == ("expanded_conv_3", None)
     assert name_key("conv2d_5", "Conv2D") is None
     assert name_key("zero_padding2d_1", "ZeroPadding2D") is None
     assert name_key("batch_normalization_3", "BatchNormalization") is None
