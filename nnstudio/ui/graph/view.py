@@ -350,10 +350,6 @@ class GraphView(QGraphicsView):
 
     # -- groups of repeated blocks ---------------------------------------------------------------------
 
-    def group_of_layer(self, layer_id: str) -> BlockGroup | None:
-        """The group of repeated blocks layer `layer_id` belongs to, or None."""
-        return self._group_of.get(layer_id)
-
     def _remembered(self) -> set[str] | None:
         """The names of the groups the project was saved with collapsed (its `editor` entry), or None."""
         entry = self.document.editor.get(EDITOR_KEY)
@@ -367,9 +363,6 @@ class GraphView(QGraphicsView):
         the person expanded or collapsed one."""
         if self.document.spec.is_functional and self.groups:
             self.document.editor[EDITOR_KEY] = {"collapsed": [g.name for g in self.groups if g.key in self._collapsed]}
-
-    def is_collapsed(self, key: str) -> bool:
-        return key in self._collapsed
 
     def set_collapsed(self, key: str, collapsed: bool) -> None:
         """Collapse (or expand) the group whose key is `key`; a selected layer inside stays selected (its
@@ -390,9 +383,6 @@ class GraphView(QGraphicsView):
         self._remember()
         self.rebuild()
         self.groupsChanged.emit()
-
-    def collapsed_groups(self) -> list[BlockGroup]:
-        return [g for g in self.groups if g.key in self._collapsed]
 
     def toggle_selected_group(self) -> str | None:
         """Expand the collapsed group that holds the selected layer, or collapse the expanded one; the
