@@ -28,6 +28,7 @@ SHORT_WINDOW = 800  # and in a window less tall than this (a 1280×720 or 1366×
 SUMMARY_MIN_WIDTH = 280  # the Summary beside the Weights or Training: its three columns readable
 WEIGHTS_MIN_WIDTH = 220  # the Weights (and Data) beside the Summary in a compact window: the histogram readable
 TRAINING_WIDE = 660  # the Training dock from this width: its panel has its controls beside the curves
+SCROLLED_MIN_HEIGHT = 36  # a scrolled side panel (Compile) keeps a row in view; a tall bottom row takes the rest
 IDLE_ROW = SUMMARY_MIN_WIDTH + WEIGHTS_MIN_WIDTH  # a compact row narrower than this takes room below a column
 DOCKS = ("paletteDock", "layerStackDock", "propertyDock", "compileDock", "summaryDock", "weightsDock")
 
@@ -139,7 +140,11 @@ def training_height(window: QMainWindow, training: QDockWidget) -> int:
     scrolling (its title and tab bar included) where that is more, within 60 % of the window."""
     scroller = training.widget()
     panel = scroller.widget() if isinstance(scroller, QScrollArea) else scroller
-    need = (panel.minimumSizeHint().height() if panel is not None else 0) + 30 + 28 + 4  # title, tab bar
+    least = 0
+    if panel is not None:  # at the width it has now (wrapped text is taller when narrow)
+        width = scroller.viewport().width() if isinstance(scroller, QScrollArea) else panel.width()
+        least = max(panel.minimumSizeHint().height(), panel.heightForWidth(width))
+    need = least + 30 + 28 + 4  # title, tab bar
     return min(max(TRAINING_HEIGHT, need), int(window.height() * 0.6), max(need, int(window.height() * 0.52)))
 
 
@@ -154,6 +159,7 @@ def scrolling(widget: QWidget, object_name: str) -> QScrollArea:
     # As wide as the widget needs: it scrolls up and down only.
     bar = scroller.verticalScrollBar().sizeHint().width()
     scroller.setMinimumWidth(widget.minimumSizeHint().width() + bar)
+    scroller.setMinimumHeight(SCROLLED_MIN_HEIGHT)
     return scroller
 
 
@@ -276,6 +282,13 @@ def share_corners(window: QMainWindow, left: bool, right: bool = False) -> None:
     window.setCorner(Qt.Corner.BottomRightCorner, bottom if right else Qt.DockWidgetArea.RightDockWidgetArea)
 
 
+def settle(window: QMainWindow) -> None:
+    """Lay the docks out now (after a change of corners), so that their sizes can be read."""
+    layout = window.layout()
+    if layout is not None:
+        layout.activate()
+
+
 def in_front(dock: QDockWidget) -> bool:
     """Whether `dock` is shown in the window: open, and the raised tab where it is one of several."""
     return dock.isVisible() and not dock.visibleRegion().isEmpty()
@@ -340,14 +353,19 @@ class BottomRow:
     def _corners(self, need: int) -> None:
         """The row below as many side columns as it needs to be `need` wide (the side docks' heights
         kept first, to be given back)."""
-        window, docks = self.window, self.docks
-        names = ("paletteDock", "layerStackDock", "propertyDock", "compileDock")
-        side = [docks[n] for n in names if docks[n].isVisible() and not docks[n].isFloating()]
+        window = self.window
+        left, right = self._column("paletteDock", "layerStackDock"), self._column("propertyDock", "compileDock")
         if not self._columns:
-            self._columns = [(d, d.height()) for d in side]
-        middle = window.centralWidget().width()
-        share_corners(window, *row_corners(middle, docks["paletteDock"].width(), docks["propertyDock"].width(), need))
-        window.layout().activate()
+            self._columns = [(d, d.height()) for d in (*left, *right)]
+        central = window.centralWidget()
+        middle = central.width() if central is not None else window.width()
+        left_width, right_width = (max((d.width() for d in column), default=0) for column in (left, right))
+        share_corners(window, *row_corners(middle, left_width, right_width, need))
+        settle(window)
+
+    def _column(self, *names: str) -> list[QDockWidget]:
+        """The docks of `names` open in their column (not floating, not closed)."""
+        return [d for d in (self.docks[n] for n in names) if d.isVisible() and not d.isFloating()]
 
     def _restore_columns(self) -> None:
         if self._columns:

@@ -68,7 +68,6 @@ from nnstudio.ui.widgets import named
 REDRAW_MS = 100
 PLOT_MIN_HEIGHT = 180  # the training curves are never squeezed below this (the panel scrolls instead)
 GROUPS_SIDE_BY_SIDE = 440  # panel width from which Data and Training sit side by side
-GROUPS_BESIDE_CURVES = 760  # and, the controls beside the curves, the panel width from which they still do
 TRAIN_PEN = "#1f77b4"
 VAL_PEN = "#ff7f0e"
 TASK_NAMES = {  # the synthetic tasks in plain words (each one's tooltip says more)
@@ -375,21 +374,17 @@ class TrainingPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _choose_direction(self, size) -> None:
-        """Controls beside the curves when the room is wide; above them when it is tall. The Data and
-        Training boxes side by side when there is width for both (beside the curves too, where the
-        room is wide enough, so that the panel needs less height)."""
+        """Controls beside the curves when the room is wide; above them when it is tall, with the
+        Data and Training boxes side by side when there is width for both."""
         wide = size.width() > 1.4 * size.height() and size.width() > 640
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
-        side_by_side = size.width() >= (GROUPS_BESIDE_CURVES if wide else GROUPS_SIDE_BY_SIDE)
+        side_by_side = not wide and size.width() >= GROUPS_SIDE_BY_SIDE
         groups = QBoxLayout.Direction.LeftToRight if side_by_side else QBoxLayout.Direction.TopToBottom
         if self._groups.direction() != groups:
             self._groups.setDirection(groups)
         if self._outer.direction() != direction:
             self._outer.setDirection(direction)
-        # beside the curves, the controls take no more than they need: the curves get the rest
-        most = (GROUPS_SIDE_BY_SIDE + 20 if side_by_side else 420) if wide else 16777215
-        if self.controls.maximumWidth() != most:
-            self.controls.setMaximumWidth(most)
+            self.controls.setMaximumWidth(420 if wide else 16777215)
 
     def _show_source_page(self, index: int) -> None:
         """Show one data page, sized to itself (hidden pages do not reserve room)."""

@@ -38,7 +38,9 @@ def seven_row_spec() -> ModelSpec:
 def open_window(qtbot, tmp_path, size) -> tuple[MainWindow, FakeTraining]:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     builds, training = FakeBuilds(), FakeTraining()
-    window = MainWindow(Document(seven_row_spec()), builds, training, settings=settings)
+    document = Document(seven_row_spec())
+    document.select_layer(1)  # as the application does on start and after Open
+    window = MainWindow(document, builds, training, settings=settings)
     qtbot.addWidget(window)
     window.resize(*size)
     window.show()
@@ -136,7 +138,7 @@ def test_training_keeps_the_summary_in_view_in_a_compact_window(qtbot, tmp_path,
 
     click_tab(qtbot, window, "Weights")  # the side columns come back as they were
     qtbot.waitUntil(lambda: [d.height() for d in side] == heights)
-    assert in_front(window.weights_panel)
+    assert in_front(docks["weightsDock"])
     assert_summary_in_view(window, names_whole=False)
 
 
