@@ -325,6 +325,7 @@ class BottomRow:
         if training_shown:
             shown = training
             if compact:
+                self._keep_columns()
                 self._corners(summary_width(summary) + TRAINING_WIDE)
             window.resizeDocks([training], [training_height(window, training)], Qt.Orientation.Vertical)
             row = training.width() + (summary.width() if beside else 0)
@@ -338,8 +339,7 @@ class BottomRow:
         else:
             self.grown = False
             shown = next((d for d in tabs if d is not training and in_front(d)), weights)
-            if compact:
-                self._corners(IDLE_ROW)
+            self._corners(IDLE_ROW if compact else 0)  # as default_sizes has them (the window may have grown)
             window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
             self._restore_columns()
             row = shown.width() + (summary.width() if beside else 0)
@@ -350,13 +350,16 @@ class BottomRow:
         if beside:
             window.resizeDocks([shown, summary], [row - part, part], Qt.Orientation.Horizontal)
 
+    def _keep_columns(self) -> None:
+        """Keep the side docks' heights, to give them back when the row shrinks again."""
+        if not self._columns:
+            left, right = self._column("paletteDock", "layerStackDock"), self._column("propertyDock", "compileDock")
+            self._columns = [(d, d.height()) for d in (*left, *right)]
+
     def _corners(self, need: int) -> None:
-        """The row below as many side columns as it needs to be `need` wide (the side docks' heights
-        kept first, to be given back)."""
+        """The row below as many side columns as it needs to be `need` wide."""
         window = self.window
         left, right = self._column("paletteDock", "layerStackDock"), self._column("propertyDock", "compileDock")
-        if not self._columns:
-            self._columns = [(d, d.height()) for d in (*left, *right)]
         central = window.centralWidget()
         middle = central.width() if central is not None else window.width()
         left_width, right_width = (max((d.width() for d in column), default=0) for column in (left, right))

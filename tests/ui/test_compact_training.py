@@ -158,3 +158,19 @@ def test_a_wide_window_keeps_its_layout(qtbot, tmp_path):
     with qtbot.waitSignal(training.stateChanged):
         training.stateChanged.emit("training", "Training…")
     qtbot.waitUntil(lambda: in_front(docks["dataDock"]))  # here the Data tab comes to the front
+
+
+def test_a_window_made_large_while_training_shows_gets_its_side_columns_back(qtbot, tmp_path):
+    window, _training = open_window(qtbot, tmp_path, (1280, 720))
+    docks = window.docks
+    click_tab(qtbot, window, "Training")
+    summary = docks["summaryDock"]
+    qtbot.waitUntil(lambda: summary.geometry().left() < docks["layerStackDock"].geometry().right())  # below Model
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1920, 1080))
+    click_tab(qtbot, window, "Weights")
+    # the side columns reach down beside the bottom row again, the row between them
+    qtbot.waitUntil(lambda: summary.geometry().left() > docks["layerStackDock"].geometry().right())
+    assert docks["layerStackDock"].geometry().bottom() > summary.geometry().top()
+    assert docks["compileDock"].geometry().bottom() > summary.geometry().top()
+    assert_summary_in_view(window)
