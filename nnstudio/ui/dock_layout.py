@@ -29,6 +29,7 @@ SUMMARY_MIN_WIDTH = 280  # the Summary beside the Weights or Training: its three
 WEIGHTS_MIN_WIDTH = 220  # the Weights (and Data) beside the Summary in a compact window: the histogram readable
 TRAINING_WIDE = 660  # the Training dock from this width: its panel has its controls beside the curves
 SCROLLED_MIN_HEIGHT = 36  # a scrolled side panel (Compile) keeps a row in view; a tall bottom row takes the rest
+DATA_WIDE = 600  # the Data dock raised in a compact window: its plane and its evaluation side by side
 IDLE_ROW = SUMMARY_MIN_WIDTH + WEIGHTS_MIN_WIDTH  # a compact row narrower than this takes room below a column
 DOCKS = ("paletteDock", "layerStackDock", "propertyDock", "compileDock", "summaryDock", "weightsDock")
 
@@ -210,7 +211,7 @@ def side_widths(window: QMainWindow, docks: dict[str, QDockWidget]) -> tuple[int
 def compact_layout(window: QMainWindow, docks: dict[str, QDockWidget]) -> bool:
     """Whether the window is compact: less tall than SHORT_WINDOW, or less than NARROW_MIDDLE wide
     between the side columns. The Summary is then as wide as its columns need, and the Training tab,
-    raised, takes the row below the Layers column too (see `size_bottom_row`)."""
+    raised, takes the row below the Layers column too (see `BottomRow`)."""
     side_left, side_right = side_widths(window, docks)
     return max(window.width(), 900) - side_left - side_right < NARROW_MIDDLE or window.height() < SHORT_WINDOW
 
@@ -226,6 +227,12 @@ def summary_width(summary: QDockWidget) -> int:
     columns = sum(max(view.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(table.model.columnCount()))
     bar = view.verticalScrollBar().sizeHint().width() if table.model.rowCount() > SUMMARY_ROWS else 0
     return max(SUMMARY_MIN_WIDTH, columns + bar + 2 * view.frameWidth() + 4, table.totals.sizeHint().width() + 8)
+
+
+def compact_share(summary: QDockWidget, row: int, beside: int) -> int:
+    """The Summary's width in a compact bottom row `row` wide: as wide as its columns, while the tab
+    beside it keeps `beside`."""
+    return max(SUMMARY_MIN_WIDTH, min(summary_width(summary), row - beside))
 
 
 def default_sizes(window: QMainWindow, docks: dict[str, QDockWidget], compile_settings: QWidget) -> None:
@@ -258,10 +265,7 @@ def default_sizes(window: QMainWindow, docks: dict[str, QDockWidget], compile_se
     )
     window.resizeDocks([summary], [row_height], Qt.Orientation.Vertical)
     row = middle + (side_left if left else 0) + (side_right if right else 0)
-    if compact:  # the Summary as wide as its columns, the Weights the rest
-        part = max(SUMMARY_MIN_WIDTH, min(summary_width(summary), row - WEIGHTS_MIN_WIDTH))
-    else:
-        part = row - row * 9 // 20
+    part = compact_share(summary, row, WEIGHTS_MIN_WIDTH) if compact else row - row * 9 // 20
     window.resizeDocks([summary, weights_dock], [part, row - part], Qt.Orientation.Horizontal)
 
 
@@ -295,12 +299,13 @@ def in_front(dock: QDockWidget) -> bool:
 
 
 class BottomRow:
-    """Sizes the bottom row when its tabs change. The Training tab raised: the row grows to fit the
-    panel and Training takes most of its width, the Summary beside it; in a compact window the row
-    also takes the room below the Layers column (and below Properties and Compile where that is
-    still too narrow), so that the panel has its controls beside its curves and the Summary its
-    columns whole. Another tab raised after that: the row goes back to the table's size and the
-    side columns down to where they were, split as they were."""
+    """Sizes the bottom row when its tab in front changes. The Training tab raised: the row grows to
+    fit the panel and Training takes most of its width, the Summary beside it. In a compact window the
+    row also takes the room below the Layers column (and below Properties and Compile where that is
+    still too narrow) for the Training or the Data tab, so that the panel has its controls beside its
+    curves, the data view its two plots, and the Summary its columns whole. The Weights raised after
+    that: the row goes back to the table's size and the side columns down to where they were, split
+    as they were."""
 
     def __init__(self, window: QMainWindow, docks: dict[str, QDockWidget]) -> None:
         self.window = window
@@ -313,40 +318,50 @@ class BottomRow:
         self.grown = False
         self._columns = []
 
-    def size(self, training_shown: bool) -> None:
-        """Size the row for the Training tab raised (`training_shown`) or another tab raised."""
+    def size(self) -> None:
+        """Size the row for the tab in front of the Weights' group."""
         window, docks = self.window, self.docks
-        training, summary, weights = docks.get("trainingDock"), docks["summaryDock"], docks["weightsDock"]
+        training, data = docks.get("trainingDock"), docks.get("dataDock")
+        summary, weights = docks["summaryDock"], docks["weightsDock"]
         if training is None or training.isFloating() or training not in window.tabifiedDockWidgets(weights):
             return  # the person placed it elsewhere: their layout stands
         tabs = [weights, *window.tabifiedDockWidgets(weights)]
         beside = summary.isVisible() and not summary.isFloating() and summary not in tabs
         compact = compact_layout(window, docks) and beside
-        if training_shown:
-            shown = training
-            if compact:
-                self._keep_columns()
-                self._corners(summary_width(summary) + TRAINING_WIDE)
-            window.resizeDocks([training], [training_height(window, training)], Qt.Orientation.Vertical)
-            row = training.width() + (summary.width() if beside else 0)
-            if compact:
-                part = max(SUMMARY_MIN_WIDTH, min(summary_width(summary), row - TRAINING_WIDE))
-            else:
-                part = max(300, row * 2 // 5)  # the Summary: its three columns readable
-            self.grown = True
-        elif not self.grown:
-            return  # the row is as the person (or a restored layout) made it
+        if in_front(training):
+            shown, wide = training, TRAINING_WIDE
+        elif compact and data in tabs and data is not None and in_front(data):
+            shown, wide = data, DATA_WIDE
+        elif self.grown or self._columns:
+            self._shrink(next((d for d in tabs if in_front(d)), weights), compact, beside)
+            return
         else:
-            self.grown = False
-            shown = next((d for d in tabs if d is not training and in_front(d)), weights)
-            self._corners(IDLE_ROW if compact else 0)  # as default_sizes has them (the window may have grown)
+            return  # the row is as the person (or a restored layout) made it
+        if compact:
+            self._keep_columns()
+            self._corners(summary_width(summary) + wide)
+            self._apply_columns()  # a column no longer above the row (Training to Data) as it was
+        if shown is training:
+            window.resizeDocks([training], [training_height(window, training)], Qt.Orientation.Vertical)
+            self.grown = True
+        elif self.grown:  # from the Training tab: the row back to the table's height
             window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
-            self._restore_columns()
-            row = shown.width() + (summary.width() if beside else 0)
-            if compact:
-                part = max(SUMMARY_MIN_WIDTH, min(summary_width(summary), row - WEIGHTS_MIN_WIDTH))
-            else:
-                part = row * 11 // 20
+            self.grown = False
+        row = shown.width() + (summary.width() if beside else 0)
+        part = compact_share(summary, row, wide) if compact else max(300, row * 2 // 5)  # three columns readable
+        if beside:
+            window.resizeDocks([shown, summary], [row - part, part], Qt.Orientation.Horizontal)
+
+    def _shrink(self, shown: QDockWidget, compact: bool, beside: bool) -> None:
+        """The row back to the table's height, its corners as default_sizes has them (the window may
+        have grown meanwhile), the side columns as they were, `shown` beside the Summary."""
+        window, summary = self.window, self.docks["summaryDock"]
+        self.grown = False
+        self._corners(IDLE_ROW if compact else 0)
+        window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
+        self._restore_columns()
+        row = shown.width() + (summary.width() if beside else 0)
+        part = compact_share(summary, row, WEIGHTS_MIN_WIDTH) if compact else row * 11 // 20
         if beside:
             window.resizeDocks([shown, summary], [row - part, part], Qt.Orientation.Horizontal)
 
@@ -370,8 +385,12 @@ class BottomRow:
         """The docks of `names` open in their column (not floating, not closed)."""
         return [d for d in (self.docks[n] for n in names) if d.isVisible() and not d.isFloating()]
 
-    def _restore_columns(self) -> None:
+    def _apply_columns(self) -> None:
+        """The side docks at their kept heights (shared out where the row is below them)."""
         if self._columns:
             docks, heights = zip(*self._columns, strict=True)
             self.window.resizeDocks(list(docks), list(heights), Qt.Orientation.Vertical)
-            self._columns = []
+
+    def _restore_columns(self) -> None:
+        self._apply_columns()
+        self._columns = []

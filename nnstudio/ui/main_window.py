@@ -121,7 +121,8 @@ class MainWindow(QMainWindow):
         self.summary_table = panels.summary_table
         self.weights_panel = panels.weights_panel
         self.docks: dict[str, QDockWidget] = build_docks(self, panels)
-        self.bottom_row = BottomRow(self, self.docks)  # sized for the Training tab and back
+        self.bottom_row = BottomRow(self, self.docks)  # sized for the Training or Data tab and back
+        self._bottom_row_due = False
 
         self.keras_status = KerasStatus(self.statusBar(), document, builds, self.summary_table, self.restart_engine)
         self.keras_status.settled.connect(self.kerasSettled)
@@ -327,7 +328,9 @@ class MainWindow(QMainWindow):
     def _place_training_dock(self, panel: QWidget) -> None:
         """Dock the training panel behind the Weights, then restore the saved layout with it in its place."""
         dock = add_training_dock(self, self.docks, panel, self.view_menu, self._dock_separator)
-        dock.visibilityChanged.connect(self._on_training_tab)
+        for tab in (dock, self.docks.get("dataDock")):
+            if tab is not None:
+                tab.visibilityChanged.connect(self._on_bottom_tab)
         state = self.settings.value(STATE_KEY)
         if state is not None and self._layout_restored:
             self.restoreState(state, LAYOUT_VERSION)  # now with the Training dock in its place
@@ -335,12 +338,16 @@ class MainWindow(QMainWindow):
             self._default_state = self.saveState(LAYOUT_VERSION)
 
     @Slot(bool)
-    def _on_training_tab(self, shown: bool) -> None:
-        """The Training tab raised: the bottom row grows to fit the panel and Training takes most of
-        its width, the Summary in view beside it; the Weights raised again: the row goes back to the
-        table's size."""
-        if self.isVisible() and self._sized:
-            QTimer.singleShot(0, self, lambda: self.bottom_row.size(shown))
+    def _on_bottom_tab(self, _shown: bool) -> None:
+        """The Training or Data tab raised or hidden: the bottom row sized for the tab now in front,
+        once the tabs have settled (see BottomRow)."""
+        if self.isVisible() and self._sized and not self._bottom_row_due:
+            self._bottom_row_due = True
+            QTimer.singleShot(0, self, self._size_bottom_row)
+
+    def _size_bottom_row(self) -> None:
+        self._bottom_row_due = False
+        self.bottom_row.size()
 
     # -- document -----------------------------------------------------------------------------------------
 

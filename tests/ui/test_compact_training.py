@@ -98,6 +98,10 @@ def assert_summary_in_view(window: MainWindow, names_whole: bool = True) -> None
     assert not summary.geometry().intersects(docks["trainingDock"].geometry())
 
 
+def summary_covers(window: MainWindow, dock) -> bool:
+    return window.docks["summaryDock"].geometry().intersects(dock.geometry())
+
+
 def assert_curves_in_view(window: MainWindow) -> None:
     panel = window.training_panel
     assert panel is not None
@@ -135,6 +139,12 @@ def test_training_keeps_the_summary_in_view_in_a_compact_window(qtbot, tmp_path,
     assert_summary_in_view(window)
     assert_curves_in_view(window)
     assert window.canvas is not None and window.canvas.height() >= 220, "the canvas stays in view"
+
+    click_tab(qtbot, window, "Data")  # the data view beside the Summary, wide enough for its two plots
+    data = docks["dataDock"]
+    qtbot.waitUntil(lambda: in_front(data) and data.width() >= dock_layout.DATA_WIDE)
+    assert_summary_in_view(window)
+    assert not summary_covers(window, data)
 
     click_tab(qtbot, window, "Weights")  # the side columns come back as they were
     qtbot.waitUntil(lambda: [d.height() for d in side] == heights)
