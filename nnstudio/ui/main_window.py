@@ -35,7 +35,7 @@ from nnstudio.services.document import Document
 from nnstudio.services.model_state import TRAINED, ModelState, WeightSet
 from nnstudio.ui import help_menu, recovery
 from nnstudio.ui.actions import build_menus, create_actions, fill_recent_menu, keyed_actions, update_actions
-from nnstudio.ui.dock_layout import DOCKS, add_training_dock, build_docks, default_sizes, make_panels, size_bottom_row
+from nnstudio.ui.dock_layout import DOCKS, BottomRow, add_training_dock, build_docks, default_sizes, make_panels
 from nnstudio.ui.file_actions import FileActions
 from nnstudio.ui.graph.view import GraphView
 from nnstudio.ui.keras_status import ERROR, KerasStatus
@@ -48,7 +48,8 @@ if TYPE_CHECKING:
     from nnstudio.ui.training_panel import TrainingPanel
 
 APP_NAME = "nnstudio"
-LAYOUT_VERSION = 3  # 2: the Weights dock beside the Summary; 3: Training a tab of the Weights, not the Summary
+LAYOUT_VERSION = 4  # 2: the Weights dock beside the Summary; 3: Training a tab of the Weights, not the Summary;
+# 4: the Summary beside the Weights in a compact window too (no longer a tab of theirs)
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 HINT = "Drag a layer from Layers into Model (or double-click it to append) · Ctrl+Z undoes any edit"
@@ -84,7 +85,6 @@ class MainWindow(QMainWindow):
         self.canvas: Canvas | None = None
         self.training_panel: TrainingPanel | None = None
         self.data_view: DataView | None = None
-        self._bottom_grown = False  # the Training tab made the bottom row taller (undone for the Summary)
         self._canvas_weights_due = False
         self._split_sized = False
         self.setDockNestingEnabled(True)
@@ -122,6 +122,8 @@ class MainWindow(QMainWindow):
         self.summary_table = panels.summary_table
         self.weights_panel = panels.weights_panel
         self.docks: dict[str, QDockWidget] = build_docks(self, panels)
+        self.bottom_row = BottomRow(self, self.docks)  # sized for the Training or Data tab and back
+        self._bottom_row_due = False
 
         self.keras_status = KerasStatus(self.statusBar(), document, builds, self.summary_table, self.restart_engine)
         self.keras_status.settled.connect(self.kerasSettled)
@@ -325,11 +327,14 @@ class MainWindow(QMainWindow):
             dock.show()
         self.restoreState(self._default_state, LAYOUT_VERSION)
         default_sizes(self, self.docks, self.compile_settings)
+        self.bottom_row.forget()
 
     def _place_training_dock(self, panel: QWidget) -> None:
         """Dock the training panel behind the Weights, then restore the saved layout with it in its place."""
         dock = add_training_dock(self, self.docks, panel, self.view_menu, self._dock_separator)
-        dock.visibilityChanged.connect(self._on_training_tab)
+        for tab in (dock, self.docks.get("dataDock")):
+            if tab is not None:
+                tab.visibilityChanged.connect(self._on_bottom_tab)
         state = self.settings.value(STATE_KEY)
         if state is not None and self._layout_restored:
             self.restoreState(state, LAYOUT_VERSION)  # now with the Training dock in its place
@@ -337,15 +342,16 @@ class MainWindow(QMainWindow):
             self._default_state = self.saveState(LAYOUT_VERSION)
 
     @Slot(bool)
-    def _on_training_tab(self, shown: bool) -> None:
-        """The Training tab raised: the bottom row grows to fit the panel and Training takes most of
-        its width, the Summary in view beside it; the Weights raised again: the row goes back to the
-        table's size."""
-        if self.isVisible() and self._sized:
-            QTimer.singleShot(0, self, lambda: self._size_bottom_row(shown))
+    def _on_bottom_tab(self, _shown: bool) -> None:
+        """The Training or Data tab raised or hidden: the bottom row sized for the tab now in front,
+        once the tabs have settled (see BottomRow)."""
+        if self.isVisible() and self._sized and not self._bottom_row_due:
+            self._bottom_row_due = True
+            QTimer.singleShot(0, self, self._size_bottom_row)
 
-    def _size_bottom_row(self, training_shown: bool) -> None:
-        self._bottom_grown = size_bottom_row(self, self.docks, training_shown, self._bottom_grown)
+    def _size_bottom_row(self) -> None:
+        self._bottom_row_due = False
+        self.bottom_row.size()
 
     # -- document -----------------------------------------------------------------------------------------
 
