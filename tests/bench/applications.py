@@ -1,0 +1,474 @@
+"""keras.applications models at full size: nnstudio against the same run's Keras, per model.
+
+    python tests/bench/applications.py [--models VGG16,ResNet50,...] [--all] [--runs N]
+
+Each model is built by Keras with `weights=None` and saved by Keras into a temporary folder (a
+child process of this script, so that this process never imports Keras). Default models: VGG16,
+ResNet50, MobileNetV2, DenseNet121, EfficientNetB0, Xception; `--all`: every architecture the
+installed Keras's keras.applications has (40 in Keras 3.15). Per model:
+
+- summary: `nnstudio summary FILE` as a whole process against a plain Keras process doing
+  `keras.saving.load_model(FILE)` and `model.summary()`, alternating, medians of `--runs`; byte code
+  cached for both (as after `pip install`; tests/bench/startup.py's environment). Target: >= 20x.
+  `summaries_equal` says whether the two printed the same table.
+- window (a fresh child process per model): the window as `nnstudio` assembles it (one engine
+  session, the real MainWindow, offscreen, 1400x900) on the lesson, Keras loaded; then File > Open
+  with the file chosen in the dialog:
+  - open_shown_ms: from the action until the analytic summary, the layer list, the graph view and
+    the canvas are updated and painted (target <= 1000);
+  - keras_confirmed_s: until Keras in the engine has read the file (its weights) and confirmed the
+    summary;
+  - edit_ms: the head Dense's units changed through `Document.set_param` (what the property editor
+    calls), until every view has taken the re-analysed model (target <= 50); edit_analysis_ms: the
+    core's analysis of the edited model alone; edit_confirmed_s: until Keras confirmed the edit;
+  - max_gap_ms: the GUI thread's longest gap (a 10 ms QTimer heartbeat, tests/bench/responsiveness.py)
+    from the action until Keras confirmed the edit (target <= 50), with the worst gaps and when;
+  - graph_first_draw_ms: the graph view laid out afresh and painted (grandalf layout included) and
+    canvas_first_draw_ms: the canvas given the model and the file's weights until drawn and painted
+    (target <= 300 each);
+  - graph_frame_ms / canvas_frame_ms: median repaint while zooming and panning (graph view: scale
+    steps and scroll-bar moves; canvas: as tests/bench/canvas_speed.py, plus its zoom bursts)
+    (target <= 30 each);
+  - rss_total_mb: the whole app (GUI process, engine and helpers, tests/proc_tree.py) once Keras
+    confirmed the file, against keras_rss_mb, a plain Keras process right after `load_model`
+    (target <= 2x; the issue's target is ResNet50's, the ratio is reported for every model).
+
+A model the app cannot open is reported with its error, never left out. Prints one line per model
+and, last, one JSON object: {"models": {NAME: {figures..., "targets_met": {...}} | {"error": ...}},
+"targets": {...}, "all_met", "unmet": ["NAME.target", ...], "failed": [...]}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+for folder in (ROOT, HERE):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+DEFAULT_MODELS = ("VGG16", "ResNet50", "MobileNetV2", "DenseNet121", "EfficientNetB0", "Xception")
+MAX_PARAMS = 1_000_000_000  # VGG16 (138 M) and ConvNeXtXLarge (350 M) are over the default budget of 100 M
+WINDOW_SIZE = (1400, 900)
+CHILD_TIMEOUT_S = 900.0
+
+# figure -> (comparison, limit); "ratio" figures are compared against a minimum
+TARGETS: dict[str, tuple[str, float]] = {
+    "summary_speedup": (">=", 20.0),
+    "open_shown_ms": ("<=", 1000.0),
+    "edit_ms": ("<=", 50.0),
+    "max_gap_ms": ("<=", 50.0),
+    "graph_first_draw_ms": ("<=", 300.0),
+    "canvas_first_draw_ms": ("<=", 300.0),
+    "graph_frame_ms": ("<=", 30.0),
+    "canvas_frame_ms": ("<=", 30.0),
+    "memory_ratio": ("<=", 2.0),
+}
+
+KERAS_SUMMARY = """
+import json, sys
+import keras
+model = keras.saving.load_model(sys.argv[1])
+rss = next(int(l.split()[1]) for l in open('/proc/self/smaps_rollup') if l.startswith('Rss:'))
+model.summary()
+print(json.dumps({"keras_rss_mb": round(rss / 1024, 1)}), file=sys.stderr)
+"""
+
+SAVE_MODELS = """
+import json, sys, traceback
+import keras
+names, folder = sys.argv[1].split(","), sys.argv[2]
+if names == ["all"]:
+    names = sorted(n for n in dir(keras.applications) if n[0].isupper() and callable(getattr(keras.applications, n)))
+out = {}
+for name in names:
+    try:
+        model = getattr(keras.applications, name)(weights=None)
+        path = f"{folder}/{name}.keras"
+        model.save(path)
+        out[name] = {"path": path, "layers": len(model.layers), "params": int(model.count_params())}
+    except Exception as exc:
+        out[name] = {"error": f"Keras could not build or save it: {type(exc).__name__}: {exc}"[:400]}
+    keras.backend.clear_session()
+print(json.dumps(out))
+"""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--models", help=f"comma-separated keras.applications names (default {','.join(DEFAULT_MODELS)})"
+    )
+    group.add_argument("--all", action="store_true", help="every model of the installed keras.applications")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each summary process (default 3)")
+    parser.add_argument("--window", metavar="FILE", help=argparse.SUPPRESS)  # child mode: one window measurement
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if args.models is not None:
+        args.names = [n.strip() for n in args.models.split(",") if n.strip()]
+        if not args.names:
+            parser.error("--models names no model")
+    else:
+        args.names = ["all"] if args.all else list(DEFAULT_MODELS)
+    return args
+
+
+def met(figure: str, value: float | None) -> bool | None:
+    """Whether `value` meets the target of `figure` (None: not measured)."""
+    if value is None:
+        return None
+    comparison, limit = TARGETS[figure]
+    return value >= limit if comparison == ">=" else value <= limit
+
+
+def judge(figures: dict) -> dict:
+    """`figures` with `targets_met` added for every target it has a figure for."""
+    figures = dict(figures)
+    figures["targets_met"] = {name: met(name, figures.get(name)) for name in TARGETS if name in figures}
+    return figures
+
+
+def assemble(models: dict[str, dict]) -> dict:
+    """The final JSON object from each model's figures (or its {"error": ...})."""
+    judged = {name: (figures if "error" in figures else judge(figures)) for name, figures in models.items()}
+    unmet = [
+        f"{name}.{target}"
+        for name, figures in judged.items()
+        for target, ok in figures.get("targets_met", {}).items()
+        if ok is False
+    ]
+    failed = [name for name, figures in judged.items() if "error" in figures]
+    return {
+        "models": judged,
+        "targets": {name: f"{comparison} {limit:g}" for name, (comparison, limit) in TARGETS.items()},
+        "all_met": not unmet and not failed,
+        "unmet": unmet,
+        "failed": failed,
+    }
+
+
+# -- the parent: Keras saves the models, then each is measured -------------------------------------
+
+
+def child_env(scratch: str) -> dict[str, str]:
+    """startup.py's environment (byte code cached, settings in the scratch folder), without its timing."""
+    from startup import env
+
+    environment = env(scratch)
+    environment.pop("NNSTUDIO_STARTUP_TIMING", None)
+    environment["COLUMNS"] = "120"
+    return environment
+
+
+def save_models(names: list[str], folder: Path, environment: dict[str, str]) -> dict[str, dict]:
+    out = subprocess.run(
+        [sys.executable, "-c", SAVE_MODELS, ",".join(names), str(folder)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=CHILD_TIMEOUT_S * 2,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"Keras could not save the models:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def summary_speed(path: Path, runs: int, environment: dict[str, str]) -> dict:
+    """`nnstudio summary` against load_model + summary(), whole processes, alternating; medians."""
+    from summary_speed import nnstudio_command
+
+    ours_cmd = [*nnstudio_command(), "summary", "--max-params", str(MAX_PARAMS), str(path)]
+    keras_cmd = [sys.executable, "-c", KERAS_SUMMARY, str(path)]
+    ours, theirs, rss = [], [], []
+    equal = True
+    for _ in range(runs):
+        start = time.perf_counter()
+        mine = subprocess.run(ours_cmd, capture_output=True, text=True, env=environment, cwd=ROOT)
+        ours.append(time.perf_counter() - start)
+        if mine.returncode != 0:
+            return {"error": f"nnstudio summary failed: {mine.stderr.strip()[-600:]}"}
+        start = time.perf_counter()
+        keras = subprocess.run(keras_cmd, capture_output=True, text=True, env=environment, cwd=ROOT)
+        theirs.append(time.perf_counter() - start)
+        if keras.returncode != 0:
+            return {"error": f"Keras could not load it: {keras.stderr.strip()[-600:]}"}
+        rss.append(json.loads(keras.stderr.strip().splitlines()[-1])["keras_rss_mb"])
+        equal = equal and mine.stdout == keras.stdout
+    nnstudio_s, keras_s = statistics.median(ours), statistics.median(theirs)
+    return {
+        "summary_nnstudio_s": round(nnstudio_s, 3),
+        "summary_keras_s": round(keras_s, 3),
+        "summary_speedup": round(keras_s / nnstudio_s, 1),
+        "summaries_equal": equal,
+        "keras_rss_mb": round(statistics.median(rss), 1),
+    }
+
+
+def window_figures(path: Path, environment: dict[str, str]) -> dict:
+    """The window measurement of `path` in a fresh child process (`--window`)."""
+    try:
+        out = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--window", str(path)],
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=CHILD_TIMEOUT_S,
+            cwd=ROOT,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"the window measurement did not finish in {CHILD_TIMEOUT_S:.0f} s"}
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode != 0 or not lines:
+        return {"error": f"the window measurement failed (exit {out.returncode}): {out.stderr.strip()[-1500:]}"}
+    return json.loads(lines[-1])
+
+
+def measure_model(name: str, saved: dict, runs: int, environment: dict[str, str]) -> dict:
+    if "error" in saved:
+        return {"error": saved["error"]}
+    path = Path(saved["path"])
+    figures: dict = {
+        "layers": saved["layers"],
+        "params": saved["params"],
+        "file_mb": round(path.stat().st_size / 2**20, 1),
+    }
+    summary = summary_speed(path, runs, environment)
+    if "error" in summary:
+        return {**figures, "error": summary["error"]}
+    figures.update(summary)
+    window = window_figures(path, environment)
+    if "error" in window:
+        return {**figures, "error": window["error"]}
+    figures.update(window)
+    figures["memory_ratio"] = round(figures["rss_total_mb"] / figures["keras_rss_mb"], 2)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.window:
+        print(json.dumps(measure_window(Path(args.window))), flush=True)
+        return 0
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="nnstudio-applications-") as scratch:
+        environment = child_env(scratch)
+        folder = Path(scratch) / "models"
+        folder.mkdir()
+        saved = save_models(args.names, folder, environment)
+        print(f"Keras saved {len(saved)} model(s) in {folder}", flush=True)
+        for name, entry in saved.items():
+            figures = measure_model(name, entry, args.runs, environment)
+            results[name] = figures
+            print(f"{name}: {json.dumps(figures if 'error' in figures else judge(figures))}", flush=True)
+            if "path" in entry:
+                Path(entry["path"]).unlink(missing_ok=True)  # VGG16 alone is 550 MB
+    print(json.dumps(assemble(results)))
+    return 0
+
+
+# -- the child: one model in the window ---------------------------------------------------------------
+
+
+def measure_window(path: Path) -> dict:
+    """Open `path` in the real window (File > Open) and measure it; see the module docstring."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QFileDialog
+    from responsiveness import Heartbeat, run_until
+
+    from nnstudio.app import make_application
+    from nnstudio.core.spec import lesson_spec
+    from nnstudio.core.summary import analyze
+    from nnstudio.services.document import Document
+    from nnstudio.services.engine_session import EngineSession
+    from nnstudio.services.model_service import ModelService
+    from nnstudio.services.training_service import TrainingService
+    from nnstudio.ui.main_window import MainWindow
+    from nnstudio.ui.param_budget import BUDGET_KEY
+    from nnstudio.ui.summary_table import CONFIRMED
+    from tests.proc_tree import engines, memory_kb, tree
+
+    app = make_application()
+    settings = QSettings(str(path.parent / "window.ini"), QSettings.Format.IniFormat)
+    settings.setValue(BUDGET_KEY, MAX_PARAMS)
+    session = EngineSession()
+    session.start()
+    window = MainWindow(Document(lesson_spec()), ModelService(session), TrainingService(session), settings=settings)
+    settled: list[tuple[float, str]] = []
+    window.kerasSettled.connect(lambda state: settled.append((time.perf_counter(), state)))
+    heartbeat = Heartbeat()
+    try:
+        window.resize(*WINDOW_SIZE)
+        window.show()
+        window.start_service()
+        run_until(app, lambda: bool(settled), CHILD_TIMEOUT_S)  # Keras loaded, the lesson confirmed
+        settle(app, 0.5)
+        doc = window.document
+
+        def confirmed() -> bool:
+            result = window.model_state.last_result
+            return (
+                window.files._loading_keras is None
+                and result is not None
+                and result.spec == doc.spec
+                and window.summary_table.state == CONFIRMED
+            )
+
+        def keras_failed() -> str | None:
+            states = [s for _t, s in settled if s != "confirmed"]
+            return states[-1] if states and settled[-1][1] != "confirmed" else None
+
+        QFileDialog.getOpenFileName = staticmethod(lambda *_a, **_k: (str(path), ""))  # the person's choice
+        heartbeat.start()
+        start = time.perf_counter()
+        window.app_actions["file.open"].trigger()
+        if doc.path != path:
+            return {"error": f"the window did not open it: {window.files.last_error}"}
+        app.processEvents()
+        for view in (window.summary_table, window.layer_stack, window.graph_view, window.canvas):
+            if view is not None and hasattr(view, "viewport"):
+                view.viewport().repaint()
+        shown = time.perf_counter()
+        settled.clear()
+        run_until(app, lambda: confirmed() or keras_failed() is not None, CHILD_TIMEOUT_S)
+        if not confirmed():
+            return {"error": f"Keras did not confirm it ({keras_failed()}): {window.keras_status.message}"}
+        keras_at = time.perf_counter()
+        settle(app, 0.5)
+        pids = tree()
+        rss = {pid: memory_kb(pid, "Rss") for pid in pids}
+        engine_pids = engines()
+
+        head = (
+            max(i for i, layer in enumerate(doc.spec.layers) if layer.class_name == "Dense")
+            if any(layer.class_name == "Dense" for layer in doc.spec.layers)
+            else None
+        )
+        figures: dict = {}
+        if head is not None:
+            units = doc.spec.layers[head].get("units")
+            edit_start = time.perf_counter()
+            reason = doc.set_param(head, "units", max(2, int(units) // 2))
+            edit_end = time.perf_counter()
+            if reason:
+                return {"error": f"the edit was refused: {reason}"}
+            settled.clear()
+            run_until(app, lambda: confirmed() or keras_failed() is not None, CHILD_TIMEOUT_S)
+            figures["edit_ms"] = round((edit_end - edit_start) * 1000, 1)
+            figures["edit_analysis_ms"] = round(
+                statistics.median(timed_ms(lambda: analyze(doc.spec)) for _ in range(3)), 1
+            )
+            figures["edit_confirmed_s"] = round(time.perf_counter() - edit_end, 2) if confirmed() else None
+            figures["edited"] = f"{doc.spec.layers[head].name}.units {units} -> {doc.spec.layers[head].get('units')}"
+        settle(app, 0.2)
+        heartbeat.stop()
+        figures.update(
+            {
+                "open_shown_ms": round((shown - start) * 1000, 1),
+                "keras_confirmed_s": round(keras_at - start, 2),
+                "max_gap_ms": round(heartbeat.max_gap_ms(start), 1),
+                "worst_gaps_ms_at_s": heartbeat.worst_gaps(start),
+                "rss_total_mb": round(sum(rss.values()) / 1024, 1),
+                "gui_rss_mb": round(rss[os.getpid()] / 1024, 1),
+                "engines_rss_mb": round(sum(rss.get(pid, 0) for pid in engine_pids) / 1024, 1),
+            }
+        )
+        figures.update(graph_speed(app, window))
+        figures.update(canvas_speed(app, window))
+        return figures
+    finally:
+        heartbeat.stop()
+        session.shutdown()
+        window.document.undo_stack.setClean()
+        window.close()
+
+
+def settle(app, seconds: float) -> None:
+    from responsiveness import run_until
+
+    end = time.perf_counter() + seconds
+    run_until(app, lambda: time.perf_counter() >= end)
+
+
+def timed_ms(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def graph_speed(app, window) -> dict:
+    """The graph view laid out afresh and painted; then repaints while zooming and panning."""
+    view = window.graph_view
+    if not view.isVisible():
+        return {"graph_first_draw_ms": None, "graph_frame_ms": None}
+
+    def first() -> None:
+        view._on_replaced()  # a fresh layout, as for a file just opened
+        view.rebuild()
+        view.fit(readable=False)
+        view.viewport().repaint()
+
+    first_ms = timed_ms(first)
+    frames: list[float] = []
+    for step in range(12):  # zoom in step by step onto the middle, then out again
+        factor = 1.25 if step < 6 else 0.8
+        frames.append(timed_ms(lambda f=factor: (view.scale(f, f), view.viewport().repaint())))
+    bar = view.horizontalScrollBar()
+    for position in range(bar.minimum(), bar.maximum() + 1, max(1, (bar.maximum() - bar.minimum()) // 12)):
+        frames.append(timed_ms(lambda p=position: (bar.setValue(p), view.viewport().repaint())))
+    return {
+        "graph_first_draw_ms": round(first_ms, 1),
+        "graph_frame_ms": round(statistics.median(frames), 1),
+        "graph_frame_max_ms": round(max(frames), 1),
+        "graph_nodes": len(view.nodes),
+    }
+
+
+def canvas_speed(app, window) -> dict:
+    """The canvas given the model and the file's weights afresh until drawn; repaints after pan steps;
+    canvas_speed.py's zoom bursts."""
+    from canvas_speed import Heartbeat as CanvasHeartbeat
+    from canvas_speed import idle, median_ms, run_until, zoom_bursts
+
+    canvas = window.canvas
+    doc = window.document
+
+    def first() -> None:
+        canvas.set_model(doc.summary(), doc.spec)
+        canvas.set_weights(window.model_state.current())
+        run_until(lambda: idle(canvas) and not canvas.pending)
+        canvas.viewport().repaint()
+
+    first_ms = timed_ms(first)
+    frame_ms = median_ms(canvas.viewport().repaint, 9)
+
+    def pan() -> None:
+        canvas.view.translateBy(x=0.002)
+        canvas.viewport().repaint()
+
+    pan_ms = median_ms(pan, 9)
+    zoom = zoom_bursts(app, canvas, CanvasHeartbeat())
+    return {
+        "canvas_first_draw_ms": round(first_ms, 1),
+        "canvas_frame_ms": round(max(frame_ms, pan_ms), 1),
+        "canvas_repaint_ms": round(frame_ms, 1),
+        "canvas_pan_frame_ms": round(pan_ms, 1),
+        "canvas_zoom_max_gap_ms": zoom["zoom_max_gap_ms"],
+        "canvas_zoom_lod_ms": zoom["zoom_lod_ms"],
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
