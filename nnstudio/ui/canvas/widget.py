@@ -254,8 +254,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._shape_key = key
         self._update_status()  # before the fit: it keeps the status text's room free
         if refit:
-            self.fit_view()
-        self.refresh_lod()
+            self.fit_view()  # which refreshes the level of detail for the new range
+        else:
+            self.refresh_lod()
         self.select_layer(self.selected_index)
 
     def set_weights(self, weights: Mapping[str, list[np.ndarray]] | None) -> None:
@@ -318,7 +319,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         col = self._column_of_layer(self.selected_index)
         rooms = self._header_rooms or [None] * len(self.columns)
         for header, c, room in zip(self.headers, self.columns, rooms, strict=False):
-            header.setHtml(self._header_html(c, selected=c is col, room=room))
+            _set_header_text(header, self._header_html(c, selected=c is col, room=room))
             header.setToolTip(f"{c.name} · {c.detail}" if room is not None else "")
 
     def _place_selection(self) -> None:
@@ -654,20 +655,20 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 y = -col.height / 2 - gap - (34 / ppy if run % 2 else 0)
                 run += 1
                 if y < vy0 + gap:
-                    item.setAnchor((0.5, 1.0))
+                    _set_anchor(item, (0.5, 1.0))
                     item.setPos(col.x, vy0 + gap)
                 else:
-                    item.setAnchor((0.5, 0.0))
+                    _set_anchor(item, (0.5, 0.0))
                     item.setPos(col.x, y)
             else:
                 run = 0
                 y = col.height / 2 + gap
                 x = col.x + col.out_dx / 2  # over the neurons and what the drawer puts beside them
                 if y > vy1 - gap:
-                    item.setAnchor((0.5, 0.0))
+                    _set_anchor(item, (0.5, 0.0))
                     item.setPos(x, vy1 - gap)
                 else:
-                    item.setAnchor((0.5, 1.0))
+                    _set_anchor(item, (0.5, 1.0))
                     item.setPos(x, y)
 
     def _header_widths(self) -> list[int | None]:
@@ -754,18 +755,22 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     # -- text -------------------------------------------------------------------------------
 
     def _rebuild_headers(self) -> None:
-        for item in self.headers:
-            self.view.removeItem(item)
-        self.headers = []
-        self._header_rooms = None  # the new headers are cut to their room when next placed
-        for col in self.columns:
-            below = col.kind in L.HEADERS_BELOW
-            item = pg.TextItem(anchor=(0.5, 0.0 if below else 1.0), fill=self._panel_brush(210))
-            item.setHtml(self._header_html(col))
-            item.setPos(col.x, -col.height / 2 if below else col.height / 2)
+        """One header per column. The items already there are reused and keep a text that did not
+        change: a model of hundreds of layers would otherwise spend most of an edit making them."""
+        if len(self.headers) != len(self.columns):
+            self._header_rooms = None  # the headers are cut to their room when next placed
+        while len(self.headers) > len(self.columns):
+            self.view.removeItem(self.headers.pop())
+        while len(self.headers) < len(self.columns):
+            item = pg.TextItem(fill=self._panel_brush(210))
             item.setZValue(20)
             self.view.addItem(item)
             self.headers.append(item)
+        for item, col in zip(self.headers, self.columns, strict=True):
+            below = col.kind in L.HEADERS_BELOW
+            _set_anchor(item, (0.5, 0.0 if below else 1.0))
+            item.setPos(col.x, -col.height / 2 if below else col.height / 2)
+        self._render_headers()  # cut to the rooms of the last placing, which the next one checks
 
     def _header_html(self, col: L.Column, selected: bool = False, room: int | None = None) -> str:
         name, detail = col.name, col.detail
@@ -1075,3 +1080,16 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 if [tuple(np.shape(a)) for a in arrays] == list(col.weight_shapes):
                     out[col.name] = arrays
         return out
+
+
+def _set_header_text(item: pg.TextItem, text: str) -> None:
+    """Set a header's HTML unless it already shows `text` (Qt lays out every HTML text it is given)."""
+    if getattr(item, "shown_html", None) != text:
+        item.setHtml(text)
+        item.shown_html = text
+
+
+def _set_anchor(item: pg.TextItem, anchor: tuple[float, float]) -> None:
+    """Set a header's anchor unless it has it already (each setting lays its text out again)."""
+    if tuple(item.anchor) != anchor:
+        item.setAnchor(anchor)

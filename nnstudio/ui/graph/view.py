@@ -486,13 +486,10 @@ class GraphView(QGraphicsView):
         step = 24
         left = int(rect.left()) - int(rect.left()) % step
         top = int(rect.top()) - int(rect.top()) % step
-        points = [
-            QPointF(x, y)
-            for x in range(left, int(rect.right()) + 1, step)
-            for y in range(top, int(rect.bottom()) + 1, step)
-        ]
-        if len(points) < 20000:
-            painter.drawPoints(points)
+        xs = range(left, int(rect.right()) + 1, step)
+        ys = range(top, int(rect.bottom()) + 1, step)
+        if len(xs) * len(ys) < 20000:  # counted first: a zoomed-out big graph would make millions of points
+            painter.drawPoints([QPointF(x, y) for x in xs for y in ys])
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         if self.nodes:
