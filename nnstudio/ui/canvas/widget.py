@@ -210,6 +210,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.view.addItem(self.counts)
         self.headers: list[pg.TextItem] = []
         self._header_rooms: list[int | None] | None = None  # what _header_widths gave last
+        self._header_metrics: dict[tuple[str, float, bool], QtGui.QFontMetrics] = {}
 
         self.status = pg.TextItem(anchor=(0, 1))
         self.status.setParentItem(self.view)
@@ -791,10 +792,15 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         return "".join(parts)
 
     def _elided(self, text: str, point_size: float, bold: bool, width: int) -> str:
-        font = QtGui.QFont(self.font())
-        font.setPointSizeF(point_size)
-        font.setBold(bold)
-        return QtGui.QFontMetrics(font).elidedText(text, QtCore.Qt.TextElideMode.ElideRight, width)
+        base = self.font()
+        key = (base.key(), point_size, bold)  # the metrics are made once per font: headers ask hundreds of times
+        metrics = self._header_metrics.get(key)
+        if metrics is None:
+            font = QtGui.QFont(base)
+            font.setPointSizeF(point_size)
+            font.setBold(bold)
+            metrics = self._header_metrics[key] = QtGui.QFontMetrics(font)
+        return metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, width)
 
     @Slot()
     def _place_status(self, *args) -> None:
