@@ -47,6 +47,7 @@ def test_the_final_json_says_each_target_met_or_not_and_which_models_failed(benc
     good = {
         "summary_speedup": 25.0,
         "open_shown_ms": 400.0,
+        "edit_analysis_ms": 12.0,
         "edit_ms": 30.0,
         "max_gap_ms": 45.0,
         "graph_first_draw_ms": 120.0,

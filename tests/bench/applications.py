@@ -22,8 +22,8 @@ installed Keras's keras.applications has (40 in Keras 3.15). Per model:
     summary;
   - edit_ms: the head Dense's units changed through `Document.set_param` (what the property editor
     calls), until every view has taken the re-analysed model (target <= 50); edit_gui_cpu_ms: the
-    GUI thread's CPU time in it; edit_analysis_ms: the core's analysis of the edited model alone;
-    edit_confirmed_s: until Keras confirmed the edit;
+    GUI thread's CPU time in it; edit_analysis_ms: the core's analysis of the edited model alone
+    (target <= 50 too); edit_confirmed_s: until Keras confirmed the edit;
   - max_gap_ms: the GUI thread's longest gap (a 10 ms QTimer heartbeat, tests/bench/responsiveness.py)
     from the action until Keras confirmed the edit (target <= 50), with the worst gaps and when;
     max_gap_after_shown_ms: the same from the moment the opened model was shown (the open's own
@@ -69,6 +69,7 @@ CHILD_TIMEOUT_S = 900.0
 TARGETS: dict[str, tuple[str, float]] = {
     "summary_speedup": (">=", 20.0),
     "open_shown_ms": ("<=", 1000.0),
+    "edit_analysis_ms": ("<=", 50.0),
     "edit_ms": ("<=", 50.0),
     "max_gap_ms": ("<=", 50.0),
     "graph_first_draw_ms": ("<=", 300.0),
