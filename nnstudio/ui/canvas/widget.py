@@ -52,7 +52,7 @@ LOD_DELAY_MS = 30
 SYNC_WORK = 250_000  # models with at most this many kernel values are summed inside the call (~30 ms
 # for 535,040 on this machine: above it, in the background)
 HEADER_SPACING_PX = 8  # between the headers of neighbouring layers
-HEADER_MIN_PX = 24  # a header is never cut narrower than this
+HEADER_MIN_PX = 24  # a header is never cut narrower than this (with less room it is hidden)
 HEADER_ROOM_LIMIT_PX = 400  # layers further apart than this keep their whole header
 LEGEND_MARGIN_PX = 10  # between the legend and the canvas's edges
 COLUMN_GAP_PX = 120  # the legend stands beside the drawing only where columns stay this far apart
@@ -320,7 +320,11 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         col = self._column_of_layer(self.selected_index)
         rooms = self._header_rooms or [None] * len(self.columns)
         for header, c, room in zip(self.headers, self.columns, rooms, strict=False):
-            _set_header_text(header, self._header_html(c, selected=c is col, room=room))
+            # a header with no room (hundreds of layers side by side) would only cover its neighbours:
+            # hidden, but for the selected layer's, until zooming in makes room
+            header.setVisible(room != 0 or c is col)
+            shown = HEADER_MIN_PX if room == 0 else room
+            _set_header_text(header, self._header_html(c, selected=c is col, room=shown))
             header.setToolTip(f"{c.name} · {c.detail}" if room is not None else "")
 
     def _place_selection(self) -> None:
@@ -674,7 +678,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     def _header_widths(self) -> list[int | None]:
         """Pixels each layer's header may be wide without meeting its neighbours' in the same row
-        (None: no limit). Headers above their column form one row; those below take turns in two
+        (None: no limit; 0: less than HEADER_MIN_PX). Headers above their column form one row; those below take turns in two
         rows (see _place_headers). In steps of 8 px, so panning changes nothing."""
         ppx, _ = self._pixel_scale()
         rows: dict[int, list[int]] = {}
@@ -695,7 +699,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                     continue
                 gap = min(abs(centre[i] - centre[j]) for j in near) * ppx - HEADER_SPACING_PX
                 if gap < HEADER_ROOM_LIMIT_PX:
-                    rooms[i] = max(HEADER_MIN_PX, int(gap) // 8 * 8)
+                    rooms[i] = int(gap) // 8 * 8 if gap >= HEADER_MIN_PX else 0
         return rooms
 
     def _draw_neurons(self, plan: NeuronPlan | None = None) -> None:
