@@ -94,6 +94,11 @@ def test_a_separable_kernel_is_made_one_filter_at_a_time(monkeypatch):
         read, 6, {"positive": "#1f6fb4", "negative": "#e07b00", "mixed": "#888888", "background": "#ffffff"}
     )
     assert image.shape[-1] == 4
+    single = {"depthwise_kernel": depthwise[..., :1], "pointwise_kernel": pointwise[:, :, ::2]}  # multiplier 1
+    read = F.READERS["separable_conv"].tiles(single)
+    whole = np.asarray(read.per_channel)
+    np.testing.assert_allclose(read.signed, np.moveaxis(whole.sum(axis=-2), -1, 0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(read.absolute, np.moveaxis(np.abs(whole).sum(axis=-2), -1, 0), rtol=1e-5)
 
 
 @pytest.mark.parametrize("tiles", [1, 7, 32, 512])

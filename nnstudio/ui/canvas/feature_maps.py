@@ -150,6 +150,11 @@ class SeparableKernel:
     def sums(self) -> tuple[np.ndarray, np.ndarray]:
         """(signed, absolute) sums over the channels, each (tiles, *window), a few filters at a time."""
         tiles, cells = self.shape[-1], math.prod(self.window)
+        if self._flat.shape[-1] == 1:  # one kernel per channel (every keras.applications model): as matrix
+            depthwise, pointwise = self._flat[..., 0].astype(np.float64), self._points[:, 0].astype(np.float64)
+            signed = (depthwise @ pointwise).T  # products, |d·p| = |d|·|p| channel by channel
+            absolute = (np.abs(depthwise) @ np.abs(pointwise)).T
+            return signed.reshape(tiles, *self.window), absolute.reshape(tiles, *self.window)
         signed, absolute = np.empty((tiles, cells)), np.empty((tiles, cells))
         step = max(1, self.CHUNK // max(cells * self.shape[-2], 1))
         for start in range(0, tiles, step):
