@@ -19,6 +19,7 @@ import pytest
 from nnstudio.core.project import dumps_project
 from tests.core.test_codegen_train import classifier
 from tests.local_cluster import QUIET_ENV, free_ports, run_workers, start_worker, stderr_tail
+from tests.peak_memory import launcher_command, launcher_env, read_peak_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "resources" / "examples" / "lesson.nnstudio"
@@ -190,7 +191,7 @@ def test_a_bad_cell_is_one_line_naming_file_row_and_column(tmp_path):
     assert "Traceback" not in run.stderr
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_DATA and wait4's peak RSS as Linux has them")
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_DATA and /proc/self/status as Linux has them")
 def test_csv_bigger_than_the_memory_limit_is_streamed_in_shards(tmp_path):
     """The process may hold 1 GiB of data memory (RLIMIT_DATA: heap and private mappings; a
     TensorFlow process needs about 0.75 GiB of it); the CSV shards hold 1.2 GB. Reading them whole
@@ -228,27 +229,25 @@ def test_csv_bigger_than_the_memory_limit_is_streamed_in_shards(tmp_path):
         out = tmp_path / "trained.keras"
         args = ["--strategy", "default", "--data", str(data), "--target", *TARGETS, "--stats-rows", "50000"]
         args += ["--validation-split", "0", "--batch-size", "256", "--steps-per-epoch", "40", "--epochs", "2"]
-        with (tmp_path / "out.txt").open("w") as stdout, (tmp_path / "err.txt").open("w") as stderr:
-            # No preexec_fn here: it forces a fork, and the child's peak RSS would count this test
-            # process's own memory; the limit is set on the started child instead, before it imports.
-            process = subprocess.Popen(
-                [sys.executable, str(script), *args, "-o", str(out)],
-                stdout=stdout,
-                stderr=stderr,
-                env=env,
-                cwd=tmp_path,
-            )
-            resource.prlimit(process.pid, resource.RLIMIT_DATA, (limit, limit))
-            _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        output = (tmp_path / "out.txt").read_text()
-        assert process.returncode == 0, (tmp_path / "err.txt").read_text()[-3000:]
+        peak_file = tmp_path / "peak"
+        # The limit is set, and the peak read, by the program itself (tests/peak_memory.py): a child's
+        # wait4 figure would start at this test process's own peak.
+        process = subprocess.run(
+            launcher_command([str(script), *args, "-o", str(out)]),
+            capture_output=True,
+            text=True,
+            env=launcher_env(peak_file, limit, **QUIET_ENV),
+            cwd=tmp_path,
+            timeout=600,
+        )
+        output = process.stdout
+        assert process.returncode == 0, process.stderr[-3000:]
         rows = size // len(block) * 20000  # whole blocks (the header and the last block's tail aside)
         found = re.search(r"data: 2 file\(s\), (\d+) training and 0 validation rows, shared out by file", output)
         assert found and abs(int(found.group(1)) - rows) <= 20000, output
         assert "statistics from 50" in output
         assert [(n, val) for n, _, val in epochs(output)] == [(1, None), (2, None)]
-        peak = usage.ru_maxrss * 1024
+        peak = read_peak_bytes(peak_file)
         # RLIMIT_DATA already refuses holding the data whole; RSS also counts TensorFlow's libraries
         # and tf.data's buffers, so the bound is the data's own size
         assert peak < size, f"peak RSS {peak:,} bytes for {size:,} bytes of CSV"

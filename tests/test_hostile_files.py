@@ -26,6 +26,7 @@ import h5py
 import pytest
 
 from tests.core.test_keras_archive_corpus import lambda_entry, layer_entry, model_config, weights_bytes, write_keras
+from tests.peak_memory import launcher_command, launcher_env, read_peak_bytes
 
 MEMORY_LIMIT_KB = 300 * 1024
 
@@ -246,39 +247,21 @@ class Run:
     peak_kb: int
 
 
-# Runs `python -m nnstudio ARGS` and, at exit, records the process's own peak memory (VmHWM: the
-# high-water mark of this program's memory since exec; the wait4 figure would also count the
-# pytest process it was forked from).
-_LAUNCHER = """
-import atexit, os, runpy, sys
-
-def _report():
-    with open("/proc/self/status") as status:
-        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
-    with open(os.environ["NNSTUDIO_TEST_PEAK_FILE"], "w") as out:
-        out.write(peak)
-
-atexit.register(_report)
-sys.argv = ["nnstudio", *sys.argv[1:]]
-runpy.run_module("nnstudio", run_name="__main__", alter_sys=True)
-"""
-
-
 def run_cli(args: list[str], cwd: Path) -> Run:
     """Run `python -X importtime -m nnstudio ARGS`, measuring its time and peak memory."""
     with tempfile.TemporaryDirectory() as folder:
         peak_file = Path(folder) / "peak"
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "NNSTUDIO_TEST_PEAK_FILE": str(peak_file)}
+        env = launcher_env(peak_file, TF_CPP_MIN_LOG_LEVEL="3")
         start = time.monotonic()
         result = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", _LAUNCHER, *args],
+            launcher_command(["-m", "nnstudio", *args], "-X", "importtime"),
             capture_output=True,
             cwd=cwd,
             env=env,
             timeout=120,
         )
         seconds = time.monotonic() - start
-        peak_kb = int(peak_file.read_text())
+        peak_kb = read_peak_bytes(peak_file) // 1024
     stderr = result.stderr.decode("utf-8", "replace").splitlines()
     imported = {line.split("|")[-1].strip() for line in stderr if line.startswith("import time:")}
     lines = [line for line in stderr if not line.startswith("import time:")]

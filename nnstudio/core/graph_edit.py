@@ -263,13 +263,27 @@ def disconnect(spec: ModelSpec, source: TensorRef, target: str) -> ModelSpec:
     calls = [list(call) for call in consumer.inbound]
     for call in reversed(calls):
         if source in call:
-            del call[len(call) - 1 - call[::-1].index(source)]
+            slot = len(call) - 1 - call[::-1].index(source)
+            _check_roles_kept(spec, consumer, call, slot)
+            del call[slot]
             break
     else:
         name = spec.layer_by_id(source.layer).name if source.layer in spec.ids() else source.layer
         raise EditRefused(f"'{consumer.name}' does not read '{name}'")
     inbound = tuple(tuple(call) for call in calls if call)
     return spec.with_layer(spec.position_of(target), replace(consumer, inbound=inbound))
+
+
+def _check_roles_kept(spec: ModelSpec, consumer: LayerSpec, call: list[TensorRef], slot: int) -> None:
+    """Inputs with roles (query, value, key) are read by position: deleting one before the last
+    would give the next one its role, so that is refused with the way to do it."""
+    names = layer_types()[consumer.class_name].input_names if consumer.class_name in layer_types() else ()
+    if not names or slot >= len(call) - 1 or len(call) > len(names):
+        return
+    raise EditRefused(
+        f"'{consumer.name}' reads its inputs by position ({', '.join(names)}): deleting its {names[slot]} would "
+        f"give the inputs after it other roles; delete its {names[len(call) - 1]} connection first"
+    )
 
 
 def delete_layer(spec: ModelSpec, layer_id: str) -> ModelSpec:

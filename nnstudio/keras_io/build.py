@@ -285,11 +285,12 @@ def _bytes(variables: list[Any]) -> int:
     return int(sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in variables))
 
 
-def _first_output(layer: Any) -> Any:
-    """The output of a layer's first call (`layer.output` refuses a layer called several times)."""
+def _last_output(layer: Any) -> Any:
+    """The output of a layer's last call, the one `model.summary()` shows (`layer.output` refuses a
+    layer called several times)."""
     nodes = getattr(layer, "_inbound_nodes", None)
     if nodes and len(nodes) > 1:
-        outputs = nodes[0].output_tensors
+        outputs = nodes[-1].output_tensors
         return outputs[0] if len(outputs) == 1 else outputs
     return layer.output
 
@@ -312,7 +313,7 @@ def keras_summary(model: keras.Model) -> dict[str, Any]:
             {
                 "name": layer.name,
                 "type": type(layer).__name__,
-                "output_shape": _output_shapes(_first_output(layer)),
+                "output_shape": _output_shapes(_last_output(layer)),
                 "params": trainable + non_trainable,
                 "trainable": trainable,
                 "non_trainable": non_trainable,

@@ -41,6 +41,7 @@ class Commands(Protocol):
     def change_param_budget(self) -> None: ...
     def show_shortcuts(self) -> None: ...
     def show_about(self) -> None: ...
+    def apply_typed_edits(self) -> None: ...
     def report(self, reason: str | None) -> None: ...
     def branch_selected(self) -> object: ...
     def connect_selected(self) -> object: ...
@@ -65,6 +66,9 @@ class Action:
     enablement: Callable[[Commands], bool] | None = None
     dynamic_title: Callable[[Commands], str] | None = None  # a title that follows the state (Undo …)
     role: QAction.MenuRole = QAction.MenuRole.TextHeuristicRole
+    # a name typed but not yet confirmed is applied first (Save, Export… act on what is typed);
+    # Undo and Redo act on the applied edits only
+    applies_typing: bool = True
 
 
 def _undo_title(c: Commands) -> str:
@@ -140,6 +144,7 @@ ACTIONS: tuple[Action, ...] = (
         "Undo the last edit",
         enablement=lambda c: c.document.undo_stack.canUndo(),
         dynamic_title=_undo_title,
+        applies_typing=False,
     ),
     Action(
         "edit.redo",
@@ -151,6 +156,7 @@ ACTIONS: tuple[Action, ...] = (
         "Redo the edit undone last",
         enablement=lambda c: c.document.undo_stack.canRedo(),
         dynamic_title=_redo_title,
+        applies_typing=False,
     ),
     Action(
         "edit.delete",
@@ -287,6 +293,12 @@ def _key_sequences(shortcut: Shortcut) -> list[QKeySequence]:
     return sequences
 
 
+def _trigger(entry: Action, commands: Commands) -> None:
+    if entry.applies_typing:
+        commands.apply_typed_edits()
+    entry.callback(commands)
+
+
 def create_actions(parent: QWidget, commands: Commands, table: Iterable[Action] = ACTIONS) -> dict[str, QAction]:
     """One QAction of `parent` per table entry, by id; keyed ones work window-wide (menu bar hidden too)."""
     actions: dict[str, QAction] = {}
@@ -298,7 +310,7 @@ def create_actions(parent: QWidget, commands: Commands, table: Iterable[Action] 
             action.setStatusTip(entry.tooltip)
             action.setToolTip(entry.tooltip)
         action.setMenuRole(entry.role)
-        action.triggered.connect(lambda _checked=False, e=entry: e.callback(commands))
+        action.triggered.connect(lambda _checked=False, e=entry: _trigger(e, commands))
         if entry.shortcut is not None:
             parent.addAction(action)
         actions[entry.id] = action

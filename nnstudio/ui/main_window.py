@@ -501,8 +501,13 @@ class MainWindow(QMainWindow):
 
     # -- closing ------------------------------------------------------------------------------------------------
 
+    def apply_typed_edits(self) -> None:
+        """Names typed in the property editor but not yet confirmed are applied (see Action.applies_typing)."""
+        self.property_editor.apply_typed_names()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Ask about unsaved changes, keep the layout, close the autosave."""
+        self.apply_typed_edits()
         if not self.files.confirm_discard("closing"):
             event.ignore()
             return

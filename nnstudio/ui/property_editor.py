@@ -446,6 +446,14 @@ class PropertyEditor(QWidget):
             edit.setText(layer.name)
         self._show_errors()
 
+    def apply_typed_names(self) -> None:
+        """Apply the names typed but not yet confirmed (as Enter would), before a save, export or close
+        acts on the model: what a person typed is not lost. An invalid name stays with its reason."""
+        self._on_name_confirmed(self._index)
+        for field in self.fields:
+            if field.endswith(".name"):
+                self._on_nested_name_confirmed(self._index, field.removesuffix(".name"))
+
     def _on_name_confirmed(self, index: int) -> None:
         """Enter, or the name field left: a valid name is applied; an invalid one stays with its reason."""
         edit = self.fields.get("name")

@@ -151,3 +151,26 @@ def test_find_cycle_names_the_layers():
         spec.position_of("dense_1"), replace(spec.layer_by_id("dense_1"), inbound=((TensorRef("add"),),))
     )
     assert set(g.find_cycle(looped) or []) == {"dense_1", "add"}
+
+
+def attention() -> ModelSpec:
+    """Query, value and key from three Inputs into one MultiHeadAttention."""
+    spec = lesson_spec().as_graph()
+    spec = g.delete_layer(g.delete_layer(spec, "dense_1"), "dense")
+    spec, value = g.add_layer(spec, spec.new_layer("Input", shape=(20,)))
+    spec, key = g.add_layer(spec, spec.new_layer("Input", shape=(20,)))
+    spec, mha = g.add_layer(spec, spec.new_layer("MultiHeadAttention", num_heads=2, key_dim=4))
+    for source in ("input_layer", value, key):
+        spec = g.connect(spec, TensorRef(source), mha)
+    return spec, mha, value, key
+
+
+def test_an_input_with_a_role_is_not_deleted_from_under_the_ones_after_it():
+    spec, mha, value, key = attention()
+    assert [ref.layer for ref in spec.layer_by_id(mha).inbound[0]] == ["input_layer", value, key]
+    with pytest.raises(EditRefused, match="by position \\(query, value, key\\): deleting its value .* delete its key"):
+        g.disconnect(spec, TensorRef(value), mha)
+    without_key = g.disconnect(spec, TensorRef(key), mha)  # the last one goes
+    assert [ref.layer for ref in without_key.layer_by_id(mha).inbound[0]] == ["input_layer", value]
+    with pytest.raises(EditRefused, match="deleting its query"):
+        g.disconnect(without_key, TensorRef("input_layer"), mha)

@@ -111,3 +111,19 @@ def test_a_keras_applications_model_reads_and_exports_bit_equal(tmp_path: Path) 
     exported = keras.saving.load_model(out)
     assert_bit_equal(layer_arrays(exported), layer_arrays(original))
     assert summary_text(exported) == summary_text(original)
+
+
+def test_a_shared_layer_reports_its_last_calls_shape_as_keras_summary_does() -> None:
+    """A layer called on (None, 3) and then (None, 5, 3): Keras's summary row shows the last call."""
+    from nnstudio.core.summary import analyze
+    from nnstudio.keras_io.build import keras_summary
+
+    flat, sequence = keras.Input(shape=(3,), name="flat"), keras.Input(shape=(5, 3), name="sequence")
+    shared = keras.layers.Dense(4, name="shared")
+    model = keras.Model([flat, sequence], [shared(flat), shared(sequence)])
+    row = next(row for row in keras_summary(model)["layers"] if row["name"] == "shared")
+    assert row["output_shape"] == [None, 5, 4]
+    printed = next(line for line in summary_text(model).splitlines() if "shared (Dense)" in line)
+    assert "(None, 5, 4)" in printed
+    spec = parse_keras_config(model.to_json().encode())
+    assert next(r for r in analyze(spec).rows if r.name == "shared").output_shape == (5, 4)  # no batch axis

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from nnstudio.core.project import load_project
@@ -435,3 +435,57 @@ def test_open_a_keras_written_graph(keras_window, qtbot, tmp_path, name):
     for layer in original.layers:
         for mine, theirs in zip(result.weights.get(layer.name, []), layer.get_weights(), strict=True):
             assert np.array_equal(mine, theirs)
+
+
+# -- a name typed but not yet confirmed ------------------------------------------------------------------
+
+
+def type_name(window, qtbot, text):
+    """Select the first Dense and type a new name into its name field, without Enter."""
+    window.document.select_layer(1)
+    field = window.property_editor.field("name")
+    window.activateWindow()
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    field.selectAll()
+    qtbot.keyClicks(field, text)
+    assert window.document.spec.layers[1].name == "dense"  # not applied while typing
+    return field
+
+
+def test_ctrl_s_saves_the_name_being_typed(window, qtbot, tmp_path):
+    path = tmp_path / "named.nnstudio"
+    assert window.files.save_as(path)
+    field = type_name(window, qtbot, "hidden")
+    qtbot.keyClick(field, "s", modifier=Qt.KeyboardModifier.ControlModifier)
+    assert window.document.spec.layers[1].name == "hidden"
+    assert load_project(path)[0].layers[1].name == "hidden"
+    assert not window.document.is_modified()
+    assert window.document.undo_stack.undoText() == "Rename dense to hidden"
+
+
+def test_a_half_typed_invalid_name_is_not_saved_and_keeps_its_reason(window, qtbot, tmp_path):
+    path = tmp_path / "named.nnstudio"
+    assert window.files.save_as(path)
+    field = type_name(window, qtbot, "dense_1")  # taken
+    window.app_actions["file.save"].trigger()
+    assert load_project(path)[0].layers[1].name == "dense"
+    assert field.text() == "dense_1" and "already used" in window.property_editor.error_text("name")
+
+
+def test_undo_does_not_apply_the_name_being_typed(window, qtbot):
+    window.document.set_param(1, "units", 48)
+    type_name(window, qtbot, "hidden")
+    window.app_actions["edit.undo"].trigger()
+    assert window.document.spec.layers[1].name == "dense"
+    assert window.document.spec.layers[1].params["units"] == 64
+
+
+def test_closing_saves_the_name_being_typed(window, dialogs, qtbot, tmp_path):
+    path = tmp_path / "named.nnstudio"
+    assert window.files.save_as(path)
+    type_name(window, qtbot, "hidden")
+    dialogs.answer = QMessageBox.StandardButton.Save
+    assert window.close()
+    assert dialogs.questions  # the typed name is an unsaved change, so closing asks
+    assert load_project(path)[0].layers[1].name == "hidden"
