@@ -101,9 +101,11 @@ def run_app(
     screenshot: str | None = None,
     engine: tuple[Any, Any, str] | None = None,
     size: tuple[int, int] | None = None,
+    expand: list[str] | None = None,
 ) -> int:
     """Open the window on FILE (or the lesson's model); with `screenshot`, render it to a PNG of
-    `size` (width, height; default SCREENSHOT_SIZE) and exit.
+    `size` (width, height; default SCREENSHOT_SIZE) and exit. `expand`: names of groups of repeated
+    blocks to show expanded (the last one in view).
 
     `engine`: the engine process the command line spawned first thing (`nnstudio.engine.boot.spawn`:
     process, pipe end, prefix); without one it is spawned here, before the window is built."""
@@ -168,6 +170,12 @@ def run_app(
     # The canvas (pyqtgraph) and the model service (numpy, multiprocessing) come right after the
     # window is shown: the window itself needs neither to appear.
     window = MainWindow(document, model_service, training, settings=settings, autosave=autosave, defer_canvas=True)
+    unknown = window.graph_view.unknown_groups(expand or [])
+    if unknown:
+        from nnstudio.cli import CommandError
+
+        session.shutdown()
+        raise CommandError(unknown, str(path or ""))
     shot_size = size or SCREENSHOT_SIZE
     if headless:
         window.resize(*shot_size)
@@ -187,6 +195,8 @@ def run_app(
 
     def after_canvas() -> None:
         window.load_canvas()
+        for name in expand or []:
+            window.graph_view.show_group(name)
         if open_error:
             QMessageBox.warning(window, "Cannot open file", open_error)
         if not headless:

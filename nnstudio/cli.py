@@ -37,6 +37,14 @@ def _window_parser() -> argparse.ArgumentParser:
         type=_window_size,
         help="with --screenshot: the window's (and the picture's) size in pixels, e.g. 1280x720 (default 1400x900)",
     )
+    parser.add_argument(
+        "--expand",
+        metavar="GROUP",
+        action="append",
+        default=[],
+        help="open with this group of repeated blocks expanded and in view, by its name in the graph "
+        "(e.g. conv2 of ResNet50; a model of 100 layers or more opens with every group collapsed); repeatable",
+    )
     return parser
 
 
@@ -65,7 +73,7 @@ def _run_window(args: argparse.Namespace) -> int:
     engine = (*spawn(prefix, preload_keras=True), prefix)
     from nnstudio.app import run_app
 
-    return run_app(args.file, screenshot=args.screenshot, engine=engine, size=args.size)
+    return run_app(args.file, screenshot=args.screenshot, engine=engine, size=args.size, expand=args.expand)
 
 
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}

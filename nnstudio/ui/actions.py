@@ -50,6 +50,10 @@ class Commands(Protocol):
     def delete_selected(self) -> object: ...
     def can_delete(self) -> bool: ...
     def connection_selected(self) -> bool: ...
+    def find_layer(self) -> None: ...
+    def toggle_block(self) -> object: ...
+    def set_all_blocks_collapsed(self, collapsed: bool) -> None: ...
+    def has_blocks(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -229,6 +233,48 @@ ACTIONS: tuple[Action, ...] = (
         "Ctrl+Shift+O",
         "Make the selected layer's output one of the model's outputs, or stop it being one",
         enablement=_has_selection,
+    ),
+    Action(
+        "edit.find",
+        "&Find Layer…",
+        "&Edit",
+        3,
+        lambda c: c.find_layer(),
+        Key.Find,
+        "Find a layer by name and jump to it: type part of its name, Enter selects it and shows it in the "
+        "graph (opening its group of blocks), Esc closes",
+        enablement=lambda c: bool(c.document.spec.layers),
+    ),
+    Action(
+        "view.toggle_block",
+        "Expand/Collapse &Block",
+        "&View",
+        0,
+        lambda c: c.toggle_block(),
+        "Ctrl+Return",
+        "Expand the collapsed group of repeated blocks that holds the selected layer, or collapse it again "
+        "(in the graph: Enter, or double-click the group)",
+        enablement=lambda c: c.has_blocks(),
+    ),
+    Action(
+        "view.expand_blocks",
+        "E&xpand All Blocks",
+        "&View",
+        0,
+        lambda c: c.set_all_blocks_collapsed(False),
+        None,
+        "Show every layer of the graph's groups of repeated blocks",
+        enablement=lambda c: c.has_blocks(),
+    ),
+    Action(
+        "view.collapse_blocks",
+        "C&ollapse All Blocks",
+        "&View",
+        0,
+        lambda c: c.set_all_blocks_collapsed(True),
+        None,
+        "Draw each group of repeated blocks (a ResNet stage, a dense block) as one box",
+        enablement=lambda c: c.has_blocks(),
     ),
     Action(
         "view.fit",

@@ -23,8 +23,14 @@ from nnstudio.ui.weights_panel import WeightsPanel
 SUMMARY_HEIGHT = 245  # at least: the table's header, two rows, the totals and the Keras mark without scrolling
 SUMMARY_ROWS = 6  # the Summary shows this many layers without scrolling (with the totals and the Keras mark)
 TRAINING_HEIGHT = 460  # the Training tab raised: its settings, buttons, progress and curves without scrolling
-NARROW_MIDDLE = 640  # below this width between the side columns, Summary, Weights and Training are tabs
-SHORT_WINDOW = 800  # and in a window less tall than this (a 1280×720 or 1366×768 laptop), so each gets the row
+NARROW_MIDDLE = 640  # below this width between the side columns the layout is compact (see `compact_layout`)
+SHORT_WINDOW = 800  # and in a window less tall than this (a 1280×720 or 1366×768 laptop)
+SUMMARY_MIN_WIDTH = 280  # the Summary beside the Weights or Training: its three columns readable
+WEIGHTS_MIN_WIDTH = 220  # the Weights (and Data) beside the Summary in a compact window: the histogram readable
+TRAINING_WIDE = 660  # the Training dock from this width: its panel has its controls beside the curves
+SCROLLED_MIN_HEIGHT = 36  # a scrolled side panel (Compile) keeps a row in view; a tall bottom row takes the rest
+DATA_WIDE = 600  # the Data dock raised in a compact window: its plane and its evaluation side by side
+IDLE_ROW = SUMMARY_MIN_WIDTH + WEIGHTS_MIN_WIDTH  # a compact row narrower than this takes room below a column
 DOCKS = ("paletteDock", "layerStackDock", "propertyDock", "compileDock", "summaryDock", "weightsDock")
 
 
@@ -112,12 +118,6 @@ def add_training_dock(
     summary, weights = docks["summaryDock"], docks["weightsDock"]
     window.tabifyDockWidget(weights, dock)
     weights.raise_()
-    if bottom_tabs(window, docks):  # a short or narrow window: every bottom panel a tab of the Summary's
-        for name in ("weightsDock", "dataDock", "trainingDock"):
-            other = docks.get(name)
-            if other is not None and other not in window.tabifiedDockWidgets(summary):
-                window.tabifyDockWidget(summary, other)
-        summary.raise_()
     window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
     view_menu.insertAction(before, dock.toggleViewAction())
     return dock
@@ -141,7 +141,11 @@ def training_height(window: QMainWindow, training: QDockWidget) -> int:
     scrolling (its title and tab bar included) where that is more, within 60 % of the window."""
     scroller = training.widget()
     panel = scroller.widget() if isinstance(scroller, QScrollArea) else scroller
-    need = (panel.minimumSizeHint().height() if panel is not None else 0) + 30 + 28 + 4  # title, tab bar
+    least = 0
+    if panel is not None:  # at the width it has now (wrapped text is taller when narrow)
+        width = scroller.viewport().width() if isinstance(scroller, QScrollArea) else panel.width()
+        least = max(panel.minimumSizeHint().height(), panel.heightForWidth(width))
+    need = least + 30 + 28 + 4  # title, tab bar
     return min(max(TRAINING_HEIGHT, need), int(window.height() * 0.6), max(need, int(window.height() * 0.52)))
 
 
@@ -156,6 +160,7 @@ def scrolling(widget: QWidget, object_name: str) -> QScrollArea:
     # As wide as the widget needs: it scrolls up and down only.
     bar = scroller.verticalScrollBar().sizeHint().width()
     scroller.setMinimumWidth(widget.minimumSizeHint().width() + bar)
+    scroller.setMinimumHeight(SCROLLED_MIN_HEIGHT)
     return scroller
 
 
@@ -195,83 +200,197 @@ def show_all_metrics(compile_settings: CompileSettings) -> None:
     metrics.setMinimumWidth(widest + 48 + 2 * metrics.frameWidth())
 
 
-def bottom_tabs(window: QMainWindow, docks: dict[str, QDockWidget]) -> bool:
-    """Whether the bottom panels are all tabs of one row: a window less tall than SHORT_WINDOW, or
-    less than NARROW_MIDDLE wide between the side columns (each panel then gets the whole row)."""
+def side_widths(window: QMainWindow, docks: dict[str, QDockWidget]) -> tuple[int, int]:
+    """The default widths of the left (Layers, Model) and right (Properties, Compile) columns."""
     width = max(window.width(), 900)
     side_left = max(215, min(270, int(width * 0.19)))
     side_right = max(300, min(350, int(width * 0.245)), docks["compileDock"].widget().minimumWidth())
-    return width - side_left - side_right < NARROW_MIDDLE or window.height() < SHORT_WINDOW
+    return side_left, side_right
+
+
+def compact_layout(window: QMainWindow, docks: dict[str, QDockWidget]) -> bool:
+    """Whether the window is compact: less tall than SHORT_WINDOW, or less than NARROW_MIDDLE wide
+    between the side columns. The Summary is then as wide as its columns need, and the Training tab,
+    raised, takes the row below the Layers column too (see `BottomRow`)."""
+    side_left, side_right = side_widths(window, docks)
+    return max(window.width(), 900) - side_left - side_right < NARROW_MIDDLE or window.height() < SHORT_WINDOW
+
+
+def summary_width(summary: QDockWidget) -> int:
+    """The Summary dock's width for its columns whole (every layer's name and type) and its totals,
+    never less than SUMMARY_MIN_WIDTH."""
+    table = summary.widget()
+    if not isinstance(table, SummaryTable):
+        return SUMMARY_MIN_WIDTH
+    view = table.view
+    header = view.horizontalHeader()
+    columns = sum(max(view.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(table.model.columnCount()))
+    bar = view.verticalScrollBar().sizeHint().width() if table.model.rowCount() > SUMMARY_ROWS else 0
+    return max(SUMMARY_MIN_WIDTH, columns + bar + 2 * view.frameWidth() + 4, table.totals.sizeHint().width() + 8)
+
+
+def compact_share(summary: QDockWidget, row: int, beside: int) -> int:
+    """The Summary's width in a compact bottom row `row` wide: as wide as its columns, while the tab
+    beside it keeps `beside`."""
+    return max(SUMMARY_MIN_WIDTH, min(summary_width(summary), row - beside))
 
 
 def default_sizes(window: QMainWindow, docks: dict[str, QDockWidget], compile_settings: QWidget) -> None:
     """Docks sized for the window's size: the canvas gets the most room, every panel stays readable."""
     width, height = max(window.width(), 900), max(window.height(), 600)
-    side_left = max(215, min(270, int(width * 0.19)))
-    side_right = max(300, min(350, int(width * 0.245)), docks["compileDock"].widget().minimumWidth())
+    side_left, side_right = side_widths(window, docks)
+    summary, weights_dock = docks["summaryDock"], docks["weightsDock"]
+    middle = width - side_left - side_right
+    compact = compact_layout(window, docks)
+    left, right = row_corners(middle, side_left, side_right, IDLE_ROW) if compact else (False, False)
+    share_corners(window, left, right)
     window.resizeDocks(
         [docks["paletteDock"], docks["propertyDock"]], [side_left, side_right], Qt.Orientation.Horizontal
     )
     column = height - 60  # menu and status bars
-    palette = min(int(column * 0.5), 380)
+    row_height = summary_height(window, summary)
+    left_column = column - row_height if left else column
+    palette = min(int(left_column * 0.5), 380)
     window.resizeDocks(
         [docks["paletteDock"], docks["layerStackDock"]],
-        [palette, column - palette],
+        [palette, left_column - palette],
         Qt.Orientation.Vertical,
     )
-    compile_height = min(compile_settings.sizeHint().height() + 32, int(column * 0.55))  # and the title bar
+    right_column = column - row_height if right else column
+    compile_height = min(compile_settings.sizeHint().height() + 32, int(right_column * 0.55))  # and the title bar
     window.resizeDocks(
         [docks["propertyDock"], docks["compileDock"]],
-        [column - compile_height, compile_height],
+        [right_column - compile_height, compile_height],
         Qt.Orientation.Vertical,
     )
-    summary, weights_dock = docks["summaryDock"], docks["weightsDock"]
-    middle = width - side_left - side_right
-    tabs = bottom_tabs(window, docks)
-    others = [d for d in (docks.get("dataDock"), docks.get("trainingDock")) if d is not None and not d.isFloating()]
-    if tabs:  # no room for both side by side: tabs, each readable (the Summary's names whole)
-        for dock in (weights_dock, *others):
-            if dock not in window.tabifiedDockWidgets(summary):
-                window.tabifyDockWidget(summary, dock)
-        summary.raise_()
-    elif weights_dock in window.tabifiedDockWidgets(summary):  # out of the tabs, beside the Summary
-        for dock in (weights_dock, *others):
-            window.removeDockWidget(dock)
-            window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-            dock.show()
-        window.splitDockWidget(summary, weights_dock, Qt.Orientation.Horizontal)
-        for dock in others:  # the Data and Training panels: tabs of the Weights, the Summary beside them
-            window.tabifyDockWidget(weights_dock, dock)
-        weights_dock.raise_()
-        summary.raise_()
-    window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
-    if not tabs:
-        weights = middle * 9 // 20
-        window.resizeDocks([summary, weights_dock], [middle - weights, weights], Qt.Orientation.Horizontal)
+    window.resizeDocks([summary], [row_height], Qt.Orientation.Vertical)
+    row = middle + (side_left if left else 0) + (side_right if right else 0)
+    part = compact_share(summary, row, WEIGHTS_MIN_WIDTH) if compact else row - row * 9 // 20
+    window.resizeDocks([summary, weights_dock], [part, row - part], Qt.Orientation.Horizontal)
 
 
-def size_bottom_row(window: QMainWindow, docks: dict[str, QDockWidget], training_shown: bool, grown: bool) -> bool:
-    """The Training tab raised: the bottom row grows to fit the panel and Training takes most of its
-    width, the Summary beside it; the Weights raised again after that: the row goes back to the
-    table's size.
+def row_corners(middle: int, left: int, right: int, need: int) -> tuple[bool, bool]:
+    """Whether the bottom row takes the room below the left column and below the right one, to be
+    `need` wide: below the Layers column first, below Properties and Compile too where that is still
+    too narrow (`middle`, `left`, `right`: the widths of the canvas and of the side columns)."""
+    if middle >= need:
+        return False, False
+    return True, middle + left < need
 
-    `grown`: the row was grown for Training and not yet undone; returns that flag for afterwards."""
-    training, summary, weights = docks.get("trainingDock"), docks["summaryDock"], docks["weightsDock"]
-    if training is None or training.isFloating() or training not in window.tabifiedDockWidgets(weights):
-        return grown  # the person placed it elsewhere: their layout stands
-    beside = summary.isVisible() and not summary.isFloating() and summary not in window.tabifiedDockWidgets(weights)
-    shown = training if training_shown else weights
-    middle = shown.width() + (summary.width() if beside else 0)
-    if shown is training:
-        window.resizeDocks([training], [training_height(window, training)], Qt.Orientation.Vertical)
-        part = max(300, middle * 2 // 5)  # the Summary: its three columns readable
-        grown = True
-    elif not grown:
-        return grown  # the row is as the person (or a restored layout) made it
-    else:
-        grown = False
+
+def share_corners(window: QMainWindow, left: bool, right: bool = False) -> None:
+    """The bottom row below the left (`left`) and right (`right`) columns, or the columns down to
+    the window's bottom edge."""
+    bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+    window.setCorner(Qt.Corner.BottomLeftCorner, bottom if left else Qt.DockWidgetArea.LeftDockWidgetArea)
+    window.setCorner(Qt.Corner.BottomRightCorner, bottom if right else Qt.DockWidgetArea.RightDockWidgetArea)
+
+
+def settle(window: QMainWindow) -> None:
+    """Lay the docks out now (after a change of corners), so that their sizes can be read."""
+    layout = window.layout()
+    if layout is not None:
+        layout.activate()
+
+
+def in_front(dock: QDockWidget) -> bool:
+    """Whether `dock` is shown in the window: open, and the raised tab where it is one of several."""
+    return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+
+class BottomRow:
+    """Sizes the bottom row when its tab in front changes. The Training tab raised: the row grows to
+    fit the panel and Training takes most of its width, the Summary beside it. In a compact window the
+    row also takes the room below the Layers column (and below Properties and Compile where that is
+    still too narrow) for the Training or the Data tab, so that the panel has its controls beside its
+    curves, the data view its two plots, and the Summary its columns whole. The Weights raised after
+    that: the row goes back to the table's size and the side columns down to where they were, split
+    as they were."""
+
+    def __init__(self, window: QMainWindow, docks: dict[str, QDockWidget]) -> None:
+        self.window = window
+        self.docks = docks
+        self.grown = False  # the row was grown for Training and not yet undone
+        self._columns: list[tuple[QDockWidget, int]] = []  # the side docks' heights before the row took corners
+
+    def forget(self) -> None:
+        """The layout was set afresh (defaults, or the person's): nothing to undo."""
+        self.grown = False
+        self._columns = []
+
+    def size(self) -> None:
+        """Size the row for the tab in front of the Weights' group."""
+        window, docks = self.window, self.docks
+        training, data = docks.get("trainingDock"), docks.get("dataDock")
+        summary, weights = docks["summaryDock"], docks["weightsDock"]
+        if training is None or training.isFloating() or training not in window.tabifiedDockWidgets(weights):
+            return  # the person placed it elsewhere: their layout stands
+        tabs = [weights, *window.tabifiedDockWidgets(weights)]
+        beside = summary.isVisible() and not summary.isFloating() and summary not in tabs
+        compact = compact_layout(window, docks) and beside
+        if in_front(training):
+            shown, wide = training, TRAINING_WIDE
+        elif compact and data in tabs and data is not None and in_front(data):
+            shown, wide = data, DATA_WIDE
+        elif self.grown or self._columns:
+            self._shrink(next((d for d in tabs if in_front(d)), weights), compact, beside)
+            return
+        else:
+            return  # the row is as the person (or a restored layout) made it
+        if compact:
+            self._keep_columns()
+            self._corners(summary_width(summary) + wide)
+            self._apply_columns()  # a column no longer above the row (Training to Data) as it was
+        if shown is training:
+            window.resizeDocks([training], [training_height(window, training)], Qt.Orientation.Vertical)
+            self.grown = True
+        elif self.grown:  # from the Training tab: the row back to the table's height
+            window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
+            self.grown = False
+        row = shown.width() + (summary.width() if beside else 0)
+        part = compact_share(summary, row, wide) if compact else max(300, row * 2 // 5)  # three columns readable
+        if beside:
+            window.resizeDocks([shown, summary], [row - part, part], Qt.Orientation.Horizontal)
+
+    def _shrink(self, shown: QDockWidget, compact: bool, beside: bool) -> None:
+        """The row back to the table's height, its corners as default_sizes has them (the window may
+        have grown meanwhile), the side columns as they were, `shown` beside the Summary."""
+        window, summary = self.window, self.docks["summaryDock"]
+        self.grown = False
+        self._corners(IDLE_ROW if compact else 0)
         window.resizeDocks([summary], [summary_height(window, summary)], Qt.Orientation.Vertical)
-        part = middle * 11 // 20
-    if beside:
-        window.resizeDocks([shown, summary], [middle - part, part], Qt.Orientation.Horizontal)
-    return grown
+        self._restore_columns()
+        row = shown.width() + (summary.width() if beside else 0)
+        part = compact_share(summary, row, WEIGHTS_MIN_WIDTH) if compact else row * 11 // 20
+        if beside:
+            window.resizeDocks([shown, summary], [row - part, part], Qt.Orientation.Horizontal)
+
+    def _keep_columns(self) -> None:
+        """Keep the side docks' heights, to give them back when the row shrinks again."""
+        if not self._columns:
+            left, right = self._column("paletteDock", "layerStackDock"), self._column("propertyDock", "compileDock")
+            self._columns = [(d, d.height()) for d in (*left, *right)]
+
+    def _corners(self, need: int) -> None:
+        """The row below as many side columns as it needs to be `need` wide."""
+        window = self.window
+        left, right = self._column("paletteDock", "layerStackDock"), self._column("propertyDock", "compileDock")
+        central = window.centralWidget()
+        middle = central.width() if central is not None else window.width()
+        left_width, right_width = (max((d.width() for d in column), default=0) for column in (left, right))
+        share_corners(window, *row_corners(middle, left_width, right_width, need))
+        settle(window)
+
+    def _column(self, *names: str) -> list[QDockWidget]:
+        """The docks of `names` open in their column (not floating, not closed)."""
+        return [d for d in (self.docks[n] for n in names) if d.isVisible() and not d.isFloating()]
+
+    def _apply_columns(self) -> None:
+        """The side docks at their kept heights (shared out where the row is below them)."""
+        if self._columns:
+            docks, heights = zip(*self._columns, strict=True)
+            self.window.resizeDocks(list(docks), list(heights), Qt.Orientation.Vertical)
+
+    def _restore_columns(self) -> None:
+        self._apply_columns()
+        self._columns = []

@@ -27,6 +27,9 @@ def shortcut_rows(keyed_actions: Iterable[QAction], undo: QAction, redo: QAction
         ("Drag from a right-hand port", "Graph: connect that layer's output to the layer you release on"),
         ("Arrows, Alt+Left / Alt+Right", "Graph: walk the layers; select their input / output connections"),
         ("Delete", "Graph: delete the selected connection or layer"),
+        ("Enter or double-click", "Graph: expand a collapsed group of blocks, or collapse the selected layer's"),
+        ("Click or drag", "Graph overview (its corner, when the graph does not fit): move the view there"),
+        ("Enter, Esc", "Find Layer: jump to the layer named (completions as you type), close the field"),
         (
             QKeySequence(QKeySequence.StandardKey.Copy).toString(QKeySequence.SequenceFormat.NativeText),
             "Summary: copy the table as Keras prints it",

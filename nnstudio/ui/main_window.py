@@ -35,10 +35,11 @@ from nnstudio.services.document import Document
 from nnstudio.services.model_state import TRAINED, ModelState, WeightSet
 from nnstudio.ui import help_menu, recovery
 from nnstudio.ui.actions import build_menus, create_actions, fill_recent_menu, keyed_actions, update_actions
-from nnstudio.ui.dock_layout import DOCKS, add_training_dock, build_docks, default_sizes, make_panels, size_bottom_row
+from nnstudio.ui.dock_layout import DOCKS, BottomRow, add_training_dock, build_docks, default_sizes, make_panels
 from nnstudio.ui.file_actions import FileActions
 from nnstudio.ui.graph.view import GraphView
 from nnstudio.ui.keras_status import ERROR, KerasStatus
+from nnstudio.ui.layer_find import LayerFinder
 from nnstudio.ui.param_budget import apply_stored_budget, ask_param_budget
 from nnstudio.ui.parts import Builds, Canvas, Training
 
@@ -47,7 +48,8 @@ if TYPE_CHECKING:
     from nnstudio.ui.training_panel import TrainingPanel
 
 APP_NAME = "nnstudio"
-LAYOUT_VERSION = 3  # 2: the Weights dock beside the Summary; 3: Training a tab of the Weights, not the Summary
+LAYOUT_VERSION = 4  # 2: the Weights dock beside the Summary; 3: Training a tab of the Weights, not the Summary;
+# 4: the Summary beside the Weights in a compact window too (no longer a tab of theirs)
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 HINT = "Drag a layer from Layers into Model (or double-click it to append) · Ctrl+Z undoes any edit"
@@ -83,7 +85,6 @@ class MainWindow(QMainWindow):
         self.canvas: Canvas | None = None
         self.training_panel: TrainingPanel | None = None
         self.data_view: DataView | None = None
-        self._bottom_grown = False  # the Training tab made the bottom row taller (undone for the Summary)
         self._canvas_weights_due = False
         self._split_sized = False
         self.setDockNestingEnabled(True)
@@ -121,6 +122,8 @@ class MainWindow(QMainWindow):
         self.summary_table = panels.summary_table
         self.weights_panel = panels.weights_panel
         self.docks: dict[str, QDockWidget] = build_docks(self, panels)
+        self.bottom_row = BottomRow(self, self.docks)  # sized for the Training or Data tab and back
+        self._bottom_row_due = False
 
         self.keras_status = KerasStatus(self.statusBar(), document, builds, self.summary_table, self.restart_engine)
         self.keras_status.settled.connect(self.kerasSettled)
@@ -139,6 +142,8 @@ class MainWindow(QMainWindow):
         self._dock_separator = self.view_menu.insertSeparator(self.app_actions["view.fit"])
         self._fill_recent_menu()
 
+        self.layer_finder = LayerFinder(document, self.central_split, self)
+        self.layer_finder.found.connect(self._on_layer_found)
         self.layer_stack.graph_actions = [
             self.app_actions[k] for k in ("edit.branch", "edit.connect", "edit.toggle_output")
         ]
@@ -212,6 +217,7 @@ class MainWindow(QMainWindow):
         )
         self.palette_widget.appendRequested.connect(self.graph_view.add_from_palette)
         self.graph_view.connectionSelected.connect(lambda _connection: self._update_actions())
+        self.graph_view.groupsChanged.connect(self._update_actions)
         self.graph_view.pendingChanged.connect(lambda _layer: self._update_actions())
         self.keras_status.settled.connect(self._refresh_weights_view)
 
@@ -321,11 +327,14 @@ class MainWindow(QMainWindow):
             dock.show()
         self.restoreState(self._default_state, LAYOUT_VERSION)
         default_sizes(self, self.docks, self.compile_settings)
+        self.bottom_row.forget()
 
     def _place_training_dock(self, panel: QWidget) -> None:
         """Dock the training panel behind the Weights, then restore the saved layout with it in its place."""
         dock = add_training_dock(self, self.docks, panel, self.view_menu, self._dock_separator)
-        dock.visibilityChanged.connect(self._on_training_tab)
+        for tab in (dock, self.docks.get("dataDock")):
+            if tab is not None:
+                tab.visibilityChanged.connect(self._on_bottom_tab)
         state = self.settings.value(STATE_KEY)
         if state is not None and self._layout_restored:
             self.restoreState(state, LAYOUT_VERSION)  # now with the Training dock in its place
@@ -333,15 +342,16 @@ class MainWindow(QMainWindow):
             self._default_state = self.saveState(LAYOUT_VERSION)
 
     @Slot(bool)
-    def _on_training_tab(self, shown: bool) -> None:
-        """The Training tab raised: the bottom row grows to fit the panel and Training takes most of
-        its width, the Summary in view beside it; the Weights raised again: the row goes back to the
-        table's size."""
-        if self.isVisible() and self._sized:
-            QTimer.singleShot(0, self, lambda: self._size_bottom_row(shown))
+    def _on_bottom_tab(self, _shown: bool) -> None:
+        """The Training or Data tab raised or hidden: the bottom row sized for the tab now in front,
+        once the tabs have settled (see BottomRow)."""
+        if self.isVisible() and self._sized and not self._bottom_row_due:
+            self._bottom_row_due = True
+            QTimer.singleShot(0, self, self._size_bottom_row)
 
-    def _size_bottom_row(self, training_shown: bool) -> None:
-        self._bottom_grown = size_bottom_row(self, self.docks, training_shown, self._bottom_grown)
+    def _size_bottom_row(self) -> None:
+        self._bottom_row_due = False
+        self.bottom_row.size()
 
     # -- document -----------------------------------------------------------------------------------------
 
@@ -420,6 +430,29 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.document.is_modified())
 
     # -- view / help -----------------------------------------------------------------------------------------
+
+    def find_layer(self) -> None:
+        """Edit ▸ Find Layer: the find field, over the top right of the graph (or the canvas)."""
+        self.layer_finder.open()
+
+    @Slot(int)
+    def _on_layer_found(self, index: int) -> None:
+        self.document.select_layer(index)
+        if self.graph_view.isVisibleTo(self):
+            self.graph_view.reveal(self.document.spec.layers[index].id)
+            self.graph_view.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.layer_stack.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def toggle_block(self) -> str | None:
+        """View ▸ Expand/Collapse Block: the group of repeated blocks of the selected layer."""
+        return self.graph_view.toggle_selected_group()
+
+    def set_all_blocks_collapsed(self, collapsed: bool) -> None:
+        self.graph_view.set_all_collapsed(collapsed)
+
+    def has_blocks(self) -> bool:
+        return bool(self.graph_view.groups) and self.document.spec.is_functional
 
     def can_fit_canvas(self) -> bool:
         return self.canvas is not None

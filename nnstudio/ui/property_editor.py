@@ -147,6 +147,15 @@ class PropertyEditor(QWidget):
     def layer_index(self) -> int:
         return self._index
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._keep_header_whole()
+
+    def _keep_header_whole(self) -> None:
+        """The header as tall as its wrapped description needs at this width, however short the dock
+        (a layout's minimum does not follow a wrapped label by itself): the fields scroll instead."""
+        self.header.setMinimumHeight(max(0, self.header.heightForWidth(max(self.width(), 1))))
+
     # -- building -------------------------------------------------------------------------------
 
     def _sync(self) -> None:
@@ -159,6 +168,7 @@ class PropertyEditor(QWidget):
             self._nested = nested
             self._build(index, class_name)
         self._refresh()
+        self._keep_header_whole()
 
     def _build(self, index: int, class_name: str | None) -> None:
         self._index = index

@@ -68,6 +68,8 @@ from nnstudio.ui.widgets import named
 REDRAW_MS = 100
 PLOT_MIN_HEIGHT = 180  # the training curves are never squeezed below this (the panel scrolls instead)
 GROUPS_SIDE_BY_SIDE = 440  # panel width from which Data and Training sit side by side
+CONTROLS_BESIDE = 420  # the controls' width beside the curves: at most, and at least where the room is short
+SHORT_ROOM = 440  # a panel less tall than this, controls beside curves, takes fewer wrapped lines
 TRAIN_PEN = "#1f77b4"
 VAL_PEN = "#ff7f0e"
 TASK_NAMES = {  # the synthetic tasks in plain words (each one's tooltip says more)
@@ -384,7 +386,12 @@ class TrainingPanel(QWidget):
             self._groups.setDirection(groups)
         if self._outer.direction() != direction:
             self._outer.setDirection(direction)
-            self.controls.setMaximumWidth(420 if wide else 16777215)
+            self.controls.setMaximumWidth(CONTROLS_BESIDE if wide else 16777215)
+        # Short room beside the curves (a compact window): the controls as wide as they may be, so
+        # that the data's description and the status wrap into fewer lines and the curves stay in view.
+        least = CONTROLS_BESIDE if wide and size.height() < SHORT_ROOM else 0
+        if self.controls.minimumWidth() != least:
+            self.controls.setMinimumWidth(least)
 
     def _show_source_page(self, index: int) -> None:
         """Show one data page, sized to itself (hidden pages do not reserve room)."""

@@ -229,6 +229,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.view.sigResized.connect(self._on_resized)
         self.view.sigRangeChangedManually.connect(self._on_user_moved)
         self._auto_fit = True  # until the person pans or zooms, resizing refits the drawing
+        self._refitting = False  # a refit for the status text's room is under way (see _update_status)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.setMinimumSize(200, 150)
@@ -838,8 +839,14 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._place_overlays()
         after = (self.status.boundingRect().size(), self._legend_lift, self._legend().isVisible())
         moved = after[0].height() != before[0].height() or after[1:] != before[1:]
-        if moved and self._auto_fit and self.columns:
-            self.fit_view()  # the room the status text and the legend take changed
+        if moved and self._auto_fit and self.columns and not self._refitting:
+            # The room the status text and the legend take changed: fit once more. Not again from
+            # within that fit: at some sizes its grouping note comes and goes with each fit.
+            self._refitting = True
+            try:
+                self.fit_view()
+            finally:
+                self._refitting = False
 
     def _panel_brush(self, alpha: int) -> QtGui.QBrush:
         colour = QtGui.QColor(self.theme.panel)

@@ -1,7 +1,10 @@
-"""The graph view's items: a layer as a box with an input and an output port, a connection as a curve.
+"""The graph view's items: a layer as a box with an input and an output port, a connection as a curve,
+a collapsed group of repeated blocks as a stack of cards (`GroupItem`), an expanded one as a frame
+behind its layers (`GroupFrame`).
 
-Items only draw and say what they are (`NodeItem.layer_id`, `EdgeItem.source` / `target`); every
-edit goes through the view's handlers to the document.
+Items only draw and say what they are (`NodeItem.layer_id`, `EdgeItem.source` / `target`,
+`GroupItem.block_group`); every edit goes through the view's handlers to the document. Seen from far
+(a big graph zoomed out, the overview) a box is drawn as a plain tile: hundreds stay cheap.
 """
 
 from __future__ import annotations
@@ -24,15 +27,20 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
+from nnstudio.core.graph_blocks import BlockGroup
 from nnstudio.core.layers.registry import layer_type
 from nnstudio.core.spec import TensorRef
 from nnstudio.ui.icons import error_color, icon_path, layer_icon
 
-NODE_WIDTH = 152.0
+NODE_WIDTH = 176.0
 NODE_HEIGHT = 60.0
 PORT_RADIUS = 5.0
 EDGE_Z = 0
 NODE_Z = 2
+FRAME_Z = -1
+FAR = 0.4  # below this scale a box is a plain tile (its text would be unreadable anyway)
+FRAME_MARGIN = 16.0
+FRAME_HEADER = 24.0
 
 
 @cache
@@ -126,8 +134,11 @@ class NodeItem(QGraphicsItem):
         accent = palette.color(QPalette.ColorRole.Highlight)
         border = palette.color(QPalette.ColorRole.Mid)
         family = family_color(self.class_name)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = self.rect()
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < FAR:
+            _draw_tile(painter, rect, base, family, accent if selected else border)
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
 
         # shadow, body, family band
         painter.setPen(Qt.PenStyle.NoPen)
@@ -163,12 +174,14 @@ class NodeItem(QGraphicsItem):
         bold.setWeight(QFont.Weight.DemiBold)
         small = QFont(font)
         small.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
-        painter.setFont(bold)
+        title = _fitted(bold, self.name, width)
+        painter.setFont(title)
         painter.setPen(error_color(palette) if self.problem else text)
         painter.drawText(
             QRectF(left, rect.top() + 7, width, 18),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            QFontMetricsF(bold).elidedText(self.name, Qt.TextElideMode.ElideRight, width),
+            # Keras's long names (conv2_block3_1_conv) differ at their ends; their group's frame says the stage
+            QFontMetricsF(title).elidedText(self.name, Qt.TextElideMode.ElideLeft, width),
         )
         painter.setFont(small)
         painter.setPen(muted)
@@ -207,6 +220,7 @@ class EdgeItem(QGraphicsPathItem):
         self.label = label
         self.drop_hint = False
         self.near_selection = False  # it enters or leaves the selected layer
+        self.editable = True  # False: it stands for connections inside a collapsed group
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
         self.setZValue(EDGE_Z)
@@ -254,11 +268,17 @@ class EdgeItem(QGraphicsPathItem):
         else:
             color = plain.darker(120) if self._hover else plain
         width = 2.6 if (selected or self.drop_hint) else (2.0 if self.near_selection else 1.5)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         pen = QPen(color, width, Qt.PenStyle.DashLine if self.drop_hint else Qt.PenStyle.SolidLine)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < FAR:
+            pen.setCosmetic(True)
+            pen.setWidthF(1.0)
+            painter.setPen(pen)
+            painter.drawPath(self.path())
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(pen)
         painter.drawPath(self.path())
         # the arrow head at the reading end
         tip = self._end
@@ -305,6 +325,187 @@ class OutputTag(QGraphicsItem):
         font.setWeight(QFont.Weight.DemiBold)
         painter.setFont(font)
         painter.drawText(self.boundingRect(), Qt.AlignmentFlag.AlignCenter, self.text)
+
+
+class GroupItem(QGraphicsItem):
+    """A collapsed group of repeated blocks: one box, drawn as a stack of cards, with the group's label
+    (`conv2 block ×3`), its size in layers and its output shape and parameters; ports like a layer's.
+    Double-click (or Enter) expands it."""
+
+    def __init__(self, group: BlockGroup, class_name: str, shape: str, params: str, problem: str | None = None) -> None:
+        super().__init__()
+        self.block_group = group
+        self.class_name = class_name  # the type most of its layers have: the colour of its band
+        self.output_shape = shape  # the output shape of its last layer
+        self.param_text = params  # its parameters, in few characters
+        self.problem = problem
+        self.holds_selection = False  # the selected layer is inside
+        self.setZValue(NODE_Z)
+        self.setAcceptHoverEvents(True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsFocusable)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        size = len(group.members)
+        tip = f"<b>{_escape(group.label)}</b> — {group.count} repeated blocks, {size} layers"
+        if shape:
+            tip += f"<br>output {shape}, {params or 'no'} parameters"
+        if problem:
+            tip += f"<br><span style='color:{error_color().name()}'>{_escape(problem)}</span>"
+        self.setToolTip(tip + "<br>Double-click or press Enter to expand")
+        self._hover = False
+
+    def rect(self) -> QRectF:
+        return QRectF(-NODE_WIDTH / 2, -NODE_HEIGHT / 2, NODE_WIDTH, NODE_HEIGHT)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self.rect().adjusted(-PORT_RADIUS - 3, -10, PORT_RADIUS + 9, 4)
+
+    def input_port(self) -> QPointF:
+        return self.mapToScene(QPointF(-NODE_WIDTH / 2, 0))
+
+    def output_port(self) -> QPointF:
+        return self.mapToScene(QPointF(NODE_WIDTH / 2, 0))
+
+    def hoverEnterEvent(self, event) -> None:  # noqa: N802
+        self._hover = True
+        self.update()
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802
+        self._hover = False
+        self.update()
+        super().hoverLeaveEvent(event)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        palette = _colors(widget)
+        base = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+        muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        accent = palette.color(QPalette.ColorRole.Highlight)
+        border = palette.color(QPalette.ColorRole.Mid)
+        family = family_color(self.class_name)
+        rect = self.rect()
+        if self.problem:
+            edge = QPen(error_color(palette), 1.6)
+        elif self.holds_selection:
+            edge = QPen(accent, 2.2)
+        else:
+            edge = QPen(border.lighter(115) if self._hover else border, 1.0)
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < FAR:
+            for step in (2, 1):
+                _draw_tile(painter, rect.translated(4 * step, -4 * step), base.darker(104 + 3 * step), family, border)
+            _draw_tile(painter, rect, base, family, edge.color())
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # the cards behind: it holds several blocks
+        for step in (2, 1):
+            painter.setPen(QPen(border, 1.0))
+            painter.setBrush(base.darker(104 + 3 * step))
+            painter.drawRoundedRect(rect.translated(4 * step, -4 * step), 8, 8)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 28 if base.lightness() > 128 else 70))
+        painter.drawRoundedRect(rect.translated(0, 2), 8, 8)
+        painter.setBrush(base)
+        painter.setPen(edge)
+        painter.drawRoundedRect(rect, 8, 8)
+        band = QPainterPath()
+        band.addRoundedRect(rect, 8, 8)
+        strip = QPainterPath()
+        strip.addRect(QRectF(rect.left(), rect.top(), 5, rect.height()))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(family)
+        painter.drawPath(band.intersected(strip))
+
+        font = QFont(widget.font() if widget is not None else QFont())
+        bold = QFont(font)
+        bold.setWeight(QFont.Weight.DemiBold)
+        small = QFont(font)
+        small.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
+        left = rect.left() + 12
+        width = rect.right() - 8 - left
+        painter.setFont(bold)
+        painter.setPen(error_color(palette) if self.problem else text)
+        painter.drawText(
+            QRectF(left, rect.top() + 7, width, 18),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            QFontMetricsF(bold).elidedText("⊞ " + self.block_group.label, Qt.TextElideMode.ElideRight, width),
+        )
+        painter.setFont(small)
+        painter.setPen(muted)
+        size = f"{len(self.block_group.members)} layers" + (f" · {self.param_text}" if self.param_text else "")
+        painter.drawText(
+            QRectF(left, rect.top() + 23, width, 16),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            QFontMetricsF(small).elidedText(size, Qt.TextElideMode.ElideRight, width),
+        )
+        detail = "⚠ " + self.problem if self.problem else self.output_shape
+        painter.setPen(error_color(palette) if self.problem else muted)
+        painter.drawText(
+            QRectF(left, rect.top() + 39, width, 16),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            QFontMetricsF(small).elidedText(detail, Qt.TextElideMode.ElideRight, width),
+        )
+        painter.setPen(QPen(base, 1.5))
+        painter.setBrush(accent if self.holds_selection else border.darker(115))
+        painter.drawEllipse(QPointF(rect.left(), 0), PORT_RADIUS, PORT_RADIUS)
+        painter.drawEllipse(QPointF(rect.right(), 0), PORT_RADIUS, PORT_RADIUS)
+
+
+class GroupFrame(QGraphicsItem):
+    """An expanded group: a tinted frame behind its layers, its label in a header; double-clicking the
+    header collapses it again."""
+
+    def __init__(self, group: BlockGroup, around: QRectF) -> None:
+        super().__init__()
+        self.block_group = group
+        self._rect = around.adjusted(-FRAME_MARGIN, -FRAME_MARGIN - FRAME_HEADER, FRAME_MARGIN, FRAME_MARGIN)
+        self.setZValue(FRAME_Z)
+        self.setToolTip(f"<b>{_escape(group.label)}</b><br>Double-click the header to collapse it")
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self._rect
+
+    def header(self) -> QRectF:
+        """The strip with the label, in scene coordinates (the frame is not moved)."""
+        return QRectF(self._rect.left(), self._rect.top(), self._rect.width(), FRAME_HEADER + 4)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        palette = _colors(widget)
+        accent = QColor(palette.color(QPalette.ColorRole.Highlight))
+        fill = QColor(accent)
+        fill.setAlpha(18)
+        line = QColor(accent)
+        line.setAlpha(120)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(line, 1.2, Qt.PenStyle.DashLine))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(self._rect, 12, 12)
+        font = QFont(widget.font() if widget is not None else QFont())
+        font.setWeight(QFont.Weight.DemiBold)
+        painter.setFont(font)
+        painter.setPen(palette.color(QPalette.ColorRole.Highlight))
+        text = f"⊟ {self.block_group.label} — {len(self.block_group.members)} layers (double-click here to collapse)"
+        header = self.header().adjusted(12, 2, -12, 0)
+        painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        if header.width() > 2 * QFontMetricsF(font).horizontalAdvance(text) + 200:  # a long frame: at its end too
+            painter.drawText(header, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+
+
+def _fitted(font: QFont, text: str, width: float, least: float = 0.75) -> QFont:
+    """`font`, made up to `least` times smaller so that `text` fits in `width` (a long name stays whole)."""
+    needed = QFontMetricsF(font).horizontalAdvance(text)
+    if needed <= width:
+        return font
+    smaller = QFont(font)
+    smaller.setPointSizeF(font.pointSizeF() * max(least, width / needed))
+    return smaller
+
+
+def _draw_tile(painter: QPainter, rect: QRectF, fill: QColor, band: QColor, outline: QColor) -> None:
+    """A box seen from far: a tile with its family's band, no text, no antialiasing."""
+    painter.setPen(QPen(outline, 0))
+    painter.setBrush(fill)
+    painter.drawRect(rect)
+    painter.fillRect(QRectF(rect.left(), rect.top(), 8, rect.height()), band)
 
 
 def _escape(text: str) -> str:

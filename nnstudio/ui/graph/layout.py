@@ -61,7 +61,8 @@ class GraphLayout:
 
     def place(self, nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> Placement:
         """Centres for `nodes` (in reading order: each after what it reads) joined by `edges` (source, target)."""
-        unique_edges = list(dict.fromkeys((a, b) for a, b in edges if a != b and a in nodes and b in nodes))
+        present = set(nodes)
+        unique_edges = list(dict.fromkeys((a, b) for a, b in edges if a != b and a in present and b in present))
         vertices = {node: Vertex(node) for node in nodes}
         for vertex in vertices.values():
             vertex.view = _Box(self.height, self.width)

@@ -19,14 +19,22 @@ palette's Enter inserts on the selected connection (`add_from_palette`).
 
 Selection is the document's: selecting a box selects the layer everywhere. The layout comes from
 `GraphLayout` (grandalf's Sugiyama), seeded with the previous order so that edits do not reshuffle it.
+
+Repeated blocks (`core.graph_blocks`: a ResNet stage, a DenseNet dense block) can be collapsed into
+one box (`GroupItem`); a model of `COLLAPSE_FROM` layers or more opens with all of them collapsed.
+Double-click or Enter on a box expands it, double-click on an expanded group's frame header or
+Enter on one of its layers collapses it; a hidden layer selected elsewhere (the Model dock, Find)
+expands its group. An overview (`GraphOverview`) appears when the graph does not fit the view.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QContextMenuEvent,
     QKeyEvent,
@@ -36,17 +44,20 @@ from PySide6.QtGui import (
     QPainterPath,
     QPalette,
     QPen,
+    QPixmap,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsView, QLabel, QMenu, QWidget
 
 from nnstudio.core import graph_edit
+from nnstudio.core.graph_blocks import COLLAPSE_FROM, BlockGroup, group_of, repeated_blocks
 from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.shapes import format_shape
 from nnstudio.core.spec import ModelSpec, TensorRef
 from nnstudio.services.document import Document
-from nnstudio.ui.graph.items import NODE_HEIGHT, NODE_WIDTH, EdgeItem, NodeItem, OutputTag
+from nnstudio.ui.graph.items import NODE_HEIGHT, NODE_WIDTH, EdgeItem, GroupFrame, GroupItem, NodeItem, OutputTag
 from nnstudio.ui.graph.layout import GraphLayout, Placement
+from nnstudio.ui.graph.overview import GraphOverview
 from nnstudio.ui.layer_stack import describe
 from nnstudio.ui.palette import LAYER_MIME
 
@@ -55,6 +66,11 @@ USAGE = "Drop a layer on a connection to insert it, beside a layer to branch · 
 COLUMN_GAP = 50.0
 READABLE_SCALE = 0.8  # a first view of a big graph is no smaller than this (F shows it all)
 OUTPUT_GAP = 36.0
+EDITOR_KEY = "graph"  # the project's editor state: {"collapsed": [group names]}
+MAX_REMEMBERED = 10_000
+DOT_STEP = 24  # the background's dot grid, in scene units
+DOTS_FROM = 0.3  # no dots below this scale
+GROUP_NODE = "\x00group:"  # the layout's name for a collapsed group's box (no layer id starts so)
 
 
 class GraphView(QGraphicsView):
@@ -63,6 +79,7 @@ class GraphView(QGraphicsView):
     refused = Signal(str)  # an edit made here was refused: why
     connectionSelected = Signal(object)  # the selected Connection, or None
     pendingChanged = Signal(object)  # the layer id a keyboard connection starts from, or None
+    groupsChanged = Signal()  # a group was expanded or collapsed, or the groups changed
 
     BANNER_MS = 6000
 
@@ -94,6 +111,16 @@ class GraphView(QGraphicsView):
         self._syncing = False
         self._fitted = False
         self._placement: tuple[tuple, Placement] | None = None
+        self.groups: tuple[BlockGroup, ...] = ()
+        self.group_items: dict[str, GroupItem] = {}  # collapsed groups' boxes, by group key
+        self.frames: dict[str, GroupFrame] = {}  # expanded groups' frames, by group key
+        self._group_of: dict[str, BlockGroup] = {}
+        self._groups_for: tuple | None = None  # the structure the groups were found in
+        self._collapsed: set[str] = set()
+        self._first_sight = True  # the next groups found are a newly opened model's
+        self._quiet = False  # selecting a collapsed group's layer without expanding it
+        self.builds = 0  # how many times the scene was built (the overview redraws its picture after each)
+        self._dot_brush: tuple[int, QBrush] | None = None
 
         self.banner = QLabel(self.viewport())
         self.banner.setObjectName("graphRefusedBanner")
@@ -120,9 +147,10 @@ class GraphView(QGraphicsView):
         self._banner_timer.setSingleShot(True)
         self._banner_timer.timeout.connect(self.banner.hide)
 
+        self.overview = GraphOverview(self)
         self.graph_scene.selectionChanged.connect(self._on_scene_selection)
         document.changed.connect(self.rebuild)
-        document.selectionChanged.connect(self._select_layer)
+        document.selectionChanged.connect(self._on_document_selection)
         document.replaced.connect(self._on_replaced)
         self.rebuild()
 
@@ -133,6 +161,9 @@ class GraphView(QGraphicsView):
         self._placement = None
         self._fitted = False
         self._selected_connection = None
+        self._first_sight = True
+        self._collapsed.clear()
+        self._groups_for = None
         self.cancel_connection()
 
     def rebuild(self, _spec: object = None) -> None:
@@ -140,13 +171,19 @@ class GraphView(QGraphicsView):
         spec = self.document.spec
         self._syncing = True
         try:
+            self.builds += 1
             self.graph_scene.clear()
             self.nodes.clear()
             self.edges.clear()
+            self.group_items.clear()
+            self.frames.clear()
             self._hint = None
             self._rubber = None
             if spec.is_functional:
                 self._populate(spec)
+            elif self.groups:  # a Sequential stack has no graph, and no groups
+                self.groups, self._group_of, self._groups_for = (), {}, None
+                self.groupsChanged.emit()
         finally:
             self._syncing = False
         if self._pending is not None and self._pending not in self.nodes:
@@ -159,25 +196,68 @@ class GraphView(QGraphicsView):
         self.setSceneRect(rect)
         if not self._fitted and self.nodes and self.isVisible():
             self.fit(readable=True)
+        self.overview.refresh()
+
+    def _update_groups(self, spec: ModelSpec) -> None:
+        """The repeated blocks of `spec` (found again when its layers, names or connections change); a newly
+        opened big model has them collapsed."""
+        structure = (
+            tuple((layer.id, layer.name, layer.class_name, layer.inbound) for layer in spec.layers),
+            spec.inputs,
+            spec.outputs,
+        )
+        if self._groups_for == structure:  # a parameter edit: the same groups
+            return
+        before = {g.key for g in self.groups}
+        self.groups = repeated_blocks(spec)
+        self._group_of = group_of(self.groups)
+        self._groups_for = structure
+        keys = {g.key for g in self.groups}
+        if self._first_sight:
+            self._first_sight = False
+            remembered = self._remembered()
+            if remembered is not None:  # as the project was saved
+                self._collapsed = {g.key for g in self.groups if g.name in remembered}
+            else:
+                self._collapsed = set(keys) if len(spec.layers) >= COLLAPSE_FROM else set()
+        else:
+            self._collapsed &= keys  # a group an edit made stays as the person left the rest: expanded
+        if keys != before:
+            self.groupsChanged.emit()
+
+    def _shown_as(self, layer_id: str) -> str:
+        """The layout node that shows layer `layer_id`: its own, or its collapsed group's box."""
+        group = self._group_of.get(layer_id)
+        if group is not None and group.key in self._collapsed:
+            return GROUP_NODE + group.key
+        return layer_id
 
     def _populate(self, spec: ModelSpec) -> None:
         summary = self.document.summary()
+        self._update_groups(spec)
         ids = spec.ids()
         connections = graph_edit.connections(spec)
-        pairs = [(ref.layer, consumer) for ref, consumer in connections]
-        structure = (ids, tuple(pairs))
+        shown = {layer_id: self._shown_as(layer_id) for layer_id in ids}
+        visible = tuple(dict.fromkeys(shown[layer_id] for layer_id in ids))
+        pairs = [(shown[ref.layer], shown[consumer]) for ref, consumer in connections if ref.layer in shown]
+        structure = (visible, tuple(pairs))
         if self._placement is None or self._placement[0] != structure:  # a parameter edit keeps the layout
-            self._placement = (structure, self.layout_engine.place(ids, pairs))
+            self._placement = (structure, self.layout_engine.place(visible, pairs))
         placement = self._placement[1]
+        details = _details(summary)
+        positions = {layer_id: i for i, layer_id in enumerate(ids)}
+        kinds = layer_types()
         for index, layer in enumerate(spec.layers):
+            if shown[layer.id] != layer.id:
+                continue
             problems = summary.issues_for(index)
-            kind = layer_types().get(layer.class_name)
+            kind = kinds.get(layer.class_name)
             node = NodeItem(
                 layer.id,
                 layer.class_name,
                 layer.name,
                 describe(layer),
-                _detail(summary, index),
+                details.get(index, ""),
                 problems[0].message if problems else None,
                 kind is None or not kind.is_input,
             )
@@ -186,22 +266,40 @@ class GraphView(QGraphicsView):
             node.pending_source = layer.id == self._pending
             self.graph_scene.addItem(node)
             self.nodes[layer.id] = node
+        for group in self.groups:
+            if group.key in self._collapsed:
+                self._add_group_box(spec, group, summary, placement.centres[GROUP_NODE + group.key], positions)
         seen: dict[tuple[str, str], int] = {}
+        by_id = {layer.id: layer for layer in spec.layers}
         for ref, consumer in connections:
-            key = (ref.layer, consumer)
+            source, target = shown.get(ref.layer), shown[consumer]
+            if source is None or source == target:
+                continue
+            key = (source, target)
             repeat = seen.get(key, 0)
             seen[key] = repeat + 1
+            editable = source == ref.layer and target == consumer
+            if repeat and not editable:
+                continue  # one line to or from a collapsed box per pair
             bends = [QPointF(x, y) for x, y in placement.routes.get(key, [])[1:-1]]
-            start = self.nodes[ref.layer].output_port()
-            end = self.nodes[consumer].input_port() + QPointF(-2, 0)
+            start = self._box(source).output_port()
+            end = self._box(target).input_port() + QPointF(-2, 0)
             offset = QPointF(0, 8.0 * repeat)
             edge = EdgeItem(
-                ref, consumer, [start, *[b + offset for b in bends], end + offset], _role(spec, ref, consumer)
+                ref, consumer, [start, *[b + offset for b in bends], end + offset], _role(by_id, ref, consumer)
             )
+            if not editable:
+                edge.setFlag(EdgeItem.GraphicsItemFlag.ItemIsSelectable, False)
+                edge.setToolTip("A connection inside a collapsed group: expand it to edit")
+                edge.editable = False
             self.graph_scene.addItem(edge)
-            self.edges.append(edge)
+            if editable:
+                self.edges.append(edge)
+        for group in self.groups:
+            if group.key not in self._collapsed:
+                self._add_group_frame(group)
         for number, ref in enumerate(spec.outputs, start=1):
-            giver = self.nodes.get(ref.layer)
+            giver = self._box(shown[ref.layer]) if ref.layer in shown else None
             if giver is None:
                 continue
             text = "output" if len(spec.outputs) == 1 else f"output {number}"
@@ -212,6 +310,125 @@ class GraphView(QGraphicsView):
             edge = EdgeItem(ref, None, [start, start + QPointF(OUTPUT_GAP - 2, 0)])
             self.graph_scene.addItem(edge)
             self.edges.append(edge)
+
+    def _box(self, node: str) -> NodeItem | GroupItem:
+        """The item drawn for layout node `node` (a layer id, or a collapsed group's box)."""
+        if node.startswith(GROUP_NODE):
+            return self.group_items[node[len(GROUP_NODE) :]]
+        return self.nodes[node]
+
+    def _add_group_box(
+        self, spec: ModelSpec, group: BlockGroup, summary, centre: tuple[float, float], positions: dict[str, int]
+    ) -> None:
+        members = [positions[m] for m in group.members]
+        classes = [spec.layers[p].class_name for p in members]
+        heavy = [c for c in classes if layer_types().get(c) is not None and not layer_types()[c].is_input]
+        family = Counter(heavy or classes).most_common(1)[0][0]  # ties: the type met first
+        rows = {row.index: row for row in summary.rows}
+        params = sum(rows[p].params for p in members if p in rows and rows[p].params)
+        exit_row = rows.get(positions[group.blocks[-1][-1]])
+        shape = exit_row.shape_text if exit_row is not None and exit_row.output_shape is not None else ""
+        problems = [issue for p in members for issue in summary.issues_for(p)]
+        box = GroupItem(
+            group, family, shape, _compact(params) if params else "", problems[0].message if problems else None
+        )
+        box.setPos(*centre)
+        self.graph_scene.addItem(box)
+        self.group_items[group.key] = box
+
+    def _add_group_frame(self, group: BlockGroup) -> None:
+        rect = QRectF()
+        for member in group.members:
+            node = self.nodes.get(member)
+            if node is not None:
+                rect = rect.united(node.sceneBoundingRect())
+        if rect.isEmpty():
+            return
+        frame = GroupFrame(group, rect)
+        self.graph_scene.addItem(frame)
+        self.frames[group.key] = frame
+
+    # -- groups of repeated blocks ---------------------------------------------------------------------
+
+    def _remembered(self) -> set[str] | None:
+        """The names of the groups the project was saved with collapsed (its `editor` entry), or None."""
+        entry = self.document.editor.get(EDITOR_KEY)
+        names = entry.get("collapsed") if isinstance(entry, dict) else None
+        if not isinstance(names, list) or len(names) > MAX_REMEMBERED or not all(isinstance(n, str) for n in names):
+            return None
+        return set(names)
+
+    def _remember(self) -> None:
+        """Keep which groups are collapsed in the document's editor state (saved with a project), after
+        the person expanded or collapsed one."""
+        if self.document.spec.is_functional and self.groups:
+            self.document.editor[EDITOR_KEY] = {"collapsed": [g.name for g in self.groups if g.key in self._collapsed]}
+
+    def set_collapsed(self, key: str, collapsed: bool) -> None:
+        """Collapse (or expand) the group whose key is `key`; a selected layer inside stays selected (its
+        group's box then shows it)."""
+        if key not in {g.key for g in self.groups} or (key in self._collapsed) == collapsed:
+            return
+        if collapsed:
+            self._collapsed.add(key)
+        else:
+            self._collapsed.discard(key)
+        self._remember()
+        self.rebuild()
+        self.groupsChanged.emit()
+
+    def set_all_collapsed(self, collapsed: bool) -> None:
+        """Collapse (or expand) every group."""
+        self._collapsed = {g.key for g in self.groups} if collapsed else set()
+        self._remember()
+        self.rebuild()
+        self.groupsChanged.emit()
+
+    def toggle_selected_group(self) -> str | None:
+        """Expand the collapsed group that holds the selected layer, or collapse the expanded one; the
+        reason when the selected layer is in no group."""
+        layer_id = self.selected_layer_id()
+        group = self._group_of.get(layer_id) if layer_id is not None else None
+        if group is None:
+            return self._report("The selected layer is not part of a group of repeated blocks")
+        self.set_collapsed(group.key, group.key not in self._collapsed)
+        return None
+
+    def unknown_groups(self, names: list[str]) -> str | None:
+        """Why some of `names` name no group of repeated blocks (with the names there are), or None."""
+        known = [g.name for g in self.groups]
+        missing = [name for name in names if name not in known]
+        if not missing:
+            return None
+        there = ", ".join(known) if known else "none: this model has no repeated blocks"
+        return f"no group of repeated blocks is named {', '.join(map(repr, missing))} (groups: {there})"
+
+    def show_group(self, name: str) -> None:
+        """Expand the group named `name` and bring its end into view at a readable scale, the rest of
+        the graph (collapsed groups included) following it."""
+        group = next((g for g in self.groups if g.name == name), None)
+        if group is None:
+            return
+        self.set_collapsed(group.key, False)
+        frame = self.frames.get(group.key)
+        if frame is None:
+            return
+        self.resetTransform()
+        self.scale(READABLE_SCALE, READABLE_SCALE)
+        self._fitted = True
+        rect = frame.sceneBoundingRect()
+        self.centerOn(rect.right() + 60, rect.center().y())
+        self.overview.refresh()
+
+    def reveal(self, layer_id: str) -> None:
+        """Show layer `layer_id`: expand its group, and centre the view on it."""
+        group = self._group_of.get(layer_id)
+        if group is not None and group.key in self._collapsed:
+            self.set_collapsed(group.key, False)
+        node = self.nodes.get(layer_id)
+        if node is not None:
+            self.centerOn(node)
+            self.overview.refresh()
 
     # -- selection ---------------------------------------------------------------------------------
 
@@ -247,6 +464,22 @@ class GraphView(QGraphicsView):
         else:
             self._select_layer(self.document.selected_index)
 
+    def _on_document_selection(self, index: int) -> None:
+        """The selection changed (here or elsewhere): a layer hidden in a collapsed group expands it,
+        unless the group's box was what the person picked."""
+        spec = self.document.spec
+        layer_id = spec.layers[index].id if 0 <= index < len(spec.layers) else None
+        group = self._group_of.get(layer_id) if layer_id is not None and spec.is_functional else None
+        if group is not None and group.key in self._collapsed and not self._quiet:
+            self._collapsed.discard(group.key)
+            self._remember()
+            self.rebuild()  # selects it
+            self.groupsChanged.emit()
+            if layer_id in self.nodes and self.isVisible():
+                self.centerOn(self.nodes[layer_id])
+            return
+        self._select_layer(index)
+
     def _select_layer(self, index: int) -> None:
         spec = self.document.spec
         layer_id = spec.layers[index].id if 0 <= index < len(spec.layers) else None
@@ -258,6 +491,12 @@ class GraphView(QGraphicsView):
                 node.setSelected(True)
                 if self.isVisible():
                     self.ensureVisible(node, 40, 40)
+            holder = self._group_of.get(layer_id) if layer_id is not None else None
+            for key, box in self.group_items.items():
+                holds = holder is not None and holder.key == key
+                if holds != box.holds_selection:
+                    box.holds_selection = holds
+                    box.update()
             for edge in self.edges:
                 near = layer_id is not None and layer_id in (edge.source.layer, edge.target)
                 if near != edge.near_selection:
@@ -299,7 +538,7 @@ class GraphView(QGraphicsView):
             if isinstance(item, NodeItem):
                 return "branch", item
         for item in self.graph_scene.items(scene_pos):
-            if isinstance(item, EdgeItem) and item.shape().contains(scene_pos):
+            if isinstance(item, EdgeItem) and item.editable and item.shape().contains(scene_pos):
                 return "connection", item
         for node in self.nodes.values():  # just right of a box: a branch from it
             local = node.mapFromScene(scene_pos)
@@ -338,6 +577,12 @@ class GraphView(QGraphicsView):
             self._selected_connection = None
             return self._report(self.document.disconnect_layers(source, target))
         index = self.document.selected_index
+        layer_id = self.selected_layer_id()
+        if layer_id is not None and self._shown_as(layer_id) != layer_id:
+            label = self._group_of[layer_id].label
+            return self._report(
+                f"The selection is inside the collapsed group {label}: expand it to delete one of its layers"
+            )
         if index >= 0:
             return self._report(self.document.remove_layer(index))
         return None
@@ -441,6 +686,11 @@ class GraphView(QGraphicsView):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._place_labels()
+        self.overview.refresh()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
+        super().scrollContentsBy(dx, dy)
+        self.overview.viewport().update()
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
@@ -464,13 +714,15 @@ class GraphView(QGraphicsView):
         else:
             self.centerOn(rect.left() + view.width() / scale / 2, rect.center().y())
         self._fitted = True
+        self.overview.refresh()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             factor = 1.15 if event.angleDelta().y() > 0 else 1 / 1.15
             scale = self.transform().m11() * factor
-            if 0.2 <= scale <= 3.0:
+            if 0.05 <= scale <= 3.0:
                 self.scale(factor, factor)
+                self.overview.refresh()
             event.accept()
             return
         super().wheelEvent(event)
@@ -480,16 +732,26 @@ class GraphView(QGraphicsView):
     def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         palette = self.palette()
         painter.fillRect(rect, palette.color(QPalette.ColorRole.Window))
-        dots = QColor(palette.color(QPalette.ColorRole.Mid))
-        dots.setAlpha(110)
-        painter.setPen(QPen(dots, 1.6))
-        step = 24
-        left = int(rect.left()) - int(rect.left()) % step
-        top = int(rect.top()) - int(rect.top()) % step
-        xs = range(left, int(rect.right()) + 1, step)
-        ys = range(top, int(rect.bottom()) + 1, step)
-        if len(xs) * len(ys) < 20000:  # counted first: a zoomed-out big graph would make millions of points
-            painter.drawPoints([QPointF(x, y) for x in xs for y in ys])
+        if painter.worldTransform().m11() < DOTS_FROM:
+            return  # zoomed far out: the dots would be a grey wash
+        painter.fillRect(rect, self._dots(palette.color(QPalette.ColorRole.Mid)))
+
+    def _dots(self, mid: QColor) -> QBrush:
+        """The background's dot grid as a tiled brush (one dot per DOT_STEP scene units), made once per colour:
+        filling with it costs the same however many dots the view shows."""
+        if self._dot_brush is None or self._dot_brush[0] != mid.rgba():
+            tile = QPixmap(DOT_STEP, DOT_STEP)
+            tile.fill(Qt.GlobalColor.transparent)
+            dots = QColor(mid)
+            dots.setAlpha(110)
+            tile_painter = QPainter(tile)
+            tile_painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            tile_painter.setPen(Qt.PenStyle.NoPen)
+            tile_painter.setBrush(dots)
+            tile_painter.drawEllipse(QPointF(DOT_STEP / 2, DOT_STEP / 2), 0.9, 0.9)
+            tile_painter.end()
+            self._dot_brush = (mid.rgba(), QBrush(tile))
+        return self._dot_brush[1]
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         if self.nodes:
@@ -508,6 +770,35 @@ class GraphView(QGraphicsView):
                 return item
         return None
 
+    def _group_at(self, scene_pos: QPointF) -> GroupItem | GroupFrame | None:
+        """A collapsed group's box at `scene_pos`, or the header of an expanded group's frame."""
+        for item in self.graph_scene.items(scene_pos):
+            if isinstance(item, GroupItem):
+                return item
+            if isinstance(item, GroupFrame) and item.header().contains(scene_pos):
+                return item
+        return None
+
+    def select_group_box(self, key: str) -> None:
+        """Select a collapsed group as a whole: its last layer (the block's output) is selected, and
+        the group stays collapsed."""
+        group = next((g for g in self.groups if g.key == key), None)
+        if group is None:
+            return
+        self._quiet = True
+        try:
+            self.document.select_layer(self.document.spec.position_of(group.blocks[-1][-1]))
+        finally:
+            self._quiet = False
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        found = self._group_at(self.mapToScene(event.position().toPoint()))
+        if event.button() == Qt.MouseButton.LeftButton and found is not None:
+            self.set_collapsed(found.block_group.key, isinstance(found, GroupFrame))
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         scene_pos = self.mapToScene(event.position().toPoint())
         node = self._node_at(scene_pos)
@@ -519,6 +810,11 @@ class GraphView(QGraphicsView):
             self._rubber.setZValue(10)
             self.graph_scene.addItem(self._rubber)
             self._update_rubber(scene_pos)
+            event.accept()
+            return
+        box = self._group_at(scene_pos) if node is None else None
+        if event.button() == Qt.MouseButton.LeftButton and isinstance(box, GroupItem):
+            self.select_group_box(box.block_group.key)
             event.accept()
             return
         if event.button() == Qt.MouseButton.LeftButton and self._pending is not None and node is not None:
@@ -612,6 +908,14 @@ class GraphView(QGraphicsView):
         """The menu for what is at `scene_pos`: a layer's graph edits, or a connection's."""
         menu = QMenu(self)
         class_name = self.current_class() or "Dense"
+        grouped = self._group_at(scene_pos)
+        if grouped is not None:
+            group, collapsed = grouped.block_group, isinstance(grouped, GroupItem)
+            verb = "Expand" if collapsed else "Collapse"
+            menu.addAction(f"{verb} {group.label}", lambda: self.set_collapsed(group.key, not collapsed))
+            menu.addSeparator()
+            menu.addAction("Show Whole Graph", self.fit)
+            return menu
         node = self._node_at(scene_pos)
         hit = None if node is not None else self.drop_target(scene_pos)
         if node is not None:
@@ -624,6 +928,9 @@ class GraphView(QGraphicsView):
             menu.addAction(f"Branch {class_name} From Here", lambda: self.branch_selected(class_name))
             menu.addAction("Connect From Here…", self.connect_selected)
             menu.addAction("Stop Being an Output" if is_output else "Make an Output", self.toggle_output_selected)
+            holder = self._group_of.get(node.layer_id)
+            if holder is not None:
+                menu.addAction(f"Collapse {holder.label}", lambda: self.set_collapsed(holder.key, True))
             menu.addSeparator()
             menu.addAction("Delete Layer", self.delete_selection)
         elif hit is not None and hit[0] == "connection" and isinstance(hit[1], EdgeItem):
@@ -654,6 +961,8 @@ class GraphView(QGraphicsView):
             return True
         if key in arrows and mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.AltModifier):
             return True
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and mods == Qt.KeyboardModifier.NoModifier:
+            return self._group_of.get(self.selected_layer_id() or "") is not None
         return QKeySequence(event.keyCombination()).matches(QKeySequence("F")) == QKeySequence.SequenceMatch.ExactMatch
 
     def event(self, event: QEvent) -> bool:
@@ -675,6 +984,8 @@ class GraphView(QGraphicsView):
             self.cancel_connection()
         elif key == Qt.Key.Key_F:
             self.fit()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.toggle_selected_group()
         elif alt and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
             self.step_connection(-1 if key == Qt.Key.Key_Left else 1)
         else:
@@ -716,43 +1027,70 @@ class GraphView(QGraphicsView):
             if spec.layers:
                 self.document.select_layer(0)
             return
-        node = self.nodes.get(layer_id)
+        shown = self._shown_as(layer_id)
+        node = self._box(shown) if shown != layer_id or layer_id in self.nodes else None
+        boxes: list[NodeItem | GroupItem] = [*self.nodes.values(), *self.group_items.values()]
+        hidden = self._group_of[layer_id].members if shown != layer_id else (layer_id,)
         if key == Qt.Key.Key_Left:
-            choices = graph_edit.producers(spec, layer_id)
+            choices = [p for m in hidden for p in graph_edit.producers(spec, m) if self._shown_as(p) != shown]
         elif key == Qt.Key.Key_Right:
-            choices = graph_edit.consumers(spec, layer_id)
+            choices = [c for m in hidden for c in graph_edit.consumers(spec, m) if self._shown_as(c) != shown]
         elif node is not None:
-            column = [n for n in self.nodes.values() if abs(n.x() - node.x()) < 1]
+            column = [n for n in boxes if abs(n.x() - node.x()) < 1]
             column.sort(key=lambda n: n.y())
             at = column.index(node) + (1 if key == Qt.Key.Key_Down else -1)
-            choices = [column[at].layer_id] if 0 <= at < len(column) else []
+            choices = [_layer_of(column[at])] if 0 <= at < len(column) else []
         else:
             choices = []
         if not choices and node is not None and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
             # nothing connected that way: the nearest layer in the next column that way
             sign = 1 if key == Qt.Key.Key_Right else -1
-            ahead = [n for n in self.nodes.values() if (n.x() - node.x()) * sign > 1]
+            ahead = [n for n in boxes if (n.x() - node.x()) * sign > 1]
             if ahead:
                 nearest = min(ahead, key=lambda n: (abs(n.x() - node.x()), abs(n.y() - node.y())))
-                choices = [nearest.layer_id]
+                choices = [_layer_of(nearest)]
         if choices:
-            self.document.select_layer(spec.position_of(choices[0]))
+            target = self._shown_as(choices[0])
+            if target != choices[0]:  # into a collapsed group: it stays collapsed, its box selected
+                self.select_group_box(target[len(GROUP_NODE) :])
+            else:
+                self.document.select_layer(spec.position_of(choices[0]))
 
 
-def _detail(summary, index: int) -> str:
-    """`(None, 64) · 1,344` for a layer the summary has a row for, else its output shape or ""."""
+def _compact(count: int) -> str:
+    """A parameter count in few characters: 1.22M, 215.8K, 640."""
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:.2f}M"
+    if count >= 10_000:
+        return f"{count / 1_000:.1f}K"
+    return f"{count:,}"
+
+
+def _layer_of(item: NodeItem | GroupItem) -> str:
+    """The layer an item stands for (a group's box: its last layer)."""
+    return item.layer_id if isinstance(item, NodeItem) else item.block_group.blocks[-1][-1]
+
+
+def _details(summary) -> dict[int, str]:
+    """For each layer position: `(None, 64) · 1,344` for a layer the summary has a row for, its output
+    shape for the first layer without one (an Input), else nothing."""
+    details: dict[int, str] = {}
     for row in summary.rows:
-        if row.index == index:
-            if row.output_shape is None:
-                return ""
-            return f"{row.shape_text}  ·  {row.params:,}" if row.params else row.shape_text
+        if row.index in details:
+            continue
+        if row.output_shape is None:
+            details[row.index] = ""
+        else:
+            details[row.index] = f"{row.shape_text}  ·  {row.params:,}" if row.params else row.shape_text
     shape = summary.input_shape
-    return format_shape(shape) if index == 0 and shape is not None else ""
+    if 0 not in details and shape is not None:
+        details[0] = format_shape(shape)
+    return details
 
 
-def _role(spec: ModelSpec, ref: TensorRef, consumer: str) -> str:
+def _role(layers: dict, ref: TensorRef, consumer: str) -> str:
     """The role of a connection at a layer whose inputs have names (MultiHeadAttention's query, value, key)."""
-    layer = spec.layer_by_id(consumer)
+    layer = layers[consumer]
     kind = layer_types().get(layer.class_name)
     if kind is None or not kind.input_names:
         return ""
