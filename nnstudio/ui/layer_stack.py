@@ -87,6 +87,8 @@ class LayerStackModel(QAbstractListModel):
         super().__init__(parent)
         self.document = document
         self._layers = document.spec.layers
+        self._rows_of: tuple[object, dict] | None = None  # (summary, layer index -> its summary row)
+        self._names_of: tuple[object, dict[str, str]] | None = None  # (spec, layer id -> name)
         document.changed.connect(self._on_changed)
 
     # -- reading ---------------------------------------------------------------------------------
@@ -141,11 +143,11 @@ class LayerStackModel(QAbstractListModel):
             if row == 0 and is_input(layer.class_name):
                 shape = summary.input_shape
                 return ("" if shape is None else format_shape(shape)) if role == ShapeRole else None
-            for summary_row in summary.rows:
-                if summary_row.index == row:
-                    if role == ParamsRole:
-                        return summary_row.params if summary_row.output_shape is not None else None
-                    return "" if summary_row.output_shape is None else summary_row.shape_text
+            summary_row = self._summary_row(summary, row)
+            if summary_row is not None:
+                if role == ParamsRole:
+                    return summary_row.params if summary_row.output_shape is not None else None
+                return "" if summary_row.output_shape is None else summary_row.shape_text
             return "" if role == ShapeRole else None
         return None
 
@@ -157,7 +159,7 @@ class LayerStackModel(QAbstractListModel):
         layer = self._layers[row]
         if is_input(layer.class_name):
             return ""
-        names = {other.id: other.name for other in spec.layers}
+        names = self._names(spec)
         kind = layer_types().get(layer.class_name)
         reads = []
         for call in layer.inbound:
@@ -165,6 +167,19 @@ class LayerStackModel(QAbstractListModel):
                 role = kind.input_role(position, len(call)) if kind is not None else ""
                 reads.append(names.get(ref.layer, ref.layer) + (f" ({role})" if role else ""))
         return "← " + (", ".join(reads) if reads else "nothing")
+
+    def _summary_row(self, summary, row: int):
+        """The summary's row of the layer at `row`, or None (a lookup made once per summary: a view
+        asks for every row's shape, and a model may have hundreds)."""
+        if self._rows_of is None or self._rows_of[0] is not summary:
+            self._rows_of = (summary, {summary_row.index: summary_row for summary_row in summary.rows})
+        return self._rows_of[1].get(row)
+
+    def _names(self, spec) -> dict[str, str]:
+        """Layer id -> name of `spec` (made once per spec)."""
+        if self._names_of is None or self._names_of[0] is not spec:
+            self._names_of = (spec, {other.id: other.name for other in spec.layers})
+        return self._names_of[1]
 
     def _tooltip(self, layer: LayerSpec, problems) -> str:
         head = f"<b>{layer.name}</b> — {describe(layer)}"
@@ -550,12 +565,13 @@ class LayerStackView(QListView):
             return
         width = self.viewport().width()
         model = self.stack_model
-        levels = [
-            delegate.detail_that_fits(model.index(row), self.font(), width)
-            for row in range(model.rowCount())
-            if not model.index(row).data(ErrorRole)
-        ]
-        detail = max(levels, default=0)
+        detail = 0
+        for row in range(model.rowCount()):
+            index = model.index(row)
+            if not index.data(ErrorRole):
+                detail = max(detail, delegate.detail_that_fits(index, self.font(), width))
+                if detail == 2:  # the least there is: no other row can ask for less
+                    break
         if detail != delegate.detail:
             delegate.detail = detail
             self.viewport().update()

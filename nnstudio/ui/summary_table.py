@@ -89,6 +89,9 @@ class SummaryModel(QAbstractTableModel):
         self._summary: Summary | None = None
         self._rows: tuple[LayerRow, ...] = ()
         self._keras_errors: dict[str, str] = {}  # layer name -> Keras's build error
+        # (row, column) -> its text: the columns sized to their contents ask for every row's text on
+        # each layout, and a model may have hundreds of rows
+        self._texts: dict[tuple[int, int], str] = {}
 
     # -- data ------------------------------------------------------------------------------
 
@@ -103,6 +106,7 @@ class SummaryModel(QAbstractTableModel):
         if len(old) == len(new) and same_columns:
             self._summary = summary
             self._keras_errors = {}
+            self._texts = {}
             self._rows = new
             if new:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(new) - 1, len(self.headers) - 1))
@@ -110,11 +114,13 @@ class SummaryModel(QAbstractTableModel):
             self.beginResetModel()
             self._summary = summary
             self._keras_errors = {}
+            self._texts = {}
             self._rows = new
             self.endResetModel()
 
     def set_keras_error(self, layer_name: str | None, message: str) -> None:
         self._keras_errors = {layer_name: message} if layer_name else {}
+        self._texts = {}
         if self._rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self.headers) - 1))
 
@@ -132,6 +138,15 @@ class SummaryModel(QAbstractTableModel):
 
     def error_of(self, row: LayerRow) -> str | None:
         return row.error or self._keras_errors.get(row.name)
+
+    def _text(self, row: LayerRow, column: int) -> str:
+        if column == 0:
+            return f"{row.name} ({row.type_name})"
+        if column == 1:
+            return "error" if self.error_of(row) and row.output_shape is None else row.shape_text
+        if column == 3:
+            return row.connected_text
+        return "—" if row.output_shape is None else f"{row.params:,}"
 
     # -- QAbstractTableModel -------------------------------------------------------------------
 
@@ -151,31 +166,35 @@ class SummaryModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self._rows):
-            return None
+        if role not in _ROLES or not index.isValid() or index.row() >= len(self._rows):
+            return None  # the roles first: a view asks for many that no cell has
         row = self._rows[index.row()]
         column = index.column()
+        if role == _DISPLAY:
+            key = (index.row(), column)
+            text = self._texts.get(key)
+            if text is None:
+                text = self._texts[key] = self._text(row, column)
+            return text
+        if role == _ALIGNMENT:
+            return _RIGHT if column == 2 else _LEFT
         error = self.error_of(row)
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                return f"{row.name} ({row.type_name})"
-            if column == 1:
-                return "error" if error and row.output_shape is None else row.shape_text
-            if column == 3:
-                return row.connected_text
-            return "—" if row.output_shape is None else f"{row.params:,}"
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignRight if column == 2 else Qt.AlignmentFlag.AlignLeft
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and error:
-            return QBrush(QColor(current_colors().error))
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _FOREGROUND:
+            return QBrush(QColor(current_colors().error)) if error else None
+        if role == _TOOLTIP:
             if error:
                 return error
             return f"{row.name}: {row.trainable:,} trainable, {row.non_trainable:,} non-trainable parameters"
-        if role == Qt.ItemDataRole.UserRole:
-            return row.index
-        return None
+        return row.index  # UserRole
+
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ROLES = frozenset((_DISPLAY, _ALIGNMENT, _FOREGROUND, _TOOLTIP, Qt.ItemDataRole.UserRole))
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 
 class SummaryTable(QWidget):

@@ -87,7 +87,8 @@ for line in sys.stdin:
     model.save(request["path"])
     lines = []
     model.summary(print_fn=lines.append, line_length=76)
-    rows = [[op.name, type(op).__name__] for op in model._operations]  # what model.summary() lists
+    listed = model.layers if isinstance(model, keras.Sequential) else model._operations  # what summary() lists
+    rows = [[op.name, type(op).__name__] for op in listed]
     print(json.dumps({"path": request["path"], "text": "\\n".join(lines).rstrip("\\n"),
                       "params": model.count_params(), "rows": rows}), flush=True)
     del model

@@ -57,8 +57,9 @@ def test_every_variant_reads_into_the_tiles_its_shapes_announce(drawing, shapes,
     assert read.layout == layout
     assert read.per_channel.shape == (*window, channels, tiles)
     assert read.signed.shape == read.absolute.shape == (tiles, *window)
-    np.testing.assert_allclose(read.signed, np.moveaxis(read.per_channel.sum(axis=-2), -1, 0), rtol=1e-5)
-    np.testing.assert_allclose(read.absolute, np.moveaxis(np.abs(read.per_channel).sum(axis=-2), -1, 0), rtol=1e-5)
+    whole = np.asarray(read.per_channel)
+    np.testing.assert_allclose(read.signed, np.moveaxis(whole.sum(axis=-2), -1, 0), rtol=1e-5)
+    np.testing.assert_allclose(read.absolute, np.moveaxis(np.abs(whole).sum(axis=-2), -1, 0), rtol=1e-5)
     assert (read.bias is None) == ("bias" not in named)
 
 
@@ -71,6 +72,33 @@ def test_a_depthwise_tile_is_one_channel_and_a_separable_one_is_what_it_amounts_
     read = F.READERS["separable_conv"].tiles({"depthwise_kernel": depthwise, "pointwise_kernel": pointwise})
     expected = sum(depthwise[..., 2, j] * pointwise[0, 0, 2 * 2 + j, 3] for j in range(2))
     np.testing.assert_allclose(read.per_channel[..., 2, 3], expected, rtol=1e-5)
+
+
+def test_a_separable_kernel_is_made_one_filter_at_a_time(monkeypatch):
+    """Xception-sized separable layers (3x3, 728 -> 728) are nine times their weights when whole:
+    the tiles sum the product a few filters at a time and hold the two kernels, not the product."""
+    rng = np.random.default_rng(3)
+    depthwise = rng.normal(size=(3, 3, 10, 2)).astype(np.float32)
+    pointwise = rng.normal(size=(1, 1, 20, 7)).astype(np.float32)
+    named = {"depthwise_kernel": depthwise, "pointwise_kernel": pointwise}
+    monkeypatch.setattr(F.SeparableKernel, "CHUNK", 3 * 3 * 10 * 2)  # two filters a chunk: four chunks
+    read = F.READERS["separable_conv"].tiles(named)
+    assert not isinstance(read.per_channel, np.ndarray)
+    whole = np.einsum("kcm,cmf->kcf", depthwise.reshape(9, 10, 2), pointwise.reshape(10, 2, 7)).reshape(3, 3, 10, 7)
+    np.testing.assert_allclose(np.asarray(read.per_channel), whole, rtol=1e-5)
+    np.testing.assert_allclose(read.signed, np.moveaxis(whole.sum(axis=-2), -1, 0), rtol=1e-5)
+    np.testing.assert_allclose(read.absolute, np.moveaxis(np.abs(whole).sum(axis=-2), -1, 0), rtol=1e-5)
+    np.testing.assert_allclose(read.per_channel[..., 6], whole[..., 6], rtol=1e-5)
+    assert read.per_channel[(2, 1, 4, np.int64(5))] == pytest.approx(whole[2, 1, 4, 5], rel=1e-5)
+    image = F.channel_rgba(
+        read, 6, {"positive": "#1f6fb4", "negative": "#e07b00", "mixed": "#888888", "background": "#ffffff"}
+    )
+    assert image.shape[-1] == 4
+    single = {"depthwise_kernel": depthwise[..., :1], "pointwise_kernel": pointwise[:, :, ::2]}  # multiplier 1
+    read = F.READERS["separable_conv"].tiles(single)
+    whole = np.asarray(read.per_channel)
+    np.testing.assert_allclose(read.signed, np.moveaxis(whole.sum(axis=-2), -1, 0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(read.absolute, np.moveaxis(np.abs(whole).sum(axis=-2), -1, 0), rtol=1e-5)
 
 
 @pytest.mark.parametrize("tiles", [1, 7, 32, 512])

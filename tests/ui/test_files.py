@@ -394,13 +394,27 @@ def test_a_file_dropped_on_the_window_opens(window, tmp_path):
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("name", ["lesson", "two_inputs", "residual_cnn", "transformer_block", "seq2seq"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "lesson",
+        "two_inputs",
+        "residual_cnn",
+        "transformer_block",
+        "pets_unet",
+        "timeseries_transformer",
+        "ticket_classifier",
+        "seq2seq",
+    ],
+)
 def test_open_a_keras_written_graph(keras_window, qtbot, tmp_path, name):
-    """Each must-show functional model written by Keras opens as a graph: the graph view shows it,
-    the summary has Keras's rows with Connected to and Keras confirms it with the file's weights."""
+    """Each must-show functional model, and models of Keras's code examples, written by Keras open
+    as a graph: the graph view shows it, the summary has Keras's rows with Connected to and Keras
+    confirms it with the file's weights."""
+    from tests.keras_io import keras_io_examples
     from tests.keras_io.functional_models import MODELS, save
 
-    original = MODELS[name]()
+    original = MODELS[name]() if name in MODELS else getattr(keras_io_examples, name)()
     path = save(original, tmp_path / f"{name}.keras")
     window, service = keras_window
     with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS):
@@ -413,7 +427,7 @@ def test_open_a_keras_written_graph(keras_window, qtbot, tmp_path, name):
     table = window.summary_table
     assert "Connected to" in table.model.headers
     shown = [table.model.layer_row(r).name for r in range(table.model.rowCount())]
-    assert shown == [layer.name for layer in original.layers]
+    assert shown == [operation.name for operation in original._operations]  # the rows of Keras's summary
     assert table.totals_text().startswith(f"Total params: {original.count_params():,}")
     first = original.layers[-1]
     for layer in original.layers:

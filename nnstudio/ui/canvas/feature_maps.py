@@ -83,7 +83,7 @@ class KernelTiles:
     """A layer's filters as tiles, from its real weights (see the module docstring)."""
 
     layout: TileLayout
-    per_channel: np.ndarray  # (*window, channels, tiles): the values each cell aggregates
+    per_channel: np.ndarray | SeparableKernel  # (*window, channels, tiles): the values each cell aggregates
     signed: np.ndarray  # (tiles, *window): sum of w over the channels
     absolute: np.ndarray  # (tiles, *window): sum of |w| over the channels
     bias: np.ndarray | None  # per tile (the output channel it makes)
@@ -118,10 +118,61 @@ def tiles_from(per_channel: np.ndarray, bias: np.ndarray | None) -> KernelTiles:
     flat = values.reshape(math.prod(window), channels, tiles)
     signed = flat.sum(axis=1, dtype=np.float64).T.reshape(tiles, *window)
     absolute = np.abs(flat).sum(axis=1, dtype=np.float64).T.reshape(tiles, *window)
-    layout = TileLayout(tiles, window, channels)
-    scale = _percentile98(absolute / max(channels, 1))
+    return _kernel_tiles(TileLayout(tiles, window, channels), values, signed, absolute, bias)
+
+
+def _kernel_tiles(layout: TileLayout, values, signed: np.ndarray, absolute: np.ndarray, bias) -> KernelTiles:
+    scale = _percentile98(absolute / max(layout.channels, 1))
     bias_values = None if bias is None else np.asarray(bias, dtype=np.float64).ravel()
     return KernelTiles(layout, values, signed, absolute, bias_values, scale)
+
+
+class SeparableKernel:
+    """A separable layer's per-channel kernel, (*window, channels, filters), made one filter at a
+    time when asked for (`kernel[..., f]`, `kernel[(*where, channel, f)]`; `np.asarray` makes it
+    whole). Whole it is window × channels × filters values, up to nine times the layer's own
+    weights: Xception's separable layers alone would hold 650 MB."""
+
+    CHUNK = 1 << 20  # values of the product made at once while summing
+
+    def __init__(self, depthwise: np.ndarray, pointwise: np.ndarray) -> None:
+        window, channels, multiplier = depthwise.shape[:-2], depthwise.shape[-2], depthwise.shape[-1]
+        self.window = tuple(int(d) for d in window)
+        self._flat = depthwise.reshape(-1, channels, multiplier)
+        self._points = pointwise.reshape(channels, multiplier, pointwise.shape[-1])
+        self.shape = (*self.window, int(channels), int(pointwise.shape[-1]))
+        self.ndim = len(self.shape)
+
+    def filter(self, tile: int) -> np.ndarray:
+        """Filter `tile`'s kernel, (*window, channels)."""
+        return np.einsum("kcm,cm->kc", self._flat, self._points[:, :, tile]).reshape(*self.window, self.shape[-2])
+
+    def sums(self) -> tuple[np.ndarray, np.ndarray]:
+        """(signed, absolute) sums over the channels, each (tiles, *window), a few filters at a time."""
+        tiles, cells = self.shape[-1], math.prod(self.window)
+        if self._flat.shape[-1] == 1:  # one kernel per channel (every keras.applications model): as matrix
+            depthwise, pointwise = self._flat[..., 0].astype(np.float64), self._points[:, 0].astype(np.float64)
+            # einsum, not BLAS's matmul: one thread, where BLAS's spread over the busy cores took 60 ms a layer
+            signed = np.einsum("kc,cf->fk", depthwise, pointwise)  # |d·p| = |d|·|p|, channel by channel
+            absolute = np.einsum("kc,cf->fk", np.abs(depthwise), np.abs(pointwise))
+            return signed.reshape(tiles, *self.window), absolute.reshape(tiles, *self.window)
+        signed, absolute = np.empty((tiles, cells)), np.empty((tiles, cells))
+        step = max(1, self.CHUNK // max(cells * self.shape[-2], 1))
+        for start in range(0, tiles, step):
+            part = np.einsum("kcm,cmf->kcf", self._flat, self._points[:, :, start : start + step])
+            signed[start : start + step] = part.sum(axis=1, dtype=np.float64).T
+            absolute[start : start + step] = np.abs(part).sum(axis=1, dtype=np.float64).T
+        return signed.reshape(tiles, *self.window), absolute.reshape(tiles, *self.window)
+
+    def __getitem__(self, key):
+        key = key if isinstance(key, tuple) else (key,)
+        if key and isinstance(key[-1], int | np.integer):
+            return self.filter(int(key[-1]))[key[:-1]]
+        return np.asarray(self)[key]
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = np.einsum("kcm,cmf->kcf", self._flat, self._points).reshape(self.shape)
+        return whole if dtype is None else whole.astype(dtype)
 
 
 class KernelReader:
@@ -171,13 +222,18 @@ class SeparableReader(KernelReader):
         depthwise, pointwise = shapes["depthwise_kernel"], shapes["pointwise_kernel"]
         return TileLayout(pointwise[-1], tuple(depthwise[:-2]), depthwise[-2])
 
-    def per_channel(self, named: dict[str, np.ndarray]) -> np.ndarray:
+    def per_channel(self, named: dict[str, np.ndarray]) -> SeparableKernel:  # type: ignore[override]
         depthwise = np.asarray(named["depthwise_kernel"])
         pointwise = np.asarray(named["pointwise_kernel"])
-        window, channels, multiplier = depthwise.shape[:-2], depthwise.shape[-2], depthwise.shape[-1]
-        points = pointwise.reshape(channels, multiplier, pointwise.shape[-1])
-        flat = depthwise.reshape(-1, channels, multiplier)
-        return np.einsum("kcm,cmf->kcf", flat, points).reshape(*window, channels, pointwise.shape[-1])
+        if depthwise.dtype not in (np.float32, np.float64):
+            depthwise = depthwise.astype(np.float32)
+        return SeparableKernel(depthwise, pointwise)
+
+    def tiles(self, named: dict[str, np.ndarray]) -> KernelTiles:
+        kernel = self.per_channel(named)
+        signed, absolute = kernel.sums()
+        layout = TileLayout(kernel.shape[-1], kernel.window, kernel.shape[-2])
+        return _kernel_tiles(layout, kernel, signed, absolute, named.get("bias"))
 
 
 READERS: dict[str, KernelReader] = {

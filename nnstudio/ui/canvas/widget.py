@@ -52,7 +52,7 @@ LOD_DELAY_MS = 30
 SYNC_WORK = 250_000  # models with at most this many kernel values are summed inside the call (~30 ms
 # for 535,040 on this machine: above it, in the background)
 HEADER_SPACING_PX = 8  # between the headers of neighbouring layers
-HEADER_MIN_PX = 24  # a header is never cut narrower than this
+HEADER_MIN_PX = 24  # a header is never cut narrower than this (with less room it is hidden)
 HEADER_ROOM_LIMIT_PX = 400  # layers further apart than this keep their whole header
 LEGEND_MARGIN_PX = 10  # between the legend and the canvas's edges
 COLUMN_GAP_PX = 120  # the legend stands beside the drawing only where columns stay this far apart
@@ -210,6 +210,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.view.addItem(self.counts)
         self.headers: list[pg.TextItem] = []
         self._header_rooms: list[int | None] | None = None  # what _header_widths gave last
+        self._header_metrics: dict[tuple[str, float, bool], QtGui.QFontMetrics] = {}
 
         self.status = pg.TextItem(anchor=(0, 1))
         self.status.setParentItem(self.view)
@@ -255,8 +256,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._shape_key = key
         self._update_status()  # before the fit: it keeps the status text's room free
         if refit:
-            self.fit_view()
-        self.refresh_lod()
+            self.fit_view()  # which refreshes the level of detail for the new range
+        else:
+            self.refresh_lod()
         self.select_layer(self.selected_index)
 
     def set_weights(self, weights: Mapping[str, list[np.ndarray]] | None) -> None:
@@ -319,7 +321,11 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         col = self._column_of_layer(self.selected_index)
         rooms = self._header_rooms or [None] * len(self.columns)
         for header, c, room in zip(self.headers, self.columns, rooms, strict=False):
-            header.setHtml(self._header_html(c, selected=c is col, room=room))
+            # a header with no room (hundreds of layers side by side) would only cover its neighbours:
+            # hidden, but for the selected layer's, until zooming in makes room
+            header.setVisible(room != 0 or c is col)
+            shown = HEADER_MIN_PX if room == 0 else room
+            _set_header_text(header, self._header_html(c, selected=c is col, room=shown))
             header.setToolTip(f"{c.name} · {c.detail}" if room is not None else "")
 
     def _place_selection(self) -> None:
@@ -655,25 +661,25 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 y = -col.height / 2 - gap - (34 / ppy if run % 2 else 0)
                 run += 1
                 if y < vy0 + gap:
-                    item.setAnchor((0.5, 1.0))
+                    _set_anchor(item, (0.5, 1.0))
                     item.setPos(col.x, vy0 + gap)
                 else:
-                    item.setAnchor((0.5, 0.0))
+                    _set_anchor(item, (0.5, 0.0))
                     item.setPos(col.x, y)
             else:
                 run = 0
                 y = col.height / 2 + gap
                 x = col.x + col.out_dx / 2  # over the neurons and what the drawer puts beside them
                 if y > vy1 - gap:
-                    item.setAnchor((0.5, 0.0))
+                    _set_anchor(item, (0.5, 0.0))
                     item.setPos(x, vy1 - gap)
                 else:
-                    item.setAnchor((0.5, 1.0))
+                    _set_anchor(item, (0.5, 1.0))
                     item.setPos(x, y)
 
     def _header_widths(self) -> list[int | None]:
         """Pixels each layer's header may be wide without meeting its neighbours' in the same row
-        (None: no limit). Headers above their column form one row; those below take turns in two
+        (None: no limit; 0: less than HEADER_MIN_PX). Headers above their column form one row; those below take turns in two
         rows (see _place_headers). In steps of 8 px, so panning changes nothing."""
         ppx, _ = self._pixel_scale()
         rows: dict[int, list[int]] = {}
@@ -694,7 +700,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                     continue
                 gap = min(abs(centre[i] - centre[j]) for j in near) * ppx - HEADER_SPACING_PX
                 if gap < HEADER_ROOM_LIMIT_PX:
-                    rooms[i] = max(HEADER_MIN_PX, int(gap) // 8 * 8)
+                    rooms[i] = int(gap) // 8 * 8 if gap >= HEADER_MIN_PX else 0
         return rooms
 
     def _draw_neurons(self, plan: NeuronPlan | None = None) -> None:
@@ -755,18 +761,22 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     # -- text -------------------------------------------------------------------------------
 
     def _rebuild_headers(self) -> None:
-        for item in self.headers:
-            self.view.removeItem(item)
-        self.headers = []
-        self._header_rooms = None  # the new headers are cut to their room when next placed
-        for col in self.columns:
-            below = col.kind in L.HEADERS_BELOW
-            item = pg.TextItem(anchor=(0.5, 0.0 if below else 1.0), fill=self._panel_brush(210))
-            item.setHtml(self._header_html(col))
-            item.setPos(col.x, -col.height / 2 if below else col.height / 2)
+        """One header per column. The items already there are reused and keep a text that did not
+        change: a model of hundreds of layers would otherwise spend most of an edit making them."""
+        if len(self.headers) != len(self.columns):
+            self._header_rooms = None  # the headers are cut to their room when next placed
+        while len(self.headers) > len(self.columns):
+            self.view.removeItem(self.headers.pop())
+        while len(self.headers) < len(self.columns):
+            item = pg.TextItem(fill=self._panel_brush(210))
             item.setZValue(20)
             self.view.addItem(item)
             self.headers.append(item)
+        for item, col in zip(self.headers, self.columns, strict=True):
+            below = col.kind in L.HEADERS_BELOW
+            _set_anchor(item, (0.5, 0.0 if below else 1.0))
+            item.setPos(col.x, -col.height / 2 if below else col.height / 2)
+        self._render_headers()  # cut to the rooms of the last placing, which the next one checks
 
     def _header_html(self, col: L.Column, selected: bool = False, room: int | None = None) -> str:
         name, detail = col.name, col.detail
@@ -787,10 +797,15 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         return "".join(parts)
 
     def _elided(self, text: str, point_size: float, bold: bool, width: int) -> str:
-        font = QtGui.QFont(self.font())
-        font.setPointSizeF(point_size)
-        font.setBold(bold)
-        return QtGui.QFontMetrics(font).elidedText(text, QtCore.Qt.TextElideMode.ElideRight, width)
+        base = self.font()
+        key = (base.key(), point_size, bold)  # the metrics are made once per font: headers ask hundreds of times
+        metrics = self._header_metrics.get(key)
+        if metrics is None:
+            font = QtGui.QFont(base)
+            font.setPointSizeF(point_size)
+            font.setBold(bold)
+            metrics = self._header_metrics[key] = QtGui.QFontMetrics(font)
+        return metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, width)
 
     @Slot()
     def _place_status(self, *args) -> None:
@@ -1082,3 +1097,16 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 if [tuple(np.shape(a)) for a in arrays] == list(col.weight_shapes):
                     out[col.name] = arrays
         return out
+
+
+def _set_header_text(item: pg.TextItem, text: str) -> None:
+    """Set a header's HTML unless it already shows `text` (Qt lays out every HTML text it is given)."""
+    if getattr(item, "shown_html", None) != text:
+        item.setHtml(text)
+        item.shown_html = text
+
+
+def _set_anchor(item: pg.TextItem, anchor: tuple[float, float]) -> None:
+    """Set a header's anchor unless it has it already (each setting lays its text out again)."""
+    if tuple(item.anchor) != anchor:
+        item.setAnchor(anchor)

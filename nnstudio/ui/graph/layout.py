@@ -132,8 +132,11 @@ class GraphLayout:
                         (sum(ins) / len(ins) + 0.5) if ins else len(layer) + order_of.get(getattr(v, "data", ""), 0)
                     )
             layer.sort(key=lambda v: keys[v])
-        for layer in sug.layers:
-            layer.setup(sug)
+        for layer in sug.layers:  # what grandalf's Layer.setup does for a reordered layer, without its
+            step = 1.0 / (len(layer) - 1) if len(layer) > 1 else 1.0  # search of every layer (n² for n)
+            for position, v in enumerate(layer):
+                sug.grx[v].pos = position
+                sug.grx[v].bar = position * step
         return known
 
 
