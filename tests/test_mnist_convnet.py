@@ -23,27 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "resources" / "examples" / "mnist_convnet.nnstudio"
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 
-# keras.io/examples/vision/mnist_convnet, as written there (the model and its compile call)
-WRITE_CONVNET = textwrap.dedent(
-    """
-    import sys, keras
-    from keras import layers
-    num_classes, input_shape = 10, (28, 28, 1)
-    model = keras.Sequential(
-        [
-            keras.Input(shape=input_shape),
-            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-            layers.MaxPooling2D(pool_size=(2, 2)),
-            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-            layers.MaxPooling2D(pool_size=(2, 2)),
-            layers.Flatten(),
-            layers.Dropout(0.5),
-            layers.Dense(num_classes, activation="softmax"),
-        ]
-    )
-    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-    model.save(sys.argv[1])
-    """
+# keras.io/examples/vision/mnist_convnet, as written there (tests/keras_io/keras_io_examples.py)
+WRITE_CONVNET = (
+    "import sys\nfrom tests.keras_io.keras_io_examples import mnist_convnet\nmnist_convnet().save(sys.argv[1])\n"
 )
 
 # Keras's own account of a saved model: layer rows, totals and every weight array
