@@ -312,20 +312,23 @@ def _output_shapes(output: Any) -> list:
 def summary_operations(model: keras.Model) -> list[Any]:
     """What `model.summary()` lists: a Functional model's operations (its layers and the operation
     nodes between them, `x + 3.0`), in Keras's order; another model's layers."""
-    import keras
+    from keras.src.models.functional import Functional
 
-    if isinstance(model, keras.Sequential) or not hasattr(model, "_operations"):
-        return list(model.layers)
-    return list(model._operations)
+    if isinstance(model, Functional):  # a Sequential model is not one
+        return list(model._operations)
+    return list(model.layers)
 
 
 def keras_summary(model: keras.Model) -> dict[str, Any]:
     """Keras's own view of `model` in the command line's `--json` form, plus per-layer
     "trainable" and "non_trainable" counts."""
+    import keras
+
     layers = []
     for layer in summary_operations(model):
-        trainable = _count(getattr(layer, "trainable_weights", []))
-        non_trainable = _count(getattr(layer, "non_trainable_weights", []))
+        weighted = isinstance(layer, keras.layers.Layer)  # an operation node (x + 3.0) has no weights
+        trainable = _count(layer.trainable_weights) if weighted else 0
+        non_trainable = _count(layer.non_trainable_weights) if weighted else 0
         layers.append(
             {
                 "name": layer.name,
