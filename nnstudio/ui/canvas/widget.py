@@ -208,7 +208,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.counts = pg.ScatterPlotItem(pxMode=True, pen=None)
         self.counts.setZValue(11)
         self.view.addItem(self.counts)
-        self.headers: list[pg.TextItem] = []
+        self.headers: list[_HeaderItem] = []
         self._header_rooms: list[int | None] | None = None  # what _header_widths gave last
         self._header_metrics: dict[tuple[str, float, bool], QtGui.QFontMetrics] = {}
 
@@ -325,7 +325,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             # hidden, but for the selected layer's, until zooming in makes room
             header.setVisible(room != 0 or c is col)
             shown = HEADER_MIN_PX if room == 0 else room
-            _set_header_text(header, self._header_html(c, selected=c is col, room=shown))
+            header.show_html(self._header_html(c, selected=c is col, room=shown))
             header.setToolTip(f"{c.name} · {c.detail}" if room is not None else "")
 
     def _place_selection(self) -> None:
@@ -768,7 +768,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         while len(self.headers) > len(self.columns):
             self.view.removeItem(self.headers.pop())
         while len(self.headers) < len(self.columns):
-            item = pg.TextItem(fill=self._panel_brush(210))
+            item = _HeaderItem(fill=self._panel_brush(210))
             item.setZValue(20)
             self.view.addItem(item)
             self.headers.append(item)
@@ -1099,11 +1099,18 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         return out
 
 
-def _set_header_text(item: pg.TextItem, text: str) -> None:
-    """Set a header's HTML unless it already shows `text` (Qt lays out every HTML text it is given)."""
-    if getattr(item, "shown_html", None) != text:
-        item.setHtml(text)
-        item.shown_html = text
+class _HeaderItem(pg.TextItem):
+    """A column's header, which remembers the HTML it shows."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.shown_html = ""
+
+    def show_html(self, text: str) -> None:
+        """Set the HTML unless it is already shown (Qt lays out every HTML text it is given)."""
+        if self.shown_html != text:
+            self.setHtml(text)
+            self.shown_html = text
 
 
 def _set_anchor(item: pg.TextItem, anchor: tuple[float, float]) -> None:
