@@ -17,6 +17,9 @@ AXES = ("left", "bottom")
 class ThemedPlotWidget(pg.PlotWidget):
     """A PlotWidget whose colours follow the palette (light or dark)."""
 
+    # Qt sends palette and resize events while the widget is constructed: restyle only once it is whole
+    _theme_ready = False
+
     def __init__(self, parent: QtWidgets.QWidget | None = None, **kwargs) -> None:
         super().__init__(parent, **kwargs)
         self.theme: Theme | None = None
@@ -77,10 +80,10 @@ class ThemedPlotWidget(pg.PlotWidget):
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt's name)
         super().changeEvent(event)
         palette_events = (QtCore.QEvent.Type.PaletteChange, QtCore.QEvent.Type.ApplicationPaletteChange)
-        if event.type() in palette_events and getattr(self, "_theme_ready", False):
+        if event.type() in palette_events and self._theme_ready:
             self.apply_theme()
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        if getattr(self, "_theme_ready", False):
+        if self._theme_ready:
             self.apply_theme()
         super().showEvent(event)

@@ -149,6 +149,9 @@ def _text_symbol(text: str) -> tuple[QtGui.QPainterPath, float]:
 class NetworkCanvas(pg.GraphicsLayoutWidget):
     """The network drawing: columns of neurons joined by their real weights."""
 
+    # Qt sends palette and resize events while the widget is constructed: restyle only once it is whole
+    _theme_ready = False
+
     layerClicked = Signal(int)  # index in spec.layers
     weightsDrawn = Signal()  # the weights given to set_weights are drawn (or pending is shown)
     lodApplied = Signal()  # a new level of detail is on screen
@@ -933,11 +936,11 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     def changeEvent(self, event: QtCore.QEvent) -> None:
         super().changeEvent(event)
         palette_events = (QtCore.QEvent.Type.PaletteChange, QtCore.QEvent.Type.ApplicationPaletteChange)
-        if event.type() in palette_events and getattr(self, "_theme_ready", False):  # not while constructed
+        if event.type() in palette_events and self._theme_ready:  # not while constructed
             self.apply_theme()
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
-        if getattr(self, "_theme_ready", False):
+        if self._theme_ready:
             self.apply_theme()  # the palette may have changed while hidden, or before the first show
         super().showEvent(event)
 
