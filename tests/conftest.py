@@ -10,5 +10,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from tests.conftest_markers import markers_match_what_tests_start  # noqa: E402, F401
 from tests.conftest_threads import no_leaked_threads  # noqa: E402, F401
 
+# Fail any test that leaves the working directory changed.
+from tests.conftest_cwd import working_directory_kept  # noqa: E402, F401
+
 # The one place where tests get a running engine.
 from tests.engines import engine_client, make_session, model_service, session, training_service  # noqa: E402, F401

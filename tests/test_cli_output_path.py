@@ -92,7 +92,9 @@ def test_the_input_is_never_the_output(tmp_path: Path, project: Path, capsys) ->
         (["train", "P", "--data", "synthetic", "--epochs", "1", "-o", "x.nnstudio"], "must end in .keras"),
     ],
 )
-def test_wrong_suffixes_are_refused(tmp_path: Path, project: Path, capsys, args: list[str], fragment: str) -> None:
-    os.chdir(tmp_path)
+def test_wrong_suffixes_are_refused(
+    tmp_path: Path, project: Path, capsys, monkeypatch, args: list[str], fragment: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
     refused(capsys, [str(project) if a == "P" else a for a in args], fragment)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lesson.nnstudio"]

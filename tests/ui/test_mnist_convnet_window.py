@@ -15,7 +15,7 @@ from nnstudio.services.document import Document
 from nnstudio.ui.canvas.feature_maps import KernelTiles
 from nnstudio.ui.main_window import MainWindow
 from nnstudio.ui.summary_table import CONFIRMED
-from tests.test_mnist_convnet import DESCRIBE, ENV, WRITE_CONVNET, arrays
+from tests.test_mnist_convnet import DESCRIBE, ENV, ROOT, WRITE_CONVNET, arrays
 
 pytestmark = pytest.mark.engine
 KERAS_TIMEOUT_MS = 120_000
@@ -38,10 +38,16 @@ def window(qtbot, tmp_path, monkeypatch, model_service, training_service):
 def test_the_mnist_convnet_opens_draws_trains_and_exports(window, qtbot, tmp_path):
     w, service, training = window
     path = tmp_path / "mnist_convnet.keras"
-    written = subprocess.run([sys.executable, "-c", WRITE_CONVNET, str(path)], capture_output=True, text=True, env=ENV)
+    written = subprocess.run(
+        [sys.executable, "-c", WRITE_CONVNET, str(path)], capture_output=True, text=True, env=ENV, cwd=ROOT
+    )
     assert written.returncode == 0, written.stderr
     out = subprocess.run(
-        [sys.executable, "-c", DESCRIBE, str(path), str(tmp_path / "file.npz")], capture_output=True, text=True, env=ENV
+        [sys.executable, "-c", DESCRIBE, str(path), str(tmp_path / "file.npz")],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=ROOT,
     )
     assert out.returncode == 0, out.stderr
     file_weights = arrays(tmp_path / "file.npz")
@@ -93,6 +99,7 @@ def test_the_mnist_convnet_opens_draws_trains_and_exports(window, qtbot, tmp_pat
         capture_output=True,
         text=True,
         env=ENV,
+        cwd=ROOT,
     )
     assert out.returncode == 0, out.stderr
     on_screen = [a for layer in w.document.spec.layers[1:] for a in trained.get(layer.name, [])]
