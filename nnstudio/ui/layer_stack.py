@@ -11,6 +11,7 @@ Ctrl+Up / Ctrl+Down move; and keeps its selection in step with the document's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
@@ -53,6 +54,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.shapes import format_shape
 from nnstudio.core.spec import LayerSpec
+from nnstudio.core.validation import Issue
 from nnstudio.services.document import Document
 from nnstudio.ui.icons import error_color, error_icon, layer_icon
 from nnstudio.ui.palette import LAYER_MIME
@@ -78,8 +80,24 @@ def describe(layer: LayerSpec) -> str:
     return f"{layer.class_name}({', '.join(args)})"
 
 
+@dataclass(frozen=True)
+class StackRow:
+    """What one row of the stack shows, made once per document change (a view asks for every row's
+    roles on each layout and paint, and a model may have hundreds of layers)."""
+
+    layer: LayerSpec
+    description: str  # describe(layer)
+    reads: str  # in a graph: "← dense, dense_1" ("" in a chain)
+    shape: str  # "(None, 64)" or ""
+    params: int | None
+    problems: tuple[Issue, ...]
+
+
 class LayerStackModel(QAbstractListModel):
-    """One row per layer of `document.spec`, in order; drops become document edits."""
+    """One row per layer of `document.spec`, in order; drops become document edits.
+
+    On a document change only the rows whose name, words, shape, parameters, problems or inputs
+    changed are announced (`dataChanged`); a reset only when layers were added, removed or moved."""
 
     dropRefused = Signal(str)
 
@@ -87,107 +105,91 @@ class LayerStackModel(QAbstractListModel):
         super().__init__(parent)
         self.document = document
         self._layers = document.spec.layers
-        self._rows_of: tuple[object, dict] | None = None  # (summary, layer index -> its summary row)
-        self._names_of: tuple[object, dict[str, str]] | None = None  # (spec, layer id -> name)
+        self._rows: list[StackRow] = self._make_rows(document.spec, document.summary(), [])
         document.changed.connect(self._on_changed)
 
     # -- reading ---------------------------------------------------------------------------------
 
     def _on_changed(self, spec) -> None:
         new = spec.layers
-        if len(new) == len(self._layers):
+        old_rows = self._rows
+        rows = self._make_rows(spec, self.document.summary(), old_rows)
+        if len(new) == len(self._layers) and all(a.layer.id == b.layer.id for a, b in zip(old_rows, rows, strict=True)):
             self._layers = new
-            if new:
-                self.dataChanged.emit(self.index(0), self.index(len(new) - 1))
+            self._rows = rows
+            changed = [i for i, (a, b) in enumerate(zip(old_rows, rows, strict=True)) if a != b]
+            for first, last in _runs(changed):
+                self.dataChanged.emit(self.index(first), self.index(last))
         else:
             self.beginResetModel()
             self._layers = new
+            self._rows = rows
             self.endResetModel()
+
+    def _make_rows(self, spec, summary, old: list[StackRow]) -> list[StackRow]:
+        """Every row's view of `spec` and `summary`, the words of an unchanged layer taken from `old`."""
+        words = {id(row.layer): (row.layer, row.description) for row in old}  # old holds them: ids stay theirs
+        by_index = {summary_row.index: summary_row for summary_row in summary.rows}
+        names = {layer.id: layer.name for layer in spec.layers} if spec.is_functional else {}
+        rows = []
+        for i, layer in enumerate(spec.layers):
+            known_words = words.get(id(layer))
+            description = known_words[1] if known_words is not None and known_words[0] is layer else describe(layer)
+            if i == 0 and is_input(layer.class_name):
+                shape = "" if summary.input_shape is None else format_shape(summary.input_shape)
+                params = None
+            else:
+                summary_row = by_index.get(i)
+                known = summary_row is not None and summary_row.output_shape is not None
+                shape = summary_row.shape_text if known else ""
+                params = summary_row.params if known else None
+            reads = _reads(layer, names) if spec.is_functional else ""
+            rows.append(StackRow(layer, description, reads, shape, params, tuple(summary.issues_for(i))))
+        return rows
+
+    def row_view(self, row: int) -> StackRow:
+        """What row `row` shows."""
+        return self._rows[row]
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._layers)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._layers):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        row = index.row()
-        layer = self._layers[row]
+        view = self._rows[index.row()]
+        layer = view.layer
         if role == Qt.ItemDataRole.DisplayRole:
-            reads = self._reads(row)
-            return f"{layer.name} — {describe(layer)}" + (f" {reads}" if reads else "")
+            return f"{layer.name} — {view.description}" + (f" {view.reads}" if view.reads else "")
         if role == Qt.ItemDataRole.EditRole or role == LayerNameRole:
             return layer.name
         if role == ClassNameRole:
             return layer.class_name
         if role == ReadsRole:
-            return self._reads(row)
+            return view.reads
         if role == DescriptionRole:
-            reads = self._reads(row)
-            return describe(layer) + (f"  {reads}" if reads else "")
-        if role in (
-            Qt.ItemDataRole.DecorationRole,
-            Qt.ItemDataRole.ForegroundRole,
-            Qt.ItemDataRole.ToolTipRole,
-            ErrorRole,
-        ):
-            problems = self.document.summary().issues_for(row)
-            if role == ErrorRole:
-                return problems[0].message if problems else None
-            if role == Qt.ItemDataRole.DecorationRole:
-                return error_icon() if problems else layer_icon(layer.class_name)
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return error_color() if problems else None
-            return self._tooltip(layer, problems)
-        if role in (ShapeRole, ParamsRole):
-            summary = self.document.summary()
-            if row == 0 and is_input(layer.class_name):
-                shape = summary.input_shape
-                return ("" if shape is None else format_shape(shape)) if role == ShapeRole else None
-            summary_row = self._summary_row(summary, row)
-            if summary_row is not None:
-                if role == ParamsRole:
-                    return summary_row.params if summary_row.output_shape is not None else None
-                return "" if summary_row.output_shape is None else summary_row.shape_text
-            return "" if role == ShapeRole else None
+            return view.description + (f"  {view.reads}" if view.reads else "")
+        problems = view.problems
+        if role == ErrorRole:
+            return problems[0].message if problems else None
+        if role == Qt.ItemDataRole.DecorationRole:
+            return error_icon() if problems else layer_icon(layer.class_name)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return error_color() if problems else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(view)
+        if role == ShapeRole:
+            return view.shape
+        if role == ParamsRole:
+            return view.params
         return None
 
-    def _reads(self, row: int) -> str:
-        """In a graph, what the layer at `row` reads ("← dense, dense_1"; an unconnected layer "← nothing")."""
-        spec = self.document.spec
-        if not spec.is_functional or row >= len(spec.layers) or spec.layers[row] is not self._layers[row]:
-            return ""
-        layer = self._layers[row]
-        if is_input(layer.class_name):
-            return ""
-        names = self._names(spec)
-        kind = layer_types().get(layer.class_name)
-        reads = []
-        for call in layer.inbound:
-            for position, ref in enumerate(call):
-                role = kind.input_role(position, len(call)) if kind is not None else ""
-                reads.append(names.get(ref.layer, ref.layer) + (f" ({role})" if role else ""))
-        return "← " + (", ".join(reads) if reads else "nothing")
-
-    def _summary_row(self, summary, row: int):
-        """The summary's row of the layer at `row`, or None (a lookup made once per summary: a view
-        asks for every row's shape, and a model may have hundreds)."""
-        if self._rows_of is None or self._rows_of[0] is not summary:
-            self._rows_of = (summary, {summary_row.index: summary_row for summary_row in summary.rows})
-        return self._rows_of[1].get(row)
-
-    def _names(self, spec) -> dict[str, str]:
-        """Layer id -> name of `spec` (made once per spec)."""
-        if self._names_of is None or self._names_of[0] is not spec:
-            self._names_of = (spec, {other.id: other.name for other in spec.layers})
-        return self._names_of[1]
-
-    def _tooltip(self, layer: LayerSpec, problems) -> str:
-        head = f"<b>{layer.name}</b> — {describe(layer)}"
-        reads = self._reads(self._layers.index(layer)) if layer in self._layers else ""
-        if reads:
-            head += f"<br>reads {_escape(reads[2:])}"
-        if problems:
-            lines = "".join(f"<li>{_escape(p.message)}</li>" for p in problems)
+    def _tooltip(self, view: StackRow) -> str:
+        head = f"<b>{view.layer.name}</b> — {view.description}"
+        if view.reads:
+            head += f"<br>reads {_escape(view.reads[2:])}"
+        if view.problems:
+            lines = "".join(f"<li>{_escape(p.message)}</li>" for p in view.problems)
             return f"{head}<ul style='color:{error_color().name()}; margin-left:-20px'>{lines}</ul>"
         return head
 
@@ -274,6 +276,30 @@ class LayerStackModel(QAbstractListModel):
 
 
 FOREIGN_ROW = "That layer belongs to another model; drag from the palette instead"
+
+
+def _reads(layer: LayerSpec, names: dict[str, str]) -> str:
+    """In a graph, what `layer` reads ("← dense, dense_1"; an unconnected layer "← nothing")."""
+    if is_input(layer.class_name):
+        return ""
+    kind = layer_types().get(layer.class_name)
+    reads = []
+    for call in layer.inbound:
+        for position, ref in enumerate(call):
+            role = kind.input_role(position, len(call)) if kind is not None else ""
+            reads.append(names.get(ref.layer, ref.layer) + (f" ({role})" if role else ""))
+    return "← " + (", ".join(reads) if reads else "nothing")
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs of consecutive rows."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
 
 
 def _class_name(data: QMimeData) -> str:
@@ -458,6 +484,8 @@ class LayerStackView(QListView):
         self.move_up_action = self._action("Move Up", QKeySequence("Ctrl+Up"), lambda: self.move_selected(-1))
         self.move_down_action = self._action("Move Down", QKeySequence("Ctrl+Down"), lambda: self.move_selected(1))
 
+        self._fits: dict[tuple, int] = {}  # a row's texts -> the detail it can show (see _update_detail)
+        self._fits_at: tuple[int, str] | None = None  # the width and font they were measured at
         self.graph_actions: list[QAction] = []  # the window's graph edits (Add Branch, Connect, …), for the menu
         self._syncing = False
         self._drag_pos = QPoint()
@@ -559,19 +587,32 @@ class LayerStackView(QListView):
         self.banner.setGeometry(area.left(), area.bottom() - height, width, height)
 
     def _update_detail(self) -> None:
-        """Let every row show as much on its right as the most crowded row can."""
+        """Let every row show as much on its right as the most crowded row can (what each row can
+        show is kept per row text and width: an edit measures only the rows it changed)."""
         delegate = self.itemDelegate()
         if not isinstance(delegate, LayerDelegate):
             return
         width = self.viewport().width()
+        font = self.font()
+        if self._fits_at != (width, font.key()):
+            self._fits_at = (width, font.key())
+            self._fits = {}
+        fits = self._fits
         model = self.stack_model
         detail = 0
         for row in range(model.rowCount()):
-            index = model.index(row)
-            if not index.data(ErrorRole):
-                detail = max(detail, delegate.detail_that_fits(index, self.font(), width))
-                if detail == 2:  # the least there is: no other row can ask for less
-                    break
+            view = model.row_view(row)
+            if view.problems:
+                continue
+            key = (view.layer.name, view.description, view.reads, view.shape, view.params)
+            level = fits.get(key)
+            if level is None:
+                level = fits[key] = delegate.detail_that_fits(model.index(row), font, width)
+            detail = max(detail, level)
+            if detail == 2:  # the least there is: no other row can ask for less
+                break
+        if len(fits) > 4 * max(64, model.rowCount()):  # texts of rows long gone
+            self._fits = {}
         if detail != delegate.detail:
             delegate.detail = detail
             self.viewport().update()
@@ -592,10 +633,15 @@ class LayerStackView(QListView):
         self._select_row(self.document.selected_index)
 
     def _select_row(self, row: int) -> None:
+        selection = self.selectionModel()
+        current = selection.currentIndex()
+        valid = 0 <= row < self.stack_model.rowCount()
+        if (current.row() == row and selection.isRowSelected(row)) if valid else not current.isValid():
+            self._update_actions()  # the selection is as it was: only what may be done with it
+            return
         self._syncing = True
         try:
-            selection = self.selectionModel()
-            if 0 <= row < self.stack_model.rowCount():
+            if valid:
                 index = self.stack_model.index(row)
                 selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
                 self.scrollTo(index)

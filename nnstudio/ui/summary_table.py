@@ -101,15 +101,18 @@ class SummaryModel(QAbstractTableModel):
         return FUNCTIONAL_HEADERS if self._summary is not None and self._summary.functional else HEADERS
 
     def set_summary(self, summary: Summary) -> None:
+        """Show `summary`: only the rows that changed are announced (`dataChanged`), a reset only when
+        rows were added, removed or reordered, or the columns changed."""
         old, new = self._rows, summary.rows
         same_columns = self._summary is not None and self._summary.functional == summary.functional
-        if len(old) == len(new) and same_columns:
+        if len(old) == len(new) and same_columns and all(a.name == b.name for a, b in zip(old, new, strict=True)):
+            errors = set(self._keras_errors)
+            changed = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b or a.name in errors]
             self._summary = summary
             self._keras_errors = {}
-            self._texts = {}
             self._rows = new
-            if new:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(new) - 1, len(self.headers) - 1))
+            self._forget_texts(changed)
+            self._announce(changed)
         else:
             self.beginResetModel()
             self._summary = summary
@@ -119,10 +122,28 @@ class SummaryModel(QAbstractTableModel):
             self.endResetModel()
 
     def set_keras_error(self, layer_name: str | None, message: str) -> None:
+        names = set(self._keras_errors) | ({layer_name} if layer_name else set())
         self._keras_errors = {layer_name: message} if layer_name else {}
-        self._texts = {}
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self.headers) - 1))
+        changed = [i for i, row in enumerate(self._rows) if row.name in names]
+        self._forget_texts(changed)
+        self._announce(changed)
+
+    def _forget_texts(self, rows: list[int]) -> None:
+        for row in rows:
+            for column in range(len(self.headers)):
+                self._texts.pop((row, column), None)
+
+    def _announce(self, rows: list[int]) -> None:
+        """dataChanged for `rows` (sorted), one signal per run of consecutive rows."""
+        last_column = len(self.headers) - 1
+        start = previous = None
+        for row in [*rows, None]:
+            if start is not None and (row is None or row != previous + 1):
+                self.dataChanged.emit(self.index(start, 0), self.index(previous, last_column))
+                start = None
+            if row is not None and start is None:
+                start = row
+            previous = row
 
     def summary(self) -> Summary | None:
         return self._summary

@@ -56,6 +56,7 @@ from nnstudio.core.datasets import (
     token_count,
 )
 from nnstudio.core.error_text import cause_line, has_details
+from nnstudio.core.layers.registry import is_input
 from nnstudio.core.metric_fit import metric_problems
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import Summary
@@ -726,10 +727,7 @@ def describe_data(summary: Summary, spec: ModelSpec, config: DataConfig, validat
     inputs = summary.input_shape
     outputs = summary.rows[-1].output_shape if summary.ok and summary.rows else None
     if spec.is_functional:
-        try:
-            shapes_in, shapes_out = io_shapes(spec)
-        except DatasetError:
-            shapes_in, shapes_out = [], []
+        shapes_in, shapes_out = _io_shapes(summary, spec)
         inputs = shapes_in[0] if len(shapes_in) == 1 else None
         outputs = shapes_out[0] if len(shapes_out) == 1 else None
     if config.source == "iris":
@@ -759,6 +757,20 @@ def describe_data(summary: Summary, spec: ModelSpec, config: DataConfig, validat
         held = 1
     split = f"{n - held:,} to train on, {held:,} to validate" if held else "all to train on, none to validate"
     return f"{what} · {split}."
+
+
+def _io_shapes(summary: Summary, spec: ModelSpec) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
+    """The data's input and output shapes (`datasets.io_shapes`), read from the summary already
+    analysed when no Input has an axis of varying size (the shapes are then the same); [], [] when
+    they are unknown."""
+    known = summary.ok and summary.input_shapes and summary.output_shapes
+    fixed = not any(is_input(layer.class_name) and None in (layer.get("shape") or ()) for layer in spec.layers)
+    if known and fixed and all(shape is not None and None not in shape for shape in summary.output_shapes):
+        return [tuple(s) for s in summary.input_shapes if s is not None], [tuple(s) for s in summary.output_shapes]
+    try:
+        return io_shapes(spec)
+    except DatasetError:
+        return [], []
 
 
 def _columns(text: str) -> tuple[str, ...]:
