@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
     """The editor window for one Document, over one model service and one training service."""
 
     kerasSettled = Signal(str)  # "confirmed", "mismatch", "failed" or "engine-failed": a Keras answer arrived
+    viewsUpdated = Signal()  # the canvas and the Weights dock took the document's model (see _update_views)
 
     def __init__(
         self,
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.training_panel: TrainingPanel | None = None
         self.data_view: DataView | None = None
         self._canvas_weights_due = False
+        self._views_due = False  # the canvas and the Weights dock wait for the model (see _update_views)
         self._split_sized = False
         self.setDockNestingEnabled(True)
         self.setDocumentMode(True)
@@ -156,6 +158,7 @@ class MainWindow(QMainWindow):
         if not defer_canvas:
             self.load_canvas()
         self._on_document_changed(document.spec)
+        self.flush_views()
 
     # -- the parts the actions act on ------------------------------------------------------------------
 
@@ -272,7 +275,7 @@ class MainWindow(QMainWindow):
 
     def _draw_canvas_weights(self) -> None:
         self._canvas_weights_due = False
-        if self.canvas is not None:
+        if self.canvas is not None and not self._views_due:  # else the update to come draws them
             self.canvas.set_weights(self.model_state.current())
 
     @Slot()
@@ -357,24 +360,50 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_document_changed(self, spec: ModelSpec) -> None:
+        """What the change says now (the status, the actions); the canvas and the Weights dock take
+        the new model on a later turn of the event loop (see `_update_views`)."""
         if spec.is_functional != self.graph_view.isVisibleTo(self):
             self.graph_view.setVisible(spec.is_functional)
             self._size_central_split()
         summary = self.document.summary()
-        if self.canvas is not None:
-            self.canvas.set_model(summary, spec)
-            if summary.ok:
-                self.canvas.set_weights(self.model_state.current())  # None: pending until Keras answers
         if not summary.ok:
             message = summary.issues[0].message
             self.statusBar().showMessage(message, 8000)
             self.keras_status.set_state(ERROR, f"Not sent to Keras: {message}")
         self._update_actions()
+        if not self._views_due:
+            self._views_due = True
+            QTimer.singleShot(0, self, self._update_views)
+
+    def views_current(self) -> bool:
+        """Whether every view shows the document's model (no update of the canvas is waiting)."""
+        return not self._views_due
+
+    def flush_views(self) -> None:
+        """Give the waiting views the model now (before something reads the canvas)."""
+        if self._views_due:
+            self._update_views()
+
+    @Slot()
+    def _update_views(self) -> None:
+        """The canvas and the Weights dock take the document's model, once for any number of changes
+        since the last time: an edit's own step stays short, and quick edits (typing 1, 10, 100) are
+        drawn once."""
+        if not self._views_due:
+            return
+        self._views_due = False
+        if self.canvas is not None:
+            summary = self.document.summary()
+            self.canvas.set_model(summary, self.document.spec)
+            if summary.ok:
+                self.canvas.set_weights(self.model_state.current())  # None: pending until Keras answers
+            self.canvas.select_layer(int(self.document.selected_index))
         self._refresh_weights_view()
+        self.viewsUpdated.emit()
 
     @Slot(int)
     def _on_selection_changed(self, index: int) -> None:
-        if self.canvas is not None:
+        if self.canvas is not None and not self._views_due:  # else the update to come selects it
             self.canvas.select_layer(index)
         self._update_actions()
         self._refresh_weights_view()
@@ -460,11 +489,13 @@ class MainWindow(QMainWindow):
     def fit_canvas(self) -> None:
         """Show the whole network on the canvas."""
         if self.canvas is not None:
+            self.flush_views()
             self.canvas.fit_view()
 
     def export_drawing(self) -> None:
         """File ▸ Export Drawing: the canvas as PNG or SVG."""
         if self.canvas is not None:
+            self.flush_views()
             self.files.export_drawing(self.canvas)
 
     def shortcut_rows(self) -> list[tuple[str, str]]:

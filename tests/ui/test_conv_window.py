@@ -92,6 +92,7 @@ def test_the_canvas_draws_filters_as_tiles_and_hover_shows_each_weight(qtbot, se
         shape = _outputs[0]
     with qtbot.waitSignal(window.kerasSettled):
         service.answer(weights=weights)
+    qtbot.waitUntil(window.views_current)  # the canvas takes the model on a later turn of the event loop
     conv = next(c for c in canvas.columns if c.name == "conv2d")
     assert isinstance(conv.figure, KernelTiles)
     assert np.array_equal(conv.figure.per_channel, weights["conv2d"][0]) and conv.figure.layout.tiles == 4

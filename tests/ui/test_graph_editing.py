@@ -271,6 +271,7 @@ def test_selection_is_in_step_across_graph_list_properties_and_summary(qtbot, wi
     assert window.property_editor.field("name").text() == "dense_2"
     table = window.summary_table
     assert table.view.currentIndex().row() == table.model.row_of_layer(index)
+    qtbot.waitUntil(window.views_current)  # the canvas takes the loaded model on a later turn
     assert window.canvas is not None and window.canvas.selected_index == index
     assert target.isSelected()
     assert {(e.source.layer, e.target) for e in view.edges if e.near_selection} == {

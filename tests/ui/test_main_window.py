@@ -759,6 +759,7 @@ def test_renaming_a_trained_layer_keeps_its_weights_on_the_canvas_and_asks_nothi
 
     assert document.rename_layer(1, "hidden") is None
     assert questions == [] and document.spec.layers[1].name == "hidden"
+    qtbot.waitUntil(window.views_current)  # the canvas takes the renamed model on a later turn
     drawn = window.canvas.weights
     assert drawn is not None and not window.canvas.pending
     assert float(drawn["hidden"][0][0, 0]) == 1.0  # the trained kernel, under the new name
