@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -246,10 +247,11 @@ class SummaryTable(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 10)  # compact rows
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         header.setHighlightSections(False)
-        self.model.modelReset.connect(self._size_connections_column)
+        # The other columns are as wide as their texts, measured here rather than by the header's
+        # ResizeToContents, which measures every row again whenever any row changes.
+        self.model.modelReset.connect(self._fit_columns)
+        self.model.dataChanged.connect(self._widen_columns)
 
         self.totals = QLabel(self)
         self.totals.setObjectName("summaryTotals")
@@ -281,9 +283,27 @@ class SummaryTable(QWidget):
         self._on_selection_changed(int(document.selected_index))
 
     @Slot()
-    def _size_connections_column(self) -> None:
-        if self.model.columnCount() > 3:
-            self.view.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+    def _fit_columns(self) -> None:
+        """Every column but the first (which stretches) as wide as its widest text."""
+        for column in range(1, self.model.columnCount()):
+            self.view.resizeColumnToContents(column)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _widen_columns(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        """Rows changed: a column widens when one of their texts no longer fits (only those rows are measured)."""
+        header = self.view.horizontalHeader()
+        for column in range(max(1, top_left.column()), bottom_right.column() + 1):
+            needed = max(
+                self.view.sizeHintForIndex(self.model.index(row, column)).width()
+                for row in range(top_left.row(), bottom_right.row() + 1)
+            )
+            if needed > header.sectionSize(column):
+                header.resizeSection(column, needed)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_columns()
 
     # -- state -----------------------------------------------------------------------------------
 
