@@ -105,6 +105,7 @@ class LayerStackModel(QAbstractListModel):
         super().__init__(parent)
         self.document = document
         self._layers = document.spec.layers
+        self._names: dict[str, str] = {}  # layer id -> name in a graph (what the rows' reads say)
         self._rows: list[StackRow] = self._make_rows(document.spec, document.summary(), [])
         document.changed.connect(self._on_changed)
 
@@ -127,23 +128,27 @@ class LayerStackModel(QAbstractListModel):
             self.endResetModel()
 
     def _make_rows(self, spec, summary, old: list[StackRow]) -> list[StackRow]:
-        """Every row's view of `spec` and `summary`, the words of an unchanged layer taken from `old`."""
-        words = {id(row.layer): (row.layer, row.description) for row in old}  # old holds them: ids stay theirs
-        by_index = {summary_row.index: summary_row for summary_row in summary.rows}
+        """Every row's view of `spec` and `summary`; an unchanged layer's words (and, when no layer was
+        renamed, what it reads) are taken from `old`."""
         names = {layer.id: layer.name for layer in spec.layers} if spec.is_functional else {}
+        renamed = names != self._names
+        self._names = names
+        known = {id(row.layer): row for row in old}  # old holds the layers: their ids stay theirs
+        by_index = {summary_row.index: summary_row for summary_row in summary.rows}
         rows = []
         for i, layer in enumerate(spec.layers):
-            known_words = words.get(id(layer))
-            description = known_words[1] if known_words is not None and known_words[0] is layer else describe(layer)
+            before = known.get(id(layer))
+            same = before is not None and before.layer is layer
+            description = before.description if same else describe(layer)
+            reads = before.reads if same and not renamed else _reads(layer, names) if spec.is_functional else ""
             if i == 0 and is_input(layer.class_name):
                 shape = "" if summary.input_shape is None else format_shape(summary.input_shape)
                 params = None
             else:
                 summary_row = by_index.get(i)
-                known = summary_row is not None and summary_row.output_shape is not None
-                shape = summary_row.shape_text if known else ""
-                params = summary_row.params if known else None
-            reads = _reads(layer, names) if spec.is_functional else ""
+                shaped = summary_row is not None and summary_row.output_shape is not None
+                shape = summary_row.shape_text if shaped else ""
+                params = summary_row.params if shaped else None
             rows.append(StackRow(layer, description, reads, shape, params, tuple(summary.issues_for(i))))
         return rows
 
