@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self.data_view: DataView | None = None
         self._canvas_weights_due = False
         self._views_due = False  # the canvas and the Weights dock wait for the model (see _update_views)
+        self._canvas_spec: ModelSpec | None = None  # the spec the canvas shows
         self._split_sized = False
         self.setDockNestingEnabled(True)
         self.setDocumentMode(True)
@@ -194,6 +195,7 @@ class MainWindow(QMainWindow):
         self.data_view = DataView(self.training, self.model_state)
         add_data_dock(self, self.docks, self.data_view, self.training, self.view_menu, self._dock_separator)
         self._place_training_dock(self.training_panel)  # restores the saved layout, the Data dock's place too
+        self._canvas_spec = self.document.spec
         canvas.set_model(self.document.summary(), self.document.spec)
         canvas.set_weights(self.model_state.current())
         canvas.select_layer(int(self.document.selected_index))
@@ -267,7 +269,9 @@ class MainWindow(QMainWindow):
         the canvas on the next turn of the event loop (newest first), so that the two never add up to
         one long stop of the GUI thread while training runs."""
         self._refresh_weights_view()
-        if weights is None or weights.source != TRAINED:
+        if self._canvas_spec is not self.document.spec:  # the document changed: the canvas's update to come draws them
+            self._schedule_views()
+        elif weights is None or weights.source != TRAINED:
             self._draw_canvas_weights()
         elif not self._canvas_weights_due:
             self._canvas_weights_due = True
@@ -371,6 +375,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message, 8000)
             self.keras_status.set_state(ERROR, f"Not sent to Keras: {message}")
         self._update_actions()
+        self._schedule_views()
+
+    def _schedule_views(self) -> None:
         if not self._views_due:
             self._views_due = True
             QTimer.singleShot(0, self, self._update_views)
@@ -394,6 +401,7 @@ class MainWindow(QMainWindow):
         self._views_due = False
         if self.canvas is not None:
             summary = self.document.summary()
+            self._canvas_spec = self.document.spec
             self.canvas.set_model(summary, self.document.spec)
             if summary.ok:
                 self.canvas.set_weights(self.model_state.current())  # None: pending until Keras answers
