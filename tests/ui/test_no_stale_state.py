@@ -15,6 +15,7 @@ from nnstudio.core.spec import lesson_spec
 from nnstudio.services.document import Document
 from nnstudio.services.model_state import BUILT, TRAINED
 from nnstudio.ui import training_panel
+from nnstudio.ui.layer_stack import ShapeRole
 from nnstudio.ui.main_window import MainWindow
 from tests.ui.fakes import FakeBuilds, FakeTraining
 
@@ -162,6 +163,28 @@ def test_after_open_the_first_layer_is_selected(window, tmp_path):
     assert window.weights_panel.currentWidget() is not window.weights_panel.message
     assert window.files.new()
     assert window.document.selected_index == 1 and window.property_editor.field("units").text() == "64"
+
+
+def test_an_edit_undone_before_the_canvas_took_it_leaves_nothing_of_it_on_show(window, qtbot):
+    """The canvas and the Weights dock take the model on a later turn of the event loop: an edit and
+    its Undo in one burst leave nothing of the edit in any view once they have."""
+    answer_build(window)
+    document = window.document
+    document.select_layer(1)
+    qtbot.waitUntil(window.views_current)
+    type_over(qtbot, window.property_editor.field("units"), "7")
+    assert window.summary_table.model.index(0, 1).data() == "(None, 7)"
+    window.app_actions["edit.undo"].trigger()
+    assert document.spec.layers[1].get("units") == 64 and not window.views_current()
+    with qtbot.waitSignal(window.viewsUpdated):
+        pass
+    canvas = window.canvas
+    assert next(c for c in canvas.columns if c.name == "dense").shape == (64,)
+    assert canvas.weights is not None and [a.shape for a in canvas.weights["dense"]] == [(20, 64), (64,)]
+    assert window.property_editor.field("units").text() == "64"
+    assert window.summary_table.model.index(0, 1).data() == "(None, 64)"
+    assert window.layer_stack.stack_model.index(1).data(ShapeRole) == "(None, 64)"
+    assert window.weights_panel.currentWidget() is window.weights_panel.histogram  # dense's kernel, drawn
 
 
 @pytest.mark.engine
