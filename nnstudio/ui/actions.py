@@ -371,7 +371,9 @@ def update_actions(actions: dict[str, QAction], commands: Commands, table: Itera
         if entry.enablement is not None:
             action.setEnabled(entry.enablement(commands))
         if entry.dynamic_title is not None:
-            action.setText(entry.dynamic_title(commands))
+            title = entry.dynamic_title(commands)
+            if action.text() != title:  # setText tells every menu showing it, even of the same text
+                action.setText(title)
 
 
 def build_menus(bar: QMenuBar, actions: dict[str, QAction], table: Iterable[Action] = ACTIONS) -> dict[str, QMenu]:

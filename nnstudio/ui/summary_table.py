@@ -233,6 +233,7 @@ class SummaryTable(QWidget):
         self._syncing = False
         self.mismatches: list[str] = []
 
+        self._padding: int | None = None  # a cell's room around its text (see _widen_columns)
         self.model = SummaryModel(self)
         self.view = QTableView(self)
         self.view.setObjectName("summaryTableView")
@@ -287,14 +288,20 @@ class SummaryTable(QWidget):
         """Every column but the first (which stretches) as wide as its widest text."""
         for column in range(1, self.model.columnCount()):
             self.view.resizeColumnToContents(column)
+        self._padding = None
 
     @Slot(QModelIndex, QModelIndex)
     def _widen_columns(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
-        """Rows changed: a column widens when one of their texts no longer fits (only those rows are measured)."""
-        header = self.view.horizontalHeader()
+        """Rows changed: a column widens when one of their texts no longer fits (only those rows are
+        measured, by the font: asking the view for a cell's size hint goes through the style)."""
+        if self._padding is None:  # what a cell adds around its text, as the view measures it
+            cell = self.model.index(0, 1)
+            text = str(cell.data() or "")
+            self._padding = self.view.sizeHintForIndex(cell).width() - self.view.fontMetrics().horizontalAdvance(text)
+        header, metrics = self.view.horizontalHeader(), self.view.fontMetrics()
         for column in range(max(1, top_left.column()), bottom_right.column() + 1):
-            needed = max(
-                self.view.sizeHintForIndex(self.model.index(row, column)).width()
+            needed = self._padding + max(
+                metrics.horizontalAdvance(str(self.model.index(row, column).data() or ""))
                 for row in range(top_left.row(), bottom_right.row() + 1)
             )
             if needed > header.sectionSize(column):
