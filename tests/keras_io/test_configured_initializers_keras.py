@@ -61,3 +61,25 @@ def test_initializer_settings_reach_the_build_the_export_and_the_script(tmp_path
     export_keras(spec, str(tmp_path / "exported.keras"))
     assert initializers(keras.saving.load_model(tmp_path / "exported.keras")) == expected
     assert initializers(run_script(python_script(spec))) == expected
+
+
+def test_a_wrapped_recurrent_layer_keeps_its_initializer_settings(tmp_path: Path) -> None:
+    from nnstudio.core.project import dumps_project, loads_project
+
+    inputs = keras.Input((5, 3))
+    lstm = keras.layers.LSTM(
+        4,
+        kernel_initializer=keras.initializers.VarianceScaling(scale=2.0, mode="fan_out"),
+        recurrent_initializer=keras.initializers.Orthogonal(gain=0.5, seed=3),
+    )
+    original = keras.Model(inputs, keras.layers.Bidirectional(lstm)(inputs))
+    original.save(tmp_path / "wrapped.keras")
+    spec = read_keras_config(tmp_path / "wrapped.keras")
+    assert loads_project(dumps_project(spec))[0] == spec
+
+    def forward(model: object) -> dict:
+        config = model.layers[1].forward_layer.get_config()
+        return {key: config[key] for key in ("kernel_initializer", "recurrent_initializer")}
+
+    assert forward(build_model(spec)) == forward(original)
+    assert forward(run_script(python_script(spec))) == forward(original)
