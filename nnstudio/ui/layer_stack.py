@@ -138,17 +138,21 @@ class LayerStackModel(QAbstractListModel):
         rows = []
         for i, layer in enumerate(spec.layers):
             before = known.get(id(layer))
-            same = before is not None and before.layer is layer
-            description = before.description if same else describe(layer)
-            reads = before.reads if same and not renamed else _reads(layer, names) if spec.is_functional else ""
+            if before is None or before.layer is not layer:
+                before = None
+            description = before.description if before is not None else describe(layer)
+            if before is not None and not renamed:
+                reads = before.reads
+            else:
+                reads = _reads(layer, names) if spec.is_functional else ""
             if i == 0 and is_input(layer.class_name):
                 shape = "" if summary.input_shape is None else format_shape(summary.input_shape)
                 params = None
             else:
                 summary_row = by_index.get(i)
                 shaped = summary_row is not None and summary_row.output_shape is not None
-                shape = summary_row.shape_text if shaped else ""
-                params = summary_row.params if shaped else None
+                shape = summary_row.shape_text if summary_row is not None and shaped else ""
+                params = summary_row.params if summary_row is not None and shaped else None
             rows.append(StackRow(layer, description, reads, shape, params, tuple(summary.issues_for(i))))
         return rows
 

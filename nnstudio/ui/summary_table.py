@@ -137,14 +137,8 @@ class SummaryModel(QAbstractTableModel):
     def _announce(self, rows: list[int]) -> None:
         """dataChanged for `rows` (sorted), one signal per run of consecutive rows."""
         last_column = len(self.headers) - 1
-        start = previous = None
-        for row in [*rows, None]:
-            if start is not None and (row is None or row != previous + 1):
-                self.dataChanged.emit(self.index(start, 0), self.index(previous, last_column))
-                start = None
-            if row is not None and start is None:
-                start = row
-            previous = row
+        for first, last in _runs(rows):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
 
     def summary(self) -> Summary | None:
         return self._summary
@@ -208,6 +202,17 @@ class SummaryModel(QAbstractTableModel):
                 return error
             return f"{row.name}: {row.trainable:,} trainable, {row.non_trainable:,} non-trainable parameters"
         return row.index  # UserRole
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs of consecutive rows."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
 
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole

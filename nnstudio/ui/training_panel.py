@@ -770,10 +770,15 @@ def _io_shapes(summary: Summary, spec: ModelSpec) -> tuple[list[tuple[int, ...]]
     """The data's input and output shapes (`datasets.io_shapes`), read from the summary already
     analysed when no Input has an axis of varying size (the shapes are then the same); [], [] when
     they are unknown."""
-    known = summary.ok and summary.input_shapes and summary.output_shapes
-    fixed = not any(is_input(layer.class_name) and None in (layer.get("shape") or ()) for layer in spec.layers)
-    if known and fixed and all(shape is not None and None not in shape for shape in summary.output_shapes):
-        return [tuple(s) for s in summary.input_shapes if s is not None], [tuple(s) for s in summary.output_shapes]
+    shapes = [*summary.input_shapes, *summary.output_shapes]
+    varying = any(is_input(layer.class_name) and None in (layer.get("shape") or ()) for layer in spec.layers)
+    if summary.ok and summary.output_shapes and not varying:
+        fixed = [
+            tuple(d for d in shape if d is not None) for shape in shapes if shape is not None and None not in shape
+        ]
+        if len(fixed) == len(shapes):  # every shape known, with no axis of varying size
+            count = len(summary.input_shapes)
+            return fixed[:count], fixed[count:]
     try:
         return io_shapes(spec)
     except DatasetError:
