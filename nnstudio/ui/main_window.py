@@ -539,12 +539,13 @@ class MainWindow(QMainWindow):
         self.property_editor.apply_typed_names()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        """Ask about unsaved changes, keep the layout, close the autosave."""
+        """Ask about unsaved changes, keep the layout, drop an open still reading, close the autosave."""
         self.apply_typed_edits()
         if not self.files.confirm_discard("closing"):
             event.ignore()
             return
         self.save_layout()
+        self.files.close()  # an open still reading is dropped
         if self.autosave is not None:
             self.autosave.close()
         event.accept()
