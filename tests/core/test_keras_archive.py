@@ -462,6 +462,43 @@ def test_virtual_dataset_is_refused(tmp_path: Path) -> None:
     refused(_edit_weights(tmp_path, edit), "virtual dataset")
 
 
+def test_a_group_reached_twice_is_refused(tmp_path: Path) -> None:
+    def cycle(h5: h5py.File, folder: Path) -> None:
+        h5["layers/dense/back"] = h5["layers"]  # a hard link up the tree: the walk would never end
+
+    def alias(h5: h5py.File, folder: Path) -> None:
+        del h5["layers/dense_1"]
+        h5["layers/dense_1"] = h5["layers/dense"]
+
+    for name in ("cycle", "alias"):
+        (tmp_path / name).mkdir()
+    refused(_edit_weights(tmp_path / "cycle", cycle), "linked from two places", "/layers/dense/back")
+    refused(_edit_weights(tmp_path / "alias", alias), "linked from two places")
+
+
+def test_groups_nested_too_deep_are_refused(tmp_path: Path) -> None:
+    def edit(h5: h5py.File, folder: Path) -> None:
+        h5.create_group("layers/dense/a/b/c/d/e/f/g")  # nine levels
+
+    refused(_edit_weights(tmp_path, edit), "nested deeper than 8 levels", "/layers/dense/a/b/c/d/e/f/g")
+
+
+def test_a_named_datatype_is_refused(tmp_path: Path) -> None:
+    def edit(h5: h5py.File, folder: Path) -> None:
+        h5["layers/dense/kind"] = np.dtype("f4")
+
+    refused(_edit_weights(tmp_path, edit), "named datatype", "/layers/dense/kind")
+
+
+def test_too_many_objects_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nnstudio.core import weights_check
+
+    path = _edit_weights(tmp_path, lambda h5, folder: None)
+    check_keras_weights(path, read_keras_config(path))  # the lesson's file has 9 objects
+    monkeypatch.setattr(weights_check, "MAX_OBJECTS", 8)
+    refused(path, "more than 8 objects")
+
+
 def test_damaged_weights_file_is_refused(tmp_path: Path) -> None:
     data = weights_bytes(lesson_weights())
     refused(with_config(tmp_path, lesson_config(), data[:600]), "model.weights.h5")
