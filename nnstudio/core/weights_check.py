@@ -14,15 +14,14 @@ is loaded into memory.
 from __future__ import annotations
 
 import math
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from nnstudio.core.graph_shapes import GraphError, graph_shapes
-from nnstudio.core.keras_archive import WEIGHTS_MEMBER, ArchiveError, copy_member, first_line, open_archive
+from nnstudio.core.keras_archive import WEIGHTS_MEMBER, ArchiveError, first_line, member_file, open_archive
 from nnstudio.core.layers.registry import is_input, layer_type
 from nnstudio.core.shapes import Shape, infer_all
 from nnstudio.core.spec import LayerSpec, ModelSpec
@@ -128,15 +127,14 @@ def _with_weights_file(path: str | Path, spec: ModelSpec, read: bool) -> dict[st
     with open_archive(path) as archive:
         if WEIGHTS_MEMBER not in archive.namelist():
             raise ArchiveError("the archive has no model.weights.h5", where)
-        with tempfile.TemporaryDirectory(prefix="nnstudio-weights-") as folder:
-            copy = Path(folder) / WEIGHTS_MEMBER
-            with copy.open("wb") as out:
-                copy_member(archive, WEIGHTS_MEMBER, out, where)
-            check_weights_file(copy, expected, f"{where}: {WEIGHTS_MEMBER}")
-            return read_weights_file(copy, expected, f"{where}: {WEIGHTS_MEMBER}") if read else {}
+        with member_file(path, archive, WEIGHTS_MEMBER, where) as weights:  # in place when stored
+            check_weights_file(weights, expected, f"{where}: {WEIGHTS_MEMBER}")
+            return read_weights_file(weights, expected, f"{where}: {WEIGHTS_MEMBER}") if read else {}
 
 
-def read_weights_file(path: Path, expected: dict[str, SavedLayer], where: str) -> dict[str, list[np.ndarray]]:
+def read_weights_file(
+    path: Path | IO[bytes], expected: dict[str, SavedLayer], where: str
+) -> dict[str, list[np.ndarray]]:
     """The layers' arrays of a checked weights file, as float32, by layer name, in Keras's order."""
     import h5py
 
@@ -157,13 +155,20 @@ def read_weights_file(path: Path, expected: dict[str, SavedLayer], where: str) -
     return weights
 
 
-def check_weights_file(path: Path, expected: dict[str, SavedLayer], where: str) -> None:
-    """Check an extracted `model.weights.h5` against `expected` (see `expected_weight_shapes`)."""
+def check_weights_file(path: Path | IO[bytes], expected: dict[str, SavedLayer], where: str) -> None:
+    """Check a `model.weights.h5` (a file, or a seekable file object) against `expected` (see
+    `expected_weight_shapes`)."""
     import h5py
 
-    with open(path, "rb") as handle:
-        if handle.read(8) != b"\x89HDF\r\n\x1a\n":
-            raise ArchiveError("model.weights.h5 is not an HDF5 file", where)
+    if isinstance(path, (str, Path)):
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    else:
+        path.seek(0)
+        head = path.read(8)
+        path.seek(0)
+    if head != b"\x89HDF\r\n\x1a\n":
+        raise ArchiveError("model.weights.h5 is not an HDF5 file", where)
     try:
         h5 = h5py.File(path, "r")
     except _H5_ERRORS as exc:

@@ -499,6 +499,32 @@ def test_too_many_objects_are_refused(tmp_path: Path, monkeypatch: pytest.Monkey
     refused(path, "more than 8 objects")
 
 
+def test_stored_weights_are_read_in_place_and_their_crc_checked(tmp_path: Path) -> None:
+    from nnstudio.core.keras_archive import StoredMember, member_file, open_archive
+    from nnstudio.core.weights_check import read_keras_weights
+
+    data = weights_bytes(lesson_weights())
+    stored = with_config(tmp_path, lesson_config(), data)
+    with open_archive(stored) as archive, member_file(stored, archive, "model.weights.h5", "m") as member:
+        assert isinstance(member, StoredMember) and member.read() == data
+        assert member.seek(-4, 2) == len(data) - 4 and member.read(100) == data[-4:]
+    spec = read_keras_config(stored)
+    in_place = read_keras_weights(stored, spec)
+
+    deflated = write_keras(tmp_path / "deflated.keras", lesson_config(), data, compression=zipfile.ZIP_DEFLATED)
+    with open_archive(deflated) as archive, member_file(deflated, archive, "model.weights.h5", "m") as member:
+        assert not isinstance(member, StoredMember) and member.read() == data  # inflated into a temporary file
+    copied = read_keras_weights(deflated, spec)
+    assert in_place.keys() == copied.keys()
+    assert all(np.array_equal(a, b) for name in copied for a, b in zip(in_place[name], copied[name], strict=True))
+
+    raw = bytearray(stored.read_bytes())
+    raw[raw.index(data) + len(data) - 1] ^= 0xFF  # one byte of the stored weights changed
+    (tmp_path / "flipped.keras").write_bytes(bytes(raw))
+    error = refused(tmp_path / "flipped.keras", "Bad CRC-32 for file 'model.weights.h5'")
+    assert error.where.endswith("flipped.keras: model.weights.h5")
+
+
 def test_damaged_weights_file_is_refused(tmp_path: Path) -> None:
     data = weights_bytes(lesson_weights())
     refused(with_config(tmp_path, lesson_config(), data[:600]), "model.weights.h5")
