@@ -277,7 +277,7 @@ class StoredMember(io.RawIOBase):
     """A member stored uncompressed, read in place: a read-only, seekable window of the archive file
     that ends where the member ends."""
 
-    def __init__(self, handle: IO[bytes], start: int, size: int) -> None:
+    def __init__(self, handle: io.BufferedReader, start: int, size: int) -> None:
         super().__init__()
         self._handle, self._start, self._size, self._position = handle, start, size, 0
 
@@ -343,7 +343,7 @@ def member_file(path: str | Path, archive: zipfile.ZipFile, name: str, where: st
         except (OSError, struct.error, UnicodeEncodeError) as exc:
             raise ArchiveError(f"truncated or damaged zip archive: {first_line(exc)}", f"{where}: {name}") from None
         if start is not None:
-            yield StoredMember(handle, start, info.file_size)
+            yield io.BufferedReader(StoredMember(handle, start, info.file_size))
             return
     with tempfile.TemporaryFile(prefix="nnstudio-member-") as copy:
         copy_member(archive, name, copy, where)
