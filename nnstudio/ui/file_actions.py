@@ -110,6 +110,7 @@ class FileActions(QObject):
     status = Signal(str)  # a short message for the status bar
     kerasWeightsLoaded = Signal(object, object)  # spec, weights read from an opened .keras
     documentReplaced = Signal()  # New or Open put another model in the document
+    openStarted = Signal(str)  # path: its read began (the status bar says so until the open ends)
     openFinished = Signal(str, str)  # path, "" when the document now holds it, else why not
 
     def __init__(
@@ -226,8 +227,8 @@ class FileActions(QObject):
         document stays as it is (and editable) meanwhile. Supersedes an open still reading."""
         path = Path(path)
         self._opening_over = self.document.spec
-        self.status.emit(f"Opening {path.name}…")
         self.reader.read(path, read_model_file)
+        self.openStarted.emit(str(path))
 
     def opening(self) -> Path | None:
         """The file being read for opening, or None."""

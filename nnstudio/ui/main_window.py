@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         self.model_state.weightsChanged.connect(self._on_weights_changed)
         files = self.files
         files.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        files.openStarted.connect(lambda path: self.statusBar().showMessage(f"Opening {Path(path).name}…"))
         files.recentFilesChanged.connect(lambda _files: self._fill_recent_menu())
         files.exportStarted.connect(lambda _path: self.keras_status.export_progress.show())
         files.exportDone.connect(lambda _path, _error: self.keras_status.export_progress.hide())
