@@ -18,7 +18,8 @@ installed Keras's keras.applications has (40 in Keras 3.15). Per model:
   - open_shown_ms: from the action until the file was read (off the GUI thread: the window's
     `openFinished`) and the analytic summary, the layer list, the graph view and the canvas show
     the new model and are painted (target <= 1000); open_gui_cpu_ms: the GUI thread's own CPU
-    time in it (the reading thread's and the machine's other work left out);
+    time in it (the reading thread's and the machine's other work left out); open_read_ms: the part
+    until the file was read and checked and the document took the model (the views' work follows);
   - keras_confirmed_s: until Keras in the engine has read the file (its weights) and confirmed the
     summary;
   - edit_ms: the head Dense's units changed through `Document.set_param` (what the property editor
@@ -346,6 +347,8 @@ def measure_window(path: Path) -> dict:
         QFileDialog.getOpenFileName = staticmethod(lambda *_a, **_k: (str(path), ""))  # the person's choice
         opened: list[str] = []  # "" or why not: the file is read off the GUI thread, then shown
         window.files.openFinished.connect(lambda _path, error: opened.append(error))
+        read_at: list[float] = []  # the read ended and the document takes the model: the views follow
+        doc.replaced.connect(lambda: read_at.append(time.perf_counter()))
         heartbeat.start()
         start, open_cpu = time.perf_counter(), time.thread_time()
         window.app_actions["file.open"].trigger()
@@ -403,6 +406,7 @@ def measure_window(path: Path) -> dict:
         figures.update(
             {
                 "open_shown_ms": round((shown - start) * 1000, 1),
+                "open_read_ms": round((read_at[0] - start) * 1000, 1),
                 "open_gui_cpu_ms": round(open_cpu * 1000, 1),
                 "keras_confirmed_s": round(keras_at - start, 2),
                 "weights_drawn_s": round(drawn_at - start, 2),
