@@ -3,9 +3,11 @@ is refused with its message, a newer open supersedes an older one, and closing m
 
 from __future__ import annotations
 
+import copy
 import threading
 from pathlib import Path
 
+import h5py
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
@@ -15,6 +17,7 @@ from nnstudio.core.spec import lesson_spec
 from nnstudio.services.document import Document
 from nnstudio.ui import file_actions
 from nnstudio.ui.main_window import MainWindow
+from tests.core.test_keras_archive_corpus import lesson_config, lesson_weights, weights_bytes, write_keras
 from tests.ui.fakes import FakeBuilds, FakeTraining
 
 WAIT_MS = 10_000
@@ -160,6 +163,34 @@ def test_a_broken_file_read_in_the_background_is_refused_and_the_document_kept(w
     assert "\n" not in dialogs.warnings[0] and "Traceback" not in dialogs.warnings[0]
     assert doc.spec == spec and doc.path is None and doc.is_modified()
     assert window.statusBar().currentMessage() == "broken.keras was not opened"
+
+
+def hostile_keras(folder: Path, kind: str) -> tuple[Path, str]:
+    """A `.keras` file the reader must refuse, and a fragment of the reason it gives."""
+    path = folder / f"{kind}.keras"
+    if kind == "lambda":
+        config = copy.deepcopy(lesson_config())
+        config["config"]["layers"][1]["class_name"] = "Lambda"
+        return write_keras(path, config, weights_bytes(lesson_weights())), "Lambda layers carry Python code"
+    weights = folder / "w.h5"
+    weights.write_bytes(weights_bytes(lesson_weights()))
+    with h5py.File(weights, "a") as h5:
+        del h5["layers/dense/vars/0"]
+        h5["layers/dense/vars/0"] = h5py.ExternalLink("/etc/passwd", "/")
+    return write_keras(path, lesson_config(), weights.read_bytes()), "external link"
+
+
+@pytest.mark.parametrize("kind", ["lambda", "external_link"])
+def test_a_hostile_file_read_in_the_background_is_refused(window, dialogs, qtbot, tmp_path, kind):
+    path, fragment = hostile_keras(tmp_path, kind)
+    spec = window.document.spec
+    with qtbot.waitSignal(window.files.openFinished, timeout=WAIT_MS) as opened:
+        choose_and_open(window, dialogs, path)
+    assert fragment in opened.args[1]
+    assert len(dialogs.warnings) == 1 and dialogs.warnings[0].startswith(f"{path.name} was not opened: ")
+    assert fragment in dialogs.warnings[0] and "\n" not in dialogs.warnings[0]
+    assert window.document.spec is spec and window.document.path is None
+    assert window.builds.loads == []  # Keras was never asked to read it
 
 
 def test_a_second_open_supersedes_the_first(window, dialogs, gate, qtbot, tmp_path):
