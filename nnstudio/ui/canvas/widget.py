@@ -43,6 +43,7 @@ from nnstudio.ui.canvas import layout as L
 from nnstudio.ui.canvas.conv_drawer import FeatureMapItem
 from nnstudio.ui.canvas.edges import PENDING_BIN, WIDTHS, EdgeLayer, EdgePlan, bin_pen, plan_edges
 from nnstudio.ui.canvas.overlay_items import OverlayItems
+from nnstudio.ui.canvas.styled_scatter import StyledScatter
 from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix, theme_for
 from nnstudio.ui.canvas.worker import BackgroundJob, JobResult
 
@@ -64,25 +65,36 @@ WEIGHTS_REST = 1.0
 
 BIAS_LEVELS = 8  # a neuron's fill: its bias's hue at one of this many strengths (and none)
 BIAS_KEYS = tuple(tuple(f"bias:{sign}:{lv}" for lv in range(BIAS_LEVELS + 1)) for sign in (0, 1))
+# every style key a neuron can have (the canvas maps keys to its theme's brushes), and every symbol
+STYLE_KEYS = ("input", "pending", "neutral", *("stage:" + n for n in STAGE_SYMBOLS), *BIAS_KEYS[0], *BIAS_KEYS[1])
+STYLE_CODES = {key: code for code, key in enumerate(STYLE_KEYS)}
+BIAS_BASE = STYLE_CODES[BIAS_KEYS[0][0]]  # the bias keys follow one another: negative, then positive
+SYMBOLS = tuple(dict.fromkeys(("o", "s", *STAGE_SYMBOLS.values())))
+SYMBOL_CODES = {symbol: code for code, symbol in enumerate(SYMBOLS)}
 
 
 @dataclass
 class NeuronPlan:
-    """The neurons of one level of detail, ready for the scatter item: positions, sizes, symbols,
-    a style key per point (the canvas maps keys to its theme's brushes), and the groups whose
-    counts are written beside them: (x, symbol size, text px, ys, counts) per column."""
+    """The neurons of one level of detail, ready for the scatter item: positions, sizes, a symbol
+    code per point (index in SYMBOLS), a style code per point (index in STYLE_KEYS: the canvas maps
+    keys to its theme's brushes), and the groups whose counts are written beside them:
+    (x, symbol size, text px, ys, counts) per column."""
 
     x: np.ndarray
     y: np.ndarray
     size: np.ndarray
-    symbols: list
-    styles: list
+    symbols: np.ndarray
+    styles: np.ndarray
     counts: list
     ppx: float
 
+    def style_keys(self) -> list[str]:
+        """The style key of every point."""
+        return [STYLE_KEYS[c] for c in self.styles.tolist()]
+
 
 def plan_neurons(columns: list, lod: L.Lod, pixel_scale: tuple[float, float], pending: bool, bias_scale: float):
-    """Lay out the neurons of `lod` (numpy and lists only: safe in the worker thread)."""
+    """Lay out the neurons of `lod` (numpy only: safe in the worker thread)."""
     ppx, ppy = pixel_scale
     xs, ys, sizes, symbols, styles, counts = [], [], [], [], [], []
     for ci, cl in lod.columns.items():
@@ -93,30 +105,36 @@ def plan_neurons(columns: list, lod: L.Lod, pixel_scale: tuple[float, float], pe
         size = round(float(np.clip(pitch_px * 0.72, 3.0, 22.0)) * 2) / 2
         if col.kind in ("stage", "regroup"):
             symbol = STAGE_SYMBOLS[col.class_name]
-            key = "stage:" + col.class_name
             if col.kind == "regroup":
                 size = round(float(np.clip(pitch_px * 0.45, 2.5, 12.0)) * 2) / 2
-            styles += [key] * m
+            styles.append(np.full(m, STYLE_CODES["stage:" + col.class_name], dtype=np.int64))
         else:
             symbol = "o" if cl.level == 0 else "s"
             if col.kind == "input":
-                styles += ["input"] * m
+                styles.append(np.full(m, STYLE_CODES["input"], dtype=np.int64))
             elif cl.bias is None:
-                styles += ["pending" if pending else "neutral"] * m
+                styles.append(np.full(m, STYLE_CODES["pending" if pending else "neutral"], dtype=np.int64))
             else:
                 levels = np.round(np.clip(np.abs(cl.bias) / bias_scale, 0, 1) * BIAS_LEVELS).astype(np.int64)
-                code = (cl.bias >= 0).astype(np.int64) * (BIAS_LEVELS + 1) + levels
-                table = BIAS_KEYS[0] + BIAS_KEYS[1]
-                styles += [table[c] for c in code.tolist()]
+                styles.append(BIAS_BASE + (cl.bias >= 0).astype(np.int64) * (BIAS_LEVELS + 1) + levels)
         xs.append(np.full(m, col.x))
         ys.append(np.asarray(cl.y, dtype=float))
         sizes.append(np.full(m, size))
-        symbols += [symbol] * m
+        symbols.append(np.full(m, SYMBOL_CODES[symbol], dtype=np.int64))
         if cl.level > 0 and pitch_px >= 11:
             counts.append((col.x, size, min(10.0, pitch_px * 0.75), np.asarray(cl.y), np.asarray(cl.counts)))
     if not xs:
-        return NeuronPlan(np.zeros(0), np.zeros(0), np.zeros(0), [], [], [], ppx)
-    return NeuronPlan(np.concatenate(xs), np.concatenate(ys), np.concatenate(sizes), symbols, styles, counts, ppx)
+        empty = np.zeros(0, dtype=np.int64)
+        return NeuronPlan(np.zeros(0), np.zeros(0), np.zeros(0), empty, empty, [], ppx)
+    return NeuronPlan(
+        np.concatenate(xs),
+        np.concatenate(ys),
+        np.concatenate(sizes),
+        np.concatenate(symbols),
+        np.concatenate(styles),
+        counts,
+        ppx,
+    )
 
 
 def _plans(columns, lod, pixel_scale, pending, bias_scale) -> tuple[EdgePlan, NeuronPlan]:
@@ -124,6 +142,14 @@ def _plans(columns, lod, pixel_scale, pending, bias_scale) -> tuple[EdgePlan, Ne
     return plan_edges(lod, pixel_scale[1]), plan_neurons(columns, lod, pixel_scale, pending, bias_scale)
 
 
+def _objects(values: list) -> np.ndarray:
+    """A 1-D object array of `values` (numpy would unpack sequences among them)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+_SYMBOL_ARRAY = _objects(list(SYMBOLS))
 _TEXT_SYMBOLS: dict[str, tuple[QtGui.QPainterPath, float]] = {}
 
 
@@ -161,6 +187,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.setObjectName("networkCanvas")
         self.theme: Theme = LIGHT_THEME  # follows the palette: apply_theme()
         self._brushes: dict | None = None  # style key -> brush for the theme (see _brush_table)
+        self._brush_codes: np.ndarray | None = None  # the same brushes by style code (see _brush_array)
         self._grouped = False  # some neurons are drawn as groups (the status line says how to see them)
         self._outline_pen = pg.mkPen(self.theme.outline, width=1)
         self.setBackground(self.theme.background)
@@ -205,7 +232,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.maps.setZValue(5)
         self.view.addItem(self.maps)
         self.overlays = OverlayItems(self.view, self.theme)  # gate bands, embedding tables (drawer overlays)
-        self.neurons = pg.ScatterPlotItem(pxMode=True, hoverable=False)
+        self.neurons = StyledScatter(pxMode=True, hoverable=False)
         self.neurons.setZValue(10)
         self.view.addItem(self.neurons)
         self.counts = pg.ScatterPlotItem(pxMode=True, pen=None)
@@ -712,14 +739,15 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         if plan is None:
             plan = plan_neurons(self.columns, self.lod, self._pixel_scale(), self.pending, self._bias_scale)
         if len(plan.x):
-            brushes = self._brush_table()
-            self.neurons.setData(
-                x=plan.x,
-                y=plan.y,
-                size=plan.size,
-                symbol=plan.symbols,
-                brush=[brushes[k] for k in plan.styles],
-                pen=self._outline_pen,
+            self.neurons.set_points(
+                plan.x,
+                plan.y,
+                plan.size,
+                plan.symbols,
+                plan.styles,
+                _SYMBOL_ARRAY,
+                self._brush_array(),
+                self._outline_pen,
             )
         else:
             self.neurons.clear()
@@ -737,6 +765,13 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.counts.setData(x=np.array(cx), y=np.array(cy), size=np.array(csize), symbol=csym, pen=None)
         else:
             self.counts.clear()
+
+    def _brush_array(self) -> np.ndarray:
+        """The brushes of the theme in STYLE_KEYS order (an object array, indexed by style code)."""
+        if self._brush_codes is None:
+            table = self._brush_table()
+            self._brush_codes = _objects([table[key] for key in STYLE_KEYS])
+        return self._brush_codes
 
     def _brush_table(self) -> dict:
         """Style key (see plan_neurons) -> brush, the same objects for as long as the theme lasts
@@ -900,6 +935,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         t = self.theme
         self.setBackground(t.background)
         self._brushes = None
+        self._brush_codes = None
         self._outline_pen = pg.mkPen(t.outline, width=1)
         sel_colour = QtGui.QColor(t.selection)
         sel_colour.setAlpha(70 if not t.dark else 36)
