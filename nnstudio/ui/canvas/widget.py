@@ -27,7 +27,6 @@ of detail for a view that has moved since. Small models do all of it at once, in
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from nnstudio.core.layers.registry import all_types
 from nnstudio.ui.canvas import layout as L
 from nnstudio.ui.canvas.conv_drawer import FeatureMapItem
 from nnstudio.ui.canvas.edges import PENDING_BIN, WIDTHS, EdgeLayer, EdgePlan, bin_pen, plan_edges
+from nnstudio.ui.canvas.headers import ColumnHeaders, HeaderItem
 from nnstudio.ui.canvas.overlay_items import OverlayItems
 from nnstudio.ui.canvas.styled_scatter import StyledScatter
 from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix, theme_for
@@ -52,9 +52,6 @@ STAGE_SYMBOLS = {t.class_name: t.marker.symbol for t in all_types() if t.marker 
 LOD_DELAY_MS = 30
 SYNC_WORK = 250_000  # models with at most this many kernel values are summed inside the call (~30 ms
 # for 535,040 on this machine: above it, in the background)
-HEADER_SPACING_PX = 8  # between the headers of neighbouring layers
-HEADER_MIN_PX = 24  # a header is never cut narrower than this (with less room it is hidden)
-HEADER_ROOM_LIMIT_PX = 400  # layers further apart than this keep their whole header
 LEGEND_MARGIN_PX = 10  # between the legend and the canvas's edges
 COLUMN_GAP_PX = 120  # the legend stands beside the drawing only where columns stay this far apart
 # Weights that keep coming (training snapshots) start a new background sum no sooner than this
@@ -238,9 +235,11 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.counts = pg.ScatterPlotItem(pxMode=True, pen=None)
         self.counts.setZValue(11)
         self.view.addItem(self.counts)
-        self.headers: list[_HeaderItem] = []
-        self._header_rooms: list[int | None] | None = None  # what _header_widths gave last
-        self._header_metrics: dict[tuple[str, float, bool], QtGui.QFontMetrics] = {}
+        # one header per column, made as they are needed (headers.py)
+        self.column_headers = ColumnHeaders(
+            self, self.view, self.font, lambda: self.theme, lambda: self._panel_brush(210)
+        )
+        self.column_headers.completed.connect(self._on_headers_completed)
 
         self.status = pg.TextItem(anchor=(0, 1))
         self.status.setParentItem(self.view)
@@ -280,7 +279,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.weights = None
         self.pending = True
         self.overlays.show(L.overlay_plans(self.columns, None))
-        self._rebuild_headers()
+        self.column_headers.set_columns(self.columns)
         key = tuple((c.kind, c.n) for c in self.columns)
         refit = key != self._shape_key
         self._shape_key = key
@@ -329,6 +328,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         """Stop background work for good and join its thread (also done when the widget is destroyed)."""
         self._want, self._incoming = None, None
         self._rest_timer.stop()
+        self.column_headers.stop()
         self._jobs.close()
 
     def close(self) -> bool:
@@ -344,19 +344,16 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         """Highlight the layer at `index` in spec.layers (-1: none)."""
         self.selected_index = index
         self._place_selection()
-        self._render_headers()
+        self.column_headers.select(self._column_index_of_layer(index))
 
-    def _render_headers(self) -> None:
-        """Header texts: the selected layer's highlighted, each cut to the room beside its neighbours."""
-        col = self._column_of_layer(self.selected_index)
-        rooms = self._header_rooms or [None] * len(self.columns)
-        for header, c, room in zip(self.headers, self.columns, rooms, strict=False):
-            # a header with no room (hundreds of layers side by side) would only cover its neighbours:
-            # hidden, but for the selected layer's, until zooming in makes room
-            header.setVisible(room != 0 or c is col)
-            shown = HEADER_MIN_PX if room == 0 else room
-            header.show_html(self._header_html(c, selected=c is col, room=shown))
-            header.setToolTip(f"{c.name} · {c.detail}" if room is not None else "")
+    @property
+    def headers(self) -> list[HeaderItem | None]:
+        """Each column's header (None while it is still to be made: see headers.py)."""
+        return self.column_headers.items
+
+    def headers_complete(self) -> bool:
+        """Every column has its header (they are made in steps for big models)."""
+        return self.column_headers.complete()
 
     def _place_selection(self) -> None:
         col = self._column_of_layer(self.selected_index)
@@ -371,6 +368,13 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     def fit_view(self) -> None:
         """Show the whole network, clear of the legend, the status text and the headers."""
+        x_range, y_range = self._fit_range()
+        self.view.setRange(xRange=x_range, yRange=y_range, padding=0)
+        self._auto_fit = True
+        self.refresh_lod()
+
+    def _fit_range(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The x and y ranges that show the whole network clear of what stands around it."""
         x0, x1, y0, y1 = L.scene_bounds(self.columns)
         w_px, h_px = self._pixels()
         self._place_overlays()
@@ -380,13 +384,19 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         h = max(y1 - y0, 1.0)
         per_px_x = w / max(w_px - left - right, 0.3 * w_px)
         per_px_y = h / max(h_px - top - bottom, 0.3 * h_px)
-        self.view.setRange(
-            xRange=(x0 - left * per_px_x, x1 + right * per_px_x),
-            yRange=(y0 - bottom * per_px_y, y1 + top * per_px_y),
-            padding=0,
-        )
-        self._auto_fit = True
-        self.refresh_lod()
+        return (x0 - left * per_px_x, x1 + right * per_px_x), (y0 - bottom * per_px_y, y1 + top * per_px_y)
+
+    @Slot()
+    def _on_headers_completed(self) -> None:
+        """The headers made in steps may need other room than the fit gave them (text of other
+        heights): fit again, unless the person has moved the view."""
+        if self._auto_fit and self.columns:
+            (x0, x1), (y0, y1) = self._fit_range()
+            (a0, a1), (b0, b1) = self.view.viewRange()
+            if max(abs(x0 - a0), abs(x1 - a1)) > 1e-9 * max(1.0, abs(x1 - x0)) or max(
+                abs(y0 - b0), abs(y1 - b1)
+            ) > 1e-9 * max(1.0, abs(y1 - y0)):
+                self.fit_view()
 
     def _margins(self, w_px: float, h_px: float) -> tuple[float, float, float, float]:
         """Pixels (left, right, top, bottom) kept free around the drawing (see _free_margins), within
@@ -400,19 +410,12 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         legend = self._legend()
         legend_size = legend.boundingRect() if legend.isVisible() else QtCore.QRectF()
         status_h = self.status.boundingRect().height()
-        above = max(
-            (h.textItem.boundingRect().height() for h, c in self._header_pairs() if c.kind not in L.HEADERS_BELOW),
-            default=0.0,
-        )
-        below_rows = self._below_header_rows()
-        below_h = max(
-            (h.textItem.boundingRect().height() for h, c in self._header_pairs() if c.kind in L.HEADERS_BELOW),
-            default=0.0,
-        )
+        above, below_h = self.column_headers.heights()
+        below_rows = self.column_headers.below_rows()
         under = 16.0 if any(c.below for c in self.columns) else 0.0  # a drawer's label under its drawing
         below = below_rows * (below_h + 2) + under
         left = 110.0
-        last = self._header_natural_width(self.columns[-1]) / 2 if self.columns else 0.0
+        last = self.column_headers.natural_width(self.columns[-1]) / 2 if self.columns else 0.0
         if self._legend_beside:
             right = legend_size.width() + LEGEND_MARGIN_PX + max(last, 24.0) + 8
             bottom = status_h + 10 + below
@@ -424,27 +427,6 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 bottom = max(legend_size.height(), status_h) + LEGEND_MARGIN_PX + 6 + below
         top = above + 8
         return left, right, top, bottom
-
-    def _header_natural_width(self, col: L.Column) -> float:
-        """Pixels a column's header takes uncut (its name and its detail line, and the item's padding)."""
-        widths = []
-        for text, size, bold in ((col.name, 10, True), (col.detail, 9, False)):
-            font = QtGui.QFont(self.font())
-            font.setPointSizeF(size)
-            font.setBold(bold)
-            widths.append(QtGui.QFontMetrics(font).horizontalAdvance(text))
-        return max(widths) + 12
-
-    def _header_pairs(self):
-        return zip(self.headers, self.columns, strict=False)
-
-    def _below_header_rows(self) -> int:
-        """How many rows of headers lie under the columns (stages take turns in two; see _place_headers)."""
-        rows, run = 0, 0
-        for col in self.columns:
-            run = run + 1 if col.kind in L.HEADERS_BELOW else 0
-            rows = max(rows, min(run, 2))
-        return rows
 
     def _place_overlays(self) -> None:
         """The legend beside the drawing (one column, right) when the canvas is wide, else under it
@@ -678,60 +660,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     def _place_headers(self) -> None:
         """Headers sit just above their column (stages: below), and stay on screen when zoomed in."""
-        _, ppy = self._pixel_scale()
-        _, _, vy0, vy1 = self.view_rect()
-        gap = 6 / ppy
-        rooms = self._header_widths()
-        if rooms != self._header_rooms:
-            self._header_rooms = rooms
-            self._render_headers()
-        run = 0  # neighbouring stage headers alternate between two rows so they do not collide
-        for item, col in zip(self.headers, self.columns, strict=False):
-            if col.kind in L.HEADERS_BELOW:
-                y = -col.height / 2 - gap - (34 / ppy if run % 2 else 0)
-                run += 1
-                if y < vy0 + gap:
-                    _set_anchor(item, (0.5, 1.0))
-                    item.setPos(col.x, vy0 + gap)
-                else:
-                    _set_anchor(item, (0.5, 0.0))
-                    item.setPos(col.x, y)
-            else:
-                run = 0
-                y = col.height / 2 + gap
-                x = col.x + col.out_dx / 2  # over the neurons and what the drawer puts beside them
-                if y > vy1 - gap:
-                    _set_anchor(item, (0.5, 0.0))
-                    item.setPos(x, vy1 - gap)
-                else:
-                    _set_anchor(item, (0.5, 1.0))
-                    item.setPos(x, y)
-
-    def _header_widths(self) -> list[int | None]:
-        """Pixels each layer's header may be wide without meeting its neighbours' in the same row
-        (None: no limit; 0: less than HEADER_MIN_PX). Headers above their column form one row; those below take turns in two
-        rows (see _place_headers). In steps of 8 px, so panning changes nothing."""
-        ppx, _ = self._pixel_scale()
-        rows: dict[int, list[int]] = {}
-        run = 0
-        for i, c in enumerate(self.columns):
-            if c.kind in L.HEADERS_BELOW:
-                rows.setdefault(1 + run % 2, []).append(i)
-                run += 1
-            else:
-                rows.setdefault(0, []).append(i)
-                run = 0
-        rooms: list[int | None] = [None] * len(self.columns)
-        centre = [c.x + c.out_dx / 2 for c in self.columns]  # over the neurons and what is drawn beside them
-        for row in rows.values():
-            for k, i in enumerate(row):
-                near = [row[j] for j in (k - 1, k + 1) if 0 <= j < len(row)]
-                if not near:
-                    continue
-                gap = min(abs(centre[i] - centre[j]) for j in near) * ppx - HEADER_SPACING_PX
-                if gap < HEADER_ROOM_LIMIT_PX:
-                    rooms[i] = int(gap) // 8 * 8 if gap >= HEADER_MIN_PX else 0
-        return rooms
+        ppx, ppy = self._pixel_scale()
+        self.column_headers.place(ppx, ppy, self.view_rect())
 
     def _draw_neurons(self, plan: NeuronPlan | None = None) -> None:
         """Put the neurons (and the counts of groups) of self.lod on screen; `plan` may have been
@@ -797,53 +727,6 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         return w / max(x1 - x0, 1e-12), h / max(y1 - y0, 1e-12)
 
     # -- text -------------------------------------------------------------------------------
-
-    def _rebuild_headers(self) -> None:
-        """One header per column. The items already there are reused and keep a text that did not
-        change: a model of hundreds of layers would otherwise spend most of an edit making them."""
-        if len(self.headers) != len(self.columns):
-            self._header_rooms = None  # the headers are cut to their room when next placed
-        while len(self.headers) > len(self.columns):
-            self.view.removeItem(self.headers.pop())
-        while len(self.headers) < len(self.columns):
-            item = _HeaderItem(fill=self._panel_brush(210))
-            item.setZValue(20)
-            self.view.addItem(item)
-            self.headers.append(item)
-        for item, col in zip(self.headers, self.columns, strict=True):
-            below = col.kind in L.HEADERS_BELOW
-            _set_anchor(item, (0.5, 0.0 if below else 1.0))
-            item.setPos(col.x, -col.height / 2 if below else col.height / 2)
-        self._render_headers()  # cut to the rooms of the last placing, which the next one checks
-
-    def _header_html(self, col: L.Column, selected: bool = False, room: int | None = None) -> str:
-        name, detail = col.name, col.detail
-        if room is not None:  # elided to fit between the neighbouring columns
-            name = self._elided(name, 10, True, room)
-            detail = self._elided(detail, 9, False, room)
-        name, detail = html.escape(name), html.escape(detail)
-        weight = "700"
-        t = self.theme
-        bg = f"background-color:{t.selected_header};" if selected else ""
-        parts = [
-            f'<div style="text-align:center;{bg}"><span style="color:{t.ink};font-weight:{weight};font-size:10pt">{name}</span>',
-            f'<br><span style="color:{t.muted};font-size:9pt">{detail}</span>',
-        ]
-        if col.error:
-            parts.append(f'<br><span style="color:{t.error};font-size:8pt">{html.escape(col.error[:60])}</span>')
-        parts.append("</div>")
-        return "".join(parts)
-
-    def _elided(self, text: str, point_size: float, bold: bool, width: int) -> str:
-        base = self.font()
-        key = (base.key(), point_size, bold)  # the metrics are made once per font: headers ask hundreds of times
-        metrics = self._header_metrics.get(key)
-        if metrics is None:
-            font = QtGui.QFont(base)
-            font.setPointSizeF(point_size)
-            font.setBold(bold)
-            metrics = self._header_metrics[key] = QtGui.QFontMetrics(font)
-        return metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, width)
 
     @Slot()
     def _place_status(self, *args) -> None:
@@ -961,10 +844,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             return
         self.theme = theme
         self._style_items()
-        for item in self.headers:
-            item.fill = self._panel_brush(210)
-            item.update()
-        self.select_layer(self.selected_index)  # header text colours
+        self.column_headers.restyle()  # fills and text colours
+        self.select_layer(self.selected_index)
         if self.columns:
             self._draw_neurons()
         self._place_status()
@@ -981,6 +862,13 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         super().showEvent(event)
 
     # -- interaction ------------------------------------------------------------------------
+
+    def _column_index_of_layer(self, index: int) -> int:
+        """The index of the column that shows spec.layers[index] (-1: none)."""
+        for ci, col in enumerate(self.columns):
+            if col.layer_index == index:
+                return ci
+        return -1
 
     def _column_of_layer(self, index: int) -> L.Column | None:
         for col in self.columns:
@@ -1136,23 +1024,3 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 if [tuple(np.shape(a)) for a in arrays] == list(col.weight_shapes):
                     out[col.name] = arrays
         return out
-
-
-class _HeaderItem(pg.TextItem):
-    """A column's header, which remembers the HTML it shows."""
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)
-        self.shown_html = ""
-
-    def show_html(self, text: str) -> None:
-        """Set the HTML unless it is already shown (Qt lays out every HTML text it is given)."""
-        if self.shown_html != text:
-            self.setHtml(text)
-            self.shown_html = text
-
-
-def _set_anchor(item: pg.TextItem, anchor: tuple[float, float]) -> None:
-    """Set a header's anchor unless it has it already (each setting lays its text out again)."""
-    if tuple(item.anchor) != anchor:
-        item.setAnchor(anchor)

@@ -1,0 +1,349 @@
+"""The canvas's column headers: a layer's name and what it computes, above its column (stages: below).
+
+A model of hundreds of layers has hundreds of headers, and Qt takes a fraction of a millisecond to
+make and lay out each. Most of them are hidden at first (side by side they would only cover one
+another: a header is shown where its neighbours leave it room) or lie off screen, so `set_columns`
+makes none at once: `place` makes those that show in the view, and the rest are made in steps of
+about STEP_MS on later turns of the event loop (a new model drops the old steps). Once `complete()`,
+every column has the header an eager build would have given it (text, tooltip, place, visibility).
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable
+
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import Signal
+
+from nnstudio.ui.canvas import layout as L
+from nnstudio.ui.canvas.theme import Theme
+
+HEADER_SPACING_PX = 8  # between the headers of neighbouring layers
+HEADER_MIN_PX = 24  # a header is never cut narrower than this (with less room it is hidden)
+HEADER_ROOM_LIMIT_PX = 400  # layers further apart than this keep their whole header
+STEP_MS = 8.0  # the headers not needed on screen are made in steps of about this long
+SYNC_HEADERS = 32  # a model of at most this many columns gets all its headers at once
+SECOND_ROW_PX = 34  # a stage's header in the second row below stands this much lower
+
+
+class HeaderItem(pg.TextItem):
+    """A column's header, which remembers the HTML it shows."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.shown_html = ""
+
+    def show_html(self, text: str) -> None:
+        """Set the HTML unless it is already shown (Qt lays out every HTML text it is given)."""
+        if self.shown_html != text:
+            self.textItem.setHtml(text)  # (TextItem.setHtml compares with toHtml(), which costs as much)
+            self.updateTextPos()
+            self.shown_html = text
+
+
+def _set_anchor(item: pg.TextItem, anchor: tuple[float, float]) -> None:
+    """Set a header's anchor unless it has it already (each setting lays its text out again)."""
+    if tuple(item.anchor) != anchor:
+        item.setAnchor(anchor)
+
+
+class ColumnHeaders(QtCore.QObject):
+    """One HeaderItem per column in `view`, made as they are needed (see the module docstring).
+
+    `items[i]` is column i's header, or None while it is still to be made."""
+
+    completed = Signal()  # every column of the current model has its header
+
+    def __init__(
+        self,
+        parent: QtCore.QObject,
+        view: pg.ViewBox,
+        font: Callable[[], QtGui.QFont],
+        theme: Callable[[], Theme],
+        fill: Callable[[], object],
+    ) -> None:
+        super().__init__(parent)
+        self.view = view
+        self._font, self._theme, self._fill = font, theme, fill
+        self.columns: list[L.Column] = []
+        self.items: list[HeaderItem | None] = []
+        self.rooms: list[int | None] | None = None  # what `widths` gave at the last placing
+        self.selected = -1  # the column whose header is highlighted
+        self.made = 0  # header items made (tests: a dropped build makes none for the old model)
+        self._below: list[bool] = []  # per column: its header lies below it
+        self._second: list[bool] = []  # per column below: in the second row
+        self._placing: tuple[float, ...] | None = None  # ppx, ppy, vx0, vx1, vy0, vy1 of the last placing
+        self._spare: list[HeaderItem] = []  # items of an earlier model, reused before new ones are made
+        self._cursor = 0  # the steps make the missing headers from here on
+        self._metrics: dict[tuple[str, float, bool], QtGui.QFontMetrics] = {}
+        self._elisions: dict[tuple, str] = {}
+        self._line_heights: dict[tuple, float] = {}
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._step)
+
+    # -- the model ----------------------------------------------------------------------------
+
+    def set_columns(self, columns: list[L.Column], keep: list[int] | None = None) -> None:
+        """Headers for `columns`. `keep`: for each column, the index of the current column whose
+        header it takes over (-1: none; a structure-keeping edit); else every header is made anew."""
+        old = self.items
+        self.columns = columns
+        self._below, self._second = [], []
+        run = 0
+        for col in columns:  # neighbouring stage headers alternate between two rows so they do not collide
+            below = col.kind in L.HEADERS_BELOW
+            self._below.append(below)
+            self._second.append(below and run % 2 == 1)
+            run = run + 1 if below else 0
+        if keep is not None:
+            self.items = [old[k] if 0 <= k < len(old) else None for k in keep]
+            taken = {id(item) for item in self.items if item is not None}
+            self._spare += [item for item in old if item is not None and id(item) not in taken]
+        else:
+            self._spare += [item for item in old if item is not None]
+            self.items = [None] * len(columns)
+            self.rooms = None
+        for item in self._spare:
+            if item.isVisible():
+                item.hide()
+        self._cursor = 0
+        if len(self._elisions) > 20_000:
+            self._elisions.clear()
+        self._timer.start()
+
+    def stop(self) -> None:
+        """No more steps (the canvas is closing)."""
+        self._timer.stop()
+        self._placing = None
+
+    def complete(self) -> bool:
+        """Every column has its header (and no header of an earlier model is left over)."""
+        return not self._spare and all(item is not None for item in self.items)
+
+    def built(self):
+        """(column index, item) of the headers made so far."""
+        return ((i, item) for i, item in enumerate(self.items) if item is not None)
+
+    # -- placing ------------------------------------------------------------------------------
+
+    def place(self, ppx: float, ppy: float, view: tuple[float, float, float, float]) -> None:
+        """Cut the headers to the room between their neighbours at `ppx` pixels per unit, place them
+        for the view (x0, x1, y0, y1), and make those that show in it now."""
+        vx0, vx1, vy0, vy1 = view
+        self._placing = (ppx, ppy, vx0, vx1, vy0, vy1)
+        rooms = self.widths(ppx)
+        rerender = rooms != self.rooms
+        self.rooms = rooms
+        margin = (vx1 - vx0) * 0.1
+        every = len(self.columns) <= SYNC_HEADERS
+        for i, col in enumerate(self.columns):
+            item = self.items[i]
+            if item is None:
+                shown = rooms[i] != 0 or i == self.selected
+                if every or (shown and vx0 - margin <= col.x + col.out_dx / 2 <= vx1 + margin):
+                    self._make(i)
+                continue
+            if rerender:
+                self._render(i)
+            self._place(i)
+        if not self.complete():
+            self._timer.start()
+
+    def select(self, index: int) -> None:
+        """Highlight column `index`'s header (-1: none)."""
+        before, self.selected = self.selected, index
+        for i in {before, index}:
+            if 0 <= i < len(self.items):
+                if self.items[i] is None:
+                    self._make(i)  # the selected header always shows
+                else:
+                    self._render(i)
+
+    def restyle(self) -> None:
+        """The theme changed: new fills and text colours."""
+        for item in self._spare:
+            item.fill = self._fill()
+        for i, item in self.built():
+            item.fill = self._fill()
+            item.update()
+            self._render(i)
+
+    def widths(self, ppx: float) -> list[int | None]:
+        """Pixels each layer's header may be wide without meeting its neighbours' in the same row
+        (None: no limit; 0: less than HEADER_MIN_PX). Headers above their column form one row; those
+        below take turns in two rows. In steps of 8 px, so panning changes nothing."""
+        rows: dict[int, list[int]] = {}
+        for i in range(len(self.columns)):
+            rows.setdefault((1 + self._second[i]) if self._below[i] else 0, []).append(i)
+        rooms: list[int | None] = [None] * len(self.columns)
+        centre = [c.x + c.out_dx / 2 for c in self.columns]  # over the neurons and what is drawn beside them
+        for row in rows.values():
+            for k, i in enumerate(row):
+                gaps = [abs(centre[i] - centre[row[j]]) for j in (k - 1, k + 1) if 0 <= j < len(row)]
+                if not gaps:
+                    continue
+                gap = min(gaps) * ppx - HEADER_SPACING_PX
+                if gap < HEADER_ROOM_LIMIT_PX:
+                    rooms[i] = int(gap) // 8 * 8 if gap >= HEADER_MIN_PX else 0
+        return rooms
+
+    def below_rows(self) -> int:
+        """How many rows of headers lie under the columns (stages take turns in two)."""
+        rows, run = 0, 0
+        for below in self._below:
+            run = run + 1 if below else 0
+            rows = max(rows, min(run, 2))
+        return rows
+
+    def heights(self) -> tuple[float, float]:
+        """The tallest header above the columns and below them, in pixels (a header still to be
+        made counts as one of its number of lines)."""
+        above = below = 0.0
+        for i, col in enumerate(self.columns):
+            item = self.items[i]
+            h = item.textItem.boundingRect().height() if item is not None else self._lines_height(col)
+            if self._below[i]:
+                below = max(below, h)
+            else:
+                above = max(above, h)
+        return above, below
+
+    def natural_width(self, col: L.Column) -> float:
+        """Pixels a column's header takes uncut (its name and its detail line, and the item's padding)."""
+        widths = [self._metrics_of(size, bold).horizontalAdvance(text) for text, size, bold in self._lines(col)]
+        return max(widths) + 12
+
+    # -- one header ---------------------------------------------------------------------------
+
+    def html(self, col: L.Column, selected: bool = False, room: int | None = None) -> str:
+        name, detail = col.name, col.detail
+        if room is not None:  # elided to fit between the neighbouring columns
+            name = self._elided(name, 10, True, room)
+            detail = self._elided(detail, 9, False, room)
+        name, detail = html.escape(name), html.escape(detail)
+        t = self._theme()
+        bg = f"background-color:{t.selected_header};" if selected else ""
+        parts = [
+            f'<div style="text-align:center;{bg}"><span style="color:{t.ink};font-weight:700;font-size:10pt">{name}</span>',
+            f'<br><span style="color:{t.muted};font-size:9pt">{detail}</span>',
+        ]
+        if col.error:
+            parts.append(f'<br><span style="color:{t.error};font-size:8pt">{html.escape(col.error[:60])}</span>')
+        parts.append("</div>")
+        return "".join(parts)
+
+    def _make(self, i: int) -> HeaderItem:
+        item = self._spare.pop() if self._spare else None
+        if item is None:
+            item = HeaderItem(fill=self._fill())
+            item.setZValue(20)
+            self.view.addItem(item)
+            self.made += 1
+        self.items[i] = item
+        self._render(i)
+        self._place(i)
+        return item
+
+    def _render(self, i: int) -> None:
+        """Column i's header text: highlighted when selected, cut to its room."""
+        item, col = self.items[i], self.columns[i]
+        assert item is not None
+        room = self.rooms[i] if self.rooms is not None else None
+        selected = i == self.selected
+        # a header with no room (hundreds of layers side by side) would only cover its neighbours:
+        # hidden, but for the selected layer's, until zooming in makes room
+        visible = room != 0 or selected
+        if item.isVisible() != visible:
+            item.setVisible(visible)
+        item.show_html(self.html(col, selected=selected, room=HEADER_MIN_PX if room == 0 else room))
+        tip = f"{col.name} · {col.detail}" if room is not None else ""
+        if item.toolTip() != tip:
+            item.setToolTip(tip)
+
+    def _place(self, i: int) -> None:
+        """Just above column i (stages: below), and on screen when zoomed in."""
+        if self._placing is None:
+            return
+        _, ppy, _, _, vy0, vy1 = self._placing
+        item, col = self.items[i], self.columns[i]
+        assert item is not None
+        gap = 6 / ppy
+        if self._below[i]:
+            y = -col.height / 2 - gap - (SECOND_ROW_PX / ppy if self._second[i] else 0)
+            if y < vy0 + gap:
+                _set_anchor(item, (0.5, 1.0))
+                item.setPos(col.x, vy0 + gap)
+            else:
+                _set_anchor(item, (0.5, 0.0))
+                item.setPos(col.x, y)
+        else:
+            y = col.height / 2 + gap
+            x = col.x + col.out_dx / 2  # over the neurons and what the drawer puts beside them
+            if y > vy1 - gap:
+                _set_anchor(item, (0.5, 0.0))
+                item.setPos(x, vy1 - gap)
+            else:
+                _set_anchor(item, (0.5, 1.0))
+                item.setPos(x, y)
+
+    def _step(self) -> None:
+        """Make missing headers for about STEP_MS, then let the event loop run; the leftovers of an
+        earlier model go once every column has its header."""
+        if self._placing is None:
+            return  # not placed yet: the first placing starts the steps again
+        start = time.perf_counter()
+        n = len(self.items)
+        while self._cursor < n:
+            if self.items[self._cursor] is None:
+                self._make(self._cursor)
+                if (time.perf_counter() - start) * 1000 >= STEP_MS:
+                    self._timer.start()
+                    return
+            self._cursor += 1
+        while self._spare:
+            self.view.removeItem(self._spare.pop())
+            if (time.perf_counter() - start) * 1000 >= STEP_MS:
+                self._timer.start()
+                return
+        self.completed.emit()
+
+    # -- text ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _lines(col: L.Column) -> list[tuple[str, float, bool]]:
+        return [(col.name, 10, True), (col.detail, 9, False)]
+
+    def _metrics_of(self, point_size: float, bold: bool) -> QtGui.QFontMetrics:
+        base = self._font()
+        key = (base.key(), point_size, bold)  # the metrics are made once per font: headers ask hundreds of times
+        metrics = self._metrics.get(key)
+        if metrics is None:
+            font = QtGui.QFont(base)
+            font.setPointSizeF(point_size)
+            font.setBold(bold)
+            metrics = self._metrics[key] = QtGui.QFontMetrics(font)
+        return metrics
+
+    def _elided(self, text: str, point_size: float, bold: bool, width: int) -> str:
+        key = (self._font().key(), text, point_size, bold, width)
+        found = self._elisions.get(key)
+        if found is None:
+            metrics = self._metrics_of(point_size, bold)
+            found = self._elisions[key] = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, width)
+        return found
+
+    def _lines_height(self, col: L.Column) -> float:
+        """The height of a header of as many lines as column `col`'s (measured once per count)."""
+        key = (self._font().key(), bool(col.error))
+        height = self._line_heights.get(key)
+        if height is None:
+            probe = QtWidgets.QGraphicsTextItem()
+            sample = L.Column(0, "Ag", "", "input", None, 0.0, detail="Ag", error="Ag" if col.error else None)
+            probe.setHtml(self.html(sample, room=None))
+            height = self._line_heights[key] = probe.boundingRect().height()
+        return height
