@@ -67,6 +67,12 @@ class ColumnHeaders(QtCore.QObject):
     ) -> None:
         super().__init__(parent)
         self.view = view
+        # The headers' parent, in the view: the view repaints itself whole for every item added
+        # right into it (pyqtgraph checks its automatic range), not for one added in here.
+        self.layer = QtWidgets.QGraphicsRectItem()
+        self.layer.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
+        self.layer.setZValue(20)
+        view.addItem(self.layer, ignoreBounds=True)
         self._font, self._theme, self._fill = font, theme, fill
         self.columns: list[L.Column] = []
         self.items: list[HeaderItem | None] = []
@@ -242,7 +248,8 @@ class ColumnHeaders(QtCore.QObject):
         if item is None:
             item = HeaderItem(fill=self._fill())
             item.setZValue(20)
-            self.view.addItem(item)
+            item.hide()  # shown by _render if it has room: a hidden item added repaints nothing
+            item.setParentItem(self.layer)
             self.made += 1
         self.items[i] = item
         self._render(i)
@@ -306,7 +313,10 @@ class ColumnHeaders(QtCore.QObject):
                     return
             self._cursor += 1
         while self._spare:
-            self.view.removeItem(self._spare.pop())
+            item = self._spare.pop()
+            scene = item.scene()
+            if scene is not None:
+                scene.removeItem(item)
             if (time.perf_counter() - start) * 1000 >= STEP_MS:
                 self._timer.start()
                 return
