@@ -94,10 +94,33 @@ class ColumnHeaders(QtCore.QObject):
 
     # -- the model ----------------------------------------------------------------------------
 
-    def set_columns(self, columns: list[L.Column], keep: list[int] | None = None) -> None:
-        """Headers for `columns`. `keep`: for each column, the index of the current column whose
-        header it takes over (-1: none; a structure-keeping edit); else every header is made anew."""
-        old = self.items
+    def set_columns(self, columns: list[L.Column]) -> None:
+        """Headers for the columns of another model: made anew, as they are needed."""
+        self._set_rows(columns)
+        self._spare += [item for item in self.items if item is not None]
+        self.items = [None] * len(columns)
+        self.rooms = None
+        for item in self._spare:
+            if item.isVisible():
+                item.hide()
+        self._cursor = 0
+        if len(self._elisions) > 20_000:
+            self._elisions.clear()
+        self._timer.start()
+
+    def update_columns(self, columns: list[L.Column], changed: list[int]) -> None:
+        """The same number of columns, of which those in `changed` draw their layer otherwise (an
+        edit that keeps the model's structure): only their headers are written again."""
+        rows = (self._below, self._second)
+        self._set_rows(columns)
+        if (self._below, self._second) != rows:
+            self.rooms = None  # other rows: every header is cut anew when next placed
+        for i in changed:
+            if self.items[i] is not None:
+                self._render(i)
+                self._place(i)
+
+    def _set_rows(self, columns: list[L.Column]) -> None:
         self.columns = columns
         self._below, self._second = [], []
         run = 0
@@ -106,21 +129,6 @@ class ColumnHeaders(QtCore.QObject):
             self._below.append(below)
             self._second.append(below and run % 2 == 1)
             run = run + 1 if below else 0
-        if keep is not None:
-            self.items = [old[k] if 0 <= k < len(old) else None for k in keep]
-            taken = {id(item) for item in self.items if item is not None}
-            self._spare += [item for item in old if item is not None and id(item) not in taken]
-        else:
-            self._spare += [item for item in old if item is not None]
-            self.items = [None] * len(columns)
-            self.rooms = None
-        for item in self._spare:
-            if item.isVisible():
-                item.hide()
-        self._cursor = 0
-        if len(self._elisions) > 20_000:
-            self._elisions.clear()
-        self._timer.start()
 
     def stop(self) -> None:
         """No more steps (the canvas is closing)."""

@@ -121,6 +121,18 @@ class Column:
         rows = np.floor(np.clip(idx, 0, max(self.n - 1, 0)) / self.block)
         return self.height / 2 - (idx + 0.5 + GAP * rows) * self.pitch
 
+    def y_at(self, index: float) -> float:
+        """`y_of` for one index, in plain floats (numpy's scalar calls cost microseconds each)."""
+        rows = math.floor(min(max(index, 0), max(self.n - 1, 0)) / self.block)
+        return self.height / 2 - (index + 0.5 + GAP * rows) * self.pitch
+
+    def index_of(self, y: float) -> float:
+        """`index_at` for one height, in plain floats."""
+        slots = (self.height / 2 - y) / self.pitch - 0.5
+        if self.block >= self.n:
+            return slots
+        return slots - GAP * math.floor(max(slots, 0.0) / (self.block + GAP))
+
     def index_at(self, y: float | np.ndarray) -> np.ndarray:
         """The (fractional) neuron index at scene height `y` (inverse of `y_of`, up to gaps)."""
         slots = (self.height / 2 - np.asarray(y, dtype=np.float64)) / self.pitch - 0.5
@@ -324,8 +336,15 @@ def drawn_shape(shape: Shape | None) -> tuple[int, ...] | None:
     return None if shape is None else tuple(1 if d is None else d for d in shape)
 
 
-def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
-    """Columns and links for the model: one column for the input and one per layer after it."""
+def build_columns(summary, spec, cache: dict | None = None) -> tuple[list[Column], list[Link]]:
+    """Columns and links for the model: one column for the input and one per layer after it.
+
+    `cache` (kept by the caller across calls, replaced here by this model's entries) holds what
+    each layer's column took from its layer type (caption, variables, settings), for a layer that
+    is the very same object with the same shapes next time (the layers an edit left alone)."""
+    known = cache.copy() if cache is not None else {}
+    if cache is not None:
+        cache.clear()
     columns: list[Column] = []
     links: list[Link] = []
     x = 0.0
@@ -355,6 +374,7 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
         if spec.is_functional and layer.id in column_of:
             continue  # the first Input, drawn above
         prev = columns[-1] if columns else None
+        prev_index = len(columns) - 1
         drawer = DRAWERS[kind.drawing] if kind is not None else None
         x += (drawer.spacing if drawer is not None else MAIN_SPACING) + (prev.out_dx if prev is not None else 0.0)
         if spec.is_functional:
@@ -362,7 +382,8 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
             if kind is not None and kind.takes_one_input:
                 reads = reads[:1]  # an RNN's initial states change no weight: drawn from its sequences
             single = len(reads) == 1 and reads[0] in column_of
-            prev = columns[column_of[reads[0]]] if single else None
+            prev_index = column_of[reads[0]] if single else -1
+            prev = columns[prev_index] if single else None
             in_shape = shape_of.get(reads[0]) if single else None
             column_of[layer.id] = len(columns)
             shape_of[layer.id] = row.output_shape
@@ -382,15 +403,21 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
             in_shape = shape
             continue
         varying = None in shape
-        detail = kind.caption_for(layer.params, shape) + (" · variable length" if varying else "")
-        variables = _variables(layer, in_shape)
+        found = known.get(id(layer))
+        if found is None or found[0] is not layer or found[1] != (in_shape, shape):
+            found = (layer, (in_shape, shape), kind.caption_for(layer.params, shape), _variables(layer, in_shape))
+            found += (kind.values(layer.params),)
+        if cache is not None:
+            cache[id(layer)] = found
+        detail = found[2] + (" · variable length" if varying else "")
+        variables = found[3]
         col = Column(row.index, row.name, row.class_name, drawer.column, drawn_shape(shape), x, activation, detail)
         col.weight_names, col.varying = tuple(v.name for v in variables), varying
         col.weight_shapes, col.weight_stores = tuple(v.shape for v in variables), tuple(v.store for v in variables)
         col.drawing, col.neurons, col.settings, col.out_dx = (
             kind.drawing,
             drawer.neurons,
-            kind.values(layer.params),
+            dict(found[4]),
             drawer.room,
         )
         col.bias_label = drawer.bias_label
@@ -410,7 +437,7 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
             continue
         if prev is None or prev.shape is None:
             continue
-        source = next(i for i, c in enumerate(columns) if c is prev)
+        source = prev_index
         if drawer.link == "dense":
             shared = prev.n // prev.block if prev.shape and len(prev.shape) > 1 else 1
             if drawer.edge_weights is not None:
@@ -604,6 +631,10 @@ class LinkLod:
 class Lod:
     columns: dict[int, ColumnLod]
     links: list[LinkLod]
+    # what compute_lod chose before fitting the edge budget, per column on screen: its window of
+    # neurons (first, last) and level (another computation for the same view may start from these)
+    windows: dict[int, tuple[int, int]] = field(default_factory=dict)
+    wanted: dict[int, int] = field(default_factory=dict)
 
     def edge_count(self) -> int:
         return sum(len(link.src) for link in self.links)
@@ -620,13 +651,46 @@ def column_level(col: Column, px_per_unit: float, visible: float) -> int:
     return min(level, math.ceil(math.log2(n)))
 
 
+GEOMETRY_FIELDS = ("shape", "x", "neurons", "out_dx")  # what a column's groups and their places depend on
+STRUCTURE_FIELDS = (
+    *GEOMETRY_FIELDS,
+    *("layer_index", "name", "class_name", "kind", "activation", "detail", "error", "weight_names"),
+    *("weight_shapes", "varying", "drawing", "settings", "weight_stores", "below", "bias_label"),
+)
+
+
+def same_geometry(a: Column, b: Column) -> bool:
+    """The two columns have the same neurons in the same places (weights aside)."""
+    return all(getattr(a, f) == getattr(b, f) for f in GEOMETRY_FIELDS)
+
+
+def same_column(a: Column, b: Column) -> bool:
+    """The two columns draw the same layer alike (weights aside)."""
+    try:
+        return all(bool(getattr(a, f) == getattr(b, f)) for f in STRUCTURE_FIELDS)
+    except (ValueError, TypeError):  # a setting that does not compare as one truth value
+        return False
+
+
+def same_links(a: list[Link], b: list[Link]) -> bool:
+    """The two lists join the same columns in the same way (names and weights aside)."""
+    return [(k.src, k.dst, k.kind, k.shared_rows) for k in a] == [(k.src, k.dst, k.kind, k.shared_rows) for k in b]
+
+
 def compute_lod(
     columns: list[Column],
     links: list[Link],
     view: tuple[float, float, float, float],
     size_px: tuple[float, float],
+    previous: Lod | None = None,
+    kept: list[bool] | None = None,
 ) -> Lod:
-    """Groups and edges to draw for the view (x0, x1, y0, y1 in scene units) at size_px pixels."""
+    """Groups and edges to draw for the view (x0, x1, y0, y1 in scene units) at size_px pixels.
+
+    `previous`: the level of detail computed for the same view and size from columns of which
+    those where `kept[i]` have the same geometry (`same_geometry`), and links joined alike
+    (`same_links`): their groups are taken over instead of being chosen again, and the edges
+    between two taken-over columns while no weights are shown on them. The result is the same."""
     vx0, vx1, vy0, vy1 = view
     width_px, height_px = size_px
     px_per_unit = height_px / max(vy1 - vy0, 1e-12)
@@ -636,21 +700,31 @@ def compute_lod(
     windows: dict[int, tuple[int, int]] = {}
     levels: dict[int, int] = {}
     for ci, col in enumerate(columns):
+        if previous is not None and kept is not None and kept[ci]:
+            if ci in previous.windows:
+                windows[ci], levels[ci] = previous.windows[ci], previous.wanted[ci]
+            continue
         if col.n == 0 or not col.neurons or col.x < vx0 - spacing or col.x > vx1 + spacing:
             continue
-        if col.y_of(0) < wy0 - col.pitch or col.y_of(col.n - 1) > wy1 + col.pitch:
+        if col.y_at(0) < wy0 - col.pitch or col.y_at(col.n - 1) > wy1 + col.pitch:
             continue  # wholly above or below the window
-        lo = int(np.clip(np.floor(col.index_at(wy1)), 0, col.n - 1))
-        hi = int(np.clip(np.ceil(col.index_at(wy0)), 0, col.n - 1))
-        vis_lo = float(np.clip(col.index_at(vy1), 0, col.n))
-        vis_hi = float(np.clip(col.index_at(vy0), 0, col.n))
+        last = col.n - 1
+        lo = int(min(max(math.floor(col.index_of(wy1)), 0), last))
+        hi = int(min(max(math.ceil(col.index_of(wy0)), 0), last))
+        vis_lo = min(max(col.index_of(vy1), 0.0), float(col.n))
+        vis_hi = min(max(col.index_of(vy0), 0.0), float(col.n))
         windows[ci] = (lo, hi)
         levels[ci] = column_level(col, px_per_unit, max(vis_hi - vis_lo, 1.0))
+    wanted = dict(levels)
     _fit_edge_budget(columns, links, windows, levels)
     col_lods: dict[int, ColumnLod] = {}
     for ci, (lo, hi) in windows.items():
         col = columns[ci]
         level = levels[ci]
+        old = previous.columns.get(ci) if previous is not None and kept is not None and kept[ci] else None
+        if old is not None and old.level == level:
+            col_lods[ci] = ColumnLod(ci, level, old.starts, old.ends, old.y, col.bias_means(old.starts, old.ends))
+            continue
         g = 1 << level
         i0 = lo // g * g
         i1 = min(col.n, (hi // g + 1) * g)
@@ -658,14 +732,30 @@ def compute_lod(
         ends = np.minimum(starts + g, col.n)
         y = (col.y_of(starts) + col.y_of(ends - 1)) / 2
         col_lods[ci] = ColumnLod(ci, level, starts, ends, y, col.bias_means(starts, ends))
+    old_links = {ll.link: ll for ll in previous.links} if previous is not None else {}
     link_lods = []
     for li, link in enumerate(links):
         a = col_lods.get(link.src)
         b = col_lods.get(link.dst)
         if a is None or b is None:
             continue
+        old_link = old_links.get(li)
+        if (
+            old_link is not None
+            and old_link.mean_abs is None
+            and link.pyramid is None
+            and _same_groups(a, previous, link.src)
+            and _same_groups(b, previous, link.dst)
+        ):
+            link_lods.append(old_link)  # joins the same groups, with no weights to show
+            continue
         link_lods.append(_link_lod(li, link, columns, a, b))
-    return Lod(col_lods, link_lods)
+    return Lod(col_lods, link_lods, windows, wanted)
+
+
+def _same_groups(lod: ColumnLod, previous: Lod | None, ci: int) -> bool:
+    old = previous.columns.get(ci) if previous is not None else None
+    return old is not None and old.starts is lod.starts and old.y is lod.y
 
 
 def _group_count(window: tuple[int, int], level: int) -> int:

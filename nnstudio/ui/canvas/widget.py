@@ -196,6 +196,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.columns: list[L.Column] = []
         self.links: list[L.Link] = []
         self.lod = L.Lod({}, [])
+        self._lod_key: tuple | None = None  # the view and size self.lod was computed for
+        self._column_cache: dict = {}  # what build_columns took from each layer's type, for the next edit
         self.weights: Mapping[str, list[np.ndarray]] | None = None
         self.pending = True
         self.selected_index = -1
@@ -268,26 +270,53 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     # -- public API -------------------------------------------------------------------------
 
     def set_model(self, summary, spec) -> None:
-        """Draw the model from its analytic summary at once; weights are pending until set_weights."""
+        """Draw the model from its analytic summary at once; weights are pending until set_weights.
+
+        After an edit that keeps the model's structure (as many columns, joined alike: one layer's
+        units or settings changed, a rename), only what changed is drawn again, and the view stays
+        where it is (a fitted view follows the fit)."""
+        columns, links = L.build_columns(summary, spec, self._column_cache)
+        previous, previous_links = self.columns, self.links
         self._spec = spec
-        self.columns, self.links = L.build_columns(summary, spec)
-        self._big = L.aggregation_work(self.columns, self.links) > SYNC_WORK
         self._structure += 1  # a job still running for the old model is dropped
         self._want, self._incoming = None, None
         self._next_weights_at = 0.0
-        self.edges.set_bounds(*L.scene_bounds(self.columns))
+        self.columns, self.links = columns, links
+        self._big = L.aggregation_work(columns, links) > SYNC_WORK
+        self.edges.set_bounds(*L.scene_bounds(columns))
         self.weights = None
         self.pending = True
-        self.overlays.show(L.overlay_plans(self.columns, None))
-        self.column_headers.set_columns(self.columns)
-        key = tuple((c.kind, c.n) for c in self.columns)
+        self._bias_scale = 1.0
+        self.overlays.show(L.overlay_plans(columns, None))
+        key = tuple((c.kind, c.n) for c in columns)
         refit = key != self._shape_key
         self._shape_key = key
+        if previous and len(previous) == len(columns) and L.same_links(previous_links, links):
+            self._update_model(previous)
+            return
+        self.column_headers.set_columns(columns)
         self._update_status()  # before the fit: it keeps the status text's room free
         if refit:
             self.fit_view()  # which refreshes the level of detail for the new range
         else:
             self.refresh_lod()
+        self.select_layer(self.selected_index)
+
+    def _update_model(self, previous: list[L.Column]) -> None:
+        """set_model for columns like `previous` but for some: their headers and groups are made
+        again, those of the others are taken over (when the view has not moved since)."""
+        columns = self.columns
+        kept = [L.same_geometry(a, b) for a, b in zip(previous, columns, strict=True)]
+        changed = [i for i, (a, b) in enumerate(zip(previous, columns, strict=True)) if not L.same_column(a, b)]
+        self.column_headers.update_columns(columns, changed)
+        self._update_status()  # which fits again when the status text takes other room
+        if self._auto_fit and not self._fitted():
+            self.fit_view()
+        else:
+            self._lod_timer.stop()
+            previous_lod = self.lod if self._lod_key == self._view_key() else None
+            lod = L.compute_lod(columns, self.links, self.view_rect(), self._pixels(), previous_lod, kept)
+            self._show_lod(lod)
         self.select_layer(self.selected_index)
 
     def set_weights(self, weights: Mapping[str, list[np.ndarray]] | None) -> None:
@@ -390,13 +419,15 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     def _on_headers_completed(self) -> None:
         """The headers made in steps may need other room than the fit gave them (text of other
         heights): fit again, unless the person has moved the view."""
-        if self._auto_fit and self.columns:
-            (x0, x1), (y0, y1) = self._fit_range()
-            (a0, a1), (b0, b1) = self.view.viewRange()
-            if max(abs(x0 - a0), abs(x1 - a1)) > 1e-9 * max(1.0, abs(x1 - x0)) or max(
-                abs(y0 - b0), abs(y1 - b1)
-            ) > 1e-9 * max(1.0, abs(y1 - y0)):
-                self.fit_view()
+        if self._auto_fit and self.columns and not self._fitted():
+            self.fit_view()
+
+    def _fitted(self) -> bool:
+        """The view shows what fit_view would show now."""
+        for (a0, a1), (b0, b1) in zip(self._fit_range(), self.view.viewRange(), strict=True):
+            if max(abs(a0 - b0), abs(a1 - b1)) > 1e-9 * max(1.0, abs(a1 - a0)):
+                return False
+        return True
 
     def _margins(self, w_px: float, h_px: float) -> tuple[float, float, float, float]:
         """Pixels (left, right, top, bottom) kept free around the drawing (see _free_margins), within
@@ -540,9 +571,11 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             return
         self._show_lod(L.compute_lod(self.columns, self.links, self.view_rect(), self._pixels()))
 
-    def _show_lod(self, lod: L.Lod, plans: tuple | None = None) -> None:
-        """Put `lod` on screen; `plans` = (EdgePlan, NeuronPlan) made in the worker for it."""
+    def _show_lod(self, lod: L.Lod, plans: tuple | None = None, view_key: tuple | None = None) -> None:
+        """Put `lod` on screen; `plans` = (EdgePlan, NeuronPlan) made in the worker for it, and
+        `view_key` the view it was made for (default: the current one)."""
         self.lod = lod
+        self._lod_key = view_key if view_key is not None else self._view_key()
         self.maps.set_columns(self.columns, self._spec, self.pending)
         if plans is None:
             self.edges.update_lod(self.lod, self._pixel_scale()[1])
@@ -633,13 +666,13 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.pending = False
             self.overlays.show(L.overlay_plans(columns, self._matching(extra)))
             self._next_weights_at = time.monotonic() + WEIGHTS_REST * result.elapsed_ms / 1000
-            self._show_lod(lod, plans)
+            self._show_lod(lod, plans, view_key)
             if view_key != self._view_key() and self._want is None:
                 self._want = "lod"
             self.weightsDrawn.emit()
         elif kind == "lod" and current and extra is self.columns:
             if view_key == self._view_key():
-                self._show_lod(*result.value)
+                self._show_lod(*result.value, view_key)
             elif self._want is None:  # the view moved meanwhile: a stale detail is dropped
                 self._want = "lod"
         self._kick()
