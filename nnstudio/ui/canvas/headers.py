@@ -87,6 +87,9 @@ class ColumnHeaders(QtCore.QObject):
         self._metrics: dict[tuple[str, float, bool], QtGui.QFontMetrics] = {}
         self._elisions: dict[tuple, str] = {}
         self._line_heights: dict[tuple, float] = {}
+        self._centres: list[float] = []  # per column: the x its header is centred on
+        self._widths: tuple | None = None  # (ppx, centres, rooms) of the last `widths`
+        self._heights: tuple[float, float] | None = None  # what `heights` gave, until a header changes
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -122,6 +125,8 @@ class ColumnHeaders(QtCore.QObject):
 
     def _set_rows(self, columns: list[L.Column]) -> None:
         self.columns = columns
+        self._heights = None
+        self._centres = [c.x + c.out_dx / 2 for c in columns]  # over the neurons and what is drawn beside them
         self._below, self._second = [], []
         run = 0
         for col in columns:  # neighbouring stage headers alternate between two rows so they do not collide
@@ -149,9 +154,12 @@ class ColumnHeaders(QtCore.QObject):
         """Cut the headers to the room between their neighbours at `ppx` pixels per unit, place them
         for the view (x0, x1, y0, y1), and make those that show in it now."""
         vx0, vx1, vy0, vy1 = view
-        self._placing = (ppx, ppy, vx0, vx1, vy0, vy1)
+        placing = (ppx, ppy, vx0, vx1, vy0, vy1)
         rooms = self.widths(ppx)
         rerender = rooms != self.rooms
+        # every header made is placed for the last placing (those made or edited since included)
+        replace = rerender or placing != self._placing
+        self._placing = placing
         self.rooms = rooms
         margin = (vx1 - vx0) * 0.1
         every = len(self.columns) <= SYNC_HEADERS
@@ -164,7 +172,8 @@ class ColumnHeaders(QtCore.QObject):
                 continue
             if rerender:
                 self._render(i)
-            self._place(i)
+            if replace:
+                self._place(i)
         if not self.complete():
             self._timer.start()
 
@@ -191,11 +200,13 @@ class ColumnHeaders(QtCore.QObject):
         """Pixels each layer's header may be wide without meeting its neighbours' in the same row
         (None: no limit; 0: less than HEADER_MIN_PX). Headers above their column form one row; those
         below take turns in two rows. In steps of 8 px, so panning changes nothing."""
+        if self._widths is not None and self._widths[0] == ppx and self._widths[1] == self._centres:
+            return self._widths[2]
         rows: dict[int, list[int]] = {}
         for i in range(len(self.columns)):
             rows.setdefault((1 + self._second[i]) if self._below[i] else 0, []).append(i)
         rooms: list[int | None] = [None] * len(self.columns)
-        centre = [c.x + c.out_dx / 2 for c in self.columns]  # over the neurons and what is drawn beside them
+        centre = self._centres
         for row in rows.values():
             for k, i in enumerate(row):
                 gaps = [abs(centre[i] - centre[row[j]]) for j in (k - 1, k + 1) if 0 <= j < len(row)]
@@ -204,6 +215,7 @@ class ColumnHeaders(QtCore.QObject):
                 gap = min(gaps) * ppx - HEADER_SPACING_PX
                 if gap < HEADER_ROOM_LIMIT_PX:
                     rooms[i] = int(gap) // 8 * 8 if gap >= HEADER_MIN_PX else 0
+        self._widths = (ppx, self._centres, rooms)
         return rooms
 
     def below_rows(self) -> int:
@@ -217,6 +229,8 @@ class ColumnHeaders(QtCore.QObject):
     def heights(self) -> tuple[float, float]:
         """The tallest header above the columns and below them, in pixels (a header still to be
         made counts as one of its number of lines)."""
+        if self._heights is not None:
+            return self._heights
         above = below = 0.0
         for i, col in enumerate(self.columns):
             item = self.items[i]
@@ -225,6 +239,7 @@ class ColumnHeaders(QtCore.QObject):
                 below = max(below, h)
             else:
                 above = max(above, h)
+        self._heights = (above, below)
         return above, below
 
     def natural_width(self, col: L.Column) -> float:
@@ -260,6 +275,7 @@ class ColumnHeaders(QtCore.QObject):
             item.setParentItem(self.layer)
             self.made += 1
         self.items[i] = item
+        self._heights = None
         self._render(i)
         self._place(i)
         return item
@@ -275,7 +291,10 @@ class ColumnHeaders(QtCore.QObject):
         visible = room != 0 or selected
         if item.isVisible() != visible:
             item.setVisible(visible)
-        item.show_html(self.html(col, selected=selected, room=HEADER_MIN_PX if room == 0 else room))
+        text = self.html(col, selected=selected, room=HEADER_MIN_PX if room == 0 else room)
+        if text != item.shown_html:
+            item.show_html(text)
+            self._heights = None
         tip = f"{col.name} · {col.detail}" if room is not None else ""
         if item.toolTip() != tip:
             item.setToolTip(tip)

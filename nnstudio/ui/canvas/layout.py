@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
+import operator
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -368,16 +369,17 @@ def build_columns(summary, spec, cache: dict | None = None) -> tuple[list[Column
     # A functional model: each column is fed by the column of the layer it reads (none for a merge).
     column_of = {spec.layers[0].id: 0} if spec.layers else {}
     shape_of = {spec.layers[0].id: summary.input_shape} if spec.layers else {}
+    functional = spec.is_functional
     for row in summary.rows:
         layer = spec.layers[row.index]
         kind = kinds.get(row.class_name)
-        if spec.is_functional and layer.id in column_of:
+        if functional and layer.id in column_of:
             continue  # the first Input, drawn above
         prev = columns[-1] if columns else None
         prev_index = len(columns) - 1
         drawer = DRAWERS[kind.drawing] if kind is not None else None
         x += (drawer.spacing if drawer is not None else MAIN_SPACING) + (prev.out_dx if prev is not None else 0.0)
-        if spec.is_functional:
+        if functional:
             reads = [ref.layer for ref in (layer.inbound[0] if layer.inbound else ())]
             if kind is not None and kind.takes_one_input:
                 reads = reads[:1]  # an RNN's initial states change no weight: drawn from its sequences
@@ -388,8 +390,14 @@ def build_columns(summary, spec, cache: dict | None = None) -> tuple[list[Column
             column_of[layer.id] = len(columns)
             shape_of[layer.id] = row.output_shape
         shape = row.output_shape
-        has_activation = kind is not None and any(p.name == "activation" for p in kind.params)
-        activation = str(layer.get("activation")) if has_activation else None
+        found = known.get(id(layer))
+        if found is not None and (found[0] is not layer or found[1] != (in_shape, shape)):
+            found = None
+        if found is not None:
+            activation = found[2]
+        else:
+            has_activation = kind is not None and any(p.name == "activation" for p in kind.params)
+            activation = str(layer.get("activation")) if has_activation else None
         if kind is None or drawer is None or row.error or shape is None:
             columns.append(
                 Column(row.index, row.name, row.class_name, "error", None, x, activation, row.class_name, row.error)
@@ -402,24 +410,18 @@ def build_columns(summary, spec, cache: dict | None = None) -> tuple[list[Column
             columns.append(Column(row.index, row.name, row.class_name, "error", None, x, activation, detail))
             in_shape = shape
             continue
-        varying = None in shape
-        found = known.get(id(layer))
-        if found is None or found[0] is not layer or found[1] != (in_shape, shape):
-            found = (layer, (in_shape, shape), kind.caption_for(layer.params, shape), _variables(layer, in_shape))
-            found += (kind.values(layer.params),)
+        if found is None:
+            varying = None in shape
+            detail = kind.caption_for(layer.params, shape) + (" · variable length" if varying else "")
+            variables = _variables(layer, in_shape)
+            found = (layer, (in_shape, shape), activation, detail, drawn_shape(shape), varying)
+            found += (tuple(v.name for v in variables), tuple(v.shape for v in variables))
+            found += (tuple(v.store for v in variables), kind.values(layer.params))
         if cache is not None:
             cache[id(layer)] = found
-        detail = found[2] + (" · variable length" if varying else "")
-        variables = found[3]
-        col = Column(row.index, row.name, row.class_name, drawer.column, drawn_shape(shape), x, activation, detail)
-        col.weight_names, col.varying = tuple(v.name for v in variables), varying
-        col.weight_shapes, col.weight_stores = tuple(v.shape for v in variables), tuple(v.store for v in variables)
-        col.drawing, col.neurons, col.settings, col.out_dx = (
-            kind.drawing,
-            drawer.neurons,
-            dict(found[4]),
-            drawer.room,
-        )
+        col = Column(row.index, row.name, row.class_name, drawer.column, found[4], x, activation, found[3])
+        col.varying, col.weight_names, col.weight_shapes, col.weight_stores = found[5:9]
+        col.drawing, col.neurons, col.settings, col.out_dx = kind.drawing, drawer.neurons, dict(found[9]), drawer.room
         col.bias_label = drawer.bias_label
         col.below = drawer.below(col) if drawer.below is not None else 0.0
         if not col.neurons and prev is not None and prev.kind == "input":
@@ -428,7 +430,7 @@ def build_columns(summary, spec, cache: dict | None = None) -> tuple[list[Column
             col.neurons = False  # so is a per-value stage on feature maps (BatchNormalization, ReLU, Dropout)
         columns.append(col)
         in_shape = shape
-        if spec.is_functional and drawer.link == "join":
+        if functional and drawer.link == "join":
             # an element-wise merge in a graph: each input of the output's size feeds it value to value
             for source_id in dict.fromkeys(ref.layer for call in layer.inbound[:1] for ref in call):
                 fed = columns[column_of[source_id]] if source_id in column_of else None
@@ -659,15 +661,19 @@ STRUCTURE_FIELDS = (
 )
 
 
+_geometry = operator.attrgetter(*GEOMETRY_FIELDS)
+_structure = operator.attrgetter(*STRUCTURE_FIELDS)
+
+
 def same_geometry(a: Column, b: Column) -> bool:
     """The two columns have the same neurons in the same places (weights aside)."""
-    return all(getattr(a, f) == getattr(b, f) for f in GEOMETRY_FIELDS)
+    return _geometry(a) == _geometry(b)
 
 
 def same_column(a: Column, b: Column) -> bool:
     """The two columns draw the same layer alike (weights aside)."""
     try:
-        return all(bool(getattr(a, f) == getattr(b, f)) for f in STRUCTURE_FIELDS)
+        return bool(_structure(a) == _structure(b))
     except (ValueError, TypeError):  # a setting that does not compare as one truth value
         return False
 

@@ -19,6 +19,21 @@ SIZE_STEPS = 2  # sizes are distinct per half pixel (the canvas rounds them so)
 class StyledScatter(pg.ScatterPlotItem):
     """ScatterPlotItem (pxMode) with `set_points`, the vectorised equivalent of `setData`."""
 
+    _spare: np.ndarray | None = None  # records of an earlier call, reused (see _records)
+
+    def _records(self, n: int) -> np.ndarray:
+        """n records of pyqtgraph's dtype whose object fields hold None. numpy sets each object
+        field of a new record array one by one (about 0.1 ms per thousand points), so the last
+        call's array is reused when it has room: only what set_points does not write is reset."""
+        spare = self._spare
+        if spare is None or len(spare) < n or len(spare) > 4 * max(n, 256):
+            spare = self._spare = np.empty(max(n, 256) * 3 // 2, dtype=self.data.dtype)
+        data = spare[:n]
+        for name in ("pen", "data", "item"):
+            if data[name].any():
+                data[name] = None
+        return data
+
     def set_points(
         self,
         x: np.ndarray,
@@ -33,7 +48,7 @@ class StyledScatter(pg.ScatterPlotItem):
         """Show points at (x, y) of `size` pixels: point i as symbols[symbol_codes[i]] filled with
         brushes[style_codes[i]] (object arrays) and outlined with `pen`."""
         n = len(x)
-        data = np.empty(n, dtype=self.data.dtype)  # object fields start as None, as setData's
+        data = self._records(n)
         data["x"], data["y"], data["size"] = x, y, size
         data["visible"] = True
         data["hovered"] = False

@@ -90,47 +90,71 @@ class NeuronPlan:
         return [STYLE_KEYS[c] for c in self.styles.tolist()]
 
 
-def plan_neurons(columns: list, lod: L.Lod, pixel_scale: tuple[float, float], pending: bool, bias_scale: float):
-    """Lay out the neurons of `lod` (numpy only: safe in the worker thread)."""
+def plan_neurons(
+    columns: list,
+    lod: L.Lod,
+    pixel_scale: tuple[float, float],
+    pending: bool,
+    bias_scale: float,
+    cache: dict | None = None,
+):
+    """Lay out the neurons of `lod` (numpy only: safe in the worker thread). `cache` (kept by the
+    caller, replaced here) holds each column's points, taken over while nothing they show changed."""
     ppx, ppy = pixel_scale
-    xs, ys, sizes, symbols, styles, counts = [], [], [], [], [], []
+    known = cache.copy() if cache is not None else {}
+    if cache is not None:
+        cache.clear()
+    pieces = []
     for ci, cl in lod.columns.items():
         col = columns[ci]
-        m = len(cl.starts)
-        pitch_px = col.pitch * (1 << cl.level) * ppy
-        # sizes in half pixels: pyqtgraph renders each (symbol, size, brush) once and reuses it
-        size = round(float(np.clip(pitch_px * 0.72, 3.0, 22.0)) * 2) / 2
-        if col.kind in ("stage", "regroup"):
-            symbol = STAGE_SYMBOLS[col.class_name]
-            if col.kind == "regroup":
-                size = round(float(np.clip(pitch_px * 0.45, 2.5, 12.0)) * 2) / 2
-            styles.append(np.full(m, STYLE_CODES["stage:" + col.class_name], dtype=np.int64))
+        key = (cl.y, cl.bias, col.x, col.kind, col.class_name, cl.level, col.pitch, ppy, pending, bias_scale)
+        found = known.get(ci)
+        # the arrays by identity: the level of detail hands the same ones on while they hold
+        if found is not None and found[0][0] is cl.y and found[0][1] is cl.bias and found[0][2:] == key[2:]:
+            piece = found[1]
         else:
-            symbol = "o" if cl.level == 0 else "s"
-            if col.kind == "input":
-                styles.append(np.full(m, STYLE_CODES["input"], dtype=np.int64))
-            elif cl.bias is None:
-                styles.append(np.full(m, STYLE_CODES["pending" if pending else "neutral"], dtype=np.int64))
-            else:
-                levels = np.round(np.clip(np.abs(cl.bias) / bias_scale, 0, 1) * BIAS_LEVELS).astype(np.int64)
-                styles.append(BIAS_BASE + (cl.bias >= 0).astype(np.int64) * (BIAS_LEVELS + 1) + levels)
-        xs.append(np.full(m, col.x))
-        ys.append(np.asarray(cl.y, dtype=float))
-        sizes.append(np.full(m, size))
-        symbols.append(np.full(m, SYMBOL_CODES[symbol], dtype=np.int64))
-        if cl.level > 0 and pitch_px >= 11:
-            counts.append((col.x, size, min(10.0, pitch_px * 0.75), np.asarray(cl.y), np.asarray(cl.counts)))
-    if not xs:
+            piece = _column_neurons(col, cl, ppy, pending, bias_scale)
+        if cache is not None:
+            cache[ci] = (key, piece)
+        pieces.append(piece)
+    if not pieces:
         empty = np.zeros(0, dtype=np.int64)
         return NeuronPlan(np.zeros(0), np.zeros(0), np.zeros(0), empty, empty, [], ppx)
-    return NeuronPlan(
-        np.concatenate(xs),
-        np.concatenate(ys),
-        np.concatenate(sizes),
-        np.concatenate(symbols),
-        np.concatenate(styles),
+    parts = list(zip(*pieces, strict=True))
+    counts = [entry for entry in parts[5] if entry is not None]
+    return NeuronPlan(*(np.concatenate(p) for p in parts[:5]), counts, ppx)
+
+
+def _column_neurons(col: L.Column, cl: L.ColumnLod, ppy: float, pending: bool, bias_scale: float) -> tuple:
+    """One column's points: x, y, size, symbol code, style code, and its groups' counts (or None)."""
+    m = len(cl.starts)
+    pitch_px = col.pitch * (1 << cl.level) * ppy
+    # sizes in half pixels: pyqtgraph renders each (symbol, size, brush) once and reuses it
+    size = round(float(np.clip(pitch_px * 0.72, 3.0, 22.0)) * 2) / 2
+    if col.kind in ("stage", "regroup"):
+        symbol = STAGE_SYMBOLS[col.class_name]
+        if col.kind == "regroup":
+            size = round(float(np.clip(pitch_px * 0.45, 2.5, 12.0)) * 2) / 2
+        styles = np.full(m, STYLE_CODES["stage:" + col.class_name], dtype=np.int64)
+    else:
+        symbol = "o" if cl.level == 0 else "s"
+        if col.kind == "input":
+            styles = np.full(m, STYLE_CODES["input"], dtype=np.int64)
+        elif cl.bias is None:
+            styles = np.full(m, STYLE_CODES["pending" if pending else "neutral"], dtype=np.int64)
+        else:
+            levels = np.round(np.clip(np.abs(cl.bias) / bias_scale, 0, 1) * BIAS_LEVELS).astype(np.int64)
+            styles = BIAS_BASE + (cl.bias >= 0).astype(np.int64) * (BIAS_LEVELS + 1) + levels
+    counts = None
+    if cl.level > 0 and pitch_px >= 11:
+        counts = (col.x, size, min(10.0, pitch_px * 0.75), np.asarray(cl.y), np.asarray(cl.counts))
+    return (
+        np.full(m, col.x),
+        np.asarray(cl.y, dtype=float),
+        np.full(m, size),
+        np.full(m, SYMBOL_CODES[symbol], dtype=np.int64),
+        styles,
         counts,
-        ppx,
     )
 
 
@@ -197,6 +221,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.links: list[L.Link] = []
         self.lod = L.Lod({}, [])
         self._lod_key: tuple | None = None  # the view and size self.lod was computed for
+        self._neuron_pieces: dict = {}  # each column's points, for the next plan_neurons on the GUI thread
         self._column_cache: dict = {}  # what build_columns took from each layer's type, for the next edit
         self.weights: Mapping[str, list[np.ndarray]] | None = None
         self.pending = True
@@ -700,7 +725,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         """Put the neurons (and the counts of groups) of self.lod on screen; `plan` may have been
         made in the worker (from the same lod and view), else it is made here."""
         if plan is None:
-            plan = plan_neurons(self.columns, self.lod, self._pixel_scale(), self.pending, self._bias_scale)
+            plan = plan_neurons(
+                self.columns, self.lod, self._pixel_scale(), self.pending, self._bias_scale, self._neuron_pieces
+            )
         if len(plan.x):
             self.neurons.set_points(
                 plan.x,
