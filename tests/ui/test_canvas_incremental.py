@@ -96,6 +96,7 @@ def test_headers_made_in_steps_are_those_an_eager_build_makes(qtbot, monkeypatch
     assert stepped.column_headers.made < len(stepped.columns)
     settle(qtbot, stepped)
 
+    stepwise = H.SYNC_HEADERS
     monkeypatch.setattr(H, "SYNC_HEADERS", 10_000)  # every header at once
     eager = make_canvas(qtbot)
     eager.set_model(analyze(spec), spec)
@@ -109,6 +110,17 @@ def test_headers_made_in_steps_are_those_an_eager_build_makes(qtbot, monkeypatch
     for canvas in (stepped, eager):
         canvas.select_layer(30)
     assert header_state(stepped) == header_state(eager)
+    # zoomed in: rooms change; those near the view follow at once, the others in steps
+    for canvas, at_once in ((stepped, stepwise), (eager, 10_000)):
+        monkeypatch.setattr(H, "SYNC_HEADERS", at_once)
+        for _ in range(5):  # zoom in about the centre, as + does
+            qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Plus)
+        canvas.refresh_lod()
+        assert canvas.headers_complete() == (canvas is eager)
+    settle(qtbot, stepped)
+    settle(qtbot, eager)
+    assert header_state(stepped) == header_state(eager)
+    assert sum(visible for _, _, visible, _, _ in header_state(stepped)) > 10
 
 
 def test_a_new_model_during_the_steps_drops_them(qtbot, monkeypatch):

@@ -26,6 +26,7 @@ HEADER_MIN_PX = 24  # a header is never cut narrower than this (with less room i
 HEADER_ROOM_LIMIT_PX = 400  # layers further apart than this keep their whole header
 STEP_MS = 8.0  # the headers not needed on screen are made in steps of about this long
 SYNC_HEADERS = 32  # a model of at most this many columns gets all its headers at once
+NEAR_VIEW = 0.5  # headers centred within this share of the view's width beside it are kept right at once
 SECOND_ROW_PX = 34  # a stage's header in the second row below stands this much lower
 
 
@@ -82,7 +83,10 @@ class ColumnHeaders(QtCore.QObject):
         self._below: list[bool] = []  # per column: its header lies below it
         self._second: list[bool] = []  # per column below: in the second row
         self._placing: tuple[float, ...] | None = None  # ppx, ppy, vx0, vx1, vy0, vy1 of the last placing
-        self._spare: list[HeaderItem] = []  # items of an earlier model, reused before new ones are made
+        self._spare: list[HeaderItem] = []
+        self._stale: set[int] = (
+            set()
+        )  # headers made whose text and place are to follow the last placing  # items of an earlier model, reused before new ones are made
         self._cursor = 0  # the steps make the missing headers from here on
         self._metrics: dict[tuple[str, float, bool], QtGui.QFontMetrics] = {}
         self._elisions: dict[tuple, str] = {}
@@ -102,6 +106,7 @@ class ColumnHeaders(QtCore.QObject):
         self._set_rows(columns)
         self._spare += [item for item in self.items if item is not None]
         self.items = [None] * len(columns)
+        self._stale.clear()
         self.rooms = None
         for item in self._spare:
             if item.isVisible():
@@ -120,8 +125,7 @@ class ColumnHeaders(QtCore.QObject):
             self.rooms = None  # other rows: every header is cut anew when next placed
         for i in changed:
             if self.items[i] is not None:
-                self._render(i)
-                self._place(i)
+                self._refresh(i)
 
     def _set_rows(self, columns: list[L.Column]) -> None:
         self.columns = columns
@@ -141,8 +145,9 @@ class ColumnHeaders(QtCore.QObject):
         self._placing = None
 
     def complete(self) -> bool:
-        """Every column has its header (and no header of an earlier model is left over)."""
-        return not self._spare and all(item is not None for item in self.items)
+        """Every column has its header, written and placed for the last placing (and no header of
+        an earlier model is left over)."""
+        return not self._spare and not self._stale and all(item is not None for item in self.items)
 
     def built(self):
         """(column index, item) of the headers made so far."""
@@ -151,29 +156,36 @@ class ColumnHeaders(QtCore.QObject):
     # -- placing ------------------------------------------------------------------------------
 
     def place(self, ppx: float, ppy: float, view: tuple[float, float, float, float]) -> None:
-        """Cut the headers to the room between their neighbours at `ppx` pixels per unit, place them
-        for the view (x0, x1, y0, y1), and make those that show in it now."""
+        """Cut the headers to the room between their neighbours at `ppx` pixels per unit and place
+        them for the view (x0, x1, y0, y1): at once those that show in or near it (made now if
+        need be), the others in the steps."""
         vx0, vx1, vy0, vy1 = view
         placing = (ppx, ppy, vx0, vx1, vy0, vy1)
         rooms = self.widths(ppx)
         rerender = rooms != self.rooms
-        # every header made is placed for the last placing (those made or edited since included)
+        # every header made is placed for the last placing (but those in _stale)
         replace = rerender or placing != self._placing
         self._placing = placing
         self.rooms = rooms
-        margin = (vx1 - vx0) * 0.1
+        near = (vx1 - vx0) * NEAR_VIEW  # a header centred this far outside the view may still reach into it
         every = len(self.columns) <= SYNC_HEADERS
         for i, col in enumerate(self.columns):
             item = self.items[i]
+            shown = rooms[i] != 0 or i == self.selected
+            now = every or (shown and vx0 - near <= col.x + col.out_dx / 2 <= vx1 + near)
             if item is None:
-                shown = rooms[i] != 0 or i == self.selected
-                if every or (shown and vx0 - margin <= col.x + col.out_dx / 2 <= vx1 + margin):
+                if now:
                     self._make(i)
-                continue
-            if rerender:
-                self._render(i)
-            if replace:
-                self._place(i)
+            elif now:
+                if rerender or i in self._stale:
+                    self._render(i)
+                if replace or i in self._stale:
+                    self._place(i)
+                self._stale.discard(i)
+            elif rerender or replace:
+                if item.isVisible() and not shown:
+                    item.hide()  # it has lost its room: its text and place follow in the steps
+                self._stale.add(i)
         if not self.complete():
             self._timer.start()
 
@@ -185,7 +197,7 @@ class ColumnHeaders(QtCore.QObject):
                 if self.items[i] is None:
                     self._make(i)  # the selected header always shows
                 else:
-                    self._render(i)
+                    self._refresh(i)
 
     def restyle(self) -> None:
         """The theme changed: new fills and text colours."""
@@ -280,6 +292,11 @@ class ColumnHeaders(QtCore.QObject):
         self._place(i)
         return item
 
+    def _refresh(self, i: int) -> None:
+        self._render(i)
+        self._place(i)
+        self._stale.discard(i)
+
     def _render(self, i: int) -> None:
         """Column i's header text: highlighted when selected, cut to its room."""
         item, col = self.items[i], self.columns[i]
@@ -339,6 +356,11 @@ class ColumnHeaders(QtCore.QObject):
                     self._timer.start()
                     return
             self._cursor += 1
+        while self._stale:
+            self._refresh(next(iter(self._stale)))
+            if (time.perf_counter() - start) * 1000 >= STEP_MS:
+                self._timer.start()
+                return
         while self._spare:
             item = self._spare.pop()
             scene = item.scene()
