@@ -163,6 +163,14 @@ def _plans(columns, lod, pixel_scale, pending, bias_scale) -> tuple[EdgePlan, Ne
     return plan_edges(lod, pixel_scale[1]), plan_neurons(columns, lod, pixel_scale, pending, bias_scale)
 
 
+def _same_range(a, b) -> bool:
+    """Two view ranges ((x0, x1), (y0, y1)) are the same (up to rounding)."""
+    for (a0, a1), (b0, b1) in zip(a, b, strict=True):
+        if max(abs(a0 - b0), abs(a1 - b1)) > 1e-9 * max(1.0, abs(a1 - a0)):
+            return False
+    return True
+
+
 def _objects(values: list) -> np.ndarray:
     """A 1-D object array of `values` (numpy would unpack sequences among them)."""
     out = np.empty(len(values), dtype=object)
@@ -285,6 +293,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.view.sigResized.connect(self._on_resized)
         self.view.sigRangeChangedManually.connect(self._on_user_moved)
         self._auto_fit = True  # until the person pans or zooms, resizing refits the drawing
+        self._last_fit: list | None = None  # the view range the last fit_view set
         self._refitting = False  # a refit for the status text's room is under way (see _update_status)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -335,7 +344,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         changed = [i for i, (a, b) in enumerate(zip(previous, columns, strict=True)) if not L.same_column(a, b)]
         self.column_headers.update_columns(columns, changed)
         self._update_status()  # which fits again when the status text takes other room
-        if self._auto_fit and not self._fitted():
+        if self._still_fitted() and not self._fitted():
             self.fit_view()
         else:
             self._lod_timer.stop()
@@ -424,6 +433,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         """Show the whole network, clear of the legend, the status text and the headers."""
         x_range, y_range = self._fit_range()
         self.view.setRange(xRange=x_range, yRange=y_range, padding=0)
+        self._last_fit = self.view.viewRange()
         self._auto_fit = True
         self.refresh_lod()
 
@@ -444,15 +454,16 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     def _on_headers_completed(self) -> None:
         """The headers made in steps may need other room than the fit gave them (text of other
         heights): fit again, unless the person has moved the view."""
-        if self._auto_fit and self.columns and not self._fitted():
+        if self.columns and self._still_fitted() and not self._fitted():
             self.fit_view()
+
+    def _still_fitted(self) -> bool:
+        """The view is where the last fit_view put it (neither the person nor a program moved it)."""
+        return self._auto_fit and self._last_fit is not None and _same_range(self._last_fit, self.view.viewRange())
 
     def _fitted(self) -> bool:
         """The view shows what fit_view would show now."""
-        for (a0, a1), (b0, b1) in zip(self._fit_range(), self.view.viewRange(), strict=True):
-            if max(abs(a0 - b0), abs(a1 - b1)) > 1e-9 * max(1.0, abs(a1 - a0)):
-                return False
-        return True
+        return _same_range(self._fit_range(), self.view.viewRange())
 
     def _margins(self, w_px: float, h_px: float) -> tuple[float, float, float, float]:
         """Pixels (left, right, top, bottom) kept free around the drawing (see _free_margins), within
