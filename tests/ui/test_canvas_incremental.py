@@ -172,9 +172,13 @@ def test_a_structure_keeping_edit_draws_what_a_fresh_canvas_draws(qtbot, change)
     settle(qtbot, fresh)
     assert drawing(canvas) == drawing(fresh)
 
-    canvas.set_model(analyze(new), new)  # weights pending again, as after an edit Keras has not built yet
-    fresh.set_model(analyze(new), new)
+    # weights pending again, as after an edit Keras has not built yet (the window sends None)
+    for each in (canvas, fresh):
+        each.set_model(analyze(new), new)
+        with qtbot.waitSignal(each.weightsDrawn, timeout=5_000):
+            each.set_weights(None)
     assert drawing(canvas) == drawing(fresh)
+    assert canvas.pending and "pending" in canvas.status.toPlainText()
 
 
 def test_an_edit_keeps_a_view_the_person_moved(qtbot):

@@ -358,6 +358,12 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
         Small models are drawn inside the call; for a big one the kernels are summed in the
         background and `weightsDrawn` is emitted once the drawing is on screen."""
+        nothing_coming = self._incoming is None and self._want != "weights" and self._running != "weights"
+        if weights is None and self.weights is None and self.pending and nothing_coming:
+            # pending already (set_model, as after an edit): nothing on screen changes
+            self._pyramids.clear()  # as attaching no weights does: no array is kept for later
+            self.weightsDrawn.emit()
+            return
         matching = self._matching(weights)
         kernels = bool(matching) and (
             any(lk.kind == "dense" and lk.layer_name in matching for lk in self.links)
