@@ -341,8 +341,8 @@ def build_columns(summary, spec, cache: dict | None = None) -> tuple[list[Column
     """Columns and links for the model: one column for the input and one per layer after it.
 
     `cache` (kept by the caller across calls, replaced here by this model's entries) holds what
-    each layer's column took from its layer type (caption, variables, settings), for a layer that
-    is the very same object with the same shapes next time (the layers an edit left alone)."""
+    each layer's column took from its layer type (caption, variables, settings), by layer id, for
+    a layer of the same type and parameters with the same shapes next time (those an edit left alone)."""
     known = cache.copy() if cache is not None else {}
     if cache is not None:
         cache.clear()
@@ -390,8 +390,8 @@ def build_columns(summary, spec, cache: dict | None = None) -> tuple[list[Column
             column_of[layer.id] = len(columns)
             shape_of[layer.id] = row.output_shape
         shape = row.output_shape
-        found = known.get(id(layer))
-        if found is not None and (found[0] is not layer or found[1] != (in_shape, shape)):
+        found = known.get(layer.id)
+        if found is not None and (found[1] != (in_shape, shape) or not _same_layer(found[0], layer)):
             found = None
         if found is not None:
             activation = found[2]
@@ -418,7 +418,7 @@ def build_columns(summary, spec, cache: dict | None = None) -> tuple[list[Column
             found += (tuple(v.name for v in variables), tuple(v.shape for v in variables))
             found += (tuple(v.store for v in variables), kind.values(layer.params))
         if cache is not None:
-            cache[id(layer)] = found
+            cache[layer.id] = found
         col = Column(row.index, row.name, row.class_name, drawer.column, found[4], x, activation, found[3])
         col.varying, col.weight_names, col.weight_shapes, col.weight_stores = found[5:9]
         col.drawing, col.neurons, col.settings, col.out_dx = kind.drawing, drawer.neurons, dict(found[9]), drawer.room
@@ -448,6 +448,16 @@ def build_columns(summary, spec, cache: dict | None = None) -> tuple[list[Column
         elif drawer.link == "identity" and prev.n == col.n:
             links.append(Link(source, len(columns) - 1, "identity", row.name))
     return columns, links
+
+
+def _same_layer(a, b) -> bool:
+    """Two layer specs of the same type with the same parameters (names and connections aside)."""
+    if a is b:
+        return True
+    try:
+        return bool(a.class_name == b.class_name and a.params == b.params)
+    except (ValueError, TypeError):  # a parameter that does not compare as one truth value
+        return False
 
 
 def _variables(layer, in_shape: Shape | None) -> list:
