@@ -167,7 +167,7 @@ def test_a_wide_window_keeps_its_layout(qtbot, tmp_path):
     assert docks["compileDock"].geometry().bottom() == columns[3].bottom()
     with qtbot.waitSignal(training.stateChanged):
         training.stateChanged.emit("training", "Training…")
-    qtbot.waitUntil(lambda: in_front(docks["dataDock"]))  # here the Data tab comes to the front
+    assert in_front(panel.plot) and not in_front(docks["dataDock"]), "the run's curves stay where it was started"
 
 
 def test_a_window_made_large_while_training_shows_gets_its_side_columns_back(qtbot, tmp_path):
