@@ -122,7 +122,8 @@ def plan_neurons(
         return NeuronPlan(np.zeros(0), np.zeros(0), np.zeros(0), empty, empty, [], ppx)
     parts = list(zip(*pieces, strict=True))
     counts = [entry for entry in parts[5] if entry is not None]
-    return NeuronPlan(*(np.concatenate(p) for p in parts[:5]), counts, ppx)
+    x, y, size, symbols, styles = (np.concatenate(p) for p in parts[:5])
+    return NeuronPlan(x, y, size, symbols, styles, counts, ppx)
 
 
 def _column_neurons(col: L.Column, cl: L.ColumnLod, ppy: float, pending: bool, bias_scale: float) -> tuple:
@@ -714,7 +715,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.weightsDrawn.emit()
         elif kind == "lod" and current and extra is self.columns:
             if view_key == self._view_key():
-                self._show_lod(*result.value, view_key)
+                lod, plans = result.value
+                self._show_lod(lod, plans, view_key)
             elif self._want is None:  # the view moved meanwhile: a stale detail is dropped
                 self._want = "lod"
         self._kick()
