@@ -252,3 +252,47 @@ def test_styled_scatter_stores_what_set_data_stores(qapp):
     # fewer points the next time: the records are reused, nothing of the last call is left
     styled.set_points(x[:10], y[:10], size[:10], symbol_codes[:10], style_codes[:10], symbols, brushes, pen)
     assert len(styled.data) == 10 and list(styled.data["item"]) == [None] * 10
+
+
+def convnet(head_units: int) -> ModelSpec:
+    spec = ModelSpec()
+    spec = spec.inserted(0, spec.new_layer("Input", shape=[16, 16, 3]))
+    for class_name, params in (
+        ("Conv2D", {"filters": 8, "kernel_size": 3}),
+        ("BatchNormalization", {}),
+        ("ReLU", {}),
+        ("Conv2D", {"filters": 16, "kernel_size": 3}),
+        ("GlobalAveragePooling2D", {}),
+        ("Dense", {"units": 32, "activation": "relu"}),
+        ("Dense", {"units": head_units}),
+    ):
+        spec = spec.inserted(len(spec.layers), spec.new_layer(class_name, **params))
+    return spec
+
+
+def pixels(canvas: NetworkCanvas) -> bytes:
+    image = canvas.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    return bytes(image.constBits())
+
+
+def test_feature_maps_after_an_edit_elsewhere_are_painted_as_afresh(qtbot):
+    spec, new = convnet(10), convnet(6)  # the head's units: the maps keep their places
+    canvas = make_canvas(qtbot)
+    canvas.set_model(analyze(spec), spec)
+    settle(qtbot, canvas)
+    canvas.grab()  # the feature maps laid out for this view
+    canvas.set_model(analyze(new), new)
+    settle(qtbot, canvas)
+    assert canvas.maps._layout is not None, "the maps' layout was kept"
+    fresh = make_canvas(qtbot)
+    fresh.set_model(analyze(new), new)
+    settle(qtbot, fresh)
+    assert pixels(canvas) == pixels(fresh)
+
+    wider = new.with_layer(1, new.layers[1].with_params(filters=12))  # a convolution itself changes
+    canvas.set_model(analyze(wider), wider)
+    assert canvas.maps._layout is None
+    fresh.set_model(analyze(wider), wider)
+    settle(qtbot, canvas)
+    settle(qtbot, fresh)
+    assert pixels(canvas) == pixels(fresh)

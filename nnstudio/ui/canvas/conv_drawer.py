@@ -152,14 +152,16 @@ class FeatureMapItem(pg.GraphicsObject):
 
     # -- what to draw -----------------------------------------------------------------------------
 
-    def set_columns(self, columns: list, spec, pending: bool) -> None:
-        """Draw the feature-map columns of `columns` (the canvas's current ones)."""
+    def set_columns(self, columns: list, spec, pending: bool, same_places: bool = False) -> None:
+        """Draw the feature-map columns of `columns` (the canvas's current ones). `same_places`:
+        they and their neighbours stand where the current ones stand (an edit elsewhere)."""
         if columns is self.columns and spec is self.spec and pending == self.pending:
             return
         self.prepareGeometryChange()
         self.columns, self.spec, self.pending = columns, spec, pending
         self._images, self._channel_images = {}, {}
-        self._layout = None
+        if not same_places:
+            self._layout = None
         maps = [c for c in columns if not c.neurons]
         if maps:
             x0 = min(c.x for c in maps) - 1.0

@@ -232,11 +232,7 @@ class ColumnHeaders(QtCore.QObject):
 
     def below_rows(self) -> int:
         """How many rows of headers lie under the columns (stages take turns in two)."""
-        rows, run = 0, 0
-        for below in self._below:
-            run = run + 1 if below else 0
-            rows = max(rows, min(run, 2))
-        return rows
+        return 2 if any(self._second) else int(any(self._below))
 
     def heights(self) -> tuple[float, float]:
         """The tallest header above the columns and below them, in pixels (a header still to be

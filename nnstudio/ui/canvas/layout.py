@@ -404,7 +404,7 @@ def build_columns(summary, spec, cache: dict | None = None) -> tuple[list[Column
             )
             in_shape = None
             continue
-        if not _drawable(shape):
+        if found is None and not _drawable(shape):  # (what was cached could be drawn)
             count = _count(drawn_shape(shape))
             detail = f"{kind.caption_for(layer.params, shape)} · {count} neurons, too many to draw"
             columns.append(Column(row.index, row.name, row.class_name, "error", None, x, activation, detail))

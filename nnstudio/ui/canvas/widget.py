@@ -230,6 +230,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.links: list[L.Link] = []
         self.lod = L.Lod({}, [])
         self._lod_key: tuple | None = None  # the view and size self.lod was computed for
+        self._bounds = L.scene_bounds([])  # of the current columns (set_model)
+        self._counts = (0, 0)  # neurons and weights of the current columns (set_model)
         self._neuron_pieces: dict = {}  # each column's points, for the next plan_neurons on the GUI thread
         self._column_cache: dict = {}  # what build_columns took from each layer's type, for the next edit
         self.weights: Mapping[str, list[np.ndarray]] | None = None
@@ -318,7 +320,14 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._next_weights_at = 0.0
         self.columns, self.links = columns, links
         self._big = L.aggregation_work(columns, links) > SYNC_WORK
-        self.edges.set_bounds(*L.scene_bounds(columns))
+        self._bounds = L.scene_bounds(columns)
+        self.edges.set_bounds(*self._bounds)
+        # what the status line counts (weights aside, the same until the next model)
+        self._counts = (
+            sum(c.n for c in columns),
+            sum(columns[lk.src].block * columns[lk.dst].block for lk in links if lk.kind == "dense")
+            + L.figure_weights(columns),
+        )
         self.weights = None
         self.pending = True
         self._bias_scale = 1.0
@@ -344,6 +353,13 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         kept = [L.same_geometry(a, b) for a, b in zip(previous, columns, strict=True)]
         changed = [i for i, (a, b) in enumerate(zip(previous, columns, strict=True)) if not L.same_column(a, b)]
         self.column_headers.update_columns(columns, changed)
+        maps_moved = any(
+            not columns[j].neurons or not previous[j].neurons
+            for i in changed
+            for j in (i - 1, i, i + 1)
+            if 0 <= j < len(columns)
+        )
+        self.maps.set_columns(columns, self._spec, self.pending, same_places=not maps_moved)
         self._update_status()  # which fits again when the status text takes other room
         if self._still_fitted() and not self._fitted():
             self.fit_view()
@@ -446,7 +462,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     def _fit_range(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """The x and y ranges that show the whole network clear of what stands around it."""
-        x0, x1, y0, y1 = L.scene_bounds(self.columns)
+        x0, x1, y0, y1 = self._bounds
         w_px, h_px = self._pixels()
         self._place_overlays()
         margins = self._margins(w_px, h_px)
@@ -818,10 +834,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         if not self.columns:
             self.status.setText("no model")
             return
-        neurons = sum(c.n for c in self.columns)
-        weights = sum(
-            self.columns[lk.src].block * self.columns[lk.dst].block for lk in self.links if lk.kind == "dense"
-        ) + L.figure_weights(self.columns)
+        neurons, weights = self._counts
         text = f"{neurons:,} neurons · {weights:,} weights"
         if self._grouped:
             text += " · squares: groups of neurons, zoom in"
