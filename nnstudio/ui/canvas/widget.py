@@ -2,7 +2,10 @@
 
 The window gives it the analytic summary and spec (`set_model`) at once after each edit, and the
 weight arrays (`set_weights`) when the Keras build arrives. Layout and level of detail live in
-`layout.py` (numpy only); the connections are a few binned items (`edges.py`).
+`layout.py` (numpy only); the connections are a few binned items (`edges.py`); the neurons one
+scatter item fed by style codes (`styled_scatter.py`); the column headers are made as they are
+needed, the hidden and off-screen ones in short steps between events (`headers.py`). After an edit
+that keeps the model's structure, set_model draws again only what changed.
 
 API (objectName "networkCanvas"):
     set_model(summary, spec)      draw from the analytic shapes now; weights pending
