@@ -94,6 +94,7 @@ class ColumnHeaders(QtCore.QObject):
         self._centres: list[float] = []  # per column: the x its header is centred on
         self._widths: tuple | None = None  # (ppx, centres, rooms) of the last `widths`
         self._heights: tuple[float, float] | None = None  # what `heights` gave, until a header changes
+        self._tall: list[float | None] = []  # per column: its header's height (None: to be measured)
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -120,14 +121,19 @@ class ColumnHeaders(QtCore.QObject):
         """The same number of columns, of which those in `changed` draw their layer otherwise (an
         edit that keeps the model's structure): only their headers are written again."""
         rows = (self._below, self._second)
-        self._set_rows(columns)
+        self._set_rows(columns, changed)
         if (self._below, self._second) != rows:
             self.rooms = None  # other rows: every header is cut anew when next placed
         for i in changed:
             if self.items[i] is not None:
                 self._refresh(i)
 
-    def _set_rows(self, columns: list[L.Column]) -> None:
+    def _set_rows(self, columns: list[L.Column], changed: list[int] | None = None) -> None:
+        """`changed`: the columns that differ from the current ones (None: all of them)."""
+        if changed is None or len(self._tall) != len(columns):
+            self._tall = [None] * len(columns)
+        for i in changed or ():
+            self._tall[i] = None
         self.columns = columns
         self._heights = None
         self._centres = [c.x + c.out_dx / 2 for c in columns]  # over the neurons and what is drawn beside them
@@ -237,18 +243,16 @@ class ColumnHeaders(QtCore.QObject):
     def heights(self) -> tuple[float, float]:
         """The tallest header above the columns and below them, in pixels (a header still to be
         made counts as one of its number of lines)."""
-        if self._heights is not None:
-            return self._heights
-        above = below = 0.0
-        for i, col in enumerate(self.columns):
-            item = self.items[i]
-            h = item.textItem.boundingRect().height() if item is not None else self._lines_height(col)
-            if self._below[i]:
-                below = max(below, h)
-            else:
-                above = max(above, h)
-        self._heights = (above, below)
-        return above, below
+        if self._heights is None:
+            tall = self._tall
+            for i, col in enumerate(self.columns):
+                if tall[i] is None:
+                    item = self.items[i]
+                    tall[i] = item.textItem.boundingRect().height() if item is not None else self._lines_height(col)
+            above = max((h for h, below in zip(tall, self._below, strict=True) if not below), default=0.0)
+            below = max((h for h, below in zip(tall, self._below, strict=True) if below), default=0.0)
+            self._heights = (above, below)
+        return self._heights
 
     def natural_width(self, col: L.Column) -> float:
         """Pixels a column's header takes uncut (its name and its detail line, and the item's padding)."""
@@ -283,6 +287,7 @@ class ColumnHeaders(QtCore.QObject):
             item.setParentItem(self.layer)
             self.made += 1
         self.items[i] = item
+        self._tall[i] = None
         self._heights = None
         self._render(i)
         self._place(i)
@@ -307,6 +312,7 @@ class ColumnHeaders(QtCore.QObject):
         text = self.html(col, selected=selected, room=HEADER_MIN_PX if room == 0 else room)
         if text != item.shown_html:
             item.show_html(text)
+            self._tall[i] = None
             self._heights = None
         tip = f"{col.name} · {col.detail}" if room is not None else ""
         if item.toolTip() != tip:

@@ -13,6 +13,7 @@ window only, so a view change costs about what is on screen, not the size of the
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import operator
 import os
@@ -67,6 +68,17 @@ def column_height(n: int) -> float:
     return math.sqrt(SOFT_COUNT * FULL_HEIGHT) * (1 + math.log2(n / SOFT_COUNT) / SOFT_DOUBLINGS)
 
 
+@functools.lru_cache(maxsize=4096)
+def _measures(shape: tuple[int, ...] | None) -> tuple[int, int, float, float]:
+    """A column's neuron count, neurons per row, height and pitch for its drawn shape (a model
+    repeats a few shapes many times)."""
+    n = int(math.prod(shape)) if shape is not None else 0
+    block = max(shape[-1], 1) if shape and len(shape) >= 2 else max(n, 1)
+    height = column_height(n)
+    rows = n // block if n else 1
+    return n, block, height, height / (max(n, 1) + GAP * (rows - 1))
+
+
 @dataclass
 class Column:
     """One column of neurons: the output of a layer (or the model's input)."""
@@ -97,24 +109,21 @@ class Column:
 
     @cached_property
     def n(self) -> int:
-        return int(math.prod(self.shape)) if self.shape is not None else 0
+        return _measures(None if self.shape is None else tuple(self.shape))[0]
 
     @cached_property
     def block(self) -> int:
         """Neurons per row: the last axis of a multi-dimensional shape, else all of them."""
-        if not self.shape or len(self.shape) < 2:
-            return max(self.n, 1)
-        return max(self.shape[-1], 1)
+        return _measures(None if self.shape is None else tuple(self.shape))[1]
 
     @cached_property
     def height(self) -> float:
-        return column_height(self.n)
+        return _measures(None if self.shape is None else tuple(self.shape))[2]
 
     @cached_property
     def pitch(self) -> float:
         """Scene distance between neighbouring neurons of one row."""
-        rows = self.n // self.block if self.n else 1
-        return self.height / (max(self.n, 1) + GAP * (rows - 1))
+        return _measures(None if self.shape is None else tuple(self.shape))[3]
 
     def y_of(self, index: np.ndarray | float) -> np.ndarray:
         """Scene y of neuron `index` (may be fractional); index 0 at the top."""
