@@ -243,16 +243,21 @@ class ColumnHeaders(QtCore.QObject):
     def heights(self) -> tuple[float, float]:
         """The tallest header above the columns and below them, in pixels (a header still to be
         made counts as one of its number of lines)."""
-        if self._heights is None:
-            tall = self._tall
-            for i, col in enumerate(self.columns):
-                if tall[i] is None:
-                    item = self.items[i]
-                    tall[i] = item.textItem.boundingRect().height() if item is not None else self._lines_height(col)
-            above = max((h for h, below in zip(tall, self._below, strict=True) if not below), default=0.0)
-            below = max((h for h, below in zip(tall, self._below, strict=True) if below), default=0.0)
-            self._heights = (above, below)
-        return self._heights
+        if self._heights is not None:
+            return self._heights
+        measured: list[float] = []
+        for i, col in enumerate(self.columns):
+            h = self._tall[i]
+            if h is None:
+                item = self.items[i]
+                h = self._tall[i] = (
+                    item.textItem.boundingRect().height() if item is not None else self._lines_height(col)
+                )
+            measured.append(h)
+        above = max((h for h, below in zip(measured, self._below, strict=True) if not below), default=0.0)
+        below = max((h for h, below in zip(measured, self._below, strict=True) if below), default=0.0)
+        self._heights = (above, below)
+        return above, below
 
     def natural_width(self, col: L.Column) -> float:
         """Pixels a column's header takes uncut (its name and its detail line, and the item's padding)."""
