@@ -296,3 +296,19 @@ def test_feature_maps_after_an_edit_elsewhere_are_painted_as_afresh(qtbot):
     settle(qtbot, canvas)
     settle(qtbot, fresh)
     assert pixels(canvas) == pixels(fresh)
+
+
+def test_another_model_of_as_many_columns_is_drawn_afresh_and_fitted(qtbot):
+    spec = deep_spec(14)
+    other = deep_spec(14, units=200)  # joined alike, but every Dense column is another
+    canvas = make_canvas(qtbot)
+    canvas.set_model(analyze(spec), spec)
+    settle(qtbot, canvas)
+    canvas.setFocus()
+    qtbot.keyClick(canvas, QtCore.Qt.Key.Key_Plus)  # the person zoomed in
+    canvas.set_model(analyze(other), other)
+    settle(qtbot, canvas)
+    fresh = make_canvas(qtbot)
+    fresh.set_model(analyze(other), other)
+    settle(qtbot, fresh)
+    assert drawing(canvas) == drawing(fresh)  # fitted, as a fresh canvas

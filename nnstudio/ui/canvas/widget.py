@@ -312,9 +312,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     def set_model(self, summary, spec) -> None:
         """Draw the model from its analytic summary at once; weights are pending until set_weights.
 
-        After an edit that keeps the model's structure (as many columns, joined alike: one layer's
-        units or settings changed, a rename), only what changed is drawn again, and the view stays
-        where it is (a fitted view follows the fit)."""
+        After an edit that keeps the model's structure (as many columns, joined alike, most of them
+        unchanged: one layer's units or settings changed, a rename), only what changed is drawn
+        again, and the view stays where it is (a fitted view follows the fit); another model is
+        drawn afresh and fitted."""
         columns, links = L.build_columns(summary, spec, self._column_cache)
         previous, previous_links = self.columns, self.links
         self._spec = spec
@@ -339,8 +340,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         refit = key != self._shape_key
         self._shape_key = key
         if previous and len(previous) == len(columns) and L.same_links(previous_links, links):
-            self._update_model(previous)
-            return
+            changed = [i for i, (a, b) in enumerate(zip(previous, columns, strict=True)) if not L.same_column(a, b)]
+            if 2 * len(changed) <= len(columns):
+                self._update_model(previous, changed)
+                return
         self.column_headers.set_columns(columns)
         self._update_status()  # before the fit: it keeps the status text's room free
         if refit:
@@ -349,12 +352,11 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.refresh_lod()
         self.select_layer(self.selected_index)
 
-    def _update_model(self, previous: list[L.Column]) -> None:
-        """set_model for columns like `previous` but for some: their headers and groups are made
-        again, those of the others are taken over (when the view has not moved since)."""
+    def _update_model(self, previous: list[L.Column], changed: list[int]) -> None:
+        """set_model for columns like `previous` but for those in `changed`: their headers and
+        groups are made again, those of the others are taken over (when the view has not moved)."""
         columns = self.columns
         kept = [L.same_geometry(a, b) for a, b in zip(previous, columns, strict=True)]
-        changed = [i for i, (a, b) in enumerate(zip(previous, columns, strict=True)) if not L.same_column(a, b)]
         self.column_headers.update_columns(columns, changed)
         maps_moved = any(
             not columns[j].neurons or not previous[j].neurons
