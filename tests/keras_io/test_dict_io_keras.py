@@ -13,7 +13,6 @@ import pytest
 from nnstudio.core.codegen import python_script
 from nnstudio.core.keras_archive import read_keras_config
 from nnstudio.core.summary import analyze, summary_text
-from nnstudio.core.weights_check import check_keras_weights
 
 pytestmark = pytest.mark.engine
 
@@ -22,6 +21,7 @@ keras = pytest.importorskip("keras")
 from nnstudio.keras_io.build import build_model, layer_weights  # noqa: E402
 from nnstudio.keras_io.export import export_keras  # noqa: E402
 from nnstudio.keras_io.train import run_training  # noqa: E402
+from tests.keras_io.keras_files import keras_printed_summary, saved_and_read  # noqa: E402
 from tests.keras_io.test_functional_files import run_script  # noqa: E402
 
 
@@ -44,16 +44,10 @@ def predicted(model: object) -> dict[str, np.ndarray]:
     return {key: np.asarray(value) for key, value in model.predict(data(), verbose=0).items()}
 
 
-def test_a_dict_model_reads_summarises_builds_exports_and_trains(tmp_path: Path, capsys, monkeypatch) -> None:
+def test_a_dict_model_reads_summarises_builds_exports_and_trains(tmp_path: Path) -> None:
     original = houses()
-    original.save(tmp_path / "houses.keras")
-    spec = read_keras_config(tmp_path / "houses.keras")
-    check_keras_weights(tmp_path / "houses.keras", spec)
-
-    monkeypatch.setenv("COLUMNS", "80")
-    capsys.readouterr()
-    original.summary()
-    assert capsys.readouterr().out.rstrip("\n") == summary_text(analyze(spec))
+    spec = saved_and_read(original, tmp_path / "houses.keras")
+    assert keras_printed_summary(original) == summary_text(analyze(spec))
 
     expected = predicted(original)
     assert set(expected) == {"price", "kind"}
