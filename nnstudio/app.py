@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 APP_NAME = "nnstudio"
 ORG_NAME = "nnstudio"
@@ -104,7 +104,8 @@ def run_app(
     expand: list[str] | None = None,
 ) -> int:
     """Open the window on FILE (or the lesson's model); with `screenshot`, render it to a PNG of
-    `size` (width, height; default SCREENSHOT_SIZE) and exit. `expand`: names of groups of repeated
+    `size` (width, height; default SCREENSHOT_SIZE) and exit. The window shows the lesson while FILE
+    is read in the background (File ▸ Open's way); a screenshot reads FILE first. `expand`: names of groups of repeated
     blocks to show expanded (the last one in view).
 
     `engine`: the engine process the command line spawned first thing (`nnstudio.engine.boot.spawn`:
@@ -133,19 +134,18 @@ def run_app(
     from nnstudio.ui.file_actions import FileError, read_model_file
     from nnstudio.ui.main_window import MainWindow
 
-    open_error: str | None = None
     path = Path(file) if file else None
-    if path is not None:
+    opening: Path | None = None  # the window's file, read once it is shown (off the GUI thread)
+    if path is not None and not headless:
+        opening, path = path, None
+    if path is not None:  # a screenshot or timing run reads it at once: a refused file ends the command
         try:
             spec, editor = read_model_file(path)
         except FileError as exc:
-            if headless:
-                from nnstudio.cli import CommandError
+            from nnstudio.cli import CommandError
 
-                session.shutdown()
-                raise CommandError(str(exc), str(path)) from None
-            open_error = f"{path.name} was not opened: {exc}"
-            spec, editor, path = lesson_spec(), {}, None
+            session.shutdown()
+            raise CommandError(str(exc), str(path)) from None
     else:
         spec, editor = lesson_spec(), {}
     document = Document(spec, path, editor)
@@ -189,7 +189,9 @@ def run_app(
         if timing:
             _emit("window_shown")
         window.start_service()  # the first build, for the engine that is loading Keras
-        if path is not None and path.suffix.lower() == ".keras":
+        if opening is not None:
+            window.files.open_in_background(opening)  # a refused file: its message, and the lesson stays
+        elif path is not None and path.suffix.lower() == ".keras":
             window.files.load_keras_weights(path)
         QTimer.singleShot(0, after_canvas)
 
@@ -197,8 +199,6 @@ def run_app(
         window.load_canvas()
         for name in expand or []:
             window.graph_view.show_group(name)
-        if open_error:
-            QMessageBox.warning(window, "Cannot open file", open_error)
         if not headless:
             window.offer_recovery()
 
@@ -241,6 +241,7 @@ def run_app(
     try:
         app.exec()
     finally:
+        window.files.close()  # an open still reading (quit by a signal) is dropped
         session.shutdown()
         if interrupted["yes"] and not headless:
             window.save_layout()

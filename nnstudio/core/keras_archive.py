@@ -10,11 +10,13 @@ and compile settings. Neither Keras nor TensorFlow is imported, and nothing from
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
 import stat
 import struct
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -271,9 +273,101 @@ def copy_member(archive: zipfile.ZipFile, name: str, out: IO[bytes], where: str)
     return written
 
 
-def _read_member(archive: zipfile.ZipFile, name: str, where: str) -> bytes:
-    import io
+class StoredMember(io.RawIOBase):
+    """A member stored uncompressed, read in place: a read-only, seekable window of the archive file
+    that ends where the member ends."""
 
+    def __init__(self, handle: io.BufferedReader, start: int, size: int) -> None:
+        super().__init__()
+        self._handle, self._start, self._size, self._position = handle, start, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = max(0, min(len(buffer), self._size - self._position))
+        if not wanted:
+            return 0
+        self._handle.seek(self._start + self._position)
+        got = self._handle.readinto(memoryview(buffer)[:wanted]) or 0
+        self._position += got
+        return got
+
+
+def _stored_start(handle: IO[bytes], info: zipfile.ZipInfo, size: int) -> int | None:
+    """Where the data of `info` starts in the archive, when it is stored uncompressed, unencrypted,
+    and its local header agrees with the directory and the data lies inside the file; else None."""
+    if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1 or info.compress_size != info.file_size:
+        return None
+    handle.seek(info.header_offset)
+    header = handle.read(30)
+    if len(header) != 30 or header[:4] != ZIP_MAGIC:
+        return None
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    if handle.read(name_length) != info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437"):
+        return None
+    start = info.header_offset + 30 + name_length + extra_length
+    return start if start + info.file_size <= size else None
+
+
+@contextmanager
+def member_file(path: str | Path, archive: zipfile.ZipFile, name: str, where: str) -> Iterator[IO[bytes]]:
+    """Member `name` of the checked `archive` (opened from `path`) as a seekable, read-only file.
+
+    A member stored uncompressed (what Keras writes) is read in place, once its CRC-32 is found
+    right; any other is inflated by `copy_member` (its caps and checks) into a temporary file."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise ArchiveError(f"the archive has no {name}", where) from None
+    try:
+        handle = Path(path).open("rb")  # noqa: SIM115  (closed by the `with handle` below)
+    except OSError as exc:
+        raise ArchiveError(f"cannot read file: {exc.strerror or exc}", where) from None
+    with handle:
+        try:
+            start = _stored_start(handle, info, Path(path).stat().st_size)
+            if start is not None:
+                _check_stored_crc(handle, start, info, where)
+        except (OSError, struct.error, UnicodeEncodeError) as exc:
+            raise ArchiveError(f"truncated or damaged zip archive: {first_line(exc)}", f"{where}: {name}") from None
+        if start is not None:
+            yield io.BufferedReader(StoredMember(handle, start, info.file_size))
+            return
+    with tempfile.TemporaryFile(prefix="nnstudio-member-") as copy:
+        copy_member(archive, name, copy, where)
+        copy.seek(0)
+        yield copy
+
+
+def _check_stored_crc(handle: IO[bytes], start: int, info: zipfile.ZipInfo, where: str) -> None:
+    """Refuse a stored member whose bytes do not match its CRC-32 (as zipfile does when it reads one)."""
+    handle.seek(start)
+    crc, left = 0, info.file_size
+    while left:
+        chunk = handle.read(min(left, 4 * 1024 * 1024))
+        if not chunk:
+            raise ArchiveError(f"archive member {info.filename!r} is shorter than its header says", where)
+        crc = zlib.crc32(chunk, crc)
+        left -= len(chunk)
+    if crc != info.CRC:
+        raise ArchiveError(
+            f"truncated or damaged zip archive: Bad CRC-32 for file {info.filename!r}", f"{where}: {info.filename}"
+        )
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, where: str) -> bytes:
     buffer = io.BytesIO()
     copy_member(archive, name, buffer, where)
     return buffer.getvalue()

@@ -6,22 +6,22 @@ state under `optimizer/vars`. A layer that keeps its variables in sublayers has 
 of those inside its own (`layers/multi_head_attention/query_dense/vars/<i>`), as each variable's
 `store` in the registry says; sublayers without variables (`_softmax`) leave empty groups, which
 the type names (`empty_sublayers`). Every dataset's shape must be the one the config implies; links
-that leave the file (external or soft links), external storage and virtual datasets are refused.
-Only metadata is read: no dataset is loaded into memory.
+that leave the file (external or soft links), a group reached twice (a cycle), external storage
+and virtual datasets are refused. Only metadata is read, in one walk of the file's links: no dataset
+is loaded into memory.
 """
 
 from __future__ import annotations
 
 import math
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from nnstudio.core.graph_shapes import GraphError, graph_shapes
-from nnstudio.core.keras_archive import WEIGHTS_MEMBER, ArchiveError, copy_member, first_line, open_archive
+from nnstudio.core.keras_archive import WEIGHTS_MEMBER, ArchiveError, first_line, member_file, open_archive
 from nnstudio.core.layers.registry import is_input, layer_type
 from nnstudio.core.shapes import Shape, infer_all
 from nnstudio.core.spec import LayerSpec, ModelSpec
@@ -127,15 +127,14 @@ def _with_weights_file(path: str | Path, spec: ModelSpec, read: bool) -> dict[st
     with open_archive(path) as archive:
         if WEIGHTS_MEMBER not in archive.namelist():
             raise ArchiveError("the archive has no model.weights.h5", where)
-        with tempfile.TemporaryDirectory(prefix="nnstudio-weights-") as folder:
-            copy = Path(folder) / WEIGHTS_MEMBER
-            with copy.open("wb") as out:
-                copy_member(archive, WEIGHTS_MEMBER, out, where)
-            check_weights_file(copy, expected, f"{where}: {WEIGHTS_MEMBER}")
-            return read_weights_file(copy, expected, f"{where}: {WEIGHTS_MEMBER}") if read else {}
+        with member_file(path, archive, WEIGHTS_MEMBER, where) as weights:  # in place when stored
+            check_weights_file(weights, expected, f"{where}: {WEIGHTS_MEMBER}")
+            return read_weights_file(weights, expected, f"{where}: {WEIGHTS_MEMBER}") if read else {}
 
 
-def read_weights_file(path: Path, expected: dict[str, SavedLayer], where: str) -> dict[str, list[np.ndarray]]:
+def read_weights_file(
+    path: Path | IO[bytes], expected: dict[str, SavedLayer], where: str
+) -> dict[str, list[np.ndarray]]:
     """The layers' arrays of a checked weights file, as float32, by layer name, in Keras's order."""
     import h5py
 
@@ -156,13 +155,20 @@ def read_weights_file(path: Path, expected: dict[str, SavedLayer], where: str) -
     return weights
 
 
-def check_weights_file(path: Path, expected: dict[str, SavedLayer], where: str) -> None:
-    """Check an extracted `model.weights.h5` against `expected` (see `expected_weight_shapes`)."""
+def check_weights_file(path: Path | IO[bytes], expected: dict[str, SavedLayer], where: str) -> None:
+    """Check a `model.weights.h5` (a file, or a seekable file object) against `expected` (see
+    `expected_weight_shapes`)."""
     import h5py
 
-    with open(path, "rb") as handle:
-        if handle.read(8) != b"\x89HDF\r\n\x1a\n":
-            raise ArchiveError("model.weights.h5 is not an HDF5 file", where)
+    if isinstance(path, (str, Path)):
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    else:
+        path.seek(0)
+        head = path.read(8)
+        path.seek(0)
+    if head != b"\x89HDF\r\n\x1a\n":
+        raise ArchiveError("model.weights.h5 is not an HDF5 file", where)
     try:
         h5 = h5py.File(path, "r")
     except _H5_ERRORS as exc:
@@ -177,10 +183,7 @@ def check_weights_file(path: Path, expected: dict[str, SavedLayer], where: str) 
 
 
 def _check_tree(h5: Any, expected: dict[str, SavedLayer], where: str) -> None:
-    import h5py
-
-    budget = [MAX_OBJECTS]
-    _check_links(h5, "", where, budget, 0)
+    h5 = _walk(h5, where)  # every link and object checked; the checks below read this index only
     _only(h5, {"layers", "optimizer", "vars"}, "/", where)
     if "vars" in h5:
         _vars(h5, "vars", where)  # the model's own variables: Sequential has none
@@ -193,7 +196,7 @@ def _check_tree(h5: Any, expected: dict[str, SavedLayer], where: str) -> None:
         if any(saved.stored for saved in expected.values()):
             raise ArchiveError("the weights file has no layers group", where)
         layers = {}
-    elif not isinstance(layers, h5py.Group):
+    elif not isinstance(layers, _Group):
         raise ArchiveError("layers must be a group", f"{where} /layers")
     for group in layers:
         if group not in expected:
@@ -262,42 +265,89 @@ def _check_layer_group(
         _check_layer_group(group[child], inner, by_store, floats, name, f"{path}/{child}", where)
 
 
-def _check_links(group: Any, path: str, where: str, budget: list[int], depth: int) -> None:
-    """Walk every link without following any: only hard links inside the file are allowed."""
+class _Group(dict):
+    """A group of the weights file as the walk found it: its links' names, in the file's order, to
+    `_Group`s and `_Dataset`s."""
+
+
+@dataclass(frozen=True)
+class _Dataset:
+    """A dataset's metadata (its data is never read by the check)."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+
+
+def _walk(h5: Any, where: str) -> _Group:
+    """The file's tree, from one walk of every link (HDF5's own visit, name order, depth first) that
+    follows none: only hard links inside the file are allowed, at most MAX_OBJECTS of them, groups
+    nested at most MAX_DEPTH deep, no group reached twice (a cycle or an alias, which HDF5's visit
+    does not enter again), datasets neither external, virtual nor compressed by a missing filter,
+    and no other kind of object."""
     import h5py
 
-    if depth > MAX_DEPTH:
-        raise ArchiveError(f"groups nested deeper than {MAX_DEPTH} levels", f"{where} {path or '/'}")
-    for key in group:
-        here = f"{path}/{key}"
-        budget[0] -= 1
-        if budget[0] < 0:
+    root = _Group()
+    groups: dict[str, tuple[_Group, int]] = {"": (root, len(h5.id))}  # path -> group, its number of links
+    problem: list[Exception] = []
+    count = 0
+
+    def visit(name: bytes, info: Any) -> int | None:
+        # An exception must not leave the callback (h5py would turn it into a SystemError): it
+        # stops the walk and is raised after it (h5py's own errors then say the file is damaged).
+        try:
+            _visit(name.decode("utf-8"), info)
+        except Exception as exc:
+            problem.append(exc)
+            return 1
+        return None
+
+    def _visit(key: str, info: Any) -> None:
+        nonlocal count
+        here = f"/{key}"
+        count += 1
+        if count > MAX_OBJECTS:
             raise ArchiveError(f"more than {MAX_OBJECTS:,} objects in the weights file", where)
-        link = group.get(key, getlink=True)
-        if isinstance(link, h5py.ExternalLink):
-            raise ArchiveError(f"an external link to {link.filename!r} is refused", f"{where} {here}")
-        if isinstance(link, h5py.SoftLink):
-            raise ArchiveError(f"a soft link to {link.path!r} is refused", f"{where} {here}")
-        if not isinstance(link, h5py.HardLink):
+        if info.type == h5py.h5l.TYPE_EXTERNAL:
+            filename = h5.id.links.get_val(key.encode("utf-8"))[0].decode("utf-8", "replace")
+            raise ArchiveError(f"an external link to {filename!r} is refused", f"{where} {here}")
+        if info.type == h5py.h5l.TYPE_SOFT:
+            target = h5.id.links.get_val(key.encode("utf-8")).decode("utf-8", "replace")
+            raise ArchiveError(f"a soft link to {target!r} is refused", f"{where} {here}")
+        if info.type != h5py.h5l.TYPE_HARD:
             raise ArchiveError("an unknown kind of link is refused", f"{where} {here}")
-        item = group[key]
-        if isinstance(item, h5py.Group):
-            _check_links(item, here, where, budget, depth + 1)
-        elif isinstance(item, h5py.Dataset):
-            if item.external:
+        parent_path, _, leaf = key.rpartition("/")
+        parent = groups[parent_path][0]
+        item = h5py.h5o.open(h5.id, key.encode("utf-8"))
+        if isinstance(item, h5py.h5g.GroupID):
+            if key.count("/") + 1 > MAX_DEPTH:
+                raise ArchiveError(f"groups nested deeper than {MAX_DEPTH} levels", f"{where} {here}")
+            group = parent[leaf] = _Group()
+            groups[key] = (group, len(item))
+        elif isinstance(item, h5py.h5d.DatasetID):
+            plist = item.get_create_plist()
+            if plist.get_external_count():
                 raise ArchiveError("a dataset stored in an external file is refused", f"{where} {here}")
-            if item.is_virtual:
+            if plist.get_layout() == h5py.h5d.VIRTUAL:
                 raise ArchiveError("a virtual dataset is refused", f"{where} {here}")
-            _check_filters(item, f"{where} {here}")
+            _check_filters(plist, f"{where} {here}")
+            parent[leaf] = _Dataset(tuple(item.shape), item.dtype)
         else:
             raise ArchiveError("an unexpected kind of object (named datatype?) is refused", f"{where} {here}")
 
+    h5.id.links.visit(visit, info=True)
+    if problem:
+        raise problem[0]
+    for path, (group, links) in groups.items():
+        if len(group) != links:  # HDF5 did not walk into it again
+            raise ArchiveError("a group linked from two places (a cycle?) is refused", f"{where} /{path}")
+    return root
 
-def _check_filters(dataset: Any, where: str) -> None:
-    """Refuse a dataset compressed with a filter this HDF5 library lacks: nothing could read it."""
+
+def _check_filters(plist: Any, where: str) -> None:
+    """Refuse a dataset (by its creation properties) compressed with a filter this HDF5 library
+    lacks: nothing could read it."""
     import h5py
 
-    plist = dataset.id.get_create_plist()
     for i in range(plist.get_nfilters()):
         code = plist.get_filter(i)[0]
         if not h5py.h5z.filter_avail(code):
@@ -305,9 +355,7 @@ def _check_filters(dataset: Any, where: str) -> None:
 
 
 def _only(group: Any, allowed: set[str], path: str, where: str) -> None:
-    import h5py
-
-    if not isinstance(group, h5py.Group):
+    if not isinstance(group, _Group):
         raise ArchiveError("expected a group", f"{where} {path}")
     for key in group:
         if key not in allowed:
@@ -316,16 +364,14 @@ def _only(group: Any, allowed: set[str], path: str, where: str) -> None:
 
 def _vars(parent: Any, key: str, where: str) -> list[Any]:
     """The datasets `0`, `1`, ... of a `vars` group, in order."""
-    import h5py
-
     group = parent[key]
-    if not isinstance(group, h5py.Group):
+    if not isinstance(group, _Group):
         raise ArchiveError("vars must be a group", where)
     names = list(group)
     if sorted(names, key=lambda n: int(n) if n.isdigit() else -1) != [str(i) for i in range(len(names))]:
         raise ArchiveError(f"variables must be numbered 0, 1, …; found {sorted(names)[:5]}", where)
     datasets = [group[str(i)] for i in range(len(names))]
     for i, dataset in enumerate(datasets):
-        if not isinstance(dataset, h5py.Dataset):
+        if not isinstance(dataset, _Dataset):
             raise ArchiveError(f"variable {i} is not a dataset", where)
     return datasets

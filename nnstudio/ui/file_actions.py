@@ -3,6 +3,12 @@
 - Saves are atomic (QSaveFile): the file on disk is always the old or the new complete version.
 - `.keras` files are opened through the core's safe reader (no Keras in this process); the real
   weights are then read (h5py, in the engine process: ModelService.load_keras).
+- Open, Open Recent, a dropped file and the file named on the command line are read off the GUI
+  thread (services.file_reader): the status bar says "Opening NAME…", the window stays responsive
+  and the current document stays editable until the read ends; then the opened model replaces it
+  (asking again about unsaved changes made meanwhile). Another open while one reads supersedes it;
+  New and closing the window drop it. `openFinished` tells how each open ended. `open_path` is the
+  same open done at once, for callers that cannot wait (tests, scripts).
 - A file that cannot be opened gives a message box with the one-line reason and the current
   document stays as it was.
 - Export `.keras` runs in the engine (ModelService.export_keras) with a progress indication;
@@ -29,6 +35,7 @@ from nnstudio.core.project import ProjectError, dumps_project, load_project
 from nnstudio.core.spec import ModelSpec, lesson_spec
 from nnstudio.core.weights import Weights
 from nnstudio.services.document import Document
+from nnstudio.services.file_reader import FileReader, ReadResult
 from nnstudio.ui.parts import Builds, Canvas
 
 PROJECT_SUFFIX = ".nnstudio"
@@ -103,6 +110,8 @@ class FileActions(QObject):
     status = Signal(str)  # a short message for the status bar
     kerasWeightsLoaded = Signal(object, object)  # spec, weights read from an opened .keras
     documentReplaced = Signal()  # New or Open put another model in the document
+    openStarted = Signal(str)  # path: its read began (the status bar says so until the open ends)
+    openFinished = Signal(str, str)  # path, "" when the document now holds it, else why not
 
     def __init__(
         self, parent: QWidget, document: Document, model_service: Builds, settings: QSettings | None = None
@@ -115,6 +124,9 @@ class FileActions(QObject):
         self.last_error: str | None = None
         self._exporting: str | None = None
         self._loading_keras: str | None = None
+        self._opening_over: ModelSpec | None = None  # the document's spec when the running open started
+        self.reader = FileReader(self)
+        self.reader.done.connect(self._on_read)
         self.model_service = model_service
         model_service.exportFinished.connect(self._on_export_finished)
         model_service.exportFailed.connect(self._on_export_failed)
@@ -187,9 +199,10 @@ class FileActions(QObject):
     # -- New / Open ----------------------------------------------------------------------------------
 
     def new(self, spec: ModelSpec | None = None) -> bool:
-        """Start a new model (the lesson's by default) after Save/Discard/Cancel."""
+        """Start a new model (the lesson's by default) after Save/Discard/Cancel; drops a running open."""
         if not self.confirm_discard("starting a new model"):
             return False
+        self.cancel_open()
         self.document.load(spec if spec is not None else lesson_spec(), None, {})
         self.document.select_layer(first_layer_to_show(self.document.spec))
         self.documentReplaced.emit()
@@ -197,7 +210,8 @@ class FileActions(QObject):
         return True
 
     def open(self, path: str | Path | None = None) -> bool:
-        """Open a `.nnstudio` or `.keras` file (asks for one when `path` is None)."""
+        """Open a `.nnstudio` or `.keras` file (asks for one when `path` is None), read in the
+        background; True when the read was started (`openFinished` says how it ended)."""
         if not self.confirm_discard("opening another file"):
             return False
         if path is None:
@@ -205,17 +219,68 @@ class FileActions(QObject):
             if not chosen:
                 return False
             path = chosen
-        return self.open_path(path)
+        self.open_in_background(path)
+        return True
+
+    def open_in_background(self, path: str | Path) -> None:
+        """Read `path` off the GUI thread, without asking about unsaved changes, then open it; the
+        document stays as it is (and editable) meanwhile. Supersedes an open still reading."""
+        path = Path(path)
+        self._opening_over = self.document.spec
+        self.reader.read(path, read_model_file)
+        self.openStarted.emit(str(path))
+
+    def opening(self) -> Path | None:
+        """The file being read for opening, or None."""
+        return self.reader.reading
+
+    def cancel_open(self) -> None:
+        """Drop the open that is reading (its file is not opened); nothing when none is."""
+        path = self.reader.reading
+        self.reader.cancel()
+        self._opening_over = None
+        if path is not None:
+            self.status.emit(f"Did not open {path.name}")
+
+    def close(self) -> None:
+        """The window is closing: a running open is dropped and no other starts."""
+        self.reader.close()
+        self._opening_over = None
+
+    @Slot(object)
+    def _on_read(self, result: ReadResult) -> None:
+        path, over, self._opening_over = result.path, self._opening_over, None
+        if result.error is not None:
+            error = result.error
+            self._refuse_open(path, str(error) if isinstance(error, FileError) else one_line(error))
+            return
+        if over is not None and self.document.spec is not over and not self.confirm_discard(f"opening {path.name}"):
+            self.status.emit(f"Did not open {path.name}")
+            self.openFinished.emit(str(path), "cancelled: the changes made meanwhile were kept")
+            return
+        spec, editor = result.value
+        self._show_opened(path, spec, editor)
 
     def open_path(self, path: str | Path) -> bool:
-        """Open `path` without asking about unsaved changes; a broken file leaves the document as it was."""
+        """Open `path` at once, on this thread, without asking about unsaved changes; a broken file
+        leaves the document as it was. Drops an open still reading in the background."""
         path = Path(path)
+        self.cancel_open()
         try:
             spec, editor = read_model_file(path)
         except FileError as exc:
-            self._warn("Cannot open file", f"{path.name} was not opened: {exc}")
-            self.forget_recent(path)
+            self._refuse_open(path, str(exc))
             return False
+        self._show_opened(path, spec, editor)
+        return True
+
+    def _refuse_open(self, path: Path, reason: str) -> None:
+        self._warn("Cannot open file", f"{path.name} was not opened: {reason}")
+        self.forget_recent(path)
+        self.status.emit(f"{path.name} was not opened")
+        self.openFinished.emit(str(path), reason)
+
+    def _show_opened(self, path: Path, spec: ModelSpec, editor: dict) -> None:
         self.document.load(spec, path, editor)
         self.document.select_layer(first_layer_to_show(spec))
         self.documentReplaced.emit()
@@ -225,7 +290,7 @@ class FileActions(QObject):
         self.status.emit(f"Opened {path.name}")
         if path.suffix.lower() == KERAS_SUFFIX:
             self.load_keras_weights(path)
-        return True
+        self.openFinished.emit(str(path), "")
 
     def load_keras_weights(self, path: str | Path) -> None:
         """Ask the engine to read the real weights of the opened `.keras` file (Keras, safe mode)."""

@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         self.model_state.weightsChanged.connect(self._on_weights_changed)
         files = self.files
         files.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        files.openStarted.connect(lambda path: self.statusBar().showMessage(f"Opening {Path(path).name}…"))
         files.recentFilesChanged.connect(lambda _files: self._fill_recent_menu())
         files.exportStarted.connect(lambda _path: self.keras_status.export_progress.show())
         files.exportDone.connect(lambda _path, _error: self.keras_status.export_progress.hide())
@@ -578,12 +579,13 @@ class MainWindow(QMainWindow):
         self.property_editor.apply_typed_names()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        """Ask about unsaved changes, keep the layout, close the autosave."""
+        """Ask about unsaved changes, keep the layout, drop an open still reading, close the autosave."""
         self.apply_typed_edits()
         if not self.files.confirm_discard("closing"):
             event.ignore()
             return
         self.save_layout()
+        self.files.close()  # an open still reading is dropped
         if self.autosave is not None:
             self.autosave.close()
         event.accept()

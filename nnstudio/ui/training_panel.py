@@ -68,6 +68,7 @@ from nnstudio.ui.widgets import named
 
 REDRAW_MS = 100
 PLOT_MIN_HEIGHT = 180  # the training curves are never squeezed below this (the panel scrolls instead)
+COMBO_CHARACTERS = 10  # the Data box's choices show this much when room is short (the list shows all)
 GROUPS_SIDE_BY_SIDE = 440  # panel width from which Data and Training may sit side by side (when both fit)
 CONTROLS_BESIDE = 420  # the controls' width beside the curves: at most, and at least where the room is short
 SHORT_ROOM = 440  # a panel less tall than this, controls beside curves, takes fewer wrapped lines
@@ -200,6 +201,9 @@ class TrainingPanel(QWidget):
         self.task.setToolTip("The made-up data to train on; each entry's tooltip says what it is")
         self.samples = named(QSpinBox(minimum=8, maximum=1_000_000, value=512), "syntheticSamples")
         self.samples.setSingleStep(128)
+        for combo in (self.source, self.task):  # narrow enough for the Data and Training boxes side by side
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(COMBO_CHARACTERS)
         syn_form.addRow("Task", self.task)
         syn_form.addRow("Samples", self.samples)
         self.source_pages.addWidget(synthetic)

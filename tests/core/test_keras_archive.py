@@ -462,6 +462,70 @@ def test_virtual_dataset_is_refused(tmp_path: Path) -> None:
     refused(_edit_weights(tmp_path, edit), "virtual dataset")
 
 
+def test_a_group_reached_twice_is_refused(tmp_path: Path) -> None:
+    def cycle(h5: h5py.File, folder: Path) -> None:
+        h5["layers/dense/back"] = h5["layers"]  # a hard link up the tree: the walk would never end
+
+    def alias(h5: h5py.File, folder: Path) -> None:
+        del h5["layers/dense_1"]
+        h5["layers/dense_1"] = h5["layers/dense"]
+
+    for name in ("cycle", "alias"):
+        (tmp_path / name).mkdir()
+    refused(_edit_weights(tmp_path / "cycle", cycle), "linked from two places", "/layers/dense/back")
+    refused(_edit_weights(tmp_path / "alias", alias), "linked from two places")
+
+
+def test_groups_nested_too_deep_are_refused(tmp_path: Path) -> None:
+    def edit(h5: h5py.File, folder: Path) -> None:
+        h5.create_group("layers/dense/a/b/c/d/e/f/g")  # nine levels
+
+    refused(_edit_weights(tmp_path, edit), "nested deeper than 8 levels", "/layers/dense/a/b/c/d/e/f/g")
+
+
+def test_a_named_datatype_is_refused(tmp_path: Path) -> None:
+    def edit(h5: h5py.File, folder: Path) -> None:
+        h5["layers/dense/kind"] = np.dtype("f4")
+
+    refused(_edit_weights(tmp_path, edit), "named datatype", "/layers/dense/kind")
+
+
+def test_too_many_objects_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nnstudio.core import weights_check
+
+    path = _edit_weights(tmp_path, lambda h5, folder: None)
+    check_keras_weights(path, read_keras_config(path))  # the lesson's file has 9 objects
+    monkeypatch.setattr(weights_check, "MAX_OBJECTS", 8)
+    refused(path, "more than 8 objects")
+
+
+def test_stored_weights_are_read_in_place_and_their_crc_checked(tmp_path: Path) -> None:
+    from nnstudio.core.keras_archive import StoredMember, member_file, open_archive
+    from nnstudio.core.weights_check import read_keras_weights
+
+    data = weights_bytes(lesson_weights())
+    stored = with_config(tmp_path, lesson_config(), data)
+    with open_archive(stored) as archive, member_file(stored, archive, "model.weights.h5", "m") as member:
+        assert isinstance(member.raw, StoredMember) and member.read() == data
+        assert member.seek(-4, 2) == len(data) - 4 and member.read(100) == data[-4:]
+    spec = read_keras_config(stored)
+    in_place = read_keras_weights(stored, spec)
+
+    deflated = write_keras(tmp_path / "deflated.keras", lesson_config(), data, compression=zipfile.ZIP_DEFLATED)
+    with open_archive(deflated) as archive, member_file(deflated, archive, "model.weights.h5", "m") as member:
+        # inflated into a temporary file
+        assert not isinstance(getattr(member, "raw", None), StoredMember) and member.read() == data
+    copied = read_keras_weights(deflated, spec)
+    assert in_place.keys() == copied.keys()
+    assert all(np.array_equal(a, b) for name in copied for a, b in zip(in_place[name], copied[name], strict=True))
+
+    raw = bytearray(stored.read_bytes())
+    raw[raw.index(data) + len(data) - 1] ^= 0xFF  # one byte of the stored weights changed
+    (tmp_path / "flipped.keras").write_bytes(bytes(raw))
+    error = refused(tmp_path / "flipped.keras", "Bad CRC-32 for file 'model.weights.h5'")
+    assert error.where.endswith("flipped.keras: model.weights.h5")
+
+
 def test_damaged_weights_file_is_refused(tmp_path: Path) -> None:
     data = weights_bytes(lesson_weights())
     refused(with_config(tmp_path, lesson_config(), data[:600]), "model.weights.h5")

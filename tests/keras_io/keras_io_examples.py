@@ -2,8 +2,8 @@
 
 - `ticket_classifier`: the Functional API guide's multi-input, multi-output model (a title and a
   body through Embedding and LSTM, tags, concatenated; a priority and a department head), with
-  its outputs as a list: the guide's newer form `outputs={"priority": ..., "department": ...}`
-  (outputs by name) is refused with a one-line message, since a spec holds its outputs in order.
+  its outputs as a list; `ticket_classifier_by_name`: the guide's newer form, its outputs a dict
+  `outputs={"priority": ..., "department": ...}`.
 - `toy_resnet`: the same guide's toy ResNet for CIFAR-10 (`layers.add` skip connections).
 - `text_cnn`: "Text classification from scratch" (examples/nlp): Embedding, Conv1D, global max
   pooling, compiled with binary cross-entropy, Adam and accuracy.
@@ -18,6 +18,9 @@
 - `pets_unet`: "Image segmentation with a U-Net-like architecture" (examples/vision): separable
   convolutions, transposed convolutions, up-sampling and residual adds, 72 layers.
 - `weather_lstm`: "Timeseries forecasting for weather prediction": one LSTM over 120 steps.
+- `image_classification_from_scratch`: "Image classification from scratch" (examples/vision), its
+  earlier form with the augmentation inside the model (a Sequential of RandomFlip and
+  RandomRotation), then an Xception-like network of separable convolutions and residual adds.
 - `character_seq2seq`: "Character-level recurrent sequence-to-sequence model" (examples/nlp/lstm_seq2seq):
   the decoder LSTM called with `initial_state=[state_h, state_c]`, the encoder's final states.
 
@@ -49,6 +52,25 @@ def ticket_classifier() -> Any:
     priority_pred = layers.Dense(1, name="priority")(x)
     department_pred = layers.Dense(num_departments, name="department")(x)
     return keras.Model(inputs=[title_input, body_input, tags_input], outputs=[priority_pred, department_pred])
+
+
+def ticket_classifier_by_name() -> Any:
+    import keras
+    from keras import layers
+
+    num_tags, num_words, num_departments = 12, 10000, 4
+    title_input = keras.Input(shape=(None,), name="title")
+    body_input = keras.Input(shape=(None,), name="body")
+    tags_input = keras.Input(shape=(num_tags,), name="tags")
+    title_features = layers.LSTM(128)(layers.Embedding(num_words, 64)(title_input))
+    body_features = layers.LSTM(32)(layers.Embedding(num_words, 64)(body_input))
+    x = layers.concatenate([title_features, body_features, tags_input])
+    priority_pred = layers.Dense(1, name="priority")(x)
+    department_pred = layers.Dense(num_departments, name="department")(x)
+    return keras.Model(
+        inputs=[title_input, body_input, tags_input],
+        outputs={"priority": priority_pred, "department": department_pred},
+    )
 
 
 def toy_resnet() -> Any:
@@ -283,8 +305,41 @@ def weather_lstm() -> Any:
     return model
 
 
+def image_classification_from_scratch() -> Any:
+    import keras
+    from keras import layers
+
+    data_augmentation = keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])
+    inputs = keras.Input(shape=(180, 180, 3))
+    x = data_augmentation(inputs)
+    x = layers.Rescaling(1.0 / 255)(x)
+    x = layers.Conv2D(128, 3, strides=2, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    previous_block_activation = x  # Set aside residual
+    for size in [256, 512, 728]:
+        x = layers.Activation("relu")(x)
+        x = layers.SeparableConv2D(size, 3, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+        x = layers.SeparableConv2D(size, 3, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+        residual = layers.Conv2D(size, 1, strides=2, padding="same")(previous_block_activation)  # Project residual
+        x = layers.add([x, residual])  # Add back residual
+        previous_block_activation = x  # Set aside next residual
+    x = layers.SeparableConv2D(1024, 3, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(1, activation="sigmoid")(x)
+    return keras.Model(inputs, outputs)
+
+
 EXAMPLES = (
     "ticket_classifier",
+    "ticket_classifier_by_name",
     "toy_resnet",
     "text_cnn",
     "mnist_convnet",
@@ -295,4 +350,5 @@ EXAMPLES = (
     "pets_unet",
     "weather_lstm",
     "character_seq2seq",
+    "image_classification_from_scratch",
 )

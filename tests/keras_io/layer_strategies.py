@@ -94,6 +94,12 @@ KIND_STRATEGIES: dict[type, KindStrategy] = {
         | st.lists(_floats(kinds.FloatRange(0.1, 4.0)), min_size=1, max_size=max(1, _channels(s) or 1))
     ),
     kinds.FloatRange: lambda k, s: _floats(k),
+    kinds.Factor: lambda k, s: (
+        (st.none() if k.allow_none else st.nothing())
+        | _floats(kinds.FloatRange(max(k.minimum, -0.75), k.maximum))
+        | st.lists(_floats(kinds.FloatRange(max(k.minimum, -0.75), k.maximum)), min_size=2, max_size=2)
+    ),
+    kinds.NumberPair: lambda k, s: st.sampled_from([[0, 255], [0, 1], [-1, 1]]),
     kinds.OptionalName: lambda k, s: st.none() | st.sampled_from(k.choices),
     kinds.OptionalChoice: lambda k, s: st.none() | st.sampled_from(k.choices),
     kinds.Choice: lambda k, s: st.sampled_from(k.choices),

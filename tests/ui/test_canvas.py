@@ -320,7 +320,7 @@ def test_headers_of_close_layers_are_cut_to_their_room_and_keep_the_whole_name_a
         boxes = [h.mapRectToDevice(h.boundingRect()) for h in canvas.headers]
         return [(b.left(), b.right()) for b in boxes]
 
-    qtbot.waitUntil(lambda: canvas._header_rooms is not None)
+    qtbot.waitUntil(lambda: canvas.column_headers.rooms is not None)
     edges = spans()
     assert all(right <= next_left for (_, right), (next_left, _) in zip(edges, edges[1:], strict=False)), edges
     first = canvas.headers[0]

@@ -82,7 +82,7 @@ def test_dark_palette_makes_canvas_and_histogram_dark(qtbot, app_palette):
     assert bin_colour(3, 1.0, canvas.theme).lightness() - bg > 60
     assert abs(canvas.edges.pen(0).color().lightness() - bg) < abs(canvas.edges.pen(3).color().lightness() - bg)
     # the headers and the legend use the light ink
-    assert canvas.theme.ink in canvas.headers[0].textItem.toHtml() or "color:#e3e6ed" in canvas._header_html(
+    assert canvas.theme.ink in canvas.headers[0].textItem.toHtml() or "color:#e3e6ed" in canvas.column_headers.html(
         canvas.columns[0]
     )
 

@@ -116,7 +116,7 @@ def keras_window(qtbot, settings, dialogs, model_service, training_service):
 # -- save and open ------------------------------------------------------------------------------------
 
 
-def test_save_and_open_round_trip(window, tmp_path):
+def test_save_and_open_round_trip(window, qtbot, tmp_path):
     doc = window.document
     doc.set_param(1, "units", 48)
     doc.rename_layer(2, "logits")
@@ -130,7 +130,9 @@ def test_save_and_open_round_trip(window, tmp_path):
 
     assert window.files.new()
     assert doc.spec == lesson_spec() and doc.path is None
-    assert window.files.open(path)
+    with qtbot.waitSignal(window.files.openFinished) as opened:
+        assert window.files.open(path)
+    assert opened.args == [str(path), ""]
     assert doc.spec == saved_spec
     assert doc.path == path and not doc.is_modified()
     assert window.windowTitle() == "model.nnstudio[*] — nnstudio"
@@ -236,7 +238,7 @@ def test_a_clean_document_closes_without_asking(window, dialogs):
     assert dialogs.questions == []
 
 
-def test_new_and_open_ask_too(window, dialogs, tmp_path):
+def test_new_and_open_ask_too(window, qtbot, dialogs, tmp_path):
     path = tmp_path / "x.nnstudio"
     window.files.save_as(path)
     window.document.set_param(1, "units", 2)
@@ -246,7 +248,8 @@ def test_new_and_open_ask_too(window, dialogs, tmp_path):
     assert len(dialogs.questions) == 2
     assert window.document.spec.layers[1].params["units"] == 2
     dialogs.answer = QMessageBox.StandardButton.Discard
-    assert window.files.open(path)
+    with qtbot.waitSignal(window.files.openFinished):
+        assert window.files.open(path)
     assert window.document.spec.layers[1].params["units"] == 64
 
 
@@ -359,7 +362,7 @@ def test_hostile_file_is_refused_in_the_window(case, base, window, dialogs, tmp_
     assert not marker.exists(), "the file's payload ran"
 
 
-def test_open_recent_menu(window, tmp_path):
+def test_open_recent_menu(window, qtbot, tmp_path):
     first, second = tmp_path / "first.nnstudio", tmp_path / "second.nnstudio"
     assert window.files.save_as(first)
     window.document.set_param(1, "units", 3)
@@ -367,14 +370,15 @@ def test_open_recent_menu(window, tmp_path):
     window._fill_recent_menu()
     actions = [a for a in window.recent_menu.actions() if a.toolTip().endswith(".nnstudio")]
     assert [a.toolTip() for a in actions] == [str(second.resolve()), str(first.resolve())]
-    actions[1].trigger()
+    with qtbot.waitSignal(window.files.openFinished):
+        actions[1].trigger()
     assert window.document.path == first
     assert window.document.spec.layers[1].params["units"] == 64
     window.files.clear_recent()
     assert window.files.recent_files() == []
 
 
-def test_a_file_dropped_on_the_window_opens(window, tmp_path):
+def test_a_file_dropped_on_the_window_opens(window, qtbot, tmp_path):
     from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
     from PySide6.QtGui import QDropEvent
 
@@ -388,7 +392,8 @@ def test_a_file_dropped_on_the_window_opens(window, tmp_path):
     event = QDropEvent(
         QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
     )
-    window.dropEvent(event)
+    with qtbot.waitSignal(window.files.openFinished):
+        window.dropEvent(event)
     assert window.document.path == path
     assert window.document.spec == spec
 

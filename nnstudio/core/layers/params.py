@@ -959,3 +959,134 @@ class NoiseShape(OptionalShape):
 
     def describe(self) -> str:
         return "None, or the mask's shape with the batch axis first, e.g. None, 1, 1, 1 (whole samples)"
+
+
+@dataclass(frozen=True)
+class Factor(ParamKind):
+    """A random transformation's range (an augmentation layer's `factor`): one number, from which
+    Keras makes the range, or a pair (low, high); with `allow_none`, None too (RandomZoom's
+    width_factor: as the height). `single` says how Keras writes one number into its config:
+    "symmetric" (-|f|, |f|), "from_zero" (0, f) or "as_given"; `sorted_pair`: Keras writes a pair
+    low first. `minimum` / `maximum` bound every number (`min_open`: the minimum itself is refused)."""
+
+    minimum: float = -1.0
+    maximum: float = 1.0
+    min_open: bool = False
+    single: str = "as_given"
+    sorted_pair: bool = False
+    allow_none: bool = False
+    editor: ClassVar[str] = "optional_floats"
+
+    def _numbers(self, value: Any) -> list[float] | None:
+        if is_finite(value):
+            return [value]
+        if isinstance(value, (list, tuple)) and len(value) == 2 and all(is_finite(v) for v in value):
+            return list(value)
+        return None
+
+    def check(self, name: str, value: Any) -> str | None:
+        if value is None and self.allow_none:
+            return None
+        numbers = self._numbers(value)
+        low = "(" if self.min_open else "["
+        in_range = all(
+            (v > self.minimum if self.min_open else v >= self.minimum) and v <= self.maximum for v in numbers or []
+        )
+        if numbers is None or not in_range:
+            return (
+                f"The `{name}` argument should be a number (or a list of two numbers) in the range "
+                f"{low}{self.minimum:g}, {self.maximum:g}]. Received: {name}={_as_tuple_text(value)}"
+            )
+        return None
+
+    def from_config(self, name: str, value: Any) -> Any:
+        if value is None and self.allow_none:
+            return None
+        numbers = self._numbers(value)
+        if numbers is None:
+            raise ValueError(f"{name} must be a number or a pair of numbers. Received: {name}={short(value)}")
+        return numbers if isinstance(value, list) else value
+
+    def to_keras(self, value: Any) -> Any:
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
+    def as_config(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return sorted(value) if self.sorted_pair else list(value)
+        if is_finite(value) and self.single == "symmetric":
+            return [-abs(value), abs(value)]
+        if is_finite(value) and self.single == "from_zero":
+            return [0, value]
+        return value
+
+    def parse_text(self, text: str) -> Any:
+        cleaned = text.strip().strip("()[]").strip()
+        if self.allow_none and cleaned in ("", "None", "none"):
+            return None
+        values = _parse_floats(text, example="0.1 or -0.1, 0.2")
+        if len(values) > 2:
+            raise ValueError("enter one number, or two (low, high)")
+        return values[0] if len(values) == 1 else values
+
+    def format_text(self, value: Any) -> str:
+        if value is None:
+            return "None"
+        return ", ".join(f"{v:g}" for v in value) if isinstance(value, (list, tuple)) else f"{value:g}"
+
+    def describe(self) -> str:
+        low = "(" if self.min_open else "["
+        none = "; None: as the height" if self.allow_none else ""
+        return f"a number, or low, high; each in {low}{self.minimum:g}, {self.maximum:g}]{none}"
+
+
+@dataclass(frozen=True)
+class NumberPair(ParamKind):
+    """Two finite numbers, low below high (an augmentation layer's `value_range`: the inputs' range)."""
+
+    editor: ClassVar[str] = "optional_floats"
+
+    def check(self, name: str, value: Any) -> str | None:
+        pair = isinstance(value, (list, tuple)) and len(value) == 2 and all(is_finite(v) for v in value)
+        if not pair or value[0] >= value[1]:
+            return f"{name} must be two numbers, low then high. Received: {name}={_as_tuple_text(value)}"
+        return None
+
+    def from_config(self, name: str, value: Any) -> Any:
+        if not (isinstance(value, list) and len(value) == 2 and all(is_finite(v) for v in value)):
+            raise ValueError(f"{name} must be a pair of numbers. Received: {name}={short(value)}")
+        return list(value)
+
+    def to_keras(self, value: Any) -> Any:
+        return tuple(value)
+
+    def as_config(self, value: Any) -> Any:
+        return list(value) if isinstance(value, (list, tuple)) else value
+
+    def parse_text(self, text: str) -> Any:
+        values = _parse_floats(text, example="0, 255")
+        if len(values) != 2:
+            raise ValueError("enter two numbers: the lowest and the highest input value (e.g. 0, 255)")
+        return values
+
+    def format_text(self, value: Any) -> str:
+        return ", ".join(f"{v:g}" for v in value) if isinstance(value, (list, tuple)) else str(value)
+
+    def describe(self) -> str:
+        return "the inputs' lowest and highest value (0, 255 for pixels)"
+
+
+def _parse_floats(text: str, example: str) -> list[float]:
+    """`"0.1"`, `"-0.1, 0.2"`, `"(0, 255)"` -> the numbers; ValueError naming what is not one."""
+    parts = [p for p in re.split(r"[,\s]+", text.strip().strip("()[]").strip()) if p]
+    if not parts:
+        raise ValueError(f"Enter a number, e.g. {example}")
+    values = []
+    for part in parts:
+        try:
+            number = float(part)
+        except ValueError:
+            raise ValueError(f"'{part}' is not a number; enter e.g. {example}") from None
+        if not math.isfinite(number):
+            raise ValueError(f"'{part}' is not a finite number; enter e.g. {example}")
+        values.append(int(number) if number.is_integer() and "." not in part and "e" not in part.lower() else number)
+    return values

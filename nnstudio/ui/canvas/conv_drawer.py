@@ -148,16 +148,20 @@ class FeatureMapItem(pg.GraphicsObject):
         self._channel_images: dict = {}  # (column, kernels, tile) -> QImage of its cells' channels
         self._brushes: dict = {}  # column kind or stage class -> brushes of a block's faces
         self._bounds = QtCore.QRectF()
+        self._layout: tuple | None = None  # ((ppx, ppy), blocks, mosaics, faces, links) of the last paint
 
     # -- what to draw -----------------------------------------------------------------------------
 
-    def set_columns(self, columns: list, spec, pending: bool) -> None:
-        """Draw the feature-map columns of `columns` (the canvas's current ones)."""
+    def set_columns(self, columns: list, spec, pending: bool, same_places: bool = False) -> None:
+        """Draw the feature-map columns of `columns` (the canvas's current ones). `same_places`:
+        they and their neighbours stand where the current ones stand (an edit elsewhere)."""
         if columns is self.columns and spec is self.spec and pending == self.pending:
             return
         self.prepareGeometryChange()
         self.columns, self.spec, self.pending = columns, spec, pending
         self._images, self._channel_images = {}, {}
+        if not same_places:
+            self._layout = None
         maps = [c for c in columns if not c.neurons]
         if maps:
             x0 = min(c.x for c in maps) - 1.0
@@ -171,6 +175,7 @@ class FeatureMapItem(pg.GraphicsObject):
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         self._images, self._channel_images, self._brushes = {}, {}, {}
+        self._layout = None
         self.update()
 
     def has_maps(self) -> bool:
@@ -188,19 +193,38 @@ class FeatureMapItem(pg.GraphicsObject):
         ppx, ppy = abs(transform.m11()), abs(transform.m22())
         if ppx <= 0 or ppy <= 0:
             return
-        blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy)
+        _, blocks, mosaics, faces, links = self._scene_layout(ppx, ppy)
         painter.save()
         painter.resetTransform()
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
         clip = QtCore.QRectF(painter.viewport()) if painter.viewport().isValid() else None
-        self._paint_links(painter, transform, blocks)
-        for block in blocks:
-            self._paint_block(painter, transform, block)
+        if links:
+            pen = QtGui.QPen(QtGui.QColor(self.theme.identity), 1.0, QtCore.Qt.PenStyle.DashLine)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            for line in links:
+                painter.drawLine(transform.map(line))
+        pen = QtGui.QPen(QtGui.QColor(self.theme.outline), 1.0)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        for block, polygons in zip(blocks, faces, strict=True):
+            for polygon, brush in zip(polygons, self._shades(self.columns[block.column]), strict=True):
+                painter.setBrush(brush)
+                painter.drawPolygon(transform.map(polygon))
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)  # cells: crisp, and faster
         for tiles in mosaics:
             self._paint_mosaic(painter, transform, tiles, clip)
         painter.restore()
+
+    def _scene_layout(self, ppx: float, ppy: float) -> tuple:
+        """The blocks and mosaics for `ppx` × `ppy` pixels per unit (`geometry`), with each block's
+        faces and the links between blocks in scene units; kept while the scale lasts (a pan)."""
+        if self._layout is None or self._layout[0] != (ppx, ppy):
+            blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy)
+            faces = [[QtGui.QPolygonF([QtCore.QPointF(x, y) for x, y in f]) for f in self._faces(b)] for b in blocks]
+            self._layout = ((ppx, ppy), blocks, mosaics, faces, self._links(blocks, ppx))
+        return self._layout
 
     def _faces(self, block: MapBlock) -> tuple[list, list, list]:
         """The side, top and front faces of a block, in the order they are painted."""
@@ -227,21 +251,9 @@ class FeatureMapItem(pg.GraphicsObject):
             self._brushes[key] = found
         return found
 
-    def _paint_block(self, painter: QtGui.QPainter, transform: QtGui.QTransform, block: MapBlock) -> None:
-        pen = QtGui.QPen(QtGui.QColor(self.theme.outline), 1.0)
-        pen.setCosmetic(True)
-        painter.setPen(pen)
-        for points, brush in zip(self._faces(block), self._shades(self.columns[block.column]), strict=True):
-            painter.setBrush(brush)
-            painter.drawPolygon(QtGui.QPolygonF([transform.map(QtCore.QPointF(x, y)) for x, y in points]))
-
-    def _paint_links(self, painter: QtGui.QPainter, transform: QtGui.QTransform, blocks: list[MapBlock]) -> None:
+    def _links(self, blocks: list[MapBlock], ppx: float) -> list[QtCore.QLineF]:
         """Faint lines from the corners of a block to the next column where no mosaic lies between."""
-        if not blocks:
-            return
-        pen = QtGui.QPen(QtGui.QColor(self.theme.identity), 1.0, QtCore.Qt.PenStyle.DashLine)
-        pen.setCosmetic(True)
-        painter.setPen(pen)
+        lines: list[QtCore.QLineF] = []
         by_column = {b.column: b for b in blocks}
         for block in blocks:
             nxt_index = block.column + 1
@@ -255,15 +267,10 @@ class FeatureMapItem(pg.GraphicsObject):
             if ends is not None:
                 x_to, top, bottom = ends.x0, ends.y1, ends.y0
             else:
-                x_to, top, bottom = (
-                    nxt.x - NEURON_ROOM_PX / max(abs(transform.m11()), 1e-9),
-                    nxt.height / 2,
-                    -nxt.height / 2,
-                )
+                x_to, top, bottom = nxt.x - NEURON_ROOM_PX / max(ppx, 1e-9), nxt.height / 2, -nxt.height / 2
             for y_from, y_to in ((block.y1 + block.dy, top), (block.y0 + block.dy, bottom)):
-                painter.drawLine(
-                    transform.map(QtCore.QPointF(x_from, y_from)), transform.map(QtCore.QPointF(x_to, y_to))
-                )
+                lines.append(QtCore.QLineF(x_from, y_from, x_to, y_to))
+        return lines
 
     def _colours(self) -> dict[str, str]:
         t = self.theme

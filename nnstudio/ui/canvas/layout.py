@@ -13,7 +13,9 @@ window only, so a view change costs about what is on screen, not the size of the
 from __future__ import annotations
 
 import copy
+import functools
 import math
+import operator
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -66,6 +68,17 @@ def column_height(n: int) -> float:
     return math.sqrt(SOFT_COUNT * FULL_HEIGHT) * (1 + math.log2(n / SOFT_COUNT) / SOFT_DOUBLINGS)
 
 
+@functools.lru_cache(maxsize=4096)
+def _measures(shape: tuple[int, ...] | None) -> tuple[int, int, float, float]:
+    """A column's neuron count, neurons per row, height and pitch for its drawn shape (a model
+    repeats a few shapes many times)."""
+    n = int(math.prod(shape)) if shape is not None else 0
+    block = max(shape[-1], 1) if shape and len(shape) >= 2 else max(n, 1)
+    height = column_height(n)
+    rows = n // block if n else 1
+    return n, block, height, height / (max(n, 1) + GAP * (rows - 1))
+
+
 @dataclass
 class Column:
     """One column of neurons: the output of a layer (or the model's input)."""
@@ -96,30 +109,39 @@ class Column:
 
     @cached_property
     def n(self) -> int:
-        return int(math.prod(self.shape)) if self.shape is not None else 0
+        return _measures(None if self.shape is None else tuple(self.shape))[0]
 
     @cached_property
     def block(self) -> int:
         """Neurons per row: the last axis of a multi-dimensional shape, else all of them."""
-        if not self.shape or len(self.shape) < 2:
-            return max(self.n, 1)
-        return max(self.shape[-1], 1)
+        return _measures(None if self.shape is None else tuple(self.shape))[1]
 
     @cached_property
     def height(self) -> float:
-        return column_height(self.n)
+        return _measures(None if self.shape is None else tuple(self.shape))[2]
 
     @cached_property
     def pitch(self) -> float:
         """Scene distance between neighbouring neurons of one row."""
-        rows = self.n // self.block if self.n else 1
-        return self.height / (max(self.n, 1) + GAP * (rows - 1))
+        return _measures(None if self.shape is None else tuple(self.shape))[3]
 
     def y_of(self, index: np.ndarray | float) -> np.ndarray:
         """Scene y of neuron `index` (may be fractional); index 0 at the top."""
         idx = np.asarray(index, dtype=np.float64)
         rows = np.floor(np.clip(idx, 0, max(self.n - 1, 0)) / self.block)
         return self.height / 2 - (idx + 0.5 + GAP * rows) * self.pitch
+
+    def y_at(self, index: float) -> float:
+        """`y_of` for one index, in plain floats (numpy's scalar calls cost microseconds each)."""
+        rows = math.floor(min(max(index, 0), max(self.n - 1, 0)) / self.block)
+        return self.height / 2 - (index + 0.5 + GAP * rows) * self.pitch
+
+    def index_of(self, y: float) -> float:
+        """`index_at` for one height, in plain floats."""
+        slots = (self.height / 2 - y) / self.pitch - 0.5
+        if self.block >= self.n:
+            return slots
+        return slots - GAP * math.floor(max(slots, 0.0) / (self.block + GAP))
 
     def index_at(self, y: float | np.ndarray) -> np.ndarray:
         """The (fractional) neuron index at scene height `y` (inverse of `y_of`, up to gaps)."""
@@ -324,8 +346,15 @@ def drawn_shape(shape: Shape | None) -> tuple[int, ...] | None:
     return None if shape is None else tuple(1 if d is None else d for d in shape)
 
 
-def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
-    """Columns and links for the model: one column for the input and one per layer after it."""
+def build_columns(summary, spec, cache: dict | None = None) -> tuple[list[Column], list[Link]]:
+    """Columns and links for the model: one column for the input and one per layer after it.
+
+    `cache` (kept by the caller across calls, replaced here by this model's entries) holds what
+    each layer's column took from its layer type (caption, variables, settings), by layer id, for
+    a layer of the same type and parameters with the same shapes next time (those an edit left alone)."""
+    known = cache.copy() if cache is not None else {}
+    if cache is not None:
+        cache.clear()
     columns: list[Column] = []
     links: list[Link] = []
     x = 0.0
@@ -349,50 +378,59 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
     # A functional model: each column is fed by the column of the layer it reads (none for a merge).
     column_of = {spec.layers[0].id: 0} if spec.layers else {}
     shape_of = {spec.layers[0].id: summary.input_shape} if spec.layers else {}
+    functional = spec.is_functional
     for row in summary.rows:
         layer = spec.layers[row.index]
         kind = kinds.get(row.class_name)
-        if spec.is_functional and layer.id in column_of:
+        if functional and layer.id in column_of:
             continue  # the first Input, drawn above
         prev = columns[-1] if columns else None
+        prev_index = len(columns) - 1
         drawer = DRAWERS[kind.drawing] if kind is not None else None
         x += (drawer.spacing if drawer is not None else MAIN_SPACING) + (prev.out_dx if prev is not None else 0.0)
-        if spec.is_functional:
+        if functional:
             reads = [ref.layer for ref in (layer.inbound[0] if layer.inbound else ())]
             if kind is not None and kind.takes_one_input:
                 reads = reads[:1]  # an RNN's initial states change no weight: drawn from its sequences
             single = len(reads) == 1 and reads[0] in column_of
-            prev = columns[column_of[reads[0]]] if single else None
+            prev_index = column_of[reads[0]] if single else -1
+            prev = columns[prev_index] if single else None
             in_shape = shape_of.get(reads[0]) if single else None
             column_of[layer.id] = len(columns)
             shape_of[layer.id] = row.output_shape
         shape = row.output_shape
-        has_activation = kind is not None and any(p.name == "activation" for p in kind.params)
-        activation = str(layer.get("activation")) if has_activation else None
+        found = known.get(layer.id)
+        if found is not None and (found[1] != (in_shape, shape) or not _same_layer(found[0], layer)):
+            found = None
+        if found is not None:
+            activation = found[2]
+        else:
+            has_activation = kind is not None and any(p.name == "activation" for p in kind.params)
+            activation = str(layer.get("activation")) if has_activation else None
         if kind is None or drawer is None or row.error or shape is None:
             columns.append(
                 Column(row.index, row.name, row.class_name, "error", None, x, activation, row.class_name, row.error)
             )
             in_shape = None
             continue
-        if not _drawable(shape):
+        if found is None and not _drawable(shape):  # (what was cached could be drawn)
             count = _count(drawn_shape(shape))
             detail = f"{kind.caption_for(layer.params, shape)} · {count} neurons, too many to draw"
             columns.append(Column(row.index, row.name, row.class_name, "error", None, x, activation, detail))
             in_shape = shape
             continue
-        varying = None in shape
-        detail = kind.caption_for(layer.params, shape) + (" · variable length" if varying else "")
-        variables = _variables(layer, in_shape)
-        col = Column(row.index, row.name, row.class_name, drawer.column, drawn_shape(shape), x, activation, detail)
-        col.weight_names, col.varying = tuple(v.name for v in variables), varying
-        col.weight_shapes, col.weight_stores = tuple(v.shape for v in variables), tuple(v.store for v in variables)
-        col.drawing, col.neurons, col.settings, col.out_dx = (
-            kind.drawing,
-            drawer.neurons,
-            kind.values(layer.params),
-            drawer.room,
-        )
+        if found is None:
+            varying = None in shape
+            detail = kind.caption_for(layer.params, shape) + (" · variable length" if varying else "")
+            variables = _variables(layer, in_shape)
+            found = (layer, (in_shape, shape), activation, detail, drawn_shape(shape), varying)
+            found += (tuple(v.name for v in variables), tuple(v.shape for v in variables))
+            found += (tuple(v.store for v in variables), kind.values(layer.params))
+        if cache is not None:
+            cache[layer.id] = found
+        col = Column(row.index, row.name, row.class_name, drawer.column, found[4], x, activation, found[3])
+        col.varying, col.weight_names, col.weight_shapes, col.weight_stores = found[5:9]
+        col.drawing, col.neurons, col.settings, col.out_dx = kind.drawing, drawer.neurons, dict(found[9]), drawer.room
         col.bias_label = drawer.bias_label
         col.below = drawer.below(col) if drawer.below is not None else 0.0
         if not col.neurons and prev is not None and prev.kind == "input":
@@ -401,7 +439,7 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
             col.neurons = False  # so is a per-value stage on feature maps (BatchNormalization, ReLU, Dropout)
         columns.append(col)
         in_shape = shape
-        if spec.is_functional and drawer.link == "join":
+        if functional and drawer.link == "join":
             # an element-wise merge in a graph: each input of the output's size feeds it value to value
             for source_id in dict.fromkeys(ref.layer for call in layer.inbound[:1] for ref in call):
                 fed = columns[column_of[source_id]] if source_id in column_of else None
@@ -410,7 +448,7 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
             continue
         if prev is None or prev.shape is None:
             continue
-        source = next(i for i, c in enumerate(columns) if c is prev)
+        source = prev_index
         if drawer.link == "dense":
             shared = prev.n // prev.block if prev.shape and len(prev.shape) > 1 else 1
             if drawer.edge_weights is not None:
@@ -419,6 +457,16 @@ def build_columns(summary, spec) -> tuple[list[Column], list[Link]]:
         elif drawer.link == "identity" and prev.n == col.n:
             links.append(Link(source, len(columns) - 1, "identity", row.name))
     return columns, links
+
+
+def _same_layer(a, b) -> bool:
+    """Two layer specs of the same type with the same parameters (names and connections aside)."""
+    if a is b:
+        return True
+    try:
+        return bool(a.class_name == b.class_name and a.params == b.params)
+    except (ValueError, TypeError):  # a parameter that does not compare as one truth value
+        return False
 
 
 def _variables(layer, in_shape: Shape | None) -> list:
@@ -604,6 +652,10 @@ class LinkLod:
 class Lod:
     columns: dict[int, ColumnLod]
     links: list[LinkLod]
+    # what compute_lod chose before fitting the edge budget, per column on screen: its window of
+    # neurons (first, last) and level (another computation for the same view may start from these)
+    windows: dict[int, tuple[int, int]] = field(default_factory=dict)
+    wanted: dict[int, int] = field(default_factory=dict)
 
     def edge_count(self) -> int:
         return sum(len(link.src) for link in self.links)
@@ -620,13 +672,50 @@ def column_level(col: Column, px_per_unit: float, visible: float) -> int:
     return min(level, math.ceil(math.log2(n)))
 
 
+GEOMETRY_FIELDS = ("shape", "x", "neurons", "out_dx")  # what a column's groups and their places depend on
+STRUCTURE_FIELDS = (
+    *GEOMETRY_FIELDS,
+    *("layer_index", "name", "class_name", "kind", "activation", "detail", "error", "weight_names"),
+    *("weight_shapes", "varying", "drawing", "settings", "weight_stores", "below", "bias_label"),
+)
+
+
+_geometry = operator.attrgetter(*GEOMETRY_FIELDS)
+_structure = operator.attrgetter(*STRUCTURE_FIELDS)
+
+
+def same_geometry(a: Column, b: Column) -> bool:
+    """The two columns have the same neurons in the same places (weights aside)."""
+    return _geometry(a) == _geometry(b)
+
+
+def same_column(a: Column, b: Column) -> bool:
+    """The two columns draw the same layer alike (weights aside)."""
+    try:
+        return bool(_structure(a) == _structure(b))
+    except (ValueError, TypeError):  # a setting that does not compare as one truth value
+        return False
+
+
+def same_links(a: list[Link], b: list[Link]) -> bool:
+    """The two lists join the same columns in the same way (names and weights aside)."""
+    return [(k.src, k.dst, k.kind, k.shared_rows) for k in a] == [(k.src, k.dst, k.kind, k.shared_rows) for k in b]
+
+
 def compute_lod(
     columns: list[Column],
     links: list[Link],
     view: tuple[float, float, float, float],
     size_px: tuple[float, float],
+    previous: Lod | None = None,
+    kept: list[bool] | None = None,
 ) -> Lod:
-    """Groups and edges to draw for the view (x0, x1, y0, y1 in scene units) at size_px pixels."""
+    """Groups and edges to draw for the view (x0, x1, y0, y1 in scene units) at size_px pixels.
+
+    `previous`: the level of detail computed for the same view and size from columns of which
+    those where `kept[i]` have the same geometry (`same_geometry`), and links joined alike
+    (`same_links`): their groups are taken over instead of being chosen again, and the edges
+    between two taken-over columns while no weights are shown on them. The result is the same."""
     vx0, vx1, vy0, vy1 = view
     width_px, height_px = size_px
     px_per_unit = height_px / max(vy1 - vy0, 1e-12)
@@ -636,21 +725,31 @@ def compute_lod(
     windows: dict[int, tuple[int, int]] = {}
     levels: dict[int, int] = {}
     for ci, col in enumerate(columns):
+        if previous is not None and kept is not None and kept[ci]:
+            if ci in previous.windows:
+                windows[ci], levels[ci] = previous.windows[ci], previous.wanted[ci]
+            continue
         if col.n == 0 or not col.neurons or col.x < vx0 - spacing or col.x > vx1 + spacing:
             continue
-        if col.y_of(0) < wy0 - col.pitch or col.y_of(col.n - 1) > wy1 + col.pitch:
+        if col.y_at(0) < wy0 - col.pitch or col.y_at(col.n - 1) > wy1 + col.pitch:
             continue  # wholly above or below the window
-        lo = int(np.clip(np.floor(col.index_at(wy1)), 0, col.n - 1))
-        hi = int(np.clip(np.ceil(col.index_at(wy0)), 0, col.n - 1))
-        vis_lo = float(np.clip(col.index_at(vy1), 0, col.n))
-        vis_hi = float(np.clip(col.index_at(vy0), 0, col.n))
+        last = col.n - 1
+        lo = int(min(max(math.floor(col.index_of(wy1)), 0), last))
+        hi = int(min(max(math.ceil(col.index_of(wy0)), 0), last))
+        vis_lo = min(max(col.index_of(vy1), 0.0), float(col.n))
+        vis_hi = min(max(col.index_of(vy0), 0.0), float(col.n))
         windows[ci] = (lo, hi)
         levels[ci] = column_level(col, px_per_unit, max(vis_hi - vis_lo, 1.0))
+    wanted = dict(levels)
     _fit_edge_budget(columns, links, windows, levels)
     col_lods: dict[int, ColumnLod] = {}
     for ci, (lo, hi) in windows.items():
         col = columns[ci]
         level = levels[ci]
+        old = previous.columns.get(ci) if previous is not None and kept is not None and kept[ci] else None
+        if old is not None and old.level == level:
+            col_lods[ci] = ColumnLod(ci, level, old.starts, old.ends, old.y, col.bias_means(old.starts, old.ends))
+            continue
         g = 1 << level
         i0 = lo // g * g
         i1 = min(col.n, (hi // g + 1) * g)
@@ -658,14 +757,30 @@ def compute_lod(
         ends = np.minimum(starts + g, col.n)
         y = (col.y_of(starts) + col.y_of(ends - 1)) / 2
         col_lods[ci] = ColumnLod(ci, level, starts, ends, y, col.bias_means(starts, ends))
+    old_links = {ll.link: ll for ll in previous.links} if previous is not None else {}
     link_lods = []
     for li, link in enumerate(links):
         a = col_lods.get(link.src)
         b = col_lods.get(link.dst)
         if a is None or b is None:
             continue
+        old_link = old_links.get(li)
+        if (
+            old_link is not None
+            and old_link.mean_abs is None
+            and link.pyramid is None
+            and _same_groups(a, previous, link.src)
+            and _same_groups(b, previous, link.dst)
+        ):
+            link_lods.append(old_link)  # joins the same groups, with no weights to show
+            continue
         link_lods.append(_link_lod(li, link, columns, a, b))
-    return Lod(col_lods, link_lods)
+    return Lod(col_lods, link_lods, windows, wanted)
+
+
+def _same_groups(lod: ColumnLod, previous: Lod | None, ci: int) -> bool:
+    old = previous.columns.get(ci) if previous is not None else None
+    return old is not None and old.starts is lod.starts and old.y is lod.y
 
 
 def _group_count(window: tuple[int, int], level: int) -> int:

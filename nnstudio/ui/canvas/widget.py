@@ -2,7 +2,10 @@
 
 The window gives it the analytic summary and spec (`set_model`) at once after each edit, and the
 weight arrays (`set_weights`) when the Keras build arrives. Layout and level of detail live in
-`layout.py` (numpy only); the connections are a few binned items (`edges.py`).
+`layout.py` (numpy only); the connections are a few binned items (`edges.py`); the neurons one
+scatter item fed by style codes (`styled_scatter.py`); the column headers are made as they are
+needed, the hidden and off-screen ones in short steps between events (`headers.py`). After an edit
+that keeps the model's structure, set_model draws again only what changed.
 
 API (objectName "networkCanvas"):
     set_model(summary, spec)      draw from the analytic shapes now; weights pending
@@ -27,7 +30,6 @@ of detail for a view that has moved since. Small models do all of it at once, in
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,7 +44,9 @@ from nnstudio.core.layers.registry import all_types
 from nnstudio.ui.canvas import layout as L
 from nnstudio.ui.canvas.conv_drawer import FeatureMapItem
 from nnstudio.ui.canvas.edges import PENDING_BIN, WIDTHS, EdgeLayer, EdgePlan, bin_pen, plan_edges
+from nnstudio.ui.canvas.headers import ColumnHeaders, HeaderItem
 from nnstudio.ui.canvas.overlay_items import OverlayItems
+from nnstudio.ui.canvas.styled_scatter import StyledScatter
 from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix, theme_for
 from nnstudio.ui.canvas.worker import BackgroundJob, JobResult
 
@@ -51,9 +55,6 @@ STAGE_SYMBOLS = {t.class_name: t.marker.symbol for t in all_types() if t.marker 
 LOD_DELAY_MS = 30
 SYNC_WORK = 250_000  # models with at most this many kernel values are summed inside the call (~30 ms
 # for 535,040 on this machine: above it, in the background)
-HEADER_SPACING_PX = 8  # between the headers of neighbouring layers
-HEADER_MIN_PX = 24  # a header is never cut narrower than this (with less room it is hidden)
-HEADER_ROOM_LIMIT_PX = 400  # layers further apart than this keep their whole header
 LEGEND_MARGIN_PX = 10  # between the legend and the canvas's edges
 COLUMN_GAP_PX = 120  # the legend stands beside the drawing only where columns stay this far apart
 # Weights that keep coming (training snapshots) start a new background sum no sooner than this
@@ -64,59 +65,101 @@ WEIGHTS_REST = 1.0
 
 BIAS_LEVELS = 8  # a neuron's fill: its bias's hue at one of this many strengths (and none)
 BIAS_KEYS = tuple(tuple(f"bias:{sign}:{lv}" for lv in range(BIAS_LEVELS + 1)) for sign in (0, 1))
+# every style key a neuron can have (the canvas maps keys to its theme's brushes), and every symbol
+STYLE_KEYS = ("input", "pending", "neutral", *("stage:" + n for n in STAGE_SYMBOLS), *BIAS_KEYS[0], *BIAS_KEYS[1])
+STYLE_CODES = {key: code for code, key in enumerate(STYLE_KEYS)}
+BIAS_BASE = STYLE_CODES[BIAS_KEYS[0][0]]  # the bias keys follow one another: negative, then positive
+SYMBOLS = tuple(dict.fromkeys(("o", "s", *STAGE_SYMBOLS.values())))
+SYMBOL_CODES = {symbol: code for code, symbol in enumerate(SYMBOLS)}
 
 
 @dataclass
 class NeuronPlan:
-    """The neurons of one level of detail, ready for the scatter item: positions, sizes, symbols,
-    a style key per point (the canvas maps keys to its theme's brushes), and the groups whose
-    counts are written beside them: (x, symbol size, text px, ys, counts) per column."""
+    """The neurons of one level of detail, ready for the scatter item: positions, sizes, a symbol
+    code per point (index in SYMBOLS), a style code per point (index in STYLE_KEYS: the canvas maps
+    keys to its theme's brushes), and the groups whose counts are written beside them:
+    (x, symbol size, text px, ys, counts) per column."""
 
     x: np.ndarray
     y: np.ndarray
     size: np.ndarray
-    symbols: list
-    styles: list
+    symbols: np.ndarray
+    styles: np.ndarray
     counts: list
     ppx: float
 
+    def style_keys(self) -> list[str]:
+        """The style key of every point."""
+        return [STYLE_KEYS[c] for c in self.styles.tolist()]
 
-def plan_neurons(columns: list, lod: L.Lod, pixel_scale: tuple[float, float], pending: bool, bias_scale: float):
-    """Lay out the neurons of `lod` (numpy and lists only: safe in the worker thread)."""
+
+def plan_neurons(
+    columns: list,
+    lod: L.Lod,
+    pixel_scale: tuple[float, float],
+    pending: bool,
+    bias_scale: float,
+    cache: dict | None = None,
+):
+    """Lay out the neurons of `lod` (numpy only: safe in the worker thread). `cache` (kept by the
+    caller, replaced here) holds each column's points, taken over while nothing they show changed."""
     ppx, ppy = pixel_scale
-    xs, ys, sizes, symbols, styles, counts = [], [], [], [], [], []
+    known = cache.copy() if cache is not None else {}
+    if cache is not None:
+        cache.clear()
+    pieces = []
     for ci, cl in lod.columns.items():
         col = columns[ci]
-        m = len(cl.starts)
-        pitch_px = col.pitch * (1 << cl.level) * ppy
-        # sizes in half pixels: pyqtgraph renders each (symbol, size, brush) once and reuses it
-        size = round(float(np.clip(pitch_px * 0.72, 3.0, 22.0)) * 2) / 2
-        if col.kind in ("stage", "regroup"):
-            symbol = STAGE_SYMBOLS[col.class_name]
-            key = "stage:" + col.class_name
-            if col.kind == "regroup":
-                size = round(float(np.clip(pitch_px * 0.45, 2.5, 12.0)) * 2) / 2
-            styles += [key] * m
+        key = (cl.y, cl.bias, col.x, col.kind, col.class_name, cl.level, col.pitch, ppy, pending, bias_scale)
+        found = known.get(ci)
+        # the arrays by identity: the level of detail hands the same ones on while they hold
+        if found is not None and found[0][0] is cl.y and found[0][1] is cl.bias and found[0][2:] == key[2:]:
+            piece = found[1]
         else:
-            symbol = "o" if cl.level == 0 else "s"
-            if col.kind == "input":
-                styles += ["input"] * m
-            elif cl.bias is None:
-                styles += ["pending" if pending else "neutral"] * m
-            else:
-                levels = np.round(np.clip(np.abs(cl.bias) / bias_scale, 0, 1) * BIAS_LEVELS).astype(np.int64)
-                code = (cl.bias >= 0).astype(np.int64) * (BIAS_LEVELS + 1) + levels
-                table = BIAS_KEYS[0] + BIAS_KEYS[1]
-                styles += [table[c] for c in code.tolist()]
-        xs.append(np.full(m, col.x))
-        ys.append(np.asarray(cl.y, dtype=float))
-        sizes.append(np.full(m, size))
-        symbols += [symbol] * m
-        if cl.level > 0 and pitch_px >= 11:
-            counts.append((col.x, size, min(10.0, pitch_px * 0.75), np.asarray(cl.y), np.asarray(cl.counts)))
-    if not xs:
-        return NeuronPlan(np.zeros(0), np.zeros(0), np.zeros(0), [], [], [], ppx)
-    return NeuronPlan(np.concatenate(xs), np.concatenate(ys), np.concatenate(sizes), symbols, styles, counts, ppx)
+            piece = _column_neurons(col, cl, ppy, pending, bias_scale)
+        if cache is not None:
+            cache[ci] = (key, piece)
+        pieces.append(piece)
+    if not pieces:
+        empty = np.zeros(0, dtype=np.int64)
+        return NeuronPlan(np.zeros(0), np.zeros(0), np.zeros(0), empty, empty, [], ppx)
+    parts = list(zip(*pieces, strict=True))
+    counts = [entry for entry in parts[5] if entry is not None]
+    x, y, size, symbols, styles = (np.concatenate(p) for p in parts[:5])
+    return NeuronPlan(x, y, size, symbols, styles, counts, ppx)
+
+
+def _column_neurons(col: L.Column, cl: L.ColumnLod, ppy: float, pending: bool, bias_scale: float) -> tuple:
+    """One column's points: x, y, size, symbol code, style code, and its groups' counts (or None)."""
+    m = len(cl.starts)
+    pitch_px = col.pitch * (1 << cl.level) * ppy
+    # sizes in half pixels: pyqtgraph renders each (symbol, size, brush) once and reuses it
+    size = round(float(np.clip(pitch_px * 0.72, 3.0, 22.0)) * 2) / 2
+    if col.kind in ("stage", "regroup"):
+        symbol = STAGE_SYMBOLS[col.class_name]
+        if col.kind == "regroup":
+            size = round(float(np.clip(pitch_px * 0.45, 2.5, 12.0)) * 2) / 2
+        styles = np.full(m, STYLE_CODES["stage:" + col.class_name], dtype=np.int64)
+    else:
+        symbol = "o" if cl.level == 0 else "s"
+        if col.kind == "input":
+            styles = np.full(m, STYLE_CODES["input"], dtype=np.int64)
+        elif cl.bias is None:
+            styles = np.full(m, STYLE_CODES["pending" if pending else "neutral"], dtype=np.int64)
+        else:
+            levels = np.round(np.clip(np.abs(cl.bias) / bias_scale, 0, 1) * BIAS_LEVELS).astype(np.int64)
+            styles = BIAS_BASE + (cl.bias >= 0).astype(np.int64) * (BIAS_LEVELS + 1) + levels
+    counts = None
+    if cl.level > 0 and pitch_px >= 11:
+        counts = (col.x, size, min(10.0, pitch_px * 0.75), np.asarray(cl.y), np.asarray(cl.counts))
+    return (
+        np.full(m, col.x),
+        np.asarray(cl.y, dtype=float),
+        np.full(m, size),
+        np.full(m, SYMBOL_CODES[symbol], dtype=np.int64),
+        styles,
+        counts,
+    )
 
 
 def _plans(columns, lod, pixel_scale, pending, bias_scale) -> tuple[EdgePlan, NeuronPlan]:
@@ -124,6 +167,22 @@ def _plans(columns, lod, pixel_scale, pending, bias_scale) -> tuple[EdgePlan, Ne
     return plan_edges(lod, pixel_scale[1]), plan_neurons(columns, lod, pixel_scale, pending, bias_scale)
 
 
+def _same_range(a, b) -> bool:
+    """Two view ranges ((x0, x1), (y0, y1)) are the same (up to rounding)."""
+    for (a0, a1), (b0, b1) in zip(a, b, strict=True):
+        if max(abs(a0 - b0), abs(a1 - b1)) > 1e-9 * max(1.0, abs(a1 - a0)):
+            return False
+    return True
+
+
+def _objects(values: list) -> np.ndarray:
+    """A 1-D object array of `values` (numpy would unpack sequences among them)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+_SYMBOL_ARRAY = _objects(list(SYMBOLS))
 _TEXT_SYMBOLS: dict[str, tuple[QtGui.QPainterPath, float]] = {}
 
 
@@ -161,6 +220,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.setObjectName("networkCanvas")
         self.theme: Theme = LIGHT_THEME  # follows the palette: apply_theme()
         self._brushes: dict | None = None  # style key -> brush for the theme (see _brush_table)
+        self._brush_codes: np.ndarray | None = None  # the same brushes by style code (see _brush_array)
         self._grouped = False  # some neurons are drawn as groups (the status line says how to see them)
         self._outline_pen = pg.mkPen(self.theme.outline, width=1)
         self.setBackground(self.theme.background)
@@ -172,6 +232,11 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.columns: list[L.Column] = []
         self.links: list[L.Link] = []
         self.lod = L.Lod({}, [])
+        self._lod_key: tuple | None = None  # the view and size self.lod was computed for
+        self._bounds = L.scene_bounds([])  # of the current columns (set_model)
+        self._counts = (0, 0)  # neurons and weights of the current columns (set_model)
+        self._neuron_pieces: dict = {}  # each column's points, for the next plan_neurons on the GUI thread
+        self._column_cache: dict = {}  # what build_columns took from each layer's type, for the next edit
         self.weights: Mapping[str, list[np.ndarray]] | None = None
         self.pending = True
         self.selected_index = -1
@@ -205,15 +270,17 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.maps.setZValue(5)
         self.view.addItem(self.maps)
         self.overlays = OverlayItems(self.view, self.theme)  # gate bands, embedding tables (drawer overlays)
-        self.neurons = pg.ScatterPlotItem(pxMode=True, hoverable=False)
+        self.neurons = StyledScatter(pxMode=True, hoverable=False)
         self.neurons.setZValue(10)
         self.view.addItem(self.neurons)
         self.counts = pg.ScatterPlotItem(pxMode=True, pen=None)
         self.counts.setZValue(11)
         self.view.addItem(self.counts)
-        self.headers: list[_HeaderItem] = []
-        self._header_rooms: list[int | None] | None = None  # what _header_widths gave last
-        self._header_metrics: dict[tuple[str, float, bool], QtGui.QFontMetrics] = {}
+        # one header per column, made as they are needed (headers.py)
+        self.column_headers = ColumnHeaders(
+            self, self.view, self.font, lambda: self.theme, lambda: self._panel_brush(210)
+        )
+        self.column_headers.completed.connect(self._on_headers_completed)
 
         self.status = pg.TextItem(anchor=(0, 1))
         self.status.setParentItem(self.view)
@@ -232,6 +299,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.view.sigResized.connect(self._on_resized)
         self.view.sigRangeChangedManually.connect(self._on_user_moved)
         self._auto_fit = True  # until the person pans or zooms, resizing refits the drawing
+        self._last_fit: list | None = None  # the view range the last fit_view set
         self._refitting = False  # a refit for the status text's room is under way (see _update_status)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -242,21 +310,41 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     # -- public API -------------------------------------------------------------------------
 
     def set_model(self, summary, spec) -> None:
-        """Draw the model from its analytic summary at once; weights are pending until set_weights."""
+        """Draw the model from its analytic summary at once; weights are pending until set_weights.
+
+        After an edit that keeps the model's structure (as many columns, joined alike, most of them
+        unchanged: one layer's units or settings changed, a rename), only what changed is drawn
+        again, and the view stays where it is (a fitted view follows the fit); another model is
+        drawn afresh and fitted."""
+        columns, links = L.build_columns(summary, spec, self._column_cache)
+        previous, previous_links = self.columns, self.links
         self._spec = spec
-        self.columns, self.links = L.build_columns(summary, spec)
-        self._big = L.aggregation_work(self.columns, self.links) > SYNC_WORK
         self._structure += 1  # a job still running for the old model is dropped
         self._want, self._incoming = None, None
         self._next_weights_at = 0.0
-        self.edges.set_bounds(*L.scene_bounds(self.columns))
+        self.columns, self.links = columns, links
+        self._big = L.aggregation_work(columns, links) > SYNC_WORK
+        self._bounds = L.scene_bounds(columns)
+        self.edges.set_bounds(*self._bounds)
+        # what the status line counts (weights aside, the same until the next model)
+        self._counts = (
+            sum(c.n for c in columns),
+            sum(columns[lk.src].block * columns[lk.dst].block for lk in links if lk.kind == "dense")
+            + L.figure_weights(columns),
+        )
         self.weights = None
         self.pending = True
-        self.overlays.show(L.overlay_plans(self.columns, None))
-        self._rebuild_headers()
-        key = tuple((c.kind, c.n) for c in self.columns)
+        self._bias_scale = 1.0
+        self.overlays.show(L.overlay_plans(columns, None))
+        key = tuple((c.kind, c.n) for c in columns)
         refit = key != self._shape_key
         self._shape_key = key
+        if previous and len(previous) == len(columns) and L.same_links(previous_links, links):
+            changed = [i for i, (a, b) in enumerate(zip(previous, columns, strict=True)) if not L.same_column(a, b)]
+            if 2 * len(changed) <= len(columns):
+                self._update_model(previous, changed)
+                return
+        self.column_headers.set_columns(columns)
         self._update_status()  # before the fit: it keeps the status text's room free
         if refit:
             self.fit_view()  # which refreshes the level of detail for the new range
@@ -264,11 +352,40 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.refresh_lod()
         self.select_layer(self.selected_index)
 
+    def _update_model(self, previous: list[L.Column], changed: list[int]) -> None:
+        """set_model for columns like `previous` but for those in `changed`: their headers and
+        groups are made again, those of the others are taken over (when the view has not moved)."""
+        columns = self.columns
+        kept = [L.same_geometry(a, b) for a, b in zip(previous, columns, strict=True)]
+        self.column_headers.update_columns(columns, changed)
+        maps_moved = any(
+            not columns[j].neurons or not previous[j].neurons
+            for i in changed
+            for j in (i - 1, i, i + 1)
+            if 0 <= j < len(columns)
+        )
+        self.maps.set_columns(columns, self._spec, self.pending, same_places=not maps_moved)
+        self._update_status()  # which fits again when the status text takes other room
+        if self._still_fitted() and not self._fitted():
+            self.fit_view()
+        else:
+            self._lod_timer.stop()
+            previous_lod = self.lod if self._lod_key == self._view_key() else None
+            lod = L.compute_lod(columns, self.links, self.view_rect(), self._pixels(), previous_lod, kept)
+            self._show_lod(lod)
+        self.select_layer(self.selected_index)
+
     def set_weights(self, weights: Mapping[str, list[np.ndarray]] | None) -> None:
         """Show the real weights (layer name -> Keras get_weights() arrays); None: pending.
 
         Small models are drawn inside the call; for a big one the kernels are summed in the
         background and `weightsDrawn` is emitted once the drawing is on screen."""
+        nothing_coming = self._incoming is None and self._want != "weights" and self._running != "weights"
+        if weights is None and self.weights is None and self.pending and nothing_coming:
+            # pending already (set_model, as after an edit): nothing on screen changes
+            self._pyramids.clear()  # as attaching no weights does: no array is kept for later
+            self.weightsDrawn.emit()
+            return
         matching = self._matching(weights)
         kernels = bool(matching) and (
             any(lk.kind == "dense" and lk.layer_name in matching for lk in self.links)
@@ -302,6 +419,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         """Stop background work for good and join its thread (also done when the widget is destroyed)."""
         self._want, self._incoming = None, None
         self._rest_timer.stop()
+        self.column_headers.stop()
         self._jobs.close()
 
     def close(self) -> bool:
@@ -317,19 +435,16 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         """Highlight the layer at `index` in spec.layers (-1: none)."""
         self.selected_index = index
         self._place_selection()
-        self._render_headers()
+        self.column_headers.select(self._column_index_of_layer(index))
 
-    def _render_headers(self) -> None:
-        """Header texts: the selected layer's highlighted, each cut to the room beside its neighbours."""
-        col = self._column_of_layer(self.selected_index)
-        rooms = self._header_rooms or [None] * len(self.columns)
-        for header, c, room in zip(self.headers, self.columns, rooms, strict=False):
-            # a header with no room (hundreds of layers side by side) would only cover its neighbours:
-            # hidden, but for the selected layer's, until zooming in makes room
-            header.setVisible(room != 0 or c is col)
-            shown = HEADER_MIN_PX if room == 0 else room
-            header.show_html(self._header_html(c, selected=c is col, room=shown))
-            header.setToolTip(f"{c.name} · {c.detail}" if room is not None else "")
+    @property
+    def headers(self) -> list[HeaderItem | None]:
+        """Each column's header (None while it is still to be made: see headers.py)."""
+        return self.column_headers.items
+
+    def headers_complete(self) -> bool:
+        """Every column has its header (they are made in steps for big models)."""
+        return self.column_headers.complete()
 
     def _place_selection(self) -> None:
         col = self._column_of_layer(self.selected_index)
@@ -344,7 +459,15 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     def fit_view(self) -> None:
         """Show the whole network, clear of the legend, the status text and the headers."""
-        x0, x1, y0, y1 = L.scene_bounds(self.columns)
+        x_range, y_range = self._fit_range()
+        self.view.setRange(xRange=x_range, yRange=y_range, padding=0)
+        self._last_fit = self.view.viewRange()
+        self._auto_fit = True
+        self.refresh_lod()
+
+    def _fit_range(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The x and y ranges that show the whole network clear of what stands around it."""
+        x0, x1, y0, y1 = self._bounds
         w_px, h_px = self._pixels()
         self._place_overlays()
         margins = self._margins(w_px, h_px)
@@ -353,13 +476,22 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         h = max(y1 - y0, 1.0)
         per_px_x = w / max(w_px - left - right, 0.3 * w_px)
         per_px_y = h / max(h_px - top - bottom, 0.3 * h_px)
-        self.view.setRange(
-            xRange=(x0 - left * per_px_x, x1 + right * per_px_x),
-            yRange=(y0 - bottom * per_px_y, y1 + top * per_px_y),
-            padding=0,
-        )
-        self._auto_fit = True
-        self.refresh_lod()
+        return (x0 - left * per_px_x, x1 + right * per_px_x), (y0 - bottom * per_px_y, y1 + top * per_px_y)
+
+    @Slot()
+    def _on_headers_completed(self) -> None:
+        """The headers made in steps may need other room than the fit gave them (text of other
+        heights): fit again, unless the person has moved the view."""
+        if self.columns and self._still_fitted() and not self._fitted():
+            self.fit_view()
+
+    def _still_fitted(self) -> bool:
+        """The view is where the last fit_view put it (neither the person nor a program moved it)."""
+        return self._auto_fit and self._last_fit is not None and _same_range(self._last_fit, self.view.viewRange())
+
+    def _fitted(self) -> bool:
+        """The view shows what fit_view would show now."""
+        return _same_range(self._fit_range(), self.view.viewRange())
 
     def _margins(self, w_px: float, h_px: float) -> tuple[float, float, float, float]:
         """Pixels (left, right, top, bottom) kept free around the drawing (see _free_margins), within
@@ -373,19 +505,12 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         legend = self._legend()
         legend_size = legend.boundingRect() if legend.isVisible() else QtCore.QRectF()
         status_h = self.status.boundingRect().height()
-        above = max(
-            (h.textItem.boundingRect().height() for h, c in self._header_pairs() if c.kind not in L.HEADERS_BELOW),
-            default=0.0,
-        )
-        below_rows = self._below_header_rows()
-        below_h = max(
-            (h.textItem.boundingRect().height() for h, c in self._header_pairs() if c.kind in L.HEADERS_BELOW),
-            default=0.0,
-        )
+        above, below_h = self.column_headers.heights()
+        below_rows = self.column_headers.below_rows()
         under = 16.0 if any(c.below for c in self.columns) else 0.0  # a drawer's label under its drawing
         below = below_rows * (below_h + 2) + under
         left = 110.0
-        last = self._header_natural_width(self.columns[-1]) / 2 if self.columns else 0.0
+        last = self.column_headers.natural_width(self.columns[-1]) / 2 if self.columns else 0.0
         if self._legend_beside:
             right = legend_size.width() + LEGEND_MARGIN_PX + max(last, 24.0) + 8
             bottom = status_h + 10 + below
@@ -397,27 +522,6 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 bottom = max(legend_size.height(), status_h) + LEGEND_MARGIN_PX + 6 + below
         top = above + 8
         return left, right, top, bottom
-
-    def _header_natural_width(self, col: L.Column) -> float:
-        """Pixels a column's header takes uncut (its name and its detail line, and the item's padding)."""
-        widths = []
-        for text, size, bold in ((col.name, 10, True), (col.detail, 9, False)):
-            font = QtGui.QFont(self.font())
-            font.setPointSizeF(size)
-            font.setBold(bold)
-            widths.append(QtGui.QFontMetrics(font).horizontalAdvance(text))
-        return max(widths) + 12
-
-    def _header_pairs(self):
-        return zip(self.headers, self.columns, strict=False)
-
-    def _below_header_rows(self) -> int:
-        """How many rows of headers lie under the columns (stages take turns in two; see _place_headers)."""
-        rows, run = 0, 0
-        for col in self.columns:
-            run = run + 1 if col.kind in L.HEADERS_BELOW else 0
-            rows = max(rows, min(run, 2))
-        return rows
 
     def _place_overlays(self) -> None:
         """The legend beside the drawing (one column, right) when the canvas is wide, else under it
@@ -531,9 +635,11 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             return
         self._show_lod(L.compute_lod(self.columns, self.links, self.view_rect(), self._pixels()))
 
-    def _show_lod(self, lod: L.Lod, plans: tuple | None = None) -> None:
-        """Put `lod` on screen; `plans` = (EdgePlan, NeuronPlan) made in the worker for it."""
+    def _show_lod(self, lod: L.Lod, plans: tuple | None = None, view_key: tuple | None = None) -> None:
+        """Put `lod` on screen; `plans` = (EdgePlan, NeuronPlan) made in the worker for it, and
+        `view_key` the view it was made for (default: the current one)."""
         self.lod = lod
+        self._lod_key = view_key if view_key is not None else self._view_key()
         self.maps.set_columns(self.columns, self._spec, self.pending)
         if plans is None:
             self.edges.update_lod(self.lod, self._pixel_scale()[1])
@@ -624,13 +730,14 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.pending = False
             self.overlays.show(L.overlay_plans(columns, self._matching(extra)))
             self._next_weights_at = time.monotonic() + WEIGHTS_REST * result.elapsed_ms / 1000
-            self._show_lod(lod, plans)
+            self._show_lod(lod, plans, view_key)
             if view_key != self._view_key() and self._want is None:
                 self._want = "lod"
             self.weightsDrawn.emit()
         elif kind == "lod" and current and extra is self.columns:
             if view_key == self._view_key():
-                self._show_lod(*result.value)
+                lod, plans = result.value
+                self._show_lod(lod, plans, view_key)
             elif self._want is None:  # the view moved meanwhile: a stale detail is dropped
                 self._want = "lod"
         self._kick()
@@ -651,75 +758,26 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     def _place_headers(self) -> None:
         """Headers sit just above their column (stages: below), and stay on screen when zoomed in."""
-        _, ppy = self._pixel_scale()
-        _, _, vy0, vy1 = self.view_rect()
-        gap = 6 / ppy
-        rooms = self._header_widths()
-        if rooms != self._header_rooms:
-            self._header_rooms = rooms
-            self._render_headers()
-        run = 0  # neighbouring stage headers alternate between two rows so they do not collide
-        for item, col in zip(self.headers, self.columns, strict=False):
-            if col.kind in L.HEADERS_BELOW:
-                y = -col.height / 2 - gap - (34 / ppy if run % 2 else 0)
-                run += 1
-                if y < vy0 + gap:
-                    _set_anchor(item, (0.5, 1.0))
-                    item.setPos(col.x, vy0 + gap)
-                else:
-                    _set_anchor(item, (0.5, 0.0))
-                    item.setPos(col.x, y)
-            else:
-                run = 0
-                y = col.height / 2 + gap
-                x = col.x + col.out_dx / 2  # over the neurons and what the drawer puts beside them
-                if y > vy1 - gap:
-                    _set_anchor(item, (0.5, 0.0))
-                    item.setPos(x, vy1 - gap)
-                else:
-                    _set_anchor(item, (0.5, 1.0))
-                    item.setPos(x, y)
-
-    def _header_widths(self) -> list[int | None]:
-        """Pixels each layer's header may be wide without meeting its neighbours' in the same row
-        (None: no limit; 0: less than HEADER_MIN_PX). Headers above their column form one row; those below take turns in two
-        rows (see _place_headers). In steps of 8 px, so panning changes nothing."""
-        ppx, _ = self._pixel_scale()
-        rows: dict[int, list[int]] = {}
-        run = 0
-        for i, c in enumerate(self.columns):
-            if c.kind in L.HEADERS_BELOW:
-                rows.setdefault(1 + run % 2, []).append(i)
-                run += 1
-            else:
-                rows.setdefault(0, []).append(i)
-                run = 0
-        rooms: list[int | None] = [None] * len(self.columns)
-        centre = [c.x + c.out_dx / 2 for c in self.columns]  # over the neurons and what is drawn beside them
-        for row in rows.values():
-            for k, i in enumerate(row):
-                near = [row[j] for j in (k - 1, k + 1) if 0 <= j < len(row)]
-                if not near:
-                    continue
-                gap = min(abs(centre[i] - centre[j]) for j in near) * ppx - HEADER_SPACING_PX
-                if gap < HEADER_ROOM_LIMIT_PX:
-                    rooms[i] = int(gap) // 8 * 8 if gap >= HEADER_MIN_PX else 0
-        return rooms
+        ppx, ppy = self._pixel_scale()
+        self.column_headers.place(ppx, ppy, self.view_rect())
 
     def _draw_neurons(self, plan: NeuronPlan | None = None) -> None:
         """Put the neurons (and the counts of groups) of self.lod on screen; `plan` may have been
         made in the worker (from the same lod and view), else it is made here."""
         if plan is None:
-            plan = plan_neurons(self.columns, self.lod, self._pixel_scale(), self.pending, self._bias_scale)
+            plan = plan_neurons(
+                self.columns, self.lod, self._pixel_scale(), self.pending, self._bias_scale, self._neuron_pieces
+            )
         if len(plan.x):
-            brushes = self._brush_table()
-            self.neurons.setData(
-                x=plan.x,
-                y=plan.y,
-                size=plan.size,
-                symbol=plan.symbols,
-                brush=[brushes[k] for k in plan.styles],
-                pen=self._outline_pen,
+            self.neurons.set_points(
+                plan.x,
+                plan.y,
+                plan.size,
+                plan.symbols,
+                plan.styles,
+                _SYMBOL_ARRAY,
+                self._brush_array(),
+                self._outline_pen,
             )
         else:
             self.neurons.clear()
@@ -737,6 +795,13 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.counts.setData(x=np.array(cx), y=np.array(cy), size=np.array(csize), symbol=csym, pen=None)
         else:
             self.counts.clear()
+
+    def _brush_array(self) -> np.ndarray:
+        """The brushes of the theme in STYLE_KEYS order (an object array, indexed by style code)."""
+        if self._brush_codes is None:
+            table = self._brush_table()
+            self._brush_codes = _objects([table[key] for key in STYLE_KEYS])
+        return self._brush_codes
 
     def _brush_table(self) -> dict:
         """Style key (see plan_neurons) -> brush, the same objects for as long as the theme lasts
@@ -763,53 +828,6 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     # -- text -------------------------------------------------------------------------------
 
-    def _rebuild_headers(self) -> None:
-        """One header per column. The items already there are reused and keep a text that did not
-        change: a model of hundreds of layers would otherwise spend most of an edit making them."""
-        if len(self.headers) != len(self.columns):
-            self._header_rooms = None  # the headers are cut to their room when next placed
-        while len(self.headers) > len(self.columns):
-            self.view.removeItem(self.headers.pop())
-        while len(self.headers) < len(self.columns):
-            item = _HeaderItem(fill=self._panel_brush(210))
-            item.setZValue(20)
-            self.view.addItem(item)
-            self.headers.append(item)
-        for item, col in zip(self.headers, self.columns, strict=True):
-            below = col.kind in L.HEADERS_BELOW
-            _set_anchor(item, (0.5, 0.0 if below else 1.0))
-            item.setPos(col.x, -col.height / 2 if below else col.height / 2)
-        self._render_headers()  # cut to the rooms of the last placing, which the next one checks
-
-    def _header_html(self, col: L.Column, selected: bool = False, room: int | None = None) -> str:
-        name, detail = col.name, col.detail
-        if room is not None:  # elided to fit between the neighbouring columns
-            name = self._elided(name, 10, True, room)
-            detail = self._elided(detail, 9, False, room)
-        name, detail = html.escape(name), html.escape(detail)
-        weight = "700"
-        t = self.theme
-        bg = f"background-color:{t.selected_header};" if selected else ""
-        parts = [
-            f'<div style="text-align:center;{bg}"><span style="color:{t.ink};font-weight:{weight};font-size:10pt">{name}</span>',
-            f'<br><span style="color:{t.muted};font-size:9pt">{detail}</span>',
-        ]
-        if col.error:
-            parts.append(f'<br><span style="color:{t.error};font-size:8pt">{html.escape(col.error[:60])}</span>')
-        parts.append("</div>")
-        return "".join(parts)
-
-    def _elided(self, text: str, point_size: float, bold: bool, width: int) -> str:
-        base = self.font()
-        key = (base.key(), point_size, bold)  # the metrics are made once per font: headers ask hundreds of times
-        metrics = self._header_metrics.get(key)
-        if metrics is None:
-            font = QtGui.QFont(base)
-            font.setPointSizeF(point_size)
-            font.setBold(bold)
-            metrics = self._header_metrics[key] = QtGui.QFontMetrics(font)
-        return metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, width)
-
     @Slot()
     def _place_status(self, *args) -> None:
         """The status text at the bottom left, under the drawing (fit_view keeps its room free)."""
@@ -821,10 +839,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         if not self.columns:
             self.status.setText("no model")
             return
-        neurons = sum(c.n for c in self.columns)
-        weights = sum(
-            self.columns[lk.src].block * self.columns[lk.dst].block for lk in self.links if lk.kind == "dense"
-        ) + L.figure_weights(self.columns)
+        neurons, weights = self._counts
         text = f"{neurons:,} neurons · {weights:,} weights"
         if self._grouped:
             text += " · squares: groups of neurons, zoom in"
@@ -900,6 +915,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         t = self.theme
         self.setBackground(t.background)
         self._brushes = None
+        self._brush_codes = None
         self._outline_pen = pg.mkPen(t.outline, width=1)
         sel_colour = QtGui.QColor(t.selection)
         sel_colour.setAlpha(70 if not t.dark else 36)
@@ -925,10 +941,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             return
         self.theme = theme
         self._style_items()
-        for item in self.headers:
-            item.fill = self._panel_brush(210)
-            item.update()
-        self.select_layer(self.selected_index)  # header text colours
+        self.column_headers.restyle()  # fills and text colours
+        self.select_layer(self.selected_index)
         if self.columns:
             self._draw_neurons()
         self._place_status()
@@ -945,6 +959,13 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         super().showEvent(event)
 
     # -- interaction ------------------------------------------------------------------------
+
+    def _column_index_of_layer(self, index: int) -> int:
+        """The index of the column that shows spec.layers[index] (-1: none)."""
+        for ci, col in enumerate(self.columns):
+            if col.layer_index == index:
+                return ci
+        return -1
 
     def _column_of_layer(self, index: int) -> L.Column | None:
         for col in self.columns:
@@ -1100,23 +1121,3 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 if [tuple(np.shape(a)) for a in arrays] == list(col.weight_shapes):
                     out[col.name] = arrays
         return out
-
-
-class _HeaderItem(pg.TextItem):
-    """A column's header, which remembers the HTML it shows."""
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)
-        self.shown_html = ""
-
-    def show_html(self, text: str) -> None:
-        """Set the HTML unless it is already shown (Qt lays out every HTML text it is given)."""
-        if self.shown_html != text:
-            self.setHtml(text)
-            self.shown_html = text
-
-
-def _set_anchor(item: pg.TextItem, anchor: tuple[float, float]) -> None:
-    """Set a header's anchor unless it has it already (each setting lays its text out again)."""
-    if tuple(item.anchor) != anchor:
-        item.setAnchor(anchor)
