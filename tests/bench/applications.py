@@ -445,9 +445,8 @@ def measure_edit(app, window, heartbeat, edit) -> dict:
     from responsiveness import run_until
 
     canvas = window.canvas
-    spent: list[float] = []  # seconds the canvas took during the edit
-    spent_cpu: list[float] = []  # the GUI thread's CPU seconds in them
-    idle: list[float] = []
+    spent: list[tuple[float, float, float]] = []  # the canvas's calls: (begin, end, the GUI thread's CPU seconds)
+    idle: list[float] = []  # when the event loop was first idle with every view current, and the CPU time then
 
     inside = [0]  # the canvas's calls under way (one may make another, or repaint: counted once)
 
@@ -461,8 +460,7 @@ def measure_edit(app, window, heartbeat, edit) -> dict:
                 return method(*args, **kwargs)
             finally:
                 inside[0] -= 1
-                spent.append(time.perf_counter() - begin)
-                spent_cpu.append(time.thread_time() - begin_cpu)
+                spent.append((begin, time.perf_counter(), time.thread_time() - begin_cpu))
 
         return run
 
@@ -477,7 +475,7 @@ def measure_edit(app, window, heartbeat, edit) -> dict:
 
     def on_idle() -> None:
         if not idle and window.views_current():
-            idle.append(time.perf_counter())
+            idle.extend((time.perf_counter(), time.thread_time()))
 
     methods = ("set_model", "set_weights", "select_layer")
     painter = CanvasPaint()
@@ -494,23 +492,26 @@ def measure_edit(app, window, heartbeat, edit) -> dict:
         if reason:
             return {"error": f"the edit was refused: {reason}"}
         run_until(app, lambda: bool(idle), CHILD_TIMEOUT_S)
-        cpu = time.thread_time() - cpu
     finally:
         dispatcher.aboutToBlock.disconnect(on_idle)
         if canvas is not None:
             canvas.viewport().removeEventFilter(painter)
             for name in methods:
                 delattr(canvas, name)  # the class's own methods again
-    total = idle[0] - start
-    canvas_s = sum(spent)
+    total, cpu = idle[0] - start, idle[1] - cpu
+    during = [
+        (begin, min(end, idle[0]), cpu_s) for begin, end, cpu_s in spent if begin < idle[0]
+    ]  # its later work left out
+    canvas_s = sum(end - begin for begin, end, _cpu in during)
+    canvas_cpu = sum(cpu_s for _begin, _end, cpu_s in during)
     steps = longest_gaps(heartbeat.ticks, [(start, idle[0])])
     return {
         "edit_ms": round((total - canvas_s) * 1000, 1),
         "edit_canvas_ms": round(canvas_s * 1000, 1),
         "edit_all_views_ms": round(total * 1000, 1),
         "edit_sync_ms": round((sync_end - start) * 1000, 1),
-        "edit_gui_cpu_ms": round((cpu - sum(spent_cpu)) * 1000, 1),
-        "edit_canvas_cpu_ms": round(sum(spent_cpu) * 1000, 1),
+        "edit_gui_cpu_ms": round((cpu - canvas_cpu) * 1000, 1),
+        "edit_canvas_cpu_ms": round(canvas_cpu * 1000, 1),
         "edit_longest_steps_ms": [round(ms, 1) for ms, _at in steps],
     }
 
