@@ -121,3 +121,38 @@ def test_a_burst_of_edits_updates_the_canvas_once_with_the_final_values(window, 
     with qtbot.assertNotEmitted(window.viewsUpdated, wait=50):  # nothing more to draw
         pass
     assert len(models) == 1
+
+
+def test_the_layer_list_says_as_much_after_an_edit_as_a_list_made_afresh(qtbot):
+    """What the rows show on their right (shape and parameters, shape only, nothing) is kept per row
+    text; after an edit that lengthens a row's text, and after its undo, the list says what a list
+    made afresh at the same width says."""
+    from nnstudio.ui.layer_stack import LayerStackView
+
+    document = Document(lesson_spec())
+    view = LayerStackView(document)
+    qtbot.addWidget(view)
+    view.show()
+
+    def fresh_detail() -> int:
+        other = LayerStackView(Document(document.spec))
+        qtbot.addWidget(other)
+        other.resize(view.size())
+        other.show()
+        qtbot.waitExposed(other)
+        detail = other.itemDelegate().detail
+        other.close()
+        return detail
+
+    seen = set()
+    for width in range(240, 520, 40):
+        view.resize(width, 300)
+        qtbot.waitUntil(lambda width=width: view.viewport().width() < width)
+        document.set_param(1, "units", 123456)  # "(None, 123456)  ·  2,592,576"
+        after = view.itemDelegate().detail
+        assert after == fresh_detail()
+        document.undo_stack.undo()
+        before = view.itemDelegate().detail
+        assert before == fresh_detail()
+        seen.add((before, after))
+    assert any(before < after for before, after in seen)  # some widths fit the short texts, not the long
