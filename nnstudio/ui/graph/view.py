@@ -53,7 +53,7 @@ from nnstudio.core import graph_edit
 from nnstudio.core.graph_blocks import COLLAPSE_FROM, BlockGroup, group_of, repeated_blocks
 from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.shapes import format_shape
-from nnstudio.core.spec import ModelSpec, TensorRef
+from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef
 from nnstudio.services.document import Document
 from nnstudio.ui.graph.items import NODE_HEIGHT, NODE_WIDTH, EdgeItem, GroupFrame, GroupItem, NodeItem, OutputTag
 from nnstudio.ui.graph.layout import GraphLayout, Placement
@@ -70,6 +70,7 @@ EDITOR_KEY = "graph"  # the project's editor state: {"collapsed": [group names]}
 MAX_REMEMBERED = 10_000
 DOT_STEP = 24  # the background's dot grid, in scene units
 DOTS_FROM = 0.3  # no dots below this scale
+PLACEMENTS_KEPT = 8  # layouts remembered by structure (expanding and collapsing again, undo)
 GROUP_NODE = "\x00group:"  # the layout's name for a collapsed group's box (no layer id starts so)
 
 
@@ -110,7 +111,9 @@ class GraphView(QGraphicsView):
         self._hint: NodeItem | EdgeItem | None = None
         self._syncing = False
         self._fitted = False
-        self._placement: tuple[tuple, Placement] | None = None
+        self._placements: dict[tuple, Placement] = {}  # layouts by structure (visible nodes, connections)
+        self._scene_key: tuple | None = None  # what the items drawn now stand for, less their words
+        self._described: dict[str, tuple[LayerSpec, str]] = {}  # layer id -> (the spec described, its words)
         self.groups: tuple[BlockGroup, ...] = ()
         self.group_items: dict[str, GroupItem] = {}  # collapsed groups' boxes, by group key
         self.frames: dict[str, GroupFrame] = {}  # expanded groups' frames, by group key
@@ -158,7 +161,9 @@ class GraphView(QGraphicsView):
 
     def _on_replaced(self) -> None:
         self.layout_engine.forget()
-        self._placement = None
+        self._placements.clear()
+        self._scene_key = None
+        self._described.clear()
         self._fitted = False
         self._selected_connection = None
         self._first_sight = True
@@ -167,8 +172,16 @@ class GraphView(QGraphicsView):
         self.cancel_connection()
 
     def rebuild(self, _spec: object = None) -> None:
-        """Draw the document's graph afresh (nothing for a Sequential chain, which the stack shows)."""
+        """Show the document's graph (nothing for a Sequential chain, which the stack shows). An edit that
+        keeps the graph's structure (a layer's parameters, a rename) changes the words of the boxes it
+        affects in place; any other draws the scene afresh (the layout of a structure seen before is reused)."""
         spec = self.document.spec
+        if spec.is_functional and self.nodes:
+            self._update_groups(spec)
+            if self._scene_key is not None and self._key_for(spec) == self._scene_key:
+                self._relabel(spec)
+                self._restore_selection()
+                return
         self._syncing = True
         try:
             self.builds += 1
@@ -179,6 +192,7 @@ class GraphView(QGraphicsView):
             self.frames.clear()
             self._hint = None
             self._rubber = None
+            self._scene_key = None
             if spec.is_functional:
                 self._populate(spec)
             elif self.groups:  # a Sequential stack has no graph, and no groups
@@ -197,6 +211,53 @@ class GraphView(QGraphicsView):
         if not self._fitted and self.nodes and self.isVisible():
             self.fit(readable=True)
         self.overview.refresh()
+
+    def _key_for(self, spec: ModelSpec) -> tuple:
+        """What decides which items the scene has and where (not what they say): the layers shown and
+        their connections (with their roles), the groups and which are collapsed, the outputs, which
+        boxes are Inputs. Two specs with the same key differ only in words."""
+        kinds = layer_types()
+        by_id = {layer.id: layer for layer in spec.layers}
+        connections = tuple(
+            (ref, consumer, _role(by_id, ref, consumer)) for ref, consumer in graph_edit.connections(spec)
+        )
+        inputs = tuple((kind := kinds.get(layer.class_name)) is not None and kind.is_input for layer in spec.layers)
+        groups = tuple((g.key, g.name, g.blocks) for g in self.groups)
+        return spec.ids(), connections, inputs, spec.outputs, groups, frozenset(self._collapsed)
+
+    def _describe(self, layer: LayerSpec) -> str:
+        """`describe(layer)`, remembered for the layer's spec (an edit changes a few)."""
+        known = self._described.get(layer.id)
+        if known is not None and known[0] is layer:
+            return known[1]
+        words = describe(layer)
+        self._described[layer.id] = (layer, words)
+        return words
+
+    def _relabel(self, spec: ModelSpec) -> None:
+        """Give every box the words of `spec` (the same structure as drawn); only boxes whose words changed
+        repaint. The items, the layout and the view's place stay."""
+        summary = self.document.summary()
+        details = _details(summary)
+        for index, layer in enumerate(spec.layers):
+            node = self.nodes.get(layer.id)
+            if node is None:
+                continue
+            problems = summary.issues_for(index)
+            node.set_labels(
+                layer.class_name,
+                layer.name,
+                self._describe(layer),
+                details.get(index, ""),
+                problems[0].message if problems else None,
+            )
+        if self.group_items:
+            positions = {layer_id: i for i, layer_id in enumerate(spec.ids())}
+            rows = {row.index: row for row in summary.rows}
+            for group in self.groups:
+                box = self.group_items.get(group.key)
+                if box is not None:
+                    box.set_labels(*_group_labels(spec, group, summary, rows, positions))
 
     def _update_groups(self, spec: ModelSpec) -> None:
         """The repeated blocks of `spec` (found again when its layers, names or connections change); a newly
@@ -241,9 +302,12 @@ class GraphView(QGraphicsView):
         visible = tuple(dict.fromkeys(shown[layer_id] for layer_id in ids))
         pairs = [(shown[ref.layer], shown[consumer]) for ref, consumer in connections if ref.layer in shown]
         structure = (visible, tuple(pairs))
-        if self._placement is None or self._placement[0] != structure:  # a parameter edit keeps the layout
-            self._placement = (structure, self.layout_engine.place(visible, pairs))
-        placement = self._placement[1]
+        placement = self._placements.get(structure)
+        if placement is None:
+            placement = self.layout_engine.place(visible, pairs)
+            if len(self._placements) >= PLACEMENTS_KEPT:
+                self._placements.pop(next(iter(self._placements)))
+            self._placements[structure] = placement
         details = _details(summary)
         positions = {layer_id: i for i, layer_id in enumerate(ids)}
         kinds = layer_types()
@@ -256,7 +320,7 @@ class GraphView(QGraphicsView):
                 layer.id,
                 layer.class_name,
                 layer.name,
-                describe(layer),
+                self._describe(layer),
                 details.get(index, ""),
                 problems[0].message if problems else None,
                 kind is None or not kind.is_input,
@@ -310,6 +374,7 @@ class GraphView(QGraphicsView):
             edge = EdgeItem(ref, None, [start, start + QPointF(OUTPUT_GAP - 2, 0)])
             self.graph_scene.addItem(edge)
             self.edges.append(edge)
+        self._scene_key = self._key_for(spec)
 
     def _box(self, node: str) -> NodeItem | GroupItem:
         """The item drawn for layout node `node` (a layer id, or a collapsed group's box)."""
@@ -320,18 +385,8 @@ class GraphView(QGraphicsView):
     def _add_group_box(
         self, spec: ModelSpec, group: BlockGroup, summary, centre: tuple[float, float], positions: dict[str, int]
     ) -> None:
-        members = [positions[m] for m in group.members]
-        classes = [spec.layers[p].class_name for p in members]
-        heavy = [c for c in classes if layer_types().get(c) is not None and not layer_types()[c].is_input]
-        family = Counter(heavy or classes).most_common(1)[0][0]  # ties: the type met first
         rows = {row.index: row for row in summary.rows}
-        params = sum(rows[p].params for p in members if p in rows and rows[p].params)
-        exit_row = rows.get(positions[group.blocks[-1][-1]])
-        shape = exit_row.shape_text if exit_row is not None and exit_row.output_shape is not None else ""
-        problems = [issue for p in members for issue in summary.issues_for(p)]
-        box = GroupItem(
-            group, family, shape, _compact(params) if params else "", problems[0].message if problems else None
-        )
+        box = GroupItem(group, *_group_labels(spec, group, summary, rows, positions))
         box.setPos(*centre)
         self.graph_scene.addItem(box)
         self.group_items[group.key] = box
@@ -1069,6 +1124,23 @@ def _compact(count: int) -> str:
 def _layer_of(item: NodeItem | GroupItem) -> str:
     """The layer an item stands for (a group's box: its last layer)."""
     return item.layer_id if isinstance(item, NodeItem) else item.block_group.blocks[-1][-1]
+
+
+def _group_labels(
+    spec: ModelSpec, group: BlockGroup, summary, rows: dict, positions: dict[str, int]
+) -> tuple[str, str, str, str | None]:
+    """A collapsed group's box's words: the type most of its layers have (its band's colour; ties: the
+    type met first), its last layer's output shape, its parameters in few characters, its first problem."""
+    members = [positions[m] for m in group.members]
+    classes = [spec.layers[p].class_name for p in members]
+    kinds = layer_types()
+    heavy = [c for c in classes if kinds.get(c) is not None and not kinds[c].is_input]
+    family = Counter(heavy or classes).most_common(1)[0][0]
+    params = sum(rows[p].params for p in members if p in rows and rows[p].params)
+    exit_row = rows.get(positions[group.blocks[-1][-1]])
+    shape = exit_row.shape_text if exit_row is not None and exit_row.output_shape is not None else ""
+    problems = [issue for p in members for issue in summary.issues_for(p)]
+    return family, shape, _compact(params) if params else "", problems[0].message if problems else None
 
 
 def _details(summary) -> dict[int, str]:
