@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
-from grandalf.graphs import Edge, Graph, Vertex
+from grandalf.graphs import Edge, Vertex, graph_core
 from grandalf.layouts import SugiyamaLayout
 
 Point = tuple[float, float]
@@ -66,12 +67,14 @@ class GraphLayout:
         vertices = {node: Vertex(node) for node in nodes}
         for vertex in vertices.values():
             vertex.view = _Box(self.height, self.width)
-        graph_edges = [Edge(vertices[a], vertices[b]) for a, b in unique_edges]
-        for edge in graph_edges:
-            edge.view = _Route()
-        graph = Graph(list(vertices.values()), graph_edges)
         order_of = {node: i for i, node in enumerate(nodes)}
-        components = sorted(graph.C, key=lambda c: min(order_of[v.data] for v in c.sV))
+        acyclic = _acyclic(nodes, unique_edges)
+        components = []
+        for members, links in _components(nodes, unique_edges):
+            graph_edges = [Edge(vertices[a], vertices[b]) for a, b in links]
+            for edge in graph_edges:
+                edge.view = _Route()
+            components.append(graph_core([vertices[node] for node in members], graph_edges))
 
         centres: dict[str, Point] = {}
         columns: dict[str, int] = {}
@@ -83,7 +86,7 @@ class GraphLayout:
             sug.xspace = self.row_gap
             sug.yspace = self.column_gap
             roots = sorted((v for v in component.sV if not v.e_in()), key=lambda v: order_of[v.data])
-            sug.init_all(roots=roots)
+            _init_all(sug, roots, acyclic)
             known = self._seed(sug, order_of)
             # A first layout reduces crossings; after an edit the columns keep the order they had
             # (new layers go where what they read is), so nothing the person placed moves about.
@@ -138,6 +141,75 @@ class GraphLayout:
                 sug.grx[v].pos = position
                 sug.grx[v].bar = position * step
         return known
+
+
+def _components(nodes: Sequence[str], edges: list[tuple[str, str]]) -> list[tuple[list[str], list[tuple[str, str]]]]:
+    """The connected parts of the graph (nodes in their given order, edges), the part of the first node first.
+    grandalf's `Graph` finds them too, in time quadratic in the graph's size."""
+    parent = {node: node for node in nodes}
+
+    def root(node: str) -> str:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for a, b in edges:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[rb] = ra
+    parts: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+    for node in nodes:
+        parts.setdefault(root(node), ([], []))[0].append(node)
+    for a, b in edges:
+        parts[root(a)][1].append((a, b))
+    return list(parts.values())
+
+
+def _acyclic(nodes: Sequence[str], edges: list[tuple[str, str]]) -> bool:
+    """Whether the graph has no cycle (a model's graph has none; grandalf then need not look for edges to turn)."""
+    waiting = dict.fromkeys(nodes, 0)
+    readers: dict[str, list[str]] = {node: [] for node in nodes}
+    for a, b in edges:
+        waiting[b] += 1
+        readers[a].append(b)
+    ready = [node for node, count in waiting.items() if count == 0]
+    seen = 0
+    while ready:
+        node = ready.pop()
+        seen += 1
+        for reader in readers[node]:
+            waiting[reader] -= 1
+            if waiting[reader] == 0:
+                ready.append(reader)
+    return seen == len(waiting)
+
+
+class _Ranks(list):
+    """A layout's layers, each of which knows its rank: `index` without a search of every layer."""
+
+    def index(self, layer: object, *_bounds: int) -> int:  # type: ignore[override]
+        return self.rank[id(layer)]
+
+
+def _init_all(sug: SugiyamaLayout, roots: list, acyclic: bool) -> None:
+    """grandalf's `init_all` (ranks, dummy points on long edges, each layer set up), less its two
+    quadratic steps: the search for edges to turn in a graph known to have no cycle, and each layer's
+    search of the list of layers for its own rank."""
+    if not acyclic:
+        sug.init_all(roots=roots)
+        return
+    sug.alt_e = []
+    sug.rank_all(roots, False)
+    for edge in sug.g.E():
+        sug.setdummies(edge)
+    ranks = _Ranks(sug.layers)
+    ranks.rank = {id(layer): r for r, layer in enumerate(sug.layers)}
+    ranked = SimpleNamespace(layers=ranks, grx=sug.grx)
+    for layer in sug.layers:
+        layer.setup(ranked)
+        layer.layout = sug  # what `setup` would have set
+    sug.initdone = True
 
 
 def _upstream(v: object) -> list[object]:
