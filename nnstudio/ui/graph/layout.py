@@ -44,6 +44,7 @@ class Placement:
     centres: dict[str, Point]
     columns: dict[str, int]
     routes: dict[tuple[str, str], list[Point]]
+    order: dict[str, float] = field(default_factory=dict)  # each node's place within its column
 
 
 class GraphLayout:
@@ -62,6 +63,22 @@ class GraphLayout:
 
     def place(self, nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> Placement:
         """Centres for `nodes` (in reading order: each after what it reads) joined by `edges` (source, target)."""
+        placement = self.plan(nodes, edges, self._rank_order)
+        self.remember(placement)
+        return placement
+
+    def remember(self, placement: Placement) -> None:
+        """Seed the next layout with `placement`'s order within columns (done by `place`; after `plan`,
+        by whoever takes its result)."""
+        self._rank_order = dict(placement.order)
+
+    def previous_order(self) -> dict[str, float]:
+        """A copy of the order within columns the next layout is seeded with (for `plan` in another thread)."""
+        return dict(self._rank_order)
+
+    def plan(self, nodes: Sequence[str], edges: Sequence[tuple[str, str]], previous: dict[str, float]) -> Placement:
+        """`place` without remembering anything, seeded with `previous` order: safe in another thread
+        (grandalf is pure Python: the GUI thread keeps its turns while it runs)."""
         present = set(nodes)
         unique_edges = list(dict.fromkeys((a, b) for a, b in edges if a != b and a in present and b in present))
         vertices = {node: Vertex(node) for node in nodes}
@@ -87,7 +104,7 @@ class GraphLayout:
             sug.yspace = self.column_gap
             roots = sorted((v for v in component.sV if not v.e_in()), key=lambda v: order_of[v.data])
             _init_all(sug, roots, acyclic)
-            known = self._seed(sug, order_of)
+            known = _seed(sug, order_of, previous)
             # A first layout reduces crossings; after an edit the columns keep the order they had
             # (new layers go where what they read is), so nothing the person placed moves about.
             sug.draw(0 if known else 3)
@@ -115,32 +132,29 @@ class GraphLayout:
                 points = [(along, across + shift) for across, along in edge.view.points]
                 routes[(edge.v[0].data, edge.v[1].data)] = points
             top = max(centres[v.data][1] for v in placed) + self.height / 2 + self.row_gap * 2
-        self._rank_order = new_order
-        return Placement(centres, columns, routes)
+        return Placement(centres, columns, routes, new_order)
 
-    def _seed(self, sug: SugiyamaLayout, order_of: dict[str, int]) -> bool:
-        """Order each column as it was last time, a new node where what it reads is; whether any
-        node of this component was laid out before."""
-        previous = self._rank_order
-        keys: dict[object, float] = {}
-        known = False
-        for layer in sug.layers:
-            for v in layer:
-                if hasattr(v, "data") and v.data in previous:
-                    keys[v] = previous[v.data]
-                    known = True
-                else:
-                    ins = [keys[u] for u in _upstream(v) if u in keys]
-                    keys[v] = (
-                        (sum(ins) / len(ins) + 0.5) if ins else len(layer) + order_of.get(getattr(v, "data", ""), 0)
-                    )
-            layer.sort(key=lambda v: keys[v])
-        for layer in sug.layers:  # what grandalf's Layer.setup does for a reordered layer, without its
-            step = 1.0 / (len(layer) - 1) if len(layer) > 1 else 1.0  # search of every layer (n² for n)
-            for position, v in enumerate(layer):
-                sug.grx[v].pos = position
-                sug.grx[v].bar = position * step
-        return known
+
+def _seed(sug: SugiyamaLayout, order_of: dict[str, int], previous: dict[str, float]) -> bool:
+    """Order each column as it was last time, a new node where what it reads is; whether any
+    node of this component was laid out before."""
+    keys: dict[object, float] = {}
+    known = False
+    for layer in sug.layers:
+        for v in layer:
+            if hasattr(v, "data") and v.data in previous:
+                keys[v] = previous[v.data]
+                known = True
+            else:
+                ins = [keys[u] for u in _upstream(v) if u in keys]
+                keys[v] = (sum(ins) / len(ins) + 0.5) if ins else len(layer) + order_of.get(getattr(v, "data", ""), 0)
+        layer.sort(key=lambda v: keys[v])
+    for layer in sug.layers:  # what grandalf's Layer.setup does for a reordered layer, without its
+        step = 1.0 / (len(layer) - 1) if len(layer) > 1 else 1.0  # search of every layer (n² for n)
+        for position, v in enumerate(layer):
+            sug.grx[v].pos = position
+            sug.grx[v].bar = position * step
+    return known
 
 
 def _components(nodes: Sequence[str], edges: list[tuple[str, str]]) -> list[tuple[list[str], list[tuple[str, str]]]]:

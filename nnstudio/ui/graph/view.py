@@ -55,6 +55,7 @@ from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.shapes import format_shape
 from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef
 from nnstudio.services.document import Document
+from nnstudio.ui.canvas.worker import BackgroundJob, JobResult
 from nnstudio.ui.graph.items import NODE_HEIGHT, NODE_WIDTH, EdgeItem, GroupFrame, GroupItem, NodeItem, OutputTag
 from nnstudio.ui.graph.layout import GraphLayout, Placement
 from nnstudio.ui.graph.overview import GraphOverview
@@ -70,6 +71,7 @@ EDITOR_KEY = "graph"  # the project's editor state: {"collapsed": [group names]}
 MAX_REMEMBERED = 10_000
 DOT_STEP = 24  # the background's dot grid, in scene units
 DOTS_FROM = 0.3  # no dots below this scale
+LAYOUT_AWAY_FROM = 200  # a graph of this many boxes not laid out before is laid out off the GUI thread
 PLACEMENTS_KEPT = 8  # layouts remembered by structure (expanding and collapsing again, undo)
 GROUP_NODE = "\x00group:"  # the layout's name for a collapsed group's box (no layer id starts so)
 
@@ -81,6 +83,7 @@ class GraphView(QGraphicsView):
     connectionSelected = Signal(object)  # the selected Connection, or None
     pendingChanged = Signal(object)  # the layer id a keyboard connection starts from, or None
     groupsChanged = Signal()  # a group was expanded or collapsed, or the groups changed
+    built = Signal()  # the scene was drawn afresh (after a layout made off the GUI thread, too)
 
     BANNER_MS = 6000
 
@@ -114,6 +117,10 @@ class GraphView(QGraphicsView):
         self._placements: dict[tuple, Placement] = {}  # layouts by structure (visible nodes, connections)
         self._scene_key: tuple | None = None  # what the items drawn now stand for, less their words
         self._described: dict[str, tuple[LayerSpec, str]] = {}  # layer id -> (the spec described, its words)
+        self._layout_job = BackgroundJob(self._on_layout_done, name="graph-layout")
+        self.destroyed.connect(self._layout_job.close)
+        self._layout_wanted: tuple | None = None  # the structure being laid out off the GUI thread
+        self._after_build: list[Callable[[], None]] = []  # what waits for that layout's scene
         self.groups: tuple[BlockGroup, ...] = ()
         self.group_items: dict[str, GroupItem] = {}  # collapsed groups' boxes, by group key
         self.frames: dict[str, GroupFrame] = {}  # expanded groups' frames, by group key
@@ -174,7 +181,8 @@ class GraphView(QGraphicsView):
     def rebuild(self, _spec: object = None) -> None:
         """Show the document's graph (nothing for a Sequential chain, which the stack shows). An edit that
         keeps the graph's structure (a layer's parameters, a rename) changes the words of the boxes it
-        affects in place; any other draws the scene afresh (the layout of a structure seen before is reused)."""
+        affects in place; any other draws the scene afresh (the layout of a structure seen before is reused;
+        a big one not seen before is laid out off the GUI thread, the scene drawn when it is ready)."""
         spec = self.document.spec
         if spec.is_functional and self.nodes:
             self._update_groups(spec)
@@ -182,17 +190,15 @@ class GraphView(QGraphicsView):
                 self._relabel(spec)
                 self._restore_selection()
                 return
+        laid_out = self._layout_of(spec) if spec.is_functional else None
+        if laid_out is not None and laid_out[0] not in self._placements and len(laid_out[1]) >= LAYOUT_AWAY_FROM:
+            self._lay_out_away(*laid_out)
+            return
+        self._layout_wanted = None  # a layout under way is no longer waited for (it is kept when it comes)
+        self._clear_scene()
         self._syncing = True
         try:
             self.builds += 1
-            self.graph_scene.clear()
-            self.nodes.clear()
-            self.edges.clear()
-            self.group_items.clear()
-            self.frames.clear()
-            self._hint = None
-            self._rubber = None
-            self._scene_key = None
             if spec.is_functional:
                 self._populate(spec)
             elif self.groups:  # a Sequential stack has no graph, and no groups
@@ -211,6 +217,78 @@ class GraphView(QGraphicsView):
         if not self._fitted and self.nodes and self.isVisible():
             self.fit(readable=True)
         self.overview.refresh()
+        waiting, self._after_build = self._after_build, []
+        for step in waiting:
+            step()
+        self.built.emit()
+
+    def _clear_scene(self) -> None:
+        self._syncing = True
+        try:
+            self.graph_scene.clear()
+        finally:
+            self._syncing = False
+        self.nodes.clear()
+        self.edges.clear()
+        self.group_items.clear()
+        self.frames.clear()
+        self._hint = None
+        self._rubber = None
+        self._scene_key = None
+
+    def _layout_of(self, spec: ModelSpec) -> tuple[tuple, tuple[str, ...], list[tuple[str, str]]]:
+        """The layout `spec` needs as its groups are shown: (its key, the nodes, the connections between them)."""
+        self._update_groups(spec)
+        ids = spec.ids()
+        shown = {layer_id: self._shown_as(layer_id) for layer_id in ids}
+        visible = tuple(dict.fromkeys(shown[layer_id] for layer_id in ids))
+        pairs = [(shown[ref.layer], shown[c]) for ref, c in graph_edit.connections(spec) if ref.layer in shown]
+        return (visible, tuple(pairs)), visible, pairs
+
+    def laying_out(self) -> bool:
+        """Whether a layout is being made off the GUI thread (the scene is drawn when it is ready: `built`)."""
+        return self._layout_wanted is not None
+
+    def _lay_out_away(self, structure: tuple, visible: tuple[str, ...], pairs: list[tuple[str, str]]) -> None:
+        """Lay out `structure` in a background thread; meanwhile the view says so (its items would show a
+        graph that is no more)."""
+        if self._layout_wanted == structure:
+            return
+        self._layout_wanted = structure
+        self._clear_scene()
+        self.builds += 1
+        self.overview.hide()
+        self.viewport().update()
+        if self._layout_job.running:  # its result arrives first, then this one is asked for
+            return
+        previous = self.layout_engine.previous_order()
+        plan = self.layout_engine.plan
+        self._layout_job.start(structure, lambda: plan(visible, pairs, previous))
+
+    def _on_layout_done(self, result: JobResult) -> None:
+        self._layout_job.done()
+        if self._layout_job.closed:
+            return
+        if result.error is not None:  # laid out on the GUI thread instead, where a failure shows
+            placement = self.layout_engine.place(list(result.tag[0]), list(result.tag[1]))
+        else:
+            placement = result.value
+            self.layout_engine.remember(placement)
+        self._keep_placement(result.tag, placement)
+        self._layout_wanted = None
+        self.rebuild()  # the structure asked for now: drawn, or laid out in turn
+
+    def _keep_placement(self, structure: tuple, placement: Placement) -> None:
+        if len(self._placements) >= PLACEMENTS_KEPT:
+            self._placements.pop(next(iter(self._placements)))
+        self._placements[structure] = placement
+
+    def _when_built(self, step: Callable[[], None]) -> None:
+        """Do `step` now, or once the layout being made is drawn."""
+        if self._layout_wanted is None:
+            step()
+        else:
+            self._after_build.append(step)
 
     def _key_for(self, spec: ModelSpec) -> tuple:
         """What decides which items the scene has and where (not what they say): the layers shown and
@@ -295,19 +373,14 @@ class GraphView(QGraphicsView):
 
     def _populate(self, spec: ModelSpec) -> None:
         summary = self.document.summary()
-        self._update_groups(spec)
+        structure, visible, pairs = self._layout_of(spec)
         ids = spec.ids()
         connections = graph_edit.connections(spec)
         shown = {layer_id: self._shown_as(layer_id) for layer_id in ids}
-        visible = tuple(dict.fromkeys(shown[layer_id] for layer_id in ids))
-        pairs = [(shown[ref.layer], shown[consumer]) for ref, consumer in connections if ref.layer in shown]
-        structure = (visible, tuple(pairs))
         placement = self._placements.get(structure)
         if placement is None:
             placement = self.layout_engine.place(visible, pairs)
-            if len(self._placements) >= PLACEMENTS_KEPT:
-                self._placements.pop(next(iter(self._placements)))
-            self._placements[structure] = placement
+            self._keep_placement(structure, placement)
         details = _details(summary)
         positions = {layer_id: i for i, layer_id in enumerate(ids)}
         kinds = layer_types()
@@ -465,7 +538,10 @@ class GraphView(QGraphicsView):
         if group is None:
             return
         self.set_collapsed(group.key, False)
-        frame = self.frames.get(group.key)
+        self._when_built(lambda: self._look_at_group(group.key))
+
+    def _look_at_group(self, key: str) -> None:
+        frame = self.frames.get(key)
         if frame is None:
             return
         self.resetTransform()
@@ -480,6 +556,9 @@ class GraphView(QGraphicsView):
         group = self._group_of.get(layer_id)
         if group is not None and group.key in self._collapsed:
             self.set_collapsed(group.key, False)
+        self._when_built(lambda: self._centre_on(layer_id))
+
+    def _centre_on(self, layer_id: str) -> None:
         node = self.nodes.get(layer_id)
         if node is not None:
             self.centerOn(node)
@@ -530,8 +609,7 @@ class GraphView(QGraphicsView):
             self._remember()
             self.rebuild()  # selects it
             self.groupsChanged.emit()
-            if layer_id in self.nodes and self.isVisible():
-                self.centerOn(self.nodes[layer_id])
+            self._when_built(lambda: self.isVisible() and self._centre_on(layer_id))
             return
         self._select_layer(index)
 
@@ -809,12 +887,14 @@ class GraphView(QGraphicsView):
         return self._dot_brush[1]
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
-        if self.nodes:
+        if self.nodes or self.group_items:
             return
+        wanted = self._layout_wanted
+        text = f"Laying out {len(wanted[0])} boxes…" if wanted is not None else "Drag layers here from the palette."
         painter.save()
         painter.resetTransform()
         painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, "Drag layers here from the palette.")
+        painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
     # -- mouse: connect by dragging from an output port -----------------------------------------------
