@@ -202,6 +202,10 @@ def _acyclic(nodes: Sequence[str], edges: list[tuple[str, str]]) -> bool:
 class _Ranks(list):
     """A layout's layers, each of which knows its rank: `index` without a search of every layer."""
 
+    def __init__(self, layers: list) -> None:
+        super().__init__(layers)
+        self.rank = {id(layer): r for r, layer in enumerate(layers)}
+
     def index(self, layer: object, *_bounds: int) -> int:  # type: ignore[override]
         return self.rank[id(layer)]
 
@@ -217,9 +221,7 @@ def _init_all(sug: SugiyamaLayout, roots: list, acyclic: bool) -> None:
     sug.rank_all(roots, False)
     for edge in sug.g.E():
         sug.setdummies(edge)
-    ranks = _Ranks(sug.layers)
-    ranks.rank = {id(layer): r for r, layer in enumerate(sug.layers)}
-    ranked = SimpleNamespace(layers=ranks, grx=sug.grx)
+    ranked = SimpleNamespace(layers=_Ranks(sug.layers), grx=sug.grx)
     for layer in sug.layers:
         layer.setup(ranked)
         layer.layout = sug  # what `setup` would have set

@@ -55,9 +55,9 @@ from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.shapes import format_shape
 from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef
 from nnstudio.services.document import Document
-from nnstudio.ui.canvas.worker import BackgroundJob, JobResult
 from nnstudio.ui.graph.items import NODE_HEIGHT, NODE_WIDTH, EdgeItem, GroupFrame, GroupItem, NodeItem, OutputTag
 from nnstudio.ui.graph.layout import GraphLayout, Placement
+from nnstudio.ui.graph.layout_job import LayoutJob, LayoutResult
 from nnstudio.ui.graph.overview import GraphOverview
 from nnstudio.ui.layer_stack import describe
 from nnstudio.ui.palette import LAYER_MIME
@@ -117,7 +117,7 @@ class GraphView(QGraphicsView):
         self._placements: dict[tuple, Placement] = {}  # layouts by structure (visible nodes, connections)
         self._scene_key: tuple | None = None  # what the items drawn now stand for, less their words
         self._described: dict[str, tuple[LayerSpec, str]] = {}  # layer id -> (the spec described, its words)
-        self._layout_job = BackgroundJob(self._on_layout_done, name="graph-layout")
+        self._layout_job = LayoutJob(self._on_layout_done)
         self.destroyed.connect(self._layout_job.close)
         self._layout_wanted: tuple | None = None  # the structure being laid out off the GUI thread
         self._after_build: list[Callable[[], None]] = []  # what waits for that layout's scene
@@ -265,7 +265,7 @@ class GraphView(QGraphicsView):
         plan = self.layout_engine.plan
         self._layout_job.start(structure, lambda: plan(visible, pairs, previous))
 
-    def _on_layout_done(self, result: JobResult) -> None:
+    def _on_layout_done(self, result: LayoutResult) -> None:
         self._layout_job.done()
         if self._layout_job.closed:
             return
@@ -604,12 +604,13 @@ class GraphView(QGraphicsView):
         spec = self.document.spec
         layer_id = spec.layers[index].id if 0 <= index < len(spec.layers) else None
         group = self._group_of.get(layer_id) if layer_id is not None and spec.is_functional else None
-        if group is not None and group.key in self._collapsed and not self._quiet:
+        if layer_id is not None and group is not None and group.key in self._collapsed and not self._quiet:
             self._collapsed.discard(group.key)
             self._remember()
             self.rebuild()  # selects it
             self.groupsChanged.emit()
-            self._when_built(lambda: self.isVisible() and self._centre_on(layer_id))
+            found: str = layer_id
+            self._when_built(lambda: self._centre_on(found) if self.isVisible() else None)
             return
         self._select_layer(index)
 
