@@ -92,3 +92,21 @@ def test_collapsing_again_during_the_layout_draws_the_collapsed_graph_at_once(de
     assert view.group_items == boxes  # the layout that came late changed nothing shown
     densenet.app_actions["view.expand_blocks"].trigger()
     assert not view.laying_out() and len(view.nodes) == 429  # it was kept
+
+
+def test_opening_another_model_during_the_layout_shows_it_and_the_late_layout_changes_nothing(densenet, qtbot):
+    view = densenet.graph_view
+    densenet.app_actions["view.expand_blocks"].trigger()
+    assert view.laying_out()
+    densenet.document.load(application_model("ResNet50"))
+    assert not view.laying_out()
+    assert layer_id(densenet, "conv2_block1_1_conv") and len(view.group_items) == 4
+    boxes, seed = dict(view.group_items), view.layout_engine.previous_order()
+    qtbot.waitUntil(lambda: not view._layout_job.running, timeout=30_000)
+    assert view.group_items == boxes
+    assert view.layout_engine.previous_order() == seed  # DenseNet121's columns seed nothing of ResNet50's
+    densenet.app_actions["view.expand_blocks"].trigger()  # laid out as if DenseNet121 had never been shown
+    fresh = GraphView(densenet.document)
+    qtbot.addWidget(fresh)
+    fresh.set_all_collapsed(False)
+    assert {k: n.pos() for k, n in view.nodes.items()} == {k: n.pos() for k, n in fresh.nodes.items()}

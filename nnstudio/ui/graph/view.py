@@ -121,6 +121,7 @@ class GraphView(QGraphicsView):
         self.destroyed.connect(self._layout_job.close)
         self._layout_wanted: tuple | None = None  # the structure being laid out off the GUI thread
         self._after_build: list[Callable[[], None]] = []  # what waits for that layout's scene
+        self._model_number = 0  # counts the models shown (a layout made for an earlier one is dropped)
         self.groups: tuple[BlockGroup, ...] = ()
         self.group_items: dict[str, GroupItem] = {}  # collapsed groups' boxes, by group key
         self.frames: dict[str, GroupFrame] = {}  # expanded groups' frames, by group key
@@ -167,6 +168,9 @@ class GraphView(QGraphicsView):
     # -- building the scene -------------------------------------------------------------------------
 
     def _on_replaced(self) -> None:
+        self._model_number += 1
+        self._layout_wanted = None
+        self._after_build.clear()
         self.layout_engine.forget()
         self._placements.clear()
         self._scene_key = None
@@ -263,20 +267,23 @@ class GraphView(QGraphicsView):
             return
         previous = self.layout_engine.previous_order()
         plan = self.layout_engine.plan
-        self._layout_job.start(structure, lambda: plan(visible, pairs, previous))
+        self._layout_job.start((self._model_number, structure), lambda: plan(visible, pairs, previous))
 
     def _on_layout_done(self, result: LayoutResult) -> None:
         self._layout_job.done()
         if self._layout_job.closed:
             return
-        if result.error is not None:  # laid out on the GUI thread instead, where a failure shows
-            placement = self.layout_engine.place(list(result.tag[0]), list(result.tag[1]))
-        else:
-            placement = result.value
-            self.layout_engine.remember(placement)
-        self._keep_placement(result.tag, placement)
-        self._layout_wanted = None
-        self.rebuild()  # the structure asked for now: drawn, or laid out in turn
+        model, structure = result.tag
+        if model == self._model_number:  # else made for a model no longer shown
+            if result.error is not None:  # laid out on the GUI thread instead, where a failure shows
+                placement = self.layout_engine.place(list(structure[0]), list(structure[1]))
+            else:
+                placement = result.value
+                self.layout_engine.remember(placement)
+            self._keep_placement(structure, placement)
+        if self._layout_wanted is not None:
+            self._layout_wanted = None
+            self.rebuild()  # the structure asked for now: drawn, or laid out in turn
 
     def _keep_placement(self, structure: tuple, placement: Placement) -> None:
         if len(self._placements) >= PLACEMENTS_KEPT:
