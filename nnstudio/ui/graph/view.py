@@ -382,7 +382,7 @@ class GraphView(QGraphicsView):
         summary = self.document.summary()
         structure, visible, pairs = self._layout_of(spec)
         ids = spec.ids()
-        connections = graph_edit.connections(spec)
+        scene_key = self._key_for(spec)
         shown = {layer_id: self._shown_as(layer_id) for layer_id in ids}
         placement = self._placements.get(structure)
         if placement is None:
@@ -414,8 +414,7 @@ class GraphView(QGraphicsView):
             if group.key in self._collapsed:
                 self._add_group_box(spec, group, summary, placement.centres[GROUP_NODE + group.key], positions)
         seen: dict[tuple[str, str], int] = {}
-        by_id = {layer.id: layer for layer in spec.layers}
-        for ref, consumer in connections:
+        for ref, consumer, role in scene_key[1]:
             source, target = shown.get(ref.layer), shown[consumer]
             if source is None or source == target:
                 continue
@@ -429,9 +428,7 @@ class GraphView(QGraphicsView):
             start = self._box(source).output_port()
             end = self._box(target).input_port() + QPointF(-2, 0)
             offset = QPointF(0, 8.0 * repeat)
-            edge = EdgeItem(
-                ref, consumer, [start, *[b + offset for b in bends], end + offset], _role(by_id, ref, consumer)
-            )
+            edge = EdgeItem(ref, consumer, [start, *[b + offset for b in bends], end + offset], role)
             if not editable:
                 edge.setFlag(EdgeItem.GraphicsItemFlag.ItemIsSelectable, False)
                 edge.setToolTip("A connection inside a collapsed group: expand it to edit")
@@ -454,13 +451,12 @@ class GraphView(QGraphicsView):
             edge = EdgeItem(ref, None, [start, start + QPointF(OUTPUT_GAP - 2, 0)])
             self.graph_scene.addItem(edge)
             self.edges.append(edge)
-        self._scene_key = self._key_for(spec)
+        self._scene_key = scene_key
 
     def _box(self, node: str) -> NodeItem | GroupItem:
         """The item drawn for layout node `node` (a layer id, or a collapsed group's box)."""
-        if node.startswith(GROUP_NODE):
-            return self.group_items[node[len(GROUP_NODE) :]]
-        return self.nodes[node]
+        found = self.nodes.get(node)
+        return found if found is not None else self.group_items[node[len(GROUP_NODE) :]]
 
     def _add_group_box(
         self, spec: ModelSpec, group: BlockGroup, summary, centre: tuple[float, float], positions: dict[str, int]
