@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from pathlib import Path
 
 from nnstudio.cli import CommandError, command
@@ -63,7 +64,7 @@ def run_summary(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary_json(summary)))
     else:
-        print(terminal_lines(summary_text(summary)))
+        print(terminal_lines(summary_text(summary, shutil.get_terminal_size().columns)))
     return 0
 
 

@@ -680,7 +680,7 @@ def _parse_layer(entry: Any, path: str, where: str) -> LayerSpec:
 def _read_back_problem(param: Any, value: Any) -> str | None:
     """Why a project file could not hold `value`, or None: `file_values.value_problem` at the
     parameter's nesting, and a layer inside the layer read as the project reader reads it."""
-    if not param.kind.nested:
+    if not (param.kind.nested or param.kind.object_values):
         return value_problem(value, param.kind.nesting)
     try:
         param.kind.from_project(param.name, value)

@@ -285,10 +285,14 @@ def _sequences_and_states(
     tensors, arg_paths = list(args), [f"{path}.args[0]"]
     if "initial_state" in given:
         states = given.pop("initial_state")
+        if isinstance(states, dict) and states.get("class_name") == TENSOR_CLASS:  # one state, given bare
+            tensors.append(states)
+            arg_paths.append(f"{path}.kwargs.initial_state")
+            return tensors, arg_paths, given
         if not isinstance(states, list) or not states:
             raise ArchiveError(
-                f"{layer.name}: initial_state is read as a non-empty list of tensors of the model; received "
-                f"{_short(states)}",
+                f"{layer.name}: initial_state is read as a tensor or a non-empty list of tensors of the model; "
+                f"received {_short(states)}",
                 f"{here}.kwargs.initial_state",
             )
         tensors += states
@@ -417,7 +421,10 @@ def _state_build_shapes(value: dict, batched: list[list[Any]], path: str, where:
         pairs.append((declared["sequences_shape"], batched[0]))
     if "initial_state_shape" in declared:
         states = declared["initial_state_shape"]
-        if isinstance(states, list) and len(states) == len(batched) - 1:
+        one_bare_state = isinstance(states, list) and all(d is None or type(d) is int for d in states)
+        if one_bare_state and len(batched) == 2:  # `initial_state=h`: the one state's shape, not a list of them
+            pairs.append((states, batched[1]))
+        elif isinstance(states, list) and len(states) == len(batched) - 1:
             pairs += list(zip(states, batched[1:], strict=True))
         else:
             pairs.append((states, batched[1:]))

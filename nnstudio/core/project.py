@@ -294,7 +294,7 @@ def _parse_layer(entry: Any, where: str, version: int = 1) -> LayerSpec:
     params = {k: v for k, v in entry.items() if k not in ("class_name", "name", "id", "inbound")}
     for key, value in params.items():
         kind_of_value = kind.param(key).kind
-        if not kind_of_value.nested:
+        if not (kind_of_value.nested or kind_of_value.object_values):
             _check_scalar_tree(value, f"{where}.{key}", kind_of_value.nesting)
             continue
         try:  # a layer inside the layer (Bidirectional's): read by its kind, through the registry

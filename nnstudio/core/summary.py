@@ -347,10 +347,13 @@ def _first(issues: list[Issue]) -> str | None:
 
 # -- rendering -------------------------------------------------------------------------------
 
-_LINE_LENGTH = 76  # Keras's table width when it prints to an 80-column pipe (the terminal's width less 4)
+TERMINAL_COLUMNS = 80  # the width Keras (shutil, rich) assumes when it prints to a pipe without COLUMNS
+_MIN_COLUMNS = 40  # narrower terminals make Keras refuse ("Insufficient console width"); we print at 40
+_LINE_LENGTH = TERMINAL_COLUMNS - 4  # Keras's table width at 80 columns: the terminal's width less 4
 _SEQUENTIAL_POSITIONS = (0.45, 0.80, 1.0)  # summary_utils.print_summary's column positions
 _FUNCTIONAL_POSITIONS = (0.3, 0.56, 0.74, 1.0)  # ... when a Connected to column is needed
-_CONSOLE_WIDTH = 80  # rich's console width when Keras prints to a pipe
+_SEQUENTIAL_LINE_LENGTH = 88  # print_summary's default_line_length for each kind of table
+_FUNCTIONAL_LINE_LENGTH = 108
 
 
 def _ratio_reduce(total: int, widths: list[int]) -> list[int]:
@@ -375,9 +378,6 @@ def column_widths(positions: tuple[float, ...], line_length: int = _LINE_LENGTH)
         current += width
     excess = sum(widths) - (line_length - len(widths) - 1)
     return tuple(_ratio_reduce(excess, widths) if excess > 0 else widths)
-
-
-_WIDTHS = column_widths(_SEQUENTIAL_POSITIONS)  # (33, 24, 15)
 
 
 def wrap_text(text: str, width: int, fold: bool = False) -> list[str]:
@@ -408,17 +408,27 @@ def wrap_text(text: str, width: int, fold: bool = False) -> list[str]:
     return [ln.rstrip() if len(ln.rstrip()) <= width else ln.rstrip()[: width - 1] + "…" for ln in lines]
 
 
-def summary_text(summary: Summary) -> str:
-    """The summary laid out as Keras's `model.summary()` prints it (long cells wrap as there); a
-    functional model that is not sequential-like gets Keras's Connected to column."""
+def summary_text(summary: Summary, columns: int = TERMINAL_COLUMNS) -> str:
+    """The summary laid out as Keras's `model.summary()` prints it on a terminal `columns` wide
+    (long cells wrap as there); a functional model that is not sequential-like gets Keras's
+    Connected to column.
+
+    Keras's table is `min(88, columns - 4)` wide (108 with Connected to) and its title folds at
+    the console's width, `columns`."""
+    columns = max(columns, _MIN_COLUMNS)
     with_connections = not summary.sequential_like
-    widths = column_widths(_FUNCTIONAL_POSITIONS if with_connections else _SEQUENTIAL_POSITIONS)
+    default_length = _FUNCTIONAL_LINE_LENGTH if with_connections else _SEQUENTIAL_LINE_LENGTH
+    line_length = min(default_length, columns - 4)
+    widths = column_widths(_FUNCTIONAL_POSITIONS if with_connections else _SEQUENTIAL_POSITIONS, line_length)
     aligns = ("<", "<", ">", "<")
 
-    def cells(texts: tuple[str, ...], bar: str) -> list[str]:
+    def cells(texts: tuple[str, ...], bar: str, bottom: bool = False) -> list[str]:
+        """One row of the table; rich aligns a header's cells to the bottom, the others to the top."""
         columns = [wrap_text(text, width - 2) for text, width in zip(texts, widths, strict=True)]
         height = max(len(col) for col in columns)
-        padded = [col + [""] * (height - len(col)) for col in columns]
+        padded = [
+            ([""] * (height - len(col)) + col) if bottom else (col + [""] * (height - len(col))) for col in columns
+        ]
         return [
             bar
             + bar.join(
@@ -434,9 +444,9 @@ def summary_text(summary: Summary) -> str:
 
     header = ("Layer (type)", "Output Shape", "Param #", "Connected to")[: len(widths)]
     lines = [
-        *wrap_text(f'Model: "{summary.name}"', _CONSOLE_WIDTH, fold=True),
+        *wrap_text(f'Model: "{summary.name}"', columns, fold=True),
         rule("┏", "━", "┳", "┓"),
-        *cells(header, "┃"),
+        *cells(header, "┃", bottom=True),
         rule("┡", "━", "╇", "┩"),
     ]
     for i, row in enumerate(summary.rows):

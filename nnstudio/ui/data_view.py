@@ -53,6 +53,8 @@ VALUE_BANDS = 9  # regression targets are coloured in this many bands
 class DataView(QtWidgets.QWidget):
     """The data, the model's prediction over it, and the evaluation after training; see the module docstring."""
 
+    _built = False  # Qt sends palette events while the widget is constructed, before its plots exist
+
     def __init__(self, training: Training, model_state: ModelState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("dataView")
@@ -108,6 +110,7 @@ class DataView(QtWidgets.QWidget):
         self.plane_plot.addItem(self.val_points)
         self.result_plot.hide()
         self._caption()
+        self._built = True
 
     # -- the service's messages -------------------------------------------------------------------
 
@@ -344,7 +347,7 @@ class DataView(QtWidgets.QWidget):
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt's name)
         super().changeEvent(event)
         palette_events = (QtCore.QEvent.Type.PaletteChange, QtCore.QEvent.Type.ApplicationPaletteChange)
-        if event.type() in palette_events and hasattr(self, "val_points"):
+        if event.type() in palette_events and self._built:
             self.apply_theme()
 
 

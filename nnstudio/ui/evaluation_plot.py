@@ -45,6 +45,8 @@ class EvaluationPlot(pg.PlotWidget):
     """A confusion matrix (rows: true class, columns: predicted; shaded by the share of each true class)
     or the predicted values against the true ones with the diagonal of a perfect model."""
 
+    _built = False  # pyqtgraph resizes the widget while it is constructed, before its items exist
+
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent, background=LIGHT_THEME.background)
         styled_plot(self, "evaluationPlot")
@@ -57,6 +59,7 @@ class EvaluationPlot(pg.PlotWidget):
         self.texts: list[pg.TextItem] = []
         self.confusion: np.ndarray | None = None
         self.labels: list[str] = []
+        self._built = True
 
     def clear_drawing(self) -> None:
         """Nothing drawn."""
@@ -137,5 +140,5 @@ class EvaluationPlot(pg.PlotWidget):
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        if hasattr(self, "labels"):  # pyqtgraph resizes while constructing
+        if self._built:
             QtCore.QTimer.singleShot(0, self, self.fit_column_labels)  # once the view has its new size

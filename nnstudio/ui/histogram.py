@@ -24,6 +24,8 @@ SMALL_HEIGHT = 170
 class WeightHistogram(pg.PlotWidget):
     """Histogram of one layer's kernel values: negative bins orange, positive bins blue."""
 
+    _theme_ready = False  # a class attribute: pyqtgraph resizes and restyles while constructing
+
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent, background=LIGHT_THEME.background)
         self.setObjectName("weightHistogram")
@@ -148,7 +150,7 @@ class WeightHistogram(pg.PlotWidget):
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
-        if getattr(self, "_theme_ready", False):  # pyqtgraph resizes while constructing
+        if self._theme_ready:  # pyqtgraph resizes while constructing
             self._fit_axes()
             self._layout_title()
 
@@ -182,10 +184,10 @@ class WeightHistogram(pg.PlotWidget):
     def changeEvent(self, event: QtCore.QEvent) -> None:
         super().changeEvent(event)
         palette_events = (QtCore.QEvent.Type.PaletteChange, QtCore.QEvent.Type.ApplicationPaletteChange)
-        if event.type() in palette_events and getattr(self, "_theme_ready", False):  # not while constructed
+        if event.type() in palette_events and self._theme_ready:  # not while constructed
             self.apply_theme()
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
-        if getattr(self, "_theme_ready", False):
+        if self._theme_ready:
             self.apply_theme()
         super().showEvent(event)

@@ -59,6 +59,8 @@ class KerasStatus(QObject):
         self.keras_version = ""  # as the engine reported it; the GUI never imports Keras
         self.backend = ""  # "TensorFlow 2.21.0", from the same message
         self.last_build_ms: float | None = None
+        self._building = False  # a build asked for and not answered yet
+        self._before_busy: tuple[str, str, str, str] | None = None  # state, text, tooltip, details
 
         self.export_progress = QProgressBar(bar)
         self.export_progress.setObjectName("exportProgress")
@@ -118,6 +120,8 @@ class KerasStatus(QObject):
         if state == "starting":
             self.set_state(LOADING, message or "Loading Keras…")
         elif state == "busy":
+            if self.state != BUILDING:
+                self._before_busy = (self.state, self.message, self.label.toolTip(), self.details)
             self.set_state(BUILDING, message or "Building with Keras…")
         elif state == "ready":
             version = parse_keras_version(message)
@@ -126,6 +130,8 @@ class KerasStatus(QObject):
                 self.backend = parse_backend(message)
             if self.state in (LOADING, IDLE):
                 self.set_state(READY, message or "Keras ready")
+            elif self.state == BUILDING and not self._building:
+                self._after_busy()  # training or an export ended: the label says again what it said before
         elif state == "restarting":
             text = message or "Restarting the Keras engine…"
             if "restart" not in text.lower():
@@ -137,14 +143,27 @@ class KerasStatus(QObject):
             self._status("Keras is not available: Keras ▸ Restart Keras Engine tries again", 15_000)
             self.settled.emit("engine-failed")
 
+    def _after_busy(self) -> None:
+        before, self._before_busy = self._before_busy, None
+        if before is None:
+            self.set_state(READY, "Keras ready")
+            return
+        state, message, tooltip, details = before
+        self.set_state(state, message)
+        self.label.setToolTip(tooltip)
+        self.details = details
+        self.details_button.setVisible(bool(details))
+
     @Slot(int)
     def on_build_started(self, _request_id: int) -> None:
+        self._building = True
         if self.state != LOADING:
             self.set_state(BUILDING, "Building with Keras…")
 
     @Slot(object)
     def on_build_finished(self, result: BuildResult) -> None:
         self.summary_table.on_build_finished(result)
+        self._building, self._before_busy = False, None
         if result.spec != self.document.spec:
             return  # stale; the newest request is on its way
         self.last_build_ms = result.elapsed_ms
@@ -154,6 +173,7 @@ class KerasStatus(QObject):
     @Slot(object)
     def on_build_failed(self, failure: BuildFailure) -> None:
         self.summary_table.on_build_failed(failure)
+        self._building, self._before_busy = False, None
         if failure.spec != self.document.spec:
             return
         where = f" ({failure.layer_name})" if failure.layer_name else ""

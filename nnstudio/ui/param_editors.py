@@ -201,18 +201,24 @@ class ChoiceEditor:
 
     def __init__(self, param: Param, commit: Commit, refuse: Refuse, none_first: bool = False) -> None:
         self.none_first = none_first
+        self.kind = param.kind
         self.widget = QComboBox()
         choices = list(getattr(param.kind, "choices", ()))
         self.widget.addItems(([NONE_TEXT] if none_first else []) + choices)
         self.widget.setMaxVisibleItems(16)
         self.widget.currentTextChanged.connect(lambda text: commit(self._value(text)) if text else None)
         self.hint = ""
+        self._other: dict[str, Any] = {}  # texts shown for values that are not one of the names
 
     def _value(self, text: str) -> Any:
+        if text in self._other:  # an initializer with its own settings, chosen again
+            return self._other[text]
         return None if self.none_first and text == NONE_TEXT else text
 
     def show(self, value: Any, keep_typed: bool) -> None:
-        text = NONE_TEXT if value is None and self.none_first else str(value)
+        text = NONE_TEXT if value is None and self.none_first else self.kind.format_text(value)
+        if not isinstance(value, str) and value is not None:
+            self._other[text] = value
         with QSignalBlocker(self.widget):
             if self.widget.findText(text) < 0:
                 self.widget.addItem(text)

@@ -77,7 +77,7 @@ def _state(name: str, tensor: int, size: int = 256) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("change", "fragments"),
     [
-        (lambda kw: kw.__setitem__("initial_state", _state("lstm_5", 1)), ("lstm_6", "non-empty list of tensors")),
+        (lambda kw: kw.__setitem__("initial_state", _state("lstm_5", 1)), ("lstm_6", "list of 2 tensors (h, c)")),
         (lambda kw: kw.__setitem__("initial_state", []), ("lstm_6", "non-empty list")),
         (lambda kw: kw["initial_state"].__setitem__(1, 0.0), ("lstm_6", "must be tensors of the model")),
         (lambda kw: kw["initial_state"].__setitem__(1, "print(1)"), ("lstm_6", "must be tensors of the model")),

@@ -222,6 +222,29 @@ def test_engine_states_in_the_status_bar(fake_window):
     assert "no Keras here" in window.keras_status.label.text()
 
 
+def test_the_keras_label_says_training_while_the_engine_trains_then_what_it_said_before(fake_window, qtbot):
+    window, service = fake_window
+    with qtbot.waitSignal(window.kerasSettled):
+        service.answer()
+    label = window.keras_status.label
+    assert label.text() == "Built in 42 ms"
+    service.engineStateChanged.emit("busy", "Training…")
+    assert label.text() == "Training…"
+    service.engineStateChanged.emit("ready", "")
+    assert label.text() == "Built in 42 ms"
+    assert label.property("state") == "ready"
+
+
+def test_a_build_finished_while_the_engine_was_busy_keeps_its_own_words(fake_window, qtbot):
+    window, service = fake_window
+    service.engineStateChanged.emit("busy", "Exporting…")
+    service.buildStarted.emit(1)
+    with qtbot.waitSignal(window.kerasSettled):
+        service.answer()
+    service.engineStateChanged.emit("ready", "")
+    assert window.keras_status.label.text() == "Built in 42 ms"
+
+
 def test_row_selection_follows_the_document_both_ways(fake_window):
     window, _ = fake_window
     doc = window.document

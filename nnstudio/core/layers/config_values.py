@@ -12,7 +12,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from nnstudio.core.file_values import is_finite_number
-from nnstudio.core.layers.names import INITIALIZERS
+from nnstudio.core.layers.names import (
+    INITIALIZER_AXES,
+    INITIALIZER_SETTINGS,
+    INITIALIZERS,
+    VARIANCE_SCALING_DISTRIBUTIONS,
+    VARIANCE_SCALING_MODES,
+)
 
 ConfigCheck = Callable[[Any], bool]
 
@@ -92,6 +98,70 @@ def initializer_name(value: Any) -> str | None:
             return None
         return _CONSTANT_NAMES.get(float(constant))
     return _INITIALIZER_NAMES.get(value.get("class_name"))  # type: ignore[arg-type]
+
+
+def initializer_value(value: Any) -> str | dict[str, Any] | None:
+    """A serialized Keras initializer as the spec holds it: its snake-case name when its settings
+    are Keras's defaults, else `{"class_name", "config"}` with the settings that differ; None when
+    it is no initializer nnstudio knows, or has settings nnstudio cannot hold."""
+    name = initializer_name(value)
+    if name is None or isinstance(value, str) or value.get("class_name") == "Constant":
+        return name
+    config = value.get("config", {})
+    configured = {"class_name": value["class_name"], "config": config}
+    if initializer_problem(configured) is not None:
+        return None
+    return held_initializer(configured)
+
+
+def held_initializer(value: Mapping[str, Any]) -> str | dict[str, Any]:
+    """A sound configured initializer as the spec holds it (see `initializer_value`)."""
+    class_name = value["class_name"]
+    defaults = INITIALIZER_SETTINGS[class_name]
+    changed = {
+        key: setting
+        for key, setting in value["config"].items()
+        if key in defaults and not same_settings({key: setting}, {key: defaults[key]})
+    }
+    if not changed:
+        return _INITIALIZER_NAMES[class_name]
+    return {"class_name": class_name, "config": changed}
+
+
+def initializer_problem(value: Any) -> str | None:
+    """Why `value` is not a configured initializer `{"class_name", "config"}` nnstudio can hold (a
+    sentence without the parameter's name), or None."""
+    if not isinstance(value, dict) or set(value) != {"class_name", "config"}:
+        return "an initializer is a name or {class_name, config}"
+    class_name, config = value["class_name"], value["config"]
+    if class_name not in INITIALIZER_SETTINGS:
+        return f"nnstudio knows no initializer {str(class_name)[:40]!r}"
+    if not isinstance(config, dict):
+        return f"{class_name}'s config must be an object"
+    defaults = INITIALIZER_SETTINGS[class_name]
+    for key, setting in config.items():
+        if key in INITIALIZER_AXES:
+            if setting is not None:
+                return f"{class_name}'s {key} must be None"
+        elif key not in defaults:
+            return f"{class_name} has no setting {str(key)[:40]!r}"
+        elif key == "seed":
+            if not is_seed(setting):
+                return f"{class_name}'s seed must be None or an integer. Received: seed={setting!r}"[:200]
+        elif key == "mode":
+            if setting not in VARIANCE_SCALING_MODES:
+                return f"Invalid `mode` argument: {str(setting)[:40]}. Expected one of {VARIANCE_SCALING_MODES}"
+        elif key == "distribution":
+            if setting not in VARIANCE_SCALING_DISTRIBUTIONS:
+                return (
+                    f"Invalid `distribution` argument: {str(setting)[:40]}. "
+                    f"Expected one of {VARIANCE_SCALING_DISTRIBUTIONS}"
+                )
+        elif not (is_number(setting) and is_finite_number(setting)):
+            return f"{class_name}'s {key} must be a finite number. Received: {key}={str(setting)[:40]}"
+    if class_name == "VarianceScaling" and config.get("scale", 1.0) <= 0:
+        return f"Argument `scale` must be positive float. Received: scale={config['scale']}"
+    return None
 
 
 def object_name(value: Any, module: str, table: Mapping[str, tuple[str, dict[str, Any]]]) -> str | None:

@@ -61,8 +61,31 @@ INITIALIZERS: dict[str, str] = {
     "random_uniform": "RandomUniform",
     "truncated_normal": "TruncatedNormal",
     "orthogonal": "Orthogonal",
-    "variance_scaling": "VarianceScaling",  # EfficientNet's kernels (its scale, mode and distribution are not kept)
+    "variance_scaling": "VarianceScaling",  # EfficientNet's kernels: scale=2, mode="fan_out" (settings kept)
 }
+
+# Each initializer's settings and Keras's defaults for them. An initializer with other settings (a
+# seed, EfficientNet's VarianceScaling(scale=2.0, mode="fan_out")) is held with the settings that
+# differ; `input_axes` / `output_axes`, which Keras 3.15 writes as None, are accepted only as None.
+_SEEDED = {"seed": None}
+INITIALIZER_SETTINGS: dict[str, dict[str, Any]] = {
+    "GlorotUniform": _SEEDED,
+    "GlorotNormal": _SEEDED,
+    "HeUniform": _SEEDED,
+    "HeNormal": _SEEDED,
+    "LecunUniform": _SEEDED,
+    "LecunNormal": _SEEDED,
+    "Zeros": {},
+    "Ones": {},
+    "RandomNormal": {"seed": None, "mean": 0.0, "stddev": 0.05},
+    "RandomUniform": {"seed": None, "minval": -0.05, "maxval": 0.05},
+    "TruncatedNormal": {"seed": None, "mean": 0.0, "stddev": 0.05},
+    "Orthogonal": {"seed": None, "gain": 1.0},
+    "VarianceScaling": {"seed": None, "scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal"},
+}
+INITIALIZER_AXES = ("input_axes", "output_axes")
+VARIANCE_SCALING_MODES = ("fan_in", "fan_out", "fan_avg")
+VARIANCE_SCALING_DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
 # Regularizers and constraints Keras accepts by name: the class Keras writes and the settings a
 # name gives it (a saved object with other settings cannot be held as a name, and is refused).

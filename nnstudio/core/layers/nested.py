@@ -162,6 +162,10 @@ class NestedLayer(ParamKind):
                 continue
             if key not in known:
                 raise ValueError(f"{name}: {class_name} has no setting {key!r}")
+            inner = kind.param(key).kind
+            if inner.nested or inner.object_values:  # an initializer with its settings: read by its kind
+                settings[key] = inner.from_project(f"{name}.{key}", item)
+                continue
             problem = value_problem(item)  # what a project file's settings may be
             if problem:
                 raise ValueError(f"{name}.{key} must be a plain value ({problem}). Received: {short(item)}")

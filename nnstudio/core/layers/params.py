@@ -19,11 +19,18 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from nnstudio.core.file_values import shown
-from nnstudio.core.layers.config_values import initializer_name, is_plain, object_name
+from nnstudio.core.layers.config_values import (
+    held_initializer,
+    initializer_problem,
+    initializer_value,
+    is_plain,
+    object_name,
+)
 from nnstudio.core.layers.names import (
     ACTIVATION_ALIASES,
     ACTIVATIONS,
     CONSTRAINTS,
+    INITIALIZER_SETTINGS,
     INITIALIZERS,
     INPUT_DTYPES,
     REGULARIZERS,
@@ -64,6 +71,7 @@ class ParamKind:
     editor: ClassVar[str] = ""
     nesting: ClassVar[int] = 1  # how deep lists may nest in a value (1: a flat list; a list of pairs: 2)
     nested: ClassVar[bool] = False  # values are objects (a layer inside a layer), read by `from_project`
+    object_values: ClassVar[bool] = False  # values may be small JSON objects, read by `from_project`
 
     def check(self, name: str, value: Any) -> str | None:
         """Why `value` does not fit, in Keras's words (without the layer's name), or None."""
@@ -305,15 +313,66 @@ def DType(choices: tuple[str, ...] = INPUT_DTYPES) -> Choice:  # noqa: N802 - re
 
 @dataclass(frozen=True)
 class InitializerName(Choice):
-    """An initializer by its Keras name; a `.keras` file's initializer object reads as its name."""
+    """An initializer by its Keras name, or with settings other than Keras's defaults as
+    `{"class_name": "VarianceScaling", "config": {"scale": 2.0, "mode": "fan_out"}}` (only the
+    settings that differ); a `.keras` file's initializer object reads as one of the two."""
 
     choices: tuple[str, ...] = tuple(INITIALIZERS)
+    object_values: ClassVar[bool] = True
+
+    def check(self, name: str, value: Any) -> str | None:
+        if not isinstance(value, dict):
+            return super().check(name, value)
+        problem = initializer_problem(value)
+        if problem is None and _snake(value) not in self.choices:
+            problem = f"{name} cannot be {value['class_name']} here"
+        return f"{name}: {problem}" if problem else None
 
     def from_config(self, name: str, value: Any) -> Any:
-        snake = initializer_name(value)
-        if snake is None:
+        held = initializer_value(value)
+        if held is None:
             raise ValueError(f"{name} must be one of Keras's initializers. Received: {short(value)}")
-        return snake
+        return held
+
+    def from_project(self, name: str, value: Any) -> Any:
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT:
+                raise ValueError(f"{name} is a text longer than {MAX_TEXT} characters")
+            return value
+        problem = initializer_problem(value)
+        if problem is not None:
+            raise ValueError(f"{name}: {problem}")
+        return held_initializer(value)
+
+    def to_keras(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {"class_name": value["class_name"], "config": dict(value["config"])}
+        return value
+
+    def to_source(self, value: Any) -> str:
+        if isinstance(value, dict):  # the class and its settings' names come from nnstudio's own table
+            problem = initializer_problem(value)
+            if problem is not None:
+                raise ValueError(f"no Python source for this initializer: {problem}")
+            arguments = ", ".join(f"{key}={literal(setting)}" for key, setting in value["config"].items())
+            return f"keras.initializers.{value['class_name']}({arguments})"
+        return literal(value)
+
+    def format_text(self, value: Any) -> str:
+        if isinstance(value, dict):
+            settings = ", ".join(f"{key}={shown(setting)}" for key, setting in value["config"].items())
+            return f"{_snake(value)}({settings})"
+        return super().format_text(value)
+
+    def as_config(self, value: Any) -> Any:
+        if isinstance(value, dict):  # Keras's get_config() writes every setting
+            config = {**INITIALIZER_SETTINGS[value["class_name"]], **value["config"]}
+            return {"module": "keras.initializers", "class_name": value["class_name"], "config": config}
+        return value
+
+
+def _snake(value: dict[str, Any]) -> str:
+    return {cls: snake for snake, cls in INITIALIZERS.items()}[value["class_name"]]
 
 
 @dataclass(frozen=True)
