@@ -18,7 +18,11 @@ next) and Toggle Output (`branch_selected`, `connect_selected`, `toggle_output_s
 palette's Enter inserts on the selected connection (`add_from_palette`).
 
 Selection is the document's: selecting a box selects the layer everywhere. The layout comes from
-`GraphLayout` (grandalf's Sugiyama), seeded with the previous order so that edits do not reshuffle it.
+`GraphLayout` (grandalf's Sugiyama), seeded with the previous order so that edits do not reshuffle it,
+and is kept per structure. An edit that leaves the scene's structure as it is (`_key_for`: the same
+layers, connections, groups, outputs) only gives the boxes their new words (`NodeItem.set_labels`);
+a structure of `LAYOUT_AWAY_FROM` boxes or more not laid out before is laid out in a background
+thread (`laying_out()`, then `built`), the scene drawn when the layout arrives.
 
 Repeated blocks (`core.graph_blocks`: a ResNet stage, a DenseNet dense block) can be collapsed into
 one box (`GroupItem`); a model of `COLLAPSE_FROM` layers or more opens with all of them collapsed.
@@ -188,7 +192,7 @@ class GraphView(QGraphicsView):
         affects in place; any other draws the scene afresh (the layout of a structure seen before is reused;
         a big one not seen before is laid out off the GUI thread, the scene drawn when it is ready)."""
         spec = self.document.spec
-        if spec.is_functional and self.nodes:
+        if spec.is_functional and (self.nodes or self.group_items):
             self._update_groups(spec)
             if self._scene_key is not None and self._key_for(spec) == self._scene_key:
                 self._relabel(spec)
