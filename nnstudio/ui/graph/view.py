@@ -267,6 +267,7 @@ class GraphView(QGraphicsView):
         self.builds += 1
         self.overview.hide()
         self.viewport().update()
+        self.document.summary()  # the scene needs it: analysed now (in the edit's step) rather than with the scene
         if self._layout_job.running:  # its result arrives first, then this one is asked for
             return
         previous = self.layout_engine.previous_order()
