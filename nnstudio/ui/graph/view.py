@@ -75,7 +75,7 @@ EDITOR_KEY = "graph"  # the project's editor state: {"collapsed": [group names]}
 MAX_REMEMBERED = 10_000
 DOT_STEP = 24  # the background's dot grid, in scene units
 DOTS_FROM = 0.3  # no dots below this scale
-LAYOUT_AWAY_FROM = 200  # a graph of this many boxes not laid out before is laid out off the GUI thread
+LAYOUT_AWAY_FROM = 150  # a graph of this many boxes not laid out before is laid out off the GUI thread
 PLACEMENTS_KEPT = 8  # layouts remembered by structure (expanding and collapsing again, undo)
 GROUP_NODE = "\x00group:"  # the layout's name for a collapsed group's box (no layer id starts so)
 
