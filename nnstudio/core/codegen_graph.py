@@ -88,14 +88,16 @@ def functional_lines(spec: ModelSpec) -> list[str]:
             lines.append(f"{target} = {variables[i]}({arguments})")
         call_names[(layer_id, c)] = target
 
-    def listed(refs: tuple[TensorRef, ...]) -> str:
+    def listed(refs: tuple[TensorRef, ...], keys: tuple[str, ...]) -> str:
         names = [tensor(ref) for ref in refs]
+        if keys:  # a model called with a dict
+            return "{" + ", ".join(f"{literal(key)}: {name}" for key, name in zip(keys, names, strict=True)) + "}"
         return names[0] if len(names) == 1 else f"[{', '.join(names)}]"
 
     lines += [
         "model = keras.Model(",
-        f"    inputs={listed(spec.inputs)},",
-        f"    outputs={listed(spec.outputs)},",
+        f"    inputs={listed(spec.inputs, spec.dict_input_keys())},",
+        f"    outputs={listed(spec.outputs, spec.dict_output_keys())},",
         f"    name={literal(spec.name)},",
         ")",
     ]

@@ -187,6 +187,11 @@ def batched(data, context, args, shuffle):
     return data.repeat().batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
+def keyed(arrays, keys):
+    """One array per input (output): a dict by key for a model called with dicts, else a tuple."""
+    return dict(zip(keys, arrays, strict=True)) if keys else tuple(arrays)
+
+
 def synthetic_data(args, split):
     """A task shaped for the model: inputs drawn at random on each worker (each its own), targets
     from one random teacher network (or its argmax, for classes) that every worker shares. A model
@@ -230,8 +235,8 @@ def synthetic_data(args, split):
                 targets.append((hidden @ w_out).reshape((-1, *shape)).astype("float32"))
             else:
                 targets.append(encode_labels(np.argmax(hidden @ w_class, axis=1), shape).numpy())
-        features = inputs[0] if len(inputs) == 1 else tuple(inputs)
-        labels = targets[0] if len(targets) == 1 else tuple(targets)
+        features = inputs[0] if len(inputs) == 1 and not INPUT_KEYS else keyed(inputs, INPUT_KEYS)
+        labels = targets[0] if len(targets) == 1 and not OUTPUT_KEYS else keyed(targets, OUTPUT_KEYS)
         data = tf.data.Dataset.from_tensor_slices((features, labels))
         return batched(data, context, args, shuffle=not validation)
 
@@ -706,6 +711,8 @@ def training_script(spec: ModelSpec, script_name: str = "train_model.py") -> str
         f"TOKENS = {literal(token_count(spec))}  # the first layer takes token ids 0 .. TOKENS - 1 (an Embedding), else None",
         f"OUTPUT_SHAPES = {literal([list(shape) for shape in output_shapes])}",
         "OUTPUT_SHAPE = OUTPUT_SHAPES[0]",
+        f"INPUT_KEYS = {literal(list(spec.dict_input_keys()))}  # a model called with dicts: their keys, else []",
+        f"OUTPUT_KEYS = {literal(list(spec.dict_output_keys()))}",
         f'TARGETS = {literal(_targets(spec.compile.loss))}  # "regression", "sparse" (integer labels) or "classes"',
         "",
         "",

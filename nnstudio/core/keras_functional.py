@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnstudio.core.file_values import carried_name_problem
 from nnstudio.core.graph_shapes import GraphShapes, graph_issues, graph_shapes
 from nnstudio.core.keras_archive import (
     TENSOR_CLASS,
@@ -115,14 +116,22 @@ def parse_functional(document: Any, where: str, param_budget: int | None) -> Mod
             layer = _with_operands(entry.get("inbound_nodes", []), layer, path, where)
         calls = _parse_calls(entry.get("inbound_nodes", []), layer, counts, path, where)
         layers[i] = LayerSpec(layer.class_name, layer.name, layer.params, id=layer.name, inbound=calls)
-    inputs = _parse_model_refs(config.get("input_layers"), counts, "$.config.input_layers", where)
-    outputs = _parse_model_refs(config.get("output_layers"), counts, "$.config.output_layers", where)
+    inputs, input_keys = _parse_model_refs(config.get("input_layers"), counts, "$.config.input_layers", where)
+    outputs, output_keys = _parse_model_refs(config.get("output_layers"), counts, "$.config.output_layers", where)
     if not outputs:
         raise ArchiveError("the model has no outputs", f"{where} $.config.output_layers")
     if "build_config" in document:
         _check_model_build_config(document["build_config"], where)
     compile_spec = _parse_compile(document.get("compile_config"), "$.compile_config", where)
-    spec = ModelSpec(name=name, layers=tuple(layers), compile=compile_spec, inputs=inputs, outputs=outputs)
+    spec = ModelSpec(
+        name=name,
+        layers=tuple(layers),
+        compile=compile_spec,
+        inputs=inputs,
+        outputs=outputs,
+        input_keys=tuple(zip(inputs, input_keys, strict=False)),
+        output_keys=tuple(zip(outputs, output_keys, strict=False)),
+    )
     shapes = _checked_graph(spec, where, param_budget)
     for i, entry in enumerate(entries):
         if "build_config" in entry:
@@ -342,15 +351,43 @@ def _reference(value: Any, owner: str, counts: dict[str, int], path: str, where:
     return TensorRef(name, node, tensor)
 
 
-def _parse_model_refs(value: Any, counts: dict[str, int], path: str, where: str) -> tuple[TensorRef, ...]:
-    """`input_layers` / `output_layers`: one reference (flat, Keras's form for a single one) or a list of them."""
+def _parse_model_refs(
+    value: Any, counts: dict[str, int], path: str, where: str
+) -> tuple[tuple[TensorRef, ...], tuple[str, ...]]:
+    """`input_layers` / `output_layers`: one reference (flat, Keras's form for a single one), a list
+    of them, or a dict of them (a model called with a dict); the references and the dict's keys."""
     if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
-        return (_reference(value, "model", counts, path, where),)
+        return (_reference(value, "model", counts, path, where),), ()
+    if isinstance(value, dict):
+        return _parse_keyed_refs(value, counts, path, where)
     if not isinstance(value, list):
-        raise ArchiveError(f"model: expected a list of references. Received: {_short(value)}", f"{where} {path}")
+        raise ArchiveError(
+            f"model: expected a list or a dict of references. Received: {_short(value)}", f"{where} {path}"
+        )
     if len(value) > MAX_REFS:
         raise ArchiveError(f"model: {len(value):,} references; the limit is {MAX_REFS:,}", f"{where} {path}")
-    return tuple(_reference(item, "model", counts, f"{path}[{i}]", where) for i, item in enumerate(value))
+    return tuple(_reference(item, "model", counts, f"{path}[{i}]", where) for i, item in enumerate(value)), ()
+
+
+def _parse_keyed_refs(
+    value: dict[str, Any], counts: dict[str, int], path: str, where: str
+) -> tuple[tuple[TensorRef, ...], tuple[str, ...]]:
+    """`{"age": ["age", 0, 0], ...}`: one reference per key, each tensor under one key only."""
+    if len(value) > MAX_REFS:
+        raise ArchiveError(f"model: {len(value):,} references; the limit is {MAX_REFS:,}", f"{where} {path}")
+    refs: list[TensorRef] = []
+    for i, (key, item) in enumerate(value.items()):
+        problem = carried_name_problem(key) if key else "a key must not be empty"
+        if problem:
+            raise ArchiveError(f"model: {problem}", f"{where} {path}")
+        ref = _reference(item, "model", counts, f"{path}[{i}]", where)
+        if ref in refs:
+            raise ArchiveError(
+                f"model: the tensor {_short(item)} is under two keys; nnstudio holds each under one",
+                f"{where} {path}[{i}]",
+            )
+        refs.append(ref)
+    return tuple(refs), tuple(value)
 
 
 def _check_model_build_config(value: Any, where: str) -> None:

@@ -85,11 +85,18 @@ def spec_to_dict(spec: ModelSpec, editor: dict[str, Any] | None = None) -> dict[
         "layers": [_layer_entry(layer, version) for layer in spec.layers],
     }
     if spec.is_functional:
-        document["inputs"] = [ref.to_list() for ref in spec.inputs]
-        document["outputs"] = [ref.to_list() for ref in spec.outputs]
+        document["inputs"] = _refs_entry(spec.input_keys, spec.inputs)
+        document["outputs"] = _refs_entry(spec.output_keys, spec.outputs)
     document["compile"] = spec.compile.to_dict()
     document["editor"] = editor or {}
     return document
+
+
+def _refs_entry(keys: tuple[tuple[TensorRef, str], ...], refs: tuple[TensorRef, ...]) -> Any:
+    """A model's inputs or outputs: a list of references, or a dict of them by key (as Keras writes them)."""
+    if keys:
+        return {key: ref.to_list() for ref, key in keys}
+    return [ref.to_list() for ref in refs]
 
 
 def _layer_entry(layer: LayerSpec, version: int) -> dict[str, Any]:
@@ -199,16 +206,28 @@ def parse_document(document: Any) -> tuple[ModelSpec, dict[str, Any]]:
     specs = tuple(_parse_layer(entry, f"$.layers[{i}]", version) for i, entry in enumerate(layers))
     _check_explicit_ids(specs)
     specs = ModelSpec(layers=specs).layers  # the ids of layers that give none
-    inputs, outputs = _parse_graph(document, specs)
+    inputs, outputs, input_keys, output_keys = _parse_graph(document, specs)
     compile_spec = _parse_compile(document.get("compile", {}), "$.compile")
     editor = document.get("editor", {})
     _expect(editor, dict, "$.editor", "an object")
-    return ModelSpec(name=name, layers=specs, compile=compile_spec, inputs=inputs, outputs=outputs), editor
+    spec = ModelSpec(
+        name=name,
+        layers=specs,
+        compile=compile_spec,
+        inputs=inputs,
+        outputs=outputs,
+        input_keys=tuple(zip(inputs, input_keys, strict=False)),
+        output_keys=tuple(zip(outputs, output_keys, strict=False)),
+    )
+    return spec, editor
 
 
-def _parse_graph(document: dict, layers: tuple[LayerSpec, ...]) -> tuple[tuple[TensorRef, ...], tuple[TensorRef, ...]]:
-    """The model's inputs and outputs, with every reference (these and the layers') checked
-    against the layers' ids."""
+Refs = tuple[TensorRef, ...]
+
+
+def _parse_graph(document: dict, layers: tuple[LayerSpec, ...]) -> tuple[Refs, Refs, tuple[str, ...], tuple[str, ...]]:
+    """The model's inputs and outputs (and their keys when given as dicts), with every reference
+    (these and the layers') checked against the layers' ids."""
     ids = {layer.id for layer in layers}
     has_inputs, has_outputs = "inputs" in document, "outputs" in document
     if has_inputs != has_outputs:
@@ -221,15 +240,33 @@ def _parse_graph(document: dict, layers: tuple[LayerSpec, ...]) -> tuple[tuple[T
             for r, ref in enumerate(call):
                 _check_ref_target(ref, ids, f"$.layers[{i}].inbound[{c}][{r}]")
     if not functional:
-        return (), ()
-    inputs = _parse_refs(document["inputs"], "$.inputs")
-    outputs = _parse_refs(document["outputs"], "$.outputs")
+        return (), (), (), ()
+    inputs, input_keys = _parse_model_refs(document["inputs"], "$.inputs")
+    outputs, output_keys = _parse_model_refs(document["outputs"], "$.outputs")
     if not outputs:
         raise ProjectError("a functional model needs at least one output", "$.outputs")
     for key, refs in (("inputs", inputs), ("outputs", outputs)):
         for r, ref in enumerate(refs):
             _check_ref_target(ref, ids, f"$.{key}[{r}]")
-    return inputs, outputs
+    return inputs, outputs, input_keys, output_keys
+
+
+def _parse_model_refs(value: Any, where: str) -> tuple[Refs, tuple[str, ...]]:
+    """A list of references, or a dict of them by key (a model called with a dict); with the keys."""
+    if not isinstance(value, dict):
+        return _parse_refs(value, where), ()
+    if len(value) > MAX_REFS:
+        raise ProjectError(f"{len(value):,} references; the limit is {MAX_REFS:,}", where)
+    refs: list[TensorRef] = []
+    for key, item in value.items():
+        problem = carried_name_problem(key) if key else "a key must not be empty"
+        if problem:
+            raise ProjectError(problem, where)
+        ref = _parse_ref(item, f"{where}.{key}")
+        if ref in refs:
+            raise ProjectError(f"the tensor {shown(item)} is under two keys", where)
+        refs.append(ref)
+    return tuple(refs), tuple(value)
 
 
 def _check_explicit_ids(layers: tuple[LayerSpec, ...]) -> None:

@@ -140,6 +140,12 @@ class ModelSpec:
     """A model: a name, its layers in order (Input first), its compile settings, and for a
     functional model its `inputs` and `outputs` (both empty for a Sequential chain).
 
+    A functional model called with dicts (`keras.Model({"age": a, ...}, {"price": p, ...})`) keeps
+    each input's and output's key in `input_keys` / `output_keys` ((ref, key) pairs; empty for
+    lists); its `inputs` / `outputs` are then in the order of their keys, as Keras flattens a dict.
+    Edits that change `inputs` or `outputs` keep the keys in step: a dropped tensor's key goes, a
+    new one gets its layer's name.
+
     Layers without an id get one on construction: their name when no other layer has it as
     name or id, else the name with the next free suffix. Ids are therefore deterministic, so
     two specs built the same way compare equal.
@@ -150,10 +156,26 @@ class ModelSpec:
     compile: CompileSpec = field(default_factory=CompileSpec)
     inputs: tuple[TensorRef, ...] = ()
     outputs: tuple[TensorRef, ...] = ()
+    input_keys: tuple[tuple[TensorRef, str], ...] = ()
+    output_keys: tuple[tuple[TensorRef, str], ...] = ()
 
     def __post_init__(self) -> None:
         if any(not layer.id for layer in self.layers):
             object.__setattr__(self, "layers", _with_ids(self.layers))
+        for refs_field, keys_field in (("inputs", "input_keys"), ("outputs", "output_keys")):
+            refs, keys = getattr(self, refs_field), getattr(self, keys_field)
+            if keys:  # Keras flattens a dict in the order of its keys: its model.inputs / outputs
+                pairs = tuple(sorted(_keys_in_step(refs, keys, self.layers), key=lambda pair: pair[1]))
+                object.__setattr__(self, keys_field, pairs)
+                object.__setattr__(self, refs_field, tuple(ref for ref, _key in pairs))
+
+    def dict_input_keys(self) -> tuple[str, ...]:
+        """The keys of the model's inputs when it takes a dict (in the order of `inputs`); () for a list."""
+        return tuple(key for _ref, key in self.input_keys)
+
+    def dict_output_keys(self) -> tuple[str, ...]:
+        """The keys of the model's outputs when it gives a dict (in the order of `outputs`); () for a list."""
+        return tuple(key for _ref, key in self.output_keys)
 
     # -- the graph ---------------------------------------------------------------------------
 
@@ -301,6 +323,27 @@ def _first_free(base: str, used: set[str]) -> str:
     while f"{base}_{n}" in used:
         n += 1
     return f"{base}_{n}"
+
+
+def _keys_in_step(
+    refs: tuple[TensorRef, ...], keys: tuple[tuple[TensorRef, str], ...], layers: tuple[LayerSpec, ...]
+) -> tuple[tuple[TensorRef, str], ...]:
+    """`keys` for `refs`: a tensor keeps its key, a tensor without one gets its layer's name (made
+    unique), a key whose tensor is gone is dropped."""
+    if not refs:
+        return ()
+    given = dict(keys)
+    taken = {given[ref] for ref in refs if ref in given}
+    names = {layer.id: layer.name for layer in layers}
+    out = []
+    for ref in refs:
+        key = given.get(ref)
+        if key is None:
+            base = names.get(ref.layer, ref.layer)
+            key = base if base not in taken else _first_free(base, taken)
+            taken.add(key)
+        out.append((ref, key))
+    return tuple(out)
 
 
 def _with_ids(layers: tuple[LayerSpec, ...]) -> tuple[LayerSpec, ...]:

@@ -224,12 +224,18 @@ def _functional_model(spec: ModelSpec, parts: list[Any]) -> keras.Model:
             raise BuildError(f"{layer.name}: {_one_line(exc)}", layer.name) from exc
         tensors[(layer_id, call)] = list(output) if isinstance(output, (list, tuple)) else [output]
 
-    def pick(refs: tuple) -> Any:
+    def pick(refs: tuple, keys: tuple[str, ...]) -> Any:
         picked = [tensors[(ref.layer, ref.node)][ref.tensor] for ref in refs]
+        if keys:  # a model called with a dict
+            return dict(zip(keys, picked, strict=True))
         return picked[0] if len(picked) == 1 else picked
 
     try:
-        return keras.Model(inputs=pick(spec.inputs), outputs=pick(spec.outputs), name=spec.name)
+        return keras.Model(
+            inputs=pick(spec.inputs, spec.dict_input_keys()),
+            outputs=pick(spec.outputs, spec.dict_output_keys()),
+            name=spec.name,
+        )
     except Exception as exc:
         raise BuildError(f"{spec.name}: Keras could not build the model: {_one_line(exc)}") from exc
 

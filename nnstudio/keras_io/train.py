@@ -203,6 +203,12 @@ def _each(data: Any) -> tuple:
     return data if isinstance(data, tuple) else (data,)
 
 
+def _keyed(data: Any, keys: tuple[str, ...]) -> Any:
+    """The arrays for a model's inputs or outputs as it takes them: a dict by key when it was
+    called with a dict (`keys`, in the order of the arrays), else as they are."""
+    return dict(zip(keys, _each(data), strict=True)) if keys else data
+
+
 def run_training(
     spec: ModelSpec,
     x: np.ndarray | tuple[np.ndarray, ...],
@@ -251,6 +257,13 @@ def run_training(
         from nnstudio.keras_io.build import set_layer_weights
 
         set_layer_weights(model, weights)
+    if spec.dict_input_keys() or spec.dict_output_keys():  # a model called with dicts is fed dicts
+        x, y = _keyed(x, spec.dict_input_keys()), _keyed(y, spec.dict_output_keys())
+        if validation_data is not None:
+            validation_data = (
+                _keyed(validation_data[0], spec.dict_input_keys()),
+                _keyed(validation_data[1], spec.dict_output_keys()),
+            )
     batches = max(1, math.ceil(samples / batch_size))
     callback, list_class = _make_callback(
         epochs,

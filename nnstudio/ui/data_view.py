@@ -34,7 +34,7 @@ from nnstudio.core.data_plane import (
 from nnstudio.services.model_state import ModelState
 from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, theme_for
 from nnstudio.ui.data_colours import class_colours, class_surface, value_scale, value_surface
-from nnstudio.ui.dock_layout import compact_layout, in_front, make_dock
+from nnstudio.ui.dock_layout import in_front, make_dock
 from nnstudio.ui.evaluation_plot import EvaluationPlot, style_axes, styled_plot
 from nnstudio.ui.parts import Training
 from nnstudio.ui.widgets import named
@@ -372,8 +372,8 @@ def add_data_dock(
     before: QtGui.QAction,
 ) -> QtWidgets.QDockWidget:
     """Dock `view` as a tab behind the Weights, listed in `view_menu` before `before`; it comes to the
-    front when training starts, except in a compact window over the Training tab the run was started
-    from (its curves and Stop stay in view there, beside the Summary)."""
+    front when training starts, except over the Training tab the run was started from (its curves
+    and Stop stay in view; the Data tab is one click away)."""
     dock = docks["dataDock"] = make_dock(
         window, "Data", "dataDock", view, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
     )
@@ -385,7 +385,7 @@ def add_data_dock(
         if state != "training" or not window.tabifiedDockWidgets(dock) or dock.isFloating():
             return
         training_dock = docks.get("trainingDock")
-        if training_dock is not None and compact_layout(window, docks) and in_front(training_dock):
+        if training_dock is not None and in_front(training_dock):
             return
         dock.raise_()
 

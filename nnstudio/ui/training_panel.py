@@ -67,7 +67,7 @@ from nnstudio.ui.widgets import named
 
 REDRAW_MS = 100
 PLOT_MIN_HEIGHT = 180  # the training curves are never squeezed below this (the panel scrolls instead)
-GROUPS_SIDE_BY_SIDE = 440  # panel width from which Data and Training sit side by side
+GROUPS_SIDE_BY_SIDE = 440  # panel width from which Data and Training may sit side by side (when both fit)
 CONTROLS_BESIDE = 420  # the controls' width beside the curves: at most, and at least where the room is short
 SHORT_ROOM = 440  # a panel less tall than this, controls beside curves, takes fewer wrapped lines
 TRAIN_PEN = "#1f77b4"
@@ -246,6 +246,7 @@ class TrainingPanel(QWidget):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Validation split", self.validation_split)
         self._groups.addWidget(settings)
+        self._group_boxes = (data_box, settings)
         self.data_info = named(QLabel(), "dataInfo")  # what the data is, in a line or two
         self.data_info.setWordWrap(True)
         self.data_info.setStyleSheet("color: palette(placeholder-text);")  # readable grey, light or dark
@@ -380,7 +381,7 @@ class TrainingPanel(QWidget):
         Data and Training boxes side by side when there is width for both."""
         wide = size.width() > 1.4 * size.height() and size.width() > 640
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
-        side_by_side = not wide and size.width() >= GROUPS_SIDE_BY_SIDE
+        side_by_side = not wide and size.width() >= max(GROUPS_SIDE_BY_SIDE, self._groups_width())
         groups = QBoxLayout.Direction.LeftToRight if side_by_side else QBoxLayout.Direction.TopToBottom
         if self._groups.direction() != groups:
             self._groups.setDirection(groups)
@@ -392,6 +393,12 @@ class TrainingPanel(QWidget):
         least = CONTROLS_BESIDE if wide and size.height() < SHORT_ROOM else 0
         if self.controls.minimumWidth() != least:
             self.controls.setMinimumWidth(least)
+
+    def _groups_width(self) -> int:
+        """The width the Data and Training boxes need side by side (with the panel's margins)."""
+        margins = self._outer.contentsMargins()
+        boxes = sum(box.minimumSizeHint().width() for box in self._group_boxes)
+        return boxes + max(self._groups.spacing(), 0) + margins.left() + margins.right()
 
     def _show_source_page(self, index: int) -> None:
         """Show one data page, sized to itself (hidden pages do not reserve room)."""

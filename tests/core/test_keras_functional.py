@@ -161,7 +161,7 @@ def test_unlisted_input_and_duplicate_names_are_refused() -> None:
     [
         ("output_layers", [["nowhere", 0, 0]], "nowhere"),
         ("output_layers", [], "no outputs"),
-        ("input_layers", {"q": ["q", 0, 0]}, "expected a list of references"),
+        ("input_layers", "q", "expected a list or a dict of references"),
         ("input_layers", [["shared", 0, 0]], "not an Input layer"),
     ],
 )

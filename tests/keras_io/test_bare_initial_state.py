@@ -9,9 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnstudio.core.keras_archive import read_keras_config
 from nnstudio.core.summary import analyze, summary_text
-from nnstudio.core.weights_check import check_keras_weights
 
 pytestmark = pytest.mark.engine
 
@@ -19,21 +17,16 @@ keras = pytest.importorskip("keras")
 
 from nnstudio.keras_io.build import build_model, layer_weights  # noqa: E402
 from nnstudio.keras_io.export import export_keras  # noqa: E402
+from tests.keras_io.keras_files import keras_printed_summary, saved_and_read  # noqa: E402
 
 
 @pytest.mark.parametrize("recurrent", ["GRU", "SimpleRNN"])
-def test_one_bare_initial_state_reads_builds_and_exports(tmp_path: Path, recurrent: str, capsys, monkeypatch) -> None:
+def test_one_bare_initial_state_reads_builds_and_exports(tmp_path: Path, recurrent: str) -> None:
     sequences, state = keras.Input((5, 3), name="sequences"), keras.Input((4,), name="state")
     outputs = getattr(keras.layers, recurrent)(4, name="recurrent")(sequences, initial_state=state)
     original = keras.Model([sequences, state], outputs)
-    original.save(tmp_path / "source.keras")
-
-    spec = read_keras_config(tmp_path / "source.keras")
-    check_keras_weights(tmp_path / "source.keras", spec)
-    monkeypatch.setenv("COLUMNS", "80")
-    capsys.readouterr()
-    original.summary()
-    assert capsys.readouterr().out.rstrip("\n") == summary_text(analyze(spec))
+    spec = saved_and_read(original, tmp_path / "source.keras")
+    assert keras_printed_summary(original) == summary_text(analyze(spec))
 
     rebuilt = build_model(spec, layer_weights(original))
     data = [np.random.default_rng(0).normal(size=(2, 5, 3)), np.random.default_rng(1).normal(size=(2, 4))]

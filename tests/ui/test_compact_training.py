@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QTabBar
+from PySide6.QtWidgets import QApplication, QTabBar, QWidget
 
 from nnstudio.core.spec import ModelSpec
 from nnstudio.services.document import Document
@@ -167,7 +167,7 @@ def test_a_wide_window_keeps_its_layout(qtbot, tmp_path):
     assert docks["compileDock"].geometry().bottom() == columns[3].bottom()
     with qtbot.waitSignal(training.stateChanged):
         training.stateChanged.emit("training", "Training…")
-    qtbot.waitUntil(lambda: in_front(docks["dataDock"]))  # here the Data tab comes to the front
+    assert in_front(panel.plot) and not in_front(docks["dataDock"]), "the run's curves stay where it was started"
 
 
 def test_a_window_made_large_while_training_shows_gets_its_side_columns_back(qtbot, tmp_path):
@@ -184,3 +184,18 @@ def test_a_window_made_large_while_training_shows_gets_its_side_columns_back(qtb
     assert docks["layerStackDock"].geometry().bottom() > summary.geometry().top()
     assert docks["compileDock"].geometry().bottom() > summary.geometry().top()
     assert_summary_in_view(window)
+
+
+@pytest.mark.parametrize("size", [(1500, 850), (1600, 900)])
+def test_the_training_tab_never_needs_a_sideways_scroll(qtbot, tmp_path, size):
+    """Between ~440 and ~560 px wide the Data and Training boxes do not fit side by side: they stack."""
+    window, _training = open_window(qtbot, tmp_path, size)
+    click_tab(qtbot, window, "Training")
+    scroller = window.findChild(QWidget, "trainingScroller")
+    panel = window.training_panel
+    qtbot.waitUntil(lambda: in_front(panel.plot))
+    qtbot.waitUntil(lambda: not scroller.horizontalScrollBar().isVisible())  # once the layout has settled
+    viewport = scroller.viewport().width()
+    assert panel.minimumSizeHint().width() <= viewport
+    for button in (panel.train_button, panel.reset_button):
+        assert button.mapTo(scroller.viewport(), button.rect().bottomRight()).x() <= viewport
