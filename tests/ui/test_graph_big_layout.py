@@ -31,12 +31,15 @@ def test_expanding_every_block_lays_the_graph_out_off_the_gui_thread_then_draws_
     assert len(view.nodes) + len(view.group_items) < LAYOUT_AWAY_FROM  # opened collapsed: laid out at once
     assert not view.laying_out()
 
+    before = {**view.nodes, **view.group_items}
     with qtbot.waitSignal(view.built, timeout=30_000):
         densenet.app_actions["view.expand_blocks"].trigger()
-        assert view.laying_out() and not view.nodes  # the window goes on; the view says what it does
+        # the window goes on; the graph drawn before stays in view, veiled, saying what happens, and takes
+        # no clicks (its boxes are not the document's graph any more)
+        assert view.laying_out() and {**view.nodes, **view.group_items} == before and not view.isInteractive()
         view.viewport().repaint()  # painting meanwhile is fine
 
-    assert not view.laying_out() and "graph-layout" in view._layout_job.threads_used
+    assert not view.laying_out() and "graph-layout" in view._layout_job.threads_used and view.isInteractive()
     assert len(view.nodes) == len(densenet.document.spec.layers) == 429
     assert not view.group_items and len(view.frames) == len(view.groups)
     assert not overlapping(view)
@@ -105,8 +108,26 @@ def test_opening_another_model_during_the_layout_shows_it_and_the_late_layout_ch
     qtbot.waitUntil(lambda: not view._layout_job.running, timeout=30_000)
     assert view.group_items == boxes
     assert view.layout_engine.previous_order() == seed  # DenseNet121's columns seed nothing of ResNet50's
-    densenet.app_actions["view.expand_blocks"].trigger()  # laid out as if DenseNet121 had never been shown
+    with qtbot.waitSignal(view.built, timeout=30_000):  # laid out as if DenseNet121 had never been shown
+        densenet.app_actions["view.expand_blocks"].trigger()
     fresh = GraphView(densenet.document)
     qtbot.addWidget(fresh)
-    fresh.set_all_collapsed(False)
+    qtbot.waitUntil(lambda: not fresh.laying_out(), timeout=30_000)
+    assert len(fresh.nodes) == len(view.nodes) == 177
     assert {k: n.pos() for k, n in view.nodes.items()} == {k: n.pos() for k, n in fresh.nodes.items()}
+
+
+def test_a_big_model_opened_with_its_blocks_expanded_shows_nothing_of_the_model_before(densenet, qtbot, tmp_path):
+    """A project saved with every block expanded: the graph of the model shown before is not left in view
+    while the new one is laid out."""
+    view = densenet.graph_view
+    densenet.app_actions["view.expand_blocks"].trigger()
+    qtbot.waitUntil(lambda: not view.laying_out(), timeout=30_000)
+    path = tmp_path / "densenet.nnstudio"
+    assert densenet.files.save_as(path)
+    densenet.document.load(application_model("ResNet50"))
+    assert view.group_items
+    with qtbot.waitSignal(view.built, timeout=30_000):
+        densenet.files.open_path(path)
+        assert view.laying_out() and not view.nodes and not view.group_items
+    assert len(view.nodes) == 429 and not view.group_items

@@ -22,7 +22,8 @@ Selection is the document's: selecting a box selects the layer everywhere. The l
 and is kept per structure. An edit that leaves the scene's structure as it is (`_key_for`: the same
 layers, connections, groups, outputs) only gives the boxes their new words (`NodeItem.set_labels`);
 a structure of `LAYOUT_AWAY_FROM` boxes or more not laid out before is laid out in a background
-thread (`laying_out()`, then `built`), the scene drawn when the layout arrives.
+thread (`laying_out()`, then `built`), the scene drawn when the layout arrives; meanwhile the graph drawn
+before stays in view, veiled, and takes no clicks or keys.
 
 Repeated blocks (`core.graph_blocks`: a ResNet stage, a DenseNet dense block) can be collapsed into
 one box (`GroupItem`); a model of `COLLAPSE_FROM` layers or more opens with all of them collapsed.
@@ -126,6 +127,7 @@ class GraphView(QGraphicsView):
         self._layout_wanted: tuple | None = None  # the structure being laid out off the GUI thread
         self._after_build: list[Callable[[], None]] = []  # what waits for that layout's scene
         self._model_number = 0  # counts the models shown (a layout made for an earlier one is dropped)
+        self._scene_model = 0  # the model whose graph the scene shows
         self.groups: tuple[BlockGroup, ...] = ()
         self.group_items: dict[str, GroupItem] = {}  # collapsed groups' boxes, by group key
         self.frames: dict[str, GroupFrame] = {}  # expanded groups' frames, by group key
@@ -204,6 +206,8 @@ class GraphView(QGraphicsView):
             return
         self._layout_wanted = None  # a layout under way is no longer waited for (it is kept when it comes)
         self._clear_scene()
+        self.setInteractive(True)
+        self._scene_model = self._model_number
         self._syncing = True
         try:
             self.builds += 1
@@ -258,14 +262,18 @@ class GraphView(QGraphicsView):
         return self._layout_wanted is not None
 
     def _lay_out_away(self, structure: tuple, visible: tuple[str, ...], pairs: list[tuple[str, str]]) -> None:
-        """Lay out `structure` in a background thread; meanwhile the view says so (its items would show a
-        graph that is no more)."""
+        """Lay out `structure` in a background thread. Meanwhile the graph drawn before stays in view under a
+        veil that says what happens, and takes no clicks or keys (it shows a graph that is no more); another
+        model's graph is not shown at all."""
         if self._layout_wanted == structure:
             return
         self._layout_wanted = structure
-        self._clear_scene()
-        self.builds += 1
-        self.overview.hide()
+        self._scene_key = None  # what is drawn is not the document's graph: the next change draws afresh
+        if self._scene_model != self._model_number:
+            self._clear_scene()
+            self.builds += 1
+            self.overview.hide()
+        self.setInteractive(False)
         self.viewport().update()
         self.document.summary()  # the scene needs it: analysed now (in the edit's step) rather than with the scene
         if self._layout_job.running:  # its result arrives first, then this one is asked for
@@ -896,14 +904,27 @@ class GraphView(QGraphicsView):
         return self._dot_brush[1]
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
-        if self.nodes or self.group_items:
-            return
         wanted = self._layout_wanted
-        text = f"Laying out {len(wanted[0])} boxes…" if wanted is not None else "Drag layers here from the palette."
+        drawn = bool(self.nodes or self.group_items)
+        if drawn and wanted is None:
+            return
+        palette = self.palette()
         painter.save()
         painter.resetTransform()
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, text)
+        area = self.viewport().rect()
+        text = f"Laying out {len(wanted[0])} boxes…" if wanted is not None else "Drag layers here from the palette."
+        if drawn:  # the graph before the edit, veiled until the new layout is drawn; the words on a label
+            veil = QColor(palette.color(QPalette.ColorRole.Window))
+            veil.setAlpha(170)
+            painter.fillRect(area, veil)
+            label = QRectF(painter.fontMetrics().boundingRect(text)).adjusted(-12, -6, 12, 6)
+            label.moveCenter(QRectF(area).center())
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
+            painter.setBrush(palette.color(QPalette.ColorRole.Base))
+            painter.drawRoundedRect(label, 6, 6)
+        painter.setPen(palette.color(QPalette.ColorRole.Text if drawn else QPalette.ColorRole.PlaceholderText))
+        painter.drawText(area, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
     # -- mouse: connect by dragging from an output port -----------------------------------------------
@@ -936,6 +957,9 @@ class GraphView(QGraphicsView):
             self._quiet = False
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self.laying_out():  # the veiled graph takes no clicks
+            event.accept()
+            return
         found = self._group_at(self.mapToScene(event.position().toPoint()))
         if event.button() == Qt.MouseButton.LeftButton and found is not None:
             self.set_collapsed(found.block_group.key, isinstance(found, GroupFrame))
@@ -944,6 +968,9 @@ class GraphView(QGraphicsView):
         super().mouseDoubleClickEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self.laying_out():
+            event.accept()
+            return
         scene_pos = self.mapToScene(event.position().toPoint())
         node = self._node_at(scene_pos)
         if event.button() == Qt.MouseButton.LeftButton and node is not None and node.on_output_port(scene_pos):
@@ -1091,11 +1118,16 @@ class GraphView(QGraphicsView):
         return menu
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        if self.laying_out():
+            event.accept()
+            return
         self.context_menu(self.mapToScene(event.pos())).exec(event.globalPos())
 
     # -- keys -------------------------------------------------------------------------------------------
 
     def _handles(self, event: QKeyEvent) -> bool:
+        if self.laying_out():  # the veiled graph's boxes are not the document's: the window's keys apply
+            return False
         key = event.key()
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         arrows = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down)
