@@ -231,9 +231,11 @@ def run_app(
                 quit_headless()
 
         def save_when_drawn(deadline: float) -> None:
-            """Grab once the canvas has drawn the weights (big models and many lines take a moment)."""
+            """Grab once the canvas has drawn the weights (big models and many lines take a moment) and the
+            graph view its layout (a big one is made in the background)."""
             canvas = window.canvas
-            if canvas is not None and canvas.busy() and time.monotonic() < deadline:
+            busy = (canvas is not None and canvas.busy()) or window.graph_view.laying_out()
+            if busy and time.monotonic() < deadline:
                 QTimer.singleShot(20, lambda: save_when_drawn(deadline))
                 return
             if not window.grab().save(str(screenshot)):
