@@ -392,7 +392,8 @@ class EdgeItem(QGraphicsPathItem):
 
 
 class OutputTag(QGraphicsItem):
-    """The model's output `number` (1-based), a small tag right of the layer that gives it."""
+    """A small tag right of the layer that gives one of the model's outputs: `output 2`, or the
+    output's key in a model that gives a dict."""
 
     WIDTH = 64.0
     HEIGHT = 24.0
@@ -417,7 +418,9 @@ class OutputTag(QGraphicsItem):
         font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
         font.setWeight(QFont.Weight.DemiBold)
         painter.setFont(font)
-        painter.drawText(self.boundingRect(), Qt.AlignmentFlag.AlignCenter, self.text)
+        room = int(self.WIDTH - self.HEIGHT / 2)
+        text = QFontMetricsF(font).elidedText(self.text, Qt.TextElideMode.ElideRight, room)  # a dict's key may be long
+        painter.drawText(self.boundingRect(), Qt.AlignmentFlag.AlignCenter, text)
 
 
 class GroupItem(QGraphicsItem):

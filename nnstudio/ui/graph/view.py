@@ -452,12 +452,15 @@ class GraphView(QGraphicsView):
         for group in self.groups:
             if group.key not in self._collapsed:
                 self._add_group_frame(group)
+        keys = spec.dict_output_keys()  # a model that gives a dict: each output's key
         for number, ref in enumerate(spec.outputs, start=1):
             giver = self._box(shown[ref.layer]) if ref.layer in shown else None
             if giver is None:
                 continue
-            text = "output" if len(spec.outputs) == 1 else f"output {number}"
+            text = keys[number - 1] if keys else "output" if len(spec.outputs) == 1 else f"output {number}"
             tag = OutputTag(text)
+            if keys:
+                tag.setToolTip(f"The model's output under the key {text!r}")
             start = giver.output_port()
             tag.setPos(start + QPointF(OUTPUT_GAP + OutputTag.WIDTH / 2, 0))
             self.graph_scene.addItem(tag)
