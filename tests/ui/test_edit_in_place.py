@@ -156,3 +156,18 @@ def test_the_layer_list_says_as_much_after_an_edit_as_a_list_made_afresh(qtbot):
         assert before == fresh_detail()
         seen.add((before, after))
     assert any(before < after for before, after in seen)  # some widths fit the short texts, not the long
+
+
+def test_each_edit_is_analysed_once_for_every_view(window, qtbot, monkeypatch):
+    from nnstudio.services import document as document_module
+
+    click_layer(qtbot, window, 1)
+    qtbot.waitUntil(window.views_current)
+    analysed = []
+    analyze = document_module.analyze
+    monkeypatch.setattr(document_module, "analyze", lambda spec: analysed.append(spec) or analyze(spec))
+    type_over(qtbot, window.property_editor.field("units"), "32")
+    qtbot.waitUntil(window.views_current)
+    shown(window, 32)
+    # typing "32" made two edits (3, then 32): each model was analysed once, whatever number of views read it
+    assert len(analysed) == 2 and analysed[0] is not analysed[1] and analysed[1] is window.document.spec
