@@ -470,12 +470,15 @@ class Document(QObject):
     # -- internals ---------------------------------------------------------------------------
 
     def _apply(self, spec: ModelSpec, selection: int) -> None:
-        """Called by the commands: show `spec`, then select `selection`."""
+        """Called by the commands: show `spec` with `selection` selected. The selection is the new
+        one already when `changed` is emitted (a view reading it then sees the layer it will show,
+        not the one at that index before), and `selectionChanged` follows when it moved."""
         self._spec = spec
-        self.changed.emit(spec)
         selection = selection if 0 <= selection < len(spec.layers) else -1
-        if selection != self._selected:
-            self._selected = selection
+        moved = selection != self._selected
+        self._selected = selection
+        self.changed.emit(spec)
+        if moved:
             self.selectionChanged.emit(selection)
 
     def _push(self, command: SpecCommand) -> str | None:

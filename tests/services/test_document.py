@@ -293,3 +293,16 @@ def test_changing_the_optimizer_drops_its_options_and_undo_restores_them(doc):
     assert doc.spec.compile == kept
     doc.undo_stack.redo()
     assert doc.spec.compile == kept.edited(optimizer="adam")
+
+
+def test_views_reading_the_selection_on_changed_see_the_layer_they_will_show(qapp):
+    doc = Document(lesson_spec())
+    doc.select_layer(2)  # dense_1
+    seen = []
+    doc.changed.connect(lambda spec: seen.append((doc.selected_index, doc.selected_layer().class_name)))
+    moved = []
+    doc.selectionChanged.connect(moved.append)
+    assert doc.insert_layer(1, "Dropout") is None  # selects the new layer
+    assert seen == [(1, "Dropout")] and moved == [1]
+    doc.undo_stack.undo()  # dense_1 selected again
+    assert seen[-1] == (2, "Dense") and moved == [1, 2]
