@@ -45,7 +45,9 @@ def layer_arguments(layer: LayerSpec) -> list[str]:
         value = layer.get(param.name)
         if param.is_keras_default(value):
             continue
-        source = param.kind.to_source(value)
+        # a value its kind refuses (an unsound model's, kept as the file had it) is written as the data it is
+        sound = not param.kind.problems(param.name, value)
+        source = param.kind.to_source(value) if sound else literal(value)
         args.append(source if param.positional else f"{keyword_name(param.name)}={source}")
     args.append(f"name={literal(layer.name)}")
     return args

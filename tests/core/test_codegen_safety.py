@@ -482,3 +482,18 @@ def test_default_output_of_the_training_script_stays_in_the_working_directory() 
     texts = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
     assert "_.._Windows_evil_trained.keras" in texts
     assert not any(t.endswith("_trained.keras") and ("/" in t or "\\" in t) for t in texts)
+
+
+@pytest.mark.parametrize("value", [True, 3, [3, "x"], {"a": 1}])
+def test_a_value_its_kind_refuses_is_written_as_data(value: Any) -> None:
+    """An unsound model read from a file (Dropout's noise_shape `true`) still gets a script that
+    only holds the value, never a crash (the reader keeps it; the analysis marks it)."""
+    spec = ModelSpec(
+        layers=(
+            LayerSpec("Input", "x", {"shape": [20]}),
+            LayerSpec("Dropout", "drop", {"rate": 0.5, "noise_shape": value}),
+        )
+    )
+    source = python_script(spec)
+    check_model_script(source, spec)
+    assert f"noise_shape={literal(value)}" in source
