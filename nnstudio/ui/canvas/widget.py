@@ -301,6 +301,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._auto_fit = True  # until the person pans or zooms, resizing refits the drawing
         self._last_fit: list | None = None  # the view range the last fit_view set
         self._refitting = False  # a refit for the status text's room is under way (see _update_status)
+        self._fit_due = False  # a refit asked for by a resize or the status text, made on the next turn
+        self._refit_for_status = False  # ... and whether the status text asked (see _update_status)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.setMinimumSize(200, 150)
@@ -459,6 +461,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     def fit_view(self) -> None:
         """Show the whole network, clear of the legend, the status text and the headers."""
+        self._fit_due = False  # a refit asked for meanwhile is this one
         x_range, y_range = self._fit_range()
         self.view.setRange(xRange=x_range, yRange=y_range, padding=0)
         self._last_fit = self.view.viewRange()
@@ -747,7 +750,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     @Slot()
     def _on_resized(self, *args) -> None:
         if self._auto_fit and self.columns:
-            self.fit_view()
+            self._place_overlays()
+            self._request_fit()
         else:
             self._place_overlays()
             self._schedule_lod()
@@ -860,11 +864,28 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         if moved and self._auto_fit and self.columns and not self._refitting:
             # The room the status text and the legend take changed: fit once more. Not again from
             # within that fit: at some sizes its grouping note comes and goes with each fit.
-            self._refitting = True
-            try:
-                self.fit_view()
-            finally:
-                self._refitting = False
+            self._request_fit(status=True)
+
+    def _request_fit(self, status: bool = False) -> None:
+        """Fit again on the next turn of the event loop: the resizes of one layout change and the
+        status text's new room make one fit, not one each, and not inside the step that caused them."""
+        self._refit_for_status = self._refit_for_status or status
+        if not self._fit_due:
+            self._fit_due = True
+            QtCore.QTimer.singleShot(0, self, self._fit_when_due)
+
+    def _fit_when_due(self) -> None:
+        status, self._refit_for_status = self._refit_for_status, False
+        if not self._fit_due:
+            return
+        self._fit_due = False
+        if not (self._auto_fit and self.columns):
+            return
+        self._refitting = status
+        try:
+            self.fit_view()
+        finally:
+            self._refitting = False
 
     def _panel_brush(self, alpha: int) -> QtGui.QBrush:
         colour = QtGui.QColor(self.theme.panel)
