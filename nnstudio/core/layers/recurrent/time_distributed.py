@@ -83,11 +83,16 @@ def empty_groups(params: Params) -> tuple[str, ...]:
     return (GROUP, *(f"{GROUP}/{group}" for group in inner))
 
 
+# The wrapped layer's drawings that need nothing of its type but its weights' names and shapes.
+AS_WRAPPED = ("dense", "conv", "pool")
+
+
 def drawing_for(params: Params) -> str:
-    """Drawn as the wrapped layer is (a Dense's neurons, a convolution's feature maps)."""
+    """Drawn as the wrapped layer is (a Dense's neurons, a convolution's feature maps, a
+    pooling's shape change); other wrapped layers as a shape change."""
     entry = params["layer"]
-    kind = _kind(entry)
-    return kind.drawing_of(inner_settings(entry))
+    drawing = _kind(entry).drawing_of(inner_settings(entry))
+    return drawing if drawing in AS_WRAPPED else "pool"
 
 
 def brief(params: Params) -> list[str]:
