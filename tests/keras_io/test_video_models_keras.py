@@ -46,3 +46,30 @@ def test_video_model_reads_summarises_predicts_and_exports_as_keras(tmp_path: Pa
     assert_bit_equal(layer_arrays(loaded), layer_arrays(original))
     assert keras_summary_text(loaded) == keras_summary_text(original)  # the optimizer's lines aside
     np.testing.assert_array_equal(loaded.predict(data, verbose=0), expected)
+
+
+def test_conv_lstm_decoder_started_from_its_encoder_s_states(tmp_path: Path) -> None:
+    """A ConvLSTM2D encoder's final states (`return_state`) start a decoder ConvLSTM2D
+    (`initial_state=[h, c]`), as a seq2seq model of frames does: read, summarised, predicted and
+    exported exactly as Keras."""
+    keras.utils.clear_session()
+    past, future = keras.Input((3, 8, 8, 1), name="past"), keras.Input((2, 8, 8, 1), name="future")
+    _last, h, c = keras.layers.ConvLSTM2D(4, 3, padding="same", return_state=True, name="encoder")(past)
+    decoded = keras.layers.ConvLSTM2D(4, 3, padding="same", return_sequences=True, name="decoder")(
+        future, initial_state=[h, c]
+    )
+    frames = keras.layers.Conv3D(1, 1, activation="sigmoid", name="frames")(decoded)
+    original = keras.Model([past, future], frames)
+    spec = saved_and_read(original, tmp_path / "source.keras")
+    assert summary_text(analyze(spec)) == keras_printed_summary(original)
+    decoder = next(layer for layer in spec.layers if layer.name == "decoder")
+    assert [ref.tensor for ref in decoder.inbound[0]] == [0, 1, 2]  # the sequences, then the encoder's h and c
+
+    rng = np.random.default_rng(0)
+    data = [rng.uniform(size=(2, 3, 8, 8, 1)).astype("float32"), rng.uniform(size=(2, 2, 8, 8, 1)).astype("float32")]
+    expected = original.predict(data, verbose=0)
+    np.testing.assert_array_equal(build_model(spec, layer_weights(original)).predict(data, verbose=0), expected)
+    export_keras(spec, tmp_path / "exported.keras", layer_weights(original))
+    loaded = keras.saving.load_model(tmp_path / "exported.keras")
+    assert_bit_equal(layer_arrays(loaded), layer_arrays(original))
+    np.testing.assert_array_equal(loaded.predict(data, verbose=0), expected)

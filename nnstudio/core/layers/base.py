@@ -327,8 +327,10 @@ class LayerType:
                 return None
             states = [name.removeprefix("initial_state").strip() for name in self.input_names[1:]]
             words = f"{len(states)} tensors ({', '.join(states)}), each" if len(states) > 1 else "1 tensor,"
+            # an RNN's states are (batch, units); a ConvLSTM's, feature maps like one step's output
+            size = "(batch, units)" if any(p.name == "units" for p in self.params) else "one step's output"
             return (
-                f"A `{self.class_name}` layer's initial_state is a list of {words} (batch, units). "
+                f"A `{self.class_name}` layer's initial_state is a list of {words} {size}. "
                 f"Received: {count - 1} tensor{'s' if count != 2 else ''}"
             )
         if least <= count and (most is None or count <= most):

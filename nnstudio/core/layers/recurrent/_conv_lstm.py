@@ -8,7 +8,8 @@ channels)` input, each step's input is convolved with `kernel` (*kernel_size, ch
 a `.keras` file keeps them in the layer's `cell` group. The output is the last step's feature
 maps `(*spatial_out, filters)`, or every step's with `return_sequences`; `return_state` adds the
 final h and c, each of the output's step shape (only the last layer of a Sequential may give
-them). The spatial sizes follow the input convolution's strides, padding and dilation; the
+them). In a functional model it may be called with its starting states, `layer(sequences,
+initial_state=[h, c])` (the "initial_state" call convention), each one step's output shape. The spatial sizes follow the input convolution's strides, padding and dilation; the
 recurrent convolution keeps them ("same", stride 1). Keras needs every spatial size known.
 """
 
@@ -46,6 +47,7 @@ from nnstudio.core.layers.recurrent._rnn import BIAS_INITIALIZERS, CELL
 from nnstudio.core.layers.spatial import as_tuple, keras_tuple, window_text
 
 GATES = 4  # i f c o, as an LSTM's
+STATE_NAMES = ("initial_state h", "initial_state c")
 PADDINGS = ("valid", "same")
 DATA_FORMATS = ("channels_last",)  # TensorFlow runs its convolutions on the CPU channels-last only
 
@@ -94,10 +96,23 @@ def step_output(params: Params, rank: int, inputs: Sequence[Shape]) -> Shape:
     return (*sizes, params["filters"])
 
 
+def check_initial_states(step: Shape, states: Sequence[Shape]) -> None:
+    """LayerError unless each initial state (h, c) has one step's output shape. Keras's symbolic
+    call does not look at them; running the model fails inside the cell's convolutions."""
+    for name, shape in zip(STATE_NAMES, states, strict=False):
+        if tuple(shape) != tuple(step):
+            raise LayerError(
+                None,
+                f"{name} must have one step's output shape {format_shape(step)}. "
+                f"Received: {name} of shape {format_shape(tuple(shape))}",
+            )
+
+
 def make_output_shapes(rank: int) -> Callable[[Params, Sequence[Shape]], list[Shape]]:
     def output_shapes(params: Params, inputs: Sequence[Shape]) -> list[Shape]:
-        step = step_output(params, rank, inputs)
-        steps = single_input(inputs)[0]
+        step = step_output(params, rank, inputs[:1])
+        check_initial_states(step, inputs[1:])
+        steps = single_input(inputs[:1])[0]
         main: Shape = (steps, *step) if params["return_sequences"] else step
         return [main, *([step, step] if params["return_state"] else [])]
 
@@ -106,8 +121,8 @@ def make_output_shapes(rank: int) -> Callable[[Params, Sequence[Shape]], list[Sh
 
 def make_variables(rank: int) -> Callable[[Params, Sequence[Shape]], list[Variable]]:
     def variables(params: Params, inputs: Sequence[Shape]) -> list[Variable]:
-        step_output(params, rank, inputs)
-        _steps, _spatial, channels = _split(params, rank, inputs)
+        step_output(params, rank, inputs[:1])
+        _steps, _spatial, channels = _split(params, rank, inputs[:1])
         kernel, filters = as_tuple(params["kernel_size"], rank), params["filters"]
         found = [
             Variable("kernel", (*kernel, channels, GATES * filters), store=CELL),
@@ -293,6 +308,9 @@ def conv_lstm_type(rank: int, help_text: str, samples: Sequence[Sample]) -> Laye
         size_param="filters",
         order=10 + rank,
         samples=tuple(samples),
+        inputs=(1, 1 + len(STATE_NAMES)),
+        call_convention="initial_state",
+        input_names=("sequences", *STATE_NAMES),
     )
 
 
@@ -344,5 +362,22 @@ def common_samples(rank: int) -> tuple[Sample, ...]:
             refused_at="dilation_rate",
         ),
         Sample({"filters": 2, "kernel_size": [3] * rank}, ((*spatial, 1),), refused_at=""),
+        # called with its starting states h and c, each one step's output (a decoder fed an encoder's states)
+        Sample({"filters": 2, "kernel_size": [3] * rank, "padding": "same"}, ((3, *spatial, 1), *[(*spatial, 2)] * 2)),
+        Sample(
+            {"filters": 2, "kernel_size": [3] * rank, "return_state": True},
+            ((3, *spatial, 1), *[(*((4,) * rank), 2)] * 2),
+        ),
+        Sample(
+            {"filters": 2, "kernel_size": [3] * rank, "padding": "same"},
+            ((3, *spatial, 1), (*spatial, 2), (*spatial, 3)),
+            refused_at="",
+        ),
+        Sample({"filters": 2, "kernel_size": [3] * rank}, ((3, *spatial, 1), *[(*spatial, 2)] * 2), refused_at=""),
+        Sample(
+            {"filters": 2, "kernel_size": [3] * rank, "padding": "same"},
+            ((3, *spatial, 1), (*spatial, 2)),
+            refused_at="",
+        ),
         Sample({"filters": 2, "kernel_size": [1] * rank}, ((4, *((None,) * rank), 1),), refused_at=""),
     )
