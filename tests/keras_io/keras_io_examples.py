@@ -349,9 +349,7 @@ def next_frame_prediction() -> Any:
     inp = layers.Input(shape=(None, 64, 64, 1))
     # We will construct 3 `ConvLSTM2D` layers with batch normalization,
     # followed by a `Conv3D` layer for the spatiotemporal outputs.
-    x = layers.ConvLSTM2D(filters=64, kernel_size=(5, 5), padding="same", return_sequences=True, activation="relu")(
-        inp
-    )
+    x = layers.ConvLSTM2D(filters=64, kernel_size=(5, 5), padding="same", return_sequences=True, activation="relu")(inp)
     x = layers.BatchNormalization()(x)
     x = layers.ConvLSTM2D(filters=64, kernel_size=(3, 3), padding="same", return_sequences=True, activation="relu")(x)
     x = layers.BatchNormalization()(x)

@@ -174,7 +174,9 @@ def _wrapped_layer(draw: Any, shape: Shape) -> dict[str, Any]:
 TYPE_HINTS: dict[str, Callable[[Shape], dict[str, st.SearchStrategy]]] = {
     "Sequential": lambda s: {"layers": _inner_layers(s)},
     "TimeDistributed": lambda s: {
-        "layer": _wrapped_layer(s).filter(lambda entry: layer_type("TimeDistributed").param("layer").check(entry) is None)
+        "layer": _wrapped_layer(s).filter(
+            lambda entry: layer_type("TimeDistributed").param("layer").check(entry) is None
+        )
     },
     "Normalization": lambda s: {"mean": _statistics(s), "variance": _statistics(s)},
     "LayerScale": lambda s: {"projection_dim": st.sampled_from(sorted({_channels(s) or 1, 1, 3}))},
