@@ -15,6 +15,7 @@ per milestone to stdout — `{"event": "window_shown", "t": <epoch seconds>}` an
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -38,6 +39,14 @@ TIMING_ENV = "NNSTUDIO_STARTUP_TIMING"
 
 def _emit(event: str, **extra) -> None:
     print(json.dumps({"event": event, "t": time.time(), **extra}), flush=True)
+
+
+def freeze_startup_objects() -> None:
+    """Keep the objects of start-up (Qt's, pyqtgraph's and numpy's modules and the window: about
+    80,000) out of every later garbage collection, once the window stands. A full collection then
+    walks only what was made since, a big model's spec and drawing, instead of pausing the GUI
+    thread for ~80 ms more each time (`gc.freeze`)."""
+    gc.freeze()
 
 
 def make_application() -> QApplication:
@@ -201,6 +210,7 @@ def run_app(
             window.graph_view.show_group(name)
         if not headless:
             window.offer_recovery()
+        QTimer.singleShot(0, freeze_startup_objects)
 
     QTimer.singleShot(0, after_show)
 
@@ -221,9 +231,11 @@ def run_app(
                 quit_headless()
 
         def save_when_drawn(deadline: float) -> None:
-            """Grab once the canvas has drawn the weights (big models and many lines take a moment)."""
+            """Grab once the canvas has drawn the weights (big models and many lines take a moment) and the
+            graph view its layout (a big one is made in the background)."""
             canvas = window.canvas
-            if canvas is not None and canvas.busy() and time.monotonic() < deadline:
+            busy = (canvas is not None and canvas.busy()) or window.graph_view.laying_out()
+            if busy and time.monotonic() < deadline:
                 QTimer.singleShot(20, lambda: save_when_drawn(deadline))
                 return
             if not window.grab().save(str(screenshot)):

@@ -26,6 +26,7 @@ import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from nnstudio.core.layers.registry import is_input
 from nnstudio.core.spec import ModelSpec
@@ -80,11 +81,18 @@ def _snake(class_name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+@cache
+def _default_names(class_name: str) -> re.Pattern[str]:
+    """The names Keras gives a `class_name` layer by default (`conv2d`, `conv2d_3`)."""
+    return re.compile(re.escape(_snake(class_name)) + r"(_\d+)?")
+
+
 def _default_name(name: str, class_name: str) -> bool:
     """Whether `name` is one Keras gives by default (`conv2d_3`, `activation`)."""
-    return re.fullmatch(re.escape(_snake(class_name)) + r"(_\d+)?", name) is not None
+    return _default_names(class_name).fullmatch(name) is not None
 
 
+@lru_cache(maxsize=16384)  # a graph's blocks are found again after each edit of its structure
 def name_key(name: str, class_name: str = "") -> tuple[str, str | None] | None:
     """The block and stage a layer's name places it in: ("conv2_block1", "conv2"), ("block2a",
     "block2"), ("block_3", None), ("cell 5", None); None when the name says nothing."""

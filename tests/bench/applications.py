@@ -39,6 +39,10 @@ installed Keras's keras.applications has (40 in Keras 3.15). Per model:
   - graph_frame_ms / canvas_frame_ms: median repaint while zooming and panning (graph view: scale
     steps and scroll-bar moves; canvas: scale and pan steps, then tests/bench/canvas_speed.py's zoom
     bursts) (target <= 30 each), with the longest (`_max_ms`) and the GUI thread's CPU (`_cpu_ms`);
+  - with every block of the graph expanded (View > Expand All Blocks): graph_expand_all_ms until drawn
+    (a big graph is laid out in a background thread) with its `_max_gap_ms`, graph_expanded_frame_ms
+    (the same zoom and pan steps), and graph_edit_ms: the graph view's own share of the head Dense's
+    units changed (the analysis done first), with graph_edit_kept_items (its boxes changed in place);
   - weights_drawn_s: until the canvas has drawn the file's weights;
   - rss_total_mb: the whole app (GUI process, engine and helpers, tests/proc_tree.py) once Keras
     confirmed the file and the canvas drew its weights, against keras_rss_mb, a plain Keras process right after `load_model`
@@ -302,7 +306,7 @@ def measure_window(path: Path) -> dict:
     from PySide6.QtWidgets import QFileDialog
     from responsiveness import Heartbeat, run_until
 
-    from nnstudio.app import make_application
+    from nnstudio.app import freeze_startup_objects, make_application
     from nnstudio.core.spec import lesson_spec
     from nnstudio.core.summary import analyze
     from nnstudio.services.document import Document
@@ -329,6 +333,7 @@ def measure_window(path: Path) -> dict:
         window.start_service()
         run_until(app, lambda: bool(settled), CHILD_TIMEOUT_S)  # Keras loaded, the lesson confirmed
         settle(app, 0.5)
+        freeze_startup_objects()  # as `nnstudio` does once its window stands
         doc = window.document
 
         compared: dict[tuple[int, int], bool] = {}  # a spec of hundreds of layers takes a while to compare
@@ -481,7 +486,10 @@ def frame_times(steps) -> dict:
 
 
 def graph_speed(app, window) -> dict:
-    """The graph view laid out afresh and painted; then repaints while zooming and panning."""
+    """The graph view laid out afresh and painted; then repaints while zooming and panning; then the same
+    with every block expanded (laid out off the GUI thread when big) and the head's units changed there."""
+    from responsiveness import Heartbeat, run_until
+
     view = window.graph_view
     if not view.isVisible():
         return {"graph_first_draw_ms": None, "graph_frame_ms": None}
@@ -489,25 +497,67 @@ def graph_speed(app, window) -> dict:
     def first() -> None:
         view._on_replaced()  # a fresh layout, as for a file just opened
         view.rebuild()
+        run_until(app, lambda: not view.laying_out())
         view.fit(readable=False)
         view.viewport().repaint()
 
     first_ms = timed_ms(first)
-    steps = []
-    for number in range(12):  # zoom in step by step, then out again
-        factor = 1.25 if number < 6 else 0.8
-        steps.append(lambda f=factor: (view.scale(f, f), view.viewport().repaint()))
-    bar = view.horizontalScrollBar()
-    for position in range(bar.minimum(), bar.maximum() + 1, max(1, (bar.maximum() - bar.minimum()) // 12)):
-        steps.append(lambda p=position: (bar.setValue(p), view.viewport().repaint()))
-    frames = frame_times(steps)
-    return {
+    frames = frame_times(zoom_and_pan(view))
+    figures = {
         "graph_first_draw_ms": round(first_ms, 1),
         "graph_frame_ms": frames["median"],
         "graph_frame_max_ms": frames["max"],
         "graph_frame_cpu_ms": frames["cpu"],
         "graph_nodes": len(view.nodes),
     }
+    if not view.groups:
+        return figures
+    heartbeat = Heartbeat()
+    heartbeat.start()
+    start = time.perf_counter()
+    view.set_all_collapsed(False)
+    run_until(app, lambda: not view.laying_out() and not view.overview.picture_pending())
+    figures["graph_expand_all_ms"] = round((time.perf_counter() - start) * 1000, 1)
+    heartbeat.stop()
+    figures["graph_expand_all_max_gap_ms"] = round(heartbeat.max_gap_ms(start), 1)
+    view.fit(readable=True)
+    frames = frame_times(zoom_and_pan(view))
+    figures.update(
+        {
+            "graph_expanded_nodes": len(view.nodes),
+            "graph_expanded_frame_ms": frames["median"],
+            "graph_expanded_frame_max_ms": frames["max"],
+            "graph_expanded_frame_cpu_ms": frames["cpu"],
+        }
+    )
+    doc = window.document
+    dense = [i for i, layer in enumerate(doc.spec.layers) if layer.class_name == "Dense"]
+    if dense:  # the graph view's own share of an edit: the document's analysis done first, as for every view
+        units = doc.spec.layers[dense[-1]].get("units")
+        doc.changed.disconnect(view.rebuild)
+        doc.set_param(dense[-1], "units", max(2, int(units) // 3))
+        doc.summary()
+        doc.changed.connect(view.rebuild)
+        items = set(view.nodes.values())
+        start, cpu = time.perf_counter(), time.thread_time()
+        view.rebuild()
+        figures["graph_edit_ms"] = round((time.perf_counter() - start) * 1000, 2)
+        figures["graph_edit_cpu_ms"] = round((time.thread_time() - cpu) * 1000, 2)
+        figures["graph_edit_kept_items"] = set(view.nodes.values()) == items
+        doc.undo()
+    return figures
+
+
+def zoom_and_pan(view) -> list:
+    """Steps of the graph view: zoom in step by step, then out again; then scroll-bar moves across."""
+    steps = []
+    for number in range(12):
+        factor = 1.25 if number < 6 else 0.8
+        steps.append(lambda f=factor: (view.scale(f, f), view.viewport().repaint()))
+    bar = view.horizontalScrollBar()
+    for position in range(bar.minimum(), bar.maximum() + 1, max(1, (bar.maximum() - bar.minimum()) // 12)):
+        steps.append(lambda p=position: (bar.setValue(p), view.viewport().repaint()))
+    return steps
 
 
 def canvas_speed(app, window) -> dict:

@@ -210,6 +210,8 @@ def test_the_gui_process_never_imports_keras_or_tensorflow(tmp_path):
         f"code = app.run_app(screenshot={str(tmp_path / 'shot.png')!r})\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'keras', 'tensorflow', 'tf_keras', 'jax', 'torch'})\n"
         "print('HEAVY', code, heavy[:5])\n"
+        "import gc\n"
+        "print('FROZEN', gc.get_freeze_count() > 20_000)\n"  # start-up's objects left out of later collections
     )
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="3")
     out = subprocess.run(
@@ -217,4 +219,5 @@ def test_the_gui_process_never_imports_keras_or_tensorflow(tmp_path):
     )
     lines = [line for line in out.stdout.splitlines() if line.startswith("HEAVY")]
     assert lines == ["HEAVY 0 []"], out.stdout[-2000:] + out.stderr[-2000:]
+    assert "FROZEN True" in out.stdout.splitlines()
     assert (tmp_path / "shot.png").is_file()

@@ -221,7 +221,8 @@ def test_find_takes_part_of_a_name_says_when_nothing_matches_and_esc_closes(resn
 def test_the_overview_moves_the_view_where_it_is_clicked(resnet, qtbot):
     view = resnet.graph_view
     overview = view.overview
-    view.set_all_collapsed(False)  # 177 layers: far wider than the view
+    with qtbot.waitSignal(view.built, timeout=30_000):  # 177 layers: laid out in the background
+        view.set_all_collapsed(False)  # far wider than the view
     view.fit(readable=True)
     assert overview.isVisible()
     before = view.horizontalScrollBar().value()

@@ -60,3 +60,28 @@ def test_a_skip_connection_is_routed_around_the_layer_it_skips():
     assert all(
         abs(y - placement.centres["a"][1]) >= 58 or abs(x - placement.centres["a"][0]) > 1 for x, y in route[1:-1]
     )
+
+
+def test_a_graph_with_a_cycle_is_still_laid_out():
+    """No model has a cycle, but a layout never fails on one: grandalf turns an edge round."""
+    nodes = ["a", "b", "c", "d"]
+    placement = GraphLayout(height=HEIGHT).place(nodes, [("a", "b"), ("b", "c"), ("c", "b"), ("c", "d")])
+    assert set(placement.centres) == set(nodes)
+    x = {name: centre[0] for name, centre in placement.centres.items()}
+    assert x["a"] < x["b"] and x["a"] < x["c"] < x["d"]
+
+
+def test_plan_remembers_nothing_and_place_seeds_the_next_layout_with_its_order():
+    nodes = ["in", "left", "right", "out"]
+    edges = [("in", "left"), ("in", "right"), ("left", "out"), ("right", "out")]
+    layout = GraphLayout(height=HEIGHT)
+    planned = layout.plan(nodes, edges, {})
+    assert layout.previous_order() == {}  # what a background thread runs: no shared state changed
+    placed = layout.place(nodes, edges)
+    assert placed.centres == planned.centres
+    assert layout.previous_order() == placed.order
+    # seeded with the other order within the column, the two branches swap places
+    swapped = layout.plan(nodes, edges, {**placed.order, "left": placed.order["right"], "right": placed.order["left"]})
+    assert (swapped.centres["left"][1] < swapped.centres["right"][1]) != (
+        placed.centres["left"][1] < placed.centres["right"][1]
+    )

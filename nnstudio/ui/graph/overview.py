@@ -2,17 +2,20 @@
 in the graph view drawn as a rectangle; a click or a drag moves the graph view there.
 
 It shows only when the graph does not fit the graph view. It is a picture of the graph view's scene
-(every box a plain tile at that scale), rendered when the graph, the zoom or the size change, so
-that scrolling only moves the rectangle over it, however big the graph.
+(every box a tile of its family's colour at that scale), rendered when the graph, the zoom or the size change, so
+that scrolling only moves the rectangle over it, however big the graph. The picture is rendered in
+the event loop's next turn, not in the step that built the graph (hundreds of boxes take a while).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette, QPen, QPixmap, QWheelEvent
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPalette, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView
+
+from nnstudio.ui.graph.items import EdgeItem, GroupFrame, GroupItem, NodeItem, family_color
 
 if TYPE_CHECKING:
     from nnstudio.ui.graph.view import GraphView
@@ -35,6 +38,10 @@ class GraphOverview(QGraphicsView):
         self.blank.setParent(self)
         self.picture: QPixmap | None = None
         self._drawn: tuple | None = None  # what the picture shows: the graph's build, scene and size
+        self._due: tuple | None = None  # what the next picture is to show
+        self._picture_timer = QTimer(self)
+        self._picture_timer.setSingleShot(True)
+        self._picture_timer.timeout.connect(self._draw_picture)
         self.setObjectName("graphOverview")
         self.setAccessibleName("Graph overview")
         self.setToolTip("The whole graph: click or drag to move the view")
@@ -77,19 +84,51 @@ class GraphOverview(QGraphicsView):
         self.raise_()
         drawn = (self.graph.builds, scene, self.size())
         if drawn != self._drawn:
-            self.picture = self._render(scene)
-            self._drawn = drawn
+            self._due = drawn
+            self._picture_timer.start(0)
         self.viewport().update()
 
+    def _draw_picture(self) -> None:
+        due = self._due
+        if due is None or due == self._drawn or not self.isVisible() or due[0] != self.graph.builds:
+            return  # hidden since, or the graph was rebuilt again (a newer picture is due)
+        self.picture = self._render(due[1])
+        self._drawn = due
+        self.viewport().update()
+
+    def picture_pending(self) -> bool:
+        """Whether the picture is still to be rendered for the graph shown now."""
+        return self._picture_timer.isActive()
+
     def _render(self, scene: QRectF) -> QPixmap:
-        """The graph's scene drawn where this view shows `scene`."""
+        """The graph's scene drawn where this view shows `scene`: at that scale every box is a tile of its
+        family's colour and every connection a hairline, drawn straight from the items' geometry (the
+        items' own painting, hundreds of Python calls, is not needed for a picture this small)."""
         ratio = self.devicePixelRatioF()
         picture = QPixmap(self.viewport().size() * ratio)
         picture.setDevicePixelRatio(ratio)
-        picture.fill(self.palette().color(QPalette.ColorRole.Window))
+        palette = self.palette()
+        picture.fill(palette.color(QPalette.ColorRole.Window))
         painter = QPainter(picture)
         target = QRectF(self.mapFromScene(scene).boundingRect())
-        self.graph.scene().render(painter, target, scene, Qt.AspectRatioMode.IgnoreAspectRatio)
+        painter.translate(target.topLeft())
+        painter.scale(target.width() / scene.width(), target.height() / scene.height())
+        painter.translate(-scene.topLeft())
+        tint = QColor(palette.color(QPalette.ColorRole.Highlight))
+        tint.setAlpha(40)
+        lines = QPainterPath()
+        tiles: list[tuple[QRectF, QColor]] = []
+        for item in self.graph.scene().items(Qt.SortOrder.AscendingOrder):
+            if isinstance(item, EdgeItem):
+                lines.addPath(item.path())
+            elif isinstance(item, GroupFrame):
+                painter.fillRect(item.boundingRect(), tint)
+            elif isinstance(item, NodeItem | GroupItem):
+                tiles.append((item.sceneBoundingRect(), family_color(item.class_name)))
+        painter.setPen(QPen(palette.color(QPalette.ColorRole.PlaceholderText), 0))
+        painter.drawPath(lines)
+        for rect, color in tiles:
+            painter.fillRect(rect, color)
         painter.end()
         return picture
 

@@ -18,7 +18,12 @@ next) and Toggle Output (`branch_selected`, `connect_selected`, `toggle_output_s
 palette's Enter inserts on the selected connection (`add_from_palette`).
 
 Selection is the document's: selecting a box selects the layer everywhere. The layout comes from
-`GraphLayout` (grandalf's Sugiyama), seeded with the previous order so that edits do not reshuffle it.
+`GraphLayout` (grandalf's Sugiyama), seeded with the previous order so that edits do not reshuffle it,
+and is kept per structure. An edit that leaves the scene's structure as it is (`_key_for`: the same
+layers, connections, groups, outputs) only gives the boxes their new words (`NodeItem.set_labels`);
+a structure of `LAYOUT_AWAY_FROM` boxes or more not laid out before is laid out in a background
+thread (`laying_out()`, then `built`), the scene drawn when the layout arrives; meanwhile the graph drawn
+before stays in view, veiled, and takes no clicks or keys.
 
 Repeated blocks (`core.graph_blocks`: a ResNet stage, a DenseNet dense block) can be collapsed into
 one box (`GroupItem`); a model of `COLLAPSE_FROM` layers or more opens with all of them collapsed.
@@ -53,10 +58,11 @@ from nnstudio.core import graph_edit
 from nnstudio.core.graph_blocks import COLLAPSE_FROM, BlockGroup, group_of, repeated_blocks
 from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.shapes import format_shape
-from nnstudio.core.spec import ModelSpec, TensorRef
+from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef
 from nnstudio.services.document import Document
 from nnstudio.ui.graph.items import NODE_HEIGHT, NODE_WIDTH, EdgeItem, GroupFrame, GroupItem, NodeItem, OutputTag
 from nnstudio.ui.graph.layout import GraphLayout, Placement
+from nnstudio.ui.graph.layout_job import LayoutJob, LayoutResult
 from nnstudio.ui.graph.overview import GraphOverview
 from nnstudio.ui.layer_stack import describe
 from nnstudio.ui.palette import LAYER_MIME
@@ -70,6 +76,8 @@ EDITOR_KEY = "graph"  # the project's editor state: {"collapsed": [group names]}
 MAX_REMEMBERED = 10_000
 DOT_STEP = 24  # the background's dot grid, in scene units
 DOTS_FROM = 0.3  # no dots below this scale
+LAYOUT_AWAY_FROM = 150  # a graph of this many boxes not laid out before is laid out off the GUI thread
+PLACEMENTS_KEPT = 8  # layouts remembered by structure (expanding and collapsing again, undo)
 GROUP_NODE = "\x00group:"  # the layout's name for a collapsed group's box (no layer id starts so)
 
 
@@ -80,6 +88,7 @@ class GraphView(QGraphicsView):
     connectionSelected = Signal(object)  # the selected Connection, or None
     pendingChanged = Signal(object)  # the layer id a keyboard connection starts from, or None
     groupsChanged = Signal()  # a group was expanded or collapsed, or the groups changed
+    built = Signal()  # the scene was drawn afresh (after a layout made off the GUI thread, too)
 
     BANNER_MS = 6000
 
@@ -110,7 +119,15 @@ class GraphView(QGraphicsView):
         self._hint: NodeItem | EdgeItem | None = None
         self._syncing = False
         self._fitted = False
-        self._placement: tuple[tuple, Placement] | None = None
+        self._placements: dict[tuple, Placement] = {}  # layouts by structure (visible nodes, connections)
+        self._scene_key: tuple | None = None  # what the items drawn now stand for, less their words
+        self._described: dict[str, tuple[LayerSpec, str]] = {}  # layer id -> (the spec described, its words)
+        self._layout_job = LayoutJob(self._on_layout_done)
+        self.destroyed.connect(self._layout_job.close)
+        self._layout_wanted: tuple | None = None  # the structure being laid out off the GUI thread
+        self._after_build: list[Callable[[], None]] = []  # what waits for that layout's scene
+        self._model_number = 0  # counts the models shown (a layout made for an earlier one is dropped)
+        self._scene_model = 0  # the model whose graph the scene shows
         self.groups: tuple[BlockGroup, ...] = ()
         self.group_items: dict[str, GroupItem] = {}  # collapsed groups' boxes, by group key
         self.frames: dict[str, GroupFrame] = {}  # expanded groups' frames, by group key
@@ -157,8 +174,13 @@ class GraphView(QGraphicsView):
     # -- building the scene -------------------------------------------------------------------------
 
     def _on_replaced(self) -> None:
+        self._model_number += 1
+        self._layout_wanted = None
+        self._after_build.clear()
         self.layout_engine.forget()
-        self._placement = None
+        self._placements.clear()
+        self._scene_key = None
+        self._described.clear()
         self._fitted = False
         self._selected_connection = None
         self._first_sight = True
@@ -167,18 +189,28 @@ class GraphView(QGraphicsView):
         self.cancel_connection()
 
     def rebuild(self, _spec: object = None) -> None:
-        """Draw the document's graph afresh (nothing for a Sequential chain, which the stack shows)."""
+        """Show the document's graph (nothing for a Sequential chain, which the stack shows). An edit that
+        keeps the graph's structure (a layer's parameters, a rename) changes the words of the boxes it
+        affects in place; any other draws the scene afresh (the layout of a structure seen before is reused;
+        a big one not seen before is laid out off the GUI thread, the scene drawn when it is ready)."""
         spec = self.document.spec
+        if spec.is_functional and (self.nodes or self.group_items):
+            self._update_groups(spec)
+            if self._scene_key is not None and self._key_for(spec) == self._scene_key:
+                self._relabel(spec)
+                self._restore_selection()
+                return
+        laid_out = self._layout_of(spec) if spec.is_functional else None
+        if laid_out is not None and laid_out[0] not in self._placements and len(laid_out[1]) >= LAYOUT_AWAY_FROM:
+            self._lay_out_away(*laid_out)
+            return
+        self._layout_wanted = None  # a layout under way is no longer waited for (it is kept when it comes)
+        self._clear_scene()
+        self.setInteractive(True)
+        self._scene_model = self._model_number
         self._syncing = True
         try:
             self.builds += 1
-            self.graph_scene.clear()
-            self.nodes.clear()
-            self.edges.clear()
-            self.group_items.clear()
-            self.frames.clear()
-            self._hint = None
-            self._rubber = None
             if spec.is_functional:
                 self._populate(spec)
             elif self.groups:  # a Sequential stack has no graph, and no groups
@@ -197,6 +229,133 @@ class GraphView(QGraphicsView):
         if not self._fitted and self.nodes and self.isVisible():
             self.fit(readable=True)
         self.overview.refresh()
+        waiting, self._after_build = self._after_build, []
+        for step in waiting:
+            step()
+        self.built.emit()
+
+    def _clear_scene(self) -> None:
+        self._syncing = True
+        try:
+            self.graph_scene.clear()
+        finally:
+            self._syncing = False
+        self.nodes.clear()
+        self.edges.clear()
+        self.group_items.clear()
+        self.frames.clear()
+        self._hint = None
+        self._rubber = None
+        self._scene_key = None
+
+    def _layout_of(self, spec: ModelSpec) -> tuple[tuple, tuple[str, ...], list[tuple[str, str]]]:
+        """The layout `spec` needs as its groups are shown: (its key, the nodes, the connections between them)."""
+        self._update_groups(spec)
+        ids = spec.ids()
+        shown = {layer_id: self._shown_as(layer_id) for layer_id in ids}
+        visible = tuple(dict.fromkeys(shown[layer_id] for layer_id in ids))
+        pairs = [(shown[ref.layer], shown[c]) for ref, c in graph_edit.connections(spec) if ref.layer in shown]
+        return (visible, tuple(pairs)), visible, pairs
+
+    def laying_out(self) -> bool:
+        """Whether a layout is being made off the GUI thread (the scene is drawn when it is ready: `built`)."""
+        return self._layout_wanted is not None
+
+    def _lay_out_away(self, structure: tuple, visible: tuple[str, ...], pairs: list[tuple[str, str]]) -> None:
+        """Lay out `structure` in a background thread. Meanwhile the graph drawn before stays in view under a
+        veil that says what happens, and takes no clicks or keys (it shows a graph that is no more); another
+        model's graph is not shown at all."""
+        if self._layout_wanted == structure:
+            return
+        self._layout_wanted = structure
+        self._scene_key = None  # what is drawn is not the document's graph: the next change draws afresh
+        if self._scene_model != self._model_number:
+            self._clear_scene()
+            self.builds += 1
+            self.overview.hide()
+        self.setInteractive(False)
+        self.viewport().update()
+        self.document.summary()  # the scene needs it: analysed now (in the edit's step) rather than with the scene
+        if self._layout_job.running:  # its result arrives first, then this one is asked for
+            return
+        previous = self.layout_engine.previous_order()
+        plan = self.layout_engine.plan
+        self._layout_job.start((self._model_number, structure), lambda: plan(visible, pairs, previous))
+
+    def _on_layout_done(self, result: LayoutResult) -> None:
+        self._layout_job.done()
+        if self._layout_job.closed:
+            return
+        model, structure = result.tag
+        if model == self._model_number:  # else made for a model no longer shown
+            if result.error is not None:  # laid out on the GUI thread instead, where a failure shows
+                placement = self.layout_engine.place(list(structure[0]), list(structure[1]))
+            else:
+                placement = result.value
+                self.layout_engine.remember(placement)
+            self._keep_placement(structure, placement)
+        if self._layout_wanted is not None:
+            self._layout_wanted = None
+            self.rebuild()  # the structure asked for now: drawn, or laid out in turn
+
+    def _keep_placement(self, structure: tuple, placement: Placement) -> None:
+        if len(self._placements) >= PLACEMENTS_KEPT:
+            self._placements.pop(next(iter(self._placements)))
+        self._placements[structure] = placement
+
+    def _when_built(self, step: Callable[[], None]) -> None:
+        """Do `step` now, or once the layout being made is drawn."""
+        if self._layout_wanted is None:
+            step()
+        else:
+            self._after_build.append(step)
+
+    def _key_for(self, spec: ModelSpec) -> tuple:
+        """What decides which items the scene has and where (not what they say): the layers shown and
+        their connections (with their roles), the groups and which are collapsed, the outputs, which
+        boxes are Inputs. Two specs with the same key differ only in words."""
+        kinds = layer_types()
+        by_id = {layer.id: layer for layer in spec.layers}
+        connections = tuple(
+            (ref, consumer, _role(by_id, ref, consumer)) for ref, consumer in graph_edit.connections(spec)
+        )
+        inputs = tuple((kind := kinds.get(layer.class_name)) is not None and kind.is_input for layer in spec.layers)
+        groups = tuple((g.key, g.name, g.blocks) for g in self.groups)
+        return spec.ids(), connections, inputs, spec.outputs, groups, frozenset(self._collapsed)
+
+    def _describe(self, layer: LayerSpec) -> str:
+        """`describe(layer)`, remembered for the layer's spec (an edit changes a few)."""
+        known = self._described.get(layer.id)
+        if known is not None and known[0] is layer:
+            return known[1]
+        words = describe(layer)
+        self._described[layer.id] = (layer, words)
+        return words
+
+    def _relabel(self, spec: ModelSpec) -> None:
+        """Give every box the words of `spec` (the same structure as drawn); only boxes whose words changed
+        repaint. The items, the layout and the view's place stay."""
+        summary = self.document.summary()
+        details = _details(summary)
+        for index, layer in enumerate(spec.layers):
+            node = self.nodes.get(layer.id)
+            if node is None:
+                continue
+            problems = summary.issues_for(index)
+            node.set_labels(
+                layer.class_name,
+                layer.name,
+                self._describe(layer),
+                details.get(index, ""),
+                problems[0].message if problems else None,
+            )
+        if self.group_items:
+            positions = {layer_id: i for i, layer_id in enumerate(spec.ids())}
+            rows = {row.index: row for row in summary.rows}
+            for group in self.groups:
+                box = self.group_items.get(group.key)
+                if box is not None:
+                    box.set_labels(*_group_labels(spec, group, summary, rows, positions))
 
     def _update_groups(self, spec: ModelSpec) -> None:
         """The repeated blocks of `spec` (found again when its layers, names or connections change); a newly
@@ -234,16 +393,14 @@ class GraphView(QGraphicsView):
 
     def _populate(self, spec: ModelSpec) -> None:
         summary = self.document.summary()
-        self._update_groups(spec)
+        structure, visible, pairs = self._layout_of(spec)
         ids = spec.ids()
-        connections = graph_edit.connections(spec)
+        scene_key = self._key_for(spec)
         shown = {layer_id: self._shown_as(layer_id) for layer_id in ids}
-        visible = tuple(dict.fromkeys(shown[layer_id] for layer_id in ids))
-        pairs = [(shown[ref.layer], shown[consumer]) for ref, consumer in connections if ref.layer in shown]
-        structure = (visible, tuple(pairs))
-        if self._placement is None or self._placement[0] != structure:  # a parameter edit keeps the layout
-            self._placement = (structure, self.layout_engine.place(visible, pairs))
-        placement = self._placement[1]
+        placement = self._placements.get(structure)
+        if placement is None:
+            placement = self.layout_engine.place(visible, pairs)
+            self._keep_placement(structure, placement)
         details = _details(summary)
         positions = {layer_id: i for i, layer_id in enumerate(ids)}
         kinds = layer_types()
@@ -256,7 +413,7 @@ class GraphView(QGraphicsView):
                 layer.id,
                 layer.class_name,
                 layer.name,
-                describe(layer),
+                self._describe(layer),
                 details.get(index, ""),
                 problems[0].message if problems else None,
                 kind is None or not kind.is_input,
@@ -270,8 +427,7 @@ class GraphView(QGraphicsView):
             if group.key in self._collapsed:
                 self._add_group_box(spec, group, summary, placement.centres[GROUP_NODE + group.key], positions)
         seen: dict[tuple[str, str], int] = {}
-        by_id = {layer.id: layer for layer in spec.layers}
-        for ref, consumer in connections:
+        for ref, consumer, role in scene_key[1]:
             source, target = shown.get(ref.layer), shown[consumer]
             if source is None or source == target:
                 continue
@@ -285,9 +441,7 @@ class GraphView(QGraphicsView):
             start = self._box(source).output_port()
             end = self._box(target).input_port() + QPointF(-2, 0)
             offset = QPointF(0, 8.0 * repeat)
-            edge = EdgeItem(
-                ref, consumer, [start, *[b + offset for b in bends], end + offset], _role(by_id, ref, consumer)
-            )
+            edge = EdgeItem(ref, consumer, [start, *[b + offset for b in bends], end + offset], role)
             if not editable:
                 edge.setFlag(EdgeItem.GraphicsItemFlag.ItemIsSelectable, False)
                 edge.setToolTip("A connection inside a collapsed group: expand it to edit")
@@ -298,40 +452,33 @@ class GraphView(QGraphicsView):
         for group in self.groups:
             if group.key not in self._collapsed:
                 self._add_group_frame(group)
+        keys = spec.dict_output_keys()  # a model that gives a dict: each output's key
         for number, ref in enumerate(spec.outputs, start=1):
             giver = self._box(shown[ref.layer]) if ref.layer in shown else None
             if giver is None:
                 continue
-            text = "output" if len(spec.outputs) == 1 else f"output {number}"
+            text = keys[number - 1] if keys else "output" if len(spec.outputs) == 1 else f"output {number}"
             tag = OutputTag(text)
+            if keys:
+                tag.setToolTip(f"The model's output under the key {text!r}")
             start = giver.output_port()
             tag.setPos(start + QPointF(OUTPUT_GAP + OutputTag.WIDTH / 2, 0))
             self.graph_scene.addItem(tag)
             edge = EdgeItem(ref, None, [start, start + QPointF(OUTPUT_GAP - 2, 0)])
             self.graph_scene.addItem(edge)
             self.edges.append(edge)
+        self._scene_key = scene_key
 
     def _box(self, node: str) -> NodeItem | GroupItem:
         """The item drawn for layout node `node` (a layer id, or a collapsed group's box)."""
-        if node.startswith(GROUP_NODE):
-            return self.group_items[node[len(GROUP_NODE) :]]
-        return self.nodes[node]
+        found = self.nodes.get(node)
+        return found if found is not None else self.group_items[node[len(GROUP_NODE) :]]
 
     def _add_group_box(
         self, spec: ModelSpec, group: BlockGroup, summary, centre: tuple[float, float], positions: dict[str, int]
     ) -> None:
-        members = [positions[m] for m in group.members]
-        classes = [spec.layers[p].class_name for p in members]
-        heavy = [c for c in classes if layer_types().get(c) is not None and not layer_types()[c].is_input]
-        family = Counter(heavy or classes).most_common(1)[0][0]  # ties: the type met first
         rows = {row.index: row for row in summary.rows}
-        params = sum(rows[p].params for p in members if p in rows and rows[p].params)
-        exit_row = rows.get(positions[group.blocks[-1][-1]])
-        shape = exit_row.shape_text if exit_row is not None and exit_row.output_shape is not None else ""
-        problems = [issue for p in members for issue in summary.issues_for(p)]
-        box = GroupItem(
-            group, family, shape, _compact(params) if params else "", problems[0].message if problems else None
-        )
+        box = GroupItem(group, *_group_labels(spec, group, summary, rows, positions))
         box.setPos(*centre)
         self.graph_scene.addItem(box)
         self.group_items[group.key] = box
@@ -410,7 +557,10 @@ class GraphView(QGraphicsView):
         if group is None:
             return
         self.set_collapsed(group.key, False)
-        frame = self.frames.get(group.key)
+        self._when_built(lambda: self._look_at_group(group.key))
+
+    def _look_at_group(self, key: str) -> None:
+        frame = self.frames.get(key)
         if frame is None:
             return
         self.resetTransform()
@@ -425,6 +575,9 @@ class GraphView(QGraphicsView):
         group = self._group_of.get(layer_id)
         if group is not None and group.key in self._collapsed:
             self.set_collapsed(group.key, False)
+        self._when_built(lambda: self._centre_on(layer_id))
+
+    def _centre_on(self, layer_id: str) -> None:
         node = self.nodes.get(layer_id)
         if node is not None:
             self.centerOn(node)
@@ -470,13 +623,13 @@ class GraphView(QGraphicsView):
         spec = self.document.spec
         layer_id = spec.layers[index].id if 0 <= index < len(spec.layers) else None
         group = self._group_of.get(layer_id) if layer_id is not None and spec.is_functional else None
-        if group is not None and group.key in self._collapsed and not self._quiet:
+        if layer_id is not None and group is not None and group.key in self._collapsed and not self._quiet:
             self._collapsed.discard(group.key)
             self._remember()
             self.rebuild()  # selects it
             self.groupsChanged.emit()
-            if layer_id in self.nodes and self.isVisible():
-                self.centerOn(self.nodes[layer_id])
+            found: str = layer_id
+            self._when_built(lambda: self._centre_on(found) if self.isVisible() else None)
             return
         self._select_layer(index)
 
@@ -754,12 +907,27 @@ class GraphView(QGraphicsView):
         return self._dot_brush[1]
 
     def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
-        if self.nodes:
+        wanted = self._layout_wanted
+        drawn = bool(self.nodes or self.group_items)
+        if drawn and wanted is None:
             return
+        palette = self.palette()
         painter.save()
         painter.resetTransform()
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, "Drag layers here from the palette.")
+        area = self.viewport().rect()
+        text = f"Laying out {len(wanted[0])} boxes…" if wanted is not None else "Drag layers here from the palette."
+        if drawn:  # the graph before the edit, veiled until the new layout is drawn; the words on a label
+            veil = QColor(palette.color(QPalette.ColorRole.Window))
+            veil.setAlpha(170)
+            painter.fillRect(area, veil)
+            label = QRectF(painter.fontMetrics().boundingRect(text)).adjusted(-12, -6, 12, 6)
+            label.moveCenter(QRectF(area).center())
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
+            painter.setBrush(palette.color(QPalette.ColorRole.Base))
+            painter.drawRoundedRect(label, 6, 6)
+        painter.setPen(palette.color(QPalette.ColorRole.Text if drawn else QPalette.ColorRole.PlaceholderText))
+        painter.drawText(area, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
     # -- mouse: connect by dragging from an output port -----------------------------------------------
@@ -792,6 +960,9 @@ class GraphView(QGraphicsView):
             self._quiet = False
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self.laying_out():  # the veiled graph takes no clicks
+            event.accept()
+            return
         found = self._group_at(self.mapToScene(event.position().toPoint()))
         if event.button() == Qt.MouseButton.LeftButton and found is not None:
             self.set_collapsed(found.block_group.key, isinstance(found, GroupFrame))
@@ -800,6 +971,9 @@ class GraphView(QGraphicsView):
         super().mouseDoubleClickEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self.laying_out():
+            event.accept()
+            return
         scene_pos = self.mapToScene(event.position().toPoint())
         node = self._node_at(scene_pos)
         if event.button() == Qt.MouseButton.LeftButton and node is not None and node.on_output_port(scene_pos):
@@ -947,11 +1121,16 @@ class GraphView(QGraphicsView):
         return menu
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        if self.laying_out():
+            event.accept()
+            return
         self.context_menu(self.mapToScene(event.pos())).exec(event.globalPos())
 
     # -- keys -------------------------------------------------------------------------------------------
 
     def _handles(self, event: QKeyEvent) -> bool:
+        if self.laying_out():  # the veiled graph's boxes are not the document's: the window's keys apply
+            return False
         key = event.key()
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         arrows = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down)
@@ -1069,6 +1248,23 @@ def _compact(count: int) -> str:
 def _layer_of(item: NodeItem | GroupItem) -> str:
     """The layer an item stands for (a group's box: its last layer)."""
     return item.layer_id if isinstance(item, NodeItem) else item.block_group.blocks[-1][-1]
+
+
+def _group_labels(
+    spec: ModelSpec, group: BlockGroup, summary, rows: dict, positions: dict[str, int]
+) -> tuple[str, str, str, str | None]:
+    """A collapsed group's box's words: the type most of its layers have (its band's colour; ties: the
+    type met first), its last layer's output shape, its parameters in few characters, its first problem."""
+    members = [positions[m] for m in group.members]
+    classes = [spec.layers[p].class_name for p in members]
+    kinds = layer_types()
+    heavy = [c for c in classes if kinds.get(c) is not None and not kinds[c].is_input]
+    family = Counter(heavy or classes).most_common(1)[0][0]
+    params = sum(rows[p].params for p in members if p in rows and rows[p].params)
+    exit_row = rows.get(positions[group.blocks[-1][-1]])
+    shape = exit_row.shape_text if exit_row is not None and exit_row.output_shape is not None else ""
+    problems = [issue for p in members for issue in summary.issues_for(p)]
+    return family, shape, _compact(params) if params else "", problems[0].message if problems else None
 
 
 def _details(summary) -> dict[int, str]:
