@@ -61,6 +61,9 @@ RECORDED_TRAINING = {
             "SimpleRNN",
             "LSTM",
             "GRU",
+            "ConvLSTM1D",
+            "ConvLSTM2D",
+            "ConvLSTM3D",
             "Attention",
             "AdditiveAttention",
             "Dropout",
@@ -73,8 +76,19 @@ RECORDED_TRAINING = {
         ),
         False,
     ),
-    "Resizing": True,
-    "CenterCrop": True,
+    **dict.fromkeys(
+        (
+            "Resizing",
+            "CenterCrop",
+            "RandomFlip",
+            "RandomRotation",
+            "RandomZoom",
+            "RandomTranslation",
+            "RandomContrast",
+            "RandomBrightness",
+        ),
+        True,
+    ),
 }
 _TENSOR_FLAGS = {"sparse", "ragged"}  # written by some Keras versions; only false is read
 

@@ -290,7 +290,7 @@ class NestedLayerEditor:
         self.kind = kind
         self.value: Any = param.default
         self.widget = QComboBox()
-        self.widget.addItems(([NONE_TEXT] if kind.optional else []) + list(kind.classes))
+        self.widget.addItems(([NONE_TEXT] if kind.optional else []) + list(kind.choices()))
         self.widget.currentTextChanged.connect(lambda text: commit(self._switched(text)) if text else None)
         self.hint = kind.describe()
 

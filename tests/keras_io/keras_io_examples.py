@@ -21,6 +21,10 @@
 - `image_classification_from_scratch`: "Image classification from scratch" (examples/vision), its
   earlier form with the augmentation inside the model (a Sequential of RandomFlip and
   RandomRotation), then an Xception-like network of separable convolutions and residual adds.
+- `next_frame_prediction`: "Next-frame video prediction with convolutional LSTMs" (examples/vision):
+  frames of any count, three ConvLSTM2D with BatchNormalization, then a Conv3D.
+- `video_classifier`: a small video classifier in the manner of Keras's TimeDistributed docs: a
+  Conv2D, a MaxPooling2D and a Flatten applied to every frame, an LSTM over the frames, a Dense.
 - `character_seq2seq`: "Character-level recurrent sequence-to-sequence model" (examples/nlp/lstm_seq2seq):
   the decoder LSTM called with `initial_state=[state_h, state_c]`, the encoder's final states.
 
@@ -337,6 +341,41 @@ def image_classification_from_scratch() -> Any:
     return keras.Model(inputs, outputs)
 
 
+def next_frame_prediction() -> Any:
+    import keras
+    from keras import layers
+
+    # Construct the input layer with no definite frame size.
+    inp = layers.Input(shape=(None, 64, 64, 1))
+    # We will construct 3 `ConvLSTM2D` layers with batch normalization,
+    # followed by a `Conv3D` layer for the spatiotemporal outputs.
+    x = layers.ConvLSTM2D(filters=64, kernel_size=(5, 5), padding="same", return_sequences=True, activation="relu")(inp)
+    x = layers.BatchNormalization()(x)
+    x = layers.ConvLSTM2D(filters=64, kernel_size=(3, 3), padding="same", return_sequences=True, activation="relu")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ConvLSTM2D(filters=64, kernel_size=(1, 1), padding="same", return_sequences=True, activation="relu")(x)
+    x = layers.Conv3D(filters=1, kernel_size=(3, 3, 3), activation="sigmoid", padding="same")(x)
+    # Next, we will build the complete model and compile it.
+    model = keras.models.Model(inp, x)
+    model.compile(loss=keras.losses.binary_crossentropy, optimizer=keras.optimizers.Adam())
+    return model
+
+
+def video_classifier() -> Any:
+    import keras
+    from keras import layers
+
+    frames = keras.Input(shape=(8, 32, 32, 3))
+    x = layers.TimeDistributed(layers.Conv2D(16, 3, activation="relu"))(frames)
+    x = layers.TimeDistributed(layers.MaxPooling2D())(x)
+    x = layers.TimeDistributed(layers.Flatten())(x)
+    x = layers.LSTM(32)(x)
+    outputs = layers.Dense(5, activation="softmax")(x)
+    model = keras.Model(frames, outputs)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 EXAMPLES = (
     "ticket_classifier",
     "ticket_classifier_by_name",
@@ -351,4 +390,6 @@ EXAMPLES = (
     "weather_lstm",
     "character_seq2seq",
     "image_classification_from_scratch",
+    "next_frame_prediction",
+    "video_classifier",
 )

@@ -20,7 +20,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from nnstudio.core.layers import LayerType, Sample, Shape, all_types
+from nnstudio.core.layers import LayerType, Sample, Shape, all_types, layer_type
 from nnstudio.core.layers import params as kinds
 from nnstudio.core.layers.names import INPUT_DTYPES
 from nnstudio.core.spec import ModelSpec
@@ -158,8 +158,26 @@ def _inner_layers(shape: Shape) -> st.SearchStrategy:
     return st.sampled_from(options)
 
 
+# What TimeDistributed wraps in random stacks: layers whose drawn settings often fit one step.
+WRAPPED = ("Dense", "Dropout", "Activation", "Flatten", "Conv1D", "Conv2D", "MaxPooling1D", "MaxPooling2D")
+
+
+@st.composite
+def _wrapped_layer(draw: Any, shape: Shape) -> dict[str, Any]:
+    """A layer entry for TimeDistributed fed `shape`: a wrapped type with settings drawn for one step."""
+    kind = layer_type(draw(st.sampled_from(WRAPPED)))
+    step = tuple(shape[1:]) if len(shape) > 1 else ()
+    settings = draw(layer_params(kind, step))
+    return {"class_name": kind.class_name, "name": kind.name_stem, **kind.stored(settings)}
+
+
 TYPE_HINTS: dict[str, Callable[[Shape], dict[str, st.SearchStrategy]]] = {
     "Sequential": lambda s: {"layers": _inner_layers(s)},
+    "TimeDistributed": lambda s: {
+        "layer": _wrapped_layer(s).filter(
+            lambda entry: layer_type("TimeDistributed").param("layer").check(entry) is None
+        )
+    },
     "Normalization": lambda s: {"mean": _statistics(s), "variance": _statistics(s)},
     "LayerScale": lambda s: {"projection_dim": st.sampled_from(sorted({_channels(s) or 1, 1, 3}))},
     "Dropout": lambda s: {

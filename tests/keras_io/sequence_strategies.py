@@ -118,7 +118,7 @@ def nested_entry(draw: Any, kind: NestedLayer) -> dict[str, Any] | None:
     """A wrapped layer of one of `kind`'s classes (None for an optional one: see the module docstring)."""
     if kind.optional:
         return None
-    class_name = draw(st.sampled_from(kind.classes))
+    class_name = draw(st.sampled_from(kind.choices()))
     inner = layer_type(class_name)
     settings = draw(rnn_entry(class_name, draw(st.booleans()), False, draw(st.booleans())))
     settings["go_backwards"] = draw(st.integers(0, 5)) == 0  # now and then what Keras refuses in a Bidirectional

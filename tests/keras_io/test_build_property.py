@@ -189,7 +189,7 @@ def test_the_strategies_reach_every_type_and_input_rank():
         refused += stack.refused
 
     collect()
-    assert seen_ranks == {1, 2, 3, 4}
+    assert {1, 2, 3, 4} <= seen_ranks  # and rank 5 from the samples of the types that take it (ConvLSTM3D)
     assert refused > 0
     missing = {t.class_name for t in LAYERS} - seen_types
     assert len(missing) <= len(LAYERS) // 4, missing

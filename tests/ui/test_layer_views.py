@@ -105,7 +105,8 @@ def test_canvas_has_a_drawer_and_draws_each_accepted_sample(qtbot, kind):
         spec = spec.inserted(0, spec.new_layer("Input", shape=list(sample.inputs[0])))
         spec = spec.inserted(1, spec.new_layer(kind.class_name, **sample.params))
         columns, _links = L.build_columns(analyze(spec), spec)
-        assert [c.kind for c in columns] == ["input", drawer.column]
+        drawn = L.DRAWERS[kind.drawing_of(spec.layers[1].params)]  # TimeDistributed: as the layer it wraps
+        assert [c.kind for c in columns] == ["input", drawn.column]
         assert columns[1].n > 0 and columns[1].detail
 
 

@@ -136,7 +136,8 @@ class LayerType:
     - `output_shapes(params, inputs)` and `variables(params, inputs)`: one shape per input tensor
       in, one shape per output tensor out; the weights in Keras's `layer.weights` order. Both
       raise LayerError for inputs the layer cannot take (in Keras's words).
-    - `drawing`: the canvas drawer's id (input, dense, stage, regroup, ...); `marker` for stages;
+    - `drawing`: the canvas drawer's id (input, dense, stage, regroup, ...), or `drawing_for(params)`'s
+      where it depends on the parameters (TimeDistributed: the wrapped layer's); `marker` for stages;
       `caption(params, output_shape)`: the canvas's line under the name; `brief(params)`: the
       layer stack's short arguments (`Dense(64, relu)`); `help`: one line for people.
     - `size_param`: the parameter that sizes the layer (units), marked when the model is over the
@@ -178,6 +179,7 @@ class LayerType:
     validate: Validate = no_problems
     extra_config: Mapping[str, ConfigCheck] = field(default_factory=dict)
     drawing: str = "stage"
+    drawing_for: Callable[[Params], str] | None = None
     marker: Marker | None = None
     brief: Brief = no_brief
     caption: Caption | None = None
@@ -325,8 +327,10 @@ class LayerType:
                 return None
             states = [name.removeprefix("initial_state").strip() for name in self.input_names[1:]]
             words = f"{len(states)} tensors ({', '.join(states)}), each" if len(states) > 1 else "1 tensor,"
+            # an RNN's states are (batch, units); a ConvLSTM's, feature maps like one step's output
+            size = "(batch, units)" if any(p.name == "units" for p in self.params) else "one step's output"
             return (
-                f"A `{self.class_name}` layer's initial_state is a list of {words} (batch, units). "
+                f"A `{self.class_name}` layer's initial_state is a list of {words} {size}. "
                 f"Received: {count - 1} tensor{'s' if count != 2 else ''}"
             )
         if least <= count and (most is None or count <= most):
@@ -382,6 +386,16 @@ class LayerType:
                     f"not constants). Received: {len(inputs)} input{'s' if len(inputs) != 1 else ''}",
                 )
         return self.output_shapes(values, inputs), self.variables(values, inputs)
+
+    def drawing_of(self, settings: Mapping[str, Any]) -> str:
+        """The canvas drawer's id for a layer of this type with `settings` (`drawing` unless
+        `drawing_for` says otherwise)."""
+        if self.drawing_for is None:
+            return self.drawing
+        try:
+            return self.drawing_for(self.values(settings))
+        except (KeyError, TypeError, ValueError):  # settings the layer refuses: drawn as its type is
+            return self.drawing
 
     def caption_for(self, settings: Mapping[str, Any], shape: Shape) -> str:
         """The canvas caption of a layer of this type with output `shape`."""

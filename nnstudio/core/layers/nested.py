@@ -1,4 +1,5 @@
-"""A layer inside a layer: the `layer` and `backward_layer` a Bidirectional wraps.
+"""A layer inside a layer: the `layer` and `backward_layer` a Bidirectional wraps, the `layer` a
+TimeDistributed applies to every time step.
 
 A spec holds the wrapped layer as a layer entry of a project file, `{"class_name": "LSTM",
 "name": "lstm", "units": 64, ...}`, with every parameter of its type. Read from a `.keras` config,
@@ -30,13 +31,29 @@ class NestedLayer(ParamKind):
     """A layer of one of `classes`, held as its project-file entry; None too when `optional`.
 
     `strip_prefix`: what Keras puts before the name of the layer it keeps (Bidirectional names its
-    forward copy `forward_<name>`); reading a `.keras` file takes it off again."""
+    forward copy `forward_<name>`); reading a `.keras` file takes it off again. `any_one_input`:
+    instead of `classes`, every registered layer of `keras.layers` that can be called on one
+    tensor (TimeDistributed's), found when asked, since the registry is still being filled when
+    a type module makes its parameters."""
 
     classes: tuple[str, ...] = ()
     optional: bool = False
     strip_prefix: str = ""
+    any_one_input: bool = False
     editor: ClassVar[str] = "nested_layer"
     nested: ClassVar[bool] = True
+
+    def choices(self) -> tuple[str, ...]:
+        """The class names a wrapped layer may have."""
+        if not self.any_one_input:
+            return self.classes
+        from nnstudio.core.layers.registry import all_types
+
+        return tuple(
+            t.class_name
+            for t in all_types()
+            if t.takes_one_input and not t.is_input and t.keras_module == "keras.layers"
+        )
 
     # -- checking -----------------------------------------------------------------------------
 
@@ -49,7 +66,7 @@ class NestedLayer(ParamKind):
 
         if value is None and self.optional:
             return []
-        if not isinstance(value, dict) or value.get("class_name") not in self.classes:
+        if not isinstance(value, dict) or value.get("class_name") not in self.choices():
             return [(name, f"{name} must be a {self._listed()} layer. Received: {name}={short(value)}")]
         kind = layer_type(value["class_name"])
         label = f"{name} {kind.class_name}"
@@ -77,7 +94,10 @@ class NestedLayer(ParamKind):
         return found
 
     def _listed(self) -> str:
-        return ", ".join(self.classes[:-1]) + (" or " if len(self.classes) > 1 else "") + self.classes[-1]
+        if self.any_one_input:
+            return "one-input"
+        classes = self.classes
+        return ", ".join(classes[:-1]) + (" or " if len(classes) > 1 else "") + classes[-1]
 
     def describe(self) -> str:
         return f"a {self._listed()} layer" + (", or None" if self.optional else "")
@@ -100,7 +120,7 @@ class NestedLayer(ParamKind):
             kind = by_config_class(keras_class)  # type: ignore[arg-type]
         except (KeyError, TypeError):
             kind = None
-        if kind is None or kind.class_name not in self.classes:
+        if kind is None or kind.class_name not in self.choices():
             raise ValueError(f"{name} must be a {self._listed()} layer. Received: class_name={short(keras_class)}")
         if value.get("module") != kind.keras_module:
             raise ValueError(f"{name}: layer from an unexpected module {short(value.get('module'))}")
@@ -149,7 +169,7 @@ class NestedLayer(ParamKind):
         if not isinstance(value, dict):
             raise ValueError(f"expected a layer entry (an object), found {type(value).__name__}")
         class_name = value.get("class_name")
-        if class_name not in self.classes:
+        if class_name not in self.choices():
             raise ValueError(f"{name} must be a {self._listed()} layer. Received: class_name={short(class_name)}")
         inner_name = value.get("name")
         if not isinstance(inner_name, str):

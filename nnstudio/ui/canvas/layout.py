@@ -386,7 +386,8 @@ def build_columns(summary, spec, cache: dict | None = None) -> tuple[list[Column
             continue  # the first Input, drawn above
         prev = columns[-1] if columns else None
         prev_index = len(columns) - 1
-        drawer = DRAWERS[kind.drawing] if kind is not None else None
+        drawing = kind.drawing_of(layer.params) if kind is not None else ""
+        drawer = DRAWERS[drawing] if kind is not None else None
         x += (drawer.spacing if drawer is not None else MAIN_SPACING) + (prev.out_dx if prev is not None else 0.0)
         if functional:
             reads = [ref.layer for ref in (layer.inbound[0] if layer.inbound else ())]
@@ -430,7 +431,7 @@ def build_columns(summary, spec, cache: dict | None = None) -> tuple[list[Column
             cache[layer.id] = found
         col = Column(row.index, row.name, row.class_name, drawer.column, found[4], x, activation, found[3])
         col.varying, col.weight_names, col.weight_shapes, col.weight_stores = found[5:9]
-        col.drawing, col.neurons, col.settings, col.out_dx = kind.drawing, drawer.neurons, dict(found[9]), drawer.room
+        col.drawing, col.neurons, col.settings, col.out_dx = drawing, drawer.neurons, dict(found[9]), drawer.room
         col.bias_label = drawer.bias_label
         col.below = drawer.below(col) if drawer.below is not None else 0.0
         if not col.neurons and prev is not None and prev.kind == "input":
