@@ -58,6 +58,7 @@ from nnstudio.core.validation import Issue
 from nnstudio.services.document import Document
 from nnstudio.ui.icons import error_color, error_icon, layer_icon
 from nnstudio.ui.palette import LAYER_MIME
+from nnstudio.ui.row_runs import row_runs
 
 ROW_MIME = "application/x-nnstudio-row"
 
@@ -119,7 +120,7 @@ class LayerStackModel(QAbstractListModel):
             self._layers = new
             self._rows = rows
             changed = [i for i, (a, b) in enumerate(zip(old_rows, rows, strict=True)) if a != b]
-            for first, last in _runs(changed):
+            for first, last in row_runs(changed):
                 self.dataChanged.emit(self.index(first), self.index(last))
         else:
             self.beginResetModel()
@@ -298,17 +299,6 @@ def _reads(layer: LayerSpec, names: dict[str, str]) -> str:
             role = kind.input_role(position, len(call)) if kind is not None else ""
             reads.append(names.get(ref.layer, ref.layer) + (f" ({role})" if role else ""))
     return "← " + (", ".join(reads) if reads else "nothing")
-
-
-def _runs(rows: list[int]) -> list[tuple[int, int]]:
-    """Sorted row numbers as (first, last) runs of consecutive rows."""
-    runs: list[tuple[int, int]] = []
-    for row in rows:
-        if runs and runs[-1][1] == row - 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs
 
 
 def _class_name(data: QMimeData) -> str:

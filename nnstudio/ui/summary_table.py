@@ -29,6 +29,7 @@ from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import LayerRow, Summary, analyze, count_with_size, summary_text
 from nnstudio.engine.protocol import BuildFailure, BuildResult
 from nnstudio.services.document import Document
+from nnstudio.ui.row_runs import row_runs
 from nnstudio.ui.style import current_colors
 
 HEADERS = ("Layer (type)", "Output Shape", "Param #")
@@ -137,7 +138,7 @@ class SummaryModel(QAbstractTableModel):
     def _announce(self, rows: list[int]) -> None:
         """dataChanged for `rows` (sorted), one signal per run of consecutive rows."""
         last_column = len(self.headers) - 1
-        for first, last in _runs(rows):
+        for first, last in row_runs(rows):
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
 
     def summary(self) -> Summary | None:
@@ -202,17 +203,6 @@ class SummaryModel(QAbstractTableModel):
                 return error
             return f"{row.name}: {row.trainable:,} trainable, {row.non_trainable:,} non-trainable parameters"
         return row.index  # UserRole
-
-
-def _runs(rows: list[int]) -> list[tuple[int, int]]:
-    """Sorted row numbers as (first, last) runs of consecutive rows."""
-    runs: list[tuple[int, int]] = []
-    for row in rows:
-        if runs and runs[-1][1] == row - 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs
 
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole

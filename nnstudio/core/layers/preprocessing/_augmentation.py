@@ -8,12 +8,19 @@ from collections.abc import Sequence
 
 from nnstudio.core.layers.base import LayerError, Params, Shape, short_value, single_input
 from nnstudio.core.layers.config_values import is_channels_last, is_seed
-from nnstudio.core.layers.params import Choice, FloatRange, Param
+from nnstudio.core.layers.params import Choice, FloatRange, NumberPair, Param
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("bilinear", "nearest")
 
 EXTRA_CONFIG = {"seed": is_seed, "data_format": is_channels_last}
+VALUE_RANGE = Param(
+    "value_range",
+    NumberPair(),
+    [0, 255],
+    "The inputs' range: 0, 255 for pixels, 0, 1 after Rescaling(1/255).",
+    keras_default=[0, 255],
+)
 FILL_PARAMS = (
     Param(
         "fill_mode",

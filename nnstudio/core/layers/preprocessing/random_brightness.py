@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from nnstudio.core.layers.base import LayerType, Marker, Params, Sample, Shape
-from nnstudio.core.layers.params import Factor, NumberPair, Param
-from nnstudio.core.layers.preprocessing._augmentation import EXTRA_CONFIG, factor_text, image_shape
+from nnstudio.core.layers.params import Factor, Param
+from nnstudio.core.layers.preprocessing._augmentation import EXTRA_CONFIG, VALUE_RANGE, factor_text, image_shape
 
 
 def brief(params: Params) -> list[str]:
@@ -27,13 +27,7 @@ LAYER = LayerType(
             "How much, a fraction of the value range: 0.2 shifts values by up to ±20%; or low, high.",
             positional=True,
         ),
-        Param(
-            "value_range",
-            NumberPair(),
-            [0, 255],
-            "The inputs' range: 0, 255 for pixels, 0, 1 after Rescaling(1/255).",
-            keras_default=[0, 255],
-        ),
+        VALUE_RANGE,
     ),
     extra_config=EXTRA_CONFIG,
     drawing="stage",

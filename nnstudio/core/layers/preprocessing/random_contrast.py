@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from nnstudio.core.layers.base import LayerType, Marker, Params, Sample, Shape, short_value
-from nnstudio.core.layers.params import Factor, NumberPair, Param
-from nnstudio.core.layers.preprocessing._augmentation import EXTRA_CONFIG, image_shape
+from nnstudio.core.layers.params import Factor, Param
+from nnstudio.core.layers.preprocessing._augmentation import EXTRA_CONFIG, VALUE_RANGE, image_shape
 
 
 def brief(params: Params) -> list[str]:
@@ -27,13 +27,7 @@ LAYER = LayerType(
             "How much the contrast may change: 0.2 scales it by 0.8 to 1.2; or low, high.",
             positional=True,
         ),
-        Param(
-            "value_range",
-            NumberPair(),
-            [0, 255],
-            "The inputs' range: 0, 255 for pixels, 0, 1 after Rescaling(1/255).",
-            keras_default=[0, 255],
-        ),
+        VALUE_RANGE,
     ),
     extra_config=EXTRA_CONFIG,
     drawing="stage",
