@@ -44,7 +44,7 @@ from nnstudio.core.layers.params import (
     PositiveInt,
 )
 from nnstudio.core.layers.recurrent._rnn import BIAS_INITIALIZERS, CELL
-from nnstudio.core.layers.spatial import as_tuple, keras_tuple, window_text
+from nnstudio.core.layers.spatial import as_tuple, window_text
 
 GATES = 4  # i f c o, as an LSTM's
 STATE_NAMES = ("initial_state h", "initial_state c")
@@ -186,7 +186,7 @@ def _tuple(name: str, rank: int, default: int, help_text: str, positional: bool 
         IntTuple(rank, maximum=MAX_DIM),
         [default] * rank,
         help_text,
-        keras_default=REQUIRED if positional else keras_tuple(default, rank),
+        keras_default=REQUIRED if positional else default,  # ConvLSTM's signature says 1, not (1, 1)
         positional=positional,
     )
 
