@@ -162,12 +162,14 @@ class ModelSpec:
     def __post_init__(self) -> None:
         if any(not layer.id for layer in self.layers):
             object.__setattr__(self, "layers", _with_ids(self.layers))
-        for refs_field, keys_field in (("inputs", "input_keys"), ("outputs", "output_keys")):
-            refs, keys = getattr(self, refs_field), getattr(self, keys_field)
-            if keys:  # Keras flattens a dict in the order of its keys: its model.inputs / outputs
-                pairs = tuple(sorted(_keys_in_step(refs, keys, self.layers), key=lambda pair: pair[1]))
-                object.__setattr__(self, keys_field, pairs)
-                object.__setattr__(self, refs_field, tuple(ref for ref, _key in pairs))
+        if self.input_keys:
+            self._put_keyed("inputs", "input_keys", _keyed_pairs(self.inputs, self.input_keys, self.layers))
+        if self.output_keys:
+            self._put_keyed("outputs", "output_keys", _keyed_pairs(self.outputs, self.output_keys, self.layers))
+
+    def _put_keyed(self, refs_field: str, keys_field: str, pairs: tuple[tuple[TensorRef, str], ...]) -> None:
+        object.__setattr__(self, keys_field, pairs)
+        object.__setattr__(self, refs_field, tuple(ref for ref, _key in pairs))
 
     def dict_input_keys(self) -> tuple[str, ...]:
         """The keys of the model's inputs when it takes a dict (in the order of `inputs`); () for a list."""
@@ -323,6 +325,14 @@ def _first_free(base: str, used: set[str]) -> str:
     while f"{base}_{n}" in used:
         n += 1
     return f"{base}_{n}"
+
+
+def _keyed_pairs(
+    refs: tuple[TensorRef, ...], keys: tuple[tuple[TensorRef, str], ...], layers: tuple[LayerSpec, ...]
+) -> tuple[tuple[TensorRef, str], ...]:
+    """`keys` in step with `refs`, in the order of the keys: Keras flattens a dict (its model.inputs /
+    outputs) in the order of its keys."""
+    return tuple(sorted(_keys_in_step(refs, keys, layers), key=lambda pair: pair[1]))
 
 
 def _keys_in_step(
