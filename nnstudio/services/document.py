@@ -160,13 +160,22 @@ class Document(QObject):
 
     # -- non-undoable ------------------------------------------------------------------------
 
-    def load(self, spec: ModelSpec, path: str | Path | None = None, editor: dict[str, Any] | None = None) -> None:
-        """Show another model (opened, or new): clears the undo stack and marks the document clean."""
+    def load(
+        self,
+        spec: ModelSpec,
+        path: str | Path | None = None,
+        editor: dict[str, Any] | None = None,
+        summary: Summary | None = None,
+    ) -> None:
+        """Show another model (opened, or new): clears the undo stack and marks the document clean.
+        `summary`: the spec's analysis when it was made already (off the GUI thread, by the open)."""
         self.undo_stack.clear()  # also makes it clean, emitting cleanChanged(True) if it was not
         self.replaced.emit()
         self.editor = dict(editor or {})
         self._path = Path(path) if path is not None else None
         self.pathChanged.emit(self._path)
+        if summary is not None:
+            self._summary = (spec, summary)
         self._apply(spec, -1)
 
     def mark_saved(self, path: str | Path | None = None) -> None:

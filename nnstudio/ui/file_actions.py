@@ -23,6 +23,7 @@ action also takes an explicit path, which skips the file dialog.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +34,8 @@ from nnstudio.core.error_text import cause_line
 from nnstudio.core.keras_archive import load_model_file
 from nnstudio.core.project import ProjectError, dumps_project, load_project
 from nnstudio.core.spec import ModelSpec, lesson_spec
+from nnstudio.core.summary import Summary, analyze
+from nnstudio.core.validation import param_budget
 from nnstudio.core.weights import Weights
 from nnstudio.services.document import Document
 from nnstudio.services.file_reader import FileReader, ReadResult
@@ -81,6 +84,13 @@ def first_layer_to_show(spec: ModelSpec) -> int:
         if layer.class_name != "Input":
             return index
     return 0 if spec.layers else -1
+
+
+def read_for_opening(path: Path, budget: int) -> tuple[ModelSpec, dict, Summary, int]:
+    """`read_model_file` and the analysis of its spec under `budget` (done in the reading thread:
+    for a big model the analysis is a GUI step less), with `budget`."""
+    spec, editor = read_model_file(path)
+    return spec, editor, analyze(spec, budget), budget
 
 
 def read_model_file(path: str | Path) -> tuple[ModelSpec, dict]:
@@ -227,7 +237,7 @@ class FileActions(QObject):
         document stays as it is (and editable) meanwhile. Supersedes an open still reading."""
         path = Path(path)
         self._opening_over = self.document.spec
-        self.reader.read(path, read_model_file)
+        self.reader.read(path, functools.partial(read_for_opening, budget=param_budget()))
         self.openStarted.emit(str(path))
 
     def opening(self) -> Path | None:
@@ -258,8 +268,8 @@ class FileActions(QObject):
             self.status.emit(f"Did not open {path.name}")
             self.openFinished.emit(str(path), "cancelled: the changes made meanwhile were kept")
             return
-        spec, editor = result.value
-        self._show_opened(path, spec, editor)
+        spec, editor, summary, budget = result.value
+        self._show_opened(path, spec, editor, summary if budget == param_budget() else None)
 
     def open_path(self, path: str | Path) -> bool:
         """Open `path` at once, on this thread, without asking about unsaved changes; a broken file
@@ -280,8 +290,8 @@ class FileActions(QObject):
         self.status.emit(f"{path.name} was not opened")
         self.openFinished.emit(str(path), reason)
 
-    def _show_opened(self, path: Path, spec: ModelSpec, editor: dict) -> None:
-        self.document.load(spec, path, editor)
+    def _show_opened(self, path: Path, spec: ModelSpec, editor: dict, summary: Summary | None = None) -> None:
+        self.document.load(spec, path, editor, summary)
         self.document.select_layer(first_layer_to_show(spec))
         self.documentReplaced.emit()
         self.last_error = None

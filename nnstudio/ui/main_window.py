@@ -13,6 +13,7 @@ canvas and the Weights dock draw what the model state says the weights of the sp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,9 @@ STATE_KEY = "window/state"
 HINT = "Drag a layer from Layers into Model (or double-click it to append) · Ctrl+Z undoes any edit"
 
 
+BACKGROUND_LAYOUT_LAYERS = 100  # a model of this many layers has its canvas columns laid out off the GUI thread
+
+
 class MainWindow(QMainWindow):
     """The editor window for one Document, over one model service and one training service."""
 
@@ -88,6 +92,14 @@ class MainWindow(QMainWindow):
         self.data_view: DataView | None = None
         self._canvas_weights_due = False
         self._views_due = False  # the canvas and the Weights dock wait for the model (see _update_views)
+        self._view_steps: list[Callable[[], None]] = []  # what is left of the update under way
+        self._views_round = 0  # which update is under way (a layout made in the background answers one)
+        self._views_waiting = False  # its next step waits for the canvas's layout
+        self._flushing = False
+        self._views_timer = QTimer(self)  # a real zero timer: input and paints get their turns between steps
+        self._views_timer.setSingleShot(True)
+        self._views_timer.setInterval(0)
+        self._views_timer.timeout.connect(self._update_views)
         self._canvas_spec: ModelSpec | None = None  # the spec the canvas shows
         self._split_sized = False
         self.setDockNestingEnabled(True)
@@ -271,7 +283,8 @@ class MainWindow(QMainWindow):
         one long stop of the GUI thread while training runs."""
         self._refresh_weights_view()
         if self._canvas_spec is not self.document.spec:  # the document changed: the canvas's update to come draws them
-            self._schedule_views()
+            if not self._views_due:
+                self._schedule_views()
         elif weights is None or weights.source != TRAINED:
             self._draw_canvas_weights()
         elif not self._canvas_weights_due:
@@ -280,7 +293,7 @@ class MainWindow(QMainWindow):
 
     def _draw_canvas_weights(self) -> None:
         self._canvas_weights_due = False
-        if self.canvas is not None and not self._views_due:  # else the update to come draws them
+        if self.canvas is not None and self._canvas_spec is self.document.spec:  # else the update to come draws them
             self.canvas.set_weights(self.model_state.current())
 
     @Slot()
@@ -379,9 +392,12 @@ class MainWindow(QMainWindow):
         self._schedule_views()
 
     def _schedule_views(self) -> None:
-        if not self._views_due:
-            self._views_due = True
-            QTimer.singleShot(0, self, self._update_views)
+        """The canvas and the Weights dock take the document's model from the first step again."""
+        self._views_due = True
+        self._view_steps = []
+        self._views_round += 1
+        self._views_waiting = False
+        self._views_timer.start()
 
     def views_current(self) -> bool:
         """Whether every view shows the document's model (no update of the canvas is waiting)."""
@@ -389,30 +405,68 @@ class MainWindow(QMainWindow):
 
     def flush_views(self) -> None:
         """Give the waiting views the model now (before something reads the canvas)."""
-        if self._views_due:
-            self._update_views()
+        self._flushing = True
+        try:
+            while self._views_due:
+                self._update_views()
+        finally:
+            self._flushing = False
 
     @Slot()
     def _update_views(self) -> None:
-        """The canvas and the Weights dock take the document's model, once for any number of changes
-        since the last time: an edit's own step stays short, and quick edits (typing 1, 10, 100) are
-        drawn once."""
+        """One step of the canvas and the Weights dock taking the document's model, once for any
+        number of changes since the last time: an edit's own step stays short, and quick edits
+        (typing 1, 10, 100) are drawn once. The steps run on turns of their own, so that a big
+        model's update never stops the GUI thread for long: the canvas's columns laid out, the
+        canvas given the model, its weights, the Weights dock."""
         if not self._views_due:
             return
-        self._views_due = False
-        if self.canvas is not None:
-            summary = self.document.summary()
-            self._canvas_spec = self.document.spec
-            self.canvas.set_model(summary, self.document.spec)
+        if not self._view_steps:
+            self._view_steps = self._view_update_steps()
+        self._views_waiting = False
+        self._view_steps.pop(0)()
+        if self._view_steps:
+            if not self._views_waiting:
+                self._views_timer.start()
+        else:
+            self._views_due = False
+            self.viewsUpdated.emit()
+
+    def _view_update_steps(self) -> list[Callable[[], None]]:
+        spec, summary = self.document.spec, self.document.summary()
+        canvas = self.canvas
+        if canvas is None:
+            return [self._refresh_weights_view]
+
+        def show_model() -> None:
+            self._canvas_spec = spec
+            canvas.set_model(summary, spec)
+            canvas.select_layer(int(self.document.selected_index))
+
+        def show_weights() -> None:
             if summary.ok:
-                self.canvas.set_weights(self.model_state.current())  # None: pending until Keras answers
-            self.canvas.select_layer(int(self.document.selected_index))
-        self._refresh_weights_view()
-        self.viewsUpdated.emit()
+                canvas.set_weights(self.model_state.current())  # None: pending until Keras answers
+
+        def lay_out() -> None:
+            if self._flushing:
+                return  # set_model lays the columns out itself
+            if len(spec.layers) < BACKGROUND_LAYOUT_LAYERS:
+                canvas.prepare_model(summary, spec)
+                return
+            self._views_waiting = True
+            number = self._views_round
+            canvas.prepare_model(summary, spec, lambda: self._on_canvas_laid_out(number))
+
+        return [lay_out, show_model, show_weights, self._refresh_weights_view]
+
+    def _on_canvas_laid_out(self, number: int) -> None:
+        if number == self._views_round and self._views_waiting:
+            self._views_waiting = False
+            self._views_timer.start()
 
     @Slot(int)
     def _on_selection_changed(self, index: int) -> None:
-        if self.canvas is not None and not self._views_due:  # else the update to come selects it
+        if self.canvas is not None and self._canvas_spec is self.document.spec:  # else the update to come selects it
             self.canvas.select_layer(index)
         self._update_actions()
         self._refresh_weights_view()

@@ -7,7 +7,7 @@ type error (mypy), not a placeholder at run time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -89,6 +89,7 @@ class Canvas(Protocol):
 
     layerClicked: SignalInstance  # (layer index)
 
+    def prepare_model(self, summary: Summary, spec: ModelSpec, ready: Callable[[], None] | None = None) -> None: ...
     def set_model(self, summary: Summary, spec: ModelSpec) -> None: ...
     def set_weights(self, weights: Mapping[str, list[np.ndarray]] | None) -> None: ...
     def select_layer(self, index: int) -> None: ...

@@ -156,6 +156,14 @@ class SummaryModel(QAbstractTableModel):
     def error_of(self, row: LayerRow) -> str | None:
         return row.error or self._keras_errors.get(row.name)
 
+    def cell_text(self, row: int, column: int) -> str:
+        """The text shown in the cell at (`row`, `column`)."""
+        key = (row, column)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = self._text(self._rows[row], column)
+        return text
+
     def _text(self, row: LayerRow, column: int) -> str:
         if column == 0:
             return f"{row.name} ({row.type_name})"
@@ -188,11 +196,7 @@ class SummaryModel(QAbstractTableModel):
         row = self._rows[index.row()]
         column = index.column()
         if role == _DISPLAY:
-            key = (index.row(), column)
-            text = self._texts.get(key)
-            if text is None:
-                text = self._texts[key] = self._text(row, column)
-            return text
+            return self.cell_text(index.row(), column)
         if role == _ALIGNMENT:
             return _RIGHT if column == 2 else _LEFT
         error = self.error_of(row)
@@ -228,7 +232,6 @@ class SummaryTable(QWidget):
         self._syncing = False
         self.mismatches: list[str] = []
 
-        self._padding: int | None = None  # a cell's room around its text (see _widen_columns)
         self.model = SummaryModel(self)
         self.view = QTableView(self)
         self.view.setObjectName("summaryTableView")
@@ -280,27 +283,33 @@ class SummaryTable(QWidget):
 
     @Slot()
     def _fit_columns(self) -> None:
-        """Every column but the first (which stretches) as wide as its widest text."""
+        """Every column but the first (which stretches) as wide as its widest cell or its title."""
+        header = self.view.horizontalHeader()
         for column in range(1, self.model.columnCount()):
-            self.view.resizeColumnToContents(column)
-        self._padding = None
+            header.resizeSection(
+                column, max(self._widest_cell(column, range(self.model.rowCount())), header.sectionSizeHint(column))
+            )
 
     @Slot(QModelIndex, QModelIndex)
     def _widen_columns(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
-        """Rows changed: a column widens when one of their texts no longer fits (only those rows are
-        measured, by the font: asking the view for a cell's size hint goes through the style)."""
-        if self._padding is None:  # what a cell adds around its text, as the view measures it
-            cell = self.model.index(0, 1)
-            text = str(cell.data() or "")
-            self._padding = self.view.sizeHintForIndex(cell).width() - self.view.fontMetrics().horizontalAdvance(text)
-        header, metrics = self.view.horizontalHeader(), self.view.fontMetrics()
+        """Rows changed: a column widens when one of their texts no longer fits."""
+        header = self.view.horizontalHeader()
+        rows = range(top_left.row(), bottom_right.row() + 1)
         for column in range(max(1, top_left.column()), bottom_right.column() + 1):
-            needed = self._padding + max(
-                metrics.horizontalAdvance(str(self.model.index(row, column).data() or ""))
-                for row in range(top_left.row(), bottom_right.row() + 1)
-            )
+            needed = self._widest_cell(column, rows)
             if needed > header.sectionSize(column):
                 header.resizeSection(column, needed)
+
+    def _widest_cell(self, column: int, rows: range) -> int:
+        """The width the view asks for the widest of these cells of `column`: their texts are
+        measured by the font, and the view sizes only the widest (asking the view for every cell,
+        as resizeColumnToContents does, goes through the style: ~25 ms for 400 rows)."""
+        if not rows:
+            return 0
+        self.view.ensurePolished()  # as the view measures it once shown (its style sheet applied)
+        advance = self.view.fontMetrics().horizontalAdvance
+        widest = max(rows, key=lambda row: advance(self.model.cell_text(row, column)))
+        return self.view.sizeHintForIndex(self.model.index(widest, column)).width()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)

@@ -652,12 +652,14 @@ def canvas_speed(app, window) -> dict:
     zoom bursts (the level of detail recomputed after each)."""
     from canvas_speed import Heartbeat as CanvasHeartbeat
     from canvas_speed import idle, run_until, zoom_bursts
+    from responsiveness import run_until as run_loop_until
 
     from nnstudio.core.spec import lesson_spec
     from nnstudio.core.summary import analyze
 
     canvas = window.canvas
     doc = window.document
+    run_loop_until(app, window.views_current)  # the window's own update (after graph_speed's edit) is done
 
     def first() -> None:
         canvas.set_model(doc.summary(), doc.spec)

@@ -50,6 +50,7 @@ def resnet_canvas(qtbot, tmp_path, monkeypatch):
     """ResNet50 in the whole window, canvas included."""
     win = open_window(qtbot, tmp_path, monkeypatch, canvas=True)
     win.document.load(application_model("ResNet50"))
+    qtbot.waitUntil(win.views_current)  # the canvas takes the model in steps, on later turns
     yield win
     win.document.undo_stack.setClean()
 

@@ -31,7 +31,7 @@ of detail for a view that has moved since. Small models do all of it at once, in
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -247,6 +247,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._pyramids: dict = {}  # kernel pyramids of the current weights, reused after an edit
         # background work for big models: one job at a time, one waiting request (newest wins)
         self._jobs = BackgroundJob(self._on_job_done)
+        self._layouts = BackgroundJob(self._on_layout_done, name="canvas-layout")  # see prepare_model
+        self._layout_waiting: tuple | None = None  # (summary, spec, ready) asked for while a layout ran
         self.destroyed.connect(self._jobs.close)
         self._big = False  # more than SYNC_WORK kernel values: summing happens in the background
         self._structure = 0  # bumped when the shown columns are replaced by a call (edit, pending)
@@ -302,6 +304,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._last_fit: list | None = None  # the view range the last fit_view set
         self._refitting = False  # a refit for the status text's room is under way (see _update_status)
         self._fit_due = False  # a refit asked for by a resize or the status text, made on the next turn
+        self._prepared: tuple | None = None  # (summary, spec, its columns and links): see prepare_model
         self._refit_for_status = False  # ... and whether the status text asked (see _update_status)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -311,6 +314,38 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     # -- public API -------------------------------------------------------------------------
 
+    def prepare_model(self, summary, spec, ready: Callable[[], None] | None = None) -> None:
+        """Lay out the columns of a model about to be drawn, the costlier half of `set_model`, which
+        takes them when given the same summary and spec. With `ready`, in a background thread (a
+        big model's layout takes tens of milliseconds): `ready()` is called on the GUI thread once
+        it is done, unless a newer request superseded it (a failed layout is made again by
+        `set_model`)."""
+        if ready is None:
+            self._prepared = (summary, spec, L.build_columns(summary, spec, self._column_cache))
+        elif self._layouts.running:
+            self._layout_waiting = (summary, spec, ready)
+        else:
+            self._start_layout(summary, spec, ready)
+
+    def _start_layout(self, summary, spec, ready: Callable[[], None]) -> None:
+        cache = dict(self._column_cache)  # the thread's own: set_model may use the canvas's meanwhile
+        self._layouts.start((summary, spec, ready), lambda: (L.build_columns(summary, spec, cache), cache))
+
+    @Slot(object)
+    def _on_layout_done(self, result: JobResult) -> None:
+        if self._layouts.closed:
+            return
+        self._layouts.done()
+        summary, spec, ready = result.tag
+        waiting, self._layout_waiting = self._layout_waiting, None
+        if waiting is not None:
+            self._start_layout(*waiting)
+            return
+        if result.error is None:
+            built, self._column_cache = result.value
+            self._prepared = (summary, spec, built)
+        ready()
+
     def set_model(self, summary, spec) -> None:
         """Draw the model from its analytic summary at once; weights are pending until set_weights.
 
@@ -318,7 +353,11 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         unchanged: one layer's units or settings changed, a rename), only what changed is drawn
         again, and the view stays where it is (a fitted view follows the fit); another model is
         drawn afresh and fitted."""
-        columns, links = L.build_columns(summary, spec, self._column_cache)
+        prepared, self._prepared = self._prepared, None
+        if prepared is not None and prepared[0] is summary and prepared[1] is spec:
+            columns, links = prepared[2]
+        else:
+            columns, links = L.build_columns(summary, spec, self._column_cache)
         previous, previous_links = self.columns, self.links
         self._spec = spec
         self._structure += 1  # a job still running for the old model is dropped
@@ -423,6 +462,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._rest_timer.stop()
         self.column_headers.stop()
         self._jobs.close()
+        self._layouts.close()
+        self._layout_waiting = None
 
     def close(self) -> bool:
         self._theme_ready = False  # pyqtgraph's close() clears the scene: no more restyling

@@ -1,0 +1,125 @@
+"""A big model reaches the views in short steps of the GUI thread (issue 12, point 2: the GUI thread's
+longest gap): the opened file is analysed in the reading thread, the summary's columns are sized
+from the font, and the canvas's columns are laid out in a background thread before the canvas takes
+the model; a newer model supersedes a layout under way, and `flush_views` never waits for one."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from nnstudio.core.project import save_project
+from nnstudio.core.spec import lesson_spec
+from nnstudio.services import document as document_module
+from nnstudio.services.document import Document
+from nnstudio.ui import file_actions
+from nnstudio.ui.main_window import BACKGROUND_LAYOUT_LAYERS, MainWindow
+from tests.core.applications_topology import application_model
+from tests.ui.fakes import FakeBuilds, FakeTraining
+
+WAIT_MS = 20_000
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(Document(lesson_spec()), FakeBuilds(), FakeTraining(), settings=settings)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitUntil(w.views_current)
+    yield w
+    w.document.undo_stack.setClean()
+    w.files.close()
+    w.files.reader.wait(WAIT_MS / 1000)
+
+
+@pytest.fixture(scope="module")
+def resnet():
+    spec = application_model("ResNet50")
+    assert len(spec.layers) >= BACKGROUND_LAYOUT_LAYERS
+    return spec
+
+
+def threads_calling(monkeypatch, module) -> list[str]:
+    """The names of the threads that call `module.analyze` from now on."""
+    names: list[str] = []
+    real = module.analyze
+
+    def analyze(*args, **kwargs):
+        names.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "analyze", analyze)
+    return names
+
+
+def test_an_opened_file_is_analysed_in_the_reading_thread_only(window, qtbot, tmp_path, monkeypatch, resnet):
+    path = tmp_path / "resnet.nnstudio"
+    save_project(path, resnet)
+    in_reader = threads_calling(monkeypatch, file_actions)
+    in_document = threads_calling(monkeypatch, document_module)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+
+    with qtbot.waitSignal(window.files.openFinished, timeout=WAIT_MS) as opened:
+        window.app_actions["file.open"].trigger()
+    assert opened.args == [str(path), ""]
+    assert in_reader == ["file-reader"]
+    qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
+    assert in_document == []  # every view read the analysis made off the GUI thread
+    summary = window.document.summary()
+    assert summary.ok and window.summary_table.model.rowCount() == len(summary.rows)
+    assert window.canvas._spec is window.document.spec
+
+
+def test_the_summary_columns_are_as_wide_as_qt_sizes_them(window, resnet):
+    window.document.load(resnet)
+    view = window.summary_table.view
+    header = view.horizontalHeader()
+    ours = [header.sectionSize(column) for column in range(1, window.summary_table.model.columnCount())]
+    assert len(ours) == 3  # Output Shape, Param #, Connected to
+    for column in range(1, window.summary_table.model.columnCount()):
+        view.resizeColumnToContents(column)  # Qt's own measure: every cell through the style
+    assert [header.sectionSize(column) for column in range(1, len(ours) + 1)] == ours
+
+
+def test_a_big_model_s_canvas_columns_are_laid_out_in_a_background_thread(window, qtbot, resnet):
+    canvas = window.canvas
+    steps: list[str] = []
+    window.viewsUpdated.connect(lambda: steps.append("views updated"))
+    window.document.load(resnet)
+    assert not window.views_current() and canvas._spec is not window.document.spec
+    qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
+    assert "canvas-layout" in canvas._layouts.threads_used
+    assert steps == ["views updated"]
+    assert canvas._spec is window.document.spec
+    assert [column.name for column in canvas.columns[1:]] == [
+        row.name for row in window.document.summary().rows if row.name != resnet.layers[0].name
+    ]
+
+
+def test_a_newer_model_supersedes_a_layout_under_way(window, qtbot, resnet):
+    window.document.load(resnet)
+    qtbot.waitUntil(lambda: window.canvas._layouts.running, timeout=WAIT_MS)  # the layout runs
+    lesson = lesson_spec()
+    window.document.load(lesson)
+    qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.canvas._layouts.running, timeout=WAIT_MS)
+    assert window.canvas._spec is window.document.spec
+    assert [column.name for column in window.canvas.columns] == ["input_layer", "dense", "dense_1"]
+
+
+def test_flush_views_gives_the_canvas_the_model_without_waiting_for_the_layout(window, qtbot, resnet):
+    window.document.load(resnet)
+    qtbot.waitUntil(lambda: window.canvas._layouts.running, timeout=WAIT_MS)
+    window.flush_views()
+    assert window.views_current() and window.canvas._spec is window.document.spec
+    assert len(window.canvas.columns) == len(window.document.summary().rows)  # the Input row is the first column
+    with qtbot.assertNotEmitted(window.viewsUpdated, wait=200):  # the layout's late answer changes nothing
+        qtbot.waitUntil(lambda: not window.canvas._layouts.running, timeout=WAIT_MS)
+    assert window.canvas._spec is window.document.spec
