@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 
+from nnstudio.engine.protocol import BuildFailure
 from nnstudio.services.document import Document
 from nnstudio.ui.histogram import MAX_SAMPLE, SAMPLE_RUN, WeightHistogram, kernel_sample
+from nnstudio.ui.keras_status import ERROR
 from nnstudio.ui.main_window import MainWindow
 from tests.ui.fakes import FakeBuilds, FakeTraining
 
@@ -111,3 +113,14 @@ def test_a_huge_kernels_histogram_from_its_sample_matches_the_whole_one(qtbot):
     whole, _ = np.histogram(kernel.astype("float64"), bins=histogram.edges)
     assert np.abs(histogram.counts - whole).max() <= 0.02 * whole.max()
     assert "2,048,000 weights (2048×1000)" in histogram.toolTip()
+
+
+def test_a_failed_build_is_told_in_the_dock_a_turn_later(window, qtbot):
+    spec = window.document.spec
+    window.builds.buildFailed.emit(BuildFailure(1, spec, "ValueError: no room for the kernel", "dense"))
+    assert window.keras_status.state == ERROR and not window.views_current()
+    qtbot.waitUntil(window.views_current)
+    message = window.weights_panel.message
+    assert window.weights_panel.currentWidget() is message
+    assert message.text() == f"No weights for dense (Dense): {window.keras_status.message}"
+    assert "no room for the kernel" in message.text()
