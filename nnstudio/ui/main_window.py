@@ -242,7 +242,8 @@ class MainWindow(QMainWindow):
         self.graph_view.connectionSelected.connect(lambda _connection: self._update_actions())
         self.graph_view.groupsChanged.connect(self._update_actions)
         self.graph_view.pendingChanged.connect(lambda _layer: self._update_actions())
-        self.keras_status.settled.connect(lambda _state: self._weights_view_timer.start())  # says why none
+        # after a failed build the Weights dock says why there are no weights (a turn later, as for new ones)
+        self.keras_status.settled.connect(lambda _state: self._weights_view_timer.start())
 
     # -- Keras --------------------------------------------------------------------------------------
 
