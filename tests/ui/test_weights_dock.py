@@ -111,7 +111,7 @@ def test_a_huge_kernels_histogram_from_its_sample_matches_the_whole_one(qtbot):
     histogram.set_layer_weights("dense", [kernel])
     assert histogram.counts.sum() == pytest.approx(kernel.size)
     whole, _ = np.histogram(kernel.astype("float64"), bins=histogram.edges)
-    assert np.abs(histogram.counts - whole).max() <= 0.02 * whole.max()
+    assert np.abs(histogram.counts - whole).max() <= 0.05 * whole.max()  # a sample of 65,536: within ~3 sigma
     assert "2,048,000 weights (2048×1000)" in histogram.toolTip()
 
 
