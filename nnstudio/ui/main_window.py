@@ -414,7 +414,7 @@ class MainWindow(QMainWindow):
     def views_current(self) -> bool:
         """Whether every view shows the document's model and its weights (no update of the canvas or
         the Weights dock is waiting)."""
-        return not self._views_due and not self._weights_view_timer.isActive()
+        return not self._views_due and not self._weights_view_timer.isActive() and not self.graph_view.laying_out()
 
     def flush_views(self) -> None:
         """Give the waiting views the model now (before something reads the canvas)."""

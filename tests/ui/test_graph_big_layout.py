@@ -10,13 +10,15 @@ from PySide6.QtCore import Qt
 
 from nnstudio.ui.graph.view import LAYOUT_AWAY_FROM, GraphView
 from tests.core.applications_topology import application_model
-from tests.ui.test_graph_blocks_view import layer_id, open_window
+from tests.ui.test_graph_blocks_view import layer_id, open_window, wait_drawn
 
 
 @pytest.fixture
 def densenet(qtbot, tmp_path, monkeypatch):
     win = open_window(qtbot, tmp_path, monkeypatch, canvas=False)
     win.document.load(application_model("DenseNet121"))
+    assert win.graph_view.laying_out()  # a big model just opened: its first drawing laid out away too
+    wait_drawn(win, qtbot)
     yield win
     win.document.undo_stack.setClean()
 
@@ -28,8 +30,8 @@ def overlapping(view: GraphView) -> list:
 
 def test_expanding_every_block_lays_the_graph_out_off_the_gui_thread_then_draws_it(densenet, qtbot):
     view = densenet.graph_view
-    assert len(view.nodes) + len(view.group_items) < LAYOUT_AWAY_FROM  # opened collapsed: laid out at once
-    assert not view.laying_out()
+    assert len(view.nodes) + len(view.group_items) < LAYOUT_AWAY_FROM  # opened collapsed, and drawn
+    assert not view.laying_out() and "graph-layout" in view._layout_job.threads_used
 
     before = {**view.nodes, **view.group_items}
     with qtbot.waitSignal(view.built, timeout=30_000):
@@ -102,7 +104,8 @@ def test_opening_another_model_during_the_layout_shows_it_and_the_late_layout_ch
     densenet.app_actions["view.expand_blocks"].trigger()
     assert view.laying_out()
     densenet.document.load(application_model("ResNet50"))
-    assert not view.laying_out()
+    assert view.laying_out() and not view.nodes and not view.group_items  # nothing of DenseNet121 left in view
+    wait_drawn(densenet, qtbot)  # once DenseNet121's late layout is dropped, ResNet50's is made and drawn
     assert layer_id(densenet, "conv2_block1_1_conv") and len(view.group_items) == 4
     boxes, seed = dict(view.group_items), view.layout_engine.previous_order()
     qtbot.waitUntil(lambda: not view._layout_job.running, timeout=30_000)
@@ -126,6 +129,7 @@ def test_a_big_model_opened_with_its_blocks_expanded_shows_nothing_of_the_model_
     path = tmp_path / "densenet.nnstudio"
     assert densenet.files.save_as(path)
     densenet.document.load(application_model("ResNet50"))
+    wait_drawn(densenet, qtbot)
     assert view.group_items
     with qtbot.waitSignal(view.built, timeout=30_000):
         densenet.files.open_path(path)

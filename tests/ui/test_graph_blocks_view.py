@@ -39,9 +39,15 @@ def window(qtbot, tmp_path, monkeypatch):
     win.document.undo_stack.setClean()
 
 
+def wait_drawn(window: MainWindow, qtbot) -> None:
+    """Wait for the graph of a big model just put in the document: it is laid out in the background."""
+    qtbot.waitUntil(lambda: not window.graph_view.laying_out(), timeout=30_000)
+
+
 @pytest.fixture
-def resnet(window):
+def resnet(window, qtbot):
     window.document.load(application_model("ResNet50"))
+    wait_drawn(window, qtbot)
     return window
 
 
@@ -346,7 +352,7 @@ def test_delete_in_the_graph_removes_nothing_hidden_in_a_collapsed_box(resnet, q
     assert "conv2_block3_out" not in [layer.name for layer in resnet.document.spec.layers]
 
 
-def test_a_saved_project_reopens_with_its_groups_as_they_were(resnet, tmp_path):
+def test_a_saved_project_reopens_with_its_groups_as_they_were(resnet, tmp_path, qtbot):
     view = resnet.graph_view
     view.set_collapsed(box(view, "conv3").block_group.key, False)
     path = tmp_path / "resnet50.nnstudio"
@@ -354,14 +360,17 @@ def test_a_saved_project_reopens_with_its_groups_as_they_were(resnet, tmp_path):
     resnet.files.new()
     assert not view.groups
     assert resnet.files.open_path(path)
+    wait_drawn(resnet, qtbot)
     assert [f.block_group.name for f in view.frames.values()] == ["conv3"]
     assert [b.block_group.name for b in view.group_items.values()] == ["conv2", "conv4", "conv5"]
 
 
-def test_a_project_s_odd_graph_state_is_ignored(window):
+def test_a_project_s_odd_graph_state_is_ignored(window, qtbot):
     spec = application_model("ResNet50")
     for odd in ({"collapsed": "conv2"}, {"collapsed": [1, 2]}, [], "x", {"collapsed": ["nothing"] * 10_001}):
         window.document.load(spec, editor={"graph": odd})
+        wait_drawn(window, qtbot)
         assert len(window.graph_view.group_items) == 4  # the default for a big model: all collapsed
     window.document.load(spec, editor={"graph": {"collapsed": ["conv5", "no such group"]}})
+    wait_drawn(window, qtbot)
     assert [b.block_group.name for b in window.graph_view.group_items.values()] == ["conv5"]

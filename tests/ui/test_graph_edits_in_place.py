@@ -11,13 +11,14 @@ from PySide6.QtCore import Qt
 from nnstudio.ui.graph.items import NodeItem
 from nnstudio.ui.graph.view import GraphView
 from tests.core.applications_topology import application_model
-from tests.ui.test_graph_blocks_view import box, layer_id, on_screen, open_window
+from tests.ui.test_graph_blocks_view import box, layer_id, on_screen, open_window, wait_drawn
 
 
 @pytest.fixture
 def resnet(qtbot, tmp_path, monkeypatch):
     win = open_window(qtbot, tmp_path, monkeypatch, canvas=False)
     win.document.load(application_model("ResNet50"))
+    wait_drawn(win, qtbot)
     yield win
     win.document.undo_stack.setClean()
 

@@ -77,6 +77,7 @@ MAX_REMEMBERED = 10_000
 DOT_STEP = 24  # the background's dot grid, in scene units
 DOTS_FROM = 0.3  # no dots below this scale
 LAYOUT_AWAY_FROM = 150  # a graph of this many boxes not laid out before is laid out off the GUI thread
+OPENED_AWAY_FROM = 100  # ... and a model of this many layers just put in the document (its first drawing)
 PLACEMENTS_KEPT = 8  # layouts remembered by structure (expanding and collapsing again, undo)
 GROUP_NODE = "\x00group:"  # the layout's name for a collapsed group's box (no layer id starts so)
 
@@ -201,7 +202,12 @@ class GraphView(QGraphicsView):
                 self._restore_selection()
                 return
         laid_out = self._layout_of(spec) if spec.is_functional else None
-        if laid_out is not None and laid_out[0] not in self._placements and len(laid_out[1]) >= LAYOUT_AWAY_FROM:
+        opened = self._scene_model != self._model_number and len(spec.layers) >= OPENED_AWAY_FROM
+        if (
+            laid_out is not None
+            and laid_out[0] not in self._placements
+            and (len(laid_out[1]) >= LAYOUT_AWAY_FROM or opened)
+        ):
             self._lay_out_away(*laid_out)
             return
         self._layout_wanted = None  # a layout under way is no longer waited for (it is kept when it comes)
