@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnstudio.ui.canvas import feature_maps as F
 from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix
@@ -135,6 +135,86 @@ def geometry(columns, spec, ppx: float, ppy: float) -> tuple[list[MapBlock], lis
     return blocks, mosaics
 
 
+def faces_of(block: MapBlock) -> tuple[QtGui.QPolygonF, QtGui.QPolygonF, QtGui.QPolygonF]:
+    """The side, top and front faces of a block, in scene units, in the order they are painted."""
+    x0, x1, y0, y1, dx, dy = block.x0, block.x1, block.y0, block.y1, block.dx, block.dy
+    front = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    top = [(x0, y1), (x1, y1), (x1 + dx, y1 + dy), (x0 + dx, y1 + dy)]
+    side = [(x1, y0), (x1 + dx, y0 + dy), (x1 + dx, y1 + dy), (x1, y1)]
+    return tuple(QtGui.QPolygonF([QtCore.QPointF(x, y) for x, y in face]) for face in (side, top, front))
+
+
+class SceneLayout:
+    """What FeatureMapItem paints at one scale, in scene units: the blocks with their faces and
+    brushes, the mosaics, the links; and which of them a paint's exposed rect reaches."""
+
+    def __init__(self, scale, blocks: list[MapBlock], mosaics: list[TileBlock], shades: list, links: list) -> None:
+        self.scale = scale
+        self.blocks, self.mosaics, self.shades, self.links = blocks, mosaics, shades, links
+        self.faces = [faces_of(b) for b in blocks]
+        # each block's extent (front face and depth) and each link's, as x0, x1, y0, y1 rows
+        self._block_boxes = np.array(
+            [(b.x0, b.x1 + max(b.dx, 0.0), min(b.y0, b.y0 + b.dy), b.y1 + max(b.dy, 0.0)) for b in blocks], dtype=float
+        ).reshape(-1, 4)
+        self._link_boxes = np.array(
+            [(min(ln.x1(), ln.x2()), max(ln.x1(), ln.x2()), min(ln.y1(), ln.y2()), max(ln.y1(), ln.y2())) for ln in links],
+            dtype=float,
+        ).reshape(-1, 4)
+
+    def extent(self, transform: QtGui.QTransform) -> QtCore.QRectF:
+        """The device rect of everything drawn (with room for the pens), on `transform`."""
+        boxes = [self._block_boxes, self._link_boxes]
+        boxes += [np.array([[t.x0, t.x0 + t.width, t.y1 - t.height, t.y1] for t in self.mosaics]).reshape(-1, 4)]
+        rows = np.concatenate(boxes)
+        if not len(rows):
+            return QtCore.QRectF()
+        box = QtCore.QRectF(
+            QtCore.QPointF(rows[:, 0].min(), rows[:, 2].min()), QtCore.QPointF(rows[:, 1].max(), rows[:, 3].max())
+        )
+        m = CULL_MARGIN_PX
+        return transform.mapRect(box).adjusted(-m, -m, m, m)
+
+    def shown(self, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[int]:
+        """The indices of the blocks that reach into `clip` (device pixels), in painting order."""
+        return _reaching(self._block_boxes, transform, clip)
+
+    def shown_links(self, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[QtCore.QLineF]:
+        """The links that reach into `clip`."""
+        return [self.links[i] for i in _reaching(self._link_boxes, transform, clip)]
+
+
+CULL_MARGIN_PX = 2.0
+CACHE_EXPOSED_SHARE = 0.5  # a paint for at least this share of the item's part in view keeps its image  # a shape this close to the exposed rect may still touch it (pen, antialiasing)
+
+
+def _reaching(boxes: np.ndarray, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[int]:
+    """The rows of `boxes` (x0, x1, y0, y1 in scene units) whose box, mapped by `transform` (a scale
+    and a shift, as the view's), comes within CULL_MARGIN_PX of `clip`; all of them for another transform."""
+    if clip is None or transform.type().value > QtGui.QTransform.TransformationType.TxScale.value:
+        return list(range(len(boxes)))
+    xs = boxes[:, :2] * transform.m11() + transform.dx()
+    ys = boxes[:, 2:] * transform.m22() + transform.dy()
+    m = CULL_MARGIN_PX
+    inside = (
+        (xs.max(axis=1) >= clip.left() - m)
+        & (xs.min(axis=1) <= clip.right() + m)
+        & (ys.max(axis=1) >= clip.top() - m)
+        & (ys.min(axis=1) <= clip.bottom() + m)
+    )
+    return np.flatnonzero(inside).tolist()
+
+
+def _exposed(viewport: QtCore.QRectF | None, option, transform: QtGui.QTransform) -> QtCore.QRectF | None:
+    """The device rect a paint is for: the viewport, within the item's exposed rect (Qt gives it
+    since the item uses the extended style option)."""
+    clip = viewport
+    exposed = getattr(option, "exposedRect", None)
+    if exposed is not None and not exposed.isEmpty():
+        mapped = transform.mapRect(exposed)
+        clip = mapped if clip is None else clip.intersected(mapped)
+    return clip
+
+
 class FeatureMapItem(pg.GraphicsObject):
     """Feature-map blocks and kernel mosaics of every convolution and pooling layer (one item)."""
 
@@ -148,7 +228,10 @@ class FeatureMapItem(pg.GraphicsObject):
         self._channel_images: dict = {}  # (column, kernels, tile) -> QImage of its cells' channels
         self._brushes: dict = {}  # column kind or stage class -> brushes of a block's faces
         self._bounds = QtCore.QRectF()
-        self._layout: tuple | None = None  # ((ppx, ppy), blocks, mosaics, faces, links) of the last paint
+        # option.exposedRect: the part of the item a paint is for (a header's step repaints a few pixels)
+        self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
+        self._layout: SceneLayout | None = None  # of the last paint's scale
+        self._raster: tuple | None = None  # (key, QImage): the last on-screen paint, drawn again while the view stays
 
     # -- what to draw -----------------------------------------------------------------------------
 
@@ -160,13 +243,14 @@ class FeatureMapItem(pg.GraphicsObject):
         self.prepareGeometryChange()
         self.columns, self.spec, self.pending = columns, spec, pending
         self._images, self._channel_images = {}, {}
+        self._raster = None
         if not same_places:
             self._layout = None
-        maps = [c for c in columns if not c.neurons]
-        if maps:
-            x0 = min(c.x for c in maps) - 1.0
-            x1 = max(c.x for c in maps) + 0.5
-            h = max(c.height for c in maps)
+        if any(not c.neurons for c in columns):
+            # links may reach any column, and a block a little beyond its column's place
+            x0 = min(c.x for c in columns) - 1.0
+            x1 = max(c.x for c in columns) + 1.0
+            h = max(c.height for c in columns)
             self._bounds = QtCore.QRectF(x0, -h * 0.6, x1 - x0, h * 1.2)
         else:
             self._bounds = QtCore.QRectF()
@@ -176,6 +260,7 @@ class FeatureMapItem(pg.GraphicsObject):
         self.theme = theme
         self._images, self._channel_images, self._brushes = {}, {}, {}
         self._layout = None
+        self._raster = None
         self.update()
 
     def has_maps(self) -> bool:
@@ -193,46 +278,101 @@ class FeatureMapItem(pg.GraphicsObject):
         ppx, ppy = abs(transform.m11()), abs(transform.m22())
         if ppx <= 0 or ppy <= 0:
             return
-        _, blocks, mosaics, faces, links = self._scene_layout(ppx, ppy)
+        layout = self._scene_layout(ppx, ppy)
+        viewport = QtCore.QRectF(painter.viewport()) if painter.viewport().isValid() else None
+        clip = _exposed(viewport, option, transform)
+        if viewport is not None and self._cacheable(painter):
+            area = layout.extent(transform).intersected(viewport).toAlignedRect()
+            if area.isEmpty():
+                return
+            dpr = painter.device().devicePixelRatioF()
+            key = (layout, transform.m11(), transform.m22(), transform.dx(), transform.dy(), area, viewport, dpr)
+            raster = self._raster
+            whole = clip is None or clip.width() * clip.height() >= CACHE_EXPOSED_SHARE * area.width() * area.height()
+            if (raster is None or raster[0] != key) and whole:
+                raster = self._raster = (key, self._rasterise(transform, layout, viewport, area, dpr))
+            if raster is not None and raster[0] == key:
+                painter.save()
+                painter.resetTransform()
+                shown = QtCore.QRectF(area) if clip is None else QtCore.QRectF(area).intersected(clip.toAlignedRect())
+                source = shown.translated(-area.left(), -area.top())
+                painter.drawImage(shown, raster[1], QtCore.QRectF(source.topLeft() * dpr, source.size() * dpr))
+                painter.restore()
+                return
         painter.save()
-        painter.resetTransform()
+        self._draw(painter, transform, layout, viewport, clip)
+        painter.restore()
+
+    def _cacheable(self, painter: QtGui.QPainter) -> bool:
+        """Paints on screen are kept as an image (not those of an export, nor vectors for SVG)."""
+        engine = painter.paintEngine()
+        return (
+            not getattr(self, "_exportOpts", False)
+            and engine is not None
+            and engine.type() == QtGui.QPaintEngine.Type.Raster
+        )
+
+    def _rasterise(
+        self, transform: QtGui.QTransform, layout: SceneLayout, viewport: QtCore.QRectF, area: QtCore.QRect, dpr: float
+    ) -> QtGui.QImage:
+        """What `_draw` paints in `area` (device pixels) of a view, as an image of that part."""
+        image = QtGui.QImage(
+            round(area.width() * dpr), round(area.height() * dpr), QtGui.QImage.Format.Format_ARGB32_Premultiplied
+        )
+        image.setDevicePixelRatio(dpr)
+        image.fill(0)
+        shifted = transform * QtGui.QTransform.fromTranslate(-area.left(), -area.top())
+        local = viewport.translated(-area.left(), -area.top())
+        painter = QtGui.QPainter(image)
+        try:
+            painter.setTransform(shifted)
+            self._draw(painter, shifted, layout, local, local)
+        finally:
+            painter.end()
+        return image
+
+    def _draw(
+        self,
+        painter: QtGui.QPainter,
+        transform: QtGui.QTransform,
+        layout: SceneLayout,
+        viewport: QtCore.QRectF | None,
+        clip: QtCore.QRectF | None,
+    ) -> None:
+        """The links, the blocks and the mosaics that reach into `clip` (device pixels); the painter
+        on `transform` (scene units), which it leaves reset."""
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        clip = QtCore.QRectF(painter.viewport()) if painter.viewport().isValid() else None
-        if links:
+        # in scene units, on the painter's transform; the pens are cosmetic (one pixel at any zoom)
+        lines = layout.shown_links(transform, clip)
+        if lines:
             pen = QtGui.QPen(QtGui.QColor(self.theme.identity), 1.0, QtCore.Qt.PenStyle.DashLine)
             pen.setCosmetic(True)
             painter.setPen(pen)
-            for line in links:
-                painter.drawLine(transform.map(line))
+            for line in lines:
+                painter.drawLine(line)
         pen = QtGui.QPen(QtGui.QColor(self.theme.outline), 1.0)
         pen.setCosmetic(True)
         painter.setPen(pen)
-        for block, polygons in zip(blocks, faces, strict=True):
-            for polygon, brush in zip(polygons, self._shades(self.columns[block.column]), strict=True):
+        # block after block, each side, top, then front: neighbouring blocks may overlap
+        faces, shades = layout.faces, layout.shades
+        for i in layout.shown(transform, clip):
+            for polygon, brush in zip(faces[i], shades[i], strict=True):
                 painter.setBrush(brush)
-                painter.drawPolygon(transform.map(polygon))
+                painter.drawPolygon(polygon)
+        painter.resetTransform()
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)  # cells: crisp, and faster
-        for tiles in mosaics:
-            self._paint_mosaic(painter, transform, tiles, clip)
-        painter.restore()
+        for tiles in layout.mosaics:
+            self._paint_mosaic(painter, transform, tiles, viewport, clip)
 
-    def _scene_layout(self, ppx: float, ppy: float) -> tuple:
+    def _scene_layout(self, ppx: float, ppy: float) -> SceneLayout:
         """The blocks and mosaics for `ppx` × `ppy` pixels per unit (`geometry`), with each block's
-        faces and the links between blocks in scene units; kept while the scale lasts (a pan)."""
-        if self._layout is None or self._layout[0] != (ppx, ppy):
+        faces and the links between blocks; kept while the scale lasts (a pan)."""
+        if self._layout is None or self._layout.scale != (ppx, ppy):
             blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy)
-            faces = [[QtGui.QPolygonF([QtCore.QPointF(x, y) for x, y in f]) for f in self._faces(b)] for b in blocks]
-            self._layout = ((ppx, ppy), blocks, mosaics, faces, self._links(blocks, ppx))
+            shades = [self._shades(self.columns[b.column]) for b in blocks]
+            self._layout = SceneLayout((ppx, ppy), blocks, mosaics, shades, self._links(blocks, ppx))
         return self._layout
-
-    def _faces(self, block: MapBlock) -> tuple[list, list, list]:
-        """The side, top and front faces of a block, in the order they are painted."""
-        x0, x1, y0, y1, dx, dy = block.x0, block.x1, block.y0, block.y1, block.dx, block.dy
-        front = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-        top = [(x0, y1), (x1, y1), (x1 + dx, y1 + dy), (x0 + dx, y1 + dy)]
-        side = [(x1, y0), (x1 + dx, y0 + dy), (x1 + dx, y1 + dy), (x1, y1)]
-        return side, top, front
 
     def _shades(self, col) -> tuple[QtGui.QBrush, QtGui.QBrush, QtGui.QBrush]:
         """The brushes of a block's side, top and front faces: the input's colour, a stage's marker
@@ -294,11 +434,13 @@ class FeatureMapItem(pg.GraphicsObject):
             self._images[key] = found
         return found
 
-    def _paint_mosaic(self, painter, transform: QtGui.QTransform, tiles: TileBlock, clip) -> None:
+    def _paint_mosaic(self, painter, transform: QtGui.QTransform, tiles: TileBlock, clip, exposed) -> None:
+        """`clip`: the viewport (what is drawn of the images is cut to it alike in every paint);
+        `exposed`: the part this paint is for (a mosaic outside it is skipped)."""
         top_left = transform.map(QtCore.QPointF(tiles.x0, tiles.y1))
         bottom_right = transform.map(QtCore.QPointF(tiles.x0 + tiles.width, tiles.y1 - tiles.height))
         target = QtCore.QRectF(top_left, bottom_right).normalized()
-        if clip is not None and not target.intersects(clip):
+        if exposed is not None and not target.adjusted(-2, -2, 2, 2).intersects(exposed):
             return
         draw_image(painter, target, self._image(tiles), clip)
         col = self.columns[tiles.column]
