@@ -80,18 +80,27 @@ def data_format_of(spec, column) -> str:
     return str(spec.layers[index].params.get("data_format", "channels_last"))
 
 
-def geometry(columns, spec, ppx: float, ppy: float) -> tuple[list[MapBlock], list[TileBlock]]:
-    """The blocks and mosaics of every column drawn as feature maps, for a view of `ppx` × `ppy`
-    pixels per scene unit."""
-    blocks: list[MapBlock] = []
-    mosaics: list[TileBlock] = []
-    placed: dict[int, MapBlock] = {}
+def map_columns(columns, spec) -> list[tuple[int, F.MapShape, F.TileLayout | None]]:
+    """The columns drawn as feature maps, whatever the scale: (index, shape of its maps, layout of
+    its kernel tiles or None)."""
+    found = []
     for ci, col in enumerate(columns):
         if col.neurons or col.shape is None or col.n == 0:
             continue
         shape = F.map_shape(col.shape, data_format_of(spec, col))
-        if shape is None:
-            continue
+        if shape is not None:
+            found.append((ci, shape, F.tile_layout(col) if col.kind == "conv" else None))
+    return found
+
+
+def geometry(columns, spec, ppx: float, ppy: float, maps: list | None = None) -> tuple[list[MapBlock], list[TileBlock]]:
+    """The blocks and mosaics of every column drawn as feature maps, for a view of `ppx` × `ppy`
+    pixels per scene unit; `maps`: what `map_columns` gives for them (made here if None)."""
+    blocks: list[MapBlock] = []
+    mosaics: list[TileBlock] = []
+    placed: dict[int, MapBlock] = {}
+    for ci, shape, layout in map_columns(columns, spec) if maps is None else maps:
+        col = columns[ci]
         prev = columns[ci - 1] if ci > 0 else None
         nxt = columns[ci + 1] if ci + 1 < len(columns) else None
         if prev is not None:
@@ -118,7 +127,6 @@ def geometry(columns, spec, ppx: float, ppy: float) -> tuple[list[MapBlock], lis
         )
         blocks.append(block)
         placed[ci] = block
-        layout = F.tile_layout(col) if col.kind == "conv" else None
         if layout is None or prev is None:
             continue
         before = placed.get(ci - 1)
@@ -138,10 +146,12 @@ def geometry(columns, spec, ppx: float, ppy: float) -> tuple[list[MapBlock], lis
 def faces_of(block: MapBlock) -> tuple[QtGui.QPolygonF, QtGui.QPolygonF, QtGui.QPolygonF]:
     """The side, top and front faces of a block, in scene units, in the order they are painted."""
     x0, x1, y0, y1, dx, dy = block.x0, block.x1, block.y0, block.y1, block.dx, block.dy
-    front = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-    top = [(x0, y1), (x1, y1), (x1 + dx, y1 + dy), (x0 + dx, y1 + dy)]
-    side = [(x1, y0), (x1 + dx, y0 + dy), (x1 + dx, y1 + dy), (x1, y1)]
-    return tuple(QtGui.QPolygonF([QtCore.QPointF(x, y) for x, y in face]) for face in (side, top, front))
+    polygon, point = QtGui.QPolygonF, QtCore.QPointF
+    return (
+        polygon([point(x1, y0), point(x1 + dx, y0 + dy), point(x1 + dx, y1 + dy), point(x1, y1)]),
+        polygon([point(x0, y1), point(x1, y1), point(x1 + dx, y1 + dy), point(x0 + dx, y1 + dy)]),
+        polygon([point(x0, y0), point(x1, y0), point(x1, y1), point(x0, y1)]),
+    )
 
 
 class SceneLayout:
@@ -151,13 +161,16 @@ class SceneLayout:
     def __init__(self, scale, blocks: list[MapBlock], mosaics: list[TileBlock], shades: list, links: list) -> None:
         self.scale = scale
         self.blocks, self.mosaics, self.shades, self.links = blocks, mosaics, shades, links
-        self.faces = [faces_of(b) for b in blocks]
+        self._faces: dict[int, tuple] = {}  # block index -> faces_of, made when first painted
         # each block's extent (front face and depth) and each link's, as x0, x1, y0, y1 rows
         self._block_boxes = np.array(
             [(b.x0, b.x1 + max(b.dx, 0.0), min(b.y0, b.y0 + b.dy), b.y1 + max(b.dy, 0.0)) for b in blocks], dtype=float
         ).reshape(-1, 4)
         self._link_boxes = np.array(
-            [(min(ln.x1(), ln.x2()), max(ln.x1(), ln.x2()), min(ln.y1(), ln.y2()), max(ln.y1(), ln.y2())) for ln in links],
+            [
+                (min(ln.x1(), ln.x2()), max(ln.x1(), ln.x2()), min(ln.y1(), ln.y2()), max(ln.y1(), ln.y2()))
+                for ln in links
+            ],
             dtype=float,
         ).reshape(-1, 4)
 
@@ -174,6 +187,13 @@ class SceneLayout:
         m = CULL_MARGIN_PX
         return transform.mapRect(box).adjusted(-m, -m, m, m)
 
+    def faces(self, i: int) -> tuple[QtGui.QPolygonF, QtGui.QPolygonF, QtGui.QPolygonF]:
+        """Block i's faces (`faces_of`)."""
+        found = self._faces.get(i)
+        if found is None:
+            found = self._faces[i] = faces_of(self.blocks[i])
+        return found
+
     def shown(self, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[int]:
         """The indices of the blocks that reach into `clip` (device pixels), in painting order."""
         return _reaching(self._block_boxes, transform, clip)
@@ -184,6 +204,7 @@ class SceneLayout:
 
 
 CULL_MARGIN_PX = 2.0
+STRAIGHT_PAINTS = 2  # whole paints of one view drawn straight before it is kept as an image
 CACHE_EXPOSED_SHARE = 0.5  # a paint for at least this share of the item's part in view keeps its image  # a shape this close to the exposed rect may still touch it (pen, antialiasing)
 
 
@@ -232,6 +253,8 @@ class FeatureMapItem(pg.GraphicsObject):
         self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
         self._layout: SceneLayout | None = None  # of the last paint's scale
         self._raster: tuple | None = None  # (key, QImage): the last on-screen paint, drawn again while the view stays
+        self._painted: tuple = (None, 0)  # the key of the last whole paint drawn straight, and how many were
+        self._maps: list | None = None  # map_columns of the columns, for every scale
 
     # -- what to draw -----------------------------------------------------------------------------
 
@@ -243,7 +266,8 @@ class FeatureMapItem(pg.GraphicsObject):
         self.prepareGeometryChange()
         self.columns, self.spec, self.pending = columns, spec, pending
         self._images, self._channel_images = {}, {}
-        self._raster = None
+        self._raster = self._maps = None
+        self._painted = (None, 0)
         if not same_places:
             self._layout = None
         if any(not c.neurons for c in columns):
@@ -259,8 +283,8 @@ class FeatureMapItem(pg.GraphicsObject):
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         self._images, self._channel_images, self._brushes = {}, {}, {}
-        self._layout = None
-        self._raster = None
+        self._layout = self._raster = None
+        self._painted = (None, 0)
         self.update()
 
     def has_maps(self) -> bool:
@@ -290,7 +314,15 @@ class FeatureMapItem(pg.GraphicsObject):
             raster = self._raster
             whole = clip is None or clip.width() * clip.height() >= CACHE_EXPOSED_SHARE * area.width() * area.height()
             if (raster is None or raster[0] != key) and whole:
-                raster = self._raster = (key, self._rasterise(transform, layout, viewport, area, dpr))
+                # the first paints of a view are drawn straight (zooming, a view gets one or two
+                # paints); once it is painted again, it is kept as an image for those that follow
+                if self._painted[0] != key:
+                    self._painted = (key, 0)
+                self._painted = (key, self._painted[1] + 1)
+                if self._painted[1] > STRAIGHT_PAINTS:
+                    raster = self._raster = (key, self._rasterise(transform, layout, viewport, area, dpr))
+                else:
+                    raster = None
             if raster is not None and raster[0] == key:
                 painter.save()
                 painter.resetTransform()
@@ -354,9 +386,9 @@ class FeatureMapItem(pg.GraphicsObject):
         pen.setCosmetic(True)
         painter.setPen(pen)
         # block after block, each side, top, then front: neighbouring blocks may overlap
-        faces, shades = layout.faces, layout.shades
+        shades = layout.shades
         for i in layout.shown(transform, clip):
-            for polygon, brush in zip(faces[i], shades[i], strict=True):
+            for polygon, brush in zip(layout.faces(i), shades[i], strict=True):
                 painter.setBrush(brush)
                 painter.drawPolygon(polygon)
         painter.resetTransform()
@@ -369,7 +401,9 @@ class FeatureMapItem(pg.GraphicsObject):
         """The blocks and mosaics for `ppx` × `ppy` pixels per unit (`geometry`), with each block's
         faces and the links between blocks; kept while the scale lasts (a pan)."""
         if self._layout is None or self._layout.scale != (ppx, ppy):
-            blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy)
+            if self._maps is None:
+                self._maps = map_columns(self.columns, self.spec)
+            blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy, self._maps)
             shades = [self._shades(self.columns[b.column]) for b in blocks]
             self._layout = SceneLayout((ppx, ppy), blocks, mosaics, shades, self._links(blocks, ppx))
         return self._layout
@@ -491,7 +525,15 @@ class FeatureMapItem(pg.GraphicsObject):
         """The tooltip for scene point (x, y) on a mosaic or a block, or ''."""
         if not self.has_maps():
             return ""
-        blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy)
+        kept = self._layout
+        if kept is not None and all(
+            math.isclose(a, b, rel_tol=1e-9) for a, b in zip(kept.scale, (ppx, ppy), strict=True)
+        ):
+            blocks, mosaics = kept.blocks, kept.mosaics  # the last paint's (a hover asks at each move)
+        else:
+            if self._maps is None:
+                self._maps = map_columns(self.columns, self.spec)
+            blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy, self._maps)
         for tiles in mosaics:
             if tiles.x0 <= x <= tiles.x0 + tiles.width and tiles.y1 - tiles.height <= y <= tiles.y1:
                 return self._describe_tile(tiles, (tiles.y1 - y) / tiles.cell_h, (x - tiles.x0) / tiles.cell_w)
