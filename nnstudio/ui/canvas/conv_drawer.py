@@ -204,7 +204,6 @@ class SceneLayout:
 
 
 CULL_MARGIN_PX = 2.0
-STRAIGHT_PAINTS = 2  # whole paints of one view drawn straight before it is kept as an image
 CACHE_EXPOSED_SHARE = 0.5  # a paint for at least this share of the item's part in view keeps its image  # a shape this close to the exposed rect may still touch it (pen, antialiasing)
 
 
@@ -253,7 +252,7 @@ class FeatureMapItem(pg.GraphicsObject):
         self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
         self._layout: SceneLayout | None = None  # of the last paint's scale
         self._raster: tuple | None = None  # (key, QImage): the last on-screen paint, drawn again while the view stays
-        self._painted: tuple = (None, 0)  # the key of the last whole paint drawn straight, and how many were
+        self._painted: tuple = (None, 0)  # the key of the last whole paint, and how many it had
         self._maps: list | None = None  # map_columns of the columns, for every scale
 
     # -- what to draw -----------------------------------------------------------------------------
@@ -313,16 +312,15 @@ class FeatureMapItem(pg.GraphicsObject):
             key = (layout, transform.m11(), transform.m22(), transform.dx(), transform.dy(), area, viewport, dpr)
             raster = self._raster
             whole = clip is None or clip.width() * clip.height() >= CACHE_EXPOSED_SHARE * area.width() * area.height()
-            if (raster is None or raster[0] != key) and whole:
-                # the first paints of a view are drawn straight (zooming, a view gets one or two
-                # paints); once it is painted again, it is kept as an image for those that follow
-                if self._painted[0] != key:
-                    self._painted = (key, 0)
-                self._painted = (key, self._painted[1] + 1)
-                if self._painted[1] > STRAIGHT_PAINTS:
+            if whole:
+                # A view painted again is kept as an image for the paints that follow. Its first
+                # paint is drawn straight (an image costs a little more), unless the view before
+                # was painted more than once: pyqtgraph's view paints twice after a wheel step.
+                fresh = self._painted[0] != key
+                again = self._painted[1] >= 2 if fresh else True
+                self._painted = (key, 1 if fresh else self._painted[1] + 1)
+                if again and (raster is None or raster[0] != key):
                     raster = self._raster = (key, self._rasterise(transform, layout, viewport, area, dpr))
-                else:
-                    raster = None
             if raster is not None and raster[0] == key:
                 painter.save()
                 painter.resetTransform()
@@ -348,10 +346,14 @@ class FeatureMapItem(pg.GraphicsObject):
         self, transform: QtGui.QTransform, layout: SceneLayout, viewport: QtCore.QRectF, area: QtCore.QRect, dpr: float
     ) -> QtGui.QImage:
         """What `_draw` paints in `area` (device pixels) of a view, as an image of that part."""
-        image = QtGui.QImage(
-            round(area.width() * dpr), round(area.height() * dpr), QtGui.QImage.Format.Format_ARGB32_Premultiplied
-        )
-        image.setDevicePixelRatio(dpr)
+        size = QtCore.QSize(round(area.width() * dpr), round(area.height() * dpr))
+        old = self._raster[1] if self._raster is not None else None
+        self._raster = None  # its image is drawn over: a view's image at most at any time
+        if old is not None and old.size() == size and old.devicePixelRatio() == dpr:
+            image = old  # no fresh pages of memory at each zoom step
+        else:
+            image = QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+            image.setDevicePixelRatio(dpr)
         image.fill(0)
         shifted = transform * QtGui.QTransform.fromTranslate(-area.left(), -area.top())
         local = viewport.translated(-area.left(), -area.top())
