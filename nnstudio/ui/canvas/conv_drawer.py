@@ -308,8 +308,7 @@ class FeatureMapItem(pg.GraphicsObject):
             area = layout.extent(transform).intersected(viewport).toAlignedRect()
             if area.isEmpty():
                 return
-            dpr = painter.device().devicePixelRatioF()
-            key = (layout, transform.m11(), transform.m22(), transform.dx(), transform.dy(), area, viewport, dpr)
+            key = (layout, transform.m11(), transform.m22(), transform.dx(), transform.dy(), area, viewport)
             raster = self._raster
             whole = clip is None or clip.width() * clip.height() >= CACHE_EXPOSED_SHARE * area.width() * area.height()
             if whole:
@@ -320,13 +319,13 @@ class FeatureMapItem(pg.GraphicsObject):
                 again = self._painted[1] >= 2 if fresh else True
                 self._painted = (key, 1 if fresh else self._painted[1] + 1)
                 if again and (raster is None or raster[0] != key):
-                    raster = self._raster = (key, self._rasterise(transform, layout, viewport, area, dpr))
+                    raster = self._raster = (key, self._rasterise(transform, layout, viewport, area))
             if raster is not None and raster[0] == key:
                 painter.save()
                 painter.resetTransform()
                 shown = QtCore.QRectF(area) if clip is None else QtCore.QRectF(area).intersected(clip.toAlignedRect())
                 source = shown.translated(-area.left(), -area.top())
-                painter.drawImage(shown, raster[1], QtCore.QRectF(source.topLeft() * dpr, source.size() * dpr))
+                painter.drawImage(shown, raster[1], source)
                 painter.restore()
                 return
         painter.save()
@@ -334,26 +333,28 @@ class FeatureMapItem(pg.GraphicsObject):
         painter.restore()
 
     def _cacheable(self, painter: QtGui.QPainter) -> bool:
-        """Paints on screen are kept as an image (not those of an export, nor vectors for SVG)."""
+        """Paints on screen are kept as an image (not those of an export, nor vectors for SVG). On a
+        high-density screen the mosaics' cells would not land on the same device pixels in the
+        image as drawn straight: drawn straight there."""
         engine = painter.paintEngine()
         return (
             not getattr(self, "_exportOpts", False)
             and engine is not None
             and engine.type() == QtGui.QPaintEngine.Type.Raster
+            and painter.device().devicePixelRatioF() == 1.0
         )
 
     def _rasterise(
-        self, transform: QtGui.QTransform, layout: SceneLayout, viewport: QtCore.QRectF, area: QtCore.QRect, dpr: float
+        self, transform: QtGui.QTransform, layout: SceneLayout, viewport: QtCore.QRectF, area: QtCore.QRect
     ) -> QtGui.QImage:
         """What `_draw` paints in `area` (device pixels) of a view, as an image of that part."""
-        size = QtCore.QSize(round(area.width() * dpr), round(area.height() * dpr))
+        size = area.size()
         old = self._raster[1] if self._raster is not None else None
         self._raster = None  # its image is drawn over: a view's image at most at any time
-        if old is not None and old.size() == size and old.devicePixelRatio() == dpr:
+        if old is not None and old.size() == size:
             image = old  # no fresh pages of memory at each zoom step
         else:
             image = QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
-            image.setDevicePixelRatio(dpr)
         image.fill(0)
         shifted = transform * QtGui.QTransform.fromTranslate(-area.left(), -area.top())
         local = viewport.translated(-area.left(), -area.top())
