@@ -118,7 +118,7 @@ def reference(canvas: NetworkCanvas) -> np.ndarray:
     pen.setCosmetic(True)
     painter.setPen(pen)
     for line in item._links(blocks, ppx):
-        painter.drawLine(transform.map(line))
+        painter.drawLine(transform.map(QtCore.QLineF(*line)))
     pen = QtGui.QPen(QtGui.QColor(item.theme.outline), 1.0)
     pen.setCosmetic(True)
     painter.setPen(pen)

@@ -163,16 +163,20 @@ class SceneLayout:
         self.blocks, self.mosaics, self.shades, self.links = blocks, mosaics, shades, links
         self._faces: dict[int, tuple] = {}  # block index -> faces_of, made when first painted
         # each block's extent (front face and depth) and each link's, as x0, x1, y0, y1 rows
-        self._block_boxes = np.array(
-            [(b.x0, b.x1 + max(b.dx, 0.0), min(b.y0, b.y0 + b.dy), b.y1 + max(b.dy, 0.0)) for b in blocks], dtype=float
-        ).reshape(-1, 4)
-        self._link_boxes = np.array(
+        corners = np.array([(b.x0, b.x1, b.y0, b.y1, b.dx, b.dy) for b in blocks], dtype=float).reshape(-1, 6)
+        x0, x1, y0, y1, dx, dy = corners.T
+        depth_x, depth_y = np.maximum(dx, 0.0), np.maximum(dy, 0.0)
+        self._block_boxes = np.stack([x0, x1 + depth_x, np.minimum(y0, y0 + dy), y1 + depth_y], axis=1)
+        ends = np.array(links, dtype=float).reshape(-1, 4)  # x1, y1, x2, y2
+        self._link_boxes = np.stack(
             [
-                (min(ln.x1(), ln.x2()), max(ln.x1(), ln.x2()), min(ln.y1(), ln.y2()), max(ln.y1(), ln.y2()))
-                for ln in links
+                np.minimum(ends[:, 0], ends[:, 2]),
+                np.maximum(ends[:, 0], ends[:, 2]),
+                np.minimum(ends[:, 1], ends[:, 3]),
+                np.maximum(ends[:, 1], ends[:, 3]),
             ],
-            dtype=float,
-        ).reshape(-1, 4)
+            axis=1,
+        )
 
     def extent(self, transform: QtGui.QTransform) -> QtCore.QRectF:
         """The device rect of everything drawn (with room for the pens), on `transform`."""
@@ -200,11 +204,11 @@ class SceneLayout:
 
     def shown_links(self, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[QtCore.QLineF]:
         """The links that reach into `clip`."""
-        return [self.links[i] for i in _reaching(self._link_boxes, transform, clip)]
+        return [QtCore.QLineF(*self.links[i]) for i in _reaching(self._link_boxes, transform, clip)]
 
 
-CULL_MARGIN_PX = 2.0
-CACHE_EXPOSED_SHARE = 0.5  # a paint for at least this share of the item's part in view keeps its image  # a shape this close to the exposed rect may still touch it (pen, antialiasing)
+CULL_MARGIN_PX = 2.0  # a shape this close to the exposed rect may still touch it (pen, antialiasing)
+CACHE_EXPOSED_SHARE = 0.5  # a paint for at least this share of the item's part in view keeps its image
 
 
 def _reaching(boxes: np.ndarray, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[int]:
@@ -246,6 +250,7 @@ class FeatureMapItem(pg.GraphicsObject):
         self.theme: Theme = LIGHT_THEME
         self._images: dict = {}  # (column, kernels, mosaic) -> QImage, for the current theme
         self._channel_images: dict = {}  # (column, kernels, tile) -> QImage of its cells' channels
+        self._tile_rgba: dict = {}  # (column, kernels) -> F.tile_rgba, for the current theme
         self._brushes: dict = {}  # column kind or stage class -> brushes of a block's faces
         self._bounds = QtCore.QRectF()
         # option.exposedRect: the part of the item a paint is for (a header's step repaints a few pixels)
@@ -264,7 +269,7 @@ class FeatureMapItem(pg.GraphicsObject):
             return
         self.prepareGeometryChange()
         self.columns, self.spec, self.pending = columns, spec, pending
-        self._images, self._channel_images = {}, {}
+        self._images, self._channel_images, self._tile_rgba = {}, {}, {}
         self._raster = self._maps = None
         self._painted = (None, 0)
         if not same_places:
@@ -281,7 +286,7 @@ class FeatureMapItem(pg.GraphicsObject):
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self._images, self._channel_images, self._brushes = {}, {}, {}
+        self._images, self._channel_images, self._brushes, self._tile_rgba = {}, {}, {}, {}
         self._layout = self._raster = None
         self._painted = (None, 0)
         self.update()
@@ -428,9 +433,10 @@ class FeatureMapItem(pg.GraphicsObject):
             self._brushes[key] = found
         return found
 
-    def _links(self, blocks: list[MapBlock], ppx: float) -> list[QtCore.QLineF]:
-        """Faint lines from the corners of a block to the next column where no mosaic lies between."""
-        lines: list[QtCore.QLineF] = []
+    def _links(self, blocks: list[MapBlock], ppx: float) -> list[tuple[float, float, float, float]]:
+        """Faint lines from the corners of a block to the next column where no mosaic lies between
+        (x1, y1, x2, y2 in scene units)."""
+        lines: list[tuple[float, float, float, float]] = []
         by_column = {b.column: b for b in blocks}
         for block in blocks:
             nxt_index = block.column + 1
@@ -446,7 +452,7 @@ class FeatureMapItem(pg.GraphicsObject):
             else:
                 x_to, top, bottom = nxt.x - NEURON_ROOM_PX / max(ppx, 1e-9), nxt.height / 2, -nxt.height / 2
             for y_from, y_to in ((block.y1 + block.dy, top), (block.y0 + block.dy, bottom)):
-                lines.append(QtCore.QLineF(x_from, y_from, x_to, y_to))
+                lines.append((x_from, y_from, x_to, y_to))
         return lines
 
     def _colours(self) -> dict[str, str]:
@@ -462,7 +468,10 @@ class FeatureMapItem(pg.GraphicsObject):
         found = self._images.get(key)
         if found is None:
             if kernel is not None:
-                rgba = F.mosaic_rgba(kernel, tiles.mosaic, self._colours())
+                cells = self._tile_rgba.get((tiles.column, id(kernel)))
+                if cells is None:  # the tiles' colours, for every mosaic zooming lays them out in
+                    cells = self._tile_rgba[(tiles.column, id(kernel))] = F.tile_rgba(kernel, self._colours())
+                rgba = F.arrange(cells, tiles.mosaic)
             else:
                 rgba = F.pending_rgba(tiles.layout, tiles.mosaic, self.theme.pending_fill)
             found = _qimage(F.downsample(rgba, factor))
