@@ -176,9 +176,23 @@ def _signature(
     return tuple(sorted(backward.values()))
 
 
+_last: tuple[ModelSpec, tuple[BlockGroup, ...]] | None = None  # the newest spec's groups (specs are immutable)
+
+
 def repeated_blocks(spec: ModelSpec) -> tuple[BlockGroup, ...]:
     """The groups of repeated blocks of a functional model, in graph order (none for a chain, a model
-    with a cycle or a reference to something missing)."""
+    with a cycle or a reference to something missing). Those of the newest spec asked for are kept:
+    a model being opened has them found in the reading thread, and the graph view reads them."""
+    global _last
+    last = _last
+    if last is not None and last[0] is spec:
+        return last[1]
+    groups = _repeated_blocks(spec)
+    _last = (spec, groups)
+    return groups
+
+
+def _repeated_blocks(spec: ModelSpec) -> tuple[BlockGroup, ...]:
     if not spec.is_functional or not spec.layers:
         return ()
     ids = list(spec.ids())

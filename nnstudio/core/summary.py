@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from nnstudio.core.graph import call_count, calls_to_outputs, graph_problems, keras_order, sequential_like
@@ -51,7 +52,7 @@ class LayerRow:
         kind = layer_types().get(self.class_name)
         return kind.config_class if kind is not None else self.class_name
 
-    @property
+    @cached_property
     def connected_text(self) -> str:
         """The Connected to cell as Keras prints it: `dense[0][0], dense_1[0][0]`, or `-`."""
         return ", ".join(f"{name}[{node}][{tensor}]" for name, node, tensor in self.connected_to) or "-"
@@ -65,7 +66,7 @@ class LayerRow:
         """Every output's shape: the output, then the others (states)."""
         return [self.output_shape, *self.more_outputs]
 
-    @property
+    @cached_property
     def shape_text(self) -> str:
         """The Output Shape cell as Keras prints it."""
         return format_shapes(self.output_shapes)

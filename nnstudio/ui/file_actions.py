@@ -31,6 +31,7 @@ from PySide6.QtCore import QObject, QSaveFile, QSettings, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from nnstudio.core.error_text import cause_line
+from nnstudio.core.graph_blocks import repeated_blocks
 from nnstudio.core.keras_archive import load_model_file
 from nnstudio.core.project import ProjectError, dumps_project, load_project
 from nnstudio.core.spec import ModelSpec, lesson_spec
@@ -87,10 +88,15 @@ def first_layer_to_show(spec: ModelSpec) -> int:
 
 
 def read_for_opening(path: Path, budget: int) -> tuple[ModelSpec, dict, Summary, int]:
-    """`read_model_file` and the analysis of its spec under `budget` (done in the reading thread:
-    for a big model the analysis is a GUI step less), with `budget`."""
+    """`read_model_file` and the analysis of its spec under `budget`, with `budget`: done in the
+    reading thread, with what the views read first (the summary's cell texts, the graph's repeated
+    blocks), so that for a big model the GUI thread's steps are short."""
     spec, editor = read_model_file(path)
-    return spec, editor, analyze(spec, budget), budget
+    summary = analyze(spec, budget)
+    for row in summary.rows:
+        _texts = row.shape_text, row.connected_text  # cached on the row
+    repeated_blocks(spec)  # kept for the newest spec
+    return spec, editor, summary, budget
 
 
 def read_model_file(path: str | Path) -> tuple[ModelSpec, dict]:

@@ -307,8 +307,11 @@ class SummaryTable(QWidget):
         if not rows:
             return 0
         self.view.ensurePolished()  # as the view measures it once shown (its style sheet applied)
+        first_with: dict[str, int] = {}  # each text once (many rows share a shape or a count)
+        for row in rows:
+            first_with.setdefault(self.model.cell_text(row, column), row)
         advance = self.view.fontMetrics().horizontalAdvance
-        widest = max(rows, key=lambda row: advance(self.model.cell_text(row, column)))
+        widest = first_with[max(first_with, key=advance)]
         return self.view.sizeHintForIndex(self.model.index(widest, column)).width()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802

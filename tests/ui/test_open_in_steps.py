@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from nnstudio.core import graph_blocks
 from nnstudio.core.project import save_project
 from nnstudio.core.spec import lesson_spec
 from nnstudio.services import document as document_module
@@ -64,6 +65,13 @@ def test_an_opened_file_is_analysed_in_the_reading_thread_only(window, qtbot, tm
     save_project(path, resnet)
     in_reader = threads_calling(monkeypatch, file_actions)
     in_document = threads_calling(monkeypatch, document_module)
+    blocks_found_in: list[str] = []
+    real_blocks = graph_blocks._repeated_blocks
+    monkeypatch.setattr(
+        graph_blocks,
+        "_repeated_blocks",
+        lambda spec: blocks_found_in.append(threading.current_thread().name) or real_blocks(spec),
+    )
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
 
     with qtbot.waitSignal(window.files.openFinished, timeout=WAIT_MS) as opened:
@@ -72,6 +80,8 @@ def test_an_opened_file_is_analysed_in_the_reading_thread_only(window, qtbot, tm
     assert in_reader == ["file-reader"]
     qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
     assert in_document == []  # every view read the analysis made off the GUI thread
+    assert blocks_found_in == ["file-reader"]  # and the repeated blocks the graph view collapses
+    assert window.graph_view.groups and window.graph_view.group_items
     summary = window.document.summary()
     assert summary.ok and window.summary_table.model.rowCount() == len(summary.rows)
     assert window.canvas._spec is window.document.spec
