@@ -32,8 +32,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6 import QtCore, QtWidgets  # noqa: E402
 from canvas_speed import Heartbeat, idle, random_weights, run_until, zoom_bursts  # noqa: E402
+from PySide6 import QtCore, QtWidgets  # noqa: E402
 from vgg16 import vgg16_spec  # noqa: E402
 
 from nnstudio.core.spec import ModelSpec  # noqa: E402

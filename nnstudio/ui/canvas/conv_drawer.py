@@ -13,6 +13,13 @@ One pyqtgraph item, `FeatureMapItem`, draws every layer whose drawer says `neuro
 The item is fed numpy arrays: a mosaic is one RGBA image (QImage) per layer, drawn scaled, never
 one item per weight. Sizes are worked out in pixels at paint time, so tiles stay square while the
 view's axes are scaled differently; `geometry()` gives the same layout for hover texts.
+
+A big model has hundreds of blocks, and Qt's raster engine takes most of a paint to fill and outline
+them. A paint draws only the blocks that reach its exposed rect, in scene units on the painter's own
+transform (one pixel pens); a view painted again is kept as one image and drawn from it while it
+stays (headers made in steps, lines rasterised in slices and hovers repaint the canvas many times
+between two pans or zooms). The image is made of the same drawing on clear pixels: where shapes'
+antialiased edges meet, a channel may round one or two steps otherwise than when drawn straight.
 """
 
 from __future__ import annotations
