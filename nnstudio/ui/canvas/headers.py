@@ -112,6 +112,7 @@ class ColumnHeaders(QtCore.QObject):
         self._half_px = np.zeros(0)
         self._shown = np.zeros(0, dtype=bool)
         self._view_x: tuple[float, float, float] | None = None  # x0, x1 and pixels per unit of the view
+        self._stopped = False
         view.sigRangeChanged.connect(self.follow_view)
         view.sigResized.connect(self.follow_view)
         self._timer = QtCore.QTimer(self)
@@ -175,9 +176,10 @@ class ColumnHeaders(QtCore.QObject):
         )
 
     def stop(self) -> None:
-        """No more steps (the canvas is closing)."""
+        """No more steps, nor headers following the view (the canvas is closing)."""
         self._timer.stop()
         self._placing = None
+        self._stopped = True
 
     def complete(self) -> bool:
         """Every column has its header, written and placed for the last placing (and no header of
@@ -357,6 +359,8 @@ class ColumnHeaders(QtCore.QObject):
     def follow_view(self, *args: object) -> None:
         """Show the headers with room that a pan or a zoom brought near the view, hide those it took
         away (a header off screen costs each paint and each zoom step its bounds and its transform)."""
+        if self._stopped:
+            return  # the canvas is closing: its view may be gone
         (x0, x1), _ = self.view.viewRange()
         self._view_x = (x0, x1, self.view.width() / max(x1 - x0, 1e-12))
         if not len(self._wanted):
