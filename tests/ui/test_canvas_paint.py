@@ -266,3 +266,13 @@ def test_headers_off_screen_are_hidden_and_a_pan_brings_them_back_at_once(qtbot)
     canvas.view.translateBy(x=headers._header_x[far] - (x0 + x1) / 2)  # no event handled in between
     assert canvas.headers[far].isVisible(), "a pan shows the headers it brings into view"
     assert not canvas.headers[min(with_room)].isVisible()
+
+
+def test_kernel_tiles_are_coloured_between_events_before_a_zoom_asks_for_them(canvas, qtbot):
+    kernels = [(ci, c.figure) for ci, c in enumerate(canvas.columns) if isinstance(c.figure, F.KernelTiles)]
+    assert len(kernels) == 10
+    canvas.maps.set_theme(canvas.maps.theme)
+    assert not canvas.maps._tile_rgba, "nothing coloured inside the call that changed the drawing"
+    qtbot.waitUntil(lambda: all((ci, id(k)) in canvas.maps._tile_rgba for ci, k in kernels))
+    for ci, kernel in kernels:
+        assert np.array_equal(canvas.maps._tile_rgba[(ci, id(kernel))], F.tile_rgba(kernel, canvas.maps._colours()))

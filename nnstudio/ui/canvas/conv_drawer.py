@@ -25,6 +25,7 @@ antialiased edges meet, a channel may round one or two steps otherwise than when
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -214,6 +215,7 @@ class SceneLayout:
         return [QtCore.QLineF(*self.links[i]) for i in _reaching(self._link_boxes, transform, clip)]
 
 
+PREPARE_STEP_MS = 6.0  # the kernels' tiles are coloured between events in steps of about this long
 CULL_MARGIN_PX = 2.0  # a shape this close to the exposed rect may still touch it (pen, antialiasing)
 CACHE_EXPOSED_SHARE = 0.5  # a paint for at least this share of the item's part in view keeps its image
 
@@ -258,6 +260,10 @@ class FeatureMapItem(pg.GraphicsObject):
         self._images: dict = {}  # (column, kernels, mosaic) -> QImage, for the current theme
         self._channel_images: dict = {}  # (column, kernels, tile) -> QImage of its cells' channels
         self._tile_rgba: dict = {}  # (column, kernels) -> F.tile_rgba, for the current theme
+        self._tiles_timer = QtCore.QTimer(self)  # colours the tiles of new kernels between events
+        self._tiles_timer.setSingleShot(True)
+        self._tiles_timer.setInterval(0)
+        self._tiles_timer.timeout.connect(self._prepare_tiles)
         self._brushes: dict = {}  # column kind or stage class -> brushes of a block's faces
         self._bounds = QtCore.QRectF()
         # option.exposedRect: the part of the item a paint is for (a header's step repaints a few pixels)
@@ -278,6 +284,8 @@ class FeatureMapItem(pg.GraphicsObject):
         self.columns, self.spec, self.pending = columns, spec, pending
         self._images, self._channel_images, self._tile_rgba = {}, {}, {}
         self._raster = self._maps = None
+        if any(isinstance(c.figure, F.KernelTiles) for c in columns):
+            self._tiles_timer.start()
         self._painted = (None, 0)
         if not same_places:
             self._layout = None
@@ -295,6 +303,8 @@ class FeatureMapItem(pg.GraphicsObject):
         self.theme = theme
         self._images, self._channel_images, self._brushes, self._tile_rgba = {}, {}, {}, {}
         self._layout = self._raster = None
+        if any(isinstance(c.figure, F.KernelTiles) for c in self.columns):
+            self._tiles_timer.start()
         self._painted = (None, 0)
         self.update()
 
@@ -475,10 +485,7 @@ class FeatureMapItem(pg.GraphicsObject):
         found = self._images.get(key)
         if found is None:
             if kernel is not None:
-                cells = self._tile_rgba.get((tiles.column, id(kernel)))
-                if cells is None:  # the tiles' colours, for every mosaic zooming lays them out in
-                    cells = self._tile_rgba[(tiles.column, id(kernel))] = F.tile_rgba(kernel, self._colours())
-                rgba = F.arrange(cells, tiles.mosaic)
+                rgba = F.arrange(self._tile_colours(tiles.column, kernel), tiles.mosaic)
             else:
                 rgba = F.pending_rgba(tiles.layout, tiles.mosaic, self.theme.pending_fill)
             found = _qimage(F.downsample(rgba, factor))
@@ -486,6 +493,24 @@ class FeatureMapItem(pg.GraphicsObject):
                 self._images = {}
             self._images[key] = found
         return found
+
+    def _tile_colours(self, column: int, kernel: F.KernelTiles) -> np.ndarray:
+        """The tiles' colours (`F.tile_rgba`), for every mosaic zooming lays them out in."""
+        found = self._tile_rgba.get((column, id(kernel)))
+        if found is None:
+            found = self._tile_rgba[(column, id(kernel))] = F.tile_rgba(kernel, self._colours())
+        return found
+
+    def _prepare_tiles(self) -> None:
+        """Colour the kernels' tiles between events, STEP_MS at a time, before a zoom asks for them
+        (the first zoom into a big model would otherwise colour tens of kernels in one paint)."""
+        start = time.perf_counter()
+        for ci, col in enumerate(self.columns):
+            if isinstance(col.figure, F.KernelTiles) and (ci, id(col.figure)) not in self._tile_rgba:
+                self._tile_colours(ci, col.figure)
+                if (time.perf_counter() - start) * 1000 >= PREPARE_STEP_MS:
+                    self._tiles_timer.start()
+                    return
 
     def _paint_mosaic(self, painter, transform: QtGui.QTransform, tiles: TileBlock, clip, exposed) -> None:
         """`clip`: the viewport (what is drawn of the images is cut to it alike in every paint);
