@@ -231,10 +231,12 @@ def run_app(
                 quit_headless()
 
         def save_when_drawn(deadline: float) -> None:
-            """Grab once the canvas has drawn the weights (big models and many lines take a moment) and the
-            graph view its layout (a big one is made in the background)."""
+            """Grab once the canvas has drawn the weights (big models and many lines take a moment), the
+            graph view its layout (a big one is made in the background) and every view the model."""
             canvas = window.canvas
-            busy = (canvas is not None and canvas.busy()) or window.graph_view.laying_out()
+            busy = (
+                (canvas is not None and canvas.busy()) or window.graph_view.laying_out() or not window.views_current()
+            )
             if busy and time.monotonic() < deadline:
                 QTimer.singleShot(20, lambda: save_when_drawn(deadline))
                 return

@@ -6,7 +6,9 @@
 the same pass that copies them, and their sums travel in the block too. The receiver calls
 `unpack(layout)`, which maps the block (on Linux; copies it out elsewhere), unlinks it whatever
 happens, and ties each kernel's sums to its array (`kernel_sums.remember`, so the canvas need not
-read the kernel again). A sender that cannot deliver the layout calls
+read the kernel again). When the last array of a big mapping goes, a short-lived background thread
+unmaps it: unmapping 500 MB of weights takes ~100 ms of the thread that does it (the GUI thread,
+where the views drop the weights they showed). A sender that cannot deliver the layout calls
 `discard(layout)`. Blocks are named `<prefix><random>`, so the owner of a dead sender can
 `sweep(prefix)` the blocks it left behind; Python's resource tracker is the last line of defence.
 
@@ -22,6 +24,7 @@ import mmap
 import os
 import secrets
 import sys
+import threading
 from dataclasses import dataclass
 from multiprocessing import resource_tracker, shared_memory
 from typing import Any
@@ -32,6 +35,7 @@ from nnstudio.core import kernel_sums
 from nnstudio.engine import boot
 
 ALIGN = 64  # bytes; every array starts on a cache line
+UNMAP_IN_BACKGROUND_BYTES = 16 * 2**20  # unmapping a smaller block costs the thread that drops it under ~4 ms
 DEFAULT_PREFIX = boot.PREFIX
 SHM_DIR = boot.SHM_DIR
 
@@ -141,7 +145,7 @@ def unpack(layout: SharedWeights) -> dict[str, list[np.ndarray]]:
     with the last array). Elsewhere they are copied out."""
     mapping = _map_and_unlink(layout)
     if mapping is not None:
-        return _arrays(layout, mapping, copy=False)
+        return _arrays(layout, np.asarray(_MappedBlock(mapping)), copy=False)
     block = shared_memory.SharedMemory(name=layout.name)
     try:
         buf = block.buf
@@ -170,6 +174,57 @@ def _map_and_unlink(layout: SharedWeights) -> mmap.mmap | None:
             os.unlink(path)
             # the sender's SharedMemory registered the name with the resource tracker both share
             resource_tracker.unregister(f"/{layout.name}", "shared_memory")
+
+
+class _MappedBlock:
+    """A mapped block as numpy sees it (`__array_interface__`): every array made from it keeps it
+    alive, and when the last one goes, a big block is unmapped by a background thread."""
+
+    def __init__(self, mapping: mmap.mmap) -> None:
+        self._bytes = np.frombuffer(mapping, np.uint8)  # holds the mapping
+        self.__array_interface__ = {
+            "data": (self._bytes.ctypes.data, False),
+            "shape": self._bytes.shape,
+            "typestr": "|u1",
+            "version": 3,
+        }
+
+    def __del__(self) -> None:
+        if self._bytes.nbytes >= UNMAP_IN_BACKGROUND_BYTES:
+            _unmap_later(self._bytes)
+
+
+_unmapping_lock = threading.RLock()  # reentrant: a block may be dropped while the lock is held on this thread
+_to_unmap: list[np.ndarray] = []
+_unmapper: threading.Thread | None = None
+
+
+def _unmap_later(block: np.ndarray) -> None:
+    """Hand `block` (the last reference to a mapping) to the unmapping thread, started when none runs."""
+    global _unmapper
+    with _unmapping_lock:
+        _to_unmap.append(block)
+        if _unmapper is not None:
+            return
+        thread = threading.Thread(target=_unmap_waiting, name="nnstudio-unmap", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # the interpreter is shutting down: no new threads, the caller unmaps it
+            _to_unmap.clear()
+            return
+        _unmapper = thread
+
+
+def _unmap_waiting() -> None:
+    """The unmapping thread: drops the blocks handed to it, then ends (none lingers idle)."""
+    global _unmapper
+    while True:
+        with _unmapping_lock:
+            if not _to_unmap:
+                _unmapper = None
+                return
+            block = _to_unmap.pop()
+        del block  # the mapping's last reference: munmap here
 
 
 def _arrays(layout: SharedWeights, buf: Any, copy: bool) -> dict[str, list[np.ndarray]]:

@@ -6,7 +6,7 @@ shutdown) are the engine session's (see `engine_worker.py`); this layer only mak
 turns their answers into these signals:
 
 - `buildStarted(request_id)`, then `buildFinished(BuildResult)` or `buildFailed(BuildFailure)`,
-  for the newest build only;
+  for the newest build only, whose `spec` is the very object `request_build` was given;
 - `exportFinished(path)` or `exportFailed(message)`; `keras_loaded((spec, weights))` or
   `loadFailed(message)`;
 - `engineStateChanged(state, message)`: the session's states ("starting", "ready", "busy",
@@ -95,6 +95,10 @@ class ModelService(QObject):
     @Slot(object, object)
     def _on_finished(self, job: Job, value: Any) -> None:
         if job.op == "build":
+            if isinstance(value, BuildResult | BuildFailure):
+                # the engine answers with its copy of the spec asked for: the very object asked for
+                # instead, so that the views find it is the document's at once, not layer by layer
+                value.spec = job.args["spec"]
             if isinstance(value, BuildResult):
                 self.buildFinished.emit(value)
             elif isinstance(value, BuildFailure):

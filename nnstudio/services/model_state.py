@@ -76,6 +76,7 @@ class WeightSet(Mapping[str, list["np.ndarray"]]):
         self._ids = {layer.name: layer.id for layer in spec.layers}
         self._names = {layer.id: layer.name for layer in spec.layers}
         self._arrays = {self._ids.get(name, name): values for name, values in arrays.items()}
+        self._belongs: ModelSpec | None = None  # the spec last found to have these weights (specs are frozen)
 
     def __getitem__(self, name: str) -> list[np.ndarray]:
         layer_id = self._ids.get(name)
@@ -101,13 +102,21 @@ class WeightSet(Mapping[str, list["np.ndarray"]]):
     def belongs_to(self, spec: ModelSpec) -> bool:
         """Whether these are the weights of `spec`: trained ones fit any spec with the same layers
         (compile settings do not change weights); Keras's and a file's are those of that very spec.
-        Either way a layer's name does not matter: a renamed layer keeps its weights."""
-        if self.source == TRAINED:
-            return same_layers_but_names(self.spec, spec)
-        if self.spec == spec:
+        Either way a layer's name does not matter: a renamed layer keeps its weights. The answer for
+        the spec last asked about is kept: the views ask for the same spec many times, and comparing
+        two equal specs of hundreds of layers takes milliseconds."""
+        if spec is self._belongs:
             return True
-        same_model = (self.spec.name, self.spec.compile) == (spec.name, spec.compile)
-        return same_model and same_layers_but_names(self.spec, spec)
+        if self.source == TRAINED:
+            belongs = same_layers_but_names(self.spec, spec)
+        elif self.spec == spec:
+            belongs = True
+        else:
+            same_model = (self.spec.name, self.spec.compile) == (spec.name, spec.compile)
+            belongs = same_model and same_layers_but_names(self.spec, spec)
+        if belongs:
+            self._belongs = spec
+        return belongs
 
     def as_of(self, spec: ModelSpec) -> WeightSet:
         """The same arrays as the weights of `spec` (the spec on screen, whose layers may have been renamed)."""

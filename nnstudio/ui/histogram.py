@@ -15,10 +15,22 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix, theme_for
 
-MAX_SAMPLE = 262_144  # a histogram of a strided sample of a huge kernel looks the same (and costs ~5 ms)
+MAX_SAMPLE = 65_536  # a histogram of a sample of a bigger kernel looks the same (at most 60 bins) and costs ~1 ms
+SAMPLE_RUN = 256  # the sample is 256 runs of neighbouring values spread over the kernel: reading it touches 256
+# places of a kernel of hundreds of MB, not every memory page (the first reading of a fresh block of weights faults
+# each place in: ~7 µs; 1.7 ms for VGG16's fc1, where a strided sample took ~50 ms)
 TITLE_PT = 9
 SMALL_WIDTH = 280  # below this many pixels wide (or SMALL_HEIGHT tall) the axis labels are hidden
 SMALL_HEIGHT = 170
+
+
+def kernel_sample(flat: np.ndarray) -> np.ndarray:
+    """`flat` itself, or when it holds more than MAX_SAMPLE values, MAX_SAMPLE of them: evenly
+    spaced runs of SAMPLE_RUN neighbours, from the first value to the last."""
+    if flat.size <= MAX_SAMPLE:
+        return flat
+    starts = np.linspace(0, flat.size - SAMPLE_RUN, MAX_SAMPLE // SAMPLE_RUN).astype(np.intp)
+    return flat[(starts[:, None] + np.arange(SAMPLE_RUN)).reshape(-1)]
 
 
 class WeightHistogram(pg.PlotWidget):
@@ -69,12 +81,12 @@ class WeightHistogram(pg.PlotWidget):
             self._set_title((f"{name}: no weights yet",) if name else ("Select a layer with weights",))
             return
         flat = kernel.reshape(-1)
-        step = max(1, flat.size // MAX_SAMPLE)
-        sample = flat[::step].astype(np.float64)
+        sample = kernel_sample(flat).astype(np.float64)
+        sampled = sample.size < flat.size
         finite = np.isfinite(sample)
         note = ""
         if not finite.all():  # a file's weights may hold NaN or infinity: count them, draw the rest
-            bad = int(np.count_nonzero(~np.isfinite(flat))) if step > 1 else int(np.count_nonzero(~finite))
+            bad = int(np.count_nonzero(~np.isfinite(flat))) if sampled else int(np.count_nonzero(~finite))
             note = f" · {bad:,} NaN or infinite, not drawn"
             sample = sample[finite]
         if sample.size == 0:
@@ -89,7 +101,7 @@ class WeightHistogram(pg.PlotWidget):
             lo, hi = lo - 0.5, hi + 0.5
         bins = int(np.clip(np.sqrt(sample.size), 10, 60))
         counts, edges = np.histogram(sample, bins=bins, range=(lo, hi))
-        if step > 1:
+        if sampled:
             counts = counts * (flat.size / sample.size)
         self.counts, self.edges = counts, edges
         centre = (edges[:-1] + edges[1:]) / 2

@@ -100,6 +100,11 @@ class MainWindow(QMainWindow):
         self._views_timer.setSingleShot(True)
         self._views_timer.setInterval(0)
         self._views_timer.timeout.connect(self._update_views)
+        # New weights reach the Weights dock on a later turn, once for a burst (see _on_weights_changed)
+        self._weights_view_timer = QTimer(self)
+        self._weights_view_timer.setSingleShot(True)
+        self._weights_view_timer.setInterval(0)
+        self._weights_view_timer.timeout.connect(self._refresh_weights_view)
         self._canvas_spec: ModelSpec | None = None  # the spec the canvas shows
         self._split_sized = False
         self.setDockNestingEnabled(True)
@@ -237,7 +242,8 @@ class MainWindow(QMainWindow):
         self.graph_view.connectionSelected.connect(lambda _connection: self._update_actions())
         self.graph_view.groupsChanged.connect(self._update_actions)
         self.graph_view.pendingChanged.connect(lambda _layer: self._update_actions())
-        self.keras_status.settled.connect(self._refresh_weights_view)
+        # after a failed build the Weights dock says why there are no weights (a turn later, as for new ones)
+        self.keras_status.settled.connect(lambda _state: self._weights_view_timer.start())
 
     # -- Keras --------------------------------------------------------------------------------------
 
@@ -278,10 +284,11 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_weights_changed(self, weights: WeightSet | None) -> None:
-        """New weights for the spec on screen: the Weights dock and the canvas. Training snapshots reach
-        the canvas on the next turn of the event loop (newest first), so that the two never add up to
-        one long stop of the GUI thread while training runs."""
-        self._refresh_weights_view()
+        """New weights for the spec on screen: the Weights dock and the canvas. The Weights dock takes
+        them on a later turn of the event loop (once for a burst), and so does the canvas training
+        snapshots (newest first), so that a Keras answer's own step stays short and the two never add
+        up to one long stop of the GUI thread while training runs."""
+        self._weights_view_timer.start()
         if self._canvas_spec is not self.document.spec:  # the document changed: the canvas's update to come draws them
             if not self._views_due:
                 self._schedule_views()
@@ -298,6 +305,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _refresh_weights_view(self) -> None:
+        self._weights_view_timer.stop()  # this is the refresh a waiting one would make
         status = self.keras_status
         self.weights_panel.show_layer(
             self.document.spec,
@@ -400,8 +408,9 @@ class MainWindow(QMainWindow):
         self._views_timer.start()
 
     def views_current(self) -> bool:
-        """Whether every view shows the document's model (no update of the canvas is waiting)."""
-        return not self._views_due
+        """Whether every view shows the document's model and its weights (no update of the canvas or
+        the Weights dock is waiting)."""
+        return not self._views_due and not self._weights_view_timer.isActive()
 
     def flush_views(self) -> None:
         """Give the waiting views the model now (before something reads the canvas)."""
@@ -411,6 +420,8 @@ class MainWindow(QMainWindow):
                 self._update_views()
         finally:
             self._flushing = False
+        if self._weights_view_timer.isActive():
+            self._refresh_weights_view()
 
     @Slot()
     def _update_views(self) -> None:

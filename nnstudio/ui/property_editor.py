@@ -196,6 +196,9 @@ class PropertyEditor(QWidget):
 
         form_widget = QWidget()
         form_widget.setObjectName("propertyForm")
+        # one style sheet for the whole form (a sheet set on each field costs its own parse and polish)
+        error_label = f'QLabel[fieldError="true"] {{ color: {error_color(self.palette()).name()}; font-size: 90%; }}'
+        form_widget.setStyleSheet(f"{INVALID_STYLE} {error_label}")
         form = QFormLayout(form_widget)
         form.setContentsMargins(12, 4, 12, 12)
         form.setHorizontalSpacing(12)
@@ -252,12 +255,11 @@ class PropertyEditor(QWidget):
         form.addRow(box)
 
     def _add_row(self, form: QFormLayout, key: str, label_text: str, widget: QWidget) -> None:
-        widget.setStyleSheet(INVALID_STYLE)
-        widget.setProperty("invalid", False)
+        widget.setProperty("invalid", False)  # the form's style sheet draws an invalid field's frame
         error = QLabel()
         error.setObjectName(f"error_{key}")
         error.setWordWrap(True)
-        error.setStyleSheet(f"color: {error_color(self.palette()).name()}; font-size: 90%;")
+        error.setProperty("fieldError", True)
         error.hide()
         cell = QWidget()
         column = QVBoxLayout(cell)

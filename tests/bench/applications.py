@@ -35,7 +35,9 @@ installed Keras's keras.applications has (40 in Keras 3.15). Per model:
     from the action until Keras confirmed the edit (target <= 50), with the worst gaps and when;
     max_gap_after_shown_ms: the same from the moment the opened model was shown (the open's own
     step left out: Keras reading the file, the edit and its build); the benchmark's own reading of
-    the memory (/proc) is left out of both;
+    the memory (/proc) is left out of both; keras_answers_cpu_ms: the GUI thread's CPU time in each
+    Keras answer's own step (the file's weights, each build, with what the window does at once),
+    keras_answer_cpu_ms the longest (the views that follow on later turns are in the gaps);
   - graph_first_draw_ms: the graph view laid out afresh and painted (grandalf layout included) and
     canvas_first_draw_ms: the canvas, showing the lesson before, given the model and the file's
     weights until drawn and painted (target <= 300 each), with the GUI thread's CPU in it
@@ -328,7 +330,13 @@ def measure_window(path: Path) -> dict:
     settings.setValue(BUDGET_KEY, MAX_PARAMS)
     session = EngineSession()
     session.start()
+    # the GUI thread's CPU in each Keras answer's own step: the window's reaction to it included (the
+    # recorders are connected first and last, so they run before and after every other slot)
+    answers_cpu: list[float] = []
+    answer_began: list[float] = []
+    session.jobFinished.connect(lambda _job, _value: answer_began.append(time.thread_time()))
     window = MainWindow(Document(lesson_spec()), ModelService(session), TrainingService(session), settings=settings)
+    session.jobFinished.connect(lambda _job, _value: answers_cpu.append(time.thread_time() - answer_began[-1]))
     settled: list[tuple[float, str]] = []
     window.kerasSettled.connect(lambda state: settled.append((time.perf_counter(), state)))
     heartbeat = Heartbeat()
@@ -362,6 +370,7 @@ def measure_window(path: Path) -> dict:
         read_at: list[float] = []  # the read ended and the document takes the model: the views follow
         doc.replaced.connect(lambda: read_at.append(time.perf_counter()))
         heartbeat.start()
+        answers_cpu.clear()  # the lesson's build left out
         start, open_cpu = time.perf_counter(), time.thread_time()
         window.app_actions["file.open"].trigger()
         run_until(app, lambda: bool(opened), CHILD_TIMEOUT_S)
@@ -427,6 +436,8 @@ def measure_window(path: Path) -> dict:
                 "max_gap_ms": round(gaps[0][0], 1),
                 "max_gap_after_shown_ms": round(after_shown[0][0], 1),
                 "worst_gaps_ms_at_s": [(round(ms, 1), round(at - start, 2)) for ms, at in gaps],
+                "keras_answer_cpu_ms": round(max(answers_cpu, default=0.0) * 1000, 1),
+                "keras_answers_cpu_ms": [round(cpu * 1000, 1) for cpu in answers_cpu],
                 "rss_total_mb": round(sum(rss.values()) / 1024, 1),
                 "gui_rss_mb": round(rss[os.getpid()] / 1024, 1),
                 "engines_rss_mb": round(sum(rss.get(pid, 0) for pid in engine_pids) / 1024, 1),

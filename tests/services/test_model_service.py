@@ -41,19 +41,23 @@ def test_lesson_builds_exports_loads_and_shutdown_leaves_nothing(qtbot, tmp_path
     service = model_service
     states = []
     service.engineStateChanged.connect(lambda s, m: states.append(s))
+    asked = lesson_spec()
     with qtbot.waitSignal(service.buildFinished, timeout=START_TIMEOUT_MS) as blocker:
         service.start()
-        request_id = service.request_build(lesson_spec())
+        request_id = service.request_build(asked)
     result = blocker.args[0]
     assert isinstance(result, BuildResult) and result.request_id == request_id
+    assert result.spec is asked  # the very spec asked for, not the engine's copy of it
     assert [r["params"] for r in result.rows] == [1344, 650]
     assert result.total_params == 1994
     assert [a.shape for a in result.weights["dense"]] == [(20, 64), (64,)]
     assert states[0] == "starting" and "ready" in states
 
+    failing = _with_units(lesson_spec(), 0)
     with qtbot.waitSignal(service.buildFailed, timeout=60_000) as blocker:
-        failing_id = service.request_build(_with_units(lesson_spec(), 0))
+        failing_id = service.request_build(failing)
     assert blocker.args[0].request_id == failing_id and blocker.args[0].layer_name == "dense"
+    assert blocker.args[0].spec is failing
 
     path = tmp_path / "lesson.keras"
     with qtbot.waitSignal(service.exportFinished, timeout=60_000) as blocker:

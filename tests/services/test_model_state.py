@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from nnstudio.core.spec import CompileSpec, lesson_spec
+from nnstudio.core.spec import CompileSpec, LayerSpec, lesson_spec
 from nnstudio.services.document import Document
-from nnstudio.services.model_state import BUILT, TRAINED, ModelState, WeightSet
+from nnstudio.services.model_state import BUILT, FILE, TRAINED, ModelState, WeightSet
 from tests.ui.fakes import FakeBuilds, FakeTraining
 
 
@@ -47,6 +48,24 @@ def test_a_weight_set_finds_a_layers_arrays_and_knows_its_spec():
     assert WeightSet(spec, lesson_weights(1.0), TRAINED).belongs_to(recompiled)  # trained: same layers
     wider = spec.with_layer(1, spec.layers[1].with_params(units=32))
     assert not WeightSet(spec, lesson_weights(1.0), TRAINED).belongs_to(wider)
+
+
+def test_a_weight_set_compares_a_spec_equal_to_its_own_once_however_often_it_is_asked(monkeypatch):
+    """The views ask `current()` many times for each answer: two equal specs of hundreds of layers
+    are compared layer by layer once, not on every question."""
+    spec = lesson_spec()
+    read = pickle.loads(pickle.dumps(spec))  # as the engine sends it back: equal, not the same object
+    assert read == spec and read is not spec and read.layers[1] is not spec.layers[1]
+    compared: list[str] = []
+    original = LayerSpec.__eq__
+    monkeypatch.setattr(LayerSpec, "__eq__", lambda a, b: compared.append(a.name) or original(a, b))
+    weights = WeightSet(read, lesson_weights(1.0), FILE)
+    assert weights.belongs_to(spec) and compared
+    compared.clear()
+    assert all(weights.belongs_to(spec) for _ in range(5)) and compared == []
+    wider = spec.with_layer(1, spec.layers[1].with_params(units=32))
+    assert not weights.belongs_to(wider) and not weights.belongs_to(wider)  # no answer kept for a "no"
+    assert weights.belongs_to(spec)
 
 
 def test_builds_carry_the_last_weights_and_views_hear_of_new_ones(state, qtbot):

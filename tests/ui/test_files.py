@@ -305,8 +305,9 @@ def test_open_a_keras_written_file(keras_window, qtbot, keras_written):
 
     qtbot.waitUntil(file_weights_confirmed, timeout=KERAS_TIMEOUT_MS)
     assert window.summary_table.state == CONFIRMED
-    # the Weights dock shows the file's kernel
+    # the Weights dock shows the file's kernel (taken a turn after Keras's answer)
     window.document.select_layer(1)
+    qtbot.waitUntil(window.views_current)
     histogram = window.weights_panel.histogram
     assert window.weights_panel.currentWidget() is histogram and histogram.layer_name == "dense"
     expected, _ = np.histogram(kernel.astype("float64"), bins=histogram.edges)

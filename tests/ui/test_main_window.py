@@ -640,6 +640,7 @@ def test_weights_dock_follows_the_selection_and_the_builds(fake_window, qtbot):
     weights = lesson_weights()
     with qtbot.waitSignal(window.kerasSettled):
         service.answer(weights=weights)
+    qtbot.waitUntil(window.views_current)  # the Weights dock takes them on a later turn
     assert_histogram_of(window, "dense_1", weights["dense_1"][0])
     assert panel.histogram.counts.sum() == 640
     window.document.select_layer(1)
@@ -670,6 +671,7 @@ def test_weights_dock_explains_layers_without_a_kernel(fake_window, qtbot):
     ]
     with qtbot.waitSignal(window.kerasSettled):
         service.answer(weights=weights)
+    qtbot.waitUntil(window.views_current)
     doc.select_layer(3)
     assert f"{names[3]} (Dropout) has no weights" in window.weights_panel.message.text()
     doc.select_layer(2)
@@ -687,6 +689,7 @@ def test_training_moves_the_histogram_and_starts_from_the_weights_on_screen(fake
     early = lesson_weights(seed=2)  # training started before any Keras build arrived
     training.spec = window.document.spec
     training.weightsUpdated.emit(early)
+    qtbot.waitUntil(window.views_current)
     assert_histogram_of(window, "dense", early["dense"][0])
     qtbot.waitUntil(lambda: window.canvas.weights is not None and window.canvas.weights.get("dense") is early["dense"])
     training.resetDone.emit({})  # Reset: the trained weights are gone
@@ -698,9 +701,11 @@ def test_training_moves_the_histogram_and_starts_from_the_weights_on_screen(fake
     window.training_panel.train_button.click()
     assert training.calls[-1][0] == "start" and training.calls[-1][-1] == result.weights
     window.document.select_layer(1)
+    qtbot.waitUntil(window.views_current)
     assert_histogram_of(window, "dense", weights["dense"][0])
     trained = lesson_weights(seed=1)
     training.weightsUpdated.emit(trained)  # a snapshot during training
+    qtbot.waitUntil(window.views_current)
     assert_histogram_of(window, "dense", trained["dense"][0])
     qtbot.waitUntil(lambda: window.canvas.weights.get("dense") is trained["dense"])  # the canvas a turn later
     window.document.select_layer(2)

@@ -154,12 +154,13 @@ def test_open_and_new_reset_the_training_panel(window, tmp_path, how, weights):
     assert panel._curves == {} and not panel.resume_button.isEnabled()
 
 
-def test_after_open_the_first_layer_is_selected(window, tmp_path):
+def test_after_open_the_first_layer_is_selected(window, tmp_path, qtbot):
     window.document.select_layer(-1)
     assert window.files.open_path(write_model(tmp_path, "opened", 12))
     assert window.document.selected_index == 1  # dense: the summary's first row
     assert window.property_editor.layer_index == 1 and window.property_editor.field("units").text() == "12"
     answer_build(window)
+    qtbot.waitUntil(window.views_current)  # the Weights dock takes the weights a turn later
     assert window.weights_panel.currentWidget() is not window.weights_panel.message
     assert window.files.new()
     assert window.document.selected_index == 1 and window.property_editor.field("units").text() == "64"

@@ -37,6 +37,7 @@ def open_window(qtbot, tmp_path, size) -> MainWindow:
         "dense_1": [rng.normal(0, 0.2, (64, 10)), np.zeros(10)],
     }
     builds.answer(weights={k: [a.astype("float32") for a in v] for k, v in weights.items()})
+    qtbot.waitUntil(window.views_current)  # the Weights dock shows them (a turn later)
     return window
 
 

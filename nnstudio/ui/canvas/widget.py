@@ -21,7 +21,7 @@ API (objectName "networkCanvas"):
 
 Big models (more than SYNC_WORK kernel values) never sum on the GUI thread: the block sums of the
 kernels when weights arrive and the level of detail after the view changes run in one background
-job at a time (`worker.py`), on copies of the columns, and the result replaces what is shown in
+job at a time (`ui/background_job.py`), on copies of the columns, and the result replaces what is shown in
 one step when it arrives. Until then the canvas keeps the previous drawing (after an edit: the
 structure with weights pending). Requests made while a job runs wait in one slot, newest wins; a
 result for a model, or a pending state, that was replaced meanwhile is dropped, and so is a level
@@ -41,6 +41,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal, Slot
 
 from nnstudio.core.layers.registry import all_types
+from nnstudio.ui.background_job import BackgroundJob, JobResult
 from nnstudio.ui.canvas import layout as L
 from nnstudio.ui.canvas.conv_drawer import FeatureMapItem
 from nnstudio.ui.canvas.edges import PENDING_BIN, WIDTHS, EdgeLayer, EdgePlan, bin_pen, plan_edges
@@ -48,7 +49,6 @@ from nnstudio.ui.canvas.headers import ColumnHeaders, HeaderItem
 from nnstudio.ui.canvas.overlay_items import OverlayItems
 from nnstudio.ui.canvas.styled_scatter import StyledScatter
 from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix, theme_for
-from nnstudio.ui.canvas.worker import BackgroundJob, JobResult
 
 # class -> the symbol of its marker (fills: theme.stage_fills), for every type drawn as a stage
 STAGE_SYMBOLS = {t.class_name: t.marker.symbol for t in all_types() if t.marker is not None}

@@ -60,9 +60,9 @@ from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.shapes import format_shape
 from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef
 from nnstudio.services.document import Document
+from nnstudio.ui.background_job import BackgroundJob, JobResult
 from nnstudio.ui.graph.items import NODE_HEIGHT, NODE_WIDTH, EdgeItem, GroupFrame, GroupItem, NodeItem, OutputTag
 from nnstudio.ui.graph.layout import GraphLayout, Placement
-from nnstudio.ui.graph.layout_job import LayoutJob, LayoutResult
 from nnstudio.ui.graph.overview import GraphOverview
 from nnstudio.ui.layer_stack import describe
 from nnstudio.ui.palette import LAYER_MIME
@@ -122,7 +122,7 @@ class GraphView(QGraphicsView):
         self._placements: dict[tuple, Placement] = {}  # layouts by structure (visible nodes, connections)
         self._scene_key: tuple | None = None  # what the items drawn now stand for, less their words
         self._described: dict[str, tuple[LayerSpec, str]] = {}  # layer id -> (the spec described, its words)
-        self._layout_job = LayoutJob(self._on_layout_done)
+        self._layout_job = BackgroundJob(self._on_layout_done, name="graph-layout", daemon=True)
         self.destroyed.connect(self._layout_job.close)
         self._layout_wanted: tuple | None = None  # the structure being laid out off the GUI thread
         self._after_build: list[Callable[[], None]] = []  # what waits for that layout's scene
@@ -282,7 +282,7 @@ class GraphView(QGraphicsView):
         plan = self.layout_engine.plan
         self._layout_job.start((self._model_number, structure), lambda: plan(visible, pairs, previous))
 
-    def _on_layout_done(self, result: LayoutResult) -> None:
+    def _on_layout_done(self, result: JobResult) -> None:
         self._layout_job.done()
         if self._layout_job.closed:
             return

@@ -1,11 +1,12 @@
-"""One background job at a time for the canvas, its result delivered on the GUI thread by a signal.
+"""One background job at a time, its result delivered on the GUI thread by a signal.
 
 The canvas's heavy numpy work for big models (block sums of every kernel when weights arrive, the
-level of detail after a view change) runs here instead of on the GUI thread. Each job is a plain
-function run in a short-lived Python thread (numpy releases the GIL while it sums), so nothing is
-left running between jobs; `wait()` and `close()` join it. Which job runs next, and whether a
-result is still wanted, is the canvas's business (newest wins): this class only runs one job and
-reports it.
+level of detail after a view change, the columns of a model about to be drawn) and the graph view's
+layouts of big graphs (grandalf, pure Python: the interpreter still gives the GUI thread its turns)
+run here instead of on the GUI thread. Each job is a plain function run in a short-lived Python
+thread, so nothing is left running between jobs; `wait()` and `close()` join it. Which job runs
+next, and whether a result is still wanted, is the owner's business (newest wins): this class only
+runs one job and reports it.
 """
 
 from __future__ import annotations
@@ -38,10 +39,15 @@ class _Relay(QtCore.QObject):
 class BackgroundJob:
     """Runs at most one job at a time, each in its own thread, and emits `finished(JobResult)`."""
 
-    def __init__(self, receiver: Callable[[JobResult], None], name: str = "canvas-worker") -> None:
+    def __init__(
+        self, receiver: Callable[[JobResult], None], name: str = "canvas-worker", daemon: bool = False
+    ) -> None:
+        """`receiver(JobResult)` is called on the GUI thread; a `daemon` job's thread is not waited for
+        when the application ends."""
         self._relay = _Relay()
         self._relay.finished.connect(receiver)
         self._name = name
+        self._daemon = daemon
         self._thread: threading.Thread | None = None
         self._closed = False
         self.jobs_run = 0
@@ -67,7 +73,7 @@ class BackgroundJob:
             t0 = time.perf_counter()
             try:
                 result = JobResult(tag, value=job())
-            except Exception as exc:  # never lost: the canvas shows it
+            except Exception as exc:  # never lost: the owner shows it, or does the work again where it fails visibly
                 traceback.print_exc()
                 result = JobResult(tag, error=f"{type(exc).__name__}: {exc}")
             result.elapsed_ms = (time.perf_counter() - t0) * 1000
@@ -75,7 +81,7 @@ class BackgroundJob:
                 relay.finished.emit(result)
 
         self.jobs_run += 1
-        self._thread = threading.Thread(target=run, name=self._name)
+        self._thread = threading.Thread(target=run, name=self._name, daemon=self._daemon)
         self.threads_used.add(self._name)
         self._thread.start()
         return True
