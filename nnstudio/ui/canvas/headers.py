@@ -346,10 +346,12 @@ class ColumnHeaders(QtCore.QObject):
         # hidden, but for the selected layer's, until zooming in makes room
         self._wanted[i] = room != 0 or selected
         text = self.html(col, selected=selected, room=HEADER_MIN_PX if room == 0 else room)
-        if text != item.shown_html or not self._half_px[i]:
+        if text != item.shown_html:
             item.show_html(text)
             self._tall[i] = None
             self._heights = None
+            self._half_px[i] = 0.0
+        if not self._half_px[i]:  # (a header of an earlier model, reused, may show the same text)
             self._half_px[i] = item.textItem.boundingRect().width() / 2
         self._show_if_near(i)
         tip = f"{col.name} · {col.detail}" if room is not None else ""
@@ -372,22 +374,21 @@ class ColumnHeaders(QtCore.QObject):
                 item.setVisible(bool(target[i]))
             self._shown[i] = target[i]
 
-    def _near(self) -> np.ndarray:
-        """Per column: its header's text reaches within OFF_VIEW_PX of the view (all, before a view is known)."""
+    def _near(self, which: slice = slice(None)) -> np.ndarray:
+        """Per column (of `which`): its header's text reaches within OFF_VIEW_PX of the view (all of
+        them before a view is known)."""
+        x, half = self._header_x[which], self._half_px[which]
         if self._view_x is None:
-            return np.ones(len(self._wanted), dtype=bool)
+            return np.ones(len(x), dtype=bool)
         x0, x1, ppx = self._view_x
-        reach = (self._half_px + OFF_VIEW_PX) / max(ppx, 1e-12)
-        return (self._header_x + reach >= x0) & (self._header_x - reach <= x1)
+        reach = (half + OFF_VIEW_PX) / max(ppx, 1e-12)
+        return (x + reach >= x0) & (x - reach <= x1)
 
     def _show_if_near(self, i: int) -> None:
+        """Column i's header shown if it is wanted (see _render) and near the view."""
         item = self.items[i]
         assert item is not None
-        visible = bool(self._wanted[i])
-        if visible and self._view_x is not None:
-            x0, x1, ppx = self._view_x
-            reach = (self._half_px[i] + OFF_VIEW_PX) / max(ppx, 1e-12)
-            visible = bool(self._header_x[i] + reach >= x0 and self._header_x[i] - reach <= x1)
+        visible = bool(self._wanted[i]) and bool(self._near(slice(i, i + 1))[0])
         if item.isVisible() != visible:
             item.setVisible(visible)
         self._shown[i] = visible
