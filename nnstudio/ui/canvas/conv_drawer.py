@@ -355,9 +355,8 @@ class FeatureMapItem(pg.GraphicsObject):
         painter.restore()
 
     def _cacheable(self, painter: QtGui.QPainter) -> bool:
-        """Paints on screen are kept as an image (not those of an export, nor vectors for SVG). On a
-        high-density screen the mosaics' cells would not land on the same device pixels in the
-        image as drawn straight: drawn straight there."""
+        """Paints on screen are kept as an image (not those of an export, nor vectors for SVG); the
+        image has one pixel per device pixel, so on a high-density screen paints are drawn straight."""
         engine = painter.paintEngine()
         return (
             not getattr(self, "_exportOpts", False)
