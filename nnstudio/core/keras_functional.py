@@ -52,44 +52,6 @@ _TENSOR_KEYS = {"shape", "dtype", "keras_history"}
 # Call arguments that Keras may write as null, their default (no mask, the usual training mode):
 # read as absent. Any other keyword argument, or any other value, is refused.
 DEFAULT_CALL_ARGUMENTS = frozenset({"mask", "training", "attention_mask", "query_mask", "value_mask", "key_mask"})
-# The `training` value Keras records itself when it calls a layer whose `call` has a default for it
-# (Dropout's `call(inputs, training=False)`, Resizing's `training=True`): read as absent, since Keras
-# writes it again. Another value there (a Dropout called with training=True) is refused.
-RECORDED_TRAINING = {
-    **dict.fromkeys(
-        (
-            "SimpleRNN",
-            "LSTM",
-            "GRU",
-            "ConvLSTM1D",
-            "ConvLSTM2D",
-            "ConvLSTM3D",
-            "Attention",
-            "AdditiveAttention",
-            "Dropout",
-            "SpatialDropout1D",
-            "SpatialDropout2D",
-            "SpatialDropout3D",
-            "GaussianDropout",
-            "AlphaDropout",
-            "GaussianNoise",
-        ),
-        False,
-    ),
-    **dict.fromkeys(
-        (
-            "Resizing",
-            "CenterCrop",
-            "RandomFlip",
-            "RandomRotation",
-            "RandomZoom",
-            "RandomTranslation",
-            "RandomContrast",
-            "RandomBrightness",
-        ),
-        True,
-    ),
-}
 _TENSOR_FLAGS = {"sparse", "ragged"}  # written by some Keras versions; only false is read
 
 
@@ -271,8 +233,10 @@ def _parse_call(node: Any, layer: LayerSpec, counts: dict[str, int], path: str, 
             arg_paths = [f"{path}.args[0]"]
     for key in [key for key, value in given.items() if key in DEFAULT_CALL_ARGUMENTS and value is None]:
         del given[key]  # Keras records some call arguments it was not given, as null (BatchNormalization's mask)
-    if "training" in given and given["training"] is RECORDED_TRAINING.get(kind.class_name):
-        del given["training"]
+    if "training" in given and given["training"] is kind.training_default:
+        del given[
+            "training"
+        ]  # Keras records its call's default itself (a Dropout called with training=True is refused)
     if "initial_state" in given:
         raise ArchiveError(
             f"{layer.name}: {kind.config_class} called with initial_state is not supported; only SimpleRNN, LSTM "

@@ -34,6 +34,7 @@ def error_color(palette: QPalette | None = None) -> QColor:
 
 
 @cache
+@cache  # one QIcon per type: it keeps its rendered pixmaps (a list paints its rows' icons at every repaint)
 def layer_icon(class_name: str) -> QIcon:
     """The icon of a layer type (KeyError for a class nnstudio has no type for)."""
     return _load(icon_path(layer_type(class_name).icon))

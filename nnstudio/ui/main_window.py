@@ -404,6 +404,10 @@ class MainWindow(QMainWindow):
         self._views_due = True
         self._view_steps = []
         self._views_round += 1
+        if self.canvas is not None and len(self.document.spec.layers) >= BACKGROUND_LAYOUT_LAYERS:
+            # a big model's drawing takes a few turns: the model the canvas shows is not painted again
+            # meanwhile (when the window's layout changes, as a graph view appears), only the new one
+            self.canvas.setUpdatesEnabled(False)
         self._views_waiting = False
         self._views_timer.start()
 
@@ -453,6 +457,7 @@ class MainWindow(QMainWindow):
             self._canvas_spec = spec
             canvas.set_model(summary, spec)
             canvas.select_layer(int(self.document.selected_index))
+            canvas.setUpdatesEnabled(True)
 
         def show_weights() -> None:
             if summary.ok:

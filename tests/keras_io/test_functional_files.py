@@ -158,10 +158,9 @@ def test_operation_nodes_with_constants_read_export_and_regenerate(tmp_path: Pat
 
 def test_the_training_values_keras_records_are_its_call_defaults(tmp_path: Path) -> None:
     """Keras writes `training` into a call's kwargs when the layer's `call` has a default for it; the
-    reader's table of those values (read as absent) is exactly Keras's defaults, layer by layer."""
+    values the layer types declare (read as absent) are exactly Keras's defaults, layer by layer."""
     import inspect
 
-    from nnstudio.core.keras_functional import RECORDED_TRAINING
     from nnstudio.core.layers.registry import all_types
 
     defaults = {}
@@ -170,7 +169,8 @@ def test_the_training_values_keras_records_are_its_call_defaults(tmp_path: Path)
         parameter = inspect.signature(cls.call).parameters.get("training") if cls is not None else None
         if parameter is not None and parameter.default is not None:
             defaults[kind.class_name] = parameter.default
-    assert defaults == RECORDED_TRAINING
+    declared = {kind.class_name: kind.training_default for kind in all_types() if kind.training_default is not None}
+    assert defaults == declared
     x = keras.Input((6, 4))
     recorded = keras.Model(x, keras.layers.LSTM(3, name="lstm")(keras.layers.Dropout(0.5, name="drop")(x)))
     kwargs = {e["name"]: e["inbound_nodes"][0]["kwargs"] for e in recorded.get_config()["layers"][1:]}

@@ -104,7 +104,9 @@ def test_a_big_model_s_canvas_columns_are_laid_out_in_a_background_thread(window
     window.viewsUpdated.connect(lambda: steps.append("views updated"))
     window.document.load(resnet)
     assert not window.views_current() and canvas._spec is not window.document.spec
+    assert not canvas.updatesEnabled()  # the model going is not painted again meanwhile
     qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
+    assert canvas.updatesEnabled()
     assert "canvas-layout" in canvas._layouts.threads_used
     assert steps == ["views updated"]
     assert canvas._spec is window.document.spec
@@ -133,3 +135,11 @@ def test_flush_views_gives_the_canvas_the_model_without_waiting_for_the_layout(w
     with qtbot.assertNotEmitted(window.viewsUpdated, wait=200):  # the layout's late answer changes nothing
         qtbot.waitUntil(lambda: not window.canvas._layouts.running, timeout=WAIT_MS)
     assert window.canvas._spec is window.document.spec
+
+
+def test_a_small_model_s_canvas_keeps_painting_while_it_takes_the_model(window, qtbot):
+    spec = lesson_spec()
+    window.document.load(spec.with_layer(1, spec.layers[1].with_params(units=8)))
+    assert not window.views_current() and window.canvas.updatesEnabled()
+    qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
+    assert [column.n for column in window.canvas.columns] == [20, 8, 10]

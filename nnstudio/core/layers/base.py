@@ -168,6 +168,9 @@ class LayerType:
       (ids 0 .. count - 1); made-up data for a model that starts with it holds such ids.
     - `canonical(settings)`: the settings in the one form a spec keeps when several say the same
       (Bidirectional: an explicit backward layer that is the copy Keras would make -> None).
+    - `training_default`: the default of `training` in Keras's `call` (Dropout's `training=False`,
+      Resizing's `training=True`; None: its call has none). Keras records it in each call's
+      arguments in a config; the `.keras` reader reads that value as absent, and refuses another.
     - `family` is filled in by the registry from the package the module lives in.
     """
 
@@ -204,6 +207,7 @@ class LayerType:
     keras_module: str = "keras.layers"
     constructor: str = ""
     family: str = ""
+    training_default: bool | None = None
 
     def __post_init__(self) -> None:
         fill = {

@@ -39,6 +39,7 @@ LAYER = LayerType(
     "AdditiveAttention",
     "Additive attention: each query step takes the values weighted by tanh of the query plus their keys.",
     output_shapes,
+    training_default=False,  # Keras's call(inputs, training=False)
     params=(
         Param("use_scale", Flag(), True, "Learn a scale for each feature of the scores.", keras_default=True),
         Param(

@@ -32,6 +32,7 @@ LAYER = LayerType(
     "Attention",
     "Dot-product attention: each query step takes the values weighted by how well their keys match it.",
     output_shapes,
+    training_default=False,  # Keras's call(inputs, training=False)
     params=(
         Param("use_scale", Flag(), False, "Learn a scalar that scales the attention scores.", keras_default=False),
         Param(

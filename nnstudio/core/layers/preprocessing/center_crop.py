@@ -11,6 +11,7 @@ LAYER = LayerType(
     "CenterCrop",
     "Crops the centre of each image to a height and width (an image smaller than that is resized first).",
     output_shapes,
+    training_default=True,  # Keras's call(inputs, training=True)
     params=SIZE_PARAMS,
     extra_config={"data_format": is_channels_last},
     drawing="pool",

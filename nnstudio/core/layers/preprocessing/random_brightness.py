@@ -19,6 +19,7 @@ LAYER = LayerType(
     "RandomBrightness",
     "While training, brightens or darkens each image by a random amount; does nothing at inference.",
     image_shape,
+    training_default=True,  # Keras's call(inputs, training=True)
     params=(
         Param(
             "factor",

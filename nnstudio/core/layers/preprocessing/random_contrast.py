@@ -19,6 +19,7 @@ LAYER = LayerType(
     "RandomContrast",
     "While training, strengthens or weakens each image's contrast by a random factor; does nothing at inference.",
     image_shape,
+    training_default=True,  # Keras's call(inputs, training=True)
     params=(
         Param(
             "factor",

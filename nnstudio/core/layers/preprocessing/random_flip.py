@@ -21,6 +21,7 @@ LAYER = LayerType(
     "RandomFlip",
     "While training, flips each image at random (left-right, up-down or both); does nothing at inference.",
     image_shape,
+    training_default=True,  # Keras's call(inputs, training=True)
     params=(
         Param(
             "mode",

@@ -19,6 +19,7 @@ LAYER = LayerType(
     "RandomRotation",
     "While training, turns each image by a random angle (a fraction of a full turn); does nothing at inference.",
     image_shape,
+    training_default=True,  # Keras's call(inputs, training=True)
     params=(
         Param(
             "factor",

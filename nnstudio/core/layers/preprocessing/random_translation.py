@@ -19,6 +19,7 @@ LAYER = LayerType(
     "RandomTranslation",
     "While training, shifts each image up/down and left/right by a random offset; does nothing at inference.",
     image_shape,
+    training_default=True,  # Keras's call(inputs, training=True)
     params=(
         Param(
             "height_factor",

@@ -20,6 +20,7 @@ LAYER = LayerType(
     "RandomZoom",
     "While training, zooms each image in or out by a random amount; does nothing at inference.",
     image_shape,
+    training_default=True,  # Keras's call(inputs, training=True)
     params=(
         Param(
             "height_factor",

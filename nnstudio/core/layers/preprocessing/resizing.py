@@ -26,6 +26,7 @@ LAYER = LayerType(
     "Resizing",
     "Resizes images to a height and width (stretching, or cropping or padding to keep their aspect ratio).",
     output_shapes,
+    training_default=True,  # Keras's call(inputs, training=True)
     params=(
         *SIZE_PARAMS,
         Param(

@@ -298,6 +298,7 @@ def conv_lstm_type(rank: int, help_text: str, samples: Sequence[Sample]) -> Laye
         f"ConvLSTM{rank}D",
         help_text,
         make_output_shapes(rank),
+        training_default=False,  # Keras's call(inputs, training=False)
         params=conv_lstm_params(rank),
         variables=make_variables(rank),
         validate=make_validate(rank),

@@ -296,6 +296,7 @@ def rnn_type(
         class_name,
         help_text,
         output_shapes_for(class_name),
+        training_default=False,  # Keras's call(inputs, training=False)
         params=common_params(recurrent_activation=recurrent_activation, unit_forget_bias=unit_forget_bias)
         + more_params,
         variables=variables_for(class_name),

@@ -30,6 +30,7 @@ def spatial_dropout(rank: int, samples: tuple[Sample, ...], order: int) -> Layer
         f"SpatialDropout{rank}D",
         f"During training, sets a random fraction of whole channels to 0 (each {WHAT[rank]} at once).",
         output_shapes,
+        training_default=False,  # Keras's call(inputs, training=False)
         params=(
             rate_param(0.5, "Fraction of the channels to drop, in [0, 1)."),
             *((data_format_param(),) if rank > 1 else ()),

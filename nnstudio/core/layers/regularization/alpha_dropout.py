@@ -19,6 +19,7 @@ LAYER = LayerType(
     "AlphaDropout",
     "During training, drops values to SELU's resting value and rescales, keeping the mean and variance (for selu).",
     same_shape,
+    training_default=False,  # Keras's call(inputs, training=False)
     params=(rate_param(0.1, "Fraction of the values to drop, in [0, 1)."),),
     extra_config={"seed": is_seed, "noise_shape": is_null},
     drawing="stage",

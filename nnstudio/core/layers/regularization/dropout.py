@@ -38,6 +38,7 @@ LAYER = LayerType(
     "Dropout",
     "During training, sets a random fraction of values to 0; does nothing at inference.",
     output_shapes,
+    training_default=False,  # Keras's call(inputs, training=False)
     params=(
         Param(
             "rate",

@@ -19,6 +19,7 @@ LAYER = LayerType(
     "GaussianDropout",
     "During training, multiplies every value by random noise around 1 (a smooth dropout).",
     same_shape,
+    training_default=False,  # Keras's call(inputs, training=False)
     params=(rate_param(0.1, "Drop probability, in [0, 1): the noise's spread is sqrt(rate / (1 - rate))."),),
     extra_config={"seed": is_seed},
     drawing="stage",

@@ -19,6 +19,7 @@ LAYER = LayerType(
     "GaussianNoise",
     "During training, adds random noise (normal, mean 0) to every value; does nothing at inference.",
     same_shape,
+    training_default=False,  # Keras's call(inputs, training=False)
     params=(
         Param("stddev", FloatRange(0.0, 1.0), 0.1, "Standard deviation of the noise, in [0, 1].", positional=True),
     ),
