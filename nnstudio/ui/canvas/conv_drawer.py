@@ -13,16 +13,24 @@ One pyqtgraph item, `FeatureMapItem`, draws every layer whose drawer says `neuro
 The item is fed numpy arrays: a mosaic is one RGBA image (QImage) per layer, drawn scaled, never
 one item per weight. Sizes are worked out in pixels at paint time, so tiles stay square while the
 view's axes are scaled differently; `geometry()` gives the same layout for hover texts.
+
+A big model has hundreds of blocks, and Qt's raster engine takes most of a paint to fill and outline
+them. A paint draws only the blocks that reach its exposed rect, in scene units on the painter's own
+transform (one pixel pens); a view painted again is kept as one image and drawn from it while it
+stays (headers made in steps, lines rasterised in slices and hovers repaint the canvas many times
+between two pans or zooms). The image is made of the same drawing on clear pixels: where shapes'
+antialiased edges meet, a channel may round one or two steps otherwise than when drawn straight.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from nnstudio.ui.canvas import feature_maps as F
 from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix
@@ -80,18 +88,27 @@ def data_format_of(spec, column) -> str:
     return str(spec.layers[index].params.get("data_format", "channels_last"))
 
 
-def geometry(columns, spec, ppx: float, ppy: float) -> tuple[list[MapBlock], list[TileBlock]]:
-    """The blocks and mosaics of every column drawn as feature maps, for a view of `ppx` × `ppy`
-    pixels per scene unit."""
-    blocks: list[MapBlock] = []
-    mosaics: list[TileBlock] = []
-    placed: dict[int, MapBlock] = {}
+def map_columns(columns, spec) -> list[tuple[int, F.MapShape, F.TileLayout | None]]:
+    """The columns drawn as feature maps, whatever the scale: (index, shape of its maps, layout of
+    its kernel tiles or None)."""
+    found = []
     for ci, col in enumerate(columns):
         if col.neurons or col.shape is None or col.n == 0:
             continue
         shape = F.map_shape(col.shape, data_format_of(spec, col))
-        if shape is None:
-            continue
+        if shape is not None:
+            found.append((ci, shape, F.tile_layout(col) if col.kind == "conv" else None))
+    return found
+
+
+def geometry(columns, spec, ppx: float, ppy: float, maps: list | None = None) -> tuple[list[MapBlock], list[TileBlock]]:
+    """The blocks and mosaics of every column drawn as feature maps, for a view of `ppx` × `ppy`
+    pixels per scene unit; `maps`: what `map_columns` gives for them (made here if None)."""
+    blocks: list[MapBlock] = []
+    mosaics: list[TileBlock] = []
+    placed: dict[int, MapBlock] = {}
+    for ci, shape, layout in map_columns(columns, spec) if maps is None else maps:
+        col = columns[ci]
         prev = columns[ci - 1] if ci > 0 else None
         nxt = columns[ci + 1] if ci + 1 < len(columns) else None
         if prev is not None:
@@ -118,7 +135,6 @@ def geometry(columns, spec, ppx: float, ppy: float) -> tuple[list[MapBlock], lis
         )
         blocks.append(block)
         placed[ci] = block
-        layout = F.tile_layout(col) if col.kind == "conv" else None
         if layout is None or prev is None:
             continue
         before = placed.get(ci - 1)
@@ -135,6 +151,103 @@ def geometry(columns, spec, ppx: float, ppy: float) -> tuple[list[MapBlock], lis
     return blocks, mosaics
 
 
+def faces_of(block: MapBlock) -> tuple[QtGui.QPolygonF, QtGui.QPolygonF, QtGui.QPolygonF]:
+    """The side, top and front faces of a block, in scene units, in the order they are painted."""
+    x0, x1, y0, y1, dx, dy = block.x0, block.x1, block.y0, block.y1, block.dx, block.dy
+    polygon, point = QtGui.QPolygonF, QtCore.QPointF
+    return (
+        polygon([point(x1, y0), point(x1 + dx, y0 + dy), point(x1 + dx, y1 + dy), point(x1, y1)]),
+        polygon([point(x0, y1), point(x1, y1), point(x1 + dx, y1 + dy), point(x0 + dx, y1 + dy)]),
+        polygon([point(x0, y0), point(x1, y0), point(x1, y1), point(x0, y1)]),
+    )
+
+
+class SceneLayout:
+    """What FeatureMapItem paints at one scale, in scene units: the blocks with their faces and
+    brushes, the mosaics, the links; and which of them a paint's exposed rect reaches."""
+
+    def __init__(self, scale, blocks: list[MapBlock], mosaics: list[TileBlock], shades: list, links: list) -> None:
+        self.scale = scale
+        self.blocks, self.mosaics, self.shades, self.links = blocks, mosaics, shades, links
+        self._faces: dict[int, tuple] = {}  # block index -> faces_of, made when first painted
+        # each block's extent (front face and depth) and each link's, as x0, x1, y0, y1 rows
+        corners = np.array([(b.x0, b.x1, b.y0, b.y1, b.dx, b.dy) for b in blocks], dtype=float).reshape(-1, 6)
+        x0, x1, y0, y1, dx, dy = corners.T
+        depth_x, depth_y = np.maximum(dx, 0.0), np.maximum(dy, 0.0)
+        self._block_boxes = np.stack([x0, x1 + depth_x, np.minimum(y0, y0 + dy), y1 + depth_y], axis=1)
+        ends = np.array(links, dtype=float).reshape(-1, 4)  # x1, y1, x2, y2
+        self._link_boxes = np.stack(
+            [
+                np.minimum(ends[:, 0], ends[:, 2]),
+                np.maximum(ends[:, 0], ends[:, 2]),
+                np.minimum(ends[:, 1], ends[:, 3]),
+                np.maximum(ends[:, 1], ends[:, 3]),
+            ],
+            axis=1,
+        )
+
+    def extent(self, transform: QtGui.QTransform) -> QtCore.QRectF:
+        """The device rect of everything drawn (with room for the pens), on `transform`."""
+        boxes = [self._block_boxes, self._link_boxes]
+        boxes += [np.array([[t.x0, t.x0 + t.width, t.y1 - t.height, t.y1] for t in self.mosaics]).reshape(-1, 4)]
+        rows = np.concatenate(boxes)
+        if not len(rows):
+            return QtCore.QRectF()
+        box = QtCore.QRectF(
+            QtCore.QPointF(rows[:, 0].min(), rows[:, 2].min()), QtCore.QPointF(rows[:, 1].max(), rows[:, 3].max())
+        )
+        m = CULL_MARGIN_PX
+        return transform.mapRect(box).adjusted(-m, -m, m, m)
+
+    def faces(self, i: int) -> tuple[QtGui.QPolygonF, QtGui.QPolygonF, QtGui.QPolygonF]:
+        """Block i's faces (`faces_of`)."""
+        found = self._faces.get(i)
+        if found is None:
+            found = self._faces[i] = faces_of(self.blocks[i])
+        return found
+
+    def shown(self, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[int]:
+        """The indices of the blocks that reach into `clip` (device pixels), in painting order."""
+        return _reaching(self._block_boxes, transform, clip)
+
+    def shown_links(self, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[QtCore.QLineF]:
+        """The links that reach into `clip`."""
+        return [QtCore.QLineF(*self.links[i]) for i in _reaching(self._link_boxes, transform, clip)]
+
+
+PREPARE_STEP_MS = 6.0  # the kernels' tiles are coloured between events in steps of about this long
+CULL_MARGIN_PX = 2.0  # a shape this close to the exposed rect may still touch it (pen, antialiasing)
+CACHE_EXPOSED_SHARE = 0.5  # a paint for at least this share of the item's part in view keeps its image
+
+
+def _reaching(boxes: np.ndarray, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[int]:
+    """The rows of `boxes` (x0, x1, y0, y1 in scene units) whose box, mapped by `transform` (a scale
+    and a shift, as the view's), comes within CULL_MARGIN_PX of `clip`; all of them for another transform."""
+    if clip is None or transform.type().value > QtGui.QTransform.TransformationType.TxScale.value:
+        return list(range(len(boxes)))
+    xs = boxes[:, :2] * transform.m11() + transform.dx()
+    ys = boxes[:, 2:] * transform.m22() + transform.dy()
+    m = CULL_MARGIN_PX
+    inside = (
+        (xs.max(axis=1) >= clip.left() - m)
+        & (xs.min(axis=1) <= clip.right() + m)
+        & (ys.max(axis=1) >= clip.top() - m)
+        & (ys.min(axis=1) <= clip.bottom() + m)
+    )
+    return np.flatnonzero(inside).tolist()
+
+
+def _exposed(viewport: QtCore.QRectF | None, option, transform: QtGui.QTransform) -> QtCore.QRectF | None:
+    """The device rect a paint is for: the viewport, within the item's exposed rect (Qt gives it
+    since the item uses the extended style option)."""
+    clip = viewport
+    exposed = getattr(option, "exposedRect", None)
+    if exposed is not None and not exposed.isEmpty():
+        mapped = transform.mapRect(exposed)
+        clip = mapped if clip is None else clip.intersected(mapped)
+    return clip
+
+
 class FeatureMapItem(pg.GraphicsObject):
     """Feature-map blocks and kernel mosaics of every convolution and pooling layer (one item)."""
 
@@ -146,9 +259,19 @@ class FeatureMapItem(pg.GraphicsObject):
         self.theme: Theme = LIGHT_THEME
         self._images: dict = {}  # (column, kernels, mosaic) -> QImage, for the current theme
         self._channel_images: dict = {}  # (column, kernels, tile) -> QImage of its cells' channels
+        self._tile_rgba: dict = {}  # (column, kernels) -> F.tile_rgba, for the current theme
+        self._tiles_timer = QtCore.QTimer(self)  # colours the tiles of new kernels between events
+        self._tiles_timer.setSingleShot(True)
+        self._tiles_timer.setInterval(0)
+        self._tiles_timer.timeout.connect(self._prepare_tiles)
         self._brushes: dict = {}  # column kind or stage class -> brushes of a block's faces
         self._bounds = QtCore.QRectF()
-        self._layout: tuple | None = None  # ((ppx, ppy), blocks, mosaics, faces, links) of the last paint
+        # option.exposedRect: the part of the item a paint is for (a header's step repaints a few pixels)
+        self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
+        self._layout: SceneLayout | None = None  # of the last paint's scale
+        self._raster: tuple | None = None  # (key, QImage): the last on-screen paint, drawn again while the view stays
+        self._painted: tuple = (None, 0)  # the key of the last whole paint, and how many it had
+        self._maps: list | None = None  # map_columns of the columns, for every scale
 
     # -- what to draw -----------------------------------------------------------------------------
 
@@ -159,14 +282,18 @@ class FeatureMapItem(pg.GraphicsObject):
             return
         self.prepareGeometryChange()
         self.columns, self.spec, self.pending = columns, spec, pending
-        self._images, self._channel_images = {}, {}
+        self._images, self._channel_images, self._tile_rgba = {}, {}, {}
+        self._raster = self._maps = None
+        if any(isinstance(c.figure, F.KernelTiles) for c in columns):
+            self._tiles_timer.start()
+        self._painted = (None, 0)
         if not same_places:
             self._layout = None
-        maps = [c for c in columns if not c.neurons]
-        if maps:
-            x0 = min(c.x for c in maps) - 1.0
-            x1 = max(c.x for c in maps) + 0.5
-            h = max(c.height for c in maps)
+        if any(not c.neurons for c in columns):
+            # links may reach any column, and a block a little beyond its column's place
+            x0 = min(c.x for c in columns) - 1.0
+            x1 = max(c.x for c in columns) + 1.0
+            h = max(c.height for c in columns)
             self._bounds = QtCore.QRectF(x0, -h * 0.6, x1 - x0, h * 1.2)
         else:
             self._bounds = QtCore.QRectF()
@@ -174,8 +301,11 @@ class FeatureMapItem(pg.GraphicsObject):
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self._images, self._channel_images, self._brushes = {}, {}, {}
-        self._layout = None
+        self._images, self._channel_images, self._brushes, self._tile_rgba = {}, {}, {}, {}
+        self._layout = self._raster = None
+        if any(isinstance(c.figure, F.KernelTiles) for c in self.columns):
+            self._tiles_timer.start()
+        self._painted = (None, 0)
         self.update()
 
     def has_maps(self) -> bool:
@@ -193,46 +323,114 @@ class FeatureMapItem(pg.GraphicsObject):
         ppx, ppy = abs(transform.m11()), abs(transform.m22())
         if ppx <= 0 or ppy <= 0:
             return
-        _, blocks, mosaics, faces, links = self._scene_layout(ppx, ppy)
+        layout = self._scene_layout(ppx, ppy)
+        viewport = QtCore.QRectF(painter.viewport()) if painter.viewport().isValid() else None
+        clip = _exposed(viewport, option, transform)
+        if viewport is not None and self._cacheable(painter):
+            area = layout.extent(transform).intersected(viewport).toAlignedRect()
+            if area.isEmpty():
+                return
+            key = (layout, transform.m11(), transform.m22(), transform.dx(), transform.dy(), area, viewport)
+            raster = self._raster
+            whole = clip is None or clip.width() * clip.height() >= CACHE_EXPOSED_SHARE * area.width() * area.height()
+            if whole:
+                # A view painted again is kept as an image for the paints that follow. Its first
+                # paint is drawn straight (an image costs a little more), unless the view before
+                # was painted more than once: pyqtgraph's view paints twice after a wheel step.
+                fresh = self._painted[0] != key
+                again = self._painted[1] >= 2 if fresh else True
+                self._painted = (key, 1 if fresh else self._painted[1] + 1)
+                if again and (raster is None or raster[0] != key):
+                    raster = self._raster = (key, self._rasterise(transform, layout, viewport, area))
+            if raster is not None and raster[0] == key:
+                painter.save()
+                painter.resetTransform()
+                shown = QtCore.QRectF(area) if clip is None else QtCore.QRectF(area).intersected(clip.toAlignedRect())
+                source = shown.translated(-area.left(), -area.top())
+                painter.drawImage(shown, raster[1], source)
+                painter.restore()
+                return
         painter.save()
-        painter.resetTransform()
+        self._draw(painter, transform, layout, viewport, clip)
+        painter.restore()
+
+    def _cacheable(self, painter: QtGui.QPainter) -> bool:
+        """Paints on screen are kept as an image (not those of an export, nor vectors for SVG); the
+        image has one pixel per device pixel, so on a high-density screen paints are drawn straight."""
+        engine = painter.paintEngine()
+        return (
+            not getattr(self, "_exportOpts", False)
+            and engine is not None
+            and engine.type() == QtGui.QPaintEngine.Type.Raster
+            and painter.device().devicePixelRatioF() == 1.0
+        )
+
+    def _rasterise(
+        self, transform: QtGui.QTransform, layout: SceneLayout, viewport: QtCore.QRectF, area: QtCore.QRect
+    ) -> QtGui.QImage:
+        """What `_draw` paints in `area` (device pixels) of a view, as an image of that part."""
+        size = area.size()
+        old = self._raster[1] if self._raster is not None else None
+        self._raster = None  # its image is drawn over: a view's image at most at any time
+        if old is not None and old.size() == size:
+            image = old  # no fresh pages of memory at each zoom step
+        else:
+            image = QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(0)
+        shifted = transform * QtGui.QTransform.fromTranslate(-area.left(), -area.top())
+        local = viewport.translated(-area.left(), -area.top())
+        painter = QtGui.QPainter(image)
+        try:
+            painter.setTransform(shifted)
+            self._draw(painter, shifted, layout, local, local)
+        finally:
+            painter.end()
+        return image
+
+    def _draw(
+        self,
+        painter: QtGui.QPainter,
+        transform: QtGui.QTransform,
+        layout: SceneLayout,
+        viewport: QtCore.QRectF | None,
+        clip: QtCore.QRectF | None,
+    ) -> None:
+        """The links, the blocks and the mosaics that reach into `clip` (device pixels); the painter
+        on `transform` (scene units), which it leaves reset."""
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        clip = QtCore.QRectF(painter.viewport()) if painter.viewport().isValid() else None
-        if links:
+        # in scene units, on the painter's transform; the pens are cosmetic (one pixel at any zoom)
+        lines = layout.shown_links(transform, clip)
+        if lines:
             pen = QtGui.QPen(QtGui.QColor(self.theme.identity), 1.0, QtCore.Qt.PenStyle.DashLine)
             pen.setCosmetic(True)
             painter.setPen(pen)
-            for line in links:
-                painter.drawLine(transform.map(line))
+            for line in lines:
+                painter.drawLine(line)
         pen = QtGui.QPen(QtGui.QColor(self.theme.outline), 1.0)
         pen.setCosmetic(True)
         painter.setPen(pen)
-        for block, polygons in zip(blocks, faces, strict=True):
-            for polygon, brush in zip(polygons, self._shades(self.columns[block.column]), strict=True):
+        # block after block, each side, top, then front: neighbouring blocks may overlap
+        shades = layout.shades
+        for i in layout.shown(transform, clip):
+            for polygon, brush in zip(layout.faces(i), shades[i], strict=True):
                 painter.setBrush(brush)
-                painter.drawPolygon(transform.map(polygon))
+                painter.drawPolygon(polygon)
+        painter.resetTransform()
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)  # cells: crisp, and faster
-        for tiles in mosaics:
-            self._paint_mosaic(painter, transform, tiles, clip)
-        painter.restore()
+        for tiles in layout.mosaics:
+            self._paint_mosaic(painter, transform, tiles, viewport, clip)
 
-    def _scene_layout(self, ppx: float, ppy: float) -> tuple:
+    def _scene_layout(self, ppx: float, ppy: float) -> SceneLayout:
         """The blocks and mosaics for `ppx` × `ppy` pixels per unit (`geometry`), with each block's
-        faces and the links between blocks in scene units; kept while the scale lasts (a pan)."""
-        if self._layout is None or self._layout[0] != (ppx, ppy):
-            blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy)
-            faces = [[QtGui.QPolygonF([QtCore.QPointF(x, y) for x, y in f]) for f in self._faces(b)] for b in blocks]
-            self._layout = ((ppx, ppy), blocks, mosaics, faces, self._links(blocks, ppx))
+        faces and the links between blocks; kept while the scale lasts (a pan)."""
+        if self._layout is None or self._layout.scale != (ppx, ppy):
+            if self._maps is None:
+                self._maps = map_columns(self.columns, self.spec)
+            blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy, self._maps)
+            shades = [self._shades(self.columns[b.column]) for b in blocks]
+            self._layout = SceneLayout((ppx, ppy), blocks, mosaics, shades, self._links(blocks, ppx))
         return self._layout
-
-    def _faces(self, block: MapBlock) -> tuple[list, list, list]:
-        """The side, top and front faces of a block, in the order they are painted."""
-        x0, x1, y0, y1, dx, dy = block.x0, block.x1, block.y0, block.y1, block.dx, block.dy
-        front = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-        top = [(x0, y1), (x1, y1), (x1 + dx, y1 + dy), (x0 + dx, y1 + dy)]
-        side = [(x1, y0), (x1 + dx, y0 + dy), (x1 + dx, y1 + dy), (x1, y1)]
-        return side, top, front
 
     def _shades(self, col) -> tuple[QtGui.QBrush, QtGui.QBrush, QtGui.QBrush]:
         """The brushes of a block's side, top and front faces: the input's colour, a stage's marker
@@ -251,9 +449,10 @@ class FeatureMapItem(pg.GraphicsObject):
             self._brushes[key] = found
         return found
 
-    def _links(self, blocks: list[MapBlock], ppx: float) -> list[QtCore.QLineF]:
-        """Faint lines from the corners of a block to the next column where no mosaic lies between."""
-        lines: list[QtCore.QLineF] = []
+    def _links(self, blocks: list[MapBlock], ppx: float) -> list[tuple[float, float, float, float]]:
+        """Faint lines from the corners of a block to the next column where no mosaic lies between
+        (x1, y1, x2, y2 in scene units)."""
+        lines: list[tuple[float, float, float, float]] = []
         by_column = {b.column: b for b in blocks}
         for block in blocks:
             nxt_index = block.column + 1
@@ -269,7 +468,7 @@ class FeatureMapItem(pg.GraphicsObject):
             else:
                 x_to, top, bottom = nxt.x - NEURON_ROOM_PX / max(ppx, 1e-9), nxt.height / 2, -nxt.height / 2
             for y_from, y_to in ((block.y1 + block.dy, top), (block.y0 + block.dy, bottom)):
-                lines.append(QtCore.QLineF(x_from, y_from, x_to, y_to))
+                lines.append((x_from, y_from, x_to, y_to))
         return lines
 
     def _colours(self) -> dict[str, str]:
@@ -285,7 +484,7 @@ class FeatureMapItem(pg.GraphicsObject):
         found = self._images.get(key)
         if found is None:
             if kernel is not None:
-                rgba = F.mosaic_rgba(kernel, tiles.mosaic, self._colours())
+                rgba = F.arrange(self._tile_colours(tiles.column, kernel), tiles.mosaic)
             else:
                 rgba = F.pending_rgba(tiles.layout, tiles.mosaic, self.theme.pending_fill)
             found = _qimage(F.downsample(rgba, factor))
@@ -294,11 +493,31 @@ class FeatureMapItem(pg.GraphicsObject):
             self._images[key] = found
         return found
 
-    def _paint_mosaic(self, painter, transform: QtGui.QTransform, tiles: TileBlock, clip) -> None:
+    def _tile_colours(self, column: int, kernel: F.KernelTiles) -> np.ndarray:
+        """The tiles' colours (`F.tile_rgba`), for every mosaic zooming lays them out in."""
+        found = self._tile_rgba.get((column, id(kernel)))
+        if found is None:
+            found = self._tile_rgba[(column, id(kernel))] = F.tile_rgba(kernel, self._colours())
+        return found
+
+    def _prepare_tiles(self) -> None:
+        """Colour the kernels' tiles between events, STEP_MS at a time, before a zoom asks for them
+        (the first zoom into a big model would otherwise colour tens of kernels in one paint)."""
+        start = time.perf_counter()
+        for ci, col in enumerate(self.columns):
+            if isinstance(col.figure, F.KernelTiles) and (ci, id(col.figure)) not in self._tile_rgba:
+                self._tile_colours(ci, col.figure)
+                if (time.perf_counter() - start) * 1000 >= PREPARE_STEP_MS:
+                    self._tiles_timer.start()
+                    return
+
+    def _paint_mosaic(self, painter, transform: QtGui.QTransform, tiles: TileBlock, clip, exposed) -> None:
+        """`clip`: the viewport (what is drawn of the images is cut to it alike in every paint);
+        `exposed`: the part this paint is for (a mosaic outside it is skipped)."""
         top_left = transform.map(QtCore.QPointF(tiles.x0, tiles.y1))
         bottom_right = transform.map(QtCore.QPointF(tiles.x0 + tiles.width, tiles.y1 - tiles.height))
         target = QtCore.QRectF(top_left, bottom_right).normalized()
-        if clip is not None and not target.intersects(clip):
+        if exposed is not None and not target.adjusted(-2, -2, 2, 2).intersects(exposed):
             return
         draw_image(painter, target, self._image(tiles), clip)
         col = self.columns[tiles.column]
@@ -349,7 +568,15 @@ class FeatureMapItem(pg.GraphicsObject):
         """The tooltip for scene point (x, y) on a mosaic or a block, or ''."""
         if not self.has_maps():
             return ""
-        blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy)
+        kept = self._layout
+        if kept is not None and all(
+            math.isclose(a, b, rel_tol=1e-9) for a, b in zip(kept.scale, (ppx, ppy), strict=True)
+        ):
+            blocks, mosaics = kept.blocks, kept.mosaics  # the last paint's (a hover asks at each move)
+        else:
+            if self._maps is None:
+                self._maps = map_columns(self.columns, self.spec)
+            blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy, self._maps)
         for tiles in mosaics:
             if tiles.x0 <= x <= tiles.x0 + tiles.width and tiles.y1 - tiles.height <= y <= tiles.y1:
                 return self._describe_tile(tiles, (tiles.y1 - y) / tiles.cell_h, (x - tiles.x0) / tiles.cell_w)

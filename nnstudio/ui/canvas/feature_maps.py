@@ -366,10 +366,15 @@ def cell_colours(
 
 def mosaic_rgba(tiles: KernelTiles, mosaic: Mosaic, colours: dict[str, str]) -> np.ndarray:
     """The whole mosaic as one RGBA image (rows, cols, 4), gaps transparent."""
+    return arrange(tile_rgba(tiles, colours), mosaic)
+
+
+def tile_rgba(tiles: KernelTiles, colours: dict[str, str]) -> np.ndarray:
+    """Every tile's cells as RGBA (tiles, rows, cols, 4), whatever the mosaic they are laid out in."""
     layout = tiles.layout
     planes_abs = to_plane(tiles.mean_abs(), layout.window)
     planes_bal = to_plane(tiles.balance(), layout.window)
-    return arrange(cell_colours(planes_abs, planes_bal, tiles.scale, **colours), mosaic)
+    return cell_colours(planes_abs, planes_bal, tiles.scale, **colours)
 
 
 def arrange(per_tile: np.ndarray, mosaic: Mosaic) -> np.ndarray:

@@ -6,6 +6,11 @@ another: a header is shown where its neighbours leave it room) or lie off screen
 makes none at once: `place` makes those that show in the view, and the rest are made in steps of
 about STEP_MS on later turns of the event loop (a new model drops the old steps). Once `complete()`,
 every column has the header an eager build would have given it (text, tooltip, place, visibility).
+
+A header that has room but lies off screen is hidden too, and shown again as soon as a pan or a
+zoom brings it near the view (`follow_view`): zoomed in on a big model, hundreds of headers have
+room, a few tens are on screen, and Qt asks every shown item for its bounds and pyqtgraph gives it
+its transform at each zoom step.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import html
 import time
 from collections.abc import Callable
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal
@@ -28,6 +34,7 @@ STEP_MS = 8.0  # the headers not needed on screen are made in steps of about thi
 SYNC_HEADERS = 32  # a model of at most this many columns gets all its headers at once
 NEAR_VIEW = 0.5  # headers centred within this share of the view's width beside it are kept right at once
 SECOND_ROW_PX = 34  # a stage's header in the second row below stands this much lower
+OFF_VIEW_PX = 40  # a header whose text comes this close to the view is shown (pens, a pan's first step)
 
 
 class HeaderItem(pg.TextItem):
@@ -36,6 +43,9 @@ class HeaderItem(pg.TextItem):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.shown_html = ""
+        # no itemChange call into Python for each move: the headers' layer lies outside the view's
+        # automatic range, so pyqtgraph has nothing to learn from a header's new place
+        self.setFlag(self.GraphicsItemFlag.ItemSendsGeometryChanges, False)
 
     def show_html(self, text: str) -> None:
         """Set the HTML unless it is already shown (Qt lays out every HTML text it is given)."""
@@ -95,6 +105,16 @@ class ColumnHeaders(QtCore.QObject):
         self._widths: tuple | None = None  # (ppx, centres, rooms) of the last `widths`
         self._heights: tuple[float, float] | None = None  # what `heights` gave, until a header changes
         self._tall: list[float | None] = []  # per column: its header's height (None: to be measured)
+        # per column: its header has room (or is selected), the x it is centred on, its half width
+        # in pixels (0: not made), and whether it is shown now (see follow_view)
+        self._wanted = np.zeros(0, dtype=bool)
+        self._header_x = np.zeros(0)
+        self._half_px = np.zeros(0)
+        self._shown = np.zeros(0, dtype=bool)
+        self._view_x: tuple[float, float, float] | None = None  # x0, x1 and pixels per unit of the view
+        self._stopped = False
+        view.sigRangeChanged.connect(self.follow_view)
+        view.sigResized.connect(self.follow_view)
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -137,6 +157,12 @@ class ColumnHeaders(QtCore.QObject):
         self.columns = columns
         self._heights = None
         self._centres = [c.x + c.out_dx / 2 for c in columns]  # over the neurons and what is drawn beside them
+        if changed is None or len(self._wanted) != len(columns):
+            self._wanted = np.zeros(len(columns), dtype=bool)
+            self._half_px = np.zeros(len(columns))
+            self._shown = np.zeros(len(columns), dtype=bool)
+        for i in changed or ():
+            self._half_px[i] = 0.0
         self._below, self._second = [], []
         run = 0
         for col in columns:  # neighbouring stage headers alternate between two rows so they do not collide
@@ -144,11 +170,16 @@ class ColumnHeaders(QtCore.QObject):
             self._below.append(below)
             self._second.append(below and run % 2 == 1)
             run = run + 1 if below else 0
+        # where _place centres each header (stages: on the column itself)
+        self._header_x = np.array(
+            [c.x if b else x for c, b, x in zip(columns, self._below, self._centres, strict=True)]
+        )
 
     def stop(self) -> None:
-        """No more steps (the canvas is closing)."""
+        """No more steps, nor headers following the view (the canvas is closing)."""
         self._timer.stop()
         self._placing = None
+        self._stopped = True
 
     def complete(self) -> bool:
         """Every column has its header, written and placed for the last placing (and no header of
@@ -167,6 +198,7 @@ class ColumnHeaders(QtCore.QObject):
         need be), the others in the steps."""
         vx0, vx1, vy0, vy1 = view
         placing = (ppx, ppy, vx0, vx1, vy0, vy1)
+        self._view_x = (vx0, vx1, ppx)
         rooms = self.widths(ppx)
         rerender = rooms != self.rooms
         # every header made is placed for the last placing (but those in _stale)
@@ -189,8 +221,9 @@ class ColumnHeaders(QtCore.QObject):
                     self._place(i)
                 self._stale.discard(i)
             elif rerender or replace:
-                if item.isVisible() and not shown:
-                    item.hide()  # it has lost its room: its text and place follow in the steps
+                if not shown:  # it has lost its room: hidden now, its text and place follow in the steps
+                    self._wanted[i] = False
+                    self._show_if_near(i)
                 self._stale.add(i)
         if not self.complete():
             self._timer.start()
@@ -311,17 +344,54 @@ class ColumnHeaders(QtCore.QObject):
         selected = i == self.selected
         # a header with no room (hundreds of layers side by side) would only cover its neighbours:
         # hidden, but for the selected layer's, until zooming in makes room
-        visible = room != 0 or selected
-        if item.isVisible() != visible:
-            item.setVisible(visible)
+        self._wanted[i] = room != 0 or selected
         text = self.html(col, selected=selected, room=HEADER_MIN_PX if room == 0 else room)
         if text != item.shown_html:
             item.show_html(text)
             self._tall[i] = None
             self._heights = None
+            self._half_px[i] = 0.0
+        if not self._half_px[i]:  # (a header of an earlier model, reused, may show the same text)
+            self._half_px[i] = item.textItem.boundingRect().width() / 2
+        self._show_if_near(i)
         tip = f"{col.name} · {col.detail}" if room is not None else ""
         if item.toolTip() != tip:
             item.setToolTip(tip)
+
+    def follow_view(self, *args: object) -> None:
+        """Show the headers with room that a pan or a zoom brought near the view, hide those it took
+        away (a header off screen costs each paint and each zoom step its bounds and its transform)."""
+        if self._stopped:
+            return  # the canvas is closing: its view may be gone
+        (x0, x1), _ = self.view.viewRange()
+        self._view_x = (x0, x1, self.view.width() / max(x1 - x0, 1e-12))
+        if not len(self._wanted):
+            return
+        target = self._wanted & self._near()
+        for i in np.flatnonzero(target != self._shown).tolist():
+            item = self.items[i]
+            if item is not None:
+                item.setVisible(bool(target[i]))
+            self._shown[i] = target[i]
+
+    def _near(self, which: slice = slice(None)) -> np.ndarray:
+        """Per column (of `which`): its header's text reaches within OFF_VIEW_PX of the view (all of
+        them before a view is known)."""
+        x, half = self._header_x[which], self._half_px[which]
+        if self._view_x is None:
+            return np.ones(len(x), dtype=bool)
+        x0, x1, ppx = self._view_x
+        reach = (half + OFF_VIEW_PX) / max(ppx, 1e-12)
+        return (x + reach >= x0) & (x - reach <= x1)
+
+    def _show_if_near(self, i: int) -> None:
+        """Column i's header shown if it is wanted (see _render) and near the view."""
+        item = self.items[i]
+        assert item is not None
+        visible = bool(self._wanted[i]) and bool(self._near(slice(i, i + 1))[0])
+        if item.isVisible() != visible:
+            item.setVisible(visible)
+        self._shown[i] = visible
 
     def _place(self, i: int) -> None:
         """Just above column i (stages: below), and on screen when zoomed in."""

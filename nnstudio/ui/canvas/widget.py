@@ -460,6 +460,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         """Stop background work for good and join its thread (also done when the widget is destroyed)."""
         self._want, self._incoming = None, None
         self._rest_timer.stop()
+        self._lod_timer.stop()  # a zoom just before closing: no level of detail for a cleared view
         self.column_headers.stop()
         self._jobs.close()
         self._layouts.close()
