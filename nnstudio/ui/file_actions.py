@@ -27,7 +27,7 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSaveFile, QSettings, Signal, Slot
+from PySide6.QtCore import QObject, QSaveFile, QSettings, QTimer, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from nnstudio.core.error_text import cause_line
@@ -143,6 +143,13 @@ class FileActions(QObject):
         self._opening_over: ModelSpec | None = None  # the document's spec when the running open started
         self.reader = FileReader(self)
         self.reader.done.connect(self._on_read)
+        # An open read in the background ends in two turns of the event loop: the document takes the
+        # model (and every view with it), then the first layer is selected (its settings' form built).
+        self._finishing: tuple[Path, ModelSpec] | None = None
+        self._finish_timer = QTimer(self)  # a real zero timer: the views are painted in between
+        self._finish_timer.setSingleShot(True)
+        self._finish_timer.setInterval(0)
+        self._finish_timer.timeout.connect(self._finish_pending_open)
         self.model_service = model_service
         model_service.exportFinished.connect(self._on_export_finished)
         model_service.exportFailed.connect(self._on_export_failed)
@@ -254,6 +261,8 @@ class FileActions(QObject):
         """Drop the open that is reading (its file is not opened); nothing when none is."""
         path = self.reader.reading
         self.reader.cancel()
+        self._finishing = None
+        self._finish_timer.stop()
         self._opening_over = None
         if path is not None:
             self.status.emit(f"Did not open {path.name}")
@@ -262,6 +271,8 @@ class FileActions(QObject):
         """The window is closing: a running open is dropped and no other starts."""
         self.reader.close()
         self._opening_over = None
+        self._finishing = None
+        self._finish_timer.stop()
 
     @Slot(object)
     def _on_read(self, result: ReadResult) -> None:
@@ -275,7 +286,15 @@ class FileActions(QObject):
             self.openFinished.emit(str(path), "cancelled: the changes made meanwhile were kept")
             return
         spec, editor, summary, budget = result.value
-        self._show_opened(path, spec, editor, summary if budget == param_budget() else None)
+        self.document.load(spec, path, editor, summary if budget == param_budget() else None)
+        self._finishing = (path, spec)
+        self._finish_timer.start()
+
+    @Slot()
+    def _finish_pending_open(self) -> None:
+        finishing, self._finishing = self._finishing, None
+        if finishing is not None and self.document.path == finishing[0]:
+            self._finish_open(*finishing)
 
     def open_path(self, path: str | Path) -> bool:
         """Open `path` at once, on this thread, without asking about unsaved changes; a broken file
@@ -296,9 +315,15 @@ class FileActions(QObject):
         self.status.emit(f"{path.name} was not opened")
         self.openFinished.emit(str(path), reason)
 
-    def _show_opened(self, path: Path, spec: ModelSpec, editor: dict, summary: Summary | None = None) -> None:
-        self.document.load(spec, path, editor, summary)
-        self.document.select_layer(first_layer_to_show(spec))
+    def _show_opened(self, path: Path, spec: ModelSpec, editor: dict) -> None:
+        self.document.load(spec, path, editor)
+        self._finish_open(path, spec)
+
+    def _finish_open(self, path: Path, spec: ModelSpec) -> None:
+        """What follows the document taking an opened file's model: its first layer selected (unless an
+        edit came first), the file remembered, Keras asked for its weights, `openFinished`."""
+        if self.document.spec is spec:
+            self.document.select_layer(first_layer_to_show(spec))
         self.documentReplaced.emit()
         self.last_error = None
         self._remember_dir(path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEvent, QObject, QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from nnstudio.core import graph_blocks
@@ -143,3 +143,42 @@ def test_a_small_model_s_canvas_keeps_painting_while_it_takes_the_model(window, 
     assert not window.views_current() and window.canvas.updatesEnabled()
     qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
     assert [column.n for column in window.canvas.columns] == [20, 8, 10]
+
+
+class PaintRecorder(QObject):
+    """Appends "paint" to `events` at each paint of the watched widget."""
+
+    def __init__(self, events: list) -> None:
+        super().__init__()
+        self.events = events
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint:
+            self.events.append("paint")
+        return False
+
+
+def test_an_open_ends_in_two_steps_the_views_painted_before_the_first_layer_s_form_is_built(
+    window, qtbot, tmp_path, monkeypatch, resnet
+):
+    path = tmp_path / "resnet.nnstudio"
+    save_project(path, resnet)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    doc = window.document
+    events: list = []
+    doc.changed.connect(lambda _spec: events.append(("changed", int(doc.selected_index))))
+    doc.selectionChanged.connect(lambda index: events.append(("selected", index)))
+    window.files.openFinished.connect(lambda _path, _error: events.append("finished"))
+    recorder = PaintRecorder(events)
+    window.summary_table.view.viewport().installEventFilter(recorder)
+
+    with qtbot.waitSignal(window.files.openFinished, timeout=WAIT_MS):
+        window.app_actions["file.open"].trigger()
+    window.summary_table.view.viewport().removeEventFilter(recorder)
+    first = next(i for i, layer in enumerate(resnet.layers) if layer.class_name != "Input")
+    steps = events
+    changed_at = steps.index(("changed", -1))
+    selected_at = steps.index(("selected", first))
+    assert changed_at < selected_at < steps.index("finished")
+    assert "paint" in steps[changed_at:selected_at]  # the model shown before its first layer's form is made
+    assert doc.selected_index == first and window.property_editor.layer_index == first
