@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self._view_steps: list[Callable[[], None]] = []  # what is left of the update under way
         self._views_round = 0  # which update is under way (a layout made in the background answers one)
         self._views_waiting = False  # its next step waits for the canvas's layout
+        self._model_replaced = False  # the document took another model (New, Open) since the last update
         self._flushing = False
         self._views_timer = QTimer(self)  # a real zero timer: input and paints get their turns between steps
         self._views_timer.setSingleShot(True)
@@ -221,6 +222,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         doc = self.document
+        doc.replaced.connect(self._on_model_replaced)
         doc.changed.connect(self._on_document_changed)
         doc.selectionChanged.connect(self._on_selection_changed)
         doc.modifiedChanged.connect(self._update_title)
@@ -399,14 +401,19 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self._schedule_views()
 
+    @Slot()
+    def _on_model_replaced(self) -> None:
+        self._model_replaced = True
+
     def _schedule_views(self) -> None:
         """The canvas and the Weights dock take the document's model from the first step again."""
         self._views_due = True
         self._view_steps = []
         self._views_round += 1
-        if self.canvas is not None and len(self.document.spec.layers) >= BACKGROUND_LAYOUT_LAYERS:
-            # a big model's drawing takes a few turns: the model the canvas shows is not painted again
-            # meanwhile (when the window's layout changes, as a graph view appears), only the new one
+        replaced, self._model_replaced = self._model_replaced, False
+        if self.canvas is not None and (replaced or len(self.document.spec.layers) >= BACKGROUND_LAYOUT_LAYERS):
+            # another model, or a big one's drawing, takes a few turns: the model the canvas shows is not
+            # painted again meanwhile (when the window's layout changes, as a graph view appears)
             self.canvas.setUpdatesEnabled(False)
         self._views_waiting = False
         self._views_timer.start()

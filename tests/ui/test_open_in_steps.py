@@ -137,12 +137,16 @@ def test_flush_views_gives_the_canvas_the_model_without_waiting_for_the_layout(w
     assert window.canvas._spec is window.document.spec
 
 
-def test_a_small_model_s_canvas_keeps_painting_while_it_takes_the_model(window, qtbot):
-    spec = lesson_spec()
-    window.document.load(spec.with_layer(1, spec.layers[1].with_params(units=8)))
+def test_a_small_model_s_canvas_keeps_painting_through_an_edit_not_through_another_model(window, qtbot):
+    window.document.set_param(1, "units", 8)
     assert not window.views_current() and window.canvas.updatesEnabled()
     qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
     assert [column.n for column in window.canvas.columns] == [20, 8, 10]
+    spec = lesson_spec()
+    window.document.load(spec.with_layer(1, spec.layers[1].with_params(units=16)))
+    assert not window.views_current() and not window.canvas.updatesEnabled()
+    qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
+    assert window.canvas.updatesEnabled() and [column.n for column in window.canvas.columns] == [20, 16, 10]
 
 
 class PaintRecorder(QObject):
