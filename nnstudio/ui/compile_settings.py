@@ -28,7 +28,7 @@ from nnstudio.core.compile_options import describe
 from nnstudio.core.metric_fit import metric_problems
 from nnstudio.services.document import Document
 from nnstudio.ui.icons import error_color
-from nnstudio.ui.property_editor import INVALID_STYLE, set_invalid
+from nnstudio.ui.property_editor import set_invalid
 
 _HELP = {
     "loss": "The loss: the number training makes smaller (model.compile(loss=…)).",
@@ -77,11 +77,10 @@ class CompileSettings(QWidget):
         self.learning_rate = QLineEdit()
         self.learning_rate.setObjectName("compileLearningRate")
         self.learning_rate.setClearButtonEnabled(True)
-        self.learning_rate.setStyleSheet(INVALID_STYLE)
         self.learning_rate_error = QLabel()
         self.learning_rate_error.setObjectName("error_learning_rate")
         self.learning_rate_error.setWordWrap(True)
-        self.learning_rate_error.setStyleSheet(f"color: {error_color(self.palette()).name()}; font-size: 90%;")
+        self.learning_rate_error.setProperty("fieldError", True)  # the application's style sheet: red, smaller
         self.learning_rate_error.hide()
         lr_cell = QWidget()
         lr_column = QVBoxLayout(lr_cell)
@@ -111,7 +110,7 @@ class CompileSettings(QWidget):
         self.metrics_warning = QLabel()
         self.metrics_warning.setObjectName("compileMetricsWarning")
         self.metrics_warning.setWordWrap(True)
-        self.metrics_warning.setStyleSheet(f"color: {error_color(self.palette()).name()}; font-size: 90%;")
+        self.metrics_warning.setProperty("fieldError", True)
         self.metrics_warning.hide()
         metrics_cell = self._stacked(self.metrics, self.metrics_warning)
 

@@ -38,11 +38,10 @@ from nnstudio.core.layers.registry import layer_types
 from nnstudio.core.summary import budget_issue
 from nnstudio.core.validation import param_budget
 from nnstudio.services.document import Document
-from nnstudio.ui.icons import ERROR_COLOR, error_color, layer_icon
+from nnstudio.ui.icons import error_color, layer_icon
 from nnstudio.ui.param_editors import ParamEditor, make_editor
 
 BUDGET_NOTE = "\nThe budget is nnstudio's limit, not Keras's: it keeps a model small enough to build and train here."
-INVALID_STYLE = f'*[invalid="true"] {{ border: 1px solid {ERROR_COLOR}; border-radius: 4px; }}'
 
 
 def parse_shape(text: str) -> list[int]:
@@ -51,7 +50,8 @@ def parse_shape(text: str) -> list[int]:
 
 
 def set_invalid(widget: QWidget, invalid: bool) -> None:
-    """Mark a field invalid (red border through the `invalid` property) or valid again."""
+    """Mark a field invalid (the application's style sheet draws a red frame round a widget whose
+    `invalid` property is true) or valid again."""
     if bool(widget.property("invalid")) == invalid:
         return
     widget.setProperty("invalid", invalid)
@@ -196,9 +196,6 @@ class PropertyEditor(QWidget):
 
         form_widget = QWidget()
         form_widget.setObjectName("propertyForm")
-        # one style sheet for the whole form (a sheet set on each field costs its own parse and polish)
-        error_label = f'QLabel[fieldError="true"] {{ color: {error_color(self.palette()).name()}; font-size: 90%; }}'
-        form_widget.setStyleSheet(f"{INVALID_STYLE} {error_label}")
         form = QFormLayout(form_widget)
         form.setContentsMargins(12, 4, 12, 12)
         form.setHorizontalSpacing(12)
@@ -255,11 +252,11 @@ class PropertyEditor(QWidget):
         form.addRow(box)
 
     def _add_row(self, form: QFormLayout, key: str, label_text: str, widget: QWidget) -> None:
-        widget.setProperty("invalid", False)  # the form's style sheet draws an invalid field's frame
+        widget.setProperty("invalid", False)
         error = QLabel()
         error.setObjectName(f"error_{key}")
         error.setWordWrap(True)
-        error.setProperty("fieldError", True)
+        error.setProperty("fieldError", True)  # the application's style sheet: red, a little smaller
         error.hide()
         cell = QWidget()
         column = QVBoxLayout(cell)
