@@ -27,7 +27,7 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSaveFile, QSettings, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSaveFile, QSettings, QTimer, Signal, SignalInstance, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from nnstudio.core.error_text import cause_line
@@ -130,8 +130,15 @@ class FileActions(QObject):
     openFinished = Signal(str, str)  # path, "" when the document now holds it, else why not
 
     def __init__(
-        self, parent: QWidget, document: Document, model_service: Builds, settings: QSettings | None = None
+        self,
+        parent: QWidget,
+        document: Document,
+        model_service: Builds,
+        settings: QSettings | None = None,
+        views_updated: SignalInstance | None = None,
     ) -> None:
+        """`views_updated`: the window's signal that its views have taken the document's model; an open
+        read in the background waits for it before its last step (else a turn of the event loop)."""
         super().__init__(parent)
         self._window = parent
         self.document = document
@@ -143,13 +150,16 @@ class FileActions(QObject):
         self._opening_over: ModelSpec | None = None  # the document's spec when the running open started
         self.reader = FileReader(self)
         self.reader.done.connect(self._on_read)
-        # An open read in the background ends in two turns of the event loop: the document takes the
-        # model (and every view with it), then the first layer is selected (its settings' form built).
+        # An open read in the background ends in two steps: the document takes the model (and the views
+        # with it, in their own turns), then the first layer is selected (its settings' form built).
         self._finishing: tuple[Path, ModelSpec] | None = None
         self._finish_timer = QTimer(self)  # a real zero timer: the views are painted in between
         self._finish_timer.setSingleShot(True)
         self._finish_timer.setInterval(0)
         self._finish_timer.timeout.connect(self._finish_pending_open)
+        self._views_updated = views_updated
+        if views_updated is not None:
+            views_updated.connect(self._finish_pending_open)
         self.model_service = model_service
         model_service.exportFinished.connect(self._on_export_finished)
         model_service.exportFailed.connect(self._on_export_failed)
@@ -288,7 +298,8 @@ class FileActions(QObject):
         spec, editor, summary, budget = result.value
         self.document.load(spec, path, editor, summary if budget == param_budget() else None)
         self._finishing = (path, spec)
-        self._finish_timer.start()
+        if self._views_updated is None:
+            self._finish_timer.start()
 
     @Slot()
     def _finish_pending_open(self) -> None:

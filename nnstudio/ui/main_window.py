@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         self.setDocumentMode(True)
         self.setAcceptDrops(True)  # a .nnstudio or .keras file dropped on the window opens it
 
-        self._files = FileActions(self, document, builds, self.settings)
+        self._files = FileActions(self, document, builds, self.settings, views_updated=self.viewsUpdated)
         self._files.weights_provider = self._current_wire_weights
 
         # The central area: the graph of a functional model above (hidden for a Sequential one) and
