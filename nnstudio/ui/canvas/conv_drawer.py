@@ -241,7 +241,7 @@ def _exposed(viewport: QtCore.QRectF | None, option, transform: QtGui.QTransform
     """The device rect a paint is for: the viewport, within the item's exposed rect (Qt gives it
     since the item uses the extended style option)."""
     clip = viewport
-    exposed = getattr(option, "exposedRect", None)
+    exposed = option.exposedRect if isinstance(option, QtWidgets.QStyleOptionGraphicsItem) else None
     if exposed is not None and not exposed.isEmpty():
         mapped = transform.mapRect(exposed)
         clip = mapped if clip is None else clip.intersected(mapped)
@@ -359,7 +359,7 @@ class FeatureMapItem(pg.GraphicsObject):
         image has one pixel per device pixel, so on a high-density screen paints are drawn straight."""
         engine = painter.paintEngine()
         return (
-            not getattr(self, "_exportOpts", False)
+            self._exportOpts is False  # pyqtgraph's: set while an exporter paints the scene
             and engine is not None
             and engine.type() == QtGui.QPaintEngine.Type.Raster
             and painter.device().devicePixelRatioF() == 1.0
