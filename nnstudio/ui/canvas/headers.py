@@ -3,9 +3,11 @@
 A model of hundreds of layers has hundreds of headers, and Qt takes a fraction of a millisecond to
 make and lay out each. Most of them are hidden at first (side by side they would only cover one
 another: a header is shown where its neighbours leave it room) or lie off screen, so `set_columns`
-makes none at once: `place` makes those that show in the view, and the rest are made in steps of
-about STEP_MS on later turns of the event loop (a new model drops the old steps). Once `complete()`,
-every column has the header an eager build would have given it (text, tooltip, place, visibility).
+makes none at once: `place` makes those that show in the view, and the rest of those with room are
+made in steps of about STEP_MS on later turns of the event loop (a new model drops the old steps).
+A header without room is made only once a zoom gives it room (or its layer is selected): a model of
+a thousand layers fitted in the view shows a few tens. Once `complete()`, every header that shows or
+may show on a pan is the one an eager build would have given it (text, tooltip, place, visibility).
 
 A header that has room but lies off screen is hidden too, and shown again as soon as a pan or a
 zoom brings it near the view (`follow_view`): zoomed in on a big model, hundreds of headers have
@@ -64,9 +66,9 @@ def _set_anchor(item: pg.TextItem, anchor: tuple[float, float]) -> None:
 class ColumnHeaders(QtCore.QObject):
     """One HeaderItem per column in `view`, made as they are needed (see the module docstring).
 
-    `items[i]` is column i's header, or None while it is still to be made."""
+    `items[i]` is column i's header, or None while it is still to be made (or has no room)."""
 
-    completed = Signal()  # every column of the current model has its header
+    completed = Signal()  # every column of the current model with room has its header
 
     def __init__(
         self,
@@ -93,10 +95,8 @@ class ColumnHeaders(QtCore.QObject):
         self._below: list[bool] = []  # per column: its header lies below it
         self._second: list[bool] = []  # per column below: in the second row
         self._placing: tuple[float, ...] | None = None  # ppx, ppy, vx0, vx1, vy0, vy1 of the last placing
-        self._spare: list[HeaderItem] = []
-        self._stale: set[int] = (
-            set()
-        )  # headers made whose text and place are to follow the last placing  # items of an earlier model, reused before new ones are made
+        self._spare: list[HeaderItem] = []  # items of an earlier model, reused before new ones are made
+        self._stale: set[int] = set()  # headers made whose text and place are to follow the last placing
         self._cursor = 0  # the steps make the missing headers from here on
         self._metrics: dict[tuple[str, float, bool], QtGui.QFontMetrics] = {}
         self._elisions: dict[tuple, str] = {}
@@ -182,9 +182,17 @@ class ColumnHeaders(QtCore.QObject):
         self._stopped = True
 
     def complete(self) -> bool:
-        """Every column has its header, written and placed for the last placing (and no header of
-        an earlier model is left over)."""
-        return not self._spare and not self._stale and all(item is not None for item in self.items)
+        """Every column with room (or selected) has its header, written and placed for the last
+        placing, and no header of an earlier model is left over."""
+        return (
+            not self._spare
+            and not self._stale
+            and all(item is not None or not self._has_room(i) for i, item in enumerate(self.items))
+        )
+
+    def _has_room(self, i: int) -> bool:
+        """Column i's header would show at the last placing (before one: it may)."""
+        return self.rooms is None or self.rooms[i] != 0 or i == self.selected
 
     def built(self):
         """(column index, item) of the headers made so far."""
@@ -205,6 +213,8 @@ class ColumnHeaders(QtCore.QObject):
         replace = rerender or placing != self._placing
         self._placing = placing
         self.rooms = rooms
+        if rerender:
+            self._cursor = 0  # columns given room by this placing may lie behind the steps' cursor
         near = (vx1 - vx0) * NEAR_VIEW  # a header centred this far outside the view may still reach into it
         every = len(self.columns) <= SYNC_HEADERS
         for i, col in enumerate(self.columns):
@@ -427,7 +437,7 @@ class ColumnHeaders(QtCore.QObject):
         start = time.perf_counter()
         n = len(self.items)
         while self._cursor < n:
-            if self.items[self._cursor] is None:
+            if self.items[self._cursor] is None and self._has_room(self._cursor):
                 self._make(self._cursor)
                 if (time.perf_counter() - start) * 1000 >= STEP_MS:
                     self._timer.start()
