@@ -121,16 +121,33 @@ class _Walk:
                     self.order.append(node)
 
 
+def same_graph(a: ModelSpec, b: ModelSpec) -> bool:
+    """Whether two specs have the same graph, layer for layer: ids, names, classes and connections
+    (their settings may differ). Cheap for an edit's spec and the one before it: an untouched layer,
+    and a touched layer's connections, are the same objects."""
+    if a is b:
+        return True
+    if a.inputs != b.inputs or a.outputs != b.outputs or len(a.layers) != len(b.layers):
+        return False
+    return all(
+        x is y or (x.inbound is y.inbound and x.id == y.id and x.name == y.name and x.class_name == y.class_name)
+        for x, y in zip(a.layers, b.layers, strict=True)
+    )
+
+
 Depths = tuple[dict[Node, int], dict[int, int], dict[int, int]]
-_last: tuple[ModelSpec, _Walk, Depths] | None = None  # the newest spec's walk from its outputs (specs are immutable)
+# the newest graph's walk from its outputs, and its problems (specs are immutable)
+_last: tuple[ModelSpec, _Walk, Depths] | None = None
+_last_problems: tuple[ModelSpec, list[Issue]] | None = None
 
 
 def _output_facts(spec: ModelSpec) -> tuple[_Walk, Depths]:
-    """The walk back from the outputs and its depths, computed once per spec (the summary, the
-    order and the problems all read them). Not to be changed by the caller."""
+    """The walk back from the outputs and its depths, computed once per graph (the summary, the
+    order and the problems all read them; an edit of a layer's settings keeps them). Not to be
+    changed by the caller."""
     global _last
     last = _last
-    if last is not None and last[0] is spec:
+    if last is not None and same_graph(last[0], spec):
         return last[1], last[2]
     walk = _Walk(spec)
     walk.run([node for node in map(walk.node_of, spec.model_outputs()) if node is not None])
@@ -365,10 +382,15 @@ def graph_problems(spec: ModelSpec) -> list[Issue]:
     inputs for the layer's type, a wrong model input or output, a layer or call not used on the way
     to any output. A chain (Sequential) has none by construction: []. Shapes are not looked at
     (`analyze` adds what they show: a tensor a call does not give, what a layer type refuses)."""
+    global _last_problems
     if not spec.is_functional:
         return []
+    last = _last_problems
+    if last is not None and same_graph(last[0], spec):
+        return list(last[1])
     walk = _output_walk(spec)
     issues = _id_problems(spec) + _model_problems(spec, walk) + _layer_problems(spec, walk) + _cycle_problems(spec)
     without_input = {i.layer_index for i in issues if i.message.endswith("not connected")}
     unused = [i for i in _unused_problems(spec, walk) if i.layer_index not in without_input]
+    _last_problems = (spec, issues + unused)
     return issues + unused

@@ -11,18 +11,24 @@ from collections.abc import Collection, Sequence
 
 from nnstudio.core.layers.base import LayerError, Shape, Variable, format_shape, format_shapes
 from nnstudio.core.layers.registry import layer_type
+from nnstudio.core.memo import IdentityMemo
 from nnstudio.core.spec import LayerSpec, ModelSpec
 from nnstudio.core.validation import Issue
 
 __all__ = ["LayerError", "Shape", "format_shape", "infer", "infer_all", "infer_calls", "infer_outputs"]
 
 
-def infer_all(layer: LayerSpec, inputs: list[Shape]) -> tuple[list[Shape], list[Variable]]:
-    """Output shapes and variables of `layer` fed `inputs` (one shape per input tensor)."""
+_inferred: IdentityMemo[tuple[list[Shape], list[Variable]]] = IdentityMemo()
+
+
+def infer_all(layer: LayerSpec, inputs: Sequence[Shape]) -> tuple[list[Shape], list[Variable]]:
+    """Output shapes and variables of `layer` fed `inputs` (one shape per input tensor); kept per
+    layer object and inputs, so an edited model's untouched layers are not inferred again."""
     kind = layer_type(layer.class_name)
     if kind.is_input:
         raise LayerError(None, f"{kind.class_name} cannot follow another layer")
-    return kind.infer(layer.params, inputs)
+    outputs, variables = _inferred.get(layer, tuple(inputs), lambda: kind.infer(layer.params, inputs))
+    return list(outputs), list(variables)
 
 
 def infer_outputs(layer: LayerSpec, input_shape: Shape) -> tuple[list[Shape], int, int]:
@@ -89,7 +95,7 @@ def infer_calls(
         if not fed:
             continue
         try:
-            outputs[node], variables[node] = kind.infer(layer.params, shapes)
+            outputs[node], variables[node] = infer_all(layer, shapes)
         except LayerError as exc:
             issues.append(Issue(f"{layer.name}: {label}{exc}", position, layer.name, exc.field))
             continue

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from nnstudio.core.graph import call_count, calls_to_outputs, graph_problems, keras_order, sequential_like
 from nnstudio.core.layers.base import format_shapes
 from nnstudio.core.layers.registry import is_input, layer_types
+from nnstudio.core.memo import IdentityMemo
 from nnstudio.core.shapes import LayerError, Shape, infer_all, infer_calls
 from nnstudio.core.spec import ModelSpec, TensorRef
 from nnstudio.core.validation import HOW_TO_RAISE_BUDGET, Issue, check_compile, check_layer, check_model_name
@@ -160,6 +161,9 @@ class _Issues(list):
             self.append(issue)
 
 
+_layer_checks: IdentityMemo[list[Issue]] = IdentityMemo()  # check_layer's problems per layer object and index
+
+
 def analyze(spec: ModelSpec, param_budget: int | None = None) -> Summary:
     """Infer every layer's output shape and parameters and collect every problem, in one pass;
     a model over `param_budget` parameters (the budget in force when None) is refused."""
@@ -173,7 +177,7 @@ def analyze(spec: ModelSpec, param_budget: int | None = None) -> Summary:
     names: dict[str, int] = {}
     kinds = layer_types()
     for index, layer in enumerate(spec.layers):
-        issues.extend(check_layer(index, layer))
+        issues.extend(_layer_checks.get(layer, index, partial(check_layer, index, layer)))
         kind = kinds.get(layer.class_name)
         problem = kind.sequential_problem() if kind is not None and not spec.is_functional else None
         if problem:
