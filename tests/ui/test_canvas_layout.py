@@ -121,3 +121,21 @@ def test_a_functional_model_draws_links_only_between_connected_layers():
         expected |= {("dense_1", "add"), ("dense_2", "add")}
         assert {link.kind for link in links if columns[link.dst].name == "add"} == {"identity"}
     assert pairs == expected
+
+
+def test_biases_repeated_on_every_row_are_kept_once_and_averaged_as_if_repeated():
+    """A Dense on (rows, features) has one bias per feature for rows x features neurons: the column
+    keeps the features' biases once, and the mean bias of any group of neurons is that of the
+    biases repeated row after row."""
+    col = L.Column(0, "dense", "Dense", "dense", (50, 7), 0.0)
+    bias = np.random.default_rng(5).normal(size=7)
+    col.set_bias(bias)
+    assert col.n == 350 and col.bias.size == 7, "not repeated in memory"
+    repeated = np.tile(bias, 50)
+    rng = np.random.default_rng(6)
+    starts = np.sort(rng.integers(0, 350, size=40))
+    ends = np.minimum(starts + rng.integers(1, 60, size=40), 350)
+    expected = [repeated[s:e].mean() for s, e in zip(starts, ends, strict=True)]
+    np.testing.assert_allclose(col.bias_means(starts, ends), expected, rtol=1e-12, atol=1e-12)
+    col.set_bias(np.ones(6))  # 6 does not divide 350: nothing to show
+    assert col.bias_means(starts, ends) is None

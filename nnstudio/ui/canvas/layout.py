@@ -92,7 +92,7 @@ class Column:
     activation: str | None = None
     detail: str = ""
     error: str | None = None
-    bias: np.ndarray | None = None  # per neuron (Dense), float64 prefix sums in _bias_cum
+    bias: np.ndarray | None = None  # per neuron, or per neuron of a row (Dense); prefix sums in _bias_cum
     stage_values: dict[str, np.ndarray] = field(default_factory=dict)  # per neuron (BatchNormalization, ...)
     weight_names: tuple[str, ...] = ()  # the layer's variables in Keras's order (kernel, bias, gamma, ...)
     weight_shapes: tuple[tuple[int, ...], ...] = ()  # and their shapes
@@ -155,17 +155,22 @@ class Column:
             self.bias = None
             self._bias_cum = None
             return
-        bias = np.asarray(bias, dtype=np.float64).ravel()
-        if bias.size and self.n % bias.size == 0:
-            bias = np.tile(bias, self.n // bias.size)
-        self.bias = bias
-        self._bias_cum = np.concatenate(([0.0], np.cumsum(bias)))
+        # one value per neuron, or per neuron of one row when the layer applies them to each row (a
+        # Dense on (56, 56, 384) has 384 biases for 1.2 M neurons: they are not repeated in memory)
+        self.bias = np.asarray(bias, dtype=np.float64).ravel()
+        self._bias_cum = np.concatenate(([0.0], np.cumsum(self.bias)))
 
     def bias_means(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
-        """Mean bias of each group [starts, ends)."""
-        if self._bias_cum is None or self._bias_cum.size != self.n + 1:
+        """Mean bias of each group [starts, ends) (None: the biases do not fit the neurons)."""
+        if self._bias_cum is None or self.bias is None or not self.bias.size or self.n % self.bias.size:
             return None
-        return (self._bias_cum[ends] - self._bias_cum[starts]) / np.maximum(ends - starts, 1)
+        return (self._bias_before(ends) - self._bias_before(starts)) / np.maximum(ends - starts, 1)
+
+    def _bias_before(self, index: np.ndarray) -> np.ndarray:
+        """The sum of the biases of the neurons before each `index` (the biases repeat every row)."""
+        assert self.bias is not None and self._bias_cum is not None
+        row, at = np.divmod(index, self.bias.size)
+        return row * self._bias_cum[-1] + self._bias_cum[at]
 
 
 @dataclass
