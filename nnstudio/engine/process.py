@@ -361,14 +361,16 @@ def _build(ctx: EngineContext, args: dict[str, Any]) -> BuildResult | BuildFailu
         return BuildFailure(ctx.request_id, spec, issue.message, issue.layer_name)
     keras_module()
     clear_keras_session()  # the previous build's model is garbage now
-    from nnstudio.keras_io.build import build_model, keras_summary, layer_weights
+    from nnstudio.keras_io.build import build_model_keeping, keras_summary, layer_weights
 
     try:
-        model = build_model(spec, ctx.weights, strict=bool(args.get("strict", True)))
+        model, kept = build_model_keeping(spec, ctx.weights, strict=bool(args.get("strict", True)))
     except Exception as exc:
         return BuildFailure(ctx.request_id, spec, _message(exc), layer_at_fault(exc, spec))
     info = keras_summary(model)
-    weights = layer_weights(model)
+    # the layers that hold the very arrays sent are not sent back (the GUI has them): an edit of a
+    # model of 300 MB sends back the edited layers' weights only, and the GUI holds one copy
+    weights = layer_weights(model, skip=kept)
     del model
     return BuildResult(
         request_id=ctx.request_id,
@@ -379,6 +381,7 @@ def _build(ctx: EngineContext, args: dict[str, Any]) -> BuildResult | BuildFailu
         non_trainable_params=int(info["non_trainable_params"]),
         weights=weights,
         elapsed_ms=(time.perf_counter() - start) * 1000.0,
+        kept=tuple(sorted(kept)),
     )
 
 

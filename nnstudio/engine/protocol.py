@@ -69,7 +69,9 @@ class BuildResult:
 
     `rows` are Keras's rows (`name`, `type`, `output_shape` as a list with None for the batch,
     `params`, `trainable`, `non_trainable`), without the Input layer, like `model.summary()`.
-    `weights` maps a layer name to its arrays in `get_weights()` order.
+    `weights` maps a layer name to its arrays in `get_weights()` order; a layer named in `kept`
+    holds exactly the arrays the request sent for it, which are not sent back (its entry is empty:
+    the model service puts the request's own arrays there).
     """
 
     request_id: int
@@ -80,6 +82,7 @@ class BuildResult:
     non_trainable_params: int
     weights: Weights = field(default_factory=dict)
     elapsed_ms: float = 0.0
+    kept: tuple[str, ...] = ()
 
 
 @dataclass

@@ -7,6 +7,7 @@ Keras is imported inside the functions only, so importing this module stays chea
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -161,6 +162,14 @@ def build_model(spec: ModelSpec, weights: Weights | None = None, *, strict: bool
     lacks or arrays that do not fit raise BuildError; otherwise such entries are skipped (useful
     for keeping the weights of unchanged layers across an edit).
     """
+    return build_model_keeping(spec, weights, strict=strict)[0]
+
+
+def build_model_keeping(
+    spec: ModelSpec, weights: Weights | None = None, *, strict: bool = True
+) -> tuple[keras.Model, set[str]]:
+    """`build_model`, and the names of the layers that hold exactly the arrays of `weights` given
+    for them (same shapes and dtypes: set without a cast), which a caller need not read back."""
     import keras
 
     given = set(weights or ())  # layers whose initializers need not run: their weights are set next
@@ -184,7 +193,16 @@ def build_model(spec: ModelSpec, weights: Weights | None = None, *, strict: bool
         if layer.name in given and layer.name in by_name:
             restore_initializers(by_name[layer.name], layer, initialize=layer.name not in done)
     compile_model(model, spec.compile)
-    return model
+    if not weights:
+        return model, set()
+    exact = {
+        name
+        for name in done
+        if all(
+            np.asarray(a).dtype == np.dtype(v.dtype) for a, v in zip(weights[name], by_name[name].weights, strict=True)
+        )
+    }
+    return model, exact
 
 
 def _functional_model(spec: ModelSpec, parts: list[Any]) -> keras.Model:
@@ -285,9 +303,12 @@ def set_layer_weights(model: keras.Model, weights: Weights, *, strict: bool = Tr
     return done
 
 
-def layer_weights(model: keras.Model) -> Weights:
-    """Every layer's weights as numpy arrays, by layer name, in Keras's `get_weights()` order."""
-    return {layer.name: [np.asarray(w) for w in layer.get_weights()] for layer in model.layers}
+def layer_weights(model: keras.Model, skip: Collection[str] = ()) -> Weights:
+    """Every layer's weights as numpy arrays, by layer name, in Keras's `get_weights()` order (the
+    layers in `skip` with none: their entries are empty)."""
+    return {
+        layer.name: [] if layer.name in skip else [np.asarray(w) for w in layer.get_weights()] for layer in model.layers
+    }
 
 
 def _count(variables: list[Any]) -> int:

@@ -6,7 +6,8 @@ shutdown) are the engine session's (see `engine_worker.py`); this layer only mak
 turns their answers into these signals:
 
 - `buildStarted(request_id)`, then `buildFinished(BuildResult)` or `buildFailed(BuildFailure)`,
-  for the newest build only, whose `spec` is the very object `request_build` was given;
+  for the newest build only, whose `spec` is the very object `request_build` was given and whose
+  weights hold the very arrays sent for the layers Keras kept as they were;
 - `exportFinished(path)` or `exportFailed(message)`; `keras_loaded((spec, weights))` or
   `loadFailed(message)`;
 - `engineStateChanged(state, message)`: the session's states ("starting", "ready", "busy",
@@ -26,6 +27,15 @@ from nnstudio.services.engine_session import EngineSession
 from nnstudio.services.engine_worker import BUILDS, FILES, Job
 
 OPS = ("build", "export", "load_keras")
+
+
+def with_kept_weights(result: BuildResult, sent: Weights | None) -> Weights:
+    """A build's weights with the arrays of the layers it kept (`result.kept`) put back: the very
+    arrays the request sent, not copies."""
+    if not result.kept or not sent:
+        return result.weights
+    kept = set(result.kept)
+    return {name: sent[name] if name in kept else arrays for name, arrays in result.weights.items()}
 
 
 class ModelService(QObject):
@@ -100,6 +110,7 @@ class ModelService(QObject):
                 # instead, so that the views find it is the document's at once, not layer by layer
                 value.spec = job.args["spec"]
             if isinstance(value, BuildResult):
+                value.weights = with_kept_weights(value, job.weights)
                 self.buildFinished.emit(value)
             elif isinstance(value, BuildFailure):
                 self.buildFailed.emit(value)

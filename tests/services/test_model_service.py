@@ -154,6 +154,24 @@ def wide_spec(layers: int = 20, width: int = 1024) -> ModelSpec:
     return spec
 
 
+def test_a_build_hands_back_the_very_arrays_sent_for_the_layers_it_kept(qtbot, model_service):
+    """An edit's build carries the weights so far: the layers Keras kept as they were come back as
+    the arrays sent (one copy in the GUI, nothing sent back for them); the edited layer's are new."""
+    service = model_service
+    with qtbot.waitSignal(service.buildFinished, timeout=START_TIMEOUT_MS) as blocker:
+        service.start()
+        service.request_build(lesson_spec())
+    first = blocker.args[0].weights
+    wider = lesson_spec().with_layer(2, lesson_spec().layers[2].with_params(units=12))
+    with qtbot.waitSignal(service.buildFinished, timeout=60_000) as blocker:
+        service.request_build(wider, first)
+    result = blocker.args[0]
+    assert result.kept == ("dense",)
+    assert all(a is b for a, b in zip(result.weights["dense"], first["dense"], strict=True))
+    assert [a.shape for a in result.weights["dense_1"]] == [(64, 12), (12,)]
+    assert list(result.weights) == ["dense", "dense_1"], "in the model's order"
+
+
 def test_a_20_layer_1024_wide_model_builds_with_its_weights(qtbot, make_service):
     """The GUI thread's gaps while it builds are measured by tests/bench/responsiveness.py."""
     service = make_service()
