@@ -169,7 +169,7 @@ class SceneLayout:
     def __init__(self, scale, blocks: list[MapBlock], mosaics: list[TileBlock], shades: list, links: list) -> None:
         self.scale = scale
         self.blocks, self.mosaics, self.shades, self.links = blocks, mosaics, shades, links
-        self._faces: dict[int, tuple] = {}  # block index -> faces_of, made when first painted
+        self._faces: dict[int, tuple] = {}  # block index -> its faces, brushes and thickness, made when first painted
         # each block's extent (front face and depth) and each link's, as x0, x1, y0, y1 rows
         corners = np.array([(b.x0, b.x1, b.y0, b.y1, b.dx, b.dy) for b in blocks], dtype=float).reshape(-1, 6)
         x0, x1, y0, y1, dx, dy = corners.T
@@ -199,12 +199,18 @@ class SceneLayout:
         m = CULL_MARGIN_PX
         return transform.mapRect(box).adjusted(-m, -m, m, m)
 
-    def faces(self, i: int) -> tuple[QtGui.QPolygonF, QtGui.QPolygonF, QtGui.QPolygonF]:
-        """Block i's faces (`faces_of`)."""
+    def faces(self, i: int, slivers: bool = False) -> tuple[tuple[QtGui.QPolygonF, QtGui.QBrush], ...]:
+        """Block i's faces (`faces_of`) with their brushes, in painting order, but (unless `slivers`,
+        for a vector export that may be zoomed into) a side or top face thinner than MIN_FACE_PX at
+        this scale, which the front face's outline covers: a model of a thousand layers fitted in
+        the view has blocks of 3 px with depths of 0.1 px."""
         found = self._faces.get(i)
         if found is None:
-            found = self._faces[i] = faces_of(self.blocks[i])
-        return found
+            block, (ppx, ppy) = self.blocks[i], self.scale
+            side, top, front = faces_of(block)
+            thick = (abs(block.dx) * ppx >= MIN_FACE_PX, abs(block.dy) * ppy >= MIN_FACE_PX, True)
+            found = self._faces[i] = tuple(zip((side, top, front), self.shades[i], thick, strict=True))
+        return tuple((face, brush) for face, brush, thick in found if thick or slivers)
 
     def shown(self, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[int]:
         """The indices of the blocks that reach into `clip` (device pixels), in painting order."""
@@ -216,6 +222,7 @@ class SceneLayout:
 
 
 PREPARE_STEP_MS = 6.0  # the kernels' tiles are coloured between events in steps of about this long
+MIN_FACE_PX = 0.5  # a block's side or top face thinner than this is not drawn
 CULL_MARGIN_PX = 2.0  # a shape this close to the exposed rect may still touch it (pen, antialiasing)
 CACHE_EXPOSED_SHARE = 0.5  # a paint for at least this share of the item's part in view keeps its image
 
@@ -410,9 +417,9 @@ class FeatureMapItem(pg.GraphicsObject):
         pen.setCosmetic(True)
         painter.setPen(pen)
         # block after block, each side, top, then front: neighbouring blocks may overlap
-        shades = layout.shades
+        slivers = self._exportOpts is not False  # pyqtgraph's: set while an exporter paints the scene
         for i in layout.shown(transform, clip):
-            for polygon, brush in zip(layout.faces(i), shades[i], strict=True):
+            for polygon, brush in layout.faces(i, slivers):
                 painter.setBrush(brush)
                 painter.drawPolygon(polygon)
         painter.resetTransform()

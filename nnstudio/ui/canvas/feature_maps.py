@@ -152,9 +152,10 @@ class SeparableKernel:
         tiles, cells = self.shape[-1], math.prod(self.window)
         if self._flat.shape[-1] == 1:  # one kernel per channel (every keras.applications model): as matrix
             depthwise, pointwise = self._flat[..., 0].astype(np.float64), self._points[:, 0].astype(np.float64)
-            # einsum, not BLAS's matmul: one thread, where BLAS's spread over the busy cores took 60 ms a layer
-            signed = np.einsum("kc,cf->fk", depthwise, pointwise)  # |d·p| = |d|·|p|, channel by channel
-            absolute = np.einsum("kc,cf->fk", np.abs(depthwise), np.abs(pointwise))
+            # einsum's optimized path (a tensordot): ~5x faster than its plain loop, and unlike a matmul
+            # on these transposed operands it does not spread over the busy cores (60 ms a layer)
+            signed = np.einsum("kc,cf->fk", depthwise, pointwise, optimize=True)  # |d·p| = |d|·|p|, channel by channel
+            absolute = np.einsum("kc,cf->fk", np.abs(depthwise), np.abs(pointwise), optimize=True)
             return signed.reshape(tiles, *self.window), absolute.reshape(tiles, *self.window)
         signed, absolute = np.empty((tiles, cells)), np.empty((tiles, cells))
         step = max(1, self.CHUNK // max(cells * self.shape[-2], 1))
