@@ -22,8 +22,8 @@ installed Keras's keras.applications has (40 in Keras 3.15). Per model:
     until the file was read and checked and the document took the model (the views' work follows);
   - keras_confirmed_s: until Keras in the engine has read the file (its weights) and confirmed the
     summary;
-  - edit_ms: with the head Dense selected, its units changed through `Document.set_param` (what the
-    property editor calls), until every view has taken the re-analysed model: the window has no view
+  - edit_ms: with the classifier head selected (the last Dense; MobileNet's: the last Conv2D), its
+    units (filters) changed through `Document.set_param` (what the property editor calls), until every view has taken the re-analysed model: the window has no view
     update waiting (`MainWindow.views_current`) and the event loop is idle (its delayed layouts and
     repaints done), the canvas's share left out (target <= 50); edit_canvas_ms: that share (the
     canvas's set_model, set_weights, select_layer and repaints); edit_all_views_ms: both;
@@ -48,7 +48,7 @@ installed Keras's keras.applications has (40 in Keras 3.15). Per model:
     bursts) (target <= 30 each), with the longest (`_max_ms`) and the GUI thread's CPU (`_cpu_ms`);
   - with every block of the graph expanded (View > Expand All Blocks): graph_expand_all_ms until drawn
     (a big graph is laid out in a background thread) with its `_max_gap_ms`, graph_expanded_frame_ms
-    (the same zoom and pan steps), and graph_edit_ms: the graph view's own share of the head Dense's
+    (the same zoom and pan steps), and graph_edit_ms: the graph view's own share of the head's
     units changed (the analysis done first), with graph_edit_kept_items (its boxes changed in place);
   - weights_drawn_s: until the canvas has drawn the file's weights;
   - rss_total_mb: the whole app (GUI process, engine and helpers, tests/proc_tree.py) once Keras
@@ -397,18 +397,14 @@ def measure_window(path: Path) -> dict:
         engine_pids = engines()
         sampled = time.perf_counter()
 
-        head = (
-            max(i for i, layer in enumerate(doc.spec.layers) if layer.class_name == "Dense")
-            if any(layer.class_name == "Dense" for layer in doc.spec.layers)
-            else None
-        )
+        head, setting = classifier_head(doc.spec)
         figures: dict = {}
         if head is not None:
             doc.select_layer(head)  # a person selects the layer, then types its units in the property editor
             settle(app, 0.3)
-            units = doc.spec.layers[head].get("units")
+            units = doc.spec.layers[head].get(setting)
             figures.update(
-                measure_edit(app, window, heartbeat, lambda: doc.set_param(head, "units", max(2, int(units) // 2)))
+                measure_edit(app, window, heartbeat, lambda: doc.set_param(head, setting, max(2, int(units) // 2)))
             )
             if "error" in figures:
                 return figures
@@ -416,7 +412,9 @@ def measure_window(path: Path) -> dict:
             edit_end = time.perf_counter()
             run_until(app, lambda: confirmed() or keras_failed() is not None, CHILD_TIMEOUT_S)
             figures["edit_confirmed_s"] = round(time.perf_counter() - edit_end, 2) if confirmed() else None
-            figures["edited"] = f"{doc.spec.layers[head].name}.units {units} -> {doc.spec.layers[head].get('units')}"
+            figures["edited"] = (
+                f"{doc.spec.layers[head].name}.{setting} {units} -> {doc.spec.layers[head].get(setting)}"
+            )
         settle(app, 0.2)
         heartbeat.stop()
         end = time.perf_counter()
@@ -451,6 +449,16 @@ def measure_window(path: Path) -> dict:
         session.shutdown()
         window.document.undo_stack.setClean()
         window.close()
+
+
+def classifier_head(spec) -> tuple[int | None, str]:
+    """The layer that gives the classes and its setting that says how many: the last Dense's
+    units, else (MobileNet's head is a 1x1 convolution) the last Conv2D's filters."""
+    for class_name, setting in (("Dense", "units"), ("Conv2D", "filters")):
+        found = [i for i, layer in enumerate(spec.layers) if layer.class_name == class_name]
+        if found:
+            return found[-1], setting
+    return None, ""
 
 
 def measure_edit(app, window, heartbeat, edit) -> dict:
@@ -629,11 +637,11 @@ def graph_speed(app, window) -> dict:
         }
     )
     doc = window.document
-    dense = [i for i, layer in enumerate(doc.spec.layers) if layer.class_name == "Dense"]
-    if dense:  # the graph view's own share of an edit: the document's analysis done first, as for every view
-        units = doc.spec.layers[dense[-1]].get("units")
+    head, setting = classifier_head(doc.spec)
+    if head is not None:  # the graph view's own share of an edit: the document's analysis done first, as for every view
+        units = doc.spec.layers[head].get(setting)
         doc.changed.disconnect(view.rebuild)
-        doc.set_param(dense[-1], "units", max(2, int(units) // 3))
+        doc.set_param(head, setting, max(2, int(units) // 3))
         doc.summary()
         doc.changed.connect(view.rebuild)
         items = set(view.nodes.values())
