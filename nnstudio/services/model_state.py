@@ -263,8 +263,11 @@ class ModelState(QObject):
 
     @Slot(object, object)
     def on_file_weights(self, spec: ModelSpec, weights: Weights) -> None:
-        """The weights Keras read from the opened `.keras` file: shown, and kept across the next builds."""
+        """The weights Keras read from the opened `.keras` file: shown, and kept across the next builds.
+        A build that came before them started from fresh weights, not the model's: it is let go (a
+        model of 450 MB would otherwise be held twice until the next build, which carries these)."""
         self._file = self._carried = WeightSet(spec, weights, FILE)
+        self._built = None
         self.weightsChanged.emit(self.current())
         if self.active:
             self.request_build()

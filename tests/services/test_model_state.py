@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from nnstudio.core.spec import CompileSpec, LayerSpec, lesson_spec
+from nnstudio.engine.protocol import BuildResult
 from nnstudio.services.document import Document
 from nnstudio.services.model_state import BUILT, FILE, TRAINED, ModelState, WeightSet
 from tests.ui.fakes import FakeBuilds, FakeTraining
@@ -147,6 +148,23 @@ def test_file_weights_are_shown_and_carried_into_the_next_build(state):
     state.on_file_weights(document.spec, lesson_weights(3.0))
     assert state.current().source == "file"
     assert builds.builds[-1] == (document.spec, state.current().to_wire())
+
+
+def test_file_weights_replace_a_build_that_came_before_them(state):
+    """The opened model's first build starts from fresh weights; once Keras has read the file's, those
+    are the model's: shown at once, and the fresh ones let go (not held beside them)."""
+    builds, document = state.builds, state.document
+    state.start()
+    fresh = BuildResult(1, document.spec, [], 1994, 1994, 0, lesson_weights(0.5))
+    builds.buildFinished.emit(fresh)
+    assert state.current().source == BUILT
+    state.on_file_weights(document.spec, lesson_weights(3.0))
+    assert state.current().source == FILE and state.current()["dense"][0][0, 0] == 3.0
+    assert state.untrained().source == FILE
+    assert all(weights is None or weights.source != BUILT for weights in (state._built, state._carried))
+    carried = BuildResult(2, document.spec, [], 1994, 1994, 0, builds.builds[-1][1])
+    builds.buildFinished.emit(carried)  # the build that carries the file's weights
+    assert state.current().source == BUILT and state.current()["dense"][0][0, 0] == 3.0
 
 
 def test_a_snapshot_of_layers_no_longer_on_screen_is_not_shown(state):
