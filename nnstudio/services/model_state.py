@@ -267,7 +267,7 @@ class ModelState(QObject):
         A build that came before them started from fresh weights, not the model's: it is let go (a
         model of 450 MB would otherwise be held twice until the next build, which carries these)."""
         self._file = self._carried = WeightSet(spec, weights, FILE)
-        self._built = None
+        self._built = self.last_result = None
         self.weightsChanged.emit(self.current())
         if self.active:
             self.request_build()

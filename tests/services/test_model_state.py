@@ -162,6 +162,7 @@ def test_file_weights_replace_a_build_that_came_before_them(state):
     assert state.current().source == FILE and state.current()["dense"][0][0, 0] == 3.0
     assert state.untrained().source == FILE
     assert all(weights is None or weights.source != BUILT for weights in (state._built, state._carried))
+    assert state.last_result is None, "nothing holds the fresh weights"
     carried = BuildResult(2, document.spec, [], 1994, 1994, 0, builds.builds[-1][1])
     builds.buildFinished.emit(carried)  # the build that carries the file's weights
     assert state.current().source == BUILT and state.current()["dense"][0][0, 0] == 3.0
