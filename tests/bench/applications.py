@@ -22,8 +22,9 @@ installed Keras's keras.applications has (40 in Keras 3.15). Per model:
     until the file was read and checked and the document took the model (the views' work follows);
   - keras_confirmed_s: until Keras in the engine has read the file (its weights) and confirmed the
     summary;
-  - edit_ms: with the classifier head selected (the last Dense; MobileNet's: the last Conv2D), its
-    units (filters) changed through `Document.set_param` (what the property editor calls), until every view has taken the re-analysed model: the window has no view
+  - edit_ms: with the classifier head selected, its classes halved (the last Dense's units; else the
+    last Conv2D's filters; MobileNet, whose Reshape fixes them: its Dropout's rate) through
+    `Document.set_param` (what the property editor calls), until every view has taken the re-analysed model: the window has no view
     update waiting (`MainWindow.views_current`) and the event loop is idle (its delayed layouts and
     repaints done), the canvas's share left out (target <= 50); edit_canvas_ms: that share (the
     canvas's set_model, set_weights, select_layer and repaints); edit_all_views_ms: both;
@@ -397,15 +398,13 @@ def measure_window(path: Path) -> dict:
         engine_pids = engines()
         sampled = time.perf_counter()
 
-        head, setting = classifier_head(doc.spec)
+        head, setting, value = classifier_head(doc.spec)
         figures: dict = {}
         if head is not None:
             doc.select_layer(head)  # a person selects the layer, then types its units in the property editor
             settle(app, 0.3)
             units = doc.spec.layers[head].get(setting)
-            figures.update(
-                measure_edit(app, window, heartbeat, lambda: doc.set_param(head, setting, max(2, int(units) // 2)))
-            )
+            figures.update(measure_edit(app, window, heartbeat, lambda: doc.set_param(head, setting, value)))
             if "error" in figures:
                 return figures
             settled.clear()
@@ -451,14 +450,27 @@ def measure_window(path: Path) -> dict:
         window.close()
 
 
-def classifier_head(spec) -> tuple[int | None, str]:
-    """The layer that gives the classes and its setting that says how many: the last Dense's
-    units, else (MobileNet's head is a 1x1 convolution) the last Conv2D's filters."""
-    for class_name, setting in (("Dense", "units"), ("Conv2D", "filters")):
+HEAD_EDITS = (  # (class, setting, new value from the old): the classes the head gives, else a setting of it
+    ("Dense", "units", lambda n: max(2, int(n) // 2)),
+    ("Conv2D", "filters", lambda n: max(2, int(n) // 2)),  # MobileNetV3's head is a 1x1 convolution
+    ("Dropout", "rate", lambda r: round(float(r) / 2, 4)),  # MobileNet's: a Reshape fixes its classes
+)
+
+
+def classifier_head(spec) -> tuple[int | None, str, object]:
+    """The head's layer, setting and new value an edit gives it: the last Dense's units halved, else
+    the last Conv2D's filters (when the model stays sound), else the last Dropout's rate."""
+    from nnstudio.core.summary import analyze
+
+    for class_name, setting, change in HEAD_EDITS:
         found = [i for i, layer in enumerate(spec.layers) if layer.class_name == class_name]
-        if found:
-            return found[-1], setting
-    return None, ""
+        if not found:
+            continue
+        head = found[-1]
+        value = change(spec.layers[head].get(setting))
+        if analyze(spec.with_layer(head, spec.layers[head].with_params(**{setting: value}))).ok:
+            return head, setting, value
+    return None, "", None
 
 
 def measure_edit(app, window, heartbeat, edit) -> dict:
@@ -637,11 +649,10 @@ def graph_speed(app, window) -> dict:
         }
     )
     doc = window.document
-    head, setting = classifier_head(doc.spec)
+    head, setting, value = classifier_head(doc.spec)
     if head is not None:  # the graph view's own share of an edit: the document's analysis done first, as for every view
-        units = doc.spec.layers[head].get(setting)
         doc.changed.disconnect(view.rebuild)
-        doc.set_param(head, setting, max(2, int(units) // 3))
+        doc.set_param(head, setting, value)
         doc.summary()
         doc.changed.connect(view.rebuild)
         items = set(view.nodes.values())
