@@ -138,7 +138,7 @@ def same_graph(a: ModelSpec, b: ModelSpec) -> bool:
 Depths = tuple[dict[Node, int], dict[int, int], dict[int, int]]
 # the newest graph's walk from its outputs, and its problems (specs are immutable)
 _last: tuple[ModelSpec, _Walk, Depths] | None = None
-_last_problems: tuple[ModelSpec, list[Issue]] | None = None
+_last_problems: tuple[ModelSpec, tuple[Issue, ...]] | None = None
 
 
 def _output_facts(spec: ModelSpec) -> tuple[_Walk, Depths]:
@@ -392,5 +392,5 @@ def graph_problems(spec: ModelSpec) -> list[Issue]:
     issues = _id_problems(spec) + _model_problems(spec, walk) + _layer_problems(spec, walk) + _cycle_problems(spec)
     without_input = {i.layer_index for i in issues if i.message.endswith("not connected")}
     unused = [i for i in _unused_problems(spec, walk) if i.layer_index not in without_input]
-    _last_problems = (spec, issues + unused)
+    _last_problems = (spec, tuple(issues + unused))  # kept apart from the list handed out
     return issues + unused
