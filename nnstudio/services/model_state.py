@@ -26,6 +26,11 @@ layers then has nothing to ask about and every build carries Keras's weights, no
 keeps the built, opened and trained weights and asks nothing. The engine still gets them by the
 Keras names of the spec it builds (`to_wire`), and the sets `ModelState` hands out are those of the
 spec on screen (`as_of`), names included.
+
+An opened `.keras` file's weights are on their way (`expect_file_weights`) while its model's first
+builds answer: those builds start from fresh weights, which are held back, not shown (a big model's
+views would draw random weights once, a second before the real ones). The file's weights end the
+wait; should they not come (`file_weights_missing`), the newest held build is shown instead.
 """
 
 from __future__ import annotations
@@ -187,6 +192,8 @@ class ModelState(QObject):
         self._trained: WeightSet | None = None
         self._carried: WeightSet | None = None  # what the next build starts from
         self._asking = False
+        self._expecting_file = False  # an opened `.keras` file's weights are being read
+        self._held: WeightSet | None = None  # the newest build answered meanwhile, not shown
         self._discarded: tuple[WeightSet, ModelSpec, dict[str, list[float]], int] | None = None  # for undo
         self.confirm: Callable[[str, str], bool] = lambda _title, _text: False  # the window's Yes/No question
         document.set_edit_guard(self.allow_edit)
@@ -247,13 +254,18 @@ class ModelState(QObject):
         if result.spec != self.document.spec:
             return  # stale; the newest request is on its way
         self.last_result = result
-        self._built = self._carried = WeightSet(result.spec, result.weights, BUILT)
+        built = WeightSet(result.spec, result.weights, BUILT)
+        if self._expecting_file:
+            self._held = built
+            return
+        self._built = self._carried = built
         self.weightsChanged.emit(self.current())
 
     def forget(self) -> None:
         """Another model is on screen: none of the weights held belong to it any more."""
         self.last_result = None
-        self._built = self._file = self._carried = None
+        self._built = self._file = self._carried = self._held = None
+        self._expecting_file = False
         self._discarded = None
         if self._trained is not None or self.training.is_training():
             self._discard_training("another model")
@@ -261,13 +273,31 @@ class ModelState(QObject):
 
     # -- other sources ---------------------------------------------------------------------------
 
+    @Slot()
+    def expect_file_weights(self) -> None:
+        """The opened `.keras` file's weights are being read: builds answered until they come (or
+        `file_weights_missing`) started from fresh weights, and are not shown."""
+        self._expecting_file = True
+
+    @Slot()
+    def file_weights_missing(self) -> None:
+        """The opened file's weights could not be read: the newest build's fresh weights are shown."""
+        if not self._expecting_file:
+            return
+        self._expecting_file = False
+        held, self._held = self._held, None
+        if held is not None:
+            self._built = self._carried = held
+            self.weightsChanged.emit(self.current())
+
     @Slot(object, object)
     def on_file_weights(self, spec: ModelSpec, weights: Weights) -> None:
         """The weights Keras read from the opened `.keras` file: shown, and kept across the next builds.
         A build that came before them started from fresh weights, not the model's: it is let go (a
         model of 450 MB would otherwise be held twice until the next build, which carries these)."""
+        self._expecting_file = False
         self._file = self._carried = WeightSet(spec, weights, FILE)
-        self._built = self.last_result = None
+        self._built = self._held = self.last_result = None
         self.weightsChanged.emit(self.current())
         if self.active:
             self.request_build()

@@ -124,7 +124,9 @@ class FileActions(QObject):
     exportStarted = Signal(str)  # path
     exportDone = Signal(str, str)  # path, "" on success or the error message
     status = Signal(str)  # a short message for the status bar
+    kerasWeightsRequested = Signal()  # the engine was asked for the opened .keras file's weights
     kerasWeightsLoaded = Signal(object, object)  # spec, weights read from an opened .keras
+    kerasWeightsMissing = Signal()  # they could not be read (the model keeps fresh weights)
     documentReplaced = Signal()  # New or Open put another model in the document
     openStarted = Signal(str)  # path: its read began (the status bar says so until the open ends)
     openFinished = Signal(str, str)  # path, "" when the document now holds it, else why not
@@ -349,6 +351,7 @@ class FileActions(QObject):
         path = Path(path)
         self._loading_keras = str(path)
         self.model_service.load_keras(str(path))
+        self.kerasWeightsRequested.emit()
         self.status.emit(f"Opened {path.name}; reading its weights…")
 
     @Slot(object)
@@ -366,6 +369,7 @@ class FileActions(QObject):
             return
         name = Path(self._loading_keras).name
         self._loading_keras = None
+        self.kerasWeightsMissing.emit()
         self.status.emit(f"Keras could not read the weights of {name}: {message}; showing fresh weights")
 
     # -- Save ------------------------------------------------------------------------------------------

@@ -236,7 +236,9 @@ class MainWindow(QMainWindow):
         files.recentFilesChanged.connect(lambda _files: self._fill_recent_menu())
         files.exportStarted.connect(lambda _path: self.keras_status.export_progress.show())
         files.exportDone.connect(lambda _path, _error: self.keras_status.export_progress.hide())
+        files.kerasWeightsRequested.connect(self.model_state.expect_file_weights)
         files.kerasWeightsLoaded.connect(self.model_state.on_file_weights)
+        files.kerasWeightsMissing.connect(self.model_state.file_weights_missing)
         files.kerasWeightsLoaded.connect(
             lambda _spec, _weights: self.statusBar().showMessage("Read the file's weights", 6000)
         )

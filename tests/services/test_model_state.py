@@ -168,6 +168,46 @@ def test_file_weights_replace_a_build_that_came_before_them(state):
     assert state.current().source == BUILT and state.current()["dense"][0][0, 0] == 3.0
 
 
+def test_builds_answered_while_the_files_weights_are_read_are_not_shown(state, qtbot):
+    """An opened `.keras` file's first builds start from fresh weights: the views hear nothing of them
+    (they would draw random weights a moment before the real ones), the file's weights come next."""
+    builds, document = state.builds, state.document
+    state.start()
+    state.expect_file_weights()
+    heard = []
+    state.weightsChanged.connect(heard.append)
+    builds.buildFinished.emit(BuildResult(1, document.spec, [], 1994, 1994, 0, lesson_weights(0.5)))
+    assert heard == [] and state.current() is None and state.untrained() is None
+    assert state.last_result is not None, "Keras's build still confirms the summary"
+    state.on_file_weights(document.spec, lesson_weights(3.0))
+    assert [w.source for w in heard] == [FILE] and state.current()["dense"][0][0, 0] == 3.0
+    assert state._held is None, "the fresh weights are let go"
+    builds.buildFinished.emit(BuildResult(2, document.spec, [], 1994, 1994, 0, builds.builds[-1][1]))
+    assert state.current().source == BUILT and state.current()["dense"][0][0, 0] == 3.0
+
+
+def test_when_the_files_weights_cannot_be_read_the_newest_held_build_is_shown(state, qtbot):
+    builds, document = state.builds, state.document
+    state.start()
+    state.expect_file_weights()
+    builds.buildFinished.emit(BuildResult(1, document.spec, [], 1994, 1994, 0, lesson_weights(0.5)))
+    with qtbot.waitSignal(state.weightsChanged) as shown:
+        state.file_weights_missing()
+    assert shown.args[0].source == BUILT and shown.args[0]["dense"][0][0, 0] == 0.5
+    assert state.untrained().source == BUILT
+    builds.buildFinished.emit(BuildResult(2, document.spec, [], 1994, 1994, 0, lesson_weights(0.7)))
+    assert state.current()["dense"][0][0, 0] == 0.7, "later builds are shown as they come"
+
+
+def test_another_model_ends_the_wait_for_a_files_weights(state):
+    builds, document = state.builds, state.document
+    state.start()
+    state.expect_file_weights()
+    document.load(lesson_spec(), None, {})
+    builds.buildFinished.emit(BuildResult(1, document.spec, [], 1994, 1994, 0, lesson_weights(0.5)))
+    assert state.current().source == BUILT
+
+
 def test_a_snapshot_of_layers_no_longer_on_screen_is_not_shown(state):
     training, document = state.training, state.document
     training.spec = document.spec.with_layer(1, document.spec.layers[1].with_params(units=8))

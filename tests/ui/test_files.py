@@ -278,6 +278,28 @@ def test_file_menu_exports_the_drawing(window, monkeypatch, tmp_path, suffix):
     assert head.startswith(b"\x89PNG") if suffix == ".png" else b"<svg" in target.read_bytes()
 
 
+def test_an_opened_keras_files_views_wait_for_its_weights_not_a_fresh_build(window, qtbot, tmp_path):
+    """The opened model's first build starts from fresh weights: nothing draws them while the file's
+    are read; should those not come, the fresh ones are shown and the status bar says why."""
+    from tests.core.test_keras_archive_corpus import lesson_weights, write_lesson
+
+    builds = window.model_state.builds
+    window.start_service()
+    path = write_lesson(tmp_path / "lesson.keras")
+    assert window.files.open_path(path)
+    assert builds.loads == [str(path)]
+    fresh = {name: [np.full(shape, 0.25, "float32") for shape in shapes] for name, shapes in lesson_weights().items()}
+    builds.answer(weights=fresh)
+    assert window.model_state.current() is None and window.model_state.last_result is not None
+    window.document.select_layer(1)
+    window.flush_views()
+    assert "waiting for Keras" in window.weights_panel.message.text()
+    builds.loadFailed.emit("the file's weights do not fit")
+    assert window.model_state.current().source == "built"
+    assert window.model_state.current()["dense"][0][0, 0] == 0.25
+    assert "showing fresh weights" in window.statusBar().currentMessage()
+
+
 # -- with the Keras engine ---------------------------------------------------------------------------------
 
 
