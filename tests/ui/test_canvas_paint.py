@@ -123,6 +123,8 @@ def reference(canvas: NetworkCanvas) -> np.ndarray:
     pen.setCosmetic(True)
     painter.setPen(pen)
     for block in blocks:
+        # a block narrower than SMOOTH_BLOCK_PX is drawn without antialiasing (its outlines would cost most)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, (block.x1 - block.x0) * ppx >= C.SMOOTH_BLOCK_PX)
         # a side or top face thinner than MIN_FACE_PX is a sliver the front face's outline covers: not drawn
         thickness = (abs(block.dx) * ppx, abs(block.dy) * ppy, C.MIN_FACE_PX)
         for polygon, brush, thick in zip(
@@ -174,6 +176,7 @@ def test_the_maps_paint_the_pixels_of_a_plain_drawing(canvas, zoom):
     if zoom[0] > 1:
         boxes = device_boxes(canvas)
         assert any(a.intersects(b) for a, b in zip(boxes, boxes[1:], strict=False))
+        assert any(box.width() < C.SMOOTH_BLOCK_PX for box in boxes), "narrow blocks, drawn crisp"
     drawn, calls = paint_maps(canvas)
     assert calls["drawPolygon"] > 0, "drawn straight"
     plain = reference(canvas)

@@ -174,6 +174,9 @@ class SceneLayout:
         corners = np.array([(b.x0, b.x1, b.y0, b.y1, b.dx, b.dy) for b in blocks], dtype=float).reshape(-1, 6)
         x0, x1, y0, y1, dx, dy = corners.T
         depth_x, depth_y = np.maximum(dx, 0.0), np.maximum(dy, 0.0)
+        # a narrow block is drawn without antialiasing: its outlines would cost most of the paint
+        # (a model of 800 blocks of 3 px) and their smoothing is not seen at that size
+        self.smooth: list[bool] = ((x1 - x0) * scale[0] >= SMOOTH_BLOCK_PX).tolist()
         self._block_boxes = np.stack([x0, x1 + depth_x, np.minimum(y0, y0 + dy), y1 + depth_y], axis=1)
         ends = np.array(links, dtype=float).reshape(-1, 4)  # x1, y1, x2, y2
         self._link_boxes = np.stack(
@@ -223,6 +226,7 @@ class SceneLayout:
 
 PREPARE_STEP_MS = 6.0  # the kernels' tiles are coloured between events in steps of about this long
 MIN_FACE_PX = 0.5  # a block's side or top face thinner than this is not drawn
+SMOOTH_BLOCK_PX = 6.0  # a block's front face narrower than this is drawn without antialiasing (on screen)
 CULL_MARGIN_PX = 2.0  # a shape this close to the exposed rect may still touch it (pen, antialiasing)
 CACHE_EXPOSED_SHARE = 0.5  # a paint for at least this share of the item's part in view keeps its image
 
@@ -418,7 +422,11 @@ class FeatureMapItem(pg.GraphicsObject):
         painter.setPen(pen)
         # block after block, each side, top, then front: neighbouring blocks may overlap
         slivers = self._exportOpts is not False  # pyqtgraph's: set while an exporter paints the scene
+        smooth = True
         for i in layout.shown(transform, clip):
+            if layout.smooth[i] is not smooth and not slivers:
+                smooth = layout.smooth[i]
+                painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, smooth)
             for polygon, brush in layout.faces(i, slivers):
                 painter.setBrush(brush)
                 painter.drawPolygon(polygon)
