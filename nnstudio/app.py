@@ -256,6 +256,8 @@ def run_app(
         app.exec()
     finally:
         window.files.close()  # an open still reading (quit by a signal) is dropped
+        if window.canvas is not None:
+            window.canvas.shutdown()  # its background workers end now, not when they stop waiting
         session.shutdown()
         if interrupted["yes"] and not headless:
             window.save_layout()

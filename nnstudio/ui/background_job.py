@@ -3,8 +3,9 @@
 The canvas's heavy numpy work for big models (block sums of every kernel when weights arrive, the
 level of detail after a view change, the columns of a model about to be drawn) and the graph view's
 layouts of big graphs (grandalf, pure Python: the interpreter still gives the GUI thread its turns)
-run here instead of on the GUI thread. Each job is a plain function run in a short-lived Python
-thread, so nothing is left running between jobs; `wait()` and `close()` join it. Which job runs
+run here instead of on the GUI thread. Each job is a plain function run in the job's worker thread,
+which waits a while for the next job (`linger_s`) and then ends, so nothing is left running long
+after the work; `wait()` waits for a job, `close()` ends and joins the worker. Which job runs
 next, and whether a result is still wanted, is the owner's business (newest wins): this class only
 runs one job and reports it.
 """
@@ -37,18 +38,30 @@ class _Relay(QtCore.QObject):
 
 
 class BackgroundJob:
-    """Runs at most one job at a time, each in its own thread, and emits `finished(JobResult)`."""
+    """Runs at most one job at a time in its worker thread, and emits `finished(JobResult)`."""
 
     def __init__(
-        self, receiver: Callable[[JobResult], None], name: str = "canvas-worker", daemon: bool = False
+        self,
+        receiver: Callable[[JobResult], None],
+        name: str = "canvas-worker",
+        daemon: bool = False,
+        linger_s: float = 0.0,
     ) -> None:
         """`receiver(JobResult)` is called on the GUI thread; a `daemon` job's thread is not waited for
-        when the application ends."""
+        when the application ends. The worker waits `linger_s` for the next job before it ends: a
+        job handed to a waiting worker starts without the GUI thread waiting for a new thread to
+        run (`Thread.start()` does, up to 15 ms while other threads hold the interpreter)."""
         self._relay = _Relay()
         self._relay.finished.connect(receiver)
         self._name = name
         self._daemon = daemon
-        self._thread: threading.Thread | None = None
+        self._linger_s = linger_s
+        self._lock = threading.Condition()
+        self._thread: threading.Thread | None = None  # the worker, while it runs or waits for a job
+        self._next: tuple[Any, Callable[[], Any]] | None = None  # handed over, not yet taken by the worker
+        self._busy = False  # a job was started and its result not yet taken with done()
+        self._job_ended = threading.Event()
+        self._job_ended.set()
         self._closed = False
         self.jobs_run = 0
         self.threads_used: set[str] = set()  # names of the threads jobs ran in (tests)
@@ -61,46 +74,79 @@ class BackgroundJob:
     @property
     def running(self) -> bool:
         """A job was started and its result has not been taken with `done()` yet."""
-        return self._thread is not None
+        return self._busy
 
     def start(self, tag: Any, job: Callable[[], Any]) -> bool:
-        """Run `job()` in a new thread; False (nothing started) while one runs or after close()."""
-        if self._thread is not None or self._closed:
+        """Run `job()` in the worker thread; False (nothing started) while one runs or after close()."""
+        if self._busy or self._closed:
             return False
-        relay = self._relay
-
-        def run() -> None:
-            t0 = time.perf_counter()
-            try:
-                result = JobResult(tag, value=job())
-            except Exception as exc:  # never lost: the owner shows it, or does the work again where it fails visibly
-                traceback.print_exc()
-                result = JobResult(tag, error=f"{type(exc).__name__}: {exc}")
-            result.elapsed_ms = (time.perf_counter() - t0) * 1000
-            if not self._closed:
-                relay.finished.emit(result)
-
+        self._busy = True
+        self._job_ended.clear()
         self.jobs_run += 1
-        self._thread = threading.Thread(target=run, name=self._name, daemon=self._daemon)
         self.threads_used.add(self._name)
+        with self._lock:
+            self._next = (tag, job)
+            waiting = self._thread is not None and self._thread.is_alive()
+            if waiting:
+                self._lock.notify()
+                return True
+        self._thread = threading.Thread(target=self._work, name=self._name, daemon=self._daemon)
         self._thread.start()
         return True
 
+    def _work(self) -> None:
+        """The worker: each job handed over, until none comes within `linger_s` or close()."""
+        while True:
+            with self._lock:
+                if self._next is None and not self._closed and self._thread is threading.current_thread():
+                    self._lock.wait(self._linger_s)
+                if self._next is None or self._closed or self._thread is not threading.current_thread():
+                    if threading.current_thread() is self._thread:
+                        self._thread = None  # a later start() makes a new worker
+                    return
+                (tag, job), self._next = self._next, None
+            self._run(tag, job)
+
+    def _run(self, tag: Any, job: Callable[[], Any]) -> None:
+        t0 = time.perf_counter()
+        try:
+            result = JobResult(tag, value=job())
+        except Exception as exc:  # never lost: the owner shows it, or does the work again where it fails visibly
+            traceback.print_exc()
+            result = JobResult(tag, error=f"{type(exc).__name__}: {exc}")
+        result.elapsed_ms = (time.perf_counter() - t0) * 1000
+        self._job_ended.set()
+        if not self._closed:
+            self._relay.finished.emit(result)
+
     def done(self) -> None:
-        """The receiver took the result: join the (ending) thread so the next job may start."""
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join()
+        """The receiver took the result: the next job may start."""
+        self._job_ended.wait()
+        self._busy = False
 
     def wait(self) -> None:
         """Block until the running job (if any) has ended; its result still arrives by signal."""
-        thread = self._thread
-        if thread is not None:
+        if self._busy:
+            self._job_ended.wait()
+
+    def release(self) -> None:
+        """End the worker now if it waits for a job (a later job starts a new one); joins it."""
+        with self._lock:
+            thread = self._thread
+            if thread is None or self._busy or self._next is not None:
+                return
+            self._thread = None
+            self._lock.notify()
+        if thread is not threading.current_thread():
             thread.join()
 
     def close(self, *args: object) -> None:
-        """No more jobs; join the running one (its result is not delivered)."""
-        self._closed = True
-        thread, self._thread = self._thread, None
-        if thread is not None:
+        """No more jobs; end the worker, joining it and the job it runs (whose result is not delivered)."""
+        with self._lock:
+            self._closed = True
+            self._next = None
+            thread = self._thread
+            self._lock.notify()
+        if thread is not None and thread is not threading.current_thread():
             thread.join()
+        self._busy = False

@@ -658,13 +658,16 @@ class MainWindow(QMainWindow):
         self.property_editor.apply_typed_names()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        """Ask about unsaved changes, keep the layout, drop an open still reading, close the autosave."""
+        """Ask about unsaved changes, keep the layout, drop an open still reading, end the canvas's
+        waiting workers, close the autosave."""
         self.apply_typed_edits()
         if not self.files.confirm_discard("closing"):
             event.ignore()
             return
         self.save_layout()
         self.files.close()  # an open still reading is dropped
+        if self.canvas is not None:
+            self.canvas.release_workers()  # its background workers wait for no more jobs
         if self.autosave is not None:
             self.autosave.close()
         event.accept()

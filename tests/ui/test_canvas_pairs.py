@@ -102,6 +102,13 @@ def shared_canvas(qapp):
     canvas.deleteLater()
 
 
+@pytest.fixture(autouse=True)
+def workers_released(shared_canvas):
+    """The shared canvas's background workers wait for the next job: each test ends them."""
+    yield
+    shared_canvas.release_workers()
+
+
 def check_pairs(canvas: NetworkCanvas, pairs) -> set[tuple[str, str]]:
     """Draw Input -> A -> B for each pair that can be built, pending and with weights; the pairs drawn."""
     drawn = set()

@@ -57,6 +57,7 @@ SYNC_WORK = 250_000  # models with at most this many kernel values are summed in
 # for 535,040 on this machine: above it, in the background)
 LEGEND_MARGIN_PX = 10  # between the legend and the canvas's edges
 COLUMN_GAP_PX = 120  # the legend stands beside the drawing only where columns stay this far apart
+WORKER_LINGER_S = 30.0  # a background worker waits this long for the next job (an edit's starts at once)
 # Weights that keep coming (training snapshots) start a new background sum no sooner than this
 # many times the last one's duration after it ended: the worker takes at most half a core from
 # the training it is drawing.
@@ -246,10 +247,11 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._shape_key: tuple = ()
         self._pyramids: dict = {}  # kernel pyramids of the current weights, reused after an edit
         # background work for big models: one job at a time, one waiting request (newest wins)
-        self._jobs = BackgroundJob(self._on_job_done)
-        self._layouts = BackgroundJob(self._on_layout_done, name="canvas-layout")  # see prepare_model
+        self._jobs = BackgroundJob(self._on_job_done, linger_s=WORKER_LINGER_S)
+        self._layouts = BackgroundJob(self._on_layout_done, name="canvas-layout", linger_s=WORKER_LINGER_S)
         self._layout_waiting: tuple | None = None  # (summary, spec, ready) asked for while a layout ran
         self.destroyed.connect(self._jobs.close)
+        self.destroyed.connect(self._layouts.close)
         self._big = False  # more than SYNC_WORK kernel values: summing happens in the background
         self._structure = 0  # bumped when the shown columns are replaced by a call (edit, pending)
         self._want: str | None = None  # "weights" or "lod": what to run when the worker is free
@@ -455,6 +457,11 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         """A background job runs or waits (big models only), or the lines of the newest level of
         detail are still being rasterised in slices (see edges.py)."""
         return self._jobs.running or self._want is not None or not self.edges.settled()
+
+    def release_workers(self) -> None:
+        """End the background workers that wait for a job (the next job starts a new one)."""
+        self._jobs.release()
+        self._layouts.release()
 
     def shutdown(self) -> None:
         """Stop background work for good and join its thread (also done when the widget is destroyed)."""
