@@ -8,7 +8,9 @@ has: trained ones first, then Keras's build, then the opened file's. Views subsc
 
 The model state also keeps Keras's build in step with the document: every sound edit asks the model
 service for a build (newest wins), carrying the last weights so that every layer whose shape the
-edit did not change keeps its own (`carried()`).
+edit did not change keeps its own (`carried()`). A window may have the request wait until its views
+have taken the edit (`builds_wait_for`): Keras's build in the engine process would otherwise take
+one of the machine's cores while the views update.
 
 Training-time edit guard: the model state is the document's edit guard. An edit (or an undo or
 redo) that changes the layers away from the trained ones, while trained weights exist or a run is
@@ -39,7 +41,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance, Slot
 
 from nnstudio.core.spec import LayerSpec, ModelSpec
 from nnstudio.core.weights import Weights
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 BUILT, FILE, TRAINED, RESET = "built", "file", "trained", "reset"
+BUILD_WAIT_MS = 1000  # an edit's build waits at most this long for the views (`builds_wait_for`)
 
 
 def _same_but_name(a: LayerSpec, b: LayerSpec) -> bool:
@@ -194,6 +197,12 @@ class ModelState(QObject):
         self._asking = False
         self._expecting_file = False  # an opened `.keras` file's weights are being read
         self._held: WeightSet | None = None  # the newest build answered meanwhile, not shown
+        self._waits_for_views = False  # an edit's build is sent once the views have taken it
+        self._build_waiting = False
+        self._build_timer = QTimer(self)  # ... or after BUILD_WAIT_MS
+        self._build_timer.setSingleShot(True)
+        self._build_timer.setInterval(BUILD_WAIT_MS)
+        self._build_timer.timeout.connect(self.send_waiting_build)
         self._discarded: tuple[WeightSet, ModelSpec, dict[str, list[float]], int] | None = None  # for undo
         self.confirm: Callable[[str, str], bool] = lambda _title, _text: False  # the window's Yes/No question
         document.set_edit_guard(self.allow_edit)
@@ -242,8 +251,22 @@ class ModelState(QObject):
         self.active = True
         self.request_build()
 
+    def builds_wait_for(self, views_updated: SignalInstance) -> None:
+        """From now on an edit's build is asked for once `views_updated` says the views have taken
+        the edit (or after BUILD_WAIT_MS), not at once."""
+        self._waits_for_views = True
+        views_updated.connect(self.send_waiting_build)
+
+    @Slot()
+    def send_waiting_build(self) -> None:
+        """Ask for the build an edit left waiting for the views (nothing when none waits)."""
+        if self._build_waiting:
+            self.request_build()
+
     def request_build(self) -> bool:
         """Ask Keras for a build of the spec on screen (False: the spec is not sound, nothing sent)."""
+        self._build_waiting = False
+        self._build_timer.stop()
         if not self.document.summary().ok:
             return False
         self.builds.request_build(self.document.spec, self.carried())
@@ -400,7 +423,12 @@ class ModelState(QObject):
     @Slot(object)
     def _on_document_changed(self, spec: ModelSpec) -> None:
         self._restore_discarded(spec)
-        if self.active:
+        if not self.active:
+            return
+        if self._waits_for_views:
+            self._build_waiting = True
+            self._build_timer.start()
+        else:
             self.request_build()
 
     @Slot()

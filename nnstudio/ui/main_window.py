@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         apply_stored_budget(self.settings)
         self.autosave = autosave
         self.model_state = ModelState(document, builds, training, self)
+        self.model_state.builds_wait_for(self.viewsUpdated)
         self.canvas: Canvas | None = None
         self.training_panel: TrainingPanel | None = None
         self.data_view: DataView | None = None

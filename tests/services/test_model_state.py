@@ -208,6 +208,32 @@ def test_another_model_ends_the_wait_for_a_files_weights(state):
     assert state.current().source == BUILT
 
 
+def test_an_edits_build_can_wait_for_the_views(state, qtbot, monkeypatch):
+    """A window has an edit's build asked for once its views have taken the edit (Keras's build would
+    take a core meanwhile), or after BUILD_WAIT_MS should they never say so."""
+    from PySide6.QtCore import QObject, Signal
+
+    class Views(QObject):
+        updated = Signal()
+
+    views = Views()
+    builds, document = state.builds, state.document
+    state.builds_wait_for(views.updated)
+    state.start()
+    assert len(builds.builds) == 1, "the model on screen is built at once"
+    document.set_param(1, "units", 32)
+    document.set_param(1, "units", 33)
+    assert len(builds.builds) == 1
+    views.updated.emit()
+    assert len(builds.builds) == 2 and builds.builds[-1][0] == document.spec, "one build, of the newest spec"
+    views.updated.emit()
+    assert len(builds.builds) == 2, "nothing waits: nothing sent"
+    document.set_param(1, "units", 34)
+    state._build_timer.setInterval(10)
+    qtbot.waitUntil(lambda: len(builds.builds) == 3, timeout=2_000)
+    assert builds.builds[-1][0] == document.spec
+
+
 def test_a_snapshot_of_layers_no_longer_on_screen_is_not_shown(state):
     training, document = state.training, state.document
     training.spec = document.spec.with_layer(1, document.spec.layers[1].with_params(units=8))

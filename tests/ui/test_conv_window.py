@@ -90,6 +90,7 @@ def test_the_canvas_draws_filters_as_tiles_and_hover_shows_each_weight(qtbot, se
         _outputs, variables = infer_all(layer, [shape])
         weights[layer.name] = [rng.normal(size=v.shape).astype(np.float32) for v in variables]
         shape = _outputs[0]
+    window.flush_views()  # the views take the edits; then Keras is asked for a build
     with qtbot.waitSignal(window.kerasSettled):
         service.answer(weights=weights)
     qtbot.waitUntil(window.views_current)  # the canvas takes the model on a later turn of the event loop

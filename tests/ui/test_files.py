@@ -288,6 +288,7 @@ def test_an_opened_keras_files_views_wait_for_its_weights_not_a_fresh_build(wind
     path = write_lesson(tmp_path / "lesson.keras")
     assert window.files.open_path(path)
     assert builds.loads == [str(path)]
+    window.flush_views()  # the views take the opened model; then Keras is asked for a build
     fresh = {name: [np.full(shape, 0.25, "float32") for shape in shapes] for name, shapes in lesson_weights().items()}
     builds.answer(weights=fresh)
     assert window.model_state.current() is None and window.model_state.last_result is not None

@@ -148,7 +148,7 @@ def test_table_shows_the_lesson_at_once_then_confirmed(fake_window, qtbot):
     assert param & int(Qt.AlignmentFlag.AlignRight)
 
 
-def test_every_edit_updates_at_once_and_asks_for_a_build(fake_window):
+def test_every_edit_updates_at_once_and_asks_for_a_build(fake_window, qtbot):
     window, service = fake_window
     doc = window.document
     before = len(service.builds)
@@ -157,6 +157,9 @@ def test_every_edit_updates_at_once_and_asks_for_a_build(fake_window):
     assert table_texts(window)[1] == ["dense_1 (Dense)", "(None, 10)", "330"]
     assert window.summary_table.totals_text().startswith("Total params: 1,002 (3.91 KB)")
     assert window.summary_table.state == PENDING
+    assert len(service.builds) == before, "Keras is asked once the views have taken the edit"
+    with qtbot.waitSignal(window.viewsUpdated):
+        pass
     assert len(service.builds) == before + 1 and service.builds[-1][0] == doc.spec
     assert window.isWindowModified()
     assert "Set" in window.app_actions["edit.undo"].text() or "units" in window.app_actions["edit.undo"].text()
@@ -169,6 +172,7 @@ def test_stale_result_does_not_confirm(fake_window):
     window, service = fake_window
     old = window.document.spec
     window.document.set_param(1, "units", 8)
+    window.flush_views()
     service.answer(old)
     assert window.summary_table.state == PENDING
     service.answer()
@@ -508,9 +512,11 @@ def test_a_model_over_the_parameter_budget_is_refused_at_once(fake_window):
     window, service = fake_window
     doc = window.document
     doc.set_param(1, "units", 1_000_000)  # 20 million parameters: within the budget, sent to Keras
+    window.flush_views()
     builds = len(service.builds)
     for index, key, value in ((0, "shape", [1_000_000]), (2, "units", 1_000_000)):
-        doc.set_param(index, key, value)  # every view (canvas included) updates inside this call
+        doc.set_param(index, key, value)  # every view but the canvas updates inside this call
+    window.flush_views()
     assert len(service.builds) == builds, "a model over the budget is never sent to Keras"
     assert window.summary_table.state == INVALID
     assert "TB" in window.summary_table.state_label.text()
@@ -518,6 +524,7 @@ def test_a_model_over_the_parameter_budget_is_refused_at_once(fake_window):
     doc.undo_stack.undo()
     doc.undo_stack.undo()
     assert window.summary_table.state == PENDING
+    window.flush_views()
     assert len(service.builds) == builds + 1
     assert service.builds[-1][0] == doc.spec
 
@@ -584,6 +591,7 @@ def test_the_training_dock_joins_the_window(fake_window):
     weights = {"dense": [np.ones((20, 64), "float32"), np.zeros(64, "float32")]}
     training.weightsUpdated.emit(weights)
     window.document.set_param(2, "activation", "tanh")  # the trained weights go along to Keras
+    window.flush_views()
     assert service.builds[-1][1] == weights
 
 
@@ -669,6 +677,7 @@ def test_weights_dock_explains_layers_without_a_kernel(fake_window, qtbot):
         np.zeros(64, "float32"),
         np.ones(64, "float32"),
     ]
+    window.flush_views()
     with qtbot.waitSignal(window.kerasSettled):
         service.answer(weights=weights)
     qtbot.waitUntil(window.views_current)

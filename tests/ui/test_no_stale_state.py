@@ -49,6 +49,7 @@ def window(qtbot, tmp_path, monkeypatch):
 
 
 def answer_build(window) -> None:
+    window.flush_views()  # the views take the edit; then Keras is asked for its build
     spec = window.builds.builds[-1][0]
     window.builds.answer(spec, weights=weights_for(spec, 1.0))
 
@@ -120,6 +121,7 @@ def test_a_failed_run_leaves_no_stale_weights_and_an_input_change_then_exports(w
     document.select_layer(0)
     type_over(qtbot, window.property_editor.field("shape"), "4")
     assert document.spec.layers[0].get("shape") == [4]
+    window.flush_views()
     spec, carried = window.builds.builds[-1]
     assert carried is not None and float(carried["dense"][0][0, 0]) == 1.0  # Keras's build, not the old run's
     answer_build(window)

@@ -58,7 +58,8 @@ def test_raising_the_budget_in_the_window_takes_the_model_and_is_remembered(qtbo
     assert asked == [("Parameter Budget", DEFAULT_PARAM_BUDGET, 1, 2**31 - 1)]
     assert param_budget() == 200_000_000 and window.document.summary().ok
     assert window.summary_table.state != INVALID
-    assert len(builds.builds) > built and builds.builds[-1][0] == window.document.spec  # Keras is asked at once
+    window.flush_views()
+    assert len(builds.builds) > built and builds.builds[-1][0] == window.document.spec  # Keras is asked
     assert int(settings.value(BUDGET_KEY)) == 200_000_000
 
     set_param_budget(DEFAULT_PARAM_BUDGET)  # a new session of the app: the window applies the kept budget
