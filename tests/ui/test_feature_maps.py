@@ -171,6 +171,31 @@ def test_convolution_and_pooling_columns_are_feature_maps_and_their_input_too():
     assert set(lod.columns) == {3, 4}  # neurons only where neurons are drawn
 
 
+def test_tiles_of_the_same_arrays_are_kept_across_weights_and_new_arrays_are_summed_afresh():
+    """After an edit the canvas attaches the model's weights again: a convolution whose arrays are
+    the very same keeps its tiles (a NASNetLarge's take 150 ms to sum), one given new arrays gets
+    new tiles, and the cache holds only the arrays attached last."""
+    spec = stack(
+        ("Conv2D", {"filters": 4}), ("SeparableConv2D", {"filters": 3}), ("Flatten", {}), ("Dense", {"units": 2})
+    )
+    columns, links = L.build_columns(analyze(spec), spec)
+    weights = weights_for(spec)
+    cache: dict = {}
+    L.apply_weights(columns, links, weights, cache)
+    first = [c.figure for c in columns if c.kind == "conv"]
+    assert len(first) == 2 and all(isinstance(t, F.KernelTiles) for t in first)
+    edited = dict(weights, dense=[np.ones_like(a) for a in weights["dense"]])
+    L.apply_weights(columns, links, edited, cache)
+    assert all(a is b for a, b in zip([c.figure for c in columns if c.kind == "conv"], first, strict=True))
+    retrained = dict(edited, conv2d=[a * 2 for a in weights["conv2d"]])
+    L.apply_weights(columns, links, retrained, cache)
+    conv, separable = (c.figure for c in columns if c.kind == "conv")
+    assert conv is not first[0] and separable is first[1]
+    np.testing.assert_allclose(conv.signed, first[0].signed * 2, rtol=1e-6)
+    kept = [entry[0] for key, entry in cache.items() if key[0] == L.TILES_KEY]
+    assert len(kept) == 2 and not any(a is weights["conv2d"][0] for arrays in kept for a in arrays)
+
+
 def test_a_stage_on_feature_maps_is_drawn_as_feature_maps_with_its_values_per_channel():
     spec = stack(("Conv2D", {"filters": 4}), ("BatchNormalization", {}), ("Flatten", {}), ("Dropout", {}))
     columns, links = L.build_columns(analyze(spec), spec)

@@ -45,6 +45,7 @@ GAP = 0.6  # vertical gap (in neuron pitches) between rows of a multi-dimensiona
 MIN_PX = 3.8  # a group of neurons is at least this many pixels tall (64 neurons fit in 245 px)
 MAX_VISIBLE = 64  # at most this many groups of one column on screen (edges grow as the square)
 EDGE_BUDGET = 8_000  # at most about this many connections drawn at once (coarser groups beyond)
+TILES_KEY = "tiles"  # the first item of a convolution's key in apply_weights' cache (pyramids' is an id)
 WINDOW_MARGIN = 0.25  # fraction of the view height laid out above and below the view
 BASE_ELEMENTS = kernel_sums.BASE_ELEMENTS  # a kernel's stored base level has at most about this many blocks
 KRON_LIMIT = 16_000_000  # a Dense on rows is drawn block-diagonal up to this many values
@@ -526,12 +527,14 @@ def apply_weights(columns: list[Column], links: list[Link], weights: dict | None
     """Attach real weights (layer name -> Keras get_weights() list) to links and columns.
 
     `cache` (kept by the caller across calls) maps (id(kernel), shared_rows) to the kernel's
-    pyramid, so that the same arrays sent again after an edit are not summed again."""
+    pyramid, and a convolution's arrays to its tiles, so that the same arrays sent again after an
+    edit are not summed again."""
     for col in columns:
         col.set_bias(None)
         col.stage_values = {}
         col.figure = None
     by_dst = {link.dst: link for link in links}
+    known_tiles = {key: entry for key, entry in (cache or {}).items() if key[0] == TILES_KEY}
     _build_pyramids(columns, links, weights, cache)
     for ci, col in enumerate(columns):
         link = by_dst.get(ci)
@@ -549,7 +552,23 @@ def apply_weights(columns: list[Column], links: list[Link], weights: dict | None
                 n: np.asarray(a).ravel() for n, a in zip(col.weight_names, arrays, strict=False) if np.asarray(a).size
             }
         elif arrays and not col.neurons and (attach := DRAWERS[col.drawing].attach) is not None:
-            attach(col, dict(zip(col.weight_names, arrays, strict=False)))
+            if attach is feature_maps.attach_kernels:
+                _attach_tiles(col, arrays, known_tiles, cache)
+            else:
+                attach(col, dict(zip(col.weight_names, arrays, strict=False)))
+
+
+def _attach_tiles(col: Column, arrays: list, known: dict, cache: dict | None) -> None:
+    """A convolution's tiles: those summed before from these very arrays, else summed now (and kept
+    in `cache` while these arrays are the current ones)."""
+    key = (TILES_KEY, col.drawing, tuple(id(a) for a in arrays))
+    found = known.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], arrays, strict=True)):
+        col.figure = found[1]
+    else:
+        feature_maps.attach_kernels(col, dict(zip(col.weight_names, arrays, strict=False)))
+    if cache is not None:
+        cache[key] = (tuple(arrays), col.figure)
 
 
 def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | None, cache: dict | None) -> None:
