@@ -15,6 +15,8 @@ Escape puts the layer's name back.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -41,6 +43,7 @@ from nnstudio.services.document import Document
 from nnstudio.ui.icons import error_color, layer_icon
 from nnstudio.ui.param_editors import ParamEditor, make_editor
 
+KEPT_FORMS = 12  # settings forms kept for the classes shown last
 BUDGET_NOTE = "\nThe budget is nnstudio's limit, not Keras's: it keeps a model small enough to build and train here."
 
 
@@ -60,6 +63,16 @@ def set_invalid(widget: QWidget, invalid: bool) -> None:
     widget.update()
 
 
+@dataclass
+class _Form:
+    """A built settings form and its widgets by field."""
+
+    widget: QWidget
+    fields: dict[str, QWidget]
+    editors: dict[str, ParamEditor]
+    errors: dict[str, QLabel]
+
+
 class PropertyEditor(QWidget):
     """Settings of the selected layer (objectName `propertyEditor`)."""
 
@@ -76,6 +89,10 @@ class PropertyEditor(QWidget):
         self._typed_from: dict[str, Any] = {}  # field -> its value before the typing going on began
         self._typed_text: dict[str, str | None] = {}  # field -> the text it held at its last edit
         self._nested: tuple = ()  # the classes of the wrapped layers the form shows
+        # the forms built so far, by layer class and wrapped classes: selecting a layer of a class
+        # shown before takes its form back instead of building one (~15 ms for a Conv2D's)
+        self._forms: OrderedDict[tuple, _Form] = OrderedDict()
+        self._form: _Form | None = None
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -171,17 +188,20 @@ class PropertyEditor(QWidget):
         self._keep_header_whole()
 
     def _build(self, index: int, class_name: str | None) -> None:
+        """Show the form of layer `index` (of `class_name`): the one its class had before, else a new one."""
         self._index = index
         self._class_name = class_name
-        self.fields.clear()
-        self.editors.clear()
-        self.errors.clear()
         self._local_errors.clear()
         self._typed_from.clear()
         self._typed_text.clear()
+        # no field is on show while the old form is put away: a name typed there and left unconfirmed
+        # says so as its field loses the focus, and is dropped (it was not for the layer now selected)
+        self._form = None
+        self.fields, self.editors, self.errors = {}, {}, {}
         old = self.scroller.takeWidget()
-        if old is not None:
-            old.deleteLater()
+        if old is not None:  # kept, hidden, for the next layer of its class
+            old.hide()
+            old.setParent(self)
         if class_name is None:
             self.header.hide()
             self.scroller.hide()
@@ -191,9 +211,25 @@ class PropertyEditor(QWidget):
         self.placeholder.hide()
         self.header.show()
         self.scroller.show()
-        layer_type = layer_types().get(class_name)
         self.icon_label.setPixmap(layer_icon(class_name).pixmap(QSize(32, 32), self.devicePixelRatioF()))
+        key = (class_name, self._nested)
+        form = self._forms.get(key)
+        if form is None:
+            form = self._new_form(index, class_name)
+            self._forms[key] = form
+            while len(self._forms) > KEPT_FORMS:
+                _key, dropped = self._forms.popitem(last=False)
+                dropped.widget.deleteLater()
+        self._forms.move_to_end(key)
+        self._form = form
+        self.fields, self.editors, self.errors = form.fields, form.editors, form.errors
+        self.scroller.setWidget(form.widget)
+        form.widget.show()
 
+    def _new_form(self, index: int, class_name: str) -> _Form:
+        """A form for layers of `class_name` (layer `index` gives the wrapped layers' rows)."""
+        self.fields, self.editors, self.errors = {}, {}, {}
+        layer_type = layer_types().get(class_name)
         form_widget = QWidget()
         form_widget.setObjectName("propertyForm")
         form = QFormLayout(form_widget)
@@ -207,7 +243,7 @@ class PropertyEditor(QWidget):
         name_edit.setObjectName("field_name")
         name_edit.setToolTip("The layer's name: Keras shows it in the summary and stores its weights under it.")
         name_edit.textEdited.connect(self._on_name_edited)
-        name_edit.editingFinished.connect(partial(self._on_name_confirmed, index))
+        name_edit.editingFinished.connect(partial(self._on_name_left, name_edit))
         revert = QShortcut(QKeySequence(Qt.Key.Key_Escape), name_edit, context=Qt.ShortcutContext.WidgetShortcut)
         revert.activated.connect(self._revert_name)
         self._add_row(form, "name", "name", name_edit)
@@ -217,7 +253,7 @@ class PropertyEditor(QWidget):
                 self._add_row(form, param.name, param.name, self._make_field(param))
                 if param.kind.nested and isinstance(layer.get(param.name), dict):
                     self._add_nested_rows(form, param.name, layer.get(param.name))
-        self.scroller.setWidget(form_widget)
+        return _Form(form_widget, self.fields, self.editors, self.errors)
 
     def _add_nested_rows(self, form: QFormLayout, key: str, entry: dict[str, Any]) -> None:
         """The wrapped layer's name and settings in a box below its class, as fields `key.name`, `key.units`, ..."""
@@ -235,7 +271,7 @@ class PropertyEditor(QWidget):
         name_edit.setObjectName(f"field_{key}.name")
         name_edit.setToolTip("The wrapped layer's name (Keras calls its copies forward_… and backward_…).")
         name_edit.textEdited.connect(partial(self._on_nested_name_edited, key))
-        name_edit.editingFinished.connect(partial(self._on_nested_name_confirmed, self._index, key))
+        name_edit.editingFinished.connect(partial(self._on_nested_name_left, key, name_edit))
         self._add_row(inner_form, f"{key}.name", "name", name_edit)
         for param in inner.params:
             field = f"{key}.{param.name}"
@@ -425,6 +461,11 @@ class PropertyEditor(QWidget):
             self._local_errors.pop(field, None)
         self._show_errors()
 
+    def _on_nested_name_left(self, key: str, edit: QLineEdit) -> None:
+        """A wrapped layer's name field was left or Enter pressed (a field of the form on show)."""
+        if edit is self.fields.get(f"{key}.name"):
+            self._on_nested_name_confirmed(self._index, key)
+
     def _on_nested_name_confirmed(self, index: int, key: str) -> None:
         field = f"{key}.name"
         edit = self.fields.get(field)
@@ -462,6 +503,12 @@ class PropertyEditor(QWidget):
         for field in self.fields:
             if field.endswith(".name"):
                 self._on_nested_name_confirmed(self._index, field.removesuffix(".name"))
+
+    def _on_name_left(self, edit: QLineEdit) -> None:
+        """The name field was left or Enter pressed: confirmed, if it is the form on show's (a form
+        being put away says so too, when the selection has moved on)."""
+        if edit is self.fields.get("name"):
+            self._on_name_confirmed(self._index)
 
     def _on_name_confirmed(self, index: int) -> None:
         """Enter, or the name field left: a valid name is applied; an invalid one stays with its reason."""

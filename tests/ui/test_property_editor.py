@@ -224,6 +224,37 @@ def test_selection_change_rebuilds_and_keys_follow(editor, doc, qtbot):
     assert doc.spec.layers[1].get("units") == 65
 
 
+def test_a_class_shown_before_takes_its_form_back_with_the_new_layers_values(editor, doc, qtbot):
+    """Selecting a layer of a class shown before reuses its form (building one takes ~15 ms for a
+    Conv2D): the same widgets, the selected layer's values and problems, edits applied to it."""
+    doc.select_layer(1)
+    units = editor.field("units")
+    doc.set_param(1, "units", 0)  # a problem at the field
+    assert editor.error_text("units")
+    doc.select_layer(0)
+    assert list(editor.fields) == ["name", "shape", "dtype"]
+    doc.select_layer(2)
+    assert editor.field("units") is units, "the Dense form, taken back"
+    assert units.value() == 10 and editor.field("name").text() == "dense_1"
+    assert editor.error_text("units") == "" and units.property("invalid") is False
+    assert editor.title.text() == "dense_1"
+    qtbot.keyClick(units, Qt.Key.Key_Up)
+    assert doc.spec.layers[2].get("units") == 11 and doc.spec.layers[1].get("units") == 0
+
+
+def test_a_name_typed_but_not_confirmed_goes_to_no_other_layer(editor, doc, qtbot):
+    """A name typed in one layer's form, then another layer selected without Enter: neither the layer
+    now shown nor any other takes it, whichever class the new selection has."""
+    for other in (0, 2):  # an Input (another form), a Dense (the same form)
+        doc.select_layer(1)
+        retype(qtbot, editor.field("name"), "typed")
+        doc.select_layer(other)
+        assert [layer.name for layer in doc.spec.layers] == ["input_layer", "dense", "dense_1"]
+        assert editor.field("name").text() == doc.spec.layers[other].name
+        editor.field("name").clearFocus()
+        assert [layer.name for layer in doc.spec.layers] == ["input_layer", "dense", "dense_1"]
+
+
 @pytest.mark.parametrize(
     ("text", "value"), [("20", [20]), ("28, 28", [28, 28]), ("(28, 28)", [28, 28]), ("4 5", [4, 5]), ("3,", [3])]
 )
