@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -136,6 +138,10 @@ class PropertyEditor(QWidget):
         self.scroller = QScrollArea(self)
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        # the forms are pages of one stack: showing another never re-parents a form (which would
+        # polish every widget of it again under the application's style sheet, ~12 ms)
+        self.pages = QStackedWidget()
+        self.scroller.setWidget(self.pages)
         outer.addWidget(self.scroller, 1)
 
         self.placeholder = QLabel("Select a layer to see and edit its settings.", self)
@@ -198,10 +204,9 @@ class PropertyEditor(QWidget):
         # says so as its field loses the focus, and is dropped (it was not for the layer now selected)
         self._form = None
         self.fields, self.editors, self.errors = {}, {}, {}
-        old = self.scroller.takeWidget()
-        if old is not None:  # kept, hidden, for the next layer of its class
-            old.hide()
-            old.setParent(self)
+        if self.pages.currentWidget() is not None:  # kept, hidden, for the next layer of its class
+            _size_to(self.pages.currentWidget(), shown=False)
+            self.pages.setCurrentIndex(-1)
         if class_name is None:
             self.header.hide()
             self.scroller.hide()
@@ -217,14 +222,16 @@ class PropertyEditor(QWidget):
         if form is None:
             form = self._new_form(index, class_name)
             self._forms[key] = form
+            self.pages.addWidget(form.widget)
             while len(self._forms) > KEPT_FORMS:
                 _key, dropped = self._forms.popitem(last=False)
+                self.pages.removeWidget(dropped.widget)
                 dropped.widget.deleteLater()
         self._forms.move_to_end(key)
         self._form = form
         self.fields, self.editors, self.errors = form.fields, form.editors, form.errors
-        self.scroller.setWidget(form.widget)
-        form.widget.show()
+        _size_to(form.widget, shown=True)
+        self.pages.setCurrentWidget(form.widget)
 
     def _new_form(self, index: int, class_name: str) -> _Form:
         """A form for layers of `class_name` (layer `index` gives the wrapped layers' rows)."""
@@ -522,6 +529,15 @@ class PropertyEditor(QWidget):
         if reason:
             self._local_errors["name"] = reason
         self._show_errors()
+
+
+def _size_to(page: QWidget, shown: bool) -> None:
+    """Let the page on show alone size the stack (a hidden form's policy is Ignored: the scroll
+    area then scrolls as far as the form on show needs, not as the longest form kept)."""
+    policy = QSizePolicy.Policy.Preferred if shown else QSizePolicy.Policy.Ignored
+    page.setSizePolicy(policy, policy)
+    if shown:
+        page.adjustSize()
 
 
 def _name_problem(text: str) -> str | None:

@@ -242,6 +242,20 @@ def test_a_class_shown_before_takes_its_form_back_with_the_new_layers_values(edi
     assert doc.spec.layers[2].get("units") == 11 and doc.spec.layers[1].get("units") == 0
 
 
+def test_the_scroll_area_fits_the_form_on_show_not_the_longest_kept(editor, doc, qtbot):
+    doc.insert_layer(2, "LSTM")  # a long form
+    doc.select_layer(2)
+    long_height = editor.pages.currentWidget().sizeHint().height()
+    doc.select_layer(0)  # an Input: three rows
+    short = editor.pages.currentWidget()
+    assert short.sizeHint().height() < long_height / 2
+    editor.resize(editor.width(), short.sizeHint().height() + editor.header.height() + 80)
+    qtbot.waitUntil(lambda: editor.scroller.viewport().height() > short.sizeHint().height())
+    assert editor.scroller.verticalScrollBar().maximum() == 0, "nothing to scroll to below the Input's form"
+    doc.select_layer(2)
+    qtbot.waitUntil(lambda: editor.scroller.verticalScrollBar().maximum() > 0)
+
+
 def test_a_name_typed_but_not_confirmed_goes_to_no_other_layer(editor, doc, qtbot):
     """A name typed in one layer's form, then another layer selected without Enter: neither the layer
     now shown nor any other takes it, whichever class the new selection has."""
