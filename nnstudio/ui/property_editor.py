@@ -204,8 +204,9 @@ class PropertyEditor(QWidget):
         # says so as its field loses the focus, and is dropped (it was not for the layer now selected)
         self._form = None
         self.fields, self.editors, self.errors = {}, {}, {}
-        if self.pages.currentWidget() is not None:  # kept, hidden, for the next layer of its class
-            _size_to(self.pages.currentWidget(), shown=False)
+        shown = self.pages.currentWidget()
+        if shown is not None:  # kept, hidden, for the next layer of its class
+            _size_to(shown, shown=False)
             self.pages.setCurrentIndex(-1)
         if class_name is None:
             self.header.hide()
