@@ -93,6 +93,24 @@ def drawing(canvas: NetworkCanvas) -> dict:
     }
 
 
+def test_headers_with_room_beyond_a_steps_time_follow_in_the_steps(qtbot, monkeypatch):
+    """A big model fitted gives dozens of headers room at once (DenseNet201: 66, 40 ms to make):
+    those beyond STEP_MS of making come in the steps, and end as an eager build leaves them."""
+    spec = deep_spec(12)  # 37 columns, every header with room
+    eager = make_canvas(qtbot)
+    eager.set_model(analyze(spec), spec)
+    settle(qtbot, eager)
+    monkeypatch.setattr(H, "SYNC_HEADERS", 0)
+    monkeypatch.setattr(H, "STEP_MS", 0.0)  # a step makes one header
+    stepped = make_canvas(qtbot)
+    stepped.set_model(analyze(spec), spec)
+    with_room = [i for i, room in enumerate(stepped.column_headers.rooms) if room != 0]
+    assert len(with_room) > 10
+    assert sum(stepped.headers[i] is not None for i in with_room) < len(with_room), "not all in one stop"
+    settle(qtbot, stepped)
+    assert header_state(stepped) == header_state(eager)
+
+
 def test_headers_made_in_steps_are_those_an_eager_build_makes(qtbot, monkeypatch):
     spec = deep_spec(40)  # 121 columns side by side: most headers have no room and are hidden
     stepped = make_canvas(qtbot)

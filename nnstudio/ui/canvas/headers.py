@@ -203,7 +203,7 @@ class ColumnHeaders(QtCore.QObject):
     def place(self, ppx: float, ppy: float, view: tuple[float, float, float, float]) -> None:
         """Cut the headers to the room between their neighbours at `ppx` pixels per unit and place
         them for the view (x0, x1, y0, y1): at once those that show in or near it (made now if
-        need be), the others in the steps."""
+        need be, for about STEP_MS), the others in the steps."""
         vx0, vx1, vy0, vy1 = view
         placing = (ppx, ppy, vx0, vx1, vy0, vy1)
         self._view_x = (vx0, vx1, ppx)
@@ -217,12 +217,15 @@ class ColumnHeaders(QtCore.QObject):
             self._cursor = 0  # columns given room by this placing may lie behind the steps' cursor
         near = (vx1 - vx0) * NEAR_VIEW  # a header centred this far outside the view may still reach into it
         every = len(self.columns) <= SYNC_HEADERS
+        start = time.perf_counter()
         for i, col in enumerate(self.columns):
             item = self.items[i]
             shown = rooms[i] != 0 or i == self.selected
             now = every or (shown and vx0 - near <= col.x + col.out_dx / 2 <= vx1 + near)
             if item is None:
-                if now:
+                # a big model fitted gives dozens of headers room at once: those beyond STEP_MS of
+                # making come in the steps, a few milliseconds later, not in this one long stop
+                if now and (every or (time.perf_counter() - start) * 1000 < STEP_MS):
                     self._make(i)
             elif now:
                 if rerender or i in self._stale:
