@@ -153,13 +153,20 @@ def geometry(columns, spec, ppx: float, ppy: float, maps: list | None = None) ->
 
 def faces_of(block: MapBlock) -> tuple[QtGui.QPolygonF, QtGui.QPolygonF, QtGui.QPolygonF]:
     """The side, top and front faces of a block, in scene units, in the order they are painted."""
+    return face_of(block, 0), face_of(block, 1), face_of(block, 2)
+
+
+def face_of(block: MapBlock, k: int) -> QtGui.QPolygonF:
+    """A block's side (0), top (1) or front (2) face, in scene units."""
     x0, x1, y0, y1, dx, dy = block.x0, block.x1, block.y0, block.y1, block.dx, block.dy
-    polygon, point = QtGui.QPolygonF, QtCore.QPointF
-    return (
-        polygon([point(x1, y0), point(x1 + dx, y0 + dy), point(x1 + dx, y1 + dy), point(x1, y1)]),
-        polygon([point(x0, y1), point(x1, y1), point(x1 + dx, y1 + dy), point(x0 + dx, y1 + dy)]),
-        polygon([point(x0, y0), point(x1, y0), point(x1, y1), point(x0, y1)]),
-    )
+    point = QtCore.QPointF
+    if k == 0:
+        corners = [point(x1, y0), point(x1 + dx, y0 + dy), point(x1 + dx, y1 + dy), point(x1, y1)]
+    elif k == 1:
+        corners = [point(x0, y1), point(x1, y1), point(x1 + dx, y1 + dy), point(x0 + dx, y1 + dy)]
+    else:
+        corners = [point(x0, y0), point(x1, y0), point(x1, y1), point(x0, y1)]
+    return QtGui.QPolygonF(corners)
 
 
 class SceneLayout:
@@ -169,7 +176,9 @@ class SceneLayout:
     def __init__(self, scale, blocks: list[MapBlock], mosaics: list[TileBlock], shades: list, links: list) -> None:
         self.scale = scale
         self.blocks, self.mosaics, self.shades, self.links = blocks, mosaics, shades, links
-        self._faces: dict[int, tuple] = {}  # block index -> its faces, brushes and thickness, made when first painted
+        self._faces: dict[
+            tuple[int, bool], tuple
+        ] = {}  # (block index, slivers) -> its faces and brushes, when first painted
         # each block's extent (front face and depth) and each link's, as x0, x1, y0, y1 rows
         corners = np.array([(b.x0, b.x1, b.y0, b.y1, b.dx, b.dy) for b in blocks], dtype=float).reshape(-1, 6)
         x0, x1, y0, y1, dx, dy = corners.T
@@ -207,13 +216,21 @@ class SceneLayout:
         for a vector export that may be zoomed into) a side or top face thinner than MIN_FACE_PX at
         this scale, which the front face's outline covers: a model of a thousand layers fitted in
         the view has blocks of 3 px with depths of 0.1 px."""
-        found = self._faces.get(i)
+        key = (i, slivers)
+        found = self._faces.get(key)
         if found is None:
             block, (ppx, ppy) = self.blocks[i], self.scale
-            side, top, front = faces_of(block)
             thick = (abs(block.dx) * ppx >= MIN_FACE_PX, abs(block.dy) * ppy >= MIN_FACE_PX, True)
-            found = self._faces[i] = tuple(zip((side, top, front), self.shades[i], thick, strict=True))
-        return tuple((face, brush) for face, brush, thick in found if thick or slivers)
+            if slivers or all(thick):
+                faces = faces_of(block)
+            else:  # only the faces drawn are made (a fitted big model: a thousand fronts alone)
+                faces = tuple(face_of(block, k) if drawn else None for k, drawn in enumerate(thick))
+            found = self._faces[key] = tuple(
+                (face, brush)
+                for face, brush, drawn in zip(faces, self.shades[i], thick, strict=True)
+                if (drawn or slivers) and face is not None
+            )
+        return found
 
     def shown(self, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[int]:
         """The indices of the blocks that reach into `clip` (device pixels), in painting order."""
