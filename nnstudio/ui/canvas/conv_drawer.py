@@ -221,10 +221,8 @@ class SceneLayout:
         if found is None:
             block, (ppx, ppy) = self.blocks[i], self.scale
             thick = (abs(block.dx) * ppx >= MIN_FACE_PX, abs(block.dy) * ppy >= MIN_FACE_PX, True)
-            if slivers or all(thick):
-                faces = faces_of(block)
-            else:  # only the faces drawn are made (a fitted big model: a thousand fronts alone)
-                faces = tuple(face_of(block, k) if drawn else None for k, drawn in enumerate(thick))
+            # only the faces drawn are made (a fitted big model: a thousand fronts alone)
+            faces = tuple(face_of(block, k) if drawn or slivers else None for k, drawn in enumerate(thick))
             found = self._faces[key] = tuple(
                 (face, brush)
                 for face, brush, drawn in zip(faces, self.shades[i], thick, strict=True)
