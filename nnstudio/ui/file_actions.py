@@ -149,6 +149,7 @@ class FileActions(QObject):
         self.last_error: str | None = None
         self._exporting: str | None = None
         self._loading_keras: str | None = None
+        self._export_waiting: Path | None = None  # an export asked for while the file's weights are read
         self._opening_over: ModelSpec | None = None  # the document's spec when the running open started
         self.reader = FileReader(self)
         self.reader.done.connect(self._on_read)
@@ -173,6 +174,7 @@ class FileActions(QObject):
         is reported cancelled, and the opened `.keras` file's weights are asked for again."""
         if self._exporting is not None:
             path, self._exporting = self._exporting, None
+            self._export_waiting = None
             self.exportDone.emit(path, "cancelled: the Keras engine was restarted")
             self.status.emit(f"Export of {Path(path).name} cancelled: the Keras engine was restarted")
         loading = self._loading_keras
@@ -240,6 +242,7 @@ class FileActions(QObject):
         self.cancel_open()
         self.document.load(spec if spec is not None else lesson_spec(), None, {})
         self.document.select_layer(first_layer_to_show(self.document.spec))
+        self._drop_waiting_export("another model was opened")
         self.documentReplaced.emit()
         self.status.emit("New model")
         return True
@@ -337,6 +340,7 @@ class FileActions(QObject):
         edit came first), the file remembered, Keras asked for its weights, `openFinished`."""
         if self.document.spec is spec:
             self.document.select_layer(first_layer_to_show(spec))
+        self._drop_waiting_export("another model was opened")
         self.documentReplaced.emit()
         self.last_error = None
         self._remember_dir(path)
@@ -360,8 +364,12 @@ class FileActions(QObject):
         loading, self._loading_keras = self._loading_keras, None
         path = self.document.path
         if loading is None or path is None or Path(loading) != Path(path):
+            self._drop_waiting_export("another model was opened")
             return  # another model was opened meanwhile
         self.kerasWeightsLoaded.emit(spec, weights)
+        waiting, self._export_waiting = self._export_waiting, None
+        if waiting is not None:
+            self._start_export(waiting)
 
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:
@@ -371,6 +379,18 @@ class FileActions(QObject):
         self._loading_keras = None
         self.kerasWeightsMissing.emit()
         self.status.emit(f"Keras could not read the weights of {name}: {message}; showing fresh weights")
+        self._drop_waiting_export(f"Keras could not read the weights of {name}", warn=True)
+
+    def _drop_waiting_export(self, why: str, warn: bool = False) -> None:
+        """The export waiting for the file's weights is not made (it would have written fresh ones)."""
+        waiting, self._export_waiting = self._export_waiting, None
+        if waiting is None:
+            return
+        self._exporting = None
+        self.exportDone.emit(str(waiting), f"not exported: {why}")
+        self.status.emit(f"{waiting.name} was not exported: {why}")
+        if warn:
+            self._warn("Export failed", f"{waiting.name} was not exported: {why}.")
 
     # -- Save ------------------------------------------------------------------------------------------
 
@@ -415,9 +435,18 @@ class FileActions(QObject):
         self._exporting = str(path)
         self._remember_dir(path)
         self.exportStarted.emit(str(path))
+        if self._loading_keras is not None:  # the model's weights are still on their way from its file
+            self._export_waiting = path
+            self.status.emit(
+                f"Exporting {path.name} once Keras has read the weights of {Path(self._loading_keras).name}…"
+            )
+            return True
+        self._start_export(path)
+        return True
+
+    def _start_export(self, path: Path) -> None:
         self.status.emit(f"Exporting {path.name} with Keras…")
         self.model_service.export_keras(self.document.spec, str(path), self.weights_provider())
-        return True
 
     def is_exporting(self) -> bool:
         return self._exporting is not None

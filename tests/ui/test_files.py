@@ -301,6 +301,37 @@ def test_an_opened_keras_files_views_wait_for_its_weights_not_a_fresh_build(wind
     assert "showing fresh weights" in window.statusBar().currentMessage()
 
 
+def test_an_export_asked_for_while_the_files_weights_are_read_waits_for_them(window, qtbot, tmp_path, dialogs):
+    """Export right after opening a .keras: it would write fresh weights if sent at once, so it waits
+    for the file's and writes those; should they not come, nothing is written and the person is told."""
+    from tests.core.test_keras_archive_corpus import lesson_weights, write_lesson
+
+    builds, files = window.model_state.builds, window.files
+    window.start_service()
+    path = write_lesson(tmp_path / "lesson.keras")
+    assert files.open_path(path)
+    out = tmp_path / "out.keras"
+    with qtbot.assertNotEmitted(files.exportDone):
+        assert files.export_keras(out)
+    assert builds.exports == [] and files.is_exporting()
+    assert "once Keras has read the weights" in window.statusBar().currentMessage()
+    weights = {name: [np.full(shape, 3.0, "float32") for shape in shapes] for name, shapes in lesson_weights().items()}
+    builds.keras_loaded.emit((window.document.spec, weights))
+    assert len(builds.exports) == 1
+    spec, target, sent = builds.exports[0]
+    assert spec is window.document.spec and target == str(out)
+    assert float(sent["dense"][0][0, 0]) == 3.0, "the file's weights, not fresh ones"
+
+    builds.exportFinished.emit(str(out))
+    assert files.open_path(path)
+    with qtbot.waitSignal(files.exportDone) as done:
+        assert files.export_keras(out)
+        builds.loadFailed.emit("truncated file")
+    assert done.args[0] == str(out) and done.args[1].startswith("not exported")
+    assert len(builds.exports) == 1 and not files.is_exporting()
+    assert dialogs.warnings and "was not exported" in dialogs.warnings[-1][1]
+
+
 # -- with the Keras engine ---------------------------------------------------------------------------------
 
 
