@@ -296,6 +296,10 @@ class ModelState(QObject):
 
     # -- other sources ---------------------------------------------------------------------------
 
+    def awaiting_file_weights(self) -> bool:
+        """The opened `.keras` file's weights are being read (what the model has until then is fresh)."""
+        return self._expecting_file
+
     @Slot()
     def expect_file_weights(self) -> None:
         """The opened `.keras` file's weights are being read: builds answered until they come (or

@@ -466,6 +466,9 @@ class TrainingPanel(QWidget):
         if self.source.currentData() == "csv" and not self.csv_path.text().strip():
             self._show_error("Choose a CSV file first.")
             return False
+        if self.model_state.awaiting_file_weights():  # else the run would start from fresh weights
+            self._show_error("Keras is still reading the opened file's weights: train once they are read.")
+            return False
         return True
 
     @Slot()

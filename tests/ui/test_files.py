@@ -332,6 +332,23 @@ def test_an_export_asked_for_while_the_files_weights_are_read_waits_for_them(win
     assert dialogs.warnings and "was not exported" in dialogs.warnings[-1][1]
 
 
+def test_train_waits_for_an_opened_files_weights(window, qtbot, tmp_path):
+    """Train right after opening a .keras would start from fresh weights: it says why it waits."""
+    from tests.core.test_keras_archive_corpus import lesson_weights, write_lesson
+
+    builds, training, panel = window.model_state.builds, window.training, window.training_panel
+    window.start_service()
+    assert window.files.open_path(write_lesson(tmp_path / "lesson.keras"))
+    panel.train_button.click()
+    assert not training.is_training() and "still reading the opened file's weights" in panel.status.text()
+    weights = {name: [np.full(shape, 3.0, "float32") for shape in shapes] for name, shapes in lesson_weights().items()}
+    builds.keras_loaded.emit((window.document.spec, weights))
+    panel.train_button.click()
+    assert training.is_training()
+    started = training.calls[-1]
+    assert started[0] == "start" and float(started[-1]["dense"][0][0, 0]) == 3.0, "from the file's weights"
+
+
 # -- with the Keras engine ---------------------------------------------------------------------------------
 
 
