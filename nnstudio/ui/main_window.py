@@ -318,6 +318,7 @@ class MainWindow(QMainWindow):
             int(self.document.selected_index),
             self.model_state.current(),
             status.message if status.state == ERROR else None,
+            reading_file=self.model_state.awaiting_file_weights(),
         )
 
     # -- layout -----------------------------------------------------------------------------------------

@@ -64,10 +64,17 @@ class WeightsPanel(QStackedWidget):
         self.setCurrentWidget(histogram)
 
     def show_layer(
-        self, spec: ModelSpec, summary: Summary, index: int, weights: WeightSet | None, keras_error: str | None
+        self,
+        spec: ModelSpec,
+        summary: Summary,
+        index: int,
+        weights: WeightSet | None,
+        keras_error: str | None,
+        reading_file: bool = False,
     ) -> None:
         """The histogram of layer `index`'s kernel in `weights`, or why there is none (`keras_error`:
-        why Keras has no weights for the model now)."""
+        why Keras has no weights for the model now; `reading_file`: Keras is reading them from the
+        opened file)."""
         if not 0 <= index < len(spec.layers):
             self.show_message("Select a layer to see the histogram of its weights.")
             return
@@ -92,5 +99,7 @@ class WeightsPanel(QStackedWidget):
             )
         elif keras_error:
             self.show_message(f"No weights for {title}: {keras_error}")
+        elif reading_file:
+            self.show_message(f"{title}: Keras is reading its weights from the file…")
         else:
             self.show_message(f"{title}: waiting for Keras to build its weights…")

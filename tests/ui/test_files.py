@@ -294,7 +294,7 @@ def test_an_opened_keras_files_views_wait_for_its_weights_not_a_fresh_build(wind
     assert window.model_state.current() is None and window.model_state.last_result is not None
     window.document.select_layer(1)
     window.flush_views()
-    assert "waiting for Keras" in window.weights_panel.message.text()
+    assert "Keras is reading its weights from the file" in window.weights_panel.message.text()
     builds.loadFailed.emit("the file's weights do not fit")
     assert window.model_state.current().source == "built"
     assert window.model_state.current()["dense"][0][0, 0] == 0.25
