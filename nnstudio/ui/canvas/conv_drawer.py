@@ -176,9 +176,7 @@ class SceneLayout:
     def __init__(self, scale, blocks: list[MapBlock], mosaics: list[TileBlock], shades: list, links: list) -> None:
         self.scale = scale
         self.blocks, self.mosaics, self.shades, self.links = blocks, mosaics, shades, links
-        self._faces: dict[
-            tuple[int, bool], tuple
-        ] = {}  # (block index, slivers) -> its faces and brushes, when first painted
+        self._faces: dict[tuple[int, bool], tuple] = {}  # (block, slivers) -> faces and brushes, once painted
         # each block's extent (front face and depth) and each link's, as x0, x1, y0, y1 rows
         corners = np.array([(b.x0, b.x1, b.y0, b.y1, b.dx, b.dy) for b in blocks], dtype=float).reshape(-1, 6)
         x0, x1, y0, y1, dx, dy = corners.T
@@ -222,11 +220,10 @@ class SceneLayout:
             block, (ppx, ppy) = self.blocks[i], self.scale
             thick = (abs(block.dx) * ppx >= MIN_FACE_PX, abs(block.dy) * ppy >= MIN_FACE_PX, True)
             # only the faces drawn are made (a fitted big model: a thousand fronts alone)
-            faces = tuple(face_of(block, k) if drawn or slivers else None for k, drawn in enumerate(thick))
             found = self._faces[key] = tuple(
-                (face, brush)
-                for face, brush, drawn in zip(faces, self.shades[i], thick, strict=True)
-                if (drawn or slivers) and face is not None
+                (face_of(block, k), brush)
+                for k, (brush, drawn) in enumerate(zip(self.shades[i], thick, strict=True))
+                if drawn or slivers
             )
         return found
 

@@ -45,7 +45,7 @@ GAP = 0.6  # vertical gap (in neuron pitches) between rows of a multi-dimensiona
 MIN_PX = 3.8  # a group of neurons is at least this many pixels tall (64 neurons fit in 245 px)
 MAX_VISIBLE = 64  # at most this many groups of one column on screen (edges grow as the square)
 EDGE_BUDGET = 8_000  # at most about this many connections drawn at once (coarser groups beyond)
-TILES_KEY = "tiles"  # the first item of a convolution's key in apply_weights' cache (pyramids' is an id)
+TILES_KEY = "tiles"  # begins a convolution's key in apply_weights' cache (a pyramid's begins with an id)
 WINDOW_MARGIN = 0.25  # fraction of the view height laid out above and below the view
 BASE_ELEMENTS = kernel_sums.BASE_ELEMENTS  # a kernel's stored base level has at most about this many blocks
 KRON_LIMIT = 16_000_000  # a Dense on rows is drawn block-diagonal up to this many values
@@ -534,8 +534,10 @@ def apply_weights(columns: list[Column], links: list[Link], weights: dict | None
         col.stage_values = {}
         col.figure = None
     by_dst = {link.dst: link for link in links}
-    known_tiles = {key: entry for key, entry in (cache or {}).items() if key[0] == TILES_KEY}
-    _build_pyramids(columns, links, weights, cache)
+    cache = {} if cache is None else cache
+    known = dict(cache)  # what the arrays attached before gave
+    cache.clear()  # from now on: what the current arrays give (only they are kept alive)
+    _build_pyramids(columns, links, weights, known, cache)
     for ci, col in enumerate(columns):
         link = by_dst.get(ci)
         arrays = weights.get(col.name) if weights else None
@@ -553,27 +555,26 @@ def apply_weights(columns: list[Column], links: list[Link], weights: dict | None
             }
         elif arrays and not col.neurons and (attach := DRAWERS[col.drawing].attach) is not None:
             if attach is feature_maps.attach_kernels:
-                _attach_tiles(col, arrays, known_tiles, cache)
+                _attach_tiles(col, arrays, known, cache)
             else:
                 attach(col, dict(zip(col.weight_names, arrays, strict=False)))
 
 
-def _attach_tiles(col: Column, arrays: list, known: dict, cache: dict | None) -> None:
-    """A convolution's tiles: those summed before from these very arrays, else summed now (and kept
-    in `cache` while these arrays are the current ones)."""
+def _attach_tiles(col: Column, arrays: list, known: dict, cache: dict) -> None:
+    """A convolution's tiles: those summed before from these very arrays (`known`), else summed now;
+    kept in `cache` with the arrays."""
     key = (TILES_KEY, col.drawing, tuple(id(a) for a in arrays))
     found = known.get(key)
     if found is not None and all(a is b for a, b in zip(found[0], arrays, strict=True)):
         col.figure = found[1]
     else:
         feature_maps.attach_kernels(col, dict(zip(col.weight_names, arrays, strict=False)))
-    if cache is not None:
-        cache[key] = (tuple(arrays), col.figure)
+    cache[key] = (tuple(arrays), col.figure)
 
 
-def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | None, cache: dict | None) -> None:
-    """Block sums for every Dense kernel, big ones in parallel (numpy releases the GIL)."""
-    cache = {} if cache is None else cache
+def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | None, known: dict, cache: dict) -> None:
+    """Block sums for every Dense kernel, big ones in parallel (numpy releases the GIL): those of the
+    same arrays taken from `known`; each kept in `cache` with its arrays."""
     jobs = []
     for link in links:
         arrays = weights.get(columns[link.dst].name) if weights else None
@@ -582,9 +583,9 @@ def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | No
             link.pyramid = None
             continue
         kernel = np.asarray(kernel)
-        known = cache.get((id(kernel), link.shared_rows))
-        if known is not None and known.source is kernel:
-            link.pyramid = known  # the same arrays again: keep what was summed
+        found = known.get((id(kernel), link.shared_rows))
+        if found is not None and found.source is kernel:
+            link.pyramid = found  # the same arrays again: keep what was summed
             continue
         jobs.append((link, kernel))
     big = [j for j in jobs if j[1].size > 1_000_000]
@@ -597,7 +598,6 @@ def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | No
             made = pool.map(lambda j: KernelPyramid(effective_kernel(j[1], j[0].shared_rows), source=j[1]), big)
             for (link, _), pyramid in zip(big, made, strict=True):
                 link.pyramid = pyramid
-    cache.clear()  # keep only the current arrays alive
     for link in links:
         if link.pyramid is not None:
             cache[(id(link.pyramid.source), link.shared_rows)] = link.pyramid
