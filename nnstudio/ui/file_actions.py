@@ -24,6 +24,7 @@ action also takes an explicit path, which skips the file dialog.
 from __future__ import annotations
 
 import functools
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -148,7 +149,10 @@ class FileActions(QObject):
         self.weights_provider: Callable[[], Weights | None] = lambda: None  # weights of the current spec
         self.last_error: str | None = None
         self._exporting: str | None = None
-        self._loading_keras: str | None = None
+        self._loading_keras: str | None = None  # the file whose weights are awaited (the newest asked for)
+        # every weights request not answered yet, oldest first: the engine answers them in order, and
+        # only the newest one's answer is the opened file's
+        self._keras_requests: deque[str] = deque()
         self._export_waiting: Path | None = None  # an export asked for while the file's weights are read
         self._opening_over: ModelSpec | None = None  # the document's spec when the running open started
         self.reader = FileReader(self)
@@ -177,6 +181,7 @@ class FileActions(QObject):
             self._export_waiting = None
             self.exportDone.emit(path, "cancelled: the Keras engine was restarted")
             self.status.emit(f"Export of {Path(path).name} cancelled: the Keras engine was restarted")
+        self._keras_requests.clear()  # the restart dropped them without an answer
         loading = self._loading_keras
         if loading is not None:
             self.load_keras_weights(loading)
@@ -354,12 +359,15 @@ class FileActions(QObject):
         """Ask the engine to read the real weights of the opened `.keras` file (Keras, safe mode)."""
         path = Path(path)
         self._loading_keras = str(path)
+        self._keras_requests.append(str(path))
         self.model_service.load_keras(str(path))
         self.kerasWeightsRequested.emit()
         self.status.emit(f"Opened {path.name}; reading its weights…")
 
     @Slot(object)
     def _on_keras_loaded(self, loaded: tuple[ModelSpec, Weights]) -> None:
+        if not self._answer_is_newest():
+            return  # the answer for a file opened before the current one: its weights are not the model's
         spec, weights = loaded
         loading, self._loading_keras = self._loading_keras, None
         path = self.document.path
@@ -373,13 +381,20 @@ class FileActions(QObject):
 
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:
-        if self._loading_keras is None:
+        if not self._answer_is_newest() or self._loading_keras is None:
             return
         name = Path(self._loading_keras).name
         self._loading_keras = None
         self.kerasWeightsMissing.emit()
         self.status.emit(f"Keras could not read the weights of {name}: {message}; showing fresh weights")
         self._drop_waiting_export(f"Keras could not read the weights of {name}", warn=True)
+
+    def _answer_is_newest(self) -> bool:
+        """Take the oldest weights request off the queue as answered: whether it was the newest one."""
+        if not self._keras_requests:
+            return False
+        self._keras_requests.popleft()
+        return not self._keras_requests
 
     def _drop_waiting_export(self, why: str, warn: bool = False) -> None:
         """The export waiting for the file's weights is not made (it would have written fresh ones)."""

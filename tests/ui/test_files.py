@@ -301,6 +301,59 @@ def test_an_opened_keras_files_views_wait_for_its_weights_not_a_fresh_build(wind
     assert "showing fresh weights" in window.statusBar().currentMessage()
 
 
+def test_the_weights_of_a_file_opened_before_are_not_taken_for_the_next_files(window, tmp_path):
+    """Two .keras files opened one after the other, before Keras read the first one's weights: the
+    first answer is that file's (the engine answers in order) and is dropped; the second's is shown."""
+    from tests.core.test_keras_archive_corpus import lesson_weights, write_lesson
+
+    builds, files, state = window.model_state.builds, window.files, window.model_state
+    window.start_service()
+    first, second = write_lesson(tmp_path / "first.keras"), write_lesson(tmp_path / "second.keras")
+    assert files.open_path(first) and files.open_path(second)
+    assert builds.loads == [str(first), str(second)]
+    ones = {name: [np.full(shape, 1.0, "float32") for shape in shapes] for name, shapes in lesson_weights().items()}
+    twos = {name: [np.full(shape, 2.0, "float32") for shape in shapes] for name, shapes in lesson_weights().items()}
+
+    builds.keras_loaded.emit((window.document.spec, ones))
+    assert state.awaiting_file_weights(), "the first file's answer does not end the wait for the second's"
+    assert state.current() is None or state.current().source != "file"
+
+    builds.keras_loaded.emit((window.document.spec, twos))
+    assert not state.awaiting_file_weights()
+    assert state.current().source == "file" and float(state.current()["dense"][0][0, 0]) == 2.0
+
+
+def test_a_failed_read_of_a_file_opened_before_does_not_end_the_wait(window, tmp_path):
+    from tests.core.test_keras_archive_corpus import write_lesson
+
+    builds, files, state = window.model_state.builds, window.files, window.model_state
+    window.start_service()
+    first, second = write_lesson(tmp_path / "first.keras"), write_lesson(tmp_path / "second.keras")
+    assert files.open_path(first) and files.open_path(second)
+    builds.loadFailed.emit("truncated file")
+    assert state.awaiting_file_weights()
+    assert "could not read" not in window.statusBar().currentMessage()
+    builds.loadFailed.emit("truncated file")
+    assert not state.awaiting_file_weights()
+    assert "could not read the weights of second.keras" in window.statusBar().currentMessage()
+
+
+def test_the_files_weights_are_asked_for_again_after_a_restart_and_that_answer_is_taken(window, tmp_path):
+    """Restarting the engine drops the requests it had without an answer: the file's weights are asked
+    for again, and the answer to that request is the one shown."""
+    from tests.core.test_keras_archive_corpus import lesson_weights, write_lesson
+
+    builds, state = window.model_state.builds, window.model_state
+    window.start_service()
+    path = write_lesson(tmp_path / "lesson.keras")
+    assert window.files.open_path(path)
+    window.restart_engine()
+    assert builds.restarts == 1 and builds.loads == [str(path), str(path)]
+    weights = {name: [np.full(shape, 4.0, "float32") for shape in shapes] for name, shapes in lesson_weights().items()}
+    builds.keras_loaded.emit((window.document.spec, weights))
+    assert state.current().source == "file" and float(state.current()["dense"][0][0, 0]) == 4.0
+
+
 def test_an_export_asked_for_while_the_files_weights_are_read_waits_for_them(window, qtbot, tmp_path, dialogs):
     """Export right after opening a .keras: it would write fresh weights if sent at once, so it waits
     for the file's and writes those; should they not come, nothing is written and the person is told."""
