@@ -9,17 +9,17 @@ CPU cache and can copy the kernel to its destination in the same pass, so the en
 a kernel while it writes it to shared memory.
 
 The sums ride along with the array they describe: `remember(array, sums)` ties them to that very
-array object (for as long as it lives) and `recall(array)` finds them again wherever the array
-travels in the GUI process, without every signal and call in between carrying a second value.
+array object (for as long as it lives, `core.array_notes`) and `recall(array)` finds them again
+wherever the array travels in the GUI process.
 """
 
 from __future__ import annotations
 
-import functools
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
+
+from nnstudio.core import array_notes
 
 BASE_ELEMENTS = 65_536  # the base level of a kernel has at most about this many blocks
 MIN_SUMMED_ELEMENTS = 1_000_000  # smaller kernels are summed where they are drawn (a few ms)
@@ -119,26 +119,14 @@ def column_sums(m: np.ndarray, f: int) -> np.ndarray:
 
 # -- sums that travel with their array ----------------------------------------------------------
 
-# No lock: a weakref callback can run inside any allocation (the garbage collector), also while
-# this thread would hold a lock, and a dict's get/set/pop are atomic under the GIL anyway. An id
-# is reused only after its array is freed, and the callback runs before that.
-_known: dict[int, tuple[weakref.ref, BlockSums]] = {}
+NOTE_KEY = "block_sums"
 
 
 def remember(array: np.ndarray, sums: BlockSums) -> None:
-    """Tie `sums` to this array object until it is garbage collected."""
-    _known[id(array)] = (weakref.ref(array, functools.partial(_forget, id(array))), sums)
-
-
-def _forget(key: int, ref: weakref.ref) -> None:
-    entry = _known.get(key)
-    if entry is not None and entry[0] is ref:
-        _known.pop(key, None)
+    """Tie `sums` to this array object until it is garbage collected (`core.array_notes`)."""
+    array_notes.note(array, NOTE_KEY, sums)
 
 
 def recall(array: object) -> BlockSums | None:
     """The sums remembered for this very array object (not an equal copy or a view), if any."""
-    entry = _known.get(id(array))
-    if entry is None or entry[0]() is not array:
-        return None
-    return entry[1]
+    return array_notes.noted(array, NOTE_KEY)

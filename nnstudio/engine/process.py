@@ -40,6 +40,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from nnstudio.core import kernel_tiles
 from nnstudio.core.validation import DEFAULT_PARAM_BUDGET, set_param_budget
 from nnstudio.core.weights import Weights
 from nnstudio.engine import shared_memory
@@ -198,7 +199,7 @@ def serve(request: Request, ctx: EngineContext) -> Reply:
         layout = None
         weights = getattr(value, "weights", None)
         if dataclasses.is_dataclass(value) and not isinstance(value, type) and isinstance(weights, dict) and weights:
-            layout = shared_memory.pack(weights, ctx.prefix)
+            layout = shared_memory.pack(weights, ctx.prefix, tiles=_tile_sums(value, weights))
             value = dataclasses.replace(value, weights={})
         return Reply(request.request_id, request.op, RESULT, value, weights=layout)
     except BaseException as exc:  # noqa: BLE001 - the engine never dies of an exception
@@ -208,6 +209,13 @@ def serve(request: Request, ctx: EngineContext) -> Reply:
     finally:
         ctx.weights = None
         ctx._cancelled.discard(request.request_id)
+
+
+def _tile_sums(value: Any, weights: Weights) -> dict[str, kernel_tiles.TileSums]:
+    """The tile sums of a model's convolutions, made here so that the window only draws them."""
+    if not isinstance(value, BuildResult | LoadResult):
+        return {}
+    return kernel_tiles.sums_by_layer(kernel_tiles.convolution_drawings(value.spec.layers), weights)
 
 
 def _engine_error(exc: BaseException) -> EngineError:

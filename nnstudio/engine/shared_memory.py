@@ -6,7 +6,8 @@
 the same pass that copies them, and their sums travel in the block too. The receiver calls
 `unpack(layout)`, which maps the block (on Linux; copies it out elsewhere), unlinks it whatever
 happens, and ties each kernel's sums to its array (`kernel_sums.remember`, so the canvas need not
-read the kernel again). When the last array of a big mapping goes, a short-lived background thread
+read the kernel again). The tile sums of convolutions, when the sender gives them
+(`core.kernel_tiles`), travel the same way, tied to each convolution's first array. When the last array of a big mapping goes, a short-lived background thread
 unmaps it: unmapping 500 MB of weights takes ~100 ms of the thread that does it (the GUI thread,
 where the views drop the weights they showed). A sender that cannot deliver the layout calls
 `discard(layout)`. Blocks are named `<prefix><random>`, so the owner of a dead sender can
@@ -20,18 +21,20 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import math
 import mmap
 import os
 import secrets
 import sys
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from multiprocessing import resource_tracker, shared_memory
 from typing import Any
 
 import numpy as np
 
-from nnstudio.core import kernel_sums
+from nnstudio.core import kernel_sums, kernel_tiles
 from nnstudio.engine import boot
 
 ALIGN = 64  # bytes; every array starts on a cache line
@@ -51,6 +54,20 @@ class SumsLayout:
 
 
 @dataclass(frozen=True)
+class TilesLayout:
+    """Where a convolution's tile sums (`core.kernel_tiles`: w then |w|, each of `shape`) sit."""
+
+    dtype: str
+    shape: tuple[int, ...]
+    signed_offset: int
+    absolute_offset: int
+
+    @property
+    def nbytes(self) -> int:
+        return math.prod(self.shape) * np.dtype(self.dtype).itemsize
+
+
+@dataclass(frozen=True)
 class ArrayLayout:
     dtype: str
     shape: tuple[int, ...]
@@ -66,6 +83,7 @@ class SharedWeights:
     name: str
     size: int
     layers: tuple[tuple[str, tuple[ArrayLayout, ...]], ...]
+    tiles: tuple[tuple[str, TilesLayout], ...] = ()  # convolutions' tile sums, tied to their first array
 
     @property
     def array_count(self) -> int:
@@ -76,10 +94,16 @@ def _aligned(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
-def pack(weights: dict[str, list[np.ndarray]], prefix: str = DEFAULT_PREFIX, sum_kernels: bool = True) -> SharedWeights:
+def pack(
+    weights: dict[str, list[np.ndarray]],
+    prefix: str = DEFAULT_PREFIX,
+    sum_kernels: bool = True,
+    tiles: Mapping[str, kernel_tiles.TileSums] | None = None,
+) -> SharedWeights:
     """Copy `weights` into a new shared-memory block; the caller hands the layout to the receiver.
 
-    With `sum_kernels`, big kernels get their block sums computed in the same pass."""
+    With `sum_kernels`, big kernels get their block sums computed in the same pass. `tiles` (layer
+    name -> a convolution's tile sums) travel in the block too, for the layer's first array."""
     arrays: list[tuple[str, list[np.ndarray]]] = []
     offset = 0
     layers: list[tuple[str, tuple[ArrayLayout, ...]]] = []
@@ -103,6 +127,7 @@ def pack(weights: dict[str, list[np.ndarray]], prefix: str = DEFAULT_PREFIX, sum
             contiguous.append(a)
         layers.append((str(layer_name), tuple(entries)))
         arrays.append((layer_name, contiguous))
+    tile_entries, offset = _place_tiles(tiles or {}, weights, offset)
     size = max(offset, 1)
     block = _create(prefix, size)
     try:
@@ -112,8 +137,11 @@ def pack(weights: dict[str, list[np.ndarray]], prefix: str = DEFAULT_PREFIX, sum
             for a, entry in zip(contiguous, layer_entries, strict=True):
                 if entry.nbytes:
                     _write(buf, a, entry)
+        _write_tiles(buf, tile_entries)
         del buf
-        layout = SharedWeights(block.name.lstrip("/"), size, tuple(layers))
+        layout = SharedWeights(
+            block.name.lstrip("/"), size, tuple(layers), tuple((name, entry) for name, entry, _ in tile_entries)
+        )
     except BaseException:
         _close(block)
         with contextlib.suppress(FileNotFoundError):
@@ -121,6 +149,30 @@ def pack(weights: dict[str, list[np.ndarray]], prefix: str = DEFAULT_PREFIX, sum
         raise
     _close(block)
     return layout
+
+
+def _place_tiles(
+    tiles: Mapping[str, kernel_tiles.TileSums], weights: dict[str, list[np.ndarray]], offset: int
+) -> tuple[list[tuple[str, TilesLayout, kernel_tiles.TileSums]], int]:
+    """Places in the block, from `offset` on, for the tile sums of the layers that send arrays."""
+    placed = []
+    for layer_name, tile_sums in tiles.items():
+        if not weights.get(layer_name) or tile_sums.signed.shape != tile_sums.absolute.shape:
+            continue
+        dtype = np.result_type(tile_sums.signed, tile_sums.absolute)
+        shape = tuple(int(d) for d in tile_sums.signed.shape)
+        entry = TilesLayout(dtype.str, shape, offset, _aligned(offset + math.prod(shape) * dtype.itemsize))
+        offset = _aligned(entry.absolute_offset + entry.nbytes)
+        placed.append((str(layer_name), entry, tile_sums))
+    return placed, offset
+
+
+def _write_tiles(buf: memoryview, placed: list[tuple[str, TilesLayout, kernel_tiles.TileSums]]) -> None:
+    for _, entry, tile_sums in placed:
+        for values, at in ((tile_sums.signed, entry.signed_offset), (tile_sums.absolute, entry.absolute_offset)):
+            slot = np.ndarray(entry.shape, dtype=np.dtype(entry.dtype), buffer=buf, offset=at)
+            np.copyto(slot, values, casting="safe")
+            del slot
 
 
 def _write(buf: memoryview, a: np.ndarray, entry: ArrayLayout) -> None:
@@ -242,7 +294,23 @@ def _arrays(layout: SharedWeights, buf: Any, copy: bool) -> dict[str, list[np.nd
                 _recall_sums(buf, array, entry.sums, copy)
             out.append(array)
         result[layer_name] = out
+    for layer_name, tiles in layout.tiles:
+        if result.get(layer_name):
+            _recall_tiles(buf, result[layer_name][0], tiles, copy)
     return result
+
+
+def _recall_tiles(buf: Any, first: np.ndarray, tiles: TilesLayout, copy: bool) -> None:
+    """Tie a convolution's tile sums (from the block) to its first array; skipped when they lie outside it."""
+    if max(tiles.signed_offset, tiles.absolute_offset) + tiles.nbytes > len(buf):
+        return
+    signed, absolute = (
+        np.ndarray(tiles.shape, dtype=np.dtype(tiles.dtype), buffer=buf, offset=at)
+        for at in (tiles.signed_offset, tiles.absolute_offset)
+    )
+    if copy:
+        signed, absolute = signed.copy(), absolute.copy()
+    kernel_tiles.remember(first, kernel_tiles.TileSums(signed, absolute))
 
 
 def _recall_sums(buf: Any, array: np.ndarray, sums: SumsLayout, copy: bool) -> None:

@@ -8,6 +8,7 @@ import gc
 import numpy as np
 import pytest
 
+from nnstudio.core import array_notes
 from nnstudio.core import kernel_sums as K
 
 
@@ -64,7 +65,7 @@ def test_sums_are_recalled_for_that_array_object_only_and_forgotten_with_it():
     K.remember(kernel, sums)
     assert K.recall(kernel) is sums
     assert K.recall(kernel.copy()) is None and K.recall(kernel[...]) is None  # equal data, other object
-    before = len(K._known)
+    before = len(array_notes._notes)
     del kernel
     gc.collect()
-    assert len(K._known) == before - 1
+    assert len(array_notes._notes) == before - 1

@@ -251,6 +251,30 @@ def test_kernels_of_more_axes_and_several_arrays_per_layer_travel_and_are_summed
     assert kernel_sums.recall(arrived["lstm"][2]) is None
 
 
+def test_a_builds_convolutions_arrive_with_the_tile_sums_the_canvas_would_make(engine):
+    """Keras's own arrays, in Keras's order: the engine's tile sums equal the canvas's reading of
+    the variables by name, for every convolution variant; the kept layers' arrays are not summed."""
+    from nnstudio.core import kernel_tiles
+    from nnstudio.keras_io.build import build_model
+    from nnstudio.ui.canvas.feature_maps import READERS
+    from tests.core.test_kernel_tiles import SPEC
+
+    result = engine.call("build", {"spec": SPEC})
+    assert isinstance(result, BuildResult)
+    drawings = kernel_tiles.convolution_drawings(SPEC.layers)
+    model = build_model(SPEC)  # Keras's layers, for their variables' names
+    for name, drawing in drawings.items():
+        arrays = result.weights[name]
+        named = {v.name: a for v, a in zip(model.get_layer(name).weights, arrays, strict=True)}
+        found = kernel_tiles.recall(arrays[0])
+        assert found is not None, name
+        read = READERS[drawing].tiles({key: np.array(a) for key, a in named.items()})  # copies: summed anew
+        np.testing.assert_allclose(found.signed, read.signed, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(found.absolute, read.absolute, rtol=1e-5, atol=1e-6)
+    again = engine.call("build", {"spec": SPEC}, weights=result.weights)
+    assert set(again.kept) >= set(drawings) and all(not again.weights.get(name) for name in drawings)
+
+
 def test_a_block_too_big_for_dev_shm_is_refused_with_a_message_not_a_crash(monkeypatch):
     if not os.path.isdir(shared_memory.SHM_DIR):
         pytest.skip("no /dev/shm here")

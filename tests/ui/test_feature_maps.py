@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nnstudio.core import kernel_tiles
 from nnstudio.core.shapes import infer_all
 from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import analyze
@@ -63,6 +64,23 @@ def test_every_variant_reads_into_the_tiles_its_shapes_announce(drawing, shapes,
     assert (read.bias is None) == ("bias" not in named)
 
 
+def test_the_tiles_take_the_sums_made_for_these_very_arrays_and_only_when_they_fit():
+    """Sums the engine made for a kernel are drawn as they are; sums of another shape are not."""
+    rng = np.random.default_rng(8)
+    depthwise = rng.normal(size=(3, 3, 4, 1)).astype(np.float32)
+    pointwise = rng.normal(size=(1, 1, 4, 6)).astype(np.float32)
+    named = {"depthwise_kernel": depthwise, "pointwise_kernel": pointwise}
+    made = kernel_tiles.tile_sums("separable_conv", [depthwise, pointwise])
+    kernel_tiles.remember(depthwise, made)
+    read = F.READERS["separable_conv"].tiles(named)
+    assert read.signed is made.signed and read.absolute is made.absolute
+    kernel = rng.normal(size=(3, 3, 4, 6)).astype(np.float32)
+    kernel_tiles.remember(kernel, kernel_tiles.tile_sums("conv", [kernel[..., :5]]))  # five tiles, not six
+    read = F.READERS["conv"].tiles({"kernel": kernel})
+    assert read.signed.shape == (6, 3, 3)
+    np.testing.assert_allclose(read.signed, np.moveaxis(kernel.sum(axis=-2), -1, 0), rtol=1e-5, atol=1e-6)
+
+
 def test_a_depthwise_tile_is_one_channel_and_a_separable_one_is_what_it_amounts_to():
     depthwise = np.arange(2 * 2 * 3 * 2, dtype=np.float32).reshape(2, 2, 3, 2)
     read = F.READERS["depthwise_conv"].tiles({"kernel": depthwise})
@@ -81,7 +99,7 @@ def test_a_separable_kernel_is_made_one_filter_at_a_time(monkeypatch):
     depthwise = rng.normal(size=(3, 3, 10, 2)).astype(np.float32)
     pointwise = rng.normal(size=(1, 1, 20, 7)).astype(np.float32)
     named = {"depthwise_kernel": depthwise, "pointwise_kernel": pointwise}
-    monkeypatch.setattr(F.SeparableKernel, "CHUNK", 3 * 3 * 10 * 2)  # two filters a chunk: four chunks
+    monkeypatch.setattr(kernel_tiles, "SEPARABLE_CHUNK", 3 * 3 * 10 * 2)  # two filters a chunk: four chunks
     read = F.READERS["separable_conv"].tiles(named)
     assert not isinstance(read.per_channel, np.ndarray)
     whole = np.einsum("kcm,cmf->kcf", depthwise.reshape(9, 10, 2), pointwise.reshape(10, 2, 7)).reshape(3, 3, 10, 7)

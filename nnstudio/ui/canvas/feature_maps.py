@@ -8,9 +8,8 @@ Dense groups do: the mean of |w| and the balance of signs, sum(w) / sum(|w|). Zo
 enough, each cell shows its input channels one by one.
 
 Every convolution variant is read into the same form, `KernelTiles`: `per_channel` holds the
-values of shape (*window, channels per tile, tiles). A Conv kernel is that already; a transposed
-one has its last two axes swapped; a depthwise kernel has one channel per tile; a separable
-layer's tiles are the kernels it amounts to (depthwise × pointwise).
+values of shape (*window, channels per tile, tiles), summed over the channels by
+`core.kernel_tiles` (in the engine process, when the weights came from it).
 """
 
 from __future__ import annotations
@@ -19,6 +18,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from nnstudio.core import kernel_tiles
 
 MIXED_BALANCE = 0.2  # |balance| below this counts as a mix of signs (as for the Dense groups)
 
@@ -110,22 +111,16 @@ def _percentile98(values: np.ndarray) -> float:
 
 def tiles_from(per_channel: np.ndarray, bias: np.ndarray | None) -> KernelTiles:
     """Sum a (*window, channels, tiles) array into tiles (one pass over the values)."""
-    values = np.asarray(per_channel)
-    if values.dtype not in (np.float32, np.float64):
-        values = values.astype(np.float32)
+    values = kernel_tiles.float_values(per_channel)
     window = tuple(int(d) for d in values.shape[:-2])
-    channels, tiles = int(values.shape[-2]), int(values.shape[-1])
-    flat = values.reshape(math.prod(window), channels, tiles)
-    # summed in the kernel's own precision: colours need no more, and float64 sums take twice as long
-    signed = flat.sum(axis=1).T.reshape(tiles, *window)
-    absolute = np.abs(flat).sum(axis=1).T.reshape(tiles, *window)
-    return _kernel_tiles(TileLayout(tiles, window, channels), values, signed, absolute, bias)
+    layout = TileLayout(int(values.shape[-1]), window, int(values.shape[-2]))
+    return _kernel_tiles(layout, values, kernel_tiles.channel_sums(values), bias)
 
 
-def _kernel_tiles(layout: TileLayout, values, signed: np.ndarray, absolute: np.ndarray, bias) -> KernelTiles:
-    scale = _percentile98(absolute / max(layout.channels, 1))
+def _kernel_tiles(layout: TileLayout, values, sums: kernel_tiles.TileSums, bias) -> KernelTiles:
+    scale = _percentile98(sums.absolute / max(layout.channels, 1))
     bias_values = None if bias is None else np.asarray(bias, dtype=np.float64).ravel()
-    return KernelTiles(layout, values, signed, absolute, bias_values, scale)
+    return KernelTiles(layout, values, sums.signed, sums.absolute, bias_values, scale)
 
 
 class SeparableKernel:
@@ -134,11 +129,10 @@ class SeparableKernel:
     whole). Whole it is window × channels × filters values, up to nine times the layer's own
     weights: Xception's separable layers alone would hold 650 MB."""
 
-    CHUNK = 1 << 20  # values of the product made at once while summing
-
     def __init__(self, depthwise: np.ndarray, pointwise: np.ndarray) -> None:
         window, channels, multiplier = depthwise.shape[:-2], depthwise.shape[-2], depthwise.shape[-1]
         self.window = tuple(int(d) for d in window)
+        self.depthwise, self.pointwise = depthwise, pointwise
         self._flat = depthwise.reshape(-1, channels, multiplier)
         self._points = pointwise.reshape(channels, multiplier, pointwise.shape[-1])
         self.shape = (*self.window, int(channels), int(pointwise.shape[-1]))
@@ -148,23 +142,9 @@ class SeparableKernel:
         """Filter `tile`'s kernel, (*window, channels)."""
         return np.einsum("kcm,cm->kc", self._flat, self._points[:, :, tile]).reshape(*self.window, self.shape[-2])
 
-    def sums(self) -> tuple[np.ndarray, np.ndarray]:
-        """(signed, absolute) sums over the channels, each (tiles, *window), a few filters at a time."""
-        tiles, cells = self.shape[-1], math.prod(self.window)
-        if self._flat.shape[-1] == 1:  # one kernel per channel (every keras.applications model): as matrix
-            depthwise, pointwise = self._flat[..., 0], self._points[:, 0]  # float32: colours need no more
-            # einsum's optimized path (a tensordot): ~5x faster than its plain loop, and unlike a matmul
-            # on these transposed operands it does not spread over the busy cores (60 ms a layer)
-            signed = np.einsum("kc,cf->fk", depthwise, pointwise, optimize=True)  # |d·p| = |d|·|p|, channel by channel
-            absolute = np.einsum("kc,cf->fk", np.abs(depthwise), np.abs(pointwise), optimize=True)
-            return signed.reshape(tiles, *self.window), absolute.reshape(tiles, *self.window)
-        signed, absolute = np.empty((tiles, cells)), np.empty((tiles, cells))
-        step = max(1, self.CHUNK // max(cells * self.shape[-2], 1))
-        for start in range(0, tiles, step):
-            part = np.einsum("kcm,cmf->kcf", self._flat, self._points[:, :, start : start + step])
-            signed[start : start + step] = part.sum(axis=1, dtype=np.float64).T
-            absolute[start : start + step] = np.abs(part).sum(axis=1, dtype=np.float64).T
-        return signed.reshape(tiles, *self.window), absolute.reshape(tiles, *self.window)
+    def sums(self) -> kernel_tiles.TileSums:
+        """Sums over the channels, each (tiles, *window) (`kernel_tiles.separable_sums`)."""
+        return kernel_tiles.separable_sums(self.depthwise, self.pointwise)
 
     def __getitem__(self, key):
         key = key if isinstance(key, tuple) else (key,)
@@ -179,70 +159,73 @@ class SeparableKernel:
 
 class KernelReader:
     """Reads one convolution variant's weights as tiles; `layout` tells the tiles from the
-    variables' shapes alone (while the weights are pending)."""
+    variables' shapes alone (while the weights are pending). Tile sums the engine made for these
+    very arrays (`kernel_tiles.recall`) are taken as they are."""
+
+    drawing = "conv"
 
     def layout(self, shapes: dict[str, tuple[int, ...]]) -> TileLayout:
         kernel = shapes["kernel"]
         return TileLayout(kernel[-1], tuple(kernel[:-2]), kernel[-2])
 
-    def per_channel(self, named: dict[str, np.ndarray]) -> np.ndarray:
-        return np.asarray(named["kernel"])
+    def per_channel(self, named: dict[str, np.ndarray]) -> np.ndarray | SeparableKernel:
+        return kernel_tiles.float_values(kernel_tiles.per_channel(self.drawing, named["kernel"]))
 
     def tiles(self, named: dict[str, np.ndarray]) -> KernelTiles:
-        return tiles_from(self.per_channel(named), named.get("bias"))
+        values = self.per_channel(named)
+        layout = TileLayout(int(values.shape[-1]), tuple(int(d) for d in values.shape[:-2]), int(values.shape[-2]))
+        sums = self.known_sums(named, layout)
+        if sums is None:
+            sums = values.sums() if isinstance(values, SeparableKernel) else kernel_tiles.channel_sums(values)
+        return _kernel_tiles(layout, values, sums, named.get("bias"))
+
+    def known_sums(self, named: dict[str, np.ndarray], layout: TileLayout) -> kernel_tiles.TileSums | None:
+        """The sums made with these arrays (in the engine), when they are this layout's."""
+        first = named.get(kernel_tiles.KERNELS[self.drawing][0])
+        found = kernel_tiles.recall(first) if first is not None else None
+        if found is None or found.signed.shape != (layout.tiles, *layout.window):
+            return None
+        return found
 
 
 class TransposeReader(KernelReader):
     """A transposed convolution's kernel is (*window, filters, input channels)."""
 
+    drawing = "conv_transpose"
+
     def layout(self, shapes: dict[str, tuple[int, ...]]) -> TileLayout:
         kernel = shapes["kernel"]
         return TileLayout(kernel[-2], tuple(kernel[:-2]), kernel[-1])
-
-    def per_channel(self, named: dict[str, np.ndarray]) -> np.ndarray:
-        return np.swapaxes(np.asarray(named["kernel"]), -1, -2)
 
 
 class DepthwiseReader(KernelReader):
     """A depthwise kernel (*window, channels, multiplier) makes output channel c·m + j from input
     channel c alone: one tile per output channel, one channel per tile."""
 
+    drawing = "depthwise_conv"
+
     def layout(self, shapes: dict[str, tuple[int, ...]]) -> TileLayout:
         kernel = shapes["kernel"]
         return TileLayout(kernel[-2] * kernel[-1], tuple(kernel[:-2]), 1)
-
-    def per_channel(self, named: dict[str, np.ndarray]) -> np.ndarray:
-        kernel = np.asarray(named["kernel"])
-        return kernel.reshape(*kernel.shape[:-2], 1, kernel.shape[-2] * kernel.shape[-1])
 
 
 class SeparableReader(KernelReader):
     """A separable layer amounts to one kernel per filter: depthwise (*window, c, m) followed by
     pointwise (1…, c·m, filters) is w[…, c, f] = Σ_j depthwise[…, c, j] · pointwise[c·m + j, f]."""
 
+    drawing = "separable_conv"
+
     def layout(self, shapes: dict[str, tuple[int, ...]]) -> TileLayout:
         depthwise, pointwise = shapes["depthwise_kernel"], shapes["pointwise_kernel"]
         return TileLayout(pointwise[-1], tuple(depthwise[:-2]), depthwise[-2])
 
-    def per_channel(self, named: dict[str, np.ndarray]) -> SeparableKernel:  # type: ignore[override]
-        depthwise = np.asarray(named["depthwise_kernel"])
-        pointwise = np.asarray(named["pointwise_kernel"])
-        if depthwise.dtype not in (np.float32, np.float64):
-            depthwise = depthwise.astype(np.float32)
-        return SeparableKernel(depthwise, pointwise)
-
-    def tiles(self, named: dict[str, np.ndarray]) -> KernelTiles:
-        kernel = self.per_channel(named)
-        signed, absolute = kernel.sums()
-        layout = TileLayout(kernel.shape[-1], kernel.window, kernel.shape[-2])
-        return _kernel_tiles(layout, kernel, signed, absolute, named.get("bias"))
+    def per_channel(self, named: dict[str, np.ndarray]) -> SeparableKernel:
+        depthwise = kernel_tiles.float_values(named["depthwise_kernel"])
+        return SeparableKernel(depthwise, np.asarray(named["pointwise_kernel"]))
 
 
 READERS: dict[str, KernelReader] = {
-    "conv": KernelReader(),
-    "conv_transpose": TransposeReader(),
-    "depthwise_conv": DepthwiseReader(),
-    "separable_conv": SeparableReader(),
+    reader.drawing: reader for reader in (KernelReader(), TransposeReader(), DepthwiseReader(), SeparableReader())
 }
 
 
