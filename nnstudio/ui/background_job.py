@@ -94,6 +94,17 @@ class BackgroundJob:
         self._thread.start()
         return True
 
+    def prepare(self) -> None:
+        """Start the worker now, waiting for a job, unless one runs or waits: a job expected soon
+        then starts without the GUI thread waiting for a new thread."""
+        if self._closed or self._linger_s <= 0:
+            return
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            thread = self._thread = threading.Thread(target=self._work, name=self._name, daemon=self._daemon)
+        thread.start()
+
     def _work(self) -> None:
         """The worker: each job handed over, until none comes within `linger_s` or close()."""
         while True:

@@ -77,3 +77,23 @@ def test_close_while_a_job_runs_joins_it_and_drops_its_result(qtbot):
     assert not workers("test-closing") and not jobs.running
     QCoreApplication.processEvents()  # a queued result would be delivered now
     assert results == []
+
+
+def test_a_prepared_worker_waits_and_runs_the_first_job_without_a_new_thread(qtbot):
+    jobs = BackgroundJob(lambda _result: None, name="test-prepared", linger_s=30.0)
+    try:
+        jobs.prepare()
+        prepared = workers("test-prepared")
+        assert len(prepared) == 1 and not jobs.running
+        jobs.prepare()
+        assert workers("test-prepared") == prepared, "one worker, not one per call"
+        result = run_one(qtbot, jobs, threading.get_ident)
+        assert result.value == prepared[0].ident
+    finally:
+        jobs.close()
+    assert not workers("test-prepared")
+    jobs.prepare()
+    assert not workers("test-prepared"), "a closed job starts no worker"
+    short = BackgroundJob(lambda _result: None, name="test-unprepared", linger_s=0.0)
+    short.prepare()
+    assert not workers("test-unprepared"), "a worker that would not wait is not started ahead"

@@ -62,8 +62,19 @@ def gui_thread_calls(monkeypatch):
             calls.append(("lod", threading.current_thread() is threading.main_thread()))
         return compute_lod(columns, links, *args, **kwargs)
 
+    def matching(columns, links, weights):
+        calls.append(("matching", threading.current_thread() is threading.main_thread()))
+        return matching_weights(columns, links, weights)
+
+    def copies(columns, links):
+        calls.append(("copies", threading.current_thread() is threading.main_thread()))
+        return copy_structure(columns, links)
+
+    matching_weights, copy_structure = W.matching_weights, L.copy_structure
     monkeypatch.setattr(L.KernelPyramid, "__init__", init)
     monkeypatch.setattr(L, "compute_lod", lod)
+    monkeypatch.setattr(W, "matching_weights", matching)
+    monkeypatch.setattr(L, "copy_structure", copies)
     return calls
 
 
@@ -73,12 +84,16 @@ def test_a_20m_weight_model_is_summed_off_the_gui_thread(qtbot, gui_thread_calls
     weights = weights_for(sizes)
     canvas = make_canvas(qtbot, spec)
     assert canvas.pending
+    waiting = canvas._jobs._thread
+    assert waiting is not None and waiting.is_alive(), "the worker waits for the weights to come"
     with qtbot.waitSignal(canvas.weightsDrawn, timeout=60_000):
         canvas.set_weights(weights)
         assert canvas.pending  # the call returns at once; the previous (pending) drawing stays
         assert "drawing the weights" in canvas.status.textItem.toPlainText()
     assert not canvas.pending and canvas.weights is weights
-    assert gui_thread_calls and all(kind == "pyramid" for kind, _ in gui_thread_calls[:3])
+    assert canvas._jobs._thread is waiting, "the weights were summed by the worker that waited"
+    kinds = [kind for kind, _ in gui_thread_calls]
+    assert kinds[:2] == ["matching", "copies"] and kinds[2:5] == ["pyramid"] * 3
     assert not any(on_gui for _, on_gui in gui_thread_calls), gui_thread_calls
     # the aggregated edges are the real block means of the kernel
     ll = canvas.lod.links[0]

@@ -64,6 +64,13 @@ def canvas(qapp):
     canvas.deleteLater()
 
 
+@pytest.fixture(autouse=True)
+def workers_released(canvas):
+    """The shared canvas's worker waits for the next big model's weights: ended after each test."""
+    yield
+    canvas.release_workers()
+
+
 def _resize(qapp, canvas: NetworkCanvas, size) -> None:
     canvas.resize(*size)
     for _ in range(5):

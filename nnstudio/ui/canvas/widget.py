@@ -163,6 +163,36 @@ def _column_neurons(col: L.Column, cl: L.ColumnLod, ppy: float, pending: bool, b
     )
 
 
+def matching_weights(columns: list[L.Column], links: list[L.Link], weights):
+    """The arrays of `weights` that fit the drawn layers (those of a stale build do not: shown as pending)."""
+    if not weights:
+        return weights
+    out = {}
+    for link in links:
+        arrays = weights.get(link.layer_name)
+        if link.kind != "dense" or not arrays:
+            continue
+        src, dst = columns[link.src], columns[link.dst]
+        if np.shape(L.edge_arrays(columns, link.dst, arrays)[0]) in ((src.block, dst.block), (src.n, dst.n)):
+            out[link.layer_name] = arrays
+    for col in columns:  # layers drawn by an overlay alone (an Embedding's table)
+        arrays = weights.get(col.name)
+        drawer = L.DRAWERS.get(col.drawing)
+        overlay_only = drawer is not None and drawer.overlay is not None and drawer.link == "none"
+        if arrays and overlay_only and len(arrays) == len(col.weight_names):
+            out[col.name] = arrays
+    for col in columns:
+        if col.kind == "stage" and col.name in weights:
+            arrays = weights[col.name]
+            if all(np.size(a) == col.block for a in arrays):
+                out[col.name] = arrays
+        elif not col.neurons and col.name in weights:
+            arrays = weights[col.name]
+            if [tuple(np.shape(a)) for a in arrays] == list(col.weight_shapes):
+                out[col.name] = arrays
+    return out
+
+
 def _plans(columns, lod, pixel_scale, pending, bias_scale) -> tuple[EdgePlan, NeuronPlan]:
     """What the worker prepares for the GUI thread along with a level of detail."""
     return plan_edges(lod, pixel_scale[1]), plan_neurons(columns, lod, pixel_scale, pending, bias_scale)
@@ -255,7 +285,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._big = False  # more than SYNC_WORK kernel values: summing happens in the background
         self._structure = 0  # bumped when the shown columns are replaced by a call (edit, pending)
         self._want: str | None = None  # "weights" or "lod": what to run when the worker is free
-        self._incoming: tuple | None = None  # (structure, weights, matching) waiting for the worker
+        self._incoming: tuple | None = None  # (structure, weights) waiting for the worker
         self._running: str | None = None  # the kind of the job in the worker
         self._next_weights_at = 0.0  # time.monotonic() before which no weights job starts
         self._rest_timer = QtCore.QTimer(self)
@@ -367,6 +397,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._next_weights_at = 0.0
         self.columns, self.links = columns, links
         self._big = L.aggregation_work(columns, links) > SYNC_WORK
+        if self._big:  # its weights will be summed in the worker: have it wait for them
+            self._jobs.prepare()
         self._bounds = L.scene_bounds(columns)
         self.edges.set_bounds(*self._bounds)
         # what the status line counts (weights aside, the same until the next model)
@@ -429,17 +461,13 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self._pyramids.clear()  # as attaching no weights does: no array is kept for later
             self.weightsDrawn.emit()
             return
-        matching = self._matching(weights)
-        kernels = bool(matching) and (
-            any(lk.kind == "dense" and lk.layer_name in matching for lk in self.links)
-            or any(not c.neurons and c.name in matching for c in self.columns)
-        )
-        if self._big and kernels:
-            self._incoming = (self._structure, weights, matching)
+        if self._big and weights:  # which arrays fit, and their sums: all in the worker
+            self._incoming = (self._structure, weights)
             self._want = "weights"
             self._kick()
             self._update_status()
             return
+        matching = matching_weights(self.columns, self.links, weights)
         self._structure += 1  # replaces what is shown now: older background results are dropped
         self._want, self._incoming = None, None
         columns, links = L.copy_structure(self.columns, self.links)
@@ -727,19 +755,22 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         if want == "weights":
             incoming, self._incoming = self._incoming, None
             assert incoming is not None
-            structure, weights, matching = incoming
+            structure, weights = incoming
             if structure != self._structure:
                 return
-            columns, links = L.copy_structure(self.columns, self.links)
+            shown_columns, shown_links = self.columns, self.links  # replaced, never changed, by the GUI thread
             cache = dict(self._pyramids)
 
             scale = self._pixel_scale()
 
             def job():
+                matching = matching_weights(shown_columns, shown_links, weights)
+                columns, links = L.copy_structure(shown_columns, shown_links)
                 L.apply_weights(columns, links, matching, cache)
                 bias_scale = L.bias_scale(columns)
                 lod = L.compute_lod(columns, links, view, pixels)
-                return columns, links, cache, bias_scale, lod, _plans(columns, lod, scale, False, bias_scale)
+                plans = _plans(columns, lod, scale, False, bias_scale)
+                return columns, links, cache, bias_scale, lod, plans, L.overlay_plans(columns, matching)
 
             self._jobs.start(("weights", structure, (view, pixels), weights), job)
             self._running = want
@@ -774,13 +805,13 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         elif kind == "weights" and current:
             # newer than what is shown: take it, even when newer weights already wait (during
             # training they always do, and dropping would show none until it stops)
-            columns, links, cache, scale, lod, plans = result.value
+            columns, links, cache, scale, lod, plans, overlays = result.value
             self.columns, self.links = columns, links
             self._pyramids = cache
             self._bias_scale = scale
             self.weights = extra
             self.pending = False
-            self.overlays.show(L.overlay_plans(columns, self._matching(extra)))
+            self.overlays.show(overlays)
             self._next_weights_at = time.monotonic() + WEIGHTS_REST * result.elapsed_ms / 1000
             self._show_lod(lod, plans, view_key)
             if view_key != self._view_key() and self._want is None:
@@ -1162,32 +1193,3 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.select_layer(index)
         self.layerClicked.emit(index)
         return index
-
-    def _matching(self, weights):
-        """Only the kernels whose shape fits the drawn layers (a stale build is shown as pending)."""
-        if not weights:
-            return weights
-        out = {}
-        for link in self.links:
-            arrays = weights.get(link.layer_name)
-            if link.kind != "dense" or not arrays:
-                continue
-            src, dst = self.columns[link.src], self.columns[link.dst]
-            if np.shape(L.edge_arrays(self.columns, link.dst, arrays)[0]) in ((src.block, dst.block), (src.n, dst.n)):
-                out[link.layer_name] = arrays
-        for col in self.columns:  # layers drawn by an overlay alone (an Embedding's table)
-            arrays = weights.get(col.name)
-            drawer = L.DRAWERS.get(col.drawing)
-            overlay_only = drawer is not None and drawer.overlay is not None and drawer.link == "none"
-            if arrays and overlay_only and len(arrays) == len(col.weight_names):
-                out[col.name] = arrays
-        for col in self.columns:
-            if col.kind == "stage" and col.name in weights:
-                arrays = weights[col.name]
-                if all(np.size(a) == col.block for a in arrays):
-                    out[col.name] = arrays
-            elif not col.neurons and col.name in weights:
-                arrays = weights[col.name]
-                if [tuple(np.shape(a)) for a in arrays] == list(col.weight_shapes):
-                    out[col.name] = arrays
-        return out
