@@ -147,6 +147,8 @@ class FileActions(QObject):
         self.document = document
         self.settings = settings if settings is not None else QSettings()
         self.weights_provider: Callable[[], Weights | None] = lambda: None  # weights of the current spec
+        # what the window makes ready, on a turn of its own, for the layer an open is about to select
+        self.prepare_selection: Callable[[int], None] = lambda _index: None
         self.last_error: str | None = None
         self._exporting: str | None = None
         self._loading_keras: str | None = None  # the file whose weights are awaited (the newest asked for)
@@ -160,6 +162,7 @@ class FileActions(QObject):
         # An open read in the background ends in two steps: the document takes the model (and the views
         # with it, in their own turns), then the first layer is selected (its settings' form built).
         self._finishing: tuple[Path, ModelSpec] | None = None
+        self._selection_prepared = False  # the open finishing has had its first layer's form made
         self._finish_timer = QTimer(self)  # a real zero timer: the views are painted in between
         self._finish_timer.setSingleShot(True)
         self._finish_timer.setInterval(0)
@@ -308,14 +311,26 @@ class FileActions(QObject):
         spec, editor, summary, budget = result.value
         self.document.load(spec, path, editor, summary if budget == param_budget() else None)
         self._finishing = (path, spec)
+        self._selection_prepared = False
         if self._views_updated is None:
             self._finish_timer.start()
 
     @Slot()
     def _finish_pending_open(self) -> None:
-        finishing, self._finishing = self._finishing, None
-        if finishing is not None and self.document.path == finishing[0]:
-            self._finish_open(*finishing)
+        """The open's last steps, once the views have the model: the form of the layer it selects is
+        made on a turn of its own, then the layer is selected and the rest follows."""
+        finishing = self._finishing
+        if finishing is None or self.document.path != finishing[0]:
+            self._finishing = None
+            return
+        if not self._selection_prepared:
+            self._selection_prepared = True
+            if self.document.spec is finishing[1]:
+                self.prepare_selection(first_layer_to_show(finishing[1]))
+            self._finish_timer.start()
+            return
+        self._finishing = None
+        self._finish_open(*finishing)
 
     def open_path(self, path: str | Path) -> bool:
         """Open `path` at once, on this thread, without asking about unsaved changes; a broken file

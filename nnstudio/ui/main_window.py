@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
         self.palette_widget = panels.palette
         self.layer_stack = panels.layer_stack
         self.property_editor = panels.property_editor
+        self._files.prepare_selection = self.property_editor.prepare_form
         self.compile_settings = panels.compile_settings
         self.summary_table = panels.summary_table
         self.weights_panel = panels.weights_panel

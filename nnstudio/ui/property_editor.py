@@ -218,21 +218,39 @@ class PropertyEditor(QWidget):
         self.header.show()
         self.scroller.show()
         self.icon_label.setPixmap(layer_icon(class_name).pixmap(QSize(32, 32), self.devicePixelRatioF()))
-        key = (class_name, self._nested)
+        form = self._kept_form(index, class_name, self._nested)
+        self._form = form
+        self.fields, self.editors, self.errors = form.fields, form.editors, form.errors
+        _size_to(form.widget, shown=True)
+        self.pages.setCurrentWidget(form.widget)
+
+    def prepare_form(self, index: int) -> None:
+        """Make the form of layer `index`'s class now, unless one is kept, for its selection to come
+        (a new form takes 15-30 ms: made here, in a step of its own)."""
+        layers = self.document.spec.layers
+        if not 0 <= index < len(layers):
+            return
+        shown = self.fields, self.editors, self.errors  # _new_form fills these for the form it makes
+        try:
+            self._kept_form(index, layers[index].class_name, _nested_classes(layers[index]))
+        finally:
+            self.fields, self.editors, self.errors = shown
+
+    def _kept_form(self, index: int, class_name: str, nested: tuple) -> _Form:
+        """The kept form for layers of `class_name` (with `nested` wrapped classes), made when none is."""
+        key = (class_name, nested)
         form = self._forms.get(key)
         if form is None:
             form = self._new_form(index, class_name)
             self._forms[key] = form
+            _size_to(form.widget, shown=False)  # until it is shown
             self.pages.addWidget(form.widget)
             while len(self._forms) > KEPT_FORMS:
                 _key, dropped = self._forms.popitem(last=False)
                 self.pages.removeWidget(dropped.widget)
                 dropped.widget.deleteLater()
         self._forms.move_to_end(key)
-        self._form = form
-        self.fields, self.editors, self.errors = form.fields, form.editors, form.errors
-        _size_to(form.widget, shown=True)
-        self.pages.setCurrentWidget(form.widget)
+        return form
 
     def _new_form(self, index: int, class_name: str) -> _Form:
         """A form for layers of `class_name` (layer `index` gives the wrapped layers' rows)."""

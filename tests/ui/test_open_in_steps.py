@@ -18,6 +18,7 @@ from nnstudio.services import document as document_module
 from nnstudio.services.document import Document
 from nnstudio.ui import file_actions
 from nnstudio.ui.main_window import BACKGROUND_LAYOUT_LAYERS, MainWindow
+from nnstudio.ui.property_editor import PropertyEditor
 from tests.core.applications_topology import application_model
 from tests.ui.fakes import FakeBuilds, FakeTraining
 
@@ -175,6 +176,10 @@ def test_an_open_ends_in_two_steps_the_views_painted_before_the_first_layer_s_fo
     window.files.openFinished.connect(lambda _path, _error: events.append("finished"))
     recorder = PaintRecorder(events)
     window.summary_table.view.viewport().installEventFilter(recorder)
+    new_form = PropertyEditor._new_form
+    monkeypatch.setattr(
+        PropertyEditor, "_new_form", lambda self, i, c: events.append(("form", c)) or new_form(self, i, c)
+    )
 
     with qtbot.waitSignal(window.files.openFinished, timeout=WAIT_MS):
         window.app_actions["file.open"].trigger()
@@ -185,4 +190,7 @@ def test_an_open_ends_in_two_steps_the_views_painted_before_the_first_layer_s_fo
     selected_at = steps.index(("selected", first))
     assert changed_at < selected_at < steps.index("finished")
     assert "paint" in steps[changed_at:selected_at]  # the model shown before its first layer's form is made
+    form_at = steps.index(("form", resnet.layers[first].class_name))
+    assert changed_at < form_at < selected_at, "the form is made on a step before the selection"
+    assert ("form", resnet.layers[first].class_name) not in steps[form_at + 1 :], "and made once"
     assert doc.selected_index == first and window.property_editor.layer_index == first

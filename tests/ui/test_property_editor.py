@@ -256,6 +256,33 @@ def test_the_scroll_area_fits_the_form_on_show_not_the_longest_kept(editor, doc,
     qtbot.waitUntil(lambda: editor.scroller.verticalScrollBar().maximum() > 0)
 
 
+def test_a_prepared_form_is_the_one_its_layer_shows_and_the_form_on_show_stays_as_it_was(
+    editor, doc, qtbot, monkeypatch
+):
+    """An open makes the form of the layer it is about to select in a step of its own: the layer's
+    selection then shows that form, built once; the form on show meanwhile keeps its fields and size."""
+    spec = lesson_spec()
+    doc.load(spec.inserted(2, spec.new_layer("LSTM")), None, {})  # a long form, not made yet
+    doc.select_layer(0)
+    shown_fields = dict(editor.fields)
+    short = editor.pages.currentWidget()
+    made: list[str] = []
+    new_form = PropertyEditor._new_form
+    monkeypatch.setattr(PropertyEditor, "_new_form", lambda self, i, c: made.append(c) or new_form(self, i, c))
+    editor.prepare_form(2)
+    assert made == ["LSTM"]
+    assert editor.fields == shown_fields and editor.field("shape") is shown_fields["shape"]
+    assert editor.pages.currentWidget() is short and editor.layer_index == 0
+    editor.resize(editor.width(), short.sizeHint().height() + editor.header.height() + 80)
+    qtbot.waitUntil(lambda: editor.scroller.viewport().height() > short.sizeHint().height())
+    assert editor.scroller.verticalScrollBar().maximum() == 0, "the hidden LSTM form does not size the stack"
+    editor.prepare_form(2)
+    editor.prepare_form(99)  # no such layer: nothing
+    doc.select_layer(2)
+    assert made == ["LSTM"], "the selection shows the prepared form"
+    assert editor.field("units").value() == doc.spec.layers[2].get("units")
+
+
 def test_a_name_typed_but_not_confirmed_goes_to_no_other_layer(editor, doc, qtbot):
     """A name typed in one layer's form, then another layer selected without Enter: neither the layer
     now shown nor any other takes it, whichever class the new selection has."""
