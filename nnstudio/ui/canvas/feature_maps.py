@@ -109,14 +109,6 @@ def _percentile98(values: np.ndarray) -> float:
     return found if found > 0 else (float(v.max()) if v.max() > 0 else 1.0)
 
 
-def tiles_from(per_channel: np.ndarray, bias: np.ndarray | None) -> KernelTiles:
-    """Sum a (*window, channels, tiles) array into tiles (one pass over the values)."""
-    values = kernel_tiles.float_values(per_channel)
-    window = tuple(int(d) for d in values.shape[:-2])
-    layout = TileLayout(int(values.shape[-1]), window, int(values.shape[-2]))
-    return _kernel_tiles(layout, values, kernel_tiles.channel_sums(values), bias)
-
-
 def _kernel_tiles(layout: TileLayout, values, sums: kernel_tiles.TileSums, bias) -> KernelTiles:
     scale = _percentile98(sums.absolute / max(layout.channels, 1))
     bias_values = None if bias is None else np.asarray(bias, dtype=np.float64).ravel()
