@@ -135,3 +135,16 @@ def test_a_big_model_opened_with_its_blocks_expanded_shows_nothing_of_the_model_
         densenet.files.open_path(path)
         assert view.laying_out() and not view.nodes and not view.group_items
     assert len(view.nodes) == 429 and not view.group_items
+
+
+def test_a_layout_that_came_is_drawn_on_a_turn_of_its_own(densenet, qtbot):
+    """The layout's result arrives among other queued calls: the scene is drawn on a later turn, and
+    the veiled graph stays until then."""
+    view = densenet.graph_view
+    before = {**view.nodes, **view.group_items}
+    with qtbot.waitSignal(view._layout_job._relay.finished, timeout=30_000):
+        densenet.app_actions["view.expand_blocks"].trigger()
+    assert view.laying_out() and {**view.nodes, **view.group_items} == before, "not drawn within the result's call"
+    with qtbot.waitSignal(view.built, timeout=5_000):
+        pass
+    assert not view.laying_out() and len(view.nodes) == len(densenet.document.spec.layers)

@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -126,6 +126,12 @@ class GraphView(QGraphicsView):
         self._layout_job = BackgroundJob(self._on_layout_done, name="graph-layout", daemon=True)
         self.destroyed.connect(self._layout_job.close)
         self._layout_wanted: tuple | None = None  # the structure being laid out off the GUI thread
+        # A layout that came is drawn on a turn of its own: the result arrives among other queued
+        # calls (the open's steps, repaints), and input and paints get their turns in between.
+        self._draw_timer = QTimer(self)
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.setInterval(0)
+        self._draw_timer.timeout.connect(self._draw_laid_out)
         self._after_build: list[Callable[[], None]] = []  # what waits for that layout's scene
         self._model_number = 0  # counts the models shown (a layout made for an earlier one is dropped)
         self._scene_model = 0  # the model whose graph the scene shows
@@ -301,8 +307,14 @@ class GraphView(QGraphicsView):
                 self.layout_engine.remember(placement)
             self._keep_placement(structure, placement)
         if self._layout_wanted is not None:
+            self._draw_timer.start()
+
+    @Slot()
+    def _draw_laid_out(self) -> None:
+        """The structure asked for now: drawn (its layout came), or laid out in turn."""
+        if self._layout_wanted is not None:
             self._layout_wanted = None
-            self.rebuild()  # the structure asked for now: drawn, or laid out in turn
+            self.rebuild()
 
     def _keep_placement(self, structure: tuple, placement: Placement) -> None:
         if len(self._placements) >= PLACEMENTS_KEPT:
