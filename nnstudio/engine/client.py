@@ -119,7 +119,8 @@ class EngineClient:
         The request carries this process's parameter budget, which the engine applies to it."""
         if self.conn is None:
             raise EngineDied("the Keras engine is not running")
-        layout = _shared_memory().pack(weights, self.prefix) if weights else None
+        # the engine draws nothing: the kernels' block sums (a pass over every big kernel) are for the window
+        layout = _shared_memory().pack(weights, self.prefix, sum_kernels=False) if weights else None
         args = {PARAM_BUDGET_ARG: param_budget(), **(args or {})}
         try:
             self.conn.send(Request(op, request_id, args, layout))

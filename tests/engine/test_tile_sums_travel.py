@@ -44,3 +44,24 @@ def test_tile_sums_are_copied_out_where_the_block_is_not_mapped():
     found = kernel_tiles.recall(arrived["conv"][0])
     assert found is not None and not np.shares_memory(found.signed, block)
     np.testing.assert_array_equal(found.absolute, sums.absolute)
+
+
+def test_weights_sent_to_the_engine_are_not_summed_on_the_way():
+    """The window sends its weights for builds: the sums are for drawing, which the engine does not do."""
+    from nnstudio.engine.client import EngineClient
+
+    sent = []
+
+    class Pipe:
+        def send(self, request):
+            sent.append(request)
+
+    client = EngineClient()
+    client.conn = Pipe()
+    big = np.ones((1100, 1000), np.float32)  # summed when the engine sends it
+    client.send("build", 1, {}, weights={"dense": [big]})
+    layout = sent[0].weights
+    try:
+        assert all(entry.sums is None for _, entries in layout.layers for entry in entries) and not layout.tiles
+    finally:
+        shared_memory.discard(layout)
