@@ -3,6 +3,8 @@
 - `engine_client`: a bare `EngineClient` with Keras loaded, shared by a module's tests (no Qt).
 - `make_session(**kwargs)`: `EngineSession`s, started on first use; each is shut down after the test.
 - `session`, `model_service`, `training_service`: one session for the test and the services over it.
+- `recording_client()`: an `EngineClient` with no engine, whose pipe keeps the requests sent (no
+  TensorFlow: for the fast tests of what a request carries).
 
 Every test using these starts TensorFlow, so it carries `@pytest.mark.engine`.
 """
@@ -19,6 +21,19 @@ from nnstudio.services.model_service import ModelService
 from nnstudio.services.training_service import TrainingService
 
 KERAS_START_MS = 180_000  # spawning the engine and importing Keras on a busy 2-core machine
+
+
+def recording_client() -> tuple[EngineClient, list]:
+    """A client whose pipe records the requests it is given, and the list they go to."""
+    sent: list = []
+
+    class Pipe:
+        def send(self, request: object) -> None:
+            sent.append(request)
+
+    client = EngineClient()
+    client.conn = Pipe()
+    return client, sent
 
 
 @pytest.fixture(scope="module")

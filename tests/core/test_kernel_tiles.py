@@ -10,14 +10,7 @@ import pytest
 from nnstudio.core import array_notes, kernel_tiles
 from nnstudio.core.shapes import infer_all
 from nnstudio.core.spec import ModelSpec
-
-
-def stack(*layers: tuple[str, dict], shape=(12, 12, 4)) -> ModelSpec:
-    spec = ModelSpec()
-    spec = spec.inserted(0, spec.new_layer("Input", shape=list(shape)))
-    for class_name, params in layers:
-        spec = spec.inserted(len(spec.layers), spec.new_layer(class_name, **params))
-    return spec
+from tests.ui.test_feature_maps import stack
 
 
 def named_weights(spec: ModelSpec, seed: int = 0) -> tuple[dict[str, list[np.ndarray]], dict[str, dict]]:
@@ -41,6 +34,7 @@ SPEC = stack(
     ("SeparableConv2D", {"filters": 4, "kernel_size": [3, 3]}),
     ("Flatten", {}),
     ("Dense", {"units": 2}),
+    shape=(12, 12, 4),
 )
 
 

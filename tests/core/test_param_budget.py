@@ -97,16 +97,9 @@ def test_the_engine_applies_the_budget_each_request_carries(monkeypatch):
 
 
 def test_the_client_sends_its_budget_with_every_request():
-    from nnstudio.engine.client import EngineClient
+    from tests.engines import recording_client
 
-    sent = []
-
-    class Pipe:
-        def send(self, request):
-            sent.append(request)
-
-    client = EngineClient()
-    client.conn = Pipe()
+    client, sent = recording_client()
     set_param_budget(123_456_789)
     client.send("build", 7, {"spec": "s"})
     assert sent[0].args == {PARAM_BUDGET_ARG: 123_456_789, "spec": "s"}

@@ -48,16 +48,9 @@ def test_tile_sums_are_copied_out_where_the_block_is_not_mapped():
 
 def test_weights_sent_to_the_engine_are_not_summed_on_the_way():
     """The window sends its weights for builds: the sums are for drawing, which the engine does not do."""
-    from nnstudio.engine.client import EngineClient
+    from tests.engines import recording_client
 
-    sent = []
-
-    class Pipe:
-        def send(self, request):
-            sent.append(request)
-
-    client = EngineClient()
-    client.conn = Pipe()
+    client, sent = recording_client()
     big = np.ones((1100, 1000), np.float32)  # summed when the engine sends it
     client.send("build", 1, {}, weights={"dense": [big]})
     layout = sent[0].weights
