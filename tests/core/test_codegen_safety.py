@@ -109,19 +109,49 @@ def calls(tree: ast.AST) -> list[ast.Call]:
     return [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
 
 
+INITIALIZER_CLASSES = {f"keras.initializers.{cls}" for cls in INITIALIZERS.values()}
+
+
+def is_configured_initializer(node: ast.AST) -> bool:
+    """`keras.initializers.<a class of nnstudio's table>(setting=literal, ...)`: a configured
+    initializer (a seed, a scale) as the generated code writes one, keywords and literals only."""
+    return (
+        isinstance(node, ast.Call)
+        and ast.unparse(node.func) in INITIALIZER_CLASSES
+        and not node.args
+        and all(kw.arg is not None and kw.arg.isidentifier() and is_literal(kw.value) for kw in node.keywords)
+    )
+
+
+def setting_value(node: ast.AST) -> Any:
+    """A setting as the spec holds it: a literal's value, or a configured initializer's class and settings."""
+    if is_configured_initializer(node):
+        assert isinstance(node, ast.Call)
+        config = {kw.arg: evaluate(kw.value) for kw in node.keywords}
+        return {"class_name": ast.unparse(node.func).rpartition(".")[2], "config": config}
+    return evaluate(node)
+
+
 def keras_calls_take_only_literals(tree: ast.AST, spec: ModelSpec) -> None:
-    """Every call to a keras constructor names a class the spec uses and passes literals only."""
+    """Every call to a keras constructor names a class the spec uses and passes literals only (or,
+    as a setting's value, a configured initializer of literals)."""
     classes = {f"keras.layers.{layer.class_name}" for layer in spec.layers} | {"keras.Input"}
     for call in calls(tree):
         if isinstance(call.func, ast.Call):
             continue  # a graph's `keras.layers.X(...)(inputs)`: the constructor is checked on its own
         callee = ast.unparse(call.func)
+        if callee in INITIALIZER_CLASSES:
+            assert is_configured_initializer(call), ast.unparse(call)
+            continue
         if callee.startswith("keras.") and callee not in ("keras.Sequential", "keras.Model"):
             module, _, name = callee.rpartition(".")
             assert callee in classes or module in ("keras.optimizers", "keras.losses"), callee
             assert name.isidentifier()
             assert all(is_literal(a) for a in call.args), ast.unparse(call)
-            assert all(kw.arg is not None and is_literal(kw.value) for kw in call.keywords), ast.unparse(call)
+            assert all(
+                kw.arg is not None and (is_literal(kw.value) or is_configured_initializer(kw.value))
+                for kw in call.keywords
+            ), ast.unparse(call)
 
 
 def layer_list(call: ast.Call) -> list[ast.Call]:
@@ -142,7 +172,7 @@ def check_layers_and_names(sequential: ast.Call, spec: ModelSpec) -> None:
         assert len(names) == 1 and evaluate(names[0]) == layer.name
         for kw in call.keywords:
             if kw.arg != "name":
-                assert same(evaluate(kw.value), layer.get(kw.arg)), kw.arg
+                assert same(setting_value(kw.value), layer.get(kw.arg)), kw.arg
     model_names = [kw.value for kw in sequential.keywords if kw.arg == "name"]
     assert len(model_names) == 1 and evaluate(model_names[0]) == spec.name
 
@@ -167,7 +197,7 @@ def check_model_script(source: str, spec: ModelSpec) -> None:
     assert ast.unparse(tree.body[4]) == "model.summary()"
     for call in calls(tree):
         callee = ast.unparse(call.func)
-        assert callee in MODEL_SCRIPT_CALLS | {"float"} or callee.startswith(
+        assert callee in MODEL_SCRIPT_CALLS | INITIALIZER_CLASSES | {"float"} or callee.startswith(
             ("keras.layers.", "keras.optimizers.", "keras.losses.")
         ), callee
     keras_calls_take_only_literals(tree, spec)
@@ -497,3 +527,34 @@ def test_a_value_its_kind_refuses_is_written_as_data(value: Any) -> None:
     source = python_script(spec)
     check_model_script(source, spec)
     assert f"noise_shape={literal(value)}" in source
+
+
+def test_a_graph_with_a_configured_initializer_writes_it_as_a_keras_initializer_of_literals():
+    """A file's initializer with a seed (fuzzing found one in the attention graph): the script writes
+    `keras.initializers.GlorotUniform(seed=0)`, a class of nnstudio's table with literal settings."""
+    import json
+
+    from nnstudio.core.keras_archive import parse_keras_config
+    from tests.core.test_keras_functional import DATA
+
+    document = json.loads((DATA / "functional_mha_config.json").read_text())
+    for layer in document["config"]["layers"]:
+        if layer["class_name"] == "MultiHeadAttention":
+            layer["config"]["kernel_initializer"] = {
+                "module": "keras.initializers",
+                "class_name": "GlorotUniform",
+                "config": {"seed": 0},
+                "registered_name": None,
+            }
+    spec = parse_keras_config(json.dumps(document).encode())
+    source = python_script(spec)
+    assert "kernel_initializer=keras.initializers.GlorotUniform(seed=0)" in source
+    check_functional_script(source, spec)
+    chain = lesson_spec()
+    seeded = {"class_name": "HeNormal", "config": {"seed": 3}}
+    chain = chain.with_layer(1, chain.layers[1].with_params(kernel_initializer=seeded))
+    assert chain.layers[1].get("kernel_initializer") == seeded
+    check_model_script(python_script(chain), chain)  # a Sequential script writes it alike
+    sneaky = ast.parse("keras.layers.Dense(2, kernel_initializer=keras.initializers.GlorotUniform(seed=open('x')))")
+    with pytest.raises(AssertionError):
+        keras_calls_take_only_literals(sneaky, ModelSpec(layers=(LayerSpec("Dense", "d"),)))
