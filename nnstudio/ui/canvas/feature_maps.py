@@ -124,7 +124,6 @@ class SeparableKernel:
     def __init__(self, depthwise: np.ndarray, pointwise: np.ndarray) -> None:
         window, channels, multiplier = depthwise.shape[:-2], depthwise.shape[-2], depthwise.shape[-1]
         self.window = tuple(int(d) for d in window)
-        self.depthwise, self.pointwise = depthwise, pointwise
         self._flat = depthwise.reshape(-1, channels, multiplier)
         self._points = pointwise.reshape(channels, multiplier, pointwise.shape[-1])
         self.shape = (*self.window, int(channels), int(pointwise.shape[-1]))
@@ -133,10 +132,6 @@ class SeparableKernel:
     def filter(self, tile: int) -> np.ndarray:
         """Filter `tile`'s kernel, (*window, channels)."""
         return np.einsum("kcm,cm->kc", self._flat, self._points[:, :, tile]).reshape(*self.window, self.shape[-2])
-
-    def sums(self) -> kernel_tiles.TileSums:
-        """Sums over the channels, each (tiles, *window) (`kernel_tiles.separable_sums`)."""
-        return kernel_tiles.separable_sums(self.depthwise, self.pointwise)
 
     def __getitem__(self, key):
         key = key if isinstance(key, tuple) else (key,)
@@ -166,18 +161,11 @@ class KernelReader:
     def tiles(self, named: dict[str, np.ndarray]) -> KernelTiles:
         values = self.per_channel(named)
         layout = TileLayout(int(values.shape[-1]), tuple(int(d) for d in values.shape[:-2]), int(values.shape[-2]))
-        sums = self.known_sums(named, layout)
-        if sums is None:
-            sums = values.sums() if isinstance(values, SeparableKernel) else kernel_tiles.channel_sums(values)
+        kernels = [named[name] for name in kernel_tiles.KERNELS[self.drawing]]
+        sums = kernel_tiles.recall(kernels[0])  # made with these very arrays, in the engine
+        if sums is None or sums.signed.shape != (layout.tiles, *layout.window):
+            sums = kernel_tiles.tile_sums(self.drawing, kernels)
         return _kernel_tiles(layout, values, sums, named.get("bias"))
-
-    def known_sums(self, named: dict[str, np.ndarray], layout: TileLayout) -> kernel_tiles.TileSums | None:
-        """The sums made with these arrays (in the engine), when they are this layout's."""
-        first = named.get(kernel_tiles.KERNELS[self.drawing][0])
-        found = kernel_tiles.recall(first) if first is not None else None
-        if found is None or found.signed.shape != (layout.tiles, *layout.window):
-            return None
-        return found
 
 
 class TransposeReader(KernelReader):
