@@ -151,7 +151,6 @@ class FileActions(QObject):
         self.prepare_selection: Callable[[int], None] = lambda _index: None
         self.last_error: str | None = None
         self._exporting: str | None = None
-        self._loading_keras: str | None = None  # the file whose weights are awaited (the newest asked for)
         # every weights request not answered yet, oldest first: the engine answers them in order, and
         # only the newest one's answer is the opened file's
         self._keras_requests: deque[str] = deque()
@@ -184,8 +183,8 @@ class FileActions(QObject):
             self._export_waiting = None
             self.exportDone.emit(path, "cancelled: the Keras engine was restarted")
             self.status.emit(f"Export of {Path(path).name} cancelled: the Keras engine was restarted")
+        loading = self.loading_keras
         self._keras_requests.clear()  # the restart dropped them without an answer
-        loading = self._loading_keras
         if loading is not None:
             self.load_keras_weights(loading)
 
@@ -373,7 +372,6 @@ class FileActions(QObject):
     def load_keras_weights(self, path: str | Path) -> None:
         """Ask the engine to read the real weights of the opened `.keras` file (Keras, safe mode)."""
         path = Path(path)
-        self._loading_keras = str(path)
         self._keras_requests.append(str(path))
         self.model_service.load_keras(str(path))
         self.kerasWeightsRequested.emit()
@@ -381,12 +379,12 @@ class FileActions(QObject):
 
     @Slot(object)
     def _on_keras_loaded(self, loaded: tuple[ModelSpec, Weights]) -> None:
-        if not self._answer_is_newest():
+        loading = self._take_answer()
+        if loading is None:
             return  # the answer for a file opened before the current one: its weights are not the model's
         spec, weights = loaded
-        loading, self._loading_keras = self._loading_keras, None
         path = self.document.path
-        if loading is None or path is None or Path(loading) != Path(path):
+        if path is None or Path(loading) != Path(path):
             self._drop_waiting_export("another model was opened")
             return  # another model was opened meanwhile
         self.kerasWeightsLoaded.emit(spec, weights)
@@ -396,20 +394,26 @@ class FileActions(QObject):
 
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:
-        if not self._answer_is_newest() or self._loading_keras is None:
+        loading = self._take_answer()
+        if loading is None:
             return
-        name = Path(self._loading_keras).name
-        self._loading_keras = None
+        name = Path(loading).name
         self.kerasWeightsMissing.emit()
         self.status.emit(f"Keras could not read the weights of {name}: {message}; showing fresh weights")
         self._drop_waiting_export(f"Keras could not read the weights of {name}", warn=True)
 
-    def _answer_is_newest(self) -> bool:
-        """Take the oldest weights request off the queue as answered: whether it was the newest one."""
+    @property
+    def loading_keras(self) -> str | None:
+        """The opened `.keras` file whose weights are awaited (the newest asked for), or None."""
+        return self._keras_requests[-1] if self._keras_requests else None
+
+    def _take_answer(self) -> str | None:
+        """Take the oldest weights request off the queue as answered: its file when it was the
+        newest request (the answer is the opened file's), else None."""
         if not self._keras_requests:
-            return False
-        self._keras_requests.popleft()
-        return not self._keras_requests
+            return None
+        answered = self._keras_requests.popleft()
+        return None if self._keras_requests else answered
 
     def _drop_waiting_export(self, why: str, warn: bool = False) -> None:
         """The export waiting for the file's weights is not made (it would have written fresh ones)."""
@@ -465,10 +469,10 @@ class FileActions(QObject):
         self._exporting = str(path)
         self._remember_dir(path)
         self.exportStarted.emit(str(path))
-        if self._loading_keras is not None:  # the model's weights are still on their way from its file
+        if self.loading_keras is not None:  # the model's weights are still on their way from its file
             self._export_waiting = path
             self.status.emit(
-                f"Exporting {path.name} once Keras has read the weights of {Path(self._loading_keras).name}…"
+                f"Exporting {path.name} once Keras has read the weights of {Path(self.loading_keras).name}…"
             )
             return True
         self._start_export(path)

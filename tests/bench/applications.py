@@ -354,7 +354,7 @@ def measure_window(path: Path) -> dict:
 
         def confirmed() -> bool:
             result = window.model_state.last_result
-            if window.files._loading_keras is not None or result is None or window.summary_table.state != CONFIRMED:
+            if window.files.loading_keras is not None or result is None or window.summary_table.state != CONFIRMED:
                 return False
             key = (id(result), id(doc.spec))
             if key not in compared:
