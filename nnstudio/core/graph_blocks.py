@@ -76,8 +76,9 @@ class _Block:
 
 
 def _snake(class_name: str) -> str:
-    """The name Keras derives from a class name (`Conv2D` -> `conv2d`), as its `to_snake_case` does."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    """The name Keras derives from a class name (`Conv2D` -> `conv2d`), as its `to_snake_case` does; an
+    operation node's from its operation's class (`ops.Add` -> `add`, as `x + y` is named)."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name.rpartition(".")[2])
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from nnstudio.core.graph_blocks import BIG_BLOCK, COLLAPSE_FROM, name_key, repeated_blocks
+from nnstudio.core.keras_archive import parse_keras_config
 from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef, lesson_spec
 from tests.core.applications_topology import (
     CONFIG_SCRIPT,
@@ -282,3 +283,49 @@ def test_the_whole_resnet50_and_densenet121_group_as_their_graphs_do():
         assert [(g.name, g.blocks) for g in whole] == [
             (g.name, g.blocks) for g in repeated_blocks(application_spec(model))
         ]
+
+
+def test_a_residual_add_written_as_an_operation_closes_its_block():
+    """Keras 3.15 saves ConvNeXt's `inputs + x` as an operation node (`ops.Add`, named `add`, `add_1`
+    as the Add layer would be): it joins the block it closes, and the stages are found as before."""
+    assert name_key("add_3", "ops.Add") is None  # a default name: it says nothing of a block
+    layers = application_spec("ConvNeXtTiny")
+    as_operations = ModelSpec(
+        layers.name,
+        tuple(
+            LayerSpec("ops.Add", layer.name, {}, id=layer.id, inbound=layer.inbound)
+            if layer.class_name == "Add"
+            else layer
+            for layer in layers.layers
+        ),
+        inputs=layers.inputs,
+        outputs=layers.outputs,
+    )
+    assert sum(layer.class_name == "ops.Add" for layer in as_operations.layers) == 18
+    assert [(g.name, g.blocks) for g in repeated_blocks(as_operations)] == [
+        (g.name, g.blocks) for g in repeated_blocks(layers)
+    ]
+
+
+SAVED_CONFIG_SCRIPT = """
+import json, sys
+import keras
+model = getattr(keras.applications, sys.argv[1])(weights=None)
+print(json.dumps(keras.saving.serialize_keras_object(model), separators=(",", ":")))
+"""
+
+
+@pytest.mark.engine
+def test_convnext_as_keras_saves_it_collapses_into_its_stages():
+    """ConvNeXtTiny's config.json as Keras writes it (`serialize_keras_object`), read as a file's is."""
+    config = _keras_prints(SAVED_CONFIG_SCRIPT, "ConvNeXtTiny")
+    spec = parse_keras_config(json.dumps(config).encode())
+    assert any(layer.class_name == "ops.Add" for layer in spec.layers)
+    groups = repeated_blocks(spec)
+    assert [(g.name, g.count) for g in groups] == [
+        ("convnext_tiny_stage_0", 3),
+        ("convnext_tiny_stage_1", 3),
+        ("convnext_tiny_stage_2", 9),
+        ("convnext_tiny_stage_3", 3),
+    ]
+    assert collapsed_is_acyclic(spec, groups)
