@@ -41,6 +41,7 @@ from nnstudio.core.validation import param_budget
 from nnstudio.core.weights import Weights
 from nnstudio.services.document import Document
 from nnstudio.services.file_reader import FileReader, ReadResult
+from nnstudio.ui.layer_stack import describe
 from nnstudio.ui.parts import Builds, Canvas
 
 PROJECT_SUFFIX = ".nnstudio"
@@ -91,12 +92,14 @@ def first_layer_to_show(spec: ModelSpec) -> int:
 def read_for_opening(path: Path, budget: int) -> tuple[ModelSpec, dict, Summary, int]:
     """`read_model_file` and the analysis of its spec under `budget`, with `budget`: done in the
     reading thread, with what the views read first (the summary's cell texts, the graph's repeated
-    blocks), so that for a big model the GUI thread's steps are short."""
+    blocks, the layers' descriptions), so that for a big model the GUI thread's steps are short."""
     spec, editor = read_model_file(path)
     summary = analyze(spec, budget)
     for row in summary.rows:
         _texts = row.shape_text, row.connected_text  # cached on the row
     repeated_blocks(spec)  # kept for the newest spec
+    for layer in spec.layers:
+        describe(layer)  # kept per layer
     return spec, editor, summary, budget
 
 

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.layers.registry import is_input, layer_types
+from nnstudio.core.memo import IdentityMemo
 from nnstudio.core.shapes import format_shape
 from nnstudio.core.spec import LayerSpec
 from nnstudio.core.validation import Issue
@@ -71,8 +72,16 @@ ErrorRole = Qt.ItemDataRole.UserRole + 6  # the first problem's message, or None
 ReadsRole = Qt.ItemDataRole.UserRole + 7  # in a graph: "← dense, dense_1", what the layer reads ("" in a chain)
 
 
+_DESCRIPTIONS: IdentityMemo[str] = IdentityMemo()  # an edit or an open's reading thread met these layers
+
+
 def describe(layer: LayerSpec) -> str:
-    """A layer in a few characters, as one would write it: Dense(64, relu), Input(20), Dropout(0.5)."""
+    """A layer in a few characters, as one would write it: Dense(64, relu), Input(20), Dropout(0.5).
+    Kept per layer spec (an edit shares its untouched layers with the spec before it)."""
+    return _DESCRIPTIONS.get(layer, None, lambda: _described(layer))
+
+
+def _described(layer: LayerSpec) -> str:
     kind = layer_types().get(layer.class_name)
     try:
         args = kind.brief(kind.values(layer.params)) if kind is not None else []

@@ -424,12 +424,18 @@ class MainWindow(QMainWindow):
         self._views_timer.start()
 
     def views_current(self) -> bool:
-        """Whether every view shows the document's model and its weights (no update of the canvas or
-        the Weights dock is waiting)."""
-        return not self._views_due and not self._weights_view_timer.isActive() and not self.graph_view.laying_out()
+        """Whether every view shows the document's model and its weights (no update of the canvas, the
+        Weights dock, the graph's layout or the summary's column widths is waiting)."""
+        return (
+            not self._views_due
+            and not self._weights_view_timer.isActive()
+            and not self.graph_view.laying_out()
+            and not self.summary_table.fitting()
+        )
 
     def flush_views(self) -> None:
         """Give the waiting views the model now (before something reads the canvas)."""
+        self.summary_table.fit_pending_columns()
         self._flushing = True
         try:
             while self._views_due:

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
     Slot,
 )
@@ -33,6 +34,7 @@ from nnstudio.ui.row_runs import row_runs
 from nnstudio.ui.style import current_colors
 
 HEADERS = ("Layer (type)", "Output Shape", "Param #")
+FIT_LATER_ROWS = 100  # a new table of this many rows has its columns fitted on a turn of their own
 FUNCTIONAL_HEADERS = (*HEADERS, "Connected to")
 
 CONFIRMED = "confirmed"
@@ -249,8 +251,12 @@ class SummaryTable(QWidget):
         header.setHighlightSections(False)
         # The other columns are as wide as their texts, measured here rather than by the header's
         # ResizeToContents, which measures every row again whenever any row changes.
-        self.model.modelReset.connect(self._fit_columns)
+        self.model.modelReset.connect(self._on_reset)
         self.model.dataChanged.connect(self._widen_columns)
+        self._fit_timer = QTimer(self)  # a big table's columns are measured after the step that filled it
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_columns)
 
         self.totals = QLabel(self)
         self.totals.setObjectName("summaryTotals")
@@ -282,8 +288,25 @@ class SummaryTable(QWidget):
         self._on_selection_changed(int(document.selected_index))
 
     @Slot()
+    def _on_reset(self) -> None:
+        if self.model.rowCount() >= FIT_LATER_ROWS:
+            self._fit_timer.start()
+        else:
+            self._fit_columns()
+
+    def fitting(self) -> bool:
+        """Whether the columns of a new table are still to be fitted (on the next turn of the event loop)."""
+        return self._fit_timer.isActive()
+
+    def fit_pending_columns(self) -> None:
+        """Fit the columns of a new table now, if that is still to be done (before something reads them)."""
+        if self._fit_timer.isActive():
+            self._fit_columns()
+
+    @Slot()
     def _fit_columns(self) -> None:
         """Every column but the first (which stretches) as wide as its widest cell or its title."""
+        self._fit_timer.stop()
         header = self.view.horizontalHeader()
         for column in range(1, self.model.columnCount()):
             header.resizeSection(

@@ -16,7 +16,7 @@ from nnstudio.core.project import save_project
 from nnstudio.core.spec import lesson_spec
 from nnstudio.services import document as document_module
 from nnstudio.services.document import Document
-from nnstudio.ui import file_actions
+from nnstudio.ui import file_actions, layer_stack
 from nnstudio.ui.main_window import BACKGROUND_LAYOUT_LAYERS, MainWindow
 from nnstudio.ui.property_editor import PropertyEditor
 from tests.core.applications_topology import application_model
@@ -73,6 +73,13 @@ def test_an_opened_file_is_analysed_in_the_reading_thread_only(window, qtbot, tm
         "_repeated_blocks",
         lambda spec: blocks_found_in.append(threading.current_thread().name) or real_blocks(spec),
     )
+    described_in: set[str] = set()
+    real_described = layer_stack._described
+    monkeypatch.setattr(
+        layer_stack,
+        "_described",
+        lambda layer: described_in.add(threading.current_thread().name) or real_described(layer),
+    )
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
 
     with qtbot.waitSignal(window.files.openFinished, timeout=WAIT_MS) as opened:
@@ -82,14 +89,17 @@ def test_an_opened_file_is_analysed_in_the_reading_thread_only(window, qtbot, tm
     qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
     assert in_document == []  # every view read the analysis made off the GUI thread
     assert blocks_found_in == ["file-reader"]  # and the repeated blocks the graph view collapses
+    assert described_in == {"file-reader"}  # and the layers' words the layer list and the graph show
     assert window.graph_view.groups and window.graph_view.group_items
     summary = window.document.summary()
     assert summary.ok and window.summary_table.model.rowCount() == len(summary.rows)
     assert window.canvas._spec is window.document.spec
 
 
-def test_the_summary_columns_are_as_wide_as_qt_sizes_them(window, resnet):
+def test_the_summary_columns_are_as_wide_as_qt_sizes_them(window, qtbot, resnet):
     window.document.load(resnet)
+    assert window.summary_table.fitting() and not window.views_current()  # on a turn after the load's
+    qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
     view = window.summary_table.view
     header = view.horizontalHeader()
     ours = [header.sectionSize(column) for column in range(1, window.summary_table.model.columnCount())]

@@ -58,7 +58,7 @@ from nnstudio.core import graph_edit
 from nnstudio.core.graph_blocks import COLLAPSE_FROM, BlockGroup, group_of, repeated_blocks
 from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.shapes import format_shape
-from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef
+from nnstudio.core.spec import ModelSpec, TensorRef
 from nnstudio.services.document import Document
 from nnstudio.ui.background_job import BackgroundJob, JobResult
 from nnstudio.ui.graph.items import NODE_HEIGHT, NODE_WIDTH, EdgeItem, GroupFrame, GroupItem, NodeItem, OutputTag
@@ -122,7 +122,6 @@ class GraphView(QGraphicsView):
         self._fitted = False
         self._placements: dict[tuple, Placement] = {}  # layouts by structure (visible nodes, connections)
         self._scene_key: tuple | None = None  # what the items drawn now stand for, less their words
-        self._described: dict[str, tuple[LayerSpec, str]] = {}  # layer id -> (the spec described, its words)
         self._layout_job = BackgroundJob(self._on_layout_done, name="graph-layout", daemon=True)
         self.destroyed.connect(self._layout_job.close)
         self._layout_wanted: tuple | None = None  # the structure being laid out off the GUI thread
@@ -187,7 +186,6 @@ class GraphView(QGraphicsView):
         self.layout_engine.forget()
         self._placements.clear()
         self._scene_key = None
-        self._described.clear()
         self._fitted = False
         self._selected_connection = None
         self._first_sight = True
@@ -341,15 +339,6 @@ class GraphView(QGraphicsView):
         groups = tuple((g.key, g.name, g.blocks) for g in self.groups)
         return spec.ids(), connections, inputs, spec.outputs, groups, frozenset(self._collapsed)
 
-    def _describe(self, layer: LayerSpec) -> str:
-        """`describe(layer)`, remembered for the layer's spec (an edit changes a few)."""
-        known = self._described.get(layer.id)
-        if known is not None and known[0] is layer:
-            return known[1]
-        words = describe(layer)
-        self._described[layer.id] = (layer, words)
-        return words
-
     def _relabel(self, spec: ModelSpec) -> None:
         """Give every box the words of `spec` (the same structure as drawn); only boxes whose words changed
         repaint. The items, the layout and the view's place stay."""
@@ -363,7 +352,7 @@ class GraphView(QGraphicsView):
             node.set_labels(
                 layer.class_name,
                 layer.name,
-                self._describe(layer),
+                describe(layer),
                 details.get(index, ""),
                 problems[0].message if problems else None,
             )
@@ -431,7 +420,7 @@ class GraphView(QGraphicsView):
                 layer.id,
                 layer.class_name,
                 layer.name,
-                self._describe(layer),
+                describe(layer),
                 details.get(index, ""),
                 problems[0].message if problems else None,
                 kind is None or not kind.is_input,
