@@ -451,7 +451,7 @@ class MainWindow(QMainWindow):
         number of changes since the last time: an edit's own step stays short, and quick edits
         (typing 1, 10, 100) are drawn once. The steps run on turns of their own, so that a big
         model's update never stops the GUI thread for long: the canvas's columns laid out, the
-        canvas given the model, its weights, the Weights dock."""
+        canvas given the model, the model fitted and drawn, its weights, the Weights dock."""
         if not self._views_due:
             return
         if not self._view_steps:
@@ -473,8 +473,11 @@ class MainWindow(QMainWindow):
 
         def show_model() -> None:
             self._canvas_spec = spec
-            canvas.set_model(summary, spec)
+            canvas.set_model(summary, spec, drawn=False)
             canvas.select_layer(int(self.document.selected_index))
+
+        def draw_model() -> None:
+            canvas.draw_model()
             canvas.setUpdatesEnabled(True)
 
         def show_weights() -> None:
@@ -491,7 +494,7 @@ class MainWindow(QMainWindow):
             number = self._views_round
             canvas.prepare_model(summary, spec, lambda: self._on_canvas_laid_out(number))
 
-        return [lay_out, show_model, show_weights, self._refresh_weights_view]
+        return [lay_out, show_model, draw_model, show_weights, self._refresh_weights_view]
 
     def _on_canvas_laid_out(self, number: int) -> None:
         if number == self._views_round and self._views_waiting:

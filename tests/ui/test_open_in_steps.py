@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, QSettings
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from nnstudio.core import graph_blocks
@@ -124,6 +124,25 @@ def test_a_big_model_s_canvas_columns_are_laid_out_in_a_background_thread(window
     assert [column.name for column in canvas.columns[1:]] == [
         row.name for row in window.document.summary().rows if row.name != resnet.layers[0].name
     ]
+
+
+def test_the_canvas_fits_and_draws_a_new_model_on_a_turn_after_it_takes_it(window, qtbot, resnet, monkeypatch):
+    canvas = window.canvas
+    calls: list[object] = []
+    real_set_model, real_draw_model = canvas.set_model, canvas.draw_model
+
+    def set_model(summary, spec, drawn=True):
+        calls.append(("set_model", drawn))
+        real_set_model(summary, spec, drawn)
+        QTimer.singleShot(0, lambda: calls.append("a turn"))
+
+    monkeypatch.setattr(canvas, "set_model", set_model)
+    monkeypatch.setattr(canvas, "draw_model", lambda: calls.append("draw_model") or real_draw_model())
+    window.document.load(resnet)
+    qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
+    assert calls == [("set_model", False), "a turn", "draw_model"]
+    assert canvas.updatesEnabled() and canvas.lod.columns  # fitted and drawn
+    assert canvas.describe_at(canvas.columns[1].x, 0.0)  # the new model's columns are on screen
 
 
 def test_a_newer_model_supersedes_a_layout_under_way(window, qtbot, resnet):

@@ -9,6 +9,7 @@ that keeps the model's structure, set_model draws again only what changed.
 
 API (objectName "networkCanvas"):
     set_model(summary, spec)      draw from the analytic shapes now; weights pending
+    set_model(..., drawn=False)   take the model, then draw_model() fits and draws it (a later step)
     set_weights(weights | None)   {layer name: Keras get_weights() arrays}; None = pending
     weightsDrawn()                the weights given last are on screen (at once for small models)
     lodApplied()                  a level of detail for the current view is on screen
@@ -336,6 +337,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._last_fit: list | None = None  # the view range the last fit_view set
         self._refitting = False  # a refit for the status text's room is under way (see _update_status)
         self._fit_due = False  # a refit asked for by a resize or the status text, made on the next turn
+        self._draw_due: bool | None = None  # set_model(drawn=False): whether draw_model fits (None: drawn)
         self._prepared: tuple | None = None  # (summary, spec, its columns and links): see prepare_model
         self._refit_for_status = False  # ... and whether the status text asked (see _update_status)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -378,13 +380,15 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self._prepared = (summary, spec, built)
         ready()
 
-    def set_model(self, summary, spec) -> None:
+    def set_model(self, summary, spec, drawn: bool = True) -> None:
         """Draw the model from its analytic summary at once; weights are pending until set_weights.
 
         After an edit that keeps the model's structure (as many columns, joined alike, most of them
         unchanged: one layer's units or settings changed, a rename), only what changed is drawn
         again, and the view stays where it is (a fitted view follows the fit); another model is
-        drawn afresh and fitted."""
+        drawn afresh and fitted. With `drawn=False` another model's columns are taken but its
+        fit and drawing wait for `draw_model()` (a big model's second step)."""
+        self._draw_due = None
         prepared, self._prepared = self._prepared, None
         if prepared is not None and prepared[0] is summary and prepared[1] is spec:
             columns, links = prepared[2]
@@ -421,6 +425,16 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 return
         self.column_headers.set_columns(columns)
         self._update_status()  # before the fit: it keeps the status text's room free
+        self._draw_due = refit
+        if drawn:
+            self.draw_model()
+
+    def draw_model(self) -> None:
+        """Fit the model `set_model(..., drawn=False)` took (or, when its columns are as many and as big
+        as before, refresh what is on screen) and show its selection; nothing when it is drawn."""
+        refit, self._draw_due = self._draw_due, None
+        if refit is None:
+            return
         if refit:
             self.fit_view()  # which refreshes the level of detail for the new range
         else:
