@@ -18,6 +18,7 @@ from nnstudio.ui.layer_stack import LayerStackView
 from nnstudio.ui.palette import LayerPalette
 from nnstudio.ui.property_editor import PropertyEditor
 from nnstudio.ui.summary_table import SummaryTable
+from nnstudio.ui.turns import Turns
 from nnstudio.ui.weights_panel import WeightsPanel
 
 SUMMARY_HEIGHT = 245  # at least: the table's header, two rows, the totals and the Keras mark without scrolling
@@ -46,14 +47,14 @@ class Panels:
     weights_panel: WeightsPanel
 
 
-def make_panels(document: Document) -> Panels:
-    """The panels over `document`."""
+def make_panels(document: Document, turns: Turns) -> Panels:
+    """The panels over `document`; those that take a big model in steps take them on `turns`."""
     return Panels(
         LayerPalette(),
         LayerStackView(document),
         PropertyEditor(document),
         CompileSettings(document),
-        SummaryTable(document),
+        SummaryTable(document, turns=turns),
         WeightsPanel(),
     )
 

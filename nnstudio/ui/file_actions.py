@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSaveFile, QSettings, QTimer, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, QSaveFile, QSettings, Signal, SignalInstance, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from nnstudio.core.error_text import cause_line
@@ -43,6 +43,7 @@ from nnstudio.services.document import Document
 from nnstudio.services.file_reader import FileReader, ReadResult
 from nnstudio.ui.layer_stack import describe
 from nnstudio.ui.parts import Builds, Canvas
+from nnstudio.ui.turns import Turns
 
 PROJECT_SUFFIX = ".nnstudio"
 KERAS_SUFFIX = ".keras"
@@ -142,9 +143,11 @@ class FileActions(QObject):
         model_service: Builds,
         settings: QSettings | None = None,
         views_updated: SignalInstance | None = None,
+        turns: Turns | None = None,
     ) -> None:
         """`views_updated`: the window's signal that its views have taken the document's model; an open
-        read in the background waits for it before its last step (else a turn of the event loop)."""
+        read in the background waits for it before its last step (else a turn of the event loop);
+        `turns`: the window's views' steps, among which the open's last steps take theirs."""
         super().__init__(parent)
         self._window = parent
         self.document = document
@@ -165,10 +168,7 @@ class FileActions(QObject):
         # with it, in their own turns), then the first layer is selected (its settings' form built).
         self._finishing: tuple[Path, ModelSpec] | None = None
         self._selection_prepared = False  # the open finishing has had its first layer's form made
-        self._finish_timer = QTimer(self)  # a real zero timer: the views are painted in between
-        self._finish_timer.setSingleShot(True)
-        self._finish_timer.setInterval(0)
-        self._finish_timer.timeout.connect(self._finish_pending_open)
+        self._turns = turns if turns is not None else Turns(self)  # the views are painted in between
         self._views_updated = views_updated
         if views_updated is not None:
             views_updated.connect(self._finish_pending_open)
@@ -287,7 +287,7 @@ class FileActions(QObject):
         path = self.reader.reading
         self.reader.cancel()
         self._finishing = None
-        self._finish_timer.stop()
+        self._turns.drop(self._finish_pending_open)
         self._opening_over = None
         if path is not None:
             self.status.emit(f"Did not open {path.name}")
@@ -297,7 +297,7 @@ class FileActions(QObject):
         self.reader.close()
         self._opening_over = None
         self._finishing = None
-        self._finish_timer.stop()
+        self._turns.drop(self._finish_pending_open)
 
     @Slot(object)
     def _on_read(self, result: ReadResult) -> None:
@@ -315,7 +315,7 @@ class FileActions(QObject):
         self._finishing = (path, spec)
         self._selection_prepared = False
         if self._views_updated is None:
-            self._finish_timer.start()
+            self._turns.ask(self._finish_pending_open)
 
     @Slot()
     def _finish_pending_open(self) -> None:
@@ -329,7 +329,7 @@ class FileActions(QObject):
             self._selection_prepared = True
             if self.document.spec is finishing[1]:
                 self.prepare_selection(first_layer_to_show(finishing[1]))
-            self._finish_timer.start()
+            self._turns.ask(self._finish_pending_open)
             return
         self._finishing = None
         self._finish_open(*finishing)

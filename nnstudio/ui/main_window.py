@@ -43,6 +43,7 @@ from nnstudio.ui.keras_status import ERROR, KerasStatus
 from nnstudio.ui.layer_find import LayerFinder
 from nnstudio.ui.param_budget import apply_stored_budget, ask_param_budget
 from nnstudio.ui.parts import Builds, Canvas, Training
+from nnstudio.ui.turns import Turns
 
 if TYPE_CHECKING:
     from nnstudio.ui.data_view import DataView
@@ -98,32 +99,28 @@ class MainWindow(QMainWindow):
         self._views_waiting = False  # its next step waits for the canvas's layout
         self._model_replaced = False  # the document took another model (New, Open) since the last update
         self._flushing = False
-        self._views_timer = QTimer(self)  # a real zero timer: input and paints get their turns between steps
-        self._views_timer.setSingleShot(True)
-        self._views_timer.setInterval(0)
-        self._views_timer.timeout.connect(self._update_views)
-        # New weights reach the Weights dock on a later turn, once for a burst (see _on_weights_changed)
-        self._weights_view_timer = QTimer(self)
-        self._weights_view_timer.setSingleShot(True)
-        self._weights_view_timer.setInterval(0)
-        self._weights_view_timer.timeout.connect(self._refresh_weights_view)
+        # The views' steps, one per turn (input and paints get theirs in between); new weights reach the
+        # Weights dock on one of them, once for a burst (see _on_weights_changed)
+        self.turns = Turns(self)
         self._canvas_spec: ModelSpec | None = None  # the spec the canvas shows
         self._split_sized = False
         self.setDockNestingEnabled(True)
         self.setDocumentMode(True)
         self.setAcceptDrops(True)  # a .nnstudio or .keras file dropped on the window opens it
 
-        self._files = FileActions(self, document, builds, self.settings, views_updated=self.viewsUpdated)
+        self._files = FileActions(
+            self, document, builds, self.settings, views_updated=self.viewsUpdated, turns=self.turns
+        )
         self._files.weights_provider = self._current_wire_weights
 
         # The central area: the graph of a functional model above (hidden for a Sequential one) and
         # a stack below, so the canvas can replace its label without the dock areas sharing the
         # window's space afresh.
-        panels = make_panels(document)
+        panels = make_panels(document, self.turns)
         self.central_split = QSplitter(Qt.Orientation.Vertical, self)
         self.central_split.setObjectName("centralSplit")
         self.central_split.setChildrenCollapsible(False)
-        self.graph_view = GraphView(document, panels.palette.current_class)
+        self.graph_view = GraphView(document, panels.palette.current_class, turns=self.turns)
         self.graph_view.setMinimumHeight(160)
         self.central = QStackedWidget(self)
         self.central.setObjectName("centralArea")
@@ -249,7 +246,7 @@ class MainWindow(QMainWindow):
         self.graph_view.groupsChanged.connect(self._update_actions)
         self.graph_view.pendingChanged.connect(lambda _layer: self._update_actions())
         # after a failed build the Weights dock says why there are no weights (a turn later, as for new ones)
-        self.keras_status.settled.connect(lambda _state: self._weights_view_timer.start())
+        self.keras_status.settled.connect(lambda _state: self.turns.ask(self._refresh_weights_view))
 
     # -- Keras --------------------------------------------------------------------------------------
 
@@ -294,7 +291,7 @@ class MainWindow(QMainWindow):
         them on a later turn of the event loop (once for a burst), and so does the canvas training
         snapshots (newest first), so that a Keras answer's own step stays short and the two never add
         up to one long stop of the GUI thread while training runs."""
-        self._weights_view_timer.start()
+        self.turns.ask(self._refresh_weights_view)
         if self._canvas_spec is not self.document.spec:  # the document changed: the canvas's update to come draws them
             if not self._views_due:
                 self._schedule_views()
@@ -311,7 +308,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _refresh_weights_view(self) -> None:
-        self._weights_view_timer.stop()  # this is the refresh a waiting one would make
+        self.turns.drop(self._refresh_weights_view)  # this is the refresh a waiting one would make
         status = self.keras_status
         self.weights_panel.show_layer(
             self.document.spec,
@@ -349,6 +346,9 @@ class MainWindow(QMainWindow):
         if not self._sized:  # the default dock sizes, now that the window has its real size
             self._sized = True
             default_sizes(self, self.docks, self.compile_settings)
+        if self._views_due:  # shown again after a close, which dropped the update under way
+            self._view_steps = []
+            self.turns.ask(self._update_views)
 
     def save_layout(self) -> None:
         """Keep the geometry and dock layout in the settings for the next session."""
@@ -421,28 +421,30 @@ class MainWindow(QMainWindow):
             # painted again meanwhile (when the window's layout changes, as a graph view appears)
             self.canvas.setUpdatesEnabled(False)
         self._views_waiting = False
-        self._views_timer.start()
+        self.turns.ask(self._update_views)
 
     def views_current(self) -> bool:
         """Whether every view shows the document's model and its weights (no update of the canvas, the
         Weights dock, the graph's layout or the summary's column widths is waiting)."""
         return (
             not self._views_due
-            and not self._weights_view_timer.isActive()
+            and not self.turns.waiting(self._refresh_weights_view)
             and not self.graph_view.laying_out()
             and not self.summary_table.fitting()
         )
 
     def flush_views(self) -> None:
-        """Give the waiting views the model now (before something reads the canvas)."""
+        """Give the waiting views the model now (before something reads the canvas); a graph still being
+        laid out is not waited for."""
         self.summary_table.fit_pending_columns()
+        self.graph_view.draw_laid_out_now()
         self._flushing = True
         try:
             while self._views_due:
                 self._update_views()
         finally:
             self._flushing = False
-        if self._weights_view_timer.isActive():
+        if self.turns.waiting(self._refresh_weights_view):
             self._refresh_weights_view()
 
     @Slot()
@@ -460,7 +462,7 @@ class MainWindow(QMainWindow):
         self._view_steps.pop(0)()
         if self._view_steps:
             if not self._views_waiting:
-                self._views_timer.start()
+                self.turns.ask(self._update_views)
         else:
             self._views_due = False
             self.viewsUpdated.emit()
@@ -499,7 +501,7 @@ class MainWindow(QMainWindow):
     def _on_canvas_laid_out(self, number: int) -> None:
         if number == self._views_round and self._views_waiting:
             self._views_waiting = False
-            self._views_timer.start()
+            self.turns.ask(self._update_views)
 
     @Slot(int)
     def _on_selection_changed(self, index: int) -> None:
@@ -670,14 +672,15 @@ class MainWindow(QMainWindow):
         self.property_editor.apply_typed_names()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        """Ask about unsaved changes, keep the layout, drop an open still reading, end the canvas's
-        waiting workers, close the autosave."""
+        """Ask about unsaved changes, keep the layout, drop an open still reading and the views' waiting
+        steps, end the canvas's waiting workers, close the autosave."""
         self.apply_typed_edits()
         if not self.files.confirm_discard("closing"):
             event.ignore()
             return
         self.save_layout()
         self.files.close()  # an open still reading is dropped
+        self.turns.clear()  # and the views' steps: nothing more is drawn, no worker started again
         if self.canvas is not None:
             self.canvas.release_workers()  # its background workers wait for no more jobs
         if self.autosave is not None:

@@ -18,7 +18,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
     Slot,
 )
@@ -32,6 +31,7 @@ from nnstudio.engine.protocol import BuildFailure, BuildResult
 from nnstudio.services.document import Document
 from nnstudio.ui.row_runs import row_runs
 from nnstudio.ui.style import current_colors
+from nnstudio.ui.turns import Turns
 
 HEADERS = ("Layer (type)", "Output Shape", "Param #")
 FIT_LATER_ROWS = 100  # a new table of this many rows has its columns fitted on a turn of their own
@@ -225,9 +225,10 @@ class SummaryTable(QWidget):
 
     confirmedChanged = Signal(bool)  # True once the Keras build of the current spec agrees
 
-    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+    def __init__(self, document: Document, parent: QWidget | None = None, turns: Turns | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("summaryTable")
+        self._turns = turns if turns is not None else Turns(self)  # a big table's columns are fitted on one
         self._document = document
         self._spec: ModelSpec | None = None
         self._state = PENDING
@@ -253,10 +254,6 @@ class SummaryTable(QWidget):
         # ResizeToContents, which measures every row again whenever any row changes.
         self.model.modelReset.connect(self._on_reset)
         self.model.dataChanged.connect(self._widen_columns)
-        self._fit_timer = QTimer(self)  # a big table's columns are measured after the step that filled it
-        self._fit_timer.setSingleShot(True)
-        self._fit_timer.setInterval(0)
-        self._fit_timer.timeout.connect(self._fit_columns)
 
         self.totals = QLabel(self)
         self.totals.setObjectName("summaryTotals")
@@ -290,23 +287,23 @@ class SummaryTable(QWidget):
     @Slot()
     def _on_reset(self) -> None:
         if self.model.rowCount() >= FIT_LATER_ROWS:
-            self._fit_timer.start()
+            self._turns.ask(self._fit_columns)  # after the step that filled it
         else:
             self._fit_columns()
 
     def fitting(self) -> bool:
         """Whether the columns of a new table are still to be fitted (on the next turn of the event loop)."""
-        return self._fit_timer.isActive()
+        return self._turns.waiting(self._fit_columns)
 
     def fit_pending_columns(self) -> None:
         """Fit the columns of a new table now, if that is still to be done (before something reads them)."""
-        if self._fit_timer.isActive():
+        if self.fitting():
             self._fit_columns()
 
     @Slot()
     def _fit_columns(self) -> None:
         """Every column but the first (which stretches) as wide as its widest cell or its title."""
-        self._fit_timer.stop()
+        self._turns.drop(self._fit_columns)
         header = self.view.horizontalHeader()
         for column in range(1, self.model.columnCount()):
             header.resizeSection(

@@ -107,7 +107,7 @@ def test_a_burst_of_edits_updates_the_canvas_once_with_the_final_values(window, 
     qtbot.waitUntil(window.views_current)
     models = []
     set_model = window.canvas.set_model
-    window.canvas.set_model = lambda summary, spec: models.append(spec) or set_model(summary, spec)
+    window.canvas.set_model = lambda summary, spec, drawn=True: models.append(spec) or set_model(summary, spec, drawn)
     undo = window.document.undo_stack
 
     type_over(qtbot, window.property_editor.field("units"), "128")  # 1, 12, 128: three edits in one burst

@@ -17,6 +17,7 @@ from nnstudio.core.spec import lesson_spec
 from nnstudio.services import document as document_module
 from nnstudio.services.document import Document
 from nnstudio.ui import file_actions, layer_stack
+from nnstudio.ui.canvas import layout as canvas_layout
 from nnstudio.ui.main_window import BACKGROUND_LAYOUT_LAYERS, MainWindow
 from nnstudio.ui.property_editor import PropertyEditor
 from tests.core.applications_topology import application_model
@@ -46,6 +47,22 @@ def resnet():
     spec = application_model("ResNet50")
     assert len(spec.layers) >= BACKGROUND_LAYOUT_LAYERS
     return spec
+
+
+@pytest.fixture
+def held_layouts(monkeypatch):
+    """The canvas's layouts in the background wait until the test lets them go (`.set()`)."""
+    release = threading.Event()
+    real = canvas_layout.build_columns
+
+    def build_columns(*args, **kwargs):
+        if threading.current_thread().name == "canvas-layout":
+            release.wait(WAIT_MS / 1000)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(canvas_layout, "build_columns", build_columns)
+    yield release
+    release.set()
 
 
 def threads_calling(monkeypatch, module) -> list[str]:
@@ -145,23 +162,26 @@ def test_the_canvas_fits_and_draws_a_new_model_on_a_turn_after_it_takes_it(windo
     assert canvas.describe_at(canvas.columns[1].x, 0.0)  # the new model's columns are on screen
 
 
-def test_a_newer_model_supersedes_a_layout_under_way(window, qtbot, resnet):
+def test_a_newer_model_supersedes_a_layout_under_way(window, qtbot, resnet, held_layouts):
     window.document.load(resnet)
     qtbot.waitUntil(lambda: window.canvas._layouts.running, timeout=WAIT_MS)  # the layout runs
     lesson = lesson_spec()
     window.document.load(lesson)
+    held_layouts.set()
     qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not window.canvas._layouts.running, timeout=WAIT_MS)
     assert window.canvas._spec is window.document.spec
     assert [column.name for column in window.canvas.columns] == ["input_layer", "dense", "dense_1"]
 
 
-def test_flush_views_gives_the_canvas_the_model_without_waiting_for_the_layout(window, qtbot, resnet):
+def test_flush_views_gives_the_canvas_the_model_without_waiting_for_the_layout(window, qtbot, resnet, held_layouts):
     window.document.load(resnet)
     qtbot.waitUntil(lambda: window.canvas._layouts.running, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.graph_view.laying_out(), timeout=WAIT_MS)  # the graph's is drawn
     window.flush_views()
     assert window.views_current() and window.canvas._spec is window.document.spec
     assert len(window.canvas.columns) == len(window.document.summary().rows)  # the Input row is the first column
+    held_layouts.set()
     with qtbot.assertNotEmitted(window.viewsUpdated, wait=200):  # the layout's late answer changes nothing
         qtbot.waitUntil(lambda: not window.canvas._layouts.running, timeout=WAIT_MS)
     assert window.canvas._spec is window.document.spec

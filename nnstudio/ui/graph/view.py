@@ -66,6 +66,7 @@ from nnstudio.ui.graph.layout import GraphLayout, Placement
 from nnstudio.ui.graph.overview import GraphOverview
 from nnstudio.ui.layer_stack import describe
 from nnstudio.ui.palette import LAYER_MIME
+from nnstudio.ui.turns import Turns
 
 Connection = tuple[TensorRef, str | None]  # a source tensor and the layer that reads it (None: the model's output)
 USAGE = "Drop a layer on a connection to insert it, beside a layer to branch · drag from a right-hand port to connect"
@@ -94,7 +95,11 @@ class GraphView(QGraphicsView):
     BANNER_MS = 6000
 
     def __init__(
-        self, document: Document, current_class: Callable[[], str | None] | None = None, parent: QWidget | None = None
+        self,
+        document: Document,
+        current_class: Callable[[], str | None] | None = None,
+        parent: QWidget | None = None,
+        turns: Turns | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("graphView")
@@ -127,10 +132,7 @@ class GraphView(QGraphicsView):
         self._layout_wanted: tuple | None = None  # the structure being laid out off the GUI thread
         # A layout that came is drawn on a turn of its own: the result arrives among other queued
         # calls (the open's steps, repaints), and input and paints get their turns in between.
-        self._draw_timer = QTimer(self)
-        self._draw_timer.setSingleShot(True)
-        self._draw_timer.setInterval(0)
-        self._draw_timer.timeout.connect(self._draw_laid_out)
+        self._turns = turns if turns is not None else Turns(self)
         self._after_build: list[Callable[[], None]] = []  # what waits for that layout's scene
         self._model_number = 0  # counts the models shown (a layout made for an earlier one is dropped)
         self._scene_model = 0  # the model whose graph the scene shows
@@ -305,7 +307,13 @@ class GraphView(QGraphicsView):
                 self.layout_engine.remember(placement)
             self._keep_placement(structure, placement)
         if self._layout_wanted is not None:
-            self._draw_timer.start()
+            self._turns.ask(self._draw_laid_out)
+
+    def draw_laid_out_now(self) -> None:
+        """Draw a layout that came and waits for its turn now (before something reads the scene)."""
+        if self._turns.waiting(self._draw_laid_out):
+            self._turns.drop(self._draw_laid_out)
+            self._draw_laid_out()
 
     @Slot()
     def _draw_laid_out(self) -> None:
