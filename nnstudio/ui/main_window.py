@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self._views_waiting = False  # its next step waits for the canvas's layout
         self._model_replaced = False  # the document took another model (New, Open) since the last update
         self._flushing = False
+        self._views_dropped = False  # a close dropped the views' update under way (a show starts it again)
         # The views' steps, one per turn (input and paints get theirs in between); new weights reach the
         # Weights dock on one of them, once for a burst (see _on_weights_changed)
         self.turns = Turns(self)
@@ -346,9 +347,9 @@ class MainWindow(QMainWindow):
         if not self._sized:  # the default dock sizes, now that the window has its real size
             self._sized = True
             default_sizes(self, self.docks, self.compile_settings)
-        if self._views_due:  # shown again after a close, which dropped the update under way
-            self._view_steps = []
-            self.turns.ask(self._update_views)
+        if self._views_dropped:  # shown again after a close, which dropped the update under way
+            self._views_dropped = False
+            self._schedule_views()
 
     def save_layout(self) -> None:
         """Keep the geometry and dock layout in the settings for the next session."""
@@ -681,6 +682,7 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.files.close()  # an open still reading is dropped
         self.turns.clear()  # and the views' steps: nothing more is drawn, no worker started again
+        self._views_dropped, self._views_waiting = self._views_due, False  # a layout that comes is not waited for
         if self.canvas is not None:
             self.canvas.release_workers()  # its background workers wait for no more jobs
         if self.autosave is not None:

@@ -187,6 +187,20 @@ def test_flush_views_gives_the_canvas_the_model_without_waiting_for_the_layout(w
     assert window.canvas._spec is window.document.spec
 
 
+def test_a_window_closed_with_an_update_under_way_takes_it_up_when_shown_again(window, qtbot, resnet):
+    window.document.load(resnet)
+    window.document.undo_stack.setClean()
+    window.close()
+    layouts = window.canvas._layouts
+    qtbot.waitUntil(lambda: not layouts.running, timeout=WAIT_MS)  # the canvas's layout came: not taken
+    with qtbot.assertNotEmitted(window.viewsUpdated, wait=100):
+        pass
+    assert window.canvas._spec is not window.document.spec and not window.views_current()
+    window.show()
+    qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
+    assert window.canvas._spec is window.document.spec
+
+
 def test_a_small_model_s_canvas_keeps_painting_through_an_edit_not_through_another_model(window, qtbot):
     window.document.set_param(1, "units", 8)
     assert not window.views_current() and window.canvas.updatesEnabled()

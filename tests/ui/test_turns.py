@@ -22,6 +22,15 @@ class Steps(QObject):
     def second(self) -> None:
         self.ran.append("second")
 
+    def start_a_timer(self) -> None:
+        """A zero timer started in a step (as a view's own): due at once, before the next step."""
+        self.ran.append("start a timer")
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(0)
+        self.timer.timeout.connect(lambda: self.ran.append("the timer"))
+        self.timer.start()
+
     def third(self) -> None:
         self.ran.append("third")
 
@@ -34,6 +43,18 @@ def test_one_step_per_turn_in_the_order_asked_with_other_calls_between(qtbot):
     assert turns.waiting(steps.first) and turns.waiting(steps.second)
     qtbot.waitUntil(lambda: not turns.waiting(steps.second))
     assert steps.ran == ["first", "queued by first", "second"]
+
+
+def test_a_timer_due_during_a_step_fires_before_the_next_step(qtbot):
+    """Qt may fire a zero timer started inside a timer's call in the same pass (GLib's loop), before a
+    timer due first: the next step waits for the loop's next pass, so whatever was due goes first."""
+    turns, steps = Turns(), Steps()
+    for _ in range(3):
+        steps.ran.clear()
+        turns.ask(steps.start_a_timer)
+        turns.ask(steps.second)
+        qtbot.waitUntil(lambda: not turns.waiting(steps.second))
+        assert steps.ran == ["start a timer", "the timer", "second"]
 
 
 def test_a_dropped_step_does_not_run_and_clear_drops_them_all(qtbot):
