@@ -48,6 +48,9 @@ EDGE_BUDGET = 8_000  # at most about this many connections drawn at once (coarse
 TILES_KEY = "tiles"  # begins a convolution's key in apply_weights' cache (a pyramid's begins with an id)
 WINDOW_MARGIN = 0.25  # fraction of the view height laid out above and below the view
 BASE_ELEMENTS = kernel_sums.BASE_ELEMENTS  # a kernel's stored base level has at most about this many blocks
+# the |w| quartiles that bin single weights' widths are read off a sample of about this many values
+# (within ~1% of the whole kernel's; a partition of 65k values took 1.5 ms a kernel, ConvNeXt has 67)
+QUANTILE_SAMPLE = 16_384
 KRON_LIMIT = 16_000_000  # a Dense on rows is drawn block-diagonal up to this many values
 # A column of more neurons than this is drawn as a box with its count: neuron indices are int64 and
 # scene positions float64 (a zero-parameter model can have 10**48 outputs, and Keras builds it).
@@ -237,12 +240,12 @@ class KernelPyramid:
         return sums.abs_sums, sums.signed_sums
 
     def _abs_quantiles(self) -> np.ndarray:
-        """|w| at the 25th, 50th and 75th percentiles (from a strided sample of at most ~65k values)."""
+        """|w| at the 25th, 50th and 75th percentiles (from a strided sample of about QUANTILE_SAMPLE values)."""
         k = self.kernel
         if k.size == 0:
             return np.zeros(3)
-        # whole rows spread over the kernel: contiguous reads, about 65k values
-        rows = max(1, min(k.shape[0], 65_536 // max(k.shape[1], 1)))
+        # whole rows spread over the kernel: contiguous reads
+        rows = max(1, min(k.shape[0], QUANTILE_SAMPLE // max(k.shape[1], 1)))
         sample = k[np.linspace(0, k.shape[0] - 1, rows).astype(np.int64)].reshape(-1)[:262_144]
         return quartiles(np.abs(sample))
 
