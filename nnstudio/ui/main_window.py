@@ -445,8 +445,7 @@ class MainWindow(QMainWindow):
                 self._update_views()
         finally:
             self._flushing = False
-        if self.turns.waiting(self._refresh_weights_view):
-            self._refresh_weights_view()
+        self.turns.run_now(self._refresh_weights_view)
 
     @Slot()
     def _update_views(self) -> None:

@@ -297,8 +297,7 @@ class SummaryTable(QWidget):
 
     def fit_pending_columns(self) -> None:
         """Fit the columns of a new table now, if that is still to be done (before something reads them)."""
-        if self.fitting():
-            self._fit_columns()
+        self._turns.run_now(self._fit_columns)
 
     @Slot()
     def _fit_columns(self) -> None:

@@ -20,7 +20,8 @@ Step = Callable[[], None]
 
 
 class Turns(QObject):
-    """A queue of steps run one per turn of the event loop: `ask(step)`, `waiting(step)`, `drop(step)`.
+    """A queue of steps run one per turn of the event loop: `ask(step)`, `waiting(step)`, `run_now(step)`,
+    `drop(step)`.
 
     A step is a bound method (so that asking again is recognised); one asked for while it waits
     keeps its place and runs once."""
@@ -46,6 +47,12 @@ class Turns(QObject):
     def waiting(self, step: Step) -> bool:
         """Whether `step` is asked for and has not run yet."""
         return step in self._steps
+
+    def run_now(self, step: Step) -> None:
+        """Run `step` now if it waits (before something reads what it makes); nothing otherwise."""
+        if step in self._steps:
+            del self._steps[step]
+            step()
 
     def drop(self, step: Step) -> None:
         """`step` need not run (it was done another way); nothing when it is not waiting."""

@@ -57,6 +57,17 @@ def test_a_timer_due_during_a_step_fires_before_the_next_step(qtbot):
         assert steps.ran == ["start a timer", "the timer", "second"]
 
 
+def test_run_now_runs_a_waiting_step_once_and_nothing_else(qtbot):
+    turns, steps = Turns(), Steps()
+    turns.ask(steps.second)
+    turns.ask(steps.third)
+    turns.run_now(steps.third)
+    turns.run_now(steps.first)  # not waiting: not run
+    assert steps.ran == ["third"] and not turns.waiting(steps.third)
+    qtbot.waitUntil(lambda: not turns.waiting(steps.second))
+    assert steps.ran == ["third", "second"]
+
+
 def test_a_dropped_step_does_not_run_and_clear_drops_them_all(qtbot):
     turns, steps = Turns(), Steps()
     turns.ask(steps.second)

@@ -311,9 +311,7 @@ class GraphView(QGraphicsView):
 
     def draw_laid_out_now(self) -> None:
         """Draw a layout that came and waits for its turn now (before something reads the scene)."""
-        if self._turns.waiting(self._draw_laid_out):
-            self._turns.drop(self._draw_laid_out)
-            self._draw_laid_out()
+        self._turns.run_now(self._draw_laid_out)
 
     @Slot()
     def _draw_laid_out(self) -> None:
