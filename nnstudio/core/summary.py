@@ -14,17 +14,23 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from typing import Any
 
-from nnstudio.core.graph import call_count, calls_to_outputs, graph_problems, keras_order, sequential_like
+from nnstudio.core.graph import call_count, calls_to_outputs, graph_problems, keras_order, same_graph, sequential_like
 from nnstudio.core.layers.base import format_shapes
 from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.memo import IdentityMemo
-from nnstudio.core.shapes import LayerError, Shape, infer_all, infer_calls
-from nnstudio.core.spec import ModelSpec, TensorRef
+from nnstudio.core.shapes import (
+    BYTES_PER_PARAM,
+    Inferred,
+    InferredCalls,
+    LayerError,
+    Shape,
+    infer_calls,
+    infer_kept,
+    reinfer_calls,
+)
+from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef
 from nnstudio.core.validation import HOW_TO_RAISE_BUDGET, Issue, check_compile, check_layer, check_model_name
 from nnstudio.core.validation import param_budget as current_budget
-
-BYTES_PER_PARAM = 4  # float32
-
 
 Connection = tuple[str, int, int]  # (layer name, node index, tensor index), as Keras prints `name[0][0]`
 
@@ -162,6 +168,41 @@ class _Issues(list):
 
 
 _layer_checks: IdentityMemo[list[Issue]] = IdentityMemo()  # check_layer's problems per layer object and index
+# each layer's row, kept per layer object with what else it was made from (the same objects again: an
+# edited model's untouched rows are the same LayerRow objects, which views compare by identity)
+_rows: IdentityMemo[LayerRow] = IdentityMemo()
+
+
+def _row(
+    index: int,
+    layer: LayerSpec,
+    inferred: Inferred | None,
+    shapes: tuple[Shape, ...] | None,
+    error: str | None,
+    connected: tuple[Connection, ...] = (),
+) -> LayerRow:
+    """Layer `index`'s row: its last call's output `shapes` and the parameters its first call's `inferred`
+    counts (None for an Input), or no shape when it has an `error` or no shapes."""
+
+    def make() -> LayerRow:
+        if error is not None or shapes is None:
+            return LayerRow(index, layer.name, layer.class_name, None, error=error, connected_to=connected)
+        counted = (
+            (0, 0, (0, 0)) if inferred is None else (inferred.trainable, inferred.non_trainable, inferred.extra_bytes)
+        )
+        return LayerRow(
+            index,
+            layer.name,
+            layer.class_name,
+            shapes[0],
+            counted[0],
+            counted[1],
+            more_outputs=tuple(shapes[1:]),
+            extra_bytes=counted[2],
+            connected_to=connected,
+        )
+
+    return _rows.get(layer, (index, inferred, shapes, error, connected), make)
 
 
 def analyze(spec: ModelSpec, param_budget: int | None = None) -> Summary:
@@ -174,6 +215,11 @@ def analyze(spec: ModelSpec, param_budget: int | None = None) -> Summary:
         return Summary(spec.name, None, (), (Issue("model: the model has no layers; add an Input first"),))
     issues.extend(check_model_name(spec.name))
     issues.extend(check_compile(spec.compile))
+    model_issues = len(issues)  # the model's own (its name, its compile settings); the layers' follow
+    if spec.is_functional:
+        edited = _reanalyze_graph(spec, tuple(issues))
+        if edited is not None:
+            return _with_budget(edited, param_budget)
     names: dict[str, int] = {}
     kinds = layer_types()
     for index, layer in enumerate(spec.layers):
@@ -194,7 +240,7 @@ def analyze(spec: ModelSpec, param_budget: int | None = None) -> Summary:
         names.setdefault(layer.name, index)
 
     if spec.is_functional:
-        return _with_budget(_analyze_graph(spec, issues), param_budget)
+        return _with_budget(_analyze_graph(spec, issues, model_issues), param_budget)
 
     first = spec.layers[0]
     input_shape: Shape | None = None
@@ -226,33 +272,19 @@ def analyze(spec: ModelSpec, param_budget: int | None = None) -> Summary:
             )
         row_issues = issues_at(issues, index)
         if shape is None or row_issues:
-            rows.append(LayerRow(index, layer.name, layer.class_name, None, error=_first(row_issues)))
+            rows.append(_row(index, layer, None, None, _first(row_issues)))
             shape = None
             continue
         try:
-            outputs, variables = infer_all(layer, [shape])
+            inferred = infer_kept(layer, [shape])
         except LayerError as exc:
             issue = Issue(f"{layer.name}: {exc}", index, layer.name, exc.field)
             issues.append(issue)
-            rows.append(LayerRow(index, layer.name, layer.class_name, None, error=issue.message))
+            rows.append(_row(index, layer, None, None, issue.message))
             shape = None
             continue
-        shape = outputs[0]
-        trainable = sum(v.size for v in variables if v.trainable)
-        non_trainable = sum(v.size for v in variables) - trainable
-        extra = [sum(v.bytes - v.size * BYTES_PER_PARAM for v in variables if v.trainable is t) for t in (True, False)]
-        rows.append(
-            LayerRow(
-                index,
-                layer.name,
-                layer.class_name,
-                shape,
-                trainable,
-                non_trainable,
-                more_outputs=tuple(outputs[1:]),
-                extra_bytes=(extra[0], extra[1]),
-            )
-        )
+        shape = inferred.outputs[0]
+        rows.append(_row(index, layer, inferred, inferred.outputs, None))
 
     return _with_budget(Summary(spec.name, input_shape, tuple(rows), tuple(issues)), param_budget)
 
@@ -264,15 +296,77 @@ def _with_budget(summary: Summary, param_budget: int) -> Summary:
     return summary
 
 
-def _analyze_graph(spec: ModelSpec, issues: _Issues) -> Summary:
+# The newest sound functional model's calls and summary: an edit of its layers' settings is analysed
+# from them (`_reanalyze_graph`). Specs are immutable; a tuple is replaced whole (threads may share it).
+_kept: tuple[InferredCalls, Summary] | None = None
+
+
+def forget_analyses() -> None:
+    """Analyse the next model from scratch (nothing kept from an earlier one)."""
+    global _kept
+    _kept = None
+
+
+def _reanalyze_graph(spec: ModelSpec, model_issues: tuple[Issue, ...]) -> Summary | None:
+    """The summary of `spec` when it is the kept sound model with some layers' settings edited (the
+    same graph, layer for layer): only the edited layers and the calls their outputs reach are
+    inferred again, the other rows are the kept ones. None when `analyze` must do the whole model:
+    another graph, or an edit that brings a problem at a layer (whose order among the others
+    only the whole analysis gives)."""
+    global _kept
+    kept = _kept
+    if kept is None or not same_graph(kept[0].spec, spec):
+        return None
+    calls, before = kept
+    changed = [i for i, (old, new) in enumerate(zip(calls.spec.layers, spec.layers, strict=True)) if old is not new]
+    for i in changed:
+        if _layer_checks.get(spec.layers[i], i, partial(check_layer, i, spec.layers[i])):
+            return None
+    found = reinfer_calls(calls, spec, changed)
+    if found is None:
+        return None
+    calls, touched = found
+    rows = list(before.rows)
+    row_of = {row.index: k for k, row in enumerate(rows)} if touched else {}
+    for position in touched:
+        layer, old = spec.layers[position], rows[row_of[position]]
+        weights = None if is_input(layer.class_name) else calls.inferred[(position, 0)]
+        rows[row_of[position]] = _row(position, layer, weights, calls.outputs[(position, 0)], None, old.connected_to)
+    summary = replace(
+        before,
+        name=spec.name,
+        rows=tuple(rows),
+        issues=model_issues,
+        input_shapes=tuple(_shape_of(spec, calls.outputs, ref) for ref in spec.inputs),
+        output_shapes=tuple(_shape_of(spec, calls.outputs, ref) for ref in spec.outputs),
+    )
+    summary = replace(summary, input_shape=summary.input_shapes[0] if summary.input_shapes else None)
+    _kept = (calls, summary)
+    return summary
+
+
+def _shape_of(spec: ModelSpec, outputs: dict[tuple[int, int], tuple[Shape, ...]], ref: TensorRef) -> Shape | None:
+    """The shape of the tensor `ref` names, or None when it has none (or names nothing)."""
+    try:
+        found = outputs.get((spec.position_of(ref.layer), ref.node))
+    except KeyError:
+        return None
+    return found[ref.tensor] if found is not None and 0 <= ref.tensor < len(found) else None
+
+
+def _analyze_graph(spec: ModelSpec, issues: _Issues, model_issues: int) -> Summary:
     """A functional model's summary: the graph's structure checked, each call's shapes inferred from
-    its inbound tensors, one row per layer in Keras's order (parameters counted once per layer)."""
+    its inbound tensors, one row per layer in Keras's order (parameters counted once per layer). A
+    model without a problem at its layers (the first `model_issues` issues are the model's own) is
+    kept for its next edit."""
+    global _kept
     issues.extend(graph_problems(spec))
     blocked = {i.layer_index for i in issues if i.layer_index is not None}
-    order = calls_to_outputs(spec)
     names = {layer.id: layer.name for layer in spec.layers}
     spare = [(spec.position_of(ref.layer), 0) for ref in spec.inputs if ref.layer in names]  # Keras shows them too
-    outputs, variables, shape_issues = infer_calls(spec, order + tuple(n for n in spare if n not in order), blocked)
+    order = calls_to_outputs(spec)
+    order += tuple(n for n in spare if n not in order)
+    outputs, inferred, shape_issues = infer_calls(spec, order, blocked)
     issues.extend(shape_issues)
     rows = []
     for position in keras_order(spec):
@@ -284,36 +378,13 @@ def _analyze_graph(spec: ModelSpec, issues: _Issues) -> Summary:
         )
         row_issues = issues_at(issues, position)
         shapes = outputs.get((position, call_count(spec, position) - 1))
-        weights = [] if is_input(layer.class_name) else variables.get((position, 0))
-        if row_issues or shapes is None or weights is None:
-            row = LayerRow(
-                position, layer.name, layer.class_name, None, error=_first(row_issues), connected_to=connected
-            )
-        else:
-            trainable = sum(v.size for v in weights if v.trainable)
-            non_trainable = sum(v.size for v in weights) - trainable
-            extra = [
-                sum(v.bytes - v.size * BYTES_PER_PARAM for v in weights if v.trainable is t) for t in (True, False)
-            ]
-            row = LayerRow(
-                position,
-                layer.name,
-                layer.class_name,
-                shapes[0],
-                trainable,
-                non_trainable,
-                more_outputs=tuple(shapes[1:]),
-                connected_to=connected,
-                extra_bytes=(extra[0], extra[1]),
-            )
-        rows.append(row)
+        weights = None if is_input(layer.class_name) else inferred.get((position, 0))
+        if weights is None and not is_input(layer.class_name):
+            shapes = None
+        rows.append(_row(position, layer, weights, shapes, _first(row_issues), connected))
 
-    def shape_of(ref: TensorRef) -> Shape | None:
-        found = outputs.get((spec.position_of(ref.layer), ref.node)) if ref.layer in names else None
-        return found[ref.tensor] if found is not None and 0 <= ref.tensor < len(found) else None
-
-    input_shapes = tuple(shape_of(ref) for ref in spec.inputs)
-    return Summary(
+    input_shapes = tuple(_shape_of(spec, outputs, ref) for ref in spec.inputs)
+    summary = Summary(
         spec.name,
         input_shapes[0] if input_shapes else None,
         tuple(rows),
@@ -321,8 +392,11 @@ def _analyze_graph(spec: ModelSpec, issues: _Issues) -> Summary:
         functional=True,
         sequential_like=sequential_like(spec),
         input_shapes=input_shapes,
-        output_shapes=tuple(shape_of(ref) for ref in spec.outputs),
+        output_shapes=tuple(_shape_of(spec, outputs, ref) for ref in spec.outputs),
     )
+    if len(issues) == model_issues:
+        _kept = (InferredCalls(spec, order, outputs, inferred), summary)
+    return summary
 
 
 def budget_issue(summary: Summary, param_budget: int) -> Issue:

@@ -14,7 +14,7 @@ from nnstudio.core.memo import IdentityMemo
 from nnstudio.core.spec import ModelSpec, TensorRef
 from nnstudio.core.summary import analyze
 from tests.core.applications_topology import application_model
-from tests.core.graph_builder import residual
+from tests.core.graph_builder import GraphBuilder, residual
 
 
 def fresh(spec: ModelSpec) -> ModelSpec:
@@ -111,3 +111,61 @@ def test_the_graph_walk_is_kept_for_a_settings_edit_and_redone_for_a_new_connect
     assert not graph.same_graph(spec, rewired)
     assert graph._output_walk(rewired) is not walk
     assert graph.keras_order(rewired) == graph.keras_order(fresh(rewired))
+
+
+def shared_dense() -> ModelSpec:
+    """x -> shared -> shared (the same Dense called twice) -> out."""
+    g = GraphBuilder("shared")
+    x = g.input("x", [8])
+    once = g.call("Dense", "shared", x, units=8)
+    twice = g.call("Dense", "shared", once)
+    return g.model(g.call("Dense", "out", twice, units=2))
+
+
+def test_a_settings_edit_of_a_sound_graph_reuses_its_calls_and_rows(monkeypatch):
+    spec = application_model("ResNet50")
+    before = analyze(spec)
+    assert before.ok
+    monkeypatch.setattr(summary, "infer_calls", lambda *args: pytest.fail("the whole graph was inferred again"))
+    head = head_index(spec)
+    edited = analyze(edits(spec)["units"])
+    touched = [k for k, (old, new) in enumerate(zip(before.rows, edited.rows, strict=True)) if old is not new]
+    assert [edited.rows[k].index for k in touched] == [head], "every other row is the kept object"
+    assert edited.rows[touched[0]].output_shape == (17,)
+    monkeypatch.undo()
+    assert edited == analyze(fresh(edits(spec)["units"]))
+
+
+@pytest.mark.parametrize(
+    "make, edit",
+    [
+        (
+            residual,
+            lambda s: s.with_layer(0, s.layers[0].with_params(shape=[5])).with_layer(
+                1, s.layers[1].with_params(units=5)
+            ),
+        ),  # an Input's shape, and what its other reader gives
+        (residual, lambda s: s.with_layer(1, s.layers[1].with_params(units=3))),  # the Add's inputs now differ
+        (shared_dense, lambda s: s.with_layer(1, s.layers[1].with_params(units=6))),  # its 2nd call gets 6, not 8
+        (shared_dense, lambda s: s.with_layer(2, s.layers[2].with_params(units=4))),
+    ],
+    ids=["input shape", "breaks a merge", "breaks a shared layer", "after a shared layer"],
+)
+def test_edits_that_reach_inputs_merges_and_shared_layers_are_analysed_as_afresh(make, edit):
+    spec = make()
+    assert analyze(spec).ok
+    edited = edit(spec)
+    assert analyze(edited) == analyze(fresh(edited))
+    assert analyze(spec) == analyze(fresh(spec)), "and back"
+    assert analyze(edited) == analyze(fresh(edited)), "and again, from the sound model"
+
+
+def test_a_broken_edit_then_its_repair_are_each_analysed_as_afresh():
+    spec = residual()
+    analyze(spec)
+    broken = spec.with_layer(1, spec.layers[1].with_params(units=3))
+    assert not analyze(broken).ok
+    repaired = broken.with_layer(1, broken.layers[1].with_params(units=8))
+    assert analyze(repaired) == analyze(fresh(repaired)) and analyze(repaired).ok
+    summary.forget_analyses()
+    assert analyze(repaired) == analyze(fresh(repaired))
