@@ -96,11 +96,11 @@ class Summary:
     def ok(self) -> bool:
         return not self.issues
 
-    @property
+    @cached_property
     def trainable_params(self) -> int:
         return sum(r.trainable for r in self.rows)
 
-    @property
+    @cached_property
     def non_trainable_params(self) -> int:
         return sum(r.non_trainable for r in self.rows)
 
@@ -108,12 +108,12 @@ class Summary:
     def total_params(self) -> int:
         return self.trainable_params + self.non_trainable_params
 
-    @property
+    @cached_property
     def trainable_bytes(self) -> int:
         """The trainable weights' memory as Keras's summary counts it (each by its dtype)."""
         return self.trainable_params * BYTES_PER_PARAM + sum(r.extra_bytes[0] for r in self.rows)
 
-    @property
+    @cached_property
     def non_trainable_bytes(self) -> int:
         return self.non_trainable_params * BYTES_PER_PARAM + sum(r.extra_bytes[1] for r in self.rows)
 

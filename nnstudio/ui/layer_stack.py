@@ -11,7 +11,7 @@ Ctrl+Up / Ctrl+Down move; and keeps its selection in step with the document's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import (
@@ -55,6 +55,7 @@ from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.memo import IdentityMemo
 from nnstudio.core.shapes import format_shape
 from nnstudio.core.spec import LayerSpec
+from nnstudio.core.summary import LayerRow
 from nnstudio.core.validation import Issue
 from nnstudio.services.document import Document
 from nnstudio.ui.icons import error_color, error_icon, layer_icon
@@ -101,6 +102,8 @@ class StackRow:
     shape: str  # "(None, 64)" or ""
     params: int | None
     problems: tuple[Issue, ...]
+    # the summary's row it was made from (the analysis keeps an untouched layer's row object)
+    source: LayerRow | None = field(default=None, compare=False)
 
 
 class LayerStackModel(QAbstractListModel):
@@ -128,7 +131,7 @@ class LayerStackModel(QAbstractListModel):
         if len(new) == len(self._layers) and all(a.layer.id == b.layer.id for a, b in zip(old_rows, rows, strict=True)):
             self._layers = new
             self._rows = rows
-            changed = [i for i, (a, b) in enumerate(zip(old_rows, rows, strict=True)) if a != b]
+            changed = [i for i, (a, b) in enumerate(zip(old_rows, rows, strict=True)) if a is not b and a != b]
             for first, last in row_runs(changed):
                 self.dataChanged.emit(self.index(first), self.index(last))
         else:
@@ -138,8 +141,9 @@ class LayerStackModel(QAbstractListModel):
             self.endResetModel()
 
     def _make_rows(self, spec, summary, old: list[StackRow]) -> list[StackRow]:
-        """Every row's view of `spec` and `summary`; an unchanged layer's words (and, when no layer was
-        renamed, what it reads) are taken from `old`."""
+        """Every row's view of `spec` and `summary`; a row whose layer, summary row and problems are
+        those of a row in `old` (and no layer was renamed) is that row, and an unchanged layer's words
+        are taken from `old`."""
         names = {layer.id: layer.name for layer in spec.layers} if spec.is_functional else {}
         renamed = names != self._names
         self._names = names
@@ -150,6 +154,17 @@ class LayerStackModel(QAbstractListModel):
             before = known.get(id(layer))
             if before is None or before.layer is not layer:
                 before = None
+            summary_row = by_index.get(i)
+            problems = tuple(summary.issues_for(i))
+            if (
+                before is not None
+                and not renamed
+                and summary_row is not None
+                and before.source is summary_row
+                and before.problems == problems
+            ):
+                rows.append(before)
+                continue
             description = before.description if before is not None else describe(layer)
             if before is not None and not renamed:
                 reads = before.reads
@@ -159,11 +174,10 @@ class LayerStackModel(QAbstractListModel):
                 shape = "" if summary.input_shape is None else format_shape(summary.input_shape)
                 params = None
             else:
-                summary_row = by_index.get(i)
                 shaped = summary_row is not None and summary_row.output_shape is not None
                 shape = summary_row.shape_text if summary_row is not None and shaped else ""
                 params = summary_row.params if summary_row is not None and shaped else None
-            rows.append(StackRow(layer, description, reads, shape, params, tuple(summary.issues_for(i))))
+            rows.append(StackRow(layer, description, reads, shape, params, problems, summary_row))
         return rows
 
     def row_view(self, row: int) -> StackRow:

@@ -111,7 +111,9 @@ class SummaryModel(QAbstractTableModel):
         same_columns = self._summary is not None and self._summary.functional == summary.functional
         if len(old) == len(new) and same_columns and all(a.name == b.name for a, b in zip(old, new, strict=True)):
             errors = set(self._keras_errors)
-            changed = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b or a.name in errors]
+            changed = [
+                i for i, (a, b) in enumerate(zip(old, new, strict=True)) if (a is not b and a != b) or a.name in errors
+            ]
             self._summary = summary
             self._keras_errors = {}
             self._rows = new

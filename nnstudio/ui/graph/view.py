@@ -58,7 +58,9 @@ from nnstudio.core import graph_edit
 from nnstudio.core.graph_blocks import COLLAPSE_FROM, BlockGroup, group_of, repeated_blocks
 from nnstudio.core.layers.registry import is_input, layer_types
 from nnstudio.core.shapes import format_shape
-from nnstudio.core.spec import ModelSpec, TensorRef
+from nnstudio.core.spec import LayerSpec, ModelSpec, TensorRef
+from nnstudio.core.summary import LayerRow, Summary
+from nnstudio.core.validation import Issue
 from nnstudio.services.document import Document
 from nnstudio.ui.background_job import BackgroundJob, JobResult
 from nnstudio.ui.graph.items import NODE_HEIGHT, NODE_WIDTH, EdgeItem, GroupFrame, GroupItem, NodeItem, OutputTag
@@ -127,6 +129,9 @@ class GraphView(QGraphicsView):
         self._fitted = False
         self._placements: dict[tuple, Placement] = {}  # layouts by structure (visible nodes, connections)
         self._scene_key: tuple | None = None  # what the items drawn now stand for, less their words
+        self._scene_from: tuple | None = None  # what the scene was made from (`_drawn_from`)
+        # per layer position: what its box's words were made from (`_label_sources`)
+        self._label_sources: list[tuple[LayerSpec, LayerRow | None, tuple[Issue, ...]]] = []
         self._layout_job = BackgroundJob(self._on_layout_done, name="graph-layout", daemon=True)
         self.destroyed.connect(self._layout_job.close)
         self._layout_wanted: tuple | None = None  # the structure being laid out off the GUI thread
@@ -188,6 +193,7 @@ class GraphView(QGraphicsView):
         self.layout_engine.forget()
         self._placements.clear()
         self._scene_key = None
+        self._scene_from = None
         self._fitted = False
         self._selected_connection = None
         self._first_sight = True
@@ -203,7 +209,9 @@ class GraphView(QGraphicsView):
         spec = self.document.spec
         if spec.is_functional and (self.nodes or self.group_items):
             self._update_groups(spec)
-            if self._scene_key is not None and self._key_for(spec) == self._scene_key:
+            if self._scene_key is not None and (
+                self._drawn_from() == self._scene_from or self._key_for(spec) == self._scene_key
+            ):
                 self._relabel(spec)
                 self._restore_selection()
                 return
@@ -259,6 +267,8 @@ class GraphView(QGraphicsView):
         self._hint = None
         self._rubber = None
         self._scene_key = None
+        self._scene_from = None
+        self._label_sources = []
 
     def _layout_of(self, spec: ModelSpec) -> tuple[tuple, tuple[str, ...], list[tuple[str, str]]]:
         """The layout `spec` needs as its groups are shown: (its key, the nodes, the connections between them)."""
@@ -345,29 +355,41 @@ class GraphView(QGraphicsView):
         groups = tuple((g.key, g.name, g.blocks) for g in self.groups)
         return spec.ids(), connections, inputs, spec.outputs, groups, frozenset(self._collapsed)
 
+    def _drawn_from(self) -> tuple:
+        """What the scene's items are made from (as `_key_for`, which it decides, but cheap to compare): the
+        graph's structure found by `_update_groups` (the same object while only settings are edited) and
+        which groups are collapsed."""
+        return self._groups_for, frozenset(self._collapsed)
+
     def _relabel(self, spec: ModelSpec) -> None:
-        """Give every box the words of `spec` (the same structure as drawn); only boxes whose words changed
-        repaint. The items, the layout and the view's place stay."""
+        """Give the boxes the words of `spec` (the same structure as drawn): those of the layers whose
+        spec, summary row or problems changed (the analysis keeps an untouched layer's row object), and
+        of the collapsed groups holding one. The items, the layout and the view's place stay."""
         summary = self.document.summary()
-        details = _details(summary)
-        for index, layer in enumerate(spec.layers):
+        sources = _label_sources(spec, summary)
+        changed = [i for i, (old, new) in enumerate(zip(self._label_sources, sources, strict=False)) if old != new]
+        if len(self._label_sources) != len(sources):
+            changed = list(range(len(sources)))
+        self._label_sources = sources
+        for index in changed:
+            layer, row, problems = sources[index]
             node = self.nodes.get(layer.id)
-            if node is None:
-                continue
-            problems = summary.issues_for(index)
-            node.set_labels(
-                layer.class_name,
-                layer.name,
-                describe(layer),
-                details.get(index, ""),
-                problems[0].message if problems else None,
-            )
-        if self.group_items:
-            positions = {layer_id: i for i, layer_id in enumerate(spec.ids())}
+            if node is not None:
+                node.set_labels(
+                    layer.class_name,
+                    layer.name,
+                    describe(layer),
+                    _detail(row, index, summary),
+                    problems[0].message if problems else None,
+                )
+        if self.group_items and changed:
+            ids = spec.ids()
+            touched = {ids[i] for i in changed}
+            positions = {layer_id: i for i, layer_id in enumerate(ids)}
             rows = {row.index: row for row in summary.rows}
             for group in self.groups:
                 box = self.group_items.get(group.key)
-                if box is not None:
+                if box is not None and not touched.isdisjoint(group.members):
                     box.set_labels(*_group_labels(spec, group, summary, rows, positions))
 
     def _update_groups(self, spec: ModelSpec) -> None:
@@ -414,8 +436,9 @@ class GraphView(QGraphicsView):
         if placement is None:
             placement = self.layout_engine.place(visible, pairs)
             self._keep_placement(structure, placement)
-        details = _details(summary)
+        sources = _label_sources(spec, summary)
         positions = {layer_id: i for i, layer_id in enumerate(ids)}
+        rows = {row.index: row for row in summary.rows}
         kinds = layer_types()
         for index, layer in enumerate(spec.layers):
             if shown[layer.id] != layer.id:
@@ -427,7 +450,7 @@ class GraphView(QGraphicsView):
                 layer.class_name,
                 layer.name,
                 describe(layer),
-                details.get(index, ""),
+                _detail(sources[index][1], index, summary),
                 problems[0].message if problems else None,
                 kind is None or not kind.is_input,
             )
@@ -438,7 +461,7 @@ class GraphView(QGraphicsView):
             self.nodes[layer.id] = node
         for group in self.groups:
             if group.key in self._collapsed:
-                self._add_group_box(spec, group, summary, placement.centres[GROUP_NODE + group.key], positions)
+                self._add_group_box(spec, group, summary, placement.centres[GROUP_NODE + group.key], positions, rows)
         seen: dict[tuple[str, str], int] = {}
         for ref, consumer, role in scene_key[1]:
             source, target = shown.get(ref.layer), shown[consumer]
@@ -481,6 +504,8 @@ class GraphView(QGraphicsView):
             self.graph_scene.addItem(edge)
             self.edges.append(edge)
         self._scene_key = scene_key
+        self._scene_from = self._drawn_from()
+        self._label_sources = sources
 
     def _box(self, node: str) -> NodeItem | GroupItem:
         """The item drawn for layout node `node` (a layer id, or a collapsed group's box)."""
@@ -488,9 +513,14 @@ class GraphView(QGraphicsView):
         return found if found is not None else self.group_items[node[len(GROUP_NODE) :]]
 
     def _add_group_box(
-        self, spec: ModelSpec, group: BlockGroup, summary, centre: tuple[float, float], positions: dict[str, int]
+        self,
+        spec: ModelSpec,
+        group: BlockGroup,
+        summary,
+        centre: tuple[float, float],
+        positions: dict[str, int],
+        rows: dict[int, LayerRow],
     ) -> None:
-        rows = {row.index: row for row in summary.rows}
         box = GroupItem(group, *_group_labels(spec, group, summary, rows, positions))
         box.setPos(*centre)
         self.graph_scene.addItem(box)
@@ -1280,21 +1310,23 @@ def _group_labels(
     return family, shape, _compact(params) if params else "", problems[0].message if problems else None
 
 
-def _details(summary) -> dict[int, str]:
-    """For each layer position: `(None, 64) · 1,344` for a layer the summary has a row for, its output
-    shape for the first layer without one (an Input), else nothing."""
-    details: dict[int, str] = {}
+def _label_sources(spec: ModelSpec, summary: Summary) -> list[tuple[LayerSpec, LayerRow | None, tuple[Issue, ...]]]:
+    """What each layer's box says is made from: its spec, its summary row and its problems."""
+    rows: dict[int, LayerRow] = {}
     for row in summary.rows:
-        if row.index in details:
-            continue
-        if row.output_shape is None:
-            details[row.index] = ""
-        else:
-            details[row.index] = f"{row.shape_text}  ·  {row.params:,}" if row.params else row.shape_text
-    shape = summary.input_shape
-    if 0 not in details and shape is not None:
-        details[0] = format_shape(shape)
-    return details
+        rows.setdefault(row.index, row)
+    return [(layer, rows.get(i), tuple(summary.issues_for(i))) for i, layer in enumerate(spec.layers)]
+
+
+def _detail(row: LayerRow | None, index: int, summary: Summary) -> str:
+    """A box's detail: `(None, 64) · 1,344` for a layer with a summary row, its output shape for the first
+    layer without one (an Input), else nothing."""
+    if row is None:
+        shape = summary.input_shape
+        return format_shape(shape) if index == 0 and shape is not None else ""
+    if row.output_shape is None:
+        return ""
+    return f"{row.shape_text}  ·  {row.params:,}" if row.params else row.shape_text
 
 
 def _role(layers: dict, ref: TensorRef, consumer: str) -> str:
