@@ -326,6 +326,29 @@ def test_feature_maps_after_an_edit_elsewhere_are_painted_as_afresh(qtbot):
     assert pixels(canvas) == pixels(fresh)
 
 
+def test_weights_that_come_keep_the_maps_laid_out_and_paint_as_afresh(qtbot):
+    from tests.ui.test_canvas_paint import forget, paint_maps
+    from tests.ui.test_feature_maps import weights_for
+
+    spec = convnet(10)
+    canvas = make_canvas(qtbot)
+    canvas.set_model(analyze(spec), spec)
+    settle(qtbot, canvas)
+    canvas.grab()  # the feature maps laid out for this view, their kernels pending
+    laid_out = canvas.maps._layout
+    assert laid_out is not None
+    with qtbot.waitSignal(canvas.weightsDrawn, timeout=10_000):
+        canvas.set_weights(weights_for(spec))
+    settle(qtbot, canvas)
+    canvas.hide()  # from here on only the test paints it
+    kept, _calls = paint_maps(canvas)
+    assert canvas.maps._layout is laid_out, "the blocks and mosaics stand where they stood"
+    forget(canvas)
+    afresh, _calls = paint_maps(canvas)
+    assert canvas.maps._layout is not laid_out
+    assert np.array_equal(kept, afresh)
+
+
 def test_another_model_of_as_many_columns_is_drawn_afresh_and_fitted(qtbot):
     spec = deep_spec(14)
     other = deep_spec(14, units=200)  # joined alike, but every Dense column is another

@@ -177,6 +177,7 @@ class SceneLayout:
         self.scale = scale
         self.blocks, self.mosaics, self.shades, self.links = blocks, mosaics, shades, links
         self._faces: dict[tuple[int, bool], tuple] = {}  # (block, slivers) -> faces and brushes, once painted
+        self._lines: list[QtCore.QLineF] | None = None  # the links as lines, once painted
         # each block's extent (front face and depth) and each link's, as x0, x1, y0, y1 rows
         corners = np.array([(b.x0, b.x1, b.y0, b.y1, b.dx, b.dy) for b in blocks], dtype=float).reshape(-1, 6)
         x0, x1, y0, y1, dx, dy = corners.T
@@ -233,7 +234,10 @@ class SceneLayout:
 
     def shown_links(self, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[QtCore.QLineF]:
         """The links that reach into `clip`."""
-        return [QtCore.QLineF(*self.links[i]) for i in _reaching(self._link_boxes, transform, clip)]
+        if self._lines is None:
+            self._lines = [QtCore.QLineF(*link) for link in self.links]
+        lines = self._lines
+        return [lines[i] for i in _reaching(self._link_boxes, transform, clip)]
 
 
 PREPARE_STEP_MS = 6.0  # the kernels' tiles are coloured between events in steps of about this long
@@ -258,6 +262,12 @@ def _reaching(boxes: np.ndarray, transform: QtGui.QTransform, clip: QtCore.QRect
         & (ys.min(axis=1) <= clip.bottom() + m)
     )
     return np.flatnonzero(inside).tolist()
+
+
+def _places(columns: list, spec) -> tuple:
+    """What the blocks, mosaics and links of `columns` are laid out from: each column's place, size and
+    kind, and the maps `map_columns` finds (their kernels' tiles laid out from the weights once they came)."""
+    return tuple((c.x, c.height, c.kind, c.class_name, c.neurons) for c in columns), map_columns(columns, spec)
 
 
 def _exposed(viewport: QtCore.QRectF | None, option, transform: QtGui.QTransform) -> QtCore.QRectF | None:
@@ -295,6 +305,7 @@ class FeatureMapItem(pg.GraphicsObject):
         self._raster: tuple | None = None  # (key, QImage): the last on-screen paint, drawn again while the view stays
         self._painted: tuple = (None, 0)  # the key of the last whole paint, and how many it had
         self._maps: list | None = None  # map_columns of the columns, for every scale
+        self._places: tuple = ()  # what the blocks' places are made from (`_places`)
 
     # -- what to draw -----------------------------------------------------------------------------
 
@@ -304,14 +315,17 @@ class FeatureMapItem(pg.GraphicsObject):
         if columns is self.columns and spec is self.spec and pending == self.pending:
             return
         self.prepareGeometryChange()
+        places = _places(columns, spec)
+        if places != self._places and not same_places:  # else the weights came, or went: the blocks stay
+            self._layout = None
+        self._places = places
+        self._maps = places[1]
         self.columns, self.spec, self.pending = columns, spec, pending
         self._images, self._channel_images, self._tile_rgba = {}, {}, {}
-        self._raster = self._maps = None
+        self._raster = None
         if any(isinstance(c.figure, F.KernelTiles) for c in columns):
             self._tiles_timer.start()
         self._painted = (None, 0)
-        if not same_places:
-            self._layout = None
         if any(not c.neurons for c in columns):
             # links may reach any column, and a block a little beyond its column's place
             x0 = min(c.x for c in columns) - 1.0
@@ -427,8 +441,7 @@ class FeatureMapItem(pg.GraphicsObject):
             pen = QtGui.QPen(QtGui.QColor(self.theme.identity), 1.0, QtCore.Qt.PenStyle.DashLine)
             pen.setCosmetic(True)
             painter.setPen(pen)
-            for line in lines:
-                painter.drawLine(line)
+            painter.drawLines(lines)
         pen = QtGui.QPen(QtGui.QColor(self.theme.outline), 1.0)
         pen.setCosmetic(True)
         painter.setPen(pen)
