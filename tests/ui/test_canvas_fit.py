@@ -137,3 +137,23 @@ def test_one_huge_layer_does_not_flatten_the_others(qapp, canvas):
     assert normal.height * ppy >= 18  # on a 1280×720 screen's canvas, not a sliver
     heights = [L.column_height(n) for n in (1, 64, 1024, 4096, 1 << 20, 1 << 40)]
     assert heights == sorted(heights) and len(set(heights)) == len(heights)  # a bigger layer still stands taller
+
+
+def test_a_fit_shows_or_hides_the_legend_once_not_every_time(qapp, canvas):
+    """A legend with no room stays hidden through fits: showing it to measure and hiding it again
+    sends every entry its show and hide events (a big model's fits took tens of ms for them)."""
+    spec = MODELS["Keras's IMDB LSTM"]
+    canvas.set_model(analyze(spec), spec)
+    _resize(qapp, canvas, (400, 300))  # too narrow for it beside the drawing, too low for it under
+    canvas.fit_view()
+    assert not canvas.legend.isVisible()
+    changes: list[bool] = []
+    legends = list(canvas._legends.values())
+    for legend in legends:
+        legend.visibleChanged.connect(lambda: changes.append(True))
+    for _ in range(3):
+        canvas.fit_view()
+    for legend in legends:
+        legend.visibleChanged.disconnect()
+    assert changes == [], "the legends were shown and hidden again"
+    assert not canvas.legend.isVisible()

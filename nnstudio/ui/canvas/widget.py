@@ -593,11 +593,15 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         left, right, top, bottom = self._free_margins(w_px, h_px)
         return left, right, min(top, 0.3 * h_px), min(bottom, 0.5 * h_px)
 
-    def _free_margins(self, w_px: float, h_px: float) -> tuple[float, float, float, float]:
+    def _free_margins(
+        self, w_px: float, h_px: float, legend_shown: bool | None = None
+    ) -> tuple[float, float, float, float]:
         """Pixels (left, right, top, bottom) the input's labels, the headers above and below the
-        columns, the legend (right or bottom) and the status text need around the drawing."""
+        columns, the legend (right or bottom; `legend_shown`: whether it is, default as it is now) and
+        the status text need around the drawing."""
         legend = self._legend()
-        legend_size = legend.boundingRect() if legend.isVisible() else QtCore.QRectF()
+        shown = legend.isVisible() if legend_shown is None else legend_shown
+        legend_size = legend.boundingRect() if shown else QtCore.QRectF()
         status_h = self.status.boundingRect().height()
         above, below_h = self.column_headers.heights()
         below_rows = self.column_headers.below_rows()
@@ -627,17 +631,19 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         gaps = max(len(self.columns) - 1, 1)
         room = w_px - 110 - self._legends[1].boundingRect().width() - 40  # for the drawing, beside the legend
         self._legend_beside = w_px >= 1.45 * h_px and room / gaps >= COLUMN_GAP_PX
-        self._show_legend()
+        self.legend = legend = self._legends[1 if self._legend_beside else 2]
         self._place_status()
-        legend = self._legend()
         lift = 0.0
         if not self._legend_beside and legend.boundingRect().width() + self.status.boundingRect().width() + 30 > w_px:
             lift = self.status.boundingRect().height() + 4  # no room beside the status text: above it
         self._legend_lift = lift
         legend.anchor((1, 1), (1, 1), offset=(-LEGEND_MARGIN_PX, -LEGEND_MARGIN_PX - lift))
-        if self._free_margins(w_px, h_px)[3] > 0.5 * h_px:
-            legend.hide()  # no room under the drawing for it: the drawing and its headers come first
+        # hidden where there is no room under the drawing for it: the drawing and its headers come first
+        room_for_it = self._free_margins(w_px, h_px, legend_shown=True)[3] <= 0.5 * h_px
+        if not room_for_it:
             self._legend_lift = 0.0
+        for each in self._legends.values():  # each shown or hidden once (its entries' show events cost)
+            each.setVisible(room_for_it and each is legend)
 
     def export_png(self, path: str | Path, scale: float = 2) -> None:
         """Save the drawing as PNG at `scale` times the widget's size (2x for high-DPI screens),
