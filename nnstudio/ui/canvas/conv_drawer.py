@@ -267,7 +267,7 @@ def _reaching(boxes: np.ndarray, transform: QtGui.QTransform, clip: QtCore.QRect
 def _places(columns: list, spec) -> tuple:
     """What the blocks, mosaics and links of `columns` are laid out from: each column's place, size and
     kind, and the maps `map_columns` finds (their kernels' tiles laid out from the weights once they came)."""
-    return tuple((c.x, c.height, c.kind, c.class_name, c.neurons) for c in columns), map_columns(columns, spec)
+    return tuple((c.x, c.height, c.kind, c.class_name, c.neurons, c.shape) for c in columns), map_columns(columns, spec)
 
 
 def _exposed(viewport: QtCore.QRectF | None, option, transform: QtGui.QTransform) -> QtCore.QRectF | None:
