@@ -60,8 +60,28 @@ def _label(name: object) -> str:
     return terminal_text(str(name), 128)
 
 
+# the newest spec's shapes, or its first problem: a file's reading asks for them three times (its graph's
+# issues, its build configs, its weights), a spec is immutable, and the result is not to be changed
+_last: tuple[ModelSpec, GraphShapes | GraphError] | None = None
+
+
 def graph_shapes(spec: ModelSpec) -> GraphShapes:
     """The shapes of every call of `spec`'s graph; GraphError for the first problem found."""
+    global _last
+    last = _last
+    if last is None or last[0] is not spec:
+        try:
+            last = (spec, _graph_shapes(spec))
+        except GraphError as exc:
+            last = (spec, exc)
+        _last = last
+    found = last[1]
+    if isinstance(found, GraphError):
+        raise GraphError(found.message, found.layer_index, found.field)
+    return found
+
+
+def _graph_shapes(spec: ModelSpec) -> GraphShapes:
     graph = spec.as_graph()
     kinds = layer_types()
     index = {layer.id: i for i, layer in enumerate(graph.layers)}

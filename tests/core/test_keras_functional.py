@@ -197,6 +197,27 @@ def test_graph_shapes_of_a_chain_and_its_graph_agree() -> None:
         graph_shapes(broken)
 
 
+def test_graph_shapes_are_kept_for_the_same_spec_and_its_problem_raised_again(monkeypatch) -> None:
+    from nnstudio.core import graph_shapes as module
+
+    chain = ModelSpec(
+        layers=(LayerSpec("Input", "x", {"shape": [3]}), LayerSpec("Dense", "d", {"units": 2})),
+    )
+    walks = []
+    walk = module._graph_shapes
+    monkeypatch.setattr(module, "_graph_shapes", lambda spec: walks.append(spec) or walk(spec))
+    shapes = graph_shapes(chain)
+    assert graph_shapes(chain) is shapes and walks == [chain], "a file's reading asks three times: walked once"
+    equal = copy.deepcopy(chain)
+    assert graph_shapes(equal) is not shapes and walks == [chain, equal], "another spec is walked"
+    broken = ModelSpec(layers=chain.as_graph().layers, inputs=chain.as_graph().inputs, outputs=(TensorRef("d", 1),))
+    for _ in range(2):
+        with pytest.raises(GraphError, match="call 1 of d") as raised:
+            graph_shapes(broken)
+        assert raised.value.layer_index is None or raised.value.layer_index >= 0
+    assert walks.count(broken) == 1
+
+
 # -- operation nodes with constants (`x + 3.0`) -------------------------------------------------
 
 
