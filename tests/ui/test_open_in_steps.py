@@ -162,6 +162,28 @@ def test_the_canvas_fits_and_draws_a_new_model_on_a_turn_after_it_takes_it(windo
     assert canvas.describe_at(canvas.columns[1].x, 0.0)  # the new model's columns are on screen
 
 
+def test_a_fit_asked_for_before_the_new_model_is_drawn_is_its_drawing_fit(window, qtbot, resnet, monkeypatch):
+    """The model taken (its status text, the graph view appearing) asks for a fit before draw_model():
+    that fit is draw_model's own, not one more of the same model ahead of it."""
+    canvas = window.canvas
+    calls: list[str] = []
+    real_set_model, real_draw_model, real_fit = canvas.set_model, canvas.draw_model, canvas.fit_view
+
+    def set_model(summary, spec, drawn=True):
+        calls.append("set_model")
+        real_set_model(summary, spec, drawn)
+        canvas._request_fit(status=True)  # as a status text that takes other room asks
+
+    monkeypatch.setattr(canvas, "set_model", set_model)
+    monkeypatch.setattr(canvas, "draw_model", lambda: calls.append("draw_model") or real_draw_model())
+    monkeypatch.setattr(canvas, "fit_view", lambda: calls.append("fit_view") or real_fit())
+    window.document.load(resnet)
+    qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
+    taken = calls.index("set_model")
+    assert calls[taken : taken + 3] == ["set_model", "draw_model", "fit_view"], calls
+    assert canvas.lod.columns and canvas._last_fit == canvas.view.viewRange()  # fitted and drawn
+
+
 def test_a_newer_model_supersedes_a_layout_under_way(window, qtbot, resnet, held_layouts):
     window.document.load(resnet)
     qtbot.waitUntil(lambda: window.canvas._layouts.running, timeout=WAIT_MS)  # the layout runs

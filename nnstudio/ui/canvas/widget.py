@@ -981,6 +981,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._fit_due = False
         if not (self._auto_fit and self.columns):
             return
+        if self._draw_due is not None:  # the model taken waits for draw_model(), which fits it then
+            self._draw_due = True
+            return
         self._refitting = status
         try:
             self.fit_view()
