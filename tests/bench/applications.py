@@ -314,7 +314,7 @@ def measure_window(path: Path) -> dict:
     from PySide6.QtWidgets import QFileDialog
     from responsiveness import Heartbeat, run_until
 
-    from nnstudio.app import freeze_startup_objects, make_application
+    from nnstudio.app import freeze_opened_models, freeze_startup_objects, make_application
     from nnstudio.core.spec import lesson_spec
     from nnstudio.core.summary import analyze
     from nnstudio.services.document import Document
@@ -348,6 +348,7 @@ def measure_window(path: Path) -> dict:
         run_until(app, lambda: bool(settled), CHILD_TIMEOUT_S)  # Keras loaded, the lesson confirmed
         settle(app, 0.5)
         freeze_startup_objects()  # as `nnstudio` does once its window stands
+        freeze_opened_models(window)  # and once the views have taken each model it opens
         doc = window.document
 
         compared: dict[tuple[int, int], bool] = {}  # a spec of hundreds of layers takes a while to compare
