@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from nnstudio.core.layers.base import LayerError, Shape, Variable, format_shape, format_shapes
@@ -180,22 +180,28 @@ class InferredCalls:
     inferred: dict[Node, Inferred]
     # the graph's own index, shared by every edit of its settings: which calls read each call's outputs,
     # and each call's place in `order`
-    readers: dict[Node, tuple[Node, ...]] = field(default_factory=dict)
-    rank: dict[Node, int] = field(default_factory=dict)
+    readers: dict[Node, tuple[Node, ...]]
+    rank: dict[Node, int]
 
-    def __post_init__(self) -> None:
-        if self.rank:
-            return
-        positions = {layer.id: i for i, layer in enumerate(self.spec.layers)}
+    @classmethod
+    def of(
+        cls,
+        spec: ModelSpec,
+        order: tuple[Node, ...],
+        outputs: dict[Node, tuple[Shape, ...]],
+        inferred: dict[Node, Inferred],
+    ) -> InferredCalls:
+        """`infer_calls`' results for `spec`'s calls in `order`, with the graph's index made."""
+        positions = {layer.id: i for i, layer in enumerate(spec.layers)}
         readers: dict[Node, list[Node]] = {}
-        for node in self.order:
+        for node in order:
             position, call = node
-            if layer_type(self.spec.layers[position].class_name).is_input:
+            if layer_type(spec.layers[position].class_name).is_input:
                 continue
-            for ref in self.spec.connections(position)[call]:
+            for ref in spec.connections(position)[call]:
                 readers.setdefault((positions[ref.layer], ref.node), []).append(node)
-        self.readers.update((node, tuple(read_by)) for node, read_by in readers.items())
-        self.rank.update((node, k) for k, node in enumerate(self.order))
+        index = {node: tuple(read_by) for node, read_by in readers.items()}
+        return cls(spec, order, outputs, inferred, index, {node: k for k, node in enumerate(order)})
 
 
 def reinfer_calls(

@@ -395,7 +395,7 @@ def _analyze_graph(spec: ModelSpec, issues: _Issues, model_issues: int) -> Summa
         output_shapes=tuple(_shape_of(spec, outputs, ref) for ref in spec.outputs),
     )
     if len(issues) == model_issues:
-        _kept = (InferredCalls(spec, order, outputs, inferred), summary)
+        _kept = (InferredCalls.of(spec, order, outputs, inferred), summary)
     return summary
 
 

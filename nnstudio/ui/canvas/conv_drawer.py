@@ -304,8 +304,8 @@ class FeatureMapItem(pg.GraphicsObject):
         self._layout: SceneLayout | None = None  # of the last paint's scale
         self._raster: tuple | None = None  # (key, QImage): the last on-screen paint, drawn again while the view stays
         self._painted: tuple = (None, 0)  # the key of the last whole paint, and how many it had
-        self._maps: list | None = None  # map_columns of the columns, for every scale
-        self._places: tuple = ()  # what the blocks' places are made from (`_places`)
+        # what the blocks' places are made from (`_places`): the columns' and their maps (`map_columns`)
+        self._places: tuple = ((), [])
 
     # -- what to draw -----------------------------------------------------------------------------
 
@@ -319,7 +319,6 @@ class FeatureMapItem(pg.GraphicsObject):
         if places != self._places and not same_places:  # else the weights came, or went: the blocks stay
             self._layout = None
         self._places = places
-        self._maps = places[1]
         self.columns, self.spec, self.pending = columns, spec, pending
         self._images, self._channel_images, self._tile_rgba = {}, {}, {}
         self._raster = None
@@ -465,9 +464,7 @@ class FeatureMapItem(pg.GraphicsObject):
         """The blocks and mosaics for `ppx` × `ppy` pixels per unit (`geometry`), with each block's
         faces and the links between blocks; kept while the scale lasts (a pan)."""
         if self._layout is None or self._layout.scale != (ppx, ppy):
-            if self._maps is None:
-                self._maps = map_columns(self.columns, self.spec)
-            blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy, self._maps)
+            blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy, self._places[1])
             shades = [self._shades(self.columns[b.column]) for b in blocks]
             self._layout = SceneLayout((ppx, ppy), blocks, mosaics, shades, self._links(blocks, ppx))
         return self._layout
@@ -614,9 +611,7 @@ class FeatureMapItem(pg.GraphicsObject):
         ):
             blocks, mosaics = kept.blocks, kept.mosaics  # the last paint's (a hover asks at each move)
         else:
-            if self._maps is None:
-                self._maps = map_columns(self.columns, self.spec)
-            blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy, self._maps)
+            blocks, mosaics = geometry(self.columns, self.spec, ppx, ppy, self._places[1])
         for tiles in mosaics:
             if tiles.x0 <= x <= tiles.x0 + tiles.width and tiles.y1 - tiles.height <= y <= tiles.y1:
                 return self._describe_tile(tiles, (tiles.y1 - y) / tiles.cell_h, (x - tiles.x0) / tiles.cell_w)

@@ -1024,13 +1024,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 legend.addItem(
                     pg.ScatterPlotItem(symbol=symbol, size=10, brush=pg.mkBrush(fill), pen=pg.mkPen(t.outline)), label
                 )
-        self._show_legend()
-        self._place_overlays()
-
-    def _show_legend(self) -> None:
-        self.legend = self._legends[1 if self._legend_beside else 2]
-        for legend in self._legends.values():
-            legend.setVisible(legend is self.legend)
+        self._place_overlays()  # which shows the one the fit chose
 
     # -- colours ----------------------------------------------------------------------------
 
