@@ -234,6 +234,7 @@ class MainWindow(QMainWindow):
         files.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
         files.openStarted.connect(lambda path: self.statusBar().showMessage(f"Opening {Path(path).name}…"))
         files.recentFilesChanged.connect(lambda _files: self._fill_recent_menu())
+        files.openFinished.connect(self._on_open_finished)
         files.exportStarted.connect(lambda _path: self.keras_status.export_progress.show())
         files.exportDone.connect(lambda _path, _error: self.keras_status.export_progress.hide())
         files.kerasWeightsRequested.connect(self.model_state.expect_file_weights)
@@ -248,6 +249,16 @@ class MainWindow(QMainWindow):
         self.graph_view.pendingChanged.connect(lambda _layer: self._update_actions())
         # after a failed build the Weights dock says why there are no weights (a turn later, as for new ones)
         self.keras_status.settled.connect(lambda _state: self.turns.ask(self._refresh_weights_view))
+
+    def _on_open_finished(self, _path: str, reason: str) -> None:
+        if not reason:  # the settings' forms of the opened model's classes, on idle turns
+            self.turns.ask(self._prepare_next_form)
+
+    def _prepare_next_form(self) -> None:
+        """One more layer class's settings form made ahead of its first selection (~10-30 ms each:
+        one per turn, after the views' steps)."""
+        if self.property_editor.prepare_next_form():
+            self.turns.ask(self._prepare_next_form)
 
     # -- Keras --------------------------------------------------------------------------------------
 

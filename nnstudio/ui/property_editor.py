@@ -15,7 +15,7 @@ Escape puts the layer's name back.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -235,6 +235,28 @@ class PropertyEditor(QWidget):
             self._kept_form(index, layers[index].class_name, _nested_classes(layers[index]))
         finally:
             self.fields, self.editors, self.errors = shown
+
+    def prepare_next_form(self) -> bool:
+        """Make the form of one more of the model's layer classes that has none kept: the output
+        layer's class first (its head is what is edited most), then the commonest. False when every
+        class has one, or when making more would put away a kept form. The window calls it on idle
+        turns after an open, so that a first selection of a class does not build its form."""
+        layers = self.document.spec.layers
+        if len(self._forms) >= KEPT_FORMS or not layers:
+            return False
+        first_index: dict[tuple, int] = {}
+        counts: Counter[tuple] = Counter()
+        for index, layer in enumerate(layers):
+            key = (layer.class_name, _nested_classes(layer))
+            first_index.setdefault(key, index)
+            counts[key] += 1
+        last = layers[-1]
+        wanted = [(last.class_name, _nested_classes(last))] + [key for key, _count in counts.most_common()]
+        missing = next((key for key in wanted if key not in self._forms), None)
+        if missing is None:
+            return False
+        self.prepare_form(first_index[missing])
+        return True
 
     def _kept_form(self, index: int, class_name: str, nested: tuple) -> _Form:
         """The kept form for layers of `class_name` (with `nested` wrapped classes), made when none is."""

@@ -279,3 +279,30 @@ def test_an_open_ends_in_two_steps_the_views_painted_before_the_first_layer_s_fo
     assert changed_at < form_at < selected_at, "the form is made on a step before the selection"
     assert ("form", resnet.layers[first].class_name) not in steps[form_at + 1 :], "and made once"
     assert doc.selected_index == first and window.property_editor.layer_index == first
+
+
+def test_after_an_open_the_forms_of_the_model_s_classes_are_made_before_they_are_selected(
+    window, qtbot, tmp_path, monkeypatch, resnet
+):
+    path = tmp_path / "resnet.nnstudio"
+    save_project(path, resnet)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    made: list[str] = []
+    new_form = PropertyEditor._new_form
+    monkeypatch.setattr(PropertyEditor, "_new_form", lambda self, i, c: made.append(c) or new_form(self, i, c))
+
+    with qtbot.waitSignal(window.files.openFinished, timeout=WAIT_MS):
+        window.app_actions["file.open"].trigger()
+    classes = {layer.class_name for layer in resnet.layers}
+    editor = window.property_editor
+    qtbot.waitUntil(lambda: set(made) == classes, timeout=WAIT_MS)
+    first = resnet.layers[next(i for i, layer in enumerate(resnet.layers) if layer.class_name != "Input")]
+    assert made[:2] == [first.class_name, resnet.layers[-1].class_name]  # the head's class next to the first
+    assert len(made) == len(classes) and editor.pages.count() == len(classes)
+    shown = editor.pages.currentWidget()
+    assert shown is not None and editor.layer_index == window.document.selected_index  # the form on show stays
+
+    made.clear()
+    window.document.select_layer(len(resnet.layers) - 1)
+    assert made == [] and editor.layer_index == len(resnet.layers) - 1
+    assert editor.field("units").isVisible() and editor.pages.currentWidget() is not shown
