@@ -16,6 +16,7 @@ Escape puts the layer's name back.
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -39,6 +40,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.layers.nested import NAME_PATTERN
 from nnstudio.core.layers.params import Param, ShapeKind
 from nnstudio.core.layers.registry import layer_types
+from nnstudio.core.spec import ModelSpec
 from nnstudio.core.summary import budget_issue
 from nnstudio.core.validation import param_budget
 from nnstudio.services.document import Document
@@ -46,6 +48,7 @@ from nnstudio.ui.icons import error_color, layer_icon
 from nnstudio.ui.param_editors import ParamEditor, make_editor
 
 KEPT_FORMS = 12  # settings forms kept for the classes shown last
+PREPARED_ROWS_PER_TURN = 3  # rows a form made ahead of its selection gets per idle turn (~1-3 ms each)
 BUDGET_NOTE = "\nThe budget is nnstudio's limit, not Keras's: it keeps a model small enough to build and train here."
 
 
@@ -75,6 +78,28 @@ class _Form:
     errors: dict[str, QLabel]
 
 
+@dataclass
+class _FormBuild:
+    """A form being made: `add_rows` adds the rows still to come, some or all."""
+
+    key: tuple  # the layer class and wrapped classes it is for
+    form: _Form
+    rows: Iterator[None]
+
+    whole: bool = False
+
+    def add_rows(self, count: int | None) -> bool:
+        """Add up to `count` more rows (all when None); True when the form is whole."""
+        added = 0
+        while not self.whole and (count is None or added < count):
+            self.whole = next(self.rows, _WHOLE) is _WHOLE
+            added += 1
+        return self.whole
+
+
+_WHOLE = object()  # what a form's rows give when the last is added
+
+
 class PropertyEditor(QWidget):
     """Settings of the selected layer (objectName `propertyEditor`)."""
 
@@ -95,6 +120,8 @@ class PropertyEditor(QWidget):
         # shown before takes its form back instead of building one (~15 ms for a Conv2D's)
         self._forms: OrderedDict[tuple, _Form] = OrderedDict()
         self._form: _Form | None = None
+        self._building: _FormBuild | None = None  # the form made on idle turns, not whole yet
+        self._wanted: tuple[ModelSpec | None, list[tuple[tuple, int]]] = (None, [])  # a spec's classes to prepare
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -228,64 +255,93 @@ class PropertyEditor(QWidget):
         """Make the form of layer `index`'s class now, unless one is kept, for its selection to come
         (a new form takes 15-30 ms: made here, in a step of its own)."""
         layers = self.document.spec.layers
-        if not 0 <= index < len(layers):
-            return
-        shown = self.fields, self.editors, self.errors  # _new_form fills these for the form it makes
-        try:
+        if 0 <= index < len(layers):
             self._kept_form(index, layers[index].class_name, _nested_classes(layers[index]))
-        finally:
-            self.fields, self.editors, self.errors = shown
 
     def prepare_next_form(self) -> bool:
-        """Make the form of one more of the model's layer classes that has none kept: the output
-        layer's class first (its head is what is edited most), then the commonest. False when every
-        class has one, or when making more would put away a kept form. The window calls it on idle
-        turns after an open, so that a first selection of a class does not build its form."""
-        layers = self.document.spec.layers
-        if len(self._forms) >= KEPT_FORMS or not layers:
-            return False
-        first_index: dict[tuple, int] = {}
-        counts: Counter[tuple] = Counter()
-        for index, layer in enumerate(layers):
-            key = (layer.class_name, _nested_classes(layer))
-            first_index.setdefault(key, index)
-            counts[key] += 1
-        last = layers[-1]
-        wanted = [(last.class_name, _nested_classes(last))] + [key for key, _count in counts.most_common()]
-        missing = next((key for key in wanted if key not in self._forms), None)
-        if missing is None:
-            return False
-        self.prepare_form(first_index[missing])
+        """Add a few rows to a form of one of the model's layer classes that has none kept (the output
+        layer's class first, its head being what is edited most, then the commonest); the form is
+        kept once whole. False when every class has one, or when one more would put away a kept form.
+        The window calls it on idle turns after an open: a first selection of a class then shows a
+        kept form, and no turn spends more than a few rows' time (a Conv2D's whole form: 20-40 ms)."""
+        build = self._building
+        if build is None:
+            missing = self._class_without_form()
+            if missing is None:
+                return False
+            key, index = missing
+            build = self._building = self._new_form(index, key[0])
+        if build.add_rows(PREPARED_ROWS_PER_TURN):
+            self._building = None
+            if build.key not in self._forms:
+                self._keep(build.key, build.form)
         return True
+
+    def _class_without_form(self) -> tuple[tuple, int] | None:
+        """The key (class, wrapped classes) and first layer of the model's class to prepare next."""
+        spec = self.document.spec
+        if len(self._forms) >= KEPT_FORMS or not spec.layers:
+            return None
+        if self._wanted[0] is not spec:
+            first_index: dict[tuple, int] = {}
+            counts: Counter[tuple] = Counter()
+            for index, layer in enumerate(spec.layers):
+                key = (layer.class_name, _nested_classes(layer))
+                first_index.setdefault(key, index)
+                counts[key] += 1
+            last = spec.layers[-1]
+            order = [(last.class_name, _nested_classes(last))] + [key for key, _count in counts.most_common()]
+            self._wanted = (spec, [(key, first_index[key]) for key in dict.fromkeys(order)])
+        return next(((key, index) for key, index in self._wanted[1] if key not in self._forms), None)
 
     def _kept_form(self, index: int, class_name: str, nested: tuple) -> _Form:
         """The kept form for layers of `class_name` (with `nested` wrapped classes), made when none is."""
         key = (class_name, nested)
         form = self._forms.get(key)
         if form is None:
-            form = self._new_form(index, class_name)
-            self._forms[key] = form
-            _size_to(form.widget, shown=False)  # until it is shown
-            self.pages.addWidget(form.widget)
-            while len(self._forms) > KEPT_FORMS:
-                _key, dropped = self._forms.popitem(last=False)
-                self.pages.removeWidget(dropped.widget)
-                dropped.widget.deleteLater()
+            build = self._building
+            if build is not None and build.key == key:  # half made on idle turns: made whole now
+                self._building = None
+            else:
+                build = self._new_form(index, class_name)
+            build.add_rows(None)
+            form = build.form
+            self._keep(key, form)
         self._forms.move_to_end(key)
         return form
 
-    def _new_form(self, index: int, class_name: str) -> _Form:
-        """A form for layers of `class_name` (layer `index` gives the wrapped layers' rows)."""
-        self.fields, self.editors, self.errors = {}, {}, {}
+    def _keep(self, key: tuple, form: _Form) -> None:
+        """Keep `form` (hidden) as the one of `key`, putting away the form used longest ago beyond
+        KEPT_FORMS."""
+        self._forms[key] = form
+        _size_to(form.widget, shown=False)  # until it is shown
+        self.pages.addWidget(form.widget)
+        while len(self._forms) > KEPT_FORMS:
+            _key, dropped = self._forms.popitem(last=False)
+            self.pages.removeWidget(dropped.widget)
+            dropped.widget.deleteLater()
+
+    def _new_form(self, index: int, class_name: str) -> _FormBuild:
+        """A form for layers of `class_name` (layer `index` gives the wrapped layers' rows), whose
+        rows are added by the build's `add_rows`."""
+        form = _Form(QWidget(), {}, {}, {})
+        form.widget.setObjectName("propertyForm")
+        key = (class_name, _nested_classes(self.document.spec.layers[index]))
+        return _FormBuild(key, form, self._rows(form, index, class_name))
+
+    def _rows(self, form: _Form, index: int, class_name: str) -> Iterator[None]:
+        """Add `form`'s rows, one per step."""
+        layout = QFormLayout(form.widget)
+        layout.setContentsMargins(12, 4, 12, 12)
+        layout.setHorizontalSpacing(12)
+        layout.setVerticalSpacing(6)
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layer_type = layer_types().get(class_name)
-        form_widget = QWidget()
-        form_widget.setObjectName("propertyForm")
-        form = QFormLayout(form_widget)
-        form.setContentsMargins(12, 4, 12, 12)
-        form.setHorizontalSpacing(12)
-        form.setVerticalSpacing(6)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        nested_entries = {}
+        if layer_type is not None:  # read now: the model may change before the last row is added
+            layer = self.document.spec.layers[index]
+            nested_entries = {p.name: layer.get(p.name) for p in layer_type.params if p.kind.nested}
 
         name_edit = QLineEdit()
         name_edit.setObjectName("field_name")
@@ -294,16 +350,16 @@ class PropertyEditor(QWidget):
         name_edit.editingFinished.connect(partial(self._on_name_left, name_edit))
         revert = QShortcut(QKeySequence(Qt.Key.Key_Escape), name_edit, context=Qt.ShortcutContext.WidgetShortcut)
         revert.activated.connect(self._revert_name)
-        self._add_row(form, "name", "name", name_edit)
-        if layer_type is not None:
-            layer = self.document.spec.layers[index]
-            for param in layer_type.params:
-                self._add_row(form, param.name, param.name, self._make_field(param))
-                if param.kind.nested and isinstance(layer.get(param.name), dict):
-                    self._add_nested_rows(form, param.name, layer.get(param.name))
-        return _Form(form_widget, self.fields, self.editors, self.errors)
+        self._add_row(form, layout, "name", "name", name_edit)
+        yield
+        for param in layer_type.params if layer_type is not None else ():
+            self._add_row(form, layout, param.name, param.name, self._make_field(form, param))
+            entry = nested_entries.get(param.name)
+            if isinstance(entry, dict):
+                self._add_nested_rows(form, layout, param.name, entry)
+            yield
 
-    def _add_nested_rows(self, form: QFormLayout, key: str, entry: dict[str, Any]) -> None:
+    def _add_nested_rows(self, form: _Form, layout: QFormLayout, key: str, entry: dict[str, Any]) -> None:
         """The wrapped layer's name and settings in a box below its class, as fields `key.name`, `key.units`, ..."""
         inner = layer_types().get(str(entry.get("class_name")))
         if inner is None:
@@ -320,11 +376,11 @@ class PropertyEditor(QWidget):
         name_edit.setToolTip("The wrapped layer's name (Keras calls its copies forward_… and backward_…).")
         name_edit.textEdited.connect(partial(self._on_nested_name_edited, key))
         name_edit.editingFinished.connect(partial(self._on_nested_name_left, key, name_edit))
-        self._add_row(inner_form, f"{key}.name", "name", name_edit)
+        self._add_row(form, inner_form, f"{key}.name", "name", name_edit)
         for param in inner.params:
             field = f"{key}.{param.name}"
             editor = make_editor(param, partial(self._set_nested, key, param.name), partial(self._refuse, field))
-            self.editors[field] = editor
+            form.editors[field] = editor
             widget = editor.widget
             tip = f"<b>{param.name}</b> of the wrapped {inner.class_name}<br>{param.help}"
             if editor.hint:
@@ -332,10 +388,10 @@ class PropertyEditor(QWidget):
             widget.setObjectName(f"field_{field}")
             widget.setToolTip(tip)
             widget.setStatusTip(param.help)
-            self._add_row(inner_form, field, param.name, widget)
-        form.addRow(box)
+            self._add_row(form, inner_form, field, param.name, widget)
+        layout.addRow(box)
 
-    def _add_row(self, form: QFormLayout, key: str, label_text: str, widget: QWidget) -> None:
+    def _add_row(self, form: _Form, layout: QFormLayout, key: str, label_text: str, widget: QWidget) -> None:
         widget.setProperty("invalid", False)
         error = QLabel()
         error.setObjectName(f"error_{key}")
@@ -353,13 +409,13 @@ class PropertyEditor(QWidget):
         label.setBuddy(widget)
         if isinstance(widget, QLineEdit) and key != "name" and not key.endswith(".name"):
             widget.editingFinished.connect(partial(self._typing_done, key))
-        form.addRow(label, cell)
-        self.fields[key] = widget
-        self.errors[key] = error
+        layout.addRow(label, cell)
+        form.fields[key] = widget
+        form.errors[key] = error
 
-    def _make_field(self, param: Param) -> QWidget:
+    def _make_field(self, form: _Form, param: Param) -> QWidget:
         editor = make_editor(param, partial(self._set, param.name), partial(self._refuse, param.name))
-        self.editors[param.name] = editor
+        form.editors[param.name] = editor
         widget = editor.widget
         tip = f"<b>{param.name}</b><br>{param.help}"
         if editor.hint:

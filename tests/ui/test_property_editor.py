@@ -283,6 +283,35 @@ def test_a_prepared_form_is_the_one_its_layer_shows_and_the_form_on_show_stays_a
     assert editor.field("units").value() == doc.spec.layers[2].get("units")
 
 
+def test_forms_made_ahead_come_a_few_rows_per_call_the_head_s_class_first(editor, doc, monkeypatch):
+    """After an open the window calls `prepare_next_form` on idle turns: each call adds a few rows to
+    the form of a class that has none (the output layer's class first, then the commonest), so no turn
+    makes a long form whole; a class selected while its form is half made gets that form, finished."""
+    spec = lesson_spec()
+    lstm = spec.new_layer("LSTM")
+    spec = spec.inserted(2, lstm).inserted(3, spec.new_layer("Dropout"))
+    doc.load(spec, None, {})
+    doc.select_layer(0)
+    made: list[str] = []
+    new_form = PropertyEditor._new_form
+    monkeypatch.setattr(PropertyEditor, "_new_form", lambda self, i, c: made.append(c) or new_form(self, i, c))
+    pages = editor.pages.count()
+    calls = 0
+    while editor.pages.count() == pages:  # the head's class: a Dense, 6 rows
+        assert editor.prepare_next_form()
+        calls += 1
+    assert made == ["Dense"] and calls > 1
+    assert editor.prepare_next_form() and made == ["Dense", "LSTM"]  # the commonest next (LSTM, Dropout: one each)
+    assert editor.pages.count() == pages + 1, "the LSTM form, 15 rows, is not whole after one call"
+    doc.select_layer(2)
+    assert made == ["Dense", "LSTM"], "its selection finishes the half-made form"
+    assert editor.field("units").value() == lstm.get("units") and editor.field("recurrent_dropout").isVisible()
+    while editor.prepare_next_form():
+        pass
+    assert made == ["Dense", "LSTM", "Dropout"] and editor.pages.count() == pages + 3
+    assert editor.layer_index == 2 and editor.fields["units"] is editor.field("units")
+
+
 def test_a_name_typed_but_not_confirmed_goes_to_no_other_layer(editor, doc, qtbot):
     """A name typed in one layer's form, then another layer selected without Enter: neither the layer
     now shown nor any other takes it, whichever class the new selection has."""
