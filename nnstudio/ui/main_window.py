@@ -519,7 +519,9 @@ class MainWindow(QMainWindow):
         if self.canvas is not None and self._canvas_spec is self.document.spec:  # else the update to come selects it
             self.canvas.select_layer(index)
         self._update_actions()
-        self._refresh_weights_view()
+        # the Weights dock on the next turn: the selection's other views are painted first (a big
+        # model's whole repaint and the histogram's two paints together made a click's longest gap)
+        self.turns.ask(self._refresh_weights_view)
 
     @Slot(str)
     def _on_edit_refused(self, reason: str) -> None:

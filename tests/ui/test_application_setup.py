@@ -53,7 +53,9 @@ def test_a_model_opened_is_left_out_of_later_collections_once_its_views_have_it(
         with qtbot.waitSignal(window.files.openFinished, timeout=10_000) as opened:
             window.files.open_in_background(examples / "mnist_convnet.nnstudio")
         assert opened.args[1] == ""
-        assert gc.get_freeze_count() > 0 and window.views_current(), "frozen as the open ends, its views done"
+        views_done = not window.graph_view.laying_out() and not window.summary_table.fitting()
+        assert gc.get_freeze_count() > 0 and views_done, "frozen as the open ends, its views done"
+        qtbot.waitUntil(window.views_current, timeout=10_000)  # the Weights dock for the first layer, a turn later
         frozen = gc.get_freeze_count()
         window.document.set_param(1, "filters", 16)  # an edit freezes nothing more
         qtbot.waitUntil(window.views_current, timeout=10_000)

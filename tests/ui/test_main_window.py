@@ -320,9 +320,11 @@ def test_keras_confirms_the_lesson(keras_window, qtbot):
     assert [w.shape for w in weights["dense"]] == [(20, 64), (64,)]
     # the Weights dock shows the histogram of the selected layer's Keras kernel
     window.document.select_layer(2)
+    qtbot.waitUntil(window.views_current)
     assert_histogram_of(window, "dense_1", weights["dense_1"][0])
     assert window.weights_panel.histogram.counts.sum() == 640
     window.document.select_layer(1)
+    qtbot.waitUntil(window.views_current)
     assert_histogram_of(window, "dense", weights["dense"][0])
     # an edit is confirmed again
     with qtbot.waitSignal(window.kerasSettled, timeout=KERAS_TIMEOUT_MS) as blocker:
@@ -643,6 +645,7 @@ def test_weights_dock_follows_the_selection_and_the_builds(fake_window, qtbot):
     assert window.findChild(QWidget, "weightHistogram") is not None
     assert window.docks["weightsDock"].toggleViewAction() in window.view_menu.actions()
     window.document.select_layer(2)
+    qtbot.waitUntil(window.views_current)  # the Weights dock follows on the next turn
     assert panel.currentWidget() is panel.message
     assert "waiting for Keras" in panel.message.text()
     weights = lesson_weights()
@@ -652,13 +655,17 @@ def test_weights_dock_follows_the_selection_and_the_builds(fake_window, qtbot):
     assert_histogram_of(window, "dense_1", weights["dense_1"][0])
     assert panel.histogram.counts.sum() == 640
     window.document.select_layer(1)
+    qtbot.waitUntil(window.views_current)
     assert_histogram_of(window, "dense", weights["dense"][0])
     window.summary_table.view.selectRow(1)  # selecting in the table selects everywhere
+    qtbot.waitUntil(window.views_current)
     assert_histogram_of(window, "dense_1", weights["dense_1"][0])
     window.document.select_layer(0)
+    qtbot.waitUntil(window.views_current)
     assert panel.currentWidget() is panel.message
     assert "input_layer (Input) has no weights" in panel.message.text()
     window.document.select_layer(-1)
+    qtbot.waitUntil(window.views_current)
     assert "Select a layer" in panel.message.text()
 
 
@@ -682,12 +689,15 @@ def test_weights_dock_explains_layers_without_a_kernel(fake_window, qtbot):
         service.answer(weights=weights)
     qtbot.waitUntil(window.views_current)
     doc.select_layer(3)
+    qtbot.waitUntil(window.views_current)
     assert f"{names[3]} (Dropout) has no weights" in window.weights_panel.message.text()
     doc.select_layer(2)
+    qtbot.waitUntil(window.views_current)
     assert window.weights_panel.currentWidget() is window.weights_panel.message
     assert "has no kernel" in window.weights_panel.message.text()
     doc.set_param(1, "units", 0)  # invalid: the dock says why
     doc.select_layer(1)
+    qtbot.waitUntil(window.views_current)
     assert "units" in window.weights_panel.message.text()
 
 
@@ -718,6 +728,7 @@ def test_training_moves_the_histogram_and_starts_from_the_weights_on_screen(fake
     assert_histogram_of(window, "dense", trained["dense"][0])
     qtbot.waitUntil(lambda: window.canvas.weights.get("dense") is trained["dense"])  # the canvas a turn later
     window.document.select_layer(2)
+    qtbot.waitUntil(window.views_current)
     assert_histogram_of(window, "dense_1", trained["dense_1"][0])
 
 
