@@ -464,7 +464,8 @@ class MainWindow(QMainWindow):
         number of changes since the last time: an edit's own step stays short, and quick edits
         (typing 1, 10, 100) are drawn once. The steps run on turns of their own, so that a big
         model's update never stops the GUI thread for long: the canvas's columns laid out, the
-        canvas given the model, the model fitted and drawn, its weights, the Weights dock."""
+        canvas given the model, the model fitted and its level of detail worked out, then drawn, its
+        weights, the Weights dock."""
         if not self._views_due:
             return
         if not self._view_steps:
@@ -507,7 +508,7 @@ class MainWindow(QMainWindow):
             number = self._views_round
             canvas.prepare_model(summary, spec, lambda: self._on_canvas_laid_out(number))
 
-        return [lay_out, show_model, draw_model, show_weights, self._refresh_weights_view]
+        return [lay_out, show_model, canvas.plan_drawing, draw_model, show_weights, self._refresh_weights_view]
 
     def _on_canvas_laid_out(self, number: int) -> None:
         if number == self._views_round and self._views_waiting:

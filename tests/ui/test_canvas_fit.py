@@ -157,3 +157,35 @@ def test_a_fit_shows_or_hides_the_legend_once_not_every_time(qapp, canvas):
         legend.visibleChanged.disconnect()
     assert changes == [], "the legends were shown and hidden again"
     assert not canvas.legend.isVisible()
+
+
+def test_a_drawing_planned_on_a_turn_before_shows_the_level_of_detail_worked_out_then(qapp, canvas, monkeypatch):
+    """A new model's draw in two turns: `plan_drawing` fits the view and works out the level of detail,
+    `draw_model` puts that on screen without working it out again, as a drawing in one turn would;
+    a plan made for a view that has moved since is not used."""
+    first, second = MODELS["Keras's MNIST convnet"], MODELS["Keras's IMDB LSTM"]
+    _resize(qapp, canvas, SIZES[0])
+    made: list[int] = []
+    real = L.compute_lod
+    monkeypatch.setattr(L, "compute_lod", lambda *a, **k: made.append(1) or real(*a, **k))
+    for spec in (first, second):
+        canvas.set_model(analyze(spec), spec)
+    in_one_turn = (canvas.view.viewRange(), canvas.lod)
+
+    canvas.set_model(analyze(first), first)
+    canvas.set_model(analyze(second), second, drawn=False)
+    made.clear()
+    canvas.plan_drawing()
+    assert made == [1] and canvas.view.viewRange() == in_one_turn[0]  # fitted, the detail worked out
+    canvas.draw_model()
+    assert made == [1], "draw_model showed the planned level of detail"
+    shown, expected = canvas.lod, in_one_turn[1]
+    assert (shown.windows, shown.wanted, len(shown.links)) == (expected.windows, expected.wanted, len(expected.links))
+    assert {i: c.level for i, c in shown.columns.items()} == {i: c.level for i, c in expected.columns.items()}
+
+    canvas.set_model(analyze(first), first, drawn=False)
+    canvas.plan_drawing()
+    canvas.view.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)  # the view moved before the drawing
+    made.clear()
+    canvas.draw_model()
+    assert made == [1], "a plan for another view was worked out again"

@@ -163,11 +163,13 @@ def test_the_canvas_fits_and_draws_a_new_model_on_a_turn_after_it_takes_it(windo
 
 
 def test_a_fit_asked_for_before_the_new_model_is_drawn_is_its_drawing_fit(window, qtbot, resnet, monkeypatch):
-    """The model taken (its status text, the graph view appearing) asks for a fit before draw_model():
-    that fit is draw_model's own, not one more of the same model ahead of it."""
+    """The model taken (its status text, the graph view appearing) asks for a fit before it is drawn:
+    that fit is the drawing's own (made by plan_drawing, the turn before draw_model), not one more of
+    the same model ahead of it."""
     canvas = window.canvas
     calls: list[str] = []
-    real_set_model, real_draw_model, real_fit = canvas.set_model, canvas.draw_model, canvas.fit_view
+    real_set_model, real_draw_model, real_plan = canvas.set_model, canvas.draw_model, canvas.plan_drawing
+    real_fit = canvas._set_fit_range
 
     def set_model(summary, spec, drawn=True):
         calls.append("set_model")
@@ -176,11 +178,12 @@ def test_a_fit_asked_for_before_the_new_model_is_drawn_is_its_drawing_fit(window
 
     monkeypatch.setattr(canvas, "set_model", set_model)
     monkeypatch.setattr(canvas, "draw_model", lambda: calls.append("draw_model") or real_draw_model())
-    monkeypatch.setattr(canvas, "fit_view", lambda: calls.append("fit_view") or real_fit())
+    monkeypatch.setattr(canvas, "_set_fit_range", lambda: calls.append("fit") or real_fit())
+    monkeypatch.setattr(canvas, "plan_drawing", lambda: calls.append("plan_drawing") or real_plan())
     window.document.load(resnet)
     qtbot.waitUntil(window.views_current, timeout=WAIT_MS)
     taken = calls.index("set_model")
-    assert calls[taken : taken + 3] == ["set_model", "draw_model", "fit_view"], calls
+    assert calls[taken:] == ["set_model", "plan_drawing", "fit", "draw_model"], calls  # fitted once
     assert canvas.lod.columns and canvas._last_fit == canvas.view.viewRange()  # fitted and drawn
 
 
@@ -295,10 +298,10 @@ def test_after_an_open_the_forms_of_the_model_s_classes_are_made_before_they_are
         window.app_actions["file.open"].trigger()
     classes = {layer.class_name for layer in resnet.layers}
     editor = window.property_editor
-    qtbot.waitUntil(lambda: set(made) == classes, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: editor.pages.count() == len(classes), timeout=WAIT_MS)  # a form for each, whole
     first = resnet.layers[next(i for i, layer in enumerate(resnet.layers) if layer.class_name != "Input")]
     assert made[:2] == [first.class_name, resnet.layers[-1].class_name]  # the head's class next to the first
-    assert len(made) == len(classes) and editor.pages.count() == len(classes)
+    assert sorted(made) == sorted(classes), "each made once"
     shown = editor.pages.currentWidget()
     assert shown is not None and editor.layer_index == window.document.selected_index  # the form on show stays
 

@@ -338,6 +338,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._refitting = False  # a refit for the status text's room is under way (see _update_status)
         self._fit_due = False  # a refit asked for by a resize or the status text, made on the next turn
         self._draw_due: bool | None = None  # set_model(drawn=False): whether draw_model fits (None: drawn)
+        self._planned_lod: tuple[tuple, list[L.Column], L.Lod] | None = None  # plan_drawing's (view key, columns, lod)
         self._prepared: tuple | None = None  # (summary, spec, its columns and links): see prepare_model
         self._refit_for_status = False  # ... and whether the status text asked (see _update_status)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -428,6 +429,21 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._draw_due = refit
         if drawn:
             self.draw_model()
+
+    def plan_drawing(self) -> None:
+        """draw_model's first half, for a turn of its own before it: the view fitted to the model
+        `set_model(..., drawn=False)` took (when it is to be) and the level of detail for that view
+        worked out, not yet on screen; draw_model then shows it. Nothing when the model is drawn, or
+        when its level of detail is made in the background."""
+        refit = self._draw_due
+        if refit is None or not self.columns or self._lod_in_background():
+            return
+        if refit:
+            self._set_fit_range()
+            self._draw_due = False  # fitted: draw_model refreshes what the fit shows
+        self._lod_timer.stop()  # the range set: draw_model comes next
+        lod = L.compute_lod(self.columns, self.links, self.view_rect(), self._pixels())
+        self._planned_lod = (self._view_key(), self.columns, lod)
 
     def draw_model(self) -> None:
         """Fit the model `set_model(..., drawn=False)` took (or, when its columns are as many and as big
@@ -552,12 +568,16 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     def fit_view(self) -> None:
         """Show the whole network, clear of the legend, the status text and the headers."""
+        self._set_fit_range()
+        self.refresh_lod()
+
+    def _set_fit_range(self) -> None:
+        """The view's range set to the fit (its level of detail not refreshed)."""
         self._fit_due = False  # a refit asked for meanwhile is this one
         x_range, y_range = self._fit_range()
         self.view.setRange(xRange=x_range, yRange=y_range, padding=0)
         self._last_fit = self.view.viewRange()
         self._auto_fit = True
-        self.refresh_lod()
 
     def _fit_range(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """The x and y ranges that show the whole network clear of what stands around it."""
@@ -726,14 +746,22 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.neurons.clear()
             self.counts.clear()
             return
-        if self._big and any(lk.pyramid is not None for lk in self.links):
+        if self._lod_in_background():
             self._place_headers()
             self._place_selection()
             if self._want is None:
                 self._want = "lod"
             self._kick()
             return
-        self._show_lod(L.compute_lod(self.columns, self.links, self.view_rect(), self._pixels()))
+        planned, self._planned_lod = self._planned_lod, None
+        if planned is not None and planned[0] == self._view_key() and planned[1] is self.columns:
+            self._show_lod(planned[2])
+        else:
+            self._show_lod(L.compute_lod(self.columns, self.links, self.view_rect(), self._pixels()))
+
+    def _lod_in_background(self) -> bool:
+        """Whether the level of detail is made in the worker (a big model with its weights)."""
+        return self._big and any(lk.pyramid is not None for lk in self.links)
 
     def _show_lod(self, lod: L.Lod, plans: tuple | None = None, view_key: tuple | None = None) -> None:
         """Put `lod` on screen; `plans` = (EdgePlan, NeuronPlan) made in the worker for it, and
