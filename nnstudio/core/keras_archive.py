@@ -322,11 +322,14 @@ def _stored_start(handle: IO[bytes], info: zipfile.ZipInfo, size: int) -> int | 
 
 
 @contextmanager
-def member_file(path: str | Path, archive: zipfile.ZipFile, name: str, where: str) -> Iterator[IO[bytes]]:
+def member_file(
+    path: str | Path, archive: zipfile.ZipFile, name: str, where: str, check_crc: bool = True
+) -> Iterator[IO[bytes]]:
     """Member `name` of the checked `archive` (opened from `path`) as a seekable, read-only file.
 
     A member stored uncompressed (what Keras writes) is read in place, once its CRC-32 is found
-    right; any other is inflated by `copy_member` (its caps and checks) into a temporary file."""
+    right (unless not `check_crc`: only its structure is to be read); any other is inflated by
+    `copy_member` (its caps and checks) into a temporary file."""
     try:
         info = archive.getinfo(name)
     except KeyError:
@@ -338,7 +341,7 @@ def member_file(path: str | Path, archive: zipfile.ZipFile, name: str, where: st
     with handle:
         try:
             start = _stored_start(handle, info, Path(path).stat().st_size)
-            if start is not None:
+            if start is not None and check_crc:
                 _check_stored_crc(handle, start, info, where)
         except (OSError, struct.error, UnicodeEncodeError) as exc:
             raise ArchiveError(f"truncated or damaged zip archive: {first_line(exc)}", f"{where}: {name}") from None
@@ -1001,10 +1004,12 @@ def float32_round(value: float) -> float:
 # -- dispatch --------------------------------------------------------------------------------
 
 
-def load_model_file(path: str | Path, check_weights: bool = True) -> ModelSpec:
+def load_model_file(path: str | Path, check_weights: bool = True, check_crc: bool = True) -> ModelSpec:
     """The model in a `.nnstudio` project or `.keras` archive; ProjectError or ArchiveError if refused.
 
-    A `.keras` file gets the zip and config checks and, with `check_weights`, the weights checks.
+    A `.keras` file gets the zip and config checks and, with `check_weights`, the weights checks:
+    its weights file's structure and, with `check_crc`, the CRC-32 of every byte of it (for a stored
+    member; an inflated one is always checked), which whoever reads the weights later checks too.
     """
     from nnstudio.core.project import ProjectError, load_project
 
@@ -1025,5 +1030,5 @@ def load_model_file(path: str | Path, check_weights: bool = True) -> ModelSpec:
     if check_weights:
         from nnstudio.core.weights_check import check_keras_weights
 
-        check_keras_weights(path, spec)
+        check_keras_weights(path, spec, check_crc)
     return spec

@@ -106,9 +106,10 @@ def _functional_weight_shapes(spec: ModelSpec) -> dict[str, SavedLayer]:
     return result
 
 
-def check_keras_weights(path: str | Path, spec: ModelSpec) -> None:
-    """Raise ArchiveError unless the archive's weights file is sound and matches `spec` exactly."""
-    _with_weights_file(path, spec, read=False)
+def check_keras_weights(path: str | Path, spec: ModelSpec, check_crc: bool = True) -> None:
+    """Raise ArchiveError unless the archive's weights file is sound and matches `spec` exactly
+    (without `check_crc`, a stored weights file's bytes are not summed: only its structure is read)."""
+    _with_weights_file(path, spec, read=False, check_crc=check_crc)
 
 
 def read_keras_weights(path: str | Path, spec: ModelSpec) -> dict[str, list[np.ndarray]]:
@@ -118,7 +119,9 @@ def read_keras_weights(path: str | Path, spec: ModelSpec) -> dict[str, list[np.n
     return _with_weights_file(path, spec, read=True)
 
 
-def _with_weights_file(path: str | Path, spec: ModelSpec, read: bool) -> dict[str, list[np.ndarray]]:
+def _with_weights_file(
+    path: str | Path, spec: ModelSpec, read: bool, check_crc: bool = True
+) -> dict[str, list[np.ndarray]]:
     where = str(path)
     try:
         expected = expected_weight_shapes(spec)
@@ -127,7 +130,7 @@ def _with_weights_file(path: str | Path, spec: ModelSpec, read: bool) -> dict[st
     with open_archive(path) as archive:
         if WEIGHTS_MEMBER not in archive.namelist():
             raise ArchiveError("the archive has no model.weights.h5", where)
-        with member_file(path, archive, WEIGHTS_MEMBER, where) as weights:  # in place when stored
+        with member_file(path, archive, WEIGHTS_MEMBER, where, check_crc) as weights:  # in place when stored
             check_weights_file(weights, expected, f"{where}: {WEIGHTS_MEMBER}")
             return read_weights_file(weights, expected, f"{where}: {WEIGHTS_MEMBER}") if read else {}
 

@@ -112,7 +112,10 @@ def read_model_file(path: str | Path) -> tuple[ModelSpec, dict]:
     path = Path(path)
     try:
         if path.suffix.lower() == KERAS_SUFFIX:
-            return load_model_file(path), {}  # the safe, Keras-free reader
+            # the safe, Keras-free reader; the weights' bytes are summed (CRC-32) where they are read:
+            # the engine's load of them, right after the open, refuses a damaged file's weights
+            # (a big model's hundreds of MB took most of its open's time here)
+            return load_model_file(path, check_crc=False), {}
         return load_project(path)
     except ProjectError as exc:
         raise FileError(one_line(exc)) from None

@@ -526,6 +526,37 @@ def test_stored_weights_are_read_in_place_and_their_crc_checked(tmp_path: Path) 
     assert error.where.endswith("flipped.keras: model.weights.h5")
 
 
+def test_a_weights_check_without_the_crc_reads_the_structure_and_the_weights_read_sums_the_bytes(
+    tmp_path: Path,
+) -> None:
+    """The window's open checks the weights file's structure only; the weights' read (the engine's
+    load, right after) refuses a stored weights file whose bytes do not match its CRC-32."""
+    from nnstudio.core.weights_check import read_keras_weights
+    from nnstudio.keras_io.load import load_keras
+
+    data = weights_bytes(lesson_weights())
+    raw = bytearray(with_config(tmp_path, lesson_config(), data).read_bytes())
+    at = raw.index(data)
+    raw[at + len(data) - 1] ^= 0xFF  # one byte of a weight's value changed
+    flipped = tmp_path / "flipped.keras"
+    flipped.write_bytes(bytes(raw))
+    spec = load_model_file(flipped, check_crc=False)
+    assert [layer.name for layer in spec.layers] == ["input_layer", "dense", "dense_1"]
+    check_keras_weights(flipped, spec, check_crc=False)
+    for read in (
+        lambda: read_keras_weights(flipped, spec),
+        lambda: load_keras(flipped),
+        lambda: load_model_file(flipped),
+    ):
+        with pytest.raises(ArchiveError, match="Bad CRC-32 for file 'model.weights.h5'"):
+            read()
+    structure = bytearray(raw)
+    structure[at : at + 8] = b"notHDF5!"  # its structure broken too
+    (tmp_path / "broken.keras").write_bytes(bytes(structure))
+    with pytest.raises(ArchiveError, match="model.weights.h5"):
+        load_model_file(tmp_path / "broken.keras", check_crc=False)
+
+
 def test_damaged_weights_file_is_refused(tmp_path: Path) -> None:
     data = weights_bytes(lesson_weights())
     refused(with_config(tmp_path, lesson_config(), data[:600]), "model.weights.h5")

@@ -301,6 +301,30 @@ def test_an_opened_keras_files_views_wait_for_its_weights_not_a_fresh_build(wind
     assert "showing fresh weights" in window.statusBar().currentMessage()
 
 
+def test_a_file_whose_weight_bytes_are_damaged_opens_and_its_weights_read_says_so(window, dialogs, tmp_path):
+    """The open checks the weights file's structure, not the sum of its bytes (a big model's hundreds
+    of MB): a value's byte changed opens the model; the engine's read of its weights, which sums them,
+    refuses them, and the window says so and shows fresh ones."""
+    from nnstudio.keras_io.load import load_keras
+    from tests.core.test_keras_archive_corpus import write_lesson
+
+    builds = window.model_state.builds
+    window.start_service()
+    path = write_lesson(tmp_path / "lesson.keras")
+    raw = bytearray(path.read_bytes())
+    raw[raw.index(b"\x89HDF") + 4096] ^= 0xFF  # inside the stored weights file, past its header
+    damaged = tmp_path / "damaged.keras"
+    damaged.write_bytes(bytes(raw))
+    assert window.files.open_path(damaged) and dialogs.warnings == []
+    assert window.document.path == damaged and builds.loads == [str(damaged)]
+    with pytest.raises(ValueError, match="Bad CRC-32") as refused:
+        load_keras(damaged)  # what the engine does with the load asked for
+    builds.loadFailed.emit(str(refused.value))
+    message = window.statusBar().currentMessage()
+    assert "could not read the weights of damaged.keras" in message and "Bad CRC-32" in message
+    assert "showing fresh weights" in message
+
+
 def test_the_weights_of_a_file_opened_before_are_not_taken_for_the_next_files(window, tmp_path):
     """Two .keras files opened one after the other, before Keras read the first one's weights: the
     first answer is that file's (the engine answers in order) and is dropped; the second's is shown."""
