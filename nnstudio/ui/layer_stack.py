@@ -332,6 +332,33 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+KEPT_WIDTHS = 8192  # rows' measured words kept by the delegate (a model of 1000 layers, a few fonts)
+
+
+@dataclass(frozen=True)
+class _RowFonts:
+    """A row's fonts (name in bold, words, the right side smaller) and their metrics, for one view font."""
+
+    key: str
+    bold: QFont
+    small: QFont
+    bold_metrics: QFontMetrics
+    metrics: QFontMetrics
+    small_metrics: QFontMetrics
+    gap: int  # between the name and the words
+
+    @classmethod
+    def of(cls, font: QFont) -> _RowFonts:
+        bold = QFont(font)
+        bold.setWeight(QFont.Weight.DemiBold)
+        small = QFont(font)
+        small.setPointSizeF(max(6.0, font.pointSizeF() * 0.9))
+        metrics = QFontMetrics(font)
+        return cls(
+            font.key(), bold, small, QFontMetrics(bold), metrics, QFontMetrics(small), metrics.horizontalAdvance("  ")
+        )
+
+
 class LayerDelegate(QStyledItemDelegate):
     """Icon, `name` in bold, the layer in words, and its output shape and parameters on the right."""
 
@@ -341,6 +368,8 @@ class LayerDelegate(QStyledItemDelegate):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.detail = 0  # 0: shape and params on the right, 1: shape only, 2: nothing
+        self._fonts_by_key: dict[str, _RowFonts] = {}
+        self._widths: dict[tuple[str, str, str], int] = {}  # (name, description, font key) -> width
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
         return QSize(200, max(self.ICON, option.fontMetrics.height()) + 2 * self.PAD + 2)
@@ -353,26 +382,37 @@ class LayerDelegate(QStyledItemDelegate):
         params = index.data(ParamsRole)
         return [f"{shape}  ·  {params:,}" if params is not None else shape, shape]
 
-    @staticmethod
-    def _words_width(index: QModelIndex | QPersistentModelIndex, font: QFont) -> int:
-        bold = QFont(font)
-        bold.setWeight(QFont.Weight.DemiBold)
-        normal = QFontMetrics(font)
-        name_width = QFontMetrics(bold).horizontalAdvance(index.data(LayerNameRole) or "") + 2
-        return (
-            name_width
-            + normal.horizontalAdvance("  ")
-            + normal.horizontalAdvance(index.data(DescriptionRole) or "")
-            + 2
-        )
+    def _fonts(self, font: QFont) -> _RowFonts:
+        """The row's fonts and their metrics for the view's `font` (made once per font)."""
+        key = font.key()
+        fonts = self._fonts_by_key.get(key)
+        if fonts is None:
+            fonts = self._fonts_by_key[key] = _RowFonts.of(font)
+        return fonts
+
+    def _words_width(self, name: str, description: str, fonts: _RowFonts) -> int:
+        """The width of a row's name and description side by side (kept per texts and font: each
+        repaint of a long model's rows measured them again)."""
+        key = (name, description, fonts.key)
+        width = self._widths.get(key)
+        if width is None:
+            if len(self._widths) >= KEPT_WIDTHS:
+                self._widths.clear()
+            width = self._widths[key] = (
+                fonts.bold_metrics.horizontalAdvance(name)
+                + 2
+                + fonts.gap
+                + fonts.metrics.horizontalAdvance(description)
+                + 2
+            )
+        return width
 
     def detail_that_fits(self, index: QModelIndex, font: QFont, row_width: int) -> int:
         """The most the right side of this row can say at `row_width` (see `detail`)."""
-        small = QFont(font)
-        small.setPointSizeF(max(6.0, font.pointSizeF() * 0.9))
-        sfm = QFontMetrics(small)
+        fonts = self._fonts(font)
+        sfm = fonts.small_metrics
         room = row_width - 2 * self.PAD - self.ICON - self.PAD - 3
-        needed = self._words_width(index, font)
+        needed = self._words_width(index.data(LayerNameRole) or "", index.data(DescriptionRole) or "", fonts)
         for level, option in enumerate(self._right_options(index)):
             if option and needed + self.PAD + sfm.horizontalAdvance(option) <= room:
                 return level
@@ -408,16 +448,14 @@ class LayerDelegate(QStyledItemDelegate):
             icon.paint(painter, icon_rect)
         left = icon_rect.right() + self.PAD + 2
 
-        bold = QFont(opt.font)
-        bold.setWeight(QFont.Weight.DemiBold)
-        small = QFont(opt.font)
-        small.setPointSizeF(max(6.0, opt.font.pointSizeF() * 0.9))
-        bfm, nfm, sfm = QFontMetrics(bold), QFontMetrics(opt.font), QFontMetrics(small)
+        fonts = self._fonts(opt.font)
+        bold, small = fonts.bold, fonts.small
+        bfm, nfm, sfm = fonts.bold_metrics, fonts.metrics, fonts.small_metrics
 
         name = index.data(LayerNameRole) or ""
         description = index.data(DescriptionRole) or ""
-        gap = nfm.horizontalAdvance("  ")
-        needed = self._words_width(index, opt.font)
+        gap = fonts.gap
+        needed = self._words_width(name, description, fonts)
         # What the right side says, most first; it gives way to the layer's own words when narrow, and
         # every row says as much as the narrowest one (the view sets `detail`).
         options = self._right_options(index)

@@ -334,3 +334,39 @@ def test_dragging_over_a_forbidden_place_says_why_before_the_drop(qtbot):
     assert not drag_over(last.bottom() - 3, row)
     assert "stays at the top" in stack.banner.text()
     assert document.undo_stack.count() == 0
+
+
+def test_a_row_s_words_are_measured_in_the_view_s_font_and_follow_a_rename(qtbot):
+    """The delegate keeps what it measured per texts and font (a repaint of a long model's rows
+    measured every row again): a bigger font or a renamed layer is measured afresh."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    doc = Document(lesson_spec())
+    view = LayerStackView(doc)
+    qtbot.addWidget(view)
+    delegate, model = view.itemDelegate(), view.model()
+    small, big = QFont(view.font()), QFont(view.font())
+    big.setPointSizeF(small.pointSizeF() * 2)
+
+    def expected(font: QFont, row: int) -> int:
+        bold = QFont(font)
+        bold.setWeight(QFont.Weight.DemiBold)
+        name, words = doc.spec.layers[row].name, model.row_view(row).description
+        metrics = QFontMetrics(font)
+        return (
+            QFontMetrics(bold).horizontalAdvance(name)
+            + metrics.horizontalAdvance("  ")
+            + metrics.horizontalAdvance(words)
+            + 4
+        )
+
+    def fits(font: QFont, row: int, width: int) -> int:
+        return delegate.detail_that_fits(model.index(row), font, width)
+
+    for font in (small, big, small):
+        room = expected(font, 1) + 2 * delegate.PAD + delegate.ICON + delegate.PAD + 3
+        assert fits(font, 1, room) == 2, "no room for the shape beside the words"
+        assert fits(font, 1, room + 400) == 0, "room for the shape and the parameters"
+    doc.rename_layer(1, "a_much_longer_name_than_before")
+    room = expected(small, 1) + 2 * delegate.PAD + delegate.ICON + delegate.PAD + 3
+    assert fits(small, 1, room - 10) == 2 and fits(small, 1, room + 400) == 0
