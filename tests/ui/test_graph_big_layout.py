@@ -10,7 +10,7 @@ import traceback
 import pytest
 from PySide6.QtCore import Qt
 
-from nnstudio.ui.graph.view import LAYOUT_AWAY_FROM, GraphView
+from nnstudio.ui.graph.view import ITEMS_PER_TURN, LAYOUT_AWAY_FROM, GraphView
 from tests.core.applications_topology import application_model
 from tests.ui.test_graph_blocks_view import layer_id, open_window, wait_drawn
 
@@ -139,18 +139,46 @@ def test_a_big_model_opened_with_its_blocks_expanded_shows_nothing_of_the_model_
     assert len(view.nodes) == 429 and not view.group_items
 
 
-def test_a_layout_that_came_is_drawn_on_a_turn_of_its_own(densenet, qtbot):
-    """The layout's result arrives among other queued calls: the scene is drawn on a later turn, and
-    the veiled graph stays until then."""
+def test_a_layout_that_came_is_drawn_on_turns_of_its_own_a_part_each(densenet, qtbot, monkeypatch):
+    """The layout's result arrives among other queued calls: the scene is drawn on later turns, a part
+    of its boxes and lines on each (429 boxes and their lines in one step held the GUI thread for
+    longer than a frame), veiled and taking no clicks until it is whole."""
     view = densenet.graph_view
     before = {**view.nodes, **view.group_items}
-    drawn_from: list[list[str]] = []  # the calls under way when the scene is drawn
+    drawn_from: list[list[str]] = []  # the calls under way when the scene is whole
     view.built.connect(lambda: drawn_from.append([frame.name for frame in traceback.extract_stack()]))
+    parts: list[tuple[int, bool, bool]] = []  # items in the scene after each part, veiled, clickable
+    draw_part = view._draw_next_part
+
+    def counted_part() -> None:
+        draw_part()
+        top = [item for item in view.graph_scene.items() if item.parentItem() is None]
+        parts.append((len(top), view.laying_out(), view.isInteractive()))
+
+    monkeypatch.setattr(view, "_draw_next_part", counted_part)
     with qtbot.waitSignal(view._layout_job._relay.finished, timeout=30_000):
         densenet.app_actions["view.expand_blocks"].trigger()
         assert view.laying_out() and {**view.nodes, **view.group_items} == before  # the veiled graph stays
     qtbot.waitUntil(lambda: bool(drawn_from), timeout=5_000)
-    assert "_on_layout_done" not in drawn_from[0] and "_draw_laid_out" in drawn_from[0], (
-        "drawn within the result's call"
+    assert "_on_layout_done" not in drawn_from[0] and "_draw_laid_out" not in drawn_from[0], (
+        "made whole within the result's call or the layout's drawing turn"
     )
-    assert not view.laying_out() and len(view.nodes) == len(densenet.document.spec.layers)
+    assert len(parts) >= 3 and all(veiled and not clickable for _items, veiled, clickable in parts[:-1])
+    growth = [b[0] - a[0] for a, b in zip(parts, parts[1:], strict=False)]
+    assert all(0 <= grown <= ITEMS_PER_TURN for grown in growth[:-1]), growth  # the last part: the frames too
+    assert not view.laying_out() and view.isInteractive()
+    assert len(view.nodes) == len(densenet.document.spec.layers)
+
+
+def test_an_edit_while_the_scene_is_drawn_in_turns_draws_the_edited_graph_whole(densenet, qtbot):
+    view = densenet.graph_view
+    with qtbot.waitSignal(view._layout_job._relay.finished, timeout=30_000):
+        densenet.app_actions["view.expand_blocks"].trigger()
+    qtbot.waitUntil(lambda: view._drawing is not None, timeout=5_000)  # a part drawn, the rest to come
+    doc = densenet.document
+    head = len(doc.spec.layers) - 1
+    doc.set_param(head, "units", 7)
+    assert view._drawing is None and not view.laying_out()  # drawn whole, at once, for the edited model
+    assert len(view.nodes) == len(doc.spec.layers) and "7" in view.nodes[doc.spec.layers[head].id].toolTip()
+    view.draw_laid_out_now()
+    assert len(view.nodes) == len(doc.spec.layers)

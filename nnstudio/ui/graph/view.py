@@ -35,7 +35,7 @@ expands its group. An overview (`GraphOverview`) appears when the graph does not
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
@@ -82,6 +82,8 @@ DOTS_FROM = 0.3  # no dots below this scale
 LAYOUT_AWAY_FROM = 150  # a graph of this many boxes not laid out before is laid out off the GUI thread
 OPENED_AWAY_FROM = 100  # ... and a model of this many layers just put in the document (its first drawing)
 PLACEMENTS_KEPT = 8  # layouts remembered by structure (expanding and collapsing again, undo)
+ITEMS_PER_TURN = 250  # boxes and lines a big graph laid out off the GUI thread gets per turn when drawn
+_WHOLE = object()  # what a scene drawn in turns gives once it is whole
 GROUP_NODE = "\x00group:"  # the layout's name for a collapsed group's box (no layer id starts so)
 
 
@@ -134,7 +136,8 @@ class GraphView(QGraphicsView):
         self._label_sources: list[tuple[LayerSpec, LayerRow | None, tuple[Issue, ...]]] = []
         self._layout_job = BackgroundJob(self._on_layout_done, name="graph-layout", daemon=True)
         self.destroyed.connect(self._layout_job.close)
-        self._layout_wanted: tuple | None = None  # the structure being laid out off the GUI thread
+        self._layout_wanted: tuple | None = None  # the structure being laid out off the GUI thread (or drawn in turns)
+        self._drawing: Iterator[None] | None = None  # what is left of that structure's scene, drawn a part per turn
         # A layout that came is drawn on a turn of its own: the result arrives among other queued
         # calls (the open's steps, repaints), and input and paints get their turns in between.
         self._turns = turns if turns is not None else Turns(self)
@@ -188,6 +191,7 @@ class GraphView(QGraphicsView):
 
     def _on_replaced(self) -> None:
         self._model_number += 1
+        self._stop_drawing()
         self._layout_wanted = None
         self._after_build.clear()
         self.layout_engine.forget()
@@ -201,11 +205,13 @@ class GraphView(QGraphicsView):
         self._groups_for = None
         self.cancel_connection()
 
-    def rebuild(self, _spec: object = None) -> None:
+    def rebuild(self, _spec: object = None, in_turns: bool = False) -> None:
         """Show the document's graph (nothing for a Sequential chain, which the stack shows). An edit that
         keeps the graph's structure (a layer's parameters, a rename) changes the words of the boxes it
         affects in place; any other draws the scene afresh (the layout of a structure seen before is reused;
-        a big one not seen before is laid out off the GUI thread, the scene drawn when it is ready)."""
+        a big one not seen before is laid out off the GUI thread, the scene drawn when it is ready: with
+        `in_turns`, a part per turn of the event loop, veiled until it is whole)."""
+        self._stop_drawing()  # a scene being drawn in turns is drawn afresh, for the document as it is now
         spec = self.document.spec
         if spec.is_functional and (self.nodes or self.group_items):
             self._update_groups(spec)
@@ -226,18 +232,56 @@ class GraphView(QGraphicsView):
             return
         self._layout_wanted = None  # a layout under way is no longer waited for (it is kept when it comes)
         self._clear_scene()
-        self.setInteractive(True)
         self._scene_model = self._model_number
+        self.builds += 1
+        if spec.is_functional and in_turns and laid_out is not None:
+            self._layout_wanted = laid_out[0]  # veiled, taking no clicks, until the scene is whole
+            self._drawing = self._populating(spec)
+            self._draw_next_part()
+            return
+        self.setInteractive(True)
         self._syncing = True
         try:
-            self.builds += 1
             if spec.is_functional:
-                self._populate(spec)
+                for _part in self._populating(spec):
+                    pass
             elif self.groups:  # a Sequential stack has no graph, and no groups
                 self.groups, self._group_of, self._groups_for = (), {}, None
                 self.groupsChanged.emit()
         finally:
             self._syncing = False
+        self._scene_drawn()
+
+    def _draw_next_part(self) -> None:
+        """Draw the next part of the scene being drawn in turns; once it is whole, show it."""
+        drawing = self._drawing
+        if drawing is None:
+            return
+        self._syncing = True
+        try:
+            whole = next(drawing, _WHOLE) is _WHOLE
+        finally:
+            self._syncing = False
+        if self._drawing is not drawing:  # dropped meanwhile
+            return
+        if not whole:
+            self._turns.ask(self._draw_next_part)
+            return
+        self._drawing = None
+        self._layout_wanted = None
+        self.setInteractive(True)
+        self.viewport().update()
+        self._scene_drawn()
+
+    def _stop_drawing(self) -> None:
+        """Drop the scene being drawn in turns (what it drew so far stays until the scene is cleared)."""
+        if self._drawing is not None:
+            self._drawing = None
+            self._turns.drop(self._draw_next_part)
+
+    def _scene_drawn(self) -> None:
+        """What follows a scene drawn afresh: the selection, the scene's extent, the first fit, the
+        overview, the steps waiting for it, `built`."""
         if self._pending is not None and self._pending not in self.nodes:
             self.cancel_connection()
         if self._selected_connection is not None and self._find_edge(self._selected_connection) is None:
@@ -255,6 +299,7 @@ class GraphView(QGraphicsView):
         self.built.emit()
 
     def _clear_scene(self) -> None:
+        self._stop_drawing()
         self._syncing = True
         try:
             self.graph_scene.clear()
@@ -280,7 +325,8 @@ class GraphView(QGraphicsView):
         return (visible, tuple(pairs)), visible, pairs
 
     def laying_out(self) -> bool:
-        """Whether a layout is being made off the GUI thread (the scene is drawn when it is ready: `built`)."""
+        """Whether a layout is being made off the GUI thread, or its scene drawn in turns (`built` says
+        when the scene is whole)."""
         return self._layout_wanted is not None
 
     def _lay_out_away(self, structure: tuple, visible: tuple[str, ...], pairs: list[tuple[str, str]]) -> None:
@@ -320,15 +366,19 @@ class GraphView(QGraphicsView):
             self._turns.ask(self._draw_laid_out)
 
     def draw_laid_out_now(self) -> None:
-        """Draw a layout that came and waits for its turn now (before something reads the scene)."""
+        """Draw a layout that came and waits for its turn now, and the rest of a scene being drawn in
+        turns (before something reads the scene)."""
         self._turns.run_now(self._draw_laid_out)
+        while self._drawing is not None:
+            self._turns.drop(self._draw_next_part)
+            self._draw_next_part()
 
     @Slot()
     def _draw_laid_out(self) -> None:
-        """The structure asked for now: drawn (its layout came), or laid out in turn."""
-        if self._layout_wanted is not None:
+        """The structure asked for now: drawn in turns (its layout came), or laid out in turn."""
+        if self._layout_wanted is not None and self._drawing is None:
             self._layout_wanted = None
-            self.rebuild()
+            self.rebuild(in_turns=True)
 
     def _keep_placement(self, structure: tuple, placement: Placement) -> None:
         if len(self._placements) >= PLACEMENTS_KEPT:
@@ -426,7 +476,8 @@ class GraphView(QGraphicsView):
             return GROUP_NODE + group.key
         return layer_id
 
-    def _populate(self, spec: ModelSpec) -> None:
+    def _populating(self, spec: ModelSpec) -> Iterator[None]:
+        """Put `spec`'s boxes and lines in the scene, pausing (a yield) after every ITEMS_PER_TURN."""
         summary = self.document.summary()
         structure, visible, pairs = self._layout_of(spec)
         ids = spec.ids()
@@ -440,6 +491,7 @@ class GraphView(QGraphicsView):
         positions = {layer_id: i for i, layer_id in enumerate(ids)}
         rows = {row.index: row for row in summary.rows}
         kinds = layer_types()
+        made = 0  # boxes and lines put in the scene
         for index, layer in enumerate(spec.layers):
             if shown[layer.id] != layer.id:
                 continue
@@ -459,6 +511,9 @@ class GraphView(QGraphicsView):
             node.pending_source = layer.id == self._pending
             self.graph_scene.addItem(node)
             self.nodes[layer.id] = node
+            made += 1
+            if made % ITEMS_PER_TURN == 0:
+                yield
         for group in self.groups:
             if group.key in self._collapsed:
                 self._add_group_box(spec, group, summary, placement.centres[GROUP_NODE + group.key], positions, rows)
@@ -485,6 +540,9 @@ class GraphView(QGraphicsView):
             self.graph_scene.addItem(edge)
             if editable:
                 self.edges.append(edge)
+            made += 1
+            if made % ITEMS_PER_TURN == 0:
+                yield
         for group in self.groups:
             if group.key not in self._collapsed:
                 self._add_group_frame(group)
@@ -958,7 +1016,8 @@ class GraphView(QGraphicsView):
         painter.save()
         painter.resetTransform()
         area = self.viewport().rect()
-        text = f"Laying out {len(wanted[0])} boxes…" if wanted is not None else "Drag layers here from the palette."
+        doing = "Drawing" if self._drawing is not None else "Laying out"
+        text = f"{doing} {len(wanted[0])} boxes…" if wanted is not None else "Drag layers here from the palette."
         if drawn:  # the graph before the edit, veiled until the new layout is drawn; the words on a label
             veil = QColor(palette.color(QPalette.ColorRole.Window))
             veil.setAlpha(170)
