@@ -300,3 +300,59 @@ def test_kernel_tiles_are_coloured_between_events_before_a_zoom_asks_for_them(ca
     qtbot.waitUntil(lambda: all((ci, id(k)) in canvas.maps._tile_rgba for ci, k in kernels))
     for ci, kernel in kernels:
         assert np.array_equal(canvas.maps._tile_rgba[(ci, id(kernel))], F.tile_rgba(kernel, canvas.maps._colours()))
+
+
+class Clock:
+    """conv_drawer's `time`: a monotonic clock the test moves; the rest as the real module."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def __getattr__(self, name: str):
+        import time
+
+        return getattr(time, name)
+
+
+def drawn_box(image: np.ndarray) -> tuple[int, int, int, int]:
+    """The rows and columns (first, last) of an image's drawn (not white) pixels."""
+    rows, cols = np.nonzero((image[:, :, :3] < 250).any(axis=2))
+    return rows.min(), rows.max(), cols.min(), cols.max()
+
+
+def test_while_the_view_is_zoomed_its_kept_image_scaled_stands_in_until_the_zoom_rests(canvas, monkeypatch):
+    """Each step of a zoom by the wheel would draw every block at a new scale (a big model's 770: 20-30
+    ms a step): the image kept of the view, scaled, stands in while the scale keeps changing, and the
+    blocks are drawn at the scale reached once it has stayed ZOOM_REST_S."""
+    clock = Clock()
+    monkeypatch.setattr(C, "time", clock)
+    item = canvas.maps
+
+    def zoom_and_paint(factor: float, after_s: float) -> tuple[np.ndarray, Counter]:
+        clock.now += after_s
+        canvas.view.scaleBy((factor, factor))
+        canvas.view.updateMatrix()
+        return paint_maps(canvas)
+
+    def drawn_at_this_scale() -> bool:  # the image kept is of the view at its present scale
+        transform = item.deviceTransform(canvas.viewportTransform())
+        return item._raster is not None and item._raster[0][1:3] == (transform.m11(), transform.m22())
+
+    canvas.view.scaleBy((1.6, 1.6))  # zoomed out: the blocks take part of the view, with room around
+    forget(canvas)
+    for _ in range(2):
+        paint_maps(canvas)  # the view kept as an image
+    zoom_and_paint(0.9, after_s=5.0)
+    assert drawn_at_this_scale(), "a first step after a rest is drawn at its scale"
+    image, second = zoom_and_paint(0.9, after_s=0.02)
+    assert second == Counter(drawImage=1) and not drawn_at_this_scale(), "the next steps: the image, scaled"
+    plain = reference(canvas)
+    assert np.abs(np.array(drawn_box(image)) - np.array(drawn_box(plain))).max() <= 3, "where the blocks are now"
+    _, third = zoom_and_paint(1.2, after_s=0.02)
+    assert third == Counter(drawImage=1) and not drawn_at_this_scale() and item._rest_timer.isActive()
+    clock.now += C.ZOOM_REST_S + 0.01  # the scale has rested: the timer's repaint draws the blocks
+    drawn, rested = paint_maps(canvas)
+    assert rested["drawPolygon"] > 0 and np.array_equal(drawn, reference(canvas))

@@ -245,6 +245,11 @@ MIN_FACE_PX = 0.5  # a block's side or top face thinner than this is not drawn
 SMOOTH_BLOCK_PX = 6.0  # a block's front face narrower than this is drawn without antialiasing (on screen)
 CULL_MARGIN_PX = 2.0  # a shape this close to the exposed rect may still touch it (pen, antialiasing)
 CACHE_EXPOSED_SHARE = 0.5  # a paint for at least this share of the item's part in view keeps its image
+ZOOM_REST_S = 0.12  # a scale this long unchanged: the zoom rests, and the maps are drawn at it
+
+
+def _same_scale(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return math.isclose(a[0], b[0], rel_tol=1e-9) and math.isclose(a[1], b[1], rel_tol=1e-9)
 
 
 def _reaching(boxes: np.ndarray, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[int]:
@@ -304,6 +309,12 @@ class FeatureMapItem(pg.GraphicsObject):
         self._layout: SceneLayout | None = None  # of the last paint's scale
         self._raster: tuple | None = None  # (key, QImage): the last on-screen paint, drawn again while the view stays
         self._painted: tuple = (None, 0)  # the key of the last whole paint, and how many it had
+        self._scale: tuple[float, float] = (0.0, 0.0)  # the last paint's, and when it changed
+        self._scaled_at = -math.inf
+        self._rest_timer = QtCore.QTimer(self)  # the drawing at the scale a zoom reached, once it rests
+        self._rest_timer.setSingleShot(True)
+        self._rest_timer.setInterval(int(ZOOM_REST_S * 1000))
+        self._rest_timer.timeout.connect(self.update)
         # what the blocks' places are made from (`_places`): the columns' and their maps (`map_columns`)
         self._places: tuple = ((), [])
 
@@ -357,7 +368,7 @@ class FeatureMapItem(pg.GraphicsObject):
             return
         transform = painter.transform()
         ppx, ppy = abs(transform.m11()), abs(transform.m22())
-        if ppx <= 0 or ppy <= 0:
+        if ppx <= 0 or ppy <= 0 or self._stands_in(painter, transform):
             return
         layout = self._scene_layout(ppx, ppy)
         viewport = QtCore.QRectF(painter.viewport()) if painter.viewport().isValid() else None
@@ -389,6 +400,34 @@ class FeatureMapItem(pg.GraphicsObject):
         painter.save()
         self._draw(painter, transform, layout, viewport, clip)
         painter.restore()
+
+    def _stands_in(self, painter: QtGui.QPainter, transform: QtGui.QTransform) -> bool:
+        """While the view is being zoomed (its scale changed less than ZOOM_REST_S before), the image
+        kept of the view before, scaled, stands in for a drawing at each new scale (a big model's 770
+        blocks: 20-30 ms each); the drawing at the scale reached follows once the zoom rests. False
+        when it does not stand in: no zoom going on, no image kept, or the view's scale is the image's."""
+        scale = (transform.m11(), transform.m22())
+        now = time.monotonic()
+        zooming = now - self._scaled_at < ZOOM_REST_S
+        if not _same_scale(scale, self._scale):  # a pan moves the view's range: its scale's last digits
+            self._scale, self._scaled_at = scale, now
+        raster = self._raster
+        if not zooming or raster is None or not self._cacheable(painter):
+            return False
+        key, image = raster
+        _layout, m11, m22, dx, dy, area, _viewport = key
+        if _same_scale((m11, m22), scale):
+            return False
+        image_to_scene, invertible = QtGui.QTransform(m11, 0.0, 0.0, m22, dx, dy).inverted()
+        if not invertible:
+            return False
+        target = transform.mapRect(image_to_scene.mapRect(QtCore.QRectF(area)))
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(target, image, QtCore.QRectF(image.rect()))
+        painter.restore()
+        self._rest_timer.start()
+        return True
 
     def _cacheable(self, painter: QtGui.QPainter) -> bool:
         """Paints on screen are kept as an image (not those of an export, nor vectors for SVG); the
