@@ -255,8 +255,8 @@ class MainWindow(QMainWindow):
             self.turns.ask(self._prepare_next_form)
 
     def _prepare_next_form(self) -> None:
-        """One more layer class's settings form made ahead of its first selection (~10-30 ms each:
-        one per turn, after the views' steps)."""
+        """A few more rows of a layer class's settings form made ahead of its first selection (a few
+        ms a turn, after the views' steps), until every class of the model has its form."""
         if self.property_editor.prepare_next_form():
             self.turns.ask(self._prepare_next_form)
 

@@ -339,7 +339,7 @@ class PropertyEditor(QWidget):
         layout.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layer_type = layer_types().get(class_name)
         nested_entries = {}
-        if layer_type is not None:  # read now: the model may change before the last row is added
+        if layer_type is not None:  # read with the first row: the model may change before the last one
             layer = self.document.spec.layers[index]
             nested_entries = {p.name: layer.get(p.name) for p in layer_type.params if p.kind.nested}
 
