@@ -223,6 +223,10 @@ class KernelPyramid:
         self.levels: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.levels[self.base] = self._base_sums(kernel if same_values else None)
         self.quantiles = self._abs_quantiles()
+        # Whether the kernel holds NaN or infinite weights (a file's may), as its base sums say:
+        # known where the pyramid is built (the canvas's worker for big models), not when the
+        # status text first asks on the GUI thread (a pass over the base sums of every kernel).
+        self.has_non_finite = not bool(np.isfinite(self.levels[self.base][0]).all())
 
     def _base_sums(self, given: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """The base level: the sums that came with the kernel (summed by the engine) when they
@@ -248,11 +252,6 @@ class KernelPyramid:
         rows = max(1, min(k.shape[0], QUANTILE_SAMPLE // max(k.shape[1], 1)))
         sample = k[np.linspace(0, k.shape[0] - 1, rows).astype(np.int64)].reshape(-1)[:262_144]
         return quartiles(np.abs(sample))
-
-    @cached_property
-    def has_non_finite(self) -> bool:
-        """Whether the kernel holds NaN or infinite weights (a file's may): its block sums say so."""
-        return not bool(np.isfinite(self.levels[self.base][0]).all())
 
     def level(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Stored block sums at level k >= base (2**k x 2**k blocks)."""
