@@ -87,6 +87,9 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         apply_stored_budget(self.settings)
         self.autosave = autosave
+        # Before the model state's: when it forgets the old model's weights, the canvas is not
+        # given that old model's lack of them (the update the new model's `changed` asks draws it).
+        document.replaced.connect(self._on_model_replaced)
         self.model_state = ModelState(document, builds, training, self)
         self.model_state.builds_wait_for(self.viewsUpdated)
         self.canvas: Canvas | None = None
@@ -222,7 +225,6 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         doc = self.document
-        doc.replaced.connect(self._on_model_replaced)
         doc.changed.connect(self._on_document_changed)
         doc.selectionChanged.connect(self._on_selection_changed)
         doc.modifiedChanged.connect(self._update_title)
@@ -304,6 +306,8 @@ class MainWindow(QMainWindow):
         snapshots (newest first), so that a Keras answer's own step stays short and the two never add
         up to one long stop of the GUI thread while training runs."""
         self.turns.ask(self._refresh_weights_view)
+        if self._model_replaced:  # another model is coming: the update its `changed` asks draws its weights
+            return
         if self._canvas_spec is not self.document.spec:  # the document changed: the canvas's update to come draws them
             if not self._views_due:
                 self._schedule_views()

@@ -168,6 +168,26 @@ def test_after_open_the_first_layer_is_selected(window, tmp_path, qtbot):
     assert window.document.selected_index == 1 and window.property_editor.field("units").text() == "64"
 
 
+def test_an_opened_model_leaves_the_old_one_s_drawing_alone_until_the_canvas_takes_the_new_one(
+    window, tmp_path, qtbot, monkeypatch
+):
+    """Forgetting the old model's weights does not draw that old model again without them (a pass
+    over every column of a big model): the canvas's next drawing is the opened model's."""
+    answer_build(window)
+    qtbot.waitUntil(window.views_current)
+    canvas = window.canvas
+    assert canvas.weights is not None and not canvas.pending
+    given = []
+    draw = canvas.set_weights
+    monkeypatch.setattr(canvas, "set_weights", lambda weights: given.append(weights) or draw(weights))
+    assert window.files.open_path(write_model(tmp_path, "opened", 12))
+    assert given == [] and canvas.weights is not None  # the old drawing, untouched
+    with qtbot.waitSignal(window.viewsUpdated):
+        pass
+    assert next(c for c in canvas.columns if c.name == "dense").shape == (12,)
+    assert canvas.pending and canvas.weights is None  # the opened model's, waiting for Keras's build
+
+
 def test_an_edit_undone_before_the_canvas_took_it_leaves_nothing_of_it_on_show(window, qtbot):
     """The canvas and the Weights dock take the model on a later turn of the event loop: an edit and
     its Undo in one burst leave nothing of the edit in any view once they have."""
