@@ -43,12 +43,41 @@ def test_pyramid_block_sums_match_brute_force(shape, monkeypatch):
         np.testing.assert_allclose(got_sig, want_sig, rtol=2e-4, atol=1e-3)
 
 
+@pytest.mark.parametrize("shape", [(128, 512), (7, 5), (1, 9), (6, 1), (1, 1)])
+def test_halving_a_level_gives_blocksum_s_very_sums(shape):
+    """A pyramid's next level (`halve`) is bit-equal to `blocksum(m, 2, 2)`, partial blocks included."""
+    m = np.random.default_rng(5).normal(size=shape).astype(np.float32)
+    got, want = L.halve(m), L.blocksum(m, 2, 2)
+    assert got.shape == want.shape == (-(-shape[0] // 2), -(-shape[1] // 2))
+    assert np.array_equal(got, want)
+
+
 def mlp(sizes):
     spec = ModelSpec()
     spec = spec.inserted(0, spec.new_layer("Input", shape=[sizes[0]]))
     for units in sizes[1:]:
         spec = spec.inserted(len(spec.layers), spec.new_layer("Dense", units=units))
     return spec
+
+
+@pytest.mark.parametrize("engine_summed", [True, False], ids=["sums-came", "raw"])
+def test_only_big_kernels_without_the_engine_s_sums_are_summed_in_threads(engine_summed, monkeypatch):
+    from nnstudio.core import kernel_sums
+
+    pools = []
+    pool_type = L.ThreadPoolExecutor
+    monkeypatch.setattr(L, "ThreadPoolExecutor", lambda **options: pools.append(options) or pool_type(**options))
+    spec = mlp([2048, 1024, 10])  # dense: 2M weights, a big kernel; dense_1: a small one
+    columns, links = L.build_columns(analyze(spec), spec)
+    rng = np.random.default_rng(2)
+    big = rng.normal(size=(2048, 1024)).astype(np.float32)
+    if engine_summed:
+        kernel_sums.remember(big, kernel_sums.block_sums(big, kernel_sums.base_level(big.size)))
+    weights = {"dense": [big, np.zeros(1024, np.float32)], "dense_1": [np.ones((1024, 10), np.float32), np.zeros(10)]}
+    L.apply_weights(columns, links, weights)
+    assert [link.pyramid.precomputed for link in links] == [engine_summed, False]
+    assert len(pools) == (0 if engine_summed else 1)
+    assert links[0].pyramid.levels[links[0].pyramid.base][0].sum() == pytest.approx(np.abs(big).sum(), rel=1e-4)
 
 
 def test_lod_covers_every_neuron_and_respects_the_budgets():

@@ -198,6 +198,18 @@ def blocksum(m: np.ndarray, fr: int, fc: int) -> np.ndarray:
     return m
 
 
+def halve(m: np.ndarray) -> np.ndarray:
+    """`blocksum(m, 2, 2)`, the same sums in the same order (rows first), made from four strided
+    views: ten times faster than `reduceat` on the small arrays of a pyramid's upper levels."""
+    r, c = m.shape
+    if r % 2 or c % 2:  # a zero added to the last, partial blocks changes no sum
+        padded = np.zeros((r + r % 2, c + c % 2), dtype=m.dtype)
+        padded[:r, :c] = m
+        m = padded
+    rows = m[0::2] + m[1::2]
+    return rows[:, 0::2] + rows[:, 1::2]
+
+
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
@@ -258,7 +270,7 @@ class KernelPyramid:
         if k in self.levels:
             return self.levels[k]
         below = self.level(k - 1)
-        sums = (blocksum(below[0], 2, 2), blocksum(below[1], 2, 2))
+        sums = (halve(below[0]), halve(below[1]))
         self.levels[k] = sums
         return sums
 
@@ -576,7 +588,8 @@ def _attach_tiles(col: Column, arrays: list, known: dict, cache: dict) -> None:
 
 def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | None, known: dict, cache: dict) -> None:
     """Block sums for every Dense kernel, big ones in parallel (numpy releases the GIL): those of the
-    same arrays taken from `known`; each kept in `cache` with its arrays."""
+    same arrays taken from `known`, those the engine summed (`kernel_sums.recall`) at once; each
+    kept in `cache` with its arrays."""
     jobs = []
     for link in links:
         arrays = weights.get(columns[link.dst].name) if weights else None
@@ -589,16 +602,20 @@ def _build_pyramids(columns: list[Column], links: list[Link], weights: dict | No
         if found is not None and found.source is kernel:
             link.pyramid = found  # the same arrays again: keep what was summed
             continue
-        jobs.append((link, kernel))
-    big = [j for j in jobs if j[1].size > 1_000_000]
-    small = [j for j in jobs if j[1].size <= 1_000_000]
-    for link, kernel in small:
-        link.pyramid = KernelPyramid(effective_kernel(kernel, link.shared_rows), source=kernel)
+        jobs.append((link, kernel, effective_kernel(kernel, link.shared_rows)))
+    # A pass over a big kernel is worth a thread; a pyramid from sums the engine made is not (its
+    # threads would only wait for the interpreter, in turn with the GUI thread).
+    big: list = []
+    quick: list = []
+    for job in jobs:
+        (big if job[2].size > 1_000_000 and kernel_sums.recall(job[2]) is None else quick).append(job)
+    for link, kernel, effective in quick:
+        link.pyramid = KernelPyramid(effective, source=kernel)
     if big:
         workers = min(len(big), os.cpu_count() or 1, 4)
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            made = pool.map(lambda j: KernelPyramid(effective_kernel(j[1], j[0].shared_rows), source=j[1]), big)
-            for (link, _), pyramid in zip(big, made, strict=True):
+            made = pool.map(lambda j: KernelPyramid(j[2], source=j[1]), big)
+            for (link, _, _), pyramid in zip(big, made, strict=True):
                 link.pyramid = pyramid
     for link in links:
         if link.pyramid is not None:
