@@ -159,6 +159,10 @@ class WeightHistogram(pg.PlotWidget):
             style = {"color": (self.theme or LIGHT_THEME).muted, "font-size": "8pt"}
             self.plot_item.setLabel("bottom", "weight value", **style)
             self.plot_item.setLabel("left", "count", **style)
+        # The axes' new sizes at once: a layout request posted while the dock is hidden is not
+        # acted on when it shows, and the label would sit on the tick values.
+        self.plot_item.layout.invalidate()
+        self.plot_item.layout.activate()
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -13,6 +13,7 @@ from nnstudio.ui.canvas.edges import NEGATIVE, POSITIVE, bin_colour
 from nnstudio.ui.canvas.theme import LIGHT_THEME, theme_for
 from nnstudio.ui.histogram import WeightHistogram
 from nnstudio.ui.style import DARK, LIGHT, make_palette
+from nnstudio.ui.weights_panel import WeightsPanel
 
 
 def lesson_weights(seed: int = 0) -> dict[str, list[np.ndarray]]:
@@ -127,6 +128,31 @@ def test_histogram_title_fits_a_narrow_dock(qtbot):
     qtbot.waitUntil(lambda: not hist.plot_item.getAxis("bottom").label.isVisible())
     assert "mean" in hist.toolTip() and "dense" in hist.toolTip()
     hist.grab()
+
+
+def test_histogram_axis_titles_sit_below_the_tick_values_when_it_was_sized_while_hidden(qtbot):
+    """As in the Weights dock at start-up: the dock says "no weights yet", is sized, then shows a kernel."""
+    panel = WeightsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(120, 100)  # small first (the dock before the window's layout)
+    panel.show_message("Weights pending")
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.install_histogram()  # as the window does once it is shown
+    panel.resize(349, 273)
+    panel.show_kernel("dense", lesson_weights()["dense"])
+    hist = panel.histogram
+    assert panel.currentWidget() is hist
+    hist.grab()  # a paint: the tick values' sizes are known
+    for name, extent in (("bottom", lambda r: r.height()), ("left", lambda r: r.width())):
+        axis = hist.plot_item.getAxis(name)
+        assert axis.label.isVisible()
+        wanted = axis.minimumHeight() if name == "bottom" else axis.minimumWidth()
+        assert extent(axis.geometry()) == pytest.approx(wanted)  # the room for ticks and title, given
+    bottom = hist.plot_item.getAxis("bottom")
+    title_top = bottom.label.pos().y()
+    ticks_bottom = bottom.style["tickTextOffset"][1] + max(0, bottom.style["tickLength"]) + bottom.textHeight
+    assert title_top >= ticks_bottom - 6  # (pyqtgraph's own nudge of the title upwards)
 
 
 def test_the_status_line_says_when_neurons_are_drawn_in_groups(qtbot):
