@@ -84,7 +84,9 @@ class WeightSet(Mapping[str, list["np.ndarray"]]):
         self._ids = {layer.name: layer.id for layer in spec.layers}
         self._names = {layer.id: layer.name for layer in spec.layers}
         self._arrays = {self._ids.get(name, name): values for name, values in arrays.items()}
-        self._belongs: ModelSpec | None = None  # the spec last found to have these weights (specs are frozen)
+        # specs are frozen: the answers of belongs_to are kept by identity
+        self._belongs: ModelSpec | None = None  # the spec last found to have these weights
+        self._not_of: ModelSpec | None = None  # the spec last found not to
 
     def __getitem__(self, name: str) -> list[np.ndarray]:
         layer_id = self._ids.get(name)
@@ -110,11 +112,12 @@ class WeightSet(Mapping[str, list["np.ndarray"]]):
     def belongs_to(self, spec: ModelSpec) -> bool:
         """Whether these are the weights of `spec`: trained ones fit any spec with the same layers
         (compile settings do not change weights); Keras's and a file's are those of that very spec.
-        Either way a layer's name does not matter: a renamed layer keeps its weights. The answer for
-        the spec last asked about is kept: the views ask for the same spec many times, and comparing
-        two equal specs of hundreds of layers takes milliseconds."""
-        if spec is self._belongs:
-            return True
+        Either way a layer's name does not matter: a renamed layer keeps its weights. The answers
+        for the spec last found to have them and the one last found not to are kept: the views ask
+        about the same spec many times, and comparing two specs of hundreds of layers (equal, or
+        differing in the last) takes milliseconds."""
+        if spec is self._belongs or spec is self._not_of:
+            return spec is self._belongs
         if self.source == TRAINED:
             belongs = same_layers_but_names(self.spec, spec)
         elif self.spec == spec:
@@ -124,6 +127,8 @@ class WeightSet(Mapping[str, list["np.ndarray"]]):
             belongs = same_model and same_layers_but_names(self.spec, spec)
         if belongs:
             self._belongs = spec
+        else:
+            self._not_of = spec
         return belongs
 
     def as_of(self, spec: ModelSpec) -> WeightSet:

@@ -51,9 +51,10 @@ def test_a_weight_set_finds_a_layers_arrays_and_knows_its_spec():
     assert not WeightSet(spec, lesson_weights(1.0), TRAINED).belongs_to(wider)
 
 
-def test_a_weight_set_compares_a_spec_equal_to_its_own_once_however_often_it_is_asked(monkeypatch):
-    """The views ask `current()` many times for each answer: two equal specs of hundreds of layers
-    are compared layer by layer once, not on every question."""
+def test_a_weight_set_compares_a_spec_once_however_often_it_is_asked(monkeypatch):
+    """The views ask `current()` many times for each answer: two specs of hundreds of layers, equal
+    or not (an edited one against the file's weights), are compared layer by layer once, not on
+    every question."""
     spec = lesson_spec()
     read = pickle.loads(pickle.dumps(spec))  # as the engine sends it back: equal, not the same object
     assert read == spec and read is not spec and read.layers[1] is not spec.layers[1]
@@ -65,8 +66,14 @@ def test_a_weight_set_compares_a_spec_equal_to_its_own_once_however_often_it_is_
     compared.clear()
     assert all(weights.belongs_to(spec) for _ in range(5)) and compared == []
     wider = spec.with_layer(1, spec.layers[1].with_params(units=32))
-    assert not weights.belongs_to(wider) and not weights.belongs_to(wider)  # no answer kept for a "no"
-    assert weights.belongs_to(spec)
+    compared.clear()
+    assert not weights.belongs_to(wider) and compared
+    compared.clear()
+    assert not any(weights.belongs_to(wider) for _ in range(5)) and compared == []  # the "no" is kept too
+    assert weights.belongs_to(spec) and compared == []  # and so is the last "yes"
+    compared.clear()
+    another = pickle.loads(pickle.dumps(spec))  # another spec object, equal to its own: asked afresh
+    assert weights.belongs_to(another) and compared
 
 
 def test_builds_carry_the_last_weights_and_views_hear_of_new_ones(state, qtbot):
