@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from hypothesis import reject
 from hypothesis import strategies as st
 
 from nnstudio.core.layers import LayerType, Sample, Shape, all_types, layer_type
@@ -274,4 +275,6 @@ def stacks(draw: Any, first: LayerType | None = None, max_layers: int = 4) -> St
             current = _fits(spec)[1] or current
         if math.prod(d or 8 for d in current) > MAX_ELEMENTS:
             break
+    if len(spec.layers) == 1:
+        reject()  # no type drawn took this Input: a stack has at least one layer after it
     return Stack(spec, refused=False)

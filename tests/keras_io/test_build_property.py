@@ -118,11 +118,15 @@ def check_against_keras(stack: Stack, compile_spec: CompileSpec, monkeypatch: py
 
     first = spec.layers[0]
     later_tokens = any(layer.class_name == "Embedding" for layer in spec.layers[2:])
-    if (None not in first.get("shape") or stack.runs_any_length) and (
-        first.get("dtype") in FLOAT_DTYPES or token_count(spec) is not None
+    if (
+        (None not in first.get("shape") or stack.runs_any_length)
+        and (first.get("dtype") in FLOAT_DTYPES or token_count(spec) is not None)
+        and not _softmax_after_masking(spec)
     ):
         # (a batch of varying size may not fit a Reshape; integer inputs reach float-only layers; an
-        # Embedding after other layers gets no token ids from a batch: not checked)
+        # Embedding after other layers gets no token ids from a batch; a Softmax after a Masking layer
+        # is handed its mask, one axis short of the values, which Keras refuses on a batch while it
+        # builds and saves the model: not checked, as nnstudio does not model masks)
         batch = _batch(spec)
         for training in (False, True):
             if later_tokens:
@@ -152,11 +156,27 @@ def check_against_keras(stack: Stack, compile_spec: CompileSpec, monkeypatch: py
     assert printed.getvalue() == summary_text(summary) + "\n"
 
 
+def _softmax_after_masking(spec: ModelSpec) -> bool:
+    """Whether a Softmax follows a Masking layer somewhere in the stack (found by the random stacks:
+    Keras's Softmax takes a (batch, steps) mask as one to broadcast against its (batch, steps,
+    values) input, and fails on a batch)."""
+    names = [layer.class_name for layer in spec.layers]
+    return "Masking" in names and "Softmax" in names[names.index("Masking") :]
+
+
 def _resizing_a_batch_of_2d_values() -> Stack:
     """Found by the random stacks: Keras builds it, reading the batch as an image's height."""
     spec = ModelSpec("sequential")
     spec = spec.inserted(0, spec.new_layer("Input", shape=[None, 8]))
     return Stack(spec.inserted(1, spec.new_layer("Resizing", height=4, width=6)), refused=True)
+
+
+def _softmax_on_a_mask() -> Stack:
+    """Found by the random stacks: built, saved and summed up alike, refused by Keras on a batch."""
+    spec = ModelSpec("sequential")
+    spec = spec.inserted(0, spec.new_layer("Input", shape=[4]))
+    spec = spec.inserted(1, spec.new_layer("Masking", mask_value=0.0))
+    return Stack(spec.inserted(2, spec.new_layer("Softmax", axis=-2)), refused=False)
 
 
 def _layer_configs(model: Any) -> list[dict]:
@@ -166,6 +186,7 @@ def _layer_configs(model: Any) -> list[dict]:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(stack=stacks(), compile_spec=compile_specs())
 @example(stack=_resizing_a_batch_of_2d_values(), compile_spec=CompileSpec())
+@example(stack=_softmax_on_a_mask(), compile_spec=CompileSpec())
 def test_random_stacks_of_every_type_match_keras(stack, compile_spec, monkeypatch):
     keras.utils.clear_session()
     check_against_keras(stack, compile_spec, monkeypatch)
