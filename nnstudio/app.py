@@ -163,6 +163,7 @@ def run_app(
     from nnstudio.services.document import Document
     from nnstudio.ui.file_actions import FileError, read_model_file
     from nnstudio.ui.main_window import MainWindow
+    from nnstudio.ui.resting_collector import RestingCollector
 
     path = Path(file) if file else None
     opening: Path | None = None  # the window's file, read once it is shown (off the GUI thread)
@@ -233,6 +234,7 @@ def run_app(
             window.offer_recovery()
         QTimer.singleShot(0, freeze_startup_objects)
         freeze_opened_models(window)
+        RestingCollector(window.views_current, window)
 
     QTimer.singleShot(0, after_show)
 
