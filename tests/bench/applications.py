@@ -27,7 +27,7 @@ installed Keras's keras.applications has (40 in Keras 3.15). Per model:
     `Document.set_param` (what the property editor calls), until every view has taken the re-analysed model: the window has no view
     update waiting (`MainWindow.views_current`) and the event loop is idle (its delayed layouts and
     repaints done), the canvas's share left out (target <= 50); edit_canvas_ms: that share (the
-    canvas's set_model, set_weights, select_layer and repaints); edit_all_views_ms: both;
+    canvas's prepare_model, set_model, plan_drawing, draw_model, set_weights, select_layer and repaints); edit_all_views_ms: both;
     edit_sync_ms: the edit's own step (set_param returning); edit_gui_cpu_ms / edit_canvas_cpu_ms:
     the GUI thread's CPU time in the views but the canvas / in the canvas; edit_longest_steps_ms:
     the longest heartbeat gaps meanwhile; edit_analysis_ms: the core's analysis of the edited model
@@ -326,6 +326,7 @@ def measure_window(path: Path) -> dict:
     from nnstudio.services.training_service import TrainingService
     from nnstudio.ui.main_window import MainWindow
     from nnstudio.ui.param_budget import BUDGET_KEY
+    from nnstudio.ui.resting_collector import RestingCollector
     from nnstudio.ui.summary_table import CONFIRMED
     from tests.proc_tree import engines, memory_kb, tree
 
@@ -345,6 +346,7 @@ def measure_window(path: Path) -> dict:
     window.kerasSettled.connect(lambda state: settled.append((time.perf_counter(), state)))
     heartbeat = Heartbeat()
     own = OwnWork()
+    collector = None
     try:
         window.resize(*WINDOW_SIZE)
         window.show()
@@ -353,6 +355,7 @@ def measure_window(path: Path) -> dict:
         settle(app, 0.5)
         freeze_startup_objects()  # as `nnstudio` does once its window stands
         freeze_opened_models(window)  # and once the views have taken each model it opens
+        collector = RestingCollector(window.views_current, window)  # and its full collections at rest
         doc = window.document
 
         compared: dict[tuple[int, int], bool] = {}  # a spec of hundreds of layers takes a while to compare
@@ -454,6 +457,8 @@ def measure_window(path: Path) -> dict:
         return figures
     finally:
         heartbeat.stop()
+        if collector is not None:
+            collector.stop()
         session.shutdown()
         window.document.undo_stack.setClean()
         window.close()
@@ -523,7 +528,7 @@ def measure_edit(app, window, heartbeat, edit) -> dict:
         if not idle and window.views_current():
             idle.extend((time.perf_counter(), time.thread_time()))
 
-    methods = ("set_model", "set_weights", "select_layer")
+    methods = ("prepare_model", "set_model", "plan_drawing", "draw_model", "set_weights", "select_layer")
     painter = CanvasPaint()
     if canvas is not None:
         for name in methods:

@@ -339,6 +339,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._fit_due = False  # a refit asked for by a resize or the status text, made on the next turn
         self._draw_due: bool | None = None  # set_model(drawn=False): whether draw_model fits (None: drawn)
         self._planned_lod: tuple[tuple, list[L.Column], L.Lod] | None = None  # plan_drawing's (view key, columns, lod)
+        self._kept: tuple[list[L.Column], list[bool]] | None = None  # an edit's columns, and which kept their geometry
         self._prepared: tuple | None = None  # (summary, spec, its columns and links): see prepare_model
         self._refit_for_status = False  # ... and whether the status text asked (see _update_status)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -422,7 +423,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         if previous and len(previous) == len(columns) and L.same_links(previous_links, links):
             changed = [i for i, (a, b) in enumerate(zip(previous, columns, strict=True)) if not L.same_column(a, b)]
             if 2 * len(changed) <= len(columns):
-                self._update_model(previous, changed)
+                self._update_model(previous, changed, drawn)
                 return
         self.column_headers.set_columns(columns)
         self._update_status()  # before the fit: it keeps the status text's room free
@@ -442,8 +443,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self._set_fit_range()
             self._draw_due = False  # fitted: draw_model refreshes what the fit shows
         self._lod_timer.stop()  # the range set: draw_model comes next
-        lod = L.compute_lod(self.columns, self.links, self.view_rect(), self._pixels())
-        self._planned_lod = (self._view_key(), self.columns, lod)
+        self._planned_lod = (self._view_key(), self.columns, self._compute_lod())
 
     def draw_model(self) -> None:
         """Fit the model `set_model(..., drawn=False)` took (or, when its columns are as many and as big
@@ -457,9 +457,10 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self.refresh_lod()
         self.select_layer(self.selected_index)
 
-    def _update_model(self, previous: list[L.Column], changed: list[int]) -> None:
+    def _update_model(self, previous: list[L.Column], changed: list[int], drawn: bool) -> None:
         """set_model for columns like `previous` but for those in `changed`: their headers and
-        groups are made again, those of the others are taken over (when the view has not moved)."""
+        groups are made again, those of the others are taken over (when the view has not moved).
+        With `drawn=False` the groups wait for plan_drawing and draw_model, as another model's do."""
         columns = self.columns
         kept = [L.same_geometry(a, b) for a, b in zip(previous, columns, strict=True)]
         self.column_headers.update_columns(columns, changed)
@@ -471,14 +472,19 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         )
         self.maps.set_columns(columns, self._spec, self.pending, same_places=not maps_moved)
         self._update_status()  # which fits again when the status text takes other room
-        if self._still_fitted() and not self._fitted():
-            self.fit_view()
-        else:
-            self._lod_timer.stop()
-            previous_lod = self.lod if self._lod_key == self._view_key() else None
-            lod = L.compute_lod(columns, self.links, self.view_rect(), self._pixels(), previous_lod, kept)
-            self._show_lod(lod)
-        self.select_layer(self.selected_index)
+        self._lod_timer.stop()
+        self._kept = (columns, kept)  # the old groups of these columns hold for the new ones
+        self._draw_due = self._still_fitted() and not self._fitted()
+        if drawn:
+            self.draw_model()
+
+    def _compute_lod(self) -> L.Lod:
+        """The level of detail of the current columns for the current view; the groups of the
+        columns an edit kept (`_update_model`) taken over from the one on screen."""
+        previous, kept = None, None
+        if self._kept is not None and self._kept[0] is self.columns and self._lod_key == self._view_key():
+            previous, kept = self.lod, self._kept[1]
+        return L.compute_lod(self.columns, self.links, self.view_rect(), self._pixels(), previous, kept)
 
     def set_weights(self, weights: Mapping[str, list[np.ndarray]] | None) -> None:
         """Show the real weights (layer name -> Keras get_weights() arrays); None: pending.
@@ -757,7 +763,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         if planned is not None and planned[0] == self._view_key() and planned[1] is self.columns:
             self._show_lod(planned[2])
         else:
-            self._show_lod(L.compute_lod(self.columns, self.links, self.view_rect(), self._pixels()))
+            self._show_lod(self._compute_lod())
 
     def _lod_in_background(self) -> bool:
         """Whether the level of detail is made in the worker (a big model with its weights)."""
@@ -768,6 +774,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         `view_key` the view it was made for (default: the current one)."""
         self.lod = lod
         self._lod_key = view_key if view_key is not None else self._view_key()
+        self._kept = None
         self.maps.set_columns(self.columns, self._spec, self.pending)
         if plans is None:
             self.edges.update_lod(self.lod, self._pixel_scale()[1])
