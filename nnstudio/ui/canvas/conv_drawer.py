@@ -185,6 +185,9 @@ class SceneLayout:
         # a narrow block is drawn without antialiasing: its outlines would cost most of the paint
         # (a model of 800 blocks of 3 px) and their smoothing is not seen at that size
         self.smooth: list[bool] = ((x1 - x0) * scale[0] >= SMOOTH_BLOCK_PX).tolist()
+        thin = (np.abs(dx) * scale[0] < MIN_FACE_PX) & (np.abs(dy) * scale[1] < MIN_FACE_PX)
+        self._front_alone: list[bool] = thin.tolist()  # its side and top not drawn (see `faces`)
+        self._fronts: dict[int, tuple[QtCore.QRectF, QtGui.QBrush]] = {}  # front_alone's, once painted
         self._block_boxes = np.stack([x0, x1 + depth_x, np.minimum(y0, y0 + dy), y1 + depth_y], axis=1)
         ends = np.array(links, dtype=float).reshape(-1, 4)  # x1, y1, x2, y2
         self._link_boxes = np.stack(
@@ -226,6 +229,18 @@ class SceneLayout:
                 for k, (brush, drawn) in enumerate(zip(self.shades[i], thick, strict=True))
                 if drawn or slivers
             )
+        return found
+
+    def front_alone(self, i: int) -> tuple[QtCore.QRectF, QtGui.QBrush] | None:
+        """Block i's front face as a rect, with its brush, when its side and top are too thin to be
+        drawn at this scale (`faces` would give the front alone); else None."""
+        if not self._front_alone[i]:
+            return None
+        found = self._fronts.get(i)
+        if found is None:
+            b = self.blocks[i]
+            rect = QtCore.QRectF(QtCore.QPointF(b.x0, min(b.y0, b.y1)), QtCore.QPointF(b.x1, max(b.y0, b.y1)))
+            found = self._fronts[i] = (rect, self.shades[i][2])
         return found
 
     def shown(self, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[int]:
@@ -483,16 +498,31 @@ class FeatureMapItem(pg.GraphicsObject):
         pen = QtGui.QPen(QtGui.QColor(self.theme.outline), 1.0)
         pen.setCosmetic(True)
         painter.setPen(pen)
-        # block after block, each side, top, then front: neighbouring blocks may overlap
+        # block after block, each side, top, then front: neighbouring blocks may overlap. A run of
+        # blocks showing their front alone, alike, is one call (a fitted big model: a thousand fronts)
         slivers = self._exportOpts is not False  # pyqtgraph's: set while an exporter paints the scene
         smooth = True
+        run: list[QtCore.QRectF] = []
+        run_brush: QtGui.QBrush | None = None
         for i in layout.shown(transform, clip):
+            front = None if slivers else layout.front_alone(i)
+            if run and (front is None or front[1] is not run_brush or layout.smooth[i] is not smooth):
+                painter.setBrush(run_brush)
+                painter.drawRects(run)
+                run = []
             if layout.smooth[i] is not smooth and not slivers:
                 smooth = layout.smooth[i]
                 painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, smooth)
+            if front is not None:
+                run_brush = front[1]
+                run.append(front[0])
+                continue
             for polygon, brush in layout.faces(i, slivers):
                 painter.setBrush(brush)
                 painter.drawPolygon(polygon)
+        if run:
+            painter.setBrush(run_brush)
+            painter.drawRects(run)
         painter.resetTransform()
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)  # cells: crisp, and faster
@@ -511,13 +541,18 @@ class FeatureMapItem(pg.GraphicsObject):
     def _shades(self, col) -> tuple[QtGui.QBrush, QtGui.QBrush, QtGui.QBrush]:
         """The brushes of a block's side, top and front faces: the input's colour, a stage's marker
         fill, else a pale blue."""
-        key = col.class_name if col.kind == "stage" else col.kind
+        t = self.theme
+        if col.kind == "input":
+            key = "input"
+        elif col.kind == "stage" and col.class_name in t.stage_fills:
+            key = f"stage {col.class_name}"
+        else:
+            key = ""  # one set of brushes for every other block: a run of them is painted in one call
         found = self._brushes.get(key)
         if found is None:
-            t = self.theme
-            if col.kind == "input":
+            if key == "input":
                 base = t.input_fill
-            elif col.kind == "stage" and col.class_name in t.stage_fills:
+            elif key:
                 base = t.stage_fills[col.class_name]
             else:
                 base = mix(t.positive, 0.10, t.background).name()
