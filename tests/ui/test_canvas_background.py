@@ -276,3 +276,31 @@ def test_the_worker_prepares_the_items_data_for_the_gui_thread(qtbot, monkeypatc
     # symbol anew for every new brush object)
     brushes = {id(b) for b in canvas.neurons.data["brush"]}
     assert len(brushes) <= len(canvas._brush_table())
+
+
+def test_a_big_convnets_feature_maps_are_placed_from_what_the_worker_made(qtbot, monkeypatch):
+    """The places of the feature-map blocks (`places_of`: every column's maps and kernel tiles) come
+    with the worker's columns: the GUI thread does not make them again when it shows them."""
+    from nnstudio.ui.canvas import conv_drawer as C
+    from tests.ui.test_feature_maps import weights_for as conv_weights
+
+    made: list[bool] = []  # per call: on the GUI thread
+    real = C.places_of
+
+    def record(columns, spec):
+        made.append(threading.current_thread() is threading.main_thread())
+        return real(columns, spec)
+
+    monkeypatch.setattr(C, "places_of", record)  # what the maps item makes when given none
+    monkeypatch.setattr(W, "places_of", record)  # what the canvas's workers make
+    spec = ModelSpec()
+    spec = spec.inserted(0, spec.new_layer("Input", shape=[16, 16, 64]))
+    for _ in range(2):
+        spec = spec.inserted(len(spec.layers), spec.new_layer("Conv2D", filters=256, padding="same"))
+    canvas = make_canvas(qtbot, spec)
+    assert canvas._big, "590 k kernel values: summed in the background"
+    made.clear()
+    with qtbot.waitSignal(canvas.weightsDrawn, timeout=30_000):
+        canvas.set_weights(conv_weights(spec))
+    assert made == [False], "made once, in the worker"
+    assert canvas.maps.columns is canvas.columns and canvas.maps._places == real(canvas.columns, spec)

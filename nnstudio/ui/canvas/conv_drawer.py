@@ -284,9 +284,10 @@ def _reaching(boxes: np.ndarray, transform: QtGui.QTransform, clip: QtCore.QRect
     return np.flatnonzero(inside).tolist()
 
 
-def _places(columns: list, spec) -> tuple:
+def places_of(columns: list, spec) -> tuple:
     """What the blocks, mosaics and links of `columns` are laid out from: each column's place, size and
-    kind, and the maps `map_columns` finds (their kernels' tiles laid out from the weights once they came)."""
+    kind, and the maps `map_columns` finds (their kernels' tiles laid out from the weights once they came).
+    A pure function of the columns and the spec: a big model's is made in the thread that made its columns."""
     return tuple((c.x, c.height, c.kind, c.class_name, c.neurons, c.shape) for c in columns), map_columns(columns, spec)
 
 
@@ -330,18 +331,22 @@ class FeatureMapItem(pg.GraphicsObject):
         self._rest_timer.setSingleShot(True)
         self._rest_timer.setInterval(int(ZOOM_REST_S * 1000))
         self._rest_timer.timeout.connect(self.update)
-        # what the blocks' places are made from (`_places`): the columns' and their maps (`map_columns`)
+        # what the blocks' places are made from (`places_of`): the columns' and their maps (`map_columns`)
         self._places: tuple = ((), [])
 
     # -- what to draw -----------------------------------------------------------------------------
 
-    def set_columns(self, columns: list, spec, pending: bool, same_places: bool = False) -> None:
+    def set_columns(
+        self, columns: list, spec, pending: bool, same_places: bool = False, places: tuple | None = None
+    ) -> None:
         """Draw the feature-map columns of `columns` (the canvas's current ones). `same_places`:
-        they and their neighbours stand where the current ones stand (an edit elsewhere)."""
+        they and their neighbours stand where the current ones stand (an edit elsewhere); `places`:
+        `places_of(columns, spec)` when it was made already."""
         if columns is self.columns and spec is self.spec and pending == self.pending:
             return
         self.prepareGeometryChange()
-        places = _places(columns, spec)
+        if places is None:
+            places = places_of(columns, spec)
         if places != self._places and not same_places:  # else the weights came, or went: the blocks stay
             self._layout = None
         self._places = places

@@ -44,7 +44,7 @@ from PySide6.QtCore import Signal, Slot
 from nnstudio.core.layers.registry import all_types
 from nnstudio.ui.background_job import BackgroundJob, JobResult
 from nnstudio.ui.canvas import layout as L
-from nnstudio.ui.canvas.conv_drawer import FeatureMapItem
+from nnstudio.ui.canvas.conv_drawer import FeatureMapItem, places_of
 from nnstudio.ui.canvas.edges import PENDING_BIN, WIDTHS, EdgeLayer, EdgePlan, bin_pen, plan_edges
 from nnstudio.ui.canvas.headers import ColumnHeaders, HeaderItem
 from nnstudio.ui.canvas.overlay_items import OverlayItems
@@ -340,6 +340,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._draw_due: bool | None = None  # set_model(drawn=False): whether draw_model fits (None: drawn)
         self._planned_lod: tuple[tuple, list[L.Column], L.Lod] | None = None  # plan_drawing's (view key, columns, lod)
         self._kept: tuple[list[L.Column], list[bool]] | None = None  # an edit's columns, and which kept their geometry
+        # columns, and their `places_of` made in the thread that made them (None: to be made when drawn)
+        self._known_places: tuple[list[L.Column], tuple | None] = ([], None)
         self._prepared: tuple | None = None  # (summary, spec, its columns and links): see prepare_model
         self._refit_for_status = False  # ... and whether the status text asked (see _update_status)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -357,7 +359,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         it is done, unless a newer request superseded it (a failed layout is made again by
         `set_model`)."""
         if ready is None:
-            self._prepared = (summary, spec, L.build_columns(summary, spec, self._column_cache))
+            self._prepared = (summary, spec, L.build_columns(summary, spec, self._column_cache), None)
         elif self._layouts.running:
             self._layout_waiting = (summary, spec, ready)
         else:
@@ -365,7 +367,12 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
 
     def _start_layout(self, summary, spec, ready: Callable[[], None]) -> None:
         cache = dict(self._column_cache)  # the thread's own: set_model may use the canvas's meanwhile
-        self._layouts.start((summary, spec, ready), lambda: (L.build_columns(summary, spec, cache), cache))
+
+        def layout_job():
+            columns, links = L.build_columns(summary, spec, cache)
+            return (columns, links), cache, places_of(columns, spec)
+
+        self._layouts.start((summary, spec, ready), layout_job)
 
     @Slot(object)
     def _on_layout_done(self, result: JobResult) -> None:
@@ -378,8 +385,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self._start_layout(*waiting)
             return
         if result.error is None:
-            built, self._column_cache = result.value
-            self._prepared = (summary, spec, built)
+            built, self._column_cache, places = result.value
+            self._prepared = (summary, spec, built, places)
         ready()
 
     def set_model(self, summary, spec, drawn: bool = True) -> None:
@@ -394,6 +401,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         prepared, self._prepared = self._prepared, None
         if prepared is not None and prepared[0] is summary and prepared[1] is spec:
             columns, links = prepared[2]
+            self._known_places = (columns, prepared[3])
         else:
             columns, links = L.build_columns(summary, spec, self._column_cache)
         previous, previous_links = self.columns, self.links
@@ -470,13 +478,20 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             for j in (i - 1, i, i + 1)
             if 0 <= j < len(columns)
         )
-        self.maps.set_columns(columns, self._spec, self.pending, same_places=not maps_moved)
+        self.maps.set_columns(
+            columns, self._spec, self.pending, same_places=not maps_moved, places=self._places_of(columns)
+        )
         self._update_status()  # which fits again when the status text takes other room
         self._lod_timer.stop()
         self._kept = (columns, kept)  # the old groups of these columns hold for the new ones
         self._draw_due = self._still_fitted() and not self._fitted()
         if drawn:
             self.draw_model()
+
+    def _places_of(self, columns: list[L.Column]) -> tuple | None:
+        """`places_of(columns, spec)` when a background thread made it with them, else None."""
+        known, places = self._known_places
+        return places if known is columns else None
 
     def _compute_lod(self) -> L.Lod:
         """The level of detail of the current columns for the current view; the groups of the
@@ -775,7 +790,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.lod = lod
         self._lod_key = view_key if view_key is not None else self._view_key()
         self._kept = None
-        self.maps.set_columns(self.columns, self._spec, self.pending)
+        self.maps.set_columns(self.columns, self._spec, self.pending, places=self._places_of(self.columns))
         if plans is None:
             self.edges.update_lod(self.lod, self._pixel_scale()[1])
             self._draw_neurons()
@@ -814,6 +829,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             if structure != self._structure:
                 return
             shown_columns, shown_links = self.columns, self.links  # replaced, never changed, by the GUI thread
+            spec = self._spec
             cache = dict(self._pyramids)
 
             scale = self._pixel_scale()
@@ -825,7 +841,8 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
                 bias_scale = L.bias_scale(columns)
                 lod = L.compute_lod(columns, links, view, pixels)
                 plans = _plans(columns, lod, scale, False, bias_scale)
-                return columns, links, cache, bias_scale, lod, plans, L.overlay_plans(columns, matching)
+                overlays = L.overlay_plans(columns, matching)
+                return columns, links, cache, bias_scale, lod, plans, overlays, places_of(columns, spec)
 
             self._jobs.start(("weights", structure, (view, pixels), weights), job)
             self._running = want
@@ -860,8 +877,9 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         elif kind == "weights" and current:
             # newer than what is shown: take it, even when newer weights already wait (during
             # training they always do, and dropping would show none until it stops)
-            columns, links, cache, scale, lod, plans, overlays = result.value
+            columns, links, cache, scale, lod, plans, overlays, places = result.value
             self.columns, self.links = columns, links
+            self._known_places = (columns, places)
             self._pyramids = cache
             self._bias_scale = scale
             self.weights = extra
