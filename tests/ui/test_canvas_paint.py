@@ -356,3 +356,24 @@ def test_while_the_view_is_zoomed_its_kept_image_scaled_stands_in_until_the_zoom
     clock.now += C.ZOOM_REST_S + 0.01  # the scale has rested: the timer's repaint draws the blocks
     drawn, rested = paint_maps(canvas)
     assert rested["faces"] > 0 and np.array_equal(drawn, reference(canvas))
+
+
+def test_a_view_of_many_blocks_is_kept_as_an_image_from_its_first_paint(qtbot):
+    """A big model's view is painted again in parts right after (its edges and headers come in
+    steps): its first paint already makes the image the others are drawn from."""
+    spec = conv_spec(blocks=60)
+    canvas = NetworkCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(*SIZE)
+    canvas.set_model(analyze(spec), spec)
+    forget(canvas)
+    item = canvas.maps
+    transform = item.deviceTransform(canvas.viewportTransform())
+    blocks, _ = C.geometry(item.columns, item.spec, abs(transform.m11()), abs(transform.m22()))
+    assert len(blocks) >= C.RASTER_FIRST_BLOCKS
+    first, calls = paint_maps(canvas)
+    assert calls == Counter(drawImage=1), "drawn into the image, which is painted"
+    plain = reference(canvas)
+    assert (np.abs(first - plain).max(axis=2) > 0).mean() < 0.05, "what a plain drawing shows"
+    _, calls = paint_maps(canvas)
+    assert calls == Counter(drawImage=1)

@@ -259,6 +259,7 @@ PREPARE_STEP_MS = 6.0  # the kernels' tiles are coloured between events in steps
 MIN_FACE_PX = 0.5  # a block's side or top face thinner than this is not drawn
 SMOOTH_BLOCK_PX = 6.0  # a block's front face narrower than this is drawn without antialiasing (on screen)
 CULL_MARGIN_PX = 2.0  # a shape this close to the exposed rect may still touch it (pen, antialiasing)
+RASTER_FIRST_BLOCKS = 150  # a view of this many blocks is kept as an image from its first paint
 CACHE_EXPOSED_SHARE = 0.5  # a paint for at least this share of the item's part in view keeps its image
 ZOOM_REST_S = 0.12  # a scale this long unchanged: the zoom rests, and the maps are drawn at it
 
@@ -403,9 +404,11 @@ class FeatureMapItem(pg.GraphicsObject):
             if whole:
                 # A view painted again is kept as an image for the paints that follow. Its first
                 # paint is drawn straight (an image costs a little more), unless the view before
-                # was painted more than once: pyqtgraph's view paints twice after a wheel step.
+                # was painted more than once (pyqtgraph's view paints twice after a wheel step) or
+                # the blocks are many: a big model's view is painted again in parts at once (its
+                # edges and headers come in steps), each a whole drawing were it not kept.
                 fresh = self._painted[0] != key
-                again = self._painted[1] >= 2 if fresh else True
+                again = self._painted[1] >= 2 or len(layout.blocks) >= RASTER_FIRST_BLOCKS if fresh else True
                 self._painted = (key, 1 if fresh else self._painted[1] + 1)
                 if again and (raster is None or raster[0] != key):
                     raster = self._raster = (key, self._rasterise(transform, layout, viewport, area))
