@@ -342,7 +342,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._kept: tuple[list[L.Column], list[bool]] | None = None  # an edit's columns, and which kept their geometry
         # columns, and their `places_of` made in the thread that made them (None: to be made when drawn)
         self._known_places: tuple[list[L.Column], tuple | None] = ([], None)
-        self._prepared: tuple | None = None  # (summary, spec, its columns and links): see prepare_model
+        self._prepared: tuple | None = None  # (summary, spec, its columns and links, their places): see prepare_model
         self._refit_for_status = False  # ... and whether the status text asked (see _update_status)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -404,6 +404,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             self._known_places = (columns, prepared[3])
         else:
             columns, links = L.build_columns(summary, spec, self._column_cache)
+            self._known_places = ([], None)  # nothing of the model before is held on to
         previous, previous_links = self.columns, self.links
         self._spec = spec
         self._structure += 1  # a job still running for the old model is dropped
