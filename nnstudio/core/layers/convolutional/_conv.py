@@ -11,7 +11,11 @@ one layer, and each module of the family calls it with its own help and samples.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 from nnstudio.core.layers.base import (
@@ -48,6 +52,10 @@ CONV, TRANSPOSE, DEPTHWISE, SEPARABLE = "conv", "transpose", "depthwise", "separ
 # fail with it when training starts.
 CONV_REGULARIZERS = ("l1", "l2")
 BIAS_INITIALIZERS = tuple(i for i in INITIALIZERS if i != "orthogonal")  # Keras: needs 2-D or more
+
+# TensorFlow's CPU kernels refuse a transposed convolution with dilation_rate > 1 from this release on
+# ("CPU implementations do not yet support dilation rates larger than 1"); Keras still builds it.
+DILATED_TRANSPOSE_REFUSED_FROM = (2, 21)
 
 # The canvas's drawing of each variant: its kernels are laid out differently (ui/canvas/feature_maps.py).
 DRAWINGS = {CONV: "conv", TRANSPOSE: "conv_transpose", DEPTHWISE: "depthwise_conv", SEPARABLE: "separable_conv"}
@@ -179,6 +187,22 @@ def make_variables(rank: int, variant: str):
     return variables
 
 
+@cache
+def dilated_transpose_runs() -> bool:
+    """Whether the installed TensorFlow runs a transposed convolution with dilation_rate > 1 on the
+    CPU (see DILATED_TRANSPOSE_REFUSED_FROM), read from the name of its package's metadata folder: core
+    never imports it, and the catalog asks at start-up (importlib.metadata alone takes ~30 ms)."""
+    found = find_spec("tensorflow")
+    if found is None or not found.submodule_search_locations:
+        return True  # no TensorFlow here: Keras has the last word
+    site = Path(next(iter(found.submodule_search_locations))).parent
+    for folder in site.glob("tensorflow-*.dist-info"):
+        release = re.match(r"tensorflow-(\d+)\.(\d+)", folder.name)
+        if release is not None:
+            return (int(release[1]), int(release[2])) < DILATED_TRANSPOSE_REFUSED_FROM
+    return True  # another build of TensorFlow: Keras has the last word
+
+
 def make_validate(rank: int, variant: str):
     """Problems between parameters that Keras's constructor refuses, in its words."""
 
@@ -199,6 +223,14 @@ def make_validate(rank: int, variant: str):
                     "dilation_rate",
                     "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
                     f"Received: strides={strides} and dilation_rate={dilation}",
+                )
+            )
+        elif variant == TRANSPOSE and max(dilation) > 1 and not dilated_transpose_runs():
+            problems.append(
+                (
+                    "dilation_rate",
+                    "Keras builds it, but TensorFlow cannot run it: its CPU kernels do not support a transposed "
+                    f"convolution with dilation_rate > 1. Received: dilation_rate={dilation}",
                 )
             )
         if variant == TRANSPOSE and params["output_padding"] is not None:

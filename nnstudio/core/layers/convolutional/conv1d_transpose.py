@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nnstudio.core.layers.base import Sample
-from nnstudio.core.layers.convolutional._conv import TRANSPOSE, conv_type
+from nnstudio.core.layers.convolutional._conv import TRANSPOSE, conv_type, dilated_transpose_runs
 
 LAYER = conv_type(
     "Conv1DTranspose",
@@ -18,7 +18,11 @@ LAYER = conv_type(
         Sample({"filters": 2, "kernel_size": [3], "strides": [2], "padding": "same"}, ((5, 2),)),
         Sample({"filters": 2, "kernel_size": [4], "strides": [3], "output_padding": [2]}, ((4, 2),)),
         Sample({"filters": 2, "kernel_size": [3], "strides": 2, "padding": "same", "output_padding": 1}, ((4, 2),)),
-        Sample({"filters": 2, "dilation_rate": [2], "data_format": "channels_first"}, ((3, 4),)),
+        Sample(
+            {"filters": 2, "dilation_rate": [2], "data_format": "channels_first"},
+            ((3, 4),),
+            refused_at=None if dilated_transpose_runs() else "dilation_rate",
+        ),
         Sample({"filters": 2, "use_bias": False, "activation": "tanh"}, ((None, 2),)),
         Sample({"kernel_size": [3], "strides": [2], "output_padding": [2]}, ((4, 2),), refused_at="output_padding"),
         Sample({"strides": [2], "dilation_rate": [2]}, ((4, 2),), refused_at="dilation_rate"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nnstudio.core.layers.base import Sample
-from nnstudio.core.layers.convolutional._conv import TRANSPOSE, conv_type
+from nnstudio.core.layers.convolutional._conv import TRANSPOSE, conv_type, dilated_transpose_runs
 
 LAYER = conv_type(
     "Conv2DTranspose",
@@ -19,7 +19,11 @@ LAYER = conv_type(
             ((5, 5, 2),),
         ),
         Sample({"filters": 2, "kernel_size": [2, 3], "strides": [2, 3], "output_padding": [1, 0]}, ((3, 3, 1),)),
-        Sample({"filters": 2, "dilation_rate": [2, 2], "activation": "relu"}, ((4, 4, 1),)),
+        Sample(
+            {"filters": 2, "dilation_rate": [2, 2], "activation": "relu"},
+            ((4, 4, 1),),
+            refused_at=None if dilated_transpose_runs() else "dilation_rate",
+        ),
         Sample({"filters": 4, "data_format": "channels_first", "strides": 2}, ((3, 4, 4),)),
         Sample({"filters": 2, "kernel_size": [1, 1], "use_bias": False}, ((None, None, 3),)),
         Sample(
