@@ -119,19 +119,28 @@ class LayerStackModel(QAbstractListModel):
         self.document = document
         self._layers = document.spec.layers
         self._names: dict[str, str] = {}  # layer id -> name in a graph (what the rows' reads say)
-        self._rows: list[StackRow] = self._make_rows(document.spec, document.summary(), [])
+        self._spec = document.spec
+        self._summary = document.summary()
+        self._by_index: dict[int, LayerRow] = {}  # the summary's rows by layer index
+        self._rows: list[StackRow | None] = self._make_rows(document.spec, self._summary, [])
         document.changed.connect(self._on_changed)
 
     # -- reading ---------------------------------------------------------------------------------
 
     def _on_changed(self, spec) -> None:
         new = spec.layers
-        old_rows = self._rows
+        old_layers, old_rows, old_by_index = self._layers, self._rows, self._by_index
         rows = self._make_rows(spec, self.document.summary(), old_rows)
-        if len(new) == len(self._layers) and all(a.layer.id == b.layer.id for a, b in zip(old_rows, rows, strict=True)):
+        if len(new) == len(old_layers) and all(a.id == b.id for a, b in zip(old_layers, new, strict=True)):
             self._layers = new
             self._rows = rows
-            changed = [i for i, (a, b) in enumerate(zip(old_rows, rows, strict=True)) if a is not b and a != b]
+            by_index = self._by_index
+            changed = [
+                i
+                for i, (a, b) in enumerate(zip(old_rows, rows, strict=True))
+                if (a is not None and a is not b and a != b)
+                or (a is None and (old_layers[i] is not new[i] or old_by_index.get(i) is not by_index.get(i)))
+            ]
             for first, last in row_runs(changed):
                 self.dataChanged.emit(self.index(first), self.index(last))
         else:
@@ -140,49 +149,59 @@ class LayerStackModel(QAbstractListModel):
             self._rows = rows
             self.endResetModel()
 
-    def _make_rows(self, spec, summary, old: list[StackRow]) -> list[StackRow]:
-        """Every row's view of `spec` and `summary`; a row whose layer, summary row and problems are
-        those of a row in `old` (and no layer was renamed) is that row, and an unchanged layer's words
-        are taken from `old`."""
+    def _make_rows(self, spec, summary, old: list[StackRow | None]) -> list[StackRow | None]:
+        """The rows of `spec` and `summary`, made as they are first asked for (`row_view`): a model
+        may have a thousand layers, of which a view shows a few dozen. The rows of `old` that were
+        made are made again now, to tell which changed; one whose layer, summary row and problems
+        are those it was made from (and no layer was renamed) is that row."""
         names = {layer.id: layer.name for layer in spec.layers} if spec.is_functional else {}
         renamed = names != self._names
         self._names = names
-        known = {id(row.layer): row for row in old}  # old holds the layers: their ids stay theirs
-        by_index = {summary_row.index: summary_row for summary_row in summary.rows}
-        rows = []
-        for i, layer in enumerate(spec.layers):
-            before = known.get(id(layer))
-            if before is None or before.layer is not layer:
-                before = None
-            summary_row = by_index.get(i)
-            problems = tuple(summary.issues_for(i))
-            if (
-                before is not None
-                and not renamed
-                and summary_row is not None
-                and before.source is summary_row
-                and before.problems == problems
-            ):
-                rows.append(before)
+        self._spec, self._summary = spec, summary
+        self._by_index = {summary_row.index: summary_row for summary_row in summary.rows}
+        position = {id(layer): i for i, layer in enumerate(spec.layers)}
+        rows: list[StackRow | None] = [None] * len(spec.layers)
+        for before in old:
+            if before is None:
                 continue
-            description = before.description if before is not None else describe(layer)
-            if before is not None and not renamed:
-                reads = before.reads
-            else:
-                reads = _reads(layer, names) if spec.is_functional else ""
-            if i == 0 and is_input(layer.class_name):
-                shape = "" if summary.input_shape is None else format_shape(summary.input_shape)
-                params = None
-            else:
-                shaped = summary_row is not None and summary_row.output_shape is not None
-                shape = summary_row.shape_text if summary_row is not None and shaped else ""
-                params = summary_row.params if summary_row is not None and shaped else None
-            rows.append(StackRow(layer, description, reads, shape, params, problems, summary_row))
+            i = position.get(id(before.layer))  # old holds the layers: their ids stay theirs
+            if i is not None and spec.layers[i] is before.layer:
+                rows[i] = self._made_row(i, None if renamed else before)
         return rows
+
+    def _made_row(self, i: int, before: StackRow | None) -> StackRow:
+        """Row `i` of the spec and summary last taken; `before` (the row of the same layer as it was)
+        when nothing it shows changed, and its words where the layer is the same."""
+        spec, summary = self._spec, self._summary
+        layer = spec.layers[i]
+        summary_row = self._by_index.get(i)
+        problems = tuple(summary.issues_for(i))
+        if (
+            before is not None
+            and summary_row is not None
+            and before.source is summary_row
+            and before.problems == problems
+        ):
+            return before
+        if before is None:
+            description, reads = describe(layer), (_reads(layer, self._names) if spec.is_functional else "")
+        else:
+            description, reads = before.description, before.reads
+        if i == 0 and is_input(layer.class_name):
+            shape = "" if summary.input_shape is None else format_shape(summary.input_shape)
+            params = None
+        else:
+            shaped = summary_row is not None and summary_row.output_shape is not None
+            shape = summary_row.shape_text if summary_row is not None and shaped else ""
+            params = summary_row.params if summary_row is not None and shaped else None
+        return StackRow(layer, description, reads, shape, params, problems, summary_row)
 
     def row_view(self, row: int) -> StackRow:
         """What row `row` shows."""
-        return self._rows[row]
+        view = self._rows[row]
+        if view is None:
+            view = self._rows[row] = self._made_row(row, None)
+        return view
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._layers)
@@ -190,7 +209,7 @@ class LayerStackModel(QAbstractListModel):
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        view = self._rows[index.row()]
+        view = self.row_view(index.row())
         layer = view.layer
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{layer.name} — {view.description}" + (f" {view.reads}" if view.reads else "")

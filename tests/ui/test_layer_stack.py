@@ -370,3 +370,33 @@ def test_a_row_s_words_are_measured_in_the_view_s_font_and_follow_a_rename(qtbot
     doc.rename_layer(1, "a_much_longer_name_than_before")
     room = expected(small, 1) + 2 * delegate.PAD + delegate.ICON + delegate.PAD + 3
     assert fits(small, 1, room - 10) == 2 and fits(small, 1, room + 400) == 0
+
+
+def test_a_long_model_s_rows_are_made_as_they_are_asked_for(qtbot, monkeypatch):
+    """A model of hundreds of layers opens without describing every row: a row is made when a view
+    asks for it, says what an eagerly made row says, and an edit of a row never asked for is still
+    announced (dataChanged) so that a view showing it later reads the new words."""
+    from nnstudio.ui import layer_stack
+    from tests.ui.test_canvas_incremental import deep_spec, edited
+
+    made: list[str] = []
+    describe_layer = layer_stack.describe
+    monkeypatch.setattr(layer_stack, "describe", lambda layer: made.append(layer.name) or describe_layer(layer))
+    doc = Document(lesson_spec())
+    model = layer_stack.LayerStackModel(doc)
+    spec = deep_spec(150)
+    doc.load(spec, None)
+    assert model.rowCount() == len(spec.layers) == 451
+    assert made == [], "no row was made before a view asked for it"
+    text = model.index(7).data()
+    assert made == [spec.layers[7].name]
+    assert text == f"{spec.layers[7].name} — {describe_layer(spec.layers[7])}"
+    announced: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda first, last, *_roles: announced.append((first.row(), last.row())))
+    doc.set_param(7, "units", 99)
+    doc.set_param(301, "units", 98)
+    assert any(first <= 7 <= last for first, last in announced[:1]), announced
+    assert any(first <= 301 <= last for first, last in announced[1:]), announced
+    assert "Dense(99" in model.index(7).data() and "Dense(98" in model.index(301).data()
+    assert len(made) < 10, "an edit remakes the rows made before, not all of them"
+    assert doc.spec == edited(edited(spec, 7, units=99), 301, units=98)
