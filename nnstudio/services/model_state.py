@@ -121,6 +121,10 @@ class WeightSet(Mapping[str, list["np.ndarray"]]):
         if self.source == TRAINED:
             belongs = same_layers_but_names(self.spec, spec)
         elif self.spec == spec:
+            # an equal spec is taken for this one: its layers are those the next edits keep (the
+            # engine's copy of a spec shares no layer with the document's, and each comparison of
+            # the two would go through every layer)
+            self.spec = spec
             belongs = True
         else:
             same_model = (self.spec.name, self.spec.compile) == (spec.name, spec.compile)
@@ -282,7 +286,7 @@ class ModelState(QObject):
         if result.spec != self.document.spec:
             return  # stale; the newest request is on its way
         self.last_result = result
-        built = WeightSet(result.spec, result.weights, BUILT)
+        built = WeightSet(self.document.spec, result.weights, BUILT)  # equal, and shares the next edits' layers
         if self._expecting_file:
             self._held = built
             return
