@@ -53,7 +53,7 @@ class LayerRow:
     extra_bytes: tuple[int, int] = (0, 0)
     connected_to: tuple[Connection, ...] = ()  # every call's input tensors, calls in order (functional only)
 
-    @property
+    @cached_property
     def type_name(self) -> str:
         """The Keras class Keras prints (`InputLayer` for an Input)."""
         kind = layer_types().get(self.class_name)

@@ -50,8 +50,20 @@ FAILED = "failed"
 INVALID = "invalid"
 
 
+_SHAPE_TEXTS: dict[tuple, str] = {}  # one output's shape -> its text: a big model's layers share a few shapes
+SHAPE_TEXTS_KEPT = 4096
+
+
 def keras_shape_text(shape: Any) -> str:
     """Keras's shape text from a BuildResult row's output shape: a list like [None, 64] or a string."""
+    if isinstance(shape, list) and not any(isinstance(d, list) for d in shape):
+        key = tuple(shape)
+        text = _SHAPE_TEXTS.get(key)
+        if text is None:
+            if len(_SHAPE_TEXTS) >= SHAPE_TEXTS_KEPT:
+                _SHAPE_TEXTS.clear()
+            text = _SHAPE_TEXTS[key] = "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+        return text
     if shape is None:
         return "?"
     if isinstance(shape, str):
