@@ -125,42 +125,63 @@ def plan_neurons(
     if not pieces:
         empty = np.zeros(0, dtype=np.int64)
         return NeuronPlan(np.zeros(0), np.zeros(0), np.zeros(0), empty, empty, [], ppx)
-    parts = list(zip(*pieces, strict=True))
-    counts = [entry for entry in parts[5] if entry is not None]
-    x, y, size, symbols, styles = (np.concatenate(p) for p in parts[:5])
+    # a column's scalars repeated over its points at once (a big model has hundreds of columns)
+    counts_of = np.array([piece.m for piece in pieces], dtype=np.int64)
+    x = np.repeat(np.array([piece.x for piece in pieces], dtype=float), counts_of)
+    size = np.repeat(np.array([piece.size for piece in pieces], dtype=float), counts_of)
+    symbols = np.repeat(np.array([piece.symbol for piece in pieces], dtype=np.int64), counts_of)
+    styles = np.repeat(np.array([piece.style for piece in pieces], dtype=np.int64), counts_of)
+    y = np.concatenate([piece.y for piece in pieces])
+    starts = np.cumsum(counts_of) - counts_of
+    for start, piece in zip(starts.tolist(), pieces, strict=True):
+        if piece.styles is not None:  # a column coloured by its biases
+            styles[start : start + piece.m] = piece.styles
+    counts = [piece.counts for piece in pieces if piece.counts is not None]
     return NeuronPlan(x, y, size, symbols, styles, counts, ppx)
 
 
-def _column_neurons(col: L.Column, cl: L.ColumnLod, ppy: float, pending: bool, bias_scale: float) -> tuple:
-    """One column's points: x, y, size, symbol code, style code, and its groups' counts (or None)."""
+@dataclass(frozen=True)
+class ColumnNeurons:
+    """One column's points: `m` of them at `x` and `y`, of one size and symbol code, of one style
+    code (`style`) or of one each (`styles`), and its groups' counts (or None)."""
+
+    m: int
+    x: float
+    y: np.ndarray
+    size: float
+    symbol: int
+    style: int
+    styles: np.ndarray | None
+    counts: tuple | None
+
+
+def _column_neurons(col: L.Column, cl: L.ColumnLod, ppy: float, pending: bool, bias_scale: float) -> ColumnNeurons:
+    """One column's points (scalars worked out in plain Python: numpy's are slower one at a time)."""
     m = len(cl.starts)
     pitch_px = col.pitch * (1 << cl.level) * ppy
     # sizes in half pixels: pyqtgraph renders each (symbol, size, brush) once and reuses it
-    size = round(float(np.clip(pitch_px * 0.72, 3.0, 22.0)) * 2) / 2
+    size = round(min(max(pitch_px * 0.72, 3.0), 22.0) * 2) / 2
+    styles = None
     if col.kind in ("stage", "regroup"):
         symbol = STAGE_SYMBOLS[col.class_name]
         if col.kind == "regroup":
-            size = round(float(np.clip(pitch_px * 0.45, 2.5, 12.0)) * 2) / 2
-        styles = np.full(m, STYLE_CODES["stage:" + col.class_name], dtype=np.int64)
+            size = round(min(max(pitch_px * 0.45, 2.5), 12.0) * 2) / 2
+        style = STYLE_CODES["stage:" + col.class_name]
     else:
         symbol = "o" if cl.level == 0 else "s"
         if col.kind == "input":
-            styles = np.full(m, STYLE_CODES["input"], dtype=np.int64)
+            style = STYLE_CODES["input"]
         elif cl.bias is None:
-            styles = np.full(m, STYLE_CODES["pending" if pending else "neutral"], dtype=np.int64)
+            style = STYLE_CODES["pending" if pending else "neutral"]
         else:
+            style = 0
             levels = np.round(np.clip(np.abs(cl.bias) / bias_scale, 0, 1) * BIAS_LEVELS).astype(np.int64)
             styles = BIAS_BASE + (cl.bias >= 0).astype(np.int64) * (BIAS_LEVELS + 1) + levels
     counts = None
     if cl.level > 0 and pitch_px >= 11:
         counts = (col.x, size, min(10.0, pitch_px * 0.75), np.asarray(cl.y), np.asarray(cl.counts))
-    return (
-        np.full(m, col.x),
-        np.asarray(cl.y, dtype=float),
-        np.full(m, size),
-        np.full(m, SYMBOL_CODES[symbol], dtype=np.int64),
-        styles,
-        counts,
+    return ColumnNeurons(
+        m, float(col.x), np.asarray(cl.y, dtype=float), size, SYMBOL_CODES[symbol], style, styles, counts
     )
 
 
