@@ -187,7 +187,8 @@ class SceneLayout:
         self.smooth: list[bool] = ((x1 - x0) * scale[0] >= SMOOTH_BLOCK_PX).tolist()
         thin = (np.abs(dx) * scale[0] < MIN_FACE_PX) & (np.abs(dy) * scale[1] < MIN_FACE_PX)
         self._front_alone: list[bool] = thin.tolist()  # its side and top not drawn (see `faces`)
-        self._fronts: dict[int, tuple[QtCore.QRectF, QtGui.QBrush]] = {}  # front_alone's, once painted
+        self._fronts: dict[int, QtCore.QRectF] | None = None  # front_alone's rects, made at its first call
+        self._front_rects = np.stack([x0, np.minimum(y0, y1), x1 - x0, np.abs(y1 - y0)], axis=1)  # x, y, w, h
         self._block_boxes = np.stack([x0, x1 + depth_x, np.minimum(y0, y0 + dy), y1 + depth_y], axis=1)
         ends = np.array(links, dtype=float).reshape(-1, 4)  # x1, y1, x2, y2
         self._link_boxes = np.stack(
@@ -236,12 +237,11 @@ class SceneLayout:
         drawn at this scale (`faces` would give the front alone); else None."""
         if not self._front_alone[i]:
             return None
-        found = self._fronts.get(i)
-        if found is None:
-            b = self.blocks[i]
-            rect = QtCore.QRectF(QtCore.QPointF(b.x0, min(b.y0, b.y1)), QtCore.QPointF(b.x1, max(b.y0, b.y1)))
-            found = self._fronts[i] = (rect, self.shades[i][2])
-        return found
+        if self._fronts is None:  # all at once: a fitted big model's first paint wants hundreds
+            alone = np.flatnonzero(self._front_alone).tolist()
+            rects = self._front_rects[alone].tolist()
+            self._fronts = {j: QtCore.QRectF(*rect) for j, rect in zip(alone, rects, strict=True)}
+        return self._fronts[i], self.shades[i][2]
 
     def shown(self, transform: QtGui.QTransform, clip: QtCore.QRectF | None) -> list[int]:
         """The indices of the blocks that reach into `clip` (device pixels), in painting order."""
