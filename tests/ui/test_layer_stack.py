@@ -400,3 +400,42 @@ def test_a_long_model_s_rows_are_made_as_they_are_asked_for(qtbot, monkeypatch):
     assert "Dense(99" in model.index(7).data() and "Dense(98" in model.index(301).data()
     assert len(made) < 10, "an edit remakes the rows made before, not all of them"
     assert doc.spec == edited(edited(spec, 7, units=99), 301, units=98)
+
+
+def test_an_edit_repaints_the_rows_it_changed_not_the_whole_list(qtbot):
+    """A big model's edit repaints the rows whose words changed (the rows are of one size: Qt's list
+    would lay out and repaint every row on any change of data) and shows the new words."""
+    from PySide6.QtCore import QEvent, QObject, QRect
+
+    from tests.ui.test_canvas_incremental import deep_spec
+
+    doc = Document(deep_spec(150))
+    view = LayerStackView(doc)
+    qtbot.addWidget(view)
+    view.resize(320, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    doc.select_layer(400)
+    qtbot.waitUntil(lambda: view.visualRect(view.model().index(400)).intersects(view.viewport().rect()))
+    painted: list[QRect] = []
+
+    class Paints(QObject):
+        def eventFilter(self, _watched, event) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                painted.append(event.rect())
+            return False
+
+    paints = Paints()
+    view.viewport().installEventFilter(paints)
+    doc.set_param(400, "units", 5)  # the first paints after the window came up are of all of it
+    qtbot.waitUntil(lambda: bool(painted))
+    painted.clear()
+    doc.set_param(400, "units", 7)  # its parameters, and the shapes and parameters of the next rows
+    qtbot.waitUntil(lambda: bool(painted))
+    model = view.model()
+    changed = QRect()
+    for row in range(400, 404):
+        changed = changed.united(view.visualRect(model.index(row)))
+    shown = changed.intersected(view.viewport().rect())
+    assert all(shown.contains(rect) for rect in painted), (painted, shown)
+    assert "Dense(7" in model.index(400).data()
