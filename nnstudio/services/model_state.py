@@ -334,9 +334,9 @@ class ModelState(QObject):
         self._expecting_file = False
         self._file = self._carried = WeightSet(spec, weights, FILE)
         self._built = self._held = self.last_result = None
-        self.weightsChanged.emit(self.current())
-        if self.active:
+        if self.active:  # asked first: the views' reaction starts threads that would hold up its sending
             self.request_build()
+        self.weightsChanged.emit(self.current())
 
     @Slot(object)
     def on_trained_weights(self, weights: Weights) -> None:
