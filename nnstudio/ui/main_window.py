@@ -202,7 +202,7 @@ class MainWindow(QMainWindow):
         from nnstudio.ui.data_view import DataView, add_data_dock
         from nnstudio.ui.training_panel import TrainingPanel
 
-        canvas = NetworkCanvas(self)
+        canvas = NetworkCanvas(self, turns=self.turns)
         self.canvas = canvas
         loading = self.central.currentWidget()
         assert loading is not None

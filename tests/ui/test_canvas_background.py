@@ -304,3 +304,31 @@ def test_a_big_convnets_feature_maps_are_placed_from_what_the_worker_made(qtbot,
         canvas.set_weights(conv_weights(spec))
     assert made == [False], "made once, in the worker"
     assert canvas.maps.columns is canvas.columns and canvas.maps._places == real(canvas.columns, spec)
+
+
+def test_a_workers_result_is_taken_on_a_turn_of_the_windows_turns(qtbot):
+    """A big model's weights are drawn from the worker's result on a turn of the turns the canvas was
+    given (the window's, shared by its views), not in the pass of the event loop that delivers it
+    along with the scene's repaint and the other views' posted calls."""
+    from nnstudio.ui.turns import Turns
+
+    sizes = [2560, 2560, 2560]
+    spec = mlp_spec(sizes)
+    turns = Turns()
+    canvas = NetworkCanvas(turns=turns)
+    qtbot.addWidget(canvas)
+    canvas.resize(1200, 800)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.set_model(analyze(spec, param_budget=10**9), spec)
+    on_arrival: list[tuple[bool, bool]] = []  # (a turn waits for it, the weights already drawn)
+    drawn: list[bool] = []
+    canvas.weightsDrawn.connect(lambda: drawn.append(True))
+    canvas._jobs._relay.finished.connect(
+        lambda _result: on_arrival.append((turns.waiting(canvas._take_arrived), bool(drawn)))
+    )
+    weights = weights_for(sizes)
+    with qtbot.waitSignal(canvas.weightsDrawn, timeout=60_000):
+        canvas.set_weights(weights)
+    assert on_arrival and on_arrival[0] == (True, False)
+    assert canvas.weights is weights and not canvas.pending

@@ -50,6 +50,7 @@ from nnstudio.ui.canvas.headers import ColumnHeaders, HeaderItem
 from nnstudio.ui.canvas.overlay_items import OverlayItems
 from nnstudio.ui.canvas.styled_scatter import StyledScatter
 from nnstudio.ui.canvas.theme import LIGHT_THEME, Theme, mix, theme_for
+from nnstudio.ui.turns import Turns
 
 # class -> the symbol of its marker (fills: theme.stage_fills), for every type drawn as a stage
 STAGE_SYMBOLS = {t.class_name: t.marker.symbol for t in all_types() if t.marker is not None}
@@ -185,6 +186,11 @@ def _column_neurons(col: L.Column, cl: L.ColumnLod, ppy: float, pending: bool, b
     )
 
 
+def _room_under(columns: list[L.Column]) -> float:
+    """Pixels kept under the columns for a drawer's label under its drawing (a recurrence's loop)."""
+    return 16.0 if any(c.below for c in columns) else 0.0
+
+
 def matching_weights(columns: list[L.Column], links: list[L.Link], weights):
     """The arrays of `weights` that fit the drawn layers (those of a stale build do not: shown as pending)."""
     if not weights:
@@ -268,9 +274,14 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
     weightsDrawn = Signal()  # the weights given to set_weights are drawn (or pending is shown)
     lodApplied = Signal()  # a new level of detail is on screen
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, parent: QtWidgets.QWidget | None = None, turns: Turns | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("networkCanvas")
+        # a worker's result is taken on a turn of its own (the window's turns: one step per turn for
+        # all its views), not in the pass of the event loop that delivers it with the scene's
+        # repaint and the other views' posted calls
+        self._turns = turns if turns is not None else Turns(self)
+        self._arrived: JobResult | None = None
         self.theme: Theme = LIGHT_THEME  # follows the palette: apply_theme()
         self._brushes: dict | None = None  # style key -> brush for the theme (see _brush_table)
         self._brush_codes: np.ndarray | None = None  # the same brushes by style code (see _brush_array)
@@ -287,6 +298,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self.lod = L.Lod({}, [])
         self._lod_key: tuple | None = None  # the view and size self.lod was computed for
         self._bounds = L.scene_bounds([])  # of the current columns (set_model)
+        self._under_px = 0.0  # room under the columns for a drawer's label (set_model)
         self._counts = (0, 0)  # neurons and weights of the current columns (set_model)
         self._neuron_pieces: dict = {}  # each column's points, for the next plan_neurons on the GUI thread
         self._column_cache: dict = {}  # what build_columns took from each layer's type, for the next edit
@@ -299,7 +311,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._shape_key: tuple = ()
         self._pyramids: dict = {}  # kernel pyramids of the current weights, reused after an edit
         # background work for big models: one job at a time, one waiting request (newest wins)
-        self._jobs = BackgroundJob(self._on_job_done, linger_s=WORKER_LINGER_S)
+        self._jobs = BackgroundJob(self._on_job_arrived, linger_s=WORKER_LINGER_S)
         self._layouts = BackgroundJob(self._on_layout_done, name="canvas-layout", linger_s=WORKER_LINGER_S)
         self._layout_waiting: tuple | None = None  # (summary, spec, ready) asked for while a layout ran
         self.destroyed.connect(self._jobs.close)
@@ -436,6 +448,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         if self._big:  # its weights will be summed in the worker: have it wait for them
             self._jobs.prepare()
         self._bounds = L.scene_bounds(columns)
+        self._under_px = _room_under(columns)
         self.edges.set_bounds(*self._bounds)
         # what the status line counts (weights aside, the same until the next model)
         self._counts = (
@@ -668,8 +681,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         status_h = self.status.boundingRect().height()
         above, below_h = self.column_headers.heights()
         below_rows = self.column_headers.below_rows()
-        under = 16.0 if any(c.below for c in self.columns) else 0.0  # a drawer's label under its drawing
-        below = below_rows * (below_h + 2) + under
+        below = below_rows * (below_h + 2) + self._under_px
         left = 110.0
         last = self.column_headers.natural_width(self.columns[-1]) / 2 if self.columns else 0.0
         if self._legend_beside:
@@ -885,6 +897,15 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._kick()
 
     @Slot(object)
+    def _on_job_arrived(self, result: JobResult) -> None:
+        self._arrived = result  # one job runs at a time: the next starts once this one is taken
+        self._turns.ask(self._take_arrived)
+
+    def _take_arrived(self) -> None:
+        result, self._arrived = self._arrived, None
+        if result is not None:
+            self._on_job_done(result)
+
     def _on_job_done(self, result: JobResult) -> None:
         if self._jobs.closed:  # posted just before the canvas was shut down or destroyed
             return
@@ -901,6 +922,7 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
             # training they always do, and dropping would show none until it stops)
             columns, links, cache, scale, lod, plans, overlays, places = result.value
             self.columns, self.links = columns, links
+            self._under_px = _room_under(columns)
             self._known_places = (columns, places)
             self._pyramids = cache
             self._bias_scale = scale
