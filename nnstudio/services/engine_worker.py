@@ -42,9 +42,10 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import Any, Protocol
 
+from nnstudio.core.spec import ModelSpec
 from nnstudio.core.weights import Weights
 from nnstudio.engine.client import EngineClient, EngineDied
-from nnstudio.engine.protocol import ERROR, PROGRESS, Reply
+from nnstudio.engine.protocol import ERROR, PROGRESS, LoadResult, Reply
 from nnstudio.services.inbox import WakeInbox
 
 STARTING, READY, BUSY, RESTARTING, FAILED = "starting", "ready", "busy", "restarting", "failed"
@@ -79,6 +80,10 @@ class Job:
     args: dict[str, Any] = field(default_factory=dict)
     weights: Weights | None = None
     attempts: int = 0
+    # kept here, never sent: the spec this side holds for the answer's `spec`; an answer whose spec
+    # equals it takes it instead, compared on the worker's thread (a spec of a thousand layers takes
+    # milliseconds to compare, and the views then find the answer's spec is the document's at once)
+    known_spec: ModelSpec | None = None
 
     @property
     def timed(self) -> bool:
@@ -371,7 +376,10 @@ class EngineWorker:
                 job, error.message if error else "Keras returned nothing", error.layer_name if error else None
             )
         else:
-            self.reports.finished(job, reply.value)
+            value = reply.value
+            if job.known_spec is not None and isinstance(value, LoadResult) and value.spec == job.known_spec:
+                value.spec = job.known_spec
+            self.reports.finished(job, value)
 
     def _warmed_up(self, reply: Reply) -> None:
         self.warming = False

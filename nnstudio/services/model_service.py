@@ -88,12 +88,13 @@ class ModelService(QObject):
             Job("export", FILES, args={"spec": spec, "path": str(path)}, weights=weights or None)
         )
 
-    def load_keras(self, path: str) -> int:
-        """Load a `.keras` file in the engine (core checks first, then Keras safe mode, memory-capped)."""
+    def load_keras(self, path: str, known_spec: ModelSpec | None = None) -> int:
+        """Load a `.keras` file in the engine (core checks first, then Keras safe mode, memory-capped).
+        `known_spec`: the model this side read from it; the answer's spec, when equal, is that object."""
         args: dict[str, Any] = {"path": str(path)}
         if self.session.load_memory_limit:
             args["memory_limit_bytes"] = self.session.load_memory_limit
-        return self.session.submit(Job("load_keras", FILES, args=args))
+        return self.session.submit(Job("load_keras", FILES, args=args, known_spec=known_spec))
 
     # -- answers ---------------------------------------------------------------------------------
 

@@ -379,7 +379,7 @@ class FileActions(QObject):
         """Ask the engine to read the real weights of the opened `.keras` file (Keras, safe mode)."""
         path = Path(path)
         self._keras_requests.append(str(path))
-        self.model_service.load_keras(str(path))
+        self.model_service.load_keras(str(path), self.document.spec)
         self.kerasWeightsRequested.emit()
         self.status.emit(f"Opened {path.name}; reading its weights…")
 

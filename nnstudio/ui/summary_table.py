@@ -56,14 +56,18 @@ SHAPE_TEXTS_KEPT = 4096
 
 def keras_shape_text(shape: Any) -> str:
     """Keras's shape text from a BuildResult row's output shape: a list like [None, 64] or a string."""
-    if isinstance(shape, list) and not any(isinstance(d, list) for d in shape):
+    if isinstance(shape, list):
         key = tuple(shape)
-        text = _SHAPE_TEXTS.get(key)
-        if text is None:
-            if len(_SHAPE_TEXTS) >= SHAPE_TEXTS_KEPT:
-                _SHAPE_TEXTS.clear()
-            text = _SHAPE_TEXTS[key] = "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
-        return text
+        try:
+            text = _SHAPE_TEXTS.get(key)
+        except TypeError:  # a list of lists: several outputs
+            text = None
+        else:
+            if text is None:
+                if len(_SHAPE_TEXTS) >= SHAPE_TEXTS_KEPT:
+                    _SHAPE_TEXTS.clear()
+                text = _SHAPE_TEXTS[key] = "(" + ", ".join("None" if d is None else str(d) for d in key) + ")"
+            return text
     if shape is None:
         return "?"
     if isinstance(shape, str):

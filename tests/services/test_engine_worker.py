@@ -192,3 +192,28 @@ def test_an_engine_death_resends_the_build_once_and_fails_a_training_run(worker)
     reports.wait_for(lambda events: ("failed", 2, DEATH_MESSAGES[TRAINING]) in events)
     reports.wait_for(lambda events: sum(1 for e in events if e[:2] == ("state", "restarting")) == 2)
     assert client.sent("train") == [2]  # not sent again
+
+
+def test_a_files_answer_equal_to_the_spec_held_here_takes_that_very_spec_and_the_spec_is_not_sent(worker):
+    """The engine's reading of an opened file comes as a copy: when it equals the spec this side read,
+    the answer carries this side's object (compared on the worker's thread, not the window's); a
+    different reading stays as the engine gave it. The spec held here never goes to the engine."""
+    from nnstudio.core.spec import lesson_spec
+    from nnstudio.engine.protocol import LoadResult
+
+    _, inbox, client, reports = worker
+    held = lesson_spec()
+    inbox.put(Job("load_keras", FILES, 1, {"path": "a.keras"}, known_spec=held))
+    wait_sent(client, "load_keras", 1)
+    assert client.requests[-1][2] == {"path": "a.keras"}
+    client.reply(Reply(1, "load_keras", RESULT, LoadResult(1, "a.keras", held)))  # the pipe gives a copy
+    reports.wait_for(lambda events: any(e[:2] == ("finished", 1) for e in events))
+    answer = next(e[2] for e in reports.events if e[:2] == ("finished", 1))
+    assert answer.spec is held
+    other = held.with_layer(1, held.layers[1].with_params(units=7))
+    inbox.put(Job("load_keras", FILES, 2, {"path": "b.keras"}, known_spec=held))
+    wait_sent(client, "load_keras", 2)
+    client.reply(Reply(2, "load_keras", RESULT, LoadResult(2, "b.keras", other)))
+    reports.wait_for(lambda events: any(e[:2] == ("finished", 2) for e in events))
+    differing = next(e[2] for e in reports.events if e[:2] == ("finished", 2)).spec
+    assert differing == other and differing is not held

@@ -43,7 +43,7 @@ class FakeBuilds(QObject):
         self.exports.append((spec, path, weights))
         return len(self.exports)
 
-    def load_keras(self, path) -> int:
+    def load_keras(self, path, known_spec=None) -> int:
         self.loads.append(path)
         return len(self.loads)
 
