@@ -4,6 +4,7 @@ screen hidden until a pan or a zoom brings them near."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 
@@ -304,6 +305,27 @@ def test_kernel_tiles_are_coloured_between_events_before_a_zoom_asks_for_them(ca
     qtbot.waitUntil(lambda: all((ci, id(k)) in canvas.maps._tile_rgba for ci, k in kernels))
     for ci, kernel in kernels:
         assert np.array_equal(canvas.maps._tile_rgba[(ci, id(kernel))], F.tile_rgba(kernel, canvas.maps._colours()))
+
+
+def test_a_big_kernels_tiles_are_coloured_a_part_at_a_time(canvas, qtbot, monkeypatch):
+    """A kernel of many cells (ConvNeXtXLarge's: millions) is coloured in parts, one or more per
+    step between events, and its colours are those of the kernel coloured whole."""
+    kernels = [(ci, c.figure) for ci, c in enumerate(canvas.columns) if isinstance(c.figure, F.KernelTiles)]
+    monkeypatch.setattr(C, "PREPARE_PART_CELLS", 16)  # a tile or two a part
+    monkeypatch.setattr(C, "PREPARE_STEP_MS", 0.0)  # one part a step
+    maps = canvas.maps
+    steps: list[int] = []
+    prepare = maps._prepare_tiles
+    monkeypatch.setattr(maps, "_prepare_tiles", lambda: (steps.append(1), prepare()))
+    maps._tiles_timer.timeout.disconnect()
+    maps._tiles_timer.timeout.connect(maps._prepare_tiles)
+    maps.set_theme(maps.theme)
+    qtbot.waitUntil(lambda: all((ci, id(k)) in maps._tile_rgba for ci, k in kernels))
+    parts = sum(-(-k.absolute.shape[0] // max(1, 16 // math.prod(k.layout.plane))) for _ci, k in kernels)
+    assert parts > 2 * len(kernels)
+    assert len(steps) >= parts, "each part of each kernel was coloured on a step of its own"
+    for ci, kernel in kernels:
+        assert np.array_equal(maps._tile_rgba[(ci, id(kernel))], F.tile_rgba(kernel, maps._colours()))
 
 
 class Clock:

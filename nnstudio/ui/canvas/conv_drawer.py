@@ -256,6 +256,7 @@ class SceneLayout:
 
 
 PREPARE_STEP_MS = 6.0  # the kernels' tiles are coloured between events in steps of about this long
+PREPARE_PART_CELLS = 1 << 16  # a big kernel's tiles are coloured this many cells at a time
 MIN_FACE_PX = 0.5  # a block's side or top face thinner than this is not drawn
 SMOOTH_BLOCK_PX = 6.0  # a block's front face narrower than this is drawn without antialiasing (on screen)
 CULL_MARGIN_PX = 2.0  # a shape this close to the exposed rect may still touch it (pen, antialiasing)
@@ -315,6 +316,7 @@ class FeatureMapItem(pg.GraphicsObject):
         self._images: dict = {}  # (column, kernels, mosaic) -> QImage, for the current theme
         self._channel_images: dict = {}  # (column, kernels, tile) -> QImage of its cells' channels
         self._tile_rgba: dict = {}  # (column, kernels) -> F.tile_rgba, for the current theme
+        self._tile_parts: dict = {}  # (column, kernels) -> the first tiles' colours, a big kernel's in steps
         self._tiles_timer = QtCore.QTimer(self)  # colours the tiles of new kernels between events
         self._tiles_timer.setSingleShot(True)
         self._tiles_timer.setInterval(0)
@@ -352,7 +354,7 @@ class FeatureMapItem(pg.GraphicsObject):
             self._layout = None
         self._places = places
         self.columns, self.spec, self.pending = columns, spec, pending
-        self._images, self._channel_images, self._tile_rgba = {}, {}, {}
+        self._images, self._channel_images, self._tile_rgba, self._tile_parts = {}, {}, {}, {}
         self._raster = None
         if any(isinstance(c.figure, F.KernelTiles) for c in columns):
             self._tiles_timer.start()
@@ -370,6 +372,7 @@ class FeatureMapItem(pg.GraphicsObject):
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         self._images, self._channel_images, self._brushes, self._tile_rgba = {}, {}, {}, {}
+        self._tile_parts = {}
         self._layout = self._raster = None
         if any(isinstance(c.figure, F.KernelTiles) for c in self.columns):
             self._tiles_timer.start()
@@ -623,12 +626,28 @@ class FeatureMapItem(pg.GraphicsObject):
         """Colour the kernels' tiles between events, STEP_MS at a time, before a zoom asks for them
         (the first zoom into a big model would otherwise colour tens of kernels in one paint)."""
         start = time.perf_counter()
+        colours = self._colours()
         for ci, col in enumerate(self.columns):
-            if isinstance(col.figure, F.KernelTiles) and (ci, id(col.figure)) not in self._tile_rgba:
-                self._tile_colours(ci, col.figure)
-                if (time.perf_counter() - start) * 1000 >= PREPARE_STEP_MS:
+            kernel = col.figure
+            key = (ci, id(kernel))
+            if not isinstance(kernel, F.KernelTiles) or key in self._tile_rgba:
+                continue
+            # a big kernel (ConvNeXtXLarge's: millions of cells) a part of its tiles at a time
+            parts = self._tile_parts.setdefault(key, [])
+            total = kernel.absolute.shape[0]
+            step = max(1, PREPARE_PART_CELLS // max(math.prod(kernel.layout.plane), 1))
+            done = sum(len(part) for part in parts)
+            while done < total:
+                parts.append(F.tile_rgba(kernel, colours, done, min(total, done + step)))
+                done += len(parts[-1])
+                if done < total and (time.perf_counter() - start) * 1000 >= PREPARE_STEP_MS:
                     self._tiles_timer.start()
                     return
+            self._tile_rgba[key] = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            del self._tile_parts[key]
+            if (time.perf_counter() - start) * 1000 >= PREPARE_STEP_MS:
+                self._tiles_timer.start()
+                return
 
     def _paint_mosaic(self, painter, transform: QtGui.QTransform, tiles: TileBlock, clip, exposed) -> None:
         """`clip`: the viewport (what is drawn of the images is cut to it alike in every paint);

@@ -90,12 +90,15 @@ class KernelTiles:
     bias: np.ndarray | None  # per tile (the output channel it makes)
     scale: float  # the layer's large mean |w| (98th percentile): full strength
 
-    def mean_abs(self) -> np.ndarray:
-        return self.absolute / max(self.layout.channels, 1)
+    def mean_abs(self, tiles: slice = slice(None)) -> np.ndarray:
+        """Each cell's mean |w| over the channels, of `tiles` (all by default)."""
+        return self.absolute[tiles] / max(self.layout.channels, 1)
 
-    def balance(self) -> np.ndarray:
+    def balance(self, tiles: slice = slice(None)) -> np.ndarray:
+        """Each cell's sum of w over its sum of |w| (-1 to 1), of `tiles` (all by default)."""
+        absolute, signed = self.absolute[tiles], self.signed[tiles]
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.absolute > 0, self.signed / np.where(self.absolute > 0, self.absolute, 1), 0.0)
+            return np.where(absolute > 0, signed / np.where(absolute > 0, absolute, 1), 0.0)
 
 
 def _percentile98(values: np.ndarray) -> float:
@@ -316,16 +319,25 @@ def cell_colours(
     """RGBA (uint8) per cell: the sign's hue (blue w > 0, orange w < 0, grey for a mix) laid over
     the background with the strength of |w| against `scale`, as the Dense weights are drawn.
     NaN cells (gaps) are transparent."""
-    strength = np.clip(np.nan_to_num(mean_abs) / max(scale, 1e-12), 0.0, 1.0) ** 0.75
-    alpha = 0.1 + 0.85 * strength
-    sign = np.where(balance >= MIXED_BALANCE, 0, np.where(balance <= -MIXED_BALANCE, 1, 2))
-    hues = np.stack([rgb(positive), rgb(negative), rgb(mixed)])
-    alpha = np.where(sign == 2, alpha * 0.6, alpha)
-    back = rgb(background)
-    colour = back + (hues[sign] - back) * alpha[..., None]
+    gaps = np.isnan(mean_abs)
+    # float32 throughout: a big kernel has millions of cells, coloured between events
+    strength = np.asarray(mean_abs, dtype=np.float32) * np.float32(1.0 / max(scale, 1e-12))
+    strength[gaps] = 0.0
+    np.clip(strength, 0.0, 1.0, out=strength)
+    alpha = np.power(strength, np.float32(0.75), out=strength)
+    alpha *= np.float32(0.85)
+    alpha += np.float32(0.1)
+    sign = np.where(balance >= MIXED_BALANCE, 0, np.where(balance <= -MIXED_BALANCE, 1, 2)).astype(np.int8)
+    alpha[sign == 2] *= np.float32(0.6)
+    back = rgb(background).astype(np.float32)
+    offsets = np.stack([rgb(positive), rgb(negative), rgb(mixed)]).astype(np.float32) - back
+    colour = offsets[sign]
+    colour *= alpha[..., None]
+    colour += back
     out = np.empty((*mean_abs.shape, 4), dtype=np.uint8)
-    out[..., :3] = np.clip(np.round(colour), 0, 255)
-    out[..., 3] = np.where(np.isnan(mean_abs), 0, 255)
+    np.clip(np.round(colour, out=colour), 0, 255, out=colour)
+    out[..., :3] = colour
+    out[..., 3] = np.where(gaps, 0, 255)
     return out
 
 
@@ -334,11 +346,13 @@ def mosaic_rgba(tiles: KernelTiles, mosaic: Mosaic, colours: dict[str, str]) -> 
     return arrange(tile_rgba(tiles, colours), mosaic)
 
 
-def tile_rgba(tiles: KernelTiles, colours: dict[str, str]) -> np.ndarray:
-    """Every tile's cells as RGBA (tiles, rows, cols, 4), whatever the mosaic they are laid out in."""
+def tile_rgba(tiles: KernelTiles, colours: dict[str, str], start: int = 0, stop: int | None = None) -> np.ndarray:
+    """Every tile's cells as RGBA (tiles, rows, cols, 4), whatever the mosaic they are laid out in;
+    tiles `start` to `stop` alone when given."""
     layout = tiles.layout
-    planes_abs = to_plane(tiles.mean_abs(), layout.window)
-    planes_bal = to_plane(tiles.balance(), layout.window)
+    part = slice(start, stop)
+    planes_abs = to_plane(tiles.mean_abs(part), layout.window)
+    planes_bal = to_plane(tiles.balance(part), layout.window)
     return cell_colours(planes_abs, planes_bal, tiles.scale, **colours)
 
 
