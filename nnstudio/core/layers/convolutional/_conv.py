@@ -11,7 +11,9 @@ one layer, and each module of the family calls it with its own help and samples.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections.abc import Sequence
 from functools import cache
 from importlib.util import find_spec
@@ -53,9 +55,12 @@ CONV, TRANSPOSE, DEPTHWISE, SEPARABLE = "conv", "transpose", "depthwise", "separ
 CONV_REGULARIZERS = ("l1", "l2")
 BIAS_INITIALIZERS = tuple(i for i in INITIALIZERS if i != "orthogonal")  # Keras: needs 2-D or more
 
-# TensorFlow's CPU kernels refuse a transposed convolution with dilation_rate > 1 from this release on
-# ("CPU implementations do not yet support dilation rates larger than 1"); Keras still builds it.
+# TensorFlow's own CPU kernels refuse a transposed convolution with dilation_rate > 1 from this release
+# on ("CPU implementations do not yet support dilation rates larger than 1"), though Keras still builds
+# it; its oneDNN kernels run it. oneDNN is on where TF_ENABLE_ONEDNN_OPTS says so, else, on Linux, for
+# CPUs with any of these instructions (TensorFlow's DefaultOneDnnPolicy, tensorflow/core/util/port.cc).
 DILATED_TRANSPOSE_REFUSED_FROM = (2, 21)
+ONEDNN_CPU_FLAGS = frozenset({"avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16"})
 
 # The canvas's drawing of each variant: its kernels are laid out differently (ui/canvas/feature_maps.py).
 DRAWINGS = {CONV: "conv", TRANSPOSE: "conv_transpose", DEPTHWISE: "depthwise_conv", SEPARABLE: "separable_conv"}
@@ -190,17 +195,48 @@ def make_variables(rank: int, variant: str):
 @cache
 def dilated_transpose_runs() -> bool:
     """Whether the installed TensorFlow runs a transposed convolution with dilation_rate > 1 on the
-    CPU (see DILATED_TRANSPOSE_REFUSED_FROM), read from the name of its package's metadata folder: core
-    never imports it, and the catalog asks at start-up (importlib.metadata alone takes ~30 ms)."""
+    CPU: a release before DILATED_TRANSPOSE_REFUSED_FROM (read from the name of its package's metadata
+    folder: core never imports it, and the catalog asks at start-up), or its oneDNN kernels on
+    (`onednn_on`). Where that cannot be told, Keras has the last word."""
     found = find_spec("tensorflow")
     if found is None or not found.submodule_search_locations:
-        return True  # no TensorFlow here: Keras has the last word
+        return True  # no TensorFlow here
     site = Path(next(iter(found.submodule_search_locations))).parent
     for folder in site.glob("tensorflow-*.dist-info"):
         release = re.match(r"tensorflow-(\d+)\.(\d+)", folder.name)
         if release is not None:
-            return (int(release[1]), int(release[2])) < DILATED_TRANSPOSE_REFUSED_FROM
-    return True  # another build of TensorFlow: Keras has the last word
+            if (int(release[1]), int(release[2])) < DILATED_TRANSPOSE_REFUSED_FROM:
+                return True
+            return onednn_on() is not False
+    return True  # another build of TensorFlow
+
+
+def onednn_on() -> bool | None:
+    """Whether TensorFlow's oneDNN kernels are on: TF_ENABLE_ONEDNN_OPTS, else TensorFlow's default on
+    Linux (the CPU has one of ONEDNN_CPU_FLAGS); None where that cannot be told here."""
+    setting = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower()
+    if setting in ("1", "true"):
+        return True
+    if setting in ("0", "false"):
+        return False
+    flags = cpu_flags()
+    return None if flags is None else bool(flags & ONEDNN_CPU_FLAGS)
+
+
+def cpu_flags() -> frozenset[str] | None:
+    """The CPU's instruction flags as Linux lists them (/proc/cpuinfo); None elsewhere, or on a CPU
+    whose entries have no flags line (ARM lists "Features")."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                key, _, value = line.partition(":")
+                if key.strip() == "flags":
+                    return frozenset(value.split())
+    except OSError:
+        return None
+    return None
 
 
 def make_validate(rank: int, variant: str):
@@ -229,8 +265,9 @@ def make_validate(rank: int, variant: str):
             problems.append(
                 (
                     "dilation_rate",
-                    "Keras builds it, but TensorFlow cannot run it: its CPU kernels do not support a transposed "
-                    f"convolution with dilation_rate > 1. Received: dilation_rate={dilation}",
+                    "Keras builds it, but TensorFlow cannot run it here: without its oneDNN kernels (off on this "
+                    "CPU, or TF_ENABLE_ONEDNN_OPTS=0) its CPU kernels do not support a transposed convolution "
+                    f"with dilation_rate > 1. Received: dilation_rate={dilation}",
                 )
             )
         if variant == TRANSPOSE and params["output_padding"] is not None:
