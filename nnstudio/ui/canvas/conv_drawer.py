@@ -620,6 +620,7 @@ class FeatureMapItem(pg.GraphicsObject):
         found = self._tile_rgba.get((column, id(kernel)))
         if found is None:
             found = self._tile_rgba[(column, id(kernel))] = F.tile_rgba(kernel, self._colours())
+            self._tile_parts.pop((column, id(kernel)), None)  # a paint wanted it before its parts were done
         return found
 
     def _prepare_tiles(self) -> None:
@@ -627,6 +628,13 @@ class FeatureMapItem(pg.GraphicsObject):
         (the first zoom into a big model would otherwise colour tens of kernels in one paint)."""
         start = time.perf_counter()
         colours = self._colours()
+
+        def out_of_time() -> bool:
+            if (time.perf_counter() - start) * 1000 < PREPARE_STEP_MS:
+                return False
+            self._tiles_timer.start()  # the rest on a later step
+            return True
+
         for ci, col in enumerate(self.columns):
             kernel = col.figure
             key = (ci, id(kernel))
@@ -640,13 +648,11 @@ class FeatureMapItem(pg.GraphicsObject):
             while done < total:
                 parts.append(F.tile_rgba(kernel, colours, done, min(total, done + step)))
                 done += len(parts[-1])
-                if done < total and (time.perf_counter() - start) * 1000 >= PREPARE_STEP_MS:
-                    self._tiles_timer.start()
+                if done < total and out_of_time():
                     return
             self._tile_rgba[key] = parts[0] if len(parts) == 1 else np.concatenate(parts)
             del self._tile_parts[key]
-            if (time.perf_counter() - start) * 1000 >= PREPARE_STEP_MS:
-                self._tiles_timer.start()
+            if out_of_time():
                 return
 
     def _paint_mosaic(self, painter, transform: QtGui.QTransform, tiles: TileBlock, clip, exposed) -> None:
