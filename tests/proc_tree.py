@@ -60,3 +60,54 @@ def tree(pid: int | None = None) -> list[int]:
         found.append(current)
         todo.extend(children(current))
     return found
+
+
+SHM_PREFIX = "/dev/shm/"
+
+
+def shared_blocks_kb(pids: list[int]) -> tuple[int, int]:
+    """(kB of the distinct /dev/shm files the processes `pids` map or keep open, kB of those
+    mappings the processes' Rss already counts): Rss counts only a mapping's touched pages and
+    an open file not at all, yet the whole block is in memory."""
+    sizes: dict[int, int] = {}
+    counted = 0
+    for pid in pids:
+        for inode, size_kb, rss_kb in _shm_mappings(pid):
+            sizes[inode] = max(sizes.get(inode, 0), size_kb)
+            counted += rss_kb
+        fd_dir = PROC / str(pid) / "fd"
+        try:
+            fds = list(fd_dir.iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if not os.readlink(fd).startswith(SHM_PREFIX):
+                    continue
+                stat = os.stat(fd)
+            except OSError:
+                continue
+            sizes[stat.st_ino] = max(sizes.get(stat.st_ino, 0), stat.st_blocks * 512 // 1024)
+    return sum(sizes.values()), counted
+
+
+def _shm_mappings(pid: int) -> list[tuple[int, int, int]]:
+    """(inode, Size kB, Rss kB) of each /dev/shm mapping of `pid`, from /proc/PID/smaps."""
+    found: list[tuple[int, int, int]] = []
+    try:
+        lines = (PROC / str(pid) / "smaps").read_text().splitlines()
+    except OSError:
+        return found
+    mapping: dict[str, int] | None = None
+    for line in lines:
+        parts = line.split(maxsplit=5)
+        if len(parts) >= 5 and "-" in parts[0] and not parts[0].endswith(":"):  # a mapping's header
+            if mapping is not None:
+                found.append((mapping["inode"], mapping.get("Size", 0), mapping.get("Rss", 0)))
+            shm = len(parts) == 6 and parts[5].startswith(SHM_PREFIX)
+            mapping = {"inode": int(parts[4])} if shm else None
+        elif mapping is not None and parts and parts[0] in ("Size:", "Rss:"):
+            mapping[parts[0][:-1]] = int(parts[1])
+    if mapping is not None:
+        found.append((mapping["inode"], mapping.get("Size", 0), mapping.get("Rss", 0)))
+    return found

@@ -10,12 +10,21 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
+from collections import deque
 from typing import Any
 
 from nnstudio.core.validation import param_budget
 from nnstudio.core.weights import Weights
 from nnstudio.engine import boot
-from nnstudio.engine.protocol import ERROR, PARAM_BUDGET_ARG, PROGRESS, EngineError, Reply, Request
+from nnstudio.engine.protocol import (
+    ERROR,
+    PARAM_BUDGET_ARG,
+    PROGRESS,
+    RELEASED_BLOCKS_ARG,
+    EngineError,
+    Reply,
+    Request,
+)
 
 
 class EngineDied(RuntimeError):
@@ -42,6 +51,8 @@ class EngineClient:
         self.process: Any = None
         self.conn: Any = None
         self.prefix = boot.new_prefix()
+        # names of the engine's blocks whose arrays this process dropped, told with the next request
+        self._released: deque[str] = deque()
         if spawned is not None:
             self.process, self.conn, self.prefix = spawned
 
@@ -54,6 +65,7 @@ class EngineClient:
             return
         self._cleanup()
         self.prefix = boot.new_prefix()
+        self._released.clear()  # the blocks of an earlier engine went with it
         self.process, self.conn = boot.spawn(self.prefix, preload_keras)
 
     def is_alive(self) -> bool:
@@ -119,9 +131,15 @@ class EngineClient:
         The request carries this process's parameter budget, which the engine applies to it."""
         if self.conn is None:
             raise EngineDied("the Keras engine is not running")
-        # the engine draws nothing: the kernels' block sums (a pass over every big kernel) are for the window
-        layout = _shared_memory().pack(weights, self.prefix, sum_kernels=False) if weights else None
+        # the engine draws nothing: the kernels' block sums (a pass over every big kernel) are for the
+        # window; arrays that lie in the engine's own blocks go back by reference, not copied
+        layout = (
+            _shared_memory().pack(weights, self.prefix, sum_kernels=False, shared_with=self.prefix) if weights else None
+        )
         args = {PARAM_BUDGET_ARG: param_budget(), **(args or {})}
+        released = [self._released.popleft() for _ in range(len(self._released))]
+        if released:
+            args[RELEASED_BLOCKS_ARG] = released
         try:
             self.conn.send(Request(op, request_id, args, layout))
         except (BrokenPipeError, EOFError, OSError) as exc:
@@ -166,9 +184,11 @@ class EngineClient:
         shared_memory = _shared_memory()
         if not unpack:
             shared_memory.discard(layout)
+            if layout.kept:
+                self._released.append(layout.name)
             reply.weights = None
             return reply
-        weights = shared_memory.unpack(layout)
+        weights = shared_memory.unpack(layout, on_release=self._released.append)
         value = reply.value
         if (
             dataclasses.is_dataclass(value)

@@ -49,6 +49,7 @@ from nnstudio.engine.protocol import (
     ERROR,
     PARAM_BUDGET_ARG,
     PROGRESS,
+    RELEASED_BLOCKS_ARG,
     RESULT,
     BuildFailure,
     BuildResult,
@@ -92,6 +93,7 @@ class EngineContext:
 
     def progress(self, value: Any, weights: Weights | None = None) -> None:
         """Send an interim reply for the running op; `weights` travel through shared memory."""
+        # not kept: a training's epochs come unasked, and no request would say when they were dropped
         layout = shared_memory.pack(weights, self.prefix) if weights else None
         self.send(Reply(self.request_id, self.op, PROGRESS, value, weights=layout))
 
@@ -108,6 +110,8 @@ class EngineContext:
             self.conn.send(reply)
         except BaseException:
             shared_memory.discard(reply.weights)
+            if reply.weights is not None and reply.weights.kept:
+                shared_memory.release_kept([reply.weights.name])
             raise
 
     def waiting(self) -> bool:
@@ -126,6 +130,7 @@ class EngineContext:
             while self.conn.poll(0):
                 message = self.conn.recv()
                 if isinstance(message, Request) and message.op == "cancel":
+                    release_dropped_blocks(message)
                     self._cancelled.add(int(message.args.get("request_id", -1)))
                 else:
                     self._inbox.append(message)
@@ -163,6 +168,7 @@ def engine_main(conn: Any, prefix: str = shared_memory.DEFAULT_PREFIX, preload_k
             continue
         if not isinstance(request, Request):
             continue
+        release_dropped_blocks(request)
         if request.op == "cancel":
             ctx._cancelled.add(int(request.args.get("request_id", -1)))
             continue
@@ -184,6 +190,13 @@ def engine_main(conn: Any, prefix: str = shared_memory.DEFAULT_PREFIX, preload_k
         conn.close()
 
 
+def release_dropped_blocks(request: Request) -> None:
+    """Close the kept files of the blocks the client says it dropped (`RELEASED_BLOCKS_ARG`)."""
+    names = request.args.pop(RELEASED_BLOCKS_ARG, None)
+    if isinstance(names, list | tuple):
+        shared_memory.release_kept(str(name) for name in names)
+
+
 def serve(request: Request, ctx: EngineContext) -> Reply:
     """Run one request's handler; every exception becomes an error reply."""
     ctx.request_id, ctx.op, ctx.weights = request.request_id, request.op, None
@@ -199,7 +212,7 @@ def serve(request: Request, ctx: EngineContext) -> Reply:
         layout = None
         weights = getattr(value, "weights", None)
         if dataclasses.is_dataclass(value) and not isinstance(value, type) and isinstance(weights, dict) and weights:
-            layout = shared_memory.pack(weights, ctx.prefix, tiles=_tile_sums(value, weights))
+            layout = shared_memory.pack(weights, ctx.prefix, tiles=_tile_sums(value, weights), keep=True)
             value = dataclasses.replace(value, weights={})
         return Reply(request.request_id, request.op, RESULT, value, weights=layout)
     except BaseException as exc:  # noqa: BLE001 - the engine never dies of an exception

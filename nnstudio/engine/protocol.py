@@ -20,6 +20,9 @@ from nnstudio.core.weights import Weights
 # The request argument that carries the sender's parameter budget (`core.validation.param_budget`):
 # the engine applies it to the request, so a budget raised in the window or by --max-params holds there.
 PARAM_BUDGET_ARG = "param_budget"
+# The request argument that names the blocks of earlier replies the client has dropped: the engine
+# closes the files it kept of them for arrays sent back by reference (`shared_memory.release_kept`).
+RELEASED_BLOCKS_ARG = "released_blocks"
 
 # Reply kinds
 RESULT = "result"  # the op finished; `value` is its result

@@ -13,6 +13,14 @@ where the views drop the weights they showed). A sender that cannot deliver the 
 `discard(layout)`. Blocks are named `<prefix><random>`, so the owner of a dead sender can
 `sweep(prefix)` the blocks it left behind; Python's resource tracker is the last line of defence.
 
+Arrays go back by reference (Linux): the engine packs its replies with `keep=True` and keeps each
+block's file open after the window has mapped and unlinked it; when the window sends weights that
+lie in such a block (`pack(..., shared_with=prefix)`: the file's weights sent back for a build, an
+export), the layout names the block and the offset instead of copying the arrays (1.4 GB for
+ConvNeXtXLarge: a copy held the window's process up for 100 ms), and the engine maps its own file.
+When the window drops a block's last array, `unpack`'s `on_release` hears its name, and the next
+request tells the engine (`release_kept`) to close the file.
+
 Measured reason (DESIGN.md): pickling 84 MB of weights through a pipe stalled the GUI process for
 158-253 ms; a shared-memory copy does not hold up the GUI thread.
 """
@@ -27,7 +35,7 @@ import os
 import secrets
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from multiprocessing import resource_tracker, shared_memory
 from typing import Any
@@ -69,21 +77,25 @@ class TilesLayout:
 
 @dataclass(frozen=True)
 class ArrayLayout:
+    """One array: in the layout's own block, or (`block`) in a block the receiver sent and keeps."""
+
     dtype: str
     shape: tuple[int, ...]
     offset: int
     nbytes: int
     sums: SumsLayout | None = None
+    block: str = ""
 
 
 @dataclass(frozen=True)
 class SharedWeights:
-    """Where each array sits in the block `name`. Picklable and small."""
+    """Where each array sits in the block `name` ("": none, every array is a reference). Picklable and small."""
 
     name: str
     size: int
     layers: tuple[tuple[str, tuple[ArrayLayout, ...]], ...]
     tiles: tuple[tuple[str, TilesLayout], ...] = ()  # convolutions' tile sums, tied to their first array
+    kept: bool = False  # the sender keeps the block's file: arrays in it may be sent back by reference
 
     @property
     def array_count(self) -> int:
@@ -99,18 +111,30 @@ def pack(
     prefix: str = DEFAULT_PREFIX,
     sum_kernels: bool = True,
     tiles: Mapping[str, kernel_tiles.TileSums] | None = None,
+    keep: bool = False,
+    shared_with: str = "",
 ) -> SharedWeights:
     """Copy `weights` into a new shared-memory block; the caller hands the layout to the receiver.
 
     With `sum_kernels`, big kernels get their block sums computed in the same pass. `tiles` (layer
-    name -> a convolution's tile sums) travel in the block too, for the layer's first array."""
-    arrays: list[tuple[str, list[np.ndarray]]] = []
+    name -> a convolution's tile sums) travel in the block too, for the layer's first array. With
+    `keep`, this process keeps the block's file for arrays sent back by reference (`release_kept`).
+    Arrays that lie in a block mapped here whose name starts with `shared_with` (one its sender
+    keeps) are sent as references to it, not copied."""
+    arrays: list[tuple[str, list[np.ndarray | None]]] = []
     offset = 0
     layers: list[tuple[str, tuple[ArrayLayout, ...]]] = []
     for layer_name, layer_arrays in weights.items():
         entries: list[ArrayLayout] = []
-        contiguous = []
+        contiguous: list[np.ndarray | None] = []
         for array in layer_arrays:
+            reference = _reference(array, shared_with) if shared_with else None
+            if reference is not None:
+                block_name, at = reference
+                shape = tuple(int(d) for d in array.shape)
+                entries.append(ArrayLayout(array.dtype.str, shape, at, int(array.nbytes), block=block_name))
+                contiguous.append(None)
+                continue
             a = np.ascontiguousarray(array)
             if a.dtype.hasobject:
                 raise ValueError(f"cannot share object arrays (layer {layer_name!r})")
@@ -128,19 +152,22 @@ def pack(
         layers.append((str(layer_name), tuple(entries)))
         arrays.append((layer_name, contiguous))
     tile_entries, offset = _place_tiles(tiles or {}, weights, offset)
+    if offset == 0 and any(entry.block for _, entries_ in layers for entry in entries_):
+        return SharedWeights("", 0, tuple(layers))  # every array is a reference: no block to make
     size = max(offset, 1)
     block = _create(prefix, size)
     try:
         buf = block.buf
         assert buf is not None
         for (_, contiguous), (_, layer_entries) in zip(arrays, layers, strict=True):
-            for a, entry in zip(contiguous, layer_entries, strict=True):
-                if entry.nbytes:
-                    _write(buf, a, entry)
+            for copied, entry in zip(contiguous, layer_entries, strict=True):
+                if copied is not None and entry.nbytes:
+                    _write(buf, copied, entry)
         _write_tiles(buf, tile_entries)
         del buf
+        name = block.name.lstrip("/")
         layout = SharedWeights(
-            block.name.lstrip("/"), size, tuple(layers), tuple((name, entry) for name, entry, _ in tile_entries)
+            name, size, tuple(layers), tuple((n, entry) for n, entry, _ in tile_entries), keep and _keep(name)
         )
     except BaseException:
         _close(block)
@@ -149,6 +176,63 @@ def pack(
         raise
     _close(block)
     return layout
+
+
+def _reference(array: np.ndarray, prefix: str) -> tuple[str, int] | None:
+    """(block name, offset) of `array` when it is a whole C-contiguous run of a block mapped here
+    whose name starts with `prefix`; None otherwise."""
+    if not isinstance(array, np.ndarray) or not array.flags.c_contiguous or array.dtype.hasobject:
+        return None
+    base = array.base
+    while isinstance(base, np.ndarray):
+        base = base.base
+    if not isinstance(base, _MappedBlock) or not base.kept or not base.name.startswith(prefix):
+        return None
+    at = array.ctypes.data - base.address
+    if at < 0 or at + array.nbytes > base.size:
+        return None
+    return base.name, at
+
+
+_kept: dict[str, int] = {}  # block name -> its file, kept open for references (the sender's side)
+_kept_lock = threading.Lock()
+
+
+def _keep(name: str) -> bool:
+    """Keep the file of the block `name` (just made here) open, the receiver unlinks its name;
+    False where blocks are not files (the receiver copies the arrays out)."""
+    if not sys.platform.startswith("linux") or not os.path.isdir(SHM_DIR):
+        return False
+    fd = os.open(os.path.join(SHM_DIR, name), os.O_RDONLY)
+    with _kept_lock:
+        _kept[name] = fd
+    return True
+
+
+def release_kept(names: Iterable[str]) -> None:
+    """Close the kept files of the blocks `names` (their receiver dropped them); unknown names are skipped."""
+    for name in names:
+        with _kept_lock:
+            fd = _kept.pop(str(name), None)
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def kept_blocks() -> frozenset[str]:
+    """The names of the blocks whose files this process keeps."""
+    with _kept_lock:
+        return frozenset(_kept)
+
+
+def _map_kept(name: str) -> np.ndarray:
+    """A read-only mapping of the kept block `name`, as bytes; ValueError when it is not kept."""
+    with _kept_lock:
+        fd = _kept.get(name)
+        if fd is None:
+            raise ValueError(f"shared weights block {name} is not kept here: its arrays cannot be read")
+        mapping = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    return np.asarray(_MappedBlock(mapping, name))
 
 
 def _place_tiles(
@@ -189,19 +273,24 @@ def _write(buf: memoryview, a: np.ndarray, entry: ArrayLayout) -> None:
     del target
 
 
-def unpack(layout: SharedWeights) -> dict[str, list[np.ndarray]]:
+def unpack(layout: SharedWeights, on_release: Callable[[str], object] | None = None) -> dict[str, list[np.ndarray]]:
     """The arrays in the block, which is unlinked whatever happens.
 
     On Linux the block is mapped into this process and its name removed at once: the arrays are
     views of that mapping, now private to this process (no copy of hundreds of MB; the memory goes
-    with the last array). Elsewhere they are copied out."""
+    with the last array); `on_release(name)` is called when the last of them goes. Elsewhere they
+    are copied out. Arrays sent by reference are views of this process's kept blocks."""
+    kept = {name: _map_kept(name) for name in sorted({e.block for _, es in layout.layers for e in es if e.block})}
+    if not layout.name:
+        return _arrays(layout, np.empty(0, np.uint8), copy=False, kept=kept)
     mapping = _map_and_unlink(layout)
     if mapping is not None:
-        return _arrays(layout, np.asarray(_MappedBlock(mapping)), copy=False)
+        mapped = _MappedBlock(mapping, layout.name, on_release if layout.kept else None, layout.kept)
+        return _arrays(layout, np.asarray(mapped), copy=False, kept=kept)
     block = shared_memory.SharedMemory(name=layout.name)
     try:
         buf = block.buf
-        result = _arrays(layout, buf, copy=True)
+        result = _arrays(layout, buf, copy=True, kept=kept)
         del buf
         return result
     finally:
@@ -230,18 +319,28 @@ def _map_and_unlink(layout: SharedWeights) -> mmap.mmap | None:
 
 class _MappedBlock:
     """A mapped block as numpy sees it (`__array_interface__`): every array made from it keeps it
-    alive, and when the last one goes, a big block is unmapped by a background thread."""
+    alive, and when the last one goes, a big block is unmapped by a background thread and
+    `on_release(name)` is called (the sender may then close the file it kept)."""
 
-    def __init__(self, mapping: mmap.mmap) -> None:
+    def __init__(
+        self, mapping: mmap.mmap, name: str = "", on_release: Callable[[str], object] | None = None, kept: bool = False
+    ) -> None:
         self._bytes = np.frombuffer(mapping, np.uint8)  # holds the mapping
+        self.name = name
+        self.kept = kept  # its sender keeps the file
+        self.address = int(self._bytes.ctypes.data)
+        self.size = int(self._bytes.nbytes)
+        self._on_release = on_release
         self.__array_interface__ = {
-            "data": (self._bytes.ctypes.data, False),
+            "data": (self.address, not self._bytes.flags.writeable),
             "shape": self._bytes.shape,
             "typestr": "|u1",
             "version": 3,
         }
 
     def __del__(self) -> None:
+        if self._on_release is not None:
+            self._on_release(self.name)
         if self._bytes.nbytes >= UNMAP_IN_BACKGROUND_BYTES:
             _unmap_later(self._bytes)
 
@@ -279,18 +378,22 @@ def _unmap_waiting() -> None:
         del block  # the mapping's last reference: munmap here
 
 
-def _arrays(layout: SharedWeights, buf: Any, copy: bool) -> dict[str, list[np.ndarray]]:
-    """The arrays of `layout` in `buf`: copies, or views that keep `buf` alive."""
+def _arrays(
+    layout: SharedWeights, buf: Any, copy: bool, kept: Mapping[str, np.ndarray] | None = None
+) -> dict[str, list[np.ndarray]]:
+    """The arrays of `layout` in `buf` (or, sent by reference, in the `kept` blocks): copies, or
+    views that keep their block alive."""
     result: dict[str, list[np.ndarray]] = {}
     for layer_name, entries in layout.layers:
         out = []
         for entry in entries:
-            if entry.offset + entry.nbytes > len(buf):
+            source = (kept or {})[entry.block] if entry.block else buf
+            if entry.offset + entry.nbytes > len(source):
                 raise ValueError(f"shared weights of {layer_name!r} lie outside the block")
-            array = np.ndarray(entry.shape, dtype=np.dtype(entry.dtype), buffer=buf, offset=entry.offset)
-            if copy:
+            array = np.ndarray(entry.shape, dtype=np.dtype(entry.dtype), buffer=source, offset=entry.offset)
+            if copy and not entry.block:
                 array = array.copy()
-            if entry.sums is not None:
+            if entry.sums is not None and not entry.block:
                 _recall_sums(buf, array, entry.sums, copy)
             out.append(array)
         result[layer_name] = out
@@ -332,7 +435,7 @@ def _recall_sums(buf: Any, array: np.ndarray, sums: SumsLayout, copy: bool) -> N
 
 def discard(layout: SharedWeights | None) -> None:
     """Unlink a block that will never be unpacked (stale reply, failed send). Idempotent."""
-    if layout is None:
+    if layout is None or not layout.name:
         return
     try:
         block = shared_memory.SharedMemory(name=layout.name)
