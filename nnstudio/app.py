@@ -50,6 +50,15 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def import_opening_modules() -> None:
+    """Import what opening a `.keras` file needs (h5py) in the background, once the window stands:
+    its C extensions hold the interpreter 20-25 ms each, which the first open waited for."""
+    from nnstudio.services.file_reader import import_in_background
+    from nnstudio.ui.file_actions import OPENING_MODULES
+
+    import_in_background(OPENING_MODULES)
+
+
 def freeze_opened_models(window: Any) -> None:
     """Keep each model the window opens out of later garbage collections (`gc.freeze` again once the
     open has ended, its views having taken the model): a big model's spec, summary and drawing
@@ -235,6 +244,7 @@ def run_app(
         QTimer.singleShot(0, freeze_startup_objects)
         freeze_opened_models(window)
         RestingCollector(window.views_current, window)
+        import_opening_modules()
 
     QTimer.singleShot(0, after_show)
 

@@ -11,8 +11,9 @@ does the same for good (the window is closing) without waiting for the thread, w
 from __future__ import annotations
 
 import contextlib
+import importlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,3 +122,20 @@ class FileReader(QObject):
         elif number == self._wanted:
             self._wanted = 0
             self.done.emit(result)
+
+
+def import_in_background(modules: Sequence[str], name: str = "reader-imports") -> threading.Thread:
+    """Import `modules` on a short-lived daemon thread, so that a later read finds them imported.
+
+    A C extension's initialisation holds the interpreter throughout (h5py's take 20-25 ms each):
+    done while the window is idle after start-up, not in the first open, where the GUI thread
+    waited for them. A module that fails to import is left for the read to report."""
+
+    def run() -> None:
+        for module in modules:
+            with contextlib.suppress(Exception):
+                importlib.import_module(module)
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread

@@ -90,6 +90,16 @@ def first_layer_to_show(spec: ModelSpec) -> int:
     return 0 if spec.layers else -1
 
 
+# What `read_for_opening` imports on first use, beyond what the window has: imported in the
+# background once the window stands (`services.file_reader.import_in_background`)
+OPENING_MODULES = (
+    "h5py",
+    "nnstudio.core.weights_check",
+    "nnstudio.core.graph_shapes",
+    "nnstudio.core.keras_functional",
+)
+
+
 def read_for_opening(path: Path, budget: int) -> tuple[ModelSpec, dict, Summary, int]:
     """`read_model_file` and the analysis of its spec under `budget`, with `budget`: done in the
     reading thread, with what the views read first (the summary's cell texts, the graph's repeated

@@ -318,7 +318,7 @@ def measure_window(path: Path) -> dict:
     from PySide6.QtWidgets import QFileDialog
     from responsiveness import Heartbeat, run_until
 
-    from nnstudio.app import freeze_opened_models, freeze_startup_objects, make_application
+    from nnstudio.app import freeze_opened_models, freeze_startup_objects, import_opening_modules, make_application
     from nnstudio.core.spec import lesson_spec
     from nnstudio.core.summary import analyze
     from nnstudio.services.document import Document
@@ -357,6 +357,8 @@ def measure_window(path: Path) -> dict:
         freeze_startup_objects()  # as `nnstudio` does once its window stands
         freeze_opened_models(window)  # and once the views have taken each model it opens
         collector = RestingCollector(window.views_current, window)  # and its full collections at rest
+        import_opening_modules()  # and what an open reads with, in the background
+        settle(app, 0.5)
         doc = window.document
 
         compared: dict[tuple[int, int], bool] = {}  # a spec of hundreds of layers takes a while to compare
