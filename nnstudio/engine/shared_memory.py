@@ -280,7 +280,11 @@ def unpack(layout: SharedWeights, on_release: Callable[[str], object] | None = N
     views of that mapping, now private to this process (no copy of hundreds of MB; the memory goes
     with the last array); `on_release(name)` is called when the last of them goes. Elsewhere they
     are copied out. Arrays sent by reference are views of this process's kept blocks."""
-    kept = {name: _map_kept(name) for name in sorted({e.block for _, es in layout.layers for e in es if e.block})}
+    try:
+        kept = {name: _map_kept(name) for name in sorted({e.block for _, es in layout.layers for e in es if e.block})}
+    except BaseException:
+        discard(layout)
+        raise
     if not layout.name:
         return _arrays(layout, np.empty(0, np.uint8), copy=False, kept=kept)
     mapping = _map_and_unlink(layout)

@@ -109,6 +109,13 @@ def test_a_reference_to_a_block_no_longer_kept_is_refused():
     shared_memory.release_kept([layout.name])
     with pytest.raises(ValueError, match="not kept"):
         shared_memory.unpack(back)
+    mixed = shared_memory.pack(
+        {**arrived, "new": [np.ones(4, np.float32)]}, prefix="nnsref_h", sum_kernels=False, shared_with="nnsref_g"
+    )
+    assert mixed.name and shared_memory.exists(mixed.name)
+    with pytest.raises(ValueError, match="not kept"):
+        shared_memory.unpack(mixed)
+    assert not shared_memory.exists(mixed.name), "the block of the refused layout is unlinked all the same"
 
 
 class _Alive:
