@@ -63,6 +63,7 @@ class BackgroundJob:
         self._job_ended = threading.Event()
         self._job_ended.set()
         self._closed = False
+        self._end_when_idle = False  # release() came while a job ran: its worker ends after it, not waiting
         self.jobs_run = 0
         self.threads_used: set[str] = set()  # names of the threads jobs ran in (tests)
 
@@ -85,6 +86,7 @@ class BackgroundJob:
         self.jobs_run += 1
         self.threads_used.add(self._name)
         with self._lock:
+            self._end_when_idle = False
             self._next = (tag, job)
             waiting = self._thread is not None and self._thread.is_alive()
             if waiting:
@@ -100,6 +102,7 @@ class BackgroundJob:
         if self._closed or self._linger_s <= 0:
             return
         with self._lock:
+            self._end_when_idle = False
             if self._thread is not None and self._thread.is_alive():
                 return
             thread = self._thread = threading.Thread(target=self._work, name=self._name, daemon=self._daemon)
@@ -109,7 +112,12 @@ class BackgroundJob:
         """The worker: each job handed over, until none comes within `linger_s` or close()."""
         while True:
             with self._lock:
-                if self._next is None and not self._closed and self._thread is threading.current_thread():
+                if (
+                    self._next is None
+                    and not self._closed
+                    and not self._end_when_idle
+                    and self._thread is threading.current_thread()
+                ):
                     self._lock.wait(self._linger_s)
                 if self._next is None or self._closed or self._thread is not threading.current_thread():
                     if threading.current_thread() is self._thread:
@@ -141,10 +149,14 @@ class BackgroundJob:
             self._job_ended.wait()
 
     def release(self) -> None:
-        """End the worker now if it waits for a job (a later job starts a new one); joins it."""
+        """End the worker now if it waits for a job (a later job starts a new one), joining it; one
+        running a job ends after it instead of waiting for the next."""
         with self._lock:
             thread = self._thread
-            if thread is None or self._busy or self._next is not None:
+            if thread is None:
+                return
+            if self._busy or self._next is not None:
+                self._end_when_idle = True
                 return
             self._thread = None
             self._lock.notify()

@@ -97,3 +97,24 @@ def test_a_prepared_worker_waits_and_runs_the_first_job_without_a_new_thread(qtb
     short = BackgroundJob(lambda _result: None, name="test-unprepared", linger_s=0.0)
     short.prepare()
     assert not workers("test-unprepared"), "a worker that would not wait is not started ahead"
+
+
+def test_release_ends_a_waiting_worker_at_once_and_a_busy_one_after_its_job(qtbot):
+    jobs = BackgroundJob(lambda _result: None, name="test-release", linger_s=30.0)
+    try:
+        run_one(qtbot, jobs, threading.get_ident)
+        assert workers("test-release")
+        jobs.release()
+        assert not workers("test-release"), "the waiting worker is ended and joined"
+        go = threading.Event()
+        with qtbot.waitSignal(jobs._relay.finished, timeout=5_000):
+            assert jobs.start("busy", lambda: go.wait(5))
+            jobs.release()  # a window closing while the job runs
+            assert workers("test-release"), "the running job is not cut off"
+            go.set()
+        jobs.done()
+        qtbot.waitUntil(lambda: not workers("test-release"), timeout=5_000)  # not 30 s of waiting
+        run_one(qtbot, jobs, threading.get_ident)
+        assert workers("test-release"), "a later job's worker waits for the next one again"
+    finally:
+        jobs.close()
