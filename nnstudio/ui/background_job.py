@@ -63,7 +63,7 @@ class BackgroundJob:
         self._job_ended = threading.Event()
         self._job_ended.set()
         self._closed = False
-        self._end_when_idle = False  # release() came while a job ran: its worker ends after it, not waiting
+        self._end_when_idle = False  # since release(), a worker ends after its job (until prepare())
         self.jobs_run = 0
         self.threads_used: set[str] = set()  # names of the threads jobs ran in (tests)
 
@@ -86,7 +86,6 @@ class BackgroundJob:
         self.jobs_run += 1
         self.threads_used.add(self._name)
         with self._lock:
-            self._end_when_idle = False
             self._next = (tag, job)
             waiting = self._thread is not None and self._thread.is_alive()
             if waiting:
@@ -149,14 +148,13 @@ class BackgroundJob:
             self._job_ended.wait()
 
     def release(self) -> None:
-        """End the worker now if it waits for a job (a later job starts a new one), joining it; one
-        running a job ends after it instead of waiting for the next."""
+        """End the worker now if it waits for a job, joining it; one running a job, and the workers
+        of jobs started later (a result that arrives after the window closed), end after their job
+        instead of waiting for the next, until `prepare()`."""
         with self._lock:
+            self._end_when_idle = True
             thread = self._thread
-            if thread is None:
-                return
-            if self._busy or self._next is not None:
-                self._end_when_idle = True
+            if thread is None or self._busy or self._next is not None:
                 return
             self._thread = None
             self._lock.notify()

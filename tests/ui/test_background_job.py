@@ -99,7 +99,7 @@ def test_a_prepared_worker_waits_and_runs_the_first_job_without_a_new_thread(qtb
     assert not workers("test-unprepared"), "a worker that would not wait is not started ahead"
 
 
-def test_release_ends_a_waiting_worker_at_once_and_a_busy_one_after_its_job(qtbot):
+def test_release_ends_a_waiting_worker_at_once_and_later_ones_after_their_job(qtbot):
     jobs = BackgroundJob(lambda _result: None, name="test-release", linger_s=30.0)
     try:
         run_one(qtbot, jobs, threading.get_ident)
@@ -114,7 +114,10 @@ def test_release_ends_a_waiting_worker_at_once_and_a_busy_one_after_its_job(qtbo
             go.set()
         jobs.done()
         qtbot.waitUntil(lambda: not workers("test-release"), timeout=5_000)  # not 30 s of waiting
+        run_one(qtbot, jobs, threading.get_ident)  # a result that arrives after the window closed
+        qtbot.waitUntil(lambda: not workers("test-release"), timeout=5_000)
+        jobs.prepare()  # a job is expected again: its worker waits for it, and for the next
         run_one(qtbot, jobs, threading.get_ident)
-        assert workers("test-release"), "a later job's worker waits for the next one again"
+        assert workers("test-release"), "a prepared worker waits for the next job again"
     finally:
         jobs.close()
