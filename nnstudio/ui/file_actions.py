@@ -166,8 +166,9 @@ class FileActions(QObject):
         self.document = document
         self.settings = settings if settings is not None else QSettings()
         self.weights_provider: Callable[[], Weights | None] = lambda: None  # weights of the current spec
-        # what the window makes ready, on a turn of its own, for the layer an open is about to select
-        self.prepare_selection: Callable[[int], None] = lambda _index: None
+        # what the window makes ready, a part per turn, for the layer an open is about to select: True
+        # once it is ready
+        self.prepare_selection: Callable[[int], bool] = lambda _index: True
         self.last_error: str | None = None
         self._exporting: str | None = None
         # every weights request not answered yet, oldest first: the engine answers them in order, and
@@ -333,15 +334,16 @@ class FileActions(QObject):
     @Slot()
     def _finish_pending_open(self) -> None:
         """The open's last steps, once the views have the model: the form of the layer it selects is
-        made on a turn of its own, then the layer is selected and the rest follows."""
+        made a few rows per turn, then the layer is selected and the rest follows."""
         finishing = self._finishing
         if finishing is None or self.document.path != finishing[0]:
             self._finishing = None
             return
         if not self._selection_prepared:
-            self._selection_prepared = True
-            if self.document.spec is finishing[1]:
-                self.prepare_selection(first_layer_to_show(finishing[1]))
+            spec = finishing[1]
+            self._selection_prepared = self.document.spec is not spec or self.prepare_selection(
+                first_layer_to_show(spec)
+            )
             self._turns.ask(self._finish_pending_open)
             return
         self._finishing = None

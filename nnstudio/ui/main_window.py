@@ -14,6 +14,7 @@ canvas and the Weights dock draw what the model state says the weights of the sp
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,7 @@ from nnstudio.ui.keras_status import ERROR, KerasStatus
 from nnstudio.ui.layer_find import LayerFinder
 from nnstudio.ui.param_budget import apply_stored_budget, ask_param_budget
 from nnstudio.ui.parts import Builds, Canvas, Training
+from nnstudio.ui.property_editor import PREPARED_ROWS_PER_TURN
 from nnstudio.ui.turns import Turns
 
 if TYPE_CHECKING:
@@ -141,7 +143,7 @@ class MainWindow(QMainWindow):
         self.palette_widget = panels.palette
         self.layer_stack = panels.layer_stack
         self.property_editor = panels.property_editor
-        self._files.prepare_selection = self.property_editor.prepare_form
+        self._files.prepare_selection = partial(self.property_editor.prepare_form, rows=PREPARED_ROWS_PER_TURN)
         self.compile_settings = panels.compile_settings
         self.summary_table = panels.summary_table
         self.weights_panel = panels.weights_panel

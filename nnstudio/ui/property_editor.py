@@ -120,7 +120,7 @@ class PropertyEditor(QWidget):
         # shown before takes its form back instead of building one (~15 ms for a Conv2D's)
         self._forms: OrderedDict[tuple, _Form] = OrderedDict()
         self._form: _Form | None = None
-        self._building: _FormBuild | None = None  # the form made on idle turns, not whole yet
+        self._building: dict[tuple, _FormBuild] = {}  # forms made on turns of their own, not whole yet
         self._wanted: tuple[ModelSpec | None, list[tuple[tuple, int]]] = (None, [])  # a spec's classes to prepare
 
         outer = QVBoxLayout(self)
@@ -168,6 +168,11 @@ class PropertyEditor(QWidget):
         # the forms are pages of one stack: showing another never re-parents a form (which would
         # polish every widget of it again under the application's style sheet, ~12 ms)
         self.pages = QStackedWidget()
+        # the page on show between two forms: a stack always shows one of its pages, and a form
+        # is made as a hidden page (its rows then show with it, in the step that shows it)
+        self._blank = QWidget()
+        _size_to(self._blank, shown=False)
+        self.pages.addWidget(self._blank)
         self.scroller.setWidget(self.pages)
         outer.addWidget(self.scroller, 1)
 
@@ -232,9 +237,9 @@ class PropertyEditor(QWidget):
         self._form = None
         self.fields, self.editors, self.errors = {}, {}, {}
         shown = self.pages.currentWidget()
-        if shown is not None:  # kept, hidden, for the next layer of its class
+        if shown is not self._blank:  # kept, hidden, for the next layer of its class
             _size_to(shown, shown=False)
-            self.pages.setCurrentIndex(-1)
+            self.pages.setCurrentWidget(self._blank)
         if class_name is None:
             self.header.hide()
             self.scroller.hide()
@@ -251,12 +256,29 @@ class PropertyEditor(QWidget):
         _size_to(form.widget, shown=True)
         self.pages.setCurrentWidget(form.widget)
 
-    def prepare_form(self, index: int) -> None:
-        """Make the form of layer `index`'s class now, unless one is kept, for its selection to come
-        (a new form takes 15-30 ms: made here, in a step of its own)."""
+    @property
+    def kept_forms(self) -> int:
+        """The number of whole settings forms kept (one per layer class shown or prepared)."""
+        return len(self._forms)
+
+    def prepare_form(self, index: int, rows: int | None = None) -> bool:
+        """Make the form of layer `index`'s class, unless one is kept, for its selection to come: its
+        next `rows` rows (all when None), so that a caller can spread a form (15-40 ms for a Conv2D's)
+        over turns of its own. True once the form is kept whole (or there is no such layer)."""
         layers = self.document.spec.layers
-        if 0 <= index < len(layers):
-            self._kept_form(index, layers[index].class_name, _nested_classes(layers[index]))
+        if not 0 <= index < len(layers):
+            return True
+        key = (layers[index].class_name, _nested_classes(layers[index]))
+        if key in self._forms:
+            return True
+        build = self._building.get(key)
+        if build is None:
+            build = self._building[key] = self._new_form(index, key[0])
+        if not build.add_rows(rows):
+            return False
+        del self._building[key]
+        self._keep(key, build.form)
+        return True
 
     def prepare_next_form(self) -> bool:
         """Add a few rows to a form of one of the model's layer classes that has none kept (the output
@@ -264,17 +286,17 @@ class PropertyEditor(QWidget):
         kept once whole. False when every class has one, or when one more would put away a kept form.
         The window calls it on idle turns after an open: a first selection of a class then shows a
         kept form, and no turn spends more than a few rows' time (a Conv2D's whole form: 20-40 ms)."""
-        build = self._building
-        if build is None:
+        key = next(iter(self._building), None)
+        if key is None:
             missing = self._class_without_form()
             if missing is None:
                 return False
             key, index = missing
-            build = self._building = self._new_form(index, key[0])
+            self._building[key] = self._new_form(index, key[0])
+        build = self._building[key]
         if build.add_rows(PREPARED_ROWS_PER_TURN):
-            self._building = None
-            if build.key not in self._forms:
-                self._keep(build.key, build.form)
+            del self._building[key]
+            self._keep(key, build.form)
         return True
 
     def _class_without_form(self) -> tuple[tuple, int] | None:
@@ -299,10 +321,8 @@ class PropertyEditor(QWidget):
         key = (class_name, nested)
         form = self._forms.get(key)
         if form is None:
-            build = self._building
-            if build is not None and build.key == key:  # half made on idle turns: made whole now
-                self._building = None
-            else:
+            build = self._building.pop(key, None)  # half made on turns of its own: made whole now
+            if build is None:
                 build = self._new_form(index, class_name)
             build.add_rows(None)
             form = build.form
@@ -311,11 +331,9 @@ class PropertyEditor(QWidget):
         return form
 
     def _keep(self, key: tuple, form: _Form) -> None:
-        """Keep `form` (hidden) as the one of `key`, putting away the form used longest ago beyond
-        KEPT_FORMS."""
+        """Keep `form` (hidden, a page already) as the one of `key`, putting away the form used longest
+        ago beyond KEPT_FORMS."""
         self._forms[key] = form
-        _size_to(form.widget, shown=False)  # until it is shown
-        self.pages.addWidget(form.widget)
         while len(self._forms) > KEPT_FORMS:
             _key, dropped = self._forms.popitem(last=False)
             self.pages.removeWidget(dropped.widget)
@@ -323,9 +341,13 @@ class PropertyEditor(QWidget):
 
     def _new_form(self, index: int, class_name: str) -> _FormBuild:
         """A form for layers of `class_name` (layer `index` gives the wrapped layers' rows), whose
-        rows are added by the build's `add_rows`."""
+        rows are added by the build's `add_rows`. It is a hidden page of the stack from the start: each
+        row is then styled as it is added (adding a whole form to the stack styled all its widgets in
+        one step, 5-12 ms for a Conv2D's)."""
         form = _Form(QWidget(), {}, {}, {})
         form.widget.setObjectName("propertyForm")
+        _size_to(form.widget, shown=False)  # until it is shown
+        self.pages.addWidget(form.widget)
         key = (class_name, _nested_classes(self.document.spec.layers[index]))
         return _FormBuild(key, form, self._rows(form, index, class_name))
 

@@ -283,6 +283,31 @@ def test_a_prepared_form_is_the_one_its_layer_shows_and_the_form_on_show_stays_a
     assert editor.field("units").value() == doc.spec.layers[2].get("units")
 
 
+def test_a_form_prepared_a_few_rows_at_a_time_is_kept_once_whole_and_shown_by_its_selection(
+    editor, doc, monkeypatch
+):
+    """An open makes the form of the layer it will select a few rows per turn: `prepare_form(i, rows)`
+    says False until the form is whole, keeps it then, and the selection shows that form."""
+    spec = lesson_spec()
+    doc.load(spec.inserted(2, spec.new_layer("LSTM")), None, {})
+    doc.select_layer(0)
+    shown = editor.pages.currentWidget()
+    made: list[str] = []
+    new_form = PropertyEditor._new_form
+    monkeypatch.setattr(PropertyEditor, "_new_form", lambda self, i, c: made.append(c) or new_form(self, i, c))
+    kept = editor.kept_forms
+    calls = 1
+    while not editor.prepare_form(2, rows=3):
+        assert editor.kept_forms == kept, "a form half made is not kept"
+        assert editor.pages.currentWidget() is shown and not editor.field("shape").isHidden()
+        calls += 1
+    assert made == ["LSTM"] and calls == -(-(2 + len(LAYER_TYPES["LSTM"].params)) // 3)  # the name, the settings, the end
+    assert editor.kept_forms == kept + 1 and editor.prepare_form(2, rows=3)
+    doc.select_layer(2)
+    assert made == ["LSTM"] and editor.field("units").isVisible()
+    assert editor.field("units").value() == doc.spec.layers[2].get("units")
+
+
 def test_forms_made_ahead_come_a_few_rows_per_call_the_head_s_class_first(editor, doc, monkeypatch):
     """After an open the window calls `prepare_next_form` on idle turns: each call adds a few rows to
     the form of a class that has none (the output layer's class first, then the commonest), so no turn
@@ -295,20 +320,20 @@ def test_forms_made_ahead_come_a_few_rows_per_call_the_head_s_class_first(editor
     made: list[str] = []
     new_form = PropertyEditor._new_form
     monkeypatch.setattr(PropertyEditor, "_new_form", lambda self, i, c: made.append(c) or new_form(self, i, c))
-    pages = editor.pages.count()
+    pages = editor.kept_forms
     calls = 0
-    while editor.pages.count() == pages:  # the head's class: a Dense, 6 rows
+    while editor.kept_forms == pages:  # the head's class: a Dense, 6 rows
         assert editor.prepare_next_form()
         calls += 1
     assert made == ["Dense"] and calls > 1
     assert editor.prepare_next_form() and made == ["Dense", "LSTM"]  # the commonest next (LSTM, Dropout: one each)
-    assert editor.pages.count() == pages + 1, "the LSTM form, 15 rows, is not whole after one call"
+    assert editor.kept_forms == pages + 1, "the LSTM form, 15 rows, is not whole after one call"
     doc.select_layer(2)
     assert made == ["Dense", "LSTM"], "its selection finishes the half-made form"
     assert editor.field("units").value() == lstm.get("units") and editor.field("recurrent_dropout").isVisible()
     while editor.prepare_next_form():
         pass
-    assert made == ["Dense", "LSTM", "Dropout"] and editor.pages.count() == pages + 3
+    assert made == ["Dense", "LSTM", "Dropout"] and editor.kept_forms == pages + 3
     assert editor.layer_index == 2 and editor.fields["units"] is editor.field("units")
 
 
