@@ -283,9 +283,7 @@ def test_a_prepared_form_is_the_one_its_layer_shows_and_the_form_on_show_stays_a
     assert editor.field("units").value() == doc.spec.layers[2].get("units")
 
 
-def test_a_form_prepared_a_few_rows_at_a_time_is_kept_once_whole_and_shown_by_its_selection(
-    editor, doc, monkeypatch
-):
+def test_a_form_prepared_a_few_rows_at_a_time_is_kept_once_whole_and_shown_by_its_selection(editor, doc, monkeypatch):
     """An open makes the form of the layer it will select a few rows per turn: `prepare_form(i, rows)`
     says False until the form is whole, keeps it then, and the selection shows that form."""
     spec = lesson_spec()
@@ -301,7 +299,8 @@ def test_a_form_prepared_a_few_rows_at_a_time_is_kept_once_whole_and_shown_by_it
         assert editor.kept_forms == kept, "a form half made is not kept"
         assert editor.pages.currentWidget() is shown and not editor.field("shape").isHidden()
         calls += 1
-    assert made == ["LSTM"] and calls == -(-(2 + len(LAYER_TYPES["LSTM"].params)) // 3)  # the name, the settings, the end
+    steps = 1 + len(LAYER_TYPES["LSTM"].params) + 1  # the name, each setting, the end
+    assert made == ["LSTM"] and calls == -(-steps // 3)
     assert editor.kept_forms == kept + 1 and editor.prepare_form(2, rows=3)
     doc.select_layer(2)
     assert made == ["LSTM"] and editor.field("units").isVisible()
