@@ -169,6 +169,7 @@ def run_app(
     training = TrainingService(session)
 
     from nnstudio.core.spec import lesson_spec
+    from nnstudio.services.background_settings import BackgroundSettings, stop_writing
     from nnstudio.services.document import Document
     from nnstudio.ui.file_actions import FileError, read_model_file
     from nnstudio.ui.main_window import MainWindow
@@ -203,10 +204,10 @@ def run_app(
 
     if headless:  # a screenshot or a timing run neither reads nor changes the person's settings
         scratch = tempfile.TemporaryDirectory(prefix="nnstudio-headless-")
-        settings = QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
+        settings = BackgroundSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
     else:
         scratch = None
-        settings = QSettings()
+        settings = BackgroundSettings()
     # The canvas (pyqtgraph) and the model service (numpy, multiprocessing) come right after the
     # window is shown: the window itself needs neither to appear.
     window = MainWindow(document, model_service, training, settings=settings, autosave=autosave, defer_canvas=True)
@@ -298,6 +299,7 @@ def run_app(
         if autosave is not None:
             autosave.close(keep=interrupted["yes"])  # interrupted with unsaved changes: restore next time
         window.deleteLater()
+        stop_writing()  # the settings' last changes are on disk
         if scratch is not None:
             scratch.cleanup()
     return result["code"]

@@ -321,6 +321,7 @@ def measure_window(path: Path) -> dict:
     from nnstudio.app import freeze_opened_models, freeze_startup_objects, import_opening_modules, make_application
     from nnstudio.core.spec import lesson_spec
     from nnstudio.core.summary import analyze
+    from nnstudio.services.background_settings import BackgroundSettings, stop_writing
     from nnstudio.services.document import Document
     from nnstudio.services.engine_session import EngineSession
     from nnstudio.services.model_service import ModelService
@@ -332,7 +333,7 @@ def measure_window(path: Path) -> dict:
     from tests.proc_tree import engines, memory_kb, shared_blocks_kb, tree
 
     app = make_application()
-    settings = QSettings(str(path.parent / "window.ini"), QSettings.Format.IniFormat)
+    settings = BackgroundSettings(str(path.parent / "window.ini"), QSettings.Format.IniFormat)  # as `nnstudio`'s
     settings.setValue(BUDGET_KEY, MAX_PARAMS)
     session = EngineSession()
     session.start()
@@ -467,6 +468,7 @@ def measure_window(path: Path) -> dict:
         session.shutdown()
         window.document.undo_stack.setClean()
         window.close()
+        stop_writing()
 
 
 HEAD_EDITS = (  # (class, setting, new value from the old): the classes the head gives, else a setting of it
