@@ -237,7 +237,7 @@ class PropertyEditor(QWidget):
         self._form = None
         self.fields, self.editors, self.errors = {}, {}, {}
         shown = self.pages.currentWidget()
-        if shown is not self._blank:  # kept, hidden, for the next layer of its class
+        if shown is not None and shown is not self._blank:  # kept, hidden, for the next layer of its class
             _size_to(shown, shown=False)
             self.pages.setCurrentWidget(self._blank)
         if class_name is None:

@@ -95,7 +95,7 @@ def test_collapsing_again_during_the_layout_draws_the_collapsed_graph_at_once(de
     densenet.app_actions["view.collapse_blocks"].trigger()
     assert not view.laying_out() and len(view.group_items) == len(view.groups)
     boxes = dict(view.group_items)
-    qtbot.waitUntil(lambda: not view._layout_job.running, timeout=30_000)
+    qtbot.waitUntil(lambda: not view.layout_running(), timeout=30_000)
     assert view.group_items == boxes  # the layout that came late changed nothing shown
     densenet.app_actions["view.expand_blocks"].trigger()
     assert not view.laying_out() and len(view.nodes) == 429  # it was kept
@@ -110,7 +110,7 @@ def test_opening_another_model_during_the_layout_shows_it_and_the_late_layout_ch
     wait_drawn(densenet, qtbot)  # once DenseNet121's late layout is dropped, ResNet50's is made and drawn
     assert layer_id(densenet, "conv2_block1_1_conv") and len(view.group_items) == 4
     boxes, seed = dict(view.group_items), view.layout_engine.previous_order()
-    qtbot.waitUntil(lambda: not view._layout_job.running, timeout=30_000)
+    qtbot.waitUntil(lambda: not view.layout_running(), timeout=30_000)
     assert view.group_items == boxes
     assert view.layout_engine.previous_order() == seed  # DenseNet121's columns seed nothing of ResNet50's
     with qtbot.waitSignal(view.built, timeout=30_000):  # laid out as if DenseNet121 had never been shown

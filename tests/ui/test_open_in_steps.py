@@ -309,3 +309,22 @@ def test_after_an_open_the_forms_of_the_model_s_classes_are_made_before_they_are
     window.document.select_layer(len(resnet.layers) - 1)
     assert made == [] and editor.layer_index == len(resnet.layers) - 1
     assert editor.field("units").isVisible() and editor.pages.currentWidget() is not shown
+
+
+def test_an_opened_model_s_graph_is_laid_out_after_the_window_has_painted_it(window, qtbot, monkeypatch, resnet):
+    """The graph's layout thread starts on a pass of the event loop after the window's paint of the
+    opened model: the layout's Python and the paint's take turns holding the interpreter, and the
+    paint, the open's longest step, took twice as long while a layout ran."""
+    events: list = []
+    recorder = PaintRecorder(events)
+    window.summary_table.view.viewport().installEventFilter(recorder)
+    job = window.graph_view._layout_job
+    start = job.start
+    monkeypatch.setattr(job, "start", lambda tag, work: events.append("layout") or start(tag, work))
+    window.document.load(resnet)
+    assert events == [] and window.graph_view.laying_out()
+    qtbot.waitUntil(lambda: "layout" in events, timeout=WAIT_MS)
+    window.summary_table.view.viewport().removeEventFilter(recorder)
+    assert "paint" in events and events.index("paint") < events.index("layout")
+    qtbot.waitUntil(lambda: not window.graph_view.laying_out(), timeout=WAIT_MS)
+    assert window.graph_view.group_items, "and the graph is drawn once laid out"

@@ -141,6 +141,13 @@ class GraphView(QGraphicsView):
         # A layout that came is drawn on a turn of its own: the result arrives among other queued
         # calls (the open's steps, repaints), and input and paints get their turns in between.
         self._turns = turns if turns is not None else Turns(self)
+        # the layout waiting for its turn to start: after the window's paint of what asked for it (the
+        # layout's Python and the paint's take turns holding the interpreter: the paint took twice as long)
+        self._layout_start: tuple[tuple, Callable[[], Placement]] | None = None
+        self._layout_starter = QTimer(self)  # not a turn: a window's close drops its turns, not this
+        self._layout_starter.setSingleShot(True)
+        self._layout_starter.setInterval(0)
+        self._layout_starter.timeout.connect(self._start_layout)
         self._after_build: list[Callable[[], None]] = []  # what waits for that layout's scene
         self._model_number = 0  # counts the models shown (a layout made for an earlier one is dropped)
         self._scene_model = 0  # the model whose graph the scene shows
@@ -193,6 +200,7 @@ class GraphView(QGraphicsView):
         self._model_number += 1
         self._stop_drawing()
         self._layout_wanted = None
+        self._layout_start = None
         self._after_build.clear()
         self.layout_engine.forget()
         self._placements.clear()
@@ -329,6 +337,11 @@ class GraphView(QGraphicsView):
         when the scene is whole)."""
         return self._layout_wanted is not None
 
+    def layout_running(self) -> bool:
+        """Whether a layout is being made off the GUI thread or waits for its turn to start, whether or not
+        its scene is still wanted (a late one is kept for its structure)."""
+        return self._layout_start is not None or self._layout_job.running
+
     def _lay_out_away(self, structure: tuple, visible: tuple[str, ...], pairs: list[tuple[str, str]]) -> None:
         """Lay out `structure` in a background thread. Meanwhile the graph drawn before stays in view under a
         veil that says what happens, and takes no clicks or keys (it shows a graph that is no more); another
@@ -348,7 +361,14 @@ class GraphView(QGraphicsView):
             return
         previous = self.layout_engine.previous_order()
         plan = self.layout_engine.plan
-        self._layout_job.start((self._model_number, structure), lambda: plan(visible, pairs, previous))
+        self._layout_start = ((self._model_number, structure), lambda: plan(visible, pairs, previous))
+        self._layout_starter.start()
+
+    @Slot()
+    def _start_layout(self) -> None:
+        start, self._layout_start = self._layout_start, None
+        if start is not None and not self._layout_job.closed:
+            self._layout_job.start(*start)
 
     def _on_layout_done(self, result: JobResult) -> None:
         self._layout_job.done()
