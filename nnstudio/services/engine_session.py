@@ -33,6 +33,7 @@ from nnstudio.services.engine_worker import (
     Inbox,
     Job,
 )
+from nnstudio.services.thread_priority import make_this_thread_yield
 
 
 def env_seconds(name: str, default: float) -> float:
@@ -77,6 +78,7 @@ class _Bridge(QObject):
 
     @Slot()
     def run(self) -> None:
+        make_this_thread_yield()
         try:
             self.worker.run()
         finally:

@@ -20,6 +20,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from nnstudio.services.thread_priority import make_this_thread_yield
+
 
 @dataclass(frozen=True)
 class ReadResult:
@@ -95,6 +97,7 @@ class FileReader(QObject):
         relay = self._relay
 
         def run() -> None:
+            make_this_thread_yield()
             try:
                 result = ReadResult(path, value=reader(path))
             except Exception as exc:  # the receiver turns it into a message
@@ -132,6 +135,7 @@ def import_in_background(modules: Sequence[str], name: str = "reader-imports") -
     waited for them. A module that fails to import is left for the read to report."""
 
     def run() -> None:
+        make_this_thread_yield()
         for module in modules:
             with contextlib.suppress(Exception):
                 importlib.import_module(module)

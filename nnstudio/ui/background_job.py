@@ -22,6 +22,8 @@ from typing import Any
 from PySide6 import QtCore
 from PySide6.QtCore import Signal
 
+from nnstudio.services.thread_priority import make_this_thread_yield
+
 
 @dataclass
 class JobResult:
@@ -109,6 +111,7 @@ class BackgroundJob:
 
     def _work(self) -> None:
         """The worker: each job handed over, until none comes within `linger_s` or close()."""
+        make_this_thread_yield()
         while True:
             with self._lock:
                 if (
