@@ -64,7 +64,10 @@ Handler = Callable[["EngineContext", dict[str, Any]], Any]
 HANDLERS: dict[str, Handler] = {}
 EXTENSIONS = ("nnstudio.engine.training_ops",)
 MAX_MESSAGE = 2000  # characters of an error message sent back
-ENGINE_NICENESS = 10  # added to the engine's scheduling niceness: the window's process runs first
+# Added to the engine's scheduling niceness: the window's process runs first. At 10, the GUI thread
+# still waited 10-20 ms on the run queue at a time behind Keras loading a big model on both cores;
+# the engine has every core the window leaves (a person's other busy programs come first too).
+ENGINE_NICENESS = 19
 
 
 def handler(op: str) -> Callable[[Handler], Handler]:
