@@ -390,7 +390,7 @@ def release_pages(block: np.ndarray) -> None:
     locked while it drops them: ~30 ms for a 530 MB block here, while every other thread's mmap
     (the GUI thread's allocations) waited; each of these calls holds it well under a millisecond."""
     mapping = block.base.obj if isinstance(block.base, memoryview) else block.base
-    if not isinstance(mapping, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+    if not isinstance(mapping, mmap.mmap) or not sys.platform.startswith("linux"):
         return
     size = len(mapping)
     for offset in range(0, size, PAGES_RELEASED_PER_CALL):
