@@ -103,8 +103,7 @@ class BackgroundJob:
         if self._closed or self._linger_s <= 0:
             return
         with self._lock:
-            self._end_when_idle = False
-            if self._thread is not None and self._thread.is_alive():
+            if self._end_when_idle or (self._thread is not None and self._thread.is_alive()):
                 return
             thread = self._thread = threading.Thread(target=self._work, name=self._name, daemon=self._daemon)
         thread.start()
@@ -153,7 +152,7 @@ class BackgroundJob:
     def release(self) -> None:
         """End the worker now if it waits for a job, joining it; one running a job, and the workers
         of jobs started later (a result that arrives after the window closed), end after their job
-        instead of waiting for the next, until `prepare()`."""
+        instead of waiting for the next, until `resume()`."""
         with self._lock:
             self._end_when_idle = True
             thread = self._thread
@@ -163,6 +162,11 @@ class BackgroundJob:
             self._lock.notify()
         if thread is not threading.current_thread():
             thread.join()
+
+    def resume(self) -> None:
+        """Workers wait for the next job again after theirs (the window is shown again after `release()`)."""
+        with self._lock:
+            self._end_when_idle = False
 
     def close(self, *args: object) -> None:
         """No more jobs; end the worker, joining it and the job it runs (whose result is not delivered)."""

@@ -364,6 +364,8 @@ class MainWindow(QMainWindow):
         if not self._sized:  # the default dock sizes, now that the window has its real size
             self._sized = True
             default_sizes(self, self.docks, self.compile_settings)
+        if self.canvas is not None:  # shown again after a close, which released them
+            self.canvas.resume_workers()
         if self._views_dropped:  # shown again after a close, which dropped the update under way
             self._views_dropped = False
             self._schedule_views()

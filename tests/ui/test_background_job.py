@@ -116,8 +116,14 @@ def test_release_ends_a_waiting_worker_at_once_and_later_ones_after_their_job(qt
         qtbot.waitUntil(lambda: not workers("test-release"), timeout=5_000)  # not 30 s of waiting
         run_one(qtbot, jobs, threading.get_ident)  # a result that arrives after the window closed
         qtbot.waitUntil(lambda: not workers("test-release"), timeout=5_000)
-        jobs.prepare()  # a job is expected again: its worker waits for it, and for the next
+        jobs.prepare()  # a job expected after the close (a late model): no worker waits for it
+        assert not workers("test-release")
         run_one(qtbot, jobs, threading.get_ident)
-        assert workers("test-release"), "a prepared worker waits for the next job again"
+        qtbot.waitUntil(lambda: not workers("test-release"), timeout=5_000)
+        jobs.resume()  # the window is shown again: a prepared worker waits for the job, and for the next
+        jobs.prepare()
+        assert workers("test-release")
+        run_one(qtbot, jobs, threading.get_ident)
+        assert workers("test-release"), "a worker waits for the next job again"
     finally:
         jobs.close()

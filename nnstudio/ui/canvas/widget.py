@@ -577,6 +577,11 @@ class NetworkCanvas(pg.GraphicsLayoutWidget):
         self._jobs.release()
         self._layouts.release()
 
+    def resume_workers(self) -> None:
+        """The background workers wait for the next job again (the window is shown again after its close)."""
+        self._jobs.resume()
+        self._layouts.resume()
+
     def shutdown(self) -> None:
         """Stop background work for good and join its thread (also done when the widget is destroyed)."""
         self._want, self._incoming = None, None
