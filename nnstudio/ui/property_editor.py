@@ -82,7 +82,6 @@ class _Form:
 class _FormBuild:
     """A form being made: `add_rows` adds the rows still to come, some or all."""
 
-    key: tuple  # the layer class and wrapped classes it is for
     form: _Form
     rows: Iterator[None]
 
@@ -269,16 +268,7 @@ class PropertyEditor(QWidget):
         if not 0 <= index < len(layers):
             return True
         key = (layers[index].class_name, _nested_classes(layers[index]))
-        if key in self._forms:
-            return True
-        build = self._building.get(key)
-        if build is None:
-            build = self._building[key] = self._new_form(index, key[0])
-        if not build.add_rows(rows):
-            return False
-        del self._building[key]
-        self._keep(key, build.form)
-        return True
+        return key in self._forms or self._add_rows(key, index, rows)
 
     def prepare_next_form(self) -> bool:
         """Add a few rows to a form of one of the model's layer classes that has none kept (the output
@@ -286,17 +276,23 @@ class PropertyEditor(QWidget):
         kept once whole. False when every class has one, or when one more would put away a kept form.
         The window calls it on idle turns after an open: a first selection of a class then shows a
         kept form, and no turn spends more than a few rows' time (a Conv2D's whole form: 20-40 ms)."""
-        key = next(iter(self._building), None)
-        if key is None:
-            missing = self._class_without_form()
-            if missing is None:
-                return False
-            key, index = missing
-            self._building[key] = self._new_form(index, key[0])
-        build = self._building[key]
-        if build.add_rows(PREPARED_ROWS_PER_TURN):
-            del self._building[key]
-            self._keep(key, build.form)
+        half_made = next(iter(self._building), None)
+        wanted = (half_made, -1) if half_made is not None else self._class_without_form()
+        if wanted is None:
+            return False
+        self._add_rows(*wanted, PREPARED_ROWS_PER_TURN)
+        return True
+
+    def _add_rows(self, key: tuple, index: int, rows: int | None) -> bool:
+        """Add `rows` more rows (all when None) to the form of `key` being made (started for layer `index`
+        when none is); True when it is whole, and then kept."""
+        build = self._building.get(key)
+        if build is None:
+            build = self._building[key] = self._new_form(index, key[0])
+        if not build.add_rows(rows):
+            return False
+        del self._building[key]
+        self._keep(key, build.form)
         return True
 
     def _class_without_form(self) -> tuple[tuple, int] | None:
@@ -320,13 +316,9 @@ class PropertyEditor(QWidget):
         """The kept form for layers of `class_name` (with `nested` wrapped classes), made when none is."""
         key = (class_name, nested)
         form = self._forms.get(key)
-        if form is None:
-            build = self._building.pop(key, None)  # half made on turns of its own: made whole now
-            if build is None:
-                build = self._new_form(index, class_name)
-            build.add_rows(None)
-            form = build.form
-            self._keep(key, form)
+        if form is None:  # made whole now (a form half made on turns of its own is finished)
+            self._add_rows(key, index, None)
+            form = self._forms[key]
         self._forms.move_to_end(key)
         return form
 
@@ -348,8 +340,7 @@ class PropertyEditor(QWidget):
         form.widget.setObjectName("propertyForm")
         _size_to(form.widget, shown=False)  # until it is shown
         self.pages.addWidget(form.widget)
-        key = (class_name, _nested_classes(self.document.spec.layers[index]))
-        return _FormBuild(key, form, self._rows(form, index, class_name))
+        return _FormBuild(form, self._rows(form, index, class_name))
 
     def _rows(self, form: _Form, index: int, class_name: str) -> Iterator[None]:
         """Add `form`'s rows, one per step."""
